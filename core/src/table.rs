@@ -214,8 +214,8 @@ pub enum RuleKind {
 }
 
 static TABLE: LazyLock<Table> = LazyLock::new(|| {
-    let mut t: Table =
-        serde_json::from_str(ENDPOINTS_JSON).expect("embedded endpoints.json is valid (checked by tests)");
+    let mut t: Table = serde_json::from_str(ENDPOINTS_JSON)
+        .expect("embedded endpoints.json is valid (checked by tests)");
     for (i, e) in t.endpoints.iter().enumerate() {
         t.by_id.insert(e.id.clone(), i);
         t.by_name.insert((e.resource.clone(), e.method.clone()), i);
@@ -249,7 +249,8 @@ pub fn by_name(resource: &str, method: &str) -> Option<&'static Endpoint> {
 impl Endpoint {
     /// The HTTP verb as a `reqwest::Method`.
     pub fn http_method(&self) -> reqwest::Method {
-        reqwest::Method::from_bytes(self.http.as_bytes()).expect("table verbs are GET/POST/PUT/DELETE")
+        reqwest::Method::from_bytes(self.http.as_bytes())
+            .expect("table verbs are GET/POST/PUT/DELETE")
     }
 
     /// The query parameter with this caller-facing name.
