@@ -254,13 +254,12 @@ fn numbered<T: DeserializeOwned + Send + 'static>(
                         break;
                     }
                 }
-                if let Some(cap) = cap {
-                    if !short && total > pages * size {
+                if let Some(cap) = cap
+                    && !short && total > pages * size {
                         let alternative = crate::table::by_name(&ctx.ep.resource, "bulk_list")
                             .map_or("a narrower filter".to_owned(), |b| format!("{}.bulk_list ({})", b.resource, b.path));
                         Err(Error::RecordCap { path: ctx.ep.path.clone(), cap, total, alternative })?;
                     }
-                }
             }
             None => {
                 // No count: walk pages one by one until a short or empty page.
@@ -347,12 +346,11 @@ pub fn next_cursor(headers: &reqwest::header::HeaderMap, param: &str) -> Option<
             let url = rest[..end].trim();
             let parsed = url::Url::parse(url)
                 .or_else(|_| url::Url::parse("http://localhost/").and_then(|b| b.join(url)));
-            if let Ok(u) = parsed {
-                if let Some((_, v)) = u.query_pairs().find(|(k, _)| k == param) {
-                    if !v.is_empty() {
-                        return Some(v.into_owned());
-                    }
-                }
+            if let Ok(u) = parsed
+                && let Some((_, v)) = u.query_pairs().find(|(k, _)| k == param)
+                && !v.is_empty()
+            {
+                return Some(v.into_owned());
             }
         }
     }

@@ -201,18 +201,18 @@ pub(crate) fn prepare(ep: &Endpoint, args: Args, check: bool) -> Result<Prepared
         match q.ty {
             QueryType::String => {
                 let s = scalar_string(field, v)?;
-                if let Some(allowed) = q.allowed.as_ref().filter(|_| check) {
-                    if !allowed.iter().any(|a| a.as_str() == Some(s.as_str())) {
-                        let list: Vec<String> = allowed
-                            .iter()
-                            .filter_map(|a| a.as_str().map(str::to_owned))
-                            .collect();
-                        return Err(Error::validation(
-                            field,
-                            "enum",
-                            format!("must be one of {}, got {s:?}", list.join(", ")),
-                        ));
-                    }
+                if let Some(allowed) = q.allowed.as_ref().filter(|_| check)
+                    && !allowed.iter().any(|a| a.as_str() == Some(s.as_str()))
+                {
+                    let list: Vec<String> = allowed
+                        .iter()
+                        .filter_map(|a| a.as_str().map(str::to_owned))
+                        .collect();
+                    return Err(Error::validation(
+                        field,
+                        "enum",
+                        format!("must be one of {}, got {s:?}", list.join(", ")),
+                    ));
                 }
                 if q.required && s.trim().is_empty() {
                     return Err(Error::validation(field, "non_empty", "must not be empty"));
@@ -340,7 +340,7 @@ pub(crate) fn prepare(ep: &Endpoint, args: Args, check: bool) -> Result<Prepared
                     let v = match given {
                         Some(Value::Array(a)) => {
                             for x in &a {
-                                if !x.as_str().is_some_and(|s| !s.trim().is_empty()) {
+                                if x.as_str().is_none_or(|s| s.trim().is_empty()) {
                                     return Err(Error::validation(
                                         arg,
                                         "type",

@@ -38,7 +38,8 @@ pub struct Endpoint {
     pub http: String,
     /// Full wire path, with `{name}` placeholders for path parameters.
     pub path: String,
-    pub version: String,
+    /// `v1.3`, `v1.1`; none for the gateway's `/auth`.
+    pub version: Option<String>,
     pub path_params: Vec<PathParam>,
     pub query: Vec<QueryParam>,
     pub query_validation: Vec<Rule>,
@@ -266,5 +267,32 @@ impl Endpoint {
     /// `resource.method`, as the public surface names it.
     pub fn qualified_name(&self) -> String {
         format!("{}.{}", self.resource, self.method)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_embedded_table_parses_and_indexes_every_entry() {
+        let t = table();
+        assert_eq!(t.endpoints.len(), 72);
+        for e in endpoints() {
+            assert!(std::ptr::eq(by_id(&e.id).unwrap(), e));
+            assert!(
+                std::ptr::eq(by_name(&e.resource, &e.method).unwrap(), e),
+                "{} is not unique",
+                e.qualified_name()
+            );
+            for p in &e.path_params {
+                assert!(
+                    e.path.contains(&format!("{{{}}}", p.name)),
+                    "{}: {} not in path",
+                    e.id,
+                    p.name
+                );
+            }
+        }
     }
 }

@@ -171,10 +171,11 @@ fn rule_name(kind: RuleKind) -> &'static str {
 /// `what` names the root in messages (`"body"`, `"query"`).
 pub(crate) fn check(root: &Value, rules: &[Rule], what: &str) -> Result<()> {
     for rule in rules {
-        if let Some(when) = &rule.when {
-            if !matches!(rule.rule, RuleKind::OnlyIf) && !holds(root, when) {
-                continue;
-            }
+        if let Some(when) = &rule.when
+            && !matches!(rule.rule, RuleKind::OnlyIf)
+            && !holds(root, when)
+        {
+            continue;
         }
         let name = rule_name(rule.rule);
         for (path, value) in resolve(root, &rule.field) {
@@ -200,15 +201,15 @@ pub(crate) fn check(root: &Value, rules: &[Rule], what: &str) -> Result<()> {
                     }
                 }
                 RuleKind::Enum => {
-                    if let Some(v) = value.filter(|v| !v.is_null()) {
-                        if !rule.values.iter().any(|a| compare(v, "==", a)) {
-                            let allowed: Vec<String> = rule.values.iter().map(show).collect();
-                            return err(format!(
-                                "must be one of {}, got {}",
-                                allowed.join(", "),
-                                show(v)
-                            ));
-                        }
+                    if let Some(v) = value.filter(|v| !v.is_null())
+                        && !rule.values.iter().any(|a| compare(v, "==", a))
+                    {
+                        let allowed: Vec<String> = rule.values.iter().map(show).collect();
+                        return err(format!(
+                            "must be one of {}, got {}",
+                            allowed.join(", "),
+                            show(v)
+                        ));
                     }
                 }
                 RuleKind::OnlyIf => {
@@ -225,10 +226,10 @@ pub(crate) fn check(root: &Value, rules: &[Rule], what: &str) -> Result<()> {
                             };
                             return err(format!("{what} (got {})", show(v)));
                         }
-                        if let (Some(fmt), Some(s)) = (&rule.format, v.as_str()) {
-                            if !check_format(fmt, s) {
-                                return err(format!("must have the format {fmt}, got {}", show(v)));
-                            }
+                        if let (Some(fmt), Some(s)) = (&rule.format, v.as_str())
+                            && !check_format(fmt, s)
+                        {
+                            return err(format!("must have the format {fmt}, got {}", show(v)));
                         }
                     }
                 }
@@ -305,21 +306,20 @@ pub(crate) fn check(root: &Value, rules: &[Rule], what: &str) -> Result<()> {
                     }
                 }
                 RuleKind::KeysIn => {
-                    if let Some(obj) = value.and_then(|v| v.as_object()) {
-                        if let Some(bad) = obj
+                    if let Some(obj) = value.and_then(|v| v.as_object())
+                        && let Some(bad) = obj
                             .keys()
                             .find(|k| !rule.values.iter().any(|a| a.as_str() == Some(k)))
-                        {
-                            let allowed: Vec<String> = rule.values.iter().map(show).collect();
-                            return Err(Error::validation(
-                                format!("{path}.{bad}"),
-                                name,
-                                format!(
-                                    "is not an allowed key; expected one of {}",
-                                    allowed.join(", ")
-                                ),
-                            ));
-                        }
+                    {
+                        let allowed: Vec<String> = rule.values.iter().map(show).collect();
+                        return Err(Error::validation(
+                            format!("{path}.{bad}"),
+                            name,
+                            format!(
+                                "is not an allowed key; expected one of {}",
+                                allowed.join(", ")
+                            ),
+                        ));
                     }
                 }
             }
