@@ -47,7 +47,7 @@ export declare class NativePager {
    * The next page, or `null` after the last one. Calls are serialized; after an error, an abort
    * or `close()` the pager is finished.
    */
-  next(canceller?: Canceller | undefined | null): Promise<NativePage | null>
+  next(canceller?: Canceller | undefined | null): Promise<Record<string, unknown> | null>
   /** Stop: drops the stream and its prefetch tasks; a pending `next` resolves to `null`. */
   close(): void
 }
