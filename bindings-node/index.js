@@ -1,7 +1,8 @@
 'use strict'
-// The public JS surface of `qualys-cs`. Importing this file does no I/O and starts no thread: the
-// native addon is loaded by the first `new Client()` / `Client.fromEnv()` (which builds the core
-// client: still no I/O), and napi's tokio runtime starts with the first call.
+// The public JS surface of `qualys-cs`. Importing this file or making a client does no I/O and
+// starts no thread: loading the addon starts napi's tokio runtime (its workers), so the addon is
+// loaded and the core client built on the first call. Configuration errors (no credentials, a bad
+// URL) therefore surface as the first call's rejection (or throw from the first `list()`).
 
 const errors = require('./errors')
 const { attachResources } = require('./resources')
@@ -201,6 +202,11 @@ class PagedList {
 
 const NATIVE = Symbol('native')
 
+/** A native client built on first use, shared by a client and its `withRawResponse` view. */
+function lazy(build) {
+  return { build, value: undefined }
+}
+
 /**
  * A Qualys Container Security API client.
  *
@@ -210,21 +216,32 @@ const NATIVE = Symbol('native')
 class Client {
   constructor(options = {}) {
     if (options && options[NATIVE]) {
-      this._native = options[NATIVE]
+      this._holder = options[NATIVE]
       this._raw = Boolean(options.raw)
     } else {
-      const N = native()
-      this._native = sync(() => new N.NativeClient(clientOptions(options)))
+      const opts = clientOptions(options)
+      this._holder = lazy(() => new (native().NativeClient)(opts))
       this._raw = false
     }
     this._rawView = undefined
     attachResources(this)
   }
 
-  /** A client from `QUALYS_USERNAME`, `QUALYS_PASSWORD`, `QUALYS_TOKEN`, `QUALYS_PLATFORM`, `QUALYS_BASE_URL`, ..., with `options` on top. */
+  /**
+   * A client from `QUALYS_USERNAME`, `QUALYS_PASSWORD`, `QUALYS_TOKEN`, `QUALYS_PLATFORM`,
+   * `QUALYS_BASE_URL`, `QUALYS_AUTH_URL`, `QUALYS_AUTH`, `QUALYS_PROXY` (read at the first call),
+   * with `options` on top.
+   */
   static fromEnv(options = {}) {
-    const N = native()
-    return new Client({ [NATIVE]: sync(() => N.NativeClient.fromEnv(clientOptions(options))) })
+    const opts = clientOptions(options)
+    return new Client({ [NATIVE]: lazy(() => native().NativeClient.fromEnv(opts)) })
+  }
+
+  /** @internal The native client, built on first use. */
+  get _native() {
+    const h = this._holder
+    if (h.value === undefined) h.value = sync(h.build)
+    return h.value
   }
 
   /** The base URL calls go to. */
@@ -238,8 +255,8 @@ class Client {
    */
   withOptions(options = {}) {
     const { call } = split(options)
-    const n = sync(() => this._native.withOptions(nativeCallOptions(call) ?? {}))
-    return new Client({ [NATIVE]: n, raw: this._raw })
+    const nativeOpts = nativeCallOptions(call) ?? {}
+    return new Client({ [NATIVE]: lazy(() => this._native.withOptions(nativeOpts)), raw: this._raw })
   }
 
   /**
@@ -248,7 +265,7 @@ class Client {
    */
   get withRawResponse() {
     if (this._raw) return this
-    if (this._rawView === undefined) this._rawView = new Client({ [NATIVE]: this._native, raw: true })
+    if (this._rawView === undefined) this._rawView = new Client({ [NATIVE]: this._holder, raw: true })
     return this._rawView
   }
 

@@ -86,7 +86,7 @@ test('large integers: number (default, as JSON.parse), bigint, string', async ()
   const s = newClient(server, { largeIntegers: 'string' })
   const [si] = await s.images.bulkList({ limit: 1 }).toArray()
   assert.equal(si.big, '9007199254740993')
-  assert.throws(() => newClient(server, { largeIntegers: 'nope' }), q.ValidationError)
+  await assert.rejects(newClient(server, { largeIntegers: 'nope' }).images.get('x'), q.ValidationError)
 })
 
 const ERRORS = [
@@ -266,11 +266,14 @@ test('bodies are sent as given (request fixtures)', async () => {
   assert.deepEqual(out, JSON.parse(readFixture('public/tag_create.response.json')))
 })
 
-test('config errors are typed', () => {
-  assert.throws(() => new q.Client({ username: 'a', password: 'b' }), (e) => e instanceof q.ConfigError && e.code === 'E_CONFIG')
-  assert.throws(() => new q.Client({ baseUrl: 'ftp://x', username: 'a', password: 'b' }), q.ValidationError)
-  assert.throws(() => new q.Client({ platform: 'MARS1', username: 'a', password: 'b' }), q.QualysError)
-  assert.throws(() => new q.Client({ baseUrl: 'http://x', username: 'a', password: 'b', auth: 'oauth' }), q.ValidationError)
+test('config errors are typed (raised by the first call: the addon loads lazily)', async () => {
+  const noCreds = new q.Client({ baseUrl: server.url })
+  await assert.rejects(noCreds.images.get('x'), (e) => e instanceof q.ConfigError && e.code === 'E_CONFIG')
+  assert.throws(() => noCreds.images.list(), q.ConfigError)
+  await assert.rejects(new q.Client({ baseUrl: 'ftp://x', username: 'a', password: 'b' }).images.get('x'), q.ValidationError)
+  await assert.rejects(new q.Client({ platform: 'MARS1', username: 'a', password: 'b' }).images.get('x'), q.QualysError)
+  await assert.rejects(new q.Client({ baseUrl: 'http://x', username: 'a', password: 'b', auth: 'oauth' }).images.get('x'), q.ValidationError)
+  assert.equal(server.log.length, 0)
 })
 
 test('Client.fromEnv reads QUALYS_* variables', () => {
