@@ -57,7 +57,7 @@ async function main(): Promise<void> {
     else if (e instanceof APITimeoutError || e instanceof AbortError) console.log(e.name)
     else if (e instanceof QualysError) console.log(e.code)
   }
-  sim.injectFault({ kind: 'status', status: 503, count: 1 })
+  sim.injectFault({ kind: 'status', status: 503, times: 1, pathContains: '/images' })
   console.log(sim.requests().length)
   sim.clearRequests()
   await sim.stop()
