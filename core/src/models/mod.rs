@@ -18,7 +18,9 @@
 //!   `Nullable` reads like an `Option` (`get()`, `as_deref()`, `into_option()`).
 //! - **Unknown fields are kept.** Every object has `#[serde(flatten)] pub extra:
 //!   serde_json::Map<String, Value>` holding the keys the model does not name, in their original
-//!   order (`preserve_order`).
+//!   relative order (`preserve_order`). On output the named fields come first, in declaration
+//!   order (the order of the samples), then the unknown ones; object key order is not part of
+//!   JSON equality.
 //! - **Values as sent.** Epoch-ms timestamps stay `String` (they are JSON strings), integers stay
 //!   integers (`i64`), report flags stay 0/1 integers, enum-like values (status, criticality,
 //!   policyType, registryType, rule type, …) stay `String` because the API adds values over time.

@@ -17,20 +17,15 @@ use std::ops::Deref;
 /// and null), [`as_deref`](Self::as_deref) (`Option<&str>` for a `Nullable<String>`),
 /// [`into_option`](Self::into_option); [`is_null`](Self::is_null) / [`is_absent`](Self::is_absent)
 /// tell the two empty states apart when that matters.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub enum Nullable<T> {
     /// The key is not in the object.
+    #[default]
     Absent,
     /// The key is present with the value `null`.
     Null,
     /// The key is present with a value.
     Value(T),
-}
-
-impl<T> Default for Nullable<T> {
-    fn default() -> Self {
-        Nullable::Absent
-    }
 }
 
 impl<T> Nullable<T> {

@@ -160,8 +160,8 @@ model! {
 pub enum TagRef {
     /// A tag UUID.
     Uuid(String),
-    /// A tag object.
-    Tag(PolicyTag),
+    /// A tag object (boxed: it is much larger than a UUID).
+    Tag(Box<PolicyTag>),
 }
 
 impl TagRef {
