@@ -7,7 +7,8 @@ use serde_json::Value;
 ///
 /// Since CS 1.43 (S000) the API uses `LOW`, `MEDIUM`, `HIGH`; older responses use `MINIMAL`
 /// (now `LOW`), `MEDIUM` and `SERIOUS` (now `MEDIUM`), `CRITICAL` and `URGENT` (now `HIGH`).
-/// Models keep the name as sent; [`normalize`] maps either generation to the new one.
+/// Models keep the name as sent; [`normalize`](criticality::normalize) maps either generation to
+/// the new one.
 pub mod criticality {
     /// New name for `MINIMAL`.
     pub const LOW: &str = "LOW";
