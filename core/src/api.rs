@@ -78,21 +78,24 @@ impl<'a> Containers<'a> {
     /// `GET /csapi/v1.3/containers` [S16].
     ///
     /// at most 10,000 records (use bulk_list beyond); groups optional; severity counts may be null
-    pub fn list(&self, params: ContainersListParams) -> Result<Pager<serde_json::Value>> {
+    pub fn list(&self, params: ContainersListParams) -> Result<Pager<crate::models::Container>> {
         let args = params.apply(Args::new());
         self.client.paginate_with(ep("S16"), args, None, None)
     }
     /// `GET /csapi/v1.3/containers/{containerSha}` [S18].
     ///
     /// named only in the seed; v1.1 took containerId, v1.3 takes the container sha
-    pub async fn get(&self, sha: &str) -> Result<serde_json::Value> {
+    pub async fn get(&self, sha: &str) -> Result<crate::models::ContainerDetails> {
         let args = Args::new().set("sha", sha);
         self.client.call_json(ep("S18"), args, None).await
     }
     /// `DELETE /csapi/v1.3/containers` [S41].
     ///
     /// v1.3 takes query params (v1.1 took a JSON body, as in the fixture; open question 1); P-swagger also lists 204
-    pub async fn delete(&self, params: ContainersDeleteParams) -> Result<serde_json::Value> {
+    pub async fn delete(
+        &self,
+        params: ContainersDeleteParams,
+    ) -> Result<crate::models::JobStarted> {
         let args = params.apply(Args::new());
         self.client.call_json(ep("S41"), args, None).await
     }
@@ -103,21 +106,24 @@ impl<'a> Containers<'a> {
         &self,
         sha: &str,
         params: ContainersVulnerabilitiesParams,
-    ) -> Result<serde_json::Value> {
+    ) -> Result<crate::models::ContainerVulnerabilities> {
         let args = params.apply(Args::new().set("sha", sha));
         self.client.call_json(ep("S43"), args, None).await
     }
     /// `GET /csapi/v1.3/containers/list` [P01].
     ///
     /// {limit, data}; next page = paginationQuery from the link header (rel=next) sent to our own base URL; last page: header absent or 'null'; data may be a single object
-    pub fn bulk_list(&self, params: ContainersBulkListParams) -> Result<Pager<serde_json::Value>> {
+    pub fn bulk_list(
+        &self,
+        params: ContainersBulkListParams,
+    ) -> Result<Pager<crate::models::BulkContainer>> {
         let args = params.apply(Args::new());
         self.client.paginate_with(ep("P01"), args, None, None)
     }
     /// `GET /csapi/v1.3/containers/{containerSha}/compliance` [P02].
     ///
     /// same shape as images.compliance (S01)
-    pub async fn compliance(&self, sha: &str) -> Result<serde_json::Value> {
+    pub async fn compliance(&self, sha: &str) -> Result<crate::models::Compliance> {
         let args = Args::new().set("sha", sha);
         self.client.call_json(ep("P02"), args, None).await
     }
@@ -128,14 +134,17 @@ impl<'a> Containers<'a> {
         &self,
         sha: &str,
         params: ContainersSoftwareParams,
-    ) -> Result<serde_json::Value> {
+    ) -> Result<crate::models::SoftwareList> {
         let args = params.apply(Args::new().set("sha", sha));
         self.client.call_json(ep("P03"), args, None).await
     }
     /// `GET /csapi/v1.3/containers/{containerSha}/vuln/count` [P04].
     ///
     /// flat severity counts or wrapped in data (P-qualysdk reads data): accept both (open question 16)
-    pub async fn vulnerability_count(&self, sha: &str) -> Result<serde_json::Value> {
+    pub async fn vulnerability_count(
+        &self,
+        sha: &str,
+    ) -> Result<crate::models::VulnerabilityCount> {
         let args = Args::new().set("sha", sha);
         self.client.call_json(ep("P04"), args, None).await
     }
@@ -295,12 +304,12 @@ pub struct Controls<'a> {
 
 impl<'a> Controls<'a> {
     /// `GET /csapi/v1.3/controls` [P11].
-    pub fn list(&self, params: ControlsListParams) -> Result<Pager<serde_json::Value>> {
+    pub fn list(&self, params: ControlsListParams) -> Result<Pager<crate::models::Control>> {
         let args = params.apply(Args::new());
         self.client.paginate_with(ep("P11"), args, None, None)
     }
     /// `GET /csapi/v1.3/controls/{controlId}` [P12].
-    pub async fn get(&self, control_id: &str) -> Result<serde_json::Value> {
+    pub async fn get(&self, control_id: &str) -> Result<crate::models::Control> {
         let args = Args::new().set("control_id", control_id);
         self.client.call_json(ep("P12"), args, None).await
     }
@@ -382,28 +391,28 @@ impl<'a> Images<'a> {
     /// `GET /csapi/v1.3/images/{imageSha}/compliance` [S01].
     ///
     /// criticality is LOW/MEDIUM/HIGH but accept old names (MINIMAL, SERIOUS, CRITICAL, URGENT); statement/findings are newer fields, keep unknown keys
-    pub async fn compliance(&self, sha: &str) -> Result<serde_json::Value> {
+    pub async fn compliance(&self, sha: &str) -> Result<crate::models::Compliance> {
         let args = Args::new().set("sha", sha);
         self.client.call_json(ep("S01"), args, None).await
     }
     /// `GET /csapi/v1.3/images` [S17].
     ///
     /// at most 10,000 records (use bulk_list beyond); groups optional; sha is present despite S002's removed-fields list
-    pub fn list(&self, params: ImagesListParams) -> Result<Pager<serde_json::Value>> {
+    pub fn list(&self, params: ImagesListParams) -> Result<Pager<crate::models::Image>> {
         let args = params.apply(Args::new());
         self.client.paginate_with(ep("S17"), args, None, None)
     }
     /// `GET /csapi/v1.3/images/{imageSha}` [S19].
     ///
     /// named only in the seed; v1.1 took imageId; short 12-hex ids are accepted in {imageSha} (no length check)
-    pub async fn get(&self, sha: &str) -> Result<serde_json::Value> {
+    pub async fn get(&self, sha: &str) -> Result<crate::models::ImageDetails> {
         let args = Args::new().set("sha", sha);
         self.client.call_json(ep("S19"), args, None).await
     }
     /// `DELETE /csapi/v1.3/images` [S40].
     ///
     /// v1.3 takes query params (v1.1 took a JSON body, as in the fixture; open question 1); images with active containers cannot be deleted; P-swagger also lists 204
-    pub async fn delete(&self, params: ImagesDeleteParams) -> Result<serde_json::Value> {
+    pub async fn delete(&self, params: ImagesDeleteParams) -> Result<crate::models::JobStarted> {
         let args = params.apply(Args::new());
         self.client.call_json(ep("S40"), args, None).await
     }
@@ -414,14 +423,17 @@ impl<'a> Images<'a> {
         &self,
         sha: &str,
         params: ImagesVulnerabilitiesParams,
-    ) -> Result<serde_json::Value> {
+    ) -> Result<crate::models::ImageVulnerabilities> {
         let args = params.apply(Args::new().set("sha", sha));
         self.client.call_json(ep("S42"), args, None).await
     }
     /// `GET /csapi/v1.3/images/list` [P05].
     ///
     /// as containers.bulk_list; the link sample closes the URL with '<'; the P-docs sample also sends scanDetails=malware, secrets (not in DESIGN's signature)
-    pub fn bulk_list(&self, params: ImagesBulkListParams) -> Result<Pager<serde_json::Value>> {
+    pub fn bulk_list(
+        &self,
+        params: ImagesBulkListParams,
+    ) -> Result<Pager<crate::models::BulkImage>> {
         let args = params.apply(Args::new());
         self.client.paginate_with(ep("P05"), args, None, None)
     }
@@ -432,14 +444,14 @@ impl<'a> Images<'a> {
         &self,
         sha: &str,
         params: ImagesAssociationsParams,
-    ) -> Result<serde_json::Value> {
+    ) -> Result<crate::models::Associations> {
         let args = params.apply(Args::new().set("sha", sha));
         self.client.call_json(ep("P06"), args, None).await
     }
     /// `GET /csapi/v1.3/images/{imageSha}/associatedRegistries` [P07].
     ///
     /// bare array [{registry, registryUuid, repo, tag}]
-    pub async fn registries(&self, sha: &str) -> Result<serde_json::Value> {
+    pub async fn registries(&self, sha: &str) -> Result<Vec<crate::models::AssociatedRegistry>> {
         let args = Args::new().set("sha", sha);
         self.client.call_json(ep("P07"), args, None).await
     }
@@ -462,14 +474,17 @@ impl<'a> Images<'a> {
         &self,
         sha: &str,
         params: ImagesSoftwareParams,
-    ) -> Result<serde_json::Value> {
+    ) -> Result<crate::models::SoftwareList> {
         let args = params.apply(Args::new().set("sha", sha));
         self.client.call_json(ep("P09"), args, None).await
     }
     /// `GET /csapi/v1.3/images/{imageSha}/vuln/count` [P10].
     ///
     /// flat severity counts; the docs sample passes a 12-hex short id; error_403 is that page's 403 body
-    pub async fn vulnerability_count(&self, sha: &str) -> Result<serde_json::Value> {
+    pub async fn vulnerability_count(
+        &self,
+        sha: &str,
+    ) -> Result<crate::models::VulnerabilityCount> {
         let args = Args::new().set("sha", sha);
         self.client.call_json(ep("P10"), args, None).await
     }
@@ -738,14 +753,17 @@ impl<'a> Policies<'a> {
         &self,
         policy_id: &str,
         params: PoliciesGetParams,
-    ) -> Result<serde_json::Value> {
+    ) -> Result<crate::models::Policy> {
         let args = params.apply(Args::new().set("policy_id", policy_id));
         self.client.call_json(ep("S05"), args, None).await
     }
     /// `POST /csapi/v1.3/centralizedPolicy` [S06].
     ///
     /// the 'name'/'type' S000 marks mandatory are the rule fields (policy key is policyName); send metaData as an object; k8sFilters [] for CICD; the CICD seed curl sends no Content-Type
-    pub async fn create<B: Serialize + ?Sized>(&self, body: &B) -> Result<serde_json::Value> {
+    pub async fn create<B: Serialize + ?Sized>(
+        &self,
+        body: &B,
+    ) -> Result<crate::models::PolicyCreated> {
         let args = Args::new().set("body", to_value("body", body)?);
         self.client.call_json(ep("S06"), args, None).await
     }
@@ -756,7 +774,7 @@ impl<'a> Policies<'a> {
         &self,
         policy_id: &str,
         body: &B,
-    ) -> Result<serde_json::Value> {
+    ) -> Result<crate::models::PolicyUpdated> {
         let args = Args::new()
             .set("policy_id", policy_id)
             .set("body", to_value("body", body)?);
@@ -765,7 +783,7 @@ impl<'a> Policies<'a> {
     /// `GET /csapi/v1.3/centralizedPolicy/defaultPolicy/{policyType}` [P24].
     ///
     /// the docs sample spells K8sFilters with a capital K; metaData may be a JSON string; tagIds may be objects
-    pub async fn default(&self, policy_type: &str) -> Result<serde_json::Value> {
+    pub async fn default(&self, policy_type: &str) -> Result<crate::models::Policy> {
         let args = Args::new().set("policy_type", policy_type);
         self.client.call_json(ep("P24"), args, None).await
     }
@@ -823,21 +841,21 @@ impl<'a> Registries<'a> {
     /// `GET /csapi/v1.3/registry` [S22].
     ///
     /// the v1.1 sample pages from pageNo=0; v1.3 sends pageNumber from 1
-    pub fn list(&self, params: RegistriesListParams) -> Result<Pager<serde_json::Value>> {
+    pub fn list(&self, params: RegistriesListParams) -> Result<Pager<crate::models::Registry>> {
         let args = params.apply(Args::new());
         self.client.paginate_with(ep("S22"), args, None, None)
     }
     /// `GET /csapi/v1.3/registry/{registryId}` [S23].
     ///
     /// aws and connectors may be null; the seed heading omits {registryId}
-    pub async fn get(&self, registry_id: &str) -> Result<serde_json::Value> {
+    pub async fn get(&self, registry_id: &str) -> Result<crate::models::RegistryDetails> {
         let args = Args::new().set("registry_id", registry_id);
         self.client.call_json(ep("S23"), args, None).await
     }
     /// `GET /csapi/v1.3/registry/aws-base` [S24].
     ///
     /// externalId is an integer; the seed masks digits (fixture replaces xxxx with 0000)
-    pub async fn aws_base(&self) -> Result<serde_json::Value> {
+    pub async fn aws_base(&self) -> Result<crate::models::AwsBase> {
         let args = Args::new();
         self.client.call_json(ep("S24"), args, None).await
     }
@@ -854,7 +872,10 @@ impl<'a> Registries<'a> {
     /// `POST /csapi/v1.3/registry` [S29].
     ///
     /// credential username/password are base64; aws {accountId, arn, region} (arn alone reuses a connector; P-swagger has {name, arn, description}: keep open); registryType is an open string
-    pub async fn create<B: Serialize + ?Sized>(&self, body: &B) -> Result<serde_json::Value> {
+    pub async fn create<B: Serialize + ?Sized>(
+        &self,
+        body: &B,
+    ) -> Result<crate::models::RegistryCreated> {
         let args = Args::new().set("body", to_value("body", body)?);
         self.client.call_json(ep("S29"), args, None).await
     }
@@ -881,7 +902,7 @@ impl<'a> Registries<'a> {
         &self,
         registry_id: &str,
         params: RegistriesRepositoriesParams,
-    ) -> Result<Pager<serde_json::Value>> {
+    ) -> Result<Pager<crate::models::Repository>> {
         let args = params.apply(Args::new().set("registry_id", registry_id));
         self.client.paginate_with(ep("S31"), args, None, None)
     }
@@ -901,7 +922,7 @@ impl<'a> Registries<'a> {
     pub async fn delete_many<I: IntoIterator<Item = S>, S: Into<String>>(
         &self,
         registry_ids: I,
-    ) -> Result<serde_json::Value> {
+    ) -> Result<crate::models::DeletedRegistries> {
         let args = Args::new().set("registry_ids", strings(registry_ids));
         self.client.call_json(ep("S36"), args, None).await
     }
@@ -991,14 +1012,14 @@ impl<'a> RegistriesAcr<'a> {
     /// `GET /csapi/v1.3/registry/acr/connectors` [P17].
     ///
     /// bare array [{name, acrConnectorId, description}]
-    pub async fn connectors(&self) -> Result<serde_json::Value> {
+    pub async fn connectors(&self) -> Result<Vec<crate::models::AcrConnector>> {
         let args = Args::new();
         self.client.call_json(ep("P17"), args, None).await
     }
     /// `GET /csapi/v1.3/registry/acr/connector/{connectorId}` [P18].
     ///
     /// singular 'connector' in the path (aws uses 'connectors')
-    pub async fn connector(&self, id: &str) -> Result<serde_json::Value> {
+    pub async fn connector(&self, id: &str) -> Result<crate::models::AcrConnector> {
         let args = Args::new().set("id", id);
         self.client.call_json(ep("P18"), args, None).await
     }
@@ -1014,14 +1035,14 @@ impl<'a> RegistriesAws<'a> {
     /// `GET /csapi/v1.3/registry/aws/connectors` [S25].
     ///
     /// bare JSON array (P-swagger says one object; the seed's array wins)
-    pub async fn connectors(&self) -> Result<serde_json::Value> {
+    pub async fn connectors(&self) -> Result<Vec<crate::models::AwsConnector>> {
         let args = Args::new();
         self.client.call_json(ep("S25"), args, None).await
     }
     /// `GET /csapi/v1.3/registry/aws/connectors/{accountId}` [S26].
     ///
     /// keyed by AWS account id, plural 'connectors' in the path; answers a bare array of that account's connectors
-    pub async fn connector(&self, id: &str) -> Result<serde_json::Value> {
+    pub async fn connector(&self, id: &str) -> Result<Vec<crate::models::AwsConnector>> {
         let args = Args::new().set("id", id);
         self.client.call_json(ep("S26"), args, None).await
     }
@@ -1066,14 +1087,14 @@ impl<'a> RegistriesGcp<'a> {
     /// `GET /csapi/v1.3/registry/gcp/connectors` [P20].
     ///
     /// bare array [{name, description, location, gcpConnectorId, gcpProjectId}]
-    pub async fn connectors(&self) -> Result<serde_json::Value> {
+    pub async fn connectors(&self) -> Result<Vec<crate::models::GcpConnector>> {
         let args = Args::new();
         self.client.call_json(ep("P20"), args, None).await
     }
     /// `GET /csapi/v1.3/registry/gcp/connector/{connectorId}` [P21].
     ///
     /// singular 'connector' in the path (aws uses 'connectors')
-    pub async fn connector(&self, id: &str) -> Result<serde_json::Value> {
+    pub async fn connector(&self, id: &str) -> Result<crate::models::GcpConnector> {
         let args = Args::new().set("id", id);
         self.client.call_json(ep("P21"), args, None).await
     }
@@ -1118,7 +1139,7 @@ impl<'a> RegistriesSchedules<'a> {
         &self,
         registry_id: &str,
         body: &B,
-    ) -> Result<serde_json::Value> {
+    ) -> Result<crate::models::ScheduleCreated> {
         let args = Args::new()
             .set("registry_id", registry_id)
             .set("body", to_value("body", body)?);
@@ -1149,7 +1170,7 @@ impl<'a> RegistriesSchedules<'a> {
         &self,
         registry_id: &str,
         params: RegistriesSchedulesBulkCancelParams,
-    ) -> Result<serde_json::Value> {
+    ) -> Result<crate::models::JobStarted> {
         let args = params.apply(Args::new().set("registry_id", registry_id));
         self.client.call_json(ep("S14"), args, None).await
     }
@@ -1160,7 +1181,7 @@ impl<'a> RegistriesSchedules<'a> {
         &self,
         registry_id: &str,
         params: RegistriesSchedulesBulkDeleteParams,
-    ) -> Result<serde_json::Value> {
+    ) -> Result<crate::models::JobStarted> {
         let args = params.apply(Args::new().set("registry_id", registry_id));
         self.client.call_json(ep("S15"), args, None).await
     }
@@ -1171,7 +1192,7 @@ impl<'a> RegistriesSchedules<'a> {
         &self,
         registry_id: &str,
         params: RegistriesSchedulesListParams,
-    ) -> Result<Pager<serde_json::Value>> {
+    ) -> Result<Pager<crate::models::Schedule>> {
         let args = params.apply(Args::new().set("registry_id", registry_id));
         self.client.paginate_with(ep("S32"), args, None, None)
     }
@@ -1194,7 +1215,7 @@ impl<'a> RegistriesSchedules<'a> {
         &self,
         registry_id: &str,
         schedule_ids: I,
-    ) -> Result<serde_json::Value> {
+    ) -> Result<crate::models::DeletedSchedules> {
         let args = Args::new()
             .set("registry_id", registry_id)
             .set("schedule_ids", strings(schedule_ids));
@@ -1306,14 +1327,17 @@ impl<'a> Reports<'a> {
     /// `GET /csapi/v1.3/reports` [S08].
     ///
     /// 409 on Container Security Free subscriptions; no groups key; report filter is a JSON-encoded string; flags are 0/1 integers; dates ISO-8601
-    pub fn list(&self, params: ReportsListParams) -> Result<Pager<serde_json::Value>> {
+    pub fn list(&self, params: ReportsListParams) -> Result<Pager<crate::models::Report>> {
         let args = params.apply(Args::new());
         self.client.paginate_with(ep("S08"), args, None, None)
     }
     /// `POST /csapi/v1.3/reports` [S09].
     ///
     /// 409 on Free subscriptions; templateName is an open string; filter is a string holding JSON; request name/zip are reportName/fileZipped in the list
-    pub async fn create<B: Serialize + ?Sized>(&self, body: &B) -> Result<serde_json::Value> {
+    pub async fn create<B: Serialize + ?Sized>(
+        &self,
+        body: &B,
+    ) -> Result<crate::models::ReportCreated> {
         let args = Args::new().set("body", to_value("body", body)?);
         self.client.call_json(ep("S09"), args, None).await
     }
@@ -1323,7 +1347,7 @@ impl<'a> Reports<'a> {
     pub async fn create_schedule<B: Serialize + ?Sized>(
         &self,
         body: &B,
-    ) -> Result<serde_json::Value> {
+    ) -> Result<crate::models::ScheduleCreated> {
         let args = Args::new().set("body", to_value("body", body)?);
         self.client.call_json(ep("S10"), args, None).await
     }
@@ -1334,7 +1358,7 @@ impl<'a> Reports<'a> {
         &self,
         schedule_id: &str,
         body: &B,
-    ) -> Result<serde_json::Value> {
+    ) -> Result<crate::models::Message> {
         let args = Args::new()
             .set("schedule_id", schedule_id)
             .set("body", to_value("body", body)?);
@@ -1346,7 +1370,7 @@ impl<'a> Reports<'a> {
     pub async fn delete<I: IntoIterator<Item = S>, S: Into<String>>(
         &self,
         report_uuids: I,
-    ) -> Result<serde_json::Value> {
+    ) -> Result<crate::models::ReportsDeleted> {
         let args = Args::new().set("report_uuids", strings(report_uuids));
         self.client.call_json(ep("P22"), args, None).await
     }
@@ -1426,26 +1450,26 @@ impl<'a> Sensors<'a> {
     /// `GET /csapi/v1.3/sensors` [S21].
     ///
     /// named only in the seed (1-based paging); shape from P-swagger {count, data}
-    pub fn list(&self, params: SensorsListParams) -> Result<Pager<serde_json::Value>> {
+    pub fn list(&self, params: SensorsListParams) -> Result<Pager<crate::models::Sensor>> {
         let args = params.apply(Args::new());
         self.client.paginate_with(ep("S21"), args, None, None)
     }
     /// `DELETE /csapi/v1.3/sensors` [S39].
     ///
     /// v1.3 takes query params (v1.1 took a JSON body, as in the fixture; open question 1); only sensors in status UNKNOWN can be deleted; P-swagger also lists 204
-    pub async fn delete(&self, params: SensorsDeleteParams) -> Result<serde_json::Value> {
+    pub async fn delete(&self, params: SensorsDeleteParams) -> Result<crate::models::JobStarted> {
         let args = params.apply(Args::new());
         self.client.call_json(ep("S39"), args, None).await
     }
     /// `GET /csapi/v1.3/sensors/{sensorId}` [P13].
-    pub async fn get(&self, sensor_id: &str) -> Result<serde_json::Value> {
+    pub async fn get(&self, sensor_id: &str) -> Result<crate::models::Sensor> {
         let args = Args::new().set("sensor_id", sensor_id);
         self.client.call_json(ep("P13"), args, None).await
     }
     /// `GET /csapi/v1.3/activationkey` [P14].
     ///
     /// {customerId, activationId, platformUrl}
-    pub async fn activation_key(&self) -> Result<serde_json::Value> {
+    pub async fn activation_key(&self) -> Result<crate::models::ActivationKey> {
         let args = Args::new();
         self.client.call_json(ep("P14"), args, None).await
     }
@@ -1518,14 +1542,17 @@ impl<'a> Tags<'a> {
     /// `POST /csapi/v1.3/tag/assign` [S02].
     ///
     /// tagName sits inside tagsToAdd[] (P-docs puts tagName/entitySha top level; simulator accepts both); an unknown tagName creates the tag; fixture entityType 'IMAGE / CONTAINER' is a placeholder; P-docs response adds cascadingKafkaJobUuid
-    pub async fn assign<B: Serialize + ?Sized>(&self, body: &B) -> Result<serde_json::Value> {
+    pub async fn assign<B: Serialize + ?Sized>(
+        &self,
+        body: &B,
+    ) -> Result<crate::models::TagAssigned> {
         let args = Args::new().set("body", to_value("body", body)?);
         self.client.call_json(ep("S02"), args, None).await
     }
     /// `PUT /csapi/v1.3/tag/update` [S03].
     ///
     /// entity types are upper case in requests, lower case in responses and map keys; response rules may carry trailing spaces (keep verbatim)
-    pub async fn update<B: Serialize + ?Sized>(&self, body: &B) -> Result<serde_json::Value> {
+    pub async fn update<B: Serialize + ?Sized>(&self, body: &B) -> Result<crate::models::Tag> {
         let args = Args::new().set("body", to_value("body", body)?);
         self.client.call_json(ep("S03"), args, None).await
     }
@@ -1542,7 +1569,7 @@ impl<'a> Tags<'a> {
     /// `POST /csapi/v1.3/tag/create` [P25].
     ///
     /// body {name, reevaluate, tagInfoDataList[{entityType, rule}]}; answers the tag object (as tags.update)
-    pub async fn create<B: Serialize + ?Sized>(&self, body: &B) -> Result<serde_json::Value> {
+    pub async fn create<B: Serialize + ?Sized>(&self, body: &B) -> Result<crate::models::Tag> {
         let args = Args::new().set("body", to_value("body", body)?);
         self.client.call_json(ep("P25"), args, None).await
     }
