@@ -1,0 +1,253 @@
+//! One error type for the whole client, with a stable machine-readable kind that both bindings map.
+
+use std::fmt;
+use std::time::Duration;
+
+/// Result alias used across the crate.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// What the server said when it refused a request.
+#[derive(Debug, Clone)]
+pub struct ApiError {
+    /// HTTP status.
+    pub status: u16,
+    /// HTTP method of the request.
+    pub method: String,
+    /// Path of the request (no query string: filters may be long, never secret, but noisy).
+    pub path: String,
+    /// Qualys `errorCode` (`"CMS-1504"`, `"403 FORBIDDEN"`, ...) when the body carried one.
+    pub error_code: Option<String>,
+    /// Qualys `message`, or a short excerpt of a non-JSON body, or the status reason.
+    pub message: String,
+    /// Qualys `timestamp` (epoch ms) when the body carried one.
+    pub timestamp: Option<i64>,
+    /// How long the server asked us to wait (`X-RateLimit-ToWait-Sec` / `Retry-After`), on 429.
+    pub retry_after: Option<Duration>,
+    /// Rate-limit state read from the response headers, when present.
+    pub rate_limit: Option<crate::ratelimit::RateLimitInfo>,
+}
+
+impl fmt::Display for ApiError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{} {} returned HTTP {}",
+            self.method, self.path, self.status
+        )?;
+        if let Some(code) = &self.error_code {
+            write!(f, " [{code}]")?;
+        }
+        if !self.message.is_empty() {
+            write!(f, ": {}", self.message)?;
+        }
+        if let Some(wait) = self.retry_after {
+            write!(f, " (retry after {:.1}s)", wait.as_secs_f64())?;
+        }
+        Ok(())
+    }
+}
+
+/// Every way a call can fail.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// The server answered with a non-success status.
+    #[error("{0}")]
+    Api(Box<ApiError>),
+    /// The request did not complete within its timeout.
+    #[error("{method} {path} timed out after {:.1}s", timeout.as_secs_f64())]
+    Timeout {
+        method: String,
+        path: String,
+        timeout: Duration,
+    },
+    /// The connection could not be made or broke before a full response arrived.
+    #[error("{method} {path}: connection failed: {message}")]
+    Connection {
+        method: String,
+        path: String,
+        message: String,
+        #[source]
+        source: Option<Box<dyn std::error::Error + Send + Sync>>,
+    },
+    /// The response body could not be decoded.
+    #[error(
+        "{method} {path}: could not decode the response: {message}; body starts with: {excerpt:?}"
+    )]
+    Decode {
+        method: String,
+        path: String,
+        message: String,
+        excerpt: String,
+    },
+    /// The arguments break a rule the API documents; nothing was sent.
+    #[error("invalid argument `{field}`: {message}")]
+    Validation {
+        field: String,
+        rule: String,
+        message: String,
+    },
+    /// Obtaining credentials failed outside HTTP (e.g. a token callback returned an error).
+    #[error("authentication failed: {message}")]
+    Auth { message: String },
+    /// The list stops at a server-side record cap; the rest is reachable another way.
+    #[error(
+        "{path} returns at most {cap} records but {total} match; use {alternative} (cursor pagination, no cap) or narrow the filter"
+    )]
+    RecordCap {
+        path: String,
+        cap: u64,
+        total: u64,
+        alternative: String,
+    },
+    /// The client was configured wrongly.
+    #[error("configuration error: {0}")]
+    Config(String),
+    /// Writing a download to disk failed.
+    #[error("I/O error on {path}: {source}")]
+    Io {
+        path: String,
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+/// Stable classification of an [`Error`]; `code()` is what bindings expose.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ErrorKind {
+    BadRequest,
+    Authentication,
+    PermissionDenied,
+    NotFound,
+    Conflict,
+    RateLimited,
+    Server,
+    Api,
+    Timeout,
+    Connection,
+    Decode,
+    Validation,
+    Auth,
+    RecordCap,
+    Config,
+    Io,
+}
+
+impl ErrorKind {
+    /// A stable string code, e.g. `"E_RATE_LIMITED"`.
+    pub fn code(self) -> &'static str {
+        match self {
+            ErrorKind::BadRequest => "E_BAD_REQUEST",
+            ErrorKind::Authentication => "E_AUTHENTICATION",
+            ErrorKind::PermissionDenied => "E_PERMISSION_DENIED",
+            ErrorKind::NotFound => "E_NOT_FOUND",
+            ErrorKind::Conflict => "E_CONFLICT",
+            ErrorKind::RateLimited => "E_RATE_LIMITED",
+            ErrorKind::Server => "E_SERVER",
+            ErrorKind::Api => "E_API",
+            ErrorKind::Timeout => "E_TIMEOUT",
+            ErrorKind::Connection => "E_CONNECTION",
+            ErrorKind::Decode => "E_DECODE",
+            ErrorKind::Validation => "E_VALIDATION",
+            ErrorKind::Auth => "E_AUTH",
+            ErrorKind::RecordCap => "E_RECORD_CAP",
+            ErrorKind::Config => "E_CONFIG",
+            ErrorKind::Io => "E_IO",
+        }
+    }
+
+    /// The exception class both bindings raise for this kind.
+    pub fn class_name(self) -> &'static str {
+        match self {
+            ErrorKind::BadRequest => "BadRequestError",
+            ErrorKind::Authentication | ErrorKind::Auth => "AuthenticationError",
+            ErrorKind::PermissionDenied => "PermissionDeniedError",
+            ErrorKind::NotFound => "NotFoundError",
+            ErrorKind::Conflict => "ConflictError",
+            ErrorKind::RateLimited => "RateLimitError",
+            ErrorKind::Server => "ServerError",
+            ErrorKind::Api => "APIError",
+            ErrorKind::Timeout => "APITimeoutError",
+            ErrorKind::Connection => "APIConnectionError",
+            ErrorKind::Decode => "DecodeError",
+            ErrorKind::Validation => "ValidationError",
+            ErrorKind::RecordCap => "RecordCapError",
+            ErrorKind::Config => "ConfigError",
+            ErrorKind::Io => "QualysError",
+        }
+    }
+}
+
+impl Error {
+    /// Classify the error.
+    pub fn kind(&self) -> ErrorKind {
+        match self {
+            Error::Api(e) => match e.status {
+                400 | 422 => ErrorKind::BadRequest,
+                401 => ErrorKind::Authentication,
+                403 => ErrorKind::PermissionDenied,
+                404 => ErrorKind::NotFound,
+                409 => ErrorKind::Conflict,
+                429 => ErrorKind::RateLimited,
+                500..=599 => ErrorKind::Server,
+                _ => ErrorKind::Api,
+            },
+            Error::Timeout { .. } => ErrorKind::Timeout,
+            Error::Connection { .. } => ErrorKind::Connection,
+            Error::Decode { .. } => ErrorKind::Decode,
+            Error::Validation { .. } => ErrorKind::Validation,
+            Error::Auth { .. } => ErrorKind::Auth,
+            Error::RecordCap { .. } => ErrorKind::RecordCap,
+            Error::Config(_) => ErrorKind::Config,
+            Error::Io { .. } => ErrorKind::Io,
+        }
+    }
+
+    /// The server's answer, for API errors.
+    pub fn api(&self) -> Option<&ApiError> {
+        match self {
+            Error::Api(e) => Some(e),
+            _ => None,
+        }
+    }
+
+    /// HTTP status, for API errors.
+    pub fn status(&self) -> Option<u16> {
+        self.api().map(|e| e.status)
+    }
+
+    /// `(method, path)` of the request this error belongs to, when there was one.
+    pub fn request(&self) -> Option<(&str, &str)> {
+        match self {
+            Error::Api(e) => Some((&e.method, &e.path)),
+            Error::Timeout { method, path, .. }
+            | Error::Connection { method, path, .. }
+            | Error::Decode { method, path, .. } => Some((method, path)),
+            _ => None,
+        }
+    }
+
+    pub(crate) fn validation(
+        field: impl Into<String>,
+        rule: &str,
+        message: impl Into<String>,
+    ) -> Self {
+        Error::Validation {
+            field: field.into(),
+            rule: rule.to_owned(),
+            message: message.into(),
+        }
+    }
+}
+
+/// A short, printable start of a body for error messages.
+pub(crate) fn excerpt(body: &[u8]) -> String {
+    const MAX: usize = 200;
+    let s = String::from_utf8_lossy(&body[..body.len().min(MAX)]).into_owned();
+    if body.len() > MAX {
+        format!("{s}…")
+    } else {
+        s
+    }
+}

@@ -1,0 +1,417 @@
+//! Turning a table endpoint and the caller's arguments into a request, validated before sending.
+
+use crate::error::{Error, Result};
+use crate::table::{BodyKind, Endpoint, QueryType};
+use crate::validate;
+use percent_encoding::{AsciiSet, CONTROLS, utf8_percent_encode};
+use serde_json::{Map, Value};
+
+/// Everything but unreserved characters is encoded in a path segment, `/` included, so an id can
+/// never change the path.
+const SEGMENT: &AsciiSet = &CONTROLS
+    .add(b' ')
+    .add(b'"')
+    .add(b'#')
+    .add(b'%')
+    .add(b'/')
+    .add(b'<')
+    .add(b'>')
+    .add(b'?')
+    .add(b'[')
+    .add(b'\\')
+    .add(b']')
+    .add(b'^')
+    .add(b'`')
+    .add(b'{')
+    .add(b'|')
+    .add(b'}')
+    .add(b';')
+    .add(b'+')
+    .add(b'&')
+    .add(b'=');
+
+/// Arguments of a call, keyed by the table's caller-facing names (`filter`, `page_size`, `sha`,
+/// `body`, ...). camelCase spellings (`pageSize`, `scheduleIds`) are accepted too, so Node passes its
+/// options straight through.
+#[derive(Debug, Clone, Default)]
+pub struct Args(pub Map<String, Value>);
+
+impl Args {
+    pub fn new() -> Self {
+        Args::default()
+    }
+
+    /// Add an argument; `None`-like values (`Value::Null`) are the same as leaving it out.
+    pub fn set(mut self, name: &str, value: impl Into<Value>) -> Self {
+        self.0.insert(name.to_owned(), value.into());
+        self
+    }
+
+    /// Add an argument when it has a value.
+    pub fn set_opt<V: Into<Value>>(self, name: &str, value: Option<V>) -> Self {
+        match value {
+            Some(v) => self.set(name, v),
+            None => self,
+        }
+    }
+
+    pub fn get(&self, name: &str) -> Option<&Value> {
+        self.0.get(name).filter(|v| !v.is_null())
+    }
+}
+
+impl From<Map<String, Value>> for Args {
+    fn from(m: Map<String, Value>) -> Self {
+        Args(m)
+    }
+}
+
+/// The body of a prepared request.
+#[derive(Debug, Clone)]
+pub(crate) enum Body {
+    Json(Vec<u8>),
+    Multipart {
+        field: String,
+        file_name: String,
+        content: Vec<u8>,
+    },
+}
+
+/// A request ready for the transport.
+#[derive(Debug, Clone)]
+pub(crate) struct Prepared {
+    pub path: String,
+    pub query: Vec<(String, String)>,
+    pub body: Option<Body>,
+    /// Arguments the client handles itself (e.g. a download's target `path`).
+    pub local: Map<String, Value>,
+}
+
+/// `pageSize` → `page_size`.
+pub fn to_snake(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + 4);
+    for (i, ch) in s.chars().enumerate() {
+        if ch.is_ascii_uppercase() {
+            if i > 0 {
+                out.push('_');
+            }
+            out.push(ch.to_ascii_lowercase());
+        } else {
+            out.push(ch);
+        }
+    }
+    out
+}
+
+fn known_args(ep: &Endpoint) -> Vec<&str> {
+    let mut names: Vec<&str> = ep.path_params.iter().map(|p| p.arg.as_str()).collect();
+    names.extend(ep.query.iter().map(|q| q.arg.as_str()));
+    if let Some(arg) = ep.body.as_ref().and_then(|b| b.arg.as_deref()) {
+        names.push(arg);
+    }
+    names.extend(ep.local_args.iter().map(|l| l.arg.as_str()));
+    names
+}
+
+/// Map the caller's keys onto the table's argument names, refusing unknown ones.
+fn normalize(ep: &Endpoint, args: Args) -> Result<Map<String, Value>> {
+    let known = known_args(ep);
+    let mut out = Map::new();
+    for (k, v) in args.0 {
+        let name = if known.contains(&k.as_str()) {
+            k
+        } else {
+            let snake = to_snake(&k);
+            if known.contains(&snake.as_str()) {
+                snake
+            } else {
+                let expected = if known.is_empty() {
+                    "none".to_owned()
+                } else {
+                    known.join(", ")
+                };
+                return Err(Error::validation(
+                    k.clone(),
+                    "unknown_argument",
+                    format!(
+                        "is not an argument of {}; expected: {expected}",
+                        ep.qualified_name()
+                    ),
+                ));
+            }
+        };
+        if !v.is_null() {
+            out.insert(name, v);
+        }
+    }
+    Ok(out)
+}
+
+fn scalar_string(field: &str, v: &Value) -> Result<String> {
+    match v {
+        Value::String(s) => Ok(s.clone()),
+        Value::Number(n) => Ok(n.to_string()),
+        Value::Bool(b) => Ok(b.to_string()),
+        other => Err(Error::validation(
+            field,
+            "type",
+            format!("must be a string, got {other}"),
+        )),
+    }
+}
+
+/// Check and encode one path parameter value.
+pub(crate) fn path_segment(field: &str, v: Option<&Value>) -> Result<String> {
+    let v = v.ok_or_else(|| Error::validation(field, "required", "is required"))?;
+    let s = scalar_string(field, v)?;
+    if s.trim().is_empty() {
+        return Err(Error::validation(field, "non_empty", "must not be empty"));
+    }
+    // URL parsers resolve `.`/`..` segments (encoded or not): they would change the path.
+    if s == "." || s == ".." {
+        return Err(Error::validation(
+            field,
+            "path_segment",
+            format!("must not be {s:?}"),
+        ));
+    }
+    Ok(utf8_percent_encode(&s, SEGMENT).to_string())
+}
+
+/// Validate `args` against `ep` and build the request parts.
+pub(crate) fn prepare(ep: &Endpoint, args: Args, check: bool) -> Result<Prepared> {
+    let mut args = normalize(ep, args)?;
+
+    let mut path = ep.path.clone();
+    for p in &ep.path_params {
+        let seg = path_segment(&p.arg, args.get(&p.arg))?;
+        path = path.replace(&format!("{{{}}}", p.name), &seg);
+    }
+
+    let mut query = Vec::new();
+    let mut wire = Map::new();
+    for q in &ep.query {
+        let Some(v) = args.get(&q.arg) else {
+            if q.required {
+                return Err(Error::validation(&q.arg, "required", "is required"));
+            }
+            continue;
+        };
+        let field = q.arg.as_str();
+        match q.ty {
+            QueryType::String => {
+                let s = scalar_string(field, v)?;
+                if let Some(allowed) = q.allowed.as_ref().filter(|_| check)
+                    && !allowed.iter().any(|a| a.as_str() == Some(s.as_str()))
+                {
+                    let list: Vec<String> = allowed
+                        .iter()
+                        .filter_map(|a| a.as_str().map(str::to_owned))
+                        .collect();
+                    return Err(Error::validation(
+                        field,
+                        "enum",
+                        format!("must be one of {}, got {s:?}", list.join(", ")),
+                    ));
+                }
+                if q.required && s.trim().is_empty() {
+                    return Err(Error::validation(field, "non_empty", "must not be empty"));
+                }
+                wire.insert(q.name.clone(), Value::String(s.clone()));
+                query.push((q.name.clone(), s));
+            }
+            QueryType::Integer => {
+                let n = match v {
+                    Value::Number(n) if n.is_i64() || n.is_u64() => n.as_i64().unwrap_or(i64::MAX),
+                    Value::String(s) if s.trim().parse::<i64>().is_ok() => {
+                        s.trim().parse().unwrap_or_default()
+                    }
+                    other => {
+                        return Err(Error::validation(
+                            field,
+                            "type",
+                            format!("must be an integer, got {other}"),
+                        ));
+                    }
+                };
+                if check && (q.min.is_some_and(|m| n < m) || q.max.is_some_and(|m| n > m)) {
+                    let lo = q.min.map_or("-∞".into(), |m| m.to_string());
+                    let hi = q.max.map_or("∞".into(), |m| m.to_string());
+                    return Err(Error::validation(
+                        field,
+                        "range",
+                        format!("must be from {lo} to {hi}, got {n}"),
+                    ));
+                }
+                wire.insert(q.name.clone(), Value::from(n));
+                query.push((q.name.clone(), n.to_string()));
+            }
+            QueryType::Boolean => {
+                let b = match v {
+                    Value::Bool(b) => *b,
+                    Value::String(s) if s == "true" || s == "false" => s == "true",
+                    other => {
+                        return Err(Error::validation(
+                            field,
+                            "type",
+                            format!("must be a boolean, got {other}"),
+                        ));
+                    }
+                };
+                wire.insert(q.name.clone(), Value::Bool(b));
+                query.push((q.name.clone(), b.to_string()));
+            }
+            QueryType::StringArray => {
+                let items: Vec<String> = match v {
+                    Value::Array(a) => a
+                        .iter()
+                        .map(|x| scalar_string(field, x))
+                        .collect::<Result<_>>()?,
+                    other => vec![scalar_string(field, other)?],
+                };
+                if items.iter().any(|s| s.trim().is_empty()) {
+                    return Err(Error::validation(
+                        field,
+                        "non_empty",
+                        "must not contain empty ids",
+                    ));
+                }
+                // An empty list is the same as not giving the argument.
+                if items.is_empty() {
+                    if q.required {
+                        return Err(Error::validation(
+                            field,
+                            "min_items",
+                            "needs at least 1 item",
+                        ));
+                    }
+                    continue;
+                }
+                wire.insert(q.name.clone(), Value::from(items.clone()));
+                // Repeated `name=a&name=b` (S004 scheduleIds; P-swagger explode: true).
+                query.extend(items.into_iter().map(|s| (q.name.clone(), s)));
+            }
+        }
+    }
+    if check {
+        validate::check(&Value::Object(wire), &ep.query_validation, "query")?;
+    }
+
+    let body = match &ep.body {
+        None => None,
+        Some(spec) => {
+            let arg = spec.arg.as_deref().unwrap_or("body");
+            let given = args.remove(arg);
+            match spec.kind {
+                BodyKind::JsonObject => {
+                    let v = match given {
+                        Some(v @ Value::Object(_)) => v,
+                        Some(other) => {
+                            return Err(Error::validation(
+                                arg,
+                                "type",
+                                format!("must be an object (dict), got {other}"),
+                            ));
+                        }
+                        None if spec.required_fields.is_empty() => Value::Object(Map::new()),
+                        None => return Err(Error::validation(arg, "required", "is required")),
+                    };
+                    let obj = v.as_object().expect("checked above");
+                    if let Some(missing) = spec
+                        .required_fields
+                        .iter()
+                        .filter(|_| check)
+                        .find(|f| obj.get(f.as_str()).is_none_or(Value::is_null))
+                    {
+                        return Err(Error::validation(
+                            missing.clone(),
+                            "required",
+                            format!("is required in the body of {}", ep.qualified_name()),
+                        ));
+                    }
+                    if check {
+                        validate::check(&v, &spec.validation, arg)?;
+                    }
+                    Some(Body::Json(
+                        serde_json::to_vec(&v).expect("a Value always serializes"),
+                    ))
+                }
+                BodyKind::JsonArray => {
+                    let v = match given {
+                        Some(Value::Array(a)) => {
+                            for x in &a {
+                                if x.as_str().is_none_or(|s| s.trim().is_empty()) {
+                                    return Err(Error::validation(
+                                        arg,
+                                        "type",
+                                        format!("must be a list of non-empty id strings, got {x}"),
+                                    ));
+                                }
+                            }
+                            Value::Array(a)
+                        }
+                        Some(Value::String(s)) => Value::Array(vec![Value::String(s)]),
+                        Some(other) => {
+                            return Err(Error::validation(
+                                arg,
+                                "type",
+                                format!("must be a list of ids, got {other}"),
+                            ));
+                        }
+                        None => return Err(Error::validation(arg, "required", "is required")),
+                    };
+                    if check {
+                        validate::check(&v, &spec.validation, arg)?;
+                    }
+                    Some(Body::Json(
+                        serde_json::to_vec(&v).expect("a Value always serializes"),
+                    ))
+                }
+                BodyKind::Multipart => {
+                    let content = match given {
+                        Some(Value::String(s)) => s.into_bytes(),
+                        Some(v @ Value::Object(_)) => {
+                            serde_json::to_vec(&v).expect("a Value always serializes")
+                        }
+                        Some(other) => {
+                            return Err(Error::validation(
+                                arg,
+                                "type",
+                                format!("must be the JSON text or object of the file, got {other}"),
+                            ));
+                        }
+                        None => return Err(Error::validation(arg, "required", "is required")),
+                    };
+                    let field = spec
+                        .required_fields
+                        .first()
+                        .cloned()
+                        .unwrap_or_else(|| arg.to_owned());
+                    Some(Body::Multipart {
+                        field,
+                        file_name: "serviceAccount.json".into(),
+                        content,
+                    })
+                }
+                BodyKind::Form => {
+                    return Err(Error::Config(format!(
+                        "{} is called by the client itself",
+                        ep.qualified_name()
+                    )));
+                }
+            }
+        }
+    };
+
+    let local = ep
+        .local_args
+        .iter()
+        .filter_map(|l| args.get(&l.arg).map(|v| (l.arg.clone(), v.clone())))
+        .collect();
+    Ok(Prepared {
+        path,
+        query,
+        body,
+        local,
+    })
+}
