@@ -113,9 +113,12 @@ fn known_args(ep: &Endpoint) -> Vec<&str> {
     names
 }
 
+/// `(table argument name, the caller's spelling)` for each argument the caller spelled differently.
+type Spellings = Vec<(String, String)>;
+
 /// Map the caller's keys onto the table's argument names, refusing unknown ones. Also returns the
 /// caller's own spelling of each renamed argument, so errors name the field as the caller wrote it.
-fn normalize(ep: &Endpoint, args: Args) -> Result<(Map<String, Value>, Vec<(String, String)>)> {
+fn normalize(ep: &Endpoint, args: Args) -> Result<(Map<String, Value>, Spellings)> {
     let known = known_args(ep);
     let mut out = Map::new();
     let mut spelled = Vec::new();
