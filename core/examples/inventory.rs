@@ -23,11 +23,9 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let (_sim, client) = if has_creds {
         (None, Client::from_env()?)
     } else {
-        let config = qualys_cs_sim::SimConfig {
-            images: 5_000,
-            latency: std::time::Duration::from_millis(20),
-            ..Default::default()
-        };
+        let config = qualys_cs_sim::SimConfig::default()
+            .images(5_000)
+            .latency(std::time::Duration::from_millis(20));
         let sim = qualys_cs_sim::Simulator::start(config).await?;
         eprintln!(
             "no QUALYS_* credentials: using the embedded simulator at {}",
@@ -51,9 +49,9 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     while let Some(image) = items.try_next().await? {
         n += 1;
         vulns += image
-            .get("vulnerabilities")
-            .and_then(|v| v.as_array())
-            .map_or(0, |v| v.len() as u64);
+            .vulnerabilities
+            .get()
+            .map_or(0, |v| v.as_slice().len() as u64);
         serde_json::to_writer(&mut out, &image)?;
         out.write_all(b"\n")?;
         if n % 500 == 0 {
