@@ -210,9 +210,9 @@ async fn every_request_sample_is_sent_as_the_seed_shows() {
         for (k, v) in &req.query_pairs {
             sent.entry(k.clone()).or_default().push(v.clone());
         }
-        if ep.pagination.is_some() {
+        if let Some(pg) = &ep.pagination {
             // The paginator always states its page size; the samples do when they care.
-            let size = &ep.pagination.as_ref().unwrap().size_param;
+            let size = &pg.size_param;
             if !expected_query.contains_key(size) {
                 sent.remove(size);
             }
