@@ -65,12 +65,16 @@ pub enum Credentials {
 impl fmt::Debug for Credentials {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Credentials::Basic { username, .. } => {
-                f.debug_struct("Basic").field("username", username).field("password", &"***").finish()
-            }
-            Credentials::Jwt { username, .. } => {
-                f.debug_struct("Jwt").field("username", username).field("password", &"***").finish()
-            }
+            Credentials::Basic { username, .. } => f
+                .debug_struct("Basic")
+                .field("username", username)
+                .field("password", &"***")
+                .finish(),
+            Credentials::Jwt { username, .. } => f
+                .debug_struct("Jwt")
+                .field("username", username)
+                .field("password", &"***")
+                .finish(),
             Credentials::Token(_) => f.write_str("Token(***)"),
             Credentials::Provider(_) => f.write_str("Provider(..)"),
         }
@@ -120,7 +124,13 @@ impl Authenticator {
             }
             _ => None,
         };
-        Authenticator { creds, basic, held: RwLock::new(None), refresh: tokio::sync::Mutex::new(0), refresh_skew }
+        Authenticator {
+            creds,
+            basic,
+            held: RwLock::new(None),
+            refresh: tokio::sync::Mutex::new(0),
+            refresh_skew,
+        }
     }
 
     pub(crate) fn credentials(&self) -> &Credentials {
@@ -129,12 +139,17 @@ impl Authenticator {
 
     /// True when a 401 may be cured by fetching a new token.
     pub(crate) fn can_refresh(&self) -> bool {
-        matches!(self.creds, Credentials::Jwt { .. } | Credentials::Provider(_))
+        matches!(
+            self.creds,
+            Credentials::Jwt { .. } | Credentials::Provider(_)
+        )
     }
 
     fn current(&self) -> Option<Held> {
         let held = self.held.read().unwrap_or_else(|e| e.into_inner());
-        held.as_ref().filter(|h| h.refresh_at.is_none_or(|t| Instant::now() < t)).cloned()
+        held.as_ref()
+            .filter(|h| h.refresh_at.is_none_or(|t| Instant::now() < t))
+            .cloned()
     }
 
     /// The `Authorization` header for the next request and the token generation it belongs to.
@@ -156,15 +171,21 @@ impl Authenticator {
         let token = match &self.creds {
             Credentials::Jwt { username, password } => fetch_jwt(username, password).await?,
             Credentials::Token(t) => t.expose().to_owned(),
-            Credentials::Provider(p) => p.token().await.map_err(|message| Error::Auth { message })?,
+            Credentials::Provider(p) => {
+                p.token().await.map_err(|message| Error::Auth { message })?
+            }
             Credentials::Basic { .. } => unreachable!("basic handled above"),
         };
         let token = token.trim();
         if token.is_empty() {
-            return Err(Error::Auth { message: "the token source returned an empty token".into() });
+            return Err(Error::Auth {
+                message: "the token source returned an empty token".into(),
+            });
         }
-        let mut header = HeaderValue::from_str(&format!("Bearer {token}"))
-            .map_err(|_| Error::Auth { message: "the token contains characters not allowed in a header".into() })?;
+        let mut header =
+            HeaderValue::from_str(&format!("Bearer {token}")).map_err(|_| Error::Auth {
+                message: "the token contains characters not allowed in a header".into(),
+            })?;
         header.set_sensitive(true);
         let refresh_at = match &self.creds {
             // A fixed token is used until the server refuses it.
@@ -172,7 +193,11 @@ impl Authenticator {
             _ => Some(refresh_deadline(token, self.refresh_skew)),
         };
         *generation += 1;
-        let held = Held { header: header.clone(), refresh_at, generation: *generation };
+        let held = Held {
+            header: header.clone(),
+            refresh_at,
+            generation: *generation,
+        };
         *self.held.write().unwrap_or_else(|e| e.into_inner()) = Some(held);
         Ok((header, *generation))
     }
@@ -192,7 +217,10 @@ fn refresh_deadline(token: &str, skew: Duration) -> Instant {
     let now = Instant::now();
     match jwt_exp(token) {
         Some(exp) => {
-            let now_unix = SystemTime::now().duration_since(UNIX_EPOCH).unwrap_or_default().as_secs();
+            let now_unix = SystemTime::now()
+                .duration_since(UNIX_EPOCH)
+                .unwrap_or_default()
+                .as_secs();
             let left = Duration::from_secs(exp.saturating_sub(now_unix));
             now + left.saturating_sub(skew.min(left / 2))
         }
@@ -203,7 +231,10 @@ fn refresh_deadline(token: &str, skew: Duration) -> Instant {
 /// The `exp` claim of a JWT, if it has one.
 pub fn jwt_exp(token: &str) -> Option<u64> {
     let payload = token.split('.').nth(1)?;
-    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(payload.trim_end_matches('=')).ok()?;
+    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(payload.trim_end_matches('='))
+        .ok()?;
     let v: serde_json::Value = serde_json::from_slice(&bytes).ok()?;
-    v.get("exp").and_then(|e| e.as_u64().or_else(|| e.as_f64().map(|f| f as u64)))
+    v.get("exp")
+        .and_then(|e| e.as_u64().or_else(|| e.as_f64().map(|f| f as u64)))
 }

@@ -51,7 +51,8 @@ impl RequestOptions {
         if other.max_retries.is_some() {
             out.max_retries = other.max_retries;
         }
-        out.extra_headers.extend(other.extra_headers.iter().cloned());
+        out.extra_headers
+            .extend(other.extra_headers.iter().cloned());
         out.extra_query.extend(other.extra_query.iter().cloned());
         out
     }
@@ -229,7 +230,11 @@ impl ClientBuilder {
                 "basic" => AuthMode::Basic,
                 "jwt" | "bearer" => AuthMode::Jwt,
                 other => {
-                    return Err(Error::validation("QUALYS_AUTH", "enum", format!("must be jwt or basic, got {other:?}")));
+                    return Err(Error::validation(
+                        "QUALYS_AUTH",
+                        "enum",
+                        format!("must be jwt or basic, got {other:?}"),
+                    ));
                 }
             });
         }
@@ -241,7 +246,11 @@ impl ClientBuilder {
             (Some(c), _, _) => c,
             (None, Some(username), Some(password)) => {
                 if username.is_empty() {
-                    return Err(Error::validation("username", "non_empty", "must not be empty"));
+                    return Err(Error::validation(
+                        "username",
+                        "non_empty",
+                        "must not be empty",
+                    ));
                 }
                 match self.auth_mode {
                     AuthMode::Jwt => Credentials::Jwt { username, password },
@@ -261,7 +270,9 @@ impl ClientBuilder {
             (None, Some(p)) if creds.uses_gateway() => p.gateway_url().to_owned(),
             (None, Some(p)) => p.server_url().to_owned(),
             (None, None) => {
-                return Err(Error::Config("no platform or base_url: say which Qualys platform to call (e.g. US2)".into()));
+                return Err(Error::Config(
+                    "no platform or base_url: say which Qualys platform to call (e.g. US2)".into(),
+                ));
             }
         };
         let base_url = check_base_url("base_url", &base_url)?;
@@ -278,10 +289,13 @@ impl ClientBuilder {
             .pool_idle_timeout(Duration::from_secs(60))
             .tcp_nodelay(true);
         if let Some(p) = &self.proxy {
-            let proxy = reqwest::Proxy::all(p).map_err(|e| Error::validation("proxy", "url", e.to_string()))?;
+            let proxy = reqwest::Proxy::all(p)
+                .map_err(|e| Error::validation("proxy", "url", e.to_string()))?;
             http = http.proxy(proxy);
         }
-        let http = http.build().map_err(|e| Error::Config(format!("HTTP client: {e}")))?;
+        let http = http
+            .build()
+            .map_err(|e| Error::Config(format!("HTTP client: {e}")))?;
         let inner = Inner {
             http,
             base_url,
@@ -299,17 +313,29 @@ impl ClientBuilder {
             rate_limit: self.rate_limit,
             validate: self.validate,
         };
-        Ok(Client { inner: Arc::new(inner), opts: Arc::new(RequestOptions::default()) })
+        Ok(Client {
+            inner: Arc::new(inner),
+            opts: Arc::new(RequestOptions::default()),
+        })
     }
 }
 
 fn check_base_url(field: &str, u: &str) -> Result<String> {
-    let parsed = url::Url::parse(u).map_err(|e| Error::validation(field, "url", format!("is not a URL ({e}): {u:?}")))?;
+    let parsed = url::Url::parse(u)
+        .map_err(|e| Error::validation(field, "url", format!("is not a URL ({e}): {u:?}")))?;
     if !matches!(parsed.scheme(), "http" | "https") || parsed.host_str().is_none() {
-        return Err(Error::validation(field, "url", format!("must be an http(s) URL with a host, got {u:?}")));
+        return Err(Error::validation(
+            field,
+            "url",
+            format!("must be an http(s) URL with a host, got {u:?}"),
+        ));
     }
     if parsed.query().is_some() || !parsed.username().is_empty() || parsed.password().is_some() {
-        return Err(Error::validation(field, "url", "must not carry a query string or credentials"));
+        return Err(Error::validation(
+            field,
+            "url",
+            "must not carry a query string or credentials",
+        ));
     }
     Ok(u.trim_end_matches('/').to_owned())
 }
@@ -387,7 +413,10 @@ impl Client {
 
     /// A copy sharing the connection pool, token and limiter, whose calls default to `opts`.
     pub fn with_options(&self, opts: RequestOptions) -> Client {
-        Client { inner: self.inner.clone(), opts: Arc::new(self.opts.merged(&opts)) }
+        Client {
+            inner: self.inner.clone(),
+            opts: Arc::new(self.opts.merged(&opts)),
+        }
     }
 
     /// The base URL requests go to.
@@ -407,7 +436,9 @@ impl Client {
 
     /// Call a non-paginated endpoint by id (`"S01"`) with arguments; returns the decoded output.
     pub async fn call(&self, id: &str, args: Args) -> Result<Output> {
-        self.call_with(endpoint(id)?, args, None).await.map(|(o, _)| o)
+        self.call_with(endpoint(id)?, args, None)
+            .await
+            .map(|(o, _)| o)
     }
 
     /// Call an endpoint, returning the output with the response metadata.
@@ -427,6 +458,27 @@ impl Client {
         Ok((out, resp.meta))
     }
 
+    /// Call an endpoint and decode its JSON body into `T` in one pass.
+    pub async fn call_json<T: serde::de::DeserializeOwned>(
+        &self,
+        ep: &'static Endpoint,
+        args: Args,
+        opts: Option<&RequestOptions>,
+    ) -> Result<T> {
+        let prepared = self.prepare(ep, args)?;
+        let resp = self.execute_endpoint(ep, &prepared, opts).await?;
+        if resp.body.trim_ascii().is_empty() {
+            // An empty 200/204 decodes as JSON null, so `Value`/`Option` targets accept it.
+            return serde_json::from_value(Value::Null).map_err(|e| Error::Decode {
+                method: resp.meta.method.clone(),
+                path: resp.meta.path.clone(),
+                message: format!("empty body: {e}"),
+                excerpt: String::new(),
+            });
+        }
+        resp.json()
+    }
+
     pub(crate) fn prepare(&self, ep: &'static Endpoint, args: Args) -> Result<Prepared> {
         // Without validation the request is still well-formed: only the documented rules are skipped.
         request::prepare(ep, args, self.inner.validate)
@@ -438,7 +490,13 @@ impl Client {
         p: &Prepared,
         opts: Option<&RequestOptions>,
     ) -> Result<Response> {
-        let out = Outgoing { method: ep.http_method(), path: &p.path, query: &p.query, body: p.body.as_ref(), idempotent: ep.idempotent };
+        let out = Outgoing {
+            method: ep.http_method(),
+            path: &p.path,
+            query: &p.query,
+            body: p.body.as_ref(),
+            idempotent: ep.idempotent,
+        };
         self.execute(&out, opts).await
     }
 
@@ -452,8 +510,14 @@ impl Client {
         body: Option<&Value>,
         opts: Option<&RequestOptions>,
     ) -> Result<(Output, ResponseMeta)> {
-        let method = Method::from_bytes(method.trim().to_ascii_uppercase().as_bytes())
-            .map_err(|_| Error::validation("method", "http_method", format!("is not an HTTP method: {method:?}")))?;
+        let method =
+            Method::from_bytes(method.trim().to_ascii_uppercase().as_bytes()).map_err(|_| {
+                Error::validation(
+                    "method",
+                    "http_method",
+                    format!("is not an HTTP method: {method:?}"),
+                )
+            })?;
         if !path.starts_with('/') || path.starts_with("//") || path.contains(['?', '#']) {
             return Err(Error::validation(
                 "path",
@@ -461,9 +525,19 @@ impl Client {
                 "must be a path under the base URL starting with '/', without query or fragment (pass query separately)",
             ));
         }
-        let body = body.map(|v| Body::Json(serde_json::to_vec(v).expect("a Value always serializes")));
-        let idempotent = matches!(method, Method::GET | Method::HEAD | Method::PUT | Method::DELETE | Method::OPTIONS);
-        let out = Outgoing { method, path, query, body: body.as_ref(), idempotent };
+        let body =
+            body.map(|v| Body::Json(serde_json::to_vec(v).expect("a Value always serializes")));
+        let idempotent = matches!(
+            method,
+            Method::GET | Method::HEAD | Method::PUT | Method::DELETE | Method::OPTIONS
+        );
+        let out = Outgoing {
+            method,
+            path,
+            query,
+            body: body.as_ref(),
+            idempotent,
+        };
         let resp = self.execute(&out, opts).await?;
         let out = resp.output(crate::table::ResponseKind::JsonOrText)?;
         Ok((out, resp.meta))
@@ -477,7 +551,10 @@ impl Client {
         opts: Option<&RequestOptions>,
     ) -> Result<(Output, ResponseMeta)> {
         let resp = self.execute_endpoint(ep, p, opts).await?;
-        let io = |source| Error::Io { path: target.to_owned(), source };
+        let io = |source| Error::Io {
+            path: target.to_owned(),
+            source,
+        };
         // Write to a temporary sibling, then rename: a failed download never leaves a partial file.
         let tmp = format!("{target}.part");
         tokio::fs::write(&tmp, &resp.body).await.map_err(io)?;
@@ -487,7 +564,11 @@ impl Client {
     }
 
     /// Send with auth, rate limiting, concurrency bound and retries; reads the whole body.
-    pub(crate) async fn execute(&self, out: &Outgoing<'_>, opts: Option<&RequestOptions>) -> Result<Response> {
+    pub(crate) async fn execute(
+        &self,
+        out: &Outgoing<'_>,
+        opts: Option<&RequestOptions>,
+    ) -> Result<Response> {
         let merged;
         let opts = match opts {
             Some(o) => {
@@ -497,7 +578,11 @@ impl Client {
             None => &*self.opts,
         };
         let max_retries = opts.max_retries.unwrap_or(self.inner.max_retries);
-        let family = if self.inner.rate_limit { ratelimit::family(out.path) } else { None };
+        let family = if self.inner.rate_limit {
+            ratelimit::family(out.path)
+        } else {
+            None
+        };
         let mut attempt: u32 = 0;
         let mut refreshed = false;
         loop {
@@ -507,12 +592,20 @@ impl Client {
             }
             let (auth, generation) = self.auth_header().await?;
             let result = {
-                let _permit = self.inner.permits.acquire().await.expect("the semaphore is never closed");
-                self.attempt(out, opts, auth, family.as_deref(), attempt).await
+                let _permit = self
+                    .inner
+                    .permits
+                    .acquire()
+                    .await
+                    .expect("the semaphore is never closed");
+                self.attempt(out, opts, auth, family.as_deref(), attempt)
+                    .await
             };
             match result {
                 Attempt::Done(resp) => return Ok(resp),
-                Attempt::Fail(Error::Api(e)) if e.status == 401 && !refreshed && self.inner.auth.can_refresh() => {
+                Attempt::Fail(Error::Api(e))
+                    if e.status == 401 && !refreshed && self.inner.auth.can_refresh() =>
+                {
                     // An expired or revoked token: fetch a new one once, without counting a retry.
                     tracing::debug!(path = out.path, "401: refreshing the token");
                     refreshed = true;
@@ -544,20 +637,31 @@ impl Client {
     }
 
     fn backoff(&self, attempt: u32) -> Duration {
-        let exp = self.inner.backoff_base.saturating_mul(1u32 << (attempt - 1).min(16));
+        let exp = self
+            .inner
+            .backoff_base
+            .saturating_mul(1u32 << (attempt - 1).min(16));
         let cap = exp.min(self.inner.backoff_max);
         // "Equal jitter": at least half the delay, so retries never collapse to zero.
         cap / 2 + cap.mul_f64(fastrand::f64() / 2.0)
     }
 
     async fn auth_header(&self) -> Result<(HeaderValue, u64)> {
-        self.inner.auth.header(|username, password| self.fetch_token(username, password).boxed()).await
+        self.inner
+            .auth
+            .header(|username, password| self.fetch_token(username, password).boxed())
+            .await
     }
 
     /// `POST {gateway}/auth` (API.md §1.3): form fields, 201 and the JWT as plain text.
     async fn fetch_token(&self, username: &str, password: &Secret) -> Result<String> {
         let url = format!("{}/auth", self.inner.auth_url);
-        let form = [("username", username), ("password", password.expose()), ("token", "true"), ("permissions", "true")];
+        let form = [
+            ("username", username),
+            ("password", password.expose()),
+            ("token", "true"),
+            ("permissions", "true"),
+        ];
         let mut attempt = 0;
         loop {
             attempt += 1;
@@ -577,7 +681,11 @@ impl Client {
                     let headers = r.headers().clone();
                     match r.bytes().await {
                         Ok(body) if (200..300).contains(&status) => {
-                            tracing::debug!(status, elapsed_ms = started.elapsed().as_millis() as u64, "POST /auth");
+                            tracing::debug!(
+                                status,
+                                elapsed_ms = started.elapsed().as_millis() as u64,
+                                "POST /auth"
+                            );
                             return Ok(String::from_utf8_lossy(&body).trim().to_owned());
                         }
                         Ok(body) => {
@@ -610,16 +718,27 @@ impl Client {
         let method = out.method.as_str();
         let timeout = opts.timeout.unwrap_or(self.inner.timeout);
         let url = format!("{}{}", self.inner.base_url, out.path);
-        let mut rb = self.inner.http.request(out.method.clone(), &url).timeout(timeout).header(AUTHORIZATION, auth);
+        let mut rb = self
+            .inner
+            .http
+            .request(out.method.clone(), &url)
+            .timeout(timeout)
+            .header(AUTHORIZATION, auth);
         rb = rb.header(ACCEPT, "application/json");
         if !out.query.is_empty() || !opts.extra_query.is_empty() {
             rb = rb.query(out.query).query(&opts.extra_query);
         }
         match out.body {
             Some(Body::Json(bytes)) => {
-                rb = rb.header(CONTENT_TYPE, "application/json").body(bytes.clone());
+                rb = rb
+                    .header(CONTENT_TYPE, "application/json")
+                    .body(bytes.clone());
             }
-            Some(Body::Multipart { field, file_name, content }) => {
+            Some(Body::Multipart {
+                field,
+                file_name,
+                content,
+            }) => {
                 let part = reqwest::multipart::Part::bytes(content.clone())
                     .file_name(file_name.clone())
                     .mime_str("application/json")
@@ -629,12 +748,21 @@ impl Client {
             None => {}
         }
         for (k, v) in &opts.extra_headers {
-            match (HeaderName::from_bytes(k.as_bytes()), HeaderValue::from_str(v)) {
+            match (
+                HeaderName::from_bytes(k.as_bytes()),
+                HeaderValue::from_str(v),
+            ) {
                 (Ok(k), Ok(mut v)) => {
                     v.set_sensitive(true);
                     rb = rb.header(k, v);
                 }
-                _ => return Attempt::Fail(Error::validation("extra_headers", "header", format!("{k:?} is not a valid header"))),
+                _ => {
+                    return Attempt::Fail(Error::validation(
+                        "extra_headers",
+                        "header",
+                        format!("{k:?} is not a valid header"),
+                    ));
+                }
             }
         }
         let started = Instant::now();
@@ -645,7 +773,11 @@ impl Client {
                 let connect = e.is_connect();
                 let err = transport_error(method, out.path, e, timeout);
                 // Nothing reached the server when the connection failed: safe to retry any method.
-                return if connect || out.idempotent { Attempt::Retry { wait: None, err } } else { Attempt::Fail(err) };
+                return if connect || out.idempotent {
+                    Attempt::Retry { wait: None, err }
+                } else {
+                    Attempt::Fail(err)
+                };
             }
         };
         let status = resp.status().as_u16();
@@ -658,21 +790,40 @@ impl Client {
             Ok(b) => b,
             Err(e) => {
                 let err = transport_error(method, out.path, e, timeout);
-                return if out.idempotent { Attempt::Retry { wait: None, err } } else { Attempt::Fail(err) };
+                return if out.idempotent {
+                    Attempt::Retry { wait: None, err }
+                } else {
+                    Attempt::Fail(err)
+                };
             }
         };
         tracing::debug!(
-            method, path = out.path, status, attempt, elapsed_ms = started.elapsed().as_millis() as u64, bytes = body.len(),
+            method,
+            path = out.path,
+            status,
+            attempt,
+            elapsed_ms = started.elapsed().as_millis() as u64,
+            bytes = body.len(),
             "csapi call"
         );
         if (200..300).contains(&status) {
-            let meta = ResponseMeta { status, method: method.to_owned(), path: out.path.to_owned(), headers, rate_limit, attempts: attempt };
+            let meta = ResponseMeta {
+                status,
+                method: method.to_owned(),
+                path: out.path.to_owned(),
+                headers,
+                rate_limit,
+                attempts: attempt,
+            };
             return Attempt::Done(Response { meta, body });
         }
         let err = api_error(method, out.path, status, &headers, &body);
         match status {
             // The server refused before doing anything: retrying is safe for every method.
-            429 => Attempt::Retry { wait: err.api().and_then(|e| e.retry_after), err },
+            429 => Attempt::Retry {
+                wait: err.api().and_then(|e| e.retry_after),
+                err,
+            },
             500 | 502 | 503 | 504 if out.idempotent => Attempt::Retry { wait: None, err },
             _ => Attempt::Fail(err),
         }
@@ -680,23 +831,44 @@ impl Client {
 }
 
 fn endpoint(id: &str) -> Result<&'static Endpoint> {
-    table::by_id(id).ok_or_else(|| Error::validation("endpoint", "known_endpoint", format!("no endpoint with id {id:?}")))
+    table::by_id(id).ok_or_else(|| {
+        Error::validation(
+            "endpoint",
+            "known_endpoint",
+            format!("no endpoint with id {id:?}"),
+        )
+    })
 }
 
 fn transport_error(method: &str, path: &str, e: reqwest::Error, timeout: Duration) -> Error {
     if e.is_timeout() {
-        return Error::Timeout { method: method.to_owned(), path: path.to_owned(), timeout };
+        return Error::Timeout {
+            method: method.to_owned(),
+            path: path.to_owned(),
+            timeout,
+        };
     }
     // reqwest's Display can include the URL; the base URL is not secret, the message stays short.
     let message = match std::error::Error::source(&e) {
         Some(src) => format!("{e}: {src}"),
         None => e.to_string(),
     };
-    Error::Connection { method: method.to_owned(), path: path.to_owned(), message, source: Some(Box::new(e)) }
+    Error::Connection {
+        method: method.to_owned(),
+        path: path.to_owned(),
+        message,
+        source: Some(Box::new(e)),
+    }
 }
 
 /// The one error mapping: status + Qualys error body (API.md §5.1) → [`Error::Api`].
-pub(crate) fn api_error(method: &str, path: &str, status: u16, headers: &HeaderMap, body: &Bytes) -> Error {
+pub(crate) fn api_error(
+    method: &str,
+    path: &str,
+    status: u16,
+    headers: &HeaderMap,
+    body: &Bytes,
+) -> Error {
     #[derive(serde::Deserialize)]
     struct Body {
         #[serde(rename = "errorCode")]
@@ -705,10 +877,13 @@ pub(crate) fn api_error(method: &str, path: &str, status: u16, headers: &HeaderM
         timestamp: Option<Value>,
     }
     let parsed = serde_json::from_slice::<Body>(body).ok();
-    let error_code = parsed.as_ref().and_then(|b| b.error_code.as_ref()).map(|c| match c {
-        Value::String(s) => s.clone(),
-        other => other.to_string(),
-    });
+    let error_code = parsed
+        .as_ref()
+        .and_then(|b| b.error_code.as_ref())
+        .map(|c| match c {
+            Value::String(s) => s.clone(),
+            other => other.to_string(),
+        });
     let message = parsed
         .as_ref()
         .and_then(|b| b.message.clone())
@@ -716,16 +891,23 @@ pub(crate) fn api_error(method: &str, path: &str, status: u16, headers: &HeaderM
         .unwrap_or_else(|| {
             let text = excerpt(body.trim_ascii());
             if text.is_empty() {
-                reqwest::StatusCode::from_u16(status).ok().and_then(|s| s.canonical_reason()).unwrap_or("").to_owned()
+                reqwest::StatusCode::from_u16(status)
+                    .ok()
+                    .and_then(|s| s.canonical_reason())
+                    .unwrap_or("")
+                    .to_owned()
             } else {
                 text
             }
         });
-    let timestamp = parsed.as_ref().and_then(|b| b.timestamp.as_ref()).and_then(|t| match t {
-        Value::Number(n) => n.as_i64(),
-        Value::String(s) => s.parse().ok(),
-        _ => None,
-    });
+    let timestamp = parsed
+        .as_ref()
+        .and_then(|b| b.timestamp.as_ref())
+        .and_then(|t| match t {
+            Value::Number(n) => n.as_i64(),
+            Value::String(s) => s.parse().ok(),
+            _ => None,
+        });
     let rate_limit = RateLimitInfo::from_headers(headers);
     let retry_after = rate_limit.as_ref().and_then(|r| r.wait());
     Error::Api(Box::new(ApiError {

@@ -29,7 +29,11 @@ pub struct ApiError {
 
 impl fmt::Display for ApiError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{} {} returned HTTP {}", self.method, self.path, self.status)?;
+        write!(
+            f,
+            "{} {} returned HTTP {}",
+            self.method, self.path, self.status
+        )?;
         if let Some(code) = &self.error_code {
             write!(f, " [{code}]")?;
         }
@@ -52,7 +56,11 @@ pub enum Error {
     Api(Box<ApiError>),
     /// The request did not complete within its timeout.
     #[error("{method} {path} timed out after {:.1}s", timeout.as_secs_f64())]
-    Timeout { method: String, path: String, timeout: Duration },
+    Timeout {
+        method: String,
+        path: String,
+        timeout: Duration,
+    },
     /// The connection could not be made or broke before a full response arrived.
     #[error("{method} {path}: connection failed: {message}")]
     Connection {
@@ -63,11 +71,22 @@ pub enum Error {
         source: Option<Box<dyn std::error::Error + Send + Sync>>,
     },
     /// The response body could not be decoded.
-    #[error("{method} {path}: could not decode the response: {message}; body starts with: {excerpt:?}")]
-    Decode { method: String, path: String, message: String, excerpt: String },
+    #[error(
+        "{method} {path}: could not decode the response: {message}; body starts with: {excerpt:?}"
+    )]
+    Decode {
+        method: String,
+        path: String,
+        message: String,
+        excerpt: String,
+    },
     /// The arguments break a rule the API documents; nothing was sent.
     #[error("invalid argument `{field}`: {message}")]
-    Validation { field: String, rule: String, message: String },
+    Validation {
+        field: String,
+        rule: String,
+        message: String,
+    },
     /// Obtaining credentials failed outside HTTP (e.g. a token callback returned an error).
     #[error("authentication failed: {message}")]
     Auth { message: String },
@@ -75,7 +94,12 @@ pub enum Error {
     #[error(
         "{path} returns at most {cap} records but {total} match; use {alternative} (cursor pagination, no cap) or narrow the filter"
     )]
-    RecordCap { path: String, cap: u64, total: u64, alternative: String },
+    RecordCap {
+        path: String,
+        cap: u64,
+        total: u64,
+        alternative: String,
+    },
     /// The client was configured wrongly.
     #[error("configuration error: {0}")]
     Config(String),
@@ -204,8 +228,16 @@ impl Error {
         }
     }
 
-    pub(crate) fn validation(field: impl Into<String>, rule: &str, message: impl Into<String>) -> Self {
-        Error::Validation { field: field.into(), rule: rule.to_owned(), message: message.into() }
+    pub(crate) fn validation(
+        field: impl Into<String>,
+        rule: &str,
+        message: impl Into<String>,
+    ) -> Self {
+        Error::Validation {
+            field: field.into(),
+            rule: rule.to_owned(),
+            message: message.into(),
+        }
     }
 }
 
@@ -213,5 +245,9 @@ impl Error {
 pub(crate) fn excerpt(body: &[u8]) -> String {
     const MAX: usize = 200;
     let s = String::from_utf8_lossy(&body[..body.len().min(MAX)]).into_owned();
-    if body.len() > MAX { format!("{s}…") } else { s }
+    if body.len() > MAX {
+        format!("{s}…")
+    } else {
+        s
+    }
 }

@@ -2,6 +2,7 @@
 //!
 //! Every endpoint lives in one table ([`table`], from `endpoints.json`); the typed methods, the
 //! paginator, validation, rate-limit families and the simulator's routes all derive from it.
+pub mod api;
 pub mod auth;
 pub mod client;
 pub mod error;

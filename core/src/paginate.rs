@@ -55,9 +55,18 @@ struct Ctx {
 
 impl Client {
     /// Auto-paginate a list endpoint by id (`"S17"`, `"P05"`, ...).
-    pub fn paginate<T: DeserializeOwned + Send + 'static>(&self, id: &str, args: Args) -> Result<Pager<T>> {
-        let ep = crate::table::by_id(id)
-            .ok_or_else(|| Error::validation("endpoint", "known_endpoint", format!("no endpoint with id {id:?}")))?;
+    pub fn paginate<T: DeserializeOwned + Send + 'static>(
+        &self,
+        id: &str,
+        args: Args,
+    ) -> Result<Pager<T>> {
+        let ep = crate::table::by_id(id).ok_or_else(|| {
+            Error::validation(
+                "endpoint",
+                "known_endpoint",
+                format!("no endpoint with id {id:?}"),
+            )
+        })?;
         self.paginate_with(ep, args, None, None)
     }
 
@@ -70,7 +79,11 @@ impl Client {
         prefetch: Option<usize>,
     ) -> Result<Pager<T>> {
         let pg = ep.pagination.as_ref().ok_or_else(|| {
-            Error::validation("endpoint", "paginated", format!("{} is not a paginated list", ep.qualified_name()))
+            Error::validation(
+                "endpoint",
+                "paginated",
+                format!("{} is not a paginated list", ep.qualified_name()),
+            )
         })?;
         let mut prepared = self.prepare(ep, args)?;
         // The size is sent on every page; default to the largest page the API serves (fewer calls under
@@ -78,15 +91,35 @@ impl Client {
         let given = prepared.query.iter().position(|(k, _)| *k == pg.size_param);
         let size = match given {
             Some(i) => prepared.query.remove(i).1.parse::<u64>().unwrap_or(50),
-            None => pg.max_page_size.map(u64::from).or_else(|| default_size(ep, pg)).unwrap_or(50),
+            None => pg
+                .max_page_size
+                .map(u64::from)
+                .or_else(|| default_size(ep, pg))
+                .unwrap_or(50),
         };
         let prefetch = prefetch.unwrap_or(self.inner.prefetch).max(1);
-        Ok(Pager { ctx: Arc::new(Ctx { client: self.clone(), ep, pg, prepared, size, opts, prefetch }), _item: PhantomData })
+        Ok(Pager {
+            ctx: Arc::new(Ctx {
+                client: self.clone(),
+                ep,
+                pg,
+                prepared,
+                size,
+                opts,
+                prefetch,
+            }),
+            _item: PhantomData,
+        })
     }
 }
 
 fn default_size(ep: &Endpoint, pg: &Pagination) -> Option<u64> {
-    ep.query.iter().find(|q| q.name == pg.size_param)?.default.as_ref()?.as_u64()
+    ep.query
+        .iter()
+        .find(|q| q.name == pg.size_param)?
+        .default
+        .as_ref()?
+        .as_u64()
 }
 
 impl<T: DeserializeOwned + Send + 'static> Pager<T> {
@@ -110,7 +143,10 @@ impl<T: DeserializeOwned + Send + 'static> Pager<T> {
 
     /// A stream of items across pages.
     pub fn items(self) -> BoxStream<'static, Result<T>> {
-        self.pages().map_ok(|p| stream::iter(p.items.into_iter().map(Ok))).try_flatten().boxed()
+        self.pages()
+            .map_ok(|p| stream::iter(p.items.into_iter().map(Ok)))
+            .try_flatten()
+            .boxed()
     }
 
     /// Every item, in memory.
@@ -148,22 +184,43 @@ impl<R> Future for Task<R> {
 async fn fetch(ctx: &Ctx, extra: Vec<(String, String)>) -> Result<Response> {
     let mut prepared = ctx.prepared.clone();
     prepared.query.extend(extra);
-    prepared.query.push((ctx.pg.size_param.clone(), ctx.size.to_string()));
-    ctx.client.execute_endpoint(ctx.ep, &prepared, ctx.opts.as_ref()).await
+    prepared
+        .query
+        .push((ctx.pg.size_param.clone(), ctx.size.to_string()));
+    ctx.client
+        .execute_endpoint(ctx.ep, &prepared, ctx.opts.as_ref())
+        .await
 }
 
-fn decode<T: DeserializeOwned>(resp: Response, number: Option<u64>, cursor: Option<String>) -> Result<Page<T>> {
+fn decode<T: DeserializeOwned>(
+    resp: Response,
+    number: Option<u64>,
+    cursor: Option<String>,
+) -> Result<Page<T>> {
     let env: Envelope<T> = resp.json()?;
-    Ok(Page { items: env.data, number, total: env.count, cursor, extra: env.extra, meta: resp.meta })
+    Ok(Page {
+        items: env.data,
+        number,
+        total: env.count,
+        cursor,
+        extra: env.extra,
+        meta: resp.meta,
+    })
 }
 
 async fn fetch_page<T: DeserializeOwned>(ctx: Arc<Ctx>, n: u64) -> Result<Page<T>> {
-    let page_param = ctx.pg.page_param.clone().unwrap_or_else(|| "pageNumber".into());
+    let page_param = ctx
+        .pg
+        .page_param
+        .clone()
+        .unwrap_or_else(|| "pageNumber".into());
     let resp = fetch(&ctx, vec![(page_param, n.to_string())]).await?;
     decode(resp, Some(n), None)
 }
 
-fn numbered<T: DeserializeOwned + Send + 'static>(ctx: Arc<Ctx>) -> BoxStream<'static, Result<Page<T>>> {
+fn numbered<T: DeserializeOwned + Send + 'static>(
+    ctx: Arc<Ctx>,
+) -> BoxStream<'static, Result<Page<T>>> {
     Box::pin(async_stream::try_stream! {
         let base = u64::from(ctx.pg.base.unwrap_or(1));
         let size = ctx.size.max(1);
@@ -197,13 +254,12 @@ fn numbered<T: DeserializeOwned + Send + 'static>(ctx: Arc<Ctx>) -> BoxStream<'s
                         break;
                     }
                 }
-                if let Some(cap) = cap {
-                    if !short && total > pages * size {
+                if let Some(cap) = cap
+                    && !short && total > pages * size {
                         let alternative = crate::table::by_name(&ctx.ep.resource, "bulk_list")
                             .map_or("a narrower filter".to_owned(), |b| format!("{}.bulk_list ({})", b.resource, b.path));
                         Err(Error::RecordCap { path: ctx.ep.path.clone(), cap, total, alternative })?;
                     }
-                }
             }
             None => {
                 // No count: walk pages one by one until a short or empty page.
@@ -224,7 +280,9 @@ fn numbered<T: DeserializeOwned + Send + 'static>(ctx: Arc<Ctx>) -> BoxStream<'s
     })
 }
 
-fn cursor<T: DeserializeOwned + Send + 'static>(ctx: Arc<Ctx>) -> BoxStream<'static, Result<Page<T>>> {
+fn cursor<T: DeserializeOwned + Send + 'static>(
+    ctx: Arc<Ctx>,
+) -> BoxStream<'static, Result<Page<T>>> {
     Box::pin(async_stream::try_stream! {
         let (tx, mut rx) = tokio::sync::mpsc::channel::<Task<Page<T>>>(ctx.prefetch);
         let pctx = ctx.clone();
@@ -280,17 +338,19 @@ pub fn next_cursor(headers: &reqwest::header::HeaderMap, param: &str) -> Option<
             if lower.contains("rel=") && !lower.contains("next") {
                 continue;
             }
-            let Some(start) = part.find('<') else { continue };
+            let Some(start) = part.find('<') else {
+                continue;
+            };
             let rest = &part[start + 1..];
             let end = rest.find(['>', '<', ';']).unwrap_or(rest.len());
             let url = rest[..end].trim();
-            let parsed = url::Url::parse(url).or_else(|_| url::Url::parse("http://localhost/").and_then(|b| b.join(url)));
-            if let Ok(u) = parsed {
-                if let Some((_, v)) = u.query_pairs().find(|(k, _)| k == param) {
-                    if !v.is_empty() {
-                        return Some(v.into_owned());
-                    }
-                }
+            let parsed = url::Url::parse(url)
+                .or_else(|_| url::Url::parse("http://localhost/").and_then(|b| b.join(url)));
+            if let Ok(u) = parsed
+                && let Some((_, v)) = u.query_pairs().find(|(k, _)| k == param)
+                && !v.is_empty()
+            {
+                return Some(v.into_owned());
             }
         }
     }
@@ -312,14 +372,23 @@ impl<'de, T: DeserializeOwned> serde::Deserialize<'de> for Envelope<T> {
             fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
                 f.write_str("a list page object with `data`")
             }
-            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> std::result::Result<Envelope<T>, A::Error> {
-                let mut env = Envelope { data: Vec::new(), count: None, extra: Map::new() };
+            fn visit_map<A: MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> std::result::Result<Envelope<T>, A::Error> {
+                let mut env = Envelope {
+                    data: Vec::new(),
+                    count: None,
+                    extra: Map::new(),
+                };
                 while let Some(key) = map.next_key::<String>()? {
                     match key.as_str() {
                         "data" => env.data = map.next_value_seed(OneOrMany::<T>(PhantomData))?,
                         "count" => {
                             let v: Value = map.next_value()?;
-                            env.count = v.as_u64().or_else(|| v.as_str().and_then(|s| s.parse().ok()));
+                            env.count = v
+                                .as_u64()
+                                .or_else(|| v.as_str().and_then(|s| s.parse().ok()));
                             env.extra.insert(key, v);
                         }
                         _ => {
@@ -358,7 +427,9 @@ impl<'de, T: DeserializeOwned> Visitor<'de> for OneOrMany<T> {
         Ok(out)
     }
     fn visit_map<A: MapAccess<'de>>(self, map: A) -> std::result::Result<Vec<T>, A::Error> {
-        Ok(vec![T::deserialize(de::value::MapAccessDeserializer::new(map))?])
+        Ok(vec![T::deserialize(
+            de::value::MapAccessDeserializer::new(map),
+        )?])
     }
     fn visit_unit<E: de::Error>(self) -> std::result::Result<Vec<T>, E> {
         Ok(Vec::new())
@@ -382,16 +453,23 @@ mod tests {
     #[test]
     fn cursor_from_the_documented_link_forms() {
         let docs = "<http://qualysapi.qualys.com/csapi/v1.3/containers/list?limit=2&paginationQuery=updated%3E%3D1594876830694+AND+not+uuid%3A+%5B65eff01b-1%5D>;rel=next";
-        assert_eq!(next_cursor(&link(docs), "paginationQuery").as_deref(), Some("updated>=1594876830694 AND not uuid: [65eff01b-1]"));
+        assert_eq!(
+            next_cursor(&link(docs), "paginationQuery").as_deref(),
+            Some("updated>=1594876830694 AND not uuid: [65eff01b-1]")
+        );
         let images = "<http://qualysapi.qualys.com/csapi/v1.3/images/list?limit=2&paginationQuery=abc<;rel=next";
-        assert_eq!(next_cursor(&link(images), "paginationQuery").as_deref(), Some("abc"));
+        assert_eq!(
+            next_cursor(&link(images), "paginationQuery").as_deref(),
+            Some("abc")
+        );
         assert_eq!(next_cursor(&link("null"), "paginationQuery"), None);
         assert_eq!(next_cursor(&HeaderMap::new(), "paginationQuery"), None);
     }
 
     #[test]
     fn envelope_keeps_extra_and_accepts_one_object() {
-        let e: Envelope<Value> = serde_json::from_str(r#"{"data":[{"a":1},{"a":2}],"count":17,"groups":{}}"#).unwrap();
+        let e: Envelope<Value> =
+            serde_json::from_str(r#"{"data":[{"a":1},{"a":2}],"count":17,"groups":{}}"#).unwrap();
         assert_eq!((e.data.len(), e.count), (2, Some(17)));
         assert!(e.extra.contains_key("groups"));
         let one: Envelope<Value> = serde_json::from_str(r#"{"limit":50,"data":{"a":1}}"#).unwrap();

@@ -86,7 +86,9 @@ impl RateLimiter {
         loop {
             let wait = {
                 let mut map = self.families.lock().unwrap_or_else(|e| e.into_inner());
-                let Some(st) = map.get_mut(family) else { return };
+                let Some(st) = map.get_mut(family) else {
+                    return;
+                };
                 let now = Instant::now();
                 if let Some(until) = st.blocked_until {
                     if until > now {
@@ -100,7 +102,11 @@ impl RateLimiter {
                 }
                 .or_else(|| {
                     let limit = st.limit? as usize;
-                    while st.sent.front().is_some_and(|t| now.duration_since(*t) >= st.window) {
+                    while st
+                        .sent
+                        .front()
+                        .is_some_and(|t| now.duration_since(*t) >= st.window)
+                    {
                         st.sent.pop_front();
                     }
                     if st.sent.len() >= limit.max(1) {
@@ -118,7 +124,11 @@ impl RateLimiter {
             };
             match wait {
                 Some(d) => {
-                    tracing::debug!(family, wait_ms = d.as_millis() as u64, "rate limit: waiting");
+                    tracing::debug!(
+                        family,
+                        wait_ms = d.as_millis() as u64,
+                        "rate limit: waiting"
+                    );
                     tokio::time::sleep(d).await
                 }
                 None => return,
@@ -140,7 +150,9 @@ impl RateLimiter {
         }
         let exhausted = info.remaining == Some(0) || status == 429;
         if exhausted {
-            let wait = info.wait().or_else(|| (status == 429).then_some(st.window.max(Duration::from_secs(1))));
+            let wait = info
+                .wait()
+                .or_else(|| (status == 429).then_some(st.window.max(Duration::from_secs(1))));
             if let Some(wait) = wait {
                 st.blocked_until = Some(Instant::now() + wait);
             }
@@ -162,10 +174,22 @@ mod tests {
 
     #[test]
     fn families_follow_the_published_table() {
-        assert_eq!(family("/csapi/v1.3/images/list").as_deref(), Some("images/list"));
-        assert_eq!(family("/csapi/v1.3/images/abc/vuln").as_deref(), Some("images"));
-        assert_eq!(family("/csapi/v1.3/containers/list").as_deref(), Some("containers/list"));
-        assert_eq!(family("/csapi/v1.3/registry/x/schedule").as_deref(), Some("registry"));
+        assert_eq!(
+            family("/csapi/v1.3/images/list").as_deref(),
+            Some("images/list")
+        );
+        assert_eq!(
+            family("/csapi/v1.3/images/abc/vuln").as_deref(),
+            Some("images")
+        );
+        assert_eq!(
+            family("/csapi/v1.3/containers/list").as_deref(),
+            Some("containers/list")
+        );
+        assert_eq!(
+            family("/csapi/v1.3/registry/x/schedule").as_deref(),
+            Some("registry")
+        );
         assert_eq!(family("/csapi/v1.1/events").as_deref(), Some("events"));
         assert_eq!(family("/auth"), None);
     }
@@ -173,13 +197,22 @@ mod tests {
     #[tokio::test(start_paused = true)]
     async fn keeps_under_a_learned_limit() {
         let rl = RateLimiter::default();
-        let info = RateLimitInfo { limit: Some(3), window_secs: Some(10), remaining: Some(2), ..Default::default() };
+        let info = RateLimitInfo {
+            limit: Some(3),
+            window_secs: Some(10),
+            remaining: Some(2),
+            ..Default::default()
+        };
         rl.observe("images", &info, 200);
         let start = tokio::time::Instant::now();
         rl.acquire("images").await;
         rl.acquire("images").await;
         assert!(start.elapsed() < Duration::from_secs(1));
         rl.acquire("images").await; // fourth call in the window: must wait for the first to age out
-        assert!(start.elapsed() >= Duration::from_secs(9), "waited {:?}", start.elapsed());
+        assert!(
+            start.elapsed() >= Duration::from_secs(9),
+            "waited {:?}",
+            start.elapsed()
+        );
     }
 }

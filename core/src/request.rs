@@ -70,7 +70,11 @@ impl From<Map<String, Value>> for Args {
 #[derive(Debug, Clone)]
 pub(crate) enum Body {
     Json(Vec<u8>),
-    Multipart { field: String, file_name: String, content: Vec<u8> },
+    Multipart {
+        field: String,
+        file_name: String,
+        content: Vec<u8>,
+    },
 }
 
 /// A request ready for the transport.
@@ -121,11 +125,18 @@ fn normalize(ep: &Endpoint, args: Args) -> Result<Map<String, Value>> {
             if known.contains(&snake.as_str()) {
                 snake
             } else {
-                let expected = if known.is_empty() { "none".to_owned() } else { known.join(", ") };
+                let expected = if known.is_empty() {
+                    "none".to_owned()
+                } else {
+                    known.join(", ")
+                };
                 return Err(Error::validation(
                     k.clone(),
                     "unknown_argument",
-                    format!("is not an argument of {}; expected: {expected}", ep.qualified_name()),
+                    format!(
+                        "is not an argument of {}; expected: {expected}",
+                        ep.qualified_name()
+                    ),
                 ));
             }
         };
@@ -141,7 +152,11 @@ fn scalar_string(field: &str, v: &Value) -> Result<String> {
         Value::String(s) => Ok(s.clone()),
         Value::Number(n) => Ok(n.to_string()),
         Value::Bool(b) => Ok(b.to_string()),
-        other => Err(Error::validation(field, "type", format!("must be a string, got {other}"))),
+        other => Err(Error::validation(
+            field,
+            "type",
+            format!("must be a string, got {other}"),
+        )),
     }
 }
 
@@ -154,7 +169,11 @@ pub(crate) fn path_segment(field: &str, v: Option<&Value>) -> Result<String> {
     }
     // URL parsers resolve `.`/`..` segments (encoded or not): they would change the path.
     if s == "." || s == ".." {
-        return Err(Error::validation(field, "path_segment", format!("must not be {s:?}")));
+        return Err(Error::validation(
+            field,
+            "path_segment",
+            format!("must not be {s:?}"),
+        ));
     }
     Ok(utf8_percent_encode(&s, SEGMENT).to_string())
 }
@@ -182,11 +201,18 @@ pub(crate) fn prepare(ep: &Endpoint, args: Args, check: bool) -> Result<Prepared
         match q.ty {
             QueryType::String => {
                 let s = scalar_string(field, v)?;
-                if let Some(allowed) = q.allowed.as_ref().filter(|_| check) {
-                    if !allowed.iter().any(|a| a.as_str() == Some(s.as_str())) {
-                        let list: Vec<String> = allowed.iter().filter_map(|a| a.as_str().map(str::to_owned)).collect();
-                        return Err(Error::validation(field, "enum", format!("must be one of {}, got {s:?}", list.join(", "))));
-                    }
+                if let Some(allowed) = q.allowed.as_ref().filter(|_| check)
+                    && !allowed.iter().any(|a| a.as_str() == Some(s.as_str()))
+                {
+                    let list: Vec<String> = allowed
+                        .iter()
+                        .filter_map(|a| a.as_str().map(str::to_owned))
+                        .collect();
+                    return Err(Error::validation(
+                        field,
+                        "enum",
+                        format!("must be one of {}, got {s:?}", list.join(", ")),
+                    ));
                 }
                 if q.required && s.trim().is_empty() {
                     return Err(Error::validation(field, "non_empty", "must not be empty"));
@@ -197,13 +223,25 @@ pub(crate) fn prepare(ep: &Endpoint, args: Args, check: bool) -> Result<Prepared
             QueryType::Integer => {
                 let n = match v {
                     Value::Number(n) if n.is_i64() || n.is_u64() => n.as_i64().unwrap_or(i64::MAX),
-                    Value::String(s) if s.trim().parse::<i64>().is_ok() => s.trim().parse().unwrap_or_default(),
-                    other => return Err(Error::validation(field, "type", format!("must be an integer, got {other}"))),
+                    Value::String(s) if s.trim().parse::<i64>().is_ok() => {
+                        s.trim().parse().unwrap_or_default()
+                    }
+                    other => {
+                        return Err(Error::validation(
+                            field,
+                            "type",
+                            format!("must be an integer, got {other}"),
+                        ));
+                    }
                 };
                 if check && (q.min.is_some_and(|m| n < m) || q.max.is_some_and(|m| n > m)) {
                     let lo = q.min.map_or("-∞".into(), |m| m.to_string());
                     let hi = q.max.map_or("∞".into(), |m| m.to_string());
-                    return Err(Error::validation(field, "range", format!("must be from {lo} to {hi}, got {n}")));
+                    return Err(Error::validation(
+                        field,
+                        "range",
+                        format!("must be from {lo} to {hi}, got {n}"),
+                    ));
                 }
                 wire.insert(q.name.clone(), Value::from(n));
                 query.push((q.name.clone(), n.to_string()));
@@ -212,23 +250,40 @@ pub(crate) fn prepare(ep: &Endpoint, args: Args, check: bool) -> Result<Prepared
                 let b = match v {
                     Value::Bool(b) => *b,
                     Value::String(s) if s == "true" || s == "false" => s == "true",
-                    other => return Err(Error::validation(field, "type", format!("must be a boolean, got {other}"))),
+                    other => {
+                        return Err(Error::validation(
+                            field,
+                            "type",
+                            format!("must be a boolean, got {other}"),
+                        ));
+                    }
                 };
                 wire.insert(q.name.clone(), Value::Bool(b));
                 query.push((q.name.clone(), b.to_string()));
             }
             QueryType::StringArray => {
                 let items: Vec<String> = match v {
-                    Value::Array(a) => a.iter().map(|x| scalar_string(field, x)).collect::<Result<_>>()?,
+                    Value::Array(a) => a
+                        .iter()
+                        .map(|x| scalar_string(field, x))
+                        .collect::<Result<_>>()?,
                     other => vec![scalar_string(field, other)?],
                 };
                 if items.iter().any(|s| s.trim().is_empty()) {
-                    return Err(Error::validation(field, "non_empty", "must not contain empty ids"));
+                    return Err(Error::validation(
+                        field,
+                        "non_empty",
+                        "must not contain empty ids",
+                    ));
                 }
                 // An empty list is the same as not giving the argument.
                 if items.is_empty() {
                     if q.required {
-                        return Err(Error::validation(field, "min_items", "needs at least 1 item"));
+                        return Err(Error::validation(
+                            field,
+                            "min_items",
+                            "needs at least 1 item",
+                        ));
                     }
                     continue;
                 }
@@ -252,58 +307,111 @@ pub(crate) fn prepare(ep: &Endpoint, args: Args, check: bool) -> Result<Prepared
                     let v = match given {
                         Some(v @ Value::Object(_)) => v,
                         Some(other) => {
-                            return Err(Error::validation(arg, "type", format!("must be an object (dict), got {other}")));
+                            return Err(Error::validation(
+                                arg,
+                                "type",
+                                format!("must be an object (dict), got {other}"),
+                            ));
                         }
                         None if spec.required_fields.is_empty() => Value::Object(Map::new()),
                         None => return Err(Error::validation(arg, "required", "is required")),
                     };
                     let obj = v.as_object().expect("checked above");
-                    if let Some(missing) = spec.required_fields.iter().filter(|_| check).find(|f| obj.get(f.as_str()).is_none_or(Value::is_null)) {
-                        return Err(Error::validation(missing.clone(), "required", format!("is required in the body of {}", ep.qualified_name())));
+                    if let Some(missing) = spec
+                        .required_fields
+                        .iter()
+                        .filter(|_| check)
+                        .find(|f| obj.get(f.as_str()).is_none_or(Value::is_null))
+                    {
+                        return Err(Error::validation(
+                            missing.clone(),
+                            "required",
+                            format!("is required in the body of {}", ep.qualified_name()),
+                        ));
                     }
                     if check {
                         validate::check(&v, &spec.validation, arg)?;
                     }
-                    Some(Body::Json(serde_json::to_vec(&v).expect("a Value always serializes")))
+                    Some(Body::Json(
+                        serde_json::to_vec(&v).expect("a Value always serializes"),
+                    ))
                 }
                 BodyKind::JsonArray => {
                     let v = match given {
                         Some(Value::Array(a)) => {
                             for x in &a {
-                                if !x.as_str().is_some_and(|s| !s.trim().is_empty()) {
-                                    return Err(Error::validation(arg, "type", format!("must be a list of non-empty id strings, got {x}")));
+                                if x.as_str().is_none_or(|s| s.trim().is_empty()) {
+                                    return Err(Error::validation(
+                                        arg,
+                                        "type",
+                                        format!("must be a list of non-empty id strings, got {x}"),
+                                    ));
                                 }
                             }
                             Value::Array(a)
                         }
                         Some(Value::String(s)) => Value::Array(vec![Value::String(s)]),
-                        Some(other) => return Err(Error::validation(arg, "type", format!("must be a list of ids, got {other}"))),
+                        Some(other) => {
+                            return Err(Error::validation(
+                                arg,
+                                "type",
+                                format!("must be a list of ids, got {other}"),
+                            ));
+                        }
                         None => return Err(Error::validation(arg, "required", "is required")),
                     };
                     if check {
                         validate::check(&v, &spec.validation, arg)?;
                     }
-                    Some(Body::Json(serde_json::to_vec(&v).expect("a Value always serializes")))
+                    Some(Body::Json(
+                        serde_json::to_vec(&v).expect("a Value always serializes"),
+                    ))
                 }
                 BodyKind::Multipart => {
                     let content = match given {
                         Some(Value::String(s)) => s.into_bytes(),
-                        Some(v @ Value::Object(_)) => serde_json::to_vec(&v).expect("a Value always serializes"),
+                        Some(v @ Value::Object(_)) => {
+                            serde_json::to_vec(&v).expect("a Value always serializes")
+                        }
                         Some(other) => {
-                            return Err(Error::validation(arg, "type", format!("must be the JSON text or object of the file, got {other}")));
+                            return Err(Error::validation(
+                                arg,
+                                "type",
+                                format!("must be the JSON text or object of the file, got {other}"),
+                            ));
                         }
                         None => return Err(Error::validation(arg, "required", "is required")),
                     };
-                    let field = spec.required_fields.first().cloned().unwrap_or_else(|| arg.to_owned());
-                    Some(Body::Multipart { field, file_name: "serviceAccount.json".into(), content })
+                    let field = spec
+                        .required_fields
+                        .first()
+                        .cloned()
+                        .unwrap_or_else(|| arg.to_owned());
+                    Some(Body::Multipart {
+                        field,
+                        file_name: "serviceAccount.json".into(),
+                        content,
+                    })
                 }
                 BodyKind::Form => {
-                    return Err(Error::Config(format!("{} is called by the client itself", ep.qualified_name())));
+                    return Err(Error::Config(format!(
+                        "{} is called by the client itself",
+                        ep.qualified_name()
+                    )));
                 }
             }
         }
     };
 
-    let local = ep.local_args.iter().filter_map(|l| args.get(&l.arg).map(|v| (l.arg.clone(), v.clone()))).collect();
-    Ok(Prepared { path, query, body, local })
+    let local = ep
+        .local_args
+        .iter()
+        .filter_map(|l| args.get(&l.arg).map(|v| (l.arg.clone(), v.clone())))
+        .collect();
+    Ok(Prepared {
+        path,
+        query,
+        body,
+        local,
+    })
 }

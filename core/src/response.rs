@@ -88,10 +88,10 @@ impl Response {
                 if trimmed.is_empty() {
                     return Ok(Output::Empty);
                 }
-                if kind != ResponseKind::Text {
-                    if let Ok(v) = serde_json::from_slice::<Value>(trimmed) {
-                        return Ok(Output::Json(v));
-                    }
+                if kind != ResponseKind::Text
+                    && let Ok(v) = serde_json::from_slice::<Value>(trimmed)
+                {
+                    return Ok(Output::Json(v));
                 }
                 Ok(Output::Text(String::from_utf8_lossy(trimmed).into_owned()))
             }

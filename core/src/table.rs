@@ -38,7 +38,8 @@ pub struct Endpoint {
     pub http: String,
     /// Full wire path, with `{name}` placeholders for path parameters.
     pub path: String,
-    pub version: String,
+    /// `v1.3`, `v1.1`; none for the gateway's `/auth`.
+    pub version: Option<String>,
     pub path_params: Vec<PathParam>,
     pub query: Vec<QueryParam>,
     pub query_validation: Vec<Rule>,
@@ -214,8 +215,8 @@ pub enum RuleKind {
 }
 
 static TABLE: LazyLock<Table> = LazyLock::new(|| {
-    let mut t: Table =
-        serde_json::from_str(ENDPOINTS_JSON).expect("embedded endpoints.json is valid (checked by tests)");
+    let mut t: Table = serde_json::from_str(ENDPOINTS_JSON)
+        .expect("embedded endpoints.json is valid (checked by tests)");
     for (i, e) in t.endpoints.iter().enumerate() {
         t.by_id.insert(e.id.clone(), i);
         t.by_name.insert((e.resource.clone(), e.method.clone()), i);
@@ -249,7 +250,8 @@ pub fn by_name(resource: &str, method: &str) -> Option<&'static Endpoint> {
 impl Endpoint {
     /// The HTTP verb as a `reqwest::Method`.
     pub fn http_method(&self) -> reqwest::Method {
-        reqwest::Method::from_bytes(self.http.as_bytes()).expect("table verbs are GET/POST/PUT/DELETE")
+        reqwest::Method::from_bytes(self.http.as_bytes())
+            .expect("table verbs are GET/POST/PUT/DELETE")
     }
 
     /// The query parameter with this caller-facing name.
@@ -265,5 +267,32 @@ impl Endpoint {
     /// `resource.method`, as the public surface names it.
     pub fn qualified_name(&self) -> String {
         format!("{}.{}", self.resource, self.method)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_embedded_table_parses_and_indexes_every_entry() {
+        let t = table();
+        assert_eq!(t.endpoints.len(), 72);
+        for e in endpoints() {
+            assert!(std::ptr::eq(by_id(&e.id).unwrap(), e));
+            assert!(
+                std::ptr::eq(by_name(&e.resource, &e.method).unwrap(), e),
+                "{} is not unique",
+                e.qualified_name()
+            );
+            for p in &e.path_params {
+                assert!(
+                    e.path.contains(&format!("{{{}}}", p.name)),
+                    "{}: {} not in path",
+                    e.id,
+                    p.name
+                );
+            }
+        }
     }
 }

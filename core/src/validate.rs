@@ -27,7 +27,11 @@ fn resolve<'a>(root: &'a Value, path: &str) -> Vec<(String, Option<&'a Value>)> 
         };
         let mut next = Vec::new();
         for (p, v) in cur {
-            let base = if p.is_empty() { name.to_owned() } else { format!("{p}.{name}") };
+            let base = if p.is_empty() {
+                name.to_owned()
+            } else {
+                format!("{p}.{name}")
+            };
             let child = v.and_then(|v| v.as_object()).and_then(|o| o.get(name));
             if each {
                 if let Some(Value::Array(items)) = child {
@@ -52,7 +56,12 @@ fn literal(s: &str) -> Value {
         "true" => Value::Bool(true),
         "false" => Value::Bool(false),
         "null" => Value::Null,
-        _ => s.parse::<f64>().ok().and_then(serde_json::Number::from_f64).map(Value::Number).unwrap_or_else(|| Value::String(s.to_owned())),
+        _ => s
+            .parse::<f64>()
+            .ok()
+            .and_then(serde_json::Number::from_f64)
+            .map(Value::Number)
+            .unwrap_or_else(|| Value::String(s.to_owned())),
     }
 }
 
@@ -87,7 +96,9 @@ pub(crate) fn holds(root: &Value, when: &str) -> bool {
         conj.split(" and ").all(|clause| {
             let clause = clause.trim();
             let Some((name, op, lit)) = ["==", "!=", ">=", "<=", ">", "<"].iter().find_map(|op| {
-                clause.split_once(op).map(|(l, r)| (l.trim(), *op, r.trim()))
+                clause
+                    .split_once(op)
+                    .map(|(l, r)| (l.trim(), *op, r.trim()))
             }) else {
                 return false;
             };
@@ -99,7 +110,8 @@ pub(crate) fn holds(root: &Value, when: &str) -> bool {
 
 fn check_format(format: &str, s: &str) -> bool {
     let b = s.as_bytes();
-    let digits = |r: std::ops::Range<usize>| b.get(r).is_some_and(|x| x.iter().all(u8::is_ascii_digit));
+    let digits =
+        |r: std::ops::Range<usize>| b.get(r).is_some_and(|x| x.iter().all(u8::is_ascii_digit));
     match format {
         "HH:MM" => {
             b.len() == 5
@@ -133,7 +145,11 @@ fn check_format(format: &str, s: &str) -> bool {
 
 fn show(v: &Value) -> String {
     let s = v.to_string();
-    if s.len() > 60 { format!("{}…", &s[..60]) } else { s }
+    if s.len() > 60 {
+        format!("{}…", &s[..60])
+    } else {
+        s
+    }
 }
 
 fn rule_name(kind: RuleKind) -> &'static str {
@@ -155,14 +171,19 @@ fn rule_name(kind: RuleKind) -> &'static str {
 /// `what` names the root in messages (`"body"`, `"query"`).
 pub(crate) fn check(root: &Value, rules: &[Rule], what: &str) -> Result<()> {
     for rule in rules {
-        if let Some(when) = &rule.when {
-            if !matches!(rule.rule, RuleKind::OnlyIf) && !holds(root, when) {
-                continue;
-            }
+        if let Some(when) = &rule.when
+            && !matches!(rule.rule, RuleKind::OnlyIf)
+            && !holds(root, when)
+        {
+            continue;
         }
         let name = rule_name(rule.rule);
         for (path, value) in resolve(root, &rule.field) {
-            let field = if path == "$" { what.to_owned() } else { path.clone() };
+            let field = if path == "$" {
+                what.to_owned()
+            } else {
+                path.clone()
+            };
             let err = |msg: String| Err(Error::validation(field.clone(), name, msg));
             match rule.rule {
                 RuleKind::Range => {
@@ -170,21 +191,33 @@ pub(crate) fn check(root: &Value, rules: &[Rule], what: &str) -> Result<()> {
                         let (lo, hi) = (rule.min.unwrap_or(f64::MIN), rule.max.unwrap_or(f64::MAX));
                         match num(v) {
                             Some(n) if n >= lo && n <= hi => {}
-                            _ => return err(format!("must be a number from {lo} to {hi}, got {}", show(v))),
+                            _ => {
+                                return err(format!(
+                                    "must be a number from {lo} to {hi}, got {}",
+                                    show(v)
+                                ));
+                            }
                         }
                     }
                 }
                 RuleKind::Enum => {
-                    if let Some(v) = value.filter(|v| !v.is_null()) {
-                        if !rule.values.iter().any(|a| compare(v, "==", a)) {
-                            let allowed: Vec<String> = rule.values.iter().map(show).collect();
-                            return err(format!("must be one of {}, got {}", allowed.join(", "), show(v)));
-                        }
+                    if let Some(v) = value.filter(|v| !v.is_null())
+                        && !rule.values.iter().any(|a| compare(v, "==", a))
+                    {
+                        let allowed: Vec<String> = rule.values.iter().map(show).collect();
+                        return err(format!(
+                            "must be one of {}, got {}",
+                            allowed.join(", "),
+                            show(v)
+                        ));
                     }
                 }
                 RuleKind::OnlyIf => {
                     if let Some(v) = value.filter(|v| !v.is_null()) {
-                        let restricted = rule.value.as_ref().is_none_or(|want| compare(v, "==", want));
+                        let restricted = rule
+                            .value
+                            .as_ref()
+                            .is_none_or(|want| compare(v, "==", want));
                         let when = rule.when.as_deref().unwrap_or("true");
                         if restricted && !holds(root, when) {
                             let what = match &rule.value {
@@ -193,10 +226,10 @@ pub(crate) fn check(root: &Value, rules: &[Rule], what: &str) -> Result<()> {
                             };
                             return err(format!("{what} (got {})", show(v)));
                         }
-                        if let (Some(fmt), Some(s)) = (&rule.format, v.as_str()) {
-                            if !check_format(fmt, s) {
-                                return err(format!("must have the format {fmt}, got {}", show(v)));
-                            }
+                        if let (Some(fmt), Some(s)) = (&rule.format, v.as_str())
+                            && !check_format(fmt, s)
+                        {
+                            return err(format!("must have the format {fmt}, got {}", show(v)));
                         }
                     }
                 }
@@ -204,13 +237,22 @@ pub(crate) fn check(root: &Value, rules: &[Rule], what: &str) -> Result<()> {
                     if let Some(v) = value.filter(|v| !v.is_null()) {
                         let fmt = rule.format.as_deref().unwrap_or("");
                         if !v.as_str().is_some_and(|s| check_format(fmt, s)) {
-                            return err(format!("must be a string with the format {fmt}, got {}", show(v)));
+                            return err(format!(
+                                "must be a string with the format {fmt}, got {}",
+                                show(v)
+                            ));
                         }
                     }
                 }
                 RuleKind::AtLeastOneOf | RuleKind::ExactlyOneOf => {
-                    let Some(obj) = value.and_then(|v| v.as_object()) else { continue };
-                    let set = rule.fields.iter().filter(|f| is_set(obj.get(f.as_str()))).count();
+                    let Some(obj) = value.and_then(|v| v.as_object()) else {
+                        continue;
+                    };
+                    let set = rule
+                        .fields
+                        .iter()
+                        .filter(|f| is_set(obj.get(f.as_str())))
+                        .count();
                     let list = rule.fields.join(", ");
                     if set == 0 {
                         return err(format!("at least one of {list} is required"));
@@ -220,17 +262,31 @@ pub(crate) fn check(root: &Value, rules: &[Rule], what: &str) -> Result<()> {
                     }
                 }
                 RuleKind::RequiredFields => {
-                    let Some(obj) = value.and_then(|v| v.as_object()) else { continue };
-                    if let Some(missing) = rule.fields.iter().find(|f| !is_set(obj.get(f.as_str()))) {
-                        let at = if path == "$" { String::new() } else { format!("{path}.") };
-                        return Err(Error::validation(format!("{at}{missing}"), name, "is required"));
+                    let Some(obj) = value.and_then(|v| v.as_object()) else {
+                        continue;
+                    };
+                    if let Some(missing) = rule.fields.iter().find(|f| !is_set(obj.get(f.as_str())))
+                    {
+                        let at = if path == "$" {
+                            String::new()
+                        } else {
+                            format!("{path}.")
+                        };
+                        return Err(Error::validation(
+                            format!("{at}{missing}"),
+                            name,
+                            "is required",
+                        ));
                     }
                 }
                 RuleKind::MaxLength => {
                     if let Some(s) = value.and_then(|v| v.as_str()) {
                         let max = rule.max.unwrap_or(f64::MAX);
                         if s.chars().count() as f64 > max {
-                            return err(format!("must be at most {max} characters, got {}", s.chars().count()));
+                            return err(format!(
+                                "must be at most {max} characters, got {}",
+                                s.chars().count()
+                            ));
                         }
                     }
                 }
@@ -239,21 +295,31 @@ pub(crate) fn check(root: &Value, rules: &[Rule], what: &str) -> Result<()> {
                         let min = rule.min.unwrap_or(0.0);
                         match v.as_array() {
                             Some(a) if a.len() as f64 >= min => {}
-                            Some(a) => return err(format!("needs at least {min} item(s), got {}", a.len())),
+                            Some(a) => {
+                                return err(format!(
+                                    "needs at least {min} item(s), got {}",
+                                    a.len()
+                                ));
+                            }
                             None => return err(format!("must be a list, got {}", show(v))),
                         }
                     }
                 }
                 RuleKind::KeysIn => {
-                    if let Some(obj) = value.and_then(|v| v.as_object()) {
-                        if let Some(bad) = obj.keys().find(|k| !rule.values.iter().any(|a| a.as_str() == Some(k))) {
-                            let allowed: Vec<String> = rule.values.iter().map(show).collect();
-                            return Err(Error::validation(
-                                format!("{path}.{bad}"),
-                                name,
-                                format!("is not an allowed key; expected one of {}", allowed.join(", ")),
-                            ));
-                        }
+                    if let Some(obj) = value.and_then(|v| v.as_object())
+                        && let Some(bad) = obj
+                            .keys()
+                            .find(|k| !rule.values.iter().any(|a| a.as_str() == Some(k)))
+                    {
+                        let allowed: Vec<String> = rule.values.iter().map(show).collect();
+                        return Err(Error::validation(
+                            format!("{path}.{bad}"),
+                            name,
+                            format!(
+                                "is not an allowed key; expected one of {}",
+                                allowed.join(", ")
+                            ),
+                        ));
                     }
                 }
             }
@@ -270,11 +336,26 @@ mod tests {
     #[test]
     fn when_clauses() {
         let b = json!({"scheduleScanIntervalInDays": 7, "onDemand": false});
-        assert!(holds(&b, "onDemand == true or scheduleScanIntervalInDays >= 7"));
-        assert!(!holds(&b, "scheduleScanIntervalInDays == null or scheduleScanIntervalInDays == 1"));
-        assert!(holds(&json!({}), "scheduleScanIntervalInDays == null or scheduleScanIntervalInDays == 1"));
-        assert!(holds(&json!({"credentialType": "AWS"}), "credentialType != None"));
-        assert!(!holds(&json!({"credentialType": "None"}), "credentialType != None"));
+        assert!(holds(
+            &b,
+            "onDemand == true or scheduleScanIntervalInDays >= 7"
+        ));
+        assert!(!holds(
+            &b,
+            "scheduleScanIntervalInDays == null or scheduleScanIntervalInDays == 1"
+        ));
+        assert!(holds(
+            &json!({}),
+            "scheduleScanIntervalInDays == null or scheduleScanIntervalInDays == 1"
+        ));
+        assert!(holds(
+            &json!({"credentialType": "AWS"}),
+            "credentialType != None"
+        ));
+        assert!(!holds(
+            &json!({"credentialType": "None"}),
+            "credentialType != None"
+        ));
     }
 
     #[test]

@@ -1,0 +1,36 @@
+"""The method table of README.md (between the `methods` markers): endpoint -> Rust, Python, Node."""
+from __future__ import annotations
+
+import pathlib
+
+from common import camel, optional_args, positional_args, resources
+
+START, END = "<!-- methods:start -->", "<!-- methods:end -->"
+
+
+def generate(table: dict, root: pathlib.Path) -> dict[str, str]:
+    readme = root / "README.md"
+    if not readme.exists():
+        return {}
+    text = readme.read_text()
+    if START not in text or END not in text:
+        return {}
+    rows = [
+        "| id | HTTP | path | Rust | Python | Node |",
+        "| --- | --- | --- | --- | --- | --- |",
+    ]
+    for res, eps in resources(table).items():
+        for e in eps:
+            pos = [a["name"] for a in positional_args(e)]
+            has_opts = bool(optional_args(e))
+            py_args = ", ".join(pos + (["..."] if has_opts else []))
+            node_args = ", ".join([camel(p) for p in pos] + (["{...}"] if has_opts else []))
+            rust_path = "".join(f"{part}()." for part in res.split("."))
+            rows.append(
+                f"| {e['id']} | {e['http']} | `{e['path']}` | `client.{rust_path}{e['method']}()` "
+                f"| `client.{res}.{e['method']}({py_args})` | `client.{res}.{camel(e['method'])}({node_args})` |"
+            )
+    table_md = "\n".join(rows)
+    before, rest = text.split(START, 1)
+    _, after = rest.split(END, 1)
+    return {"README.md": f"{before}{START}\n{table_md}\n{END}{after}"}
