@@ -46,7 +46,7 @@ impl TokenProvider for PyTokenProvider {
             let r = tokio::task::spawn_blocking(move || {
                 Python::attach(|py| {
                     f.call0(py)
-                        .and_then(|t| t.extract::<String>(py).map_err(PyErr::from))
+                        .and_then(|t| t.extract::<String>(py))
                         .map_err(|e| e.to_string())
                 })
             })

@@ -5,7 +5,9 @@ use crate::convert::{from_py, to_py};
 use pyo3::exceptions::{PyRuntimeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList};
-use qualys_cs_sim::{Fault, FaultRates, Limit, RateLimits, SimConfig, SimHandle, Simulator, Subscription};
+use qualys_cs_sim::{
+    Fault, FaultRates, Limit, RateLimits, SimConfig, SimHandle, Simulator, Subscription,
+};
 use std::sync::Mutex;
 use std::time::Duration;
 
@@ -19,31 +21,52 @@ pub struct NativeSimulator {
 }
 
 fn secs(field: &str, s: f64) -> PyResult<Duration> {
-    Duration::try_from_secs_f64(s)
-        .map_err(|_| PyValueError::new_err(format!("{field} must be a non-negative number of seconds")))
+    Duration::try_from_secs_f64(s).map_err(|_| {
+        PyValueError::new_err(format!("{field} must be a non-negative number of seconds"))
+    })
 }
 
 fn rate_limits(v: &Bound<'_, PyAny>) -> PyResult<RateLimits> {
     if let Ok(on) = v.extract::<bool>() {
-        return Ok(RateLimits { enabled: on, ..RateLimits::published() });
+        return Ok(RateLimits {
+            enabled: on,
+            ..RateLimits::published()
+        });
     }
     if let Ok(s) = v.extract::<String>() {
         return match s.as_str() {
-            "published" => Ok(RateLimits { enabled: true, ..RateLimits::published() }),
-            other => Err(PyValueError::new_err(format!("rate_limits: unknown preset {other:?} (published)"))),
+            "published" => Ok(RateLimits {
+                enabled: true,
+                ..RateLimits::published()
+            }),
+            other => Err(PyValueError::new_err(format!(
+                "rate_limits: unknown preset {other:?} (published)"
+            ))),
         };
     }
     if let Ok(factor) = v.extract::<f64>() {
-        return Ok(RateLimits { enabled: true, ..RateLimits::scaled(factor) });
+        return Ok(RateLimits {
+            enabled: true,
+            ..RateLimits::scaled(factor)
+        });
     }
     let d = v.cast::<PyDict>().map_err(|_| {
         PyValueError::new_err("rate_limits must be a bool, \"published\", a scale factor or {family: (calls, window_secs)}")
     })?;
-    let mut r = RateLimits { enabled: true, ..RateLimits::published() };
+    let mut r = RateLimits {
+        enabled: true,
+        ..RateLimits::published()
+    };
     for (k, v) in d.iter() {
         let family: String = k.extract()?;
         let (calls, window): (u32, f64) = v.extract()?;
-        r.families.insert(family, Limit { calls, window: secs("rate_limits window", window)? });
+        r.families.insert(
+            family,
+            Limit {
+                calls,
+                window: secs("rate_limits window", window)?,
+            },
+        );
     }
     Ok(r)
 }
@@ -57,8 +80,17 @@ fn fault_rates(d: &Bound<'_, PyDict>) -> PyResult<FaultRates> {
             "drop_rate" => f.drop_rate = v.extract()?,
             "malformed_rate" => f.malformed_rate = v.extract()?,
             "truncate_rate" => f.truncate_rate = v.extract()?,
-            "slow_body" => f.slow_body = v.extract::<Option<f64>>()?.map(|s| secs("slow_body", s)).transpose()?,
-            other => return Err(PyValueError::new_err(format!("faults: unknown key {other:?}"))),
+            "slow_body" => {
+                f.slow_body = v
+                    .extract::<Option<f64>>()?
+                    .map(|s| secs("slow_body", s))
+                    .transpose()?
+            }
+            other => {
+                return Err(PyValueError::new_err(format!(
+                    "faults: unknown key {other:?}"
+                )));
+            }
         }
     }
     Ok(f)
@@ -82,7 +114,11 @@ fn counts(cfg: &mut SimConfig, d: &Bound<'_, PyDict>) -> PyResult<()> {
             "k8s_postures" => c.k8s_postures = n,
             "policies" => c.policies = n,
             "tags" => c.tags = n,
-            other => return Err(PyValueError::new_err(format!("counts: unknown kind {other:?}"))),
+            other => {
+                return Err(PyValueError::new_err(format!(
+                    "counts: unknown kind {other:?}"
+                )));
+            }
         }
     }
     Ok(())
@@ -158,7 +194,12 @@ impl NativeSimulator {
         let handle = py
             .detach(|| Simulator::spawn(cfg))
             .map_err(|e| PyRuntimeError::new_err(format!("could not start the simulator: {e}")))?;
-        Ok(NativeSimulator { url: handle.url(), handle: Mutex::new(Some(handle)), username, password })
+        Ok(NativeSimulator {
+            url: handle.url(),
+            handle: Mutex::new(Some(handle)),
+            username,
+            password,
+        })
     }
 
     #[getter]
@@ -198,7 +239,8 @@ impl NativeSimulator {
     /// truncate, delay (ms), slow_body (ms)).
     fn inject(&self, fault: &Bound<'_, PyDict>) -> PyResult<()> {
         let v = from_py(fault.as_any(), "fault").map_err(PyValueError::new_err)?;
-        let f: Fault = serde_json::from_value(v).map_err(|e| PyValueError::new_err(format!("fault: {e}")))?;
+        let f: Fault =
+            serde_json::from_value(v).map_err(|e| PyValueError::new_err(format!("fault: {e}")))?;
         self.handle()?.inject(f);
         Ok(())
     }

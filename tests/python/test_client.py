@@ -80,7 +80,7 @@ def test_per_call_options_and_with_options(client: Client, sim: Simulator) -> No
     assert dict(sim.requests(endpoint="P14")[-1]["headers"])["x-team"] == "sec"
     assert isinstance(tuned, Client) and tuned.base_url == client.base_url
     with pytest.raises(qualys_cs.ValidationError):
-        client.sensors.activation_key(bogus=1)
+        client.sensors.activation_key(bogus=1)  # type: ignore[call-arg]
 
 
 def test_raw_response(client: Client) -> None:
@@ -126,9 +126,13 @@ async def test_async_context_manager(sim: Simulator) -> None:
 def test_logging_without_secrets(sim: Simulator, caplog: pytest.LogCaptureFixture) -> None:
     client = sim.client()
     with caplog.at_level(logging.DEBUG, logger="qualys_cs"):
-        client.registries.validate({"registryType": "V2_PRIVATE", "registryUri": "https://r.example",
-                                    "credentialType": "BasicAuth",
-                                    "credential": {"username": "dXNlcg==", "password": "cHctc2VjcmV0LTI="}})  # fmt: skip
+        body = {
+            "registryType": "V2_PRIVATE",
+            "registryUri": "https://r.example",
+            "credentialType": "BasicAuth",
+            "credential": {"username": "dXNlcg==", "password": "cHctc2VjcmV0LTI="},
+        }
+        client.registries.validate(body)
     text = caplog.text
     assert "registries.validate" in text and "/csapi/v1.3/registry/validate" in text
     assert sim.password not in text.replace("qualys_cs", "") and "cHctc2VjcmV0LTI=" not in text
@@ -140,10 +144,13 @@ def test_token_provider(sim: Simulator) -> None:
     def provide() -> str:
         calls.append(1)
         # The simulator issues JWTs; borrow one through a password client's raw /auth.
-        req = urllib.request.Request(sim.url + "/auth", data=b"username=qualys&password=qualys&token=true", method="POST")
+        req = urllib.request.Request(
+            sim.url + "/auth", data=b"username=qualys&password=qualys&token=true", method="POST"
+        )
         req.add_header("Content-Type", "application/x-www-form-urlencoded")
         with urllib.request.urlopen(req) as r:
-            return r.read().decode()
+            token: bytes = r.read()
+            return token.decode()
 
     client = Client(base_url=sim.url, token_provider=provide)
     assert client.sensors.activation_key()

@@ -9,5 +9,7 @@ from .conftest import ROOT
 
 
 def test_generated_files_are_fresh() -> None:
-    r = subprocess.run([sys.executable, str(ROOT / "codegen" / "generate.py"), "--check"], capture_output=True, text=True)
+    r = subprocess.run(
+        [sys.executable, str(ROOT / "codegen" / "generate.py"), "--check"], capture_output=True, text=True
+    )
     assert r.returncode == 0, r.stderr

@@ -41,12 +41,12 @@ def cases() -> list[tuple[str, dict[str, Any]]]:
         sample = meta.get("sample") or {}
         if not sample.get("url") or "…" in sample["url"]:
             continue
-        if rel.endswith(".request.json") or (not rel.endswith(".request.json") and not any(
-            k.startswith(rel.split(".")[0] + ".request") for k in INDEX
-        )):
+        if rel.endswith(".request.json") or (
+            not rel.endswith(".request.json") and not any(k.startswith(rel.split(".")[0] + ".request") for k in INDEX)
+        ):
             found = match_endpoint(sample["method"], urllib.parse.urlsplit(sample["url"]).path)
             body = found and found[0].get("body")
-            if body and body["kind"] != "json_object" or body and body.get("required_fields"):
+            if (body and body["kind"] != "json_object") or (body and body.get("required_fields")):
                 if not rel.endswith(".request.json"):
                     continue  # a response-only sample of a call that needs a body
             out.append((rel, sample))
