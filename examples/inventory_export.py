@@ -21,11 +21,13 @@ from typing import Any, TextIO
 from _connect import connect
 from qualys_cs import QualysError
 
-FIELDS = ["sha", "imageId", "repo", "created", "lastScanned", "severity5Count", "severity4Count"]
+FIELDS = ["sha", "imageId", "repo", "created", "lastScanned", "vulnerabilities"]
 
 
 def row(image: dict[str, Any]) -> dict[str, Any]:
-    vulns = image.get("vulnerabilities") or {}
+    # The bulk list carries the QIDs found; the page-numbered list carries severity counts.
+    vulns = image.get("vulnerabilities") or []
+    count = len(vulns) if isinstance(vulns, list) else sum(v or 0 for v in vulns.values())
     repos = image.get("repo") or []
     return {
         "sha": image.get("sha"),
@@ -33,8 +35,7 @@ def row(image: dict[str, Any]) -> dict[str, Any]:
         "repo": ";".join(f"{r.get('registry', '')}/{r.get('repository', '')}:{r.get('tag', '')}" for r in repos),
         "created": image.get("created"),
         "lastScanned": image.get("lastScanned"),
-        "severity5Count": vulns.get("severity5Count"),
-        "severity4Count": vulns.get("severity4Count"),
+        "vulnerabilities": count,
     }
 
 
