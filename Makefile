@@ -10,7 +10,7 @@ PYTHON ?= python3
 ## The main job: export the image inventory with severity-5 vulnerabilities. Runs against the
 ## embedded simulator unless QUALYS_USERNAME/QUALYS_PASSWORD (or QUALYS_TOKEN) are set.
 demo:
-	$(CARGO) run --quiet --release -p qualys-cs-sim --example inventory
+	$(CARGO) run --quiet --release -p qualys-cs --example inventory
 
 ## Every test: generated files fresh, Rust (fmt, clippy, tests), Python binding, Node binding.
 test: lint test-rust
