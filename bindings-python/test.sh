@@ -15,7 +15,8 @@ fi
 # An editable install: the Rust extension is built in place, the Python sources are used as they are.
 "$VENV/bin/maturin" develop -q
 
-python3 codegen/generate.py --check
+# Freshness of the generated Python files is a pytest test (tests/python/test_codegen.py); the
+# whole-repo `codegen/generate.py --check` is the root Makefile's.
 "$VENV/bin/ruff" check bindings-python/python codegen/python.py tests/python examples
 "$VENV/bin/ruff" format --check bindings-python/python tests/python examples
 "$VENV/bin/mypy" --strict bindings-python/python/qualys_cs examples tests/python
