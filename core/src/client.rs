@@ -393,6 +393,8 @@ pub(crate) struct Outgoing<'a> {
     pub query: &'a [(String, String)],
     pub body: Option<&'a Body>,
     pub idempotent: bool,
+    /// Stream a success body into this file instead of memory (report downloads).
+    pub download_to: Option<&'a str>,
 }
 
 enum Attempt {
@@ -417,6 +419,28 @@ impl Client {
             inner: self.inner.clone(),
             opts: Arc::new(self.opts.merged(&opts)),
         }
+    }
+
+    /// The username of username/password credentials (never the password).
+    pub fn username(&self) -> Option<&str> {
+        match self.inner.auth.credentials() {
+            Credentials::Basic { username, .. } | Credentials::Jwt { username, .. } => {
+                Some(username)
+            }
+            _ => None,
+        }
+    }
+
+    /// Call an endpoint and return the raw response (status, headers, rate-limit state and the body
+    /// bytes, undecoded): for bindings that decode bytes straight into their own objects.
+    pub async fn call_raw(
+        &self,
+        ep: &'static Endpoint,
+        args: Args,
+        opts: Option<&RequestOptions>,
+    ) -> Result<Response> {
+        let prepared = self.prepare(ep, args)?;
+        self.execute_endpoint(ep, &prepared, opts).await
     }
 
     /// The base URL requests go to.
@@ -496,6 +520,7 @@ impl Client {
             query: &p.query,
             body: p.body.as_ref(),
             idempotent: ep.idempotent,
+            download_to: p.local.get("path").and_then(Value::as_str),
         };
         self.execute(&out, opts).await
     }
@@ -537,6 +562,7 @@ impl Client {
             query,
             body: body.as_ref(),
             idempotent,
+            download_to: None,
         };
         let resp = self.execute(&out, opts).await?;
         let out = resp.output(crate::table::ResponseKind::JsonOrText)?;
@@ -550,16 +576,16 @@ impl Client {
         target: &str,
         opts: Option<&RequestOptions>,
     ) -> Result<(Output, ResponseMeta)> {
+        // `execute_endpoint` streams the body into `target` (the prepared `path` argument).
         let resp = self.execute_endpoint(ep, p, opts).await?;
-        let io = |source| Error::Io {
-            path: target.to_owned(),
-            source,
-        };
-        // Write to a temporary sibling, then rename: a failed download never leaves a partial file.
-        let tmp = format!("{target}.part");
-        tokio::fs::write(&tmp, &resp.body).await.map_err(io)?;
-        tokio::fs::rename(&tmp, target).await.map_err(io)?;
-        let v = serde_json::json!({ "path": target, "size": resp.body.len() });
+        let size = tokio::fs::metadata(target)
+            .await
+            .map_err(|source| Error::Io {
+                path: target.to_owned(),
+                source,
+            })?
+            .len();
+        let v = serde_json::json!({ "path": target, "size": size });
         Ok((Output::Json(v), resp.meta))
     }
 
@@ -786,6 +812,31 @@ impl Client {
         if let (Some(f), Some(info)) = (family, &rate_limit) {
             self.inner.limiter.observe(f, info, status);
         }
+        if let (true, Some(target)) = ((200..300).contains(&status), out.download_to) {
+            let meta = ResponseMeta {
+                status,
+                method: method.to_owned(),
+                path: out.path.to_owned(),
+                headers,
+                rate_limit,
+                attempts: attempt,
+            };
+            return match stream_to_file(resp, target).await {
+                Ok(()) => Attempt::Done(Response {
+                    meta,
+                    body: Bytes::new(),
+                }),
+                Err(Ok(io)) => Attempt::Fail(io),
+                Err(Err(e)) => {
+                    let err = transport_error(method, out.path, e, timeout);
+                    if out.idempotent {
+                        Attempt::Retry { wait: None, err }
+                    } else {
+                        Attempt::Fail(err)
+                    }
+                }
+            };
+        }
         let body = match resp.bytes().await {
             Ok(b) => b,
             Err(e) => {
@@ -828,6 +879,38 @@ impl Client {
             _ => Attempt::Fail(err),
         }
     }
+}
+
+/// Write a response body to `target` chunk by chunk, through a `.part` sibling renamed at the end so
+/// a broken download never leaves a partial file. `Err(Ok(_))` is a disk error, `Err(Err(_))` a
+/// transport error (retryable).
+async fn stream_to_file(
+    mut resp: reqwest::Response,
+    target: &str,
+) -> std::result::Result<(), std::result::Result<Error, reqwest::Error>> {
+    use tokio::io::AsyncWriteExt;
+    let io = |source| {
+        Ok(Error::Io {
+            path: target.to_owned(),
+            source,
+        })
+    };
+    let tmp = format!("{target}.part");
+    let mut file = tokio::fs::File::create(&tmp).await.map_err(io)?;
+    loop {
+        match resp.chunk().await {
+            Ok(Some(chunk)) => file.write_all(&chunk).await.map_err(io)?,
+            Ok(None) => break,
+            Err(e) => {
+                drop(file);
+                let _ = tokio::fs::remove_file(&tmp).await;
+                return Err(Err(e));
+            }
+        }
+    }
+    file.flush().await.map_err(io)?;
+    drop(file);
+    tokio::fs::rename(&tmp, target).await.map_err(io)
 }
 
 fn endpoint(id: &str) -> Result<&'static Endpoint> {

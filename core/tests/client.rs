@@ -529,3 +529,42 @@ async fn path_parameters_are_percent_encoded() {
     assert_eq!(req.path, "/csapi/v1.3/images/a%2F..%2Fb%3Fc%23d");
     assert!(req.query_pairs.is_empty());
 }
+
+#[tokio::test]
+async fn report_downloads_stream_to_a_file_or_come_back_as_bytes() {
+    let sim = sim(SimConfig::default()).await;
+    let client = sim_client(&sim).build().unwrap();
+    let body = json!({"name": "dl", "templateName": "CS_IMAGE_VULNERABILITY"});
+    let Output::Json(created) = client
+        .call("S09", args(json!({"body": body})))
+        .await
+        .unwrap()
+    else {
+        panic!("report create answers JSON")
+    };
+    let uuid = created["reportUuid"].as_str().unwrap().to_owned();
+    let Output::Bytes(bytes) = client
+        .reports()
+        .download(&uuid, Default::default())
+        .await
+        .unwrap()
+    else {
+        panic!("a download without a path is bytes")
+    };
+    assert!(!bytes.is_empty());
+    let dir = std::env::temp_dir().join(format!("qualys-cs-dl-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let target = dir.join("report.csv");
+    let target_s = target.to_str().unwrap();
+    let out = client
+        .call("P23", args(json!({"report_uuid": uuid, "path": target_s})))
+        .await
+        .unwrap();
+    assert_eq!(
+        out,
+        Output::Json(json!({"path": target_s, "size": bytes.len()}))
+    );
+    assert_eq!(std::fs::read(&target).unwrap(), bytes.to_vec());
+    assert!(!dir.join("report.csv.part").exists());
+    std::fs::remove_dir_all(&dir).unwrap();
+}
