@@ -27,7 +27,8 @@ pub struct SimulatorOptions {
 }
 
 fn count(field: &str, v: Option<i64>) -> napi::Result<Option<u64>> {
-    v.map(|n| u64::try_from(n).map_err(|_| invalid(field, "range", "must not be negative"))).transpose()
+    v.map(|n| u64::try_from(n).map_err(|_| invalid(field, "range", "must not be negative")))
+        .transpose()
 }
 
 #[napi]
@@ -64,18 +65,29 @@ impl NativeSimulator {
         }
         if let Some(ms) = o.latency_ms {
             if !ms.is_finite() || ms < 0.0 {
-                return Err(invalid("latencyMs", "range", "must be a non-negative number"));
+                return Err(invalid(
+                    "latencyMs",
+                    "range",
+                    "must be a non-negative number",
+                ));
             }
             cfg.latency = Duration::from_secs_f64(ms / 1000.0);
         }
         if let Some(p) = o.port {
-            cfg.port = u16::try_from(p).map_err(|_| invalid("port", "range", "must be a port number"))?;
+            cfg.port =
+                u16::try_from(p).map_err(|_| invalid("port", "range", "must be a port number"))?;
         }
         let (username, password) = (cfg.username.clone(), cfg.password.clone());
-        let handle = Simulator::spawn(cfg)
-            .map_err(|e| napi::Error::new(napi::Status::GenericFailure, format!("simulator: {e}")))?;
+        let handle = Simulator::spawn(cfg).map_err(|e| {
+            napi::Error::new(napi::Status::GenericFailure, format!("simulator: {e}"))
+        })?;
         let url = handle.url().to_string();
-        Ok(NativeSimulator { handle: Mutex::new(Some(handle)), url, username, password })
+        Ok(NativeSimulator {
+            handle: Mutex::new(Some(handle)),
+            url,
+            username,
+            password,
+        })
     }
 
     #[napi(getter)]
@@ -103,7 +115,12 @@ impl NativeSimulator {
 
     #[napi]
     pub fn clear_requests(&self) {
-        if let Some(h) = self.handle.lock().unwrap_or_else(|e| e.into_inner()).as_ref() {
+        if let Some(h) = self
+            .handle
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .as_ref()
+        {
             h.clear_requests();
         }
     }
@@ -112,8 +129,14 @@ impl NativeSimulator {
     /// body?, headers?, ms?, path_contains?, method?, times?}` as JSON text.
     #[napi]
     pub fn inject_json(&self, fault_json: String) -> napi::Result<()> {
-        let fault: Fault = serde_json::from_str(&fault_json).map_err(|e| invalid("fault", "fault", e.to_string()))?;
-        if let Some(h) = self.handle.lock().unwrap_or_else(|e| e.into_inner()).as_ref() {
+        let fault: Fault = serde_json::from_str(&fault_json)
+            .map_err(|e| invalid("fault", "fault", e.to_string()))?;
+        if let Some(h) = self
+            .handle
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .as_ref()
+        {
             h.inject(fault);
         }
         Ok(())
