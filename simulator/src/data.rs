@@ -63,7 +63,9 @@ fn instrumentation(instrumented: bool) -> (Value, Value) {
     }
 }
 
-/// An images-list item (S17): the S002 keys first, then the v1.3 additions.
+/// An images-list item (S17): the S002 keys first, then the v1.3 additions. The server writes
+/// it with `fast::img_list`; this `Value` form is the reference its tests compare against.
+#[cfg(test)]
 pub(crate) fn img_list(w: &World, i: u64, instrumented: bool) -> Value {
     let (repo, digests) = img_repo_json(w, i);
     let n = w.img_containers(i);
@@ -190,6 +192,8 @@ pub(crate) fn img_details(w: &World, i: u64, instrumented: bool) -> Value {
 }
 
 /// A bulk images-list item (P05): vulnerabilities carry only `qid`, `result`, `software`.
+/// Served by `fast::img_bulk`; this is the tests' reference.
+#[cfg(test)]
 pub(crate) fn img_bulk(w: &World, i: u64, instrumented: bool) -> Value {
     let mut v = img_details(w, i, instrumented);
     let o = v.as_object_mut().expect("object");
@@ -506,7 +510,9 @@ fn ctr_last_scanned(w: &World, j: u64) -> Value {
     }
 }
 
-/// A containers-list item (S16): the S002 keys, then the v1.3 additions.
+/// A containers-list item (S16): the S002 keys, then the v1.3 additions. Served by
+/// `fast::ctr_list`; this is the tests' reference.
+#[cfg(test)]
 pub(crate) fn ctr_list(w: &World, j: u64) -> Value {
     let i = w.ctr_image(j);
     let updated = w.ctr_updated(j);
@@ -590,6 +596,8 @@ pub(crate) fn ctr_details(w: &World, j: u64) -> Value {
     })
 }
 
+/// A bulk containers-list item (P01). Served by `fast::ctr_bulk`; this is the tests' reference.
+#[cfg(test)]
 pub(crate) fn ctr_bulk(w: &World, j: u64) -> Value {
     let mut v = ctr_details(w, j);
     let i = w.ctr_image(j);

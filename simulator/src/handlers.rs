@@ -5,8 +5,9 @@
 #![allow(clippy::result_large_err)]
 
 use crate::data::{self, CTR_FIELDS, CtrF, IMG_FIELDS, ImgF};
+use crate::fast;
 use crate::qql::{self, Expr, FVal, Fields, Key, Op, Sort};
-use crate::server::{error, error_code, json_response, now_ms, text_response};
+use crate::server::{error, error_code, json_bytes_response, json_response, now_ms, text_response};
 use crate::state::{Policy, Registry, Sim};
 use crate::synth::{self, World, ms, salt};
 use axum::http::{StatusCode, header};
@@ -604,15 +605,27 @@ fn generated_list(sim: &Sim, ctx: &Ctx, kind: Kind) -> R {
             |j| CtrF { w, j },
         ),
     };
-    let data: Vec<Value> = idx
-        .into_iter()
-        .map(|i| match kind {
-            Kind::Image => data::img_list(w, i, del.instrumented.contains(&i)),
-            Kind::Container => data::ctr_list(w, i),
-        })
-        .collect();
+    // `page_body(data, count, false)`, written straight into one buffer.
+    let per = match kind {
+        Kind::Image => fast::IMG_LIST_BYTES,
+        Kind::Container => fast::CTR_LIST_BYTES,
+    };
+    let mut out = Vec::with_capacity(idx.len() * per + 64);
+    out.extend_from_slice(b"{\"data\":[");
+    for (k, &i) in idx.iter().enumerate() {
+        if k > 0 {
+            out.push(b',');
+        }
+        match kind {
+            Kind::Image => fast::img_list(&mut out, w, i, del.instrumented.contains(&i)),
+            Kind::Container => fast::ctr_list(&mut out, w, i),
+        }
+    }
     drop(del);
-    ok(&page_body(data, count, false))
+    out.extend_from_slice(b"],\"count\":");
+    out.extend_from_slice(fast::ms(count).as_str().as_bytes());
+    out.push(b'}');
+    Ok(json_bytes_response(StatusCode::OK, out))
 }
 
 fn images_list(sim: &Sim, ctx: &Ctx) -> R {
@@ -728,15 +741,27 @@ fn bulk_list(sim: &Sim, ctx: &Ctx, kind: Kind) -> R {
         i += 1;
     }
     let more = (items.len() as u64) == limit && (i..n).any(&matches);
-    let data: Vec<Value> = items
-        .iter()
-        .map(|&i| match kind {
-            Kind::Image => data::img_bulk(w, i, del.instrumented.contains(&i)),
-            Kind::Container => data::ctr_bulk(w, i),
-        })
-        .collect();
+    // `{"limit": limit, "data": [...]}`, written straight into one buffer.
+    let per = match kind {
+        Kind::Image => fast::IMG_BULK_BYTES,
+        Kind::Container => fast::CTR_BULK_BYTES,
+    };
+    let mut out = Vec::with_capacity(items.len() * per + 64);
+    out.extend_from_slice(b"{\"limit\":");
+    out.extend_from_slice(fast::ms(limit).as_str().as_bytes());
+    out.extend_from_slice(b",\"data\":[");
+    for (k, &i) in items.iter().enumerate() {
+        if k > 0 {
+            out.push(b',');
+        }
+        match kind {
+            Kind::Image => fast::img_bulk(&mut out, w, i, del.instrumented.contains(&i)),
+            Kind::Container => fast::ctr_bulk(&mut out, w, i),
+        }
+    }
     drop(del);
-    let mut resp = json_response(StatusCode::OK, &json!({"limit": limit, "data": data}));
+    out.extend_from_slice(b"]}");
+    let mut resp = json_bytes_response(StatusCode::OK, out);
     let link = match items.last() {
         Some(&last) if more => {
             let (upd, uuid) = match kind {

@@ -14,7 +14,10 @@
 
 mod config;
 mod data;
+mod fast;
 mod handlers;
+#[cfg(test)]
+mod perf;
 mod qql;
 mod server;
 mod state;

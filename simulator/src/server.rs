@@ -59,6 +59,11 @@ pub(crate) fn json_response<T: serde::Serialize + ?Sized>(status: StatusCode, v:
     }
 }
 
+/// A JSON body already serialised.
+pub(crate) fn json_bytes_response(status: StatusCode, body: Vec<u8>) -> Response {
+    (status, [(header::CONTENT_TYPE, "application/json")], body).into_response()
+}
+
 pub(crate) fn text_response(status: StatusCode, s: impl Into<String>) -> Response {
     (
         status,

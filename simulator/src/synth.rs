@@ -321,6 +321,15 @@ impl World {
         let step = self.step(self.images);
         self.img_created(i) + h(self.seed, salt::IMG, i, 2) % (step / 2)
     }
+    /// `(img_created(i), img_updated(i))`, computed once.
+    pub fn img_times(&self, i: u64) -> (u64, u64) {
+        let step = self.step(self.images);
+        let created = NOW_MS - SPAN_MS + i * step + h(self.seed, salt::IMG, i, 1) % (step / 2);
+        (
+            created,
+            created + h(self.seed, salt::IMG, i, 2) % (step / 2),
+        )
+    }
     pub fn img_uuid(&self, i: u64) -> String {
         uuid_for(self.seed, salt::IMG_UUID, i)
     }
@@ -405,6 +414,15 @@ impl World {
     pub fn ctr_updated(&self, j: u64) -> u64 {
         let step = self.step(self.containers);
         self.ctr_created(j) + h(self.seed, salt::CTR, j, 2) % (step / 2)
+    }
+    /// `(ctr_created(j), ctr_updated(j))`, computed once.
+    pub fn ctr_times(&self, j: u64) -> (u64, u64) {
+        let step = self.step(self.containers);
+        let created = NOW_MS - SPAN_MS + j * step + h(self.seed, salt::CTR, j, 1) % (step / 2);
+        (
+            created,
+            created + h(self.seed, salt::CTR, j, 2) % (step / 2),
+        )
     }
     pub fn ctr_uuid(&self, j: u64) -> String {
         uuid_for(self.seed, salt::CTR_UUID, j)
