@@ -110,9 +110,14 @@ impl Expr {
 
 impl Term {
     fn eval(&self, item: &dyn Fields) -> bool {
-        let Some(v) = item.field(&self.field) else {
-            return false;
-        };
+        match item.field(&self.field) {
+            Some(v) => self.holds(&v),
+            None => false,
+        }
+    }
+
+    /// Whether the term holds for this value of its field.
+    pub fn holds(&self, v: &FVal) -> bool {
         match &self.op {
             Op::Match(pat) => v.each(&mut |x| match_one(x, pat)),
             Op::Exact(pat) => v.each(&mut |x| match x {
@@ -168,48 +173,46 @@ fn word_match(s: &str, pat: &str) -> bool {
     if pat.is_empty() || pat.len() > s.len() {
         return false;
     }
-    let (s, p) = (s.to_ascii_lowercase(), pat.to_ascii_lowercase());
-    let sb = s.as_bytes();
-    let mut from = 0;
-    while let Some(pos) = s[from..].find(&p) {
-        let start = from + pos;
-        let end = start + p.len();
-        let before_ok = start == 0 || !sb[start - 1].is_ascii_alphanumeric();
-        let after_ok = end == sb.len() || !sb[end].is_ascii_alphanumeric();
-        if before_ok && after_ok {
-            return true;
-        }
-        from = start + 1;
-        while !s.is_char_boundary(from) {
-            from += 1;
-        }
+    // ASCII case-insensitive search without lower-cased copies. A match can only start on a
+    // char boundary: `pat` starts with one, and ASCII folding leaves other bytes alone.
+    let (sb, pb) = (s.as_bytes(), pat.as_bytes());
+    (0..=sb.len() - pb.len()).any(|start| {
+        let end = start + pb.len();
+        sb[start..end].eq_ignore_ascii_case(pb)
+            && (start == 0 || !sb[start - 1].is_ascii_alphanumeric())
+            && (end == sb.len() || !sb[end].is_ascii_alphanumeric())
+    })
+}
+
+/// The first ASCII case-insensitive occurrence of `p` in `s`.
+fn find_ci(s: &[u8], p: &[u8]) -> Option<usize> {
+    if p.len() > s.len() {
+        return None;
     }
-    false
+    (0..=s.len() - p.len()).find(|&k| s[k..k + p.len()].eq_ignore_ascii_case(p))
 }
 
 /// Case-insensitive glob with `*` only.
 pub fn glob(s: &str, pat: &str) -> bool {
-    let s = s.to_ascii_lowercase();
-    let pat = pat.to_ascii_lowercase();
-    let parts: Vec<&str> = pat.split('*').collect();
-    if parts.len() == 1 {
-        return s == pat;
-    }
-    let mut rest = s.as_str();
-    if !rest.starts_with(parts[0]) {
+    let (s, pat) = (s.as_bytes(), pat.as_bytes());
+    let mut parts = pat.split(|&b| b == b'*');
+    let first = parts.next().unwrap_or_default();
+    let Some(mut part) = parts.next() else {
+        return s.eq_ignore_ascii_case(pat);
+    };
+    if s.len() < first.len() || !s[..first.len()].eq_ignore_ascii_case(first) {
         return false;
     }
-    rest = &rest[parts[0].len()..];
-    for (k, part) in parts.iter().enumerate().skip(1) {
-        if k == parts.len() - 1 {
-            return rest.ends_with(part);
-        }
-        match rest.find(part) {
+    let mut rest = &s[first.len()..];
+    for next in parts {
+        match find_ci(rest, part) {
             Some(p) => rest = &rest[p + part.len()..],
             None => return false,
         }
+        part = next;
     }
-    true
+    // The last part: a suffix of what is left.
+    rest.len() >= part.len() && rest[rest.len() - part.len()..].eq_ignore_ascii_case(part)
 }
 
 // ---------------------------------------------------------------- parser
