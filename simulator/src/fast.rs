@@ -168,7 +168,7 @@ pub(crate) fn sensor_hostname(w: &World, k: u64) -> Txt {
 }
 
 /// `host_of(World::registry_uri(r))`.
-fn registry_host(w: &World, r: u64) -> Txt {
+pub(crate) fn registry_host(w: &World, r: u64) -> Txt {
     let mut t = Txt::new();
     match r % 4 {
         0 => t.push(b"registry-1.docker.io"),

@@ -6,6 +6,7 @@
 
 use crate::data::{self, CTR_FIELDS, CtrF, IMG_FIELDS, ImgF};
 use crate::fast;
+use crate::filter::{Compiled, Gen as Kind};
 use crate::qql::{self, Expr, FVal, Fields, Key, Op, Sort};
 use crate::server::{error, error_code, json_bytes_response, json_response, now_ms, text_response};
 use crate::state::{Policy, Registry, Sim};
@@ -16,7 +17,7 @@ use bytes::Bytes;
 use qualys_cs::table::{Endpoint, QueryType};
 use serde_json::{Value, json};
 use std::borrow::Cow;
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, BinaryHeap};
 
 pub(crate) struct Ctx {
     pub ep: &'static Endpoint,
@@ -442,12 +443,6 @@ fn value_page(ctx: &Ctx, items: Vec<Value>, spec: &ListSpec, template: &Value) -
 
 // ------------------------------------------------------------------ generated lists
 
-#[derive(Clone, Copy, PartialEq)]
-enum Kind {
-    Image,
-    Container,
-}
-
 fn img_known(f: &str) -> bool {
     let f = f.strip_prefix("image.").unwrap_or(f);
     IMG_FIELDS.contains(&f)
@@ -471,83 +466,89 @@ fn nth_live(k: u64, deleted: &BTreeSet<u64>) -> u64 {
     i
 }
 
-/// Indices of one page and the total number of matches, without materialising the list when
-/// the sort follows creation order (indices are created in order).
-#[allow(clippy::too_many_arguments)]
-fn gen_page<F: Fields>(
+/// Indices of one page and the total number of matches. Without a filter, a sort in creation
+/// order (`key` None: indices are created in order) visits only the page's indices; otherwise
+/// every index is visited once, keeping the best `off + size` in a bounded heap. The order is
+/// `(key, index)`, ties by ascending index.
+fn gen_page(
     n: u64,
     deleted: &BTreeSet<u64>,
-    filter: Option<&Expr>,
-    sort: &Sort,
-    index_sort: bool,
+    matches: Option<&dyn Fn(u64) -> bool>,
+    desc: bool,
+    key: Option<&dyn Fn(u64) -> Key>,
     off: u64,
     size: u64,
-    fields: impl Fn(u64) -> F,
 ) -> (Vec<u64>, u64) {
     let live_count = n - deleted.range(..n).count() as u64;
-    if index_sort {
-        let at = |k: u64| {
-            if sort.desc {
-                nth_live(live_count - 1 - k, deleted)
+    let live = |i: &u64| !deleted.contains(i);
+    let Some(key) = key else {
+        let Some(m) = matches else {
+            let end = off.saturating_add(size).min(live_count);
+            if off >= end {
+                return (vec![], live_count);
+            }
+            // The page's first index, then its live neighbours.
+            let first = if desc {
+                nth_live(live_count - 1 - off, deleted)
             } else {
-                nth_live(k, deleted)
-            }
-        };
-        match filter {
-            None => {
-                let end = (off + size).min(live_count);
-                ((off.min(end)..end).map(at).collect(), live_count)
-            }
-            Some(e) => {
-                let mut out = Vec::new();
-                let mut count = 0;
-                let mut visit = |i: u64| {
-                    if deleted.contains(&i) || !e.eval(&fields(i)) {
-                        return;
-                    }
-                    if count >= off && count < off + size {
-                        out.push(i);
-                    }
-                    count += 1;
-                };
-                if sort.desc {
-                    (0..n).rev().for_each(&mut visit)
+                nth_live(off, deleted)
+            };
+            let mut out = Vec::with_capacity((end - off) as usize);
+            out.push(first);
+            let mut i = first;
+            while (out.len() as u64) < end - off {
+                i = if desc {
+                    (0..i).rev().find(live)
                 } else {
-                    (0..n).for_each(&mut visit)
+                    (i + 1..n).find(live)
                 }
-                (out, count)
+                .expect("live_count counts it");
+                out.push(i);
             }
+            return (out, live_count);
+        };
+        let mut out = Vec::new();
+        let mut count = 0;
+        let mut visit = |i: u64| {
+            if !live(&i) || !m(i) {
+                return;
+            }
+            if count >= off && count < off + size {
+                out.push(i);
+            }
+            count += 1;
+        };
+        if desc {
+            (0..n).rev().for_each(&mut visit)
+        } else {
+            (0..n).for_each(&mut visit)
         }
-    } else {
-        let mut keyed: Vec<(OrdKey, u64)> = (0..n)
-            .filter(|i| !deleted.contains(i))
-            .filter_map(|i| {
-                let f = fields(i);
-                if filter.is_some_and(|e| !e.eval(&f)) {
-                    return None;
-                }
-                Some((OrdKey(Key::of(f.field(&sort.field)), sort.desc), i))
-            })
-            .collect();
-        let count = keyed.len() as u64;
-        let need = ((off + size) as usize).min(keyed.len());
-        if need == 0 {
-            return (vec![], count);
+        return (out, count);
+    };
+    let need = off.saturating_add(size);
+    let mut best: BinaryHeap<(OrdKey, u64)> = BinaryHeap::new();
+    let mut count = 0;
+    for i in (0..n).filter(live) {
+        if matches.is_some_and(|m| !m(i)) {
+            continue;
         }
-        if need < keyed.len() {
-            keyed.select_nth_unstable(need - 1);
-            keyed.truncate(need);
+        count += 1;
+        let k = (OrdKey(key(i), desc), i);
+        if (best.len() as u64) < need {
+            best.push(k);
+        } else if let Some(mut worst) = best.peek_mut()
+            && k < *worst
+        {
+            *worst = k;
         }
-        keyed.sort();
-        (
-            keyed
-                .into_iter()
-                .skip(off as usize)
-                .map(|(_, i)| i)
-                .collect(),
-            count,
-        )
     }
+    let page = best
+        .into_sorted_vec()
+        .into_iter()
+        .skip(off as usize)
+        .map(|(_, i)| i)
+        .collect();
+    (page, count)
 }
 
 fn generated_list(sim: &Sim, ctx: &Ctx, kind: Kind) -> R {
@@ -581,30 +582,27 @@ fn generated_list(sim: &Sim, ctx: &Ctx, kind: Kind) -> R {
     let index_sort = matches!(bare, "created" | "updated")
         || (kind == Kind::Image && bare == "lastScanned")
         || (kind == Kind::Container && bare == "stateChanged");
+    let compiled = filter.as_ref().map(|e| Compiled::new(e, w, kind));
+    let matches = compiled.as_ref().map(|c| move |i| c.matches(i));
+    let sort_key = |i: u64| match kind {
+        Kind::Image => Key::of(ImgF { w, i }.field(&sort.field)),
+        Kind::Container => Key::of(CtrF { w, j: i }.field(&sort.field)),
+    };
     let del = sim.deleted.read().unwrap_or_else(|p| p.into_inner());
     let off = (page - 1) * size;
-    let (idx, count) = match kind {
-        Kind::Image => gen_page(
-            w.images,
-            &del.images,
-            filter.as_ref(),
-            &sort,
-            index_sort,
-            off,
-            size,
-            |i| ImgF { w, i },
-        ),
-        Kind::Container => gen_page(
-            w.containers,
-            &del.containers,
-            filter.as_ref(),
-            &sort,
-            index_sort,
-            off,
-            size,
-            |j| CtrF { w, j },
-        ),
+    let (n, deleted) = match kind {
+        Kind::Image => (w.images, &del.images),
+        Kind::Container => (w.containers, &del.containers),
     };
+    let (idx, count) = gen_page(
+        n,
+        deleted,
+        matches.as_ref().map(|m| m as &dyn Fn(u64) -> bool),
+        sort.desc,
+        (!index_sort).then_some(&sort_key as &dyn Fn(u64) -> Key),
+        off,
+        size,
+    );
     // `page_body(data, count, false)`, written straight into one buffer.
     let per = match kind {
         Kind::Image => fast::IMG_LIST_BYTES,
@@ -721,16 +719,12 @@ fn bulk_list(sim: &Sim, ctx: &Ctx, kind: Kind) -> R {
     } else {
         &del.containers
     };
+    let filter = filter.as_ref().map(|e| Compiled::new(e, w, kind));
+    let pq_filter = pq_expr.as_ref().map(|e| Compiled::new(e, w, kind));
     let matches = |i: u64| -> bool {
-        if deleted.contains(&i) {
-            return false;
-        }
-        let f: Box<dyn Fields> = if kind == Kind::Image {
-            Box::new(ImgF { w, i })
-        } else {
-            Box::new(CtrF { w, j: i })
-        };
-        filter.as_ref().is_none_or(|e| e.eval(&*f)) && pq_expr.as_ref().is_none_or(|e| e.eval(&*f))
+        !deleted.contains(&i)
+            && filter.as_ref().is_none_or(|c| c.matches(i))
+            && pq_filter.as_ref().is_none_or(|c| c.matches(i))
     };
     let mut items = Vec::with_capacity(limit as usize);
     let mut i = start;
@@ -2756,4 +2750,46 @@ fn auth(sim: &Sim, ctx: &Ctx) -> R {
     }
     let token = sim.issue_token(u, get("permissions") == Some("true"));
     Ok(text_response(StatusCode::CREATED, token))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `gen_page` against sorting the whole filtered list (the order is `(key, index)`).
+    #[test]
+    fn gen_page_matches_a_full_sort() {
+        let n = 500u64;
+        let deleted: BTreeSet<u64> = [0, 1, 7, 8, 9, 250, 498, 499]
+            .into_iter()
+            .chain((100..140).step_by(3))
+            .collect();
+        let even = |i: u64| i % 2 == 0;
+        let key = |i: u64| Key::Num((synth::splitmix(i) % 17) as f64);
+        for desc in [false, true] {
+            for filtered in [false, true] {
+                for keyed in [false, true] {
+                    let m: Option<&dyn Fn(u64) -> bool> = filtered.then_some(&even as _);
+                    let k: Option<&dyn Fn(u64) -> Key> = keyed.then_some(&key as _);
+                    let mut all: Vec<u64> = (0..n)
+                        .filter(|i| !deleted.contains(i) && m.is_none_or(|m| m(*i)))
+                        .collect();
+                    match k {
+                        Some(k) => all.sort_by_key(|&i| (OrdKey(k(i), desc), i)),
+                        None if desc => all.reverse(),
+                        None => {}
+                    }
+                    for (off, size) in [(0, 1), (0, 50), (3, 7), (200, 100), (440, 100), (600, 5)] {
+                        let want: Vec<u64> = all.iter().copied().skip(off).take(size).collect();
+                        let got = gen_page(n, &deleted, m, desc, k, off as u64, size as u64);
+                        assert_eq!(
+                            got,
+                            (want, all.len() as u64),
+                            "desc {desc} filtered {filtered} keyed {keyed} off {off} size {size}"
+                        );
+                    }
+                }
+            }
+        }
+    }
 }

@@ -15,6 +15,7 @@
 mod config;
 mod data;
 mod fast;
+mod filter;
 mod handlers;
 #[cfg(test)]
 mod perf;

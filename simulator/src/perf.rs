@@ -104,3 +104,60 @@ fn perf_pages() {
         );
     }
 }
+
+/// The same pages over HTTP on loopback (server, hyper and the client's read included).
+#[test]
+#[ignore = "timing; run in release with --ignored --nocapture"]
+fn perf_http() {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let rt = tokio::runtime::Runtime::new().expect("runtime");
+    rt.block_on(async {
+        let sim = crate::Simulator::start(
+            SimConfig::default()
+                .images(1_000_000)
+                .containers(1_000_000)
+                .request_log(0),
+        )
+        .await
+        .expect("start");
+        let c = reqwest::Client::new();
+        for (name, path, runs) in [
+            ("images pageSize=100", "/csapi/v1.3/images?pageSize=100", 50),
+            (
+                "images pageSize=1000",
+                "/csapi/v1.3/images?pageSize=1000",
+                20,
+            ),
+            (
+                "images bulk limit=250",
+                "/csapi/v1.3/images/list?limit=250",
+                30,
+            ),
+            (
+                "containers bulk limit=250",
+                "/csapi/v1.3/containers/list?limit=250",
+                30,
+            ),
+        ] {
+            let mut ts = Vec::with_capacity(runs);
+            let mut len = 0;
+            for _ in 0..runs {
+                let t = Instant::now();
+                let r = c
+                    .get(format!("{}{path}", sim.url()))
+                    .basic_auth("qualys", Some("qualys"))
+                    .send()
+                    .await
+                    .expect("send");
+                assert!(r.status().is_success(), "{path}: {}", r.status());
+                len = r.bytes().await.expect("body").len();
+                ts.push(t.elapsed());
+            }
+            ts.sort();
+            println!(
+                "http {name:27} {:>9.3} ms  {len:>8} bytes",
+                ts[runs / 2].as_secs_f64() * 1e3
+            );
+        }
+    });
+}

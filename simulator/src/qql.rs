@@ -109,7 +109,7 @@ impl Expr {
 }
 
 impl Term {
-    fn eval(&self, item: &dyn Fields) -> bool {
+    pub fn eval(&self, item: &dyn Fields) -> bool {
         match item.field(&self.field) {
             Some(v) => self.holds(&v),
             None => false,
@@ -580,6 +580,113 @@ mod tests {
         assert!(parse("status:").is_ok());
         assert!(parse("status:'x").is_err());
         assert!(parse("garbage").is_err());
+    }
+
+    /// The allocating implementations `word_match` and `glob` replaced.
+    fn word_match_ref(s: &str, pat: &str) -> bool {
+        if s.eq_ignore_ascii_case(pat) {
+            return true;
+        }
+        if pat.is_empty() || pat.len() > s.len() {
+            return false;
+        }
+        let (s, p) = (s.to_ascii_lowercase(), pat.to_ascii_lowercase());
+        let sb = s.as_bytes();
+        let mut from = 0;
+        while let Some(pos) = s[from..].find(&p) {
+            let start = from + pos;
+            let end = start + p.len();
+            let before_ok = start == 0 || !sb[start - 1].is_ascii_alphanumeric();
+            let after_ok = end == sb.len() || !sb[end].is_ascii_alphanumeric();
+            if before_ok && after_ok {
+                return true;
+            }
+            from = start + 1;
+            while !s.is_char_boundary(from) {
+                from += 1;
+            }
+        }
+        false
+    }
+
+    fn glob_ref(s: &str, pat: &str) -> bool {
+        let s = s.to_ascii_lowercase();
+        let pat = pat.to_ascii_lowercase();
+        let parts: Vec<&str> = pat.split('*').collect();
+        if parts.len() == 1 {
+            return s == pat;
+        }
+        let mut rest = s.as_str();
+        if !rest.starts_with(parts[0]) {
+            return false;
+        }
+        rest = &rest[parts[0].len()..];
+        for (k, part) in parts.iter().enumerate().skip(1) {
+            if k == parts.len() - 1 {
+                return rest.ends_with(part);
+            }
+            match rest.find(part) {
+                Some(p) => rest = &rest[p + part.len()..],
+                None => return false,
+            }
+        }
+        true
+    }
+
+    #[test]
+    fn matching_agrees_with_the_allocating_reference() {
+        let strs = [
+            "",
+            "a",
+            "cms-node-1",
+            "CMS-node-12",
+            "Ubuntu Linux 22.04",
+            "library/nginx",
+            "aaa",
+            "abab",
+            "Ünïcode-ß-node",
+            "x.y.z",
+            "node",
+            "nodenode-node",
+        ];
+        let pats = [
+            "",
+            "a",
+            "A",
+            "node",
+            "NODE-1",
+            "cms",
+            "*",
+            "**",
+            "a*",
+            "*a",
+            "*node*",
+            "c*1",
+            "lib*/ng*",
+            "ab*ab",
+            "*b*b",
+            "a*a*a",
+            "ß",
+            "ünï*",
+            "linux",
+            "22",
+            "22.04",
+            "x.y",
+            "aa",
+            "ab*",
+            "*.*",
+            "node*node",
+        ];
+        for s in strs {
+            for p in pats {
+                assert_eq!(
+                    word_match(s, p),
+                    word_match_ref(s, p),
+                    "word_match({s:?}, {p:?})"
+                );
+                assert_eq!(glob(s, p), glob_ref(s, p), "glob({s:?}, {p:?})");
+            }
+        }
     }
 
     #[test]

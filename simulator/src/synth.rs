@@ -273,6 +273,10 @@ pub const QIDS: [&[(u64, &str, &str, &str)]; 5] = [
     ],
 ];
 
+/// `img_sev`: severity `k + 1` has vulnerabilities when the hash's byte `k` reaches
+/// `SEV_THRESHOLDS[k]` (higher severities are rarer).
+const SEV_THRESHOLDS: [u64; 5] = [60, 90, 120, 170, 215];
+
 /// Shared knowledge the generators need.
 #[derive(Clone, Debug)]
 pub struct World {
@@ -345,15 +349,21 @@ impl World {
         let mut c = [0u64; 5];
         for (s, v) in c.iter_mut().enumerate() {
             let b = (x >> (s * 8)) & 0xff;
-            // Higher severities are rarer.
-            let thresholds = [60, 90, 120, 170, 215];
-            *v = if b < thresholds[s] {
+            *v = if b < SEV_THRESHOLDS[s] {
                 0
             } else {
                 1 + (b % (4 - s as u64 / 2))
             };
         }
         c
+    }
+    /// Bit `k` set when `img_sev(i)[k] > 0`, without the counts.
+    pub fn img_sev_mask(&self, i: u64) -> usize {
+        let x = h(self.seed, salt::IMG, i, 3);
+        (0..5)
+            .filter(|&s| (x >> (s * 8)) & 0xff >= SEV_THRESHOLDS[s])
+            .map(|s| 1 << s)
+            .sum()
     }
     pub fn img_repo(&self, i: u64) -> (u64, &'static str, &'static str) {
         let x = h(self.seed, salt::IMG, i, 4);
@@ -590,6 +600,16 @@ mod tests {
         for i in 1..1000 {
             assert!(w.img_updated(i) >= w.img_updated(i - 1));
             assert!(w.img_created(i) > w.img_created(i - 1));
+        }
+    }
+
+    #[test]
+    fn sev_mask_matches_the_counts() {
+        let w = World::new(11, 5000, 10, 2, 2);
+        for i in 0..5000 {
+            let c = w.img_sev(i);
+            let m: usize = (0..5).filter(|&k| c[k] > 0).map(|k| 1 << k).sum();
+            assert_eq!(w.img_sev_mask(i), m);
         }
     }
 
