@@ -2764,7 +2764,7 @@ mod tests {
             .into_iter()
             .chain((100..140).step_by(3))
             .collect();
-        let even = |i: u64| i % 2 == 0;
+        let even = |i: u64| i.is_multiple_of(2);
         let key = |i: u64| Key::Num((synth::splitmix(i) % 17) as f64);
         for desc in [false, true] {
             for filtered in [false, true] {
