@@ -96,7 +96,26 @@ fn perf_pages() {
             3,
         ),
     ];
-    for (name, id, q, runs) in cases {
+    // The second bulk page, as the Link header of the first one gives it.
+    let w = &sim.world;
+    let cursor = format!(
+        "limit=250&paginationQuery={}",
+        form_urlencoded::byte_serialize(
+            format!(
+                "updated>={} AND not uuid: [{}]",
+                w.img_updated(249),
+                w.img_uuid(249)
+            )
+            .as_bytes()
+        )
+        .collect::<String>()
+    );
+    let cases: Vec<_> = cases
+        .iter()
+        .copied()
+        .chain([("images bulk cursor page 2", "P05", cursor.as_str(), 20)])
+        .collect();
+    for (name, id, q, runs) in &cases {
         let (d, len) = time(&sim, id, q, *runs);
         println!(
             "{name:32} {:>9.3} ms  {len:>8} bytes",
