@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pathlib
 
-from common import camel, optional_args, positional_args, resources
+from common import camel, optional_args, pascal, positional_args, resources
 
 START, END = "<!-- methods:start -->", "<!-- methods:end -->"
 
@@ -26,8 +26,9 @@ def generate(table: dict, root: pathlib.Path) -> dict[str, str]:
             py_args = ", ".join(pos + (["..."] if has_opts else []))
             node_args = ", ".join([camel(p) for p in pos] + (["{...}"] if has_opts else []))
             rust_path = "".join(f"{part}()." for part in res.split("."))
+            rust_args = ", ".join(pos + ([f"{pascal(res)}{pascal(e['method'])}Params"] if has_opts else []))
             rows.append(
-                f"| {e['id']} | {e['http']} | `{e['path']}` | `client.{rust_path}{e['method']}()` "
+                f"| {e['id']} | {e['http']} | `{e['path']}` | `client.{rust_path}{e['method']}({rust_args})` "
                 f"| `client.{res}.{e['method']}({py_args})` | `client.{res}.{camel(e['method'])}({node_args})` |"
             )
     table_md = "\n".join(rows)
