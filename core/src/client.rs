@@ -103,7 +103,7 @@ impl Default for ClientBuilder {
             proxy: None,
             user_agent: format!("qualys-cs-rust/{}", env!("CARGO_PKG_VERSION")),
             max_concurrency: 16,
-            prefetch: 4,
+            prefetch: 16,
             rate_limit: true,
             validate: true,
         }
@@ -187,7 +187,9 @@ impl ClientBuilder {
         self.max_concurrency = n.max(1);
         self
     }
-    /// Pages fetched ahead while the caller consumes the current one (1 = no prefetch).
+    /// The most pages fetched ahead (and in flight) while the caller consumes the current one
+    /// (1 = no prefetch). Default 16, scaled down for large pages so that about 4,000 items at most
+    /// wait in memory; an explicit per-list `prefetch` is taken as given.
     pub fn prefetch(mut self, n: usize) -> Self {
         self.prefetch = n.max(1);
         self

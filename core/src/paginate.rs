@@ -97,7 +97,16 @@ impl Client {
                 .or_else(|| default_size(ep, pg))
                 .unwrap_or(50),
         };
-        let prefetch = prefetch.unwrap_or(self.inner.prefetch).max(1);
+        // Small pages: many in flight, which is what hides latency. Large pages: fewer, so the
+        // buffered items (and memory) stay bounded whatever the page size.
+        const BUFFERED_ITEMS: u64 = 4_000;
+        let prefetch = prefetch
+            .unwrap_or_else(|| {
+                (BUFFERED_ITEMS / size.max(1))
+                    .max(2)
+                    .min(self.inner.prefetch as u64) as usize
+            })
+            .max(1);
         Ok(Pager {
             ctx: Arc::new(Ctx {
                 client: self.clone(),
