@@ -1,0 +1,109 @@
+'use strict'
+// The error classes (same names as the Python binding) and the one mapping from native errors.
+// The native layer puts the fields of a core error as JSON after a marker in the message, because
+// napi-rs cannot attach properties to an async rejection; `fromNative` rebuilds the typed error.
+
+const MARKER = '__QUALYS_CS_ERROR__'
+
+/** Base class of every error this package throws. */
+class QualysError extends Error {
+  constructor(message, fields = {}, options) {
+    super(message, options)
+    this.name = new.target.name
+    /** Stable machine-readable code: `E_NOT_FOUND`, `E_VALIDATION`, ... */
+    this.code = fields.code ?? 'E_QUALYS'
+    this.status = fields.status ?? undefined
+    this.errorCode = fields.errorCode ?? undefined
+    this.method = fields.method ?? undefined
+    this.path = fields.path ?? undefined
+  }
+}
+
+/** The server answered with a non-success status. */
+class APIError extends QualysError {
+  constructor(message, fields = {}, options) {
+    super(message, fields, options)
+    /** Qualys' own message (`message` also names the request and status). */
+    this.apiMessage = fields.apiMessage ?? undefined
+    /** Qualys `timestamp` (epoch ms), when the body had one. */
+    this.timestamp = fields.timestamp ?? undefined
+    /** Rate-limit headers of the failed response, when present. */
+    this.rateLimit = fields.rateLimit ?? undefined
+  }
+}
+class BadRequestError extends APIError {}
+class AuthenticationError extends APIError {}
+class PermissionDeniedError extends APIError {}
+class NotFoundError extends APIError {}
+class ConflictError extends APIError {}
+class RateLimitError extends APIError {
+  constructor(message, fields = {}, options) {
+    super(message, fields, options)
+    /** Seconds the server asked to wait (`X-RateLimit-ToWait-Sec` / `Retry-After`). */
+    this.retryAfter = fields.retryAfter ?? undefined
+  }
+}
+class ServerError extends APIError {}
+/** The connection failed or broke before a full response arrived. */
+class APIConnectionError extends QualysError {}
+/** The request did not complete within its timeout. */
+class APITimeoutError extends APIConnectionError {
+  constructor(message, fields = {}, options) {
+    super(message, fields, options)
+    this.timeoutMs = fields.timeoutMs ?? undefined
+  }
+}
+/** The response body could not be decoded. */
+class DecodeError extends QualysError {}
+/** An argument breaks a documented rule; nothing was sent. */
+class ValidationError extends QualysError {
+  constructor(message, fields = {}, options) {
+    super(message, fields, options)
+    /** The offending argument or body field (`scheduleScanIntervalInDays`, `body.name`, ...). */
+    this.field = fields.field ?? undefined
+    /** The rule it breaks: `required`, `range`, `enum`, `unknown_argument`, ... */
+    this.rule = fields.rule ?? undefined
+  }
+}
+/** A page-numbered list stops at the server's record cap (10,000 for images/containers). */
+class RecordCapError extends QualysError {
+  constructor(message, fields = {}, options) {
+    super(message, fields, options)
+    this.cap = fields.cap ?? undefined
+    this.total = fields.total ?? undefined
+    /** What reaches the rest (`images.bulk_list`, cursor pagination). */
+    this.alternative = fields.alternative ?? undefined
+  }
+}
+/** The client was configured wrongly. */
+class ConfigError extends QualysError {}
+/** The call was aborted through its `AbortSignal`. `cause` is the signal's reason. */
+class AbortError extends QualysError {
+  constructor(message = 'The operation was aborted', fields = {}, options) {
+    super(message, { code: 'ABORT_ERR', ...fields }, options)
+  }
+}
+
+const CLASSES = {
+  QualysError, APIError, BadRequestError, AuthenticationError, PermissionDeniedError, NotFoundError,
+  ConflictError, RateLimitError, ServerError, APIConnectionError, APITimeoutError, DecodeError,
+  ValidationError, RecordCapError, ConfigError, AbortError,
+}
+
+/** A native error (or any other thrown value) as the typed error it stands for. */
+function fromNative(err, signal) {
+  const msg = err && typeof err.message === 'string' ? err.message : ''
+  const at = msg.indexOf(MARKER)
+  if (at < 0) return err
+  let fields
+  try {
+    fields = JSON.parse(msg.slice(at + MARKER.length))
+  } catch {
+    return err
+  }
+  const Cls = CLASSES[fields.class] || QualysError
+  const options = Cls === AbortError && signal ? { cause: signal.reason } : undefined
+  return new Cls(fields.message, fields, options)
+}
+
+module.exports = { ...CLASSES, fromNative, MARKER }

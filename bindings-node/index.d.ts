@@ -1,0 +1,428 @@
+/// <reference types="node" />
+// Public types of `qualys-cs`. The resource classes' declarations are generated
+// (`resources.d.ts`, from core/endpoints.json); this file holds the client, options, errors,
+// pagination and the main response shapes. Responses carry the API's keys untouched: the
+// interfaces name the documented fields and allow any other (`[key: string]: unknown`).
+
+import type { Resources } from './resources'
+export * from './resources'
+
+// ---------------------------------------------------------------------------------------------
+// Options
+
+export type Platform =
+  | 'US1' | 'US2' | 'US3' | 'US4' | 'EU1' | 'EU2' | 'EU3' | 'IN1' | 'CA1' | 'AE1' | 'UK1' | 'AU1' | 'KSA1'
+  | (string & {})
+
+export interface ClientOptions {
+  /** Qualys platform (`'US2'`, ...): picks the API server or gateway URL. */
+  platform?: Platform
+  /** A custom base URL (a simulator, a proxy, a private platform); overrides `platform`. */
+  baseUrl?: string
+  /** Where `POST /auth` goes; defaults to the platform's gateway or `baseUrl`. */
+  authUrl?: string
+  username?: string
+  password?: string
+  /** A bearer token you already have (instead of username/password). */
+  token?: string
+  /** How username/password authenticate: gateway JWT (default) or HTTP Basic. */
+  auth?: 'jwt' | 'basic'
+  /** Per-attempt timeout in milliseconds (default 120000). */
+  timeout?: number
+  /** Connect timeout in milliseconds (default 10000). */
+  connectTimeout?: number
+  /** Retries after the first attempt for connection errors, 429 and 5xx on idempotent calls (default 3). */
+  maxRetries?: number
+  /** First retry delay in ms (default 500); doubles per attempt up to `backoffMax` (default 8000), with jitter. */
+  backoffBase?: number
+  backoffMax?: number
+  /** The longest server-requested wait (429) slept through before failing, in ms (default 120000). */
+  maxRetryWait?: number
+  /** `http://`, `https://` or `socks5://` proxy URL. */
+  proxy?: string
+  userAgent?: string
+  /** Requests in flight at once across everything sharing this client (default 16). */
+  maxConcurrency?: number
+  /** Pages fetched ahead while a list is consumed (default 4; 1 = none). */
+  prefetch?: number
+  /** Client-side rate limiting per endpoint family from the `X-RateLimit-*` headers (default true). */
+  rateLimit?: boolean
+  /** Client-side validation of documented rules before sending (default true). */
+  validate?: boolean
+  /**
+   * What an integer beyond ±(2^53 − 1) in a response becomes: `'number'` (default: the nearest
+   * double, exactly what `JSON.parse` gives), `'bigint'` (exact) or `'string'` (exact decimal text).
+   * Integers within the safe range are always numbers.
+   */
+  largeIntegers?: 'number' | 'bigint' | 'string'
+}
+
+/** Options every method takes (in its options object, next to the endpoint's own options). */
+export interface CallOptions {
+  /** Per-attempt timeout in milliseconds; a timeout rejects with `APITimeoutError`. */
+  timeout?: number
+  maxRetries?: number
+  /** Extra request headers. */
+  headers?: Record<string, string>
+  /** Extra query parameters (arrays repeat the name). */
+  query?: Record<string, string | number | boolean | Array<string | number | boolean>> | URLSearchParams
+  /** Aborting cancels the request in flight and rejects with `AbortError`. */
+  signal?: AbortSignal
+}
+
+/** Options of the auto-paginating `list`-style methods. */
+export interface ListOptions extends CallOptions {
+  /** Pages fetched ahead (default: the client's `prefetch`). */
+  prefetch?: number
+}
+
+/** Options of `client.request`. */
+export interface RequestOptions extends CallOptions {
+  /** A JSON body (`JSON.stringify` semantics). */
+  body?: unknown
+}
+
+// ---------------------------------------------------------------------------------------------
+// Responses
+
+export type JsonObject = { [key: string]: unknown }
+
+/** Rate-limit state from the `X-RateLimit-*` / `X-Concurrency-Limit-*` headers. */
+export interface RateLimit {
+  limit: number | null
+  remaining: number | null
+  windowSecs: number | null
+  toWaitSecs: number | null
+  concurrencyLimit: number | null
+  concurrencyRunning: number | null
+}
+
+/** What `client.withRawResponse.…` resolves to. */
+export interface RawResponse<T> {
+  data: T
+  status: number
+  /** Lower-case header names; repeated headers joined with `, `. */
+  headers: Record<string, string>
+  rateLimit: RateLimit | null
+  /** Attempts the call took (1 = no retry). */
+  attempts: number
+}
+
+/** `T`, or `RawResponse<T>` on a `withRawResponse` client. */
+export type Out<R extends boolean, T> = R extends true ? RawResponse<T> : T
+
+/** One page of a list. */
+export interface Page<T> {
+  items: T[]
+  /** Page number (page-numbered lists), 1-based; `null` for cursor lists. */
+  number: number | null
+  /** Total matching records (`count`), when the API gives it. */
+  total: number | null
+  /** The cursor (`paginationQuery`) that fetched this page; `null` for the first or page-numbered. */
+  cursor: string | null
+  /** Other keys of the page object (`count`, `groups`, ...), as sent. */
+  extra: JsonObject
+  status: number
+  headers: Record<string, string>
+  rateLimit: RateLimit | null
+  attempts: number
+}
+
+/** An auto-paginating list: `for await (const x of list)`, `.pages()`, `.toArray()`, `.total`. */
+export declare class PagedList<T> implements AsyncIterable<T> {
+  private constructor()
+  /** Total matching records once the first page arrived (`undefined` before, or when unknown). */
+  readonly total: number | undefined
+  /** The page size sent with every request. */
+  readonly pageSize: number
+  pages(): AsyncGenerator<Page<T>, void, undefined>
+  toArray(): Promise<T[]>
+  [Symbol.asyncIterator](): AsyncIterator<T>
+}
+
+/** Severity counts, as on images and containers. */
+export interface VulnerabilityCounts {
+  severity1Count?: number | null
+  severity2Count?: number | null
+  severity3Count?: number | null
+  severity4Count?: number | null
+  severity5Count?: number | null
+  [key: string]: unknown
+}
+
+export interface Image {
+  sha?: string
+  imageId?: string
+  uuid?: string
+  repo?: Array<{ registry?: string | null; repository?: string | null; tag?: string | null; [key: string]: unknown }> | null
+  created?: string | number | null
+  size?: number | null
+  lastScanned?: string | number | null
+  vulnerabilities?: VulnerabilityCounts | null
+  registryUuid?: string | null
+  source?: string[] | string | null
+  associatedContainersCount?: number | null
+  associatedHostsCount?: number | null
+  [key: string]: unknown
+}
+
+export interface Container {
+  sha?: string
+  containerId?: string
+  uuid?: string
+  imageId?: string
+  imageUuid?: string
+  name?: string | null
+  state?: string | null
+  host?: JsonObject | null
+  created?: string | number | null
+  stateChanged?: string | number | null
+  lastScanned?: string | number | null
+  vulnerabilities?: VulnerabilityCounts | null
+  [key: string]: unknown
+}
+
+export interface Vulnerability {
+  qid?: number
+  title?: string
+  severity?: number
+  customerSeverity?: number | null
+  cveids?: string[] | null
+  result?: string | null
+  firstFound?: string | number | null
+  lastFound?: string | number | null
+  fixed?: string | number | null
+  patchAvailable?: boolean | null
+  published?: number | null
+  category?: string | null
+  software?: JsonObject[] | null
+  [key: string]: unknown
+}
+
+/** `images.vulnerabilities` / `containers.vulnerabilities`: `details` is a list (v1.1) or `{vulns, driftVulns}`. */
+export interface VulnerabilityList {
+  details?: Vulnerability[] | { vulns?: Vulnerability[] | null; driftVulns?: Vulnerability[] | null; [key: string]: unknown } | null
+  vulnSummary?: JsonObject | null
+  [key: string]: unknown
+}
+
+export interface VulnerabilityCount {
+  [key: string]: unknown
+}
+
+export interface ComplianceControl {
+  controlId?: number
+  policyUuid?: string
+  technologyId?: number
+  criticality?: string
+  posture?: string
+  lastEvaluated?: string | number | null
+  [key: string]: unknown
+}
+
+export interface Compliance {
+  uuid?: string
+  sha?: string
+  customerUuid?: string
+  created?: string | number | null
+  updated?: string | number | null
+  controls?: ComplianceControl[] | null
+  lastComplianceScanned?: string | number | null
+  [key: string]: unknown
+}
+
+export interface Registry {
+  registryUuid?: string
+  registryUri?: string
+  registryType?: string
+  repoCount?: number | null
+  totalImages?: number | null
+  totalScannedImages?: number | null
+  totalVulnerableImages?: number | null
+  lastScanned?: string | number | null
+  scheduleStatusList?: JsonObject[] | null
+  created?: string | number | null
+  updated?: string | number | null
+  [key: string]: unknown
+}
+
+export interface Repository {
+  repoName?: string
+  [key: string]: unknown
+}
+
+export interface Schedule {
+  scheduleUuid?: string
+  name?: string | null
+  onDemand?: boolean | null
+  schedule?: string | null
+  status?: string | null
+  filters?: JsonObject[] | null
+  created?: string | number | null
+  updated?: string | number | null
+  jobStartDate?: string | number | null
+  jobCompletionDate?: string | number | null
+  errors?: unknown
+  [key: string]: unknown
+}
+
+export interface Policy {
+  uuid?: string
+  policyName?: string
+  policyType?: string
+  policyMode?: string
+  description?: string | null
+  centralizedPolicyRules?: JsonObject[] | null
+  exclusionPolicyRules?: JsonObject[] | null
+  version?: number | null
+  isDefault?: boolean | null
+  tagIds?: string[] | null
+  /** Create/update answer with the new id here (note the trailing space in the API's key). */
+  'policyUUID '?: string
+  [key: string]: unknown
+}
+
+export interface Report {
+  reportUuid?: string
+  reportName?: string
+  description?: string | null
+  fileFormat?: string | null
+  templateName?: string | null
+  status?: string | null
+  createdAt?: string | number | null
+  isScheduled?: boolean | null
+  filter?: string | null
+  [key: string]: unknown
+}
+
+export interface ReportSchedule {
+  scheduleUuid?: string
+  [key: string]: unknown
+}
+
+export interface Tag {
+  tagId?: number | string
+  name?: string
+  backgroundColor?: string | null
+  foregroundColor?: string | null
+  icon?: string | null
+  criticalityScore?: number | null
+  entityTagInfo?: JsonObject[] | null
+  [key: string]: unknown
+}
+
+export interface Sensor {
+  sensorUuid?: string
+  sensorId?: string
+  hostname?: string | null
+  status?: string | null
+  sensorVersion?: string | null
+  [key: string]: unknown
+}
+
+export interface Control {
+  controlId?: number | string
+  [key: string]: unknown
+}
+
+export interface Event {
+  [key: string]: unknown
+}
+
+export interface K8sPosture {
+  [key: string]: unknown
+}
+
+/** Write methods that start a job answer with its id. */
+export interface DeletionJob {
+  deletionJobId?: string
+  [key: string]: unknown
+}
+
+export interface CancelJob {
+  CancelJobId?: string
+  deletionJobId?: string
+  [key: string]: unknown
+}
+
+/** `reports.download(uuid, { path })` resolves to this (without `path`: a `Buffer`). */
+export interface DownloadResult {
+  path: string
+  size: number
+}
+
+// ---------------------------------------------------------------------------------------------
+// Client
+
+export interface Client extends Resources<false> {}
+export declare class Client {
+  constructor(options?: ClientOptions)
+  /** `QUALYS_USERNAME`, `QUALYS_PASSWORD`, `QUALYS_TOKEN`, `QUALYS_PLATFORM`, `QUALYS_BASE_URL`, `QUALYS_AUTH_URL`, `QUALYS_AUTH`, `QUALYS_PROXY`, then `options`. */
+  static fromEnv(options?: ClientOptions): Client
+  readonly baseUrl: string
+  /** A client with default per-call options, sharing connections, auth and rate limiter. */
+  withOptions(options: Omit<CallOptions, 'signal'>): Client
+  /** The same client, whose methods resolve to `{data, status, headers, rateLimit, attempts}`. */
+  readonly withRawResponse: RawClient
+  /** Any method and path under the base URL (`/csapi/v1.3/...`), with the client's auth, retries and errors. */
+  request<T = unknown>(method: string, path: string, options?: RequestOptions): Promise<T>
+}
+
+export interface RawClient extends Resources<true> {
+  readonly baseUrl: string
+  request<T = unknown>(method: string, path: string, options?: RequestOptions): Promise<RawResponse<T>>
+}
+
+/** The endpoint table the resources are generated from. */
+export declare function endpoints(): JsonObject[]
+
+// ---------------------------------------------------------------------------------------------
+// Errors
+
+/** Base class of every error this package throws. */
+export declare class QualysError extends Error {
+  /** `E_NOT_FOUND`, `E_VALIDATION`, `E_TIMEOUT`, ... (`ABORT_ERR` for aborts). */
+  code: string
+  /** HTTP status, for API errors. */
+  status: number | undefined
+  /** Qualys' `errorCode` (`CMS-1504`, ...), when the body had one. */
+  errorCode: string | undefined
+  /** Request method and path (no query string), when a request was made. */
+  method: string | undefined
+  path: string | undefined
+}
+/** The server answered with a non-success status. */
+export declare class APIError extends QualysError {
+  status: number
+  apiMessage: string | undefined
+  timestamp: number | undefined
+  rateLimit: RateLimit | undefined
+}
+export declare class BadRequestError extends APIError {}
+export declare class AuthenticationError extends APIError {}
+export declare class PermissionDeniedError extends APIError {}
+export declare class NotFoundError extends APIError {}
+export declare class ConflictError extends APIError {}
+export declare class RateLimitError extends APIError {
+  /** Seconds the server asked to wait. */
+  retryAfter: number | undefined
+}
+export declare class ServerError extends APIError {}
+export declare class APIConnectionError extends QualysError {}
+export declare class APITimeoutError extends APIConnectionError {
+  timeoutMs: number | undefined
+}
+export declare class DecodeError extends QualysError {}
+/** A bad argument, refused before any request. */
+export declare class ValidationError extends QualysError {
+  field: string | undefined
+  rule: string | undefined
+}
+export declare class RecordCapError extends QualysError {
+  cap: number | undefined
+  total: number | undefined
+  alternative: string | undefined
+}
+export declare class ConfigError extends QualysError {}
+/** A call aborted through its `AbortSignal` (`name === 'AbortError'`; `cause` is the signal's reason). */
+export declare class AbortError extends QualysError {}

@@ -1,0 +1,337 @@
+'use strict'
+// The public JS surface of `qualys-cs`. Importing this file or making a client does no I/O and
+// starts no thread: loading the addon starts napi's tokio runtime (its workers), so the addon is
+// loaded and the core client built on the first call. Configuration errors (no credentials, a bad
+// URL) therefore surface as the first call's rejection (or throw from the first `list()`).
+
+const errors = require('./errors')
+const { attachResources } = require('./resources')
+
+const { fromNative, AbortError, ValidationError } = errors
+
+let nativeModule = null
+/** The native addon (`native.js` is napi-rs' loader: local `.node` first, then the platform package). */
+function native() {
+  if (nativeModule === null) nativeModule = require('./native.js')
+  return nativeModule
+}
+
+// Per-call options: the rest of an options object are the endpoint's own arguments.
+const CALL_KEYS = new Set(['timeout', 'maxRetries', 'headers', 'query', 'signal', 'raw', 'prefetch'])
+
+function bigintReplacer(_key, value) {
+  // JSON has no BigInt: send it as a number when exact, else as its decimal text.
+  if (typeof value === 'bigint') {
+    return value >= BigInt(Number.MIN_SAFE_INTEGER) && value <= BigInt(Number.MAX_SAFE_INTEGER)
+      ? Number(value)
+      : value.toString()
+  }
+  return value
+}
+
+function toJson(value, what) {
+  try {
+    return JSON.stringify(value, bigintReplacer)
+  } catch (e) {
+    throw new ValidationError(`invalid argument \`${what}\`: cannot be sent as JSON (${e.message})`, {
+      code: 'E_VALIDATION', field: what, rule: 'json',
+    })
+  }
+}
+
+/** `{a: 1, b: ['x', 'y']}` → `['a', '1', 'b', 'x', 'b', 'y']` (repeated names for arrays). */
+function queryPairs(query) {
+  if (query == null) return undefined
+  const out = []
+  const entries = query instanceof URLSearchParams ? [...query] : Object.entries(query)
+  for (const [k, v] of entries) {
+    if (v === undefined || v === null) continue
+    for (const x of Array.isArray(v) ? v : [v]) out.push(k, String(x))
+  }
+  return out
+}
+
+function nativeCallOptions(o) {
+  if (!o) return undefined
+  const out = {}
+  if (o.timeout !== undefined) out.timeout = o.timeout
+  if (o.maxRetries !== undefined) out.maxRetries = o.maxRetries
+  if (o.headers !== undefined) out.headers = Object.fromEntries(Object.entries(o.headers).map(([k, v]) => [k, String(v)]))
+  if (o.query !== undefined) out.query = queryPairs(o.query)
+  return out
+}
+
+/** Split `options` into per-call options and the endpoint's arguments. */
+function split(options) {
+  const call = {}
+  const args = {}
+  if (options != null) {
+    if (typeof options !== 'object') {
+      throw new ValidationError('invalid argument `options`: must be an object', {
+        code: 'E_VALIDATION', field: 'options', rule: 'type',
+      })
+    }
+    for (const [k, v] of Object.entries(options)) {
+      if (CALL_KEYS.has(k)) call[k] = v
+      else args[k] = v
+    }
+  }
+  return { call, args }
+}
+
+function abortError(signal) {
+  return new AbortError(undefined, {}, { cause: signal.reason })
+}
+
+/**
+ * Run a native call with a canceller wired to `signal`: aborting drops the Rust future (and the
+ * HTTP request with it) and rejects with `AbortError`.
+ */
+async function invoke(signal, fn) {
+  if (signal == null) {
+    try {
+      return await fn(undefined)
+    } catch (e) {
+      throw fromNative(e)
+    }
+  }
+  if (signal.aborted) throw abortError(signal)
+  const canceller = new (native().Canceller)()
+  const onAbort = () => canceller.cancel()
+  signal.addEventListener('abort', onAbort, { once: true })
+  try {
+    return await fn(canceller)
+  } catch (e) {
+    throw fromNative(e, signal)
+  } finally {
+    signal.removeEventListener('abort', onAbort)
+  }
+}
+
+function sync(fn) {
+  try {
+    return fn()
+  } catch (e) {
+    throw fromNative(e)
+  }
+}
+
+/**
+ * An auto-paginating list: `for await (const item of list)`, `list.pages()`, `list.toArray()`,
+ * `list.total` (once the first page arrived). Nothing is sent until iteration starts; arguments are
+ * validated when the list is made. Each iteration starts from the first page; at most `prefetch`
+ * pages are held ahead.
+ */
+class PagedList {
+  constructor(client, endpointId, args, call) {
+    this._client = client
+    this._id = endpointId
+    this._argsJson = toJson(args, 'options')
+    this._call = call
+    this._total = undefined
+    this._pager = this._open() // validates now: bad arguments throw here, before any request
+  }
+
+  _open() {
+    const c = this._call
+    return sync(() =>
+      this._client._native.paginate(this._id, this._argsJson, nativeCallOptions(c), c.prefetch ?? undefined),
+    )
+  }
+
+  /** Total matching records (`count`) once the first page arrived; `undefined` before or when unknown. */
+  get total() {
+    return this._total
+  }
+
+  /** The page size sent with every request. */
+  get pageSize() {
+    return (this._pager ?? this._open()).pageSize
+  }
+
+  /** Whole pages: `{items, number, total, cursor, extra, status, headers, rateLimit, attempts}`. */
+  async *pages() {
+    const pager = this._pager ?? this._open()
+    this._pager = null
+    const signal = this._call.signal
+    try {
+      for (;;) {
+        const page = await invoke(signal, (c) => pager.next(c))
+        if (page === null) return
+        if (page.total != null) this._total = page.total
+        yield page
+      }
+    } finally {
+      // Also on `break`/`return`/throw in the consumer's loop: stops prefetching at once.
+      pager.close()
+    }
+  }
+
+  [Symbol.asyncIterator]() {
+    // A hand-rolled iterator (not `yield*`): one resolved promise per item, no generator frames.
+    const pages = this.pages()
+    let items = []
+    let i = 0
+    return {
+      async next() {
+        while (i >= items.length) {
+          const r = await pages.next()
+          if (r.done) return { done: true, value: undefined }
+          items = r.value.items
+          i = 0
+        }
+        return { done: false, value: items[i++] }
+      },
+      async return(value) {
+        await pages.return(undefined)
+        return { done: true, value }
+      },
+      [Symbol.asyncIterator]() {
+        return this
+      },
+    }
+  }
+
+  /** Every item, in memory. */
+  async toArray() {
+    const out = []
+    for await (const page of this.pages()) for (const x of page.items) out.push(x)
+    return out
+  }
+}
+
+const NATIVE = Symbol('native')
+
+/** A native client built on first use, shared by a client and its `withRawResponse` view. */
+function lazy(build) {
+  return { build, value: undefined }
+}
+
+/**
+ * A Qualys Container Security API client.
+ *
+ *     const client = new Client({ platform: 'US2', username, password })
+ *     for await (const image of client.images.list({ filter: 'vulnerabilities.severity:5' })) { ... }
+ */
+class Client {
+  constructor(options = {}) {
+    if (options && options[NATIVE]) {
+      this._holder = options[NATIVE]
+      this._raw = Boolean(options.raw)
+    } else {
+      const opts = clientOptions(options)
+      this._holder = lazy(() => new (native().NativeClient)(opts))
+      this._raw = false
+    }
+    this._rawView = undefined
+    attachResources(this)
+  }
+
+  /**
+   * A client from `QUALYS_USERNAME`, `QUALYS_PASSWORD`, `QUALYS_TOKEN`, `QUALYS_PLATFORM`,
+   * `QUALYS_BASE_URL`, `QUALYS_AUTH_URL`, `QUALYS_AUTH`, `QUALYS_PROXY` (read at the first call),
+   * with `options` on top.
+   */
+  static fromEnv(options = {}) {
+    const opts = clientOptions(options)
+    return new Client({ [NATIVE]: lazy(() => native().NativeClient.fromEnv(opts)) })
+  }
+
+  /** @internal The native client, built on first use. */
+  get _native() {
+    const h = this._holder
+    if (h.value === undefined) h.value = sync(h.build)
+    return h.value
+  }
+
+  /** The base URL calls go to. */
+  get baseUrl() {
+    return this._native.baseUrl
+  }
+
+  /**
+   * A client with default per-call options (`timeout`, `maxRetries`, `headers`, `query`), sharing
+   * this one's connections, auth and rate limiter.
+   */
+  withOptions(options = {}) {
+    const { call } = split(options)
+    const nativeOpts = nativeCallOptions(call) ?? {}
+    return new Client({ [NATIVE]: lazy(() => this._native.withOptions(nativeOpts)), raw: this._raw })
+  }
+
+  /**
+   * The same client whose methods resolve to `{data, status, headers, rateLimit, attempts}`:
+   * `await client.withRawResponse.images.get(sha)`. (Per call: the `raw: true` option.)
+   */
+  get withRawResponse() {
+    if (this._raw) return this
+    if (this._rawView === undefined) this._rawView = new Client({ [NATIVE]: this._holder, raw: true })
+    return this._rawView
+  }
+
+  /**
+   * The escape hatch: any method and path under the base URL, with the same auth, retries, rate
+   * limits and errors: `client.request('GET', '/csapi/v1.3/images', { query: { pageSize: 5 } })`.
+   */
+  request(method, path, options = {}) {
+    const { body, ...rest } = options ?? {}
+    const { call } = split(rest)
+    const bodyJson = body === undefined ? undefined : toJson(body, 'body')
+    const pairs = queryPairs(call.query)
+    const native = nativeCallOptions({ ...call, query: undefined })
+    return invoke(call.signal, (c) =>
+      this._native.request(String(method), String(path), pairs, bodyJson, native, c, Boolean(call.raw ?? this._raw)),
+    )
+  }
+
+  /** @internal One table endpoint (generated resource methods call this). */
+  _call(endpointId, positional, options) {
+    let parts
+    try {
+      parts = split(options)
+    } catch (e) {
+      return Promise.reject(e)
+    }
+    const { call, args } = parts
+    let argsJson
+    try {
+      argsJson = toJson(Object.assign(args, positional), 'options')
+    } catch (e) {
+      return Promise.reject(e)
+    }
+    const raw = Boolean(call.raw ?? this._raw)
+    return invoke(call.signal, (c) => this._native.call(endpointId, argsJson, nativeCallOptions(call), c, raw))
+  }
+
+  /** @internal An auto-paginated table endpoint. */
+  _list(endpointId, positional, options) {
+    const { call, args } = split(options)
+    return new PagedList(this, endpointId, Object.assign(args, positional), call)
+  }
+}
+
+function clientOptions(o) {
+  if (o == null) return {}
+  if (typeof o !== 'object') {
+    throw new ValidationError('invalid argument `options`: must be an object', {
+      code: 'E_VALIDATION', field: 'options', rule: 'type',
+    })
+  }
+  const out = {}
+  for (const [k, v] of Object.entries(o)) if (v !== undefined && v !== null) out[k] = v
+  return out
+}
+
+/** The endpoint table the client is generated from (parsed `core/endpoints.json`). */
+function endpoints() {
+  return JSON.parse(native().endpointTable()).endpoints
+}
+
+module.exports = {
+  Client,
+  PagedList,
+  endpoints,
+  ...errors,
+}
+delete module.exports.fromNative
+delete module.exports.MARKER

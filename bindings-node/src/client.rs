@@ -1,0 +1,299 @@
+//! `NativeClient`: the core `Client` plus generic entry points (by endpoint id, by method + path).
+//! Each call is a sync native function returning a Promise (`Env::spawn_future_with_callback`),
+//! so it can take the `Canceller` by reference and hand the future a cancellation token; the
+//! future runs on napi's tokio runtime and never blocks the event loop. JS values are built on
+//! the JS thread in the callback, natively (`convert.rs`).
+
+use crate::cancel::{Canceller, cancellable, token_of};
+use crate::convert::{CallResult, IntMode};
+use crate::errors::{invalid, to_napi};
+use crate::pager::NativePager;
+use napi::bindgen_prelude::{Env, PromiseRaw};
+use napi_derive::napi;
+use qualys_cs::{AuthMode, Args, Client, ClientBuilder, RequestOptions, table};
+use serde_json::{Map, Value};
+use std::collections::HashMap;
+use std::time::Duration;
+
+/// Options of `new Client(...)`; times are in milliseconds.
+#[napi(object)]
+#[derive(Default)]
+pub struct ClientOptions {
+    /// `US1` … `KSA1` (API.md §1.1).
+    pub platform: Option<String>,
+    /// A custom base URL (a simulator, a proxy); overrides `platform`.
+    pub base_url: Option<String>,
+    /// Where `POST /auth` goes; defaults to the platform's gateway or the base URL.
+    pub auth_url: Option<String>,
+    pub username: Option<String>,
+    pub password: Option<String>,
+    /// A bearer token you already have (instead of username/password).
+    pub token: Option<String>,
+    /// `'jwt'` (default) or `'basic'`.
+    pub auth: Option<String>,
+    pub timeout: Option<f64>,
+    pub connect_timeout: Option<f64>,
+    pub max_retries: Option<u32>,
+    pub backoff_base: Option<f64>,
+    pub backoff_max: Option<f64>,
+    pub max_retry_wait: Option<f64>,
+    pub proxy: Option<String>,
+    pub user_agent: Option<String>,
+    pub max_concurrency: Option<u32>,
+    pub prefetch: Option<u32>,
+    pub rate_limit: Option<bool>,
+    pub validate: Option<bool>,
+    /// `'number'` (default), `'bigint'` or `'string'`: see `convert.rs`.
+    pub large_integers: Option<String>,
+}
+
+/// Per-call options (the `signal` and `raw` options live in the JS wrapper).
+#[napi(object)]
+#[derive(Default)]
+pub struct CallOptions {
+    /// Per-attempt timeout, milliseconds.
+    pub timeout: Option<f64>,
+    pub max_retries: Option<u32>,
+    pub headers: Option<HashMap<String, String>>,
+    /// Extra query parameters as flat `[name, value, name, value, ...]` (keeps order and repeats).
+    pub query: Option<Vec<String>>,
+}
+
+fn millis(field: &str, ms: f64) -> napi::Result<Duration> {
+    if !ms.is_finite() || ms < 0.0 {
+        return Err(invalid(field, "range", format!("must be a non-negative number of milliseconds, got {ms}")));
+    }
+    Ok(Duration::from_secs_f64(ms / 1000.0))
+}
+
+pub(crate) fn request_options(o: Option<CallOptions>) -> napi::Result<Option<RequestOptions>> {
+    let Some(o) = o else { return Ok(None) };
+    let mut r = RequestOptions { max_retries: o.max_retries, ..RequestOptions::default() };
+    if let Some(t) = o.timeout {
+        r.timeout = Some(millis("timeout", t)?);
+    }
+    if let Some(h) = o.headers {
+        r.extra_headers = h.into_iter().collect();
+    }
+    if let Some(q) = o.query {
+        if q.len() % 2 != 0 {
+            return Err(invalid("query", "pairs", "must be name/value pairs"));
+        }
+        r.extra_query = q.chunks(2).map(|c| (c[0].clone(), c[1].clone())).collect();
+    }
+    Ok(Some(r))
+}
+
+/// Arguments arrive as JSON text (`JSON.stringify` in the wrapper): the same semantics as a JSON
+/// request body everywhere in JS (`toJSON`, dates, `undefined` dropped), at a cost that is noise
+/// next to a network call. Results never take this path.
+pub(crate) fn parse_args(json: Option<String>) -> napi::Result<Args> {
+    let Some(text) = json.filter(|t| !t.is_empty()) else { return Ok(Args::new()) };
+    match serde_json::from_str::<Value>(&text) {
+        Ok(Value::Object(m)) => Ok(Args(m)),
+        Ok(Value::Null) => Ok(Args(Map::new())),
+        Ok(_) => Err(invalid("options", "type", "must be an object")),
+        Err(e) => Err(invalid("options", "json", e.to_string())),
+    }
+}
+
+pub(crate) fn endpoint(id: &str) -> napi::Result<&'static table::Endpoint> {
+    table::by_id(id).ok_or_else(|| invalid("endpoint", "known_endpoint", format!("no endpoint with id {id:?}")))
+}
+
+fn apply(mut b: ClientBuilder, o: &ClientOptions) -> napi::Result<ClientBuilder> {
+    if let Some(p) = &o.platform {
+        b = b.platform(p.parse().map_err(to_napi)?);
+    }
+    if let Some(u) = &o.base_url {
+        b = b.base_url(u.clone());
+    }
+    if let Some(u) = &o.auth_url {
+        b = b.auth_url(u.clone());
+    }
+    match (&o.username, &o.password) {
+        (Some(u), Some(p)) => b = b.credentials(u.clone(), p.clone()),
+        (Some(_), None) => return Err(invalid("password", "required", "is required with username")),
+        (None, Some(_)) => return Err(invalid("username", "required", "is required with password")),
+        (None, None) => {}
+    }
+    if let Some(t) = &o.token {
+        b = b.token(t.clone());
+    }
+    if let Some(a) = &o.auth {
+        b = b.auth_mode(match a.to_ascii_lowercase().as_str() {
+            "jwt" => AuthMode::Jwt,
+            "basic" => AuthMode::Basic,
+            other => return Err(invalid("auth", "enum", format!("must be 'jwt' or 'basic', got {other:?}"))),
+        });
+    }
+    if let Some(t) = o.timeout {
+        b = b.timeout(millis("timeout", t)?);
+    }
+    if let Some(t) = o.connect_timeout {
+        b = b.connect_timeout(millis("connectTimeout", t)?);
+    }
+    if let Some(n) = o.max_retries {
+        b = b.max_retries(n);
+    }
+    if o.backoff_base.is_some() || o.backoff_max.is_some() {
+        let base = millis("backoffBase", o.backoff_base.unwrap_or(500.0))?;
+        let max = millis("backoffMax", o.backoff_max.unwrap_or(8000.0))?;
+        b = b.backoff(base, max);
+    }
+    if let Some(t) = o.max_retry_wait {
+        b = b.max_retry_wait(millis("maxRetryWait", t)?);
+    }
+    if let Some(p) = &o.proxy {
+        b = b.proxy(p.clone());
+    }
+    if let Some(ua) = &o.user_agent {
+        b = b.user_agent(ua.clone());
+    }
+    if let Some(n) = o.max_concurrency {
+        b = b.max_concurrency(n as usize);
+    }
+    if let Some(n) = o.prefetch {
+        b = b.prefetch(n as usize);
+    }
+    if let Some(on) = o.rate_limit {
+        b = b.rate_limit(on);
+    }
+    if let Some(on) = o.validate {
+        b = b.validate(on);
+    }
+    Ok(b)
+}
+
+#[napi]
+pub struct NativeClient {
+    pub(crate) inner: Client,
+    pub(crate) ints: IntMode,
+}
+
+#[napi]
+impl NativeClient {
+    /// Builds the core client: no I/O and no threads (the runtime starts with the first call).
+    #[napi(constructor)]
+    pub fn new(options: Option<ClientOptions>) -> napi::Result<Self> {
+        let o = options.unwrap_or_default();
+        let ints = IntMode::parse(o.large_integers.as_deref())?;
+        let inner = apply(Client::builder(), &o)?.build().map_err(to_napi)?;
+        Ok(NativeClient { inner, ints })
+    }
+
+    /// `QUALYS_*` environment variables, then `options` on top.
+    #[napi(factory)]
+    pub fn from_env(options: Option<ClientOptions>) -> napi::Result<Self> {
+        let o = options.unwrap_or_default();
+        let ints = IntMode::parse(o.large_integers.as_deref())?;
+        let b = Client::builder().from_env().map_err(to_napi)?;
+        let inner = apply(b, &o)?.build().map_err(to_napi)?;
+        Ok(NativeClient { inner, ints })
+    }
+
+    /// A client sharing this one's connection pool, limiter and auth, with default call options.
+    #[napi]
+    pub fn with_options(&self, options: CallOptions) -> napi::Result<NativeClient> {
+        let opts = request_options(Some(options))?.unwrap_or_default();
+        Ok(NativeClient { inner: self.inner.with_options(opts), ints: self.ints })
+    }
+
+    /// The base URL calls go to.
+    #[napi(getter)]
+    pub fn base_url(&self) -> String {
+        self.inner.base_url().to_owned()
+    }
+
+    /// Call a table endpoint by id with JSON-encoded arguments. Resolves to the decoded output
+    /// (object, array, text, Buffer or null), or `{data, status, headers, rateLimit, attempts}`
+    /// when `raw`. Validation errors reject before anything is sent.
+    #[napi(ts_return_type = "Promise<unknown>")]
+    pub fn call<'env>(
+        &self,
+        env: &'env Env,
+        endpoint_id: String,
+        args_json: Option<String>,
+        options: Option<CallOptions>,
+        canceller: Option<&Canceller>,
+        raw: Option<bool>,
+    ) -> napi::Result<PromiseRaw<'env, CallResult>> {
+        let ep = endpoint(&endpoint_id)?;
+        let args = parse_args(args_json)?;
+        let opts = request_options(options)?;
+        let client = self.inner.clone();
+        let (mode, raw, token) = (self.ints, raw.unwrap_or(false), token_of(canceller));
+        env.spawn_future_with_callback(
+            cancellable(token, async move {
+                client.call_with(ep, args, opts.as_ref()).await.map_err(to_napi)
+            }),
+            move |_, (output, meta)| Ok(CallResult { output, meta: raw.then_some(meta), mode }),
+        )
+    }
+
+    /// The escape hatch: any method and path under the base URL (`/csapi/v1.3/...`), query as flat
+    /// name/value pairs, body as JSON text.
+    #[napi(ts_return_type = "Promise<unknown>")]
+    #[allow(clippy::too_many_arguments)]
+    pub fn request<'env>(
+        &self,
+        env: &'env Env,
+        method: String,
+        path: String,
+        query: Option<Vec<String>>,
+        body_json: Option<String>,
+        options: Option<CallOptions>,
+        canceller: Option<&Canceller>,
+        raw: Option<bool>,
+    ) -> napi::Result<PromiseRaw<'env, CallResult>> {
+        let query = query.unwrap_or_default();
+        if query.len() % 2 != 0 {
+            return Err(invalid("query", "pairs", "must be name/value pairs"));
+        }
+        let query: Vec<(String, String)> = query.chunks(2).map(|c| (c[0].clone(), c[1].clone())).collect();
+        let body = match body_json {
+            Some(t) => Some(serde_json::from_str::<Value>(&t).map_err(|e| invalid("body", "json", e.to_string()))?),
+            None => None,
+        };
+        let opts = request_options(options)?;
+        let client = self.inner.clone();
+        let (mode, raw, token) = (self.ints, raw.unwrap_or(false), token_of(canceller));
+        env.spawn_future_with_callback(
+            cancellable(token, async move {
+                client.request(&method, &path, &query, body.as_ref(), opts.as_ref()).await.map_err(to_napi)
+            }),
+            move |_, (output, meta)| Ok(CallResult { output, meta: raw.then_some(meta), mode }),
+        )
+    }
+
+    /// A lazy pager over a list endpoint; validates the arguments now (throws), sends nothing yet.
+    #[napi]
+    pub fn paginate(
+        &self,
+        endpoint_id: String,
+        args_json: Option<String>,
+        options: Option<CallOptions>,
+        prefetch: Option<u32>,
+    ) -> napi::Result<NativePager> {
+        let ep = endpoint(&endpoint_id)?;
+        let args = parse_args(args_json)?;
+        let opts = request_options(options)?;
+        let pager = self
+            .inner
+            .paginate_with::<Value>(ep, args, opts, prefetch.map(|n| n as usize))
+            .map_err(to_napi)?;
+        Ok(NativePager::new(pager, self.ints))
+    }
+}
+
+/// The endpoint table as JSON text (for tooling and tests; the resource classes are generated).
+#[napi]
+pub fn endpoint_table() -> String {
+    table::ENDPOINTS_JSON.to_owned()
+}
+
+/// The version of the native addon (the workspace version).
+#[napi]
+pub fn native_version() -> String {
+    env!("CARGO_PKG_VERSION").to_owned()
+}

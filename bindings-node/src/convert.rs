@@ -1,0 +1,256 @@
+//! Rust → JS values, built natively with Node-API calls (no JSON text round trip).
+//!
+//! Objects keep the API's key order (serde_json `preserve_order`; V8 keeps insertion order for
+//! non-index keys, exactly as `JSON.parse` does). Integers: JS numbers are exact only up to 2^53,
+//! so the client option `largeIntegers` decides what an integer beyond ±(2^53 − 1) becomes:
+//! `'number'` (default: the nearest double, the same value `JSON.parse` gives, so results compare
+//! equal to any JS HTTP client's), `'bigint'` (exact, but `typeof` differs and `JSON.stringify`
+//! refuses it) or `'string'` (exact decimal text). Every integer within the safe range is a number.
+
+use napi::bindgen_prelude::ToNapiValue;
+use napi::sys;
+use qualys_cs::{Output, RateLimitInfo, ResponseMeta};
+use serde_json::{Map, Value};
+use std::ptr;
+
+const MAX_SAFE: i64 = (1 << 53) - 1;
+const MAX_DEPTH: u32 = 256;
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum IntMode {
+    #[default]
+    Number,
+    BigInt,
+    String,
+}
+
+impl IntMode {
+    pub(crate) fn parse(s: Option<&str>) -> napi::Result<Self> {
+        Ok(match s {
+            None | Some("number") => IntMode::Number,
+            Some("bigint") => IntMode::BigInt,
+            Some("string") => IntMode::String,
+            Some(other) => {
+                return Err(crate::errors::invalid(
+                    "largeIntegers",
+                    "enum",
+                    format!("must be 'number', 'bigint' or 'string', got {other:?}"),
+                ));
+            }
+        })
+    }
+}
+
+macro_rules! check {
+    ($e:expr, $what:literal) => {
+        if unsafe { $e } != sys::Status::napi_ok {
+            return Err(napi::Error::new(napi::Status::GenericFailure, concat!("Node-API: failed to ", $what)));
+        }
+    };
+}
+
+unsafe fn string(env: sys::napi_env, s: &str) -> napi::Result<sys::napi_value> {
+    let mut out = ptr::null_mut();
+    check!(sys::napi_create_string_utf8(env, s.as_ptr().cast(), s.len() as isize, &mut out), "create a string");
+    Ok(out)
+}
+
+unsafe fn double(env: sys::napi_env, n: f64) -> napi::Result<sys::napi_value> {
+    let mut out = ptr::null_mut();
+    check!(sys::napi_create_double(env, n, &mut out), "create a number");
+    Ok(out)
+}
+
+unsafe fn null(env: sys::napi_env) -> napi::Result<sys::napi_value> {
+    let mut out = ptr::null_mut();
+    check!(sys::napi_get_null(env, &mut out), "get null");
+    Ok(out)
+}
+
+unsafe fn number(env: sys::napi_env, n: &serde_json::Number, mode: IntMode) -> napi::Result<sys::napi_value> {
+    if let Some(i) = n.as_i64() {
+        if (-MAX_SAFE..=MAX_SAFE).contains(&i) {
+            return unsafe { double(env, i as f64) };
+        }
+        let mut out = ptr::null_mut();
+        return match mode {
+            IntMode::Number => unsafe { double(env, i as f64) },
+            IntMode::String => unsafe { string(env, &i.to_string()) },
+            IntMode::BigInt => {
+                check!(sys::napi_create_bigint_int64(env, i, &mut out), "create a bigint");
+                Ok(out)
+            }
+        };
+    }
+    if let Some(u) = n.as_u64() {
+        let mut out = ptr::null_mut();
+        return match mode {
+            IntMode::Number => unsafe { double(env, u as f64) },
+            IntMode::String => unsafe { string(env, &u.to_string()) },
+            IntMode::BigInt => {
+                check!(sys::napi_create_bigint_uint64(env, u, &mut out), "create a bigint");
+                Ok(out)
+            }
+        };
+    }
+    unsafe { double(env, n.as_f64().unwrap_or(f64::NAN)) }
+}
+
+unsafe fn set(env: sys::napi_env, obj: sys::napi_value, key: &str, value: sys::napi_value) -> napi::Result<()> {
+    let k = unsafe { string(env, key)? };
+    if key == "__proto__" {
+        // `napi_set_property` would run the `__proto__` setter and swap the prototype; `JSON.parse`
+        // creates an own property instead, and so do we.
+        let desc = sys::napi_property_descriptor {
+            utf8name: ptr::null(),
+            name: k,
+            method: None,
+            getter: None,
+            setter: None,
+            value,
+            attributes: sys::PropertyAttributes::writable
+                | sys::PropertyAttributes::enumerable
+                | sys::PropertyAttributes::configurable,
+            data: ptr::null_mut(),
+        };
+        check!(sys::napi_define_properties(env, obj, 1, &desc), "define a property");
+    } else {
+        check!(sys::napi_set_property(env, obj, k, value), "set a property");
+    }
+    Ok(())
+}
+
+pub(crate) unsafe fn value(env: sys::napi_env, v: &Value, mode: IntMode, depth: u32) -> napi::Result<sys::napi_value> {
+    if depth > MAX_DEPTH {
+        return Err(napi::Error::new(napi::Status::GenericFailure, "JSON nested too deeply"));
+    }
+    let mut out = ptr::null_mut();
+    match v {
+        Value::Null => return unsafe { null(env) },
+        Value::Bool(b) => check!(sys::napi_get_boolean(env, *b, &mut out), "get a boolean"),
+        Value::Number(n) => return unsafe { number(env, n, mode) },
+        Value::String(s) => return unsafe { string(env, s) },
+        Value::Array(a) => {
+            check!(sys::napi_create_array_with_length(env, a.len(), &mut out), "create an array");
+            for (i, x) in a.iter().enumerate() {
+                let item = unsafe { value(env, x, mode, depth + 1)? };
+                check!(sys::napi_set_element(env, out, i as u32, item), "set an element");
+            }
+        }
+        Value::Object(m) => return unsafe { object(env, m, mode, depth) },
+    }
+    Ok(out)
+}
+
+unsafe fn object(env: sys::napi_env, m: &Map<String, Value>, mode: IntMode, depth: u32) -> napi::Result<sys::napi_value> {
+    let mut out = ptr::null_mut();
+    check!(sys::napi_create_object(env, &mut out), "create an object");
+    for (k, x) in m {
+        let item = unsafe { value(env, x, mode, depth + 1)? };
+        unsafe { set(env, out, k, item)? };
+    }
+    Ok(out)
+}
+
+unsafe fn bytes(env: sys::napi_env, b: &[u8]) -> napi::Result<sys::napi_value> {
+    let mut data = ptr::null_mut();
+    let mut out = ptr::null_mut();
+    check!(sys::napi_create_buffer_copy(env, b.len(), b.as_ptr().cast(), &mut data, &mut out), "create a buffer");
+    Ok(out)
+}
+
+unsafe fn output(env: sys::napi_env, o: &Output, mode: IntMode) -> napi::Result<sys::napi_value> {
+    match o {
+        Output::Json(v) => unsafe { value(env, v, mode, 0) },
+        Output::Text(s) => unsafe { string(env, s) },
+        Output::Bytes(b) => unsafe { bytes(env, b) },
+        Output::Empty => unsafe { null(env) },
+    }
+}
+
+/// `{limit, remaining, windowSecs, toWaitSecs, concurrencyLimit, concurrencyRunning}`.
+pub(crate) fn rate_limit_json(r: &RateLimitInfo) -> Value {
+    serde_json::json!({
+        "limit": r.limit, "remaining": r.remaining, "windowSecs": r.window_secs,
+        "toWaitSecs": r.to_wait_secs, "concurrencyLimit": r.concurrency_limit,
+        "concurrencyRunning": r.concurrency_running,
+    })
+}
+
+/// Status, headers (lower-case names; repeated headers joined with `, `, as `fetch` does) and
+/// rate-limit state, as `{status, headers, rateLimit, attempts}` entries of `m`.
+fn meta_into(meta: &ResponseMeta, m: &mut Map<String, Value>) {
+    let mut headers = Map::new();
+    for (name, v) in &meta.headers {
+        let v = String::from_utf8_lossy(v.as_bytes()).into_owned();
+        match headers.get_mut(name.as_str()) {
+            Some(Value::String(prev)) => {
+                prev.push_str(", ");
+                prev.push_str(&v);
+            }
+            _ => {
+                headers.insert(name.as_str().to_owned(), Value::String(v));
+            }
+        }
+    }
+    m.insert("status".into(), meta.status.into());
+    m.insert("headers".into(), Value::Object(headers));
+    m.insert("rateLimit".into(), meta.rate_limit.as_ref().map_or(Value::Null, rate_limit_json));
+    m.insert("attempts".into(), meta.attempts.into());
+}
+
+/// The resolved value of a call: the data, or `{data, status, headers, rateLimit, attempts}` when
+/// the caller asked for the raw response.
+pub struct CallResult {
+    pub output: Output,
+    pub meta: Option<ResponseMeta>,
+    pub mode: IntMode,
+}
+
+impl ToNapiValue for CallResult {
+    unsafe fn to_napi_value(env: sys::napi_env, r: Self) -> napi::Result<sys::napi_value> {
+        let data = unsafe { output(env, &r.output, r.mode)? };
+        let Some(meta) = &r.meta else { return Ok(data) };
+        let mut m = Map::new();
+        meta_into(meta, &mut m);
+        let obj = unsafe { object(env, &Map::new(), r.mode, 0)? };
+        unsafe { set(env, obj, "data", data)? };
+        for (k, v) in &m {
+            let x = unsafe { value(env, v, r.mode, 1)? };
+            unsafe { set(env, obj, k, x)? };
+        }
+        Ok(obj)
+    }
+}
+
+/// One page for JS: `{items, number, total, cursor, extra, status, headers, rateLimit, attempts}`,
+/// or `null` at the end.
+pub struct PageResult {
+    pub page: Option<qualys_cs::Page<Value>>,
+    pub mode: IntMode,
+}
+
+impl ToNapiValue for PageResult {
+    unsafe fn to_napi_value(env: sys::napi_env, r: Self) -> napi::Result<sys::napi_value> {
+        let Some(page) = r.page else { return unsafe { null(env) } };
+        let obj = unsafe { object(env, &Map::new(), r.mode, 0)? };
+        let mut items = ptr::null_mut();
+        check!(sys::napi_create_array_with_length(env, page.items.len(), &mut items), "create an array");
+        for (i, x) in page.items.iter().enumerate() {
+            let item = unsafe { value(env, x, r.mode, 1)? };
+            check!(sys::napi_set_element(env, items, i as u32, item), "set an element");
+        }
+        unsafe { set(env, obj, "items", items)? };
+        let mut m = Map::new();
+        m.insert("number".into(), page.number.into());
+        m.insert("total".into(), page.total.into());
+        m.insert("cursor".into(), page.cursor.clone().into());
+        m.insert("extra".into(), Value::Object(page.extra));
+        meta_into(&page.meta, &mut m);
+        for (k, v) in &m {
+            let x = unsafe { value(env, v, r.mode, 1)? };
+            unsafe { set(env, obj, k, x)? };
+        }
+        Ok(obj)
+    }
+}

@@ -1,0 +1,72 @@
+//! The one place core errors become JS errors.
+//!
+//! napi-rs cannot give an async rejection custom properties (napi-rs #1205/#1632/#2178), so the
+//! error's fields travel as JSON after a fixed marker in the message; `errors.js` turns that into
+//! the `QualysError` subclass named by `class`. The marker keeps a stray native error readable.
+
+use qualys_cs::{Error, ErrorKind};
+use serde_json::{Map, Value, json};
+
+/// Prefix of every structured error message; `errors.js` matches it.
+pub(crate) const MARKER: &str = "__QUALYS_CS_ERROR__";
+
+fn encode(payload: Value) -> napi::Error {
+    napi::Error::new(napi::Status::GenericFailure, format!("{MARKER}{payload}"))
+}
+
+/// A core error as a rejected-promise / thrown napi error.
+pub(crate) fn to_napi(e: Error) -> napi::Error {
+    let kind = e.kind();
+    let mut p = Map::new();
+    p.insert("class".into(), kind.class_name().into());
+    p.insert("code".into(), kind.code().into());
+    p.insert("message".into(), e.to_string().into());
+    if let Some((method, path)) = e.request() {
+        p.insert("method".into(), method.into());
+        p.insert("path".into(), path.into());
+    }
+    if let Some(api) = e.api() {
+        p.insert("status".into(), api.status.into());
+        p.insert("errorCode".into(), api.error_code.clone().into());
+        p.insert("apiMessage".into(), api.message.clone().into());
+        p.insert("timestamp".into(), api.timestamp.into());
+        p.insert("retryAfter".into(), api.retry_after.map(|d| d.as_secs_f64()).into());
+        if let Some(rl) = &api.rate_limit {
+            p.insert("rateLimit".into(), crate::convert::rate_limit_json(rl));
+        }
+    }
+    match &e {
+        Error::Validation { field, rule, .. } => {
+            p.insert("field".into(), field.clone().into());
+            p.insert("rule".into(), rule.clone().into());
+        }
+        Error::Timeout { timeout, .. } => {
+            p.insert("timeoutMs".into(), (timeout.as_millis() as u64).into());
+        }
+        Error::RecordCap { cap, total, alternative, .. } => {
+            p.insert("cap".into(), (*cap).into());
+            p.insert("total".into(), (*total).into());
+            p.insert("alternative".into(), alternative.clone().into());
+        }
+        _ => {}
+    }
+    if kind == ErrorKind::Io {
+        p.insert("class".into(), "QualysError".into());
+    }
+    encode(Value::Object(p))
+}
+
+/// A bad argument caught by the binding itself (before the core sees it).
+pub(crate) fn invalid(field: &str, rule: &str, message: impl Into<String>) -> napi::Error {
+    let message = message.into();
+    encode(json!({
+        "class": "ValidationError", "code": "E_VALIDATION",
+        "message": format!("invalid argument `{field}`: {message}"),
+        "field": field, "rule": rule,
+    }))
+}
+
+/// The rejection of a cancelled call (an `AbortSignal` fired).
+pub(crate) fn aborted() -> napi::Error {
+    encode(json!({ "class": "AbortError", "code": "ABORT_ERR", "message": "The operation was aborted" }))
+}

@@ -1,0 +1,18 @@
+//! Native half of the `qualys-cs` npm package: a thin napi-rs layer over the `qualys-cs` core.
+//!
+//! The JS wrapper (`index.js`) owns the public surface; this module exposes a small native API:
+//! `NativeClient` (generic calls by endpoint id, the escape hatch, pagers), `NativePager`
+//! (`next(): Promise<Page | null>`), `Canceller` (AbortSignal → dropped Rust future) and, with the
+//! `simulator` feature, `NativeSimulator`. Errors cross as a JSON payload in the message (napi cannot
+//! attach fields to async rejections); `index.js` rethrows them as typed `QualysError` subclasses.
+#![deny(clippy::all)]
+
+mod cancel;
+mod client;
+mod convert;
+mod errors;
+mod pager;
+
+pub use cancel::Canceller;
+pub use client::NativeClient;
+pub use pager::NativePager;

@@ -1,0 +1,92 @@
+//! `NativePager`: `next(): Promise<Page | null>` over the core's page stream (the lancedb shape).
+//! The JS wrapper turns it into async iterables of pages and items; a native `#[napi(async_iterator)]`
+//! is still marked experimental upstream, and this shape also lets every `next` take a canceller.
+
+use crate::cancel::{Canceller, cancellable, token_of};
+use crate::convert::{IntMode, PageResult};
+use crate::errors::to_napi;
+use futures::StreamExt;
+use futures::stream::BoxStream;
+use napi::bindgen_prelude::{Env, PromiseRaw};
+use napi_derive::napi;
+use qualys_cs::{Page, Pager};
+use serde_json::Value;
+use std::sync::Arc;
+use tokio::sync::Mutex;
+use tokio_util::sync::CancellationToken;
+
+type Pages = BoxStream<'static, qualys_cs::Result<Page<Value>>>;
+
+#[napi]
+pub struct NativePager {
+    /// `None` once finished, failed or closed: the stream (and its prefetch tasks) is dropped then.
+    stream: Arc<Mutex<Option<Pages>>>,
+    closed: CancellationToken,
+    ints: IntMode,
+    page_size: u32,
+}
+
+impl NativePager {
+    pub(crate) fn new(pager: Pager<Value>, ints: IntMode) -> Self {
+        let page_size = u32::try_from(pager.page_size()).unwrap_or(u32::MAX);
+        NativePager {
+            stream: Arc::new(Mutex::new(Some(pager.pages()))),
+            closed: CancellationToken::new(),
+            ints,
+            page_size,
+        }
+    }
+}
+
+#[napi]
+impl NativePager {
+    /// The page size sent with every request.
+    #[napi(getter)]
+    pub fn page_size(&self) -> u32 {
+        self.page_size
+    }
+
+    /// The next page, or `null` after the last one. Calls are serialized; after an error, an abort
+    /// or `close()` the pager is finished.
+    #[napi(ts_return_type = "Promise<Record<string, unknown> | null>")]
+    pub fn next<'env>(&self, env: &'env Env, canceller: Option<&Canceller>) -> napi::Result<PromiseRaw<'env, PageResult>> {
+        let stream = self.stream.clone();
+        let closed = self.closed.clone();
+        let token = token_of(canceller);
+        let mode = self.ints;
+        env.spawn_future_with_callback(
+            async move {
+                let mut guard = stream.lock().await;
+                let fut = async {
+                    let Some(s) = guard.as_mut() else { return Ok(None) };
+                    tokio::select! {
+                        biased;
+                        _ = closed.cancelled() => Ok(None),
+                        item = s.next() => match item {
+                            Some(Ok(page)) => Ok(Some(page)),
+                            Some(Err(e)) => Err(to_napi(e)),
+                            None => Ok(None),
+                        },
+                    }
+                };
+                let r = cancellable(token, fut).await;
+                if !matches!(r, Ok(Some(_))) {
+                    // Finished, failed or aborted: drop the stream now, which aborts prefetching.
+                    *guard = None;
+                }
+                r
+            },
+            move |_, page| Ok(PageResult { page, mode }),
+        )
+    }
+
+    /// Stop: drops the stream and its prefetch tasks; a pending `next` resolves to `null`.
+    #[napi]
+    pub fn close(&self) {
+        self.closed.cancel();
+        if let Ok(mut g) = self.stream.try_lock() {
+            *g = None;
+        }
+    }
+}
+
