@@ -126,7 +126,29 @@ async function fetchSeq(sc, conc) {
     if (r.errors.length) st.errors = r.errors
     return st.shas.length - r.failures
   }
+  if (sc === 'page') {
+    const q = { pageNumber: 1, pageSize: a.pageSize }
+    return pageLoop({ 'fetch + json()': async () => (await get(IMAGES, q)).body.data.length })
+  }
   throw new Error(`no scenario ${sc}`)
+}
+
+async function pageLoop(variants) {
+  const times = Object.fromEntries(Object.keys(variants).map((k) => [k, []]))
+  for (const f of Object.values(variants)) await f()
+  let n = 0
+  for (let i = 0; i < a.n; i++) {
+    for (const [k, f] of Object.entries(variants)) {
+      const t0 = performance.now()
+      n = await f()
+      times[k].push(performance.now() - t0)
+    }
+  }
+  st.page_us = Object.fromEntries(Object.entries(times).map(([k, v]) => {
+    v.sort((x, y) => x - y)
+    return [k, v[Math.floor(v.length / 2)] * 1000]
+  }))
+  return n
 }
 
 async function ours(sc) {
@@ -154,6 +176,10 @@ async function ours(sc) {
     st.calls = res.length
     if (errs.length) st.errors = errs.slice(0, 5).map((e) => String(e.reason).slice(0, 200))
     return res.length - errs.length
+  }
+  if (sc === 'page') {
+    const query = { pageNumber: 1, pageSize: a.pageSize }
+    return pageLoop({ 'qualys-cs request()': async () => (await c.request('GET', IMAGES, { query })).data.length })
   }
   throw new Error(`no scenario ${sc}`)
 }

@@ -114,7 +114,26 @@ def ours_sync(a, sc, st):
         return len(st["shas"]) - st["failures"]
     if sc == "gil":
         return gil(lambda sha: c.images.vulnerabilities(sha), st)
+    if sc == "page":
+        q = {"pageNumber": 1, "pageSize": a.page_size}
+        return page_loop(a, st, {"qualys_cs request()": lambda: len(c.request("GET", IMAGES, query=q)["data"])})
     raise SystemExit(f"no scenario {sc}")
+
+
+def page_loop(a, st, variants):
+    """Fetch + decode the same page --n times per variant (interleaved); median microseconds each."""
+    import statistics
+    times = {k: [] for k in variants}
+    for f in variants.values():
+        f()  # warm: connection, auth
+    n = 0
+    for _ in range(a.n):
+        for k, f in variants.items():
+            t0 = time.perf_counter()
+            n = f()
+            times[k].append(time.perf_counter() - t0)
+    st["page_us"] = {k: statistics.median(v) * 1e6 for k, v in times.items()}
+    return n
 
 
 def count(it, st=None):
@@ -218,6 +237,13 @@ def requests_seq(a, sc, st):
                 st["failures"] += 1
                 st.setdefault("errors", []).append(repr(e)[:200])
         return len(st["shas"]) - st["failures"]
+    if sc == "page":
+        import orjson
+        url, q = a.base_url + IMAGES, {"pageNumber": 1, "pageSize": a.page_size}
+        return page_loop(a, st, {
+            "requests + json": lambda: len(s.get(url, params=q).json()["data"]),
+            "requests + orjson": lambda: len(orjson.loads(s.get(url, params=q).content)["data"]),
+        })
     if sc == "gil":
         local = threading.local()
 
@@ -389,7 +415,7 @@ CLIENTS = {"ours-sync": ours_sync, "ours-async": ours_async, "requests-seq": req
 def main():
     p = argparse.ArgumentParser()
     p.add_argument("client", choices=sorted(CLIENTS))
-    p.add_argument("scenario", choices=["pn", "cursor", "fanout", "ratelimit", "gil", "mem", "scale"])
+    p.add_argument("scenario", choices=["pn", "cursor", "fanout", "ratelimit", "gil", "mem", "scale", "page"])
     p.add_argument("--base-url", required=True)
     p.add_argument("--user", default="qualys")
     p.add_argument("--password", default="qualys")

@@ -35,7 +35,7 @@ FULL = dict(
     gil_threads=8, gil_latency=100,
     mem_images=1_000_000,
     scale_sizes=[1_000, 10_000, 100_000, 1_000_000],
-    startup_runs=15,
+    startup_runs=15, page_fetches=40,
     reps=3, reps_slow=2, reps_slow_peers=1,
 )
 SMOKE = dict(
@@ -46,7 +46,7 @@ SMOKE = dict(
     gil_threads=8, gil_latency=20,
     mem_images=3_000,
     scale_sizes=[500, 2_000],
-    startup_runs=3,
+    startup_runs=3, page_fetches=3,
     reps=1, reps_slow=1, reps_slow_peers=1,
 )
 
@@ -341,8 +341,22 @@ class Bench:
                 f.parent.mkdir(exist_ok=True)
                 f.write_bytes(body)
                 files.append(str(f))
+            # End-to-end: fetch + decode + convert the same page at 0 ms latency, per client.
+            e2e = {}
+            cls = ([("py", "ours-sync")] if self.have_ours_py else []) + [("py", "requests-seq")] + \
+                  ([("node", "ours")] if self.have_ours_node else []) + ([("node", "fetch-seq")] if self.have_node else [])
+            for n in (50, 1000):
+                for kind, cl in cls:
+                    r = self.worker(kind, cl, "page", s.url, ["--page-size", str(n), "--n", str(self.cfg["page_fetches"])])
+                    if "error" in r:
+                        self.problems.append(f"decode/page {kind} {cl}: {r['error'][-400:]}")
+                        continue
+                    if r.get("items") != n:
+                        self.problems.append(f"decode/page {kind} {cl}: {r.get('items')} items, expected {n}")
+                    for k, us in r.get("page_us", {}).items():
+                        e2e.setdefault(str(n), {})[("node " if kind == "node" and not cl.startswith("ours") else "") + k] = us
         py = run_worker([self.py, str(BENCHES / "decode_bench.py"), *files])
-        self.results["decode"] = {"python": py}
+        self.results["decode"] = {"python": py, "page_fetch_us": e2e}
         if "error" in py:
             self.problems.append(f"decode/python: {py['error']}")
         if self.have_node:
@@ -515,6 +529,18 @@ def report(b: Bench, info, vers, started, smoke) -> tuple[str, list]:
                         summary.append((f"decode {page['items']} items: {dn}", f"{base / us:.2f}× {basekey}" +
                                         (f", {goal / us:.2f}× orjson" if goal else ""), f"no slower than {basekey}", ok))
                     lines.append(f"| {page['items']} items | {page['bytes']:,} | {dn} | {us:,.0f} µs | {base / us:.2f}× | {tgt} |")
+        lines.append("")
+
+    e2e = d.get("page_fetch_us") if d else None
+    if e2e:
+        lines.append("### 2b. End to end: GET one page + decode + convert, 0 ms latency (median of repeated fetches)")
+        lines.append("")
+        lines.append("| page | client | time | vs requests + json |")
+        lines.append("|---|---|---|---|")
+        for n, row in e2e.items():
+            base = row.get("requests + json")
+            for k, us in sorted(row.items(), key=lambda kv: kv[1]):
+                lines.append(f"| {n} items | {k} | {us:,.0f} µs | {base / us:.2f}× |" if base else f"| {n} | {k} | {us:,.0f} µs | |")
         lines.append("")
 
     # 3 GIL
