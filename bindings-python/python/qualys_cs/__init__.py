@@ -1,0 +1,60 @@
+"""qualys_cs: a client for the Qualys Container Security API (csapi), on a Rust core.
+
+    from qualys_cs import Client
+    client = Client(platform="US2", username="...", password="...")   # or Client.from_env()
+    for image in client.images.list(filter="vulnerabilities.severity:5"):
+        print(image["sha"])
+
+Importing the package does no I/O and starts no thread: the runtime starts on the first call.
+"""
+
+from . import errors, types
+from ._client import AsyncClient, AsyncRawClient, Client, RawClient, RawResponse
+from ._native import __version__
+from ._pagination import AsyncPager, Page, SyncPager
+from .errors import (
+    APIConnectionError,
+    APIError,
+    APITimeoutError,
+    AuthenticationError,
+    BadRequestError,
+    ConfigError,
+    ConflictError,
+    DecodeError,
+    NotFoundError,
+    PermissionDeniedError,
+    QualysError,
+    RateLimitError,
+    RecordCapError,
+    ServerError,
+    ValidationError,
+)
+
+__all__ = [
+    "__version__",
+    "Client",
+    "AsyncClient",
+    "RawClient",
+    "AsyncRawClient",
+    "RawResponse",
+    "Page",
+    "SyncPager",
+    "AsyncPager",
+    "errors",
+    "types",
+    "QualysError",
+    "APIError",
+    "BadRequestError",
+    "AuthenticationError",
+    "PermissionDeniedError",
+    "NotFoundError",
+    "ConflictError",
+    "RateLimitError",
+    "ServerError",
+    "APIConnectionError",
+    "APITimeoutError",
+    "DecodeError",
+    "ValidationError",
+    "RecordCapError",
+    "ConfigError",
+]

@@ -1,0 +1,277 @@
+"""`Client` and `AsyncClient`: configuration, the generic call paths, raw responses, logging.
+
+The resource namespaces (``client.images``, ``client.registries.schedules``...) are generated from the
+endpoint table into ``_resources.py``; every method there ends in :meth:`_BaseClient._call` or
+:meth:`_BaseClient._list` with the endpoint's id.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from typing import Any, Generic, TypeVar
+
+from ._native import NativeClient
+from ._pagination import AsyncPager, Page, SyncPager
+from ._resources import ENDPOINTS, AsyncRawResources, AsyncResources, RawResources, SyncResources
+
+__all__ = ["Client", "AsyncClient", "RawClient", "AsyncRawClient", "RawResponse"]
+
+logger = logging.getLogger("qualys_cs")
+
+T = TypeVar("T")
+_Self = TypeVar("_Self", bound="_BaseClient")
+
+
+class RawResponse(Generic[T]):
+    """A result with its response: ``data`` (what the method returns normally), ``status``,
+    ``headers`` (lower-case names), ``rate_limit`` (the ``X-RateLimit-*`` state), ``attempts``."""
+
+    __slots__ = ("data", "status", "headers", "rate_limit", "attempts", "method", "path")
+
+    def __init__(self, data: T, meta: Mapping[str, Any]) -> None:
+        self.data = data
+        self.status: int = meta["status"]
+        self.headers: dict[str, str] = meta["headers"]
+        self.rate_limit: dict[str, int | None] | None = meta["rate_limit"]
+        self.attempts: int = meta["attempts"]
+        self.method: str = meta["method"]
+        self.path: str = meta["path"]
+
+    def __repr__(self) -> str:
+        return f"RawResponse(status={self.status}, method={self.method!r}, path={self.path!r})"
+
+
+def _options(opts: Mapping[str, Any]) -> dict[str, Any] | None:
+    return {k: v for k, v in opts.items() if v is not None} or None
+
+
+def _log(endpoint: str) -> None:
+    if logger.isEnabledFor(logging.DEBUG):
+        # Endpoint and path template only: arguments and bodies may hold secrets (registry passwords).
+        name, http, path = ENDPOINTS[endpoint]
+        logger.debug("%s %s (%s, %s)", http, path, name, endpoint)
+
+
+class _BaseClient:
+    _native: NativeClient
+    #: Raw-response clients return RawResponse objects instead of the data.
+    _raw: bool = False
+
+    def __init__(
+        self,
+        *,
+        platform: str | None = None,
+        username: str | None = None,
+        password: str | None = None,
+        base_url: str | None = None,
+        auth_url: str | None = None,
+        token: str | None = None,
+        token_provider: Callable[[], str] | None = None,
+        auth: str | None = None,
+        timeout: float | None = None,
+        connect_timeout: float | None = None,
+        max_retries: int | None = None,
+        backoff: tuple[float, float] | None = None,
+        max_retry_wait: float | None = None,
+        proxy: str | None = None,
+        user_agent: str | None = None,
+        max_concurrency: int | None = None,
+        prefetch: int | None = None,
+        rate_limit: bool | None = None,
+        validate: bool | None = None,
+    ) -> None:
+        """Build a client: ``platform`` ("US1".."KSA1") or ``base_url``; ``username`` and
+        ``password`` (``auth="jwt"``, the default, or ``"basic"``), or ``token`` / ``token_provider``;
+        timeouts in seconds; ``max_retries``; ``proxy``; ``max_concurrency`` (requests in flight);
+        ``prefetch`` (pages fetched ahead by ``list()``). Nothing is sent until the first call."""
+        native = NativeClient(
+            platform=platform, base_url=base_url, auth_url=auth_url, username=username, password=password,
+            token=token, token_provider=token_provider, auth=auth, timeout=timeout,
+            connect_timeout=connect_timeout, max_retries=max_retries, backoff=backoff,
+            max_retry_wait=max_retry_wait, proxy=proxy, user_agent=user_agent,
+            max_concurrency=max_concurrency, prefetch=prefetch, rate_limit=rate_limit, validate=validate,
+        )  # fmt: skip
+        self._setup(native)
+
+    @classmethod
+    def from_env(cls: type[_Self], **overrides: Any) -> _Self:
+        """A client from ``QUALYS_USERNAME``, ``QUALYS_PASSWORD``, ``QUALYS_PLATFORM`` or
+        ``QUALYS_BASE_URL`` (also ``QUALYS_TOKEN``, ``QUALYS_AUTH_URL``, ``QUALYS_AUTH``,
+        ``QUALYS_PROXY``); keyword arguments override the environment."""
+        return cls._wrap(NativeClient(from_env=True, **overrides))
+
+    @classmethod
+    def _wrap(cls: type[_Self], native: NativeClient) -> _Self:
+        self = cls.__new__(cls)
+        self._setup(native)
+        return self
+
+    def _setup(self, native: NativeClient) -> None:
+        self._native = native
+        self._init_resources()
+
+    def _init_resources(self) -> None:  # provided by the generated resources mixin
+        raise NotImplementedError
+
+    @property
+    def base_url(self) -> str:
+        return self._native.base_url
+
+    @property
+    def username(self) -> str | None:
+        return self._native.username
+
+    def with_options(
+        self: _Self,
+        *,
+        timeout: float | None = None,
+        max_retries: int | None = None,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, str] | Sequence[tuple[str, str]] | None = None,
+    ) -> _Self:
+        """A client sharing this one's connections, token and rate limiter whose calls default to
+        these options (per-call options still win)."""
+        opts = {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query}
+        return type(self)._wrap(self._native.with_options(_options(opts) or {}))
+
+    def close(self) -> None:
+        """Nothing to release explicitly (connections are pooled and closed when unused); here so
+        the client works as a context manager."""
+
+    def __repr__(self) -> str:
+        user = f", username={self.username!r}" if self.username else ""
+        return f"{type(self).__name__}(base_url={self.base_url!r}{user})"
+
+
+def _page_dict(raw: Any) -> tuple[dict[str, Any], dict[str, Any]]:
+    page: Page[Any] = Page(*raw)
+    return page.to_dict(), raw[5]
+
+
+class _SyncCalls(_BaseClient):
+    def _call(self, endpoint: str, args: dict[str, Any], opts: Mapping[str, Any]) -> Any:
+        _log(endpoint)
+        out = self._native.call(endpoint, args, _options(opts), self._raw)
+        return RawResponse(*out) if self._raw else out
+
+    def _list(self, endpoint: str, args: dict[str, Any], opts: Mapping[str, Any], prefetch: int | None) -> Any:
+        _log(endpoint)
+        pages = self._native.paginate(endpoint, args, _options(opts), 1 if self._raw else prefetch)
+        if self._raw:
+            first = pages.next_page()
+            pages.close()
+            data, meta = _page_dict(first)
+            return RawResponse(data, meta)
+        return SyncPager(pages)
+
+    def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        body: Any = None,
+        timeout: float | None = None,
+        max_retries: int | None = None,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, str] | None = None,
+    ) -> Any:
+        """Any method and path under the base URL (e.g. ``"/csapi/v1.3/images"``), with the same
+        auth, retries, rate limits and errors as the typed methods. List values in ``query`` are sent
+        as repeated parameters. Returns JSON as dicts/lists, text as ``str``, empty as ``None``."""
+        logger.debug("%s %s (request)", method.upper(), path)
+        opts = _options({"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query})
+        out = self._native.request(method, path, query, body, opts, self._raw)
+        return RawResponse(*out) if self._raw else out
+
+
+class _AsyncCalls(_BaseClient):
+    async def _call(self, endpoint: str, args: dict[str, Any], opts: Mapping[str, Any]) -> Any:
+        _log(endpoint)
+        out = await self._native.call_async(endpoint, args, _options(opts), self._raw)
+        return RawResponse(*out) if self._raw else out
+
+    def _list(self, endpoint: str, args: dict[str, Any], opts: Mapping[str, Any], prefetch: int | None) -> Any:
+        _log(endpoint)
+        pages = self._native.paginate(endpoint, args, _options(opts), 1 if self._raw else prefetch)
+        if self._raw:
+            return self._first_page(pages)
+        return AsyncPager(pages)
+
+    @staticmethod
+    async def _first_page(pages: Any) -> RawResponse[dict[str, Any]]:
+        first = await pages.next_page_async()
+        pages.close()
+        data, meta = _page_dict(first)
+        return RawResponse(data, meta)
+
+    async def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        body: Any = None,
+        timeout: float | None = None,
+        max_retries: int | None = None,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, str] | None = None,
+    ) -> Any:
+        """The async :meth:`Client.request`."""
+        logger.debug("%s %s (request)", method.upper(), path)
+        opts = _options({"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query})
+        fut: Awaitable[Any] = self._native.request_async(method, path, query, body, opts, self._raw)
+        out = await fut
+        return RawResponse(*out) if self._raw else out
+
+
+class Client(SyncResources, _SyncCalls):
+    """A synchronous csapi client. Thread-safe: share one across threads. Calls release the GIL
+    while they wait and answer Ctrl-C (the request is cancelled).
+
+    Do not call it from inside a running asyncio loop (it blocks the loop); use :class:`AsyncClient`.
+    """
+
+    def __enter__(self) -> Client:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @property
+    def with_raw_response(self) -> RawClient:
+        """The same client whose methods return :class:`RawResponse` (``.data``, ``.status``,
+        ``.headers``, ``.rate_limit``). On ``list`` methods: the first page, ``data`` being the page
+        object as the API sent it (``{"data": [...], "count": ...}``)."""
+        return RawClient._wrap(self._native)
+
+
+class RawClient(RawResources, _SyncCalls):
+    """:attr:`Client.with_raw_response`: methods return :class:`RawResponse`."""
+
+    _raw = True
+
+
+class AsyncClient(AsyncResources, _AsyncCalls):
+    """The asyncio twin of :class:`Client`: same resources and methods, ``await`` each call,
+    ``async for`` over ``list()``. Cancelling the task cancels the request."""
+
+    async def __aenter__(self) -> AsyncClient:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        self.close()
+
+    @property
+    def with_raw_response(self) -> AsyncRawClient:
+        """The same client whose methods return :class:`RawResponse` (``.data``, ``.status``,
+        ``.headers``, ``.rate_limit``). On ``list`` methods: the first page, ``data`` being the page
+        object as the API sent it (``{"data": [...], "count": ...}``)."""
+        return AsyncRawClient._wrap(self._native)
+
+
+class AsyncRawClient(AsyncRawResources, _AsyncCalls):
+    """:attr:`AsyncClient.with_raw_response`: methods return :class:`RawResponse`."""
+
+    _raw = True

@@ -1,0 +1,76 @@
+# The compiled module (bindings-python/src). Small and generic on purpose: the public API is the
+# pure-Python layer (_client.py, _resources.py), which hands endpoint ids and argument dicts here.
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from typing import Any, final
+
+__version__: str
+
+# (items, number, total, cursor, extra, meta)
+PageTuple = tuple[list[Any], int | None, int | None, str | None, dict[str, Any], dict[str, Any]]
+
+@final
+class NativeClient:
+    def __new__(
+        cls,
+        *,
+        platform: str | None = None,
+        base_url: str | None = None,
+        auth_url: str | None = None,
+        username: str | None = None,
+        password: str | None = None,
+        token: str | None = None,
+        token_provider: Callable[[], str] | None = None,
+        auth: str | None = None,
+        timeout: float | None = None,
+        connect_timeout: float | None = None,
+        max_retries: int | None = None,
+        backoff: tuple[float, float] | None = None,
+        max_retry_wait: float | None = None,
+        proxy: str | None = None,
+        user_agent: str | None = None,
+        max_concurrency: int | None = None,
+        prefetch: int | None = None,
+        rate_limit: bool | None = None,
+        validate: bool | None = None,
+        from_env: bool = False,
+    ) -> NativeClient: ...
+    @property
+    def base_url(self) -> str: ...
+    @property
+    def username(self) -> str | None: ...
+    def with_options(self, options: Mapping[str, Any]) -> NativeClient: ...
+    def call(
+        self, endpoint: str, args: dict[str, Any], options: dict[str, Any] | None = None, raw: bool = False
+    ) -> Any: ...
+    def call_async(
+        self, endpoint: str, args: dict[str, Any], options: dict[str, Any] | None = None, raw: bool = False
+    ) -> Awaitable[Any]: ...
+    def request(
+        self,
+        method: str,
+        path: str,
+        query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        body: Any = None,
+        options: dict[str, Any] | None = None,
+        raw: bool = False,
+    ) -> Any: ...
+    def request_async(
+        self,
+        method: str,
+        path: str,
+        query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        body: Any = None,
+        options: dict[str, Any] | None = None,
+        raw: bool = False,
+    ) -> Awaitable[Any]: ...
+    def paginate(
+        self, endpoint: str, args: dict[str, Any], options: dict[str, Any] | None = None, prefetch: int | None = None
+    ) -> NativePages: ...
+
+@final
+class NativePages:
+    @property
+    def page_size(self) -> int: ...
+    def next_page(self) -> PageTuple | None: ...
+    def next_page_async(self) -> Awaitable[PageTuple | None]: ...
+    def close(self) -> None: ...

@@ -1,0 +1,468 @@
+//! `NativeClient`: one generic entry point per call shape (call, request, paginate), sync and async.
+//! The per-resource methods are generated in Python (`_resources.py`) and all land here with an
+//! endpoint id and a dict of arguments; validation, paging and errors are the core's.
+
+use crate::convert::{self, from_py};
+use crate::errors::{self, to_py_err, validation};
+use crate::runtime::{awaitable, block_on_interruptible};
+use futures::StreamExt;
+use futures::future::BoxFuture;
+use futures::stream::BoxStream;
+use pyo3::prelude::*;
+use pyo3::types::{PyDict, PyList, PyString, PyTuple};
+use qualys_cs::table::{self, Endpoint};
+use qualys_cs::{Args, AuthMode, Client, Output, Page, Platform, RequestOptions, ResponseMeta, TokenProvider};
+use serde_json::{Map, Value};
+use std::sync::Arc;
+use std::time::Duration;
+
+/// A csapi client. Frozen and backed by the core's `Arc`-shared client, so one instance can be
+/// used from many Python threads and tasks at once.
+#[pyclass(module = "qualys_cs._native", frozen)]
+pub struct NativeClient {
+    client: Client,
+    username: Option<String>,
+}
+
+fn seconds(field: &str, s: f64) -> PyResult<Duration> {
+    Duration::try_from_secs_f64(s).map_err(|_| validation(field, "range", format!("must be a non-negative number of seconds, got {s}")))
+}
+
+/// A Python callable returning a bearer token, called (off the event loop) whenever one is needed.
+struct PyTokenProvider(Arc<Py<PyAny>>);
+
+impl TokenProvider for PyTokenProvider {
+    fn token(&self) -> BoxFuture<'static, Result<String, String>> {
+        let f = self.0.clone();
+        Box::pin(async move {
+            let r = tokio::task::spawn_blocking(move || {
+                Python::attach(|py| f.call0(py).and_then(|t| t.extract::<String>(py).map_err(PyErr::from)).map_err(|e| e.to_string()))
+            })
+            .await;
+            r.map_err(|e| format!("token provider failed: {e}"))?
+        })
+    }
+}
+
+/// Per-call options from the Python side: `timeout`, `max_retries`, `extra_headers`, `extra_query`.
+fn options(opts: Option<&Bound<'_, PyDict>>) -> PyResult<Option<RequestOptions>> {
+    let Some(d) = opts else { return Ok(None) };
+    let mut o = RequestOptions::default();
+    let mut any = false;
+    for (k, v) in d.iter() {
+        if v.is_none() {
+            continue;
+        }
+        let key: String = k.extract()?;
+        any = true;
+        match key.as_str() {
+            "timeout" => o.timeout = Some(seconds("timeout", v.extract().map_err(|_| validation("timeout", "type", "must be a number of seconds"))?)?),
+            "max_retries" => o.max_retries = Some(v.extract().map_err(|_| validation("max_retries", "type", "must be a non-negative integer"))?),
+            "extra_headers" => o.extra_headers = pairs("extra_headers", &v)?,
+            "extra_query" => o.extra_query = pairs("extra_query", &v)?,
+            other => return Err(validation(other, "unknown_option", "is not a request option (timeout, max_retries, extra_headers, extra_query)")),
+        }
+    }
+    Ok(any.then_some(o))
+}
+
+/// A mapping or a sequence of pairs, as `(str, str)` pairs (values may be ints/bools, sent as text).
+fn pairs(field: &str, v: &Bound<'_, PyAny>) -> PyResult<Vec<(String, String)>> {
+    let text = |x: &Bound<'_, PyAny>| -> PyResult<String> {
+        match from_py(x, field).map_err(|m| validation(field, "type", m))? {
+            Value::String(s) => Ok(s),
+            Value::Number(n) => Ok(n.to_string()),
+            Value::Bool(b) => Ok(b.to_string()),
+            other => Err(validation(field, "type", format!("values must be strings, got {other}"))),
+        }
+    };
+    if let Ok(d) = v.cast::<PyDict>() {
+        return d.iter().map(|(k, v)| Ok((text(&k)?, text(&v)?))).collect();
+    }
+    let mut out = Vec::new();
+    for item in v.try_iter().map_err(|_| validation(field, "type", "must be a dict or a list of (name, value) pairs"))? {
+        let (k, v): (Bound<'_, PyAny>, Bound<'_, PyAny>) =
+            item?.extract().map_err(|_| validation(field, "type", "must be a dict or a list of (name, value) pairs"))?;
+        out.push((text(&k)?, text(&v)?));
+    }
+    Ok(out)
+}
+
+fn endpoint(id: &str) -> PyResult<&'static Endpoint> {
+    table::by_id(id).ok_or_else(|| validation("endpoint", "known_endpoint", format!("no endpoint with id {id:?}")))
+}
+
+fn args(d: &Bound<'_, PyDict>) -> PyResult<Args> {
+    let mut m = Map::with_capacity(d.len());
+    for (k, v) in d.iter() {
+        let key: String = k.extract().map_err(|_| validation("args", "type", "argument names must be str"))?;
+        if v.is_none() {
+            continue; // None means "not given", as in the generated signatures' defaults
+        }
+        let value = from_py(&v, &key).map_err(|m| validation(&key, "type", m))?;
+        m.insert(key, value);
+    }
+    Ok(Args(m))
+}
+
+/// Response metadata as a dict: status, method, path, headers (lower-case names), rate_limit, attempts.
+fn meta<'py>(py: Python<'py>, m: &ResponseMeta) -> PyResult<Bound<'py, PyDict>> {
+    let d = PyDict::new(py);
+    d.set_item("status", m.status)?;
+    d.set_item("method", &m.method)?;
+    d.set_item("path", &m.path)?;
+    let headers = PyDict::new(py);
+    for name in m.headers.keys() {
+        let values: Vec<&str> = m.headers.get_all(name).iter().filter_map(|v| v.to_str().ok()).collect();
+        headers.set_item(name.as_str(), values.join(", "))?;
+    }
+    d.set_item("headers", headers)?;
+    d.set_item("rate_limit", m.rate_limit.as_ref().map(|r| errors::rate_limit(py, r)).transpose()?)?;
+    d.set_item("attempts", m.attempts)?;
+    Ok(d)
+}
+
+/// The value of a call, or `(value, meta)` when the caller asked for the raw response.
+fn result(py: Python<'_>, out: &Output, m: &ResponseMeta, raw: bool) -> PyResult<Py<PyAny>> {
+    let value = convert::output(py, out)?;
+    if raw {
+        Ok(PyTuple::new(py, [value, meta(py, m)?.into_any()])?.into_any().unbind())
+    } else {
+        Ok(value.unbind())
+    }
+}
+
+#[pymethods]
+impl NativeClient {
+    #[new]
+    #[pyo3(signature = (
+        *, platform=None, base_url=None, auth_url=None, username=None, password=None, token=None,
+        token_provider=None, auth=None, timeout=None, connect_timeout=None, max_retries=None,
+        backoff=None, max_retry_wait=None, proxy=None, user_agent=None, max_concurrency=None,
+        prefetch=None, rate_limit=None, validate=None, from_env=false
+    ))]
+    #[allow(clippy::too_many_arguments)]
+    fn new(
+        platform: Option<&str>,
+        base_url: Option<String>,
+        auth_url: Option<String>,
+        username: Option<String>,
+        password: Option<String>,
+        token: Option<String>,
+        token_provider: Option<Py<PyAny>>,
+        auth: Option<&str>,
+        timeout: Option<f64>,
+        connect_timeout: Option<f64>,
+        max_retries: Option<u32>,
+        backoff: Option<(f64, f64)>,
+        max_retry_wait: Option<f64>,
+        proxy: Option<String>,
+        user_agent: Option<String>,
+        max_concurrency: Option<usize>,
+        prefetch: Option<usize>,
+        rate_limit: Option<bool>,
+        validate: Option<bool>,
+        from_env: bool,
+    ) -> PyResult<Self> {
+        let mut b = Client::builder();
+        let mut shown_user = None;
+        if from_env {
+            b = b.from_env().map_err(to_py_err)?;
+            shown_user = std::env::var("QUALYS_USERNAME").ok().filter(|u| !u.trim().is_empty());
+        }
+        if let Some(p) = platform {
+            b = b.platform(p.parse::<Platform>().map_err(to_py_err)?);
+        }
+        if let Some(u) = base_url {
+            b = b.base_url(u);
+        }
+        if let Some(u) = auth_url {
+            b = b.auth_url(u);
+        }
+        match (username, password) {
+            (Some(u), Some(p)) => {
+                shown_user = Some(u.clone());
+                b = b.credentials(u, p);
+            }
+            (None, None) => {}
+            _ => return Err(validation("password", "required_together", "username and password go together")),
+        }
+        if let Some(t) = token {
+            b = b.token(t);
+        }
+        if let Some(f) = token_provider {
+            b = b.token_provider(Arc::new(PyTokenProvider(Arc::new(f))));
+        }
+        if let Some(a) = auth {
+            b = b.auth_mode(match a.to_ascii_lowercase().as_str() {
+                "jwt" | "bearer" => AuthMode::Jwt,
+                "basic" => AuthMode::Basic,
+                other => return Err(validation("auth", "enum", format!("must be \"jwt\" or \"basic\", got {other:?}"))),
+            });
+        }
+        if let Some(t) = timeout {
+            b = b.timeout(seconds("timeout", t)?);
+        }
+        if let Some(t) = connect_timeout {
+            b = b.connect_timeout(seconds("connect_timeout", t)?);
+        }
+        if let Some(n) = max_retries {
+            b = b.max_retries(n);
+        }
+        if let Some((base, max)) = backoff {
+            b = b.backoff(seconds("backoff", base)?, seconds("backoff", max)?);
+        }
+        if let Some(t) = max_retry_wait {
+            b = b.max_retry_wait(seconds("max_retry_wait", t)?);
+        }
+        if let Some(p) = proxy {
+            b = b.proxy(p);
+        }
+        if let Some(ua) = user_agent {
+            b = b.user_agent(ua);
+        }
+        if let Some(n) = max_concurrency {
+            b = b.max_concurrency(n);
+        }
+        if let Some(n) = prefetch {
+            b = b.prefetch(n);
+        }
+        if let Some(on) = rate_limit {
+            b = b.rate_limit(on);
+        }
+        if let Some(on) = validate {
+            b = b.validate(on);
+        }
+        let client = b.build().map_err(to_py_err)?;
+        Ok(NativeClient { client, username: shown_user })
+    }
+
+    /// The base URL requests go to.
+    #[getter]
+    fn base_url(&self) -> &str {
+        self.client.base_url()
+    }
+
+    /// The username, when the client authenticates with one (never the password).
+    #[getter]
+    fn username(&self) -> Option<&str> {
+        self.username.as_deref()
+    }
+
+    /// A client sharing this one's connections, token and rate limiter, with other call defaults.
+    #[pyo3(signature = (options))]
+    fn with_options(&self, options: &Bound<'_, PyDict>) -> PyResult<NativeClient> {
+        let opts = self::options(Some(options))?.unwrap_or_default();
+        Ok(NativeClient { client: self.client.with_options(opts), username: self.username.clone() })
+    }
+
+    /// Call a non-paginated endpoint by id; blocks with the GIL released (Ctrl-C cancels).
+    #[pyo3(signature = (endpoint, args, options=None, raw=false))]
+    fn call(&self, py: Python<'_>, endpoint: &str, args: &Bound<'_, PyDict>, options: Option<&Bound<'_, PyDict>>, raw: bool) -> PyResult<Py<PyAny>> {
+        let ep = self::endpoint(endpoint)?;
+        let (args, opts) = (self::args(args)?, self::options(options)?);
+        let client = self.client.clone();
+        let (out, m) = block_on_interruptible(py, async move { client.call_with(ep, args, opts.as_ref()).await.map_err(to_py_err) })?;
+        result(py, &out, &m, raw)
+    }
+
+    /// `call` as an awaitable.
+    #[pyo3(signature = (endpoint, args, options=None, raw=false))]
+    fn call_async<'py>(&self, py: Python<'py>, endpoint: &str, args: &Bound<'_, PyDict>, options: Option<&Bound<'_, PyDict>>, raw: bool) -> PyResult<Bound<'py, PyAny>> {
+        let ep = self::endpoint(endpoint)?;
+        let (args, opts) = (self::args(args)?, self::options(options)?);
+        let client = self.client.clone();
+        awaitable(py, async move {
+            let (out, m) = client.call_with(ep, args, opts.as_ref()).await.map_err(to_py_err)?;
+            Python::attach(|py| result(py, &out, &m, raw))
+        })
+    }
+
+    /// The escape hatch: any method and path under the base URL.
+    #[pyo3(signature = (method, path, query=None, body=None, options=None, raw=false))]
+    #[allow(clippy::too_many_arguments)]
+    fn request(
+        &self,
+        py: Python<'_>,
+        method: String,
+        path: String,
+        query: Option<&Bound<'_, PyAny>>,
+        body: Option<&Bound<'_, PyAny>>,
+        options: Option<&Bound<'_, PyDict>>,
+        raw: bool,
+    ) -> PyResult<Py<PyAny>> {
+        let (query, body, opts) = request_parts(query, body, options)?;
+        let client = self.client.clone();
+        let (out, m) = block_on_interruptible(py, async move {
+            client.request(&method, &path, &query, body.as_ref(), opts.as_ref()).await.map_err(to_py_err)
+        })?;
+        result(py, &out, &m, raw)
+    }
+
+    /// `request` as an awaitable.
+    #[pyo3(signature = (method, path, query=None, body=None, options=None, raw=false))]
+    #[allow(clippy::too_many_arguments)]
+    fn request_async<'py>(
+        &self,
+        py: Python<'py>,
+        method: String,
+        path: String,
+        query: Option<&Bound<'_, PyAny>>,
+        body: Option<&Bound<'_, PyAny>>,
+        options: Option<&Bound<'_, PyDict>>,
+        raw: bool,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let (query, body, opts) = request_parts(query, body, options)?;
+        let client = self.client.clone();
+        awaitable(py, async move {
+            let (out, m) = client.request(&method, &path, &query, body.as_ref(), opts.as_ref()).await.map_err(to_py_err)?;
+            Python::attach(|py| result(py, &out, &m, raw))
+        })
+    }
+
+    /// A lazy stream of pages of a list endpoint. Arguments are validated now (nothing is sent on
+    /// a bad argument); the first request goes out on the first `next_page`.
+    #[pyo3(signature = (endpoint, args, options=None, prefetch=None))]
+    fn paginate(&self, endpoint: &str, args: &Bound<'_, PyDict>, options: Option<&Bound<'_, PyDict>>, prefetch: Option<usize>) -> PyResult<NativePages> {
+        let ep = self::endpoint(endpoint)?;
+        let (args, opts) = (self::args(args)?, self::options(options)?);
+        let pager = self.client.paginate_with::<Value>(ep, args, opts, prefetch).map_err(to_py_err)?;
+        let page_size = pager.page_size();
+        Ok(NativePages { stream: Arc::new(tokio::sync::Mutex::new(Some(pager.pages()))), page_size })
+    }
+
+    fn __repr__(&self) -> String {
+        match &self.username {
+            Some(u) => format!("NativeClient(base_url={:?}, username={u:?})", self.client.base_url()),
+            None => format!("NativeClient(base_url={:?})", self.client.base_url()),
+        }
+    }
+}
+
+type QueryPairs = Vec<(String, String)>;
+
+fn request_parts(
+    query: Option<&Bound<'_, PyAny>>,
+    body: Option<&Bound<'_, PyAny>>,
+    options: Option<&Bound<'_, PyDict>>,
+) -> PyResult<(QueryPairs, Option<Value>, Option<RequestOptions>)> {
+    let mut q = Vec::new();
+    if let Some(query) = query.filter(|q| !q.is_none()) {
+        // A list value is a repeated parameter (`name=a&name=b`), as the API expects for id lists.
+        let items: Vec<(Bound<'_, PyAny>, Bound<'_, PyAny>)> = match query.cast::<PyDict>() {
+            Ok(d) => d.iter().collect(),
+            Err(_) => query
+                .try_iter()
+                .map_err(|_| validation("query", "type", "must be a dict or a list of (name, value) pairs"))?
+                .map(|i| i.and_then(|i| i.extract()))
+                .collect::<PyResult<_>>()
+                .map_err(|_| validation("query", "type", "must be a dict or a list of (name, value) pairs"))?,
+        };
+        for (k, v) in items {
+            let key: String = k.extract().map_err(|_| validation("query", "type", "names must be str"))?;
+            let flat = |x: Value| -> PyResult<String> {
+                match x {
+                    Value::String(s) => Ok(s),
+                    Value::Number(n) => Ok(n.to_string()),
+                    Value::Bool(b) => Ok(b.to_string()),
+                    other => Err(validation(&key, "type", format!("must be a string, number, bool or a list of them, got {other}"))),
+                }
+            };
+            match from_py(&v, &key).map_err(|m| validation(&key, "type", m))? {
+                Value::Null => {}
+                Value::Array(a) => {
+                    for x in a {
+                        q.push((key.clone(), flat(x)?));
+                    }
+                }
+                x => q.push((key.clone(), flat(x)?)),
+            }
+        }
+    }
+    let body = match body.filter(|b| !b.is_none()) {
+        Some(b) => Some(from_py(b, "body").map_err(|m| validation("body", "type", m))?),
+        None => None,
+    };
+    Ok((q, body, self::options(options)?))
+}
+
+type PageStream = BoxStream<'static, qualys_cs::Result<Page<Value>>>;
+
+/// The pages of one list call. `next_page` / `next_page_async` return
+/// `(items, number, total, cursor, extra, meta)` or `None` at the end.
+#[pyclass(module = "qualys_cs._native", frozen)]
+pub struct NativePages {
+    // Behind an async mutex: the stream is polled across awaits, and a frozen class has no `&mut`.
+    stream: Arc<tokio::sync::Mutex<Option<PageStream>>>,
+    page_size: u64,
+}
+
+async fn next_page(stream: Arc<tokio::sync::Mutex<Option<PageStream>>>) -> PyResult<Option<Page<Value>>> {
+    let mut guard = stream.lock().await;
+    let Some(s) = guard.as_mut() else { return Ok(None) };
+    match s.next().await {
+        Some(Ok(p)) => Ok(Some(p)),
+        Some(Err(e)) => {
+            *guard = None; // a failed list does not resume; dropping it aborts the prefetch tasks
+            Err(to_py_err(e))
+        }
+        None => {
+            *guard = None;
+            Ok(None)
+        }
+    }
+}
+
+fn page_to_py(py: Python<'_>, p: Option<Page<Value>>) -> PyResult<Py<PyAny>> {
+    let Some(p) = p else { return Ok(py.None()) };
+    let items = PyList::empty(py);
+    for x in &p.items {
+        items.append(convert::to_py(py, x)?)?;
+    }
+    let parts: [Bound<'_, PyAny>; 6] = [
+        items.into_any(),
+        p.number.into_pyobject(py)?.into_any(),
+        p.total.into_pyobject(py)?.into_any(),
+        match &p.cursor {
+            Some(c) => PyString::new(py, c).into_any(),
+            None => py.None().into_bound(py),
+        },
+        convert::object(py, &p.extra)?.into_any(),
+        meta(py, &p.meta)?.into_any(),
+    ];
+    Ok(PyTuple::new(py, parts)?.into_any().unbind())
+}
+
+#[pymethods]
+impl NativePages {
+    /// The page size sent with every request.
+    #[getter]
+    fn page_size(&self) -> u64 {
+        self.page_size
+    }
+
+    /// The next page, blocking with the GIL released (Ctrl-C cancels), or `None` at the end.
+    fn next_page(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
+        let stream = self.stream.clone();
+        let page = block_on_interruptible(py, next_page(stream))?;
+        page_to_py(py, page)
+    }
+
+    /// `next_page` as an awaitable.
+    fn next_page_async<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        let stream = self.stream.clone();
+        awaitable(py, async move {
+            let page = next_page(stream).await?;
+            Python::attach(|py| page_to_py(py, page))
+        })
+    }
+
+    /// Stop: drop the stream and abort the pages being prefetched.
+    /// Never blocks (it is called from async code too): if a `next_page` is in flight, the stream
+    /// goes when that call ends or this object is collected.
+    fn close(&self) {
+        if let Ok(mut guard) = self.stream.try_lock() {
+            guard.take();
+        }
+    }
+}

@@ -1,0 +1,103 @@
+//! `serde_json::Value` ⇄ Python objects, by hand (pythonize has no pyo3 0.30 release yet).
+//!
+//! Results keep the API's keys in the server's order (serde_json's `preserve_order`), unknown
+//! fields included. Integers stay exact up to u64; anything larger only exists as a float in a
+//! `Value` without serde_json's `arbitrary_precision`, which the core does not enable.
+
+use pyo3::prelude::*;
+use pyo3::types::{PyBool, PyBytes, PyDict, PyFloat, PyInt, PyList, PyString, PyTuple};
+use qualys_cs::Output;
+use serde_json::{Map, Number, Value};
+
+/// A JSON value as native Python objects.
+pub fn to_py<'py>(py: Python<'py>, v: &Value) -> PyResult<Bound<'py, PyAny>> {
+    Ok(match v {
+        Value::Null => py.None().into_bound(py),
+        Value::Bool(b) => PyBool::new(py, *b).to_owned().into_any(),
+        Value::Number(n) => number(py, n)?,
+        Value::String(s) => PyString::new(py, s).into_any(),
+        Value::Array(a) => {
+            let list = PyList::empty(py);
+            for x in a {
+                list.append(to_py(py, x)?)?;
+            }
+            list.into_any()
+        }
+        Value::Object(m) => object(py, m)?.into_any(),
+    })
+}
+
+/// A JSON object as a `dict` (insertion order = the server's order).
+pub fn object<'py>(py: Python<'py>, m: &Map<String, Value>) -> PyResult<Bound<'py, PyDict>> {
+    let d = PyDict::new(py);
+    for (k, x) in m {
+        d.set_item(PyString::new(py, k), to_py(py, x)?)?;
+    }
+    Ok(d)
+}
+
+fn number<'py>(py: Python<'py>, n: &Number) -> PyResult<Bound<'py, PyAny>> {
+    if let Some(i) = n.as_i64() {
+        Ok(i.into_pyobject(py)?.into_any())
+    } else if let Some(u) = n.as_u64() {
+        Ok(u.into_pyobject(py)?.into_any())
+    } else {
+        Ok(PyFloat::new(py, n.as_f64().unwrap_or(f64::NAN)).into_any())
+    }
+}
+
+/// A decoded response: JSON → dict/list/scalars, text → `str`, file → `bytes`, empty → `None`.
+pub fn output<'py>(py: Python<'py>, out: &Output) -> PyResult<Bound<'py, PyAny>> {
+    match out {
+        Output::Json(v) => to_py(py, v),
+        Output::Text(s) => Ok(PyString::new(py, s).into_any()),
+        Output::Bytes(b) => Ok(PyBytes::new(py, b).into_any()),
+        Output::Empty => Ok(py.None().into_bound(py)),
+    }
+}
+
+/// A Python argument (dict, list, tuple, str, int, float, bool, None) as JSON. `field` names the
+/// argument in the error, which the caller turns into a `ValidationError`.
+pub fn from_py(obj: &Bound<'_, PyAny>, field: &str) -> Result<Value, String> {
+    if obj.is_none() {
+        return Ok(Value::Null);
+    }
+    // bool before int: `True` is an int in Python.
+    if let Ok(b) = obj.cast::<PyBool>() {
+        return Ok(Value::Bool(b.is_true()));
+    }
+    if let Ok(i) = obj.cast::<PyInt>() {
+        if let Ok(v) = i.extract::<i64>() {
+            return Ok(Value::from(v));
+        }
+        if let Ok(v) = i.extract::<u64>() {
+            return Ok(Value::from(v));
+        }
+        return Err(format!("`{field}`: integer {i} does not fit in 64 bits"));
+    }
+    if let Ok(f) = obj.cast::<PyFloat>() {
+        let x = f.value();
+        return Number::from_f64(x).map(Value::Number).ok_or_else(|| format!("`{field}`: {x} is not a JSON number"));
+    }
+    if let Ok(s) = obj.cast::<PyString>() {
+        return Ok(Value::String(s.to_str().map_err(|e| format!("`{field}`: {e}"))?.to_owned()));
+    }
+    if let Ok(d) = obj.cast::<PyDict>() {
+        let mut m = Map::with_capacity(d.len());
+        for (k, v) in d.iter() {
+            let key = k.cast::<PyString>().map_err(|_| format!("`{field}`: dict keys must be str, got {k}"))?;
+            let key = key.to_str().map_err(|e| format!("`{field}`: {e}"))?.to_owned();
+            let value = from_py(&v, field)?;
+            m.insert(key, value);
+        }
+        return Ok(Value::Object(m));
+    }
+    if let Ok(l) = obj.cast::<PyList>() {
+        return l.iter().map(|x| from_py(&x, field)).collect::<Result<Vec<_>, _>>().map(Value::Array);
+    }
+    if let Ok(t) = obj.cast::<PyTuple>() {
+        return t.iter().map(|x| from_py(&x, field)).collect::<Result<Vec<_>, _>>().map(Value::Array);
+    }
+    let ty = obj.get_type().name().map(|n| n.to_string()).unwrap_or_else(|_| "?".into());
+    Err(format!("`{field}`: {ty} is not JSON-compatible (use dict, list, str, int, float, bool or None)"))
+}

@@ -1,0 +1,100 @@
+//! The one place where core errors become Python exceptions.
+//!
+//! The classes live in Python (`qualys_cs/errors.py`: typed attributes, docstrings, pickling); the
+//! core already says which class each error is (`ErrorKind::class_name`), so this only gathers the
+//! attributes and calls the Python-side factory.
+
+use pyo3::exceptions::PyRuntimeError;
+use pyo3::prelude::*;
+use pyo3::types::PyDict;
+use qualys_cs::{Error, RateLimitInfo};
+
+/// `qualys_cs::Error` → the matching `qualys_cs.errors` exception.
+pub fn to_py_err(e: Error) -> PyErr {
+    Python::attach(|py| build(py, &e).unwrap_or_else(|fallback| fallback))
+}
+
+fn build(py: Python<'_>, e: &Error) -> PyResult<PyErr> {
+    let kind = e.kind();
+    let attrs = PyDict::new(py);
+    attrs.set_item("code", kind.code())?;
+    if let Some((method, path)) = e.request() {
+        attrs.set_item("method", method)?;
+        attrs.set_item("path", path)?;
+    }
+    let mut message = e.to_string();
+    match e {
+        Error::Api(api) => {
+            attrs.set_item("status", api.status)?;
+            attrs.set_item("error_code", api.error_code.as_deref())?;
+            attrs.set_item("api_message", &api.message)?;
+            attrs.set_item("timestamp", api.timestamp)?;
+            attrs.set_item("retry_after", api.retry_after.map(|d| d.as_secs_f64()))?;
+            attrs.set_item("rate_limit", api.rate_limit.as_ref().map(|r| rate_limit(py, r)).transpose()?)?;
+        }
+        Error::Validation { field, rule, message: m } => {
+            attrs.set_item("field", field)?;
+            attrs.set_item("rule", rule)?;
+            attrs.set_item("api_message", m)?;
+        }
+        Error::RecordCap { cap, total, alternative, path } => {
+            attrs.set_item("cap", cap)?;
+            attrs.set_item("total", total)?;
+            attrs.set_item("alternative", alternative)?;
+            attrs.set_item("path", path)?;
+        }
+        Error::Timeout { timeout, .. } => {
+            attrs.set_item("timeout", timeout.as_secs_f64())?;
+        }
+        Error::Io { path, .. } => {
+            attrs.set_item("path", path)?;
+        }
+        _ => {}
+    }
+    // Chain the causes into the message: Python shows one line, and reqwest's cause is the useful part.
+    let mut src = std::error::Error::source(e);
+    while let Some(s) = src {
+        let text = s.to_string();
+        if !message.contains(&text) {
+            message = format!("{message}: {text}");
+        }
+        src = s.source();
+    }
+    let factory = py.import("qualys_cs.errors")?.getattr("_from_native")?;
+    let exc = factory.call1((kind.class_name(), message, attrs))?;
+    Ok(PyErr::from_value(exc))
+}
+
+pub fn rate_limit<'py>(py: Python<'py>, r: &RateLimitInfo) -> PyResult<Bound<'py, PyDict>> {
+    let d = PyDict::new(py);
+    d.set_item("limit", r.limit)?;
+    d.set_item("remaining", r.remaining)?;
+    d.set_item("window_secs", r.window_secs)?;
+    d.set_item("to_wait_secs", r.to_wait_secs)?;
+    d.set_item("concurrency_limit", r.concurrency_limit)?;
+    d.set_item("concurrency_running", r.concurrency_running)?;
+    Ok(d)
+}
+
+/// A `ValidationError` raised by the binding itself (an argument Python cannot express as JSON).
+pub fn validation(field: &str, rule: &str, message: impl Into<String>) -> PyErr {
+    to_py_err(Error::Validation { field: field.to_owned(), rule: rule.to_owned(), message: message.into() })
+}
+
+/// A Rust panic, caught before it reaches Python: reported as a plain `QualysError`.
+pub fn panic_err(payload: Box<dyn std::any::Any + Send>) -> PyErr {
+    let msg = payload
+        .downcast_ref::<&str>()
+        .map(|s| (*s).to_owned())
+        .or_else(|| payload.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "unknown panic".into());
+    Python::attach(|py| {
+        let build = || -> PyResult<PyErr> {
+            let attrs = PyDict::new(py);
+            attrs.set_item("code", "E_INTERNAL")?;
+            let factory = py.import("qualys_cs.errors")?.getattr("_from_native")?;
+            Ok(PyErr::from_value(factory.call1(("QualysError", format!("internal error (a bug in qualys-cs): {msg}"), attrs))?))
+        };
+        build().unwrap_or_else(|_| PyRuntimeError::new_err(format!("internal error (a bug in qualys-cs): {msg}")))
+    })
+}

@@ -1,0 +1,22 @@
+//! `qualys_cs._native`: the compiled half of the `qualys_cs` Python package. It is deliberately
+//! small and generic (call an endpoint by id, page through a list, the escape hatch); the resource
+//! classes, the exceptions and the iterators are Python, generated from the endpoint table.
+
+mod client;
+mod convert;
+mod errors;
+mod runtime;
+
+#[pyo3::pymodule(gil_used = false)]
+mod _native {
+    use pyo3::prelude::*;
+
+    #[pymodule_export]
+    use super::client::{NativeClient, NativePages};
+
+    #[pymodule_init]
+    fn init(m: &Bound<'_, PyModule>) -> PyResult<()> {
+        super::runtime::configure();
+        m.add("__version__", env!("CARGO_PKG_VERSION"))
+    }
+}
