@@ -659,7 +659,7 @@ def main():
     md, summary = report(b, info, vers, started, args.smoke)
     out = BENCHES / "results"
     out.mkdir(exist_ok=True)
-    name = "smoke" if args.smoke else "latest"
+    name = "smoke" if args.smoke else ("partial" if args.only or args.sim == "devsim" else "latest")
     (out / f"{name}.json").write_text(json.dumps({"machine": info, "versions": vers, "config": cfg, "notes": b.notes,
                                                  "problems": b.problems, "results": b.results}, indent=1))
     (out / f"{name}.md").write_text(md + "\n")
