@@ -10,7 +10,7 @@ use crate::errors::{invalid, to_napi};
 use crate::pager::NativePager;
 use napi::bindgen_prelude::{Env, PromiseRaw};
 use napi_derive::napi;
-use qualys_cs::{AuthMode, Args, Client, ClientBuilder, RequestOptions, table};
+use qualys_cs::{Args, AuthMode, Client, ClientBuilder, RequestOptions, table};
 use serde_json::{Map, Value};
 use std::collections::HashMap;
 use std::time::Duration;
@@ -61,14 +61,21 @@ pub struct CallOptions {
 
 fn millis(field: &str, ms: f64) -> napi::Result<Duration> {
     if !ms.is_finite() || ms < 0.0 {
-        return Err(invalid(field, "range", format!("must be a non-negative number of milliseconds, got {ms}")));
+        return Err(invalid(
+            field,
+            "range",
+            format!("must be a non-negative number of milliseconds, got {ms}"),
+        ));
     }
     Ok(Duration::from_secs_f64(ms / 1000.0))
 }
 
 pub(crate) fn request_options(o: Option<CallOptions>) -> napi::Result<Option<RequestOptions>> {
     let Some(o) = o else { return Ok(None) };
-    let mut r = RequestOptions { max_retries: o.max_retries, ..RequestOptions::default() };
+    let mut r = RequestOptions {
+        max_retries: o.max_retries,
+        ..RequestOptions::default()
+    };
     if let Some(t) = o.timeout {
         r.timeout = Some(millis("timeout", t)?);
     }
@@ -76,7 +83,7 @@ pub(crate) fn request_options(o: Option<CallOptions>) -> napi::Result<Option<Req
         r.extra_headers = h.into_iter().collect();
     }
     if let Some(q) = o.query {
-        if q.len() % 2 != 0 {
+        if !q.len().is_multiple_of(2) {
             return Err(invalid("query", "pairs", "must be name/value pairs"));
         }
         r.extra_query = q.chunks(2).map(|c| (c[0].clone(), c[1].clone())).collect();
@@ -88,7 +95,9 @@ pub(crate) fn request_options(o: Option<CallOptions>) -> napi::Result<Option<Req
 /// request body everywhere in JS (`toJSON`, dates, `undefined` dropped), at a cost that is noise
 /// next to a network call. Results never take this path.
 pub(crate) fn parse_args(json: Option<String>) -> napi::Result<Args> {
-    let Some(text) = json.filter(|t| !t.is_empty()) else { return Ok(Args::new()) };
+    let Some(text) = json.filter(|t| !t.is_empty()) else {
+        return Ok(Args::new());
+    };
     match serde_json::from_str::<Value>(&text) {
         Ok(Value::Object(m)) => Ok(Args(m)),
         Ok(Value::Null) => Ok(Args(Map::new())),
@@ -98,7 +107,13 @@ pub(crate) fn parse_args(json: Option<String>) -> napi::Result<Args> {
 }
 
 pub(crate) fn endpoint(id: &str) -> napi::Result<&'static table::Endpoint> {
-    table::by_id(id).ok_or_else(|| invalid("endpoint", "known_endpoint", format!("no endpoint with id {id:?}")))
+    table::by_id(id).ok_or_else(|| {
+        invalid(
+            "endpoint",
+            "known_endpoint",
+            format!("no endpoint with id {id:?}"),
+        )
+    })
 }
 
 fn apply(mut b: ClientBuilder, o: &ClientOptions) -> napi::Result<ClientBuilder> {
@@ -113,8 +128,12 @@ fn apply(mut b: ClientBuilder, o: &ClientOptions) -> napi::Result<ClientBuilder>
     }
     match (&o.username, &o.password) {
         (Some(u), Some(p)) => b = b.credentials(u.clone(), p.clone()),
-        (Some(_), None) => return Err(invalid("password", "required", "is required with username")),
-        (None, Some(_)) => return Err(invalid("username", "required", "is required with password")),
+        (Some(_), None) => {
+            return Err(invalid("password", "required", "is required with username"));
+        }
+        (None, Some(_)) => {
+            return Err(invalid("username", "required", "is required with password"));
+        }
         (None, None) => {}
     }
     if let Some(t) = &o.token {
@@ -124,7 +143,13 @@ fn apply(mut b: ClientBuilder, o: &ClientOptions) -> napi::Result<ClientBuilder>
         b = b.auth_mode(match a.to_ascii_lowercase().as_str() {
             "jwt" => AuthMode::Jwt,
             "basic" => AuthMode::Basic,
-            other => return Err(invalid("auth", "enum", format!("must be 'jwt' or 'basic', got {other:?}"))),
+            other => {
+                return Err(invalid(
+                    "auth",
+                    "enum",
+                    format!("must be 'jwt' or 'basic', got {other:?}"),
+                ));
+            }
         });
     }
     if let Some(t) = o.timeout {
@@ -196,7 +221,10 @@ impl NativeClient {
     #[napi]
     pub fn with_options(&self, options: CallOptions) -> napi::Result<NativeClient> {
         let opts = request_options(Some(options))?.unwrap_or_default();
-        Ok(NativeClient { inner: self.inner.with_options(opts), ints: self.ints })
+        Ok(NativeClient {
+            inner: self.inner.with_options(opts),
+            ints: self.ints,
+        })
     }
 
     /// The base URL calls go to.
@@ -225,9 +253,18 @@ impl NativeClient {
         let (mode, raw, token) = (self.ints, raw.unwrap_or(false), token_of(canceller));
         env.spawn_future_with_callback(
             cancellable(token, async move {
-                client.call_with(ep, args, opts.as_ref()).await.map_err(to_napi)
+                client
+                    .call_with(ep, args, opts.as_ref())
+                    .await
+                    .map_err(to_napi)
             }),
-            move |_, (output, meta)| Ok(CallResult { output, meta: raw.then_some(meta), mode }),
+            move |_, (output, meta)| {
+                Ok(CallResult {
+                    output,
+                    meta: raw.then_some(meta),
+                    mode,
+                })
+            },
         )
     }
 
@@ -247,12 +284,18 @@ impl NativeClient {
         raw: Option<bool>,
     ) -> napi::Result<PromiseRaw<'env, CallResult>> {
         let query = query.unwrap_or_default();
-        if query.len() % 2 != 0 {
+        if !query.len().is_multiple_of(2) {
             return Err(invalid("query", "pairs", "must be name/value pairs"));
         }
-        let query: Vec<(String, String)> = query.chunks(2).map(|c| (c[0].clone(), c[1].clone())).collect();
+        let query: Vec<(String, String)> = query
+            .chunks(2)
+            .map(|c| (c[0].clone(), c[1].clone()))
+            .collect();
         let body = match body_json {
-            Some(t) => Some(serde_json::from_str::<Value>(&t).map_err(|e| invalid("body", "json", e.to_string()))?),
+            Some(t) => Some(
+                serde_json::from_str::<Value>(&t)
+                    .map_err(|e| invalid("body", "json", e.to_string()))?,
+            ),
             None => None,
         };
         let opts = request_options(options)?;
@@ -260,9 +303,18 @@ impl NativeClient {
         let (mode, raw, token) = (self.ints, raw.unwrap_or(false), token_of(canceller));
         env.spawn_future_with_callback(
             cancellable(token, async move {
-                client.request(&method, &path, &query, body.as_ref(), opts.as_ref()).await.map_err(to_napi)
+                client
+                    .request(&method, &path, &query, body.as_ref(), opts.as_ref())
+                    .await
+                    .map_err(to_napi)
             }),
-            move |_, (output, meta)| Ok(CallResult { output, meta: raw.then_some(meta), mode }),
+            move |_, (output, meta)| {
+                Ok(CallResult {
+                    output,
+                    meta: raw.then_some(meta),
+                    mode,
+                })
+            },
         )
     }
 

@@ -44,14 +44,20 @@ impl IntMode {
 macro_rules! check {
     ($e:expr, $what:literal) => {
         if unsafe { $e } != sys::Status::napi_ok {
-            return Err(napi::Error::new(napi::Status::GenericFailure, concat!("Node-API: failed to ", $what)));
+            return Err(napi::Error::new(
+                napi::Status::GenericFailure,
+                concat!("Node-API: failed to ", $what),
+            ));
         }
     };
 }
 
 unsafe fn string(env: sys::napi_env, s: &str) -> napi::Result<sys::napi_value> {
     let mut out = ptr::null_mut();
-    check!(sys::napi_create_string_utf8(env, s.as_ptr().cast(), s.len() as isize, &mut out), "create a string");
+    check!(
+        sys::napi_create_string_utf8(env, s.as_ptr().cast(), s.len() as isize, &mut out),
+        "create a string"
+    );
     Ok(out)
 }
 
@@ -67,7 +73,11 @@ unsafe fn null(env: sys::napi_env) -> napi::Result<sys::napi_value> {
     Ok(out)
 }
 
-unsafe fn number(env: sys::napi_env, n: &serde_json::Number, mode: IntMode) -> napi::Result<sys::napi_value> {
+unsafe fn number(
+    env: sys::napi_env,
+    n: &serde_json::Number,
+    mode: IntMode,
+) -> napi::Result<sys::napi_value> {
     if let Some(i) = n.as_i64() {
         if (-MAX_SAFE..=MAX_SAFE).contains(&i) {
             return unsafe { double(env, i as f64) };
@@ -77,7 +87,10 @@ unsafe fn number(env: sys::napi_env, n: &serde_json::Number, mode: IntMode) -> n
             IntMode::Number => unsafe { double(env, i as f64) },
             IntMode::String => unsafe { string(env, &i.to_string()) },
             IntMode::BigInt => {
-                check!(sys::napi_create_bigint_int64(env, i, &mut out), "create a bigint");
+                check!(
+                    sys::napi_create_bigint_int64(env, i, &mut out),
+                    "create a bigint"
+                );
                 Ok(out)
             }
         };
@@ -88,7 +101,10 @@ unsafe fn number(env: sys::napi_env, n: &serde_json::Number, mode: IntMode) -> n
             IntMode::Number => unsafe { double(env, u as f64) },
             IntMode::String => unsafe { string(env, &u.to_string()) },
             IntMode::BigInt => {
-                check!(sys::napi_create_bigint_uint64(env, u, &mut out), "create a bigint");
+                check!(
+                    sys::napi_create_bigint_uint64(env, u, &mut out),
+                    "create a bigint"
+                );
                 Ok(out)
             }
         };
@@ -96,7 +112,12 @@ unsafe fn number(env: sys::napi_env, n: &serde_json::Number, mode: IntMode) -> n
     unsafe { double(env, n.as_f64().unwrap_or(f64::NAN)) }
 }
 
-unsafe fn set(env: sys::napi_env, obj: sys::napi_value, key: &str, value: sys::napi_value) -> napi::Result<()> {
+unsafe fn set(
+    env: sys::napi_env,
+    obj: sys::napi_value,
+    key: &str,
+    value: sys::napi_value,
+) -> napi::Result<()> {
     let k = unsafe { string(env, key)? };
     if key == "__proto__" {
         // `napi_set_property` would run the `__proto__` setter and swap the prototype; `JSON.parse`
@@ -113,16 +134,27 @@ unsafe fn set(env: sys::napi_env, obj: sys::napi_value, key: &str, value: sys::n
                 | sys::PropertyAttributes::configurable,
             data: ptr::null_mut(),
         };
-        check!(sys::napi_define_properties(env, obj, 1, &desc), "define a property");
+        check!(
+            sys::napi_define_properties(env, obj, 1, &desc),
+            "define a property"
+        );
     } else {
         check!(sys::napi_set_property(env, obj, k, value), "set a property");
     }
     Ok(())
 }
 
-pub(crate) unsafe fn value(env: sys::napi_env, v: &Value, mode: IntMode, depth: u32) -> napi::Result<sys::napi_value> {
+pub(crate) unsafe fn value(
+    env: sys::napi_env,
+    v: &Value,
+    mode: IntMode,
+    depth: u32,
+) -> napi::Result<sys::napi_value> {
     if depth > MAX_DEPTH {
-        return Err(napi::Error::new(napi::Status::GenericFailure, "JSON nested too deeply"));
+        return Err(napi::Error::new(
+            napi::Status::GenericFailure,
+            "JSON nested too deeply",
+        ));
     }
     let mut out = ptr::null_mut();
     match v {
@@ -131,10 +163,16 @@ pub(crate) unsafe fn value(env: sys::napi_env, v: &Value, mode: IntMode, depth: 
         Value::Number(n) => return unsafe { number(env, n, mode) },
         Value::String(s) => return unsafe { string(env, s) },
         Value::Array(a) => {
-            check!(sys::napi_create_array_with_length(env, a.len(), &mut out), "create an array");
+            check!(
+                sys::napi_create_array_with_length(env, a.len(), &mut out),
+                "create an array"
+            );
             for (i, x) in a.iter().enumerate() {
                 let item = unsafe { value(env, x, mode, depth + 1)? };
-                check!(sys::napi_set_element(env, out, i as u32, item), "set an element");
+                check!(
+                    sys::napi_set_element(env, out, i as u32, item),
+                    "set an element"
+                );
             }
         }
         Value::Object(m) => return unsafe { object(env, m, mode, depth) },
@@ -142,7 +180,12 @@ pub(crate) unsafe fn value(env: sys::napi_env, v: &Value, mode: IntMode, depth: 
     Ok(out)
 }
 
-unsafe fn object(env: sys::napi_env, m: &Map<String, Value>, mode: IntMode, depth: u32) -> napi::Result<sys::napi_value> {
+unsafe fn object(
+    env: sys::napi_env,
+    m: &Map<String, Value>,
+    mode: IntMode,
+    depth: u32,
+) -> napi::Result<sys::napi_value> {
     let mut out = ptr::null_mut();
     check!(sys::napi_create_object(env, &mut out), "create an object");
     for (k, x) in m {
@@ -155,7 +198,10 @@ unsafe fn object(env: sys::napi_env, m: &Map<String, Value>, mode: IntMode, dept
 unsafe fn bytes(env: sys::napi_env, b: &[u8]) -> napi::Result<sys::napi_value> {
     let mut data = ptr::null_mut();
     let mut out = ptr::null_mut();
-    check!(sys::napi_create_buffer_copy(env, b.len(), b.as_ptr().cast(), &mut data, &mut out), "create a buffer");
+    check!(
+        sys::napi_create_buffer_copy(env, b.len(), b.as_ptr().cast(), &mut data, &mut out),
+        "create a buffer"
+    );
     Ok(out)
 }
 
@@ -195,7 +241,12 @@ fn meta_into(meta: &ResponseMeta, m: &mut Map<String, Value>) {
     }
     m.insert("status".into(), meta.status.into());
     m.insert("headers".into(), Value::Object(headers));
-    m.insert("rateLimit".into(), meta.rate_limit.as_ref().map_or(Value::Null, rate_limit_json));
+    m.insert(
+        "rateLimit".into(),
+        meta.rate_limit
+            .as_ref()
+            .map_or(Value::Null, rate_limit_json),
+    );
     m.insert("attempts".into(), meta.attempts.into());
 }
 
@@ -232,13 +283,21 @@ pub struct PageResult {
 
 impl ToNapiValue for PageResult {
     unsafe fn to_napi_value(env: sys::napi_env, r: Self) -> napi::Result<sys::napi_value> {
-        let Some(page) = r.page else { return unsafe { null(env) } };
+        let Some(page) = r.page else {
+            return unsafe { null(env) };
+        };
         let obj = unsafe { object(env, &Map::new(), r.mode, 0)? };
         let mut items = ptr::null_mut();
-        check!(sys::napi_create_array_with_length(env, page.items.len(), &mut items), "create an array");
+        check!(
+            sys::napi_create_array_with_length(env, page.items.len(), &mut items),
+            "create an array"
+        );
         for (i, x) in page.items.iter().enumerate() {
             let item = unsafe { value(env, x, r.mode, 1)? };
-            check!(sys::napi_set_element(env, items, i as u32, item), "set an element");
+            check!(
+                sys::napi_set_element(env, items, i as u32, item),
+                "set an element"
+            );
         }
         unsafe { set(env, obj, "items", items)? };
         let mut m = Map::new();

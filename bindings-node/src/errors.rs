@@ -30,7 +30,10 @@ pub(crate) fn to_napi(e: Error) -> napi::Error {
         p.insert("errorCode".into(), api.error_code.clone().into());
         p.insert("apiMessage".into(), api.message.clone().into());
         p.insert("timestamp".into(), api.timestamp.into());
-        p.insert("retryAfter".into(), api.retry_after.map(|d| d.as_secs_f64()).into());
+        p.insert(
+            "retryAfter".into(),
+            api.retry_after.map(|d| d.as_secs_f64()).into(),
+        );
         if let Some(rl) = &api.rate_limit {
             p.insert("rateLimit".into(), crate::convert::rate_limit_json(rl));
         }
@@ -43,7 +46,12 @@ pub(crate) fn to_napi(e: Error) -> napi::Error {
         Error::Timeout { timeout, .. } => {
             p.insert("timeoutMs".into(), (timeout.as_millis() as u64).into());
         }
-        Error::RecordCap { cap, total, alternative, .. } => {
+        Error::RecordCap {
+            cap,
+            total,
+            alternative,
+            ..
+        } => {
             p.insert("cap".into(), (*cap).into());
             p.insert("total".into(), (*total).into());
             p.insert("alternative".into(), alternative.clone().into());
@@ -68,5 +76,7 @@ pub(crate) fn invalid(field: &str, rule: &str, message: impl Into<String>) -> na
 
 /// The rejection of a cancelled call (an `AbortSignal` fired).
 pub(crate) fn aborted() -> napi::Error {
-    encode(json!({ "class": "AbortError", "code": "ABORT_ERR", "message": "The operation was aborted" }))
+    encode(
+        json!({ "class": "AbortError", "code": "ABORT_ERR", "message": "The operation was aborted" }),
+    )
 }

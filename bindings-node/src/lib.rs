@@ -14,5 +14,5 @@ mod errors;
 mod pager;
 
 pub use cancel::Canceller;
-pub use client::NativeClient;
+pub use client::{NativeClient, endpoint_table, native_version};
 pub use pager::NativePager;

@@ -49,7 +49,11 @@ impl NativePager {
     /// The next page, or `null` after the last one. Calls are serialized; after an error, an abort
     /// or `close()` the pager is finished.
     #[napi(ts_return_type = "Promise<Record<string, unknown> | null>")]
-    pub fn next<'env>(&self, env: &'env Env, canceller: Option<&Canceller>) -> napi::Result<PromiseRaw<'env, PageResult>> {
+    pub fn next<'env>(
+        &self,
+        env: &'env Env,
+        canceller: Option<&Canceller>,
+    ) -> napi::Result<PromiseRaw<'env, PageResult>> {
         let stream = self.stream.clone();
         let closed = self.closed.clone();
         let token = token_of(canceller);
@@ -58,7 +62,9 @@ impl NativePager {
             async move {
                 let mut guard = stream.lock().await;
                 let fut = async {
-                    let Some(s) = guard.as_mut() else { return Ok(None) };
+                    let Some(s) = guard.as_mut() else {
+                        return Ok(None);
+                    };
                     tokio::select! {
                         biased;
                         _ = closed.cancelled() => Ok(None),
@@ -89,4 +95,3 @@ impl NativePager {
         }
     }
 }
-
