@@ -1,1 +1,161 @@
+//! `qualys-cs-sim`: a local, faithful simulator of the Qualys Container Security API (csapi).
+//!
+//! The routes come from the endpoint table of the `qualys-cs` crate (`endpoints.json`), so
+//! every documented operation answers, with the shapes, quirks and errors API.md describes.
+//!
+//! ```no_run
+//! # async fn demo() -> std::io::Result<()> {
+//! let sim = qualys_cs_sim::Simulator::start(qualys_cs_sim::SimConfig::default()).await?;
+//! println!("{}", sim.url()); // http://127.0.0.1:PORT, user/password qualys/qualys
+//! # Ok(()) }
+//! ```
 
+#![recursion_limit = "256"]
+
+mod config;
+mod data;
+mod synth;
+mod handlers;
+mod qql;
+mod server;
+mod state;
+
+pub use config::{Counts, Fault, FaultKind, FaultRates, Limit, LoggedRequest, RateLimits, SimConfig, Subscription};
+
+use state::Sim;
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+use tokio::sync::watch;
+
+/// Starts simulators.
+pub struct Simulator;
+
+impl Simulator {
+    /// Binds `127.0.0.1` (port from the config, 0 = ephemeral) and serves on the current tokio
+    /// runtime until the handle is shut down or its last clone is dropped.
+    pub async fn start(config: SimConfig) -> std::io::Result<SimHandle> {
+        let listener = server::bind(&config).await?;
+        let addr = listener.local_addr()?;
+        let sim = Arc::new(Sim::new(config));
+        let (tx, rx) = watch::channel(false);
+        tokio::spawn(server::serve(listener, server::router(sim.clone()), rx));
+        Ok(SimHandle { inner: Arc::new(Inner { sim, addr, shutdown: tx, thread: Mutex::new(None) }) })
+    }
+
+    /// Like [`Simulator::start`] for callers without a runtime (bindings, benchmarks): serves
+    /// from its own thread with its own two-worker tokio runtime.
+    pub fn spawn(config: SimConfig) -> std::io::Result<SimHandle> {
+        let (ready_tx, ready_rx) = std::sync::mpsc::channel();
+        let thread = std::thread::Builder::new().name("qualys-cs-sim".into()).spawn(move || {
+            let rt = match tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build() {
+                Ok(rt) => rt,
+                Err(e) => {
+                    let _ = ready_tx.send(Err(e));
+                    return;
+                }
+            };
+            rt.block_on(async move {
+                let listener = match server::bind(&config).await {
+                    Ok(l) => l,
+                    Err(e) => {
+                        let _ = ready_tx.send(Err(e));
+                        return;
+                    }
+                };
+                let addr = match listener.local_addr() {
+                    Ok(a) => a,
+                    Err(e) => {
+                        let _ = ready_tx.send(Err(e));
+                        return;
+                    }
+                };
+                let sim = Arc::new(Sim::new(config));
+                let (tx, rx) = watch::channel(false);
+                let _ = ready_tx.send(Ok((sim.clone(), addr, tx)));
+                server::serve(listener, server::router(sim), rx).await;
+            });
+        })?;
+        let (sim, addr, shutdown) = ready_rx
+            .recv()
+            .map_err(|_| std::io::Error::other("simulator thread exited before it was ready"))??;
+        Ok(SimHandle { inner: Arc::new(Inner { sim, addr, shutdown, thread: Mutex::new(Some(thread)) }) })
+    }
+}
+
+struct Inner {
+    sim: Arc<Sim>,
+    addr: SocketAddr,
+    shutdown: watch::Sender<bool>,
+    thread: Mutex<Option<std::thread::JoinHandle<()>>>,
+}
+
+impl Drop for Inner {
+    fn drop(&mut self) {
+        let _ = self.shutdown.send(true);
+    }
+}
+
+/// A running simulator. Cheap to clone; the server stops on [`SimHandle::shutdown`] or when the
+/// last clone is dropped.
+#[derive(Clone)]
+pub struct SimHandle {
+    inner: Arc<Inner>,
+}
+
+impl std::fmt::Debug for SimHandle {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SimHandle").field("url", &self.url()).finish()
+    }
+}
+
+impl SimHandle {
+    /// `http://127.0.0.1:PORT`
+    pub fn url(&self) -> String {
+        format!("http://{}", self.inner.addr)
+    }
+
+    pub fn addr(&self) -> SocketAddr {
+        self.inner.addr
+    }
+
+    pub fn config(&self) -> &SimConfig {
+        &self.inner.sim.cfg
+    }
+
+    /// The logged requests, oldest first.
+    pub fn requests(&self) -> Vec<LoggedRequest> {
+        self.inner.sim.requests()
+    }
+
+    pub fn clear_requests(&self) {
+        self.inner.sim.clear_requests()
+    }
+
+    /// Turns the request log on or off (it stays off when the capacity is 0).
+    pub fn set_request_log(&self, on: bool) {
+        self.inner.sim.set_logging(on)
+    }
+
+    /// Queues a one-shot fault; queued faults take precedence over the random ones.
+    pub fn inject(&self, fault: Fault) {
+        self.inner.sim.inject(fault)
+    }
+
+    /// Latency added to every `/csapi` request from now on.
+    pub fn set_latency(&self, latency: Duration) {
+        self.inner.sim.set_latency(latency)
+    }
+
+    /// Stops accepting and closes open connections. Idempotent.
+    pub fn shutdown(&self) {
+        let _ = self.inner.shutdown.send(true);
+        let t = self.inner.thread.lock().unwrap_or_else(|p| p.into_inner()).take();
+        if let Some(t) = t {
+            // Joining from inside the simulator's own runtime would deadlock.
+            if std::thread::current().id() != t.thread().id() {
+                let _ = t.join();
+            }
+        }
+    }
+}

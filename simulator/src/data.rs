@@ -1,0 +1,1004 @@
+//! Object shapes: generated images/containers and the stored collections, following the
+//! fixtures (same keys, same value types: epoch-ms strings, int sizes...).
+
+use crate::config::SimConfig;
+use crate::synth::{self, NOW_MS, QIDS, SPAN_MS, World, h, ms, pick, salt};
+use crate::qql::{FVal, Fields};
+use crate::state::{Policy, Registry, Stored};
+use serde_json::{Value, json};
+use std::borrow::Cow;
+
+fn host_of(uri: &str) -> String {
+    uri.split("://").nth(1).unwrap_or(uri).trim_end_matches('/').to_string()
+}
+
+fn sev_json(c: Option<[u64; 5]>) -> Value {
+    match c {
+        Some(c) => json!({
+            "severity5Count": c[4], "severity3Count": c[2], "severity4Count": c[3],
+            "severity1Count": c[0], "severity2Count": c[1],
+        }),
+        None => json!({
+            "severity5Count": null, "severity3Count": null, "severity4Count": null,
+            "severity1Count": null, "severity2Count": null,
+        }),
+    }
+}
+
+// ------------------------------------------------------------------ images
+
+pub(crate) fn img_registry_uuid(w: &World, i: u64) -> Option<String> {
+    (w.img_source(i) == "REGISTRY").then(|| w.registry_uuid(w.img_repo(i).0))
+}
+
+fn img_repo_json(w: &World, i: u64) -> (Value, Value) {
+    let (r, repo, tag) = w.img_repo(i);
+    let reg = host_of(&w.registry_uri(r));
+    let digest = format!("sha256:{}", synth::hex64(w.seed, salt::IMG ^ 0xd1, i));
+    (
+        json!([{"registry": reg, "tag": tag, "repository": repo}]),
+        json!([{"registry": reg, "repository": repo, "digest": digest}]),
+    )
+}
+
+fn last_found(w: &World, i: u64) -> Value {
+    let s = w.img_sensor(i);
+    json!({
+        "hostname": w.sensor_hostname(s),
+        "ipAddress": w.sensor_ip(s),
+        "sensorUuid": w.sensor_uuid(s),
+        "uuid": synth::uuid_for(w.seed, salt::SENSOR ^ 0xff, s),
+    })
+}
+
+fn instrumentation(instrumented: bool) -> (Value, Value) {
+    if instrumented {
+        (json!("INSTRUMENTED"), json!("REGISTRY"))
+    } else {
+        (Value::Null, Value::Null)
+    }
+}
+
+/// An images-list item (S17): the S002 keys first, then the v1.3 additions.
+pub(crate) fn img_list(w: &World, i: u64, instrumented: bool) -> Value {
+    let (repo, digests) = img_repo_json(w, i);
+    let n = w.img_containers(i);
+    let (state, from) = instrumentation(instrumented);
+    let updated = w.img_updated(i);
+    json!({
+        "created": ms(w.img_created(i)),
+        "sha": w.img_sha(i),
+        "repo": repo,
+        "uuid": w.img_uuid(i),
+        "size": w.img_size(i),
+        "vulnerabilities": sev_json(Some(w.img_sev(i))),
+        "imageId": w.img_short(i),
+        "associatedContainersCount": n,
+        "associatedHostsCount": if n > 0 { 1 } else { 0 },
+        "lastScanned": ms(updated),
+        "registryUuid": img_registry_uuid(w, i).into_iter().collect::<Vec<_>>(),
+        "source": [w.img_source(i)],
+        "updated": ms(updated),
+        "author": "",
+        "repoDigests": digests,
+        "isDockerHubOfficial": w.img_repo(i).1.starts_with("library/"),
+        "isInstrumented": instrumented,
+        "instrumentedFrom": from,
+        "instrumentationState": state,
+        "scanType": "STATIC",
+        "scanTypes": ["STATIC"],
+        "scanErrorCode": null,
+        "scanStatus": "SUCCESS",
+        "lastFoundOnHost": last_found(w, i),
+        "lastUsedDate": if n > 0 { Value::String(ms(updated)) } else { Value::Null },
+        "lastVmScanDate": null,
+    })
+}
+
+const LAYER_CMDS: [&str; 6] = [
+    "/bin/sh -c #(nop) ADD file:1234 in / ",
+    "/bin/sh -c apt-get update",
+    "/bin/sh -c #(nop) COPY app /app",
+    "/bin/sh -c #(nop)  CMD [\"/app\"]",
+    "/bin/sh -c #(nop) EXPOSE 8080",
+    "/bin/sh -c useradd app",
+];
+
+fn layers(w: &World, i: u64) -> Value {
+    let k = 3 + h(w.seed, salt::IMG, i, 20) % 4;
+    let created = w.img_created(i);
+    Value::Array(
+        (0..k)
+            .map(|l| {
+                json!({
+                    "comment": null,
+                    "created": ms(created - (k - l) * 60_000),
+                    "createdBy": LAYER_CMDS[l as usize % LAYER_CMDS.len()],
+                    "id": null,
+                    "sha": format!("sha256:{}", synth::hex64(w.seed, salt::IMG ^ (0x100 + l), i)),
+                    "size": h(w.seed, salt::IMG, i, 30 + l) % 50_000_000,
+                    "tags": null,
+                })
+            })
+            .collect(),
+    )
+}
+
+fn softwares(w: &World, i: u64) -> Value {
+    Value::Array(
+        w.img_software(i)
+            .into_iter()
+            .map(|(n, v, f)| {
+                json!({"name": n, "version": v, "fixVersion": if f.is_empty() { Value::Null } else { Value::String(f.into()) }, "packagePath": null})
+            })
+            .collect(),
+    )
+}
+
+/// Image details (S19).
+pub(crate) fn img_details(w: &World, i: u64, instrumented: bool) -> Value {
+    let (repo, digests) = img_repo_json(w, i);
+    let (state, from) = instrumentation(instrumented);
+    let sev = w.img_sev(i);
+    let updated = w.img_updated(i);
+    let hosts: Vec<Value> = w
+        .img_container_ids(i)
+        .take(1)
+        .map(|j| {
+            let s = w.ctr_sensor(j);
+            json!({"sensorUuid": w.sensor_uuid(s), "hostname": w.sensor_hostname(s), "ipAddress": w.sensor_ip(s)})
+        })
+        .collect();
+    json!({
+        "created": ms(w.img_created(i)),
+        "updated": ms(updated),
+        "author": "",
+        "repo": repo,
+        "repoDigests": digests,
+        "label": [{"key": "maintainer", "value": "ops@example.com"}],
+        "uuid": w.img_uuid(i),
+        "sha": w.img_sha(i),
+        "operatingSystem": w.img_os(i),
+        "customerUuid": w.customer_uuid,
+        "dockerVersion": "24.0.7",
+        "size": w.img_size(i),
+        "layers": layers(w, i),
+        "host": hosts,
+        "architecture": "amd64",
+        "imageId": w.img_short(i),
+        "registryUuid": img_registry_uuid(w, i).into_iter().collect::<Vec<_>>(),
+        "source": [w.img_source(i)],
+        "totalVulnCount": sev.iter().sum::<u64>(),
+        "vulnerabilities": sev_json(Some(sev)),
+        "users": ["root"],
+        "instrumentationState": state,
+        "instrumentedFrom": from,
+        "isDockerHubOfficial": w.img_repo(i).1.starts_with("library/"),
+        "isInstrumented": instrumented,
+        "scanType": "STATIC",
+        "scanErrorCode": null,
+        "scanStatus": "SUCCESS",
+        "lastScanned": ms(updated),
+        "lastFoundOnHost": last_found(w, i),
+        "isContinuouslyAssessed": w.img_source(i) == "CONTINUOUS_ASSESSMENT",
+        "lastAssessed": ms(updated),
+    })
+}
+
+/// A bulk images-list item (P05): vulnerabilities carry only `qid`, `result`, `software`.
+pub(crate) fn img_bulk(w: &World, i: u64, instrumented: bool) -> Value {
+    let mut v = img_details(w, i, instrumented);
+    let o = v.as_object_mut().expect("object");
+    for k in ["host", "totalVulnCount", "isContinuouslyAssessed", "lastAssessed"] {
+        o.shift_remove(k);
+    }
+    o.insert("softwares".into(), softwares(w, i));
+    let vulns: Vec<Value> = vulns(w.seed, salt::IMG, i, w.img_sev(i), w.img_created(i), &w.img_software(i))
+        .into_iter()
+        .map(|v| json!({"qid": v["qid"], "result": v["result"], "software": v["software"]}))
+        .collect();
+    o.insert("vulnerabilities".into(), Value::Array(vulns));
+    v
+}
+
+/// Full vulnerability objects (S42/S43 `details`), consistent with the severity counts.
+pub(crate) fn vulns(seed: u64, s: u64, i: u64, sev: [u64; 5], created: u64, sw: &[(&str, &str, &str)]) -> Vec<Value> {
+    let mut out = Vec::new();
+    for (si, &n) in sev.iter().enumerate() {
+        let pool = QIDS[si];
+        for k in 0..n {
+            let x = h(seed, s ^ 0x7011, i, (si as u64) * 16 + k);
+            let (qid, title, cat, cve) = pool[((x + k) % pool.len() as u64) as usize];
+            let severity = si as u64 + 1;
+            let published = 1_141_200_000_000 + (qid * 7919 % 500) * 86_400_000 * 9;
+            let soft = if severity >= 3 {
+                let (n, v, f) = sw[(x % sw.len().max(1) as u64) as usize % sw.len().max(1)];
+                json!([{"name": n, "version": v, "fixVersion": if f.is_empty() { Value::Null } else { Value::String(f.into()) }}])
+            } else {
+                Value::Null
+            };
+            let patch = severity >= 3 && x % 3 != 0;
+            out.push(json!({
+                "vulnerability": null,
+                "result": format!("Detected on {}\\n", pick(synth::OSES, x)),
+                "lastFound": ms(created + 3_600_000),
+                "firstFound": ms(created + 60_000),
+                "fixed": null,
+                "severity": severity,
+                "customerSeverity": severity,
+                "port": null,
+                "typeDetected": if x % 5 == 0 { "POTENTIAL" } else { "CONFIRMED" },
+                "status": null,
+                "nonRunningKernel": null,
+                "nonExploitableConfig": null,
+                "runningService": null,
+                "risk": severity * 10,
+                "category": cat,
+                "os": null,
+                "discoveryType": ["REMOTE"],
+                "authType": [],
+                "supportedBy": ["VM", "CS"],
+                "product": [],
+                "vendor": [],
+                "cveids": if cve.is_empty() { json!([]) } else { json!([cve]) },
+                "threatIntel": {
+                    "activeAttacks": null, "zeroDay": null, "publicExploit": if severity == 5 { Value::Bool(true) } else { Value::Null },
+                    "highLateralMovement": null, "easyExploit": true, "highDataLoss": null, "noPatch": !patch,
+                    "denialOfService": null, "malware": null, "exploitKit": null, "publicExploitNames": null,
+                    "malwareNames": null, "exploitKitNames": null,
+                },
+                "qid": qid,
+                "title": title,
+                "cvssInfo": {"baseScore": format!("{:.1}", 2.0 + severity as f64 * 1.5), "temporalScore": format!("{:.1}", 1.8 + severity as f64 * 1.4), "accessVector": "Network"},
+                "cvss3Info": {"baseScore": format!("{:.1}", 2.8 + severity as f64 * 1.4), "temporalScore": format!("{:.1}", 2.5 + severity as f64 * 1.3)},
+                "patchAvailable": patch,
+                "published": published,
+                "ageInDays": (NOW_MS - published) / 86_400_000,
+                "software": soft,
+                "layerSha": null,
+            }));
+        }
+    }
+    out
+}
+
+pub(crate) fn vuln_summary(list: &[Value]) -> Value {
+    let mut conf = [0u64; 5];
+    let mut pot = [0u64; 5];
+    let (mut patch, mut nopatch) = (0u64, 0u64);
+    for v in list {
+        let s = v["severity"].as_u64().unwrap_or(1).clamp(1, 5) as usize - 1;
+        if v["typeDetected"] == "POTENTIAL" {
+            pot[s] += 1
+        } else {
+            conf[s] += 1
+        }
+        if v["patchAvailable"] == true {
+            patch += 1
+        } else {
+            nopatch += 1
+        }
+    }
+    // P-swagger names the three parts only; their inner keys are this simulator's choice.
+    json!({
+        "confirmed": sev_json(Some(conf)),
+        "potential": sev_json(Some(pot)),
+        "patchAvailability": {"patchable": patch, "nonPatchable": nopatch},
+    })
+}
+
+pub(crate) fn software_list(sw: &[(&str, &str, &str)], vulns: &[Value]) -> Vec<Value> {
+    sw.iter()
+        .map(|(n, v, f)| {
+            let vs: Vec<Value> = vulns
+                .iter()
+                .filter(|x| x["software"].as_array().is_some_and(|a| a.iter().any(|s| s["name"] == *n)))
+                .map(|x| json!({"qid": x["qid"], "severity": x["severity"], "title": x["title"]}))
+                .collect();
+            json!({
+                "name": n,
+                "version": v,
+                "fixVersion": if f.is_empty() { Value::Null } else { Value::String((*f).into()) },
+                "packagePath": null,
+                "vulnerabilities": vs,
+                "lifecycle": {"eol": null, "eos": null, "stage": "GA"},
+            })
+        })
+        .collect()
+}
+
+pub(crate) fn count_by_severity(list: &[Value]) -> Value {
+    let mut c = [0u64; 5];
+    for s in list {
+        for v in s["vulnerabilities"].as_array().into_iter().flatten() {
+            let k = v["severity"].as_u64().unwrap_or(1).clamp(1, 5) as usize - 1;
+            c[k] += 1;
+        }
+    }
+    sev_json(Some(c))
+}
+
+pub(crate) fn compliance(w: &World, uuid: String, sha: String, created: u64, updated: u64, x: u64) -> Value {
+    let ids = [19388u64, 19386, 10826, 19511, 19378];
+    let crit = ["MEDIUM", "MEDIUM", "MEDIUM", "MEDIUM", "HIGH"];
+    let findings = [
+        "USER not created",
+        "update instruction found in layer #3",
+        "HEALTHCHECK not configured",
+        "",
+        "",
+    ];
+    let policy = synth::uuid_from(w.seed ^ 0xC0_11C7);
+    let controls: Vec<Value> = ids
+        .iter()
+        .enumerate()
+        .map(|(k, id)| {
+            let fail = (x >> k) & 1 == 1 && !findings[k].is_empty();
+            json!({
+                "controlId": id,
+                "policyUuid": policy,
+                "technologyId": 283,
+                "criticality": crit[k],
+                "posture": if fail { "FAIL" } else { "PASS" },
+                "lastEvaluated": ms(updated + k as u64 * 250),
+                "datapoints": [],
+                "statement": null,
+                "findings": if fail { json!([findings[k]]) } else { json!([]) },
+            })
+        })
+        .collect();
+    json!({
+        "uuid": uuid,
+        "sha": sha,
+        "customerUuid": w.customer_uuid,
+        "created": ms(created),
+        "updated": ms(updated),
+        "controls": controls,
+        "lastComplianceScanned": ms(updated + 2000),
+    })
+}
+
+/// Filter fields of a generated image (with or without the `image.` prefix).
+pub(crate) struct ImgF<'a> {
+    pub w: &'a World,
+    pub i: u64,
+}
+
+pub(crate) const IMG_FIELDS: &[&str] = &[
+    "created", "updated", "lastScanned", "sha", "imageId", "uuid", "size", "operatingSystem", "os", "repo.registry",
+    "repo.repository", "repo.tag", "registryUuid", "source", "vulnerabilities.severity", "associatedContainersCount",
+    "scanStatus", "scanType", "architecture", "author", "isInstrumented", "isDockerHubOfficial", "imagesInUse",
+    "lastUsedDate", "vulnerabilities.severity5Count", "vulnerabilities.severity4Count",
+    "vulnerabilities.severity3Count", "vulnerabilities.severity2Count", "vulnerabilities.severity1Count",
+];
+
+fn strip<'a>(name: &'a str, prefix: &str) -> &'a str {
+    name.strip_prefix(prefix).unwrap_or(name)
+}
+
+impl Fields for ImgF<'_> {
+    fn field(&self, name: &str) -> Option<FVal<'_>> {
+        let (w, i) = (self.w, self.i);
+        let s = |v: String| Some(FVal::Str(Cow::Owned(v)));
+        let n = |v: u64| Some(FVal::Num(v as f64));
+        match strip(name, "image.") {
+            "created" => n(w.img_created(i)),
+            "updated" | "lastScanned" => n(w.img_updated(i)),
+            "sha" => s(w.img_sha(i)),
+            "imageId" => s(w.img_short(i)),
+            "uuid" => s(w.img_uuid(i)),
+            "size" => n(w.img_size(i)),
+            "operatingSystem" | "os" => Some(FVal::Str(Cow::Borrowed(w.img_os(i)))),
+            "repo.registry" => s(host_of(&w.registry_uri(w.img_repo(i).0))),
+            "repo.repository" => Some(FVal::Str(Cow::Borrowed(w.img_repo(i).1))),
+            "repo.tag" => Some(FVal::Str(Cow::Borrowed(w.img_repo(i).2))),
+            "registryUuid" => Some(match img_registry_uuid(w, i) {
+                Some(u) => FVal::List(vec![FVal::Str(Cow::Owned(u))]),
+                None => FVal::List(vec![]),
+            }),
+            "source" => Some(FVal::Str(Cow::Borrowed(w.img_source(i)))),
+            "vulnerabilities.severity" => {
+                let c = w.img_sev(i);
+                Some(FVal::List((0..5).filter(|&k| c[k] > 0).map(|k| FVal::Num(k as f64 + 1.0)).collect()))
+            }
+            "associatedContainersCount" => n(w.img_containers(i)),
+            "scanStatus" => Some(FVal::Str("SUCCESS".into())),
+            "scanType" => Some(FVal::Str("STATIC".into())),
+            "architecture" => Some(FVal::Str("amd64".into())),
+            "author" => Some(FVal::Str("".into())),
+            "isInstrumented" => Some(FVal::Bool(false)),
+            "isDockerHubOfficial" => Some(FVal::Bool(w.img_repo(i).1.starts_with("library/"))),
+            "imagesInUse" | "lastUsedDate" => {
+                if w.img_containers(i) > 0 {
+                    n(w.img_updated(i))
+                } else {
+                    Some(FVal::Null)
+                }
+            }
+            f => {
+                let k = f.strip_prefix("vulnerabilities.severity")?.strip_suffix("Count")?.parse::<usize>().ok()?;
+                (1..=5).contains(&k).then(|| FVal::Num(w.img_sev(i)[k - 1] as f64))
+            }
+        }
+    }
+}
+
+// ------------------------------------------------------------------ containers
+
+fn ctr_sev(w: &World, j: u64) -> Option<[u64; 5]> {
+    // API.md §3.3: counts may be null (never-scanned containers).
+    (w.ctr_state(j) != "CREATED" || j % 2 == 0).then(|| w.img_sev(w.ctr_image(j)))
+}
+
+fn ctr_last_scanned(w: &World, j: u64) -> Value {
+    match ctr_sev(w, j) {
+        Some(_) => Value::String(ms(w.ctr_updated(j))),
+        None => Value::Null,
+    }
+}
+
+/// A containers-list item (S16): the S002 keys, then the v1.3 additions.
+pub(crate) fn ctr_list(w: &World, j: u64) -> Value {
+    let i = w.ctr_image(j);
+    let updated = w.ctr_updated(j);
+    let x = h(w.seed, salt::CTR, j, 9);
+    json!({
+        "imageId": w.img_short(i),
+        "created": ms(w.ctr_created(j)),
+        "sha": w.ctr_sha(j),
+        "uuid": w.ctr_uuid(j),
+        "name": w.ctr_name(j),
+        "host": w.host_json(w.ctr_sensor(j)),
+        "state": w.ctr_state(j),
+        "imageUuid": w.img_uuid(i),
+        "containerId": w.ctr_short(j),
+        "stateChanged": ms(updated),
+        "lastScanned": ctr_last_scanned(w, j),
+        "vulnerabilities": sev_json(ctr_sev(w, j)),
+        "updated": ms(updated),
+        "isRoot": x % 3 == 0,
+        "isInstrumented": false,
+        "lastVmScanDate": null,
+        // P-swagger only names `compliance`; its inner keys are this simulator's choice.
+        "compliance": {"passCount": 2 + x % 3, "failCount": x % 4},
+        "lastComplianceScanned": ms(updated + 1000),
+    })
+}
+
+/// Container details (S18).
+pub(crate) fn ctr_details(w: &World, j: u64) -> Value {
+    let i = w.ctr_image(j);
+    let s = w.ctr_sensor(j);
+    let x = h(w.seed, salt::CTR, j, 9);
+    let updated = w.ctr_updated(j);
+    let sw = softwares(w, i);
+    json!({
+        "arguments": ["--port", "8080"],
+        "command": "/docker-entrypoint.sh",
+        "containerId": w.ctr_short(j),
+        "created": ms(w.ctr_created(j)),
+        "updated": ms(updated),
+        "customerUuid": w.customer_uuid,
+        "drift": {"category": [], "reason": [], "software": [], "vulnerability": []},
+        "environment": ["PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"],
+        "host": w.host_json(s),
+        "hostname": format!("{:012x}", x & 0xffff_ffff_ffff),
+        "imageId": w.img_short(i),
+        "imageSha": w.img_sha(i),
+        "imageUuid": w.img_uuid(i),
+        "ipv4": synth::ip(x),
+        "ipv6": null,
+        "isDrift": false,
+        "isInstrumented": false,
+        "isRoot": x % 3 == 0,
+        "label": [{"key": "app", "value": w.img_repo(i).1}],
+        "labelScanned": null,
+        "macAddress": synth::mac(x),
+        "name": w.ctr_name(j),
+        "operatingSystem": w.img_os(i),
+        "path": "/docker-entrypoint.sh",
+        "portMapping": [{"hostIp": "0.0.0.0", "hostPort": 30000 + x % 1000, "port": 8080, "protocol": "tcp"}],
+        "privileged": x % 11 == 0,
+        "sensorUuid": w.sensor_uuid(s),
+        "services": [],
+        "sha": w.ctr_sha(j),
+        "softwares": sw,
+        "source": "GENERAL",
+        "state": w.ctr_state(j),
+        "stateChanged": ms(updated),
+        "lastScanned": ctr_last_scanned(w, j),
+        "users": ["root"],
+        "uuid": w.ctr_uuid(j),
+        "vulnerabilities": sev_json(ctr_sev(w, j)),
+        "cluster": if x % 2 == 0 { json!({
+            "type": "kubernetes", "version": "1.29",
+            "k8s": {
+                "project": null,
+                "pod": {"name": format!("{}-{:05x}", w.ctr_name(j).replace('_', "-"), x & 0xfffff), "uuid": synth::uuid_from(x), "namespace": "default", "label": [], "controller": []},
+                "node": {"name": w.sensor_hostname(s), "isMaster": false},
+            }
+        }) } else { Value::Null },
+    })
+}
+
+pub(crate) fn ctr_bulk(w: &World, j: u64) -> Value {
+    let mut v = ctr_details(w, j);
+    let i = w.ctr_image(j);
+    let vs: Vec<Value> = match ctr_sev(w, j) {
+        Some(sev) => vulns(w.seed, salt::IMG, i, sev, w.img_created(i), &w.img_software(i))
+            .into_iter()
+            .map(|v| json!({"qid": v["qid"], "result": v["result"], "software": v["software"]}))
+            .collect(),
+        None => vec![],
+    };
+    let o = v.as_object_mut().expect("object");
+    o.insert("drift".into(), json!([]));
+    o.insert("vulnerabilities".into(), Value::Array(vs));
+    v
+}
+
+pub(crate) fn ctr_vulns(w: &World, j: u64) -> Vec<Value> {
+    let i = w.ctr_image(j);
+    match ctr_sev(w, j) {
+        Some(sev) => vulns(w.seed, salt::IMG, i, sev, w.img_created(i), &w.img_software(i)),
+        None => vec![],
+    }
+}
+
+pub(crate) struct CtrF<'a> {
+    pub w: &'a World,
+    pub j: u64,
+}
+
+pub(crate) const CTR_FIELDS: &[&str] = &[
+    "created", "updated", "sha", "uuid", "name", "state", "imageId", "imageUuid", "imageSha", "containerId",
+    "host.hostname", "host.ipAddress", "host.sensorUuid", "hostname", "sensorUuid", "stateChanged", "lastScanned",
+    "vulnerabilities.severity", "isRoot",
+];
+
+impl Fields for CtrF<'_> {
+    fn field(&self, name: &str) -> Option<FVal<'_>> {
+        let (w, j) = (self.w, self.j);
+        let s = |v: String| Some(FVal::Str(Cow::Owned(v)));
+        let n = |v: u64| Some(FVal::Num(v as f64));
+        match strip(name, "container.") {
+            "created" => n(w.ctr_created(j)),
+            "updated" | "stateChanged" => n(w.ctr_updated(j)),
+            "lastScanned" => match ctr_sev(w, j) {
+                Some(_) => n(w.ctr_updated(j)),
+                None => Some(FVal::Null),
+            },
+            "sha" => s(w.ctr_sha(j)),
+            "uuid" => s(w.ctr_uuid(j)),
+            "name" => s(w.ctr_name(j)),
+            "state" => Some(FVal::Str(Cow::Borrowed(w.ctr_state(j)))),
+            "imageId" => s(w.img_short(w.ctr_image(j))),
+            "imageUuid" => s(w.img_uuid(w.ctr_image(j))),
+            "imageSha" => s(w.img_sha(w.ctr_image(j))),
+            "containerId" => s(w.ctr_short(j)),
+            "host.hostname" | "hostname" => s(w.sensor_hostname(w.ctr_sensor(j))),
+            "host.ipAddress" => s(w.sensor_ip(w.ctr_sensor(j))),
+            "host.sensorUuid" | "sensorUuid" => s(w.sensor_uuid(w.ctr_sensor(j))),
+            "vulnerabilities.severity" => Some(match ctr_sev(w, j) {
+                Some(c) => FVal::List((0..5).filter(|&k| c[k] > 0).map(|k| FVal::Num(k as f64 + 1.0)).collect()),
+                None => FVal::List(vec![]),
+            }),
+            "isRoot" => Some(FVal::Bool(h(w.seed, salt::CTR, j, 9) % 3 == 0)),
+            _ => None,
+        }
+    }
+}
+
+// ------------------------------------------------------------------ stored collections
+
+fn sensor(w: &World, k: u64) -> Value {
+    let x = h(w.seed, salt::SENSOR, k, 7);
+    let created = NOW_MS - SPAN_MS + x % (SPAN_MS / 2);
+    let status = ["RUNNING", "RUNNING", "RUNNING", "STOPPED", "UNKNOWN"][(x % 5) as usize];
+    let typ = ["GENERAL", "REGISTRY", "CICD", "CLUSTER"][((x >> 8) % 4) as usize];
+    json!({
+        "activationUuid": synth::uuid_from(w.seed ^ 0xAC7),
+        "binaryVersion": "1.36.0.0-12",
+        "configurationProfile": null,
+        "containerIpv4": synth::ip(x >> 3),
+        "containerIpv6": null,
+        "containerMacAddress": synth::mac(x >> 5),
+        "created": ms(created),
+        "customerUuid": w.customer_uuid,
+        "dockerVersion": "24.0.7",
+        "hostUuid": synth::uuid_for(w.seed, salt::SENSOR ^ 0xff, k),
+        "hostname": w.sensor_hostname(k),
+        "imageId": format!("{:012x}", x & 0xffff_ffff_ffff),
+        "imageSha": synth::hex64(w.seed, salt::SENSOR, k),
+        "ipv4": w.sensor_ip(k),
+        "ipv6": null,
+        "label": [],
+        "lastCheckedIn": ms(NOW_MS - x % 3_600_000),
+        "macAddress": synth::mac(x),
+        "name": format!("qualys-container-sensor-{}", k + 1),
+        "os": pick(synth::OSES, x >> 12),
+        "platform": "Docker",
+        "privileged": true,
+        "registry": null,
+        "sensorId": format!("{:012x}", (x >> 16) & 0xffff_ffff_ffff),
+        "sensorType": typ,
+        "sensorVersion": "1.36.0",
+        "sha": synth::hex64(w.seed, salt::SENSOR ^ 1, k),
+        "status": status,
+        "uuid": w.sensor_uuid(k),
+        "vulnSigVersion": "2.6.102-3",
+        "cluster": null,
+    })
+}
+
+pub(crate) fn schedule(uuid: String, created: u64, body: &Value, status: &str) -> Value {
+    let on_demand = body["onDemand"].as_bool().unwrap_or(false);
+    json!({
+        "scheduleUuid": uuid,
+        "onDemand": on_demand,
+        "created": ms(created),
+        "updated": ms(created),
+        "jobStartDate": if status == "Queued" { Value::Null } else { Value::String(ms(created + 125)) },
+        "jobCompletionDate": if matches!(status, "Completed" | "Finished" | "Canceled" | "Error") { Value::String(ms(created + 4010)) } else { Value::Null },
+        "name": body.get("name").cloned().unwrap_or(Value::Null),
+        "errors": if status == "Error" { json!([{"errorCode": "CMS-2001", "errorMessage": "Registry unreachable", "contextParams": {}}]) } else { Value::Null },
+        "schedule": body.get("schedule").cloned().unwrap_or(Value::Null),
+        "filters": body.get("filters").cloned().unwrap_or(json!([])),
+        "status": status,
+        "scheduleScanIntervalInDays": body.get("scheduleScanIntervalInDays").cloned().unwrap_or(Value::Null),
+        "forceScan": body.get("forceScan").cloned().unwrap_or(Value::Bool(false)),
+        "jobListingStartDate": null,
+        "jobListingCompletionDate": null,
+        "jobScanningStartDate": null,
+        "jobScanningCompletionDate": null,
+    })
+}
+
+pub(crate) fn registry_list_item(r: &Registry) -> Value {
+    let mut statuses = serde_json::Map::new();
+    for s in &r.schedules {
+        let k = s["status"].as_str().unwrap_or("Unknown").to_string();
+        let n = statuses.get(&k).and_then(Value::as_u64).unwrap_or(0) + 1;
+        statuses.insert(k, n.into());
+    }
+    let total: u64 = r.repos.iter().map(|x| x["totalImages"].as_u64().unwrap_or(0)).sum();
+    let scanned: u64 = r.repos.iter().map(|x| x["totalScannedImages"].as_u64().unwrap_or(0)).sum();
+    let vuln: u64 = r.repos.iter().map(|x| x["totalVulnerableImages"].as_u64().unwrap_or(0)).sum();
+    json!({
+        "registryUuid": r.uuid,
+        "registryUri": r.uri,
+        "registryType": r.rtype,
+        "repoCount": r.repos.len(),
+        "totalImages": total,
+        "totalScannedImages": scanned,
+        "totalVulnerableImages": vuln,
+        "lastScanned": r.last_scanned.map(ms),
+        "scheduleStatusList": statuses,
+        "created": ms(r.created),
+        "updated": ms(r.updated),
+        "dockerHubOrg": r.docker_hub_org,
+        "providerType": r.provider_type,
+        "awsAccountId": r.aws.get("accountId").cloned().unwrap_or(Value::Null),
+        "awsRegion": r.aws.get("region").cloned().unwrap_or(Value::Null),
+    })
+}
+
+pub(crate) fn registry_details(r: &Registry, connectors: &[Value]) -> Value {
+    let mut v = registry_list_item(r);
+    let o = v.as_object_mut().expect("object");
+    o.shift_remove("awsAccountId");
+    o.shift_remove("awsRegion");
+    let last = o.shift_remove("lastScanned").unwrap_or(Value::Null);
+    let dho = o.shift_remove("dockerHubOrg").unwrap_or(Value::Null);
+    let pt = o.shift_remove("providerType").unwrap_or(Value::Null);
+    o.insert("lastScanned".into(), last);
+    o.insert("dockerHubOrg".into(), dho);
+    o.insert("providerType".into(), pt);
+    let arn = r.aws.get("arn").and_then(Value::as_str);
+    let conn: Vec<Value> = connectors.iter().filter(|c| arn.is_some() && c["arn"].as_str() == arn).cloned().collect();
+    o.insert(
+        "aws".into(),
+        if r.aws.is_null() {
+            Value::Null
+        } else {
+            let c = conn.first();
+            json!({
+                "accountId": r.aws.get("accountId").cloned().unwrap_or(Value::Null),
+                "arn": arn,
+                "description": c.map(|c| c["description"].clone()).unwrap_or(Value::Null),
+                "name": c.map(|c| c["name"].clone()).unwrap_or(Value::Null),
+                "region": r.aws.get("region").cloned().unwrap_or(Value::Null),
+            })
+        },
+    );
+    o.insert(
+        "credential".into(),
+        match &r.username {
+            Some(u) => json!({"username": u}),
+            None => Value::Null,
+        },
+    );
+    o.insert("connectors".into(), if conn.is_empty() { Value::Null } else { Value::Array(conn) });
+    v
+}
+
+fn repo(name: &str, x: u64) -> Value {
+    let total = 1 + x % 12;
+    let scanned = total - (x >> 8) % (total + 1) / 3;
+    json!({
+        "repoName": name,
+        "totalImages": total,
+        "totalScannedImages": scanned,
+        "totalVulnerableImages": scanned / 2 + (x >> 16) % 2 * (scanned % 2),
+    })
+}
+
+fn default_policy(w: &World, ptype: &str) -> Value {
+    let k8s = ptype == "K8S_ADMISSION_CONTROLLER";
+    let created = NOW_MS - SPAN_MS / 3;
+    json!({
+        "uuid": synth::uuid_from(w.seed ^ if k8s { 0xDEF8 } else { 0xDEFC }),
+        "policyName": if k8s { "Default K8S Admission Controller Policy" } else { "Default CICD Policy" },
+        "policyType": ptype,
+        "policyMode": "ACTIVE",
+        "policyBehavior": if k8s { Value::String("BLOCK".into()) } else { Value::Null },
+        "description": "System default policy",
+        "createdBy": "system",
+        "created": ms(created),
+        "updatedBy": "system",
+        "updated": ms(created),
+        "centralizedPolicyRules": [
+            {"name": "Limit vulnerabilities by severity", "type": "IMAGESCAN_VULN_SEVERITYCOUNT", "isEnabled": true, "stopProcessing": false, "order": 0, "kind": "IMAGE_SECURITY", "metaData": {"operator": "GREATER_THAN", "severityLevel": 5, "threshold": 0}, "action": "FAIL"}
+        ],
+        "exclusionPolicyRules": [],
+        "isDefault": true,
+        "tagIds": null,
+        "excludedTagIds": null,
+        "k8sFilters": if k8s { Value::Null } else { json!([]) },
+        "excludedK8sFilters": null,
+    })
+}
+
+fn custom_policy(w: &World, k: u64) -> Value {
+    let k8s = k % 2 == 1;
+    let created = NOW_MS - SPAN_MS / 4 + k * 86_400_000;
+    let mut v = json!({
+        "uuid": synth::uuid_from(w.seed ^ 0x9011C1 ^ (k << 20)),
+        "policyName": format!("{} policy {}", if k8s { "K8S" } else { "CICD" }, k + 1),
+        "policyType": if k8s { "K8S_ADMISSION_CONTROLLER" } else { "CICD" },
+        "policyMode": "ACTIVE",
+        "description": "generated policy",
+        "createdBy": "quaysxpb14",
+        "created": ms(created),
+        "updatedBy": "quaysxpb14",
+        "updated": ms(created),
+        "centralizedPolicyRules": [
+            {"name": "Block known compliance using Controls", "type": "IMAGESCAN_VULN_RESTRICTED_CIDS", "isEnabled": true, "stopProcessing": false, "order": 0, "kind": "IMAGE_SECURITY", "metaData": {"values": [10826, 19378, 19386]}, "action": "FAIL"},
+            {"name": "Limit Compliance using Criticality", "type": "IMAGESCAN_VULN_CONTROL_CRITICALITYCOUNT", "isEnabled": true, "stopProcessing": false, "order": 0, "kind": "IMAGE_SECURITY", "metaData": {"value": "MEDIUM", "operator": "GREATER_THAN", "threshold": 1}, "action": "FAIL"}
+        ],
+        "exclusionPolicyRules": [
+            {"isEnabled": true, "order": 0, "sortOrder": 0, "stopProcessing": false, "kind": "EXCLUSION", "action": "FAIL", "metaData": {"values": [19386]}, "name": "Exclude CIDs", "type": "EX_IMAGESCAN_VULN_CIDS"}
+        ],
+        "isDefault": false,
+        "tagIds": null,
+        "excludedTagIds": null,
+        "k8sFilters": [],
+        "excludedK8sFilters": null,
+    });
+    if k8s {
+        v["policyBehavior"] = json!("BLOCK");
+        v["k8sFilters"] = json!([{"cluster": {"clusterUid": synth::uuid_from(w.seed ^ 0xC1), "clusterName": "prod-eks"}, "namespace": null, "deployment": null}]);
+    }
+    v
+}
+
+pub(crate) fn report(uuid: String, created: u64, body: &Value, status: &str, scheduled: bool) -> Value {
+    let expire = body["expireAfter"].as_u64().unwrap_or(7);
+    json!({
+        "reportUuid": uuid,
+        "createdAt": synth::iso(created),
+        "reportName": body["name"],
+        "description": body.get("description").cloned().unwrap_or(json!("")),
+        "fileFormat": body.get("format").cloned().unwrap_or(json!("csv")),
+        "templateName": body["templateName"],
+        "status": status,
+        "isScheduled": if scheduled { 1 } else { 0 },
+        "filter": body.get("filter").cloned().unwrap_or(json!("{\"filter\": \"\"}")),
+        "displayColumns": body.get("displayColumns").cloned().unwrap_or(json!(["imageId", "imageSha"])),
+        "expireOn": synth::iso(created + expire * 86_400_000),
+        "emailNotification": body.get("emailNotification").cloned().unwrap_or(json!(0)),
+        "recipient": body.get("recipient").cloned().unwrap_or(json!("")),
+        "emailSubject": body.get("emailSubject").cloned().unwrap_or(json!("")),
+        "customMessage": body.get("customMessage").cloned().unwrap_or(json!("")),
+        "sendAsAttachment": body.get("sendAsAttachment").cloned().unwrap_or(json!(0)),
+        "fileZipped": body.get("zip").cloned().unwrap_or(json!(0)),
+        "expireAfter": expire,
+    })
+}
+
+pub(crate) fn tag(id: u64, name: &str, rules: &[(String, String)]) -> Value {
+    json!({
+        "tagId": id,
+        "name": name,
+        "backgroundColor": null,
+        "foregroundColor": null,
+        "icon": null,
+        "criticalityScore": null,
+        "entityTagInfo": rules.iter().map(|(t, r)| json!({"entityType": t, "dynamicTagRule": r})).collect::<Vec<_>>(),
+        "uuid": synth::uuid_from(id),
+    })
+}
+
+pub(crate) fn initial(cfg: &SimConfig, w: &World) -> Stored {
+    let c = &cfg.counts;
+    let mut st = Stored { next_tag_id: 52_310_803, ..Default::default() };
+    st.sensors = (0..c.sensors).map(|k| sensor(w, k)).collect();
+    st.aws_connectors = vec![
+        json!({"arn": "arn:aws:iam::205767712438:role/abcd", "name": "AWSC1", "description": "AWS connector 1"}),
+        json!({"arn": "arn:aws:iam::205767712438:role/testabcd", "name": "AWSC2", "description": "AWS connector 2"}),
+        json!({"arn": "arn:aws:iam::383031258652:role/testabcd", "name": "AWSC3", "description": "AWS connector 3"}),
+    ];
+    st.acr_connectors = vec![json!({"name": "ACR1", "acrConnectorId": synth::uuid_from(w.seed ^ 0xAC1), "description": "Azure connector 1"})];
+    st.gcp_connectors = vec![json!({
+        "name": "GCP1", "description": "GCP connector 1", "location": "us-central1",
+        "gcpConnectorId": synth::uuid_from(w.seed ^ 0x6C1), "gcpProjectId": "acme-prod-123456",
+    })];
+    for r in 0..c.registries {
+        let x = h(w.seed, salt::REG, r, 3);
+        let created = NOW_MS - SPAN_MS + x % (SPAN_MS / 2);
+        let rtype = w.registry_type(r).to_string();
+        let aws = if rtype == "AWS" {
+            let uri = w.registry_uri(r);
+            let acct = uri.trim_start_matches("https://").split('.').next().unwrap_or("").to_string();
+            json!({"accountId": acct, "arn": format!("arn:aws:iam::{acct}:role/cs-scan"), "region": "us-east-2"})
+        } else {
+            Value::Null
+        };
+        let repos = (0..c.repositories_per_registry)
+            .map(|k| {
+                let name = synth::REPOS[((x >> 4) + k) as usize % synth::REPOS.len()];
+                let name = if k as usize >= synth::REPOS.len() { format!("{name}-{k}") } else { name.to_string() };
+                repo(&name, h(w.seed, salt::REG, r, 100 + k))
+            })
+            .collect();
+        let schedules = (0..c.schedules_per_registry)
+            .map(|k| {
+                let y = h(w.seed, salt::REG, r, 200 + k);
+                let status = ["Completed", "Completed", "Finished", "Running", "Queued", "Error", "Canceled"][(y % 7) as usize];
+                let on_demand = y % 2 == 0;
+                let body = json!({
+                    "name": if k % 3 == 0 { Value::Null } else { Value::String(format!("schedule-{}", k + 1)) },
+                    "onDemand": on_demand,
+                    "filters": [{"repoTags": [{"repo": if k % 2 == 0 { ".*" } else { "qualys/cms/cms-api-service" }, "tag": if on_demand { Value::String("1.2.0.0".into()) } else { Value::Null }}], "days": if on_demand { json!(7) } else { Value::Null }}],
+                    "schedule": if on_demand { Value::Null } else { Value::String("00:00".into()) },
+                    "scheduleScanIntervalInDays": if on_demand { Value::Null } else { json!(1) },
+                });
+                schedule(synth::uuid_from(y), created + k * 3_600_000, &body, status)
+            })
+            .collect();
+        st.registries.push(Registry {
+            uuid: w.registry_uuid(r),
+            uri: w.registry_uri(r),
+            credential_type: match rtype.as_str() {
+                "AWS" => "AWS",
+                "DockerHub" => "DockerHub",
+                "V2_PRIVATE" => "BasicAuth",
+                _ => "None",
+            }
+            .to_string(),
+            provider_type: (rtype == "DockerHub").then(|| "DockerHub".to_string()),
+            docker_hub_org: None,
+            username: (rtype == "V2_PRIVATE").then(|| "anonymous".to_string()),
+            rtype,
+            created,
+            updated: created,
+            last_scanned: Some(created + 3_600_000),
+            aws,
+            repos,
+            schedules,
+        });
+    }
+    st.policies.push(Policy { versions: vec![default_policy(w, "CICD")] });
+    st.policies.push(Policy { versions: vec![default_policy(w, "K8S_ADMISSION_CONTROLLER")] });
+    for k in 0..c.policies {
+        st.policies.push(Policy { versions: vec![custom_policy(w, k)] });
+    }
+    let templates = ["CS_IMAGE_SOFTWARE_DETAILS", "CS_IMAGE_VULNERABILITY", "CS_CONTAINER_VULNERABILITY"];
+    for k in 0..c.reports {
+        let x = h(w.seed, salt::MISC, k, 1);
+        let body = json!({
+            "name": if k == 0 { "Post_API_test".to_string() } else { format!("report_{}", k + 1) },
+            "description": "test",
+            "templateName": templates[(k % 3) as usize],
+            "filter": "{\"filter\": \"\",\"secondFilter\": \"not software.lifecycle.eol is null\"}",
+            "expireAfter": 7,
+            "displayColumns": ["name", "version", "fixVersion", "eolDate", "eosDate", "imageId", "imageSha"],
+        });
+        let status = if k % 4 == 3 { "FAILED" } else { "COMPLETED" };
+        st.reports.push(report(synth::uuid_from(x), NOW_MS - (k + 1) * 86_400_000, &body, status, false));
+    }
+    for k in 0..c.tags {
+        let id = st.next_tag_id;
+        st.next_tag_id += 1;
+        let rules = vec![("image".to_string(), format!("image.repo.repository:{}", synth::REPOS[k as usize % synth::REPOS.len()]))];
+        st.tags.push(tag(id, &format!("tag_{}", k + 1), &rules));
+    }
+    st
+}
+
+const CRIT: [&str; 3] = ["LOW", "MEDIUM", "HIGH"];
+const SUBCAT: [&str; 3] = ["Dockerfile", "File Permissions", "User"];
+
+pub(crate) fn controls(w: &World, n: u64) -> Vec<Value> {
+    let known: [(u64, &str); 5] = [
+        (19388, "Ensure a user for the container has been created"),
+        (19386, "Ensure update instructions are not used alone in the Dockerfile"),
+        (10826, "Ensure HEALTHCHECK instructions have been added to container images"),
+        (19511, "Ensure setuid and setgid permissions are removed"),
+        (19378, "Ensure that COPY is used instead of ADD in Dockerfiles"),
+    ];
+    (0..n)
+        .map(|k| {
+            let (id, statement) = match known.get(k as usize) {
+                Some(&(id, s)) => (id, s.to_string()),
+                None => (20_000 + k, format!("Ensure container control {} is satisfied", 20_000 + k)),
+            };
+            let x = h(w.seed, salt::MISC, k, 2);
+            json!({
+                "id": id,
+                "statement": statement,
+                "criticality": CRIT[(x % 3) as usize],
+                "comments": null,
+                "deprecated": k % 17 == 16,
+                "category": "Container Image Security",
+                "subCategory": SUBCAT[((x >> 4) % 3) as usize],
+                "technologies": [{"technologyId": 283, "technologyName": "Docker Image", "rational": "Reduces the attack surface.", "remediation": "Update the Dockerfile and rebuild the image."}],
+            })
+        })
+        .collect()
+}
+
+/// Events (S20): no public source shows their shape; these keys are invented.
+pub(crate) fn events(w: &World, n: u64) -> Vec<Value> {
+    let kinds = ["CONTAINER_CREATED", "CONTAINER_STARTED", "CONTAINER_STOPPED", "IMAGE_PULLED", "IMAGE_SCANNED"];
+    (0..n)
+        .map(|k| {
+            let x = h(w.seed, salt::MISC, k, 3);
+            let j = if w.containers > 0 { x % w.containers } else { 0 };
+            let s = w.ctr_sensor(j);
+            json!({
+                "uuid": synth::uuid_from(x),
+                "eventType": kinds[(x % 5) as usize],
+                "eventOccurred": ms(NOW_MS - (n - k) * 600_000),
+                "containerUuid": if w.containers > 0 { Value::String(w.ctr_uuid(j)) } else { Value::Null },
+                "imageUuid": if w.images > 0 { Value::String(w.img_uuid(w.ctr_image(j))) } else { Value::Null },
+                "hostname": w.sensor_hostname(s),
+                "sensorUuid": w.sensor_uuid(s),
+                "description": format!("{} on {}", kinds[(x % 5) as usize].to_lowercase().replace('_', " "), w.sensor_hostname(s)),
+            })
+        })
+        .collect()
+}
+
+/// Kubernetes posture controls (P27..P30): the Release 1.38 notes name the APIs only; these
+/// shapes are invented (CIS-benchmark-like).
+pub(crate) fn postures(w: &World, n: u64) -> Vec<Value> {
+    (0..n)
+        .map(|k| {
+            let x = h(w.seed, salt::MISC, k, 4);
+            let fail = x % 5;
+            json!({
+                "controlId": 5000 + k,
+                "title": format!("CIS 5.{}.{}: Ensure Kubernetes control {} is configured", k / 10 + 1, k % 10 + 1, 5000 + k),
+                "criticality": CRIT[(x % 3) as usize],
+                "category": "CIS Kubernetes Benchmark",
+                "section": format!("5.{}", k / 10 + 1),
+                "posture": if fail > 0 { "FAIL" } else { "PASS" },
+                "passCount": 3 + (x >> 8) % 20,
+                "failCount": fail,
+                "cluster": {"clusterUid": synth::uuid_from(w.seed ^ 0xC1), "clusterName": "prod-eks"},
+                "lastEvaluated": ms(NOW_MS - x % 86_400_000),
+            })
+        })
+        .collect()
+}
