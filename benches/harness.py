@@ -37,13 +37,20 @@ class Simulator:
         self.url = None
 
     def __enter__(self) -> "Simulator":
-        self.proc = subprocess.Popen(self.args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        import tempfile
+        self.errf = tempfile.TemporaryFile(mode="w+")  # a pipe nobody reads could fill and stall the server
+        try:
+            self.proc = subprocess.Popen(self.args, stdout=subprocess.PIPE, stderr=self.errf, text=True)
+        except OSError as e:
+            raise SimulatorError(f"cannot start the simulator {self.args[0]}: {e}") from e
         t0 = time.monotonic()
         line = self.proc.stdout.readline()
         m = re.search(r"listening on (http://\S+)", line or "")
         if not m:
             self.proc.kill()
-            err = self.proc.stderr.read()
+            self.proc.wait()
+            self.errf.seek(0)
+            err = self.errf.read()
             raise SimulatorError(f"simulator did not start: {self.args}\nstdout: {line!r}\nstderr: {err[-2000:]}")
         self.url = m.group(1).rstrip("/")
         self.startup_s = time.monotonic() - t0

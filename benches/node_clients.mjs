@@ -185,7 +185,9 @@ async function ours(sc) {
 }
 
 async function main() {
-  if (a.scenario === 'fanout' || a.scenario === 'ratelimit') st.shas = await fetchShas(a.n)
+  if (a.scenario === 'fanout' || a.scenario === 'ratelimit') {
+    st.shas = a.shasFile ? JSON.parse(fs.readFileSync(a.shasFile, 'utf8')).slice(0, a.n) : await fetchShas(a.n)
+  }
   const t0 = process.hrtime.bigint()
   T0 = t0
   let items

@@ -423,11 +423,15 @@ def main():
     p.add_argument("--page-size", type=int, default=100)
     p.add_argument("--limit", type=int, default=250)
     p.add_argument("--concurrency", type=int, default=16)
+    p.add_argument("--shas-file", default="")
     p.add_argument("--ours-kwargs", default="", help="JSON of extra Client(...) keyword arguments")
     a = p.parse_args()
     st = {}
     if a.scenario in ("fanout", "ratelimit", "gil"):
-        st["shas"] = fetch_shas(a, a.n)
+        if a.shas_file:  # fetched by run.py from an unlimited simulator with the same seed and size
+            st["shas"] = json.load(open(a.shas_file))[: a.n]
+        else:
+            st["shas"] = fetch_shas(a, a.n)
         st["done_t"] = []
     if a.scenario == "mem":
         import gc
