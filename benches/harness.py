@@ -27,9 +27,10 @@ class SimulatorError(RuntimeError):
 class Simulator:
     """`qualys-cs-sim` (or the dev stand-in) as a subprocess; `url` once it prints `listening on`."""
 
-    def __init__(self, cmd: list[str], images: int, latency_ms: float = 0, rate_limits=(), extra=()):
-        self.args = list(cmd) + ["--port", "0", "--images", str(images), "--latency-ms", str(int(latency_ms)),
-                                 "--no-request-log"]
+    def __init__(self, cmd: list[str], images: int, latency_ms: float = 0, rate_limits=(), extra=(), request_log=False):
+        self.args = list(cmd) + ["--port", "0", "--images", str(images), "--latency-ms", str(int(latency_ms))]
+        if not request_log:
+            self.args.append("--no-request-log")
         for rl in rate_limits:
             self.args += ["--rate-limit", rl]
         self.args += list(extra)
@@ -55,6 +56,15 @@ class Simulator:
         self.url = m.group(1).rstrip("/")
         self.startup_s = time.monotonic() - t0
         return self
+
+    def statuses(self) -> dict:
+        """Status counts of the /csapi requests in the simulator's request log (needs request_log=True)."""
+        import urllib.request
+        out = {}
+        for r in json.loads(urllib.request.urlopen(self.url + "/__sim/requests", timeout=30).read()):
+            if r.get("path", "").startswith("/csapi"):
+                out[str(r.get("status"))] = out.get(str(r.get("status")), 0) + 1
+        return out
 
     def __exit__(self, *exc):
         if self.proc and self.proc.poll() is None:
