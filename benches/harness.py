@@ -81,9 +81,13 @@ def run_worker(cmd: list[str], timeout: float = 900, env=None) -> dict:
     """Run one measurement in a fresh process; the worker prints one JSON object as its last line."""
     p = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, env=env, cwd=REPO)
     lines = [l for l in p.stdout.splitlines() if l.startswith("{")]
-    if p.returncode != 0 or not lines:
+    if not lines:
         return {"error": (p.stderr or p.stdout)[-1500:].strip() or f"exit {p.returncode}"}
-    return json.loads(lines[-1])
+    out = json.loads(lines[-1])
+    if p.returncode != 0:  # measured, then died (e.g. a crash at interpreter shutdown): keep both
+        out["exit_code"] = p.returncode
+        out["stderr_tail"] = p.stderr[-300:].strip()
+    return out
 
 
 def median(xs):

@@ -200,6 +200,10 @@ class Bench:
             return
         if expect is not None and r.get("items") != expect:
             self.problems.append(f"{scenario}/{key}: {r.get('items')} items, expected {expect}")
+        if r.get("exit_code"):
+            sig = f" (signal {-r['exit_code']})" if r["exit_code"] < 0 else ""
+            self.problems.append(f"{scenario}/{key}: the worker exited with {r['exit_code']}{sig} after its "
+                                 f"measurement; {r.get('stderr_tail', '')[-150:]!r}")
         if r.get("failures"):
             self.problems.append(f"{scenario}/{key}: {r['failures']} failed calls {r.get('errors', '')}")
         r["wall_scaled_s"] = r["wall_s"] * scale
