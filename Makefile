@@ -5,15 +5,15 @@ SHELL := /bin/bash
 CARGO ?= cargo
 PYTHON ?= python3
 
-.PHONY: demo test test-rust test-python test-node lint generate bench bench-smoke clean
+.PHONY: demo test lint test-rust test-python test-node generate bench bench-smoke clean
 
 ## The main job: export the image inventory with severity-5 vulnerabilities. Runs against the
 ## embedded simulator unless QUALYS_USERNAME/QUALYS_PASSWORD (or QUALYS_TOKEN) are set.
 demo:
-	$(CARGO) run --quiet --release -p qualys-cs-sim --example inventory
+	$(CARGO) run --quiet --release -p qualys-cs --example inventory
 
-## Every test: generated files fresh, Rust (fmt, clippy, tests), Python binding, Node binding.
-test: lint test-rust
+## Every test: generated files fresh, Rust (fmt, clippy, tests), the Python and Node bindings.
+test: lint test-rust test-node
 
 lint:
 	$(PYTHON) codegen/generate.py --check
@@ -22,6 +22,9 @@ lint:
 
 test-rust:
 	$(CARGO) test --workspace
+
+test-node:
+	bash bindings-node/test.sh
 
 generate:
 	$(PYTHON) codegen/generate.py

@@ -52,6 +52,23 @@ export declare class NativePager {
   close(): void
 }
 
+export declare class NativeSimulator {
+  static start(options?: SimulatorOptions | undefined | null): NativeSimulator
+  get url(): string
+  get username(): string
+  get password(): string
+  /** The request log as JSON text (one `LoggedRequest` per entry). */
+  requestsJson(): string
+  clearRequests(): void
+  /**
+   * Inject a fault: `{kind: 'status'|'drop'|'malformed'|'truncate'|'delay'|'slow_body', status?,
+   * body?, headers?, ms?, path_contains?, method?, times?}` as JSON text.
+   */
+  injectJson(faultJson: string): void
+  /** Stop serving; idempotent. */
+  stop(): void
+}
+
 /** Per-call options (the `signal` and `raw` options live in the JS wrapper). */
 export interface CallOptions {
   /** Per-attempt timeout, milliseconds. */
@@ -97,3 +114,19 @@ export declare function endpointTable(): string
 
 /** The version of the native addon (the workspace version). */
 export declare function nativeVersion(): string
+
+/** Options of `startSimulator`. */
+export interface SimulatorOptions {
+  username?: string
+  password?: string
+  /** Seed of the generated inventory (same seed, same data). */
+  seed?: number
+  images?: number
+  containers?: number
+  sensors?: number
+  registries?: number
+  /** Added to every `/csapi` request, milliseconds. */
+  latencyMs?: number
+  /** Port to listen on (0, the default: any free port). */
+  port?: number
+}

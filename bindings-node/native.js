@@ -838,5 +838,6 @@ module.exports = nativeBinding
 module.exports.Canceller = nativeBinding.Canceller
 module.exports.NativeClient = nativeBinding.NativeClient
 module.exports.NativePager = nativeBinding.NativePager
+module.exports.NativeSimulator = nativeBinding.NativeSimulator
 module.exports.endpointTable = nativeBinding.endpointTable
 module.exports.nativeVersion = nativeBinding.nativeVersion

@@ -5,6 +5,7 @@ that hands the endpoint id and its arguments to the client's generic `_call` / `
 `_resources.pyi` (signatures with TypedDict results, sync/async, plain and raw-response variants).
 Nothing about an endpoint is written by hand in the package.
 """
+
 from __future__ import annotations
 
 import pathlib
@@ -90,9 +91,7 @@ def docstring(e: dict, indent: str) -> str:
     if e.get("pagination"):
         style = e["pagination"]["style"]
         lines.append("")
-        lines.append(
-            "Auto-paginates (cursor)." if style == "cursor" else "Auto-paginates (page numbers, prefetched)."
-        )
+        lines.append("Auto-paginates (cursor)." if style == "cursor" else "Auto-paginates (page numbers, prefetched).")
     if e.get("notes"):
         lines.append("")
         lines += textwrap.wrap("API notes: " + e["notes"], 96 - len(indent))
@@ -179,7 +178,7 @@ def gen_py(table: dict) -> str:
                     aw = "await " if is_async else ""
                     o.append(f'        return {aw}self._client._call("{e["id"]}", {call_args(e)}, options)\n')
         cls = "AsyncResources" if is_async else "SyncResources"
-        o.append(f"\n\nclass {cls}:\n    \"\"\"The top-level resources, mixed into the client.\"\"\"\n\n")
+        o.append(f'\n\nclass {cls}:\n    """The top-level resources, mixed into the client."""\n\n')
         o.append("    def _init_resources(self) -> None:\n")
         for s in kids[""]:
             o.append(f"        self.{s} = {prefix}{class_name(s)}(self)\n")
@@ -226,7 +225,7 @@ def gen_pyi(table: dict) -> str:
                     star = base.index("*")
                     for path_t, r in (("None = None", "bytes"), ("str | os.PathLike[str]", "DownloadResult")):
                         o.append("    @overload\n")
-                        ps = base[: star + 1] + [f"{local[0]['name']}: {path_t}"] + base[star + 1 :]
+                        ps = [*base[: star + 1], f"{local[0]['name']}: {path_t}", *base[star + 1 :]]
                         o.append(signature(e["method"], ps, r, "    ", asy).rstrip("\n") + " ...\n")
                     continue
                 o.append(signature(e["method"], params(e, True), ret, "    ", asy).rstrip("\n") + " ...\n")

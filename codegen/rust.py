@@ -110,7 +110,7 @@ def generate(table: dict, root: pathlib.Path) -> dict[str, str]:
             opt = optional_args(e)
             kind = e["response"]["kind"]
             pstruct = f"{name}{pascal(e['method'])}Params"
-            sig: list[str] = ["&self"]
+            sig: list[str] = ["self"]  # resources are Copy: futures borrow only the client
             generics: list[str] = []
             sets: list[str] = []
             for a in pos:

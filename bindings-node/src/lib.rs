@@ -12,7 +12,11 @@ mod client;
 mod convert;
 mod errors;
 mod pager;
+#[cfg(feature = "simulator")]
+mod testing;
 
 pub use cancel::Canceller;
 pub use client::{NativeClient, endpoint_table, native_version};
 pub use pager::NativePager;
+#[cfg(feature = "simulator")]
+pub use testing::NativeSimulator;

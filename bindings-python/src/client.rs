@@ -11,7 +11,9 @@ use futures::stream::BoxStream;
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList, PyString, PyTuple};
 use qualys_cs::table::{self, Endpoint};
-use qualys_cs::{Args, AuthMode, Client, Output, Page, Platform, RequestOptions, ResponseMeta, TokenProvider};
+use qualys_cs::{
+    Args, AuthMode, Client, Output, Page, Platform, RequestOptions, ResponseMeta, TokenProvider,
+};
 use serde_json::{Map, Value};
 use std::sync::Arc;
 use std::time::Duration;
@@ -25,7 +27,13 @@ pub struct NativeClient {
 }
 
 fn seconds(field: &str, s: f64) -> PyResult<Duration> {
-    Duration::try_from_secs_f64(s).map_err(|_| validation(field, "range", format!("must be a non-negative number of seconds, got {s}")))
+    Duration::try_from_secs_f64(s).map_err(|_| {
+        validation(
+            field,
+            "range",
+            format!("must be a non-negative number of seconds, got {s}"),
+        )
+    })
 }
 
 /// A Python callable returning a bearer token, called (off the event loop) whenever one is needed.
@@ -36,7 +44,11 @@ impl TokenProvider for PyTokenProvider {
         let f = self.0.clone();
         Box::pin(async move {
             let r = tokio::task::spawn_blocking(move || {
-                Python::attach(|py| f.call0(py).and_then(|t| t.extract::<String>(py).map_err(PyErr::from)).map_err(|e| e.to_string()))
+                Python::attach(|py| {
+                    f.call0(py)
+                        .and_then(|t| t.extract::<String>(py))
+                        .map_err(|e| e.to_string())
+                })
             })
             .await;
             r.map_err(|e| format!("token provider failed: {e}"))?
@@ -56,11 +68,28 @@ fn options(opts: Option<&Bound<'_, PyDict>>) -> PyResult<Option<RequestOptions>>
         let key: String = k.extract()?;
         any = true;
         match key.as_str() {
-            "timeout" => o.timeout = Some(seconds("timeout", v.extract().map_err(|_| validation("timeout", "type", "must be a number of seconds"))?)?),
-            "max_retries" => o.max_retries = Some(v.extract().map_err(|_| validation("max_retries", "type", "must be a non-negative integer"))?),
+            "timeout" => {
+                o.timeout = Some(seconds(
+                    "timeout",
+                    v.extract().map_err(|_| {
+                        validation("timeout", "type", "must be a number of seconds")
+                    })?,
+                )?)
+            }
+            "max_retries" => {
+                o.max_retries = Some(v.extract().map_err(|_| {
+                    validation("max_retries", "type", "must be a non-negative integer")
+                })?)
+            }
             "extra_headers" => o.extra_headers = pairs("extra_headers", &v)?,
             "extra_query" => o.extra_query = pairs("extra_query", &v)?,
-            other => return Err(validation(other, "unknown_option", "is not a request option (timeout, max_retries, extra_headers, extra_query)")),
+            other => {
+                return Err(validation(
+                    other,
+                    "unknown_option",
+                    "is not a request option (timeout, max_retries, extra_headers, extra_query)",
+                ));
+            }
         }
     }
     Ok(any.then_some(o))
@@ -73,29 +102,52 @@ fn pairs(field: &str, v: &Bound<'_, PyAny>) -> PyResult<Vec<(String, String)>> {
             Value::String(s) => Ok(s),
             Value::Number(n) => Ok(n.to_string()),
             Value::Bool(b) => Ok(b.to_string()),
-            other => Err(validation(field, "type", format!("values must be strings, got {other}"))),
+            other => Err(validation(
+                field,
+                "type",
+                format!("values must be strings, got {other}"),
+            )),
         }
     };
     if let Ok(d) = v.cast::<PyDict>() {
         return d.iter().map(|(k, v)| Ok((text(&k)?, text(&v)?))).collect();
     }
     let mut out = Vec::new();
-    for item in v.try_iter().map_err(|_| validation(field, "type", "must be a dict or a list of (name, value) pairs"))? {
-        let (k, v): (Bound<'_, PyAny>, Bound<'_, PyAny>) =
-            item?.extract().map_err(|_| validation(field, "type", "must be a dict or a list of (name, value) pairs"))?;
+    for item in v.try_iter().map_err(|_| {
+        validation(
+            field,
+            "type",
+            "must be a dict or a list of (name, value) pairs",
+        )
+    })? {
+        let (k, v): (Bound<'_, PyAny>, Bound<'_, PyAny>) = item?.extract().map_err(|_| {
+            validation(
+                field,
+                "type",
+                "must be a dict or a list of (name, value) pairs",
+            )
+        })?;
         out.push((text(&k)?, text(&v)?));
     }
     Ok(out)
 }
 
 fn endpoint(id: &str) -> PyResult<&'static Endpoint> {
-    table::by_id(id).ok_or_else(|| validation("endpoint", "known_endpoint", format!("no endpoint with id {id:?}")))
+    table::by_id(id).ok_or_else(|| {
+        validation(
+            "endpoint",
+            "known_endpoint",
+            format!("no endpoint with id {id:?}"),
+        )
+    })
 }
 
 fn args(d: &Bound<'_, PyDict>) -> PyResult<Args> {
     let mut m = Map::with_capacity(d.len());
     for (k, v) in d.iter() {
-        let key: String = k.extract().map_err(|_| validation("args", "type", "argument names must be str"))?;
+        let key: String = k
+            .extract()
+            .map_err(|_| validation("args", "type", "argument names must be str"))?;
         if v.is_none() {
             continue; // None means "not given", as in the generated signatures' defaults
         }
@@ -113,11 +165,22 @@ fn meta<'py>(py: Python<'py>, m: &ResponseMeta) -> PyResult<Bound<'py, PyDict>> 
     d.set_item("path", &m.path)?;
     let headers = PyDict::new(py);
     for name in m.headers.keys() {
-        let values: Vec<&str> = m.headers.get_all(name).iter().filter_map(|v| v.to_str().ok()).collect();
+        let values: Vec<&str> = m
+            .headers
+            .get_all(name)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .collect();
         headers.set_item(name.as_str(), values.join(", "))?;
     }
     d.set_item("headers", headers)?;
-    d.set_item("rate_limit", m.rate_limit.as_ref().map(|r| errors::rate_limit(py, r)).transpose()?)?;
+    d.set_item(
+        "rate_limit",
+        m.rate_limit
+            .as_ref()
+            .map(|r| errors::rate_limit(py, r))
+            .transpose()?,
+    )?;
     d.set_item("attempts", m.attempts)?;
     Ok(d)
 }
@@ -126,7 +189,9 @@ fn meta<'py>(py: Python<'py>, m: &ResponseMeta) -> PyResult<Bound<'py, PyDict>> 
 fn result(py: Python<'_>, out: &Output, m: &ResponseMeta, raw: bool) -> PyResult<Py<PyAny>> {
     let value = convert::output(py, out)?;
     if raw {
-        Ok(PyTuple::new(py, [value, meta(py, m)?.into_any()])?.into_any().unbind())
+        Ok(PyTuple::new(py, [value, meta(py, m)?.into_any()])?
+            .into_any()
+            .unbind())
     } else {
         Ok(value.unbind())
     }
@@ -168,7 +233,9 @@ impl NativeClient {
         let mut shown_user = None;
         if from_env {
             b = b.from_env().map_err(to_py_err)?;
-            shown_user = std::env::var("QUALYS_USERNAME").ok().filter(|u| !u.trim().is_empty());
+            shown_user = std::env::var("QUALYS_USERNAME")
+                .ok()
+                .filter(|u| !u.trim().is_empty());
         }
         if let Some(p) = platform {
             b = b.platform(p.parse::<Platform>().map_err(to_py_err)?);
@@ -185,7 +252,13 @@ impl NativeClient {
                 b = b.credentials(u, p);
             }
             (None, None) => {}
-            _ => return Err(validation("password", "required_together", "username and password go together")),
+            _ => {
+                return Err(validation(
+                    "password",
+                    "required_together",
+                    "username and password go together",
+                ));
+            }
         }
         if let Some(t) = token {
             b = b.token(t);
@@ -197,7 +270,13 @@ impl NativeClient {
             b = b.auth_mode(match a.to_ascii_lowercase().as_str() {
                 "jwt" | "bearer" => AuthMode::Jwt,
                 "basic" => AuthMode::Basic,
-                other => return Err(validation("auth", "enum", format!("must be \"jwt\" or \"basic\", got {other:?}"))),
+                other => {
+                    return Err(validation(
+                        "auth",
+                        "enum",
+                        format!("must be \"jwt\" or \"basic\", got {other:?}"),
+                    ));
+                }
             });
         }
         if let Some(t) = timeout {
@@ -234,7 +313,10 @@ impl NativeClient {
             b = b.validate(on);
         }
         let client = b.build().map_err(to_py_err)?;
-        Ok(NativeClient { client, username: shown_user })
+        Ok(NativeClient {
+            client,
+            username: shown_user,
+        })
     }
 
     /// The base URL requests go to.
@@ -253,27 +335,52 @@ impl NativeClient {
     #[pyo3(signature = (options))]
     fn with_options(&self, options: &Bound<'_, PyDict>) -> PyResult<NativeClient> {
         let opts = self::options(Some(options))?.unwrap_or_default();
-        Ok(NativeClient { client: self.client.with_options(opts), username: self.username.clone() })
+        Ok(NativeClient {
+            client: self.client.with_options(opts),
+            username: self.username.clone(),
+        })
     }
 
     /// Call a non-paginated endpoint by id; blocks with the GIL released (Ctrl-C cancels).
     #[pyo3(signature = (endpoint, args, options=None, raw=false))]
-    fn call(&self, py: Python<'_>, endpoint: &str, args: &Bound<'_, PyDict>, options: Option<&Bound<'_, PyDict>>, raw: bool) -> PyResult<Py<PyAny>> {
+    fn call(
+        &self,
+        py: Python<'_>,
+        endpoint: &str,
+        args: &Bound<'_, PyDict>,
+        options: Option<&Bound<'_, PyDict>>,
+        raw: bool,
+    ) -> PyResult<Py<PyAny>> {
         let ep = self::endpoint(endpoint)?;
         let (args, opts) = (self::args(args)?, self::options(options)?);
         let client = self.client.clone();
-        let (out, m) = block_on_interruptible(py, async move { client.call_with(ep, args, opts.as_ref()).await.map_err(to_py_err) })?;
+        let (out, m) = block_on_interruptible(py, async move {
+            client
+                .call_with(ep, args, opts.as_ref())
+                .await
+                .map_err(to_py_err)
+        })?;
         result(py, &out, &m, raw)
     }
 
     /// `call` as an awaitable.
     #[pyo3(signature = (endpoint, args, options=None, raw=false))]
-    fn call_async<'py>(&self, py: Python<'py>, endpoint: &str, args: &Bound<'_, PyDict>, options: Option<&Bound<'_, PyDict>>, raw: bool) -> PyResult<Bound<'py, PyAny>> {
+    fn call_async<'py>(
+        &self,
+        py: Python<'py>,
+        endpoint: &str,
+        args: &Bound<'_, PyDict>,
+        options: Option<&Bound<'_, PyDict>>,
+        raw: bool,
+    ) -> PyResult<Bound<'py, PyAny>> {
         let ep = self::endpoint(endpoint)?;
         let (args, opts) = (self::args(args)?, self::options(options)?);
         let client = self.client.clone();
         awaitable(py, async move {
-            let (out, m) = client.call_with(ep, args, opts.as_ref()).await.map_err(to_py_err)?;
+            let (out, m) = client
+                .call_with(ep, args, opts.as_ref())
+                .await
+                .map_err(to_py_err)?;
             Python::attach(|py| result(py, &out, &m, raw))
         })
     }
@@ -294,7 +401,10 @@ impl NativeClient {
         let (query, body, opts) = request_parts(query, body, options)?;
         let client = self.client.clone();
         let (out, m) = block_on_interruptible(py, async move {
-            client.request(&method, &path, &query, body.as_ref(), opts.as_ref()).await.map_err(to_py_err)
+            client
+                .request(&method, &path, &query, body.as_ref(), opts.as_ref())
+                .await
+                .map_err(to_py_err)
         })?;
         result(py, &out, &m, raw)
     }
@@ -315,7 +425,10 @@ impl NativeClient {
         let (query, body, opts) = request_parts(query, body, options)?;
         let client = self.client.clone();
         awaitable(py, async move {
-            let (out, m) = client.request(&method, &path, &query, body.as_ref(), opts.as_ref()).await.map_err(to_py_err)?;
+            let (out, m) = client
+                .request(&method, &path, &query, body.as_ref(), opts.as_ref())
+                .await
+                .map_err(to_py_err)?;
             Python::attach(|py| result(py, &out, &m, raw))
         })
     }
@@ -323,17 +436,32 @@ impl NativeClient {
     /// A lazy stream of pages of a list endpoint. Arguments are validated now (nothing is sent on
     /// a bad argument); the first request goes out on the first `next_page`.
     #[pyo3(signature = (endpoint, args, options=None, prefetch=None))]
-    fn paginate(&self, endpoint: &str, args: &Bound<'_, PyDict>, options: Option<&Bound<'_, PyDict>>, prefetch: Option<usize>) -> PyResult<NativePages> {
+    fn paginate(
+        &self,
+        endpoint: &str,
+        args: &Bound<'_, PyDict>,
+        options: Option<&Bound<'_, PyDict>>,
+        prefetch: Option<usize>,
+    ) -> PyResult<NativePages> {
         let ep = self::endpoint(endpoint)?;
         let (args, opts) = (self::args(args)?, self::options(options)?);
-        let pager = self.client.paginate_with::<Value>(ep, args, opts, prefetch).map_err(to_py_err)?;
+        let pager = self
+            .client
+            .paginate_with::<Value>(ep, args, opts, prefetch)
+            .map_err(to_py_err)?;
         let page_size = pager.page_size();
-        Ok(NativePages { stream: Arc::new(tokio::sync::Mutex::new(Some(pager.pages()))), page_size })
+        Ok(NativePages {
+            stream: Arc::new(tokio::sync::Mutex::new(Some(pager.pages()))),
+            page_size,
+        })
     }
 
     fn __repr__(&self) -> String {
         match &self.username {
-            Some(u) => format!("NativeClient(base_url={:?}, username={u:?})", self.client.base_url()),
+            Some(u) => format!(
+                "NativeClient(base_url={:?}, username={u:?})",
+                self.client.base_url()
+            ),
             None => format!("NativeClient(base_url={:?})", self.client.base_url()),
         }
     }
@@ -353,19 +481,37 @@ fn request_parts(
             Ok(d) => d.iter().collect(),
             Err(_) => query
                 .try_iter()
-                .map_err(|_| validation("query", "type", "must be a dict or a list of (name, value) pairs"))?
+                .map_err(|_| {
+                    validation(
+                        "query",
+                        "type",
+                        "must be a dict or a list of (name, value) pairs",
+                    )
+                })?
                 .map(|i| i.and_then(|i| i.extract()))
                 .collect::<PyResult<_>>()
-                .map_err(|_| validation("query", "type", "must be a dict or a list of (name, value) pairs"))?,
+                .map_err(|_| {
+                    validation(
+                        "query",
+                        "type",
+                        "must be a dict or a list of (name, value) pairs",
+                    )
+                })?,
         };
         for (k, v) in items {
-            let key: String = k.extract().map_err(|_| validation("query", "type", "names must be str"))?;
+            let key: String = k
+                .extract()
+                .map_err(|_| validation("query", "type", "names must be str"))?;
             let flat = |x: Value| -> PyResult<String> {
                 match x {
                     Value::String(s) => Ok(s),
                     Value::Number(n) => Ok(n.to_string()),
                     Value::Bool(b) => Ok(b.to_string()),
-                    other => Err(validation(&key, "type", format!("must be a string, number, bool or a list of them, got {other}"))),
+                    other => Err(validation(
+                        &key,
+                        "type",
+                        format!("must be a string, number, bool or a list of them, got {other}"),
+                    )),
                 }
             };
             match from_py(&v, &key).map_err(|m| validation(&key, "type", m))? {
@@ -397,9 +543,13 @@ pub struct NativePages {
     page_size: u64,
 }
 
-async fn next_page(stream: Arc<tokio::sync::Mutex<Option<PageStream>>>) -> PyResult<Option<Page<Value>>> {
+async fn next_page(
+    stream: Arc<tokio::sync::Mutex<Option<PageStream>>>,
+) -> PyResult<Option<Page<Value>>> {
     let mut guard = stream.lock().await;
-    let Some(s) = guard.as_mut() else { return Ok(None) };
+    let Some(s) = guard.as_mut() else {
+        return Ok(None);
+    };
     match s.next().await {
         Some(Ok(p)) => Ok(Some(p)),
         Some(Err(e)) => {

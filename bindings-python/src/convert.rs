@@ -77,27 +77,52 @@ pub fn from_py(obj: &Bound<'_, PyAny>, field: &str) -> Result<Value, String> {
     }
     if let Ok(f) = obj.cast::<PyFloat>() {
         let x = f.value();
-        return Number::from_f64(x).map(Value::Number).ok_or_else(|| format!("`{field}`: {x} is not a JSON number"));
+        return Number::from_f64(x)
+            .map(Value::Number)
+            .ok_or_else(|| format!("`{field}`: {x} is not a JSON number"));
     }
     if let Ok(s) = obj.cast::<PyString>() {
-        return Ok(Value::String(s.to_str().map_err(|e| format!("`{field}`: {e}"))?.to_owned()));
+        return Ok(Value::String(
+            s.to_str()
+                .map_err(|e| format!("`{field}`: {e}"))?
+                .to_owned(),
+        ));
     }
     if let Ok(d) = obj.cast::<PyDict>() {
         let mut m = Map::with_capacity(d.len());
         for (k, v) in d.iter() {
-            let key = k.cast::<PyString>().map_err(|_| format!("`{field}`: dict keys must be str, got {k}"))?;
-            let key = key.to_str().map_err(|e| format!("`{field}`: {e}"))?.to_owned();
+            let key = k
+                .cast::<PyString>()
+                .map_err(|_| format!("`{field}`: dict keys must be str, got {k}"))?;
+            let key = key
+                .to_str()
+                .map_err(|e| format!("`{field}`: {e}"))?
+                .to_owned();
             let value = from_py(&v, field)?;
             m.insert(key, value);
         }
         return Ok(Value::Object(m));
     }
     if let Ok(l) = obj.cast::<PyList>() {
-        return l.iter().map(|x| from_py(&x, field)).collect::<Result<Vec<_>, _>>().map(Value::Array);
+        return l
+            .iter()
+            .map(|x| from_py(&x, field))
+            .collect::<Result<Vec<_>, _>>()
+            .map(Value::Array);
     }
     if let Ok(t) = obj.cast::<PyTuple>() {
-        return t.iter().map(|x| from_py(&x, field)).collect::<Result<Vec<_>, _>>().map(Value::Array);
+        return t
+            .iter()
+            .map(|x| from_py(&x, field))
+            .collect::<Result<Vec<_>, _>>()
+            .map(Value::Array);
     }
-    let ty = obj.get_type().name().map(|n| n.to_string()).unwrap_or_else(|_| "?".into());
-    Err(format!("`{field}`: {ty} is not JSON-compatible (use dict, list, str, int, float, bool or None)"))
+    let ty = obj
+        .get_type()
+        .name()
+        .map(|n| n.to_string())
+        .unwrap_or_else(|_| "?".into());
+    Err(format!(
+        "`{field}`: {ty} is not JSON-compatible (use dict, list, str, int, float, bool or None)"
+    ))
 }

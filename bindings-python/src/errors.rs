@@ -30,14 +30,29 @@ fn build(py: Python<'_>, e: &Error) -> PyResult<PyErr> {
             attrs.set_item("api_message", &api.message)?;
             attrs.set_item("timestamp", api.timestamp)?;
             attrs.set_item("retry_after", api.retry_after.map(|d| d.as_secs_f64()))?;
-            attrs.set_item("rate_limit", api.rate_limit.as_ref().map(|r| rate_limit(py, r)).transpose()?)?;
+            attrs.set_item(
+                "rate_limit",
+                api.rate_limit
+                    .as_ref()
+                    .map(|r| rate_limit(py, r))
+                    .transpose()?,
+            )?;
         }
-        Error::Validation { field, rule, message: m } => {
+        Error::Validation {
+            field,
+            rule,
+            message: m,
+        } => {
             attrs.set_item("field", field)?;
             attrs.set_item("rule", rule)?;
             attrs.set_item("api_message", m)?;
         }
-        Error::RecordCap { cap, total, alternative, path } => {
+        Error::RecordCap {
+            cap,
+            total,
+            alternative,
+            path,
+        } => {
             attrs.set_item("cap", cap)?;
             attrs.set_item("total", total)?;
             attrs.set_item("alternative", alternative)?;
@@ -78,7 +93,11 @@ pub fn rate_limit<'py>(py: Python<'py>, r: &RateLimitInfo) -> PyResult<Bound<'py
 
 /// A `ValidationError` raised by the binding itself (an argument Python cannot express as JSON).
 pub fn validation(field: &str, rule: &str, message: impl Into<String>) -> PyErr {
-    to_py_err(Error::Validation { field: field.to_owned(), rule: rule.to_owned(), message: message.into() })
+    to_py_err(Error::Validation {
+        field: field.to_owned(),
+        rule: rule.to_owned(),
+        message: message.into(),
+    })
 }
 
 /// A Rust panic, caught before it reaches Python: reported as a plain `QualysError`.
@@ -93,8 +112,14 @@ pub fn panic_err(payload: Box<dyn std::any::Any + Send>) -> PyErr {
             let attrs = PyDict::new(py);
             attrs.set_item("code", "E_INTERNAL")?;
             let factory = py.import("qualys_cs.errors")?.getattr("_from_native")?;
-            Ok(PyErr::from_value(factory.call1(("QualysError", format!("internal error (a bug in qualys-cs): {msg}"), attrs))?))
+            Ok(PyErr::from_value(factory.call1((
+                "QualysError",
+                format!("internal error (a bug in qualys-cs): {msg}"),
+                attrs,
+            ))?))
         };
-        build().unwrap_or_else(|_| PyRuntimeError::new_err(format!("internal error (a bug in qualys-cs): {msg}")))
+        build().unwrap_or_else(|_| {
+            PyRuntimeError::new_err(format!("internal error (a bug in qualys-cs): {msg}"))
+        })
     })
 }

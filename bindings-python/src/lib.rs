@@ -6,6 +6,7 @@ mod client;
 mod convert;
 mod errors;
 mod runtime;
+mod sim;
 
 #[pyo3::pymodule(gil_used = false)]
 mod _native {
@@ -13,6 +14,8 @@ mod _native {
 
     #[pymodule_export]
     use super::client::{NativeClient, NativePages};
+    #[pymodule_export]
+    use super::sim::NativeSimulator;
 
     #[pymodule_init]
     fn init(m: &Bound<'_, PyModule>) -> PyResult<()> {

@@ -57,6 +57,9 @@ where
     T: for<'a> IntoPyObject<'a> + Send + 'static,
 {
     pyo3_async_runtimes::tokio::future_into_py(py, async move {
-        AssertUnwindSafe(fut).catch_unwind().await.unwrap_or_else(|p| Err(panic_err(p)))
+        AssertUnwindSafe(fut)
+            .catch_unwind()
+            .await
+            .unwrap_or_else(|p| Err(panic_err(p)))
     })
 }

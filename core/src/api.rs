@@ -78,21 +78,21 @@ impl<'a> Containers<'a> {
     /// `GET /csapi/v1.3/containers` [S16].
     ///
     /// at most 10,000 records (use bulk_list beyond); groups optional; severity counts may be null
-    pub fn list(&self, params: ContainersListParams) -> Result<Pager<serde_json::Value>> {
+    pub fn list(self, params: ContainersListParams) -> Result<Pager<crate::models::Container>> {
         let args = params.apply(Args::new());
         self.client.paginate_with(ep("S16"), args, None, None)
     }
     /// `GET /csapi/v1.3/containers/{containerSha}` [S18].
     ///
     /// named only in the seed; v1.1 took containerId, v1.3 takes the container sha
-    pub async fn get(&self, sha: &str) -> Result<serde_json::Value> {
+    pub async fn get(self, sha: &str) -> Result<crate::models::ContainerDetails> {
         let args = Args::new().set("sha", sha);
         self.client.call_json(ep("S18"), args, None).await
     }
     /// `DELETE /csapi/v1.3/containers` [S41].
     ///
     /// v1.3 takes query params (v1.1 took a JSON body, as in the fixture; open question 1); P-swagger also lists 204
-    pub async fn delete(&self, params: ContainersDeleteParams) -> Result<serde_json::Value> {
+    pub async fn delete(self, params: ContainersDeleteParams) -> Result<crate::models::JobStarted> {
         let args = params.apply(Args::new());
         self.client.call_json(ep("S41"), args, None).await
     }
@@ -100,24 +100,27 @@ impl<'a> Containers<'a> {
     ///
     /// named only in the seed; details is {vulns, driftVulns}; the summary key is misspelt 'VunlSummary'
     pub async fn vulnerabilities(
-        &self,
+        self,
         sha: &str,
         params: ContainersVulnerabilitiesParams,
-    ) -> Result<serde_json::Value> {
+    ) -> Result<crate::models::ContainerVulnerabilities> {
         let args = params.apply(Args::new().set("sha", sha));
         self.client.call_json(ep("S43"), args, None).await
     }
     /// `GET /csapi/v1.3/containers/list` [P01].
     ///
     /// {limit, data}; next page = paginationQuery from the link header (rel=next) sent to our own base URL; last page: header absent or 'null'; data may be a single object
-    pub fn bulk_list(&self, params: ContainersBulkListParams) -> Result<Pager<serde_json::Value>> {
+    pub fn bulk_list(
+        self,
+        params: ContainersBulkListParams,
+    ) -> Result<Pager<crate::models::BulkContainer>> {
         let args = params.apply(Args::new());
         self.client.paginate_with(ep("P01"), args, None, None)
     }
     /// `GET /csapi/v1.3/containers/{containerSha}/compliance` [P02].
     ///
     /// same shape as images.compliance (S01)
-    pub async fn compliance(&self, sha: &str) -> Result<serde_json::Value> {
+    pub async fn compliance(self, sha: &str) -> Result<crate::models::Compliance> {
         let args = Args::new().set("sha", sha);
         self.client.call_json(ep("P02"), args, None).await
     }
@@ -125,17 +128,17 @@ impl<'a> Containers<'a> {
     ///
     /// not paged: {count, data, softwareCountBySeverity} in one response
     pub async fn software(
-        &self,
+        self,
         sha: &str,
         params: ContainersSoftwareParams,
-    ) -> Result<serde_json::Value> {
+    ) -> Result<crate::models::SoftwareList> {
         let args = params.apply(Args::new().set("sha", sha));
         self.client.call_json(ep("P03"), args, None).await
     }
     /// `GET /csapi/v1.3/containers/{containerSha}/vuln/count` [P04].
     ///
     /// flat severity counts or wrapped in data (P-qualysdk reads data): accept both (open question 16)
-    pub async fn vulnerability_count(&self, sha: &str) -> Result<serde_json::Value> {
+    pub async fn vulnerability_count(self, sha: &str) -> Result<crate::models::VulnerabilityCount> {
         let args = Args::new().set("sha", sha);
         self.client.call_json(ep("P04"), args, None).await
     }
@@ -295,12 +298,12 @@ pub struct Controls<'a> {
 
 impl<'a> Controls<'a> {
     /// `GET /csapi/v1.3/controls` [P11].
-    pub fn list(&self, params: ControlsListParams) -> Result<Pager<serde_json::Value>> {
+    pub fn list(self, params: ControlsListParams) -> Result<Pager<crate::models::Control>> {
         let args = params.apply(Args::new());
         self.client.paginate_with(ep("P11"), args, None, None)
     }
     /// `GET /csapi/v1.3/controls/{controlId}` [P12].
-    pub async fn get(&self, control_id: &str) -> Result<serde_json::Value> {
+    pub async fn get(self, control_id: &str) -> Result<crate::models::Control> {
         let args = Args::new().set("control_id", control_id);
         self.client.call_json(ep("P12"), args, None).await
     }
@@ -348,7 +351,7 @@ impl<'a> Events<'a> {
     /// `GET /csapi/v1.1/events` [S20].
     ///
     /// v1.1 only, named only: no v1.3 form, no documented params or shape; 1-based pageNo; return raw {data, count, groups}
-    pub fn list(&self, params: EventsListParams) -> Result<Pager<serde_json::Value>> {
+    pub fn list(self, params: EventsListParams) -> Result<Pager<serde_json::Value>> {
         let args = params.apply(Args::new());
         self.client.paginate_with(ep("S20"), args, None, None)
     }
@@ -382,28 +385,28 @@ impl<'a> Images<'a> {
     /// `GET /csapi/v1.3/images/{imageSha}/compliance` [S01].
     ///
     /// criticality is LOW/MEDIUM/HIGH but accept old names (MINIMAL, SERIOUS, CRITICAL, URGENT); statement/findings are newer fields, keep unknown keys
-    pub async fn compliance(&self, sha: &str) -> Result<serde_json::Value> {
+    pub async fn compliance(self, sha: &str) -> Result<crate::models::Compliance> {
         let args = Args::new().set("sha", sha);
         self.client.call_json(ep("S01"), args, None).await
     }
     /// `GET /csapi/v1.3/images` [S17].
     ///
     /// at most 10,000 records (use bulk_list beyond); groups optional; sha is present despite S002's removed-fields list
-    pub fn list(&self, params: ImagesListParams) -> Result<Pager<serde_json::Value>> {
+    pub fn list(self, params: ImagesListParams) -> Result<Pager<crate::models::Image>> {
         let args = params.apply(Args::new());
         self.client.paginate_with(ep("S17"), args, None, None)
     }
     /// `GET /csapi/v1.3/images/{imageSha}` [S19].
     ///
     /// named only in the seed; v1.1 took imageId; short 12-hex ids are accepted in {imageSha} (no length check)
-    pub async fn get(&self, sha: &str) -> Result<serde_json::Value> {
+    pub async fn get(self, sha: &str) -> Result<crate::models::ImageDetails> {
         let args = Args::new().set("sha", sha);
         self.client.call_json(ep("S19"), args, None).await
     }
     /// `DELETE /csapi/v1.3/images` [S40].
     ///
     /// v1.3 takes query params (v1.1 took a JSON body, as in the fixture; open question 1); images with active containers cannot be deleted; P-swagger also lists 204
-    pub async fn delete(&self, params: ImagesDeleteParams) -> Result<serde_json::Value> {
+    pub async fn delete(self, params: ImagesDeleteParams) -> Result<crate::models::JobStarted> {
         let args = params.apply(Args::new());
         self.client.call_json(ep("S40"), args, None).await
     }
@@ -411,17 +414,20 @@ impl<'a> Images<'a> {
     ///
     /// details is a list (v1.1) or {vulns, driftVulns} (open question 9): accept both; vulnSummary; short 12-hex ids accepted in {imageSha}; published is epoch ms as a number
     pub async fn vulnerabilities(
-        &self,
+        self,
         sha: &str,
         params: ImagesVulnerabilitiesParams,
-    ) -> Result<serde_json::Value> {
+    ) -> Result<crate::models::ImageVulnerabilities> {
         let args = params.apply(Args::new().set("sha", sha));
         self.client.call_json(ep("S42"), args, None).await
     }
     /// `GET /csapi/v1.3/images/list` [P05].
     ///
     /// as containers.bulk_list; the link sample closes the URL with '<'; the P-docs sample also sends scanDetails=malware, secrets (not in DESIGN's signature)
-    pub fn bulk_list(&self, params: ImagesBulkListParams) -> Result<Pager<serde_json::Value>> {
+    pub fn bulk_list(
+        self,
+        params: ImagesBulkListParams,
+    ) -> Result<Pager<crate::models::BulkImage>> {
         let args = params.apply(Args::new());
         self.client.paginate_with(ep("P05"), args, None, None)
     }
@@ -429,24 +435,24 @@ impl<'a> Images<'a> {
     ///
     /// {containers, driftContainers, hosts}
     pub async fn associations(
-        &self,
+        self,
         sha: &str,
         params: ImagesAssociationsParams,
-    ) -> Result<serde_json::Value> {
+    ) -> Result<crate::models::Associations> {
         let args = params.apply(Args::new().set("sha", sha));
         self.client.call_json(ep("P06"), args, None).await
     }
     /// `GET /csapi/v1.3/images/{imageSha}/associatedRegistries` [P07].
     ///
     /// bare array [{registry, registryUuid, repo, tag}]
-    pub async fn registries(&self, sha: &str) -> Result<serde_json::Value> {
+    pub async fn registries(self, sha: &str) -> Result<Vec<crate::models::AssociatedRegistry>> {
         let args = Args::new().set("sha", sha);
         self.client.call_json(ep("P07"), args, None).await
     }
     /// `POST /csapi/v1.3/images/{imageSha}/instrument` [P08].
     ///
     /// body {imageId, pullRegistryUuid, pullRepository, pullTag, pushRepository, pushTag}; 200/201 with a string body
-    pub async fn instrument<B: Serialize + ?Sized>(&self, sha: &str, body: &B) -> Result<Output> {
+    pub async fn instrument<B: Serialize + ?Sized>(self, sha: &str, body: &B) -> Result<Output> {
         let args = Args::new()
             .set("sha", sha)
             .set("body", to_value("body", body)?);
@@ -459,17 +465,17 @@ impl<'a> Images<'a> {
     ///
     /// not paged: {count, data, softwareCountBySeverity, drift...} in one response
     pub async fn software(
-        &self,
+        self,
         sha: &str,
         params: ImagesSoftwareParams,
-    ) -> Result<serde_json::Value> {
+    ) -> Result<crate::models::SoftwareList> {
         let args = params.apply(Args::new().set("sha", sha));
         self.client.call_json(ep("P09"), args, None).await
     }
     /// `GET /csapi/v1.3/images/{imageSha}/vuln/count` [P10].
     ///
     /// flat severity counts; the docs sample passes a 12-hex short id; error_403 is that page's 403 body
-    pub async fn vulnerability_count(&self, sha: &str) -> Result<serde_json::Value> {
+    pub async fn vulnerability_count(self, sha: &str) -> Result<crate::models::VulnerabilityCount> {
         let args = Args::new().set("sha", sha);
         self.client.call_json(ep("P10"), args, None).await
     }
@@ -649,14 +655,14 @@ impl<'a> K8sPostures<'a> {
     /// `GET /csapi/v1.3/k8s_postures/list` [P27].
     ///
     /// shape not seen ({data, count} assumed); takes limit (1..250) beside pageNumber/pageSize
-    pub fn list(&self, params: K8sPosturesListParams) -> Result<Pager<serde_json::Value>> {
+    pub fn list(self, params: K8sPosturesListParams) -> Result<Pager<serde_json::Value>> {
         let args = params.apply(Args::new());
         self.client.paginate_with(ep("P27"), args, None, None)
     }
     /// `GET /csapi/v1.3/k8s_postures/count` [P28].
     ///
     /// counts; shape not seen
-    pub async fn count(&self) -> Result<Output> {
+    pub async fn count(self) -> Result<Output> {
         let args = Args::new();
         self.client
             .call_with(ep("P28"), args, None)
@@ -666,7 +672,7 @@ impl<'a> K8sPostures<'a> {
     /// `GET /csapi/v1.3/k8s_postures/control/{controlId}` [P29].
     ///
     /// CIS control details; shape not seen
-    pub async fn control(&self, control_id: &str) -> Result<Output> {
+    pub async fn control(self, control_id: &str) -> Result<Output> {
         let args = Args::new().set("control_id", control_id);
         self.client
             .call_with(ep("P29"), args, None)
@@ -676,7 +682,7 @@ impl<'a> K8sPostures<'a> {
     /// `GET /csapi/v1.3/k8s_postures/control/{controlId}/evidence` [P30].
     ///
     /// resource posture evidence; shape not seen
-    pub async fn evidence(&self, control_id: &str) -> Result<Output> {
+    pub async fn evidence(self, control_id: &str) -> Result<Output> {
         let args = Args::new().set("control_id", control_id);
         self.client
             .call_with(ep("P30"), args, None)
@@ -735,17 +741,20 @@ impl<'a> Policies<'a> {
     ///
     /// rule metaData is an object (CICD) or a JSON-encoded string (K8S): keep the raw form; rules carry order and/or sortOrder; tagIds are strings, tag objects or null
     pub async fn get(
-        &self,
+        self,
         policy_id: &str,
         params: PoliciesGetParams,
-    ) -> Result<serde_json::Value> {
+    ) -> Result<crate::models::Policy> {
         let args = params.apply(Args::new().set("policy_id", policy_id));
         self.client.call_json(ep("S05"), args, None).await
     }
     /// `POST /csapi/v1.3/centralizedPolicy` [S06].
     ///
     /// the 'name'/'type' S000 marks mandatory are the rule fields (policy key is policyName); send metaData as an object; k8sFilters [] for CICD; the CICD seed curl sends no Content-Type
-    pub async fn create<B: Serialize + ?Sized>(&self, body: &B) -> Result<serde_json::Value> {
+    pub async fn create<B: Serialize + ?Sized>(
+        self,
+        body: &B,
+    ) -> Result<crate::models::PolicyCreated> {
         let args = Args::new().set("body", to_value("body", body)?);
         self.client.call_json(ep("S06"), args, None).await
     }
@@ -753,10 +762,10 @@ impl<'a> Policies<'a> {
     ///
     /// full policy body (K8S sample echoes read-only uuid/created/updated/version); response id key 'policyUUID ' ends with a space: accept policyUUID and uuid too
     pub async fn update<B: Serialize + ?Sized>(
-        &self,
+        self,
         policy_id: &str,
         body: &B,
-    ) -> Result<serde_json::Value> {
+    ) -> Result<crate::models::PolicyUpdated> {
         let args = Args::new()
             .set("policy_id", policy_id)
             .set("body", to_value("body", body)?);
@@ -765,7 +774,7 @@ impl<'a> Policies<'a> {
     /// `GET /csapi/v1.3/centralizedPolicy/defaultPolicy/{policyType}` [P24].
     ///
     /// the docs sample spells K8sFilters with a capital K; metaData may be a JSON string; tagIds may be objects
-    pub async fn default(&self, policy_type: &str) -> Result<serde_json::Value> {
+    pub async fn default(self, policy_type: &str) -> Result<crate::models::Policy> {
         let args = Args::new().set("policy_type", policy_type);
         self.client.call_json(ep("P24"), args, None).await
     }
@@ -823,28 +832,28 @@ impl<'a> Registries<'a> {
     /// `GET /csapi/v1.3/registry` [S22].
     ///
     /// the v1.1 sample pages from pageNo=0; v1.3 sends pageNumber from 1
-    pub fn list(&self, params: RegistriesListParams) -> Result<Pager<serde_json::Value>> {
+    pub fn list(self, params: RegistriesListParams) -> Result<Pager<crate::models::Registry>> {
         let args = params.apply(Args::new());
         self.client.paginate_with(ep("S22"), args, None, None)
     }
     /// `GET /csapi/v1.3/registry/{registryId}` [S23].
     ///
     /// aws and connectors may be null; the seed heading omits {registryId}
-    pub async fn get(&self, registry_id: &str) -> Result<serde_json::Value> {
+    pub async fn get(self, registry_id: &str) -> Result<crate::models::RegistryDetails> {
         let args = Args::new().set("registry_id", registry_id);
         self.client.call_json(ep("S23"), args, None).await
     }
     /// `GET /csapi/v1.3/registry/aws-base` [S24].
     ///
     /// externalId is an integer; the seed masks digits (fixture replaces xxxx with 0000)
-    pub async fn aws_base(&self) -> Result<serde_json::Value> {
+    pub async fn aws_base(self) -> Result<crate::models::AwsBase> {
         let args = Args::new();
         self.client.call_json(ep("S24"), args, None).await
     }
     /// `POST /csapi/v1.3/registry/validate` [S28].
     ///
     /// body as registries.create; success body not shown (P-swagger: boolean); an existing registry gives errorCode CMS-1504 (status not shown)
-    pub async fn validate<B: Serialize + ?Sized>(&self, body: &B) -> Result<Output> {
+    pub async fn validate<B: Serialize + ?Sized>(self, body: &B) -> Result<Output> {
         let args = Args::new().set("body", to_value("body", body)?);
         self.client
             .call_with(ep("S28"), args, None)
@@ -854,7 +863,10 @@ impl<'a> Registries<'a> {
     /// `POST /csapi/v1.3/registry` [S29].
     ///
     /// credential username/password are base64; aws {accountId, arn, region} (arn alone reuses a connector; P-swagger has {name, arn, description}: keep open); registryType is an open string
-    pub async fn create<B: Serialize + ?Sized>(&self, body: &B) -> Result<serde_json::Value> {
+    pub async fn create<B: Serialize + ?Sized>(
+        self,
+        body: &B,
+    ) -> Result<crate::models::RegistryCreated> {
         let args = Args::new().set("body", to_value("body", body)?);
         self.client.call_json(ep("S29"), args, None).await
     }
@@ -862,7 +874,7 @@ impl<'a> Registries<'a> {
     ///
     /// registryType and registryUri cannot change but must be sent; success body 'same registry ID' in unstated form
     pub async fn update<B: Serialize + ?Sized>(
-        &self,
+        self,
         registry_id: &str,
         body: &B,
     ) -> Result<Output> {
@@ -878,17 +890,17 @@ impl<'a> Registries<'a> {
     ///
     /// the v1.1 sample pages from pageNo=0; v1.3 sends pageNumber from 1
     pub fn repositories(
-        &self,
+        self,
         registry_id: &str,
         params: RegistriesRepositoriesParams,
-    ) -> Result<Pager<serde_json::Value>> {
+    ) -> Result<Pager<crate::models::Repository>> {
         let args = params.apply(Args::new().set("registry_id", registry_id));
         self.client.paginate_with(ep("S31"), args, None, None)
     }
     /// `DELETE /csapi/v1.3/registry/{registryId}` [S35].
     ///
     /// a registry with Running schedules cannot be deleted; success body not shown
-    pub async fn delete(&self, registry_id: &str) -> Result<Output> {
+    pub async fn delete(self, registry_id: &str) -> Result<Output> {
         let args = Args::new().set("registry_id", registry_id);
         self.client
             .call_with(ep("S35"), args, None)
@@ -899,9 +911,9 @@ impl<'a> Registries<'a> {
     ///
     /// DELETE with a bare JSON array body of registry UUIDs; registries with Running schedules are not deleted
     pub async fn delete_many<I: IntoIterator<Item = S>, S: Into<String>>(
-        &self,
+        self,
         registry_ids: I,
-    ) -> Result<serde_json::Value> {
+    ) -> Result<crate::models::DeletedRegistries> {
         let args = Args::new().set("registry_ids", strings(registry_ids));
         self.client.call_json(ep("S36"), args, None).await
     }
@@ -981,7 +993,7 @@ impl<'a> RegistriesAcr<'a> {
     /// `POST /csapi/v1.3/registry/acr/connector` [P16].
     ///
     /// body {name, clientSecret, connectorId, description, applicationId}; answers a string
-    pub async fn create_connector<B: Serialize + ?Sized>(&self, body: &B) -> Result<Output> {
+    pub async fn create_connector<B: Serialize + ?Sized>(self, body: &B) -> Result<Output> {
         let args = Args::new().set("body", to_value("body", body)?);
         self.client
             .call_with(ep("P16"), args, None)
@@ -991,14 +1003,14 @@ impl<'a> RegistriesAcr<'a> {
     /// `GET /csapi/v1.3/registry/acr/connectors` [P17].
     ///
     /// bare array [{name, acrConnectorId, description}]
-    pub async fn connectors(&self) -> Result<serde_json::Value> {
+    pub async fn connectors(self) -> Result<Vec<crate::models::AcrConnector>> {
         let args = Args::new();
         self.client.call_json(ep("P17"), args, None).await
     }
     /// `GET /csapi/v1.3/registry/acr/connector/{connectorId}` [P18].
     ///
     /// singular 'connector' in the path (aws uses 'connectors')
-    pub async fn connector(&self, id: &str) -> Result<serde_json::Value> {
+    pub async fn connector(self, id: &str) -> Result<crate::models::AcrConnector> {
         let args = Args::new().set("id", id);
         self.client.call_json(ep("P18"), args, None).await
     }
@@ -1014,21 +1026,21 @@ impl<'a> RegistriesAws<'a> {
     /// `GET /csapi/v1.3/registry/aws/connectors` [S25].
     ///
     /// bare JSON array (P-swagger says one object; the seed's array wins)
-    pub async fn connectors(&self) -> Result<serde_json::Value> {
+    pub async fn connectors(self) -> Result<Vec<crate::models::AwsConnector>> {
         let args = Args::new();
         self.client.call_json(ep("S25"), args, None).await
     }
     /// `GET /csapi/v1.3/registry/aws/connectors/{accountId}` [S26].
     ///
     /// keyed by AWS account id, plural 'connectors' in the path; answers a bare array of that account's connectors
-    pub async fn connector(&self, id: &str) -> Result<serde_json::Value> {
+    pub async fn connector(self, id: &str) -> Result<Vec<crate::models::AwsConnector>> {
         let args = Args::new().set("id", id);
         self.client.call_json(ep("S26"), args, None).await
     }
     /// `POST /csapi/v1.3/registry/aws/connector` [S27].
     ///
     /// body {arn, externalId, name, description}; externalId is a string here (integer in aws-base); success body not shown (P-swagger: string)
-    pub async fn create_connector<B: Serialize + ?Sized>(&self, body: &B) -> Result<Output> {
+    pub async fn create_connector<B: Serialize + ?Sized>(self, body: &B) -> Result<Output> {
         let args = Args::new().set("body", to_value("body", body)?);
         self.client
             .call_with(ep("S27"), args, None)
@@ -1048,7 +1060,7 @@ impl<'a> RegistriesGcp<'a> {
     ///
     /// multipart/form-data with the file field serviceAccountJson; name/description/connectorId go in the query; answers a string
     pub async fn create_connector(
-        &self,
+        self,
         name: &str,
         service_account_json: &str,
         params: RegistriesGcpCreateConnectorParams,
@@ -1066,14 +1078,14 @@ impl<'a> RegistriesGcp<'a> {
     /// `GET /csapi/v1.3/registry/gcp/connectors` [P20].
     ///
     /// bare array [{name, description, location, gcpConnectorId, gcpProjectId}]
-    pub async fn connectors(&self) -> Result<serde_json::Value> {
+    pub async fn connectors(self) -> Result<Vec<crate::models::GcpConnector>> {
         let args = Args::new();
         self.client.call_json(ep("P20"), args, None).await
     }
     /// `GET /csapi/v1.3/registry/gcp/connector/{connectorId}` [P21].
     ///
     /// singular 'connector' in the path (aws uses 'connectors')
-    pub async fn connector(&self, id: &str) -> Result<serde_json::Value> {
+    pub async fn connector(self, id: &str) -> Result<crate::models::GcpConnector> {
         let args = Args::new().set("id", id);
         self.client.call_json(ep("P21"), args, None).await
     }
@@ -1115,10 +1127,10 @@ impl<'a> RegistriesSchedules<'a> {
     ///
     /// S33 is the v1.1 twin (body name/onDemand/filters/schedule); model filters as {repoTags, days} (one sample splits days into its own element); schedule is HH:MM UTC; forceScan needs the subscription feature
     pub async fn create<B: Serialize + ?Sized>(
-        &self,
+        self,
         registry_id: &str,
         body: &B,
-    ) -> Result<serde_json::Value> {
+    ) -> Result<crate::models::ScheduleCreated> {
         let args = Args::new()
             .set("registry_id", registry_id)
             .set("body", to_value("body", body)?);
@@ -1128,7 +1140,7 @@ impl<'a> RegistriesSchedules<'a> {
     ///
     /// S34 is the v1.1 twin; only Automatic, non-Running schedules; onDemand/repo/tag/days cannot change; body 'same schedule ID' in unstated form; the v1.1 fixture sends schedule 00:00 without an interval
     pub async fn update<B: Serialize + ?Sized>(
-        &self,
+        self,
         registry_id: &str,
         schedule_id: &str,
         body: &B,
@@ -1146,10 +1158,10 @@ impl<'a> RegistriesSchedules<'a> {
     ///
     /// no body; scheduleIds win over filter (scheduleUuid:* = all); never send an empty scheduleIds=; Finished/Unknown/Error schedules skipped; id under CancelJobId or deletionJobId
     pub async fn bulk_cancel(
-        &self,
+        self,
         registry_id: &str,
         params: RegistriesSchedulesBulkCancelParams,
-    ) -> Result<serde_json::Value> {
+    ) -> Result<crate::models::JobStarted> {
         let args = params.apply(Args::new().set("registry_id", registry_id));
         self.client.call_json(ep("S14"), args, None).await
     }
@@ -1157,10 +1169,10 @@ impl<'a> RegistriesSchedules<'a> {
     ///
     /// no body; scheduleIds win over filter; Queued/Unknown/Running schedules are skipped (cancel first)
     pub async fn bulk_delete(
-        &self,
+        self,
         registry_id: &str,
         params: RegistriesSchedulesBulkDeleteParams,
-    ) -> Result<serde_json::Value> {
+    ) -> Result<crate::models::JobStarted> {
         let args = params.apply(Args::new().set("registry_id", registry_id));
         self.client.call_json(ep("S15"), args, None).await
     }
@@ -1168,17 +1180,17 @@ impl<'a> RegistriesSchedules<'a> {
     ///
     /// status is an open string (Running, Completed, Finished, Unknown, Error, Queued, Canceled); errors is null or a list
     pub fn list(
-        &self,
+        self,
         registry_id: &str,
         params: RegistriesSchedulesListParams,
-    ) -> Result<Pager<serde_json::Value>> {
+    ) -> Result<Pager<crate::models::Schedule>> {
         let args = params.apply(Args::new().set("registry_id", registry_id));
         self.client.paginate_with(ep("S32"), args, None, None)
     }
     /// `DELETE /csapi/v1.3/registry/{registryId}/schedule/{scheduleId}` [S37].
     ///
     /// Running schedules cannot be deleted; success body not shown
-    pub async fn delete(&self, registry_id: &str, schedule_id: &str) -> Result<Output> {
+    pub async fn delete(self, registry_id: &str, schedule_id: &str) -> Result<Output> {
         let args = Args::new()
             .set("registry_id", registry_id)
             .set("schedule_id", schedule_id);
@@ -1191,10 +1203,10 @@ impl<'a> RegistriesSchedules<'a> {
     ///
     /// DELETE with a bare JSON array body of schedule UUIDs; the seed URL has a trailing slash: send without it
     pub async fn delete_many<I: IntoIterator<Item = S>, S: Into<String>>(
-        &self,
+        self,
         registry_id: &str,
         schedule_ids: I,
-    ) -> Result<serde_json::Value> {
+    ) -> Result<crate::models::DeletedSchedules> {
         let args = Args::new()
             .set("registry_id", registry_id)
             .set("schedule_ids", strings(schedule_ids));
@@ -1203,7 +1215,7 @@ impl<'a> RegistriesSchedules<'a> {
     /// `POST /csapi/v1.3/registry/{registryId}/schedule/{scheduleId}/cancel` [P15].
     ///
     /// no body; answers a string
-    pub async fn cancel(&self, registry_id: &str, schedule_id: &str) -> Result<Output> {
+    pub async fn cancel(self, registry_id: &str, schedule_id: &str) -> Result<Output> {
         let args = Args::new()
             .set("registry_id", registry_id)
             .set("schedule_id", schedule_id);
@@ -1306,14 +1318,17 @@ impl<'a> Reports<'a> {
     /// `GET /csapi/v1.3/reports` [S08].
     ///
     /// 409 on Container Security Free subscriptions; no groups key; report filter is a JSON-encoded string; flags are 0/1 integers; dates ISO-8601
-    pub fn list(&self, params: ReportsListParams) -> Result<Pager<serde_json::Value>> {
+    pub fn list(self, params: ReportsListParams) -> Result<Pager<crate::models::Report>> {
         let args = params.apply(Args::new());
         self.client.paginate_with(ep("S08"), args, None, None)
     }
     /// `POST /csapi/v1.3/reports` [S09].
     ///
     /// 409 on Free subscriptions; templateName is an open string; filter is a string holding JSON; request name/zip are reportName/fileZipped in the list
-    pub async fn create<B: Serialize + ?Sized>(&self, body: &B) -> Result<serde_json::Value> {
+    pub async fn create<B: Serialize + ?Sized>(
+        self,
+        body: &B,
+    ) -> Result<crate::models::ReportCreated> {
         let args = Args::new().set("body", to_value("body", body)?);
         self.client.call_json(ep("S09"), args, None).await
     }
@@ -1321,9 +1336,9 @@ impl<'a> Reports<'a> {
     ///
     /// 409 on Free subscriptions; reportScheduleDetails null = one run at eventTime; action CREATE is the only valid value; format is the list's fileFormat
     pub async fn create_schedule<B: Serialize + ?Sized>(
-        &self,
+        self,
         body: &B,
-    ) -> Result<serde_json::Value> {
+    ) -> Result<crate::models::ScheduleCreated> {
         let args = Args::new().set("body", to_value("body", body)?);
         self.client.call_json(ep("S10"), args, None).await
     }
@@ -1331,10 +1346,10 @@ impl<'a> Reports<'a> {
     ///
     /// only Active schedules can be updated; the sample still sends action CREATE; success is {message} with the id inside the text; path param also spelt reportingSchedulingId (wire-irrelevant)
     pub async fn update_schedule<B: Serialize + ?Sized>(
-        &self,
+        self,
         schedule_id: &str,
         body: &B,
-    ) -> Result<serde_json::Value> {
+    ) -> Result<crate::models::Message> {
         let args = Args::new()
             .set("schedule_id", schedule_id)
             .set("body", to_value("body", body)?);
@@ -1344,9 +1359,9 @@ impl<'a> Reports<'a> {
     ///
     /// answers {message, data: [string]}; 409 on Free subscriptions
     pub async fn delete<I: IntoIterator<Item = S>, S: Into<String>>(
-        &self,
+        self,
         report_uuids: I,
-    ) -> Result<serde_json::Value> {
+    ) -> Result<crate::models::ReportsDeleted> {
         let args = Args::new().set("report_uuids", strings(report_uuids));
         self.client.call_json(ep("P22"), args, None).await
     }
@@ -1354,7 +1369,7 @@ impl<'a> Reports<'a> {
     ///
     /// application/octet-stream (csv or zip): stream it (to path= when given), never buffer whole; 409 on Free subscriptions
     pub async fn download(
-        &self,
+        self,
         report_uuid: &str,
         params: ReportsDownloadParams,
     ) -> Result<Output> {
@@ -1426,26 +1441,26 @@ impl<'a> Sensors<'a> {
     /// `GET /csapi/v1.3/sensors` [S21].
     ///
     /// named only in the seed (1-based paging); shape from P-swagger {count, data}
-    pub fn list(&self, params: SensorsListParams) -> Result<Pager<serde_json::Value>> {
+    pub fn list(self, params: SensorsListParams) -> Result<Pager<crate::models::Sensor>> {
         let args = params.apply(Args::new());
         self.client.paginate_with(ep("S21"), args, None, None)
     }
     /// `DELETE /csapi/v1.3/sensors` [S39].
     ///
     /// v1.3 takes query params (v1.1 took a JSON body, as in the fixture; open question 1); only sensors in status UNKNOWN can be deleted; P-swagger also lists 204
-    pub async fn delete(&self, params: SensorsDeleteParams) -> Result<serde_json::Value> {
+    pub async fn delete(self, params: SensorsDeleteParams) -> Result<crate::models::JobStarted> {
         let args = params.apply(Args::new());
         self.client.call_json(ep("S39"), args, None).await
     }
     /// `GET /csapi/v1.3/sensors/{sensorId}` [P13].
-    pub async fn get(&self, sensor_id: &str) -> Result<serde_json::Value> {
+    pub async fn get(self, sensor_id: &str) -> Result<crate::models::Sensor> {
         let args = Args::new().set("sensor_id", sensor_id);
         self.client.call_json(ep("P13"), args, None).await
     }
     /// `GET /csapi/v1.3/activationkey` [P14].
     ///
     /// {customerId, activationId, platformUrl}
-    pub async fn activation_key(&self) -> Result<serde_json::Value> {
+    pub async fn activation_key(self) -> Result<crate::models::ActivationKey> {
         let args = Args::new();
         self.client.call_json(ep("P14"), args, None).await
     }
@@ -1518,21 +1533,24 @@ impl<'a> Tags<'a> {
     /// `POST /csapi/v1.3/tag/assign` [S02].
     ///
     /// tagName sits inside tagsToAdd[] (P-docs puts tagName/entitySha top level; simulator accepts both); an unknown tagName creates the tag; fixture entityType 'IMAGE / CONTAINER' is a placeholder; P-docs response adds cascadingKafkaJobUuid
-    pub async fn assign<B: Serialize + ?Sized>(&self, body: &B) -> Result<serde_json::Value> {
+    pub async fn assign<B: Serialize + ?Sized>(
+        self,
+        body: &B,
+    ) -> Result<crate::models::TagAssigned> {
         let args = Args::new().set("body", to_value("body", body)?);
         self.client.call_json(ep("S02"), args, None).await
     }
     /// `PUT /csapi/v1.3/tag/update` [S03].
     ///
     /// entity types are upper case in requests, lower case in responses and map keys; response rules may carry trailing spaces (keep verbatim)
-    pub async fn update<B: Serialize + ?Sized>(&self, body: &B) -> Result<serde_json::Value> {
+    pub async fn update<B: Serialize + ?Sized>(self, body: &B) -> Result<crate::models::Tag> {
         let args = Args::new().set("body", to_value("body", body)?);
         self.client.call_json(ep("S03"), args, None).await
     }
     /// `DELETE /csapi/v1.3/tag/delete` [S04].
     ///
     /// 200 body is the plain text 'Tag deleted successfully', not JSON
-    pub async fn delete(&self, tag_name: &str) -> Result<Output> {
+    pub async fn delete(self, tag_name: &str) -> Result<Output> {
         let args = Args::new().set("tag_name", tag_name);
         self.client
             .call_with(ep("S04"), args, None)
@@ -1542,14 +1560,14 @@ impl<'a> Tags<'a> {
     /// `POST /csapi/v1.3/tag/create` [P25].
     ///
     /// body {name, reevaluate, tagInfoDataList[{entityType, rule}]}; answers the tag object (as tags.update)
-    pub async fn create<B: Serialize + ?Sized>(&self, body: &B) -> Result<serde_json::Value> {
+    pub async fn create<B: Serialize + ?Sized>(self, body: &B) -> Result<crate::models::Tag> {
         let args = Args::new().set("body", to_value("body", body)?);
         self.client.call_json(ep("P25"), args, None).await
     }
     /// `POST /csapi/v1.3/tag/evaluateTags` [P26].
     ///
     /// name only: parameters (likely the tag name) and response unknown; send the body as given
-    pub async fn evaluate<B: Serialize + ?Sized>(&self, body: &B) -> Result<Output> {
+    pub async fn evaluate<B: Serialize + ?Sized>(self, body: &B) -> Result<Output> {
         let args = Args::new().set("body", to_value("body", body)?);
         self.client
             .call_with(ep("P26"), args, None)

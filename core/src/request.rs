@@ -113,16 +113,22 @@ fn known_args(ep: &Endpoint) -> Vec<&str> {
     names
 }
 
-/// Map the caller's keys onto the table's argument names, refusing unknown ones.
-fn normalize(ep: &Endpoint, args: Args) -> Result<Map<String, Value>> {
+/// `(table argument name, the caller's spelling)` for each argument the caller spelled differently.
+type Spellings = Vec<(String, String)>;
+
+/// Map the caller's keys onto the table's argument names, refusing unknown ones. Also returns the
+/// caller's own spelling of each renamed argument, so errors name the field as the caller wrote it.
+fn normalize(ep: &Endpoint, args: Args) -> Result<(Map<String, Value>, Spellings)> {
     let known = known_args(ep);
     let mut out = Map::new();
+    let mut spelled = Vec::new();
     for (k, v) in args.0 {
         let name = if known.contains(&k.as_str()) {
             k
         } else {
             let snake = to_snake(&k);
             if known.contains(&snake.as_str()) {
+                spelled.push((snake.clone(), k.clone()));
                 snake
             } else {
                 let expected = if known.is_empty() {
@@ -144,7 +150,7 @@ fn normalize(ep: &Endpoint, args: Args) -> Result<Map<String, Value>> {
             out.insert(name, v);
         }
     }
-    Ok(out)
+    Ok((out, spelled))
 }
 
 fn scalar_string(field: &str, v: &Value) -> Result<String> {
@@ -180,8 +186,32 @@ pub(crate) fn path_segment(field: &str, v: Option<&Value>) -> Result<String> {
 
 /// Validate `args` against `ep` and build the request parts.
 pub(crate) fn prepare(ep: &Endpoint, args: Args, check: bool) -> Result<Prepared> {
-    let mut args = normalize(ep, args)?;
+    let (args, spelled) = normalize(ep, args)?;
+    prepare_normalized(ep, args, check).map_err(|e| match e {
+        Error::Validation {
+            field,
+            rule,
+            message,
+        } => {
+            let field = spelled
+                .iter()
+                .find(|(arg, _)| *arg == field)
+                .map_or(field, |(_, own)| own.clone());
+            Error::Validation {
+                field,
+                rule,
+                message,
+            }
+        }
+        other => other,
+    })
+}
 
+fn prepare_normalized(
+    ep: &Endpoint,
+    mut args: Map<String, Value>,
+    check: bool,
+) -> Result<Prepared> {
     let mut path = ep.path.clone();
     for p in &ep.path_params {
         let seg = path_segment(&p.arg, args.get(&p.arg))?;

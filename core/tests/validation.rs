@@ -153,8 +153,10 @@ async fn unknown_arguments_are_named_and_camel_case_is_accepted() {
     let (f, r, m) = err("S17", json!({"pagesize": 10})).await;
     assert_eq!((f.as_str(), r.as_str()), ("pagesize", "unknown_argument"));
     assert!(m.contains("page_size"), "{m}");
-    // camelCase reaches the same argument: the range rule of pageSize fires.
+    // camelCase reaches the same argument: the range rule of pageSize fires, named as the caller spelled it.
     let (f, r, _) = err("S17", json!({"pageSize": 5000})).await;
+    assert_eq!((f.as_str(), r.as_str()), ("pageSize", "range"));
+    let (f, r, _) = err("S17", json!({"page_size": 0})).await;
     assert_eq!((f.as_str(), r.as_str()), ("page_size", "range"));
 }
 

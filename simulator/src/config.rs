@@ -88,7 +88,10 @@ pub struct RateLimits {
 impl RateLimits {
     /// The published limits.
     pub fn published() -> RateLimits {
-        let m = |c, s| Limit { calls: c, window: Duration::from_secs(s) };
+        let m = |c, s| Limit {
+            calls: c,
+            window: Duration::from_secs(s),
+        };
         RateLimits {
             enabled: true,
             families: BTreeMap::from([
@@ -110,8 +113,13 @@ impl RateLimits {
         let f = factor.max(1e-9);
         for l in r.families.values_mut() {
             let secs = (l.window.as_secs_f64() / f).max(1.0);
-            let calls = (l.calls as f64 * secs / l.window.as_secs_f64()).round().max(1.0) as u32;
-            *l = Limit { calls, window: Duration::from_secs_f64(secs) };
+            let calls = (l.calls as f64 * secs / l.window.as_secs_f64())
+                .round()
+                .max(1.0) as u32;
+            *l = Limit {
+                calls,
+                window: Duration::from_secs_f64(secs),
+            };
         }
         r
     }
@@ -129,18 +137,30 @@ impl RateLimits {
     pub fn parse_entry(s: &str) -> Result<(String, Limit), String> {
         let (fam, rest) = s.split_once('=').ok_or("expected FAMILY=CALLS/SECS")?;
         let (c, w) = rest.split_once('/').ok_or("expected FAMILY=CALLS/SECS")?;
-        let calls: u32 = c.trim().parse().map_err(|_| format!("bad call count '{c}'"))?;
+        let calls: u32 = c
+            .trim()
+            .parse()
+            .map_err(|_| format!("bad call count '{c}'"))?;
         let secs: f64 = w.trim().parse().map_err(|_| format!("bad window '{w}'"))?;
         if calls == 0 || secs <= 0.0 {
             return Err("calls and window must be positive".to_string());
         }
-        Ok((fam.trim().to_string(), Limit { calls, window: Duration::from_secs_f64(secs) }))
+        Ok((
+            fam.trim().to_string(),
+            Limit {
+                calls,
+                window: Duration::from_secs_f64(secs),
+            },
+        ))
     }
 }
 
 impl Default for RateLimits {
     fn default() -> Self {
-        RateLimits { enabled: false, ..RateLimits::published() }
+        // The published families, switched off until asked for.
+        let mut r = RateLimits::published();
+        r.enabled = false;
+        r
     }
 }
 
@@ -163,7 +183,11 @@ pub struct FaultRates {
 #[derive(Debug, Clone, PartialEq)]
 pub enum FaultKind {
     /// Answer this status; `body` defaults to the Qualys error body (JSON).
-    Status { status: u16, body: Option<String>, headers: BTreeMap<String, String> },
+    Status {
+        status: u16,
+        body: Option<String>,
+        headers: BTreeMap<String, String>,
+    },
     /// Close the connection without a response.
     Drop,
     /// 200 with invalid JSON.
@@ -193,10 +217,19 @@ pub struct Fault {
 
 impl Fault {
     pub fn new(kind: FaultKind) -> Fault {
-        Fault { kind, path_contains: None, method: None, times: 1 }
+        Fault {
+            kind,
+            path_contains: None,
+            method: None,
+            times: 1,
+        }
     }
     pub fn status(status: u16) -> Fault {
-        Fault::new(FaultKind::Status { status, body: None, headers: BTreeMap::new() })
+        Fault::new(FaultKind::Status {
+            status,
+            body: None,
+            headers: BTreeMap::new(),
+        })
     }
     pub fn path_contains(mut self, s: impl Into<String>) -> Fault {
         self.path_contains = Some(s.into());
@@ -211,8 +244,13 @@ impl Fault {
         self
     }
     pub(crate) fn matches(&self, method: &str, path: &str) -> bool {
-        self.path_contains.as_deref().is_none_or(|p| path.contains(p))
-            && self.method.as_deref().is_none_or(|m| m.eq_ignore_ascii_case(method))
+        self.path_contains
+            .as_deref()
+            .is_none_or(|p| path.contains(p))
+            && self
+                .method
+                .as_deref()
+                .is_none_or(|m| m.eq_ignore_ascii_case(method))
     }
 }
 
@@ -242,14 +280,21 @@ fn one() -> u32 {
 impl TryFrom<FaultWire> for Fault {
     type Error = String;
     fn try_from(w: FaultWire) -> Result<Fault, String> {
-        let need_ms = || w.ms.map(Duration::from_millis).ok_or_else(|| format!("fault kind '{}' needs ms", w.kind));
+        let need_ms = || {
+            w.ms.map(Duration::from_millis)
+                .ok_or_else(|| format!("fault kind '{}' needs ms", w.kind))
+        };
         let kind = match w.kind.to_ascii_lowercase().as_str() {
             "status" => {
                 let status = w.status.ok_or("fault kind 'status' needs status")?;
                 if !(100..=999).contains(&status) {
                     return Err(format!("invalid status {status}"));
                 }
-                FaultKind::Status { status, body: w.body.clone(), headers: w.headers.clone() }
+                FaultKind::Status {
+                    status,
+                    body: w.body.clone(),
+                    headers: w.headers.clone(),
+                }
             }
             "drop" => FaultKind::Drop,
             "malformed" => FaultKind::Malformed,
@@ -258,7 +303,12 @@ impl TryFrom<FaultWire> for Fault {
             "slow_body" | "slow" => FaultKind::SlowBody(need_ms()?),
             k => return Err(format!("unknown fault kind '{k}'")),
         };
-        Ok(Fault { kind, path_contains: w.path_contains, method: w.method, times: w.times })
+        Ok(Fault {
+            kind,
+            path_contains: w.path_contains,
+            method: w.method,
+            times: w.times,
+        })
     }
 }
 
@@ -275,7 +325,11 @@ impl From<Fault> for FaultWire {
             times: f.times,
         };
         match f.kind {
-            FaultKind::Status { status, body, headers } => {
+            FaultKind::Status {
+                status,
+                body,
+                headers,
+            } => {
                 w.kind = "status".into();
                 w.status = Some(status);
                 w.body = body;
@@ -442,13 +496,23 @@ pub struct LoggedRequest {
 impl LoggedRequest {
     /// The value of the first query parameter with this name.
     pub fn query_param(&self, name: &str) -> Option<&str> {
-        self.query_pairs.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
+        self.query_pairs
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
     }
     /// Every value of a repeated query parameter.
     pub fn query_params(&self, name: &str) -> Vec<&str> {
-        self.query_pairs.iter().filter(|(k, _)| k == name).map(|(_, v)| v.as_str()).collect()
+        self.query_pairs
+            .iter()
+            .filter(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+            .collect()
     }
     pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
+        self.headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
     }
 }

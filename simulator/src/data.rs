@@ -2,14 +2,18 @@
 //! fixtures (same keys, same value types: epoch-ms strings, int sizes...).
 
 use crate::config::SimConfig;
-use crate::synth::{self, NOW_MS, QIDS, SPAN_MS, World, h, ms, pick, salt};
 use crate::qql::{FVal, Fields};
 use crate::state::{Policy, Registry, Stored};
+use crate::synth::{self, NOW_MS, QIDS, SPAN_MS, World, h, ms, pick, salt};
 use serde_json::{Value, json};
 use std::borrow::Cow;
 
 fn host_of(uri: &str) -> String {
-    uri.split("://").nth(1).unwrap_or(uri).trim_end_matches('/').to_string()
+    uri.split("://")
+        .nth(1)
+        .unwrap_or(uri)
+        .trim_end_matches('/')
+        .to_string()
 }
 
 fn sev_json(c: Option<[u64; 5]>) -> Value {
@@ -189,20 +193,39 @@ pub(crate) fn img_details(w: &World, i: u64, instrumented: bool) -> Value {
 pub(crate) fn img_bulk(w: &World, i: u64, instrumented: bool) -> Value {
     let mut v = img_details(w, i, instrumented);
     let o = v.as_object_mut().expect("object");
-    for k in ["host", "totalVulnCount", "isContinuouslyAssessed", "lastAssessed"] {
+    for k in [
+        "host",
+        "totalVulnCount",
+        "isContinuouslyAssessed",
+        "lastAssessed",
+    ] {
         o.shift_remove(k);
     }
     o.insert("softwares".into(), softwares(w, i));
-    let vulns: Vec<Value> = vulns(w.seed, salt::IMG, i, w.img_sev(i), w.img_created(i), &w.img_software(i))
-        .into_iter()
-        .map(|v| json!({"qid": v["qid"], "result": v["result"], "software": v["software"]}))
-        .collect();
+    let vulns: Vec<Value> = vulns(
+        w.seed,
+        salt::IMG,
+        i,
+        w.img_sev(i),
+        w.img_created(i),
+        &w.img_software(i),
+    )
+    .into_iter()
+    .map(|v| json!({"qid": v["qid"], "result": v["result"], "software": v["software"]}))
+    .collect();
     o.insert("vulnerabilities".into(), Value::Array(vulns));
     v
 }
 
 /// Full vulnerability objects (S42/S43 `details`), consistent with the severity counts.
-pub(crate) fn vulns(seed: u64, s: u64, i: u64, sev: [u64; 5], created: u64, sw: &[(&str, &str, &str)]) -> Vec<Value> {
+pub(crate) fn vulns(
+    seed: u64,
+    s: u64,
+    i: u64,
+    sev: [u64; 5],
+    created: u64,
+    sw: &[(&str, &str, &str)],
+) -> Vec<Value> {
     let mut out = Vec::new();
     for (si, &n) in sev.iter().enumerate() {
         let pool = QIDS[si];
@@ -217,7 +240,7 @@ pub(crate) fn vulns(seed: u64, s: u64, i: u64, sev: [u64; 5], created: u64, sw: 
             } else {
                 Value::Null
             };
-            let patch = severity >= 3 && x % 3 != 0;
+            let patch = severity >= 3 && !x.is_multiple_of(3);
             out.push(json!({
                 "vulnerability": null,
                 "result": format!("Detected on {}\\n", pick(synth::OSES, x)),
@@ -227,7 +250,7 @@ pub(crate) fn vulns(seed: u64, s: u64, i: u64, sev: [u64; 5], created: u64, sw: 
                 "severity": severity,
                 "customerSeverity": severity,
                 "port": null,
-                "typeDetected": if x % 5 == 0 { "POTENTIAL" } else { "CONFIRMED" },
+                "typeDetected": if x.is_multiple_of(5) { "POTENTIAL" } else { "CONFIRMED" },
                 "status": null,
                 "nonRunningKernel": null,
                 "nonExploitableConfig": null,
@@ -292,7 +315,11 @@ pub(crate) fn software_list(sw: &[(&str, &str, &str)], vulns: &[Value]) -> Vec<V
         .map(|(n, v, f)| {
             let vs: Vec<Value> = vulns
                 .iter()
-                .filter(|x| x["software"].as_array().is_some_and(|a| a.iter().any(|s| s["name"] == *n)))
+                .filter(|x| {
+                    x["software"]
+                        .as_array()
+                        .is_some_and(|a| a.iter().any(|s| s["name"] == *n))
+                })
                 .map(|x| json!({"qid": x["qid"], "severity": x["severity"], "title": x["title"]}))
                 .collect();
             json!({
@@ -318,7 +345,14 @@ pub(crate) fn count_by_severity(list: &[Value]) -> Value {
     sev_json(Some(c))
 }
 
-pub(crate) fn compliance(w: &World, uuid: String, sha: String, created: u64, updated: u64, x: u64) -> Value {
+pub(crate) fn compliance(
+    w: &World,
+    uuid: String,
+    sha: String,
+    created: u64,
+    updated: u64,
+    x: u64,
+) -> Value {
     let ids = [19388u64, 19386, 10826, 19511, 19378];
     let crit = ["MEDIUM", "MEDIUM", "MEDIUM", "MEDIUM", "HIGH"];
     let findings = [
@@ -365,11 +399,35 @@ pub(crate) struct ImgF<'a> {
 }
 
 pub(crate) const IMG_FIELDS: &[&str] = &[
-    "created", "updated", "lastScanned", "sha", "imageId", "uuid", "size", "operatingSystem", "os", "repo.registry",
-    "repo.repository", "repo.tag", "registryUuid", "source", "vulnerabilities.severity", "associatedContainersCount",
-    "scanStatus", "scanType", "architecture", "author", "isInstrumented", "isDockerHubOfficial", "imagesInUse",
-    "lastUsedDate", "vulnerabilities.severity5Count", "vulnerabilities.severity4Count",
-    "vulnerabilities.severity3Count", "vulnerabilities.severity2Count", "vulnerabilities.severity1Count",
+    "created",
+    "updated",
+    "lastScanned",
+    "sha",
+    "imageId",
+    "uuid",
+    "size",
+    "operatingSystem",
+    "os",
+    "repo.registry",
+    "repo.repository",
+    "repo.tag",
+    "registryUuid",
+    "source",
+    "vulnerabilities.severity",
+    "associatedContainersCount",
+    "scanStatus",
+    "scanType",
+    "architecture",
+    "author",
+    "isInstrumented",
+    "isDockerHubOfficial",
+    "imagesInUse",
+    "lastUsedDate",
+    "vulnerabilities.severity5Count",
+    "vulnerabilities.severity4Count",
+    "vulnerabilities.severity3Count",
+    "vulnerabilities.severity2Count",
+    "vulnerabilities.severity1Count",
 ];
 
 fn strip<'a>(name: &'a str, prefix: &str) -> &'a str {
@@ -399,7 +457,12 @@ impl Fields for ImgF<'_> {
             "source" => Some(FVal::Str(Cow::Borrowed(w.img_source(i)))),
             "vulnerabilities.severity" => {
                 let c = w.img_sev(i);
-                Some(FVal::List((0..5).filter(|&k| c[k] > 0).map(|k| FVal::Num(k as f64 + 1.0)).collect()))
+                Some(FVal::List(
+                    (0..5)
+                        .filter(|&k| c[k] > 0)
+                        .map(|k| FVal::Num(k as f64 + 1.0))
+                        .collect(),
+                ))
             }
             "associatedContainersCount" => n(w.img_containers(i)),
             "scanStatus" => Some(FVal::Str("SUCCESS".into())),
@@ -416,8 +479,14 @@ impl Fields for ImgF<'_> {
                 }
             }
             f => {
-                let k = f.strip_prefix("vulnerabilities.severity")?.strip_suffix("Count")?.parse::<usize>().ok()?;
-                (1..=5).contains(&k).then(|| FVal::Num(w.img_sev(i)[k - 1] as f64))
+                let k = f
+                    .strip_prefix("vulnerabilities.severity")?
+                    .strip_suffix("Count")?
+                    .parse::<usize>()
+                    .ok()?;
+                (1..=5)
+                    .contains(&k)
+                    .then(|| FVal::Num(w.img_sev(i)[k - 1] as f64))
             }
         }
     }
@@ -427,7 +496,7 @@ impl Fields for ImgF<'_> {
 
 fn ctr_sev(w: &World, j: u64) -> Option<[u64; 5]> {
     // API.md §3.3: counts may be null (never-scanned containers).
-    (w.ctr_state(j) != "CREATED" || j % 2 == 0).then(|| w.img_sev(w.ctr_image(j)))
+    (w.ctr_state(j) != "CREATED" || j.is_multiple_of(2)).then(|| w.img_sev(w.ctr_image(j)))
 }
 
 fn ctr_last_scanned(w: &World, j: u64) -> Value {
@@ -456,7 +525,7 @@ pub(crate) fn ctr_list(w: &World, j: u64) -> Value {
         "lastScanned": ctr_last_scanned(w, j),
         "vulnerabilities": sev_json(ctr_sev(w, j)),
         "updated": ms(updated),
-        "isRoot": x % 3 == 0,
+        "isRoot": x.is_multiple_of(3),
         "isInstrumented": false,
         "lastVmScanDate": null,
         // P-swagger only names `compliance`; its inner keys are this simulator's choice.
@@ -490,7 +559,7 @@ pub(crate) fn ctr_details(w: &World, j: u64) -> Value {
         "ipv6": null,
         "isDrift": false,
         "isInstrumented": false,
-        "isRoot": x % 3 == 0,
+        "isRoot": x.is_multiple_of(3),
         "label": [{"key": "app", "value": w.img_repo(i).1}],
         "labelScanned": null,
         "macAddress": synth::mac(x),
@@ -498,7 +567,7 @@ pub(crate) fn ctr_details(w: &World, j: u64) -> Value {
         "operatingSystem": w.img_os(i),
         "path": "/docker-entrypoint.sh",
         "portMapping": [{"hostIp": "0.0.0.0", "hostPort": 30000 + x % 1000, "port": 8080, "protocol": "tcp"}],
-        "privileged": x % 11 == 0,
+        "privileged": x.is_multiple_of(11),
         "sensorUuid": w.sensor_uuid(s),
         "services": [],
         "sha": w.ctr_sha(j),
@@ -510,7 +579,7 @@ pub(crate) fn ctr_details(w: &World, j: u64) -> Value {
         "users": ["root"],
         "uuid": w.ctr_uuid(j),
         "vulnerabilities": sev_json(ctr_sev(w, j)),
-        "cluster": if x % 2 == 0 { json!({
+        "cluster": if x.is_multiple_of(2) { json!({
             "type": "kubernetes", "version": "1.29",
             "k8s": {
                 "project": null,
@@ -525,10 +594,17 @@ pub(crate) fn ctr_bulk(w: &World, j: u64) -> Value {
     let mut v = ctr_details(w, j);
     let i = w.ctr_image(j);
     let vs: Vec<Value> = match ctr_sev(w, j) {
-        Some(sev) => vulns(w.seed, salt::IMG, i, sev, w.img_created(i), &w.img_software(i))
-            .into_iter()
-            .map(|v| json!({"qid": v["qid"], "result": v["result"], "software": v["software"]}))
-            .collect(),
+        Some(sev) => vulns(
+            w.seed,
+            salt::IMG,
+            i,
+            sev,
+            w.img_created(i),
+            &w.img_software(i),
+        )
+        .into_iter()
+        .map(|v| json!({"qid": v["qid"], "result": v["result"], "software": v["software"]}))
+        .collect(),
         None => vec![],
     };
     let o = v.as_object_mut().expect("object");
@@ -540,7 +616,14 @@ pub(crate) fn ctr_bulk(w: &World, j: u64) -> Value {
 pub(crate) fn ctr_vulns(w: &World, j: u64) -> Vec<Value> {
     let i = w.ctr_image(j);
     match ctr_sev(w, j) {
-        Some(sev) => vulns(w.seed, salt::IMG, i, sev, w.img_created(i), &w.img_software(i)),
+        Some(sev) => vulns(
+            w.seed,
+            salt::IMG,
+            i,
+            sev,
+            w.img_created(i),
+            &w.img_software(i),
+        ),
         None => vec![],
     }
 }
@@ -551,9 +634,25 @@ pub(crate) struct CtrF<'a> {
 }
 
 pub(crate) const CTR_FIELDS: &[&str] = &[
-    "created", "updated", "sha", "uuid", "name", "state", "imageId", "imageUuid", "imageSha", "containerId",
-    "host.hostname", "host.ipAddress", "host.sensorUuid", "hostname", "sensorUuid", "stateChanged", "lastScanned",
-    "vulnerabilities.severity", "isRoot",
+    "created",
+    "updated",
+    "sha",
+    "uuid",
+    "name",
+    "state",
+    "imageId",
+    "imageUuid",
+    "imageSha",
+    "containerId",
+    "host.hostname",
+    "host.ipAddress",
+    "host.sensorUuid",
+    "hostname",
+    "sensorUuid",
+    "stateChanged",
+    "lastScanned",
+    "vulnerabilities.severity",
+    "isRoot",
 ];
 
 impl Fields for CtrF<'_> {
@@ -580,10 +679,15 @@ impl Fields for CtrF<'_> {
             "host.ipAddress" => s(w.sensor_ip(w.ctr_sensor(j))),
             "host.sensorUuid" | "sensorUuid" => s(w.sensor_uuid(w.ctr_sensor(j))),
             "vulnerabilities.severity" => Some(match ctr_sev(w, j) {
-                Some(c) => FVal::List((0..5).filter(|&k| c[k] > 0).map(|k| FVal::Num(k as f64 + 1.0)).collect()),
+                Some(c) => FVal::List(
+                    (0..5)
+                        .filter(|&k| c[k] > 0)
+                        .map(|k| FVal::Num(k as f64 + 1.0))
+                        .collect(),
+                ),
                 None => FVal::List(vec![]),
             }),
-            "isRoot" => Some(FVal::Bool(h(w.seed, salt::CTR, j, 9) % 3 == 0)),
+            "isRoot" => Some(FVal::Bool(h(w.seed, salt::CTR, j, 9).is_multiple_of(3))),
             _ => None,
         }
     }
@@ -661,9 +765,21 @@ pub(crate) fn registry_list_item(r: &Registry) -> Value {
         let n = statuses.get(&k).and_then(Value::as_u64).unwrap_or(0) + 1;
         statuses.insert(k, n.into());
     }
-    let total: u64 = r.repos.iter().map(|x| x["totalImages"].as_u64().unwrap_or(0)).sum();
-    let scanned: u64 = r.repos.iter().map(|x| x["totalScannedImages"].as_u64().unwrap_or(0)).sum();
-    let vuln: u64 = r.repos.iter().map(|x| x["totalVulnerableImages"].as_u64().unwrap_or(0)).sum();
+    let total: u64 = r
+        .repos
+        .iter()
+        .map(|x| x["totalImages"].as_u64().unwrap_or(0))
+        .sum();
+    let scanned: u64 = r
+        .repos
+        .iter()
+        .map(|x| x["totalScannedImages"].as_u64().unwrap_or(0))
+        .sum();
+    let vuln: u64 = r
+        .repos
+        .iter()
+        .map(|x| x["totalVulnerableImages"].as_u64().unwrap_or(0))
+        .sum();
     json!({
         "registryUuid": r.uuid,
         "registryUri": r.uri,
@@ -695,7 +811,11 @@ pub(crate) fn registry_details(r: &Registry, connectors: &[Value]) -> Value {
     o.insert("dockerHubOrg".into(), dho);
     o.insert("providerType".into(), pt);
     let arn = r.aws.get("arn").and_then(Value::as_str);
-    let conn: Vec<Value> = connectors.iter().filter(|c| arn.is_some() && c["arn"].as_str() == arn).cloned().collect();
+    let conn: Vec<Value> = connectors
+        .iter()
+        .filter(|c| arn.is_some() && c["arn"].as_str() == arn)
+        .cloned()
+        .collect();
     o.insert(
         "aws".into(),
         if r.aws.is_null() {
@@ -718,7 +838,14 @@ pub(crate) fn registry_details(r: &Registry, connectors: &[Value]) -> Value {
             None => Value::Null,
         },
     );
-    o.insert("connectors".into(), if conn.is_empty() { Value::Null } else { Value::Array(conn) });
+    o.insert(
+        "connectors".into(),
+        if conn.is_empty() {
+            Value::Null
+        } else {
+            Value::Array(conn)
+        },
+    );
     v
 }
 
@@ -792,7 +919,13 @@ fn custom_policy(w: &World, k: u64) -> Value {
     v
 }
 
-pub(crate) fn report(uuid: String, created: u64, body: &Value, status: &str, scheduled: bool) -> Value {
+pub(crate) fn report(
+    uuid: String,
+    created: u64,
+    body: &Value,
+    status: &str,
+    scheduled: bool,
+) -> Value {
     let expire = body["expireAfter"].as_u64().unwrap_or(7);
     json!({
         "reportUuid": uuid,
@@ -831,14 +964,19 @@ pub(crate) fn tag(id: u64, name: &str, rules: &[(String, String)]) -> Value {
 
 pub(crate) fn initial(cfg: &SimConfig, w: &World) -> Stored {
     let c = &cfg.counts;
-    let mut st = Stored { next_tag_id: 52_310_803, ..Default::default() };
+    let mut st = Stored {
+        next_tag_id: 52_310_803,
+        ..Default::default()
+    };
     st.sensors = (0..c.sensors).map(|k| sensor(w, k)).collect();
     st.aws_connectors = vec![
         json!({"arn": "arn:aws:iam::205767712438:role/abcd", "name": "AWSC1", "description": "AWS connector 1"}),
         json!({"arn": "arn:aws:iam::205767712438:role/testabcd", "name": "AWSC2", "description": "AWS connector 2"}),
         json!({"arn": "arn:aws:iam::383031258652:role/testabcd", "name": "AWSC3", "description": "AWS connector 3"}),
     ];
-    st.acr_connectors = vec![json!({"name": "ACR1", "acrConnectorId": synth::uuid_from(w.seed ^ 0xAC1), "description": "Azure connector 1"})];
+    st.acr_connectors = vec![
+        json!({"name": "ACR1", "acrConnectorId": synth::uuid_from(w.seed ^ 0xAC1), "description": "Azure connector 1"}),
+    ];
     st.gcp_connectors = vec![json!({
         "name": "GCP1", "description": "GCP connector 1", "location": "us-central1",
         "gcpConnectorId": synth::uuid_from(w.seed ^ 0x6C1), "gcpProjectId": "acme-prod-123456",
@@ -849,7 +987,12 @@ pub(crate) fn initial(cfg: &SimConfig, w: &World) -> Stored {
         let rtype = w.registry_type(r).to_string();
         let aws = if rtype == "AWS" {
             let uri = w.registry_uri(r);
-            let acct = uri.trim_start_matches("https://").split('.').next().unwrap_or("").to_string();
+            let acct = uri
+                .trim_start_matches("https://")
+                .split('.')
+                .next()
+                .unwrap_or("")
+                .to_string();
             json!({"accountId": acct, "arn": format!("arn:aws:iam::{acct}:role/cs-scan"), "region": "us-east-2"})
         } else {
             Value::Null
@@ -857,7 +1000,11 @@ pub(crate) fn initial(cfg: &SimConfig, w: &World) -> Stored {
         let repos = (0..c.repositories_per_registry)
             .map(|k| {
                 let name = synth::REPOS[((x >> 4) + k) as usize % synth::REPOS.len()];
-                let name = if k as usize >= synth::REPOS.len() { format!("{name}-{k}") } else { name.to_string() };
+                let name = if k as usize >= synth::REPOS.len() {
+                    format!("{name}-{k}")
+                } else {
+                    name.to_string()
+                };
                 repo(&name, h(w.seed, salt::REG, r, 100 + k))
             })
             .collect();
@@ -865,11 +1012,11 @@ pub(crate) fn initial(cfg: &SimConfig, w: &World) -> Stored {
             .map(|k| {
                 let y = h(w.seed, salt::REG, r, 200 + k);
                 let status = ["Completed", "Completed", "Finished", "Running", "Queued", "Error", "Canceled"][(y % 7) as usize];
-                let on_demand = y % 2 == 0;
+                let on_demand = y.is_multiple_of(2);
                 let body = json!({
-                    "name": if k % 3 == 0 { Value::Null } else { Value::String(format!("schedule-{}", k + 1)) },
+                    "name": if k.is_multiple_of(3) { Value::Null } else { Value::String(format!("schedule-{}", k + 1)) },
                     "onDemand": on_demand,
-                    "filters": [{"repoTags": [{"repo": if k % 2 == 0 { ".*" } else { "qualys/cms/cms-api-service" }, "tag": if on_demand { Value::String("1.2.0.0".into()) } else { Value::Null }}], "days": if on_demand { json!(7) } else { Value::Null }}],
+                    "filters": [{"repoTags": [{"repo": if k.is_multiple_of(2) { ".*" } else { "qualys/cms/cms-api-service" }, "tag": if on_demand { Value::String("1.2.0.0".into()) } else { Value::Null }}], "days": if on_demand { json!(7) } else { Value::Null }}],
                     "schedule": if on_demand { Value::Null } else { Value::String("00:00".into()) },
                     "scheduleScanIntervalInDays": if on_demand { Value::Null } else { json!(1) },
                 });
@@ -898,12 +1045,22 @@ pub(crate) fn initial(cfg: &SimConfig, w: &World) -> Stored {
             schedules,
         });
     }
-    st.policies.push(Policy { versions: vec![default_policy(w, "CICD")] });
-    st.policies.push(Policy { versions: vec![default_policy(w, "K8S_ADMISSION_CONTROLLER")] });
+    st.policies.push(Policy {
+        versions: vec![default_policy(w, "CICD")],
+    });
+    st.policies.push(Policy {
+        versions: vec![default_policy(w, "K8S_ADMISSION_CONTROLLER")],
+    });
     for k in 0..c.policies {
-        st.policies.push(Policy { versions: vec![custom_policy(w, k)] });
+        st.policies.push(Policy {
+            versions: vec![custom_policy(w, k)],
+        });
     }
-    let templates = ["CS_IMAGE_SOFTWARE_DETAILS", "CS_IMAGE_VULNERABILITY", "CS_CONTAINER_VULNERABILITY"];
+    let templates = [
+        "CS_IMAGE_SOFTWARE_DETAILS",
+        "CS_IMAGE_VULNERABILITY",
+        "CS_CONTAINER_VULNERABILITY",
+    ];
     for k in 0..c.reports {
         let x = h(w.seed, salt::MISC, k, 1);
         let body = json!({
@@ -915,12 +1072,24 @@ pub(crate) fn initial(cfg: &SimConfig, w: &World) -> Stored {
             "displayColumns": ["name", "version", "fixVersion", "eolDate", "eosDate", "imageId", "imageSha"],
         });
         let status = if k % 4 == 3 { "FAILED" } else { "COMPLETED" };
-        st.reports.push(report(synth::uuid_from(x), NOW_MS - (k + 1) * 86_400_000, &body, status, false));
+        st.reports.push(report(
+            synth::uuid_from(x),
+            NOW_MS - (k + 1) * 86_400_000,
+            &body,
+            status,
+            false,
+        ));
     }
     for k in 0..c.tags {
         let id = st.next_tag_id;
         st.next_tag_id += 1;
-        let rules = vec![("image".to_string(), format!("image.repo.repository:{}", synth::REPOS[k as usize % synth::REPOS.len()]))];
+        let rules = vec![(
+            "image".to_string(),
+            format!(
+                "image.repo.repository:{}",
+                synth::REPOS[k as usize % synth::REPOS.len()]
+            ),
+        )];
         st.tags.push(tag(id, &format!("tag_{}", k + 1), &rules));
     }
     st
@@ -932,10 +1101,19 @@ const SUBCAT: [&str; 3] = ["Dockerfile", "File Permissions", "User"];
 pub(crate) fn controls(w: &World, n: u64) -> Vec<Value> {
     let known: [(u64, &str); 5] = [
         (19388, "Ensure a user for the container has been created"),
-        (19386, "Ensure update instructions are not used alone in the Dockerfile"),
-        (10826, "Ensure HEALTHCHECK instructions have been added to container images"),
+        (
+            19386,
+            "Ensure update instructions are not used alone in the Dockerfile",
+        ),
+        (
+            10826,
+            "Ensure HEALTHCHECK instructions have been added to container images",
+        ),
         (19511, "Ensure setuid and setgid permissions are removed"),
-        (19378, "Ensure that COPY is used instead of ADD in Dockerfiles"),
+        (
+            19378,
+            "Ensure that COPY is used instead of ADD in Dockerfiles",
+        ),
     ];
     (0..n)
         .map(|k| {
@@ -960,7 +1138,13 @@ pub(crate) fn controls(w: &World, n: u64) -> Vec<Value> {
 
 /// Events (S20): no public source shows their shape; these keys are invented.
 pub(crate) fn events(w: &World, n: u64) -> Vec<Value> {
-    let kinds = ["CONTAINER_CREATED", "CONTAINER_STARTED", "CONTAINER_STOPPED", "IMAGE_PULLED", "IMAGE_SCANNED"];
+    let kinds = [
+        "CONTAINER_CREATED",
+        "CONTAINER_STARTED",
+        "CONTAINER_STOPPED",
+        "IMAGE_PULLED",
+        "IMAGE_SCANNED",
+    ];
     (0..n)
         .map(|k| {
             let x = h(w.seed, salt::MISC, k, 3);

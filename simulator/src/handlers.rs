@@ -1,10 +1,14 @@
 //! One handler per endpoint id. Paths live only in the endpoint table; this module knows ids.
 
+// Handlers return `Result<Response, Response>` so `?` turns any validation failure into the
+// Qualys error response; the error path is rare, so the variant's size does not matter.
+#![allow(clippy::result_large_err)]
+
 use crate::data::{self, CTR_FIELDS, CtrF, IMG_FIELDS, ImgF};
-use crate::synth::{self, World, ms, salt};
 use crate::qql::{self, Expr, FVal, Fields, Key, Op, Sort};
 use crate::server::{error, error_code, json_response, now_ms, text_response};
 use crate::state::{Policy, Registry, Sim};
+use crate::synth::{self, World, ms, salt};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use bytes::Bytes;
@@ -43,10 +47,17 @@ fn ok_text(s: impl Into<String>) -> R {
 
 impl Ctx {
     fn param(&self, name: &str) -> &str {
-        self.params.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str()).unwrap_or("")
+        self.params
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+            .unwrap_or("")
     }
     fn q(&self, name: &str) -> Option<&str> {
-        self.query.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
+        self.query
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
     }
     /// Repeated values (`a=1&a=2`), comma-separated lists too; empty values dropped.
     fn qs(&self, name: &str) -> Vec<String> {
@@ -82,10 +93,15 @@ impl Ctx {
 
 fn check_query(ctx: &Ctx) -> Result<(), Response> {
     for (k, v) in &ctx.query {
-        let Some(p) = ctx.ep.query.iter().find(|p| &p.name == k) else { continue };
+        let Some(p) = ctx.ep.query.iter().find(|p| &p.name == k) else {
+            continue;
+        };
         match p.ty {
             QueryType::Integer => {
-                let n: i64 = v.trim().parse().map_err(|_| bad(format!("Invalid value '{v}' for {k}: integer expected")))?;
+                let n: i64 = v
+                    .trim()
+                    .parse()
+                    .map_err(|_| bad(format!("Invalid value '{v}' for {k}: integer expected")))?;
                 if p.min.is_some_and(|m| n < m) || p.max.is_some_and(|m| n > m) {
                     return Err(bad(format!(
                         "Invalid value {n} for {k}: must be between {} and {}",
@@ -94,18 +110,26 @@ fn check_query(ctx: &Ctx) -> Result<(), Response> {
                     )));
                 }
             }
-            QueryType::Boolean => {
-                if !matches!(v.to_ascii_lowercase().as_str(), "true" | "false") {
-                    return Err(bad(format!("Invalid value '{v}' for {k}: true or false expected")));
-                }
+            QueryType::Boolean if !matches!(v.to_ascii_lowercase().as_str(), "true" | "false") => {
+                return Err(bad(format!(
+                    "Invalid value '{v}' for {k}: true or false expected"
+                )));
             }
             _ => {}
         }
-        if let Some(allowed) = &p.allowed {
-            if !allowed.iter().any(|a| a.as_str().is_some_and(|a| a.eq_ignore_ascii_case(v))) {
-                let list: Vec<String> = allowed.iter().map(|a| a.as_str().unwrap_or("").to_string()).collect();
-                return Err(bad(format!("Invalid value '{v}' for {k}: one of {}", list.join(", "))));
-            }
+        if let Some(allowed) = &p.allowed
+            && !allowed
+                .iter()
+                .any(|a| a.as_str().is_some_and(|a| a.eq_ignore_ascii_case(v)))
+        {
+            let list: Vec<String> = allowed
+                .iter()
+                .map(|a| a.as_str().unwrap_or("").to_string())
+                .collect();
+            return Err(bad(format!(
+                "Invalid value '{v}' for {k}: one of {}",
+                list.join(", ")
+            )));
         }
     }
     Ok(())
@@ -173,10 +197,22 @@ pub(crate) fn handle(sim: &Sim, ctx: &Ctx) -> Response {
         "P14" => activation_key(sim),
         "P15" => schedule_cancel(sim, ctx),
         "P16" => acr_create(sim, ctx),
-        "P17" => ok(&Value::Array(sim.stored.read().unwrap_or_else(|p| p.into_inner()).acr_connectors.clone())),
+        "P17" => ok(&Value::Array(
+            sim.stored
+                .read()
+                .unwrap_or_else(|p| p.into_inner())
+                .acr_connectors
+                .clone(),
+        )),
         "P18" => connector_get(sim, ctx, "acrConnectorId"),
         "P19" => gcp_create(sim, ctx),
-        "P20" => ok(&Value::Array(sim.stored.read().unwrap_or_else(|p| p.into_inner()).gcp_connectors.clone())),
+        "P20" => ok(&Value::Array(
+            sim.stored
+                .read()
+                .unwrap_or_else(|p| p.into_inner())
+                .gcp_connectors
+                .clone(),
+        )),
         "P21" => connector_get(sim, ctx, "gcpConnectorId"),
         "P22" => reports_delete(sim, ctx),
         "P23" => report_download(sim, ctx),
@@ -188,7 +224,10 @@ pub(crate) fn handle(sim: &Sim, ctx: &Ctx) -> Response {
         "P29" => posture_control(sim, ctx, false),
         "P30" => posture_control(sim, ctx, true),
         "P31" => auth(sim, ctx),
-        other => Err(error(StatusCode::NOT_IMPLEMENTED, format!("endpoint {other} is not simulated"))),
+        other => Err(error(
+            StatusCode::NOT_IMPLEMENTED,
+            format!("endpoint {other} is not simulated"),
+        )),
     };
     r.unwrap_or_else(|e| e)
 }
@@ -232,8 +271,17 @@ fn walk<'a>(v: &'a Value, segs: &[&str]) -> Option<FVal<'a>> {
 
 impl Fields for ValF<'_> {
     fn field(&self, name: &str) -> Option<FVal<'_>> {
-        let n = name.strip_prefix(self.spec.prefix).filter(|_| !self.spec.prefix.is_empty()).unwrap_or(name);
-        let n = self.spec.aliases.iter().find(|(a, _)| *a == n).map(|(_, t)| *t).unwrap_or(n);
+        let n = name
+            .strip_prefix(self.spec.prefix)
+            .filter(|_| !self.spec.prefix.is_empty())
+            .unwrap_or(name);
+        let n = self
+            .spec
+            .aliases
+            .iter()
+            .find(|(a, _)| *a == n)
+            .map(|(_, t)| *t)
+            .unwrap_or(n);
         let segs: Vec<&str> = n.split('.').collect();
         walk(self.v, &segs)
     }
@@ -255,13 +303,17 @@ fn parse_filter_str(f: &str, known: &dyn Fn(&str) -> bool) -> Result<Option<Expr
     Ok(e)
 }
 
-fn parse_sort(ctx: &Ctx, default: Option<&str>, known: &dyn Fn(&str) -> bool) -> Result<Option<Sort>, Response> {
+fn parse_sort(
+    ctx: &Ctx,
+    default: Option<&str>,
+    known: &dyn Fn(&str) -> bool,
+) -> Result<Option<Sort>, Response> {
     let s = ctx.q("sort").or(default).unwrap_or("");
     let s = qql::parse_sort(s).map_err(bad)?;
-    if let Some(s) = &s {
-        if !known(&s.field) {
-            return Err(bad(format!("Invalid sort: unknown field '{}'", s.field)));
-        }
+    if let Some(s) = &s
+        && !known(&s.field)
+    {
+        return Err(bad(format!("Invalid sort: unknown field '{}'", s.field)));
     }
     Ok(s)
 }
@@ -269,8 +321,14 @@ fn parse_sort(ctx: &Ctx, default: Option<&str>, known: &dyn Fn(&str) -> bool) ->
 /// `(pageNumber, pageSize)`, 1-based, validated. `pageNo` and `pageNumber` are aliases.
 fn page_params(ctx: &Ctx) -> Result<(u64, u64), Response> {
     let pg = ctx.ep.pagination.as_ref();
-    let page_name = pg.and_then(|p| p.page_param.as_deref()).unwrap_or("pageNumber");
-    let alias = if page_name == "pageNo" { "pageNumber" } else { "pageNo" };
+    let page_name = pg
+        .and_then(|p| p.page_param.as_deref())
+        .unwrap_or("pageNumber");
+    let alias = if page_name == "pageNo" {
+        "pageNumber"
+    } else {
+        "pageNo"
+    };
     let (pn, raw) = match ctx.q(page_name) {
         Some(v) => (page_name, Some(v)),
         None => (alias, ctx.q(alias)),
@@ -279,29 +337,53 @@ fn page_params(ctx: &Ctx) -> Result<(u64, u64), Response> {
         None => 1,
         Some(v) => match v.trim().parse::<i64>() {
             Ok(n) if n >= 1 => n as u64,
-            Ok(_) => return Err(bad(format!("Invalid value '{v}' for {pn}: page numbers start with 1"))),
-            Err(_) => return Err(bad(format!("Invalid value '{v}' for {pn}: integer expected"))),
+            Ok(_) => {
+                return Err(bad(format!(
+                    "Invalid value '{v}' for {pn}: page numbers start with 1"
+                )));
+            }
+            Err(_) => {
+                return Err(bad(format!(
+                    "Invalid value '{v}' for {pn}: integer expected"
+                )));
+            }
         },
     };
-    let raw_size = ctx.q("pageSize").or_else(|| if ctx.ep.id == "P27" { ctx.q("limit") } else { None });
+    let raw_size = ctx.q("pageSize").or_else(|| {
+        if ctx.ep.id == "P27" {
+            ctx.q("limit")
+        } else {
+            None
+        }
+    });
     let size = match raw_size {
         None => 50,
         Some(v) => match v.trim().parse::<i64>() {
             Ok(n) if n >= 1 => n as u64,
-            _ => return Err(bad(format!("Invalid value '{v}' for pageSize: a positive integer expected"))),
+            _ => {
+                return Err(bad(format!(
+                    "Invalid value '{v}' for pageSize: a positive integer expected"
+                )));
+            }
         },
     };
-    if let Some(max) = pg.and_then(|p| p.max_page_size) {
-        if size > max as u64 {
-            return Err(bad(format!("Invalid value {size} for pageSize: must be between 1 and {max}")));
-        }
+    if let Some(max) = pg.and_then(|p| p.max_page_size)
+        && size > max as u64
+    {
+        return Err(bad(format!(
+            "Invalid value {size} for pageSize: must be between 1 and {max}"
+        )));
     }
     Ok((page, size))
 }
 
 fn page_body(data: Vec<Value>, count: u64, groups: bool) -> Value {
     // API.md open question 15: v1.3 lists send {data, count} (as S000's sample); v1.1 add groups.
-    if groups { json!({"data": data, "count": count, "groups": {}}) } else { json!({"data": data, "count": count}) }
+    if groups {
+        json!({"data": data, "count": count, "groups": {}})
+    } else {
+        json!({"data": data, "count": count})
+    }
 }
 
 fn sort_values(items: &mut [Value], s: &Sort, spec: &ListSpec) {
@@ -326,12 +408,20 @@ impl Ord for OrdKey {
     }
 }
 
-fn filter_sort(ctx: &Ctx, items: Vec<Value>, spec: &ListSpec, template: &Value) -> Result<Vec<Value>, Response> {
+fn filter_sort(
+    ctx: &Ctx,
+    items: Vec<Value>,
+    spec: &ListSpec,
+    template: &Value,
+) -> Result<Vec<Value>, Response> {
     let known = |f: &str| ValF { v: template, spec }.field(f).is_some();
     let filter = parse_filter(ctx, &known)?;
     let sort = parse_sort(ctx, spec.default_sort, &known)?;
     let mut items: Vec<Value> = match &filter {
-        Some(e) => items.into_iter().filter(|v| e.eval(&ValF { v, spec })).collect(),
+        Some(e) => items
+            .into_iter()
+            .filter(|v| e.eval(&ValF { v, spec }))
+            .collect(),
         None => items,
     };
     if let Some(s) = &sort {
@@ -395,7 +485,13 @@ fn gen_page<F: Fields>(
 ) -> (Vec<u64>, u64) {
     let live_count = n - deleted.range(..n).count() as u64;
     if index_sort {
-        let at = |k: u64| if sort.desc { nth_live(live_count - 1 - k, deleted) } else { nth_live(k, deleted) };
+        let at = |k: u64| {
+            if sort.desc {
+                nth_live(live_count - 1 - k, deleted)
+            } else {
+                nth_live(k, deleted)
+            }
+        };
         match filter {
             None => {
                 let end = (off + size).min(live_count);
@@ -442,7 +538,14 @@ fn gen_page<F: Fields>(
             keyed.truncate(need);
         }
         keyed.sort();
-        (keyed.into_iter().skip(off as usize).map(|(_, i)| i).collect(), count)
+        (
+            keyed
+                .into_iter()
+                .skip(off as usize)
+                .map(|(_, i)| i)
+                .collect(),
+            count,
+        )
     }
 }
 
@@ -452,15 +555,25 @@ fn generated_list(sim: &Sim, ctx: &Ctx, kind: Kind) -> R {
         // API.md open question 10: `count` stays the full total, but records past the cap
         // cannot be reached: a page ending beyond it is refused.
         if page.saturating_mul(size) > cap {
-            let what = if kind == Kind::Image { "images" } else { "containers" };
-            let bulk = qualys_cs::table::by_id(if kind == Kind::Image { "P05" } else { "P01" }).map(|e| e.path.as_str()).unwrap_or("");
+            let what = if kind == Kind::Image {
+                "images"
+            } else {
+                "containers"
+            };
+            let bulk = qualys_cs::table::by_id(if kind == Kind::Image { "P05" } else { "P01" })
+                .map(|e| e.path.as_str())
+                .unwrap_or("");
             return Err(bad(format!(
                 "The {what} list returns at most {cap} records (pageNumber * pageSize <= {cap}); use {bulk} (bulk API) to fetch more"
             )));
         }
     }
     let w = &sim.world;
-    let known: &dyn Fn(&str) -> bool = if kind == Kind::Image { &img_known } else { &ctr_known };
+    let known: &dyn Fn(&str) -> bool = if kind == Kind::Image {
+        &img_known
+    } else {
+        &ctr_known
+    };
     let filter = parse_filter(ctx, known)?;
     let sort = parse_sort(ctx, Some("created:desc"), known)?.expect("default sort");
     let bare = sort.field.rsplit('.').next().unwrap_or("");
@@ -470,8 +583,26 @@ fn generated_list(sim: &Sim, ctx: &Ctx, kind: Kind) -> R {
     let del = sim.deleted.read().unwrap_or_else(|p| p.into_inner());
     let off = (page - 1) * size;
     let (idx, count) = match kind {
-        Kind::Image => gen_page(w.images, &del.images, filter.as_ref(), &sort, index_sort, off, size, |i| ImgF { w, i }),
-        Kind::Container => gen_page(w.containers, &del.containers, filter.as_ref(), &sort, index_sort, off, size, |j| CtrF { w, j }),
+        Kind::Image => gen_page(
+            w.images,
+            &del.images,
+            filter.as_ref(),
+            &sort,
+            index_sort,
+            off,
+            size,
+            |i| ImgF { w, i },
+        ),
+        Kind::Container => gen_page(
+            w.containers,
+            &del.containers,
+            filter.as_ref(),
+            &sort,
+            index_sort,
+            off,
+            size,
+            |j| CtrF { w, j },
+        ),
     };
     let data: Vec<Value> = idx
         .into_iter()
@@ -499,10 +630,27 @@ fn containers_list(sim: &Sim, ctx: &Ctx) -> R {
 fn bulk_list(sim: &Sim, ctx: &Ctx, kind: Kind) -> R {
     let limit = match ctx.q("limit") {
         None => 50,
-        Some(v) => v.trim().parse::<u64>().ok().filter(|n| (1..=250).contains(n)).ok_or_else(|| bad(format!("Invalid value '{v}' for limit: must be between 1 and 250")))?,
+        Some(v) => v
+            .trim()
+            .parse::<u64>()
+            .ok()
+            .filter(|n| (1..=250).contains(n))
+            .ok_or_else(|| {
+                bad(format!(
+                    "Invalid value '{v}' for limit: must be between 1 and 250"
+                ))
+            })?,
     };
     let w = &sim.world;
-    let known = |f: &str| f == "uuid" || f == "updated" || if kind == Kind::Image { img_known(f) } else { ctr_known(f) };
+    let known = |f: &str| {
+        f == "uuid"
+            || f == "updated"
+            || if kind == Kind::Image {
+                img_known(f)
+            } else {
+                ctr_known(f)
+            }
+    };
     let mut user_filter = ctx.q("filter").unwrap_or("").trim().to_string();
     let pq = ctx.q("paginationQuery").unwrap_or("").trim().to_string();
     let (salt_uuid, n) = match kind {
@@ -525,32 +673,50 @@ fn bulk_list(sim: &Sim, ctx: &Ctx, kind: Kind) -> R {
                     }
                 }
                 (Op::Cmp(std::cmp::Ordering::Greater, true, v), false, "updated") if start == 0 => {
-                    let upd = |i: u64| if kind == Kind::Image { w.img_updated(i) } else { w.ctr_updated(i) };
+                    let upd = |i: u64| {
+                        if kind == Kind::Image {
+                            w.img_updated(i)
+                        } else {
+                            w.ctr_updated(i)
+                        }
+                    };
                     let (mut lo, mut hi) = (0, n);
                     while lo < hi {
                         let mid = (lo + hi) / 2;
-                        if (upd(mid) as f64) < *v { lo = mid + 1 } else { hi = mid }
+                        if (upd(mid) as f64) < *v {
+                            lo = mid + 1
+                        } else {
+                            hi = mid
+                        }
                     }
                     start = lo;
                 }
                 _ => {}
             }
         }
-        if user_filter.is_empty() {
-            if let Some(p) = pq.find("] AND (") {
-                user_filter = pq[p + 7..].strip_suffix(')').unwrap_or("").to_string();
-            }
+        if user_filter.is_empty()
+            && let Some(p) = pq.find("] AND (")
+        {
+            user_filter = pq[p + 7..].strip_suffix(')').unwrap_or("").to_string();
         }
         pq_expr = Some(e);
     }
     let filter = parse_filter_str(&user_filter, &known)?;
     let del = sim.deleted.read().unwrap_or_else(|p| p.into_inner());
-    let deleted = if kind == Kind::Image { &del.images } else { &del.containers };
+    let deleted = if kind == Kind::Image {
+        &del.images
+    } else {
+        &del.containers
+    };
     let matches = |i: u64| -> bool {
         if deleted.contains(&i) {
             return false;
         }
-        let f: Box<dyn Fields> = if kind == Kind::Image { Box::new(ImgF { w, i }) } else { Box::new(CtrF { w, j: i }) };
+        let f: Box<dyn Fields> = if kind == Kind::Image {
+            Box::new(ImgF { w, i })
+        } else {
+            Box::new(CtrF { w, j: i })
+        };
         filter.as_ref().is_none_or(|e| e.eval(&*f)) && pq_expr.as_ref().is_none_or(|e| e.eval(&*f))
     };
     let mut items = Vec::with_capacity(limit as usize);
@@ -584,7 +750,10 @@ fn bulk_list(sim: &Sim, ctx: &Ctx, kind: Kind) -> R {
             let enc: String = form_urlencoded::byte_serialize(next.as_bytes()).collect();
             // Faithful quirk: the images docs page closes the URL with '<' instead of '>'.
             let close = if kind == Kind::Image { '<' } else { '>' };
-            format!("<{}{}?limit={limit}&paginationQuery={enc}{close};rel=next", sim.cfg.link_host, ctx.ep.path)
+            format!(
+                "<{}{}?limit={limit}&paginationQuery={enc}{close};rel=next",
+                sim.cfg.link_host, ctx.ep.path
+            )
         }
         _ => "null".to_string(),
     };
@@ -609,17 +778,29 @@ fn find_generated(sim: &Sim, id: &str, kind: Kind) -> Option<u64> {
     };
     let i = if id.contains('-') {
         let i = synth::index_of_uuid(w.seed, us, &id)?;
-        let u = if kind == Kind::Image { w.img_uuid(i) } else { w.ctr_uuid(i) };
+        let u = if kind == Kind::Image {
+            w.img_uuid(i)
+        } else {
+            w.ctr_uuid(i)
+        };
         (i < n && u == id).then_some(i)?
     } else {
         let i = synth::index_of_short(w.seed, ss, &id)?;
         if i >= n {
             return None;
         }
-        let sha = if kind == Kind::Image { w.img_sha(i) } else { w.ctr_sha(i) };
+        let sha = if kind == Kind::Image {
+            w.img_sha(i)
+        } else {
+            w.ctr_sha(i)
+        };
         sha.starts_with(&id).then_some(i)?
     };
-    let live = if kind == Kind::Image { sim.image_live(i) } else { sim.container_live(i) };
+    let live = if kind == Kind::Image {
+        sim.image_live(i)
+    } else {
+        sim.container_live(i)
+    };
     live.then_some(i)
 }
 
@@ -630,12 +811,18 @@ fn image_idx(sim: &Sim, ctx: &Ctx) -> Result<u64, Response> {
 
 fn container_idx(sim: &Sim, ctx: &Ctx) -> Result<u64, Response> {
     let id = ctx.param("containerSha");
-    find_generated(sim, id, Kind::Container).ok_or_else(|| not_found(format!("Container {id} not found")))
+    find_generated(sim, id, Kind::Container)
+        .ok_or_else(|| not_found(format!("Container {id} not found")))
 }
 
 fn image_get(sim: &Sim, ctx: &Ctx) -> R {
     let i = image_idx(sim, ctx)?;
-    let ins = sim.deleted.read().unwrap_or_else(|p| p.into_inner()).instrumented.contains(&i);
+    let ins = sim
+        .deleted
+        .read()
+        .unwrap_or_else(|p| p.into_inner())
+        .instrumented
+        .contains(&i);
     ok(&data::img_details(&sim.world, i, ins))
 }
 
@@ -647,13 +834,27 @@ fn container_get(sim: &Sim, ctx: &Ctx) -> R {
 fn image_compliance(sim: &Sim, ctx: &Ctx) -> R {
     let i = image_idx(sim, ctx)?;
     let w = &sim.world;
-    ok(&data::compliance(w, w.img_uuid(i), w.img_sha(i), w.img_created(i), w.img_updated(i), synth::h(w.seed, salt::IMG, i, 40)))
+    ok(&data::compliance(
+        w,
+        w.img_uuid(i),
+        w.img_sha(i),
+        w.img_created(i),
+        w.img_updated(i),
+        synth::h(w.seed, salt::IMG, i, 40),
+    ))
 }
 
 fn container_compliance(sim: &Sim, ctx: &Ctx) -> R {
     let j = container_idx(sim, ctx)?;
     let w = &sim.world;
-    ok(&data::compliance(w, w.ctr_uuid(j), w.ctr_sha(j), w.ctr_created(j), w.ctr_updated(j), synth::h(w.seed, salt::CTR, j, 40)))
+    ok(&data::compliance(
+        w,
+        w.ctr_uuid(j),
+        w.ctr_sha(j),
+        w.ctr_created(j),
+        w.ctr_updated(j),
+        synth::h(w.seed, salt::CTR, j, 40),
+    ))
 }
 
 const VULN_SPEC: ListSpec = ListSpec {
@@ -670,37 +871,56 @@ fn vuln_template() -> Value {
 fn image_vulns(sim: &Sim, ctx: &Ctx) -> R {
     let i = image_idx(sim, ctx)?;
     let w = &sim.world;
-    let all = data::vulns(w.seed, salt::IMG, i, w.img_sev(i), w.img_created(i), &w.img_software(i));
+    let all = data::vulns(
+        w.seed,
+        salt::IMG,
+        i,
+        w.img_sev(i),
+        w.img_created(i),
+        &w.img_software(i),
+    );
     let list = filter_sort(ctx, all, &VULN_SPEC, &vuln_template())?;
     let summary = data::vuln_summary(&list);
     // API.md open question 9: image `details` is a list, as in the v1.1 sample.
-    ok(&match ctx.q("type").unwrap_or("ALL").to_ascii_uppercase().as_str() {
-        "SUMMARY" => json!({"vulnSummary": summary}),
-        "DETAILS" => json!({"details": list}),
-        _ => json!({"details": list, "vulnSummary": summary}),
-    })
+    ok(
+        &match ctx.q("type").unwrap_or("ALL").to_ascii_uppercase().as_str() {
+            "SUMMARY" => json!({"vulnSummary": summary}),
+            "DETAILS" => json!({"details": list}),
+            _ => json!({"details": list, "vulnSummary": summary}),
+        },
+    )
 }
 
 fn container_vulns(sim: &Sim, ctx: &Ctx) -> R {
     let j = container_idx(sim, ctx)?;
     let w = &sim.world;
-    let drift_only = ctx.q("isDrift").is_some_and(|v| v.eq_ignore_ascii_case("true"));
-    let all = if drift_only { vec![] } else { data::ctr_vulns(w, j) };
+    let drift_only = ctx
+        .q("isDrift")
+        .is_some_and(|v| v.eq_ignore_ascii_case("true"));
+    let all = if drift_only {
+        vec![]
+    } else {
+        data::ctr_vulns(w, j)
+    };
     let list = filter_sort(ctx, all, &VULN_SPEC, &vuln_template())?;
     let summary = data::vuln_summary(&list);
     // P-swagger's `ContainerVuln` spells the summary key `VunlSummary`; kept on purpose.
-    ok(&match ctx.q("type").unwrap_or("ALL").to_ascii_uppercase().as_str() {
-        "SUMMARY" => json!({"VunlSummary": summary}),
-        "DETAILS" => json!({"details": {"vulns": list, "driftVulns": []}}),
-        _ => json!({"details": {"vulns": list, "driftVulns": []}, "VunlSummary": summary}),
-    })
+    ok(
+        &match ctx.q("type").unwrap_or("ALL").to_ascii_uppercase().as_str() {
+            "SUMMARY" => json!({"VunlSummary": summary}),
+            "DETAILS" => json!({"details": {"vulns": list, "driftVulns": []}}),
+            _ => json!({"details": {"vulns": list, "driftVulns": []}, "VunlSummary": summary}),
+        },
+    )
 }
 
 /// API.md open question 16: flat counts for both images and containers.
 fn image_vuln_count(sim: &Sim, ctx: &Ctx) -> R {
     let i = image_idx(sim, ctx)?;
     let c = sim.world.img_sev(i);
-    ok(&json!({"severity5Count": c[4], "severity3Count": c[2], "severity4Count": c[3], "severity1Count": c[0], "severity2Count": c[1]}))
+    ok(
+        &json!({"severity5Count": c[4], "severity3Count": c[2], "severity4Count": c[3], "severity1Count": c[0], "severity2Count": c[1]}),
+    )
 }
 
 fn container_vuln_count(sim: &Sim, ctx: &Ctx) -> R {
@@ -710,10 +930,17 @@ fn container_vuln_count(sim: &Sim, ctx: &Ctx) -> R {
     for v in &list {
         c[v["severity"].as_u64().unwrap_or(1).clamp(1, 5) as usize - 1] += 1;
     }
-    ok(&json!({"severity5Count": c[4], "severity3Count": c[2], "severity4Count": c[3], "severity1Count": c[0], "severity2Count": c[1]}))
+    ok(
+        &json!({"severity5Count": c[4], "severity3Count": c[2], "severity4Count": c[3], "severity1Count": c[0], "severity2Count": c[1]}),
+    )
 }
 
-const SOFTWARE_SPEC: ListSpec = ListSpec { prefix: "software.", aliases: &[], default_sort: None, groups: false };
+const SOFTWARE_SPEC: ListSpec = ListSpec {
+    prefix: "software.",
+    aliases: &[],
+    default_sort: None,
+    groups: false,
+};
 
 fn software_template() -> Value {
     data::software_list(&[("a", "1", "2")], &[]).remove(0)
@@ -724,7 +951,12 @@ fn image_software(sim: &Sim, ctx: &Ctx) -> R {
     let w = &sim.world;
     let sw = w.img_software(i);
     let vulns = data::vulns(w.seed, salt::IMG, i, w.img_sev(i), w.img_created(i), &sw);
-    let list = filter_sort(ctx, data::software_list(&sw, &vulns), &SOFTWARE_SPEC, &software_template())?;
+    let list = filter_sort(
+        ctx,
+        data::software_list(&sw, &vulns),
+        &SOFTWARE_SPEC,
+        &software_template(),
+    )?;
     let by_sev = data::count_by_severity(&list);
     ok(&json!({
         "count": list.len(),
@@ -740,8 +972,14 @@ fn container_software(sim: &Sim, ctx: &Ctx) -> R {
     let w = &sim.world;
     let i = w.ctr_image(j);
     let sw = w.img_software(i);
-    let drift_only = ctx.q("isDrift").is_some_and(|v| v.eq_ignore_ascii_case("true"));
-    let all = if drift_only { vec![] } else { data::software_list(&sw, &data::ctr_vulns(w, j)) };
+    let drift_only = ctx
+        .q("isDrift")
+        .is_some_and(|v| v.eq_ignore_ascii_case("true"));
+    let all = if drift_only {
+        vec![]
+    } else {
+        data::software_list(&sw, &data::ctr_vulns(w, j))
+    };
     let list = filter_sort(ctx, all, &SOFTWARE_SPEC, &software_template())?;
     let by_sev = data::count_by_severity(&list);
     ok(&json!({"count": list.len(), "data": list, "softwareCountBySeverity": by_sev}))
@@ -790,7 +1028,11 @@ fn image_registries(sim: &Sim, ctx: &Ctx) -> R {
 fn image_instrument(sim: &Sim, ctx: &Ctx) -> R {
     let i = image_idx(sim, ctx)?;
     let _body = ctx.json_obj()?;
-    sim.deleted.write().unwrap_or_else(|p| p.into_inner()).instrumented.insert(i);
+    sim.deleted
+        .write()
+        .unwrap_or_else(|p| p.into_inner())
+        .instrumented
+        .insert(i);
     ok_text(sim.world.img_sha(i))
 }
 
@@ -798,16 +1040,21 @@ fn image_instrument(sim: &Sim, ctx: &Ctx) -> R {
 /// (API.md open question 1: both accepted).
 fn delete_selection(ctx: &Ctx, ids_key: &str) -> Result<(Vec<String>, Option<String>), Response> {
     let mut ids = ctx.qs(ids_key);
-    let mut filter = ctx.q("filter").map(str::to_string).filter(|s| !s.trim().is_empty());
+    let mut filter = ctx
+        .q("filter")
+        .map(str::to_string)
+        .filter(|s| !s.trim().is_empty());
     if let Some(b) = ctx.opt_json()? {
         if let Some(a) = b.get(ids_key) {
-            let a = a.as_array().ok_or_else(|| bad(format!("{ids_key} must be an array")))?;
+            let a = a
+                .as_array()
+                .ok_or_else(|| bad(format!("{ids_key} must be an array")))?;
             ids.extend(a.iter().filter_map(Value::as_str).map(str::to_string));
         }
-        if let Some(f) = b.get("filter").and_then(Value::as_str) {
-            if !f.trim().is_empty() {
-                filter = Some(f.to_string());
-            }
+        if let Some(f) = b.get("filter").and_then(Value::as_str)
+            && !f.trim().is_empty()
+        {
+            filter = Some(f.to_string());
         }
     }
     if ids.is_empty() && filter.is_none() {
@@ -817,7 +1064,11 @@ fn delete_selection(ctx: &Ctx, ids_key: &str) -> Result<(Vec<String>, Option<Str
 }
 
 fn generated_delete(sim: &Sim, ctx: &Ctx, kind: Kind) -> R {
-    let key = if kind == Kind::Image { "imageIds" } else { "containerIds" };
+    let key = if kind == Kind::Image {
+        "imageIds"
+    } else {
+        "containerIds"
+    };
     let (ids, filter) = delete_selection(ctx, key)?;
     let w = &sim.world;
     let mut targets = Vec::new();
@@ -831,14 +1082,32 @@ fn generated_delete(sim: &Sim, ctx: &Ctx, kind: Kind) -> R {
             return Err(not_found(format!("None of the given {key} exist")));
         }
     } else if let Some(f) = filter {
-        let known: &dyn Fn(&str) -> bool = if kind == Kind::Image { &img_known } else { &ctr_known };
+        let known: &dyn Fn(&str) -> bool = if kind == Kind::Image {
+            &img_known
+        } else {
+            &ctr_known
+        };
         let e = parse_filter_str(&f, known)?.ok_or_else(|| bad("Invalid filter"))?;
-        let n = if kind == Kind::Image { w.images } else { w.containers };
+        let n = if kind == Kind::Image {
+            w.images
+        } else {
+            w.containers
+        };
         let del = sim.deleted.read().unwrap_or_else(|p| p.into_inner());
-        let d = if kind == Kind::Image { &del.images } else { &del.containers };
+        let d = if kind == Kind::Image {
+            &del.images
+        } else {
+            &del.containers
+        };
         targets = (0..n)
             .filter(|i| !d.contains(i))
-            .filter(|&i| if kind == Kind::Image { e.eval(&ImgF { w, i }) } else { e.eval(&CtrF { w, j: i }) })
+            .filter(|&i| {
+                if kind == Kind::Image {
+                    e.eval(&ImgF { w, i })
+                } else {
+                    e.eval(&CtrF { w, j: i })
+                }
+            })
             .collect();
     }
     let mut del = sim.deleted.write().unwrap_or_else(|p| p.into_inner());
@@ -846,7 +1115,9 @@ fn generated_delete(sim: &Sim, ctx: &Ctx, kind: Kind) -> R {
         match kind {
             Kind::Image => {
                 // Images with active (CREATED, RUNNING, STOPPED, PAUSED) containers are skipped.
-                let in_use = w.img_container_ids(i).any(|j| !del.containers.contains(&j) && w.ctr_state(j) != "DELETED");
+                let in_use = w
+                    .img_container_ids(i)
+                    .any(|j| !del.containers.contains(&j) && w.ctr_state(j) != "DELETED");
                 if !in_use {
                     del.images.insert(i);
                 }
@@ -870,11 +1141,23 @@ fn containers_delete(sim: &Sim, ctx: &Ctx) -> R {
 
 // ------------------------------------------------------------------ sensors, events, controls
 
-const SENSOR_SPEC: ListSpec = ListSpec { prefix: "sensor.", aliases: &[("id", "sensorId")], default_sort: None, groups: false };
+const SENSOR_SPEC: ListSpec = ListSpec {
+    prefix: "sensor.",
+    aliases: &[("id", "sensorId")],
+    default_sort: None,
+    groups: false,
+};
 
 fn sensors_list(sim: &Sim, ctx: &Ctx) -> R {
-    let items = sim.stored.read().unwrap_or_else(|p| p.into_inner()).sensors.clone();
-    let tpl = items.first().cloned().unwrap_or_else(|| json!({"uuid": "", "hostname": "", "status": "", "sensorId": "", "created": ""}));
+    let items = sim
+        .stored
+        .read()
+        .unwrap_or_else(|p| p.into_inner())
+        .sensors
+        .clone();
+    let tpl = items.first().cloned().unwrap_or_else(
+        || json!({"uuid": "", "hostname": "", "status": "", "sensorId": "", "created": ""}),
+    );
     value_page(ctx, items, &SENSOR_SPEC, &tpl)
 }
 
@@ -891,10 +1174,18 @@ fn sensor_get(sim: &Sim, ctx: &Ctx) -> R {
 fn sensors_delete(sim: &Sim, ctx: &Ctx) -> R {
     let (ids, filter) = delete_selection(ctx, "sensorIds")?;
     let mut st = sim.stored.write().unwrap_or_else(|p| p.into_inner());
-    let tpl = st.sensors.first().cloned().unwrap_or_else(|| json!({"uuid": "", "hostname": "", "status": ""}));
+    let tpl = st
+        .sensors
+        .first()
+        .cloned()
+        .unwrap_or_else(|| json!({"uuid": "", "hostname": "", "status": ""}));
     let selected: Vec<usize> = if !ids.is_empty() {
         let v: Vec<usize> = (0..st.sensors.len())
-            .filter(|&k| ids.iter().any(|id| st.sensors[k]["uuid"] == id.as_str() || st.sensors[k]["sensorId"] == id.as_str()))
+            .filter(|&k| {
+                ids.iter().any(|id| {
+                    st.sensors[k]["uuid"] == id.as_str() || st.sensors[k]["sensorId"] == id.as_str()
+                })
+            })
             .collect();
         if v.is_empty() {
             return Err(not_found("None of the given sensorIds exist"));
@@ -902,8 +1193,24 @@ fn sensors_delete(sim: &Sim, ctx: &Ctx) -> R {
         v
     } else {
         let f = filter.unwrap_or_default();
-        let e = parse_filter_str(&f, &|x| ValF { v: &tpl, spec: &SENSOR_SPEC }.field(x).is_some())?;
-        (0..st.sensors.len()).filter(|&k| e.as_ref().is_none_or(|e| e.eval(&ValF { v: &st.sensors[k], spec: &SENSOR_SPEC }))).collect()
+        let e = parse_filter_str(&f, &|x| {
+            ValF {
+                v: &tpl,
+                spec: &SENSOR_SPEC,
+            }
+            .field(x)
+            .is_some()
+        })?;
+        (0..st.sensors.len())
+            .filter(|&k| {
+                e.as_ref().is_none_or(|e| {
+                    e.eval(&ValF {
+                        v: &st.sensors[k],
+                        spec: &SENSOR_SPEC,
+                    })
+                })
+            })
+            .collect()
     };
     // Only sensors in status UNKNOWN can be deleted (S003); others are skipped.
     let mut k = 0;
@@ -926,21 +1233,41 @@ fn activation_key(sim: &Sim) -> R {
 
 fn events_list(sim: &Sim, ctx: &Ctx) -> R {
     // API.md open question 2: v1.1 page-numbered list with `groups`; shape invented.
-    let spec = ListSpec { prefix: "event.", aliases: &[("type", "eventType")], default_sort: None, groups: true };
-    let tpl = sim.events.first().cloned().unwrap_or_else(|| json!({"uuid": "", "eventType": ""}));
+    let spec = ListSpec {
+        prefix: "event.",
+        aliases: &[("type", "eventType")],
+        default_sort: None,
+        groups: true,
+    };
+    let tpl = sim
+        .events
+        .first()
+        .cloned()
+        .unwrap_or_else(|| json!({"uuid": "", "eventType": ""}));
     value_page(ctx, sim.events.clone(), &spec, &tpl)
 }
 
-const CONTROL_SPEC: ListSpec = ListSpec { prefix: "control.", aliases: &[("controlId", "id")], default_sort: None, groups: false };
+const CONTROL_SPEC: ListSpec = ListSpec {
+    prefix: "control.",
+    aliases: &[("controlId", "id")],
+    default_sort: None,
+    groups: false,
+};
 
 fn controls_list(sim: &Sim, ctx: &Ctx) -> R {
-    let tpl = sim.controls.first().cloned().unwrap_or_else(|| json!({"id": 0, "criticality": ""}));
+    let tpl = sim
+        .controls
+        .first()
+        .cloned()
+        .unwrap_or_else(|| json!({"id": 0, "criticality": ""}));
     value_page(ctx, sim.controls.clone(), &CONTROL_SPEC, &tpl)
 }
 
 fn control_get(sim: &Sim, ctx: &Ctx) -> R {
     let raw = ctx.param("controlId");
-    let id: u64 = raw.parse().map_err(|_| bad(format!("Invalid controlId '{raw}'")))?;
+    let id: u64 = raw
+        .parse()
+        .map_err(|_| bad(format!("Invalid controlId '{raw}'")))?;
     sim.controls
         .iter()
         .find(|c| c["id"] == id)
@@ -948,23 +1275,44 @@ fn control_get(sim: &Sim, ctx: &Ctx) -> R {
         .ok_or_else(|| not_found(format!("Control {id} not found")))
 }
 
-const POSTURE_SPEC: ListSpec = ListSpec { prefix: "", aliases: &[("cluster.name", "cluster.clusterName")], default_sort: None, groups: false };
+const POSTURE_SPEC: ListSpec = ListSpec {
+    prefix: "",
+    aliases: &[("cluster.name", "cluster.clusterName")],
+    default_sort: None,
+    groups: false,
+};
 
 fn postures_list(sim: &Sim, ctx: &Ctx) -> R {
-    let tpl = sim.postures.first().cloned().unwrap_or_else(|| json!({"controlId": 0, "posture": ""}));
+    let tpl = sim
+        .postures
+        .first()
+        .cloned()
+        .unwrap_or_else(|| json!({"controlId": 0, "posture": ""}));
     value_page(ctx, sim.postures.clone(), &POSTURE_SPEC, &tpl)
 }
 
 fn postures_count(sim: &Sim) -> R {
     // Shape not documented anywhere public: invented.
-    let failed = sim.postures.iter().filter(|p| p["posture"] == "FAIL").count();
-    ok(&json!({"totalControls": sim.postures.len(), "passed": sim.postures.len() - failed, "failed": failed, "error": 0}))
+    let failed = sim
+        .postures
+        .iter()
+        .filter(|p| p["posture"] == "FAIL")
+        .count();
+    ok(
+        &json!({"totalControls": sim.postures.len(), "passed": sim.postures.len() - failed, "failed": failed, "error": 0}),
+    )
 }
 
 fn posture_control(sim: &Sim, ctx: &Ctx, evidence: bool) -> R {
     let raw = ctx.param("controlId");
-    let id: u64 = raw.parse().map_err(|_| bad(format!("Invalid controlId '{raw}'")))?;
-    let p = sim.postures.iter().find(|p| p["controlId"] == id).ok_or_else(|| not_found(format!("Control {id} not found")))?;
+    let id: u64 = raw
+        .parse()
+        .map_err(|_| bad(format!("Invalid controlId '{raw}'")))?;
+    let p = sim
+        .postures
+        .iter()
+        .find(|p| p["controlId"] == id)
+        .ok_or_else(|| not_found(format!("Control {id} not found")))?;
     // Shapes not documented anywhere public: invented (CIS-benchmark-like).
     if evidence {
         let n = p["failCount"].as_u64().unwrap_or(0) + 1;
@@ -981,10 +1329,22 @@ fn posture_control(sim: &Sim, ctx: &Ctx, evidence: bool) -> R {
     }
     let mut v = p.clone();
     let o = v.as_object_mut().expect("object");
-    o.insert("description".into(), json!("Containers should not run privileged."));
-    o.insert("rationale".into(), json!("A privileged container has all host capabilities."));
-    o.insert("remediation".into(), json!("Set securityContext.privileged to false."));
-    o.insert("references".into(), json!(["https://www.cisecurity.org/benchmark/kubernetes"]));
+    o.insert(
+        "description".into(),
+        json!("Containers should not run privileged."),
+    );
+    o.insert(
+        "rationale".into(),
+        json!("A privileged container has all host capabilities."),
+    );
+    o.insert(
+        "remediation".into(),
+        json!("Set securityContext.privileged to false."),
+    );
+    o.insert(
+        "references".into(),
+        json!(["https://www.cisecurity.org/benchmark/kubernetes"]),
+    );
     ok(&v)
 }
 
@@ -992,13 +1352,19 @@ fn posture_control(sim: &Sim, ctx: &Ctx, evidence: bool) -> R {
 
 const REGISTRY_SPEC: ListSpec = ListSpec {
     prefix: "registry.",
-    aliases: &[("type", "registryType"), ("uri", "registryUri"), ("uuid", "registryUuid")],
+    aliases: &[
+        ("type", "registryType"),
+        ("uri", "registryUri"),
+        ("uuid", "registryUuid"),
+    ],
     default_sort: None,
     groups: false,
 };
 
-fn find_reg<'a>(regs: &'a [Registry], id: &str) -> Result<usize, Response> {
-    regs.iter().position(|r| r.uuid == id).ok_or_else(|| not_found(format!("Registry {id} not found")))
+fn find_reg(regs: &[Registry], id: &str) -> Result<usize, Response> {
+    regs.iter()
+        .position(|r| r.uuid == id)
+        .ok_or_else(|| not_found(format!("Registry {id} not found")))
 }
 
 fn registries_list(sim: &Sim, ctx: &Ctx) -> R {
@@ -1014,7 +1380,10 @@ fn registries_list(sim: &Sim, ctx: &Ctx) -> R {
 fn registry_get(sim: &Sim, ctx: &Ctx) -> R {
     let st = sim.stored.read().unwrap_or_else(|p| p.into_inner());
     let k = find_reg(&st.registries, ctx.param("registryId"))?;
-    ok(&data::registry_details(&st.registries[k], &st.aws_connectors))
+    ok(&data::registry_details(
+        &st.registries[k],
+        &st.aws_connectors,
+    ))
 }
 
 fn aws_base(sim: &Sim) -> R {
@@ -1027,7 +1396,12 @@ fn aws_connectors(sim: &Sim, account: Option<&str>) -> R {
         None => ok(&Value::Array(st.aws_connectors.clone())),
         Some(a) => {
             let needle = format!(":{a}:");
-            let v: Vec<Value> = st.aws_connectors.iter().filter(|c| c["arn"].as_str().is_some_and(|s| s.contains(&needle))).cloned().collect();
+            let v: Vec<Value> = st
+                .aws_connectors
+                .iter()
+                .filter(|c| c["arn"].as_str().is_some_and(|s| s.contains(&needle)))
+                .cloned()
+                .collect();
             if v.is_empty() {
                 return Err(not_found(format!("No AWS connectors for account {a}")));
             }
@@ -1039,19 +1413,33 @@ fn aws_connectors(sim: &Sim, account: Option<&str>) -> R {
 fn valid_arn(arn: &str) -> bool {
     arn.strip_prefix("arn:aws:iam::")
         .and_then(|r| r.split_once(':'))
-        .is_some_and(|(acct, role)| acct.len() == 12 && acct.bytes().all(|b| b.is_ascii_digit()) && role.starts_with("role/"))
+        .is_some_and(|(acct, role)| {
+            acct.len() == 12
+                && acct.bytes().all(|b| b.is_ascii_digit())
+                && role.starts_with("role/")
+        })
 }
 
 fn aws_connector_create(sim: &Sim, ctx: &Ctx) -> R {
     let b = ctx.json_obj()?;
-    let arn = b["arn"].as_str().ok_or_else(|| bad("arn is required"))?.to_string();
+    let arn = b["arn"]
+        .as_str()
+        .ok_or_else(|| bad("arn is required"))?
+        .to_string();
     if !valid_arn(&arn) {
         return Err(bad(format!("Invalid arn '{arn}'")));
     }
-    let name = b["name"].as_str().ok_or_else(|| bad("name is required"))?.to_string();
+    let name = b["name"]
+        .as_str()
+        .ok_or_else(|| bad("name is required"))?
+        .to_string();
     let mut st = sim.stored.write().unwrap_or_else(|p| p.into_inner());
     if st.aws_connectors.iter().any(|c| c["arn"] == arn.as_str()) {
-        return Err(error_code(StatusCode::BAD_REQUEST, "CMS-1504", format!("Registry {arn} already exists in system.")));
+        return Err(error_code(
+            StatusCode::BAD_REQUEST,
+            "CMS-1504",
+            format!("Registry {arn} already exists in system."),
+        ));
     }
     st.aws_connectors.push(json!({"arn": arn, "name": name, "description": b.get("description").cloned().unwrap_or(json!(""))}));
     ok_text(arn)
@@ -1078,7 +1466,9 @@ fn registry_write(sim: &Sim, ctx: &Ctx, mode: Write) -> R {
     }
     let ctype = b["credentialType"].as_str().unwrap_or("");
     if !["None", "Token", "BasicAuth", "DockerHub", "AWS"].contains(&ctype) {
-        return Err(bad(format!("Invalid credentialType '{ctype}': one of None, Token, BasicAuth, DockerHub, AWS")));
+        return Err(bad(format!(
+            "Invalid credentialType '{ctype}': one of None, Token, BasicAuth, DockerHub, AWS"
+        )));
     }
     let has_aws = b.get("aws").is_some_and(|v| !v.is_null());
     let has_cred = b.get("credential").is_some_and(|v| !v.is_null());
@@ -1086,7 +1476,9 @@ fn registry_write(sim: &Sim, ctx: &Ctx, mode: Write) -> R {
         return Err(bad("Exactly one of aws or credential is required"));
     }
     let arn = if has_aws {
-        let a = b["aws"]["arn"].as_str().ok_or_else(|| bad("aws.arn is required"))?;
+        let a = b["aws"]["arn"]
+            .as_str()
+            .ok_or_else(|| bad("aws.arn is required"))?;
         if !valid_arn(a) {
             return Err(bad(format!("Invalid aws.arn '{a}'")));
         }
@@ -1096,17 +1488,21 @@ fn registry_write(sim: &Sim, ctx: &Ctx, mode: Write) -> R {
     };
     if has_cred {
         for f in ["username", "password"] {
-            if let Some(v) = b["credential"].get(f).and_then(Value::as_str) {
-                if !is_base64(v) {
-                    return Err(bad(format!("credential.{f} must be base64-encoded")));
-                }
+            if let Some(v) = b["credential"].get(f).and_then(Value::as_str)
+                && !is_base64(v)
+            {
+                return Err(bad(format!("credential.{f} must be base64-encoded")));
             }
         }
     }
     let uri = b["registryUri"].as_str().unwrap_or("").to_string();
     let rtype = b["registryType"].as_str().unwrap_or("").to_string();
     let mut st = sim.stored.write().unwrap_or_else(|p| p.into_inner());
-    let me = if mode == Write::Update { Some(find_reg(&st.registries, ctx.param("registryId"))?) } else { None };
+    let me = if mode == Write::Update {
+        Some(find_reg(&st.registries, ctx.param("registryId"))?)
+    } else {
+        None
+    };
     if let Some(k) = me {
         let r = &st.registries[k];
         if r.uri != uri || r.rtype != rtype {
@@ -1119,14 +1515,25 @@ fn registry_write(sim: &Sim, ctx: &Ctx, mode: Write) -> R {
         }
         let dup_arn = arn.is_some() && r.aws.get("arn").and_then(Value::as_str) == arn.as_deref();
         if r.uri == uri || dup_arn {
-            let what = if dup_arn { arn.clone().unwrap_or_default() } else { uri.clone() };
+            let what = if dup_arn {
+                arn.clone().unwrap_or_default()
+            } else {
+                uri.clone()
+            };
             // API.md open question 11: the CMS-1504 error comes with status 400.
-            return Err(error_code(StatusCode::BAD_REQUEST, "CMS-1504", format!("Registry {what} already exists in system.")));
+            return Err(error_code(
+                StatusCode::BAD_REQUEST,
+                "CMS-1504",
+                format!("Registry {what} already exists in system."),
+            ));
         }
     }
     let aws = if has_aws {
         let a = &b["aws"];
-        let acct = a.get("accountId").cloned().unwrap_or_else(|| json!(arn.as_deref().unwrap_or("").split(':').nth(4).unwrap_or("")));
+        let acct = a
+            .get("accountId")
+            .cloned()
+            .unwrap_or_else(|| json!(arn.as_deref().unwrap_or("").split(':').nth(4).unwrap_or("")));
         json!({"accountId": acct, "arn": arn, "region": a.get("region").cloned().unwrap_or(Value::Null)})
     } else {
         Value::Null
@@ -1139,7 +1546,10 @@ fn registry_write(sim: &Sim, ctx: &Ctx, mode: Write) -> R {
             .and_then(|v| String::from_utf8(v).ok())
             .unwrap_or_else(|| u.to_string())
     });
-    let org = b.get("dockerHubOrgName").and_then(Value::as_str).map(str::to_string);
+    let org = b
+        .get("dockerHubOrgName")
+        .and_then(Value::as_str)
+        .map(str::to_string);
     let now = now_ms();
     match mode {
         Write::Validate => ok(&Value::Bool(true)),
@@ -1190,11 +1600,19 @@ fn registry_delete(sim: &Sim, ctx: &Ctx) -> R {
 
 fn id_array(ctx: &Ctx) -> Result<Vec<String>, Response> {
     let v = ctx.json()?;
-    let a = v.as_array().ok_or_else(|| bad("Request body must be a JSON array of ids"))?;
+    let a = v
+        .as_array()
+        .ok_or_else(|| bad("Request body must be a JSON array of ids"))?;
     if a.is_empty() {
         return Err(bad("At least one id is required"));
     }
-    a.iter().map(|x| x.as_str().map(str::to_string).ok_or_else(|| bad("Ids must be strings"))).collect()
+    a.iter()
+        .map(|x| {
+            x.as_str()
+                .map(str::to_string)
+                .ok_or_else(|| bad("Ids must be strings"))
+        })
+        .collect()
 }
 
 fn registries_delete(sim: &Sim, ctx: &Ctx) -> R {
@@ -1213,7 +1631,11 @@ fn registries_delete(sim: &Sim, ctx: &Ctx) -> R {
 
 const REPO_SPEC: ListSpec = ListSpec {
     prefix: "",
-    aliases: &[("repositoryName", "repoName"), ("repository", "repoName"), ("name", "repoName")],
+    aliases: &[
+        ("repositoryName", "repoName"),
+        ("repository", "repoName"),
+        ("name", "repoName"),
+    ],
     default_sort: None,
     groups: false,
 };
@@ -1227,10 +1649,20 @@ fn repositories_list(sim: &Sim, ctx: &Ctx) -> R {
     value_page(ctx, items, &REPO_SPEC, &tpl)
 }
 
-const SCHEDULE_SPEC: ListSpec = ListSpec { prefix: "schedule.", aliases: &[("uuid", "scheduleUuid")], default_sort: Some("created:desc"), groups: false };
+const SCHEDULE_SPEC: ListSpec = ListSpec {
+    prefix: "schedule.",
+    aliases: &[("uuid", "scheduleUuid")],
+    default_sort: Some("created:desc"),
+    groups: false,
+};
 
 fn schedule_template() -> Value {
-    data::schedule(String::new(), 0, &json!({"filters": [{"repoTags": [{"repo": "", "tag": ""}], "days": 1}]}), "Queued")
+    data::schedule(
+        String::new(),
+        0,
+        &json!({"filters": [{"repoTags": [{"repo": "", "tag": ""}], "days": 1}]}),
+        "Queued",
+    )
 }
 
 fn schedules_list(sim: &Sim, ctx: &Ctx) -> R {
@@ -1244,9 +1676,13 @@ fn schedules_list(sim: &Sim, ctx: &Ctx) -> R {
 fn validate_schedule(b: &Value) -> Result<(), Response> {
     let interval = b.get("scheduleScanIntervalInDays").filter(|v| !v.is_null());
     if let Some(v) = interval {
-        let n = v.as_i64().ok_or_else(|| bad("scheduleScanIntervalInDays must be an integer"))?;
+        let n = v
+            .as_i64()
+            .ok_or_else(|| bad("scheduleScanIntervalInDays must be an integer"))?;
         if !(1..=365).contains(&n) {
-            return Err(bad(format!("Invalid scheduleScanIntervalInDays {n}: must be between 1 and 365")));
+            return Err(bad(format!(
+                "Invalid scheduleScanIntervalInDays {n}: must be between 1 and 365"
+            )));
         }
     }
     let iv = interval.and_then(Value::as_i64);
@@ -1259,29 +1695,35 @@ fn validate_schedule(b: &Value) -> Result<(), Response> {
             return Err(bad(format!("Invalid schedule '{s}': HH:MM expected")));
         }
         if iv.is_some_and(|n| n != 1) {
-            return Err(bad("schedule may only be set when scheduleScanIntervalInDays is 1"));
+            return Err(bad(
+                "schedule may only be set when scheduleScanIntervalInDays is 1",
+            ));
         }
     }
     if b.get("forceScan") == Some(&Value::Bool(true)) {
         let on_demand = b.get("onDemand") == Some(&Value::Bool(true));
-        if !on_demand && !iv.is_some_and(|n| n >= 7) {
-            return Err(bad("forceScan needs onDemand or scheduleScanIntervalInDays >= 7"));
+        if !on_demand && iv.is_none_or(|n| n < 7) {
+            return Err(bad(
+                "forceScan needs onDemand or scheduleScanIntervalInDays >= 7",
+            ));
         }
     }
     if let Some(fs) = b.get("filters") {
-        let fs = fs.as_array().ok_or_else(|| bad("filters must be an array"))?;
+        let fs = fs
+            .as_array()
+            .ok_or_else(|| bad("filters must be an array"))?;
         for f in fs {
-            if let Some(d) = f.get("days").filter(|d| !d.is_null()) {
-                if !d.as_i64().is_some_and(|d| (1..=7).contains(&d) || d == 14) {
-                    return Err(bad(format!("Invalid days {d}: one of 1..7 or 14")));
-                }
+            if let Some(d) = f.get("days").filter(|d| !d.is_null())
+                && !d.as_i64().is_some_and(|d| (1..=7).contains(&d) || d == 14)
+            {
+                return Err(bad(format!("Invalid days {d}: one of 1..7 or 14")));
             }
         }
     }
-    if let Some(o) = b.get("onDemand") {
-        if !o.is_boolean() {
-            return Err(bad("onDemand must be a boolean"));
-        }
+    if let Some(o) = b.get("onDemand")
+        && !o.is_boolean()
+    {
+        return Err(bad("onDemand must be a boolean"));
     }
     Ok(())
 }
@@ -1292,13 +1734,22 @@ fn schedule_create(sim: &Sim, ctx: &Ctx) -> R {
     let mut st = sim.stored.write().unwrap_or_else(|p| p.into_inner());
     let k = find_reg(&st.registries, ctx.param("registryId"))?;
     let uuid = sim.new_uuid();
-    let status = if b["onDemand"] == true { "Running" } else { "Queued" };
-    st.registries[k].schedules.push(data::schedule(uuid.clone(), now_ms(), &b, status));
+    let status = if b["onDemand"] == true {
+        "Running"
+    } else {
+        "Queued"
+    };
+    st.registries[k]
+        .schedules
+        .push(data::schedule(uuid.clone(), now_ms(), &b, status));
     ok(&json!({"scheduleUuid": uuid}))
 }
 
 fn find_schedule(r: &Registry, id: &str) -> Result<usize, Response> {
-    r.schedules.iter().position(|s| s["scheduleUuid"] == id).ok_or_else(|| not_found(format!("Schedule {id} not found")))
+    r.schedules
+        .iter()
+        .position(|s| s["scheduleUuid"] == id)
+        .ok_or_else(|| not_found(format!("Schedule {id} not found")))
 }
 
 fn schedule_update(sim: &Sim, ctx: &Ctx) -> R {
@@ -1317,7 +1768,13 @@ fn schedule_update(sim: &Sim, ctx: &Ctx) -> R {
     if b["onDemand"] == true {
         return Err(bad("onDemand cannot be changed"));
     }
-    for f in ["name", "schedule", "filters", "scheduleScanIntervalInDays", "forceScan"] {
+    for f in [
+        "name",
+        "schedule",
+        "filters",
+        "scheduleScanIntervalInDays",
+        "forceScan",
+    ] {
         if let Some(v) = b.get(f) {
             cur[f] = v.clone();
         }
@@ -1334,7 +1791,14 @@ fn schedules_bulk(sim: &Sim, ctx: &Ctx, cancel: bool) -> R {
     }
     let tpl = schedule_template();
     let expr = match filter {
-        Some(f) if ids.is_empty() => parse_filter_str(f, &|x| ValF { v: &tpl, spec: &SCHEDULE_SPEC }.field(x).is_some())?,
+        Some(f) if ids.is_empty() => parse_filter_str(f, &|x| {
+            ValF {
+                v: &tpl,
+                spec: &SCHEDULE_SPEC,
+            }
+            .field(x)
+            .is_some()
+        })?,
         _ => None,
     };
     let mut st = sim.stored.write().unwrap_or_else(|p| p.into_inner());
@@ -1344,7 +1808,12 @@ fn schedules_bulk(sim: &Sim, ctx: &Ctx, cancel: bool) -> R {
         if !ids.is_empty() {
             ids.iter().any(|id| s["scheduleUuid"] == id.as_str())
         } else {
-            expr.as_ref().is_none_or(|e| e.eval(&ValF { v: s, spec: &SCHEDULE_SPEC }))
+            expr.as_ref().is_none_or(|e| {
+                e.eval(&ValF {
+                    v: s,
+                    spec: &SCHEDULE_SPEC,
+                })
+            })
         }
     };
     if cancel {
@@ -1358,10 +1827,16 @@ fn schedules_bulk(sim: &Sim, ctx: &Ctx, cancel: bool) -> R {
         let job = sim.new_uuid();
         // API.md open question 6: `CancelJobId` when ids are given, `deletionJobId` for a filter,
         // as the two S004 samples print.
-        return ok(&if ids.is_empty() { json!({"deletionJobId": job}) } else { json!({"CancelJobId": job}) });
+        return ok(&if ids.is_empty() {
+            json!({"deletionJobId": job})
+        } else {
+            json!({"CancelJobId": job})
+        });
     }
     // Queued, Unknown and Running schedules are skipped (cancel first).
-    r.schedules.retain(|s| !(selected(s) && !matches!(s["status"].as_str(), Some("Queued" | "Unknown" | "Running"))));
+    r.schedules.retain(|s| {
+        !selected(s) || matches!(s["status"].as_str(), Some("Queued" | "Unknown" | "Running"))
+    });
     ok(&json!({"deletionJobId": sim.new_uuid()}))
 }
 
@@ -1398,7 +1873,10 @@ fn schedule_cancel(sim: &Sim, ctx: &Ctx) -> R {
     let s = find_schedule(&st.registries[k], ctx.param("scheduleId"))?;
     let cur = &mut st.registries[k].schedules[s];
     if !matches!(cur["status"].as_str(), Some("Running" | "Queued")) {
-        return Err(bad(format!("Schedule in status {} cannot be canceled", cur["status"].as_str().unwrap_or("?"))));
+        return Err(bad(format!(
+            "Schedule in status {} cannot be canceled",
+            cur["status"].as_str().unwrap_or("?")
+        )));
     }
     cur["status"] = json!("Canceled");
     ok_text(ctx.param("scheduleId").to_string())
@@ -1411,18 +1889,36 @@ fn acr_create(sim: &Sim, ctx: &Ctx) -> R {
             return Err(bad(format!("{f} is required")));
         }
     }
-    let id = b["connectorId"].as_str().filter(|s| !s.is_empty()).map(str::to_string).unwrap_or_else(|| sim.new_uuid());
+    let id = b["connectorId"]
+        .as_str()
+        .filter(|s| !s.is_empty())
+        .map(str::to_string)
+        .unwrap_or_else(|| sim.new_uuid());
     let mut st = sim.stored.write().unwrap_or_else(|p| p.into_inner());
-    if st.acr_connectors.iter().any(|c| c["name"] == b["name"] || c["acrConnectorId"] == id.as_str()) {
-        return Err(bad(format!("ACR connector {} already exists", b["name"].as_str().unwrap_or(""))));
+    if st
+        .acr_connectors
+        .iter()
+        .any(|c| c["name"] == b["name"] || c["acrConnectorId"] == id.as_str())
+    {
+        return Err(bad(format!(
+            "ACR connector {} already exists",
+            b["name"].as_str().unwrap_or("")
+        )));
     }
     st.acr_connectors.push(json!({"name": b["name"], "acrConnectorId": id, "description": b.get("description").cloned().unwrap_or(json!(""))}));
     ok_text(id)
 }
 
 /// Minimal multipart/form-data reader: `(name, filename, content)` per part.
-fn multipart(ct: &str, body: &[u8]) -> Option<Vec<(String, Option<String>, Vec<u8>)>> {
-    let boundary = ct.split(';').map(str::trim).find_map(|p| p.strip_prefix("boundary="))?.trim_matches('"');
+/// `(name, filename, content)`
+type Part = (String, Option<String>, Vec<u8>);
+
+fn multipart(ct: &str, body: &[u8]) -> Option<Vec<Part>> {
+    let boundary = ct
+        .split(';')
+        .map(str::trim)
+        .find_map(|p| p.strip_prefix("boundary="))?
+        .trim_matches('"');
     let delim = format!("--{boundary}");
     let mut out = Vec::new();
     let mut rest = body;
@@ -1440,9 +1936,15 @@ fn multipart(ct: &str, body: &[u8]) -> Option<Vec<(String, Option<String>, Vec<u
         let next = find(rest, format!("\r\n{delim}").as_bytes())?;
         let content = rest[..next].to_vec();
         rest = &rest[next + 2 + delim.len()..];
-        let disp = headers.lines().find(|l| l.to_ascii_lowercase().starts_with("content-disposition"))?.to_string();
+        let disp = headers
+            .lines()
+            .find(|l| l.to_ascii_lowercase().starts_with("content-disposition"))?
+            .to_string();
         let attr = |k: &str| {
-            disp.split(';').map(str::trim).find_map(|p| p.strip_prefix(&format!("{k}="))).map(|v| v.trim_matches('"').to_string())
+            disp.split(';')
+                .map(str::trim)
+                .find_map(|p| p.strip_prefix(&format!("{k}=")))
+                .map(|v| v.trim_matches('"').to_string())
         };
         out.push((attr("name")?, attr("filename"), content));
     }
@@ -1450,16 +1952,35 @@ fn multipart(ct: &str, body: &[u8]) -> Option<Vec<(String, Option<String>, Vec<u
 }
 
 fn gcp_create(sim: &Sim, ctx: &Ctx) -> R {
-    let name = ctx.q("name").filter(|n| !n.trim().is_empty()).ok_or_else(|| bad("Query parameter name is required"))?.to_string();
+    let name = ctx
+        .q("name")
+        .filter(|n| !n.trim().is_empty())
+        .ok_or_else(|| bad("Query parameter name is required"))?
+        .to_string();
     let ct = ctx.content_type.as_deref().unwrap_or("");
     if !ct.to_ascii_lowercase().starts_with("multipart/form-data") {
-        return Err(error(StatusCode::UNSUPPORTED_MEDIA_TYPE, format!("Content type '{ct}' not supported: multipart/form-data expected")));
+        return Err(error(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            format!("Content type '{ct}' not supported: multipart/form-data expected"),
+        ));
     }
     let parts = multipart(ct, &ctx.body).ok_or_else(|| bad("Malformed multipart body"))?;
-    let (_, _, content) = parts.iter().find(|(n, _, _)| n == "serviceAccountJson").ok_or_else(|| bad("Part serviceAccountJson is required"))?;
-    let sa: Value = serde_json::from_slice(content).map_err(|e| bad(format!("serviceAccountJson is not valid JSON: {e}")))?;
-    let project = sa.get("project_id").and_then(Value::as_str).unwrap_or("unknown-project").to_string();
-    let id = ctx.q("connectorId").filter(|s| !s.is_empty()).map(str::to_string).unwrap_or_else(|| sim.new_uuid());
+    let (_, _, content) = parts
+        .iter()
+        .find(|(n, _, _)| n == "serviceAccountJson")
+        .ok_or_else(|| bad("Part serviceAccountJson is required"))?;
+    let sa: Value = serde_json::from_slice(content)
+        .map_err(|e| bad(format!("serviceAccountJson is not valid JSON: {e}")))?;
+    let project = sa
+        .get("project_id")
+        .and_then(Value::as_str)
+        .unwrap_or("unknown-project")
+        .to_string();
+    let id = ctx
+        .q("connectorId")
+        .filter(|s| !s.is_empty())
+        .map(str::to_string)
+        .unwrap_or_else(|| sim.new_uuid());
     let mut st = sim.stored.write().unwrap_or_else(|p| p.into_inner());
     if st.gcp_connectors.iter().any(|c| c["name"] == name.as_str()) {
         return Err(bad(format!("GCP connector {name} already exists")));
@@ -1474,8 +1995,15 @@ fn gcp_create(sim: &Sim, ctx: &Ctx) -> R {
 fn connector_get(sim: &Sim, ctx: &Ctx, key: &str) -> R {
     let id = ctx.param("connectorId");
     let st = sim.stored.read().unwrap_or_else(|p| p.into_inner());
-    let list = if key == "acrConnectorId" { &st.acr_connectors } else { &st.gcp_connectors };
-    list.iter().find(|c| c[key] == id).map(|c| json_response(StatusCode::OK, c)).ok_or_else(|| not_found(format!("Connector {id} not found")))
+    let list = if key == "acrConnectorId" {
+        &st.acr_connectors
+    } else {
+        &st.gcp_connectors
+    };
+    list.iter()
+        .find(|c| c[key] == id)
+        .map(|c| json_response(StatusCode::OK, c))
+        .ok_or_else(|| not_found(format!("Connector {id} not found")))
 }
 
 // ------------------------------------------------------------------ policies
@@ -1487,7 +2015,11 @@ fn render_policy(p: &Value) -> Value {
     let k8s = p["policyType"] == "K8S_ADMISSION_CONTROLLER";
     let rule = |r: &Value, exclusion: bool| -> Value {
         let get = |k: &str| r.get(k).cloned().unwrap_or(Value::Null);
-        let order = r.get("order").or_else(|| r.get("sortOrder")).cloned().unwrap_or(json!(0));
+        let order = r
+            .get("order")
+            .or_else(|| r.get("sortOrder"))
+            .cloned()
+            .unwrap_or(json!(0));
         let meta = get("metaData");
         if exclusion {
             json!({
@@ -1511,7 +2043,11 @@ fn render_policy(p: &Value) -> Value {
         }
     };
     let rules = |k: &str, ex: bool| -> Value {
-        Value::Array(p[k].as_array().map(|a| a.iter().map(|r| rule(r, ex)).collect()).unwrap_or_default())
+        Value::Array(
+            p[k].as_array()
+                .map(|a| a.iter().map(|r| rule(r, ex)).collect())
+                .unwrap_or_default(),
+        )
     };
     let g = |k: &str| p.get(k).cloned().unwrap_or(Value::Null);
     if k8s {
@@ -1537,12 +2073,20 @@ fn render_policy(p: &Value) -> Value {
 fn policy_get(sim: &Sim, ctx: &Ctx) -> R {
     let id = ctx.param("policyId");
     let st = sim.stored.read().unwrap_or_else(|p| p.into_inner());
-    let p = st.policies.iter().find(|p| p.versions[0]["uuid"] == id).ok_or_else(|| not_found(format!("Policy {id} not found")))?;
+    let p = st
+        .policies
+        .iter()
+        .find(|p| p.versions[0]["uuid"] == id)
+        .ok_or_else(|| not_found(format!("Policy {id} not found")))?;
     let v = match ctx.q("version") {
         None => p.versions.last().expect("a version"),
         Some(raw) => {
-            let n: usize = raw.parse().map_err(|_| bad(format!("Invalid version '{raw}'")))?;
-            p.versions.get(n.wrapping_sub(1)).ok_or_else(|| not_found(format!("Policy {id} has no version {n}")))?
+            let n: usize = raw
+                .parse()
+                .map_err(|_| bad(format!("Invalid version '{raw}'")))?;
+            p.versions
+                .get(n.wrapping_sub(1))
+                .ok_or_else(|| not_found(format!("Policy {id} has no version {n}")))?
         }
     };
     ok(&render_policy(v))
@@ -1551,7 +2095,9 @@ fn policy_get(sim: &Sim, ctx: &Ctx) -> R {
 fn policy_default(sim: &Sim, ctx: &Ctx) -> R {
     let t = ctx.param("policyType");
     if !["CICD", "K8S_ADMISSION_CONTROLLER"].contains(&t) {
-        return Err(bad(format!("Invalid policyType '{t}': CICD or K8S_ADMISSION_CONTROLLER")));
+        return Err(bad(format!(
+            "Invalid policyType '{t}': CICD or K8S_ADMISSION_CONTROLLER"
+        )));
     }
     let st = sim.stored.read().unwrap_or_else(|p| p.into_inner());
     let p = st
@@ -1565,26 +2111,38 @@ fn policy_default(sim: &Sim, ctx: &Ctx) -> R {
 
 /// Validates a policy body and normalises metaData given as a JSON string into an object.
 fn check_policy(b: &mut Value) -> Result<(), Response> {
-    if !b["policyName"].as_str().is_some_and(|s| !s.trim().is_empty()) {
+    if b["policyName"].as_str().is_none_or(|s| s.trim().is_empty()) {
         return Err(bad("policyName is required"));
     }
-    let t = b["policyType"].as_str().ok_or_else(|| bad("policyType is required"))?.to_string();
+    let t = b["policyType"]
+        .as_str()
+        .ok_or_else(|| bad("policyType is required"))?
+        .to_string();
     if !["CICD", "K8S_ADMISSION_CONTROLLER"].contains(&t.as_str()) {
-        return Err(bad(format!("Invalid policyType '{t}': CICD or K8S_ADMISSION_CONTROLLER")));
+        return Err(bad(format!(
+            "Invalid policyType '{t}': CICD or K8S_ADMISSION_CONTROLLER"
+        )));
     }
-    if let Some(m) = b.get("policyMode").and_then(Value::as_str) {
-        if !["ACTIVE", "INACTIVE"].contains(&m) {
-            return Err(bad(format!("Invalid policyMode '{m}'")));
-        }
+    if let Some(m) = b.get("policyMode").and_then(Value::as_str)
+        && !["ACTIVE", "INACTIVE"].contains(&m)
+    {
+        return Err(bad(format!("Invalid policyMode '{m}'")));
     }
     for key in ["centralizedPolicyRules", "exclusionPolicyRules"] {
-        let Some(rules) = b.get_mut(key).and_then(Value::as_array_mut) else { continue };
+        let Some(rules) = b.get_mut(key).and_then(Value::as_array_mut) else {
+            continue;
+        };
         for r in rules {
             if !r["name"].is_string() || !r["type"].is_string() {
                 return Err(bad(format!("{key}[]: name and type are required")));
             }
-            if let Some(s) = r.get("metaData").and_then(Value::as_str).map(str::to_string) {
-                r["metaData"] = serde_json::from_str(&s).map_err(|_| bad("metaData is not valid JSON"))?;
+            if let Some(s) = r
+                .get("metaData")
+                .and_then(Value::as_str)
+                .map(str::to_string)
+            {
+                r["metaData"] =
+                    serde_json::from_str(&s).map_err(|_| bad("metaData is not valid JSON"))?;
             }
         }
     }
@@ -1592,7 +2150,9 @@ fn check_policy(b: &mut Value) -> Result<(), Response> {
         for f in b["k8sFilters"].as_array().into_iter().flatten() {
             let c = &f["cluster"];
             if !c.is_null() && !c["clusterName"].is_string() {
-                return Err(bad("k8sFilters[].cluster.clusterName is required for K8S policies"));
+                return Err(bad(
+                    "k8sFilters[].cluster.clusterName is required for K8S policies",
+                ));
             }
         }
     }
@@ -1605,13 +2165,24 @@ fn policy_create(sim: &Sim, ctx: &Ctx) -> R {
     let uuid = sim.new_uuid();
     let now = ms(now_ms());
     let o = b.as_object_mut().expect("object");
-    for (k, v) in [("uuid", json!(uuid)), ("createdBy", json!(ctx.user)), ("created", json!(now)), ("updatedBy", json!(ctx.user)), ("updated", json!(now)), ("version", json!(1))] {
+    for (k, v) in [
+        ("uuid", json!(uuid)),
+        ("createdBy", json!(ctx.user)),
+        ("created", json!(now)),
+        ("updatedBy", json!(ctx.user)),
+        ("updated", json!(now)),
+        ("version", json!(1)),
+    ] {
         o.insert(k.into(), v);
     }
     o.entry("policyMode").or_insert(json!("ACTIVE"));
     o.entry("isDefault").or_insert(json!(false));
     o.insert("isDefault".into(), json!(false));
-    sim.stored.write().unwrap_or_else(|p| p.into_inner()).policies.push(Policy { versions: vec![b] });
+    sim.stored
+        .write()
+        .unwrap_or_else(|p| p.into_inner())
+        .policies
+        .push(Policy { versions: vec![b] });
     ok(&json!({"uuid": uuid}))
 }
 
@@ -1620,7 +2191,11 @@ fn policy_update(sim: &Sim, ctx: &Ctx) -> R {
     let mut b = ctx.json_obj()?;
     check_policy(&mut b)?;
     let mut st = sim.stored.write().unwrap_or_else(|p| p.into_inner());
-    let p = st.policies.iter_mut().find(|p| p.versions[0]["uuid"] == id).ok_or_else(|| not_found(format!("Policy {id} not found")))?;
+    let p = st
+        .policies
+        .iter_mut()
+        .find(|p| p.versions[0]["uuid"] == id)
+        .ok_or_else(|| not_found(format!("Policy {id} not found")))?;
     let last = p.versions.last().expect("a version").clone();
     let o = b.as_object_mut().expect("object");
     o.insert("uuid".into(), json!(id));
@@ -1629,7 +2204,10 @@ fn policy_update(sim: &Sim, ctx: &Ctx) -> R {
     }
     o.insert("updatedBy".into(), json!(ctx.user));
     o.insert("updated".into(), json!(ms(now_ms())));
-    o.insert("version".into(), json!(last["version"].as_u64().unwrap_or(1) + 1));
+    o.insert(
+        "version".into(),
+        json!(last["version"].as_u64().unwrap_or(1) + 1),
+    );
     o.entry("policyMode").or_insert(json!("ACTIVE"));
     p.versions.push(b);
     // The key really ends with a space in both S000 samples.
@@ -1640,27 +2218,47 @@ fn policy_update(sim: &Sim, ctx: &Ctx) -> R {
 
 const REPORT_SPEC: ListSpec = ListSpec {
     prefix: "report.",
-    aliases: &[("name", "reportName"), ("uuid", "reportUuid"), ("created", "createdAt"), ("template", "templateName"), ("format", "fileFormat")],
+    aliases: &[
+        ("name", "reportName"),
+        ("uuid", "reportUuid"),
+        ("created", "createdAt"),
+        ("template", "templateName"),
+        ("format", "fileFormat"),
+    ],
     default_sort: Some("status:desc"),
     groups: false,
 };
 
 fn reports_list(sim: &Sim, ctx: &Ctx) -> R {
-    let items = sim.stored.read().unwrap_or_else(|p| p.into_inner()).reports.clone();
-    let tpl = data::report(String::new(), 0, &json!({"name": "", "templateName": ""}), "", false);
+    let items = sim
+        .stored
+        .read()
+        .unwrap_or_else(|p| p.into_inner())
+        .reports
+        .clone();
+    let tpl = data::report(
+        String::new(),
+        0,
+        &json!({"name": "", "templateName": ""}),
+        "",
+        false,
+    );
     value_page(ctx, items, &REPORT_SPEC, &tpl)
 }
 
 fn check_report(b: &Value, schedule: bool) -> Result<(), Response> {
     for f in ["name", "templateName"] {
-        if !b[f].as_str().is_some_and(|s| !s.trim().is_empty()) {
+        if b[f].as_str().is_none_or(|s| s.trim().is_empty()) {
             return Err(bad(format!("{f} is required")));
         }
     }
     if b["name"].as_str().is_some_and(|s| s.chars().count() > 150) {
         return Err(bad("name must be at most 150 characters"));
     }
-    if b.get("description").and_then(Value::as_str).is_some_and(|s| s.chars().count() > 250) {
+    if b.get("description")
+        .and_then(Value::as_str)
+        .is_some_and(|s| s.chars().count() > 250)
+    {
         return Err(bad("description must be at most 250 characters"));
     }
     let in_set = |f: &str, set: &[i64]| -> Result<(), Response> {
@@ -1668,8 +2266,14 @@ fn check_report(b: &Value, schedule: bool) -> Result<(), Response> {
             None | Some(Value::Null) => Ok(()),
             Some(v) => {
                 // expireAfter is documented as a string but sent as an int: accept both.
-                let n = v.as_i64().or_else(|| v.as_str().and_then(|s| s.parse().ok()));
-                if n.is_some_and(|n| set.contains(&n)) { Ok(()) } else { Err(bad(format!("Invalid {f} {v}: one of {set:?}"))) }
+                let n = v
+                    .as_i64()
+                    .or_else(|| v.as_str().and_then(|s| s.parse().ok()));
+                if n.is_some_and(|n| set.contains(&n)) {
+                    Ok(())
+                } else {
+                    Err(bad(format!("Invalid {f} {v}: one of {set:?}")))
+                }
             }
         }
     };
@@ -1677,27 +2281,35 @@ fn check_report(b: &Value, schedule: bool) -> Result<(), Response> {
     in_set("zip", &[0, 1])?;
     in_set("emailNotification", &[0, 1])?;
     in_set("sendAsAttachment", &[0, 1])?;
-    if let Some(f) = b.get("filter").filter(|f| !f.is_null()) {
-        if !f.is_string() {
-            return Err(bad("filter must be a string holding JSON"));
-        }
+    if let Some(f) = b.get("filter").filter(|f| !f.is_null())
+        && !f.is_string()
+    {
+        return Err(bad("filter must be a string holding JSON"));
     }
     if schedule {
-        if let Some(a) = b.get("action").filter(|a| !a.is_null()) {
-            if a != "CREATE" {
-                return Err(bad(format!("Invalid action {a}: CREATE")));
-            }
+        if let Some(a) = b.get("action").filter(|a| !a.is_null())
+            && a != "CREATE"
+        {
+            return Err(bad(format!("Invalid action {a}: CREATE")));
         }
-        if let Some(rt) = b["reportScheduleDetails"].get("recurrenceType").filter(|v| !v.is_null()) {
-            if !rt.as_str().is_some_and(|s| ["DAILY", "WEEKLY", "MONTHLY"].contains(&s)) {
-                return Err(bad(format!("Invalid recurrenceType {rt}: DAILY, WEEKLY or MONTHLY")));
-            }
+        if let Some(rt) = b["reportScheduleDetails"]
+            .get("recurrenceType")
+            .filter(|v| !v.is_null())
+            && !rt
+                .as_str()
+                .is_some_and(|s| ["DAILY", "WEEKLY", "MONTHLY"].contains(&s))
+        {
+            return Err(bad(format!(
+                "Invalid recurrenceType {rt}: DAILY, WEEKLY or MONTHLY"
+            )));
         }
         for f in ["eventTime", "eventEndTime"] {
-            if let Some(v) = b.get(f).filter(|v| !v.is_null()) {
-                if !v.as_str().is_some_and(|s| synth::parse_iso(s).is_some()) {
-                    return Err(bad(format!("Invalid {f} {v}: ISO-8601 UTC expected (2026-03-20T11:41:00Z)")));
-                }
+            if let Some(v) = b.get(f).filter(|v| !v.is_null())
+                && v.as_str().is_none_or(|s| synth::parse_iso(s).is_none())
+            {
+                return Err(bad(format!(
+                    "Invalid {f} {v}: ISO-8601 UTC expected (2026-03-20T11:41:00Z)"
+                )));
             }
         }
     }
@@ -1709,7 +2321,11 @@ fn report_create(sim: &Sim, ctx: &Ctx) -> R {
     check_report(&b, false)?;
     let uuid = sim.new_uuid();
     let r = data::report(uuid.clone(), now_ms(), &b, "COMPLETED", false);
-    sim.stored.write().unwrap_or_else(|p| p.into_inner()).reports.push(r);
+    sim.stored
+        .write()
+        .unwrap_or_else(|p| p.into_inner())
+        .reports
+        .push(r);
     ok(&json!({"reportUuid": uuid}))
 }
 
@@ -1720,7 +2336,11 @@ fn report_schedule_create(sim: &Sim, ctx: &Ctx) -> R {
     let mut s = b.clone();
     s["scheduleUuid"] = json!(uuid);
     s["status"] = json!("Active");
-    sim.stored.write().unwrap_or_else(|p| p.into_inner()).report_schedules.push(s);
+    sim.stored
+        .write()
+        .unwrap_or_else(|p| p.into_inner())
+        .report_schedules
+        .push(s);
     ok(&json!({"scheduleUuid": uuid}))
 }
 
@@ -1729,7 +2349,11 @@ fn report_schedule_update(sim: &Sim, ctx: &Ctx) -> R {
     let b = ctx.json_obj()?;
     check_report(&b, true)?;
     let mut st = sim.stored.write().unwrap_or_else(|p| p.into_inner());
-    let s = st.report_schedules.iter_mut().find(|s| s["scheduleUuid"] == id).ok_or_else(|| not_found(format!("Report schedule {id} not found")))?;
+    let s = st
+        .report_schedules
+        .iter_mut()
+        .find(|s| s["scheduleUuid"] == id)
+        .ok_or_else(|| not_found(format!("Report schedule {id} not found")))?;
     if s["status"] != "Active" {
         return Err(bad("Only Active report schedules can be updated"));
     }
@@ -1762,21 +2386,41 @@ fn reports_delete(sim: &Sim, ctx: &Ctx) -> R {
 }
 
 fn csv_field(s: &str) -> String {
-    if s.contains([',', '"', '\n']) { format!("\"{}\"", s.replace('"', "\"\"")) } else { s.to_string() }
+    if s.contains([',', '"', '\n']) {
+        format!("\"{}\"", s.replace('"', "\"\""))
+    } else {
+        s.to_string()
+    }
 }
 
 fn report_download(sim: &Sim, ctx: &Ctx) -> R {
     let id = ctx.param("reportUuid");
     let r = {
         let st = sim.stored.read().unwrap_or_else(|p| p.into_inner());
-        st.reports.iter().find(|r| r["reportUuid"] == id).cloned().ok_or_else(|| not_found(format!("Report {id} not found")))?
+        st.reports
+            .iter()
+            .find(|r| r["reportUuid"] == id)
+            .cloned()
+            .ok_or_else(|| not_found(format!("Report {id} not found")))?
     };
     if r["status"] != "COMPLETED" {
-        return Err(bad(format!("Report {id} is not available for download (status {})", r["status"].as_str().unwrap_or("?"))));
+        return Err(bad(format!(
+            "Report {id} is not available for download (status {})",
+            r["status"].as_str().unwrap_or("?")
+        )));
     }
-    let cols: Vec<String> = r["displayColumns"].as_array().into_iter().flatten().filter_map(|c| c.as_str().map(str::to_string)).collect();
+    let cols: Vec<String> = r["displayColumns"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|c| c.as_str().map(str::to_string))
+        .collect();
     let w: &World = &sim.world;
-    let mut out = cols.iter().map(|c| csv_field(c)).collect::<Vec<_>>().join(",");
+    let mut out = cols
+        .iter()
+        .map(|c| csv_field(c))
+        .collect::<Vec<_>>()
+        .join(",");
     out.push('\n');
     for i in 0..w.images.min(25) {
         let sw = w.img_software(i);
@@ -1799,12 +2443,18 @@ fn report_download(sim: &Sim, ctx: &Ctx) -> R {
         out.push_str(&row.join(","));
         out.push('\n');
     }
-    let name = r["reportName"].as_str().unwrap_or("report").replace(['"', '/', '\\'], "_");
+    let name = r["reportName"]
+        .as_str()
+        .unwrap_or("report")
+        .replace(['"', '/', '\\'], "_");
     Ok((
         StatusCode::OK,
         [
             (header::CONTENT_TYPE, "application/octet-stream".to_string()),
-            (header::CONTENT_DISPOSITION, format!("attachment; filename=\"{name}.csv\"")),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{name}.csv\""),
+            ),
         ],
         out,
     )
@@ -1826,12 +2476,19 @@ fn tag_rules(t: &Value) -> Vec<(String, String)> {
         .as_array()
         .into_iter()
         .flatten()
-        .map(|e| (e["entityType"].as_str().unwrap_or("").to_string(), e["dynamicTagRule"].as_str().unwrap_or("").to_string()))
+        .map(|e| {
+            (
+                e["entityType"].as_str().unwrap_or("").to_string(),
+                e["dynamicTagRule"].as_str().unwrap_or("").to_string(),
+            )
+        })
         .collect()
 }
 
 fn entity_type(v: &Value, field: &str) -> Result<String, Response> {
-    let t = v.as_str().ok_or_else(|| bad(format!("{field} is required")))?;
+    let t = v
+        .as_str()
+        .ok_or_else(|| bad(format!("{field} is required")))?;
     if !["IMAGE", "CONTAINER"].contains(&t.to_ascii_uppercase().as_str()) {
         return Err(bad(format!("Invalid {field} '{t}': IMAGE or CONTAINER")));
     }
@@ -1841,7 +2498,10 @@ fn entity_type(v: &Value, field: &str) -> Result<String, Response> {
 
 fn tag_create(sim: &Sim, ctx: &Ctx) -> R {
     let b = ctx.json_obj()?;
-    let name = b["name"].as_str().filter(|s| !s.trim().is_empty()).ok_or_else(|| bad("name is required"))?;
+    let name = b["name"]
+        .as_str()
+        .filter(|s| !s.trim().is_empty())
+        .ok_or_else(|| bad("name is required"))?;
     let mut rules = Vec::new();
     for e in b["tagInfoDataList"].as_array().into_iter().flatten() {
         let t = entity_type(&e["entityType"], "tagInfoDataList[].entityType")?;
@@ -1860,28 +2520,48 @@ fn tag_create(sim: &Sim, ctx: &Ctx) -> R {
 
 fn tag_update(sim: &Sim, ctx: &Ctx) -> R {
     let b = ctx.json_obj()?;
-    let name = b["name"].as_str().ok_or_else(|| bad("name is required"))?.to_string();
+    let name = b["name"]
+        .as_str()
+        .ok_or_else(|| bad("name is required"))?
+        .to_string();
     let add = b.get("entityTypeToAdd").filter(|v| !v.is_null());
     let upd = b.get("entityTypeRuleToUpdate").filter(|v| !v.is_null());
     if add.is_some() == upd.is_some() {
-        return Err(bad("Exactly one of entityTypeToAdd or entityTypeRuleToUpdate is required"));
+        return Err(bad(
+            "Exactly one of entityTypeToAdd or entityTypeRuleToUpdate is required",
+        ));
     }
     let mut changes = Vec::new();
     if let Some(a) = add {
-        for e in a.as_array().ok_or_else(|| bad("entityTypeToAdd must be an array"))? {
-            changes.push((entity_type(&e["entityType"], "entityTypeToAdd[].entityType")?, e["rule"].as_str().unwrap_or("").to_string()));
+        for e in a
+            .as_array()
+            .ok_or_else(|| bad("entityTypeToAdd must be an array"))?
+        {
+            changes.push((
+                entity_type(&e["entityType"], "entityTypeToAdd[].entityType")?,
+                e["rule"].as_str().unwrap_or("").to_string(),
+            ));
         }
     }
     if let Some(u) = upd {
-        for (k, v) in u.as_object().ok_or_else(|| bad("entityTypeRuleToUpdate must be an object"))? {
+        for (k, v) in u
+            .as_object()
+            .ok_or_else(|| bad("entityTypeRuleToUpdate must be an object"))?
+        {
             if k != "image" && k != "container" {
-                return Err(bad(format!("Invalid entityTypeRuleToUpdate key '{k}': image or container")));
+                return Err(bad(format!(
+                    "Invalid entityTypeRuleToUpdate key '{k}': image or container"
+                )));
             }
             changes.push((k.clone(), v.as_str().unwrap_or("").to_string()));
         }
     }
     let mut st = sim.stored.write().unwrap_or_else(|p| p.into_inner());
-    let t = st.tags.iter_mut().find(|t| t["name"] == name.as_str()).ok_or_else(|| not_found(format!("Tag {name} not found")))?;
+    let t = st
+        .tags
+        .iter_mut()
+        .find(|t| t["name"] == name.as_str())
+        .ok_or_else(|| not_found(format!("Tag {name} not found")))?;
     let mut rules = tag_rules(t);
     for (ty, rule) in changes {
         match rules.iter_mut().find(|(t, _)| *t == ty) {
@@ -1895,9 +2575,16 @@ fn tag_update(sim: &Sim, ctx: &Ctx) -> R {
 }
 
 fn tag_delete(sim: &Sim, ctx: &Ctx) -> R {
-    let name = ctx.q("tagName").filter(|s| !s.is_empty()).ok_or_else(|| bad("tagName is required"))?;
+    let name = ctx
+        .q("tagName")
+        .filter(|s| !s.is_empty())
+        .ok_or_else(|| bad("tagName is required"))?;
     let mut st = sim.stored.write().unwrap_or_else(|p| p.into_inner());
-    let k = st.tags.iter().position(|t| t["name"] == name).ok_or_else(|| not_found(format!("Tag {name} not found")))?;
+    let k = st
+        .tags
+        .iter()
+        .position(|t| t["name"] == name)
+        .ok_or_else(|| not_found(format!("Tag {name} not found")))?;
     st.tags.remove(k);
     ok_text("Tag deleted successfully")
 }
@@ -1913,29 +2600,60 @@ fn tag_assign(sim: &Sim, ctx: &Ctx) -> R {
     // API.md open question 7: tagName/tagUuid accepted inside tagsToAdd[] and at the top level.
     let mut refs: Vec<(Option<String>, Option<String>)> = Vec::new();
     if let Some(a) = b.get("tagsToAdd").filter(|v| !v.is_null()) {
-        for t in a.as_array().ok_or_else(|| bad("tagsToAdd must be an array"))? {
-            let n = t["tagName"].as_str().filter(|s| !s.is_empty()).map(str::to_string);
-            let u = t["tagUuid"].as_str().filter(|s| !s.is_empty()).map(str::to_string);
+        for t in a
+            .as_array()
+            .ok_or_else(|| bad("tagsToAdd must be an array"))?
+        {
+            let n = t["tagName"]
+                .as_str()
+                .filter(|s| !s.is_empty())
+                .map(str::to_string);
+            let u = t["tagUuid"]
+                .as_str()
+                .filter(|s| !s.is_empty())
+                .map(str::to_string);
             if n.is_none() && u.is_none() {
-                return Err(bad("tagsToAdd[]: at least one of tagName or tagUuid is required"));
+                return Err(bad(
+                    "tagsToAdd[]: at least one of tagName or tagUuid is required",
+                ));
             }
             refs.push((n, u));
         }
     }
-    let top_n = b["tagName"].as_str().filter(|s| !s.is_empty()).map(str::to_string);
-    let top_u = b["tagUuid"].as_str().filter(|s| !s.is_empty()).map(str::to_string);
+    let top_n = b["tagName"]
+        .as_str()
+        .filter(|s| !s.is_empty())
+        .map(str::to_string);
+    let top_u = b["tagUuid"]
+        .as_str()
+        .filter(|s| !s.is_empty())
+        .map(str::to_string);
     if top_n.is_some() || top_u.is_some() {
         refs.push((top_n, top_u));
     }
     if refs.is_empty() {
         return Err(bad("tagsToAdd with tagName or tagUuid is required"));
     }
-    let kind = if et == "image" { Kind::Image } else { Kind::Container };
-    let idx = uuid.and_then(|u| find_generated(sim, u, kind)).or_else(|| sha.and_then(|s| find_generated(sim, s, kind)));
-    let Some(i) = idx else {
-        return Err(not_found(format!("{} {} not found", et, uuid.or(sha).unwrap_or(""))));
+    let kind = if et == "image" {
+        Kind::Image
+    } else {
+        Kind::Container
     };
-    let entity_uuid = if kind == Kind::Image { sim.world.img_uuid(i) } else { sim.world.ctr_uuid(i) };
+    let idx = uuid
+        .and_then(|u| find_generated(sim, u, kind))
+        .or_else(|| sha.and_then(|s| find_generated(sim, s, kind)));
+    let Some(i) = idx else {
+        return Err(not_found(format!(
+            "{} {} not found",
+            et,
+            uuid.or(sha).unwrap_or("")
+        )));
+    };
+    let entity_uuid = if kind == Kind::Image {
+        sim.world.img_uuid(i)
+    } else {
+        sim.world.ctr_uuid(i)
+    };
     let mut st = sim.stored.write().unwrap_or_else(|p| p.into_inner());
     let mut names = Vec::new();
     for (n, u) in refs {
@@ -1943,7 +2661,7 @@ fn tag_assign(sim: &Sim, ctx: &Ctx) -> R {
             let t = st
                 .tags
                 .iter()
-                .find(|t| t["uuid"] == u.as_str() || t["tagId"].to_string() == u)
+                .find(|t| t["uuid"] == u.as_str() || t["tagId"] == u)
                 .ok_or_else(|| not_found(format!("Tag {u} not found")))?;
             names.push(t["name"].as_str().unwrap_or("").to_string());
         } else if let Some(n) = n {
@@ -1956,7 +2674,10 @@ fn tag_assign(sim: &Sim, ctx: &Ctx) -> R {
             names.push(n);
         }
     }
-    st.assignments.entry(entity_uuid.clone()).or_default().extend(names);
+    st.assignments
+        .entry(entity_uuid.clone())
+        .or_default()
+        .extend(names);
     ok(&json!({"entityUUID": entity_uuid}))
 }
 
@@ -1964,10 +2685,22 @@ fn tag_evaluate(sim: &Sim, ctx: &Ctx) -> R {
     // Parameters and response are not documented (P26): accept {tagName}, {name},
     // {tagNames: [...]} or no body, answer a short text.
     let b = ctx.opt_json()?.unwrap_or(Value::Null);
-    let mut names: Vec<String> = ["tagName", "name"].iter().filter_map(|k| b[*k].as_str().map(str::to_string)).collect();
-    names.extend(b["tagNames"].as_array().into_iter().flatten().filter_map(|v| v.as_str().map(str::to_string)));
+    let mut names: Vec<String> = ["tagName", "name"]
+        .iter()
+        .filter_map(|k| b[*k].as_str().map(str::to_string))
+        .collect();
+    names.extend(
+        b["tagNames"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|v| v.as_str().map(str::to_string)),
+    );
     let st = sim.stored.read().unwrap_or_else(|p| p.into_inner());
-    if let Some(n) = names.iter().find(|n| !st.tags.iter().any(|t| t["name"] == n.as_str())) {
+    if let Some(n) = names
+        .iter()
+        .find(|n| !st.tags.iter().any(|t| t["name"] == n.as_str()))
+    {
         return Err(not_found(format!("Tag {n} not found")));
     }
     ok_text("Tag evaluation triggered successfully")
@@ -1979,16 +2712,22 @@ fn auth(sim: &Sim, ctx: &Ctx) -> R {
     let mut form: Vec<(String, String)> = form_urlencoded::parse(&ctx.body).into_owned().collect();
     form.extend(ctx.query.iter().cloned());
     let get = |k: &str| form.iter().find(|(n, _)| n == k).map(|(_, v)| v.as_str());
-    if let Some(t) = get("token") {
-        if t != "true" {
-            return Err(bad(format!("Invalid value '{t}' for token: true")));
-        }
+    if let Some(t) = get("token")
+        && t != "true"
+    {
+        return Err(bad(format!("Invalid value '{t}' for token: true")));
     }
     let (Some(u), Some(p)) = (get("username"), get("password")) else {
-        return Err(error(StatusCode::UNAUTHORIZED, "username and password are required"));
+        return Err(error(
+            StatusCode::UNAUTHORIZED,
+            "username and password are required",
+        ));
     };
     if u != sim.cfg.username || p != sim.cfg.password {
-        return Err(error(StatusCode::UNAUTHORIZED, "Invalid username or password"));
+        return Err(error(
+            StatusCode::UNAUTHORIZED,
+            "Invalid username or password",
+        ));
     }
     let token = sim.issue_token(u, get("permissions") == Some("true"));
     Ok(text_response(StatusCode::CREATED, token))

@@ -14,13 +14,15 @@
 
 mod config;
 mod data;
-mod synth;
 mod handlers;
 mod qql;
 mod server;
 mod state;
+mod synth;
 
-pub use config::{Counts, Fault, FaultKind, FaultRates, Limit, LoggedRequest, RateLimits, SimConfig, Subscription};
+pub use config::{
+    Counts, Fault, FaultKind, FaultRates, Limit, LoggedRequest, RateLimits, SimConfig, Subscription,
+};
 
 use state::Sim;
 use std::net::SocketAddr;
@@ -40,46 +42,66 @@ impl Simulator {
         let sim = Arc::new(Sim::new(config));
         let (tx, rx) = watch::channel(false);
         tokio::spawn(server::serve(listener, server::router(sim.clone()), rx));
-        Ok(SimHandle { inner: Arc::new(Inner { sim, addr, shutdown: tx, thread: Mutex::new(None) }) })
+        Ok(SimHandle {
+            inner: Arc::new(Inner {
+                sim,
+                addr,
+                shutdown: tx,
+                thread: Mutex::new(None),
+            }),
+        })
     }
 
     /// Like [`Simulator::start`] for callers without a runtime (bindings, benchmarks): serves
     /// from its own thread with its own two-worker tokio runtime.
     pub fn spawn(config: SimConfig) -> std::io::Result<SimHandle> {
         let (ready_tx, ready_rx) = std::sync::mpsc::channel();
-        let thread = std::thread::Builder::new().name("qualys-cs-sim".into()).spawn(move || {
-            let rt = match tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build() {
-                Ok(rt) => rt,
-                Err(e) => {
-                    let _ = ready_tx.send(Err(e));
-                    return;
-                }
-            };
-            rt.block_on(async move {
-                let listener = match server::bind(&config).await {
-                    Ok(l) => l,
+        let thread = std::thread::Builder::new()
+            .name("qualys-cs-sim".into())
+            .spawn(move || {
+                let rt = match tokio::runtime::Builder::new_multi_thread()
+                    .worker_threads(2)
+                    .enable_all()
+                    .build()
+                {
+                    Ok(rt) => rt,
                     Err(e) => {
                         let _ = ready_tx.send(Err(e));
                         return;
                     }
                 };
-                let addr = match listener.local_addr() {
-                    Ok(a) => a,
-                    Err(e) => {
-                        let _ = ready_tx.send(Err(e));
-                        return;
-                    }
-                };
-                let sim = Arc::new(Sim::new(config));
-                let (tx, rx) = watch::channel(false);
-                let _ = ready_tx.send(Ok((sim.clone(), addr, tx)));
-                server::serve(listener, server::router(sim), rx).await;
-            });
-        })?;
+                rt.block_on(async move {
+                    let listener = match server::bind(&config).await {
+                        Ok(l) => l,
+                        Err(e) => {
+                            let _ = ready_tx.send(Err(e));
+                            return;
+                        }
+                    };
+                    let addr = match listener.local_addr() {
+                        Ok(a) => a,
+                        Err(e) => {
+                            let _ = ready_tx.send(Err(e));
+                            return;
+                        }
+                    };
+                    let sim = Arc::new(Sim::new(config));
+                    let (tx, rx) = watch::channel(false);
+                    let _ = ready_tx.send(Ok((sim.clone(), addr, tx)));
+                    server::serve(listener, server::router(sim), rx).await;
+                });
+            })?;
         let (sim, addr, shutdown) = ready_rx
             .recv()
             .map_err(|_| std::io::Error::other("simulator thread exited before it was ready"))??;
-        Ok(SimHandle { inner: Arc::new(Inner { sim, addr, shutdown, thread: Mutex::new(Some(thread)) }) })
+        Ok(SimHandle {
+            inner: Arc::new(Inner {
+                sim,
+                addr,
+                shutdown,
+                thread: Mutex::new(Some(thread)),
+            }),
+        })
     }
 }
 
@@ -105,7 +127,9 @@ pub struct SimHandle {
 
 impl std::fmt::Debug for SimHandle {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("SimHandle").field("url", &self.url()).finish()
+        f.debug_struct("SimHandle")
+            .field("url", &self.url())
+            .finish()
     }
 }
 
@@ -150,7 +174,12 @@ impl SimHandle {
     /// Stops accepting and closes open connections. Idempotent.
     pub fn shutdown(&self) {
         let _ = self.inner.shutdown.send(true);
-        let t = self.inner.thread.lock().unwrap_or_else(|p| p.into_inner()).take();
+        let t = self
+            .inner
+            .thread
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .take();
         if let Some(t) = t {
             // Joining from inside the simulator's own runtime would deadlock.
             if std::thread::current().id() != t.thread().id() {

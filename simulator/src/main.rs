@@ -7,7 +7,11 @@ use std::io::Write;
 use std::time::Duration;
 
 #[derive(Parser, Debug)]
-#[command(name = "qualys-cs-sim", version, about = "A local Qualys Container Security API (csapi) simulator")]
+#[command(
+    name = "qualys-cs-sim",
+    version,
+    about = "A local Qualys Container Security API (csapi) simulator"
+)]
 struct Args {
     /// Port on 127.0.0.1 (0 = any free port).
     #[arg(long, default_value_t = 0)]
@@ -104,7 +108,12 @@ fn config(a: Args) -> Result<SimConfig, String> {
         }
     }
     rl.retry_after = a.retry_after;
-    for (n, v) in [("error", a.error_rate), ("drop", a.drop_rate), ("malformed", a.malformed_rate), ("truncate", a.truncate_rate)] {
+    for (n, v) in [
+        ("error", a.error_rate),
+        ("drop", a.drop_rate),
+        ("malformed", a.malformed_rate),
+        ("truncate", a.truncate_rate),
+    ] {
         if !(0.0..=1.0).contains(&v) {
             return Err(format!("--{n}-rate must be between 0 and 1"));
         }
@@ -165,7 +174,8 @@ async fn main() {
         let _ = writeln!(out, "listening on {}", sim.url());
         let _ = out.flush();
     }
-    let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).expect("SIGTERM handler");
+    let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        .expect("SIGTERM handler");
     tokio::select! {
         _ = tokio::signal::ctrl_c() => {}
         _ = term.recv() => {}

@@ -59,7 +59,10 @@ pub struct Term {
 
 #[derive(Debug, Clone)]
 pub enum Op {
+    /// Whole value or whole word, `*` wildcards.
     Match(String),
+    /// A quoted value: the whole value, case-insensitive.
+    Exact(String),
     Range(f64, f64),
     AnyOf(Vec<String>),
     Cmp(Ordering, bool, f64),
@@ -107,9 +110,15 @@ impl Expr {
 
 impl Term {
     fn eval(&self, item: &dyn Fields) -> bool {
-        let Some(v) = item.field(&self.field) else { return false };
+        let Some(v) = item.field(&self.field) else {
+            return false;
+        };
         match &self.op {
             Op::Match(pat) => v.each(&mut |x| match_one(x, pat)),
+            Op::Exact(pat) => v.each(&mut |x| match x {
+                FVal::Str(s) => s.eq_ignore_ascii_case(pat),
+                x => match_one(x, pat),
+            }),
             Op::AnyOf(pats) => v.each(&mut |x| pats.iter().any(|p| match_one(x, p))),
             Op::Range(lo, hi) => v.each(&mut |x| x.as_num().is_some_and(|n| n >= *lo && n <= *hi)),
             Op::Cmp(ord, or_eq, rhs) => v.each(&mut |x| {
@@ -145,7 +154,11 @@ fn match_one(v: &FVal, pat: &str) -> bool {
 }
 
 fn fmt_num(n: f64) -> String {
-    if n.fract() == 0.0 { format!("{}", n as i64) } else { n.to_string() }
+    if n.fract() == 0.0 {
+        format!("{}", n as i64)
+    } else {
+        n.to_string()
+    }
 }
 
 fn word_match(s: &str, pat: &str) -> bool {
@@ -208,7 +221,7 @@ enum Tok {
     And,
     Or,
     Not,
-    Term(String, String, String), // field, operator, raw value
+    Term(String, String, String, bool), // field, operator, raw value, quoted
 }
 
 pub fn parse(input: &str) -> Result<Option<Expr>, String> {
@@ -219,7 +232,10 @@ pub fn parse(input: &str) -> Result<Option<Expr>, String> {
     let mut p = Parser { toks, pos: 0 };
     let e = p.or()?;
     if p.pos != p.toks.len() {
-        return Err(format!("unexpected token in filter near {:?}", p.toks[p.pos]));
+        return Err(format!(
+            "unexpected token in filter near {:?}",
+            p.toks[p.pos]
+        ));
     }
     Ok(Some(e))
 }
@@ -246,7 +262,10 @@ fn lex(s: &str) -> Result<Vec<Tok>, String> {
         }
         // A word: keyword or field name.
         let start = i;
-        while i < c.len() && !c[i].is_whitespace() && !matches!(c[i], ':' | '>' | '<' | '=' | '(' | ')') {
+        while i < c.len()
+            && !c[i].is_whitespace()
+            && !matches!(c[i], ':' | '>' | '<' | '=' | '(' | ')')
+        {
             i += 1;
         }
         let word: String = c[start..i].iter().collect();
@@ -255,12 +274,18 @@ fn lex(s: &str) -> Result<Vec<Tok>, String> {
                 "AND" => out.push(Tok::And),
                 "OR" => out.push(Tok::Or),
                 "NOT" => out.push(Tok::Not),
-                _ => return Err(format!("invalid filter: expected field:value, found '{word}'")),
+                _ => {
+                    return Err(format!(
+                        "invalid filter: expected field:value, found '{word}'"
+                    ));
+                }
             }
             continue;
         }
         if word.is_empty() {
-            return Err(format!("invalid filter: missing field name at position {start}"));
+            return Err(format!(
+                "invalid filter: missing field name at position {start}"
+            ));
         }
         // Operator.
         let op = if c[i] == ':' {
@@ -273,17 +298,14 @@ fn lex(s: &str) -> Result<Vec<Tok>, String> {
                 op.push('=');
                 i += 1;
             }
-            if op == "=" {
-                ":".to_string()
-            } else {
-                op
-            }
+            if op == "=" { ":".to_string() } else { op }
         };
         while i < c.len() && c[i] == ' ' {
             i += 1;
         }
         // Value.
-        let val = if i < c.len() && (c[i] == '\'' || c[i] == '"' || c[i] == '`') {
+        let quoted = i < c.len() && (c[i] == '\'' || c[i] == '"' || c[i] == '`');
+        let val = if quoted {
             let q = c[i];
             i += 1;
             let vs = i;
@@ -313,7 +335,7 @@ fn lex(s: &str) -> Result<Vec<Tok>, String> {
             }
             c[vs..i].iter().collect()
         };
-        out.push(Tok::Term(word, op, val));
+        out.push(Tok::Term(word, op, val, quoted));
     }
     Ok(out)
 }
@@ -366,35 +388,50 @@ impl Parser {
                 self.pos += 1;
                 Ok(e)
             }
-            Some(Tok::Term(f, op, v)) => {
+            Some(Tok::Term(f, op, v, quoted)) => {
                 self.pos += 1;
-                Ok(Expr::Term(make_term(f, &op, &v)?))
+                Ok(Expr::Term(make_term(f, &op, &v, quoted)?))
             }
             other => Err(format!("invalid filter: unexpected {other:?}")),
         }
     }
 }
 
-fn make_term(field: String, op: &str, v: &str) -> Result<Term, String> {
+fn make_term(field: String, op: &str, v: &str, quoted: bool) -> Result<Term, String> {
     let op = match op {
         ":" => {
             let t = v.trim();
             if t.starts_with('[') && t.ends_with(']') {
                 let inner = &t[1..t.len() - 1];
                 if let Some((a, b)) = inner.split_once("...").or_else(|| inner.split_once("..")) {
-                    let lo = time_or_num(a.trim()).ok_or_else(|| format!("invalid range bound '{}'", a.trim()))?;
-                    let hi = time_or_num(b.trim()).ok_or_else(|| format!("invalid range bound '{}'", b.trim()))?;
+                    let lo = time_or_num(a.trim())
+                        .ok_or_else(|| format!("invalid range bound '{}'", a.trim()))?;
+                    let hi = time_or_num(b.trim())
+                        .ok_or_else(|| format!("invalid range bound '{}'", b.trim()))?;
                     Op::Range(lo, hi)
                 } else {
-                    Op::AnyOf(inner.split(',').map(|s| s.trim().to_string()).filter(|s| !s.is_empty()).collect())
+                    Op::AnyOf(
+                        inner
+                            .split(',')
+                            .map(|s| s.trim().to_string())
+                            .filter(|s| !s.is_empty())
+                            .collect(),
+                    )
                 }
+            } else if quoted {
+                Op::Exact(v.to_string())
             } else {
                 Op::Match(t.to_string())
             }
         }
         ">" | ">=" | "<" | "<=" => {
-            let n = time_or_num(v.trim()).ok_or_else(|| format!("'{field}{op}' needs a number, got '{v}'"))?;
-            let ord = if op.starts_with('>') { Ordering::Greater } else { Ordering::Less };
+            let n = time_or_num(v.trim())
+                .ok_or_else(|| format!("'{field}{op}' needs a number, got '{v}'"))?;
+            let ord = if op.starts_with('>') {
+                Ordering::Greater
+            } else {
+                Ordering::Less
+            };
             Op::Cmp(ord, op.ends_with('='), n)
         }
         _ => return Err(format!("invalid operator '{op}'")),
@@ -453,7 +490,10 @@ pub fn parse_sort(s: &str) -> Result<Option<Sort>, String> {
     if f.is_empty() {
         return Err("invalid sort: missing field".to_string());
     }
-    Ok(Some(Sort { field: f.to_string(), desc }))
+    Ok(Some(Sort {
+        field: f.to_string(),
+        desc,
+    }))
 }
 
 /// Sort key: numbers before strings, nulls last.
@@ -522,12 +562,16 @@ mod tests {
         assert!(!t("status:Stopped"));
         assert!(t("status:Stopped OR sev:5"));
         assert!(t("name:'Post API test'"));
+        assert!(!t("name:'Post API'"));
+        assert!(t("name:Post"));
         assert!(t("name:\"post api test\""));
         assert!(t("repo:library/ng*"));
         assert!(t("status:*"));
         assert!(t("sev:[4 ... 5]"));
         assert!(!t("sev:[3 ... 4]"));
-        assert!(t("updated>=1594876830694 AND not status: [Stopped, Paused]"));
+        assert!(t(
+            "updated>=1594876830694 AND not status: [Stopped, Paused]"
+        ));
         assert!(!t("not (status:Running)"));
         assert!(t("(status:x OR sev:2) AND hostname:node"));
         assert!(parse("status:").is_ok());

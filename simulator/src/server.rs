@@ -12,6 +12,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{MethodFilter, MethodRouter, get, post};
 use base64::Engine;
 use bytes::Bytes;
+use futures::StreamExt;
 use hyper_util::rt::TokioIo;
 use qualys_cs::table::{Endpoint, endpoints};
 use std::collections::BTreeMap;
@@ -25,7 +26,10 @@ use tokio::sync::{Notify, watch};
 pub(crate) struct ConnKill(Arc<Notify>);
 
 pub(crate) fn now_ms() -> u64 {
-    SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_millis() as u64).unwrap_or(0)
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_millis() as u64)
+        .unwrap_or(0)
 }
 
 /// The Qualys error body.
@@ -33,13 +37,18 @@ pub(crate) fn error(status: StatusCode, message: impl Into<String>) -> Response 
     let code = format!(
         "{} {}",
         status.as_u16(),
-        status.canonical_reason().unwrap_or("ERROR").to_ascii_uppercase().replace([' ', '-'], "_")
+        status
+            .canonical_reason()
+            .unwrap_or("ERROR")
+            .to_ascii_uppercase()
+            .replace([' ', '-'], "_")
     );
     error_code(status, &code, message)
 }
 
 pub(crate) fn error_code(status: StatusCode, code: &str, message: impl Into<String>) -> Response {
-    let body = serde_json::json!({"errorCode": code, "message": message.into(), "timestamp": now_ms()});
+    let body =
+        serde_json::json!({"errorCode": code, "message": message.into(), "timestamp": now_ms()});
     json_response(status, &body)
 }
 
@@ -51,7 +60,12 @@ pub(crate) fn json_response<T: serde::Serialize + ?Sized>(status: StatusCode, v:
 }
 
 pub(crate) fn text_response(status: StatusCode, s: impl Into<String>) -> Response {
-    (status, [(header::CONTENT_TYPE, "text/plain;charset=UTF-8")], s.into()).into_response()
+    (
+        status,
+        [(header::CONTENT_TYPE, "text/plain;charset=UTF-8")],
+        s.into(),
+    )
+        .into_response()
 }
 
 /// Builds the router: one route per distinct table path, one verb per table entry, each
@@ -67,9 +81,12 @@ pub(crate) fn router(sim: Arc<Sim>) -> Router {
         for ep in eps {
             let m = Method::from_bytes(ep.http.as_bytes()).expect("table verb");
             let filter = MethodFilter::try_from(m).expect("table verb is routable");
-            mr = mr.on(filter, move |State(sim): State<Arc<Sim>>, Path(params): Path<Vec<(String, String)>>, req: Request| {
-                dispatch(sim, ep, params, req)
-            });
+            mr = mr.on(
+                filter,
+                move |State(sim): State<Arc<Sim>>,
+                      Path(params): Path<Vec<(String, String)>>,
+                      req: Request| { dispatch(sim, ep, params, req) },
+            );
         }
         r = r.route(path, mr);
     }
@@ -137,8 +154,13 @@ async fn sim_latency(State(sim): State<Arc<Sim>>, body: Bytes) -> Response {
 
 async fn fallback(State(sim): State<Arc<Sim>>, req: Request) -> Response {
     let (parts, body) = req.into_parts();
-    let bytes = axum::body::to_bytes(body, 64 << 20).await.unwrap_or_default();
-    let resp = error(StatusCode::NOT_FOUND, format!("No endpoint {} {}", parts.method, parts.uri.path()));
+    let bytes = axum::body::to_bytes(body, 64 << 20)
+        .await
+        .unwrap_or_default();
+    let resp = error(
+        StatusCode::NOT_FOUND,
+        format!("No endpoint {} {}", parts.method, parts.uri.path()),
+    );
     if sim.logging() {
         let mut entry = log_entry(&sim, &parts, &bytes, None);
         entry.status = 404;
@@ -147,11 +169,20 @@ async fn fallback(State(sim): State<Arc<Sim>>, req: Request) -> Response {
     resp
 }
 
-fn log_entry(sim: &Sim, parts: &axum::http::request::Parts, body: &Bytes, ep: Option<&str>) -> LoggedRequest {
+fn log_entry(
+    sim: &Sim,
+    parts: &axum::http::request::Parts,
+    body: &Bytes,
+    ep: Option<&str>,
+) -> LoggedRequest {
     let raw_path = parts.uri.path().to_string();
-    let decoded_path = percent_encoding::percent_decode_str(&raw_path).decode_utf8_lossy().into_owned();
+    let decoded_path = percent_encoding::percent_decode_str(&raw_path)
+        .decode_utf8_lossy()
+        .into_owned();
     let query = parts.uri.query().unwrap_or("").to_string();
-    let query_pairs = form_urlencoded::parse(query.as_bytes()).into_owned().collect();
+    let query_pairs = form_urlencoded::parse(query.as_bytes())
+        .into_owned()
+        .collect();
     let headers = parts
         .headers
         .iter()
@@ -166,7 +197,11 @@ fn log_entry(sim: &Sim, parts: &axum::http::request::Parts, body: &Bytes, ep: Op
             (name, val)
         })
         .collect();
-    let content_type = parts.headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).map(str::to_string);
+    let content_type = parts
+        .headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string);
     let (mut jb, mut tb, mut bb) = (None, None, None);
     if !body.is_empty() {
         if let Ok(v) = serde_json::from_slice(body) {
@@ -209,16 +244,28 @@ fn fault_name(k: &FaultKind) -> &'static str {
 
 const REPORT_ENDPOINTS: &[&str] = &["S08", "S09", "S10", "S11", "P22", "P23"];
 
-async fn dispatch(sim: Arc<Sim>, ep: &'static Endpoint, params: Vec<(String, String)>, req: Request) -> Response {
+async fn dispatch(
+    sim: Arc<Sim>,
+    ep: &'static Endpoint,
+    params: Vec<(String, String)>,
+    req: Request,
+) -> Response {
     let (parts, body) = req.into_parts();
     let kill = parts.extensions.get::<ConnKill>().cloned();
     let bytes = match axum::body::to_bytes(body, 64 << 20).await {
         Ok(b) => b,
-        Err(e) => return error(StatusCode::BAD_REQUEST, format!("could not read the request body: {e}")),
+        Err(e) => {
+            return error(
+                StatusCode::BAD_REQUEST,
+                format!("could not read the request body: {e}"),
+            );
+        }
     };
     let path = parts.uri.path();
     let is_csapi = path.starts_with("/csapi");
-    let mut entry = sim.logging().then(|| log_entry(&sim, &parts, &bytes, Some(&ep.id)));
+    let mut entry = sim
+        .logging()
+        .then(|| log_entry(&sim, &parts, &bytes, Some(&ep.id)));
 
     if is_csapi {
         let lat = sim.latency();
@@ -237,7 +284,11 @@ async fn dispatch(sim: Arc<Sim>, ep: &'static Endpoint, params: Vec<(String, Str
     let mut post_fault = None;
     match fault {
         Some(FaultKind::Delay(d)) => tokio::time::sleep(d).await,
-        Some(FaultKind::Status { status, body, headers }) => {
+        Some(FaultKind::Status {
+            status,
+            body,
+            headers,
+        }) => {
             let st = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
             let mut resp = match body {
                 Some(b) => {
@@ -253,7 +304,10 @@ async fn dispatch(sim: Arc<Sim>, ep: &'static Endpoint, params: Vec<(String, Str
                 None => error(st, st.canonical_reason().unwrap_or("Injected fault")),
             };
             for (k, v) in headers {
-                if let (Ok(k), Ok(v)) = (header::HeaderName::from_bytes(k.as_bytes()), HeaderValue::from_str(&v)) {
+                if let (Ok(k), Ok(v)) = (
+                    header::HeaderName::from_bytes(k.as_bytes()),
+                    HeaderValue::from_str(&v),
+                ) {
                     resp.headers_mut().insert(k, v);
                 }
             }
@@ -268,7 +322,9 @@ async fn dispatch(sim: Arc<Sim>, ep: &'static Endpoint, params: Vec<(String, Str
                 std::future::pending::<()>().await;
             }
             // No connection handle (should not happen): fail the stream before the first byte.
-            let s = futures::stream::once(async { Err::<Bytes, std::io::Error>(std::io::Error::other("dropped")) });
+            let s = futures::stream::once(async {
+                Err::<Bytes, std::io::Error>(std::io::Error::other("dropped"))
+            });
             return Response::new(Body::from_stream(s));
         }
         Some(k) => post_fault = Some(k),
@@ -277,9 +333,11 @@ async fn dispatch(sim: Arc<Sim>, ep: &'static Endpoint, params: Vec<(String, Str
 
     let resp = pipeline(&sim, ep, params, &parts, bytes).await;
     let resp = match post_fault {
-        Some(k) => apply_body_fault(resp, k).await,
+        Some(k) => apply_body_fault(resp, k, kill).await,
         None => match sim.cfg.faults.slow_body {
-            Some(d) if is_csapi && !d.is_zero() => apply_body_fault(resp, FaultKind::SlowBody(d)).await,
+            Some(d) if is_csapi && !d.is_zero() => {
+                apply_body_fault(resp, FaultKind::SlowBody(d), kill).await
+            }
             _ => resp,
         },
     };
@@ -310,44 +368,52 @@ async fn pipeline(
         }
     };
     let mut rl_headers = None;
-    if let Some(fam) = rate_family(ep) {
-        if let Some(check) = sim.rate_check(fam) {
-            let mut h = HeaderMap::new();
-            h.insert("x-ratelimit-limit", check.limit.into());
-            h.insert("x-ratelimit-window-sec", check.window_secs.into());
-            h.insert("x-ratelimit-remaining", check.remaining.into());
-            if !check.allowed {
-                h.insert("x-ratelimit-towait-sec", check.wait_secs.into());
-                if sim.cfg.rate_limits.retry_after {
-                    h.insert(header::RETRY_AFTER, check.wait_secs.into());
-                }
-                let mut resp = error(
-                    StatusCode::TOO_MANY_REQUESTS,
-                    format!(
-                        "API rate limit exceeded for {fam}: {} calls per {} seconds",
-                        check.limit, check.window_secs
-                    ),
-                );
-                resp.headers_mut().extend(h);
-                return resp;
+    if let Some(fam) = rate_family(ep)
+        && let Some(check) = sim.rate_check(fam)
+    {
+        let mut h = HeaderMap::new();
+        h.insert("x-ratelimit-limit", check.limit.into());
+        h.insert("x-ratelimit-window-sec", check.window_secs.into());
+        h.insert("x-ratelimit-remaining", check.remaining.into());
+        if !check.allowed {
+            h.insert("x-ratelimit-towait-sec", check.wait_secs.into());
+            if sim.cfg.rate_limits.retry_after {
+                h.insert(header::RETRY_AFTER, check.wait_secs.into());
             }
-            rl_headers = Some(h);
+            let mut resp = error(
+                StatusCode::TOO_MANY_REQUESTS,
+                format!(
+                    "API rate limit exceeded for {fam}: {} calls per {} seconds",
+                    check.limit, check.window_secs
+                ),
+            );
+            resp.headers_mut().extend(h);
+            return resp;
         }
+        rl_headers = Some(h);
     }
-    let mut resp = if sim.cfg.subscription == Subscription::Free && REPORT_ENDPOINTS.contains(&ep.id.as_str()) {
+    let mut resp = if sim.cfg.subscription == Subscription::Free
+        && REPORT_ENDPOINTS.contains(&ep.id.as_str())
+    {
         // API.md open question 11/12: every Report API answers 409 on Free, with the usual body.
         error(
             StatusCode::CONFLICT,
             "Reports are not available on a Container Security Free subscription; upgrade to Trial or Full",
         )
     } else {
-        let query = form_urlencoded::parse(parts.uri.query().unwrap_or("").as_bytes()).into_owned().collect();
+        let query = form_urlencoded::parse(parts.uri.query().unwrap_or("").as_bytes())
+            .into_owned()
+            .collect();
         let ctx = Ctx {
             ep,
             params,
             query,
             body,
-            content_type: parts.headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).map(str::to_string),
+            content_type: parts
+                .headers
+                .get(header::CONTENT_TYPE)
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_string),
             user,
         };
         handlers::handle(sim, &ctx)
@@ -371,41 +437,64 @@ pub(crate) fn rate_family(ep: &Endpoint) -> Option<&'static str> {
     }
 }
 
-async fn apply_body_fault(resp: Response, kind: FaultKind) -> Response {
+async fn apply_body_fault(resp: Response, kind: FaultKind, kill: Option<ConnKill>) -> Response {
     let (mut parts, body) = resp.into_parts();
-    let bytes = axum::body::to_bytes(body, usize::MAX).await.unwrap_or_default();
+    let bytes = axum::body::to_bytes(body, usize::MAX)
+        .await
+        .unwrap_or_default();
     match kind {
         FaultKind::Malformed => {
             let mut b = bytes[..bytes.len() / 2].to_vec();
             b.extend_from_slice(b"\x7f<<malformed>>{\"");
             parts.status = StatusCode::OK;
-            parts.headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+            parts.headers.insert(
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("application/json"),
+            );
             parts.headers.remove(header::CONTENT_LENGTH);
             Response::from_parts(parts, Body::from(b))
         }
         FaultKind::Truncate => {
             let full = bytes.len().max(2);
             let half = bytes.slice(..bytes.len() / 2);
-            parts.headers.insert(header::CONTENT_LENGTH, HeaderValue::from(full));
-            let s = futures::stream::iter(vec![
-                Ok::<Bytes, std::io::Error>(half),
-                Err(std::io::Error::other("truncated by the simulator")),
-            ]);
+            parts
+                .headers
+                .insert(header::CONTENT_LENGTH, HeaderValue::from(full));
+            // Send the head and the first half, let hyper flush them (the stream goes pending),
+            // then close the connection: the client has a 200 whose body ends early.
+            let tail = async move {
+                tokio::time::sleep(Duration::from_millis(20)).await;
+                if let Some(k) = kill {
+                    k.0.notify_one();
+                    std::future::pending::<()>().await;
+                }
+                Err::<Bytes, std::io::Error>(std::io::Error::other("truncated by the simulator"))
+            };
+            let s = futures::stream::once(async move { Ok::<Bytes, std::io::Error>(half) })
+                .chain(futures::stream::once(tail));
             Response::from_parts(parts, Body::from_stream(s))
         }
         FaultKind::SlowBody(d) => {
             let n = 4usize;
             let len = bytes.len();
             let chunk = len.div_ceil(n).max(1);
-            let chunks: Vec<Bytes> = (0..len).step_by(chunk).map(|s| bytes.slice(s..(s + chunk).min(len))).collect();
-            parts.headers.insert(header::CONTENT_LENGTH, HeaderValue::from(len));
-            let s = futures::stream::unfold((chunks.into_iter(), true), move |(mut it, first)| async move {
-                let c = it.next()?;
-                if !first {
-                    tokio::time::sleep(d).await;
-                }
-                Some((Ok::<Bytes, std::io::Error>(c), (it, false)))
-            });
+            let chunks: Vec<Bytes> = (0..len)
+                .step_by(chunk)
+                .map(|s| bytes.slice(s..(s + chunk).min(len)))
+                .collect();
+            parts
+                .headers
+                .insert(header::CONTENT_LENGTH, HeaderValue::from(len));
+            let s = futures::stream::unfold(
+                (chunks.into_iter(), true),
+                move |(mut it, first)| async move {
+                    let c = it.next()?;
+                    if !first {
+                        tokio::time::sleep(d).await;
+                    }
+                    Some((Ok::<Bytes, std::io::Error>(c), (it, false)))
+                },
+            );
             Response::from_parts(parts, Body::from_stream(s))
         }
         _ => Response::from_parts(parts, Body::from(bytes)),
@@ -413,7 +502,11 @@ async fn apply_body_fault(resp: Response, kind: FaultKind) -> Response {
 }
 
 /// Accepts connections until `shutdown` turns true.
-pub(crate) async fn serve(listener: TcpListener, router: Router, mut shutdown: watch::Receiver<bool>) {
+pub(crate) async fn serve(
+    listener: TcpListener,
+    router: Router,
+    mut shutdown: watch::Receiver<bool>,
+) {
     loop {
         let stream = tokio::select! {
             r = listener.accept() => match r {
@@ -431,12 +524,15 @@ pub(crate) async fn serve(listener: TcpListener, router: Router, mut shutdown: w
         tokio::spawn(async move {
             let kill = Arc::new(Notify::new());
             let k2 = kill.clone();
-            let svc = hyper::service::service_fn(move |mut req: hyper::Request<hyper::body::Incoming>| {
-                req.extensions_mut().insert(ConnKill(k2.clone()));
-                let mut r = router.clone();
-                async move { tower::Service::call(&mut r, req).await }
-            });
-            let conn = hyper::server::conn::http1::Builder::new().serve_connection(TokioIo::new(stream), svc);
+            let svc = hyper::service::service_fn(
+                move |mut req: hyper::Request<hyper::body::Incoming>| {
+                    req.extensions_mut().insert(ConnKill(k2.clone()));
+                    let mut r = router.clone();
+                    async move { tower::Service::call(&mut r, req).await }
+                },
+            );
+            let conn = hyper::server::conn::http1::Builder::new()
+                .serve_connection(TokioIo::new(stream), svc);
             tokio::select! {
                 _ = conn => {}
                 _ = kill.notified() => {}

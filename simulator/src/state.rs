@@ -3,8 +3,8 @@
 //! take exclusively.
 
 use crate::config::{Fault, FaultKind, Limit, LoggedRequest, SimConfig};
-use crate::synth::{World, splitmix};
 use crate::server::now_ms;
+use crate::synth::{World, splitmix};
 use axum::http::HeaderMap;
 use base64::Engine;
 use serde_json::Value;
@@ -96,7 +96,16 @@ impl Sim {
         let mut windows = HashMap::new();
         if cfg.rate_limits.enabled {
             for (fam, lim) in &cfg.rate_limits.families {
-                windows.insert(fam.clone(), (*lim, Mutex::new(Window { start: Instant::now(), used: 0 })));
+                windows.insert(
+                    fam.clone(),
+                    (
+                        *lim,
+                        Mutex::new(Window {
+                            start: Instant::now(),
+                            used: 0,
+                        }),
+                    ),
+                );
             }
         }
         let stored = crate::data::initial(&cfg, &world);
@@ -138,7 +147,8 @@ impl Sim {
         self.log_on.load(Ordering::Relaxed)
     }
     pub fn set_logging(&self, on: bool) {
-        self.log_on.store(on && self.cfg.request_log_capacity > 0, Ordering::Relaxed);
+        self.log_on
+            .store(on && self.cfg.request_log_capacity > 0, Ordering::Relaxed);
     }
     pub fn next_seq(&self) -> u64 {
         self.log_seq.fetch_add(1, Ordering::Relaxed)
@@ -154,7 +164,13 @@ impl Sim {
         l.push_back(e);
     }
     pub fn requests(&self) -> Vec<LoggedRequest> {
-        let mut v: Vec<_> = self.log.lock().unwrap_or_else(|p| p.into_inner()).iter().cloned().collect();
+        let mut v: Vec<_> = self
+            .log
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .iter()
+            .cloned()
+            .collect();
         v.sort_by_key(|e| e.seq);
         v
     }
@@ -167,13 +183,17 @@ impl Sim {
         Duration::from_micros(self.latency_us.load(Ordering::Relaxed))
     }
     pub fn set_latency(&self, d: Duration) {
-        self.latency_us.store(d.as_micros() as u64, Ordering::Relaxed);
+        self.latency_us
+            .store(d.as_micros() as u64, Ordering::Relaxed);
     }
     pub fn inject(&self, f: Fault) {
         if f.times == 0 {
             return;
         }
-        self.faults.lock().unwrap_or_else(|p| p.into_inner()).push(f);
+        self.faults
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .push(f);
         self.fault_count.fetch_add(1, Ordering::Release);
     }
     /// The first queued fault matching the request, consumed once.
@@ -194,7 +214,11 @@ impl Sim {
     /// Draws the configured random faults from a seeded sequence (lock-free).
     pub fn random_fault(&self) -> Option<FaultKind> {
         let r = &self.cfg.faults;
-        if r.error_rate <= 0.0 && r.drop_rate <= 0.0 && r.malformed_rate <= 0.0 && r.truncate_rate <= 0.0 {
+        if r.error_rate <= 0.0
+            && r.drop_rate <= 0.0
+            && r.malformed_rate <= 0.0
+            && r.truncate_rate <= 0.0
+        {
             return None;
         }
         let n = self.rng.fetch_add(1, Ordering::Relaxed);
@@ -218,7 +242,11 @@ impl Sim {
                 };
                 format!("<html>\r\n<head><title>{status} {reason}</title></head>\r\n<body>\r\n<center><h1>{status} {reason}</h1></center>\r\n</body>\r\n</html>\r\n")
             });
-            return Some(FaultKind::Status { status, body, headers: Default::default() });
+            return Some(FaultKind::Status {
+                status,
+                body,
+                headers: Default::default(),
+            });
         }
         if draw() < r.malformed_rate {
             return Some(FaultKind::Malformed);
@@ -244,7 +272,8 @@ impl Sim {
             "customerUuid": self.world.customer_uuid,
         });
         if permissions {
-            payload["permissions"] = serde_json::json!(["CS.IMAGE.VIEW", "CS.CONTAINER.VIEW", "CS.REGISTRY.MANAGE"]);
+            payload["permissions"] =
+                serde_json::json!(["CS.IMAGE.VIEW", "CS.CONTAINER.VIEW", "CS.REGISTRY.MANAGE"]);
         }
         let head = b64(br#"{"alg":"HS256","typ":"JWT"}"#);
         let body = b64(payload.to_string().as_bytes());
@@ -272,7 +301,10 @@ impl Sim {
         let Some(h) = headers.get(axum::http::header::AUTHORIZATION) else {
             return Err("Full authentication is required to access this resource");
         };
-        let h = h.to_str().map_err(|_| "Invalid Authorization header")?.trim();
+        let h = h
+            .to_str()
+            .map_err(|_| "Invalid Authorization header")?
+            .trim();
         let (scheme, cred) = h.split_once(' ').ok_or("Invalid Authorization header")?;
         let cred = cred.trim();
         if scheme.eq_ignore_ascii_case("basic") {
@@ -280,7 +312,9 @@ impl Sim {
                 .decode(cred)
                 .map_err(|_| "Invalid basic authentication token")?;
             let s = String::from_utf8(raw).map_err(|_| "Invalid basic authentication token")?;
-            let (u, p) = s.split_once(':').ok_or("Invalid basic authentication token")?;
+            let (u, p) = s
+                .split_once(':')
+                .ok_or("Invalid basic authentication token")?;
             if u == self.cfg.username && p == self.cfg.password {
                 Ok(u.to_string())
             } else {
@@ -319,14 +353,32 @@ impl Sim {
             });
         }
         w.used += 1;
-        Some(RateCheck { allowed: true, limit: lim.calls, window_secs, remaining: lim.calls - w.used, wait_secs: 0 })
+        Some(RateCheck {
+            allowed: true,
+            limit: lim.calls,
+            window_secs,
+            remaining: lim.calls - w.used,
+            wait_secs: 0,
+        })
     }
 
     // ---- generated collections ----
     pub fn image_live(&self, i: u64) -> bool {
-        i < self.world.images && !self.deleted.read().unwrap_or_else(|p| p.into_inner()).images.contains(&i)
+        i < self.world.images
+            && !self
+                .deleted
+                .read()
+                .unwrap_or_else(|p| p.into_inner())
+                .images
+                .contains(&i)
     }
     pub fn container_live(&self, j: u64) -> bool {
-        j < self.world.containers && !self.deleted.read().unwrap_or_else(|p| p.into_inner()).containers.contains(&j)
+        j < self.world.containers
+            && !self
+                .deleted
+                .read()
+                .unwrap_or_else(|p| p.into_inner())
+                .containers
+                .contains(&j)
     }
 }

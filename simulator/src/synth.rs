@@ -121,7 +121,12 @@ pub fn pick<'a>(pool: &[&'a str], x: u64) -> &'a str {
 }
 
 pub fn ip(x: u64) -> String {
-    format!("10.{}.{}.{}", (x >> 8) & 0xff, (x >> 16) & 0xff, 1 + (x & 0xfd))
+    format!(
+        "10.{}.{}.{}",
+        (x >> 8) & 0xff,
+        (x >> 16) & 0xff,
+        1 + (x & 0xfd)
+    )
 }
 
 pub fn mac(x: u64) -> String {
@@ -152,7 +157,16 @@ pub const REPOS: &[&str] = &[
     "grafana/grafana",
     "prom/prometheus",
 ];
-pub const TAGS: &[&str] = &["latest", "1.0.0", "1.2.0.0", "2.3.1", "stable", "cicdcheck", "3.19", "22.04"];
+pub const TAGS: &[&str] = &[
+    "latest",
+    "1.0.0",
+    "1.2.0.0",
+    "2.3.1",
+    "stable",
+    "cicdcheck",
+    "3.19",
+    "22.04",
+];
 pub const OSES: &[&str] = &[
     "Ubuntu Linux 22.04",
     "Alpine Linux 3.19.1",
@@ -161,12 +175,16 @@ pub const OSES: &[&str] = &[
     "Amazon Linux 2023",
 ];
 pub const SOURCES: &[&str] = &["GENERAL", "REGISTRY", "CICD", "CONTINUOUS_ASSESSMENT"];
-pub const CONTAINER_STATES: &[&str] = &["RUNNING", "RUNNING", "RUNNING", "STOPPED", "CREATED", "PAUSED", "DELETED"];
+pub const CONTAINER_STATES: &[&str] = &[
+    "RUNNING", "RUNNING", "RUNNING", "STOPPED", "CREATED", "PAUSED", "DELETED",
+];
 pub const ADJ: &[&str] = &[
-    "thirsty", "eager", "brave", "calm", "dreamy", "focused", "jolly", "keen", "nifty", "quirky", "sharp", "zen",
+    "thirsty", "eager", "brave", "calm", "dreamy", "focused", "jolly", "keen", "nifty", "quirky",
+    "sharp", "zen",
 ];
 pub const NAMES: &[&str] = &[
-    "perlman", "turing", "hopper", "lovelace", "knuth", "ritchie", "thompson", "torvalds", "curie", "noether",
+    "perlman", "turing", "hopper", "lovelace", "knuth", "ritchie", "thompson", "torvalds", "curie",
+    "noether",
 ];
 pub const SOFTWARE: &[(&str, &str, &str)] = &[
     ("openssl", "3.0.2", "3.0.13"),
@@ -184,24 +202,74 @@ pub const SOFTWARE: &[(&str, &str, &str)] = &[
 /// (qid, title, category, cve)
 pub const QIDS: [&[(u64, &str, &str, &str)]; 5] = [
     &[
-        (38510, "CA Agent Discloses Exact Operating System Version", "General remote services", ""),
-        (45038, "Host Scan Time - Scanner", "Information gathering", ""),
+        (
+            38510,
+            "CA Agent Discloses Exact Operating System Version",
+            "General remote services",
+            "",
+        ),
+        (
+            45038,
+            "Host Scan Time - Scanner",
+            "Information gathering",
+            "",
+        ),
     ],
     &[
-        (105943, "EOL/Obsolete Software: Python 2.7 Detected", "Security Policy", ""),
-        (38628, "SSL/TLS Server supports TLSv1.0", "General remote services", "CVE-2011-3389"),
+        (
+            105943,
+            "EOL/Obsolete Software: Python 2.7 Detected",
+            "Security Policy",
+            "",
+        ),
+        (
+            38628,
+            "SSL/TLS Server supports TLSv1.0",
+            "General remote services",
+            "CVE-2011-3389",
+        ),
     ],
     &[
-        (376162, "Curl Multiple Vulnerabilities", "Local", "CVE-2023-38546"),
-        (178842, "Ubuntu Security Notification for Bash Vulnerability", "Ubuntu", "CVE-2022-3715"),
+        (
+            376162,
+            "Curl Multiple Vulnerabilities",
+            "Local",
+            "CVE-2023-38546",
+        ),
+        (
+            178842,
+            "Ubuntu Security Notification for Bash Vulnerability",
+            "Ubuntu",
+            "CVE-2022-3715",
+        ),
     ],
     &[
-        (178991, "Ubuntu Security Notification for OpenSSL Vulnerabilities", "Ubuntu", "CVE-2023-5678"),
-        (691258, "Alpine Linux Security Update for busybox", "Alpine Linux", "CVE-2023-42366"),
+        (
+            178991,
+            "Ubuntu Security Notification for OpenSSL Vulnerabilities",
+            "Ubuntu",
+            "CVE-2023-5678",
+        ),
+        (
+            691258,
+            "Alpine Linux Security Update for busybox",
+            "Alpine Linux",
+            "CVE-2023-42366",
+        ),
     ],
     &[
-        (376708, "OpenSSL Remote Code Execution Vulnerability", "Local", "CVE-2022-3602"),
-        (730588, "Zlib Heap-based Buffer Overflow Vulnerability", "Local", "CVE-2022-37434"),
+        (
+            376708,
+            "OpenSSL Remote Code Execution Vulnerability",
+            "Local",
+            "CVE-2022-3602",
+        ),
+        (
+            730588,
+            "Zlib Heap-based Buffer Overflow Vulnerability",
+            "Local",
+            "CVE-2022-37434",
+        ),
     ],
 ];
 
@@ -221,8 +289,12 @@ pub struct World {
 
 impl World {
     pub fn new(seed: u64, images: u64, containers: u64, sensors: u64, registries: u64) -> World {
-        let in_use = if images == 0 { 0 } else { images.min((containers / 3).max(1)) };
-        let stride = if in_use == 0 { 1 } else { (images / in_use).max(1) };
+        let in_use = if images == 0 {
+            0
+        } else {
+            images.min((containers / 3).max(1))
+        };
+        let stride = images.checked_div(in_use).unwrap_or(1).max(1);
         World {
             seed,
             images,
@@ -266,13 +338,21 @@ impl World {
             let b = (x >> (s * 8)) & 0xff;
             // Higher severities are rarer.
             let thresholds = [60, 90, 120, 170, 215];
-            *v = if b < thresholds[s] { 0 } else { 1 + (b % (4 - s as u64 / 2)) };
+            *v = if b < thresholds[s] {
+                0
+            } else {
+                1 + (b % (4 - s as u64 / 2))
+            };
         }
         c
     }
     pub fn img_repo(&self, i: u64) -> (u64, &'static str, &'static str) {
         let x = h(self.seed, salt::IMG, i, 4);
-        (x % self.registries, pick(REPOS, x >> 8), pick(TAGS, x >> 20))
+        (
+            x % self.registries,
+            pick(REPOS, x >> 8),
+            pick(TAGS, x >> 20),
+        )
     }
     pub fn img_size(&self, i: u64) -> u64 {
         5_000_000 + h(self.seed, salt::IMG, i, 5) % 900_000_000
@@ -284,7 +364,7 @@ impl World {
         pick(SOURCES, h(self.seed, salt::IMG, i, 7))
     }
     pub fn img_containers(&self, i: u64) -> u64 {
-        if self.in_use == 0 || i % self.stride != 0 || i / self.stride >= self.in_use {
+        if self.in_use == 0 || !i.is_multiple_of(self.stride) || i / self.stride >= self.in_use {
             return 0;
         }
         let r = i / self.stride;
@@ -305,12 +385,18 @@ impl World {
     pub fn img_software(&self, i: u64) -> Vec<(&'static str, &'static str, &'static str)> {
         let x = h(self.seed, salt::IMG, i, 9);
         let n = 3 + (x % 5) as usize;
-        (0..n).map(|k| SOFTWARE[((x >> 8) as usize + k * 3) % SOFTWARE.len()]).collect()
+        (0..n)
+            .map(|k| SOFTWARE[((x >> 8) as usize + k * 3) % SOFTWARE.len()])
+            .collect()
     }
 
     // ---- containers ----
     pub fn ctr_image(&self, j: u64) -> u64 {
-        if self.in_use == 0 { 0 } else { (j % self.in_use) * self.stride }
+        if self.in_use == 0 {
+            0
+        } else {
+            (j % self.in_use) * self.stride
+        }
     }
     pub fn ctr_created(&self, j: u64) -> u64 {
         let step = self.step(self.containers);
@@ -346,7 +432,11 @@ impl World {
     }
     pub fn sensor_hostname(&self, k: u64) -> String {
         let x = h(self.seed, salt::SENSOR, k, 1);
-        format!("{}-node-{}", pick(&["cms", "docker", "k8s", "build", "edge"], x), k + 1)
+        format!(
+            "{}-node-{}",
+            pick(&["cms", "docker", "k8s", "build", "edge"], x),
+            k + 1
+        )
     }
     pub fn sensor_ip(&self, k: u64) -> String {
         ip(h(self.seed, salt::SENSOR, k, 2))
@@ -415,11 +505,23 @@ fn civil(days: u64) -> (i64, u32, u32) {
 /// Parse `YYYY-MM-DDTHH:MM[:SS[.fff]]Z` (the ISO-8601 UTC form the report APIs take).
 pub fn parse_iso(s: &str) -> Option<u64> {
     let b = s.as_bytes();
-    if b.len() < 17 || !s.ends_with('Z') || b[4] != b'-' || b[7] != b'-' || b[10] != b'T' || b[13] != b':' {
+    if b.len() < 17
+        || !s.ends_with('Z')
+        || b[4] != b'-'
+        || b[7] != b'-'
+        || b[10] != b'T'
+        || b[13] != b':'
+    {
         return None;
     }
     let num = |r: std::ops::Range<usize>| s.get(r)?.parse::<i64>().ok();
-    let (y, mo, d, hh, mi) = (num(0..4)?, num(5..7)?, num(8..10)?, num(11..13)?, num(14..16)?);
+    let (y, mo, d, hh, mi) = (
+        num(0..4)?,
+        num(5..7)?,
+        num(8..10)?,
+        num(11..13)?,
+        num(14..16)?,
+    );
     if !(1..=12).contains(&mo) || !(1..=31).contains(&d) || hh > 23 || mi > 59 {
         return None;
     }
@@ -435,7 +537,11 @@ pub fn parse_iso(s: &str) -> Option<u64> {
         }
         v
     };
-    let (yy, mm) = if mo <= 2 { (y - 1, mo + 9) } else { (y, mo - 3) };
+    let (yy, mm) = if mo <= 2 {
+        (y - 1, mo + 9)
+    } else {
+        (y, mo - 3)
+    };
     let era = yy.div_euclid(400);
     let yoe = yy - era * 400;
     let doy = (153 * mm + 2) / 5 + d - 1;

@@ -27,7 +27,7 @@ class RawResponse(Generic[T]):
     """A result with its response: ``data`` (what the method returns normally), ``status``,
     ``headers`` (lower-case names), ``rate_limit`` (the ``X-RateLimit-*`` state), ``attempts``."""
 
-    __slots__ = ("data", "status", "headers", "rate_limit", "attempts", "method", "path")
+    __slots__ = ("attempts", "data", "headers", "method", "path", "rate_limit", "status")
 
     def __init__(self, data: T, meta: Mapping[str, Any]) -> None:
         self.data = data
@@ -132,7 +132,12 @@ class _BaseClient:
     ) -> _Self:
         """A client sharing this one's connections, token and rate limiter whose calls default to
         these options (per-call options still win)."""
-        opts = {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query}
+        opts = {
+            "timeout": timeout,
+            "max_retries": max_retries,
+            "extra_headers": extra_headers,
+            "extra_query": extra_query,
+        }
         return type(self)._wrap(self._native.with_options(_options(opts) or {}))
 
     def close(self) -> None:
@@ -181,7 +186,9 @@ class _SyncCalls(_BaseClient):
         auth, retries, rate limits and errors as the typed methods. List values in ``query`` are sent
         as repeated parameters. Returns JSON as dicts/lists, text as ``str``, empty as ``None``."""
         logger.debug("%s %s (request)", method.upper(), path)
-        opts = _options({"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query})
+        opts = _options(
+            {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query}
+        )
         out = self._native.request(method, path, query, body, opts, self._raw)
         return RawResponse(*out) if self._raw else out
 
@@ -220,7 +227,9 @@ class _AsyncCalls(_BaseClient):
     ) -> Any:
         """The async :meth:`Client.request`."""
         logger.debug("%s %s (request)", method.upper(), path)
-        opts = _options({"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query})
+        opts = _options(
+            {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query}
+        )
         fut: Awaitable[Any] = self._native.request_async(method, path, query, body, opts, self._raw)
         out = await fut
         return RawResponse(*out) if self._raw else out

@@ -17,7 +17,7 @@ class Page(Generic[T]):
     API's ``count``), ``cursor`` (cursor lists), ``extra`` (the page object's other keys, as sent)
     and the response's ``status``, ``headers`` and ``rate_limit``."""
 
-    __slots__ = ("items", "number", "total", "cursor", "extra", "status", "headers", "rate_limit")
+    __slots__ = ("cursor", "extra", "headers", "items", "number", "rate_limit", "status", "total")
 
     def __init__(
         self,

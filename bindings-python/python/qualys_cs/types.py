@@ -35,7 +35,8 @@ class Image(TypedDict, total=False):
     created: str
     updated: str
     lastScanned: str | None
-    vulnerabilities: VulnerabilityCounts | None
+    #: Severity counts on ``images.list``; the list of QIDs found on ``images.bulk_list``.
+    vulnerabilities: VulnerabilityCounts | list[dict[str, Any]] | None
     associatedContainersCount: int
     associatedHostsCount: int
     registryUuid: str | None

@@ -1,0 +1,159 @@
+"""Test your own scripts without Qualys: an embedded csapi simulator, started in-process.
+
+    from qualys_cs.testing import Simulator
+
+    with Simulator(images=50) as sim:
+        client = sim.client()
+        assert len(client.images.list().to_list()) == 50
+        print(sim.requests()[-1]["path"])
+
+With pytest, the ``qualys_simulator`` fixture (registered by the package's pytest plugin) yields a
+running :class:`Simulator`, and ``qualys_client`` a :class:`~qualys_cs.Client` bound to it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, Literal
+
+from .._client import AsyncClient, Client
+from .._native import NativeSimulator
+
+__all__ = ["Simulator"]
+
+FaultKind = Literal["status", "drop", "malformed", "truncate", "delay", "slow_body"]
+
+
+class Simulator:
+    """A local csapi server on 127.0.0.1 (ephemeral port) with deterministic seeded data, Basic and
+    JWT auth, every endpoint's pagination, QQL filters, Qualys error bodies, rate-limit headers and
+    injected faults. It starts on construction and stops on :meth:`close` (or leaving ``with``).
+
+    :param images, containers: how many of each (generated on demand: millions cost no memory).
+    :param counts: other counts: sensors, registries, repositories_per_registry,
+        schedules_per_registry, controls, events, reports, k8s_postures, policies, tags.
+    :param latency: seconds added to every request.
+    :param faults: random fault rates: error_rate, drop_rate, malformed_rate, truncate_rate (0..1),
+        slow_body (seconds between body chunks).
+    :param rate_limits: ``True``/``"published"`` (Qualys' limits), a scale factor (``0.1`` = a
+        tenth of them), or ``{family: (calls, window_seconds)}``, e.g. ``{"images": (10, 1.0)}``.
+    :param subscription: ``"full"`` (default), ``"trial"`` or ``"free"`` (reports answer 409).
+    """
+
+    def __init__(
+        self,
+        *,
+        images: int | None = None,
+        containers: int | None = None,
+        counts: Mapping[str, int] | None = None,
+        latency: float | None = None,
+        faults: Mapping[str, float] | None = None,
+        rate_limits: bool | float | str | Mapping[str, tuple[int, float]] | None = None,
+        subscription: Literal["full", "trial", "free"] | None = None,
+        username: str | None = None,
+        password: str | None = None,
+        seed: int | None = None,
+        token_ttl: float | None = None,
+        port: int | None = None,
+        request_log: int | None = None,
+    ) -> None:
+        all_counts = dict(counts or {})
+        if images is not None:
+            all_counts["images"] = images
+        if containers is not None:
+            all_counts["containers"] = containers
+        self._native = NativeSimulator(
+            username=username,
+            password=password,
+            seed=seed,
+            counts=all_counts or None,
+            latency=latency,
+            faults=dict(faults) if faults else None,
+            rate_limits=dict(rate_limits) if isinstance(rate_limits, Mapping) else rate_limits,
+            subscription=subscription,
+            token_ttl=token_ttl,
+            port=port,
+            request_log=request_log,
+        )
+
+    @property
+    def url(self) -> str:
+        """``http://127.0.0.1:PORT``: pass it as ``base_url``."""
+        return self._native.url
+
+    @property
+    def username(self) -> str:
+        return self._native.username
+
+    @property
+    def password(self) -> str:
+        return self._native.password
+
+    def client(self, **kwargs: Any) -> Client:
+        """A :class:`~qualys_cs.Client` for this simulator (keyword arguments are passed on)."""
+        kwargs.setdefault("base_url", self.url)
+        kwargs.setdefault("username", self.username)
+        kwargs.setdefault("password", self.password)
+        return Client(**kwargs)
+
+    def async_client(self, **kwargs: Any) -> AsyncClient:
+        """An :class:`~qualys_cs.AsyncClient` for this simulator."""
+        kwargs.setdefault("base_url", self.url)
+        kwargs.setdefault("username", self.username)
+        kwargs.setdefault("password", self.password)
+        return AsyncClient(**kwargs)
+
+    def env(self) -> dict[str, str]:
+        """``QUALYS_*`` variables pointing at this simulator (for subprocesses and ``from_env``)."""
+        return {"QUALYS_BASE_URL": self.url, "QUALYS_USERNAME": self.username, "QUALYS_PASSWORD": self.password}
+
+    def requests(self, *, endpoint: str | None = None) -> list[dict[str, Any]]:
+        """The request log, oldest first: dicts with ``method``, ``path``, ``decoded_path``,
+        ``query``, ``query_pairs``, ``headers`` (authorization reduced to its scheme), ``body``,
+        ``endpoint`` (the table id, e.g. ``"S17"``), ``status``, ``fault``. ``endpoint=`` filters."""
+        log: list[dict[str, Any]] = self._native.requests()
+        return [r for r in log if endpoint is None or r.get("endpoint") == endpoint]
+
+    def clear_requests(self) -> None:
+        self._native.clear_requests()
+
+    def inject_fault(
+        self,
+        kind: FaultKind = "status",
+        *,
+        status: int | None = None,
+        ms: int | None = None,
+        body: str | None = None,
+        headers: Mapping[str, str] | None = None,
+        path_contains: str | None = None,
+        method: str | None = None,
+        times: int = 1,
+    ) -> None:
+        """Make the next ``times`` matching requests fail: ``status`` (with a Qualys error body,
+        or ``body``), ``drop`` (close the connection), ``malformed`` (200 with broken JSON),
+        ``truncate``, ``delay`` (``ms``) or ``slow_body`` (``ms`` between chunks)."""
+        fault: dict[str, Any] = {"kind": kind, "times": times}
+        for key, value in (("status", status), ("ms", ms), ("body", body), ("path_contains", path_contains),
+                           ("method", method)):  # fmt: skip
+            if value is not None:
+                fault[key] = value
+        if headers:
+            fault["headers"] = dict(headers)
+        self._native.inject(fault)
+
+    def set_latency(self, seconds: float) -> None:
+        """Latency added to every request from now on."""
+        self._native.set_latency(seconds)
+
+    def close(self) -> None:
+        """Stop the server (idempotent)."""
+        self._native.shutdown()
+
+    def __enter__(self) -> Simulator:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return f"Simulator(url={self.url!r})"

@@ -1,0 +1,261 @@
+//! `NativeSimulator`: the embedded csapi simulator (crate `qualys-cs-sim`), started in-process on
+//! its own thread and runtime, for `qualys_cs.testing.Simulator`.
+
+use crate::convert::{from_py, to_py};
+use pyo3::exceptions::{PyRuntimeError, PyValueError};
+use pyo3::prelude::*;
+use pyo3::types::{PyDict, PyList};
+use qualys_cs_sim::{
+    Fault, FaultRates, Limit, RateLimits, SimConfig, SimHandle, Simulator, Subscription,
+};
+use std::sync::Mutex;
+use std::time::Duration;
+
+#[pyclass(module = "qualys_cs._native", frozen)]
+pub struct NativeSimulator {
+    // `None` after shutdown; a Mutex because shutdown takes the handle out of a frozen object.
+    handle: Mutex<Option<SimHandle>>,
+    url: String,
+    username: String,
+    password: String,
+}
+
+fn secs(field: &str, s: f64) -> PyResult<Duration> {
+    Duration::try_from_secs_f64(s).map_err(|_| {
+        PyValueError::new_err(format!("{field} must be a non-negative number of seconds"))
+    })
+}
+
+fn rate_limits(v: &Bound<'_, PyAny>) -> PyResult<RateLimits> {
+    if let Ok(on) = v.extract::<bool>() {
+        return Ok(RateLimits {
+            enabled: on,
+            ..RateLimits::published()
+        });
+    }
+    if let Ok(s) = v.extract::<String>() {
+        return match s.as_str() {
+            "published" => Ok(RateLimits {
+                enabled: true,
+                ..RateLimits::published()
+            }),
+            other => Err(PyValueError::new_err(format!(
+                "rate_limits: unknown preset {other:?} (published)"
+            ))),
+        };
+    }
+    if let Ok(factor) = v.extract::<f64>() {
+        return Ok(RateLimits {
+            enabled: true,
+            ..RateLimits::scaled(factor)
+        });
+    }
+    let d = v.cast::<PyDict>().map_err(|_| {
+        PyValueError::new_err("rate_limits must be a bool, \"published\", a scale factor or {family: (calls, window_secs)}")
+    })?;
+    let mut r = RateLimits {
+        enabled: true,
+        ..RateLimits::published()
+    };
+    for (k, v) in d.iter() {
+        let family: String = k.extract()?;
+        let (calls, window): (u32, f64) = v.extract()?;
+        r.families.insert(
+            family,
+            Limit {
+                calls,
+                window: secs("rate_limits window", window)?,
+            },
+        );
+    }
+    Ok(r)
+}
+
+fn fault_rates(d: &Bound<'_, PyDict>) -> PyResult<FaultRates> {
+    let mut f = FaultRates::default();
+    for (k, v) in d.iter() {
+        let key: String = k.extract()?;
+        match key.as_str() {
+            "error_rate" => f.error_rate = v.extract()?,
+            "drop_rate" => f.drop_rate = v.extract()?,
+            "malformed_rate" => f.malformed_rate = v.extract()?,
+            "truncate_rate" => f.truncate_rate = v.extract()?,
+            "slow_body" => {
+                f.slow_body = v
+                    .extract::<Option<f64>>()?
+                    .map(|s| secs("slow_body", s))
+                    .transpose()?
+            }
+            other => {
+                return Err(PyValueError::new_err(format!(
+                    "faults: unknown key {other:?}"
+                )));
+            }
+        }
+    }
+    Ok(f)
+}
+
+fn counts(cfg: &mut SimConfig, d: &Bound<'_, PyDict>) -> PyResult<()> {
+    let c = &mut cfg.counts;
+    for (k, v) in d.iter() {
+        let key: String = k.extract()?;
+        let n: u64 = v.extract()?;
+        match key.as_str() {
+            "images" => c.images = n,
+            "containers" => c.containers = n,
+            "sensors" => c.sensors = n,
+            "registries" => c.registries = n,
+            "repositories_per_registry" => c.repositories_per_registry = n,
+            "schedules_per_registry" => c.schedules_per_registry = n,
+            "controls" => c.controls = n,
+            "events" => c.events = n,
+            "reports" => c.reports = n,
+            "k8s_postures" => c.k8s_postures = n,
+            "policies" => c.policies = n,
+            "tags" => c.tags = n,
+            other => {
+                return Err(PyValueError::new_err(format!(
+                    "counts: unknown kind {other:?}"
+                )));
+            }
+        }
+    }
+    Ok(())
+}
+
+impl NativeSimulator {
+    fn handle(&self) -> PyResult<SimHandle> {
+        self.handle
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+            .ok_or_else(|| PyRuntimeError::new_err("the simulator was shut down"))
+    }
+}
+
+#[pymethods]
+impl NativeSimulator {
+    #[new]
+    #[pyo3(signature = (
+        *, username=None, password=None, seed=None, counts=None, latency=None, faults=None,
+        rate_limits=None, subscription=None, token_ttl=None, port=None, request_log=None
+    ))]
+    #[allow(clippy::too_many_arguments)]
+    fn new(
+        py: Python<'_>,
+        username: Option<String>,
+        password: Option<String>,
+        seed: Option<u64>,
+        counts: Option<&Bound<'_, PyDict>>,
+        latency: Option<f64>,
+        faults: Option<&Bound<'_, PyDict>>,
+        rate_limits: Option<&Bound<'_, PyAny>>,
+        subscription: Option<&str>,
+        token_ttl: Option<f64>,
+        port: Option<u16>,
+        request_log: Option<usize>,
+    ) -> PyResult<Self> {
+        let mut cfg = SimConfig::default();
+        if let Some(u) = username {
+            cfg.username = u;
+        }
+        if let Some(p) = password {
+            cfg.password = p;
+        }
+        if let Some(s) = seed {
+            cfg.seed = s;
+        }
+        if let Some(d) = counts {
+            self::counts(&mut cfg, d)?;
+        }
+        if let Some(l) = latency {
+            cfg.latency = secs("latency", l)?;
+        }
+        if let Some(f) = faults {
+            cfg.faults = fault_rates(f)?;
+        }
+        if let Some(r) = rate_limits.filter(|r| !r.is_none()) {
+            cfg.rate_limits = self::rate_limits(r)?;
+        }
+        if let Some(s) = subscription {
+            cfg.subscription = s.parse::<Subscription>().map_err(PyValueError::new_err)?;
+        }
+        if let Some(t) = token_ttl {
+            cfg.token_ttl = secs("token_ttl", t)?;
+        }
+        if let Some(p) = port {
+            cfg.port = p;
+        }
+        if let Some(n) = request_log {
+            cfg.request_log_capacity = n;
+        }
+        let (username, password) = (cfg.username.clone(), cfg.password.clone());
+        let handle = py
+            .detach(|| Simulator::spawn(cfg))
+            .map_err(|e| PyRuntimeError::new_err(format!("could not start the simulator: {e}")))?;
+        Ok(NativeSimulator {
+            url: handle.url(),
+            handle: Mutex::new(Some(handle)),
+            username,
+            password,
+        })
+    }
+
+    #[getter]
+    fn url(&self) -> &str {
+        &self.url
+    }
+
+    #[getter]
+    fn username(&self) -> &str {
+        &self.username
+    }
+
+    #[getter]
+    fn password(&self) -> &str {
+        &self.password
+    }
+
+    /// The request log, oldest first, as dicts (method, path, decoded_path, query_pairs, headers,
+    /// body, endpoint, status, fault, ...).
+    fn requests<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyList>> {
+        let log = self.handle()?.requests();
+        let out = PyList::empty(py);
+        for r in &log {
+            let v = serde_json::to_value(r).map_err(|e| PyRuntimeError::new_err(e.to_string()))?;
+            out.append(to_py(py, &v)?)?;
+        }
+        Ok(out)
+    }
+
+    fn clear_requests(&self) -> PyResult<()> {
+        self.handle()?.clear_requests();
+        Ok(())
+    }
+
+    /// Queue a one-shot fault, in the simulator's JSON form: `{"kind": "status", "status": 503,
+    /// "path_contains": "/images", "method": "GET", "times": 2}` (kinds status, drop, malformed,
+    /// truncate, delay (ms), slow_body (ms)).
+    fn inject(&self, fault: &Bound<'_, PyDict>) -> PyResult<()> {
+        let v = from_py(fault.as_any(), "fault").map_err(PyValueError::new_err)?;
+        let f: Fault =
+            serde_json::from_value(v).map_err(|e| PyValueError::new_err(format!("fault: {e}")))?;
+        self.handle()?.inject(f);
+        Ok(())
+    }
+
+    /// Latency added to every `/csapi` request from now on, in seconds.
+    fn set_latency(&self, seconds: f64) -> PyResult<()> {
+        self.handle()?.set_latency(secs("latency", seconds)?);
+        Ok(())
+    }
+
+    /// Stop the server. Idempotent.
+    fn shutdown(&self, py: Python<'_>) {
+        let h = self.handle.lock().unwrap_or_else(|e| e.into_inner()).take();
+        if let Some(h) = h {
+            py.detach(|| h.shutdown());
+        }
+    }
+}

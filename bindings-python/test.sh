@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# From a fresh checkout: create the venv, build and install the package, run ruff, mypy and pytest.
+# Called by the root Makefile (`make test`). Environment: PYTHON (default python3), VENV (default
+# .venv), CARGO_TARGET_DIR (honoured by maturin).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+PYTHON=${PYTHON:-python3}
+VENV=${VENV:-.venv}
+
+if [ ! -x "$VENV/bin/python" ]; then
+    "$PYTHON" -m venv "$VENV"
+fi
+"$VENV/bin/python" -m pip install -q --upgrade pip
+"$VENV/bin/python" -m pip install -q "maturin>=1.9.4,<2" pytest pytest-asyncio mypy ruff
+# An editable install: the Rust extension is built in place, the Python sources are used as they are.
+"$VENV/bin/maturin" develop -q
+
+# Freshness of the generated Python files is a pytest test (tests/python/test_codegen.py); the
+# whole-repo `codegen/generate.py --check` is the root Makefile's.
+"$VENV/bin/ruff" check bindings-python/python codegen/python.py tests/python examples
+"$VENV/bin/ruff" format --check bindings-python/python tests/python examples
+"$VENV/bin/mypy" --strict bindings-python/python/qualys_cs examples tests/python
+"$VENV/bin/python" -m pytest -q "$@"
