@@ -42,3 +42,11 @@ generate:
 
 clean:
 	$(CARGO) clean
+
+## Benchmarks (not part of `make test`): the full side-by-side run rewrites benches/README.md.
+bench:
+	$(PYTHON) benches/run.py
+
+## Every benchmark scenario at tiny sizes: checks they still run and count right, judges no speed.
+bench-smoke:
+	$(PYTHON) benches/run.py --smoke
