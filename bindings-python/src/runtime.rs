@@ -6,7 +6,48 @@ use futures::FutureExt;
 use pyo3::prelude::*;
 use std::future::Future;
 use std::panic::AssertUnwindSafe;
-use std::time::Duration;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+/// Awaitables whose Rust future has not finished (or been dropped) yet.
+static IN_FLIGHT: AtomicUsize = AtomicUsize::new(0);
+/// Whether any awaitable was ever made: `drain` has nothing to wait for otherwise.
+static USED: AtomicBool = AtomicBool::new(false);
+
+struct InFlight;
+
+impl InFlight {
+    fn new() -> Self {
+        USED.store(true, Ordering::Relaxed);
+        IN_FLIGHT.fetch_add(1, Ordering::SeqCst);
+        InFlight
+    }
+}
+
+impl Drop for InFlight {
+    fn drop(&mut self) {
+        IN_FLIGHT.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
+/// Called from an `atexit` hook, before the interpreter starts finalizing: let runtime threads finish
+/// handing results to asyncio. pyo3-async-runtimes completes an awaitable on a tokio thread by taking
+/// the GIL (`call_soon_threadsafe`) just after the Rust future ends; if the interpreter is already
+/// finalizing then, the process aborts. With the GIL released here, those tails run to the end.
+#[pyfunction]
+pub fn drain(py: Python<'_>, timeout: f64) {
+    if !USED.load(Ordering::Relaxed) {
+        return;
+    }
+    py.detach(|| {
+        let deadline = Instant::now() + Duration::from_secs_f64(timeout.max(0.0));
+        while IN_FLIGHT.load(Ordering::SeqCst) > 0 && Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(2));
+        }
+        // The tail after our future (set_result, dropping the loop's references) is short.
+        std::thread::sleep(Duration::from_millis(20));
+    })
+}
 
 /// Configure the shared runtime; nothing starts until the first call (`import` stays cheap).
 pub fn configure() {
@@ -56,7 +97,9 @@ where
     F: Future<Output = PyResult<T>> + Send + 'static,
     T: for<'a> IntoPyObject<'a> + Send + 'static,
 {
+    let in_flight = InFlight::new();
     pyo3_async_runtimes::tokio::future_into_py(py, async move {
+        let _in_flight = in_flight;
         AssertUnwindSafe(fut)
             .catch_unwind()
             .await

@@ -8,7 +8,9 @@
 Importing the package does no I/O and starts no thread: the runtime starts on the first call.
 """
 
-from . import errors, types
+import atexit as _atexit
+
+from . import _native, errors, types
 from ._client import AsyncClient, AsyncRawClient, Client, RawClient, RawResponse
 from ._native import __version__
 from ._pagination import AsyncPager, Page, SyncPager
@@ -29,6 +31,10 @@ from .errors import (
     ServerError,
     ValidationError,
 )
+
+# Before the interpreter finalizes, let the runtime's threads finish handing async results to asyncio
+# (taking the GIL during finalization aborts the process).
+_atexit.register(_native.drain, 2.0)
 
 __all__ = [
     "__version__",
