@@ -798,6 +798,9 @@ impl Client {
         let resp = match result {
             Ok(r) => r,
             Err(e) => {
+                if let Some(f) = family {
+                    self.inner.limiter.release_probe(f);
+                }
                 let connect = e.is_connect();
                 let err = transport_error(method, out.path, e, timeout);
                 // Nothing reached the server when the connection failed: safe to retry any method.
@@ -811,8 +814,8 @@ impl Client {
         let status = resp.status().as_u16();
         let headers = resp.headers().clone();
         let rate_limit = RateLimitInfo::from_headers(&headers);
-        if let (Some(f), Some(info)) = (family, &rate_limit) {
-            self.inner.limiter.observe(f, info, status);
+        if let Some(f) = family {
+            self.inner.limiter.observe(f, rate_limit.as_ref(), status);
         }
         if let (true, Some(target)) = ((200..300).contains(&status), out.download_to) {
             let meta = ResponseMeta {

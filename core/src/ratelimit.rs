@@ -72,7 +72,14 @@ struct FamilyState {
     window: Duration,
     sent: VecDeque<Instant>,
     blocked_until: Option<Instant>,
+    /// A response of this family was seen: the limit (or its absence) is known.
+    known: bool,
+    /// When the first call of the family (the probe) was sent, while its answer is awaited.
+    probe_since: Option<Instant>,
 }
+
+/// How long other calls wait for a probe's answer before going ahead anyway.
+const PROBE_WAIT: Duration = Duration::from_secs(10);
 
 /// Per-family sliding-window limiter. Cheap when a family has no known limit.
 #[derive(Default)]
@@ -82,15 +89,27 @@ pub(crate) struct RateLimiter {
 
 impl RateLimiter {
     /// Wait until a call in `family` keeps every window under the known limit, then count it.
+    ///
+    /// The first call of a family goes alone (a probe): a burst of calls made before any answer
+    /// (a fan-out) waits for the probe's rate-limit headers instead of running into 429s.
     pub(crate) async fn acquire(&self, family: &str) {
         loop {
             let wait = {
                 let mut map = self.families.lock().unwrap_or_else(|e| e.into_inner());
-                let Some(st) = map.get_mut(family) else {
-                    return;
-                };
                 let now = Instant::now();
-                if let Some(until) = st.blocked_until {
+                let st = map.entry(family.to_owned()).or_default();
+                if !st.known {
+                    match st.probe_since {
+                        // Wait for the probe's answer (polled: the lock is not held while sleeping).
+                        Some(since) if now.duration_since(since) < PROBE_WAIT => {
+                            Some(Duration::from_millis(5))
+                        }
+                        _ => {
+                            st.probe_since = Some(now);
+                            return;
+                        }
+                    }
+                } else if let Some(until) = st.blocked_until {
                     if until > now {
                         Some(until - now)
                     } else {
@@ -136,10 +155,13 @@ impl RateLimiter {
         }
     }
 
-    /// Learn from a response's headers.
-    pub(crate) fn observe(&self, family: &str, info: &RateLimitInfo, status: u16) {
+    /// Learn from a response: its rate-limit headers, or that the family sends none (unlimited).
+    pub(crate) fn observe(&self, family: &str, info: Option<&RateLimitInfo>, status: u16) {
         let mut map = self.families.lock().unwrap_or_else(|e| e.into_inner());
         let st = map.entry(family.to_owned()).or_default();
+        st.known = true;
+        st.probe_since = None;
+        let Some(info) = info else { return };
         if let (Some(limit), Some(window)) = (info.limit, info.window_secs) {
             if st.limit.is_none() {
                 // The first call of this family was not counted: count it now so the window is honest.
@@ -147,6 +169,22 @@ impl RateLimiter {
             }
             st.limit = Some(limit);
             st.window = Duration::from_secs(window.max(1));
+            // The server counts the whole subscription (other scripts too): never believe we have
+            // more calls left than it says.
+            if let Some(remaining) = info.remaining {
+                let now = Instant::now();
+                while st
+                    .sent
+                    .front()
+                    .is_some_and(|t| now.duration_since(*t) >= st.window)
+                {
+                    st.sent.pop_front();
+                }
+                let used = limit.saturating_sub(remaining) as usize;
+                while st.sent.len() < used {
+                    st.sent.push_back(now);
+                }
+            }
         }
         let exhausted = info.remaining == Some(0) || status == 429;
         if exhausted {
@@ -156,6 +194,14 @@ impl RateLimiter {
             if let Some(wait) = wait {
                 st.blocked_until = Some(Instant::now() + wait);
             }
+        }
+    }
+
+    /// The probe got no answer (a transport error): let the next call probe again.
+    pub(crate) fn release_probe(&self, family: &str) {
+        let mut map = self.families.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(st) = map.get_mut(family).filter(|st| !st.known) {
+            st.probe_since = None;
         }
     }
 
@@ -203,7 +249,8 @@ mod tests {
             remaining: Some(2),
             ..Default::default()
         };
-        rl.observe("images", &info, 200);
+        rl.acquire("images").await; // the probe
+        rl.observe("images", Some(&info), 200);
         let start = tokio::time::Instant::now();
         rl.acquire("images").await;
         rl.acquire("images").await;
@@ -214,5 +261,42 @@ mod tests {
             "waited {:?}",
             start.elapsed()
         );
+    }
+}
+
+#[cfg(test)]
+mod probe_tests {
+    use super::*;
+    use std::sync::Arc;
+
+    #[tokio::test(start_paused = true)]
+    async fn a_burst_waits_for_the_probe() {
+        let rl = Arc::new(RateLimiter::default());
+        rl.acquire("images").await; // the probe goes at once
+        let waiter = {
+            let rl = rl.clone();
+            tokio::spawn(async move { rl.acquire("images").await })
+        };
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        assert!(
+            !waiter.is_finished(),
+            "the second call waits for the probe's answer"
+        );
+        rl.observe("images", None, 200); // no rate-limit headers: unlimited
+        tokio::time::timeout(Duration::from_secs(1), waiter)
+            .await
+            .unwrap()
+            .unwrap();
+        rl.acquire("images").await; // and later calls do not wait
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_failed_probe_lets_the_next_call_probe() {
+        let rl = RateLimiter::default();
+        rl.acquire("registry").await;
+        rl.release_probe("registry");
+        tokio::time::timeout(Duration::from_millis(50), rl.acquire("registry"))
+            .await
+            .unwrap();
     }
 }

@@ -568,3 +568,32 @@ async fn report_downloads_stream_to_a_file_or_come_back_as_bytes() {
     assert!(!dir.join("report.csv.part").exists());
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[tokio::test]
+async fn a_cold_burst_waits_for_the_first_answer_instead_of_drawing_429s() {
+    let limits = qualys_cs_sim::RateLimits::uniform(5, Duration::from_secs(1));
+    let sim = sim(SimConfig::default().rate_limits(limits)).await;
+    // Another script of the same subscription already used part of the window.
+    let other = sim_client(&sim).build().unwrap();
+    let first = other
+        .images()
+        .list(ImagesListParams::default().page_size(1))
+        .unwrap()
+        .pages()
+        .next()
+        .await
+        .unwrap()
+        .unwrap();
+    let sha = first.items[0].sha.as_deref().unwrap().to_owned();
+    // A fresh client fans out at once: its first call probes, the rest follow the server's headers.
+    let client = sim_client(&sim).max_concurrency(16).build().unwrap();
+    let calls = (0..12).map(|_| client.images().vulnerability_count(&sha));
+    for r in futures::future::join_all(calls).await {
+        r.unwrap();
+    }
+    let refused = sim.requests().iter().filter(|r| r.status == 429).count();
+    assert_eq!(
+        refused, 0,
+        "the limiter kept the burst under the server's limit"
+    );
+}
