@@ -9,7 +9,7 @@ use futures::StreamExt;
 use futures::future::BoxFuture;
 use futures::stream::BoxStream;
 use pyo3::prelude::*;
-use pyo3::types::{PyDict, PyList, PyString, PyTuple};
+use pyo3::types::{PyDict, PyString, PyTuple};
 use qualys_cs::table::{self, Endpoint};
 use qualys_cs::{
     Args, AuthMode, Client, Output, Page, Platform, RequestOptions, ResponseMeta, TokenProvider,
@@ -565,10 +565,7 @@ async fn next_page(
 
 fn page_to_py(py: Python<'_>, p: Option<Page<Value>>) -> PyResult<Py<PyAny>> {
     let Some(p) = p else { return Ok(py.None()) };
-    let items = PyList::empty(py);
-    for x in &p.items {
-        items.append(convert::to_py(py, x)?)?;
-    }
+    let items = convert::Converter::new(py).list(&p.items)?;
     let parts: [Bound<'_, PyAny>; 6] = [
         items.into_any(),
         p.number.into_pyobject(py)?.into_any(),

@@ -7,33 +7,72 @@
 use pyo3::prelude::*;
 use pyo3::types::{PyBool, PyBytes, PyDict, PyFloat, PyInt, PyList, PyString, PyTuple};
 use qualys_cs::Output;
+use rustc_hash::FxHashMap;
 use serde_json::{Map, Number, Value};
+
+/// Converts JSON to Python objects, building each distinct object key once: a page of items
+/// repeats the same few dozen keys thousands of times, and a cached `str` also keeps its hash.
+pub struct Converter<'a, 'py> {
+    py: Python<'py>,
+    keys: FxHashMap<&'a str, Bound<'py, PyString>>,
+}
+
+impl<'a, 'py> Converter<'a, 'py> {
+    pub fn new(py: Python<'py>) -> Self {
+        Converter {
+            py,
+            keys: FxHashMap::default(),
+        }
+    }
+
+    /// A JSON value as native Python objects.
+    pub fn value(&mut self, v: &'a Value) -> PyResult<Bound<'py, PyAny>> {
+        let py = self.py;
+        Ok(match v {
+            Value::Null => py.None().into_bound(py),
+            Value::Bool(b) => PyBool::new(py, *b).to_owned().into_any(),
+            Value::Number(n) => number(py, n)?,
+            Value::String(s) => PyString::new(py, s).into_any(),
+            Value::Array(a) => self.list(a)?.into_any(),
+            Value::Object(m) => self.object(m)?.into_any(),
+        })
+    }
+
+    /// A JSON array as a `list`.
+    pub fn list(&mut self, a: &'a [Value]) -> PyResult<Bound<'py, PyList>> {
+        let items = a
+            .iter()
+            .map(|x| self.value(x))
+            .collect::<PyResult<Vec<_>>>()?;
+        PyList::new(self.py, items)
+    }
+
+    /// A JSON object as a `dict` (insertion order = the server's order).
+    pub fn object(&mut self, m: &'a Map<String, Value>) -> PyResult<Bound<'py, PyDict>> {
+        let d = PyDict::new(self.py);
+        for (k, x) in m {
+            let key = match self.keys.get(k.as_str()) {
+                Some(key) => key.clone(),
+                None => {
+                    let key = PyString::new(self.py, k);
+                    self.keys.insert(k, key.clone());
+                    key
+                }
+            };
+            d.set_item(key, self.value(x)?)?;
+        }
+        Ok(d)
+    }
+}
 
 /// A JSON value as native Python objects.
 pub fn to_py<'py>(py: Python<'py>, v: &Value) -> PyResult<Bound<'py, PyAny>> {
-    Ok(match v {
-        Value::Null => py.None().into_bound(py),
-        Value::Bool(b) => PyBool::new(py, *b).to_owned().into_any(),
-        Value::Number(n) => number(py, n)?,
-        Value::String(s) => PyString::new(py, s).into_any(),
-        Value::Array(a) => {
-            let list = PyList::empty(py);
-            for x in a {
-                list.append(to_py(py, x)?)?;
-            }
-            list.into_any()
-        }
-        Value::Object(m) => object(py, m)?.into_any(),
-    })
+    Converter::new(py).value(v)
 }
 
 /// A JSON object as a `dict` (insertion order = the server's order).
 pub fn object<'py>(py: Python<'py>, m: &Map<String, Value>) -> PyResult<Bound<'py, PyDict>> {
-    let d = PyDict::new(py);
-    for (k, x) in m {
-        d.set_item(PyString::new(py, k), to_py(py, x)?)?;
-    }
-    Ok(d)
+    Converter::new(py).object(m)
 }
 
 fn number<'py>(py: Python<'py>, n: &Number) -> PyResult<Bound<'py, PyAny>> {
