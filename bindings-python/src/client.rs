@@ -9,11 +9,12 @@ use futures::StreamExt;
 use futures::future::BoxFuture;
 use futures::stream::BoxStream;
 use pyo3::prelude::*;
-use pyo3::types::{PyDict, PyString, PyTuple};
+use pyo3::types::{PyDict, PyList, PyString, PyTuple};
 use qualys_cs::table::{self, Endpoint};
 use qualys_cs::{
     Args, AuthMode, Client, Output, Page, Platform, RequestOptions, ResponseMeta, TokenProvider,
 };
+use serde::de::IgnoredAny;
 use serde_json::{Map, Value};
 use std::sync::Arc;
 use std::time::Duration;
@@ -447,7 +448,7 @@ impl NativeClient {
         let (args, opts) = (self::args(args)?, self::options(options)?);
         let pager = self
             .client
-            .paginate_with::<Value>(ep, args, opts, prefetch)
+            .paginate_with::<IgnoredAny>(ep, args, opts, prefetch)
             .map_err(to_py_err)?;
         let page_size = pager.page_size();
         Ok(NativePages {
@@ -532,7 +533,9 @@ fn request_parts(
     Ok((q, body, self::options(options)?))
 }
 
-type PageStream = BoxStream<'static, qualys_cs::Result<Page<Value>>>;
+// Items are only counted by the core (`IgnoredAny`): the dicts are built from the page's bytes
+// in one pass (`page_items`), which beats building a `Value` tree and converting it.
+type PageStream = BoxStream<'static, qualys_cs::Result<Page<IgnoredAny>>>;
 
 /// The pages of one list call. `next_page` / `next_page_async` return
 /// `(items, number, total, cursor, extra, meta)` or `None` at the end.
@@ -545,7 +548,7 @@ pub struct NativePages {
 
 async fn next_page(
     stream: Arc<tokio::sync::Mutex<Option<PageStream>>>,
-) -> PyResult<Option<Page<Value>>> {
+) -> PyResult<Option<Page<IgnoredAny>>> {
     let mut guard = stream.lock().await;
     let Some(s) = guard.as_mut() else {
         return Ok(None);
@@ -563,9 +566,36 @@ async fn next_page(
     }
 }
 
-fn page_to_py(py: Python<'_>, p: Option<Page<Value>>) -> PyResult<Py<PyAny>> {
+/// The items of a page, parsed from its body straight into Python objects (jiter: keys cached,
+/// integers of any size exact). `data` may be a list, a single object (P-qualysdk copes with that
+/// on the bulk lists) or absent.
+fn page_items<'py>(py: Python<'py>, body: &[u8], path: &str) -> PyResult<Bound<'py, PyList>> {
+    let parser = jiter::PythonParse {
+        cache_mode: jiter::StringCacheMode::Keys,
+        ..Default::default()
+    };
+    let parsed = parser.python_parse(py, body).map_err(|e| {
+        to_py_err(qualys_cs::Error::Decode {
+            method: "GET".into(),
+            path: path.into(),
+            message: e.to_string(),
+            excerpt: String::from_utf8_lossy(&body[..body.len().min(200)]).into_owned(),
+        })
+    })?;
+    let data = match parsed.cast::<PyDict>() {
+        Ok(d) => d.get_item("data")?,
+        Err(_) => None,
+    };
+    match data {
+        Some(list) if list.is_instance_of::<PyList>() => Ok(list.cast_into::<PyList>()?),
+        Some(one) if one.is_instance_of::<PyDict>() => PyList::new(py, [one]),
+        _ => Ok(PyList::empty(py)),
+    }
+}
+
+fn page_to_py(py: Python<'_>, p: Option<Page<IgnoredAny>>) -> PyResult<Py<PyAny>> {
     let Some(p) = p else { return Ok(py.None()) };
-    let items = convert::Converter::new(py).list(&p.items)?;
+    let items = page_items(py, &p.body, &p.meta.path)?;
     let parts: [Bound<'_, PyAny>; 6] = [
         items.into_any(),
         p.number.into_pyobject(py)?.into_any(),

@@ -35,6 +35,10 @@ pub struct Page<T> {
     /// Other keys of the page object (`groups`, `limit`, ...), kept as sent.
     pub extra: Map<String, Value>,
     pub meta: ResponseMeta,
+    /// The page's response body as received, for callers that decode it into their own objects
+    /// (the Python binding builds dicts straight from it; pair it with `T = IgnoredAny` so the
+    /// items are only counted here).
+    pub body: bytes::Bytes,
 }
 
 /// A lazy, auto-paginating list. Nothing is sent until the stream is polled.
@@ -214,6 +218,7 @@ fn decode<T: DeserializeOwned>(
         cursor,
         extra: env.extra,
         meta: resp.meta,
+        body: resp.body,
     })
 }
 
