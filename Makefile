@@ -21,7 +21,7 @@ $(VENV)/bin/python:
 
 ## Every test: generated files fresh, Rust (fmt, clippy, tests), the Python and Node bindings,
 ## and the benchmarks' smoke mode (tiny sizes, so they do not rot).
-test: lint test-rust test-python test-node
+test: lint test-rust test-python test-node bench-smoke
 
 lint:
 	$(PYTHON) codegen/generate.py --check
