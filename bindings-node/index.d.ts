@@ -43,7 +43,7 @@ export interface ClientOptions {
   userAgent?: string
   /** Requests in flight at once across everything sharing this client (default 16). */
   maxConcurrency?: number
-  /** Most pages fetched ahead while a list is consumed (default 16, fewer for large pages so about 4,000 items wait at most; 1 = none). */
+  /** Most pages fetched ahead while a list is consumed (default 16, fewer for large pages: about 4,000 items wait at most, 1,000 on cursor lists; 1 = none). */
   prefetch?: number
   /** Client-side rate limiting per endpoint family from the `X-RateLimit-*` headers (default true). */
   rateLimit?: boolean

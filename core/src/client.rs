@@ -188,8 +188,9 @@ impl ClientBuilder {
         self
     }
     /// The most pages fetched ahead (and in flight) while the caller consumes the current one
-    /// (1 = no prefetch). Default 16, scaled down for large pages so that about 4,000 items at most
-    /// wait in memory; an explicit per-list `prefetch` is taken as given.
+    /// (1 = no prefetch). Default 16, scaled down for large pages: about 4,000 items buffered at most
+    /// on page-numbered lists, 1,000 on cursor lists (whose requests are sequential anyway); an
+    /// explicit per-list `prefetch` is taken as given.
     pub fn prefetch(mut self, n: usize) -> Self {
         self.prefetch = n.max(1);
         self

@@ -101,12 +101,18 @@ impl Client {
                 .or_else(|| default_size(ep, pg))
                 .unwrap_or(50),
         };
-        // Small pages: many in flight, which is what hides latency. Large pages: fewer, so the
-        // buffered items (and memory) stay bounded whatever the page size.
-        const BUFFERED_ITEMS: u64 = 4_000;
+        // Page numbers: many pages in flight is what hides latency, so small pages get a deep
+        // prefetch and large pages a shallower one (buffered items, and memory, stay bounded).
+        // Cursors: requests are sequential by nature (each needs the previous link), so depth only
+        // overlaps decoding with the next fetch; a few pages do that, more only cost memory
+        // (measured: 1,000,000 items at limit 250 grew RSS by 57 MB at 16 pages, 29 MB at 4, same time).
+        let buffered_items: u64 = match pg.style {
+            PageStyle::Cursor => 1_000,
+            PageStyle::PageNumber | PageStyle::PageNo => 4_000,
+        };
         let prefetch = prefetch
             .unwrap_or_else(|| {
-                (BUFFERED_ITEMS / size.max(1))
+                (buffered_items / size.max(1))
                     .max(2)
                     .min(self.inner.prefetch as u64) as usize
             })
