@@ -24,7 +24,6 @@ use std::time::Duration;
 #[pyclass(module = "qualys_cs._native", frozen)]
 pub struct NativeClient {
     client: Client,
-    username: Option<String>,
 }
 
 fn seconds(field: &str, s: f64) -> PyResult<Duration> {
@@ -231,12 +230,8 @@ impl NativeClient {
         from_env: bool,
     ) -> PyResult<Self> {
         let mut b = Client::builder();
-        let mut shown_user = None;
         if from_env {
             b = b.from_env().map_err(to_py_err)?;
-            shown_user = std::env::var("QUALYS_USERNAME")
-                .ok()
-                .filter(|u| !u.trim().is_empty());
         }
         if let Some(p) = platform {
             b = b.platform(p.parse::<Platform>().map_err(to_py_err)?);
@@ -248,10 +243,7 @@ impl NativeClient {
             b = b.auth_url(u);
         }
         match (username, password) {
-            (Some(u), Some(p)) => {
-                shown_user = Some(u.clone());
-                b = b.credentials(u, p);
-            }
+            (Some(u), Some(p)) => b = b.credentials(u, p),
             (None, None) => {}
             _ => {
                 return Err(validation(
@@ -314,10 +306,7 @@ impl NativeClient {
             b = b.validate(on);
         }
         let client = b.build().map_err(to_py_err)?;
-        Ok(NativeClient {
-            client,
-            username: shown_user,
-        })
+        Ok(NativeClient { client })
     }
 
     /// The base URL requests go to.
@@ -329,7 +318,7 @@ impl NativeClient {
     /// The username, when the client authenticates with one (never the password).
     #[getter]
     fn username(&self) -> Option<&str> {
-        self.username.as_deref()
+        self.client.username()
     }
 
     /// A client sharing this one's connections, token and rate limiter, with other call defaults.
@@ -338,7 +327,6 @@ impl NativeClient {
         let opts = self::options(Some(options))?.unwrap_or_default();
         Ok(NativeClient {
             client: self.client.with_options(opts),
-            username: self.username.clone(),
         })
     }
 
@@ -458,7 +446,7 @@ impl NativeClient {
     }
 
     fn __repr__(&self) -> String {
-        match &self.username {
+        match self.client.username() {
             Some(u) => format!(
                 "NativeClient(base_url={:?}, username={u:?})",
                 self.client.base_url()

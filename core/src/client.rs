@@ -434,18 +434,6 @@ impl Client {
         }
     }
 
-    /// Call an endpoint and return the raw response (status, headers, rate-limit state and the body
-    /// bytes, undecoded): for bindings that decode bytes straight into their own objects.
-    pub async fn call_raw(
-        &self,
-        ep: &'static Endpoint,
-        args: Args,
-        opts: Option<&RequestOptions>,
-    ) -> Result<Response> {
-        let prepared = self.prepare(ep, args)?;
-        self.execute_endpoint(ep, &prepared, opts).await
-    }
-
     /// The base URL requests go to.
     pub fn base_url(&self) -> &str {
         &self.inner.base_url

@@ -40,18 +40,6 @@ pub enum Output {
     Empty,
 }
 
-impl Output {
-    /// The output as one JSON value (text as a string, empty as null, bytes as a byte list).
-    pub fn into_value(self) -> Value {
-        match self {
-            Output::Json(v) => v,
-            Output::Text(s) => Value::String(s),
-            Output::Bytes(b) => Value::Array(b.iter().map(|x| Value::from(*x)).collect()),
-            Output::Empty => Value::Null,
-        }
-    }
-}
-
 impl Response {
     fn decode_error(&self, message: impl Into<String>) -> Error {
         Error::Decode {
