@@ -5,7 +5,7 @@
 use crate::auth::{Authenticator, Credentials, Secret};
 use crate::error::{ApiError, Error, Result, excerpt};
 use crate::platform::Platform;
-use crate::ratelimit::{self, RateLimitInfo, RateLimiter};
+use crate::ratelimit::{self, RateLimitInfo, RateLimiter, Slot};
 use crate::request::{self, Args, Body, Prepared};
 use crate::response::{Output, Response, ResponseMeta};
 use crate::table::{self, Endpoint};
@@ -604,9 +604,11 @@ impl Client {
         let mut refreshed = false;
         loop {
             attempt += 1;
-            if let Some(f) = &family {
-                self.inner.limiter.acquire(f).await;
-            }
+            // The rate-limit slot comes first: the token read after a long wait is still fresh.
+            let slot = match &family {
+                Some(f) => Some(self.inner.limiter.acquire(f).await),
+                None => None,
+            };
             let (auth, generation) = self.auth_header().await?;
             let result = {
                 let _permit = self
@@ -615,8 +617,7 @@ impl Client {
                     .acquire()
                     .await
                     .expect("the semaphore is never closed");
-                self.attempt(out, opts, auth, family.as_deref(), attempt)
-                    .await
+                self.attempt(out, opts, auth, slot, attempt).await
             };
             match result {
                 Attempt::Done(resp) => return Ok(resp),
@@ -729,7 +730,7 @@ impl Client {
         out: &Outgoing<'_>,
         opts: &RequestOptions,
         auth: HeaderValue,
-        family: Option<&str>,
+        slot: Option<Slot<'_>>,
         attempt: u32,
     ) -> Attempt {
         let method = out.method.as_str();
@@ -787,9 +788,6 @@ impl Client {
         let resp = match result {
             Ok(r) => r,
             Err(e) => {
-                if let Some(f) = family {
-                    self.inner.limiter.release_probe(f);
-                }
                 let connect = e.is_connect();
                 let err = transport_error(method, out.path, e, timeout);
                 // Nothing reached the server when the connection failed: safe to retry any method.
@@ -803,8 +801,8 @@ impl Client {
         let status = resp.status().as_u16();
         let headers = resp.headers().clone();
         let rate_limit = RateLimitInfo::from_headers(&headers);
-        if let Some(f) = family {
-            self.inner.limiter.observe(f, rate_limit.as_ref(), status);
+        if let Some(slot) = slot {
+            slot.observe(rate_limit.as_ref(), status);
         }
         if let (true, Some(target)) = ((200..300).contains(&status), out.download_to) {
             let meta = ResponseMeta {

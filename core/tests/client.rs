@@ -330,6 +330,36 @@ async fn the_client_keeps_under_the_servers_rate_limit() {
 }
 
 #[tokio::test]
+async fn a_call_that_reached_the_server_late_still_counts_in_its_window() {
+    // Qualys windows are fixed and start at the first call after the last one ended. When that call
+    // spends a while on the way, the window starts late: a limiter that frees its place one window
+    // after sending it lets the next call in early and draws a 429. Ours counts from the answer.
+    let limits = qualys_cs_sim::RateLimits::uniform(2, Duration::from_secs(1));
+    let sim = sim(SimConfig::default().rate_limits(limits)).await;
+    let client = sim_client(&sim).build().unwrap();
+    let first = client
+        .images()
+        .list(ImagesListParams::default().page_size(1))
+        .unwrap()
+        .pages()
+        .next()
+        .await
+        .unwrap()
+        .unwrap();
+    let sha = first.items[0].sha.as_deref().unwrap().to_owned();
+    // Learn the family's limit, then let its window end.
+    client.images().vulnerability_count(&sha).await.unwrap();
+    tokio::time::sleep(Duration::from_millis(1100)).await;
+    // The next window starts with a call that reaches the server 300 ms after it was sent.
+    sim.inject(Fault::new(FaultKind::Delay(Duration::from_millis(300))).path_contains("/vuln"));
+    for _ in 0..4 {
+        client.images().vulnerability_count(&sha).await.unwrap();
+    }
+    let refused = sim.requests().iter().filter(|r| r.status == 429).count();
+    assert_eq!(refused, 0, "no call was sent into a full window");
+}
+
+#[tokio::test]
 async fn page_numbered_lists_cross_page_boundaries() {
     let sim = sim(SimConfig::default().images(95)).await;
     let client = sim_client(&sim).build().unwrap();
