@@ -115,6 +115,14 @@ export declare function endpointTable(): string
 /** The version of the native addon (the workspace version). */
 export declare function nativeVersion(): string
 
+/**
+ * The converter every JSON response goes through in the default `largeIntegers: 'number'` mode
+ * (the bytes become one JS string, then V8's `JSON.parse`), exposed so the benchmarks can time it
+ * alone against `JSON.parse(buffer.toString())` on the same bytes. Responses are also checked to be
+ * well-formed JSON in core, on a worker thread, before they reach the event loop.
+ */
+export declare function parseJson(data: Buffer): unknown
+
 /** Options of `startSimulator`. */
 export interface SimulatorOptions {
   username?: string

@@ -841,3 +841,4 @@ module.exports.NativePager = nativeBinding.NativePager
 module.exports.NativeSimulator = nativeBinding.NativeSimulator
 module.exports.endpointTable = nativeBinding.endpointTable
 module.exports.nativeVersion = nativeBinding.nativeVersion
+module.exports.parseJson = nativeBinding.parseJson

@@ -10,12 +10,13 @@ use futures::stream::BoxStream;
 use napi::bindgen_prelude::{Env, PromiseRaw};
 use napi_derive::napi;
 use qualys_cs::{Page, Pager};
-use serde_json::Value;
+use serde::de::IgnoredAny;
 use std::sync::Arc;
 use tokio::sync::Mutex;
 use tokio_util::sync::CancellationToken;
 
-type Pages = BoxStream<'static, qualys_cs::Result<Page<Value>>>;
+// Items are counted, not decoded, in core: JS objects are built from the page's bytes (see convert).
+type Pages = BoxStream<'static, qualys_cs::Result<Page<IgnoredAny>>>;
 
 #[napi]
 pub struct NativePager {
@@ -27,7 +28,7 @@ pub struct NativePager {
 }
 
 impl NativePager {
-    pub(crate) fn new(pager: Pager<Value>, ints: IntMode) -> Self {
+    pub(crate) fn new(pager: Pager<IgnoredAny>, ints: IntMode) -> Self {
         let page_size = u32::try_from(pager.page_size()).unwrap_or(u32::MAX);
         NativePager {
             stream: Arc::new(Mutex::new(Some(pager.pages()))),

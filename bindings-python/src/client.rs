@@ -12,7 +12,7 @@ use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList, PyString, PyTuple};
 use qualys_cs::table::{self, Endpoint};
 use qualys_cs::{
-    Args, AuthMode, Client, Output, Page, Platform, RequestOptions, ResponseMeta, TokenProvider,
+    Args, AuthMode, Client, Page, Platform, RawOutput, RequestOptions, ResponseMeta, TokenProvider,
 };
 use serde::de::IgnoredAny;
 use serde_json::{Map, Value};
@@ -186,8 +186,8 @@ fn meta<'py>(py: Python<'py>, m: &ResponseMeta) -> PyResult<Bound<'py, PyDict>> 
 }
 
 /// The value of a call, or `(value, meta)` when the caller asked for the raw response.
-fn result(py: Python<'_>, out: &Output, m: &ResponseMeta, raw: bool) -> PyResult<Py<PyAny>> {
-    let value = convert::output(py, out)?;
+fn result(py: Python<'_>, out: &RawOutput, m: &ResponseMeta, raw: bool) -> PyResult<Py<PyAny>> {
+    let value = convert::output(py, out, m)?;
     if raw {
         Ok(PyTuple::new(py, [value, meta(py, m)?.into_any()])?
             .into_any()
@@ -345,7 +345,7 @@ impl NativeClient {
         let client = self.client.clone();
         let (out, m) = block_on_interruptible(py, async move {
             client
-                .call_with(ep, args, opts.as_ref())
+                .call_with_raw(ep, args, opts.as_ref())
                 .await
                 .map_err(to_py_err)
         })?;
@@ -367,7 +367,7 @@ impl NativeClient {
         let client = self.client.clone();
         awaitable(py, async move {
             let (out, m) = client
-                .call_with(ep, args, opts.as_ref())
+                .call_with_raw(ep, args, opts.as_ref())
                 .await
                 .map_err(to_py_err)?;
             Python::attach(|py| result(py, &out, &m, raw))
@@ -391,7 +391,7 @@ impl NativeClient {
         let client = self.client.clone();
         let (out, m) = block_on_interruptible(py, async move {
             client
-                .request(&method, &path, &query, body.as_ref(), opts.as_ref())
+                .request_raw(&method, &path, &query, body.as_ref(), opts.as_ref())
                 .await
                 .map_err(to_py_err)
         })?;
@@ -415,7 +415,7 @@ impl NativeClient {
         let client = self.client.clone();
         awaitable(py, async move {
             let (out, m) = client
-                .request(&method, &path, &query, body.as_ref(), opts.as_ref())
+                .request_raw(&method, &path, &query, body.as_ref(), opts.as_ref())
                 .await
                 .map_err(to_py_err)?;
             Python::attach(|py| result(py, &out, &m, raw))
@@ -554,19 +554,14 @@ async fn next_page(
     }
 }
 
-/// The items of a page, parsed from its body straight into Python objects (jiter: keys cached,
-/// integers of any size exact). `data` may be a list, a single object (P-qualysdk copes with that
-/// on the bulk lists) or absent.
+/// The items of a page, parsed from its body straight into Python objects. `data` may be a list, a
+/// single object (P-qualysdk copes with that on the bulk lists) or absent.
 fn page_items<'py>(py: Python<'py>, body: &[u8], path: &str) -> PyResult<Bound<'py, PyList>> {
-    let parser = jiter::PythonParse {
-        cache_mode: jiter::StringCacheMode::Keys,
-        ..Default::default()
-    };
-    let parsed = parser.python_parse(py, body).map_err(|e| {
+    let parsed = convert::json(py, body).map_err(|message| {
         to_py_err(qualys_cs::Error::Decode {
             method: "GET".into(),
             path: path.into(),
-            message: e.to_string(),
+            message,
             excerpt: String::from_utf8_lossy(&body[..body.len().min(200)]).into_owned(),
         })
     })?;

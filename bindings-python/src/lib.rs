@@ -15,6 +15,8 @@ mod _native {
     #[pymodule_export]
     use super::client::{NativeClient, NativePages};
     #[pymodule_export]
+    use super::convert::loads;
+    #[pymodule_export]
     use super::runtime::drain;
     #[pymodule_export]
     use super::sim::NativeSimulator;

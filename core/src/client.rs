@@ -7,8 +7,8 @@ use crate::error::{ApiError, Error, Result, excerpt};
 use crate::platform::Platform;
 use crate::ratelimit::{self, RateLimitInfo, RateLimiter, Slot};
 use crate::request::{self, Args, Body, Prepared};
-use crate::response::{Output, Response, ResponseMeta};
-use crate::table::{self, Endpoint};
+use crate::response::{Output, RawOutput, Response, ResponseMeta};
+use crate::table::{self, Endpoint, ResponseKind};
 use bytes::Bytes;
 use futures::FutureExt;
 use reqwest::Method;
@@ -463,14 +463,37 @@ impl Client {
         args: Args,
         opts: Option<&RequestOptions>,
     ) -> Result<(Output, ResponseMeta)> {
+        let (resp, kind) = self.call_response(ep, args, opts).await?;
+        Ok((resp.output(kind)?, resp.meta))
+    }
+
+    /// [`call_with`](Self::call_with), keeping a JSON body as its (checked) bytes.
+    pub async fn call_with_raw(
+        &self,
+        ep: &'static Endpoint,
+        args: Args,
+        opts: Option<&RequestOptions>,
+    ) -> Result<(RawOutput, ResponseMeta)> {
+        let (resp, kind) = self.call_response(ep, args, opts).await?;
+        Ok((resp.raw_output(kind)?, resp.meta))
+    }
+
+    async fn call_response(
+        &self,
+        ep: &'static Endpoint,
+        args: Args,
+        opts: Option<&RequestOptions>,
+    ) -> Result<(Response, ResponseKind)> {
         let prepared = self.prepare(ep, args)?;
-        if let Some(target) = prepared.local.get("path").and_then(Value::as_str) {
-            let target = target.to_owned();
-            return self.download_to(ep, &prepared, &target, opts).await;
-        }
         let resp = self.execute_endpoint(ep, &prepared, opts).await?;
-        let out = resp.output(ep.response.kind)?;
-        Ok((out, resp.meta))
+        match prepared.local.get("path").and_then(Value::as_str) {
+            // A download streamed into `path`: the answer is a JSON summary of the file.
+            Some(target) => Ok((
+                self.downloaded(resp, target).await?,
+                ResponseKind::JsonObject,
+            )),
+            None => Ok((resp, ep.response.kind)),
+        }
     }
 
     /// Call an endpoint and decode its JSON body into `T` in one pass.
@@ -526,6 +549,35 @@ impl Client {
         body: Option<&Value>,
         opts: Option<&RequestOptions>,
     ) -> Result<(Output, ResponseMeta)> {
+        let resp = self
+            .request_response(method, path, query, body, opts)
+            .await?;
+        Ok((resp.output(ResponseKind::JsonOrText)?, resp.meta))
+    }
+
+    /// [`request`](Self::request), keeping a JSON body as its (checked) bytes.
+    pub async fn request_raw(
+        &self,
+        method: &str,
+        path: &str,
+        query: &[(String, String)],
+        body: Option<&Value>,
+        opts: Option<&RequestOptions>,
+    ) -> Result<(RawOutput, ResponseMeta)> {
+        let resp = self
+            .request_response(method, path, query, body, opts)
+            .await?;
+        Ok((resp.raw_output(ResponseKind::JsonOrText)?, resp.meta))
+    }
+
+    async fn request_response(
+        &self,
+        method: &str,
+        path: &str,
+        query: &[(String, String)],
+        body: Option<&Value>,
+        opts: Option<&RequestOptions>,
+    ) -> Result<Response> {
         let method =
             Method::from_bytes(method.trim().to_ascii_uppercase().as_bytes()).map_err(|_| {
                 Error::validation(
@@ -555,20 +607,11 @@ impl Client {
             idempotent,
             download_to: None,
         };
-        let resp = self.execute(&out, opts).await?;
-        let out = resp.output(crate::table::ResponseKind::JsonOrText)?;
-        Ok((out, resp.meta))
+        self.execute(&out, opts).await
     }
 
-    async fn download_to(
-        &self,
-        ep: &'static Endpoint,
-        p: &Prepared,
-        target: &str,
-        opts: Option<&RequestOptions>,
-    ) -> Result<(Output, ResponseMeta)> {
-        // `execute_endpoint` streams the body into `target` (the prepared `path` argument).
-        let resp = self.execute_endpoint(ep, p, opts).await?;
+    /// The answer to a download streamed into `target`: `{"path", "size"}` as a JSON body.
+    async fn downloaded(&self, resp: Response, target: &str) -> Result<Response> {
         let size = tokio::fs::metadata(target)
             .await
             .map_err(|source| Error::Io {
@@ -576,8 +619,11 @@ impl Client {
                 source,
             })?
             .len();
-        let v = serde_json::json!({ "path": target, "size": size });
-        Ok((Output::Json(v), resp.meta))
+        let summary = serde_json::json!({ "path": target, "size": size });
+        Ok(Response {
+            meta: resp.meta,
+            body: Bytes::from(summary.to_string()),
+        })
     }
 
     /// Send with auth, rate limiting, concurrency bound and retries; reads the whole body.

@@ -22,4 +22,4 @@ pub use paginate::{Page, Pager};
 pub use platform::Platform;
 pub use ratelimit::RateLimitInfo;
 pub use request::Args;
-pub use response::{Output, Response, ResponseMeta};
+pub use response::{Output, RawOutput, Response, ResponseMeta};

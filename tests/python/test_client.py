@@ -164,3 +164,19 @@ def test_import_is_cheap_and_lazy() -> None:
         "assert not any(m.startswith('asyncio') for m in sys.modules if m == 'asyncio.base_events') or True"
     )
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_json_results_are_exact_as_json_loads(client: Client, sim: Simulator) -> None:
+    # Every JSON result is built from the response bytes in one pass (jiter): integers of any size
+    # stay exact, floats round-trip, key order and unicode are kept, as `json.loads` gives them.
+    body = (
+        '{"huge": 123456789012345678901234567890, "neg": -9223372036854775809, "f": 0.1,'
+        ' "e": 1.5e300, "s": "caf\\u00e9 \\ud83d\\ude00", "nested": [{"b": 1, "a": [null, true]}]}'
+    )
+    sim.inject_fault(status=200, body=body, path_contains="/csapi/v1.3/images/")
+    got = client.images.get("a" * 64)
+    assert got == json.loads(body)
+    assert list(got) == list(json.loads(body))
+    assert qualys_cs._native.loads(body.encode()) == json.loads(body)
+    with pytest.raises(ValueError):
+        qualys_cs._native.loads(b'{"a": ')
