@@ -19,20 +19,24 @@ function nativeParse() {
   return [null, null]
 }
 
-function bench(f, data, budgetMs = 400, rounds = 7) {
-  f(data)
-  let t0 = performance.now()
-  f(data)
-  const one = Math.max(performance.now() - t0, 0.001)
-  const k = Math.max(1, Math.floor(budgetMs / rounds / one))
-  const per = []
+// Interleaved rounds (a, b, a, b, ...) so the machine's noise hits every decoder alike; median.
+function benchAll(fns, data, budgetMs = 600, rounds = 15) {
+  const ks = fns.map((f) => {
+    f(data)
+    const t0 = performance.now()
+    f(data)
+    const one = Math.max(performance.now() - t0, 0.001)
+    return Math.max(1, Math.floor(budgetMs / fns.length / rounds / one))
+  })
+  const per = fns.map(() => [])
   for (let r = 0; r < rounds; r++) {
-    t0 = performance.now()
-    for (let i = 0; i < k; i++) f(data)
-    per.push((performance.now() - t0) / k)
+    fns.forEach((f, j) => {
+      const t0 = performance.now()
+      for (let i = 0; i < ks[j]; i++) f(data)
+      per[j].push((performance.now() - t0) / ks[j])
+    })
   }
-  per.sort((x, y) => x - y)
-  return per[Math.floor(per.length / 2)] * 1000
+  return per.map((p) => p.sort((x, y) => x - y)[Math.floor(p.length / 2)] * 1000)
 }
 
 const decoders = [['JSON.parse', (b) => JSON.parse(b.toString('utf8'))]]
@@ -43,10 +47,8 @@ for (const file of process.argv.slice(2)) {
   const data = fs.readFileSync(file)
   const items = JSON.parse(data.toString()).data.length
   const row = { file, bytes: data.length, items, us: {} }
-  for (const [dn, fn] of decoders) {
-    if (fn(data).data.length !== items) throw new Error(dn)
-    row.us[dn] = bench(fn, data)
-  }
+  for (const [dn, fn] of decoders) if (fn(data).data.length !== items) throw new Error(dn)
+  benchAll(decoders.map(([, fn]) => fn), data).forEach((us, j) => { row.us[decoders[j][0]] = us })
   out.pages.push(row)
 }
 console.log(JSON.stringify(out))

@@ -24,20 +24,23 @@ def native_loads():
     return None, None
 
 
-def bench(f, data, budget_s=0.4, rounds=7):
-    f(data)  # warm
-    t0 = time.perf_counter()
-    f(data)
-    one = max(time.perf_counter() - t0, 1e-6)
-    k = max(1, int(budget_s / rounds / one))
-    per = []
-    for _ in range(rounds):
+def bench_all(fns, data, budget_s=0.6, rounds=15):
+    """Interleaved rounds (a, b, c, a, b, c, ...) so the machine's noise hits every decoder alike."""
+    ks = []
+    for f in fns:
+        f(data)  # warm
         t0 = time.perf_counter()
-        for _ in range(k):
-            f(data)
-        per.append((time.perf_counter() - t0) / k)
-    per.sort()
-    return per[len(per) // 2]
+        f(data)
+        one = max(time.perf_counter() - t0, 1e-6)
+        ks.append(max(1, int(budget_s / len(fns) / rounds / one)))
+    per = [[] for _ in fns]
+    for _ in range(rounds):
+        for j, f in enumerate(fns):
+            t0 = time.perf_counter()
+            for _ in range(ks[j]):
+                f(data)
+            per[j].append((time.perf_counter() - t0) / ks[j])
+    return [sorted(p)[len(p) // 2] for p in per]
 
 
 def main():
@@ -56,9 +59,9 @@ def main():
         items = len(json.loads(data)["data"])
         row = {"file": path, "bytes": len(data), "items": items, "us": {}}
         for dname, fn in decoders:
-            got = fn(data)
-            assert len(got["data"]) == items, dname
-            row["us"][dname] = bench(fn, data) * 1e6
+            assert len(fn(data)["data"]) == items, dname
+        for (dname, _), t in zip(decoders, bench_all([fn for _, fn in decoders], data)):
+            row["us"][dname] = t * 1e6
         out["pages"].append(row)
     print(json.dumps(out))
 

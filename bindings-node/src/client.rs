@@ -5,7 +5,7 @@
 //! the JS thread in the callback, natively (`convert.rs`).
 
 use crate::cancel::{Canceller, cancellable, token_of};
-use crate::convert::{CallResult, IntMode};
+use crate::convert::{CallResult, IntMode, JsonBuffer};
 use crate::errors::{invalid, to_napi};
 use crate::pager::NativePager;
 use napi::bindgen_prelude::{Env, PromiseRaw};
@@ -356,10 +356,6 @@ pub fn native_version() -> String {
 /// alone against `JSON.parse(buffer.toString())` on the same bytes. Responses are also checked to be
 /// well-formed JSON in core, on a worker thread, before they reach the event loop.
 #[napi(ts_return_type = "unknown")]
-pub fn parse_json(data: napi::bindgen_prelude::Buffer) -> CallResult {
-    CallResult {
-        output: qualys_cs::Output::Json(bytes::Bytes::copy_from_slice(&data)),
-        meta: None,
-        mode: IntMode::Number,
-    }
+pub fn parse_json(data: napi::bindgen_prelude::Buffer) -> JsonBuffer {
+    JsonBuffer(data)
 }

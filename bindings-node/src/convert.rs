@@ -230,10 +230,19 @@ unsafe fn json_parse(env: sys::napi_env, text: &[u8]) -> napi::Result<sys::napi_
         sys::napi_get_named_property(env, json, c"parse".as_ptr(), &mut parse),
         "get JSON.parse"
     );
-    check!(
-        sys::napi_create_string_utf8(env, text.as_ptr().cast(), text.len() as isize, &mut s),
-        "create a string"
-    );
+    if text.is_ascii() {
+        // The usual case: an ASCII body is also Latin-1, which V8 copies into a one-byte string
+        // as is, without the UTF-8 decoder's pass.
+        check!(
+            sys::napi_create_string_latin1(env, text.as_ptr().cast(), text.len() as isize, &mut s),
+            "create a string"
+        );
+    } else {
+        check!(
+            sys::napi_create_string_utf8(env, text.as_ptr().cast(), text.len() as isize, &mut s),
+            "create a string"
+        );
+    }
     match unsafe { sys::napi_call_function(env, json, parse, 1, &s, &mut out) } {
         sys::Status::napi_ok => Ok(out),
         // Its SyntaxError is already thrown: let it through as it is.
@@ -249,7 +258,11 @@ unsafe fn json_parse(env: sys::napi_env, text: &[u8]) -> napi::Result<sys::napi_
 }
 
 /// JSON bytes as a JS value in `mode`: `JSON.parse` for plain numbers, else the exact walk.
-unsafe fn json(env: sys::napi_env, text: &[u8], mode: IntMode) -> napi::Result<sys::napi_value> {
+pub(crate) unsafe fn json(
+    env: sys::napi_env,
+    text: &[u8],
+    mode: IntMode,
+) -> napi::Result<sys::napi_value> {
     match mode {
         IntMode::Number => unsafe { json_parse(env, text) },
         _ => {
@@ -406,5 +419,14 @@ impl ToNapiValue for PageResult {
             unsafe { set(env, obj, k, x)? };
         }
         Ok(obj)
+    }
+}
+
+/// A buffer of JSON text, converted as a response body is (`parseJson`, for the benchmarks).
+pub struct JsonBuffer(pub napi::bindgen_prelude::Buffer);
+
+impl ToNapiValue for JsonBuffer {
+    unsafe fn to_napi_value(env: sys::napi_env, b: Self) -> napi::Result<sys::napi_value> {
+        unsafe { json(env, &b.0, IntMode::Number) }
     }
 }

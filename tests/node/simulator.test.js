@@ -36,11 +36,11 @@ test('a page whose data is one object or null (P-qualysdk copes with both), in e
   try {
     for (const largeIntegers of ['number', 'bigint']) {
       const client = new q.Client({ baseUrl: sim.url, username: sim.username, password: sim.password, auth: 'basic', largeIntegers })
-      const one = '{"data":{"sha":"abc","big":9007199254740993},"count":1}'
+      const one = '{"data":{"sha":"café 😀","big":9007199254740993},"count":1}'
       sim.injectFault({ kind: 'status', status: 200, body: one, pathContains: '/csapi/v1.3/images' })
       const items = await client.images.list({ pageSize: 10 }).toArray()
       assert.equal(items.length, 1)
-      assert.equal(items[0].sha, 'abc')
+      assert.equal(items[0].sha, "café 😀")
       assert.equal(items[0].big, largeIntegers === 'bigint' ? 9007199254740993n : 9007199254740992)
       sim.injectFault({ kind: 'status', status: 200, body: '{"data":null,"count":0}', pathContains: '/csapi/v1.3/images' })
       assert.deepEqual(await client.images.list({ pageSize: 10 }).toArray(), [])
