@@ -27,6 +27,9 @@ NODE_OURS = ["ours"]
 NODE_PEERS = ["fetch-seq", "fetch-conc"]
 SEQUENTIAL = {"requests-seq", "qualysdk-style", "node fetch-seq"}
 
+# Decode "no slower than": within 3%, the run-to-run spread of one decoder against itself here (the
+# Node converter *is* JSON.parse, and measured 0.97-1.03x of it across runs).
+DECODE_TOLERANCE = 1.03
 FULL = dict(
     pn_images=10_000, pn_page=100, latency=50,
     cursor_images=100_000, cursor_limit=250,
@@ -83,12 +86,15 @@ def setup(args, py):
     sh([py, "-m", "pip", "install", "-q", "-r", str(BENCHES / "requirements.txt")], check=True)
     if (REPO / "pyproject.toml").exists():
         have = subprocess.run([py, "-c", "import qualys_cs"], capture_output=True).returncode == 0
-        if args.rebuild or not have:
+        # A timed run always builds the current source in release mode: whatever is installed may be
+        # stale or the debug build `make test` leaves. Cargo's cache makes an unchanged rebuild quick.
+        # The smoke run only counts items, so any build will do.
+        if args.rebuild or not have or not args.smoke:
             env = dict(os.environ, CARGO_TARGET_DIR=str(target_dir()))
             sh([py, "-m", "pip", "install", "-q", "--force-reinstall", "--no-deps", str(REPO)], check=True, env=env)
     if (REPO / "package.json").exists() and (REPO / "bindings-node").exists():
         built = list((REPO / "bindings-node").glob("*.node"))
-        if args.rebuild or not built:
+        if args.rebuild or not built or not args.smoke:
             if not (REPO / "node_modules").exists():
                 sh(["npm", "install", "--ignore-scripts", "--no-audit", "--no-fund"], check=True)
             env = dict(os.environ, CARGO_TARGET_DIR=str(target_dir()))
@@ -628,11 +634,11 @@ def report(b: Bench, info, vers, started, smoke) -> tuple[str, list]:
                 for dn, us in page["us"].items():
                     tgt = ""
                     if dn.startswith("qualys"):
-                        ok = us <= base * 1.0
+                        ok = us <= base * DECODE_TOLERANCE
                         tgt = verdict(ok)
                         goal = page["us"].get("orjson.loads")
                         summary.append((f"decode {page['items']} items: {dn}", f"{base / us:.2f}× {basekey}" +
-                                        (f", {goal / us:.2f}× orjson" if goal else ""), f"no slower than {basekey}", ok))
+                                        (f", {goal / us:.2f}× orjson" if goal else ""), f"no slower than {basekey} (within 3%)", ok))
                     lines.append(f"| {page['items']} items | {page['bytes']:,} | {dn} | {us:,.0f} µs | {base / us:.2f}× | {tgt} |")
         lines.append("")
 
