@@ -4,16 +4,23 @@
 Same bytes for every decoder: `json.loads`, `orjson.loads`, and qualys_cs's native converter when
 the binding exposes one (first found of NATIVE_CANDIDATES). Median time per page over several rounds.
 """
+
 import json
 import sys
 import time
 
-NATIVE_CANDIDATES = [("qualys_cs._native", "loads"), ("qualys_cs._native", "json_loads"),
-                     ("qualys_cs._native", "decode"), ("qualys_cs", "loads"), ("qualys_cs._bench", "loads")]
+NATIVE_CANDIDATES = [
+    ("qualys_cs._native", "loads"),
+    ("qualys_cs._native", "json_loads"),
+    ("qualys_cs._native", "decode"),
+    ("qualys_cs", "loads"),
+    ("qualys_cs._bench", "loads"),
+]
 
 
 def native_loads():
     import importlib
+
     for mod, name in NATIVE_CANDIDATES:
         try:
             f = getattr(importlib.import_module(mod), name, None)
@@ -47,6 +54,7 @@ def main():
     decoders = [("json.loads", json.loads)]
     try:
         import orjson
+
         decoders.append(("orjson.loads", orjson.loads))
     except ImportError:
         pass
@@ -60,7 +68,7 @@ def main():
         row = {"file": path, "bytes": len(data), "items": items, "us": {}}
         for dname, fn in decoders:
             assert len(fn(data)["data"]) == items, dname
-        for (dname, _), t in zip(decoders, bench_all([fn for _, fn in decoders], data)):
+        for (dname, _), t in zip(decoders, bench_all([fn for _, fn in decoders], data), strict=True):
             row["us"][dname] = t * 1e6
         out["pages"].append(row)
     print(json.dumps(out))

@@ -6,6 +6,7 @@ Same command line subset (--port, --images, --latency-ms, --rate-limit FAMILY=CA
 POST /auth, GET /csapi/v1.3/images (page-numbered), GET /csapi/v1.3/images/list (cursor, `link`
 header), GET /csapi/v1.3/images/{sha}/vuln. Never used for published numbers (run.py says so).
 """
+
 import argparse
 import asyncio
 import base64
@@ -18,22 +19,51 @@ from urllib.parse import parse_qs, quote, urlsplit
 def image(i):
     sha = f"{i:064x}"
     return {
-        "imageId": sha[-12:], "sha": sha, "uuid": f"{i:08x}-0000-4000-8000-{i:012x}",
-        "created": str(1700000000000 + i * 1000), "updated": str(1700000500000 + i * 1000),
-        "author": "", "repo": [{"registry": "registry.example.com", "repository": f"team/app{i % 97}", "tag": f"v{i % 13}"}],
-        "repoDigests": [{"registry": "registry.example.com", "repository": f"team/app{i % 97}", "digest": "sha256:" + sha}],
-        "size": 100000000 + i, "vulnerabilities": {f"severity{s}Count": (i * s) % 17 for s in range(1, 6)},
-        "associatedContainersCount": i % 5, "associatedHostsCount": i % 3, "lastScanned": str(1700000900000 + i),
-        "registryUuid": [], "source": ["GENERAL"], "isDockerHubOfficial": False, "isInstrumented": False,
-        "instrumentedFrom": None, "scanType": "DYNAMIC", "scanTypes": ["DYNAMIC"], "scanErrorCode": None,
-        "scanStatus": "SUCCESS", "lastFoundOnHost": {"hostname": f"host{i % 50}", "ipAddress": "10.0.0.1", "sensorUuid": "s", "uuid": "u"},
+        "imageId": sha[-12:],
+        "sha": sha,
+        "uuid": f"{i:08x}-0000-4000-8000-{i:012x}",
+        "created": str(1700000000000 + i * 1000),
+        "updated": str(1700000500000 + i * 1000),
+        "author": "",
+        "repo": [{"registry": "registry.example.com", "repository": f"team/app{i % 97}", "tag": f"v{i % 13}"}],
+        "repoDigests": [
+            {"registry": "registry.example.com", "repository": f"team/app{i % 97}", "digest": "sha256:" + sha}
+        ],
+        "size": 100000000 + i,
+        "vulnerabilities": {f"severity{s}Count": (i * s) % 17 for s in range(1, 6)},
+        "associatedContainersCount": i % 5,
+        "associatedHostsCount": i % 3,
+        "lastScanned": str(1700000900000 + i),
+        "registryUuid": [],
+        "source": ["GENERAL"],
+        "isDockerHubOfficial": False,
+        "isInstrumented": False,
+        "instrumentedFrom": None,
+        "scanType": "DYNAMIC",
+        "scanTypes": ["DYNAMIC"],
+        "scanErrorCode": None,
+        "scanStatus": "SUCCESS",
+        "lastFoundOnHost": {"hostname": f"host{i % 50}", "ipAddress": "10.0.0.1", "sensorUuid": "s", "uuid": "u"},
     }
 
 
 def vulns(sha):
-    return {"details": [{"qid": 100000 + k, "title": f"Vuln {k}", "severity": 1 + k % 5, "cveids": [f"CVE-2024-{k:04d}"],
-                         "result": "x", "published": 1700000000000, "ageInDays": k, "software": []} for k in range(5)],
-            "vulnSummary": {"confirmed": {}, "potential": {}, "patchAvailability": {}}}
+    return {
+        "details": [
+            {
+                "qid": 100000 + k,
+                "title": f"Vuln {k}",
+                "severity": 1 + k % 5,
+                "cveids": [f"CVE-2024-{k:04d}"],
+                "result": "x",
+                "published": 1700000000000,
+                "ageInDays": k,
+                "software": [],
+            }
+            for k in range(5)
+        ],
+        "vulnSummary": {"confirmed": {}, "potential": {}, "patchAvailability": {}},
+    }
 
 
 class Sim:
@@ -95,7 +125,9 @@ class Sim:
             data = [image(i) for i in range(lo, hi)]
             if hi < n:
                 nq = quote(f"after:{hi}", safe="")
-                hdr["link"] = f"<http://qualysapi.qualys.com/csapi/v1.3/images/list?limit={limit}&paginationQuery={nq}>;rel=next"
+                hdr["link"] = (
+                    f"<http://qualysapi.qualys.com/csapi/v1.3/images/list?limit={limit}&paginationQuery={nq}>;rel=next"
+                )
             else:
                 hdr["link"] = "null"
             return 200, hdr, json.dumps({"limit": limit, "data": data}).encode()
@@ -120,7 +152,11 @@ class Sim:
                 body = await reader.readexactly(int(headers.get("content-length", 0)))
                 st, hdr, out = await self.handle(method, target, headers, body)
                 hdr.setdefault("Content-Type", "application/json")
-                head = f"HTTP/1.1 {st} X\r\nContent-Length: {len(out)}\r\n" + "".join(f"{k}: {v}\r\n" for k, v in hdr.items()) + "\r\n"
+                head = (
+                    f"HTTP/1.1 {st} X\r\nContent-Length: {len(out)}\r\n"
+                    + "".join(f"{k}: {v}\r\n" for k, v in hdr.items())
+                    + "\r\n"
+                )
                 writer.write(head.encode() + out)
                 await writer.drain()
         except (ConnectionError, asyncio.IncompleteReadError, ValueError):

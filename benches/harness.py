@@ -1,4 +1,5 @@
 """Shared pieces of the benchmark harness: paths, the simulator subprocess, workers, statistics."""
+
 from __future__ import annotations
 
 import json
@@ -28,7 +29,7 @@ class Simulator:
     """`qualys-cs-sim` (or the dev stand-in) as a subprocess; `url` once it prints `listening on`."""
 
     def __init__(self, cmd: list[str], images: int, latency_ms: float = 0, rate_limits=(), extra=(), request_log=False):
-        self.args = list(cmd) + ["--port", "0", "--images", str(images), "--latency-ms", str(int(latency_ms))]
+        self.args = [*cmd, "--port", "0", "--images", str(images), "--latency-ms", str(int(latency_ms))]
         if not request_log:
             self.args.append("--no-request-log")
         for rl in rate_limits:
@@ -37,8 +38,9 @@ class Simulator:
         self.proc = None
         self.url = None
 
-    def __enter__(self) -> "Simulator":
+    def __enter__(self) -> Simulator:
         import tempfile
+
         self.errf = tempfile.TemporaryFile(mode="w+")  # a pipe nobody reads could fill and stall the server
         try:
             self.proc = subprocess.Popen(self.args, stdout=subprocess.PIPE, stderr=self.errf, text=True)
@@ -60,6 +62,7 @@ class Simulator:
     def statuses(self) -> dict:
         """Status counts of the /csapi requests in the simulator's request log (needs request_log=True)."""
         import urllib.request
+
         out = {}
         for r in json.loads(urllib.request.urlopen(self.url + "/__sim/requests", timeout=30).read()):
             if r.get("path", "").startswith("/csapi"):
@@ -80,7 +83,7 @@ class Simulator:
 def run_worker(cmd: list[str], timeout: float = 900, env=None) -> dict:
     """Run one measurement in a fresh process; the worker prints one JSON object as its last line."""
     p = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, env=env, cwd=REPO)
-    lines = [l for l in p.stdout.splitlines() if l.startswith("{")]
+    lines = [ln for ln in p.stdout.splitlines() if ln.startswith("{")]
     if not lines:
         return {"error": (p.stderr or p.stdout)[-1500:].strip() or f"exit {p.returncode}"}
     out = json.loads(lines[-1])

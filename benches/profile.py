@@ -5,6 +5,7 @@
 Starts the simulator, runs `py_clients.py` under `py-spy record --native --format raw` and prints the
 hottest functions (self time) from the collapsed stacks. The raw file stays in benches/results/.
 """
+
 import argparse
 import collections
 import subprocess
@@ -12,7 +13,7 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from harness import BENCHES, Simulator, target_dir  # noqa: E402
+from harness import BENCHES, Simulator, target_dir
 
 
 def main():
@@ -29,8 +30,26 @@ def main():
     out.parent.mkdir(exist_ok=True)
     spy = str(Path(a.python).parent / "py-spy")
     with Simulator([str(target_dir() / "release" / "qualys-cs-sim")], a.images, a.latency_ms) as s:
-        cmd = [spy, "record", "--native", "--threads", "--rate", str(a.rate), "--format", "raw", "-o", str(out), "--",
-               a.python, str(BENCHES / "py_clients.py"), a.client, a.scenario, "--base-url", s.url, *rest]
+        cmd = [
+            spy,
+            "record",
+            "--native",
+            "--threads",
+            "--rate",
+            str(a.rate),
+            "--format",
+            "raw",
+            "-o",
+            str(out),
+            "--",
+            a.python,
+            str(BENCHES / "py_clients.py"),
+            a.client,
+            a.scenario,
+            "--base-url",
+            s.url,
+            *rest,
+        ]
         r = subprocess.run(cmd, capture_output=True, text=True)
         print(r.stdout.strip().splitlines()[-1] if r.stdout.strip() else r.stderr[-2000:])
     self_t, total, incl = collections.Counter(), 0, collections.Counter()

@@ -15,13 +15,12 @@ Clients
                   cursor loop following the `link` header via parse_qs, its X-RateLimit handling
                   (< 10 remaining: warn; 0 or 429: call again, sleep X-RateLimit-ToWait-Sec + 3).
 """
+
 from __future__ import annotations
 
 import argparse
 import asyncio
 import json
-import os
-import sys
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -40,6 +39,7 @@ def rss_kb(field="VmRSS"):
     except OSError:
         pass
     import resource
+
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 
 
@@ -66,6 +66,7 @@ def retry_wait(headers, default=1.0):
 def fetch_shas(a, n):
     """The SHAs for the fan-out, fetched before timing starts."""
     import requests
+
     s = requests.Session()
     s.auth = (a.user, a.password)
     shas, page = [], 1
@@ -86,6 +87,7 @@ def fetch_shas(a, n):
 
 def ours_client(a, cls_name="Client"):
     import qualys_cs
+
     cls = getattr(qualys_cs, cls_name)
     kw = dict(base_url=a.base_url, username=a.user, password=a.password)
     if a.ours_kwargs:
@@ -100,14 +102,16 @@ def ours_sync(a, sc, st):
     if sc in ("cursor", "scale", "mem"):
         return count(c.images.bulk_list(limit=a.limit), st)
     if sc in ("fanout", "ratelimit"):
+
         def one(sha):
             try:
                 c.images.vulnerabilities(sha)
                 st["done_t"].append(time.perf_counter())
                 return 0
-            except Exception as e:  # noqa: BLE001 - any failure counts
+            except Exception as e:  # any failure counts
                 st.setdefault("errors", []).append(repr(e)[:200])
                 return 1
+
         with ThreadPoolExecutor(a.concurrency) as ex:
             st["failures"] = sum(ex.map(one, st["shas"]))
         st["calls"] = len(st["shas"])
@@ -123,6 +127,7 @@ def ours_sync(a, sc, st):
 def page_loop(a, st, variants):
     """Fetch + decode the same page --n times per variant (interleaved); median microseconds each."""
     import statistics
+
     times = {k: [] for k in variants}
     for f in variants.values():
         f()  # warm: connection, auth
@@ -168,10 +173,12 @@ def ours_async(a, sc, st):
             if sc in ("cursor", "scale", "mem"):
                 return await acount(c.images.bulk_list(limit=a.limit))
             if sc in ("fanout", "ratelimit"):
+
                 async def one(sha):
                     r = await c.images.vulnerabilities(sha)
                     st["done_t"].append(time.perf_counter())
                     return r
+
                 res = await asyncio.gather(*(one(s) for s in st["shas"]), return_exceptions=True)
                 errs = [r for r in res if isinstance(r, BaseException)]
                 st["failures"], st["calls"] = len(errs), len(res)
@@ -183,6 +190,7 @@ def ours_async(a, sc, st):
             ex = getattr(c, "__aexit__", None)
             if ex:
                 await ex(None, None, None)
+
     return asyncio.run(main())
 
 
@@ -192,6 +200,7 @@ def ours_async(a, sc, st):
 
 def requests_seq(a, sc, st):
     import requests
+
     s = requests.Session()
     s.auth = (a.user, a.password)
     st["calls"] = 0
@@ -233,17 +242,22 @@ def requests_seq(a, sc, st):
             try:
                 get(f"{IMAGES}/{sha}/vuln").json()
                 st["done_t"].append(time.perf_counter())
-            except Exception as e:  # noqa: BLE001
+            except Exception as e:
                 st["failures"] += 1
                 st.setdefault("errors", []).append(repr(e)[:200])
         return len(st["shas"]) - st["failures"]
     if sc == "page":
         import orjson
+
         url, q = a.base_url + IMAGES, {"pageNumber": 1, "pageSize": a.page_size}
-        return page_loop(a, st, {
-            "requests + json": lambda: len(s.get(url, params=q).json()["data"]),
-            "requests + orjson": lambda: len(orjson.loads(s.get(url, params=q).content)["data"]),
-        })
+        return page_loop(
+            a,
+            st,
+            {
+                "requests + json": lambda: len(s.get(url, params=q).json()["data"]),
+                "requests + orjson": lambda: len(orjson.loads(s.get(url, params=q).content)["data"]),
+            },
+        )
     if sc == "gil":
         local = threading.local()
 
@@ -252,6 +266,7 @@ def requests_seq(a, sc, st):
                 local.s = requests.Session()
                 local.s.auth = (a.user, a.password)
             local.s.get(f"{a.base_url}{IMAGES}/{sha}/vuln").json()
+
         return gil(call, st)
     raise SystemExit(f"no scenario {sc}")
 
@@ -261,8 +276,7 @@ def httpx_async(a, sc, st):
 
     async def main():
         limits = httpx.Limits(max_connections=a.concurrency, max_keepalive_connections=a.concurrency)
-        async with httpx.AsyncClient(base_url=a.base_url, auth=(a.user, a.password), limits=limits,
-                                     timeout=60) as c:
+        async with httpx.AsyncClient(base_url=a.base_url, auth=(a.user, a.password), limits=limits, timeout=60) as c:
             sem = asyncio.Semaphore(a.concurrency)
             st["calls"] = 0
 
@@ -282,8 +296,9 @@ def httpx_async(a, sc, st):
                 first = (await get(IMAGES, {"pageNumber": 1, "pageSize": a.page_size})).json()
                 pages = -(-first["count"] // a.page_size)
                 n = len(first["data"])
-                rest = await asyncio.gather(*(get(IMAGES, {"pageNumber": p, "pageSize": a.page_size})
-                                              for p in range(2, pages + 1)))
+                rest = await asyncio.gather(
+                    *(get(IMAGES, {"pageNumber": p, "pageSize": a.page_size}) for p in range(2, pages + 1))
+                )
                 for r in rest:
                     n += len(r.json()["data"])
                 return n
@@ -299,9 +314,11 @@ def httpx_async(a, sc, st):
                     if not pq:
                         return n
             if sc in ("fanout", "ratelimit"):
+
                 async def one(sha):
                     (await get(f"{IMAGES}/{sha}/vuln")).json()
                     st["done_t"].append(time.perf_counter())
+
                 res = await asyncio.gather(*(one(s) for s in st["shas"]), return_exceptions=True)
                 errs = [r for r in res if isinstance(r, BaseException)]
                 st["failures"] = len(errs)
@@ -309,6 +326,7 @@ def httpx_async(a, sc, st):
                     st["errors"] = [repr(e)[:200] for e in errs[:5]]
                 return len(res) - len(errs)
             raise SystemExit(f"no scenario {sc}")
+
     return asyncio.run(main())
 
 
@@ -317,8 +335,11 @@ def qualysdk_style(a, sc, st):
     from requests import request
 
     # TokenAuth.get_token
-    r = requests.post(a.base_url + "/auth", headers={"Content-Type": "application/x-www-form-urlencoded"},
-                      data={"username": a.user, "password": a.password, "permissions": "true", "token": "true"})
+    r = requests.post(
+        a.base_url + "/auth",
+        headers={"Content-Type": "application/x-www-form-urlencoded"},
+        data={"username": a.user, "password": a.password, "permissions": "true", "token": "true"},
+    )
     if r.status_code != 201:
         raise SystemExit(f"Failed to generate token: {r.status_code} {r.text[:200]}")
     headers = {"Authorization": f"Bearer {r.text}"}
@@ -355,7 +376,7 @@ def qualysdk_style(a, sc, st):
                 break
             if isinstance(data.get("data"), dict):
                 data["data"] = [data["data"]]
-            for item in data["data"]:
+            for _item in data["data"]:
                 n += 1
             hdrs = dict(response.headers)
             link = hdrs.get("Link") or hdrs.get("link")
@@ -408,8 +429,13 @@ def gil(call, st):
     return threads * rounds
 
 
-CLIENTS = {"ours-sync": ours_sync, "ours-async": ours_async, "requests-seq": requests_seq,
-           "httpx-async": httpx_async, "qualysdk-style": qualysdk_style}
+CLIENTS = {
+    "ours-sync": ours_sync,
+    "ours-async": ours_async,
+    "requests-seq": requests_seq,
+    "httpx-async": httpx_async,
+    "qualysdk-style": qualysdk_style,
+}
 
 
 def main():
@@ -435,6 +461,7 @@ def main():
         st["done_t"] = []
     if a.scenario == "mem":
         import gc
+
         gc.collect()
         st["rss0"] = rss_kb()
     t0 = time.perf_counter()

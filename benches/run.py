@@ -7,6 +7,7 @@ flags. Results go to benches/results/latest.{json,md}; a full run also rewrites 
 benches/README.md. `--smoke` runs every scenario at tiny sizes and checks only that each returns the
 right item counts (exit 1 otherwise). See benches/README.md.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -19,7 +20,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from harness import BENCHES, REPO, Simulator, SimulatorError, machine_info, median, run_worker, target_dir  # noqa: E402
+from harness import BENCHES, REPO, Simulator, SimulatorError, machine_info, median, run_worker, target_dir
 
 PY_OURS = ["ours-sync", "ours-async"]
 PY_PEERS = ["requests-seq", "httpx-async", "qualysdk-style"]
@@ -31,26 +32,52 @@ SEQUENTIAL = {"requests-seq", "qualysdk-style", "node fetch-seq"}
 # Node converter *is* JSON.parse, and measured 0.97-1.03x of it across runs).
 DECODE_TOLERANCE = 1.03
 FULL = dict(
-    pn_images=10_000, pn_page=100, latency=50,
-    cursor_images=100_000, cursor_limit=250,
-    fanout=1_000, fanout_seq=200,  # sequential peers run 200 calls and are scaled to 1,000 (linear by construction)
-    rl_calls=50, rl_secs=5, rl_n=150,
-    gil_threads=8, gil_latency=100,
+    pn_images=10_000,
+    pn_page=100,
+    latency=50,
+    cursor_images=100_000,
+    cursor_limit=250,
+    fanout=1_000,
+    fanout_seq=200,  # sequential peers run 200 calls and are scaled to 1,000 (linear by construction)
+    rl_calls=50,
+    rl_secs=5,
+    rl_n=150,
+    gil_threads=8,
+    gil_latency=100,
     mem_images=1_000_000,
     scale_sizes=[1_000, 10_000, 100_000, 1_000_000],
-    startup_runs=21, page_fetches=40, scale_peers_max=100_000, scale_reps_max=10_000,
-    reps=3, reps_slow=1, reps_slow_peers=1, reps_rl=2,
+    startup_runs=21,
+    page_fetches=40,
+    scale_peers_max=100_000,
+    scale_reps_max=10_000,
+    reps=3,
+    reps_slow=1,
+    reps_slow_peers=1,
+    reps_rl=2,
 )
 SMOKE = dict(
-    pn_images=350, pn_page=100, latency=5,
-    cursor_images=1_100, cursor_limit=250,
-    fanout=24, fanout_seq=12,
-    rl_calls=10, rl_secs=1, rl_n=20,
-    gil_threads=8, gil_latency=20,
+    pn_images=350,
+    pn_page=100,
+    latency=5,
+    cursor_images=1_100,
+    cursor_limit=250,
+    fanout=24,
+    fanout_seq=12,
+    rl_calls=10,
+    rl_secs=1,
+    rl_n=20,
+    gil_threads=8,
+    gil_latency=20,
     mem_images=3_000,
     scale_sizes=[500, 2_000],
-    startup_runs=3, page_fetches=3, scale_peers_max=10_000, scale_reps_max=10_000,
-    reps=1, reps_slow=1, reps_slow_peers=1, reps_rl=1,
+    startup_runs=3,
+    page_fetches=3,
+    scale_peers_max=10_000,
+    scale_reps_max=10_000,
+    reps=1,
+    reps_slow=1,
+    reps_slow_peers=1,
+    reps_rl=1,
 )
 
 
@@ -101,7 +128,11 @@ def setup(args, py):
             sh(["npm", "run", "build"], check=True, env=env)
     if args.sim is None and (REPO / "simulator" / "Cargo.toml").exists():
         env = dict(os.environ, CARGO_TARGET_DIR=str(target_dir()))
-        sh(["cargo", "build", "--release", "--quiet", "-p", "qualys-cs-sim", "--bin", "qualys-cs-sim"], check=True, env=env)
+        sh(
+            ["cargo", "build", "--release", "--quiet", "-p", "qualys-cs-sim", "--bin", "qualys-cs-sim"],
+            check=True,
+            env=env,
+        )
 
 
 def sim_cmd(args) -> list[str]:
@@ -132,6 +163,7 @@ def versions(py) -> dict:
             return subprocess.run(cmd, capture_output=True, text=True, cwd=REPO, timeout=30).stdout.strip()
         except Exception:
             return None
+
     v["python"] = out([py, "-c", "import sys; print(sys.version.split()[0])"])
     v["node"] = out(["node", "--version"])
     v["rustc"] = out(["rustc", "--version"])
@@ -151,20 +183,24 @@ class Bench:
         self.problems: list[str] = []
         self.notes: list[str] = []
         self.have_ours_py = subprocess.run([py, "-c", "import qualys_cs"], capture_output=True, cwd="/").returncode == 0
-        self.have_ours_node = subprocess.run(["node", "-e", f"require({json.dumps(str(REPO))})"],
-                                             capture_output=True).returncode == 0
+        self.have_ours_node = (
+            subprocess.run(["node", "-e", f"require({json.dumps(str(REPO))})"], capture_output=True).returncode == 0
+        )
         self.have_node = subprocess.run(["node", "--version"], capture_output=True).returncode == 0
         if not self.have_ours_py:
             self.notes.append("qualys_cs is not importable in the bench venv: its rows are missing.")
         if not self.have_ours_node:
             self.notes.append("the qualys-cs Node binding is not built: its rows are missing.")
         if args.sim == "devsim":
-            self.notes.append("RUN AGAINST benches/devsim.py (a harness stand-in), NOT the real simulator: "
-                              "numbers are not comparable.")
+            self.notes.append(
+                "RUN AGAINST benches/devsim.py (a harness stand-in), NOT the real simulator: "
+                "numbers are not comparable."
+            )
 
     def sim(self, images, latency, rate_limits=(), request_log=False):
-        return Simulator(sim_cmd(self.args), images=images, latency_ms=latency, rate_limits=rate_limits,
-                         request_log=request_log)
+        return Simulator(
+            sim_cmd(self.args), images=images, latency_ms=latency, rate_limits=rate_limits, request_log=request_log
+        )
 
     def clients(self, py_peers=PY_PEERS, node_peers=NODE_PEERS):
         out = []
@@ -179,9 +215,10 @@ class Bench:
 
     @staticmethod
     def label(kind, client):
-        return {"py": {"ours-sync": "qualys_cs (sync)", "ours-async": "qualys_cs (async)"},
-                "node": {"ours": "qualys-cs (Node)"}}.get(kind, {}).get(client) or \
-            (f"node {client}" if kind == "node" else client)
+        return {
+            "py": {"ours-sync": "qualys_cs (sync)", "ours-async": "qualys_cs (async)"},
+            "node": {"ours": "qualys-cs (Node)"},
+        }.get(kind, {}).get(client) or (f"node {client}" if kind == "node" else client)
 
     @staticmethod
     def is_ours(kind, client):
@@ -208,8 +245,10 @@ class Bench:
             self.problems.append(f"{scenario}/{key}: {r.get('items')} items, expected {expect}")
         if r.get("exit_code"):
             sig = f" (signal {-r['exit_code']})" if r["exit_code"] < 0 else ""
-            self.problems.append(f"{scenario}/{key}: the worker exited with {r['exit_code']}{sig} after its "
-                                 f"measurement; {r.get('stderr_tail', '')[-150:]!r}")
+            self.problems.append(
+                f"{scenario}/{key}: the worker exited with {r['exit_code']}{sig} after its "
+                f"measurement; {r.get('stderr_tail', '')[-150:]!r}"
+            )
         if r.get("failures"):
             self.problems.append(f"{scenario}/{key}: {r['failures']} failed calls {r.get('errors', '')}")
         r["wall_scaled_s"] = r["wall_s"] * scale
@@ -238,12 +277,18 @@ class Bench:
         with self.sim(n, lat) as s:
             for rep in range(c["reps"]):
                 for kind, cl in self.clients():
-                    if rep >= c["reps_slow_peers"] and (self.label(kind, cl) in SEQUENTIAL) and not self.args.full_baselines:
+                    if (
+                        rep >= c["reps_slow_peers"]
+                        and (self.label(kind, cl) in SEQUENTIAL)
+                        and not self.args.full_baselines
+                    ):
                         continue
-                    r = self.worker(kind, cl, "pn", s.url, ["--page-size", str(ps), "--concurrency", str(self.args.concurrency)])
+                    r = self.worker(
+                        kind, cl, "pn", s.url, ["--page-size", str(ps), "--concurrency", str(self.args.concurrency)]
+                    )
                     self.record("pn", self.label(kind, cl), r, expect=n)
             # Diagnostic (not judged): the same with prefetch = max_concurrency, to show what the default costs.
-            for rep in range(c["reps"]):
+            for _ in range(c["reps"]):
                 for kind, cl in [k for k in self.clients(py_peers=[], node_peers=[]) if self.is_ours(*k)]:
                     extra = ["--page-size", str(ps)]
                     if kind == "py":
@@ -251,7 +296,9 @@ class Bench:
                     else:
                         extra += ["--ours-options", json.dumps({"prefetch": self.args.concurrency})]
                     r = self.worker(kind, cl, "pn", s.url, extra)
-                    self.record("pn", f"(diagnostic) {self.label(kind, cl)}, prefetch={self.args.concurrency}", r, expect=n)
+                    self.record(
+                        "pn", f"(diagnostic) {self.label(kind, cl)}, prefetch={self.args.concurrency}", r, expect=n
+                    )
         self.results["pn"]["_meta"] = {"images": n, "page_size": ps, "latency_ms": lat, "calls": math.ceil(n / ps)}
         self.finish("pn")
 
@@ -269,8 +316,13 @@ class Bench:
                         continue
                     r = self.worker(kind, cl, "cursor", s.url, ["--limit", str(lim)])
                     self.record("cursor", self.label(kind, cl), r, expect=n)
-        self.results["cursor"]["_meta"] = {"images": n, "limit": lim, "latency_ms": lat, "calls": math.ceil(n / lim),
-                                           "serve_ms": serve * 1000}
+        self.results["cursor"]["_meta"] = {
+            "images": n,
+            "limit": lim,
+            "latency_ms": lat,
+            "calls": math.ceil(n / lim),
+            "serve_ms": serve * 1000,
+        }
         self.finish("cursor")
 
     def fanout(self):
@@ -285,7 +337,9 @@ class Bench:
                     if seq and rep >= c["reps_slow_peers"]:
                         continue
                     m = nseq if seq else n
-                    r = self.worker(kind, cl, "fanout", s.url, ["--n", str(m), "--concurrency", str(self.args.concurrency)])
+                    r = self.worker(
+                        kind, cl, "fanout", s.url, ["--n", str(m), "--concurrency", str(self.args.concurrency)]
+                    )
                     r.pop("done_t", None)
                     self.record("fanout", key, r, expect=m, scale=n / m)
         self.results["fanout"]["_meta"] = {"calls": n, "latency_ms": lat, "concurrency": self.args.concurrency}
@@ -304,41 +358,50 @@ class Bench:
             shas_file.parent.mkdir(exist_ok=True)
             shas_file.write_text(json.dumps(fetch_shas(s.url, n)))
         for rep in range(c["reps_rl"]):
-          for kind, cl in self.clients(node_peers=["fetch-conc"]):
-            key = self.label(kind, cl)
-            if self.args.smoke and cl == "qualysdk-style":
-                continue  # sleeps X-RateLimit-ToWait-Sec + 3 s by design: too slow for a smoke run
-            if rep and not self.is_ours(kind, cl):
-                continue
-            with self.sim(max(n, 1000), lat, rate_limits=[f"{fam}={calls}/{secs}"], request_log=True) as s:
-                r = self.worker(kind, cl, "ratelimit", s.url, ["--n", str(n), "--concurrency", str(self.args.concurrency),
-                                                              "--shas-file", str(shas_file)])
-                try:
-                    st_ = s.statuses()
-                    r["server_statuses"] = st_
-                    r["http_429"] = st_.get("429", 0)  # seen by the server, so ours count too
-                except Exception as e:  # noqa: BLE001 - the devsim has no request log
-                    log(f"  (no request log: {e})")
-            if "error" not in r:
-                t = r.pop("done_t", [])
-                hist = {}
-                for x in t:
-                    hist[int(x)] = hist.get(int(x), 0) + 1
-                r["completions_per_second"] = hist
-                r["throughput_pct"] = 100 * (n / r["wall_s"]) / rate
-                if len(t) > calls + 1 and t[-1] > t[calls - 1]:
-                    r["steady_pct"] = 100 * ((len(t) - calls) / (t[-1] - t[calls - 1])) / rate
-                failures = r.get("failures", 0)
-                r["failures"] = 0  # reported in the table, not a harness problem
-                r["failed_calls"] = failures
-            self.record("ratelimit", key, r, expect=None)
-            row = self.results["ratelimit"][key]
-            for k in ("throughput_pct", "steady_pct", "failed_calls", "http_429"):
-                vals = [r_[k] for r_ in row["runs"] if k in r_]
-                if vals:  # the worst run: the target holds for every run or not at all
-                    row[k] = max(vals) if k in ("failed_calls", "http_429") else min(vals)
-        self.results["ratelimit"]["_meta"] = {"calls": n, "limit": f"{fam}={calls}/{secs}s", "rate_per_s": rate,
-                                              "latency_ms": lat}
+            for kind, cl in self.clients(node_peers=["fetch-conc"]):
+                key = self.label(kind, cl)
+                if self.args.smoke and cl == "qualysdk-style":
+                    continue  # sleeps X-RateLimit-ToWait-Sec + 3 s by design: too slow for a smoke run
+                if rep and not self.is_ours(kind, cl):
+                    continue
+                with self.sim(max(n, 1000), lat, rate_limits=[f"{fam}={calls}/{secs}"], request_log=True) as s:
+                    r = self.worker(
+                        kind,
+                        cl,
+                        "ratelimit",
+                        s.url,
+                        ["--n", str(n), "--concurrency", str(self.args.concurrency), "--shas-file", str(shas_file)],
+                    )
+                    try:
+                        st_ = s.statuses()
+                        r["server_statuses"] = st_
+                        r["http_429"] = st_.get("429", 0)  # seen by the server, so ours count too
+                    except Exception as e:  # the devsim has no request log
+                        log(f"  (no request log: {e})")
+                if "error" not in r:
+                    t = r.pop("done_t", [])
+                    hist = {}
+                    for x in t:
+                        hist[int(x)] = hist.get(int(x), 0) + 1
+                    r["completions_per_second"] = hist
+                    r["throughput_pct"] = 100 * (n / r["wall_s"]) / rate
+                    if len(t) > calls + 1 and t[-1] > t[calls - 1]:
+                        r["steady_pct"] = 100 * ((len(t) - calls) / (t[-1] - t[calls - 1])) / rate
+                    failures = r.get("failures", 0)
+                    r["failures"] = 0  # reported in the table, not a harness problem
+                    r["failed_calls"] = failures
+                self.record("ratelimit", key, r, expect=None)
+                row = self.results["ratelimit"][key]
+                for k in ("throughput_pct", "steady_pct", "failed_calls", "http_429"):
+                    vals = [r_[k] for r_ in row["runs"] if k in r_]
+                    if vals:  # the worst run: the target holds for every run or not at all
+                        row[k] = max(vals) if k in ("failed_calls", "http_429") else min(vals)
+        self.results["ratelimit"]["_meta"] = {
+            "calls": n,
+            "limit": f"{fam}={calls}/{secs}s",
+            "rate_per_s": rate,
+            "latency_ms": lat,
+        }
         self.finish("ratelimit")
 
     def gil(self):
@@ -350,7 +413,9 @@ class Bench:
             for cl in cls:
                 r = self.worker("py", cl, "gil", s.url, ["--n", str(t)])
                 r.pop("done_t", None)
-                self.record("gil", self.label("py", cl) + (" (8 threads)" if cl == "requests-seq" else ""), r, expect=t * 5)
+                self.record(
+                    "gil", self.label("py", cl) + (" (8 threads)" if cl == "requests-seq" else ""), r, expect=t * 5
+                )
         self.results["gil"]["_meta"] = {"threads": t, "latency_ms": lat}
         self.finish("gil")
 
@@ -359,8 +424,11 @@ class Bench:
         c = self.cfg
         log(f"[scale] bulk list at {c['scale_sizes']}, 0 ms; memory at {c['mem_images']}")
         sizes = sorted(set(c["scale_sizes"] + [c["mem_images"]]))
-        cls = ([("py", "ours-sync")] if self.have_ours_py else []) + \
-              ([("node", "ours")] if self.have_ours_node else []) + [("py", "requests-seq")]
+        cls = (
+            ([("py", "ours-sync")] if self.have_ours_py else [])
+            + ([("node", "ours")] if self.have_ours_node else [])
+            + [("py", "requests-seq")]
+        )
         for n in sizes:
             with self.sim(n, 0) as s:
                 for kind, cl in cls:
@@ -371,19 +439,26 @@ class Bench:
                         sc = "mem" if (n == c["mem_images"] and kind == "py") else "scale"
                         r = self.worker(kind, cl, sc, s.url, ["--limit", "250"])
                         self.record("scale", f"{self.label(kind, cl)} @ {n}", r, expect=n)
-                        self.results["scale"][f"{self.label(kind, cl)} @ {n}"].update(size=n, client=self.label(kind, cl))
+                        self.results["scale"][f"{self.label(kind, cl)} @ {n}"].update(
+                            size=n, client=self.label(kind, cl)
+                        )
         self.finish("scale")
 
     def decode(self):
-        import urllib.request
         import base64
+        import urllib.request
+
         log("[decode] one page, 50 and 1000 items")
         files = []
         with self.sim(2000, 0) as s:
             for n in (50, 1000):
-                req = urllib.request.Request(f"{s.url}/csapi/v1.3/images?pageNumber=1&pageSize={n}", headers={
-                    "Authorization": "Basic " + base64.b64encode(b"qualys:qualys").decode(),
-                    "Accept": "application/json"})
+                req = urllib.request.Request(
+                    f"{s.url}/csapi/v1.3/images?pageNumber=1&pageSize={n}",
+                    headers={
+                        "Authorization": "Basic " + base64.b64encode(b"qualys:qualys").decode(),
+                        "Accept": "application/json",
+                    },
+                )
                 body = urllib.request.urlopen(req, timeout=60).read()
                 f = BENCHES / "results" / f"page{n}.json"
                 f.parent.mkdir(exist_ok=True)
@@ -391,18 +466,26 @@ class Bench:
                 files.append(str(f))
             # End-to-end: fetch + decode + convert the same page at 0 ms latency, per client.
             e2e = {}
-            cls = ([("py", "ours-sync")] if self.have_ours_py else []) + [("py", "requests-seq")] + \
-                  ([("node", "ours")] if self.have_ours_node else []) + ([("node", "fetch-seq")] if self.have_node else [])
+            cls = (
+                ([("py", "ours-sync")] if self.have_ours_py else [])
+                + [("py", "requests-seq")]
+                + ([("node", "ours")] if self.have_ours_node else [])
+                + ([("node", "fetch-seq")] if self.have_node else [])
+            )
             for n in (50, 1000):
                 for kind, cl in cls:
-                    r = self.worker(kind, cl, "page", s.url, ["--page-size", str(n), "--n", str(self.cfg["page_fetches"])])
+                    r = self.worker(
+                        kind, cl, "page", s.url, ["--page-size", str(n), "--n", str(self.cfg["page_fetches"])]
+                    )
                     if "error" in r:
                         self.problems.append(f"decode/page {kind} {cl}: {r['error'][-400:]}")
                         continue
                     if r.get("items") != n:
                         self.problems.append(f"decode/page {kind} {cl}: {r.get('items')} items, expected {n}")
                     for k, us in r.get("page_us", {}).items():
-                        e2e.setdefault(str(n), {})[("node " if kind == "node" and not cl.startswith("ours") else "") + k] = us
+                        e2e.setdefault(str(n), {})[
+                            ("node " if kind == "node" and not cl.startswith("ours") else "") + k
+                        ] = us
         py = run_worker([self.py, str(BENCHES / "decode_bench.py"), *files])
         self.results["decode"] = {"python": py, "page_fetch_us": e2e}
         if "error" in py:
@@ -413,8 +496,10 @@ class Bench:
             if "error" in nd:
                 self.problems.append(f"decode/node: {nd['error']}")
         if not py.get("native"):
-            self.notes.append("qualys_cs exposes no native loads() hook (looked for qualys_cs._native.loads etc.): "
-                              "decode compares json/orjson only; the end-to-end page fetch is in the scenarios above.")
+            self.notes.append(
+                "qualys_cs exposes no native loads() hook (looked for qualys_cs._native.loads etc.): "
+                "decode compares json/orjson only; the end-to-end page fetch is in the scenarios above."
+            )
 
     def startup(self):
         runs = self.cfg["startup_runs"]
@@ -435,18 +520,27 @@ class Bench:
             out = [{"median_ms": 1000 * median(x), "runs": len(x)} for x in ts]
             # "Over the empty start" is the median of the per-round differences: a difference of two
             # medians swung by ±20 ms on a busy 2-core machine, the paired one by a few ms.
-            for o, x in zip(out[1:], ts[1:]):
-                o["over_ms"] = 1000 * median([b - a for a, b in zip(ts[0], x)])
+            for o, x in zip(out[1:], ts[1:], strict=True):
+                o["over_ms"] = 1000 * median([b - a for a, b in zip(ts[0], x, strict=True)])
             return out
+
         res = {}
         if self.have_ours_py:
             res["python_empty"], res["python_import"] = t([self.py, "-c", "pass"], [self.py, "-c", "import qualys_cs"])
         else:
-            res["python_empty"], = t([self.py, "-c", "pass"])
+            (res["python_empty"],) = t([self.py, "-c", "pass"])
         if self.have_node and self.have_ours_node:
-            res["node_empty"], res["node_require"] = t(["node", "-e", ""], ["node", "-e", (
-                f"const {{ Client }} = require({json.dumps(str(REPO))}); "
-                "new Client({ baseUrl: 'http://127.0.0.1:9', username: 'u', password: 'p' })")])
+            res["node_empty"], res["node_require"] = t(
+                ["node", "-e", ""],
+                [
+                    "node",
+                    "-e",
+                    (
+                        f"const {{ Client }} = require({json.dumps(str(REPO))}); "
+                        "new Client({ baseUrl: 'http://127.0.0.1:9', username: 'u', password: 'p' })"
+                    ),
+                ],
+            )
         for k, v in res.items():
             if "error" in v:
                 self.problems.append(f"startup/{k}: {v['error']}")
@@ -458,6 +552,7 @@ def serve_time(url, limit, pages=12):
     import base64
     import http.client
     from urllib.parse import quote, urlsplit
+
     u = urlsplit(url)
     conn = http.client.HTTPConnection(u.hostname, u.port, timeout=60)
     auth = "Basic " + base64.b64encode(b"qualys:qualys").decode()
@@ -473,6 +568,7 @@ def serve_time(url, limit, pages=12):
         if not link or link == "null":
             break
         from urllib.parse import parse_qs
+
         pq = parse_qs(urlsplit(link.split(";")[0].strip().strip("<>")).query)["paginationQuery"][0]
     conn.close()
     return median(ts[1:] or ts)
@@ -481,10 +577,13 @@ def serve_time(url, limit, pages=12):
 def fetch_shas(url, n):
     import base64
     import urllib.request
+
     shas, page = [], 1
     while len(shas) < n:
-        req = urllib.request.Request(f"{url}/csapi/v1.3/images?pageNumber={page}&pageSize=1000", headers={
-            "Authorization": "Basic " + base64.b64encode(b"qualys:qualys").decode()})
+        req = urllib.request.Request(
+            f"{url}/csapi/v1.3/images?pageNumber={page}&pageSize=1000",
+            headers={"Authorization": "Basic " + base64.b64encode(b"qualys:qualys").decode()},
+        )
         data = json.loads(urllib.request.urlopen(req, timeout=60).read())["data"]
         shas += [d["sha"] for d in data]
         if len(data) < 1000:
@@ -516,11 +615,13 @@ def report(b: Bench, info, vers, started, smoke) -> tuple[str, list]:
     R, cfg = b.results, b.cfg
     JUDGE["smoke"] = smoke
     lines, summary = [], []
-    lines.append(f"Machine: {info['nproc']} cores, {info['cpu']}, Linux {info.get('kernel', '')}; "
-                 f"Python {vers.get('python')}, Node {vers.get('node')}, {vers.get('rustc')}; "
-                 f"{vers.get('python packages')}; commit {vers.get('commit')}; "
-                 f"run {time.strftime('%Y-%m-%d %H:%M', time.localtime(started))}, "
-                 f"{(time.time() - started) / 60:.1f} min{' (SMOKE sizes)' if smoke else ''}.")
+    lines.append(
+        f"Machine: {info['nproc']} cores, {info['cpu']}, Linux {info.get('kernel', '')}; "
+        f"Python {vers.get('python')}, Node {vers.get('node')}, {vers.get('rustc')}; "
+        f"{vers.get('python packages')}; commit {vers.get('commit')}; "
+        f"run {time.strftime('%Y-%m-%d %H:%M', time.localtime(started))}, "
+        f"{(time.time() - started) / 60:.1f} min{' (SMOKE sizes)' if smoke else ''}."
+    )
     lines.append("")
     for n in b.notes:
         lines.append(f"> {n}")
@@ -542,13 +643,15 @@ def report(b: Bench, info, vers, started, smoke) -> tuple[str, list]:
             ratio = f"{base / v['wall_s']:.1f}×" if base else "—"
             runs = f"{len(v['runs'])}" + (f" (of {v['scaled_from']}, scaled)" if v.get("scaled_from") else "")
             tgt = target_fn(k, v, rows, meta)
-            lines.append("| " + " | ".join([k, fmt_s(v["wall_s"]), runs] + [c[1](v) for c in extra_cols] + [ratio, tgt or ""]) + " |")
+            lines.append(
+                "| "
+                + " | ".join([k, fmt_s(v["wall_s"]), runs] + [c[1](v) for c in extra_cols] + [ratio, tgt or ""])
+                + " |"
+            )
         lines.append("")
 
     def ours(k):
         return k.startswith(("qualys_cs", "qualys-cs"))
-
-    lat = cfg["latency"] / 1000
 
     # 1a page-numbered
     def pn_t(k, v, rows, meta):
@@ -557,13 +660,26 @@ def report(b: Bench, info, vers, started, smoke) -> tuple[str, list]:
         base = rows.get("requests-seq", {}).get("wall_s")
         peers = [r["wall_s"] for kk, r in rows.items() if not ours(kk) and not kk.startswith("(diagnostic)")]
         ok = bool(base) and base / v["wall_s"] >= 5 and all(v["wall_s"] < p for p in peers)
-        summary.append((f"page-numbered {meta.get('images')} images: {k}", f"{base / v['wall_s']:.1f}× requests, "
-                        f"{'ahead of' if all(v['wall_s'] < p for p in peers) else 'BEHIND'} every peer" if base else "—",
-                        "≥ 5× sequential requests, ahead of every peer", ok))
+        summary.append(
+            (
+                f"page-numbered {meta.get('images')} images: {k}",
+                f"{base / v['wall_s']:.1f}× requests, "
+                f"{'ahead of' if all(v['wall_s'] < p for p in peers) else 'BEHIND'} every peer"
+                if base
+                else "—",
+                "≥ 5× sequential requests, ahead of every peer",
+                ok,
+            )
+        )
         return verdict(ok)
+
     m = R.get("pn", {}).get("_meta", {})
-    table("pn", f"1a. Page-numbered inventory: {m.get('images')} images, pageSize {m.get('page_size')}, "
-          f"{m.get('latency_ms')} ms latency ({m.get('calls')} calls)", pn_t)
+    table(
+        "pn",
+        f"1a. Page-numbered inventory: {m.get('images')} images, pageSize {m.get('page_size')}, "
+        f"{m.get('latency_ms')} ms latency ({m.get('calls')} calls)",
+        pn_t,
+    )
 
     # 1b cursor
     def cur_t(k, v, rows, meta):
@@ -574,16 +690,27 @@ def report(b: Bench, info, vers, started, smoke) -> tuple[str, list]:
         if not ours(k):
             return f"{over * 100:+.0f}% over calls×latency"
         ok = over <= 0.10
-        summary.append((f"cursor {meta['images']} images: {k}", f"{fmt_s(v['wall_s'])} = calls×latency {over * 100:+.1f}%",
-                        "within 10% of calls × latency", ok))
+        summary.append(
+            (
+                f"cursor {meta['images']} images: {k}",
+                f"{fmt_s(v['wall_s'])} = calls×latency {over * 100:+.1f}%",
+                "within 10% of calls × latency",
+                ok,
+            )
+        )
         return f"{over * 100:+.1f}% — {verdict(ok)}"
+
     m = R.get("cursor", {}).get("_meta", {})
-    table("cursor", f"1b. Cursor inventory (bulk list): {m.get('images')} images, limit {m.get('limit')}, "
-          f"{m.get('latency_ms')} ms latency ({m.get('calls')} calls; calls × latency = "
-          f"{fmt_s((m.get('calls') or 0) * (m.get('latency_ms') or 0) / 1000)}; the simulator itself takes "
-          f"{m.get('serve_ms', 0):.1f} ms per page at 0 ms latency, so calls × (latency + serve) = "
-          f"{fmt_s((m.get('calls') or 0) * ((m.get('latency_ms') or 0) + m.get('serve_ms', 0)) / 1000)})", cur_t,
-          extra_cols=[("vs calls × (latency + serve)", lambda v: v.get("vs_effective", "—"))])
+    table(
+        "cursor",
+        f"1b. Cursor inventory (bulk list): {m.get('images')} images, limit {m.get('limit')}, "
+        f"{m.get('latency_ms')} ms latency ({m.get('calls')} calls; calls × latency = "
+        f"{fmt_s((m.get('calls') or 0) * (m.get('latency_ms') or 0) / 1000)}; the simulator itself takes "
+        f"{m.get('serve_ms', 0):.1f} ms per page at 0 ms latency, so calls × (latency + serve) = "
+        f"{fmt_s((m.get('calls') or 0) * ((m.get('latency_ms') or 0) + m.get('serve_ms', 0)) / 1000)})",
+        cur_t,
+        extra_cols=[("vs calls × (latency + serve)", lambda v: v.get("vs_effective", "—"))],
+    )
 
     # 1c fan-out
     def fan_t(k, v, rows, meta):
@@ -591,12 +718,23 @@ def report(b: Bench, info, vers, started, smoke) -> tuple[str, list]:
             return ""
         base = rows.get("requests-seq", {}).get("wall_s")
         ok = bool(base) and base / v["wall_s"] >= 10
-        summary.append((f"fan-out {meta.get('calls')} vulnerability calls: {k}", f"{base / v['wall_s']:.1f}× requests" if base else "—",
-                        "≥ 10× sequential requests, no failures", ok))
+        summary.append(
+            (
+                f"fan-out {meta.get('calls')} vulnerability calls: {k}",
+                f"{base / v['wall_s']:.1f}× requests" if base else "—",
+                "≥ 10× sequential requests, no failures",
+                ok,
+            )
+        )
         return verdict(ok)
+
     m = R.get("fanout", {}).get("_meta", {})
-    table("fanout", f"1c. Fan-out: vulnerabilities of {m.get('calls')} images, {m.get('latency_ms')} ms latency, "
-          f"concurrency {m.get('concurrency')} (sequential peers measured on {cfg['fanout_seq']} calls and scaled)", fan_t)
+    table(
+        "fanout",
+        f"1c. Fan-out: vulnerabilities of {m.get('calls')} images, {m.get('latency_ms')} ms latency, "
+        f"concurrency {m.get('concurrency')} (sequential peers measured on {cfg['fanout_seq']} calls and scaled)",
+        fan_t,
+    )
 
     # 1d rate limit
     def rl_t(k, v, rows, meta):
@@ -605,20 +743,46 @@ def report(b: Bench, info, vers, started, smoke) -> tuple[str, list]:
         if not ours(k):
             return ""
         ok = failed == 0 and steady is not None and steady >= 90
-        summary.append((f"rate limit {meta.get('limit')}: {k}", f"{failed} failed, steady {steady or 0:.0f}% of the limit",
-                        "zero failed calls, ≥ 90% of the limit", ok))
+        summary.append(
+            (
+                f"rate limit {meta.get('limit')}: {k}",
+                f"{failed} failed, steady {steady or 0:.0f}% of the limit",
+                "zero failed calls, ≥ 90% of the limit",
+                ok,
+            )
+        )
         return verdict(ok)
+
     m = R.get("ratelimit", {}).get("_meta", {})
-    table("ratelimit", f"1d. Rate limit: {m.get('calls')} vulnerability calls under {m.get('limit')} "
-          f"({m.get('rate_per_s')}/s), {m.get('latency_ms')} ms latency", rl_t,
-          extra_cols=[("failed calls", lambda v: str(v.get("failed_calls", "—"))),
-                      ("429s answered (server log)", lambda v: str(v.get("http_429", "—"))),
-                      ("throughput (calls/wall)", lambda v: f"{v.get('throughput_pct', 0):.0f}%"),
-                      ("steady (after 1st window)", lambda v: f"{v['steady_pct']:.0f}%" if v.get("steady_pct") else "—")])
+    table(
+        "ratelimit",
+        f"1d. Rate limit: {m.get('calls')} vulnerability calls under {m.get('limit')} "
+        f"({m.get('rate_per_s')}/s), {m.get('latency_ms')} ms latency",
+        rl_t,
+        extra_cols=[
+            ("failed calls", lambda v: str(v.get("failed_calls", "—"))),
+            ("429s answered (server log)", lambda v: str(v.get("http_429", "—"))),
+            ("throughput (calls/wall)", lambda v: f"{v.get('throughput_pct', 0):.0f}%"),
+            ("steady (after 1st window)", lambda v: f"{v['steady_pct']:.0f}%" if v.get("steady_pct") else "—"),
+        ],
+    )
     if rows_rl := {k: v for k, v in R.get("ratelimit", {}).items() if not k.startswith("_")}:
-        lines.append("Rate-limit columns show the worst of the runs. Completions per second of each run: " + "; ".join(
-            f"{k}: " + " / ".join(",".join(str(n_) for _, n_ in sorted(((int(a), b) for a, b in r_.get("completions_per_second", {}).items())))
-                                  for r_ in v.get("runs", [])) for k, v in rows_rl.items() if ours(k)) + ".")
+        lines.append(
+            "Rate-limit columns show the worst of the runs. Completions per second of each run: "
+            + "; ".join(
+                f"{k}: "
+                + " / ".join(
+                    ",".join(
+                        str(n_)
+                        for _, n_ in sorted(((int(a), b) for a, b in r_.get("completions_per_second", {}).items()))
+                    )
+                    for r_ in v.get("runs", [])
+                )
+                for k, v in rows_rl.items()
+                if ours(k)
+            )
+            + "."
+        )
         lines.append("")
 
     # 2 decode
@@ -637,9 +801,18 @@ def report(b: Bench, info, vers, started, smoke) -> tuple[str, list]:
                         ok = us <= base * DECODE_TOLERANCE
                         tgt = verdict(ok)
                         goal = page["us"].get("orjson.loads")
-                        summary.append((f"decode {page['items']} items: {dn}", f"{base / us:.2f}× {basekey}" +
-                                        (f", {goal / us:.2f}× orjson" if goal else ""), f"no slower than {basekey} (within 3%)", ok))
-                    lines.append(f"| {page['items']} items | {page['bytes']:,} | {dn} | {us:,.0f} µs | {base / us:.2f}× | {tgt} |")
+                        summary.append(
+                            (
+                                f"decode {page['items']} items: {dn}",
+                                f"{base / us:.2f}× {basekey}" + (f", {goal / us:.2f}× orjson" if goal else ""),
+                                f"no slower than {basekey} (within 3%)",
+                                ok,
+                            )
+                        )
+                    lines.append(
+                        f"| {page['items']} items | {page['bytes']:,} | {dn} "
+                        f"| {us:,.0f} µs | {base / us:.2f}× | {tgt} |"
+                    )
         lines.append("")
 
     e2e = d.get("page_fetch_us") if d else None
@@ -651,21 +824,29 @@ def report(b: Bench, info, vers, started, smoke) -> tuple[str, list]:
         for n, row in e2e.items():
             base = row.get("requests + json")
             for k, us in sorted(row.items(), key=lambda kv: kv[1]):
-                lines.append(f"| {n} items | {k} | {us:,.0f} µs | {base / us:.2f}× |" if base else f"| {n} | {k} | {us:,.0f} µs | |")
+                lines.append(
+                    f"| {n} items | {k} | {us:,.0f} µs | {base / us:.2f}× |"
+                    if base
+                    else f"| {n} | {k} | {us:,.0f} µs | |"
+                )
         lines.append("")
 
     # 3 GIL
     rows = {k: v for k, v in R.get("gil", {}).items() if not k.startswith("_") and v.get("wall_s")}
     if rows:
         m = R["gil"]["_meta"]
-        lines.append(f"### 3. GIL: {m['threads']} Python threads, one {m['latency_ms']} ms call each (median of 5 rounds)")
+        lines.append(
+            f"### 3. GIL: {m['threads']} Python threads, one {m['latency_ms']} ms call each (median of 5 rounds)"
+        )
         lines.append("")
         lines.append("| client | wall | target (≤ 1.5 × one call) |")
         lines.append("|---|---|---|")
         for k, v in rows.items():
             ok = v["wall_s"] <= 1.5 * m["latency_ms"] / 1000
             if ours(k):
-                summary.append((f"GIL {m['threads']} threads: {k}", fmt_s(v["wall_s"]), f"about {m['latency_ms']} ms", ok))
+                summary.append(
+                    (f"GIL {m['threads']} threads: {k}", fmt_s(v["wall_s"]), f"about {m['latency_ms']} ms", ok)
+                )
             lines.append(f"| {k} | {fmt_s(v['wall_s'])} | {verdict(ok) if ours(k) else ''} |")
         lines.append("")
 
@@ -684,25 +865,42 @@ def report(b: Bench, info, vers, started, smoke) -> tuple[str, list]:
             lines.append(f"| {v['client']} | {v['size']:,} | {fmt_s(v['wall_s'])} | {per1k * 1000:.2f} ms | {mem} |")
             if v.get("rss_growth_mb") is not None and ours(k):
                 ok = v["rss_growth_mb"] < 50
-                summary.append((f"memory, {v['size']:,} items: {v['client']}", f"+{v['rss_growth_mb']:.1f} MB peak RSS",
-                                "< 50 MB", ok))
+                summary.append(
+                    (
+                        f"memory, {v['size']:,} items: {v['client']}",
+                        f"+{v['rss_growth_mb']:.1f} MB peak RSS",
+                        "< 50 MB",
+                        ok,
+                    )
+                )
         for cl, pts in by_client.items():
             big = [p for s, p in pts if s >= 10_000] or [p for s, p in pts]
             if ours(cl) and len(big) >= 2:
                 knee = max(big) / min(big)
-                summary.append((f"scaling: {cl}", f"per-1k time varies {knee:.2f}× over ≥ 10k sizes",
-                                "linear, no knee (≤ 1.5×)", knee <= 1.5))
+                summary.append(
+                    (
+                        f"scaling: {cl}",
+                        f"per-1k time varies {knee:.2f}× over ≥ 10k sizes",
+                        "linear, no knee (≤ 1.5×)",
+                        knee <= 1.5,
+                    )
+                )
         lines.append("")
 
     # 5 startup
     s = R.get("startup", {})
     if s:
-        lines.append("### 5. Start-up (median wall of a fresh process; over = median of per-round differences from the interpreter's own empty start)")
+        lines.append(
+            "### 5. Start-up (median wall of a fresh process; "
+            "over = median of per-round differences from the interpreter's own empty start)"
+        )
         lines.append("")
         lines.append("| command | median | over empty start | target |")
         lines.append("|---|---|---|---|")
-        for k, base, label, lim in (("python_import", "python_empty", 'python -c "import qualys_cs"', 50),
-                                    ("node_require", "node_empty", "node -e \"require('qualys-cs'); new Client(...)\"", 20)):
+        for k, base, label, lim in (
+            ("python_import", "python_empty", 'python -c "import qualys_cs"', 50),
+            ("node_require", "node_empty", "node -e \"require('qualys-cs'); new Client(...)\"", 20),
+        ):
             if k in s and "median_ms" in s[k] and "median_ms" in s.get(base, {}):
                 over = s[k].get("over_ms", s[k]["median_ms"] - s[base]["median_ms"])
                 ok = over < lim
@@ -741,17 +939,31 @@ def main():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--smoke", action="store_true", help="tiny sizes; check item counts only")
     p.add_argument("--only", default="", help=f"comma list of {','.join(SCENARIOS)}")
-    p.add_argument("--sim", default=None, help="simulator command (default: the release qualys-cs-sim; 'devsim' = the harness stand-in)")
+    p.add_argument(
+        "--sim",
+        default=None,
+        help="simulator command (default: the release qualys-cs-sim; 'devsim' = the harness stand-in)",
+    )
     p.add_argument("--python", default=None, help="Python for the workers (default: ./.venv, created and filled)")
     p.add_argument("--no-setup", action="store_true", help="install/build nothing")
     p.add_argument("--rebuild", action="store_true", help="reinstall qualys_cs and rebuild the Node addon")
-    p.add_argument("--concurrency", type=int, default=16, help="requests in flight for the concurrent peers (= ours' default max_concurrency)")
+    p.add_argument(
+        "--concurrency",
+        type=int,
+        default=16,
+        help="requests in flight for the concurrent peers (= ours' default max_concurrency)",
+    )
     p.add_argument("--rl-family", default="images", help="simulator rate-limit family for the vulnerability calls")
     p.add_argument("--full-baselines", action="store_true", help="run sequential peers at full size and every rep")
     p.add_argument("--ours-kwargs", default="", help="JSON of extra qualys_cs Client(...) arguments")
     p.add_argument("--ours-node-options", default="", help="JSON of extra Node Client options")
-    p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
-                   help="override one size, e.g. --set cursor_images=20000 (see FULL in run.py)")
+    p.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="override one size, e.g. --set cursor_images=20000 (see FULL in run.py)",
+    )
     p.add_argument("--worker-timeout", type=float, default=600)
     p.add_argument("--no-readme", action="store_true", help="do not rewrite the table in benches/README.md")
     p.add_argument("--allow-missing", action="store_true", help="smoke: do not fail when a binding is missing")
@@ -772,12 +984,23 @@ def main():
             b.problems.append(f"{sc}: {e}")
             log(str(e))
     info, vers = machine_info(), versions(py)
-    md, summary = report(b, info, vers, started, args.smoke)
+    md, _summary = report(b, info, vers, started, args.smoke)
     out = BENCHES / "results"
     out.mkdir(exist_ok=True)
     name = "smoke" if args.smoke else ("partial" if args.only or args.sim == "devsim" else "latest")
-    (out / f"{name}.json").write_text(json.dumps({"machine": info, "versions": vers, "config": cfg, "notes": b.notes,
-                                                 "problems": b.problems, "results": b.results}, indent=1))
+    (out / f"{name}.json").write_text(
+        json.dumps(
+            {
+                "machine": info,
+                "versions": vers,
+                "config": cfg,
+                "notes": b.notes,
+                "problems": b.problems,
+                "results": b.results,
+            },
+            indent=1,
+        )
+    )
     (out / f"{name}.md").write_text(md + "\n")
     if not args.smoke and not args.no_readme and not args.only and args.sim != "devsim":
         update_readme(md)

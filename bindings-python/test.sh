@@ -17,7 +17,7 @@ fi
 
 # Freshness of the generated Python files is a pytest test (tests/python/test_codegen.py); the
 # whole-repo `codegen/generate.py --check` is the root Makefile's.
-"$VENV/bin/ruff" check bindings-python/python codegen/python.py tests/python examples
-"$VENV/bin/ruff" format --check bindings-python/python tests/python examples
+"$VENV/bin/ruff" check bindings-python/python codegen tests/python examples benches
+"$VENV/bin/ruff" format --check bindings-python/python tests/python examples benches codegen
 "$VENV/bin/mypy" --strict bindings-python/python/qualys_cs examples tests/python
 "$VENV/bin/python" -m pytest -q "$@"

@@ -1,4 +1,5 @@
 """Helpers shared by the generator targets."""
+
 from __future__ import annotations
 
 import keyword
@@ -14,7 +15,8 @@ def pascal(name: str) -> str:
 
 
 def py_ident(name: str) -> str:
-    return name + "_" if keyword.iskeyword(name) or name in {"type", "filter", "id"} and False else name
+    # Only keywords are escaped: builtins such as `type`, `filter` and `id` stay as the API names them.
+    return name + "_" if keyword.iskeyword(name) else name
 
 
 def resources(table: dict) -> dict[str, list[dict]]:
@@ -45,8 +47,16 @@ def positional_args(e: dict) -> list[dict]:
 def optional_args(e: dict) -> list[dict]:
     """Optional query params and local args: keyword options."""
     out = [
-        {"name": q["arg"], "kind": "query", "type": q["type"], "wire": q["name"], "enum": q.get("enum"),
-         "default": q.get("default"), "min": q.get("min"), "max": q.get("max")}
+        {
+            "name": q["arg"],
+            "kind": "query",
+            "type": q["type"],
+            "wire": q["name"],
+            "enum": q.get("enum"),
+            "default": q.get("default"),
+            "min": q.get("min"),
+            "max": q.get("max"),
+        }
         for q in e["query"]
         if not q.get("required")
     ]

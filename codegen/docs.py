@@ -1,4 +1,5 @@
 """The method table of README.md (between the `methods` markers): endpoint -> Rust, Python, Node."""
+
 from __future__ import annotations
 
 import pathlib

@@ -8,6 +8,7 @@ Each target module in this folder (rust.py, python.py, node.py, docs.py) exposes
 `generate(table: dict, root: pathlib.Path) -> dict[str, str]`, mapping repository-relative paths to
 their full content. Standard library only, so it runs on any machine with Python 3.10+.
 """
+
 from __future__ import annotations
 
 import importlib

@@ -6,6 +6,7 @@ for auto-paginated lists), so validation, errors, cancellation and conversion st
 (`index.js` and the native core). Path params, required query params and the body are positional;
 optional query params join the per-call options object, in camelCase (the core maps them back).
 """
+
 from __future__ import annotations
 
 import json
@@ -152,7 +153,9 @@ def gen_js(table: dict) -> str:
             out.append("")
             out += doc(e, "  ")
             out.append(f"  {camel(e['method'])}({', '.join(params)}) {{")
-            out.append(f"    return this._client.{call}({json.dumps(e['id'])}, {{ {fields} }}, options)".replace("{  }", "{}"))
+            out.append(
+                f"    return this._client.{call}({json.dumps(e['id'])}, {{ {fields} }}, options)".replace("{  }", "{}")
+            )
             out.append("  }")
         out.append("}")
         out.append("")
@@ -172,7 +175,7 @@ def gen_dts(table: dict) -> str:
     res = resources(table)
     used = sorted({response_type(e) for eps in res.values() for e in eps})
     named = sorted({t for u in used for t in u.replace("[]", "").split(" | ") if t[:1].isupper()} - {"Buffer"})
-    out = [HEADER, "/// <reference types=\"node\" />"]
+    out = [HEADER, '/// <reference types="node" />']
     out.append(f"import type {{ CallOptions, ListOptions, PagedList, Out, {', '.join(named)} }} from './index'")
     out.append("")
     for resource, eps in res.items():

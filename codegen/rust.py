@@ -1,11 +1,12 @@
 """Typed Rust resource methods (core/src/api.rs), thin wrappers over Client::call_json / paginate."""
+
 from __future__ import annotations
 
 import pathlib
 import re
 import subprocess
 
-from common import optional_args, pascal, positional_args, resources, summary
+from common import optional_args, pascal, positional_args, resources
 
 RUST_KEYWORDS = {"type", "match", "ref", "move", "fn", "impl", "mod", "use", "as", "in", "loop", "where"}
 
@@ -59,7 +60,7 @@ def generate(table: dict, root: pathlib.Path) -> dict[str, str]:
         "}",
         "",
         "fn to_value<T: Serialize + ?Sized>(field: &str, v: &T) -> Result<Value> {",
-        "    serde_json::to_value(v).map_err(|e| crate::error::Error::validation(field, \"serialize\", e.to_string()))",
+        '    serde_json::to_value(v).map_err(|e| crate::error::Error::validation(field, "serialize", e.to_string()))',
         "}",
         "",
         "fn strings<I: IntoIterator<Item = S>, S: Into<String>>(items: I) -> Value {",
@@ -155,7 +156,10 @@ def generate(table: dict, root: pathlib.Path) -> dict[str, str]:
                     f"pub struct {pstruct} {{",
                 ]
                 for o, doc in fields:
-                    params_structs += [f"    /// {doc}", f"    pub {ident(o['name'])}: Option<{OPT_TYPES.get(o['type'], 'String')}>,"]
+                    params_structs += [
+                        f"    /// {doc}",
+                        f"    pub {ident(o['name'])}: Option<{OPT_TYPES.get(o['type'], 'String')}>,",
+                    ]
                 params_structs += ["}", "", f"impl {pstruct} {{"]
                 for o, _ in fields:
                     t = OPT_TYPES.get(o["type"], "String")
@@ -168,7 +172,8 @@ def generate(table: dict, root: pathlib.Path) -> dict[str, str]:
                         ]
                     elif t == "Vec<String>":
                         params_structs += [
-                            f"    pub fn {ident(o['name'])}<I: IntoIterator<Item = S>, S: Into<String>>(mut self, v: I) -> Self {{",
+                            f"    pub fn {ident(o['name'])}<I: IntoIterator<Item = S>, S: Into<String>>"
+                            f"(mut self, v: I) -> Self {{",
                             f"        self.{ident(o['name'])} = Some(v.into_iter().map(Into::into).collect());",
                             "        self",
                             "    }",
@@ -194,21 +199,21 @@ def generate(table: dict, root: pathlib.Path) -> dict[str, str]:
             if kind == "page":
                 ret = f"Result<Pager<{model_type(m)}>>"
                 body = f'self.client.paginate_with(ep("{e["id"]}"), args, None, None)'
-                out += doc + [f"    pub fn {method}{gen}({', '.join(sig)}) -> {ret} {{"]
+                out += [*doc, f"    pub fn {method}{gen}({', '.join(sig)}) -> {ret} {{"]
             elif kind in ("json_object", "bare_array"):
                 ret = f"Result<{model_type(m)}>"
                 body = f'self.client.call_json(ep("{e["id"]}"), args, None).await'
-                out += doc + [f"    pub async fn {method}{gen}({', '.join(sig)}) -> {ret} {{"]
+                out += [*doc, f"    pub async fn {method}{gen}({', '.join(sig)}) -> {ret} {{"]
             else:
                 ret = "Result<Output>"
                 body = f'self.client.call_with(ep("{e["id"]}"), args, None).await.map(|(o, _)| o)'
-                out += doc + [f"    pub async fn {method}{gen}({', '.join(sig)}) -> {ret} {{"]
+                out += [*doc, f"    pub async fn {method}{gen}({', '.join(sig)}) -> {ret} {{"]
             expr = "Args::new()" + "".join(sets)
             if opt:
                 expr = f"params.apply({expr})"
             out.append(f"        let args = {expr};")
             out += [f"        {body}", "    }"]
-        out += ["}", ""] + params_structs
+        out += ["}", "", *params_structs]
     text = "\n".join(out).rstrip() + "\n"
     return {"core/src/api.rs": rustfmt(text)}
 
@@ -218,8 +223,11 @@ def rustfmt(text: str) -> str:
     try:
         done = subprocess.run(
             ["rustfmt", "--edition", "2024", "--emit", "stdout", "--quiet"],
-            input=text, capture_output=True, text=True, check=True,
+            input=text,
+            capture_output=True,
+            text=True,
+            check=True,
         )
     except (OSError, subprocess.CalledProcessError) as e:
-        raise SystemExit(f"rustfmt failed on the generated Rust: {e}")
+        raise SystemExit(f"rustfmt failed on the generated Rust: {e}") from e
     return done.stdout
