@@ -6,7 +6,7 @@ CARGO ?= cargo
 PYTHON ?= python3
 VENV ?= .venv
 
-.PHONY: demo test lint test-rust test-python test-node generate bench bench-smoke clean
+.PHONY: demo test lint test-rust test-python test-node test-install generate bench bench-smoke clean
 
 ## The main job: export every image with severity-5 vulnerabilities to inventory.jsonl, with
 ## progress and a summary. Runs against the embedded simulator unless QUALYS_USERNAME and
@@ -20,8 +20,9 @@ $(VENV)/bin/python:
 	$(VENV)/bin/python -m pip install -q --upgrade pip "maturin>=1.9.4,<2"
 
 ## Every test: generated files fresh, Rust (fmt, clippy, tests), the Python and Node bindings,
-## and the benchmarks' smoke mode (tiny sizes, so they do not rot).
-test: lint test-rust test-python test-node bench-smoke
+## installing the packed npm tarball and sdist into fresh projects, and the benchmarks' smoke mode
+## (tiny sizes, so they do not rot).
+test: lint test-rust test-python test-node test-install bench-smoke
 
 lint:
 	$(PYTHON) codegen/generate.py --check
@@ -36,6 +37,9 @@ test-python:
 
 test-node:
 	bash bindings-node/test.sh
+
+test-install:
+	VENV=$(VENV) bash tests/install/check.sh
 
 generate:
 	$(PYTHON) codegen/generate.py

@@ -1,0 +1,61 @@
+#!/usr/bin/env bash
+# What `npm install qualys-cs` and `pip install qualys-cs` do for a user with no prebuilt binary, from
+# the packed artifacts, in fresh projects outside the repository: build from source, import, and list
+# images from the embedded simulator. Called by `make test-install` (part of `make test`).
+# CARGO_TARGET_DIR defaults to the repository's target/, so compiled dependencies are reused.
+set -euo pipefail
+ROOT="$(cd "$(dirname "$0")/../.." && pwd)"
+VENV="${VENV:-$ROOT/.venv}"
+WORK="$(mktemp -d)"
+trap 'rm -rf "$WORK"' EXIT
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$ROOT/target}"
+
+echo "== npm: pack, install the tarball into a new project (no dev dependencies, no napi CLI)"
+(cd "$ROOT" && npm pack --silent --pack-destination "$WORK" >/dev/null)
+mkdir "$WORK/node-app"
+cd "$WORK/node-app"
+npm init -y >/dev/null
+npm install --no-audit --no-fund "$WORK"/qualys-cs-*.tgz
+cat > check.cjs <<'JS'
+const assert = require('node:assert/strict')
+const { Client, NotFoundError } = require('qualys-cs')
+const { startSimulator } = require('qualys-cs/testing')
+;(async () => {
+  const sim = await startSimulator({ images: 120 })
+  try {
+    const client = new Client({ baseUrl: sim.url, username: sim.username, password: sim.password, auth: 'basic' })
+    assert.equal((await client.images.list({ pageSize: 50 }).toArray()).length, 120)
+    await assert.rejects(client.images.get('0'.repeat(64)), NotFoundError)
+  } finally {
+    await sim.stop()
+  }
+  console.log('npm install: ok')
+})().catch((e) => { console.error(e); process.exit(1) })
+JS
+node check.cjs
+node --input-type=module -e "import { Client } from 'qualys-cs'; if (typeof Client !== 'function') process.exit(1)"
+
+echo "== pip: build the sdist, install it into a new venv"
+[ -x "$VENV/bin/maturin" ] || { python3 -m venv "$VENV" && "$VENV/bin/python" -m pip install -q "maturin>=1.9.4,<2"; }
+(cd "$ROOT" && "$VENV/bin/maturin" sdist -o "$WORK/dist")
+python3 -m venv "$WORK/venv"
+"$WORK/venv/bin/python" -m pip install -q "$WORK"/dist/qualys_cs-*.tar.gz
+cd "$WORK"
+"$WORK/venv/bin/python" - <<'PY'
+import pathlib
+
+import qualys_cs
+from qualys_cs.testing import Simulator
+
+with Simulator(images=120) as sim:
+    client = sim.client()
+    assert sum(1 for _ in client.images.list(page_size=50)) == 120
+    try:
+        client.images.get("0" * 64)
+        raise AssertionError("expected NotFoundError")
+    except qualys_cs.NotFoundError:
+        pass
+root = pathlib.Path(qualys_cs.__file__).parent
+assert (root / "py.typed").exists() and (root / "_native.pyi").exists(), "typing files missing"
+print("pip install: ok")
+PY
