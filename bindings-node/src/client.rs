@@ -262,7 +262,8 @@ impl NativeClient {
             move |_, (output, meta)| {
                 Ok(CallResult {
                     output,
-                    meta: raw.then_some(meta),
+                    meta,
+                    raw,
                     mode,
                 })
             },
@@ -312,7 +313,8 @@ impl NativeClient {
             move |_, (output, meta)| {
                 Ok(CallResult {
                     output,
-                    meta: raw.then_some(meta),
+                    meta,
+                    raw,
                     mode,
                 })
             },

@@ -245,11 +245,15 @@ unsafe fn json_parse(env: sys::napi_env, text: &[u8]) -> napi::Result<sys::napi_
     }
     match unsafe { sys::napi_call_function(env, json, parse, 1, &s, &mut out) } {
         sys::Status::napi_ok => Ok(out),
-        // Its SyntaxError is already thrown: let it through as it is.
-        sys::Status::napi_pending_exception => Err(napi::Error::new(
-            napi::Status::PendingException,
-            "JSON.parse threw",
-        )),
+        // It threw (a replaced `JSON.parse`, a body beyond V8's string limit): take the exception
+        // back, or a promise being settled with it would never settle, and report its message.
+        sys::Status::napi_pending_exception => {
+            let mut exc = ptr::null_mut();
+            unsafe { sys::napi_get_and_clear_last_exception(env, &mut exc) };
+            Err(napi::Error::new(napi::Status::GenericFailure, unsafe {
+                error_message(env, exc)
+            }))
+        }
         _ => Err(napi::Error::new(
             napi::Status::GenericFailure,
             "Node-API: failed to call JSON.parse",
@@ -257,19 +261,65 @@ unsafe fn json_parse(env: sys::napi_env, text: &[u8]) -> napi::Result<sys::napi_
     }
 }
 
-/// JSON bytes as a JS value in `mode`: `JSON.parse` for plain numbers, else the exact walk.
+/// `String(exc.message ?? exc)`, best effort.
+unsafe fn error_message(env: sys::napi_env, exc: sys::napi_value) -> String {
+    const FALLBACK: &str = "JSON.parse failed";
+    let ok = sys::Status::napi_ok;
+    let (mut msg, mut s) = (ptr::null_mut(), ptr::null_mut());
+    if exc.is_null() {
+        return FALLBACK.into();
+    }
+    let target =
+        if unsafe { sys::napi_get_named_property(env, exc, c"message".as_ptr(), &mut msg) } == ok {
+            msg
+        } else {
+            exc
+        };
+    if unsafe { sys::napi_coerce_to_string(env, target, &mut s) } != ok {
+        return FALLBACK.into();
+    }
+    let mut len = 0;
+    if unsafe { sys::napi_get_value_string_utf8(env, s, ptr::null_mut(), 0, &mut len) } != ok {
+        return FALLBACK.into();
+    }
+    let mut buf = vec![0u8; len + 1];
+    if unsafe {
+        sys::napi_get_value_string_utf8(env, s, buf.as_mut_ptr().cast(), buf.len(), &mut len)
+    } != ok
+    {
+        return FALLBACK.into();
+    }
+    buf.truncate(len);
+    String::from_utf8_lossy(&buf).into_owned()
+}
+
+/// JSON bytes as a JS value in `mode`: `JSON.parse` for plain numbers, else the exact walk. A
+/// failure (what core's check cannot see: a number beyond f64, a lone surrogate, extreme nesting)
+/// is a `DecodeError` of the response `meta` came with.
 pub(crate) unsafe fn json(
     env: sys::napi_env,
     text: &[u8],
     mode: IntMode,
+    meta: Option<&ResponseMeta>,
 ) -> napi::Result<sys::napi_value> {
-    match mode {
+    let result = match mode {
         IntMode::Number => unsafe { json_parse(env, text) },
-        _ => {
-            let v: Value = serde_json::from_slice(text)
-                .map_err(|e| napi::Error::new(napi::Status::GenericFailure, e.to_string()))?;
-            unsafe { value(env, &v, mode, 0) }
-        }
+        _ => match serde_json::from_slice::<Value>(text) {
+            Ok(v) => unsafe { value(env, &v, mode, 0) },
+            Err(e) => Err(napi::Error::new(
+                napi::Status::GenericFailure,
+                e.to_string(),
+            )),
+        },
+    };
+    match (result, meta) {
+        (Err(e), Some(meta)) => Err(crate::errors::to_napi(qualys_cs::Error::Decode {
+            method: meta.method.clone(),
+            path: meta.path.clone(),
+            message: e.reason.clone(),
+            excerpt: String::from_utf8_lossy(&text[..text.len().min(200)]).into_owned(),
+        })),
+        (r, _) => r,
     }
 }
 
@@ -277,9 +327,10 @@ unsafe fn output(
     env: sys::napi_env,
     o: &RawOutput,
     mode: IntMode,
+    meta: &ResponseMeta,
 ) -> napi::Result<sys::napi_value> {
     match o {
-        Output::Json(b) => unsafe { json(env, b, mode) },
+        Output::Json(b) => unsafe { json(env, b, mode, Some(meta)) },
         Output::Text(s) => unsafe { string(env, s) },
         Output::Bytes(b) => unsafe { bytes(env, b) },
         Output::Empty => unsafe { null(env) },
@@ -326,14 +377,19 @@ fn meta_into(meta: &ResponseMeta, m: &mut Map<String, Value>) {
 /// the caller asked for the raw response.
 pub struct CallResult {
     pub output: RawOutput,
-    pub meta: Option<ResponseMeta>,
+    pub meta: ResponseMeta,
+    /// Resolve to `{data, status, headers, rateLimit, attempts}` rather than the data alone.
+    pub raw: bool,
     pub mode: IntMode,
 }
 
 impl ToNapiValue for CallResult {
     unsafe fn to_napi_value(env: sys::napi_env, r: Self) -> napi::Result<sys::napi_value> {
-        let data = unsafe { output(env, &r.output, r.mode)? };
-        let Some(meta) = &r.meta else { return Ok(data) };
+        let data = unsafe { output(env, &r.output, r.mode, &r.meta)? };
+        if !r.raw {
+            return Ok(data);
+        }
+        let meta = &r.meta;
         let mut m = Map::new();
         meta_into(meta, &mut m);
         let obj = unsafe { object(env, &Map::new(), r.mode, 0)? };
@@ -359,8 +415,9 @@ unsafe fn page_items(
     env: sys::napi_env,
     body: &[u8],
     mode: IntMode,
+    meta: &ResponseMeta,
 ) -> napi::Result<sys::napi_value> {
-    let parsed = unsafe { json(env, body, mode)? };
+    let parsed = unsafe { json(env, body, mode, Some(meta))? };
     let (mut data, mut kind, mut is_array, mut has) = (
         ptr::null_mut(),
         sys::ValueType::napi_undefined,
@@ -406,7 +463,7 @@ impl ToNapiValue for PageResult {
             return unsafe { null(env) };
         };
         let obj = unsafe { object(env, &Map::new(), r.mode, 0)? };
-        let items = unsafe { page_items(env, &page.body, r.mode)? };
+        let items = unsafe { page_items(env, &page.body, r.mode, &page.meta)? };
         unsafe { set(env, obj, "items", items)? };
         let mut m = Map::new();
         m.insert("number".into(), page.number.into());
@@ -427,6 +484,6 @@ pub struct JsonBuffer(pub napi::bindgen_prelude::Buffer);
 
 impl ToNapiValue for JsonBuffer {
     unsafe fn to_napi_value(env: sys::napi_env, b: Self) -> napi::Result<sys::napi_value> {
-        unsafe { json(env, &b.0, IntMode::Number) }
+        unsafe { json(env, &b.0, IntMode::Number, None) }
     }
 }

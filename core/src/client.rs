@@ -655,7 +655,15 @@ impl Client {
                 Some(f) => Some(self.inner.limiter.acquire(f).await),
                 None => None,
             };
-            let (auth, generation) = self.auth_header().await?;
+            let (auth, generation) = match self.auth_header().await {
+                Ok(a) => a,
+                Err(e) => {
+                    if let Some(slot) = slot {
+                        slot.unsent();
+                    }
+                    return Err(e);
+                }
+            };
             let result = {
                 let _permit = self
                     .inner
@@ -821,6 +829,9 @@ impl Client {
                     rb = rb.header(k, v);
                 }
                 _ => {
+                    if let Some(slot) = slot {
+                        slot.unsent();
+                    }
                     return Attempt::Fail(Error::validation(
                         "extra_headers",
                         "header",

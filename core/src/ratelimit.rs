@@ -122,6 +122,8 @@ pub(crate) struct Slot<'a> {
     limiter: &'a RateLimiter,
     family: &'a str,
     open: bool,
+    /// This call is the family's probe (the first, sent while its limit is unknown).
+    probe: bool,
 }
 
 impl Slot<'_> {
@@ -130,12 +132,19 @@ impl Slot<'_> {
         self.open = false;
         self.limiter.observe(self.family, info, status);
     }
+
+    /// Nothing was sent (the token could not be had, a header was invalid): give the place back.
+    pub(crate) fn unsent(mut self) {
+        self.open = false;
+        self.limiter.release(self.family, self.probe, false);
+    }
 }
 
 impl Drop for Slot<'_> {
     fn drop(&mut self) {
         if self.open {
-            self.limiter.abandon(self.family);
+            // Unanswered (a transport error, a cancelled call): it may have reached the server.
+            self.limiter.release(self.family, self.probe, true);
         }
     }
 }
@@ -143,7 +152,11 @@ impl Drop for Slot<'_> {
 impl RateLimiter {
     fn state<R>(&self, family: &str, f: impl FnOnce(&mut FamilyState) -> R) -> R {
         let mut map = self.families.lock().unwrap_or_else(|e| e.into_inner());
-        f(map.entry(family.to_owned()).or_default())
+        // Look up before inserting: waiters re-check often, and the key is only allocated once.
+        if !map.contains_key(family) {
+            map.insert(family.to_owned(), FamilyState::default());
+        }
+        f(map.get_mut(family).expect("inserted above"))
     }
 
     /// Wait until a call in `family` keeps every window under the known limit, then take a slot.
@@ -158,18 +171,18 @@ impl RateLimiter {
                     return match st.probe_since {
                         // Wait for the probe's answer (polled: the lock is not held while sleeping).
                         Some(since) if now.duration_since(since) < PROBE_WAIT => {
-                            Some(Duration::from_millis(5))
+                            Err(Duration::from_millis(5))
                         }
                         _ => {
                             st.probe_since = Some(now);
                             st.in_flight += 1;
-                            None
+                            Ok(true)
                         }
                     };
                 }
                 if let Some(until) = st.blocked_until {
                     if until > now {
-                        return Some(until - now);
+                        return Err(until - now);
                     }
                     st.blocked_until = None;
                 }
@@ -178,16 +191,16 @@ impl RateLimiter {
                     if st.used() >= (limit as usize).max(1) {
                         // Full: wait for the oldest answered call to age out, or poll while only
                         // unanswered calls fill the window (their answers free nothing sooner).
-                        return Some(st.done.front().map_or(Duration::from_millis(10), |t| {
+                        return Err(st.done.front().map_or(Duration::from_millis(10), |t| {
                             st.window.saturating_sub(now.duration_since(*t))
                         }));
                     }
                 }
                 st.in_flight += 1;
-                None
+                Ok(false)
             });
             match wait {
-                Some(d) => {
+                Err(d) => {
                     tracing::debug!(
                         family,
                         wait_ms = d.as_millis() as u64,
@@ -195,11 +208,12 @@ impl RateLimiter {
                     );
                     tokio::time::sleep(d).await
                 }
-                None => {
+                Ok(probe) => {
                     return Slot {
                         limiter: self,
                         family,
                         open: true,
+                        probe,
                     };
                 }
             }
@@ -247,17 +261,16 @@ impl RateLimiter {
         })
     }
 
-    /// A call ended without an answer: it may have reached the server, so it counts from now; if it
-    /// was the probe, the next call probes again.
-    fn abandon(&self, family: &str) {
+    /// A call ended without an answer. If it was `sent`, it may have reached the server, so it
+    /// counts from now. If it was the probe, the next call probes again.
+    fn release(&self, family: &str, probe: bool, sent: bool) {
         self.state(family, |st| {
             st.in_flight = st.in_flight.saturating_sub(1);
-            if st.known {
-                if st.limit.is_some() {
-                    st.done.push_back(Instant::now());
-                }
-            } else {
+            if probe && !st.known {
                 st.probe_since = None;
+            }
+            if sent && st.limit.is_some() {
+                st.done.push_back(Instant::now());
             }
         })
     }
@@ -378,6 +391,18 @@ mod tests {
         assert!(!waiter.is_finished());
         tokio::time::sleep(Duration::from_secs(31)).await;
         assert!(waiter.is_finished());
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_call_never_sent_gives_its_place_back() {
+        let rl = RateLimiter::default();
+        rl.acquire("images")
+            .await
+            .observe(Some(&limited(2, 60, 1)), 200);
+        let start = Instant::now();
+        rl.acquire("images").await.unsent(); // one place was left, and it is still there
+        let _next = rl.acquire("images").await;
+        assert!(start.elapsed() < Duration::from_secs(1));
     }
 
     #[tokio::test(start_paused = true)]

@@ -46,7 +46,9 @@ pub enum Output<J = Value> {
 }
 
 /// An [`Output`] whose JSON is still the response's bytes, already checked to be well-formed JSON
-/// (so a malformed body is a typed decode error here, whatever builds the objects later).
+/// in UTF-8 (so a malformed body is a typed decode error here, whatever builds the objects later).
+/// What the check cannot see (numbers beyond f64, lone surrogate escapes, extreme nesting) the
+/// bindings' parsers report as decode errors themselves.
 pub type RawOutput = Output<Bytes>;
 
 impl Response {
@@ -77,7 +79,13 @@ impl Response {
     /// Decode by the endpoint's response kind, keeping a JSON body as its bytes (checked, not parsed).
     pub fn raw_output(&self, kind: ResponseKind) -> Result<RawOutput> {
         self.decode(kind, |b| {
-            serde_json::from_slice::<serde::de::IgnoredAny>(b).map(|_| self.body.slice_ref(b))
+            // Skipping values does not look inside strings, so UTF-8 is checked on its own (fast:
+            // an ASCII body is scanned a word at a time): a body the bindings' parsers would each
+            // treat differently (V8 replaces bad bytes, jiter refuses them) never reaches them.
+            let text = std::str::from_utf8(b).map_err(|e| {
+                <serde_json::Error as serde::de::Error>::custom(format!("invalid UTF-8: {e}"))
+            })?;
+            serde_json::from_str::<serde::de::IgnoredAny>(text).map(|_| self.body.slice_ref(b))
         })
     }
 
@@ -110,5 +118,54 @@ impl Response {
                 Ok(Output::Text(String::from_utf8_lossy(trimmed).into_owned()))
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn response(body: &'static [u8]) -> Response {
+        Response {
+            meta: ResponseMeta {
+                status: 200,
+                method: "GET".into(),
+                path: "/csapi/v1.3/images".into(),
+                headers: HeaderMap::new(),
+                rate_limit: None,
+                attempts: 1,
+            },
+            body: Bytes::from_static(body),
+        }
+    }
+
+    #[test]
+    fn raw_output_keeps_checked_json_bytes() {
+        let r = response(b" {\"a\": [1, \"caf\xc3\xa9\"]}\n");
+        assert_eq!(
+            r.raw_output(ResponseKind::JsonObject).unwrap(),
+            Output::Json(Bytes::from_static(b"{\"a\": [1, \"caf\xc3\xa9\"]}"))
+        );
+        assert_eq!(
+            response(b"  ").raw_output(ResponseKind::JsonObject).unwrap(),
+            Output::Empty
+        );
+    }
+
+    #[test]
+    fn raw_output_refuses_what_a_parser_would() {
+        // Bad UTF-8 inside a string: skipping values alone would let it through.
+        let bad = response(b"{\"a\": \"caf\xe9\"}");
+        let err = bad.raw_output(ResponseKind::JsonObject).unwrap_err();
+        assert!(matches!(err, Error::Decode { .. }), "{err:?}");
+        assert!(err.to_string().contains("UTF-8"), "{err}");
+        assert!(bad.output(ResponseKind::JsonObject).is_err());
+        // Where text is a valid answer, it is text, as with the parsed output.
+        assert_eq!(
+            bad.raw_output(ResponseKind::JsonOrText).unwrap(),
+            Output::Text("{\"a\": \"caf\u{fffd}\"}".into())
+        );
+        let truncated = response(b"{\"a\": [1, 2");
+        assert!(truncated.raw_output(ResponseKind::Page).is_err());
     }
 }

@@ -49,3 +49,30 @@ test('a page whose data is one object or null (P-qualysdk copes with both), in e
     await sim.stop()
   }
 })
+
+test('what only the converter can refuse is a DecodeError, and a throwing JSON.parse never hangs a call', { skip: !available }, async () => {
+  const sim = await startSimulator({ images: 3 })
+  const opts = { baseUrl: sim.url, username: sim.username, password: sim.password, auth: 'basic', maxRetries: 0 }
+  const sha = 'a'.repeat(64)
+  try {
+    // A number beyond f64 passes core's check; the exact (bigint) converter refuses it.
+    sim.injectFault({ kind: 'status', status: 200, body: '{"big": 1e400}', pathContains: '/csapi/v1.3/images/' })
+    await assert.rejects(new q.Client({ ...opts, largeIntegers: 'bigint' }).images.get(sha), q.DecodeError)
+    // JSON.parse replaced by something that throws on response bodies (not on our error payloads).
+    const parse = JSON.parse
+    JSON.parse = (text, reviver) => {
+      if (String(text).startsWith('{"sha"')) throw new SyntaxError('refused by the test')
+      return parse(text, reviver)
+    }
+    try {
+      sim.injectFault({ kind: 'status', status: 200, body: '{"sha": "x"}', pathContains: '/csapi/v1.3/images/' })
+      const err = await new q.Client(opts).images.get(sha).then(() => null, (e) => e)
+      assert.ok(err instanceof q.DecodeError, String(err))
+      assert.match(err.message, /refused by the test/)
+    } finally {
+      JSON.parse = parse
+    }
+  } finally {
+    await sim.stop()
+  }
+})
