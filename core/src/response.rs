@@ -147,7 +147,9 @@ mod tests {
             Output::Json(Bytes::from_static(b"{\"a\": [1, \"caf\xc3\xa9\"]}"))
         );
         assert_eq!(
-            response(b"  ").raw_output(ResponseKind::JsonObject).unwrap(),
+            response(b"  ")
+                .raw_output(ResponseKind::JsonObject)
+                .unwrap(),
             Output::Empty
         );
     }
