@@ -313,12 +313,7 @@ pub(crate) unsafe fn json(
         },
     };
     match (result, meta) {
-        (Err(e), Some(meta)) => Err(crate::errors::to_napi(qualys_cs::Error::Decode {
-            method: meta.method.clone(),
-            path: meta.path.clone(),
-            message: e.reason.clone(),
-            excerpt: String::from_utf8_lossy(&text[..text.len().min(200)]).into_owned(),
-        })),
+        (Err(e), Some(meta)) => Err(crate::errors::to_napi(meta.decode_error(text, e.reason))),
         (r, _) => r,
     }
 }

@@ -556,15 +556,13 @@ async fn next_page(
 
 /// The items of a page, parsed from its body straight into Python objects. `data` may be a list, a
 /// single object (P-qualysdk copes with that on the bulk lists) or absent.
-fn page_items<'py>(py: Python<'py>, body: &[u8], path: &str) -> PyResult<Bound<'py, PyList>> {
-    let parsed = convert::json(py, body).map_err(|message| {
-        to_py_err(qualys_cs::Error::Decode {
-            method: "GET".into(),
-            path: path.into(),
-            message,
-            excerpt: String::from_utf8_lossy(&body[..body.len().min(200)]).into_owned(),
-        })
-    })?;
+fn page_items<'py>(
+    py: Python<'py>,
+    body: &[u8],
+    meta: &ResponseMeta,
+) -> PyResult<Bound<'py, PyList>> {
+    let parsed =
+        convert::json(py, body).map_err(|message| to_py_err(meta.decode_error(body, message)))?;
     let data = match parsed.cast::<PyDict>() {
         Ok(d) => d.get_item("data")?,
         Err(_) => None,
@@ -578,7 +576,7 @@ fn page_items<'py>(py: Python<'py>, body: &[u8], path: &str) -> PyResult<Bound<'
 
 fn page_to_py(py: Python<'_>, p: Option<Page<IgnoredAny>>) -> PyResult<Py<PyAny>> {
     let Some(p) = p else { return Ok(py.None()) };
-    let items = page_items(py, &p.body, &p.meta.path)?;
+    let items = page_items(py, &p.body, &p.meta)?;
     let parts: [Bound<'_, PyAny>; 6] = [
         items.into_any(),
         p.number.into_pyobject(py)?.into_any(),

@@ -109,14 +109,9 @@ pub fn output<'py>(
     meta: &ResponseMeta,
 ) -> PyResult<Bound<'py, PyAny>> {
     match out {
-        Output::Json(b) => json(py, b).map_err(|message| {
-            crate::errors::to_py_err(qualys_cs::Error::Decode {
-                method: meta.method.clone(),
-                path: meta.path.clone(),
-                message,
-                excerpt: String::from_utf8_lossy(&b[..b.len().min(200)]).into_owned(),
-            })
-        }),
+        Output::Json(b) => {
+            json(py, b).map_err(|message| crate::errors::to_py_err(meta.decode_error(b, message)))
+        }
         Output::Text(s) => Ok(PyString::new(py, s).into_any()),
         Output::Bytes(b) => Ok(PyBytes::new(py, b).into_any()),
         Output::Empty => Ok(py.None().into_bound(py)),

@@ -20,6 +20,19 @@ pub struct ResponseMeta {
     pub attempts: u32,
 }
 
+impl ResponseMeta {
+    /// The typed error for a `body` of this response that could not be decoded: for the bindings,
+    /// whose own parsers build objects from [`RawOutput`] bytes and page bodies.
+    pub fn decode_error(&self, body: &[u8], message: impl Into<String>) -> Error {
+        Error::Decode {
+            method: self.method.clone(),
+            path: self.path.clone(),
+            message: message.into(),
+            excerpt: excerpt(body),
+        }
+    }
+}
+
 /// A successful response, body fully read.
 #[derive(Debug, Clone)]
 pub struct Response {
@@ -53,12 +66,7 @@ pub type RawOutput = Output<Bytes>;
 
 impl Response {
     fn decode_error(&self, message: impl Into<String>) -> Error {
-        Error::Decode {
-            method: self.meta.method.clone(),
-            path: self.meta.path.clone(),
-            message: message.into(),
-            excerpt: excerpt(&self.body),
-        }
+        self.meta.decode_error(&self.body, message)
     }
 
     /// Decode the body as JSON into `T`.

@@ -2,7 +2,7 @@
 
 mod common;
 
-use common::{args, sim, sim_client};
+use common::{args, first_sha, sim, sim_client};
 use futures::{StreamExt, TryStreamExt};
 use qualys_cs::api::{ImagesBulkListParams, ImagesListParams};
 use qualys_cs::{AuthMode, Error, ErrorKind, Output};
@@ -305,16 +305,7 @@ async fn the_client_keeps_under_the_servers_rate_limit() {
     let limits = qualys_cs_sim::RateLimits::uniform(5, Duration::from_secs(1));
     let sim = sim(SimConfig::default().rate_limits(limits)).await;
     let client = sim_client(&sim).max_concurrency(8).build().unwrap();
-    let first = client
-        .images()
-        .list(ImagesListParams::default().page_size(1))
-        .unwrap()
-        .pages()
-        .next()
-        .await
-        .unwrap()
-        .unwrap();
-    let sha = first.items[0].sha.as_deref().unwrap().to_owned();
+    let sha = first_sha(&client).await;
     let started = Instant::now();
     let calls = (0..14).map(|_| client.images().vulnerability_count(&sha));
     for r in futures::future::join_all(calls).await {
@@ -337,16 +328,7 @@ async fn a_call_that_reached_the_server_late_still_counts_in_its_window() {
     let limits = qualys_cs_sim::RateLimits::uniform(2, Duration::from_secs(1));
     let sim = sim(SimConfig::default().rate_limits(limits)).await;
     let client = sim_client(&sim).build().unwrap();
-    let first = client
-        .images()
-        .list(ImagesListParams::default().page_size(1))
-        .unwrap()
-        .pages()
-        .next()
-        .await
-        .unwrap()
-        .unwrap();
-    let sha = first.items[0].sha.as_deref().unwrap().to_owned();
+    let sha = first_sha(&client).await;
     // Learn the family's limit, then let its window end.
     client.images().vulnerability_count(&sha).await.unwrap();
     tokio::time::sleep(Duration::from_millis(1100)).await;
@@ -605,16 +587,7 @@ async fn a_cold_burst_waits_for_the_first_answer_instead_of_drawing_429s() {
     let sim = sim(SimConfig::default().rate_limits(limits)).await;
     // Another script of the same subscription already used part of the window.
     let other = sim_client(&sim).build().unwrap();
-    let first = other
-        .images()
-        .list(ImagesListParams::default().page_size(1))
-        .unwrap()
-        .pages()
-        .next()
-        .await
-        .unwrap()
-        .unwrap();
-    let sha = first.items[0].sha.as_deref().unwrap().to_owned();
+    let sha = first_sha(&other).await;
     // A fresh client fans out at once: its first call probes, the rest follow the server's headers.
     let client = sim_client(&sim).max_concurrency(16).build().unwrap();
     let calls = (0..12).map(|_| client.images().vulnerability_count(&sha));

@@ -1,6 +1,7 @@
 //! Shared helpers of the integration tests: an in-process simulator and a client pointed at it.
 #![allow(dead_code)]
 
+use futures::StreamExt;
 use qualys_cs::{Client, ClientBuilder};
 use qualys_cs_sim::{SimConfig, SimHandle, Simulator};
 use std::time::Duration;
@@ -18,6 +19,24 @@ pub fn sim_client(sim: &SimHandle) -> ClientBuilder {
         .credentials("qualys", "qualys")
         .backoff(Duration::from_millis(5), Duration::from_millis(50))
         .timeout(Duration::from_secs(20))
+}
+
+/// The sha of the first image `client` lists (one call, on the `images/list` family).
+pub async fn first_sha(client: &Client) -> String {
+    let first = client
+        .images()
+        .list(qualys_cs::api::ImagesListParams::default().page_size(1))
+        .expect("valid arguments")
+        .pages()
+        .next()
+        .await
+        .expect("a first page")
+        .expect("the first page loads");
+    first.items[0]
+        .sha
+        .as_deref()
+        .expect("the image has a sha")
+        .to_owned()
 }
 
 pub fn args(v: serde_json::Value) -> qualys_cs::Args {
