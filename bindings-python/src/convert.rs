@@ -65,7 +65,8 @@ impl<'a, 'py> Converter<'a, 'py> {
     }
 }
 
-/// A JSON value as native Python objects.
+/// A JSON value as native Python objects (the simulator's request log).
+#[cfg(feature = "simulator")]
 pub fn to_py<'py>(py: Python<'py>, v: &Value) -> PyResult<Bound<'py, PyAny>> {
     Converter::new(py).value(v)
 }

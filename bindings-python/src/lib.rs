@@ -6,6 +6,7 @@ mod client;
 mod convert;
 mod errors;
 mod runtime;
+#[cfg(feature = "simulator")]
 mod sim;
 
 #[pyo3::pymodule(gil_used = false)]
@@ -18,6 +19,7 @@ mod _native {
     use super::convert::loads;
     #[pymodule_export]
     use super::runtime::drain;
+    #[cfg(feature = "simulator")]
     #[pymodule_export]
     use super::sim::NativeSimulator;
 
