@@ -6,7 +6,8 @@ CARGO ?= cargo
 PYTHON ?= python3
 VENV ?= .venv
 
-.PHONY: demo test lint test-rust test-python test-node test-install generate bench bench-smoke clean
+.PHONY: demo test lint test-rust test-python test-node test-install test-dist generate bench bench-smoke clean \
+	dist dist-ci dist-tools dist-wheels dist-npm dist-sdist
 
 ## The main job: export every image with severity-5 vulnerabilities to inventory.jsonl, with
 ## progress and a summary. Runs against the embedded simulator unless QUALYS_USERNAME and
@@ -19,13 +20,15 @@ $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
 	$(VENV)/bin/python -m pip install -q --upgrade pip "maturin>=1.9.4,<2"
 
-## Every test: generated files fresh, Rust (fmt, clippy, tests), the Python and Node bindings,
-## installing the packed npm tarball and sdist into fresh projects, and the benchmarks' smoke mode
-## (tiny sizes, so they do not rot).
-test: lint test-rust test-python test-node test-install bench-smoke
+## Every test: generated files fresh, one version everywhere, Rust (fmt, clippy, tests), the Python
+## and Node bindings, installing the packed npm tarball and sdist into fresh projects (build from
+## source), installing the prebuilt x86_64 wheel and npm packages with no Rust on the PATH (with the
+## binary, size and README checks), and the benchmarks' smoke mode (tiny sizes, so they do not rot).
+test: lint test-rust test-python test-node test-install test-dist bench-smoke
 
 lint:
 	$(PYTHON) codegen/generate.py --check
+	node bindings-node/scripts/version.js --check
 	$(CARGO) fmt --all -- --check
 	$(CARGO) clippy --workspace --all-targets -- -D warnings
 
@@ -41,6 +44,12 @@ test-node:
 test-install:
 	VENV=$(VENV) bash tests/install/check.sh
 
+## The prebuilt artifacts: the x86_64 glibc wheel and npm packages built from this checkout, installed
+## with no cargo on the PATH; every Linux binary in dist/ checked (architecture, glibc <= 2.17 or
+## musl); size budgets; the packaged READMEs' links. `make dist` first checks all four Linux targets.
+test-dist: dist-ci
+	DIST=$(DIST) DIST_VENV=$(DIST_VENV) bash tests/install/test_dist.sh
+
 generate:
 	$(PYTHON) codegen/generate.py
 
@@ -54,3 +63,62 @@ bench:
 ## Every benchmark scenario at tiny sizes: checks they still run and count right, judges no speed.
 bench-smoke:
 	$(PYTHON) benches/run.py --smoke
+
+## Release artifacts into dist/: what this Linux machine can build (the release workflow builds
+## macOS and Windows on their own runners). Linux binaries are cross-built with zig against glibc
+## 2.17 (manylinux2014) or statically against musl, so one build runs on every distribution.
+## Builds are niced: they are long and should not starve an interactive machine.
+DIST ?= dist
+DIST_VENV ?= .venv-dist
+NICE ?= nice -n 19
+LINUX_TARGETS := x86_64-unknown-linux-gnu aarch64-unknown-linux-gnu x86_64-unknown-linux-musl aarch64-unknown-linux-musl
+# The tools on the PATH of a dist build: zig, maturin, cargo-zigbuild (all from PyPI), then cargo.
+DIST_ENV = PATH="$(CURDIR)/$(DIST_VENV)/bin:$$PATH"
+# napi-rs' platform tag of a target triple: x86_64-unknown-linux-gnu -> linux-x64-gnu.
+npm_tag = linux-$(if $(findstring x86_64,$(1)),x64,arm64)-$(if $(findstring musl,$(1)),musl,gnu)
+
+dist: dist-wheels dist-sdist dist-npm
+
+## What `make test` needs: the x86_64 glibc wheel, its npm platform package and the npm main tarball.
+dist-ci: dist-wheel-x86_64-unknown-linux-gnu dist-node-x86_64-unknown-linux-gnu
+	node bindings-node/scripts/pack.js --out $(DIST) --main-only
+
+dist-wheels: $(addprefix dist-wheel-,$(LINUX_TARGETS))
+
+dist-npm: $(addprefix dist-node-,$(LINUX_TARGETS))
+	node bindings-node/scripts/pack.js --out $(DIST)
+
+dist-sdist: dist-tools
+	$(DIST_ENV) maturin sdist -o $(DIST)
+
+# abi3 wheel for CPython 3.10+; glibc targets tagged manylinux2014 (glibc 2.17), musl ones musllinux_1_2.
+dist-wheel-%: dist-tools
+	rm -f $(DIST)/qualys_cs-*-$(if $(findstring musl,$*),musllinux_1_2,manylinux_2_17)_$(firstword $(subst -, ,$*))*.whl
+	$(DIST_ENV) $(NICE) maturin build --release --strip --zig --target $* \
+		--compatibility $(if $(findstring musl,$*),musllinux_1_2,manylinux2014) --out $(DIST)
+
+# The addon into npm/<tag>/ (its package.json comes from `napi create-npm-dirs`). A `.2.17` suffix
+# pins zig's glibc version for gnu targets; the generated loader and types go to a scratch folder.
+dist-node-%: dist-tools node_modules/.package-lock.json
+	$(DIST_ENV) $(NICE) npx napi build --platform --release --strip --cross-compile \
+		--target $*$(if $(findstring gnu,$*),.2.17) --manifest-path bindings-node/Cargo.toml \
+		--package-json-path package.json --output-dir target/napi-out/$* --js native.js --dts native.d.ts
+	cp target/napi-out/$*/qualys-cs.$(call npm_tag,$*).node npm/$(call npm_tag,$*)/
+	node bindings-node/scripts/pack.js --out $(DIST) --platforms-only --only $(call npm_tag,$*)
+
+node_modules/.package-lock.json: package.json package-lock.json
+	npm install --no-audit --no-fund --ignore-scripts
+	@touch $@
+
+## The build tools, from the registries: zig, maturin, cargo-zigbuild and auditwheel (PyPI) in their
+## own venv, the Rust standard library of each Linux target (rustup).
+dist-tools: $(DIST_VENV)/.tools-ok
+
+$(DIST_VENV)/.tools-ok:
+	$(PYTHON) -m venv $(DIST_VENV)
+	$(DIST_VENV)/bin/python -m pip install -q --upgrade pip
+	$(DIST_VENV)/bin/python -m pip install -q "ziglang==0.17.1" "cargo-zigbuild==0.24.1" "maturin>=1.9.4,<2" "auditwheel>=6.8,<7"
+	# cargo-zigbuild and napi look for `zig` on the PATH; the ziglang package ships the binary.
+	ln -sf "$$($(DIST_VENV)/bin/python -c 'import ziglang, os; print(os.path.join(os.path.dirname(ziglang.__file__), "zig"))')" $(DIST_VENV)/bin/zig
+	rustup target add $(LINUX_TARGETS)
+	@touch $@

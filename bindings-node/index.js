@@ -9,12 +9,8 @@ const { attachResources } = require('./resources')
 
 const { fromNative, AbortError, ValidationError } = errors
 
-let nativeModule = null
-/** The native addon (`native.js` is napi-rs' loader: local `.node` first, then the platform package). */
-function native() {
-  if (nativeModule === null) nativeModule = require('./native.js')
-  return nativeModule
-}
+/** The native addon (`load.js`: napi-rs' loader, with a load failure that names the fix). */
+const { loadNative: native } = require('./load')
 
 // Per-call options: the rest of an options object are the endpoint's own arguments.
 const CALL_KEYS = new Set(['timeout', 'maxRetries', 'headers', 'query', 'signal', 'raw', 'prefetch'])

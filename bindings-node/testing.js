@@ -26,7 +26,7 @@ function faultJson(f) {
  * `{url, username, password, requests(), clearRequests(), injectFault(f), stop()}`.
  */
 async function startSimulator(options = {}) {
-  const native = require('./native.js')
+  const native = require('./load').loadNative()
   if (typeof native.NativeSimulator !== 'function') {
     throw new Error('this build of qualys-cs has no embedded simulator (built without the `simulator` feature)')
   }

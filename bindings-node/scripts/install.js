@@ -1,92 +1,56 @@
 #!/usr/bin/env node
 'use strict'
-// `npm install` hook: build the native addon from source when no prebuilt one can be loaded.
-//
-// A prebuilt `.node` (beside native.js, or from the `qualys-cs-<platform>` package napi-rs'
-// loader looks for) wins; otherwise `napi build --platform --release` runs (`@napi-rs/cli` when it
-// is installed, as in this repository), else the same build straight through cargo, so installing
-// the packed tarball elsewhere needs only Rust. `QUALYS_CS_SKIP_BUILD=1` skips; `--force` rebuilds.
+// `npm install` hook. Normally it does nothing: the prebuilt addon comes in the platform package
+// (`qualys-cs-<platform>`, an optional dependency npm, pnpm, yarn and bun pick by os/cpu/libc), and
+// it is loaded from there even when install scripts are off. Only when no prebuilt addon loads, or
+// when asked (`QUALYS_CS_BUILD_FROM_SOURCE=1`, `npm install --build-from-source`, `--force`), is
+// the addon built from the Rust sources shipped in the package (build-from-source.js); without
+// cargo that is one line saying what to do. `QUALYS_CS_SKIP_BUILD=1` skips the hook entirely.
 
 const { spawnSync } = require('node:child_process')
-const fs = require('node:fs')
 const path = require('node:path')
 
 const HERE = path.resolve(__dirname, '..')
-const ROOT = path.resolve(HERE, '..')
-const force = process.argv.includes('--force')
 
 function loads() {
-  const r = spawnSync(process.execPath, ['-e', "require('./native.js')"], { cwd: HERE, stdio: 'ignore' })
+  const r = spawnSync(process.execPath, ['-e', "require('./load.js').loadNative()"], { cwd: HERE, stdio: 'ignore' })
   return r.status === 0
 }
 
-function run(cmd, args, env) {
-  console.error(`qualys-cs: ${cmd} ${args.join(' ')}`)
-  const r = spawnSync(cmd, args, { cwd: ROOT, stdio: 'inherit', env: { ...process.env, ...env }, shell: process.platform === 'win32' })
-  if (r.error) throw r.error
-  return r.status === 0
-}
-
-/**
- * In a packed copy only the crates the addon needs are shipped: keep just the workspace members
- * that exist, so cargo can load the workspace.
- */
-function trimWorkspace() {
-  const file = path.join(ROOT, 'Cargo.toml')
-  const text = fs.readFileSync(file, 'utf8')
-  const m = text.match(/members\s*=\s*\[([^\]]*)\]/)
-  if (!m) return
-  const members = [...m[1].matchAll(/"([^"]+)"/g)].map((x) => x[1])
-  const present = members.filter((d) => fs.existsSync(path.join(ROOT, d, 'Cargo.toml')))
-  if (present.length === members.length) return
-  const list = present.map((d) => JSON.stringify(d)).join(', ')
-  fs.writeFileSync(file, text.replace(m[0], `members = [${list}]`))
-}
-
-function cliPath() {
-  try {
-    return require.resolve('@napi-rs/cli/package.json', { paths: [ROOT] })
-  } catch {
-    return null
-  }
+function asked() {
+  const truthy = (v) => v !== undefined && v !== '' && v !== '0' && v !== 'false'
+  return (
+    process.argv.includes('--force') ||
+    truthy(process.env.QUALYS_CS_BUILD_FROM_SOURCE) ||
+    // `npm install --build-from-source` (the flag node-gyp/prebuild users know) arrives as this.
+    truthy(process.env.npm_config_build_from_source)
+  )
 }
 
 function main() {
   if (process.env.QUALYS_CS_SKIP_BUILD === '1') return
+  const force = asked()
   if (!force && loads()) return
-  trimWorkspace()
-  const napiArgs = ['build', '--platform', '--release', '--manifest-path', 'bindings-node/Cargo.toml',
-    '--output-dir', 'bindings-node', '--js', 'native.js', '--dts', 'native.d.ts']
-  const cli = cliPath()
-  if (cli) {
-    const bin = path.join(path.dirname(cli), 'dist', 'cli.js')
-    if (run(process.execPath, [bin, ...napiArgs])) return
+  const { build, hasCargo } = require('./build-from-source.js')
+  const { platformTag, prebuiltTags } = require('../load.js')
+  const tag = platformTag()
+  if (!hasCargo()) {
+    const why = force
+      ? 'a build from source was asked for'
+      : prebuiltTags().includes(tag)
+        ? `the prebuilt package qualys-cs-${tag} is not installed (optional dependencies left out?)`
+        : `no prebuilt binary is published for ${tag}`
+    console.error(
+      `qualys-cs: ${why} and there is no cargo on the PATH to build the addon: install Rust (https://rustup.rs) and run \`npm rebuild qualys-cs\`` +
+        (prebuiltTags().includes(tag) ? `, or reinstall with optional dependencies` : ''),
+    )
     process.exit(1)
   }
-  // No napi CLI here (an install from the registry tarball): what `napi build --platform` does,
-  // through cargo; the committed native.js loader then finds the file by its platform name.
-  const target = process.env.CARGO_TARGET_DIR || path.join(ROOT, 'target')
-  if (!run('cargo', ['build', '--release', '--manifest-path', 'bindings-node/Cargo.toml'], { CARGO_TARGET_DIR: target })) {
-    console.error('qualys-cs: building the native addon failed; a Rust toolchain (https://rustup.rs) is needed when no prebuilt binary exists for this platform')
-    process.exit(1)
-  }
-  const lib = { linux: 'libqualys_cs_node.so', darwin: 'libqualys_cs_node.dylib', win32: 'qualys_cs_node.dll' }[process.platform]
-  fs.copyFileSync(path.join(target, 'release', lib), path.join(HERE, `qualys-cs.${platformSuffix()}.node`))
+  if (!build({ reason: force ? 'asked for' : `no prebuilt binary loads for ${tag}` })) process.exit(1)
   if (!loads()) {
-    console.error('qualys-cs: the built addon does not load')
+    console.error('qualys-cs: the addon built from source does not load')
     process.exit(1)
   }
-}
-
-function platformSuffix() {
-  const { platform, arch } = process
-  if (platform === 'linux') {
-    const musl = !process.report?.getReport?.()?.header?.glibcVersionRuntime
-    return `linux-${arch}-${musl ? 'musl' : 'gnu'}`
-  }
-  if (platform === 'win32') return `win32-${arch}-msvc`
-  if (platform === 'darwin') return `darwin-${arch}`
-  return `${platform}-${arch}`
 }
 
 main()
