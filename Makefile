@@ -79,8 +79,9 @@ npm_tag = linux-$(if $(findstring x86_64,$(1)),x64,arm64)-$(if $(findstring musl
 
 dist: dist-wheels dist-sdist dist-npm
 
-## What `make test` needs: the x86_64 glibc wheel, its npm platform package and the npm main tarball.
-dist-ci: dist-wheel-x86_64-unknown-linux-gnu dist-node-x86_64-unknown-linux-gnu
+## What `make test` needs: the x86_64 glibc wheel, its npm platform package, the sdist and the npm
+## main tarball.
+dist-ci: dist-wheel-x86_64-unknown-linux-gnu dist-node-x86_64-unknown-linux-gnu dist-sdist
 	node bindings-node/scripts/pack.js --out $(DIST) --main-only
 
 dist-wheels: $(addprefix dist-wheel-,$(LINUX_TARGETS))
@@ -93,7 +94,7 @@ dist-sdist: dist-tools
 
 # abi3 wheel for CPython 3.10+; glibc targets tagged manylinux2014 (glibc 2.17), musl ones musllinux_1_2.
 dist-wheel-%: dist-tools
-	rm -f $(DIST)/qualys_cs-*-$(if $(findstring musl,$*),musllinux_1_2,manylinux_2_17)_$(firstword $(subst -, ,$*))*.whl
+	rm -f $(DIST)/qualys_cs-*-*$(if $(findstring musl,$*),musllinux_1_2,manylinux_2_17)_$(firstword $(subst -, ,$*)).whl
 	$(DIST_ENV) $(NICE) maturin build --release --strip --zig --target $* \
 		--compatibility $(if $(findstring musl,$*),musllinux_1_2,manylinux2014) --out $(DIST)
 

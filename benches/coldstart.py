@@ -63,10 +63,16 @@ def main() -> int:
 
     sim_bin = target_dir() / "release" / "qualys-cs-sim"
     if not sim_bin.exists():
-        subprocess.run(["cargo", "build", "--release", "--quiet", "-p", "qualys-cs-sim", "--bin", "qualys-cs-sim"], cwd=REPO, check=True)
+        subprocess.run(
+            ["cargo", "build", "--release", "--quiet", "-p", "qualys-cs-sim", "--bin", "qualys-cs-sim"],
+            cwd=REPO,
+            check=True,
+        )
     stage = Path(tempfile.mkdtemp(prefix="coldstart-"))
     env = dict(os.environ, DIST=os.path.relpath(args.dist, REPO), OUT=str(stage / "zips"), KEEP=str(stage / "pkg"))
-    subprocess.run(["bash", str(REPO / "examples/lambda/build.sh"), "x86_64"], cwd=REPO, check=True, env=env, stdout=sys.stderr)
+    subprocess.run(
+        ["bash", str(REPO / "examples/lambda/build.sh"), "x86_64"], cwd=REPO, check=True, env=env, stdout=sys.stderr
+    )
     pkg = stage / "pkg"
     zips = {p.name: p.stat().st_size for p in sorted((stage / "zips").glob("*.zip"))}
 
@@ -76,8 +82,14 @@ def main() -> int:
         "python qualys_cs": ([py, "-c", PY_PROBE.format(module="handler", limit=limit)], pkg / "python"),
         "python urllib": ([py, "-c", PY_PROBE.format(module="coldstart_plain", limit=limit)], BENCHES),
         "node empty": (["node", "-e", ""], None),
-        "node qualys-cs": (["node", "-e", NODE_PROBE.format(module=json.dumps(str(pkg / "node/index.js")), limit=limit)], pkg / "node"),
-        "node fetch": (["node", "-e", NODE_PROBE.format(module=json.dumps(str(BENCHES / "coldstart_plain.mjs")), limit=limit)], BENCHES),
+        "node qualys-cs": (
+            ["node", "-e", NODE_PROBE.format(module=json.dumps(str(pkg / "node/index.js")), limit=limit)],
+            pkg / "node",
+        ),
+        "node fetch": (
+            ["node", "-e", NODE_PROBE.format(module=json.dumps(str(BENCHES / "coldstart_plain.mjs")), limit=limit)],
+            BENCHES,
+        ),
     }
     times: dict[str, list[float]] = {k: [] for k in cmds}
     inner: dict[str, list[dict[str, float]]] = {k: [] for k in cmds}

@@ -22,7 +22,9 @@ AUTH = "Basic " + base64.b64encode(f"{os.environ['QUALYS_USERNAME']}:{os.environ
 def call(method: str, path: str, query: dict[str, Any] | None = None, body: Any = None) -> Any:
     url = BASE + path + ("?" + urllib.parse.urlencode(query) if query else "")
     data = json.dumps(body).encode() if body is not None else None
-    req = urllib.request.Request(url, data=data, method=method, headers={"Authorization": AUTH, "Accept": "application/json"})
+    req = urllib.request.Request(
+        url, data=data, method=method, headers={"Authorization": AUTH, "Accept": "application/json"}
+    )
     if data is not None:
         req.add_header("Content-Type", "application/json")
     with urllib.request.urlopen(req, timeout=30) as r:
@@ -45,5 +47,9 @@ def handler(event: dict[str, Any] | None, context: object = None) -> dict[str, A
         if e.code != 409:
             raise
     for sha in shas:
-        call("POST", "/csapi/v1.3/tag/assign", body={"entitySha": sha, "entityType": "CONTAINER", "tagsToAdd": [{"tagName": tag}]})
+        call(
+            "POST",
+            "/csapi/v1.3/tag/assign",
+            body={"entitySha": sha, "entityType": "CONTAINER", "tagsToAdd": [{"tagName": tag}]},
+        )
     return {"tag": tag, "tagged": len(shas)}

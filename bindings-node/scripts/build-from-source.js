@@ -22,31 +22,37 @@ function hasCargo() {
   return !r.error && r.status === 0
 }
 
-/** The terminal if there is one (npm pipes and hides a script's output), else our stderr. */
-function progressFd() {
+/**
+ * Where progress goes: the terminal if there is one (npm pipes and hides a script's output), else
+ * stderr, which npm shows on failure or with --foreground-scripts. Our own lines go to both when
+ * stderr is a pipe, so logs have them too.
+ */
+function outputs() {
   if (process.platform !== 'win32') {
     try {
-      return fs.openSync('/dev/tty', 'w')
+      const tty = fs.openSync('/dev/tty', 'w')
+      return { fd: tty, also: process.stderr.isTTY ? null : 2 }
     } catch {
-      // no controlling terminal (CI): stderr, which npm shows on failure or with --foreground-scripts
+      // no controlling terminal (CI)
     }
   }
-  return 2
+  return { fd: 2, also: null }
 }
 
-function say(fd, line) {
-  fs.writeSync(fd, `qualys-cs: ${line}\n`)
+function say(out, line) {
+  fs.writeSync(out.fd, `qualys-cs: ${line}\n`)
+  if (out.also !== null) fs.writeSync(out.also, `qualys-cs: ${line}\n`)
 }
 
-function run(fd, cmd, args, env) {
-  say(fd, `${cmd} ${args.join(' ')}`)
+function run(out, cmd, args, env) {
+  say(out, `${cmd} ${args.join(' ')}`)
   const r = spawnSync(cmd, args, {
     cwd: ROOT,
-    stdio: ['ignore', fd, fd],
+    stdio: ['ignore', out.fd, out.fd],
     env: { ...process.env, ...env },
     shell: process.platform === 'win32',
   })
-  if (r.error) say(fd, `${cmd}: ${r.error.message}`)
+  if (r.error) say(out, `${cmd}: ${r.error.message}`)
   return !r.error && r.status === 0
 }
 
@@ -63,23 +69,23 @@ function napiCli() {
 function build({ reason } = {}) {
   const { platformTag } = require('../load.js')
   const tag = platformTag()
-  const fd = progressFd()
-  say(fd, `building the native addon from source for ${tag}${reason ? ` (${reason})` : ''}; this takes a few minutes`)
+  const out = outputs()
+  say(out, `building the native addon from source for ${tag}${reason ? ` (${reason})` : ''}; this takes a few minutes`)
   const cli = napiCli()
   if (cli) {
-    return run(fd, process.execPath, [cli, 'build', '--platform', '--release', '--manifest-path', 'bindings-node/Cargo.toml',
+    return run(out, process.execPath, [cli, 'build', '--platform', '--release', '--manifest-path', 'bindings-node/Cargo.toml',
       '--output-dir', 'bindings-node', '--js', 'native.js', '--dts', 'native.d.ts'])
   }
   const keep = Boolean(process.env.CARGO_TARGET_DIR)
   const target = keep ? process.env.CARGO_TARGET_DIR : fs.mkdtempSync(path.join(os.tmpdir(), 'qualys-cs-build-'))
   try {
-    if (!run(fd, 'cargo', ['build', '--release', '--manifest-path', 'bindings-node/Cargo.toml'], { CARGO_TARGET_DIR: target })) {
-      say(fd, 'the build failed (output above); a Rust toolchain from https://rustup.rs is needed')
+    if (!run(out, 'cargo', ['build', '--release', '--manifest-path', 'bindings-node/Cargo.toml'], { CARGO_TARGET_DIR: target })) {
+      say(out, 'the build failed (output above); a Rust toolchain from https://rustup.rs is needed')
       return false
     }
     const lib = { darwin: 'libqualys_cs_node.dylib', win32: 'qualys_cs_node.dll' }[process.platform] ?? 'libqualys_cs_node.so'
     fs.copyFileSync(path.join(target, 'release', lib), path.join(HERE, `qualys-cs.${tag}.node`))
-    say(fd, `built bindings-node/qualys-cs.${tag}.node`)
+    say(out, `built bindings-node/qualys-cs.${tag}.node`)
     return true
   } finally {
     if (!keep) fs.rmSync(target, { recursive: true, force: true })

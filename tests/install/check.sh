@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # What `npm install qualys-cs` and `pip install qualys-cs` do for a user with no prebuilt binary, from
 # the packed artifacts, in fresh projects outside the repository: build from source, import, and list
-# images from the embedded simulator. Called by `make test-install` (part of `make test`).
+# images from the embedded simulator. Called by `make test-install` (part of `make test`); the
+# prebuilt path is tests/install/test_dist.sh (`make test-dist`).
 # CARGO_TARGET_DIR defaults to the repository's target/, so compiled dependencies are reused.
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/../.." && pwd)"
@@ -10,12 +11,15 @@ WORK="$(mktemp -d)"
 trap 'rm -rf "$WORK"' EXIT
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$ROOT/target}"
 
-echo "== npm: pack, install the tarball into a new project (no dev dependencies, no napi CLI)"
-(cd "$ROOT" && npm pack --silent --pack-destination "$WORK" >/dev/null)
+echo "== npm: the main tarball alone (no platform package: optional dependencies omitted), built from source"
+(cd "$ROOT" && node bindings-node/scripts/pack.js --out "$WORK" --main-only >/dev/null)
 mkdir "$WORK/node-app"
 cd "$WORK/node-app"
 npm init -y >/dev/null
-npm install --no-audit --no-fund "$WORK"/qualys-cs-*.tgz
+npm install --no-audit --no-fund --omit=optional --foreground-scripts "$WORK"/qualys-cs-*.tgz 2>&1 | tee install.log
+grep -q "qualys-cs: building the native addon from source" install.log || { echo "the install did not say it builds from source"; exit 1; }
+ls node_modules/qualys-cs/bindings-node/qualys-cs.*.node
+[ ! -e node_modules/qualys-cs/target ] || { echo "a build folder was left in the package"; exit 1; }
 cat > check.cjs <<'JS'
 const assert = require('node:assert/strict')
 const { Client, NotFoundError } = require('qualys-cs')
