@@ -7,7 +7,7 @@ PYTHON ?= python3
 VENV ?= .venv
 
 .PHONY: demo test lint test-rust test-python test-node test-install test-dist generate bench bench-smoke clean \
-	dist dist-ci dist-tools dist-wheels dist-npm dist-sdist
+	dist dist-ci dist-tools dist-wheels dist-npm dist-sdist crates-check crates-publish
 
 ## The main job: export every image with severity-5 vulnerabilities to inventory.jsonl, with
 ## progress and a summary. Runs against the embedded simulator unless QUALYS_USERNAME and
@@ -47,8 +47,18 @@ test-install:
 ## The prebuilt artifacts: the x86_64 glibc wheel and npm packages built from this checkout, installed
 ## with no cargo on the PATH; every Linux binary in dist/ checked (architecture, glibc <= 2.17 or
 ## musl); size budgets; the packaged READMEs' links. `make dist` first checks all four Linux targets.
-test-dist: dist-ci
+test-dist: dist-ci crates-check
 	DIST=$(DIST) DIST_VENV=$(DIST_VENV) bash tests/install/test_dist.sh
+
+## The publishable crates (all but `publish = false`) package for crates.io, in dependency order.
+PUBLISHABLE = $$($(CARGO) metadata --no-deps --format-version 1 | $(PYTHON) -c \
+	"import json, sys; print(' '.join('-p ' + p['name'] for p in json.load(sys.stdin)['packages'] if p.get('publish') != []))")
+crates-check:
+	$(CARGO) package --no-verify --allow-dirty --target-dir target/package-check $(PUBLISHABLE)
+
+## The release: cargo publishes them in dependency order, each once the one before is in the index.
+crates-publish:
+	$(CARGO) publish $(PUBLISHABLE)
 
 generate:
 	$(PYTHON) codegen/generate.py
@@ -61,8 +71,10 @@ bench:
 	$(PYTHON) benches/run.py
 
 ## Every benchmark scenario at tiny sizes: checks they still run and count right, judges no speed.
-bench-smoke:
+## The cold-start one runs the Lambda examples as their deployment zips unpack, built from dist/.
+bench-smoke: dist-ci
 	$(PYTHON) benches/run.py --smoke
+	$(PYTHON) benches/coldstart.py --smoke
 
 ## Release artifacts into dist/: what this Linux machine can build (the release workflow builds
 ## macOS and Windows on their own runners). Linux binaries are cross-built with zig against glibc
@@ -73,7 +85,7 @@ DIST_VENV ?= .venv-dist
 NICE ?= nice -n 19
 LINUX_TARGETS := x86_64-unknown-linux-gnu aarch64-unknown-linux-gnu x86_64-unknown-linux-musl aarch64-unknown-linux-musl
 # The tools on the PATH of a dist build: zig, maturin, cargo-zigbuild (all from PyPI), then cargo.
-DIST_ENV = PATH="$(CURDIR)/$(DIST_VENV)/bin:$$PATH"
+DIST_ENV = PATH="$(abspath $(DIST_VENV))/bin:$$PATH"
 # napi-rs' platform tag of a target triple: x86_64-unknown-linux-gnu -> linux-x64-gnu.
 npm_tag = linux-$(if $(findstring x86_64,$(1)),x64,arm64)-$(if $(findstring musl,$(1)),musl,gnu)
 
@@ -95,12 +107,14 @@ dist-sdist: dist-tools
 # abi3 wheel for CPython 3.10+; glibc targets tagged manylinux2014 (glibc 2.17), musl ones musllinux_1_2.
 dist-wheel-%: dist-tools
 	rm -f $(DIST)/qualys_cs-*-*$(if $(findstring musl,$*),musllinux_1_2,manylinux_2_17)_$(firstword $(subst -, ,$*)).whl
+	rustup target add $*
 	$(DIST_ENV) $(NICE) maturin build --release --strip --zig --target $* \
 		--compatibility $(if $(findstring musl,$*),musllinux_1_2,manylinux2014) --out $(DIST)
 
 # The addon into npm/<tag>/ (its package.json comes from `napi create-npm-dirs`). A `.2.17` suffix
 # pins zig's glibc version for gnu targets; the generated loader and types go to a scratch folder.
 dist-node-%: dist-tools node_modules/.package-lock.json
+	rustup target add $*
 	$(DIST_ENV) $(NICE) npx napi build --platform --release --strip --cross-compile \
 		--target $*$(if $(findstring gnu,$*),.2.17) --manifest-path bindings-node/Cargo.toml \
 		--package-json-path package.json --output-dir target/napi-out/$* --js native.js --dts native.d.ts
@@ -111,8 +125,8 @@ node_modules/.package-lock.json: package.json package-lock.json
 	npm install --no-audit --no-fund --ignore-scripts
 	@touch $@
 
-## The build tools, from the registries: zig, maturin, cargo-zigbuild and auditwheel (PyPI) in their
-## own venv, the Rust standard library of each Linux target (rustup).
+## The build tools, from PyPI, in their own venv: zig, maturin, cargo-zigbuild and auditwheel. (Each
+## build rule adds its target's Rust standard library with rustup: `make test` needs only x86_64.)
 dist-tools: $(DIST_VENV)/.tools-ok
 
 $(DIST_VENV)/.tools-ok:
@@ -121,5 +135,4 @@ $(DIST_VENV)/.tools-ok:
 	$(DIST_VENV)/bin/python -m pip install -q "ziglang==0.17.1" "cargo-zigbuild==0.24.1" "maturin>=1.9.4,<2" "auditwheel>=6.8,<7"
 	# cargo-zigbuild and napi look for `zig` on the PATH; the ziglang package ships the binary.
 	ln -sf "$$($(DIST_VENV)/bin/python -c 'import ziglang, os; print(os.path.join(os.path.dirname(ziglang.__file__), "zig"))')" $(DIST_VENV)/bin/zig
-	rustup target add $(LINUX_TARGETS)
 	@touch $@

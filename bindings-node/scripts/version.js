@@ -2,8 +2,9 @@
 'use strict'
 // One version for everything: `[workspace.package] version` in the root Cargo.toml. The crates
 // inherit it (`version.workspace = true`), the wheel reads it through maturin (`dynamic =
-// ["version"]`); this copies it into the npm manifests (package.json, npm/*/package.json) and checks
-// that CHANGELOG.md has a section for it.
+// ["version"]`); this copies it into the npm manifests (package.json, npm/*/package.json) and into
+// the `version` of the workspace's own crates in `[workspace.dependencies]` (what crates.io records
+// for a published crate's dependency), and checks that CHANGELOG.md has a section for it.
 //   node bindings-node/scripts/version.js          # write the version into the npm manifests
 //   node bindings-node/scripts/version.js --check  # fail, naming each file, if any disagrees
 
@@ -43,6 +44,19 @@ function main() {
       fs.writeFileSync(file, `${JSON.stringify(json, null, 2)}\n`)
       console.log(`${path.relative(ROOT, file)}: ${version}`)
     }
+  }
+  // `name = { path = "...", version = "..." }` lines of [workspace.dependencies].
+  const cargoFile = path.join(ROOT, 'Cargo.toml')
+  const cargo = fs.readFileSync(cargoFile, 'utf8')
+  const pathDep = /^([\w-]+\s*=\s*\{[^}\n]*\bpath\s*=\s*"[^"]+"[^}\n]*\bversion\s*=\s*")([^"]+)(")/gm
+  const fixed = cargo.replace(pathDep, (all, head, v, tail) => {
+    if (v === version) return all
+    if (check) wrong.push(`Cargo.toml: ${head.split('=')[0].trim()} has version ${v}`)
+    return head + version + tail
+  })
+  if (!check && fixed !== cargo) {
+    fs.writeFileSync(cargoFile, fixed)
+    console.log(`Cargo.toml [workspace.dependencies]: ${version}`)
   }
   const changelog = fs.readFileSync(path.join(ROOT, 'CHANGELOG.md'), 'utf8')
   if (!new RegExp(`^## \\[${version.replace(/\./g, '\\.')}\\]`, 'm').test(changelog)) {
