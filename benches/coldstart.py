@@ -9,8 +9,8 @@ so the release wheel and npm packages, not a dev build), against a plain urllib 
 making the same calls (benches/coldstart_plain.*). Each run is a new process; runs are interleaved
 (empty, ours, plain, ...) and the table shows medians and, for each handler, the median of its
 per-round difference to the empty interpreter (process start alone). `--smoke` runs 2 rounds and
-checks only that every handler tagged the containers. Needs dist/ (`make dist-ci`) and the release
-simulator (`cargo build --release -p qualys-cs-sim`, built if missing).
+checks only that every handler tagged the containers. Needs dist/ (`make dist-ci`). The simulator
+is the one in the released wheel (`qualys_cs.testing`), run in a process of its own.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -25,7 +26,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from harness import BENCHES, PASSWORD, REPO, USER, Simulator, median, target_dir
+from harness import BENCHES, REPO, median
 
 PY_PROBE = """
 import json, sys, time
@@ -48,6 +49,15 @@ import({module}).then(async (m) => {{
 """
 
 
+SIM_SERVER = """
+import json, sys
+from qualys_cs.testing import Simulator
+with Simulator(images=50, containers=50) as sim:
+    print(json.dumps({"url": sim.url, "username": sim.username, "password": sim.password}), flush=True)
+    sys.stdin.read()  # until the benchmark closes our stdin
+"""
+
+
 def log(*a: object) -> None:
     print(*a, file=sys.stderr, flush=True)
 
@@ -61,13 +71,6 @@ def main() -> int:
     args = ap.parse_args()
     runs = args.runs or (2 if args.smoke else 21)
 
-    sim_bin = target_dir() / "release" / "qualys-cs-sim"
-    if not sim_bin.exists():
-        subprocess.run(
-            ["cargo", "build", "--release", "--quiet", "-p", "qualys-cs-sim", "--bin", "qualys-cs-sim"],
-            cwd=REPO,
-            check=True,
-        )
     stage = Path(tempfile.mkdtemp(prefix="coldstart-"))
     env = dict(os.environ, DIST=os.path.relpath(args.dist, REPO), OUT=str(stage / "zips"), KEEP=str(stage / "pkg"))
     subprocess.run(
@@ -94,9 +97,19 @@ def main() -> int:
     times: dict[str, list[float]] = {k: [] for k in cmds}
     inner: dict[str, list[dict[str, float]]] = {k: [] for k in cmds}
     problems: list[str] = []
-    with Simulator([str(sim_bin)], images=50, extra=["--containers", "50"]) as sim:
+    sim_proc = subprocess.Popen(
+        [py, "-c", SIM_SERVER], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+        env=dict(os.environ, PYTHONPATH=str(pkg / "python")),
+    )  # fmt: skip
+    try:
+        assert sim_proc.stdout is not None
+        sim = json.loads(sim_proc.stdout.readline())
         base_env = dict(
-            os.environ, QUALYS_BASE_URL=sim.url, QUALYS_USERNAME=USER, QUALYS_PASSWORD=PASSWORD, QUALYS_AUTH="basic"
+            os.environ,
+            QUALYS_BASE_URL=sim["url"],
+            QUALYS_USERNAME=sim["username"],
+            QUALYS_PASSWORD=sim["password"],
+            QUALYS_AUTH="basic",
         )
         for k in ("QUALYS_TOKEN", "QUALYS_PLATFORM", "QUALYS_AUTH_URL", "PYTHONPATH"):
             base_env.pop(k, None)
@@ -119,6 +132,11 @@ def main() -> int:
                         inner[name].append(out)
                 if i:  # the first round warms the page cache, as a re-used Lambda host would be
                     times[name].append(dt)
+    finally:
+        if sim_proc.stdin:
+            sim_proc.stdin.close()
+        sim_proc.wait(10)
+        shutil.rmtree(stage, ignore_errors=True)
     if problems:
         log("COLD START FAILED:\n  " + "\n  ".join(dict.fromkeys(problems)))
         return 1

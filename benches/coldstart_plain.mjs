@@ -1,5 +1,5 @@
 // The cold-start peer of examples/lambda/node/index.js: the same calls with only fetch.
-// List the containers (first page), create the tag (409 if it exists), assign it to each container.
+// List the containers (first page), create the tag (400 if it exists), assign it to each container.
 // Basic auth; no retries, no rate limiting, no paging beyond the first page.
 const BASE = process.env.QUALYS_BASE_URL.replace(/\/$/, '')
 const AUTH = 'Basic ' + Buffer.from(`${process.env.QUALYS_USERNAME}:${process.env.QUALYS_PASSWORD}`).toString('base64')
@@ -12,7 +12,7 @@ async function call(method, path, { query, body } = {}) {
   const r = await fetch(url, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) })
   const text = await r.text()
   if (!r.ok) {
-    const e = new Error(`${method} ${path}: ${r.status}`)
+    const e = new Error(`${method} ${path}: ${r.status} ${text}`)
     e.status = r.status
     throw e
   }
@@ -29,7 +29,7 @@ export async function handler(event = {}) {
   try {
     await call('POST', '/csapi/v1.3/tag/create', { body: { name: tag, reevaluate: false } })
   } catch (e) {
-    if (e.status !== 409) throw e
+    if (![400, 409].includes(e.status) || !/exist/i.test(e.message)) throw e // 400 "Tag ... already exists"
   }
   for (const sha of shas) {
     await call('POST', '/csapi/v1.3/tag/assign', { body: { entitySha: sha, entityType: 'CONTAINER', tagsToAdd: [{ tagName: tag }] } })

@@ -60,7 +60,7 @@ zipdir "$STAGE/node" "$OUT/qualys-cs-node-$ARCH.zip"
 
 echo "== Python ($ARCH): handler.py + qualys_cs from the manylinux2014 $WHEEL_ARCH wheel"
 mkdir "$STAGE/python"
-"$PYTHON" -m pip install -q --no-index --find-links "$DIST" --target "$STAGE/python" \
+PIP_ROOT_USER_ACTION=ignore "$PYTHON" -m pip install -q --no-index --find-links "$DIST" --target "$STAGE/python" \
     --platform "manylinux2014_$WHEEL_ARCH" --implementation cp --python-version 3.12 --only-binary=:all: qualys-cs
 cp "$HERE/python/handler.py" "$STAGE/python/"
 rm -f "$OUT/qualys-cs-python-$ARCH.zip"

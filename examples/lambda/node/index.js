@@ -6,7 +6,7 @@
 // QUALYS_TOKEN), QUALYS_PLATFORM (or QUALYS_BASE_URL). The handler setting is `index.handler`;
 // examples/lambda/build.sh builds the deployment zip.
 
-const { Client, ConflictError } = require('qualys-cs')
+const { BadRequestError, Client, ConflictError } = require('qualys-cs')
 
 // Made once per execution environment, outside the handler: warm invocations reuse its connections,
 // its token and its rate-limit state. Making it does no I/O and loads nothing native: the first call
@@ -24,7 +24,8 @@ exports.handler = async (event = {}) => {
   try {
     await client.tags.create({ name: tag, reevaluate: false })
   } catch (e) {
-    if (!(e instanceof ConflictError)) throw e // else: the tag exists already
+    // The API answers 400 "Tag ... already exists".
+    if (!(e instanceof BadRequestError || e instanceof ConflictError) || !/exist/i.test(e.message)) throw e
   }
   for (const sha of shas) {
     await client.tags.assign({ entitySha: sha, entityType: 'CONTAINER', tagsToAdd: [{ tagName: tag }] })

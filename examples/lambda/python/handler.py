@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 from typing import Any
 
-from qualys_cs import Client, ConflictError
+from qualys_cs import BadRequestError, Client, ConflictError
 
 # Made once per execution environment, outside the handler: warm invocations reuse its connections,
 # its token and its rate-limit state. Making it does no I/O, so a cold start pays only for the import.
@@ -30,8 +30,9 @@ def handler(event: dict[str, Any] | None, context: object = None) -> dict[str, A
             break
     try:
         client.tags.create({"name": tag, "reevaluate": False})
-    except ConflictError:
-        pass  # the tag exists already
+    except (BadRequestError, ConflictError) as e:
+        if "exist" not in str(e).lower():  # the API answers 400 "Tag ... already exists"
+            raise
     for sha in shas:
         client.tags.assign({"entitySha": sha, "entityType": "CONTAINER", "tagsToAdd": [{"tagName": tag}]})
     return {"tag": tag, "tagged": len(shas)}
