@@ -12,6 +12,7 @@
 
 #![recursion_limit = "256"]
 
+mod clock;
 mod config;
 mod data;
 mod fast;
@@ -20,6 +21,8 @@ mod handlers;
 #[cfg(test)]
 mod perf;
 mod qql;
+mod records;
+mod respond;
 mod server;
 mod state;
 mod synth;

@@ -1,8 +1,10 @@
 //! HTTP plumbing: the router derived from the endpoint table, the per-request pipeline
 //! (log, latency, faults, auth, rate limits, subscription) and the accept loop.
 
+use crate::clock::now_ms;
 use crate::config::{Fault, FaultKind, LoggedRequest, SimConfig, Subscription};
 use crate::handlers::{self, Ctx};
+use crate::respond::{error, json_response};
 use crate::state::Sim;
 use axum::Router;
 use axum::body::Body;
@@ -17,61 +19,13 @@ use hyper_util::rt::TokioIo;
 use qualys_cs::table::{Endpoint, endpoints};
 use std::collections::BTreeMap;
 use std::sync::Arc;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 use tokio::net::TcpListener;
 use tokio::sync::{Notify, watch};
 
 /// Lets a handler close its own connection without answering (the `drop` fault).
 #[derive(Clone)]
 pub(crate) struct ConnKill(Arc<Notify>);
-
-pub(crate) fn now_ms() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_millis() as u64)
-        .unwrap_or(0)
-}
-
-/// The Qualys error body.
-pub(crate) fn error(status: StatusCode, message: impl Into<String>) -> Response {
-    let code = format!(
-        "{} {}",
-        status.as_u16(),
-        status
-            .canonical_reason()
-            .unwrap_or("ERROR")
-            .to_ascii_uppercase()
-            .replace([' ', '-'], "_")
-    );
-    error_code(status, &code, message)
-}
-
-pub(crate) fn error_code(status: StatusCode, code: &str, message: impl Into<String>) -> Response {
-    let body =
-        serde_json::json!({"errorCode": code, "message": message.into(), "timestamp": now_ms()});
-    json_response(status, &body)
-}
-
-pub(crate) fn json_response<T: serde::Serialize + ?Sized>(status: StatusCode, v: &T) -> Response {
-    match serde_json::to_vec(v) {
-        Ok(b) => (status, [(header::CONTENT_TYPE, "application/json")], b).into_response(),
-        Err(e) => (StatusCode::INTERNAL_SERVER_ERROR, e.to_string()).into_response(),
-    }
-}
-
-/// A JSON body already serialised.
-pub(crate) fn json_bytes_response(status: StatusCode, body: Vec<u8>) -> Response {
-    (status, [(header::CONTENT_TYPE, "application/json")], body).into_response()
-}
-
-pub(crate) fn text_response(status: StatusCode, s: impl Into<String>) -> Response {
-    (
-        status,
-        [(header::CONTENT_TYPE, "text/plain;charset=UTF-8")],
-        s.into(),
-    )
-        .into_response()
-}
 
 /// Builds the router: one route per distinct table path, one verb per table entry, each
 /// dispatching by endpoint id.
