@@ -3,7 +3,7 @@
 
 use crate::clock::now_ms;
 use crate::config::{Fault, FaultKind, LoggedRequest, SimConfig, Subscription};
-use crate::handlers::{self, Ctx};
+use crate::handlers::{self, Ctx, Run};
 use crate::respond::{error, json_response};
 use crate::state::Sim;
 use axum::Router;
@@ -312,7 +312,7 @@ fn finish(sim: &Sim, entry: Option<LoggedRequest>, resp: Response) -> Response {
 }
 
 async fn pipeline(
-    sim: &Sim,
+    sim: &Arc<Sim>,
     ep: &'static Endpoint,
     params: Vec<(String, String)>,
     parts: &axum::http::request::Parts,
@@ -375,7 +375,21 @@ async fn pipeline(
                 .map(str::to_string),
             user,
         };
-        handlers::handle(sim, &ctx)
+        match handlers::route(&ep.id) {
+            Some(Run::Inline(h)) => handlers::call(h, sim, &ctx),
+            Some(Run::Blocking(h)) => {
+                let sim = sim.clone();
+                match tokio::task::spawn_blocking(move || handlers::call(h, &sim, &ctx)).await {
+                    Ok(resp) => resp,
+                    // A panicking handler fails its request as it would inline.
+                    Err(e) => match e.try_into_panic() {
+                        Ok(p) => std::panic::resume_unwind(p),
+                        Err(e) => error(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()),
+                    },
+                }
+            }
+            None => handlers::handle(sim, &ctx),
+        }
     };
     if let Some(h) = rl_headers {
         resp.headers_mut().extend(h);
