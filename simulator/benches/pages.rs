@@ -1,56 +1,39 @@
-//! Serve-time measurements of the generated list pages, without HTTP (run in release):
-//! `cargo test --release -p qualys-cs-sim --lib perf -- --ignored --nocapture`.
+//! Serve time of the generated list pages: the handlers alone (`direct`), then the same pages over
+//! HTTP on loopback (`http`: server, hyper and the client's read included). Run in release:
+//!
+//! ```sh
+//! cargo bench -p qualys-cs-sim --bench pages                       # both, 1,000,000 images and containers
+//! cargo bench -p qualys-cs-sim --bench pages -- direct --size 10000
+//! ```
 
-use crate::config::SimConfig;
-use crate::handlers::{self, Ctx};
-use crate::state::Sim;
-use bytes::Bytes;
+use qualys_cs_sim::bench::Direct;
+use qualys_cs_sim::{SimConfig, Simulator};
 use std::time::{Duration, Instant};
 
-fn ctx(id: &str, query: &str) -> Ctx {
-    Ctx {
-        ep: qualys_cs::table::by_id(id).expect("endpoint"),
-        params: vec![],
-        query: form_urlencoded::parse(query.as_bytes())
-            .into_owned()
-            .collect(),
-        body: Bytes::new(),
-        content_type: None,
-        user: "qualys".into(),
-    }
-}
-
 /// Median and body size of `runs` calls.
-fn time(sim: &Sim, id: &str, query: &str, runs: usize) -> (Duration, usize) {
-    let c = ctx(id, query);
+fn time(d: &Direct, id: &str, query: &str, runs: usize) -> (Duration, usize) {
     let mut ts = Vec::with_capacity(runs);
     let mut len = 0;
     for _ in 0..runs {
         let t = Instant::now();
-        let resp = handlers::handle(sim, &c);
-        assert!(
-            resp.status().is_success(),
-            "{id} {query}: {}",
-            resp.status()
-        );
-        let body = futures::executor::block_on(axum::body::to_bytes(resp.into_body(), usize::MAX))
-            .expect("body");
+        let a = d.call(id, query);
+        assert!((200..300).contains(&a.status), "{id} {query}: {}", a.status);
         ts.push(t.elapsed());
-        len = body.len();
+        len = a.body.len();
     }
     ts.sort();
     (ts[runs / 2], len)
 }
 
-#[test]
-#[ignore = "timing; run in release with --ignored --nocapture"]
-fn perf_pages() {
-    let sim = Sim::new(
-        SimConfig::default()
-            .images(1_000_000)
-            .containers(1_000_000)
-            .request_log(0),
-    );
+fn config(size: u64) -> SimConfig {
+    SimConfig::default()
+        .images(size)
+        .containers(size)
+        .request_log(0)
+}
+
+fn direct(size: u64) {
+    let d = Direct::new(config(size));
     let cases: &[(&str, &str, &str, usize)] = &[
         ("images pageSize=100", "S17", "pageSize=100", 50),
         ("images pageSize=1000", "S17", "pageSize=1000", 10),
@@ -96,49 +79,33 @@ fn perf_pages() {
             3,
         ),
     ];
-    // The second bulk page, as the Link header of the first one gives it.
-    let w = &sim.world;
-    let cursor = format!(
-        "limit=250&paginationQuery={}",
-        form_urlencoded::byte_serialize(
-            format!(
-                "updated>={} AND not uuid: [{}]",
-                w.img_updated(249),
-                w.img_uuid(249)
-            )
-            .as_bytes()
-        )
-        .collect::<String>()
-    );
+    // The second bulk page, as the Link header of the first one gives it:
+    // `<https://host/csapi/v1.3/images/list?limit=250&paginationQuery=...<;rel=next`.
+    let link = d.call("P05", "limit=250").link.expect("a next link");
+    let cursor = link
+        .split_once('?')
+        .and_then(|(_, q)| q.rsplit_once(";rel=next"))
+        .map(|(q, _)| q.trim_end_matches(['<', '>']).to_string())
+        .expect("a next link with a query");
     let cases: Vec<_> = cases
         .iter()
         .copied()
         .chain([("images bulk cursor page 2", "P05", cursor.as_str(), 20)])
         .collect();
     for (name, id, q, runs) in &cases {
-        let (d, len) = time(&sim, id, q, *runs);
+        let (t, len) = time(&d, id, q, *runs);
         println!(
             "{name:32} {:>9.3} ms  {len:>8} bytes",
-            d.as_secs_f64() * 1e3
+            t.as_secs_f64() * 1e3
         );
     }
 }
 
-/// The same pages over HTTP on loopback (server, hyper and the client's read included).
-#[test]
-#[ignore = "timing; run in release with --ignored --nocapture"]
-fn perf_http() {
+fn http(size: u64) {
     let _ = rustls::crypto::ring::default_provider().install_default();
     let rt = tokio::runtime::Runtime::new().expect("runtime");
     rt.block_on(async {
-        let sim = crate::Simulator::start(
-            SimConfig::default()
-                .images(1_000_000)
-                .containers(1_000_000)
-                .request_log(0),
-        )
-        .await
-        .expect("start");
+        let sim = Simulator::start(config(size)).await.expect("start");
         let c = reqwest::Client::new();
         for (name, path, runs) in [
             ("images pageSize=100", "/csapi/v1.3/images?pageSize=100", 50),
@@ -179,4 +146,24 @@ fn perf_http() {
             );
         }
     });
+}
+
+fn main() {
+    let mut args = std::env::args().skip(1);
+    let (mut which, mut size) = (Vec::new(), 1_000_000u64);
+    while let Some(a) = args.next() {
+        match a.as_str() {
+            // `cargo bench` passes `--bench` to every bench binary.
+            "--bench" => {}
+            "--size" => size = args.next().and_then(|s| s.parse().ok()).expect("--size N"),
+            "direct" | "http" => which.push(a),
+            other => panic!("unknown argument {other}: direct, http, --size N"),
+        }
+    }
+    if which.is_empty() || which.iter().any(|w| w == "direct") {
+        direct(size);
+    }
+    if which.is_empty() || which.iter().any(|w| w == "http") {
+        http(size);
+    }
 }
