@@ -201,8 +201,6 @@ fn fault_name(k: &FaultKind) -> &'static str {
     }
 }
 
-const REPORT_ENDPOINTS: &[&str] = &["S08", "S09", "S10", "S11", "P22", "P23"];
-
 async fn dispatch(
     sim: Arc<Sim>,
     ep: &'static Endpoint,
@@ -351,9 +349,7 @@ async fn pipeline(
         }
         rl_headers = Some(h);
     }
-    let mut resp = if sim.cfg.subscription == Subscription::Free
-        && REPORT_ENDPOINTS.contains(&ep.id.as_str())
-    {
+    let mut resp = if sim.cfg.subscription == Subscription::Free && ep.resource == "reports" {
         // API.md open question 11/12: every Report API answers 409 on Free, with the usual body.
         error(
             StatusCode::CONFLICT,

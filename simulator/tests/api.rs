@@ -966,6 +966,9 @@ async fn reports_and_the_free_subscription() {
         (Method::GET, "/csapi/v1.3/reports"),
         (Method::POST, "/csapi/v1.3/reports"),
         (Method::DELETE, "/csapi/v1.3/reports?reportUuids=x"),
+        (Method::POST, "/csapi/v1.3/reports/schedule"),
+        (Method::PUT, "/csapi/v1.3/reports/schedule/x"),
+        (Method::GET, "/csapi/v1.3/reports/x/download"),
     ] {
         let r = free.req(m, p).json(&json!({})).send().await.unwrap();
         assert_eq!(r.status(), 409);
@@ -1002,4 +1005,36 @@ async fn scales_to_a_million_images() {
             .unwrap()
             .ends_with(">;rel=next")
     );
+}
+
+/// Page sizes, their defaults and the bulk list a capped list points to, as the endpoint table
+/// documents them.
+#[tokio::test]
+async fn list_sizes_and_bulk_pointers_follow_the_table() {
+    let t = T::new(SimConfig::default().images(300).containers(12_000)).await;
+    // The bulk lists' `limit` defaults to 50, and the next link carries it.
+    let r = t.get("/csapi/v1.3/images/list").await;
+    assert_eq!(r.status(), 200);
+    let link = r.headers()["link"].to_str().unwrap().to_string();
+    let v = json(&r.text().await.unwrap());
+    assert_eq!(v["limit"], 50);
+    assert_eq!(v["data"].as_array().unwrap().len(), 50);
+    assert!(link.contains("?limit=50&paginationQuery="), "{link}");
+    let r = t.get("/csapi/v1.3/containers/list?limit=0").await;
+    assert_eq!(r.status(), 400);
+    let msg = json(&r.text().await.unwrap())["message"].to_string();
+    assert!(msg.contains("between 1 and 250"), "{msg}");
+    // Page-numbered lists default to 50.
+    let v = t.get_json("/csapi/v1.3/containers").await;
+    assert_eq!(v["data"].as_array().unwrap().len(), 50);
+    // The containers list's cap points at the containers bulk list.
+    let r = t
+        .get("/csapi/v1.3/containers?pageNumber=11&pageSize=1000")
+        .await;
+    assert_eq!(r.status(), 400);
+    let msg = json(&r.text().await.unwrap())["message"].to_string();
+    assert!(msg.contains("/csapi/v1.3/containers/list"), "{msg}");
+    // k8s postures take `limit` as their page size.
+    let v = t.get_json("/csapi/v1.3/k8s_postures/list?limit=3").await;
+    assert_eq!(v["data"].as_array().unwrap().len(), 3);
 }

@@ -12,6 +12,7 @@ use crate::state::Sim;
 use crate::synth::{self, salt};
 use axum::http::{StatusCode, header};
 use axum::response::Response;
+use qualys_cs::table::Endpoint;
 use serde_json::{Value, json};
 use std::borrow::Cow;
 use std::collections::{BTreeSet, BinaryHeap};
@@ -108,6 +109,35 @@ fn parse_sort(
     Ok(s)
 }
 
+/// The page size of lists whose table entry documents no default (events, k8s postures): the
+/// one every documented page-numbered list has.
+const UNDOCUMENTED_PAGE_SIZE: u64 = 50;
+
+/// A list's page-size parameter (`pageSize`, `limit`) as the endpoint table documents it.
+pub(super) struct SizeParam {
+    pub name: &'static str,
+    pub default: u64,
+    pub min: u64,
+    pub max: Option<u64>,
+}
+
+pub(super) fn size_param(ep: &'static Endpoint) -> SizeParam {
+    let name = ep
+        .pagination
+        .as_ref()
+        .map_or("pageSize", |p| p.size_param.as_str());
+    let q = ep.query.iter().find(|q| q.name == name);
+    SizeParam {
+        name,
+        default: q
+            .and_then(|q| q.default.as_ref())
+            .and_then(Value::as_u64)
+            .unwrap_or(UNDOCUMENTED_PAGE_SIZE),
+        min: q.and_then(|q| q.min).map_or(1, |m| m.max(1) as u64),
+        max: q.and_then(|q| q.max).map(|m| m.max(1) as u64),
+    }
+}
+
 /// `(pageNumber, pageSize)`, 1-based, validated. `pageNo` and `pageNumber` are aliases.
 fn page_params(ctx: &Ctx) -> Result<(u64, u64), Response> {
     let pg = ctx.ep.pagination.as_ref();
@@ -139,20 +169,23 @@ fn page_params(ctx: &Ctx) -> Result<(u64, u64), Response> {
             }
         },
     };
-    let raw_size = ctx.q("pageSize").or_else(|| {
-        if ctx.ep.id == "P27" {
+    let sz = size_param(ctx.ep);
+    // A page-numbered list that also takes `limit` (k8s postures) reads it as the page size.
+    let raw_size = ctx.q(sz.name).or_else(|| {
+        if sz.name != "limit" && ctx.ep.query.iter().any(|q| q.name == "limit") {
             ctx.q("limit")
         } else {
             None
         }
     });
     let size = match raw_size {
-        None => 50,
+        None => sz.default,
         Some(v) => match v.trim().parse::<i64>() {
             Ok(n) if n >= 1 => n as u64,
             _ => {
                 return Err(bad(format!(
-                    "Invalid value '{v}' for pageSize: a positive integer expected"
+                    "Invalid value '{v}' for {}: a positive integer expected",
+                    sz.name
                 )));
             }
         },
@@ -161,7 +194,8 @@ fn page_params(ctx: &Ctx) -> Result<(u64, u64), Response> {
         && size > max as u64
     {
         return Err(bad(format!(
-            "Invalid value {size} for pageSize: must be between 1 and {max}"
+            "Invalid value {size} for {}: must be between 1 and {max}",
+            sz.name
         )));
     }
     Ok((page, size))
@@ -350,7 +384,8 @@ pub(super) fn generated_list(sim: &Sim, ctx: &Ctx, kind: Kind) -> R {
             } else {
                 "containers"
             };
-            let bulk = qualys_cs::table::by_id(if kind == Kind::Image { "P05" } else { "P01" })
+            // The same resource's bulk list, as the table has it.
+            let bulk = qualys_cs::table::by_name(&ctx.ep.resource, "bulk_list")
                 .map(|e| e.path.as_str())
                 .unwrap_or("");
             return Err(bad(format!(
@@ -419,16 +454,19 @@ pub(super) fn generated_list(sim: &Sim, ctx: &Ctx, kind: Kind) -> R {
 /// filter was given so the link alone carries it. The uuid encodes the item index, so resuming
 /// is O(1).
 pub(super) fn bulk_list(sim: &Sim, ctx: &Ctx, kind: Kind) -> R {
-    let limit = match ctx.q("limit") {
-        None => 50,
+    let sz = size_param(ctx.ep);
+    let (lo, hi) = (sz.min, sz.max.unwrap_or(u64::MAX));
+    let limit = match ctx.q(sz.name) {
+        None => sz.default,
         Some(v) => v
             .trim()
             .parse::<u64>()
             .ok()
-            .filter(|n| (1..=250).contains(n))
+            .filter(|n| (lo..=hi).contains(n))
             .ok_or_else(|| {
                 bad(format!(
-                    "Invalid value '{v}' for limit: must be between 1 and 250"
+                    "Invalid value '{v}' for {}: must be between {lo} and {hi}",
+                    sz.name
                 ))
             })?,
     };
@@ -443,7 +481,13 @@ pub(super) fn bulk_list(sim: &Sim, ctx: &Ctx, kind: Kind) -> R {
             }
     };
     let mut user_filter = ctx.q("filter").unwrap_or("").trim().to_string();
-    let pq = ctx.q("paginationQuery").unwrap_or("").trim().to_string();
+    let cursor_param = ctx
+        .ep
+        .pagination
+        .as_ref()
+        .and_then(|p| p.cursor_param.as_deref())
+        .unwrap_or("paginationQuery");
+    let pq = ctx.q(cursor_param).unwrap_or("").trim().to_string();
     let (salt_uuid, n) = match kind {
         Kind::Image => (salt::IMG_UUID, w.images),
         Kind::Container => (salt::CTR_UUID, w.containers),
@@ -451,7 +495,8 @@ pub(super) fn bulk_list(sim: &Sim, ctx: &Ctx, kind: Kind) -> R {
     let mut start = 0;
     let mut pq_expr = None;
     if !pq.is_empty() {
-        let e = parse_filter_str(&pq, &known)?.ok_or_else(|| bad("Invalid paginationQuery"))?;
+        let e =
+            parse_filter_str(&pq, &known)?.ok_or_else(|| bad(format!("Invalid {cursor_param}")))?;
         let mut conj = Vec::new();
         e.conjuncts(&mut conj, false);
         for (t, negated) in &conj {
@@ -550,8 +595,8 @@ pub(super) fn bulk_list(sim: &Sim, ctx: &Ctx, kind: Kind) -> R {
             // Faithful quirk: the images docs page closes the URL with '<' instead of '>'.
             let close = if kind == Kind::Image { '<' } else { '>' };
             format!(
-                "<{}{}?limit={limit}&paginationQuery={enc}{close};rel=next",
-                sim.cfg.link_host, ctx.ep.path
+                "<{}{}?{}={limit}&{cursor_param}={enc}{close};rel=next",
+                sim.cfg.link_host, ctx.ep.path, sz.name
             )
         }
         _ => "null".to_string(),
