@@ -1,9 +1,10 @@
 """Python target: the resource namespaces of `qualys_cs` (sync and async) and their typed stubs.
 
-Writes `bindings-python/python/qualys_cs/_resources.py` (implementation: every method is one line
-that hands the endpoint id and its arguments to the client's generic `_call` / `_list`) and
-`_resources.pyi` (signatures with TypedDict results, sync/async, plain and raw-response variants).
-Nothing about an endpoint is written by hand in the package.
+Writes `bindings-python/python/qualys_cs/_resources.py`: every method is one line that hands the
+endpoint id and its arguments to the client's generic `_call` / `_list`, annotated inline with the
+TypedDict of the table's model (sync/async, plain and raw-response variants). The annotations live
+in the code rather than a separate stub, so the two cannot drift. Nothing about an endpoint is
+written by hand in the package.
 """
 
 from __future__ import annotations
@@ -105,6 +106,9 @@ def params(e: dict, typed: bool, with_options: bool = True) -> list[str]:
     if with_options:
         if typed:
             out += [f"{n}: {t} = None" for n, t in OPTIONS]
+            # Any other keyword is a type error for checkers (nothing is a NoReturn) and, at run
+            # time, reaches the core's option check, which refuses it naming the option.
+            out.append("**unknown: NoReturn")
         else:
             out.append("**options")
     i = out.index("*")
@@ -132,11 +136,61 @@ def signature(name: str, ps: list[str], ret: str | None, indent: str, is_async: 
     return head + "\n" + "".join(f"{inner}{p},\n" for p in ps) + indent + tail + "\n"
 
 
+VARIANTS = [("", False, False), ("Async", True, False), ("Raw", False, True), ("AsyncRaw", True, True)]
+TOP = {"": "SyncResources", "Async": "AsyncResources", "Raw": "RawResources", "AsyncRaw": "AsyncRawResources"}
+
+
+def returns(e: dict, is_async: bool, raw: bool) -> tuple[str, bool]:
+    """(return annotation, whether the method is `async def`) of one method in one variant."""
+    item = result_type(e)
+    if e.get("pagination"):
+        if raw:
+            # One page as sent; `_list` hands back an awaitable on the async client.
+            return ("Awaitable[RawResponse[ListPage]]" if is_async else "RawResponse[ListPage]"), False
+        return f"{'AsyncPager' if is_async else 'SyncPager'}[{item}]", False
+    if e["response"]["kind"] == "bytes" and not raw:
+        return "bytes | DownloadResult", is_async
+    return (f"RawResponse[{item}]" if raw else item), is_async
+
+
+def method(e: dict, is_async: bool, raw: bool) -> str:
+    """One method, annotated inline: the code and its types are one text, so they cannot drift."""
+    ret, asy = returns(e, is_async, raw)
+    ps = params(e, True)
+    o = []
+    local = [a for a in optional_args(e) if a["kind"] == "local"]
+    if local and not raw:
+        # reports.download: bytes in memory, or {"path", "size"} when written to `path=`.
+        base = [p for p in ps if not p.startswith(local[0]["name"] + ":")]
+        star = base.index("*")
+        for path_t, r in (("None = None", "bytes"), ("str | os.PathLike[str]", "DownloadResult")):
+            o.append("    @overload\n")
+            ops = [*base[: star + 1], f"{local[0]['name']}: {path_t}", *base[star + 1 :]]
+            o.append(signature(e["method"], ops, r, "    ", asy).rstrip("\n") + " ...\n")
+    o.append(signature(e["method"], ps, ret, "    ", asy))
+    o.append(docstring(e, "        "))
+    opts = "{" + ", ".join([*(f'"{n}": {n}' for n, _ in OPTIONS), "**unknown"]) + "}"
+    if e.get("pagination"):
+        o.append(f'        return self._client._list("{e["id"]}", {call_args(e)}, {opts}, prefetch)\n')
+    else:
+        aw = "await " if asy else ""
+        o.append(f'        return {aw}self._client._call("{e["id"]}", {call_args(e)}, {opts})\n')
+    return "".join(o)
+
+
 def gen_py(table: dict) -> str:
     res = resources(table)
     kids = children(res)
-    o = [HEADER, '"""Resource namespaces of Client and AsyncClient, one method per endpoint."""\n\n']
-    o.append("from __future__ import annotations\n\nimport os\nfrom typing import Any\n\n")
+    names = sorted({*models(table), "DownloadResult", "ListPage"})
+    o = [HEADER, '"""Resource namespaces of the clients, one method per endpoint, typed inline.\n\n']
+    o.append("Four variants of each resource: sync, async, and their raw-response twins (``with_raw_response``),\n")
+    o.append('which differ only in what the methods return."""\n\n')
+    o.append("from __future__ import annotations\n\nimport os\nfrom builtins import list as _List\n")
+    o.append("from collections.abc import Awaitable, Mapping, Sequence\n")
+    o.append("from typing import TYPE_CHECKING, Any, Literal, NoReturn, overload\n\n")
+    o.append("if TYPE_CHECKING:\n")
+    o.append("    from ._client import RawResponse\n    from ._pagination import AsyncPager, SyncPager\n")
+    o.append("    from .types import (\n" + "".join(f"        {m},\n" for m in names) + "    )\n\n")
     o.append('__all__ = ["ENDPOINTS", "SyncResources", "AsyncResources", "RawResources", "AsyncRawResources"]\n\n')
     o.append("#: id -> (public name, HTTP method, path template); used for logging.\n")
     o.append("ENDPOINTS: dict[str, tuple[str, str, str]] = {\n")
@@ -145,82 +199,29 @@ def gen_py(table: dict) -> str:
     o.append("}\n\n\n")
     o.append("def _fspath(p: Any) -> Any:\n    return None if p is None else os.fspath(p)\n\n\n")
     o.append("class _Resource:\n    def __init__(self, client: Any) -> None:\n        self._client = client\n")
-    for prefix, is_async in (("", False), ("Async", True)):
+    for prefix, is_async, raw in VARIANTS:
         for name, eps in res.items():
             o.append(f"\n\nclass {prefix}{class_name(name)}(_Resource):\n")
-            o.append(f'    """`client.{name}`."""\n')
+            o.append(f'    """`client.{name}`{" (raw responses)" if raw else ""}."""\n')
             subs = kids.get(name, [])
             if subs:
+                o.append("\n")
+                for sub in subs:
+                    o.append(f"    {sub.rpartition('.')[2]}: {prefix}{class_name(sub)}\n")
                 o.append("\n    def __init__(self, client: Any) -> None:\n        super().__init__(client)\n")
-                for s in subs:
-                    o.append(f"        self.{s.rpartition('.')[2]} = {prefix}{class_name(s)}(client)\n")
+                for sub in subs:
+                    o.append(f"        self.{sub.rpartition('.')[2]} = {prefix}{class_name(sub)}(client)\n")
             for e in eps:
                 o.append("\n")
-                paged = bool(e.get("pagination"))
-                o.append(signature(e["method"], params(e, False), None, "    ", is_async and not paged))
-                o.append(docstring(e, "        "))
-                if paged:
-                    o.append(f'        return self._client._list("{e["id"]}", {call_args(e)}, options, prefetch)\n')
-                else:
-                    aw = "await " if is_async else ""
-                    o.append(f'        return {aw}self._client._call("{e["id"]}", {call_args(e)}, options)\n')
-        cls = "AsyncResources" if is_async else "SyncResources"
-        o.append(f'\n\nclass {cls}:\n    """The top-level resources, mixed into the client."""\n\n')
-        o.append("    def _init_resources(self) -> None:\n")
-        for s in kids[""]:
-            o.append(f"        self.{s} = {prefix}{class_name(s)}(self)\n")
-    o.append("\n\n# The raw-response clients share the implementation; only their stubs differ.\n")
-    o.append("RawResources = SyncResources\nAsyncRawResources = AsyncResources\n")
-    return "".join(o)
-
-
-def gen_pyi(table: dict) -> str:
-    res = resources(table)
-    kids = children(res)
-    o = [HEADER]
-    o.append(
-        "import os\nfrom builtins import list as _List\nfrom collections.abc import Mapping, Sequence\n"
-        "from typing import Any, Literal, overload\n\n"
-        "from ._client import RawResponse\nfrom ._pagination import AsyncPager, SyncPager\n"
-        "from .types import (\n" + "".join(f"    {m},\n" for m in sorted({*models(table), "DownloadResult", "ListPage"})) + ")\n\n"
-        "ENDPOINTS: dict[str, tuple[str, str, str]]\n\n"
-        "class _Resource:\n    def __init__(self, client: Any) -> None: ...\n"
-    )
-    variants = [("", False, False), ("Async", True, False), ("Raw", False, True), ("AsyncRaw", True, True)]
-    for prefix, is_async, raw in variants:
-        for name, eps in res.items():
-            o.append(f"\nclass {prefix}{class_name(name)}(_Resource):\n")
-            for s in kids.get(name, []):
-                o.append(f"    {s.rpartition('.')[2]}: {prefix}{class_name(s)}\n")
-            for e in eps:
-                paged = bool(e.get("pagination"))
-                item = result_type(e)
-                if paged and raw:
-                    ret, asy = "RawResponse[ListPage]", is_async
-                elif paged:
-                    ret, asy = f"{'AsyncPager' if is_async else 'SyncPager'}[{item}]", False
-                elif raw:
-                    ret, asy = f"RawResponse[{item}]", is_async
-                else:
-                    ret, asy = item, is_async
-                local = [a for a in optional_args(e) if a["kind"] == "local"]
-                if local and not raw:
-                    # reports.download: bytes in memory, or {"path", "size"} when written to `path=`.
-                    base = [p for p in params(e, True) if not p.startswith(local[0]["name"] + ":")]
-                    star = base.index("*")
-                    for path_t, r in (("None = None", "bytes"), ("str | os.PathLike[str]", "DownloadResult")):
-                        o.append("    @overload\n")
-                        ps = [*base[: star + 1], f"{local[0]['name']}: {path_t}", *base[star + 1 :]]
-                        o.append(signature(e["method"], ps, r, "    ", asy).rstrip("\n") + " ...\n")
-                    continue
-                o.append(signature(e["method"], params(e, True), ret, "    ", asy).rstrip("\n") + " ...\n")
-        top = {"": "SyncResources", "Async": "AsyncResources", "Raw": "RawResources", "AsyncRaw": "AsyncRawResources"}
-        o.append(f"\nclass {top[prefix]}:\n")
-        for s in kids[""]:
-            o.append(f"    {s}: {prefix}{class_name(s)}\n")
-        o.append("    def _init_resources(self) -> None: ...\n")
+                o.append(method(e, is_async, raw))
+        o.append(f'\n\nclass {TOP[prefix]}:\n    """The top-level resources, mixed into the client."""\n\n')
+        for sub in kids[""]:
+            o.append(f"    {sub}: {prefix}{class_name(sub)}\n")
+        o.append("\n    def _init_resources(self) -> None:\n")
+        for sub in kids[""]:
+            o.append(f"        self.{sub} = {prefix}{class_name(sub)}(self)\n")
     return "".join(o)
 
 
 def generate(table: dict, root: pathlib.Path) -> dict[str, str]:
-    return {f"{PKG}/_resources.py": gen_py(table), f"{PKG}/_resources.pyi": gen_pyi(table)}
+    return {f"{PKG}/_resources.py": gen_py(table)}

@@ -180,15 +180,15 @@ def generate(table: dict, root: pathlib.Path) -> dict[str, str]:
                 doc.append(f"    /// {notes}")
             if kind == "page":
                 ret = f"Result<Pager<{m}>>"
-                body = f'self.client.paginate_with(endpoint(EndpointId::{e["id"]}), args, None, None)'
+                body = f"self.client.paginate_with(endpoint(EndpointId::{e['id']}), args, None, None)"
                 out += [*doc, f"    pub fn {method}{gen}({', '.join(sig)}) -> {ret} {{"]
             elif kind in ("json_object", "bare_array"):
                 ret = f"Result<{m}>"
-                body = f'self.client.call_json(endpoint(EndpointId::{e["id"]}), args, None).await'
+                body = f"self.client.call_json(endpoint(EndpointId::{e['id']}), args, None).await"
                 out += [*doc, f"    pub async fn {method}{gen}({', '.join(sig)}) -> {ret} {{"]
             else:
                 ret = "Result<Output>"
-                body = f'self.client.call_with(endpoint(EndpointId::{e["id"]}), args, None).await.map(|(o, _)| o)'
+                body = f"self.client.call_with(endpoint(EndpointId::{e['id']}), args, None).await.map(|(o, _)| o)"
                 out += [*doc, f"    pub async fn {method}{gen}({', '.join(sig)}) -> {ret} {{"]
             expr = "Args::new()" + "".join(sets)
             if opt:

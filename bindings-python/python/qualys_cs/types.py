@@ -312,7 +312,6 @@ class RegistryDetails(Registry, total=False):
     credential: dict[str, Any] | None
     aws: dict[str, Any] | None
     connectors: list[dict[str, Any]] | None
-    scheduleStatusList: dict[str, Any] | None
 
 
 class RegistryCreated(TypedDict, total=False):
