@@ -8,10 +8,11 @@
 
 use qualys_cs_sim::bench::Direct;
 use qualys_cs_sim::{SimConfig, Simulator};
+use qualys_cs_spec::EndpointId;
 use std::time::{Duration, Instant};
 
 /// Median and body size of `runs` calls.
-fn time(d: &Direct, id: &str, query: &str, runs: usize) -> (Duration, usize) {
+fn time(d: &Direct, id: EndpointId, query: &str, runs: usize) -> (Duration, usize) {
     let mut ts = Vec::with_capacity(runs);
     let mut len = 0;
     for _ in 0..runs {
@@ -34,54 +35,77 @@ fn config(size: u64) -> SimConfig {
 
 fn direct(size: u64) {
     let d = Direct::new(config(size));
-    let cases: &[(&str, &str, &str, usize)] = &[
-        ("images pageSize=100", "S17", "pageSize=100", 50),
-        ("images pageSize=1000", "S17", "pageSize=1000", 10),
+    let cases: &[(&str, EndpointId, &str, usize)] = &[
+        ("images pageSize=100", EndpointId::S17, "pageSize=100", 50),
+        ("images pageSize=1000", EndpointId::S17, "pageSize=1000", 10),
         (
             "images pageSize=100 page 50",
-            "S17",
+            EndpointId::S17,
             "pageSize=100&pageNumber=50",
             50,
         ),
-        ("images bulk limit=250", "P05", "limit=250", 20),
-        ("containers pageSize=100", "S16", "pageSize=100", 50),
-        ("containers pageSize=1000", "S16", "pageSize=1000", 10),
-        ("containers bulk limit=250", "P01", "limit=250", 20),
+        ("images bulk limit=250", EndpointId::P05, "limit=250", 20),
+        (
+            "containers pageSize=100",
+            EndpointId::S16,
+            "pageSize=100",
+            50,
+        ),
+        (
+            "containers pageSize=1000",
+            EndpointId::S16,
+            "pageSize=1000",
+            10,
+        ),
+        (
+            "containers bulk limit=250",
+            EndpointId::P01,
+            "limit=250",
+            20,
+        ),
         (
             "images filter os",
-            "S17",
+            EndpointId::S17,
             "pageSize=100&filter=operatingSystem:Alpine",
             3,
         ),
         (
             "images filter sev5",
-            "S17",
+            EndpointId::S17,
             "pageSize=100&filter=vulnerabilities.severity:5",
             3,
         ),
         (
             "images filter repo",
-            "S17",
+            EndpointId::S17,
             "pageSize=100&filter=repo.repository:library/nginx",
             3,
         ),
-        ("images sort size", "S17", "pageSize=100&sort=size:desc", 3),
+        (
+            "images sort size",
+            EndpointId::S17,
+            "pageSize=100&sort=size:desc",
+            3,
+        ),
         (
             "containers filter state",
-            "S16",
+            EndpointId::S16,
             "pageSize=100&filter=state:RUNNING",
             3,
         ),
         (
             "images bulk filter os",
-            "P05",
+            EndpointId::P05,
             "limit=250&filter=operatingSystem:Alpine",
             3,
         ),
     ];
     // The second bulk page, as the Link header of the first one gives it:
     // `<https://host/csapi/v1.3/images/list?limit=250&paginationQuery=...<;rel=next`.
-    let link = d.call("P05", "limit=250").link.expect("a next link");
+    let link = d
+        .call(EndpointId::P05, "limit=250")
+        .link
+        .expect("a next link");
     let cursor = link
         .split_once('?')
         .and_then(|(_, q)| q.rsplit_once(";rel=next"))
@@ -90,10 +114,15 @@ fn direct(size: u64) {
     let cases: Vec<_> = cases
         .iter()
         .copied()
-        .chain([("images bulk cursor page 2", "P05", cursor.as_str(), 20)])
+        .chain([(
+            "images bulk cursor page 2",
+            EndpointId::P05,
+            cursor.as_str(),
+            20,
+        )])
         .collect();
     for (name, id, q, runs) in &cases {
-        let (t, len) = time(&d, id, q, *runs);
+        let (t, len) = time(&d, *id, q, *runs);
         println!(
             "{name:32} {:>9.3} ms  {len:>8} bytes",
             t.as_secs_f64() * 1e3

@@ -6,6 +6,7 @@ use crate::handlers::{self, Ctx};
 use crate::state::Sim;
 use axum::http::header;
 use bytes::Bytes;
+use qualys_cs_spec::EndpointId;
 
 /// A simulator without a server: state, data and handlers only.
 pub struct Direct {
@@ -27,11 +28,11 @@ impl Direct {
         }
     }
 
-    /// Calls endpoint `id` (an endpoint-table id such as `S17`) with a query string, on the
-    /// current thread, as the blocking pool runs the generated lists; the body is collected.
-    pub fn call(&self, id: &str, query: &str) -> Answer {
+    /// Calls endpoint `id` with a query string, on the current thread (as the blocking pool runs
+    /// the generated lists); the body is collected.
+    pub fn call(&self, id: EndpointId, query: &str) -> Answer {
         let ctx = Ctx {
-            ep: qualys_cs::table::by_id(id).expect("an endpoint-table id"),
+            ep: qualys_cs_spec::endpoint(id),
             params: vec![],
             query: form_urlencoded::parse(query.as_bytes())
                 .into_owned()

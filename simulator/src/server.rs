@@ -16,7 +16,7 @@ use base64::Engine;
 use bytes::Bytes;
 use futures::StreamExt;
 use hyper_util::rt::TokioIo;
-use qualys_cs::table::{Endpoint, endpoints};
+use qualys_cs_spec::{Endpoint, EndpointId, endpoints};
 use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Duration;
@@ -38,7 +38,7 @@ pub(crate) fn router(sim: Arc<Sim>) -> Router {
     for (path, eps) in by_path {
         let mut mr: MethodRouter<Arc<Sim>> = MethodRouter::new();
         for ep in eps {
-            let m = Method::from_bytes(ep.http.as_bytes()).expect("table verb");
+            let m = Method::from_bytes(ep.http.as_str().as_bytes()).expect("table verb");
             let filter = MethodFilter::try_from(m).expect("table verb is routable");
             mr = mr.on(
                 filter,
@@ -222,7 +222,7 @@ async fn dispatch(
     let is_csapi = path.starts_with("/csapi");
     let mut entry = sim
         .logging()
-        .then(|| log_entry(&sim, &parts, &bytes, Some(&ep.id)));
+        .then(|| log_entry(&sim, &parts, &bytes, Some(ep.id.as_str())));
 
     if is_csapi {
         let lat = sim.latency();
@@ -316,7 +316,8 @@ async fn pipeline(
     parts: &axum::http::request::Parts,
     body: Bytes,
 ) -> Response {
-    let user = if ep.id == "P31" {
+    // The gateway's `/auth` is how a caller gets credentials: it takes none.
+    let user = if ep.id == EndpointId::P31 {
         String::new()
     } else {
         match sim.authorize(&parts.headers) {
@@ -325,7 +326,7 @@ async fn pipeline(
         }
     };
     let mut rl_headers = None;
-    if let Some(fam) = rate_family(ep)
+    if let Some(fam) = ep.rate_family.name()
         && let Some(check) = sim.rate_check(fam)
     {
         let mut h = HeaderMap::new();
@@ -371,9 +372,9 @@ async fn pipeline(
                 .map(str::to_string),
             user,
         };
-        match handlers::route(&ep.id) {
-            Some(Run::Inline(h)) => handlers::call(h, sim, &ctx),
-            Some(Run::Blocking(h)) => {
+        match handlers::route(ep.id) {
+            Run::Inline(h) => handlers::call(h, sim, &ctx),
+            Run::Blocking(h) => {
                 let sim = sim.clone();
                 match tokio::task::spawn_blocking(move || handlers::call(h, &sim, &ctx)).await {
                     Ok(resp) => resp,
@@ -384,26 +385,12 @@ async fn pipeline(
                     },
                 }
             }
-            None => handlers::handle(sim, &ctx),
         }
     };
     if let Some(h) = rl_headers {
         resp.headers_mut().extend(h);
     }
     resp
-}
-
-/// The rate-limit family of an endpoint (API.md §5.3); `None` = unlimited.
-pub(crate) fn rate_family(ep: &Endpoint) -> Option<&'static str> {
-    match ep.rate_family.as_str() {
-        "list" if ep.path.contains("/images/") => Some("images/list"),
-        "list" => Some("containers/list"),
-        "images" => Some("images"),
-        "containers" => Some("containers"),
-        "registry" => Some("registry"),
-        "sensors" => Some("sensors"),
-        _ => None,
-    }
 }
 
 async fn apply_body_fault(resp: Response, kind: FaultKind, kill: Option<ConnKill>) -> Response {

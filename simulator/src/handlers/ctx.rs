@@ -5,7 +5,7 @@ use crate::respond::{error, json_response, text_response};
 use axum::http::StatusCode;
 use axum::response::Response;
 use bytes::Bytes;
-use qualys_cs::table::{Endpoint, QueryType};
+use qualys_cs_spec::{Endpoint, QueryType};
 use serde_json::Value;
 
 pub(crate) struct Ctx {

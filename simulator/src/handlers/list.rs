@@ -12,7 +12,7 @@ use crate::state::Sim;
 use crate::synth::{self, salt};
 use axum::http::{StatusCode, header};
 use axum::response::Response;
-use qualys_cs::table::Endpoint;
+use qualys_cs_spec::Endpoint;
 use serde_json::{Value, json};
 use std::borrow::Cow;
 use std::collections::{BTreeSet, BinaryHeap};
@@ -385,7 +385,7 @@ pub(super) fn generated_list(sim: &Sim, ctx: &Ctx, kind: Kind) -> R {
                 "containers"
             };
             // The same resource's bulk list, as the table has it.
-            let bulk = qualys_cs::table::by_name(&ctx.ep.resource, "bulk_list")
+            let bulk = qualys_cs_spec::by_name(&ctx.ep.resource, "bulk_list")
                 .map(|e| e.path.as_str())
                 .unwrap_or("");
             return Err(bad(format!(
