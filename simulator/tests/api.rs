@@ -3,10 +3,11 @@
 mod common;
 
 use common::{T, fixture, json};
-use qualys_cs_sim::{SimConfig, Subscription};
-use qualys_cs_spec::{BodyKind, endpoints};
+use qualys_cs_sim::{Limit, RateLimits, SimConfig, Subscription};
+use qualys_cs_spec::{BodyKind, RateFamily, endpoints};
 use reqwest::Method;
 use serde_json::{Value, json};
+use std::time::Duration;
 
 fn keys_superset(what: &str, got: &Value, want: &Value) {
     // v1.1 list fixtures carry `groups`; v1.3 lists do not (API.md open question 15).
@@ -45,7 +46,19 @@ fn keys_superset(what: &str, got: &Value, want: &Value) {
 
 #[tokio::test]
 async fn every_table_entry_is_routed() {
-    let t = T::new(SimConfig::default()).await;
+    // Each family its own call count, so a response's `x-ratelimit-limit` names the family that
+    // counted the call.
+    let mut rl = RateLimits::uniform(1, Duration::from_secs(600));
+    for (k, fam) in RateFamily::LIMITED.iter().enumerate() {
+        rl.families.insert(
+            fam.name().unwrap().into(),
+            Limit {
+                calls: 1000 + k as u32,
+                window: Duration::from_secs(600),
+            },
+        );
+    }
+    let t = T::new(SimConfig::default().rate_limits(rl)).await;
     let img = t.first_image().await;
     let ctr = t.first_container().await;
     let reg = t.get_json("/csapi/v1.3/registry?pageSize=1").await["data"][0].clone();
@@ -135,6 +148,15 @@ async fn every_table_entry_is_routed() {
         }
         let r = rb.send().await.unwrap();
         let status = r.status().as_u16();
+        let limit = r
+            .headers()
+            .get("x-ratelimit-limit")
+            .map(|v| v.to_str().unwrap().parse::<usize>().unwrap());
+        let family = RateFamily::LIMITED
+            .iter()
+            .position(|f| *f == ep.rate_family)
+            .map(|k| 1000 + k);
+        assert_eq!(limit, family, "{}: counted under another family", ep.id);
         let text = r.text().await.unwrap();
         assert!(
             status != 405 && status != 501,
