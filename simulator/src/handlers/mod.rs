@@ -26,6 +26,7 @@ pub(crate) use ctx::Ctx;
 
 use crate::filter::Gen as Kind;
 use crate::state::Sim;
+use Run::{Blocking, Inline};
 use axum::response::Response;
 use ctx::R;
 use qualys_cs_spec::EndpointId;
@@ -50,8 +51,6 @@ impl Run {
         }
     }
 }
-
-use Run::{Blocking, Inline};
 
 /// The handler of every endpoint: exhaustive over the table's ids, so an endpoint added to the
 /// table without a handler does not compile.
