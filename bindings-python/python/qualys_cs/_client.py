@@ -82,9 +82,12 @@ class _BaseClient:
         validate: bool | None = None,
     ) -> None:
         """Build a client: ``platform`` ("US1".."KSA1") or ``base_url``; ``username`` and
-        ``password`` (``auth="jwt"``, the default, or ``"basic"``), or ``token`` / ``token_provider``;
-        timeouts in seconds; ``max_retries``; ``proxy``; ``max_concurrency`` (requests in flight);
-        ``prefetch`` (pages fetched ahead by ``list()``). Nothing is sent until the first call."""
+        ``password`` (``auth="jwt"``, the default, also spelt ``"bearer"``, or ``"basic"``), or
+        ``token`` / ``token_provider``; timeouts in seconds (``timeout`` is the limit of each HTTP
+        attempt: connecting, sending, and receiving the headers and the whole body; a retry gets it
+        again and the waits between attempts do not count); ``max_retries``; ``proxy``;
+        ``max_concurrency`` (requests in flight); ``prefetch`` (pages fetched ahead by ``list()``).
+        Nothing is sent until the first call."""
         native = NativeClient(
             platform=platform, base_url=base_url, auth_url=auth_url, username=username, password=password,
             token=token, token_provider=token_provider, auth=auth, timeout=timeout,
@@ -131,7 +134,10 @@ class _BaseClient:
         extra_query: Mapping[str, str] | Sequence[tuple[str, str]] | None = None,
     ) -> _Self:
         """A client sharing this one's connections, token and rate limiter whose calls default to
-        these options (per-call options still win)."""
+        these options (per-call options still win). The per-call options are the core's, as in
+        every method and in the Node client (``timeout`` in seconds, the limit of each HTTP attempt;
+        ``max_retries``; ``extra_headers`` and ``extra_query`` as a mapping or ``(name, value)``
+        pairs, a list value repeating the name)."""
         opts = {
             "timeout": timeout,
             "max_retries": max_retries,
