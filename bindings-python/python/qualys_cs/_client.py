@@ -22,6 +22,10 @@ logger = logging.getLogger("qualys_cs")
 T = TypeVar("T")
 _Self = TypeVar("_Self", bound="_BaseClient")
 
+#: Name/value pairs of ``extra_headers`` / ``extra_query``: a mapping (a list value repeats the
+#: name) or ``(name, value)`` pairs; values are str, int or bool, sent as text.
+_Pairs = Mapping[str, Any] | Sequence[tuple[str, Any]]
+
 
 class RawResponse(Generic[T]):
     """A result with its response: ``data`` (what the method returns normally), ``status``,
@@ -130,8 +134,8 @@ class _BaseClient:
         *,
         timeout: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-        extra_query: Mapping[str, str] | Sequence[tuple[str, str]] | None = None,
+        extra_headers: _Pairs | None = None,
+        extra_query: _Pairs | None = None,
     ) -> _Self:
         """A client sharing this one's connections, token and rate limiter whose calls default to
         these options (per-call options still win). The per-call options are the core's, as in
@@ -185,8 +189,8 @@ class _SyncCalls(_BaseClient):
         body: Any = None,
         timeout: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-        extra_query: Mapping[str, str] | None = None,
+        extra_headers: _Pairs | None = None,
+        extra_query: _Pairs | None = None,
     ) -> Any:
         """Any method and path under the base URL (e.g. ``"/csapi/v1.3/images"``), with the same
         auth, retries, rate limits and errors as the typed methods. List values in ``query`` are sent
@@ -228,8 +232,8 @@ class _AsyncCalls(_BaseClient):
         body: Any = None,
         timeout: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-        extra_query: Mapping[str, str] | None = None,
+        extra_headers: _Pairs | None = None,
+        extra_query: _Pairs | None = None,
     ) -> Any:
         """The async :meth:`Client.request`."""
         logger.debug("%s %s (request)", method.upper(), path)
