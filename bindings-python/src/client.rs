@@ -73,13 +73,7 @@ fn options(opts: Option<&Bound<'_, PyDict>>) -> PyResult<Option<RequestOptions>>
 }
 
 fn endpoint(id: &str) -> PyResult<&'static Endpoint> {
-    table::by_id(id).ok_or_else(|| {
-        validation(
-            "endpoint",
-            "known_endpoint",
-            format!("no endpoint with id {id:?}"),
-        )
-    })
+    table::lookup(id).map_err(to_py_err)
 }
 
 fn args(d: &Bound<'_, PyDict>) -> PyResult<Args> {
