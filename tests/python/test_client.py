@@ -200,7 +200,7 @@ def test_per_call_options_are_read_by_the_core(client: Client, sim: Simulator) -
     assert [p for p in r["query_pairs"] if p[0] == "tag"] == [["tag", "a"], ["tag", "b"]]
     assert dict(r["headers"])["x-n"] == "7"
     # A list value repeats the name, as in Node.
-    client.sensors.activation_key(extra_query={"tag": ["c", "d"]})  # type: ignore[dict-item]
+    client.with_options(extra_query={"tag": ["c", "d"]}).sensors.activation_key()
     r = sim.requests(endpoint="P14")[-1]
     assert [p for p in r["query_pairs"] if p[0] == "tag"] == [["tag", "c"], ["tag", "d"]]
     for bad, field in [({"timeout": -1.0}, "timeout"), ({"max_retries": "x"}, "max_retries")]:

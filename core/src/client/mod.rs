@@ -1,10 +1,10 @@
 //! The client: generic calls by endpoint and by method + path. The typed resource methods in
 //! `api` are thin wrappers over [`Client::call`] and [`Client::paginate`].
 //!
-//! The parts, each on its own: [`builder`] (configuration), [`options`] (the per-call options,
-//! described once for every binding), [`transport`] (the seam a request leaves through),
-//! `execute` (the per-call loop), `retry` (what an outcome means and how long to wait), `errors`
-//! (wire → [`Error`]) and `download` (report files).
+//! The parts, each on its own: `builder` ([`ClientBuilder`], [`AuthMode`]), `options` (the
+//! per-call [`RequestOptions`], described once for every binding), `transport` (the
+//! [`Transport`] seam a request leaves through), `execute` (the per-call loop), `retry` (what an
+//! outcome means and how long to wait), `errors` (wire → [`Error`]) and `download` (report files).
 
 mod builder;
 mod download;
@@ -26,7 +26,7 @@ use crate::error::{Error, Result};
 use crate::ratelimit::RateLimiter;
 use crate::request::{self, Args, Body, Prepared};
 use crate::response::{Output, RawOutput, Response, ResponseMeta};
-use crate::table::{self, Endpoint, ResponseKind};
+use crate::table::{self, Endpoint, EndpointExt, ResponseKind};
 use reqwest::Method;
 use serde_json::Value;
 use std::fmt;
@@ -117,7 +117,7 @@ impl Client {
 
     /// Call a non-paginated endpoint by id (`"S01"`) with arguments; returns the decoded output.
     pub async fn call(&self, id: &str, args: Args) -> Result<Output> {
-        self.call_with(endpoint(id)?, args, None)
+        self.call_with(table::lookup(id)?, args, None)
             .await
             .map(|(o, _)| o)
     }
@@ -275,14 +275,4 @@ impl Client {
         };
         self.execute(&out, opts).await
     }
-}
-
-fn endpoint(id: &str) -> Result<&'static Endpoint> {
-    table::by_id(id).ok_or_else(|| {
-        Error::validation(
-            "endpoint",
-            "known_endpoint",
-            format!("no endpoint with id {id:?}"),
-        )
-    })
 }
