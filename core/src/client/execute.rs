@@ -224,16 +224,23 @@ impl Client {
                     .header(CONTENT_TYPE, "application/json")
                     .body(bytes.clone());
             }
-            Some(Body::Multipart {
-                field,
-                file_name,
-                content,
-            }) => {
-                let part = reqwest::multipart::Part::bytes(content.clone())
-                    .file_name(file_name.clone())
-                    .mime_str("application/json")
-                    .expect("a static mime type parses");
-                rb = rb.multipart(reqwest::multipart::Form::new().part(field.clone(), part));
+            Some(Body::Multipart { file, content }) => {
+                let part = match reqwest::multipart::Part::bytes(content.clone())
+                    .file_name(file.file_name.clone())
+                    .mime_str(&file.content_type)
+                {
+                    Ok(p) => p,
+                    Err(e) => {
+                        if let Some(slot) = slot {
+                            slot.unsent();
+                        }
+                        return Attempt::Fail(Error::Config(format!(
+                            "the table's multipart content type {:?}: {e}",
+                            file.content_type
+                        )));
+                    }
+                };
+                rb = rb.multipart(reqwest::multipart::Form::new().part(file.field.clone(), part));
             }
             None => {}
         }
