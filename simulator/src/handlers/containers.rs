@@ -1,10 +1,11 @@
-//! Containers (generated): list, details, vulnerabilities, software, deletes.
+//! Containers (generated): the page-numbered and bulk lists, details, vulnerabilities, software,
+//! deletes.
 
 use super::ctx::{Ctx, R, ok};
 use super::generated::{
     SOFTWARE_SPEC, VULN_SPEC, container_idx, generated_delete, software_template, vuln_template,
 };
-use super::list::{filter_sort, generated_list};
+use super::list::{bulk_list, filter_sort, generated_list};
 use crate::data;
 use crate::filter::Gen as Kind;
 use crate::state::Sim;
@@ -13,6 +14,10 @@ use serde_json::json;
 
 pub(super) fn containers_list(sim: &Sim, ctx: &Ctx) -> R {
     generated_list(sim, ctx, Kind::Container)
+}
+
+pub(super) fn containers_bulk_list(sim: &Sim, ctx: &Ctx) -> R {
+    bulk_list(sim, ctx, Kind::Container)
 }
 
 pub(super) fn container_get(sim: &Sim, ctx: &Ctx) -> R {

@@ -1,10 +1,11 @@
-//! Images (generated): list, details, vulnerabilities, software, associations, deletes.
+//! Images (generated): the page-numbered and bulk lists, details, vulnerabilities, software,
+//! associations, deletes.
 
 use super::ctx::{Ctx, R, ok, ok_text};
 use super::generated::{
     SOFTWARE_SPEC, VULN_SPEC, generated_delete, image_idx, software_template, vuln_template,
 };
-use super::list::{ctr_known, filter_sort, generated_list, parse_filter};
+use super::list::{bulk_list, ctr_known, filter_sort, generated_list, parse_filter};
 use crate::data::{self, CtrF};
 use crate::filter::Gen as Kind;
 use crate::state::Sim;
@@ -13,6 +14,10 @@ use serde_json::{Value, json};
 
 pub(super) fn images_list(sim: &Sim, ctx: &Ctx) -> R {
     generated_list(sim, ctx, Kind::Image)
+}
+
+pub(super) fn images_bulk_list(sim: &Sim, ctx: &Ctx) -> R {
+    bulk_list(sim, ctx, Kind::Image)
 }
 
 pub(super) fn image_get(sim: &Sim, ctx: &Ctx) -> R {

@@ -24,7 +24,6 @@ mod tags;
 
 pub(crate) use ctx::Ctx;
 
-use crate::filter::Gen as Kind;
 use crate::state::Sim;
 use Run::{Blocking, Inline};
 use axum::response::Response;
@@ -100,11 +99,11 @@ pub(crate) fn route(id: EndpointId) -> Run {
         EndpointId::S41 => Blocking(containers::containers_delete),
         EndpointId::S42 => Inline(images::image_vulns),
         EndpointId::S43 => Inline(containers::container_vulns),
-        EndpointId::P01 => Blocking(|sim, ctx| list::bulk_list(sim, ctx, Kind::Container)),
+        EndpointId::P01 => Blocking(containers::containers_bulk_list),
         EndpointId::P02 => Inline(containers::container_compliance),
         EndpointId::P03 => Inline(containers::container_software),
         EndpointId::P04 => Inline(containers::container_vuln_count),
-        EndpointId::P05 => Blocking(|sim, ctx| list::bulk_list(sim, ctx, Kind::Image)),
+        EndpointId::P05 => Blocking(images::images_bulk_list),
         EndpointId::P06 => Inline(images::image_associations),
         EndpointId::P07 => Inline(images::image_registries),
         EndpointId::P08 => Inline(images::image_instrument),
