@@ -4,8 +4,8 @@
 
 use crate::convert::{self, from_py};
 use crate::errors::{self, to_py_err, validation};
-use crate::runtime::{awaitable, block_on_interruptible};
 use crate::pages::NativePages;
+use crate::runtime::{awaitable, block_on_interruptible};
 use futures::future::BoxFuture;
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyTuple};

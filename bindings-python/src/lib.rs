@@ -16,9 +16,9 @@ mod _native {
     #[pymodule_export]
     use super::client::NativeClient;
     #[pymodule_export]
-    use super::pages::{NativePage, NativePages};
-    #[pymodule_export]
     use super::convert::loads;
+    #[pymodule_export]
+    use super::pages::{NativePage, NativePages};
     #[pymodule_export]
     use super::runtime::drain;
     #[pymodule_export]

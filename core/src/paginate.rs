@@ -354,7 +354,8 @@ fn decode<T: PageItem>(
     let seed = Envelope::<T> {
         body: &resp.body,
         items_key: &pg.items_key,
-        total_key: pg.total_key.as_deref(),
+        // The cursor lists name no total, but a `count` sent anyway is still the total.
+        total_key: pg.total_key.as_deref().unwrap_or("count"),
         _item: PhantomData,
     };
     let mut de = serde_json::Deserializer::from_slice(&resp.body);
@@ -531,7 +532,7 @@ struct Decoded<T> {
 struct Envelope<'a, T> {
     body: &'a [u8],
     items_key: &'a str,
-    total_key: Option<&'a str>,
+    total_key: &'a str,
     _item: PhantomData<fn() -> T>,
 }
 
@@ -563,7 +564,7 @@ impl<'de, T: PageItem> Visitor<'de> for Envelope<'de, T> {
                 continue;
             }
             let v: Value = map.next_value()?;
-            if Some(key.as_str()) == self.total_key {
+            if key == self.total_key {
                 env.count = v
                     .as_u64()
                     .or_else(|| v.as_str().and_then(|s| s.parse().ok()));
@@ -618,7 +619,7 @@ mod tests {
         let seed = Envelope::<T> {
             body: body.as_bytes(),
             items_key: "data",
-            total_key: Some("count"),
+            total_key: "count",
             _item: PhantomData,
         };
         seed.deserialize(&mut serde_json::Deserializer::from_str(body))

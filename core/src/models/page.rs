@@ -219,3 +219,25 @@ impl<'de, S: ItemSeed<'de>> Visitor<'de> for DataSeed<S> {
         d.deserialize_any(self)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn one_or_many_follows_the_data_rule_and_reencodes_as_received() {
+        let many: OneOrMany<Value> = serde_json::from_str("[1, 2]").unwrap();
+        assert_eq!(many, OneOrMany::Many(vec![1.into(), 2.into()]));
+        let one: OneOrMany<Value> = serde_json::from_str(r#"{"a": 1}"#).unwrap();
+        assert_eq!(one.as_slice(), [serde_json::json!({"a": 1})]);
+        assert_eq!(serde_json::to_string(&one).unwrap(), r#"{"a":1}"#);
+        // A scalar is neither a list nor an object; a bare null is the enclosing field's business.
+        assert!(serde_json::from_str::<OneOrMany<Value>>("3").is_err());
+        assert!(serde_json::from_str::<OneOrMany<Value>>("null").is_err());
+        let page: BulkPage<Value> = serde_json::from_str(r#"{"data": null}"#).unwrap();
+        assert!(page.data.is_null() && page.items().is_empty());
+        let page: BulkPage<Value> =
+            serde_json::from_str(r#"{"limit": 1, "data": {"a": 1}}"#).unwrap();
+        assert_eq!(page.items().len(), 1);
+    }
+}
