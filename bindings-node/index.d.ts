@@ -1,6 +1,6 @@
 /// <reference types="node" />
 // Public types of `qualys-cs`. The resource classes' declarations are generated
-// (`resources.d.ts`, from core/endpoints.json); this file holds the client, options, errors,
+// (`resources.d.ts`, from spec/endpoints.json); this file holds the client, options, errors,
 // pagination and the main response shapes. Responses carry the API's keys untouched: the
 // interfaces name the documented fields and allow any other (`[key: string]: unknown`).
 
@@ -321,7 +321,13 @@ export interface Sensor {
 }
 
 export interface Control {
-  controlId?: number | string
+  id?: number
+  statement?: string
+  criticality?: string
+  comments?: string | null
+  category?: string
+  subCategory?: string
+  technologies?: JsonObject[] | null
   [key: string]: unknown
 }
 
@@ -342,6 +348,180 @@ export interface DeletionJob {
 export interface CancelJob {
   CancelJobId?: string
   deletionJobId?: string
+  [key: string]: unknown
+}
+
+// One interface per model name of the endpoint table (spec/endpoints.json `response.model`); the
+// Rust and Python types carry the same names.
+
+/** `images.get`: an image with its layers, hosts, software and vulnerabilities. */
+export interface ImageDetails extends Omit<Image, 'vulnerabilities'> {
+  layers?: JsonObject[] | null
+  host?: JsonObject[] | null
+  softwares?: JsonObject[] | JsonObject | null
+  vulnerabilities?: Vulnerability[] | Vulnerability | null
+  scanStatus?: string | null
+  scanErrorCode?: string | null
+}
+
+/** An item of `images.bulkList`: `vulnerabilities` is a list here, not severity counts. */
+export interface BulkImage extends Omit<Image, 'vulnerabilities'> {
+  softwares?: JsonObject[] | JsonObject | null
+  vulnerabilities?: Vulnerability[] | Vulnerability | null
+}
+
+/** `containers.get`: a container with its software and vulnerabilities. */
+export interface ContainerDetails extends Omit<Container, 'vulnerabilities'> {
+  softwares?: JsonObject[] | null
+  vulnerabilities?: Vulnerability[] | null
+  drift?: JsonObject | null
+}
+
+/** An item of `containers.bulkList`. */
+export interface BulkContainer extends Omit<Container, 'vulnerabilities'> {
+  softwares?: JsonObject[] | null
+  vulnerabilities?: Vulnerability[] | null
+}
+
+export interface ImageVulnerabilities extends VulnerabilityList {}
+
+/** `containers.vulnerabilities`: the summary may come as `VunlSummary` (the API's spelling). */
+export interface ContainerVulnerabilities extends VulnerabilityList {
+  VunlSummary?: JsonObject | null
+}
+
+/** `registries.get`: a registry with its credential, AWS settings and connectors. */
+export interface RegistryDetails extends Registry {
+  credential?: JsonObject | null
+  aws?: JsonObject | null
+  connectors?: AwsConnector[] | null
+}
+
+export interface RegistryCreated {
+  registryUuid?: string
+  [key: string]: unknown
+}
+
+export interface AwsBase {
+  accountId?: string
+  externalId?: number | string
+  [key: string]: unknown
+}
+
+export interface AwsConnector {
+  arn?: string
+  name?: string
+  description?: string | null
+  [key: string]: unknown
+}
+
+export interface AcrConnector {
+  name?: string
+  acrConnectorId?: string
+  description?: string | null
+  [key: string]: unknown
+}
+
+export interface GcpConnector {
+  name?: string
+  description?: string | null
+  location?: string | null
+  gcpConnectorId?: string
+  gcpProjectId?: string
+  [key: string]: unknown
+}
+
+export interface AssociatedRegistry {
+  registry?: string
+  registryUuid?: string
+  repo?: string
+  tag?: string
+  [key: string]: unknown
+}
+
+/** `images.associations`: the containers and hosts an image is associated with. */
+export interface Associations {
+  containers?: Container[] | null
+  driftContainers?: Container[] | null
+  hosts?: JsonObject[] | null
+  [key: string]: unknown
+}
+
+export interface Software {
+  name?: string
+  version?: string
+  fixVersion?: string | null
+  vulnerabilities?: Vulnerability[] | null
+  [key: string]: unknown
+}
+
+/** `images.software` / `containers.software`. */
+export interface SoftwareList {
+  count?: number
+  data?: Software[] | null
+  softwareCountBySeverity?: JsonObject | null
+  [key: string]: unknown
+}
+
+export interface ActivationKey {
+  customerId?: string
+  activationId?: string
+  platformUrl?: string
+  [key: string]: unknown
+}
+
+/** A started background job (deletes, schedule cancels); a cancel may answer `CancelJobId`. */
+export interface JobStarted extends DeletionJob {
+  CancelJobId?: string
+}
+
+export interface TagAssigned {
+  entityUUID?: string
+  cascadingKafkaJobUuid?: string
+  [key: string]: unknown
+}
+
+export interface PolicyCreated {
+  uuid?: string
+  [key: string]: unknown
+}
+
+/** `policies.update`: the API spells the key `'policyUUID '`, with a trailing space. */
+export interface PolicyUpdated {
+  'policyUUID '?: string
+  policyUUID?: string
+  uuid?: string
+  [key: string]: unknown
+}
+
+export interface ReportCreated {
+  reportUuid?: string
+  [key: string]: unknown
+}
+
+export interface ScheduleCreated {
+  scheduleUuid?: string
+  [key: string]: unknown
+}
+
+export interface Message {
+  message?: string
+  [key: string]: unknown
+}
+
+export interface DeletedRegistries {
+  deletedRegistryUuids?: string[]
+  [key: string]: unknown
+}
+
+export interface DeletedSchedules {
+  deletedScheduleUuids?: string[]
+  [key: string]: unknown
+}
+
+export interface ReportsDeleted {
+  message?: string
+  data?: string[]
   [key: string]: unknown
 }
 

@@ -322,7 +322,7 @@ function clientOptions(o) {
   return out
 }
 
-/** The endpoint table the client is generated from (parsed `core/endpoints.json`). */
+/** The endpoint table the client is generated from (parsed `spec/endpoints.json`). */
 function endpoints() {
   return JSON.parse(native().endpointTable()).endpoints
 }

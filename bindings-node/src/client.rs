@@ -107,13 +107,7 @@ pub(crate) fn parse_args(json: Option<String>) -> napi::Result<Args> {
 }
 
 pub(crate) fn endpoint(id: &str) -> napi::Result<&'static table::Endpoint> {
-    table::by_id(id).ok_or_else(|| {
-        invalid(
-            "endpoint",
-            "known_endpoint",
-            format!("no endpoint with id {id:?}"),
-        )
-    })
+    table::lookup(id).map_err(to_napi)
 }
 
 fn apply(mut b: ClientBuilder, o: &ClientOptions) -> napi::Result<ClientBuilder> {

@@ -132,13 +132,7 @@ fn pairs(field: &str, v: &Bound<'_, PyAny>) -> PyResult<Vec<(String, String)>> {
 }
 
 fn endpoint(id: &str) -> PyResult<&'static Endpoint> {
-    table::by_id(id).ok_or_else(|| {
-        validation(
-            "endpoint",
-            "known_endpoint",
-            format!("no endpoint with id {id:?}"),
-        )
-    })
+    table::lookup(id).map_err(to_py_err)
 }
 
 fn args(d: &Bound<'_, PyDict>) -> PyResult<Args> {

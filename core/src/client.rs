@@ -8,7 +8,7 @@ use crate::platform::Platform;
 use crate::ratelimit::{self, RateLimitInfo, RateLimiter, Slot};
 use crate::request::{self, Args, Body, Prepared};
 use crate::response::{Output, RawOutput, Response, ResponseMeta};
-use crate::table::{self, Endpoint, ResponseKind};
+use crate::table::{self, Endpoint, EndpointExt, ResponseKind};
 use bytes::Bytes;
 use futures::FutureExt;
 use reqwest::Method;
@@ -451,7 +451,7 @@ impl Client {
 
     /// Call a non-paginated endpoint by id (`"S01"`) with arguments; returns the decoded output.
     pub async fn call(&self, id: &str, args: Args) -> Result<Output> {
-        self.call_with(endpoint(id)?, args, None)
+        self.call_with(table::lookup(id)?, args, None)
             .await
             .map(|(o, _)| o)
     }
@@ -806,16 +806,20 @@ impl Client {
                     .header(CONTENT_TYPE, "application/json")
                     .body(bytes.clone());
             }
-            Some(Body::Multipart {
-                field,
-                file_name,
-                content,
-            }) => {
-                let part = reqwest::multipart::Part::bytes(content.clone())
-                    .file_name(file_name.clone())
-                    .mime_str("application/json")
-                    .expect("a static mime type parses");
-                rb = rb.multipart(reqwest::multipart::Form::new().part(field.clone(), part));
+            Some(Body::Multipart { file, content }) => {
+                let part = match reqwest::multipart::Part::bytes(content.clone())
+                    .file_name(file.file_name.clone())
+                    .mime_str(&file.content_type)
+                {
+                    Ok(p) => p,
+                    Err(e) => {
+                        return Attempt::Fail(Error::Config(format!(
+                            "the table's multipart content type {:?}: {e}",
+                            file.content_type
+                        )));
+                    }
+                };
+                rb = rb.multipart(reqwest::multipart::Form::new().part(file.field.clone(), part));
             }
             None => {}
         }
@@ -960,16 +964,6 @@ async fn stream_to_file(
     file.flush().await.map_err(io)?;
     drop(file);
     tokio::fs::rename(&tmp, target).await.map_err(io)
-}
-
-fn endpoint(id: &str) -> Result<&'static Endpoint> {
-    table::by_id(id).ok_or_else(|| {
-        Error::validation(
-            "endpoint",
-            "known_endpoint",
-            format!("no endpoint with id {id:?}"),
-        )
-    })
 }
 
 fn transport_error(method: &str, path: &str, e: reqwest::Error, timeout: Duration) -> Error {

@@ -198,13 +198,7 @@ struct Ctx {
 impl Client {
     /// Auto-paginate a list endpoint by id (`"S17"`, `"P05"`, ...).
     pub fn paginate<T: PageItem>(&self, id: &str, args: Args) -> Result<Pager<T>> {
-        let ep = crate::table::by_id(id).ok_or_else(|| {
-            Error::validation(
-                "endpoint",
-                "known_endpoint",
-                format!("no endpoint with id {id:?}"),
-            )
-        })?;
+        let ep = crate::table::lookup(id)?;
         self.paginate_with(ep, args, None, None)
     }
 

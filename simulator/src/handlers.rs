@@ -14,7 +14,7 @@ use crate::synth::{self, World, ms, salt};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use bytes::Bytes;
-use qualys_cs::table::{Endpoint, QueryType};
+use qualys_cs_spec::{Endpoint, QueryType};
 use serde_json::{Value, json};
 use std::borrow::Cow;
 use std::collections::{BTreeSet, BinaryHeap};
@@ -562,7 +562,7 @@ fn generated_list(sim: &Sim, ctx: &Ctx, kind: Kind) -> R {
             } else {
                 "containers"
             };
-            let bulk = qualys_cs::table::by_id(if kind == Kind::Image { "P05" } else { "P01" })
+            let bulk = qualys_cs_spec::by_id(if kind == Kind::Image { "P05" } else { "P01" })
                 .map(|e| e.path.as_str())
                 .unwrap_or("");
             return Err(bad(format!(

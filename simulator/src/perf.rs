@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 
 fn ctx(id: &str, query: &str) -> Ctx {
     Ctx {
-        ep: qualys_cs::table::by_id(id).expect("endpoint"),
+        ep: qualys_cs_spec::by_id(id).expect("endpoint"),
         params: vec![],
         query: form_urlencoded::parse(query.as_bytes())
             .into_owned()

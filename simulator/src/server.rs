@@ -14,7 +14,7 @@ use base64::Engine;
 use bytes::Bytes;
 use futures::StreamExt;
 use hyper_util::rt::TokioIo;
-use qualys_cs::table::{Endpoint, endpoints};
+use qualys_cs_spec::{Endpoint, endpoints};
 use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -84,7 +84,7 @@ pub(crate) fn router(sim: Arc<Sim>) -> Router {
     for (path, eps) in by_path {
         let mut mr: MethodRouter<Arc<Sim>> = MethodRouter::new();
         for ep in eps {
-            let m = Method::from_bytes(ep.http.as_bytes()).expect("table verb");
+            let m = Method::from_bytes(ep.http.as_str().as_bytes()).expect("table verb");
             let filter = MethodFilter::try_from(m).expect("table verb is routable");
             mr = mr.on(
                 filter,
@@ -270,7 +270,7 @@ async fn dispatch(
     let is_csapi = path.starts_with("/csapi");
     let mut entry = sim
         .logging()
-        .then(|| log_entry(&sim, &parts, &bytes, Some(&ep.id)));
+        .then(|| log_entry(&sim, &parts, &bytes, Some(ep.id.as_str())));
 
     if is_csapi {
         let lat = sim.latency();
@@ -431,15 +431,7 @@ async fn pipeline(
 
 /// The rate-limit family of an endpoint (API.md §5.3); `None` = unlimited.
 pub(crate) fn rate_family(ep: &Endpoint) -> Option<&'static str> {
-    match ep.rate_family.as_str() {
-        "list" if ep.path.contains("/images/") => Some("images/list"),
-        "list" => Some("containers/list"),
-        "images" => Some("images"),
-        "containers" => Some("containers"),
-        "registry" => Some("registry"),
-        "sensors" => Some("sensors"),
-        _ => None,
-    }
+    ep.rate_family.name()
 }
 
 async fn apply_body_fault(resp: Response, kind: FaultKind, kill: Option<ConnKill>) -> Response {

@@ -3,8 +3,8 @@
 mod common;
 
 use common::{T, fixture, json};
-use qualys_cs::table::{BodyKind, endpoints};
 use qualys_cs_sim::{SimConfig, Subscription};
+use qualys_cs_spec::{BodyKind, endpoints};
 use reqwest::Method;
 use serde_json::{Value, json};
 
@@ -117,7 +117,7 @@ async fn every_table_entry_is_routed() {
             };
             path = path.replace(&format!("{{{}}}", p.name), &v);
         }
-        let m = Method::from_bytes(ep.http.as_bytes()).unwrap();
+        let m = Method::from_bytes(ep.http.as_str().as_bytes()).unwrap();
         let mut rb = t.req(m.clone(), &path);
         if let Some(b) = &ep.body {
             rb = match b.kind {

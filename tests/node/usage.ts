@@ -1,7 +1,7 @@
 // Type-checked by `tsc --noEmit -p tests/node/tsconfig.json` (never run): the public types in use.
 import {
   Client, QualysError, NotFoundError, RateLimitError, ValidationError, AbortError, APITimeoutError,
-  type Image, type Page, type RawResponse, type Compliance, type Schedule, type PagedList,
+  type Image, type BulkImage, type ImageDetails, type Page, type RawResponse, type Compliance, type Schedule, type PagedList,
 } from 'qualys-cs'
 import { startSimulator, type SimulatorHandle } from 'qualys-cs/testing'
 
@@ -18,7 +18,7 @@ async function main(): Promise<void> {
     console.log(sha, sev5, image['anyUnknownField'])
   }
   for await (const page of client.images.bulkList({ limit: 25 }).pages()) {
-    const p: Page<Image> = page
+    const p: Page<BulkImage> = page
     console.log(p.number, p.total, p.cursor, p.items.length, p.rateLimit?.remaining)
   }
   const total: number | undefined = list.total
@@ -27,7 +27,7 @@ async function main(): Promise<void> {
 
   const compliance: Compliance = await client.images.compliance('sha256')
   console.log(compliance.controls?.[0]?.posture)
-  const raw: RawResponse<Image> = await client.withRawResponse.images.get('sha256')
+  const raw: RawResponse<ImageDetails> = await client.withRawResponse.images.get('sha256')
   console.log(raw.status, raw.headers['content-type'], raw.rateLimit?.limit, raw.data.sha)
 
   await client.registries.schedules.bulkCancel('registry-id', { scheduleIds: ['a', 'b'] })

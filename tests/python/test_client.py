@@ -80,7 +80,7 @@ def test_per_call_options_and_with_options(client: Client, sim: Simulator) -> No
     assert dict(sim.requests(endpoint="P14")[-1]["headers"])["x-team"] == "sec"
     assert isinstance(tuned, Client) and tuned.base_url == client.base_url
     with pytest.raises(qualys_cs.ValidationError):
-        client.sensors.activation_key(bogus=1)  # type: ignore[call-arg]
+        client.sensors.activation_key(bogus=1)  # type: ignore[arg-type]
 
 
 def test_raw_response(client: Client) -> None:
