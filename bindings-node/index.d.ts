@@ -25,9 +25,12 @@ export interface ClientOptions {
   password?: string
   /** A bearer token you already have (instead of username/password). */
   token?: string
-  /** How username/password authenticate: gateway JWT (default) or HTTP Basic. */
-  auth?: 'jwt' | 'basic'
-  /** Per-attempt timeout in milliseconds (default 120000). */
+  /** How username/password authenticate: gateway JWT (default; `'bearer'` is the same) or HTTP Basic. */
+  auth?: 'jwt' | 'bearer' | 'basic'
+  /**
+   * The time limit of each HTTP attempt in milliseconds (default 120000): see
+   * `CallOptions.timeout`. Also bounds each `POST /auth`.
+   */
   timeout?: number
   /** Connect timeout in milliseconds (default 10000). */
   connectTimeout?: number
@@ -57,15 +60,34 @@ export interface ClientOptions {
   largeIntegers?: 'number' | 'bigint' | 'string'
 }
 
-/** Options every method takes (in its options object, next to the endpoint's own options). */
+/** Name/value pairs: an object (an array value repeats the name) or a list of `[name, value]`. */
+export type Pairs =
+  | Record<string, string | number | boolean | Array<string | number | boolean>>
+  | Array<[string, string | number | boolean]>
+
+/**
+ * Options every method takes (in its options object, next to the endpoint's own options). The
+ * same options, with the same meaning, as the Python client's `timeout`, `max_retries`,
+ * `extra_headers` and `extra_query` (Python takes seconds where Node takes milliseconds).
+ */
 export interface CallOptions {
-  /** Per-attempt timeout in milliseconds; a timeout rejects with `APITimeoutError`. */
+  /**
+   * The time limit of each HTTP attempt in milliseconds: connecting, sending, and receiving the
+   * headers and the whole body. A retry gets the full time again, and the waits between attempts
+   * (backoff, a 429's wait, the rate limiter's queue) are not counted. A timeout rejects with
+   * `APITimeoutError`. Default: the client's `timeout`.
+   */
   timeout?: number
+  /** Retries after the first attempt (0 disables retrying). Default: the client's `maxRetries`. */
   maxRetries?: number
-  /** Extra request headers. */
-  headers?: Record<string, string>
-  /** Extra query parameters (arrays repeat the name). */
-  query?: Record<string, string | number | boolean | Array<string | number | boolean>> | URLSearchParams
+  /** Extra request headers (never logged). */
+  extraHeaders?: Pairs
+  /** Extra query parameters, sent after the endpoint's own. */
+  extraQuery?: Pairs | URLSearchParams
+  /** @deprecated The old spelling of `extraHeaders` (used when `extraHeaders` is not given). */
+  headers?: Pairs
+  /** @deprecated The old spelling of `extraQuery` (used when `extraQuery` is not given). */
+  query?: Pairs | URLSearchParams
   /** Aborting cancels the request in flight and rejects with `AbortError`. */
   signal?: AbortSignal
 }
@@ -77,7 +99,9 @@ export interface ListOptions extends CallOptions {
 }
 
 /** Options of `client.request`. */
-export interface RequestOptions extends CallOptions {
+export interface RequestOptions extends Omit<CallOptions, 'query'> {
+  /** The request's query (arrays repeat the name); `extraQuery` is appended after it. */
+  query?: Pairs | URLSearchParams
   /** A JSON body (`JSON.stringify` semantics). */
   body?: unknown
 }

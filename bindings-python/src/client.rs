@@ -9,6 +9,7 @@ use crate::runtime::{awaitable, block_on_interruptible};
 use futures::future::BoxFuture;
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyTuple};
+use qualys_cs::client::Dialect;
 use qualys_cs::paginate::ItemSpan;
 use qualys_cs::table::{self, Endpoint};
 use qualys_cs::{
@@ -55,80 +56,19 @@ impl TokenProvider for PyTokenProvider {
     }
 }
 
-/// Per-call options from the Python side: `timeout`, `max_retries`, `extra_headers`, `extra_query`.
+/// Per-call options from the Python side (a dict with the core's option names, `None` meaning
+/// "not given"), read and checked by the core.
 fn options(opts: Option<&Bound<'_, PyDict>>) -> PyResult<Option<RequestOptions>> {
     let Some(d) = opts else { return Ok(None) };
-    let mut o = RequestOptions::default();
-    let mut any = false;
+    let mut m = Map::with_capacity(d.len());
     for (k, v) in d.iter() {
-        if v.is_none() {
-            continue;
-        }
-        let key: String = k.extract()?;
-        any = true;
-        match key.as_str() {
-            "timeout" => {
-                o.timeout = Some(seconds(
-                    "timeout",
-                    v.extract().map_err(|_| {
-                        validation("timeout", "type", "must be a number of seconds")
-                    })?,
-                )?)
-            }
-            "max_retries" => {
-                o.max_retries = Some(v.extract().map_err(|_| {
-                    validation("max_retries", "type", "must be a non-negative integer")
-                })?)
-            }
-            "extra_headers" => o.extra_headers = pairs("extra_headers", &v)?,
-            "extra_query" => o.extra_query = pairs("extra_query", &v)?,
-            other => {
-                return Err(validation(
-                    other,
-                    "unknown_option",
-                    "is not a request option (timeout, max_retries, extra_headers, extra_query)",
-                ));
-            }
-        }
+        let key: String = k
+            .extract()
+            .map_err(|_| validation("options", "type", "option names must be str"))?;
+        let value = from_py(&v, &key).map_err(|msg| validation(&key, "type", msg))?;
+        m.insert(key, value);
     }
-    Ok(any.then_some(o))
-}
-
-/// A mapping or a sequence of pairs, as `(str, str)` pairs (values may be ints/bools, sent as text).
-fn pairs(field: &str, v: &Bound<'_, PyAny>) -> PyResult<Vec<(String, String)>> {
-    let text = |x: &Bound<'_, PyAny>| -> PyResult<String> {
-        match from_py(x, field).map_err(|m| validation(field, "type", m))? {
-            Value::String(s) => Ok(s),
-            Value::Number(n) => Ok(n.to_string()),
-            Value::Bool(b) => Ok(b.to_string()),
-            other => Err(validation(
-                field,
-                "type",
-                format!("values must be strings, got {other}"),
-            )),
-        }
-    };
-    if let Ok(d) = v.cast::<PyDict>() {
-        return d.iter().map(|(k, v)| Ok((text(&k)?, text(&v)?))).collect();
-    }
-    let mut out = Vec::new();
-    for item in v.try_iter().map_err(|_| {
-        validation(
-            field,
-            "type",
-            "must be a dict or a list of (name, value) pairs",
-        )
-    })? {
-        let (k, v): (Bound<'_, PyAny>, Bound<'_, PyAny>) = item?.extract().map_err(|_| {
-            validation(
-                field,
-                "type",
-                "must be a dict or a list of (name, value) pairs",
-            )
-        })?;
-        out.push((text(&k)?, text(&v)?));
-    }
-    Ok(out)
+    RequestOptions::from_map(&m, Dialect::Python).map_err(to_py_err)
 }
 
 fn endpoint(id: &str) -> PyResult<&'static Endpoint> {
@@ -253,17 +193,7 @@ impl NativeClient {
             b = b.token_provider(Arc::new(PyTokenProvider(Arc::new(f))));
         }
         if let Some(a) = auth {
-            b = b.auth_mode(match a.to_ascii_lowercase().as_str() {
-                "jwt" | "bearer" => AuthMode::Jwt,
-                "basic" => AuthMode::Basic,
-                other => {
-                    return Err(validation(
-                        "auth",
-                        "enum",
-                        format!("must be \"jwt\" or \"basic\", got {other:?}"),
-                    ));
-                }
-            });
+            b = b.auth_mode(a.parse::<AuthMode>().map_err(to_py_err)?);
         }
         if let Some(t) = timeout {
             b = b.timeout(seconds("timeout", t)?);

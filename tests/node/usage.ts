@@ -26,6 +26,9 @@ async function main(): Promise<void> {
   console.log(total, all.length)
 
   const compliance: Compliance = await client.images.compliance('sha256')
+  await client.images.get('sha256', { timeout: 5000, maxRetries: 1, extraHeaders: { 'x-trace': 't' }, extraQuery: [['a', 1]] })
+  const bearer = new Client({ baseUrl: sim.url, username: sim.username, password: sim.password, auth: 'bearer' })
+  await bearer.withOptions({ extraQuery: new URLSearchParams({ a: '1' }) }).request('GET', '/csapi/v1.3/images', { query: { pageSize: 1 } })
   console.log(compliance.controls?.[0]?.posture)
   const raw: RawResponse<ImageDetails> = await client.withRawResponse.images.get('sha256')
   console.log(raw.status, raw.headers['content-type'], raw.rateLimit?.limit, raw.data.sha)

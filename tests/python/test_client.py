@@ -181,3 +181,30 @@ def test_json_results_are_exact_as_json_loads(client: Client, sim: Simulator) ->
     assert qualys_cs._native.loads(body.encode()) == json.loads(body)
     with pytest.raises(ValueError):
         qualys_cs._native.loads(b'{"a": ')
+
+
+def test_auth_modes_are_the_cores(sim: Simulator) -> None:
+    # "bearer" is the core's other spelling of "jwt" (the scheme the token is sent with).
+    for mode, scheme in [("bearer", "Bearer ***"), ("JWT", "Bearer ***"), ("basic", "Basic ***")]:
+        client = sim.client(auth=mode)
+        assert client.sensors.activation_key()
+        assert dict(sim.requests(endpoint="P14")[-1]["headers"])["authorization"] == scheme
+    with pytest.raises(qualys_cs.ValidationError) as info:
+        sim.client(auth="kerberos")
+    assert info.value.field == "auth" and "bearer" in str(info.value) and "basic" in str(info.value)
+
+
+def test_per_call_options_are_read_by_the_core(client: Client, sim: Simulator) -> None:
+    paired = client.with_options(extra_query=[("tag", "a"), ("tag", "b")])
+    paired.sensors.activation_key(extra_headers={"X-N": "7"})
+    r = sim.requests(endpoint="P14")[-1]
+    assert [p for p in r["query_pairs"] if p[0] == "tag"] == [["tag", "a"], ["tag", "b"]]
+    assert dict(r["headers"])["x-n"] == "7"
+    # A list value repeats the name, as in Node.
+    client.with_options(extra_query={"tag": ["c", "d"]}).sensors.activation_key()
+    r = sim.requests(endpoint="P14")[-1]
+    assert [p for p in r["query_pairs"] if p[0] == "tag"] == [["tag", "c"], ["tag", "d"]]
+    for bad, field in [({"timeout": -1.0}, "timeout"), ({"max_retries": "x"}, "max_retries")]:
+        with pytest.raises(qualys_cs.ValidationError) as info:
+            client.with_options(**bad)  # type: ignore[arg-type]
+        assert info.value.field == field
