@@ -32,8 +32,10 @@ BODY_TYPES = {"json_object": "Mapping[str, Any]", "json_array": "Sequence[str]",
 OPTIONS = [
     ("timeout", "float | None"),
     ("max_retries", "int | None"),
-    ("extra_headers", "Mapping[str, str] | None"),
-    ("extra_query", "Mapping[str, str] | None"),
+    # What the core reads (RequestOptions::from_map): a mapping, where a list value repeats the
+    # name, or (name, value) pairs; numbers and booleans are sent as text.
+    ("extra_headers", "Mapping[str, Any] | Sequence[tuple[str, Any]] | None"),
+    ("extra_query", "Mapping[str, Any] | Sequence[tuple[str, Any]] | None"),
 ]
 
 

@@ -12,7 +12,6 @@ use napi::bindgen_prelude::{Env, PromiseRaw};
 use napi_derive::napi;
 use qualys_cs::client::{Dialect, OPTIONS};
 use qualys_cs::{Args, AuthMode, Client, ClientBuilder, RequestOptions, table};
-use serde::de::IgnoredAny;
 use serde_json::{Map, Value};
 use std::time::Duration;
 
@@ -307,7 +306,12 @@ impl NativeClient {
         let opts = request_options(options)?;
         let pager = self
             .inner
-            .paginate_with::<IgnoredAny>(ep, args, opts, prefetch.map(|n| n as usize))
+            .paginate_with::<qualys_cs::paginate::ItemSpan>(
+                ep,
+                args,
+                opts,
+                prefetch.map(|n| n as usize),
+            )
             .map_err(to_napi)?;
         Ok(NativePager::new(pager, self.ints))
     }

@@ -4,18 +4,17 @@
 
 use crate::convert::{self, from_py};
 use crate::errors::{self, to_py_err, validation};
+use crate::pages::NativePages;
 use crate::runtime::{awaitable, block_on_interruptible};
-use futures::StreamExt;
 use futures::future::BoxFuture;
-use futures::stream::BoxStream;
 use pyo3::prelude::*;
-use pyo3::types::{PyDict, PyList, PyString, PyTuple};
+use pyo3::types::{PyDict, PyTuple};
 use qualys_cs::client::Dialect;
+use qualys_cs::paginate::ItemSpan;
 use qualys_cs::table::{self, Endpoint};
 use qualys_cs::{
-    Args, AuthMode, Client, Page, Platform, RawOutput, RequestOptions, ResponseMeta, TokenProvider,
+    Args, AuthMode, Client, Platform, RawOutput, RequestOptions, ResponseMeta, TokenProvider,
 };
-use serde::de::IgnoredAny;
 use serde_json::{Map, Value};
 use std::sync::Arc;
 use std::time::Duration;
@@ -92,7 +91,7 @@ fn args(d: &Bound<'_, PyDict>) -> PyResult<Args> {
 }
 
 /// Response metadata as a dict: status, method, path, headers (lower-case names), rate_limit, attempts.
-fn meta<'py>(py: Python<'py>, m: &ResponseMeta) -> PyResult<Bound<'py, PyDict>> {
+pub(crate) fn meta<'py>(py: Python<'py>, m: &ResponseMeta) -> PyResult<Bound<'py, PyDict>> {
     let d = PyDict::new(py);
     d.set_item("status", m.status)?;
     d.set_item("method", &m.method)?;
@@ -360,13 +359,9 @@ impl NativeClient {
         let (args, opts) = (self::args(args)?, self::options(options)?);
         let pager = self
             .client
-            .paginate_with::<IgnoredAny>(ep, args, opts, prefetch)
+            .paginate_with::<ItemSpan>(ep, args, opts, prefetch)
             .map_err(to_py_err)?;
-        let page_size = pager.page_size();
-        Ok(NativePages {
-            stream: Arc::new(tokio::sync::Mutex::new(Some(pager.pages()))),
-            page_size,
-        })
+        Ok(NativePages::new(pager))
     }
 
     fn __repr__(&self) -> String {
@@ -443,108 +438,4 @@ fn request_parts(
         None => None,
     };
     Ok((q, body, self::options(options)?))
-}
-
-// Items are only counted by the core (`IgnoredAny`): the dicts are built from the page's bytes
-// in one pass (`page_items`), which beats building a `Value` tree and converting it.
-type PageStream = BoxStream<'static, qualys_cs::Result<Page<IgnoredAny>>>;
-
-/// The pages of one list call. `next_page` / `next_page_async` return
-/// `(items, number, total, cursor, extra, meta)` or `None` at the end.
-#[pyclass(module = "qualys_cs._native", frozen)]
-pub struct NativePages {
-    // Behind an async mutex: the stream is polled across awaits, and a frozen class has no `&mut`.
-    stream: Arc<tokio::sync::Mutex<Option<PageStream>>>,
-    page_size: u64,
-}
-
-async fn next_page(
-    stream: Arc<tokio::sync::Mutex<Option<PageStream>>>,
-) -> PyResult<Option<Page<IgnoredAny>>> {
-    let mut guard = stream.lock().await;
-    let Some(s) = guard.as_mut() else {
-        return Ok(None);
-    };
-    match s.next().await {
-        Some(Ok(p)) => Ok(Some(p)),
-        Some(Err(e)) => {
-            *guard = None; // a failed list does not resume; dropping it aborts the prefetch tasks
-            Err(to_py_err(e))
-        }
-        None => {
-            *guard = None;
-            Ok(None)
-        }
-    }
-}
-
-/// The items of a page, parsed from its body straight into Python objects. `data` may be a list, a
-/// single object (P-qualysdk copes with that on the bulk lists) or absent.
-fn page_items<'py>(
-    py: Python<'py>,
-    body: &[u8],
-    meta: &ResponseMeta,
-) -> PyResult<Bound<'py, PyList>> {
-    let parsed =
-        convert::json(py, body).map_err(|message| to_py_err(meta.decode_error(body, message)))?;
-    let data = match parsed.cast::<PyDict>() {
-        Ok(d) => d.get_item("data")?,
-        Err(_) => None,
-    };
-    match data {
-        Some(list) if list.is_instance_of::<PyList>() => Ok(list.cast_into::<PyList>()?),
-        Some(one) if one.is_instance_of::<PyDict>() => PyList::new(py, [one]),
-        _ => Ok(PyList::empty(py)),
-    }
-}
-
-fn page_to_py(py: Python<'_>, p: Option<Page<IgnoredAny>>) -> PyResult<Py<PyAny>> {
-    let Some(p) = p else { return Ok(py.None()) };
-    let items = page_items(py, &p.body, &p.meta)?;
-    let parts: [Bound<'_, PyAny>; 6] = [
-        items.into_any(),
-        p.number.into_pyobject(py)?.into_any(),
-        p.total.into_pyobject(py)?.into_any(),
-        match &p.cursor {
-            Some(c) => PyString::new(py, c).into_any(),
-            None => py.None().into_bound(py),
-        },
-        convert::object(py, &p.extra)?.into_any(),
-        meta(py, &p.meta)?.into_any(),
-    ];
-    Ok(PyTuple::new(py, parts)?.into_any().unbind())
-}
-
-#[pymethods]
-impl NativePages {
-    /// The page size sent with every request.
-    #[getter]
-    fn page_size(&self) -> u64 {
-        self.page_size
-    }
-
-    /// The next page, blocking with the GIL released (Ctrl-C cancels), or `None` at the end.
-    fn next_page(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
-        let stream = self.stream.clone();
-        let page = block_on_interruptible(py, next_page(stream))?;
-        page_to_py(py, page)
-    }
-
-    /// `next_page` as an awaitable.
-    fn next_page_async<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        let stream = self.stream.clone();
-        awaitable(py, async move {
-            let page = next_page(stream).await?;
-            Python::attach(|py| page_to_py(py, page))
-        })
-    }
-
-    /// Stop: drop the stream and abort the pages being prefetched.
-    /// Never blocks (it is called from async code too): if a `next_page` is in flight, the stream
-    /// goes when that call ends or this object is collected.
-    fn close(&self) {
-        if let Ok(mut guard) = self.stream.try_lock() {
-            guard.take();
-        }
-    }
 }

@@ -55,18 +55,6 @@ impl RateLimitInfo {
     }
 }
 
-/// The family a path is limited under: `images/list`, `images`, `registry`, ... (API.md §5.3:
-/// `/csapi/vxx/<family>/**`, with the bulk `*/list` endpoints limited on their own).
-pub fn family(path: &str) -> Option<String> {
-    let rest = path.strip_prefix("/csapi/")?;
-    let mut segs = rest.split('/').skip(1).filter(|s| !s.is_empty());
-    let first = segs.next()?;
-    Some(match segs.next() {
-        Some("list") => format!("{first}/list"),
-        _ => first.to_owned(),
-    })
-}
-
 #[derive(Default)]
 struct FamilyState {
     limit: Option<u32>,
@@ -316,28 +304,6 @@ impl RateLimiter {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn families_follow_the_published_table() {
-        assert_eq!(
-            family("/csapi/v1.3/images/list").as_deref(),
-            Some("images/list")
-        );
-        assert_eq!(
-            family("/csapi/v1.3/images/abc/vuln").as_deref(),
-            Some("images")
-        );
-        assert_eq!(
-            family("/csapi/v1.3/containers/list").as_deref(),
-            Some("containers/list")
-        );
-        assert_eq!(
-            family("/csapi/v1.3/registry/x/schedule").as_deref(),
-            Some("registry")
-        );
-        assert_eq!(family("/csapi/v1.1/events").as_deref(), Some("events"));
-        assert_eq!(family("/auth"), None);
-    }
 
     fn limited(limit: u32, window: u64, remaining: u32) -> RateLimitInfo {
         RateLimitInfo {

@@ -228,22 +228,3 @@ fn every_platform_has_server_and_gateway_urls() {
         .unwrap();
     assert_eq!(basic.base_url(), "https://qualysguard.qg2.apps.qualys.com");
 }
-
-#[test]
-fn table_rate_families_match_the_limiter() {
-    for e in qualys_cs::table::endpoints() {
-        let fam = qualys_cs::ratelimit::family(&e.path);
-        let expected = match e.rate_family.name() {
-            Some(f) => fam.as_deref() == Some(f),
-            None => fam
-                .as_deref()
-                .and_then(qualys_cs::table::RateFamily::from_name)
-                .is_none(),
-        };
-        assert!(
-            expected,
-            "{} {}: table says {:?}, limiter says {fam:?}",
-            e.id, e.path, e.rate_family
-        );
-    }
-}

@@ -375,6 +375,38 @@ pub fn by_name(resource: &str, method: &str) -> Option<&'static Endpoint> {
         .map(|&i| &TABLE.endpoints[i])
 }
 
+/// The endpoint whose path template a concrete path fits (`/csapi/v1.3/images/abc/vuln` fits
+/// `/csapi/v1.3/images/{imageSha}/vuln`), e.g. for a raw request, so that it is rate limited as
+/// the table says. Where several fit, the one with the most literal segments wins
+/// (`/images/list` is the bulk list, not the image `list`). The verb is not needed: the endpoints
+/// that share a path share their family.
+pub fn match_path(path: &str) -> Option<&'static Endpoint> {
+    let segs: Vec<&str> = path.split('/').collect();
+    endpoints()
+        .iter()
+        .filter_map(|e| {
+            let tpl: Vec<&str> = e.path.split('/').collect();
+            if tpl.len() != segs.len() {
+                return None;
+            }
+            let mut literal = 0;
+            for (t, s) in tpl.iter().zip(&segs) {
+                if t.starts_with('{') && t.ends_with('}') {
+                    if s.is_empty() {
+                        return None;
+                    }
+                } else if t == s {
+                    literal += 1;
+                } else {
+                    return None;
+                }
+            }
+            Some((literal, e))
+        })
+        .max_by_key(|(literal, _)| *literal)
+        .map(|(_, e)| e)
+}
+
 impl Endpoint {
     /// The query parameter with this caller-facing name.
     pub fn query_param(&self, arg: &str) -> Option<&QueryParam> {
@@ -439,6 +471,35 @@ mod tests {
         assert_eq!(fam("containers", "bulk_list"), RateFamily::ContainersList);
         assert_eq!(fam("images", "list"), RateFamily::Images);
         assert_eq!(fam("auth", "token"), RateFamily::Unlimited);
+    }
+
+    #[test]
+    fn concrete_paths_find_their_endpoint_and_family() {
+        let fam = |p: &str| match_path(p).map(|e| e.rate_family);
+        assert_eq!(fam("/csapi/v1.3/images/list"), Some(RateFamily::ImagesList));
+        assert_eq!(fam("/csapi/v1.3/images/abc/vuln"), Some(RateFamily::Images));
+        assert_eq!(fam("/csapi/v1.3/images/abc"), Some(RateFamily::Images));
+        assert_eq!(
+            fam("/csapi/v1.3/containers/list"),
+            Some(RateFamily::ContainersList)
+        );
+        assert_eq!(
+            fam("/csapi/v1.3/registry/x/schedule"),
+            Some(RateFamily::Registry)
+        );
+        assert_eq!(fam("/csapi/v1.1/events"), Some(RateFamily::Unlimited));
+        assert_eq!(fam("/csapi/v1.3/images//vuln"), None);
+        assert_eq!(fam("/csapi/v9/nothing"), None);
+        // Every template, filled in, finds an endpoint of its own family.
+        for e in endpoints() {
+            let filled: String = e
+                .path
+                .split('/')
+                .map(|s| if s.starts_with('{') { "x" } else { s })
+                .collect::<Vec<_>>()
+                .join("/");
+            assert_eq!(fam(&filled), Some(e.rate_family), "{}", e.path);
+        }
     }
 
     #[test]

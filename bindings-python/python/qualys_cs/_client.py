@@ -159,9 +159,9 @@ class _BaseClient:
         return f"{type(self).__name__}(base_url={self.base_url!r}{user})"
 
 
-def _page_dict(raw: Any) -> tuple[dict[str, Any], dict[str, Any]]:
-    page: Page[Any] = Page(*raw)
-    return page.to_dict(), raw[5]
+def _page_dict(native: Any) -> tuple[dict[str, Any], dict[str, Any]]:
+    page: Page[Any] = Page._from_native(native)
+    return page.to_dict(), native.meta
 
 
 class _SyncCalls(_BaseClient):

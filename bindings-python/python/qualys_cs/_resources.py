@@ -156,8 +156,8 @@ class Images(_Resource):
         *,
         timeout: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-        extra_query: Mapping[str, str] | None = None,
+        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> Compliance:
         """GET /csapi/v1.3/images/{imageSha}/compliance [S01]
@@ -176,8 +176,8 @@ class Images(_Resource):
         prefetch: int | None = None,
         timeout: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-        extra_query: Mapping[str, str] | None = None,
+        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> SyncPager[Image]:
         """GET /csapi/v1.3/images [S17]
@@ -195,8 +195,8 @@ class Images(_Resource):
         *,
         timeout: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-        extra_query: Mapping[str, str] | None = None,
+        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> ImageDetails:
         """GET /csapi/v1.3/images/{imageSha} [S19]
@@ -213,8 +213,8 @@ class Images(_Resource):
         filter: str | None = None,
         timeout: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-        extra_query: Mapping[str, str] | None = None,
+        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> JobStarted:
         """DELETE /csapi/v1.3/images [S40]
@@ -233,8 +233,8 @@ class Images(_Resource):
         sort: str | None = None,
         timeout: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-        extra_query: Mapping[str, str] | None = None,
+        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> ImageVulnerabilities:
         """GET /csapi/v1.3/images/{imageSha}/vuln [S42]
@@ -253,8 +253,8 @@ class Images(_Resource):
         prefetch: int | None = None,
         timeout: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-        extra_query: Mapping[str, str] | None = None,
+        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> SyncPager[BulkImage]:
         """GET /csapi/v1.3/images/list [P05]
@@ -274,8 +274,8 @@ class Images(_Resource):
         type: Literal['CONTAINER', 'DRIFT', 'HOST', 'ALL'] | None = None,
         timeout: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-        extra_query: Mapping[str, str] | None = None,
+        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> Associations:
         """GET /csapi/v1.3/images/{imageSha}/association [P06]
@@ -290,8 +290,8 @@ class Images(_Resource):
         *,
         timeout: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-        extra_query: Mapping[str, str] | None = None,
+        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> _List[AssociatedRegistry]:
         """GET /csapi/v1.3/images/{imageSha}/associatedRegistries [P07]
@@ -307,8 +307,8 @@ class Images(_Resource):
         *,
         timeout: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-        extra_query: Mapping[str, str] | None = None,
+        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> Any:
         """POST /csapi/v1.3/images/{imageSha}/instrument [P08]
@@ -326,8 +326,8 @@ class Images(_Resource):
         sort: str | None = None,
         timeout: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-        extra_query: Mapping[str, str] | None = None,
+        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> SoftwareList:
         """GET /csapi/v1.3/images/{imageSha}/software [P09]
@@ -342,8 +342,8 @@ class Images(_Resource):
         *,
         timeout: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-        extra_query: Mapping[str, str] | None = None,
+        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> VulnerabilityCount:
         """GET /csapi/v1.3/images/{imageSha}/vuln/count [P10]
@@ -363,8 +363,8 @@ class Tags(_Resource):
         *,
         timeout: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-        extra_query: Mapping[str, str] | None = None,
+        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> TagAssigned:
         """POST /csapi/v1.3/tag/assign [S02]
@@ -381,8 +381,8 @@ class Tags(_Resource):
         *,
         timeout: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-        extra_query: Mapping[str, str] | None = None,
+        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> Tag:
         """PUT /csapi/v1.3/tag/update [S03]
@@ -398,8 +398,8 @@ class Tags(_Resource):
         *,
         timeout: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-        extra_query: Mapping[str, str] | None = None,
+        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> str:
         """DELETE /csapi/v1.3/tag/delete [S04]
@@ -414,8 +414,8 @@ class Tags(_Resource):
         *,
         timeout: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-        extra_query: Mapping[str, str] | None = None,
+        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> Tag:
         """POST /csapi/v1.3/tag/create [P25]
@@ -431,8 +431,8 @@ class Tags(_Resource):
         *,
         timeout: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-        extra_query: Mapping[str, str] | None = None,
+        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> Any:
         """POST /csapi/v1.3/tag/evaluateTags [P26]
@@ -453,8 +453,8 @@ class Policies(_Resource):
         version: int | None = None,
         timeout: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-        extra_query: Mapping[str, str] | None = None,
+        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> Policy:
         """GET /csapi/v1.3/centralizedPolicy/{policyId} [S05]
@@ -470,8 +470,8 @@ class Policies(_Resource):
         *,
         timeout: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-        extra_query: Mapping[str, str] | None = None,
+        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> PolicyCreated:
         """POST /csapi/v1.3/centralizedPolicy [S06]
@@ -489,8 +489,8 @@ class Policies(_Resource):
         *,
         timeout: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-        extra_query: Mapping[str, str] | None = None,
+        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> PolicyUpdated:
         """PUT /csapi/v1.3/centralizedPolicy/{policyId} [S07]
@@ -506,8 +506,8 @@ class Policies(_Resource):
         *,
         timeout: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-        extra_query: Mapping[str, str] | None = None,
+        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> Policy:
         """GET /csapi/v1.3/centralizedPolicy/defaultPolicy/{policyType} [P24]
@@ -530,8 +530,8 @@ class Reports(_Resource):
         prefetch: int | None = None,
         timeout: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-        extra_query: Mapping[str, str] | None = None,
+        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> SyncPager[Report]:
         """GET /csapi/v1.3/reports [S08]
@@ -549,8 +549,8 @@ class Reports(_Resource):
         *,
         timeout: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-        extra_query: Mapping[str, str] | None = None,
+        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> ReportCreated:
         """POST /csapi/v1.3/reports [S09]
@@ -566,8 +566,8 @@ class Reports(_Resource):
         *,
         timeout: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-        extra_query: Mapping[str, str] | None = None,
+        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> ScheduleCreated:
         """POST /csapi/v1.3/reports/schedule [S10]
@@ -584,8 +584,8 @@ class Reports(_Resource):
         *,
         timeout: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-        extra_query: Mapping[str, str] | None = None,
+        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> Message:
         """PUT /csapi/v1.3/reports/schedule/{reportingScheduleID} [S11]
@@ -602,8 +602,8 @@ class Reports(_Resource):
         *,
         timeout: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-        extra_query: Mapping[str, str] | None = None,
+        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> ReportsDeleted:
         """DELETE /csapi/v1.3/reports [P22]
@@ -620,8 +620,8 @@ class Reports(_Resource):
         path: None = None,
         timeout: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-        extra_query: Mapping[str, str] | None = None,
+        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> bytes: ...
     @overload
@@ -632,8 +632,8 @@ class Reports(_Resource):
         path: str | os.PathLike[str],
         timeout: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-        extra_query: Mapping[str, str] | None = None,
+        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> DownloadResult: ...
     def download(
@@ -643,8 +643,8 @@ class Reports(_Resource):
         path: str | os.PathLike[str] | None = None,
         timeout: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-        extra_query: Mapping[str, str] | None = None,
+        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> bytes | DownloadResult:
         """GET /csapi/v1.3/reports/{reportUuid}/download [P23]
@@ -665,8 +665,8 @@ class RegistriesSchedules(_Resource):
         *,
         timeout: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-        extra_query: Mapping[str, str] | None = None,
+        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> ScheduleCreated:
         """POST /csapi/v1.3/registry/{registryId}/schedule [S12]
@@ -685,8 +685,8 @@ class RegistriesSchedules(_Resource):
         *,
         timeout: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-        extra_query: Mapping[str, str] | None = None,
+        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> Any:
         """PUT /csapi/v1.3/registry/{registryId}/schedule/{scheduleId} [S13]
@@ -705,8 +705,8 @@ class RegistriesSchedules(_Resource):
         filter: str | None = None,
         timeout: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-        extra_query: Mapping[str, str] | None = None,
+        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> JobStarted:
         """POST /csapi/v1.3/registry/{registryId}/schedule/cancel [S14]
@@ -725,8 +725,8 @@ class RegistriesSchedules(_Resource):
         filter: str | None = None,
         timeout: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-        extra_query: Mapping[str, str] | None = None,
+        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> JobStarted:
         """DELETE /csapi/v1.3/registry/{registryId}/schedule/bulk [S15]
@@ -746,8 +746,8 @@ class RegistriesSchedules(_Resource):
         prefetch: int | None = None,
         timeout: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-        extra_query: Mapping[str, str] | None = None,
+        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> SyncPager[Schedule]:
         """GET /csapi/v1.3/registry/{registryId}/schedule [S32]
@@ -766,8 +766,8 @@ class RegistriesSchedules(_Resource):
         *,
         timeout: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-        extra_query: Mapping[str, str] | None = None,
+        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> str | None:
         """DELETE /csapi/v1.3/registry/{registryId}/schedule/{scheduleId} [S37]
@@ -783,8 +783,8 @@ class RegistriesSchedules(_Resource):
         *,
         timeout: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-        extra_query: Mapping[str, str] | None = None,
+        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> DeletedSchedules:
         """DELETE /csapi/v1.3/registry/{registryId}/schedule [S38]
@@ -801,8 +801,8 @@ class RegistriesSchedules(_Resource):
         *,
         timeout: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-        extra_query: Mapping[str, str] | None = None,
+        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> Any:
         """POST /csapi/v1.3/registry/{registryId}/schedule/{scheduleId}/cancel [P15]
@@ -824,8 +824,8 @@ class Containers(_Resource):
         prefetch: int | None = None,
         timeout: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-        extra_query: Mapping[str, str] | None = None,
+        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> SyncPager[Container]:
         """GET /csapi/v1.3/containers [S16]
@@ -843,8 +843,8 @@ class Containers(_Resource):
         *,
         timeout: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-        extra_query: Mapping[str, str] | None = None,
+        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> ContainerDetails:
         """GET /csapi/v1.3/containers/{containerSha} [S18]
@@ -860,8 +860,8 @@ class Containers(_Resource):
         filter: str | None = None,
         timeout: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-        extra_query: Mapping[str, str] | None = None,
+        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> JobStarted:
         """DELETE /csapi/v1.3/containers [S41]
@@ -880,8 +880,8 @@ class Containers(_Resource):
         is_drift: bool | None = None,
         timeout: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-        extra_query: Mapping[str, str] | None = None,
+        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> ContainerVulnerabilities:
         """GET /csapi/v1.3/containers/{containerSha}/vuln [S43]
@@ -899,8 +899,8 @@ class Containers(_Resource):
         prefetch: int | None = None,
         timeout: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-        extra_query: Mapping[str, str] | None = None,
+        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> SyncPager[BulkContainer]:
         """GET /csapi/v1.3/containers/list [P01]
@@ -919,8 +919,8 @@ class Containers(_Resource):
         *,
         timeout: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-        extra_query: Mapping[str, str] | None = None,
+        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> Compliance:
         """GET /csapi/v1.3/containers/{containerSha}/compliance [P02]
@@ -938,8 +938,8 @@ class Containers(_Resource):
         is_drift: bool | None = None,
         timeout: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-        extra_query: Mapping[str, str] | None = None,
+        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> SoftwareList:
         """GET /csapi/v1.3/containers/{containerSha}/software [P03]
@@ -954,8 +954,8 @@ class Containers(_Resource):
         *,
         timeout: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-        extra_query: Mapping[str, str] | None = None,
+        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> VulnerabilityCount:
         """GET /csapi/v1.3/containers/{containerSha}/vuln/count [P04]
@@ -976,8 +976,8 @@ class Events(_Resource):
         prefetch: int | None = None,
         timeout: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-        extra_query: Mapping[str, str] | None = None,
+        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> SyncPager[Event]:
         """GET /csapi/v1.1/events [S20]
@@ -1002,8 +1002,8 @@ class Sensors(_Resource):
         prefetch: int | None = None,
         timeout: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-        extra_query: Mapping[str, str] | None = None,
+        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> SyncPager[Sensor]:
         """GET /csapi/v1.3/sensors [S21]
@@ -1021,8 +1021,8 @@ class Sensors(_Resource):
         filter: str | None = None,
         timeout: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-        extra_query: Mapping[str, str] | None = None,
+        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> JobStarted:
         """DELETE /csapi/v1.3/sensors [S39]
@@ -1038,8 +1038,8 @@ class Sensors(_Resource):
         *,
         timeout: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-        extra_query: Mapping[str, str] | None = None,
+        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> Sensor:
         """GET /csapi/v1.3/sensors/{sensorId} [P13]
@@ -1051,8 +1051,8 @@ class Sensors(_Resource):
         *,
         timeout: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-        extra_query: Mapping[str, str] | None = None,
+        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> ActivationKey:
         """GET /csapi/v1.3/activationkey [P14]
@@ -1086,8 +1086,8 @@ class Registries(_Resource):
         prefetch: int | None = None,
         timeout: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-        extra_query: Mapping[str, str] | None = None,
+        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> SyncPager[Registry]:
         """GET /csapi/v1.3/registry [S22]
@@ -1104,8 +1104,8 @@ class Registries(_Resource):
         *,
         timeout: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-        extra_query: Mapping[str, str] | None = None,
+        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> RegistryDetails:
         """GET /csapi/v1.3/registry/{registryId} [S23]
@@ -1119,8 +1119,8 @@ class Registries(_Resource):
         *,
         timeout: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-        extra_query: Mapping[str, str] | None = None,
+        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> AwsBase:
         """GET /csapi/v1.3/registry/aws-base [S24]
@@ -1136,8 +1136,8 @@ class Registries(_Resource):
         *,
         timeout: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-        extra_query: Mapping[str, str] | None = None,
+        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> Any:
         """POST /csapi/v1.3/registry/validate [S28]
@@ -1153,8 +1153,8 @@ class Registries(_Resource):
         *,
         timeout: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-        extra_query: Mapping[str, str] | None = None,
+        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> RegistryCreated:
         """POST /csapi/v1.3/registry [S29]
@@ -1172,8 +1172,8 @@ class Registries(_Resource):
         *,
         timeout: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-        extra_query: Mapping[str, str] | None = None,
+        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> Any:
         """PUT /csapi/v1.3/registry/{registryId} [S30]
@@ -1193,8 +1193,8 @@ class Registries(_Resource):
         prefetch: int | None = None,
         timeout: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-        extra_query: Mapping[str, str] | None = None,
+        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> SyncPager[Repository]:
         """GET /csapi/v1.3/registry/{registryId}/repository [S31]
@@ -1211,8 +1211,8 @@ class Registries(_Resource):
         *,
         timeout: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-        extra_query: Mapping[str, str] | None = None,
+        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> str | None:
         """DELETE /csapi/v1.3/registry/{registryId} [S35]
@@ -1227,8 +1227,8 @@ class Registries(_Resource):
         *,
         timeout: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-        extra_query: Mapping[str, str] | None = None,
+        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> DeletedRegistries:
         """DELETE /csapi/v1.3/registry [S36]
@@ -1247,8 +1247,8 @@ class RegistriesAws(_Resource):
         *,
         timeout: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-        extra_query: Mapping[str, str] | None = None,
+        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> _List[AwsConnector]:
         """GET /csapi/v1.3/registry/aws/connectors [S25]
@@ -1263,8 +1263,8 @@ class RegistriesAws(_Resource):
         *,
         timeout: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-        extra_query: Mapping[str, str] | None = None,
+        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> _List[AwsConnector]:
         """GET /csapi/v1.3/registry/aws/connectors/{accountId} [S26]
@@ -1280,8 +1280,8 @@ class RegistriesAws(_Resource):
         *,
         timeout: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-        extra_query: Mapping[str, str] | None = None,
+        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> Any:
         """POST /csapi/v1.3/registry/aws/connector [S27]
@@ -1304,8 +1304,8 @@ class Controls(_Resource):
         prefetch: int | None = None,
         timeout: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-        extra_query: Mapping[str, str] | None = None,
+        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> SyncPager[Control]:
         """GET /csapi/v1.3/controls [P11]
@@ -1320,8 +1320,8 @@ class Controls(_Resource):
         *,
         timeout: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-        extra_query: Mapping[str, str] | None = None,
+        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> Control:
         """GET /csapi/v1.3/controls/{controlId} [P12]
@@ -1338,8 +1338,8 @@ class RegistriesAcr(_Resource):
         *,
         timeout: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-        extra_query: Mapping[str, str] | None = None,
+        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> Any:
         """POST /csapi/v1.3/registry/acr/connector [P16]
@@ -1354,8 +1354,8 @@ class RegistriesAcr(_Resource):
         *,
         timeout: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-        extra_query: Mapping[str, str] | None = None,
+        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> _List[AcrConnector]:
         """GET /csapi/v1.3/registry/acr/connectors [P17]
@@ -1370,8 +1370,8 @@ class RegistriesAcr(_Resource):
         *,
         timeout: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-        extra_query: Mapping[str, str] | None = None,
+        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> AcrConnector:
         """GET /csapi/v1.3/registry/acr/connector/{connectorId} [P18]
@@ -1393,8 +1393,8 @@ class RegistriesGcp(_Resource):
         connector_id: str | None = None,
         timeout: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-        extra_query: Mapping[str, str] | None = None,
+        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> Any:
         """POST /csapi/v1.3/registry/gcp/connector [P19]
@@ -1409,8 +1409,8 @@ class RegistriesGcp(_Resource):
         *,
         timeout: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-        extra_query: Mapping[str, str] | None = None,
+        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> _List[GcpConnector]:
         """GET /csapi/v1.3/registry/gcp/connectors [P20]
@@ -1425,8 +1425,8 @@ class RegistriesGcp(_Resource):
         *,
         timeout: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-        extra_query: Mapping[str, str] | None = None,
+        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> GcpConnector:
         """GET /csapi/v1.3/registry/gcp/connector/{connectorId} [P21]
@@ -1449,8 +1449,8 @@ class K8sPostures(_Resource):
         prefetch: int | None = None,
         timeout: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-        extra_query: Mapping[str, str] | None = None,
+        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> SyncPager[K8sPosture]:
         """GET /csapi/v1.3/k8s_postures/list [P27]
@@ -1467,8 +1467,8 @@ class K8sPostures(_Resource):
         *,
         timeout: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-        extra_query: Mapping[str, str] | None = None,
+        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> Any:
         """GET /csapi/v1.3/k8s_postures/count [P28]
@@ -1483,8 +1483,8 @@ class K8sPostures(_Resource):
         *,
         timeout: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-        extra_query: Mapping[str, str] | None = None,
+        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> Any:
         """GET /csapi/v1.3/k8s_postures/control/{controlId} [P29]
@@ -1499,8 +1499,8 @@ class K8sPostures(_Resource):
         *,
         timeout: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-        extra_query: Mapping[str, str] | None = None,
+        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> Any:
         """GET /csapi/v1.3/k8s_postures/control/{controlId}/evidence [P30]
@@ -1546,8 +1546,8 @@ class AsyncImages(_Resource):
         *,
         timeout: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-        extra_query: Mapping[str, str] | None = None,
+        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> Compliance:
         """GET /csapi/v1.3/images/{imageSha}/compliance [S01]
@@ -1566,8 +1566,8 @@ class AsyncImages(_Resource):
         prefetch: int | None = None,
         timeout: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-        extra_query: Mapping[str, str] | None = None,
+        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> AsyncPager[Image]:
         """GET /csapi/v1.3/images [S17]
@@ -1585,8 +1585,8 @@ class AsyncImages(_Resource):
         *,
         timeout: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-        extra_query: Mapping[str, str] | None = None,
+        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> ImageDetails:
         """GET /csapi/v1.3/images/{imageSha} [S19]
@@ -1603,8 +1603,8 @@ class AsyncImages(_Resource):
         filter: str | None = None,
         timeout: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-        extra_query: Mapping[str, str] | None = None,
+        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> JobStarted:
         """DELETE /csapi/v1.3/images [S40]
@@ -1623,8 +1623,8 @@ class AsyncImages(_Resource):
         sort: str | None = None,
         timeout: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-        extra_query: Mapping[str, str] | None = None,
+        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> ImageVulnerabilities:
         """GET /csapi/v1.3/images/{imageSha}/vuln [S42]
@@ -1643,8 +1643,8 @@ class AsyncImages(_Resource):
         prefetch: int | None = None,
         timeout: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-        extra_query: Mapping[str, str] | None = None,
+        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> AsyncPager[BulkImage]:
         """GET /csapi/v1.3/images/list [P05]
@@ -1664,8 +1664,8 @@ class AsyncImages(_Resource):
         type: Literal['CONTAINER', 'DRIFT', 'HOST', 'ALL'] | None = None,
         timeout: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-        extra_query: Mapping[str, str] | None = None,
+        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> Associations:
         """GET /csapi/v1.3/images/{imageSha}/association [P06]
@@ -1680,8 +1680,8 @@ class AsyncImages(_Resource):
         *,
         timeout: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-        extra_query: Mapping[str, str] | None = None,
+        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> _List[AssociatedRegistry]:
         """GET /csapi/v1.3/images/{imageSha}/associatedRegistries [P07]
@@ -1697,8 +1697,8 @@ class AsyncImages(_Resource):
         *,
         timeout: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-        extra_query: Mapping[str, str] | None = None,
+        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> Any:
         """POST /csapi/v1.3/images/{imageSha}/instrument [P08]
@@ -1716,8 +1716,8 @@ class AsyncImages(_Resource):
         sort: str | None = None,
         timeout: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-        extra_query: Mapping[str, str] | None = None,
+        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> SoftwareList:
         """GET /csapi/v1.3/images/{imageSha}/software [P09]
@@ -1732,8 +1732,8 @@ class AsyncImages(_Resource):
         *,
         timeout: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-        extra_query: Mapping[str, str] | None = None,
+        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> VulnerabilityCount:
         """GET /csapi/v1.3/images/{imageSha}/vuln/count [P10]
@@ -1753,8 +1753,8 @@ class AsyncTags(_Resource):
         *,
         timeout: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-        extra_query: Mapping[str, str] | None = None,
+        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> TagAssigned:
         """POST /csapi/v1.3/tag/assign [S02]
@@ -1771,8 +1771,8 @@ class AsyncTags(_Resource):
         *,
         timeout: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-        extra_query: Mapping[str, str] | None = None,
+        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> Tag:
         """PUT /csapi/v1.3/tag/update [S03]
@@ -1788,8 +1788,8 @@ class AsyncTags(_Resource):
         *,
         timeout: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-        extra_query: Mapping[str, str] | None = None,
+        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> str:
         """DELETE /csapi/v1.3/tag/delete [S04]
@@ -1804,8 +1804,8 @@ class AsyncTags(_Resource):
         *,
         timeout: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-        extra_query: Mapping[str, str] | None = None,
+        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> Tag:
         """POST /csapi/v1.3/tag/create [P25]
@@ -1821,8 +1821,8 @@ class AsyncTags(_Resource):
         *,
         timeout: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-        extra_query: Mapping[str, str] | None = None,
+        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> Any:
         """POST /csapi/v1.3/tag/evaluateTags [P26]
@@ -1843,8 +1843,8 @@ class AsyncPolicies(_Resource):
         version: int | None = None,
         timeout: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-        extra_query: Mapping[str, str] | None = None,
+        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> Policy:
         """GET /csapi/v1.3/centralizedPolicy/{policyId} [S05]
@@ -1860,8 +1860,8 @@ class AsyncPolicies(_Resource):
         *,
         timeout: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-        extra_query: Mapping[str, str] | None = None,
+        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> PolicyCreated:
         """POST /csapi/v1.3/centralizedPolicy [S06]
@@ -1879,8 +1879,8 @@ class AsyncPolicies(_Resource):
         *,
         timeout: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-        extra_query: Mapping[str, str] | None = None,
+        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> PolicyUpdated:
         """PUT /csapi/v1.3/centralizedPolicy/{policyId} [S07]
@@ -1896,8 +1896,8 @@ class AsyncPolicies(_Resource):
         *,
         timeout: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-        extra_query: Mapping[str, str] | None = None,
+        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> Policy:
         """GET /csapi/v1.3/centralizedPolicy/defaultPolicy/{policyType} [P24]
@@ -1920,8 +1920,8 @@ class AsyncReports(_Resource):
         prefetch: int | None = None,
         timeout: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-        extra_query: Mapping[str, str] | None = None,
+        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> AsyncPager[Report]:
         """GET /csapi/v1.3/reports [S08]
@@ -1939,8 +1939,8 @@ class AsyncReports(_Resource):
         *,
         timeout: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-        extra_query: Mapping[str, str] | None = None,
+        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> ReportCreated:
         """POST /csapi/v1.3/reports [S09]
@@ -1956,8 +1956,8 @@ class AsyncReports(_Resource):
         *,
         timeout: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-        extra_query: Mapping[str, str] | None = None,
+        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> ScheduleCreated:
         """POST /csapi/v1.3/reports/schedule [S10]
@@ -1974,8 +1974,8 @@ class AsyncReports(_Resource):
         *,
         timeout: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-        extra_query: Mapping[str, str] | None = None,
+        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> Message:
         """PUT /csapi/v1.3/reports/schedule/{reportingScheduleID} [S11]
@@ -1992,8 +1992,8 @@ class AsyncReports(_Resource):
         *,
         timeout: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-        extra_query: Mapping[str, str] | None = None,
+        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> ReportsDeleted:
         """DELETE /csapi/v1.3/reports [P22]
@@ -2010,8 +2010,8 @@ class AsyncReports(_Resource):
         path: None = None,
         timeout: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-        extra_query: Mapping[str, str] | None = None,
+        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> bytes: ...
     @overload
@@ -2022,8 +2022,8 @@ class AsyncReports(_Resource):
         path: str | os.PathLike[str],
         timeout: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-        extra_query: Mapping[str, str] | None = None,
+        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> DownloadResult: ...
     async def download(
@@ -2033,8 +2033,8 @@ class AsyncReports(_Resource):
         path: str | os.PathLike[str] | None = None,
         timeout: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-        extra_query: Mapping[str, str] | None = None,
+        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> bytes | DownloadResult:
         """GET /csapi/v1.3/reports/{reportUuid}/download [P23]
@@ -2055,8 +2055,8 @@ class AsyncRegistriesSchedules(_Resource):
         *,
         timeout: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-        extra_query: Mapping[str, str] | None = None,
+        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> ScheduleCreated:
         """POST /csapi/v1.3/registry/{registryId}/schedule [S12]
@@ -2075,8 +2075,8 @@ class AsyncRegistriesSchedules(_Resource):
         *,
         timeout: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-        extra_query: Mapping[str, str] | None = None,
+        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> Any:
         """PUT /csapi/v1.3/registry/{registryId}/schedule/{scheduleId} [S13]
@@ -2095,8 +2095,8 @@ class AsyncRegistriesSchedules(_Resource):
         filter: str | None = None,
         timeout: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-        extra_query: Mapping[str, str] | None = None,
+        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> JobStarted:
         """POST /csapi/v1.3/registry/{registryId}/schedule/cancel [S14]
@@ -2115,8 +2115,8 @@ class AsyncRegistriesSchedules(_Resource):
         filter: str | None = None,
         timeout: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-        extra_query: Mapping[str, str] | None = None,
+        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> JobStarted:
         """DELETE /csapi/v1.3/registry/{registryId}/schedule/bulk [S15]
@@ -2136,8 +2136,8 @@ class AsyncRegistriesSchedules(_Resource):
         prefetch: int | None = None,
         timeout: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-        extra_query: Mapping[str, str] | None = None,
+        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> AsyncPager[Schedule]:
         """GET /csapi/v1.3/registry/{registryId}/schedule [S32]
@@ -2156,8 +2156,8 @@ class AsyncRegistriesSchedules(_Resource):
         *,
         timeout: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-        extra_query: Mapping[str, str] | None = None,
+        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> str | None:
         """DELETE /csapi/v1.3/registry/{registryId}/schedule/{scheduleId} [S37]
@@ -2173,8 +2173,8 @@ class AsyncRegistriesSchedules(_Resource):
         *,
         timeout: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-        extra_query: Mapping[str, str] | None = None,
+        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> DeletedSchedules:
         """DELETE /csapi/v1.3/registry/{registryId}/schedule [S38]
@@ -2191,8 +2191,8 @@ class AsyncRegistriesSchedules(_Resource):
         *,
         timeout: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-        extra_query: Mapping[str, str] | None = None,
+        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> Any:
         """POST /csapi/v1.3/registry/{registryId}/schedule/{scheduleId}/cancel [P15]
@@ -2214,8 +2214,8 @@ class AsyncContainers(_Resource):
         prefetch: int | None = None,
         timeout: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-        extra_query: Mapping[str, str] | None = None,
+        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> AsyncPager[Container]:
         """GET /csapi/v1.3/containers [S16]
@@ -2233,8 +2233,8 @@ class AsyncContainers(_Resource):
         *,
         timeout: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-        extra_query: Mapping[str, str] | None = None,
+        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> ContainerDetails:
         """GET /csapi/v1.3/containers/{containerSha} [S18]
@@ -2250,8 +2250,8 @@ class AsyncContainers(_Resource):
         filter: str | None = None,
         timeout: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-        extra_query: Mapping[str, str] | None = None,
+        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> JobStarted:
         """DELETE /csapi/v1.3/containers [S41]
@@ -2270,8 +2270,8 @@ class AsyncContainers(_Resource):
         is_drift: bool | None = None,
         timeout: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-        extra_query: Mapping[str, str] | None = None,
+        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> ContainerVulnerabilities:
         """GET /csapi/v1.3/containers/{containerSha}/vuln [S43]
@@ -2289,8 +2289,8 @@ class AsyncContainers(_Resource):
         prefetch: int | None = None,
         timeout: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-        extra_query: Mapping[str, str] | None = None,
+        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> AsyncPager[BulkContainer]:
         """GET /csapi/v1.3/containers/list [P01]
@@ -2309,8 +2309,8 @@ class AsyncContainers(_Resource):
         *,
         timeout: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-        extra_query: Mapping[str, str] | None = None,
+        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> Compliance:
         """GET /csapi/v1.3/containers/{containerSha}/compliance [P02]
@@ -2328,8 +2328,8 @@ class AsyncContainers(_Resource):
         is_drift: bool | None = None,
         timeout: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-        extra_query: Mapping[str, str] | None = None,
+        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> SoftwareList:
         """GET /csapi/v1.3/containers/{containerSha}/software [P03]
@@ -2344,8 +2344,8 @@ class AsyncContainers(_Resource):
         *,
         timeout: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-        extra_query: Mapping[str, str] | None = None,
+        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> VulnerabilityCount:
         """GET /csapi/v1.3/containers/{containerSha}/vuln/count [P04]
@@ -2366,8 +2366,8 @@ class AsyncEvents(_Resource):
         prefetch: int | None = None,
         timeout: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-        extra_query: Mapping[str, str] | None = None,
+        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> AsyncPager[Event]:
         """GET /csapi/v1.1/events [S20]
@@ -2392,8 +2392,8 @@ class AsyncSensors(_Resource):
         prefetch: int | None = None,
         timeout: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-        extra_query: Mapping[str, str] | None = None,
+        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> AsyncPager[Sensor]:
         """GET /csapi/v1.3/sensors [S21]
@@ -2411,8 +2411,8 @@ class AsyncSensors(_Resource):
         filter: str | None = None,
         timeout: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-        extra_query: Mapping[str, str] | None = None,
+        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> JobStarted:
         """DELETE /csapi/v1.3/sensors [S39]
@@ -2428,8 +2428,8 @@ class AsyncSensors(_Resource):
         *,
         timeout: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-        extra_query: Mapping[str, str] | None = None,
+        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> Sensor:
         """GET /csapi/v1.3/sensors/{sensorId} [P13]
@@ -2441,8 +2441,8 @@ class AsyncSensors(_Resource):
         *,
         timeout: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-        extra_query: Mapping[str, str] | None = None,
+        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> ActivationKey:
         """GET /csapi/v1.3/activationkey [P14]
@@ -2476,8 +2476,8 @@ class AsyncRegistries(_Resource):
         prefetch: int | None = None,
         timeout: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-        extra_query: Mapping[str, str] | None = None,
+        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> AsyncPager[Registry]:
         """GET /csapi/v1.3/registry [S22]
@@ -2494,8 +2494,8 @@ class AsyncRegistries(_Resource):
         *,
         timeout: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-        extra_query: Mapping[str, str] | None = None,
+        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> RegistryDetails:
         """GET /csapi/v1.3/registry/{registryId} [S23]
@@ -2509,8 +2509,8 @@ class AsyncRegistries(_Resource):
         *,
         timeout: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-        extra_query: Mapping[str, str] | None = None,
+        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> AwsBase:
         """GET /csapi/v1.3/registry/aws-base [S24]
@@ -2526,8 +2526,8 @@ class AsyncRegistries(_Resource):
         *,
         timeout: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-        extra_query: Mapping[str, str] | None = None,
+        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> Any:
         """POST /csapi/v1.3/registry/validate [S28]
@@ -2543,8 +2543,8 @@ class AsyncRegistries(_Resource):
         *,
         timeout: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-        extra_query: Mapping[str, str] | None = None,
+        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> RegistryCreated:
         """POST /csapi/v1.3/registry [S29]
@@ -2562,8 +2562,8 @@ class AsyncRegistries(_Resource):
         *,
         timeout: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-        extra_query: Mapping[str, str] | None = None,
+        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> Any:
         """PUT /csapi/v1.3/registry/{registryId} [S30]
@@ -2583,8 +2583,8 @@ class AsyncRegistries(_Resource):
         prefetch: int | None = None,
         timeout: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-        extra_query: Mapping[str, str] | None = None,
+        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> AsyncPager[Repository]:
         """GET /csapi/v1.3/registry/{registryId}/repository [S31]
@@ -2601,8 +2601,8 @@ class AsyncRegistries(_Resource):
         *,
         timeout: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-        extra_query: Mapping[str, str] | None = None,
+        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> str | None:
         """DELETE /csapi/v1.3/registry/{registryId} [S35]
@@ -2617,8 +2617,8 @@ class AsyncRegistries(_Resource):
         *,
         timeout: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-        extra_query: Mapping[str, str] | None = None,
+        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> DeletedRegistries:
         """DELETE /csapi/v1.3/registry [S36]
@@ -2637,8 +2637,8 @@ class AsyncRegistriesAws(_Resource):
         *,
         timeout: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-        extra_query: Mapping[str, str] | None = None,
+        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> _List[AwsConnector]:
         """GET /csapi/v1.3/registry/aws/connectors [S25]
@@ -2653,8 +2653,8 @@ class AsyncRegistriesAws(_Resource):
         *,
         timeout: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-        extra_query: Mapping[str, str] | None = None,
+        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> _List[AwsConnector]:
         """GET /csapi/v1.3/registry/aws/connectors/{accountId} [S26]
@@ -2670,8 +2670,8 @@ class AsyncRegistriesAws(_Resource):
         *,
         timeout: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-        extra_query: Mapping[str, str] | None = None,
+        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> Any:
         """POST /csapi/v1.3/registry/aws/connector [S27]
@@ -2694,8 +2694,8 @@ class AsyncControls(_Resource):
         prefetch: int | None = None,
         timeout: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-        extra_query: Mapping[str, str] | None = None,
+        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> AsyncPager[Control]:
         """GET /csapi/v1.3/controls [P11]
@@ -2710,8 +2710,8 @@ class AsyncControls(_Resource):
         *,
         timeout: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-        extra_query: Mapping[str, str] | None = None,
+        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> Control:
         """GET /csapi/v1.3/controls/{controlId} [P12]
@@ -2728,8 +2728,8 @@ class AsyncRegistriesAcr(_Resource):
         *,
         timeout: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-        extra_query: Mapping[str, str] | None = None,
+        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> Any:
         """POST /csapi/v1.3/registry/acr/connector [P16]
@@ -2744,8 +2744,8 @@ class AsyncRegistriesAcr(_Resource):
         *,
         timeout: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-        extra_query: Mapping[str, str] | None = None,
+        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> _List[AcrConnector]:
         """GET /csapi/v1.3/registry/acr/connectors [P17]
@@ -2760,8 +2760,8 @@ class AsyncRegistriesAcr(_Resource):
         *,
         timeout: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-        extra_query: Mapping[str, str] | None = None,
+        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> AcrConnector:
         """GET /csapi/v1.3/registry/acr/connector/{connectorId} [P18]
@@ -2783,8 +2783,8 @@ class AsyncRegistriesGcp(_Resource):
         connector_id: str | None = None,
         timeout: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-        extra_query: Mapping[str, str] | None = None,
+        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> Any:
         """POST /csapi/v1.3/registry/gcp/connector [P19]
@@ -2799,8 +2799,8 @@ class AsyncRegistriesGcp(_Resource):
         *,
         timeout: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-        extra_query: Mapping[str, str] | None = None,
+        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> _List[GcpConnector]:
         """GET /csapi/v1.3/registry/gcp/connectors [P20]
@@ -2815,8 +2815,8 @@ class AsyncRegistriesGcp(_Resource):
         *,
         timeout: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-        extra_query: Mapping[str, str] | None = None,
+        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> GcpConnector:
         """GET /csapi/v1.3/registry/gcp/connector/{connectorId} [P21]
@@ -2839,8 +2839,8 @@ class AsyncK8sPostures(_Resource):
         prefetch: int | None = None,
         timeout: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-        extra_query: Mapping[str, str] | None = None,
+        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> AsyncPager[K8sPosture]:
         """GET /csapi/v1.3/k8s_postures/list [P27]
@@ -2857,8 +2857,8 @@ class AsyncK8sPostures(_Resource):
         *,
         timeout: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-        extra_query: Mapping[str, str] | None = None,
+        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> Any:
         """GET /csapi/v1.3/k8s_postures/count [P28]
@@ -2873,8 +2873,8 @@ class AsyncK8sPostures(_Resource):
         *,
         timeout: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-        extra_query: Mapping[str, str] | None = None,
+        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> Any:
         """GET /csapi/v1.3/k8s_postures/control/{controlId} [P29]
@@ -2889,8 +2889,8 @@ class AsyncK8sPostures(_Resource):
         *,
         timeout: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-        extra_query: Mapping[str, str] | None = None,
+        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> Any:
         """GET /csapi/v1.3/k8s_postures/control/{controlId}/evidence [P30]
@@ -2936,8 +2936,8 @@ class RawImages(_Resource):
         *,
         timeout: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-        extra_query: Mapping[str, str] | None = None,
+        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> RawResponse[Compliance]:
         """GET /csapi/v1.3/images/{imageSha}/compliance [S01]
@@ -2956,8 +2956,8 @@ class RawImages(_Resource):
         prefetch: int | None = None,
         timeout: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-        extra_query: Mapping[str, str] | None = None,
+        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> RawResponse[ListPage]:
         """GET /csapi/v1.3/images [S17]
@@ -2975,8 +2975,8 @@ class RawImages(_Resource):
         *,
         timeout: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-        extra_query: Mapping[str, str] | None = None,
+        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> RawResponse[ImageDetails]:
         """GET /csapi/v1.3/images/{imageSha} [S19]
@@ -2993,8 +2993,8 @@ class RawImages(_Resource):
         filter: str | None = None,
         timeout: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-        extra_query: Mapping[str, str] | None = None,
+        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> RawResponse[JobStarted]:
         """DELETE /csapi/v1.3/images [S40]
@@ -3013,8 +3013,8 @@ class RawImages(_Resource):
         sort: str | None = None,
         timeout: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-        extra_query: Mapping[str, str] | None = None,
+        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> RawResponse[ImageVulnerabilities]:
         """GET /csapi/v1.3/images/{imageSha}/vuln [S42]
@@ -3033,8 +3033,8 @@ class RawImages(_Resource):
         prefetch: int | None = None,
         timeout: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-        extra_query: Mapping[str, str] | None = None,
+        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> RawResponse[ListPage]:
         """GET /csapi/v1.3/images/list [P05]
@@ -3054,8 +3054,8 @@ class RawImages(_Resource):
         type: Literal['CONTAINER', 'DRIFT', 'HOST', 'ALL'] | None = None,
         timeout: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-        extra_query: Mapping[str, str] | None = None,
+        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> RawResponse[Associations]:
         """GET /csapi/v1.3/images/{imageSha}/association [P06]
@@ -3070,8 +3070,8 @@ class RawImages(_Resource):
         *,
         timeout: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-        extra_query: Mapping[str, str] | None = None,
+        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> RawResponse[_List[AssociatedRegistry]]:
         """GET /csapi/v1.3/images/{imageSha}/associatedRegistries [P07]
@@ -3087,8 +3087,8 @@ class RawImages(_Resource):
         *,
         timeout: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-        extra_query: Mapping[str, str] | None = None,
+        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> RawResponse[Any]:
         """POST /csapi/v1.3/images/{imageSha}/instrument [P08]
@@ -3106,8 +3106,8 @@ class RawImages(_Resource):
         sort: str | None = None,
         timeout: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-        extra_query: Mapping[str, str] | None = None,
+        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> RawResponse[SoftwareList]:
         """GET /csapi/v1.3/images/{imageSha}/software [P09]
@@ -3122,8 +3122,8 @@ class RawImages(_Resource):
         *,
         timeout: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-        extra_query: Mapping[str, str] | None = None,
+        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> RawResponse[VulnerabilityCount]:
         """GET /csapi/v1.3/images/{imageSha}/vuln/count [P10]
@@ -3143,8 +3143,8 @@ class RawTags(_Resource):
         *,
         timeout: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-        extra_query: Mapping[str, str] | None = None,
+        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> RawResponse[TagAssigned]:
         """POST /csapi/v1.3/tag/assign [S02]
@@ -3161,8 +3161,8 @@ class RawTags(_Resource):
         *,
         timeout: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-        extra_query: Mapping[str, str] | None = None,
+        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> RawResponse[Tag]:
         """PUT /csapi/v1.3/tag/update [S03]
@@ -3178,8 +3178,8 @@ class RawTags(_Resource):
         *,
         timeout: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-        extra_query: Mapping[str, str] | None = None,
+        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> RawResponse[str]:
         """DELETE /csapi/v1.3/tag/delete [S04]
@@ -3194,8 +3194,8 @@ class RawTags(_Resource):
         *,
         timeout: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-        extra_query: Mapping[str, str] | None = None,
+        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> RawResponse[Tag]:
         """POST /csapi/v1.3/tag/create [P25]
@@ -3211,8 +3211,8 @@ class RawTags(_Resource):
         *,
         timeout: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-        extra_query: Mapping[str, str] | None = None,
+        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> RawResponse[Any]:
         """POST /csapi/v1.3/tag/evaluateTags [P26]
@@ -3233,8 +3233,8 @@ class RawPolicies(_Resource):
         version: int | None = None,
         timeout: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-        extra_query: Mapping[str, str] | None = None,
+        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> RawResponse[Policy]:
         """GET /csapi/v1.3/centralizedPolicy/{policyId} [S05]
@@ -3250,8 +3250,8 @@ class RawPolicies(_Resource):
         *,
         timeout: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-        extra_query: Mapping[str, str] | None = None,
+        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> RawResponse[PolicyCreated]:
         """POST /csapi/v1.3/centralizedPolicy [S06]
@@ -3269,8 +3269,8 @@ class RawPolicies(_Resource):
         *,
         timeout: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-        extra_query: Mapping[str, str] | None = None,
+        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> RawResponse[PolicyUpdated]:
         """PUT /csapi/v1.3/centralizedPolicy/{policyId} [S07]
@@ -3286,8 +3286,8 @@ class RawPolicies(_Resource):
         *,
         timeout: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-        extra_query: Mapping[str, str] | None = None,
+        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> RawResponse[Policy]:
         """GET /csapi/v1.3/centralizedPolicy/defaultPolicy/{policyType} [P24]
@@ -3310,8 +3310,8 @@ class RawReports(_Resource):
         prefetch: int | None = None,
         timeout: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-        extra_query: Mapping[str, str] | None = None,
+        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> RawResponse[ListPage]:
         """GET /csapi/v1.3/reports [S08]
@@ -3329,8 +3329,8 @@ class RawReports(_Resource):
         *,
         timeout: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-        extra_query: Mapping[str, str] | None = None,
+        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> RawResponse[ReportCreated]:
         """POST /csapi/v1.3/reports [S09]
@@ -3346,8 +3346,8 @@ class RawReports(_Resource):
         *,
         timeout: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-        extra_query: Mapping[str, str] | None = None,
+        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> RawResponse[ScheduleCreated]:
         """POST /csapi/v1.3/reports/schedule [S10]
@@ -3364,8 +3364,8 @@ class RawReports(_Resource):
         *,
         timeout: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-        extra_query: Mapping[str, str] | None = None,
+        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> RawResponse[Message]:
         """PUT /csapi/v1.3/reports/schedule/{reportingScheduleID} [S11]
@@ -3382,8 +3382,8 @@ class RawReports(_Resource):
         *,
         timeout: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-        extra_query: Mapping[str, str] | None = None,
+        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> RawResponse[ReportsDeleted]:
         """DELETE /csapi/v1.3/reports [P22]
@@ -3399,8 +3399,8 @@ class RawReports(_Resource):
         path: str | os.PathLike[str] | None = None,
         timeout: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-        extra_query: Mapping[str, str] | None = None,
+        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> RawResponse[bytes]:
         """GET /csapi/v1.3/reports/{reportUuid}/download [P23]
@@ -3421,8 +3421,8 @@ class RawRegistriesSchedules(_Resource):
         *,
         timeout: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-        extra_query: Mapping[str, str] | None = None,
+        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> RawResponse[ScheduleCreated]:
         """POST /csapi/v1.3/registry/{registryId}/schedule [S12]
@@ -3441,8 +3441,8 @@ class RawRegistriesSchedules(_Resource):
         *,
         timeout: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-        extra_query: Mapping[str, str] | None = None,
+        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> RawResponse[Any]:
         """PUT /csapi/v1.3/registry/{registryId}/schedule/{scheduleId} [S13]
@@ -3461,8 +3461,8 @@ class RawRegistriesSchedules(_Resource):
         filter: str | None = None,
         timeout: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-        extra_query: Mapping[str, str] | None = None,
+        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> RawResponse[JobStarted]:
         """POST /csapi/v1.3/registry/{registryId}/schedule/cancel [S14]
@@ -3481,8 +3481,8 @@ class RawRegistriesSchedules(_Resource):
         filter: str | None = None,
         timeout: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-        extra_query: Mapping[str, str] | None = None,
+        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> RawResponse[JobStarted]:
         """DELETE /csapi/v1.3/registry/{registryId}/schedule/bulk [S15]
@@ -3502,8 +3502,8 @@ class RawRegistriesSchedules(_Resource):
         prefetch: int | None = None,
         timeout: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-        extra_query: Mapping[str, str] | None = None,
+        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> RawResponse[ListPage]:
         """GET /csapi/v1.3/registry/{registryId}/schedule [S32]
@@ -3522,8 +3522,8 @@ class RawRegistriesSchedules(_Resource):
         *,
         timeout: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-        extra_query: Mapping[str, str] | None = None,
+        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> RawResponse[str | None]:
         """DELETE /csapi/v1.3/registry/{registryId}/schedule/{scheduleId} [S37]
@@ -3539,8 +3539,8 @@ class RawRegistriesSchedules(_Resource):
         *,
         timeout: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-        extra_query: Mapping[str, str] | None = None,
+        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> RawResponse[DeletedSchedules]:
         """DELETE /csapi/v1.3/registry/{registryId}/schedule [S38]
@@ -3557,8 +3557,8 @@ class RawRegistriesSchedules(_Resource):
         *,
         timeout: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-        extra_query: Mapping[str, str] | None = None,
+        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> RawResponse[Any]:
         """POST /csapi/v1.3/registry/{registryId}/schedule/{scheduleId}/cancel [P15]
@@ -3580,8 +3580,8 @@ class RawContainers(_Resource):
         prefetch: int | None = None,
         timeout: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-        extra_query: Mapping[str, str] | None = None,
+        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> RawResponse[ListPage]:
         """GET /csapi/v1.3/containers [S16]
@@ -3599,8 +3599,8 @@ class RawContainers(_Resource):
         *,
         timeout: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-        extra_query: Mapping[str, str] | None = None,
+        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> RawResponse[ContainerDetails]:
         """GET /csapi/v1.3/containers/{containerSha} [S18]
@@ -3616,8 +3616,8 @@ class RawContainers(_Resource):
         filter: str | None = None,
         timeout: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-        extra_query: Mapping[str, str] | None = None,
+        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> RawResponse[JobStarted]:
         """DELETE /csapi/v1.3/containers [S41]
@@ -3636,8 +3636,8 @@ class RawContainers(_Resource):
         is_drift: bool | None = None,
         timeout: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-        extra_query: Mapping[str, str] | None = None,
+        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> RawResponse[ContainerVulnerabilities]:
         """GET /csapi/v1.3/containers/{containerSha}/vuln [S43]
@@ -3655,8 +3655,8 @@ class RawContainers(_Resource):
         prefetch: int | None = None,
         timeout: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-        extra_query: Mapping[str, str] | None = None,
+        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> RawResponse[ListPage]:
         """GET /csapi/v1.3/containers/list [P01]
@@ -3675,8 +3675,8 @@ class RawContainers(_Resource):
         *,
         timeout: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-        extra_query: Mapping[str, str] | None = None,
+        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> RawResponse[Compliance]:
         """GET /csapi/v1.3/containers/{containerSha}/compliance [P02]
@@ -3694,8 +3694,8 @@ class RawContainers(_Resource):
         is_drift: bool | None = None,
         timeout: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-        extra_query: Mapping[str, str] | None = None,
+        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> RawResponse[SoftwareList]:
         """GET /csapi/v1.3/containers/{containerSha}/software [P03]
@@ -3710,8 +3710,8 @@ class RawContainers(_Resource):
         *,
         timeout: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-        extra_query: Mapping[str, str] | None = None,
+        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> RawResponse[VulnerabilityCount]:
         """GET /csapi/v1.3/containers/{containerSha}/vuln/count [P04]
@@ -3732,8 +3732,8 @@ class RawEvents(_Resource):
         prefetch: int | None = None,
         timeout: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-        extra_query: Mapping[str, str] | None = None,
+        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> RawResponse[ListPage]:
         """GET /csapi/v1.1/events [S20]
@@ -3758,8 +3758,8 @@ class RawSensors(_Resource):
         prefetch: int | None = None,
         timeout: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-        extra_query: Mapping[str, str] | None = None,
+        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> RawResponse[ListPage]:
         """GET /csapi/v1.3/sensors [S21]
@@ -3777,8 +3777,8 @@ class RawSensors(_Resource):
         filter: str | None = None,
         timeout: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-        extra_query: Mapping[str, str] | None = None,
+        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> RawResponse[JobStarted]:
         """DELETE /csapi/v1.3/sensors [S39]
@@ -3794,8 +3794,8 @@ class RawSensors(_Resource):
         *,
         timeout: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-        extra_query: Mapping[str, str] | None = None,
+        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> RawResponse[Sensor]:
         """GET /csapi/v1.3/sensors/{sensorId} [P13]
@@ -3807,8 +3807,8 @@ class RawSensors(_Resource):
         *,
         timeout: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-        extra_query: Mapping[str, str] | None = None,
+        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> RawResponse[ActivationKey]:
         """GET /csapi/v1.3/activationkey [P14]
@@ -3842,8 +3842,8 @@ class RawRegistries(_Resource):
         prefetch: int | None = None,
         timeout: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-        extra_query: Mapping[str, str] | None = None,
+        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> RawResponse[ListPage]:
         """GET /csapi/v1.3/registry [S22]
@@ -3860,8 +3860,8 @@ class RawRegistries(_Resource):
         *,
         timeout: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-        extra_query: Mapping[str, str] | None = None,
+        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> RawResponse[RegistryDetails]:
         """GET /csapi/v1.3/registry/{registryId} [S23]
@@ -3875,8 +3875,8 @@ class RawRegistries(_Resource):
         *,
         timeout: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-        extra_query: Mapping[str, str] | None = None,
+        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> RawResponse[AwsBase]:
         """GET /csapi/v1.3/registry/aws-base [S24]
@@ -3892,8 +3892,8 @@ class RawRegistries(_Resource):
         *,
         timeout: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-        extra_query: Mapping[str, str] | None = None,
+        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> RawResponse[Any]:
         """POST /csapi/v1.3/registry/validate [S28]
@@ -3909,8 +3909,8 @@ class RawRegistries(_Resource):
         *,
         timeout: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-        extra_query: Mapping[str, str] | None = None,
+        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> RawResponse[RegistryCreated]:
         """POST /csapi/v1.3/registry [S29]
@@ -3928,8 +3928,8 @@ class RawRegistries(_Resource):
         *,
         timeout: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-        extra_query: Mapping[str, str] | None = None,
+        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> RawResponse[Any]:
         """PUT /csapi/v1.3/registry/{registryId} [S30]
@@ -3949,8 +3949,8 @@ class RawRegistries(_Resource):
         prefetch: int | None = None,
         timeout: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-        extra_query: Mapping[str, str] | None = None,
+        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> RawResponse[ListPage]:
         """GET /csapi/v1.3/registry/{registryId}/repository [S31]
@@ -3967,8 +3967,8 @@ class RawRegistries(_Resource):
         *,
         timeout: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-        extra_query: Mapping[str, str] | None = None,
+        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> RawResponse[str | None]:
         """DELETE /csapi/v1.3/registry/{registryId} [S35]
@@ -3983,8 +3983,8 @@ class RawRegistries(_Resource):
         *,
         timeout: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-        extra_query: Mapping[str, str] | None = None,
+        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> RawResponse[DeletedRegistries]:
         """DELETE /csapi/v1.3/registry [S36]
@@ -4003,8 +4003,8 @@ class RawRegistriesAws(_Resource):
         *,
         timeout: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-        extra_query: Mapping[str, str] | None = None,
+        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> RawResponse[_List[AwsConnector]]:
         """GET /csapi/v1.3/registry/aws/connectors [S25]
@@ -4019,8 +4019,8 @@ class RawRegistriesAws(_Resource):
         *,
         timeout: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-        extra_query: Mapping[str, str] | None = None,
+        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> RawResponse[_List[AwsConnector]]:
         """GET /csapi/v1.3/registry/aws/connectors/{accountId} [S26]
@@ -4036,8 +4036,8 @@ class RawRegistriesAws(_Resource):
         *,
         timeout: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-        extra_query: Mapping[str, str] | None = None,
+        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> RawResponse[Any]:
         """POST /csapi/v1.3/registry/aws/connector [S27]
@@ -4060,8 +4060,8 @@ class RawControls(_Resource):
         prefetch: int | None = None,
         timeout: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-        extra_query: Mapping[str, str] | None = None,
+        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> RawResponse[ListPage]:
         """GET /csapi/v1.3/controls [P11]
@@ -4076,8 +4076,8 @@ class RawControls(_Resource):
         *,
         timeout: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-        extra_query: Mapping[str, str] | None = None,
+        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> RawResponse[Control]:
         """GET /csapi/v1.3/controls/{controlId} [P12]
@@ -4094,8 +4094,8 @@ class RawRegistriesAcr(_Resource):
         *,
         timeout: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-        extra_query: Mapping[str, str] | None = None,
+        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> RawResponse[Any]:
         """POST /csapi/v1.3/registry/acr/connector [P16]
@@ -4110,8 +4110,8 @@ class RawRegistriesAcr(_Resource):
         *,
         timeout: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-        extra_query: Mapping[str, str] | None = None,
+        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> RawResponse[_List[AcrConnector]]:
         """GET /csapi/v1.3/registry/acr/connectors [P17]
@@ -4126,8 +4126,8 @@ class RawRegistriesAcr(_Resource):
         *,
         timeout: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-        extra_query: Mapping[str, str] | None = None,
+        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> RawResponse[AcrConnector]:
         """GET /csapi/v1.3/registry/acr/connector/{connectorId} [P18]
@@ -4149,8 +4149,8 @@ class RawRegistriesGcp(_Resource):
         connector_id: str | None = None,
         timeout: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-        extra_query: Mapping[str, str] | None = None,
+        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> RawResponse[Any]:
         """POST /csapi/v1.3/registry/gcp/connector [P19]
@@ -4165,8 +4165,8 @@ class RawRegistriesGcp(_Resource):
         *,
         timeout: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-        extra_query: Mapping[str, str] | None = None,
+        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> RawResponse[_List[GcpConnector]]:
         """GET /csapi/v1.3/registry/gcp/connectors [P20]
@@ -4181,8 +4181,8 @@ class RawRegistriesGcp(_Resource):
         *,
         timeout: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-        extra_query: Mapping[str, str] | None = None,
+        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> RawResponse[GcpConnector]:
         """GET /csapi/v1.3/registry/gcp/connector/{connectorId} [P21]
@@ -4205,8 +4205,8 @@ class RawK8sPostures(_Resource):
         prefetch: int | None = None,
         timeout: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-        extra_query: Mapping[str, str] | None = None,
+        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> RawResponse[ListPage]:
         """GET /csapi/v1.3/k8s_postures/list [P27]
@@ -4223,8 +4223,8 @@ class RawK8sPostures(_Resource):
         *,
         timeout: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-        extra_query: Mapping[str, str] | None = None,
+        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> RawResponse[Any]:
         """GET /csapi/v1.3/k8s_postures/count [P28]
@@ -4239,8 +4239,8 @@ class RawK8sPostures(_Resource):
         *,
         timeout: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-        extra_query: Mapping[str, str] | None = None,
+        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> RawResponse[Any]:
         """GET /csapi/v1.3/k8s_postures/control/{controlId} [P29]
@@ -4255,8 +4255,8 @@ class RawK8sPostures(_Resource):
         *,
         timeout: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-        extra_query: Mapping[str, str] | None = None,
+        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> RawResponse[Any]:
         """GET /csapi/v1.3/k8s_postures/control/{controlId}/evidence [P30]
@@ -4302,8 +4302,8 @@ class AsyncRawImages(_Resource):
         *,
         timeout: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-        extra_query: Mapping[str, str] | None = None,
+        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> RawResponse[Compliance]:
         """GET /csapi/v1.3/images/{imageSha}/compliance [S01]
@@ -4322,8 +4322,8 @@ class AsyncRawImages(_Resource):
         prefetch: int | None = None,
         timeout: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-        extra_query: Mapping[str, str] | None = None,
+        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> Awaitable[RawResponse[ListPage]]:
         """GET /csapi/v1.3/images [S17]
@@ -4341,8 +4341,8 @@ class AsyncRawImages(_Resource):
         *,
         timeout: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-        extra_query: Mapping[str, str] | None = None,
+        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> RawResponse[ImageDetails]:
         """GET /csapi/v1.3/images/{imageSha} [S19]
@@ -4359,8 +4359,8 @@ class AsyncRawImages(_Resource):
         filter: str | None = None,
         timeout: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-        extra_query: Mapping[str, str] | None = None,
+        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> RawResponse[JobStarted]:
         """DELETE /csapi/v1.3/images [S40]
@@ -4379,8 +4379,8 @@ class AsyncRawImages(_Resource):
         sort: str | None = None,
         timeout: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-        extra_query: Mapping[str, str] | None = None,
+        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> RawResponse[ImageVulnerabilities]:
         """GET /csapi/v1.3/images/{imageSha}/vuln [S42]
@@ -4399,8 +4399,8 @@ class AsyncRawImages(_Resource):
         prefetch: int | None = None,
         timeout: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-        extra_query: Mapping[str, str] | None = None,
+        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> Awaitable[RawResponse[ListPage]]:
         """GET /csapi/v1.3/images/list [P05]
@@ -4420,8 +4420,8 @@ class AsyncRawImages(_Resource):
         type: Literal['CONTAINER', 'DRIFT', 'HOST', 'ALL'] | None = None,
         timeout: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-        extra_query: Mapping[str, str] | None = None,
+        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> RawResponse[Associations]:
         """GET /csapi/v1.3/images/{imageSha}/association [P06]
@@ -4436,8 +4436,8 @@ class AsyncRawImages(_Resource):
         *,
         timeout: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-        extra_query: Mapping[str, str] | None = None,
+        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> RawResponse[_List[AssociatedRegistry]]:
         """GET /csapi/v1.3/images/{imageSha}/associatedRegistries [P07]
@@ -4453,8 +4453,8 @@ class AsyncRawImages(_Resource):
         *,
         timeout: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-        extra_query: Mapping[str, str] | None = None,
+        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> RawResponse[Any]:
         """POST /csapi/v1.3/images/{imageSha}/instrument [P08]
@@ -4472,8 +4472,8 @@ class AsyncRawImages(_Resource):
         sort: str | None = None,
         timeout: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-        extra_query: Mapping[str, str] | None = None,
+        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> RawResponse[SoftwareList]:
         """GET /csapi/v1.3/images/{imageSha}/software [P09]
@@ -4488,8 +4488,8 @@ class AsyncRawImages(_Resource):
         *,
         timeout: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-        extra_query: Mapping[str, str] | None = None,
+        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> RawResponse[VulnerabilityCount]:
         """GET /csapi/v1.3/images/{imageSha}/vuln/count [P10]
@@ -4509,8 +4509,8 @@ class AsyncRawTags(_Resource):
         *,
         timeout: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-        extra_query: Mapping[str, str] | None = None,
+        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> RawResponse[TagAssigned]:
         """POST /csapi/v1.3/tag/assign [S02]
@@ -4527,8 +4527,8 @@ class AsyncRawTags(_Resource):
         *,
         timeout: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-        extra_query: Mapping[str, str] | None = None,
+        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> RawResponse[Tag]:
         """PUT /csapi/v1.3/tag/update [S03]
@@ -4544,8 +4544,8 @@ class AsyncRawTags(_Resource):
         *,
         timeout: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-        extra_query: Mapping[str, str] | None = None,
+        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> RawResponse[str]:
         """DELETE /csapi/v1.3/tag/delete [S04]
@@ -4560,8 +4560,8 @@ class AsyncRawTags(_Resource):
         *,
         timeout: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-        extra_query: Mapping[str, str] | None = None,
+        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> RawResponse[Tag]:
         """POST /csapi/v1.3/tag/create [P25]
@@ -4577,8 +4577,8 @@ class AsyncRawTags(_Resource):
         *,
         timeout: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-        extra_query: Mapping[str, str] | None = None,
+        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> RawResponse[Any]:
         """POST /csapi/v1.3/tag/evaluateTags [P26]
@@ -4599,8 +4599,8 @@ class AsyncRawPolicies(_Resource):
         version: int | None = None,
         timeout: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-        extra_query: Mapping[str, str] | None = None,
+        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> RawResponse[Policy]:
         """GET /csapi/v1.3/centralizedPolicy/{policyId} [S05]
@@ -4616,8 +4616,8 @@ class AsyncRawPolicies(_Resource):
         *,
         timeout: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-        extra_query: Mapping[str, str] | None = None,
+        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> RawResponse[PolicyCreated]:
         """POST /csapi/v1.3/centralizedPolicy [S06]
@@ -4635,8 +4635,8 @@ class AsyncRawPolicies(_Resource):
         *,
         timeout: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-        extra_query: Mapping[str, str] | None = None,
+        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> RawResponse[PolicyUpdated]:
         """PUT /csapi/v1.3/centralizedPolicy/{policyId} [S07]
@@ -4652,8 +4652,8 @@ class AsyncRawPolicies(_Resource):
         *,
         timeout: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-        extra_query: Mapping[str, str] | None = None,
+        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> RawResponse[Policy]:
         """GET /csapi/v1.3/centralizedPolicy/defaultPolicy/{policyType} [P24]
@@ -4676,8 +4676,8 @@ class AsyncRawReports(_Resource):
         prefetch: int | None = None,
         timeout: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-        extra_query: Mapping[str, str] | None = None,
+        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> Awaitable[RawResponse[ListPage]]:
         """GET /csapi/v1.3/reports [S08]
@@ -4695,8 +4695,8 @@ class AsyncRawReports(_Resource):
         *,
         timeout: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-        extra_query: Mapping[str, str] | None = None,
+        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> RawResponse[ReportCreated]:
         """POST /csapi/v1.3/reports [S09]
@@ -4712,8 +4712,8 @@ class AsyncRawReports(_Resource):
         *,
         timeout: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-        extra_query: Mapping[str, str] | None = None,
+        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> RawResponse[ScheduleCreated]:
         """POST /csapi/v1.3/reports/schedule [S10]
@@ -4730,8 +4730,8 @@ class AsyncRawReports(_Resource):
         *,
         timeout: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-        extra_query: Mapping[str, str] | None = None,
+        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> RawResponse[Message]:
         """PUT /csapi/v1.3/reports/schedule/{reportingScheduleID} [S11]
@@ -4748,8 +4748,8 @@ class AsyncRawReports(_Resource):
         *,
         timeout: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-        extra_query: Mapping[str, str] | None = None,
+        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> RawResponse[ReportsDeleted]:
         """DELETE /csapi/v1.3/reports [P22]
@@ -4765,8 +4765,8 @@ class AsyncRawReports(_Resource):
         path: str | os.PathLike[str] | None = None,
         timeout: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-        extra_query: Mapping[str, str] | None = None,
+        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> RawResponse[bytes]:
         """GET /csapi/v1.3/reports/{reportUuid}/download [P23]
@@ -4787,8 +4787,8 @@ class AsyncRawRegistriesSchedules(_Resource):
         *,
         timeout: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-        extra_query: Mapping[str, str] | None = None,
+        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> RawResponse[ScheduleCreated]:
         """POST /csapi/v1.3/registry/{registryId}/schedule [S12]
@@ -4807,8 +4807,8 @@ class AsyncRawRegistriesSchedules(_Resource):
         *,
         timeout: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-        extra_query: Mapping[str, str] | None = None,
+        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> RawResponse[Any]:
         """PUT /csapi/v1.3/registry/{registryId}/schedule/{scheduleId} [S13]
@@ -4827,8 +4827,8 @@ class AsyncRawRegistriesSchedules(_Resource):
         filter: str | None = None,
         timeout: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-        extra_query: Mapping[str, str] | None = None,
+        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> RawResponse[JobStarted]:
         """POST /csapi/v1.3/registry/{registryId}/schedule/cancel [S14]
@@ -4847,8 +4847,8 @@ class AsyncRawRegistriesSchedules(_Resource):
         filter: str | None = None,
         timeout: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-        extra_query: Mapping[str, str] | None = None,
+        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> RawResponse[JobStarted]:
         """DELETE /csapi/v1.3/registry/{registryId}/schedule/bulk [S15]
@@ -4868,8 +4868,8 @@ class AsyncRawRegistriesSchedules(_Resource):
         prefetch: int | None = None,
         timeout: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-        extra_query: Mapping[str, str] | None = None,
+        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> Awaitable[RawResponse[ListPage]]:
         """GET /csapi/v1.3/registry/{registryId}/schedule [S32]
@@ -4888,8 +4888,8 @@ class AsyncRawRegistriesSchedules(_Resource):
         *,
         timeout: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-        extra_query: Mapping[str, str] | None = None,
+        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> RawResponse[str | None]:
         """DELETE /csapi/v1.3/registry/{registryId}/schedule/{scheduleId} [S37]
@@ -4905,8 +4905,8 @@ class AsyncRawRegistriesSchedules(_Resource):
         *,
         timeout: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-        extra_query: Mapping[str, str] | None = None,
+        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> RawResponse[DeletedSchedules]:
         """DELETE /csapi/v1.3/registry/{registryId}/schedule [S38]
@@ -4923,8 +4923,8 @@ class AsyncRawRegistriesSchedules(_Resource):
         *,
         timeout: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-        extra_query: Mapping[str, str] | None = None,
+        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> RawResponse[Any]:
         """POST /csapi/v1.3/registry/{registryId}/schedule/{scheduleId}/cancel [P15]
@@ -4946,8 +4946,8 @@ class AsyncRawContainers(_Resource):
         prefetch: int | None = None,
         timeout: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-        extra_query: Mapping[str, str] | None = None,
+        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> Awaitable[RawResponse[ListPage]]:
         """GET /csapi/v1.3/containers [S16]
@@ -4965,8 +4965,8 @@ class AsyncRawContainers(_Resource):
         *,
         timeout: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-        extra_query: Mapping[str, str] | None = None,
+        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> RawResponse[ContainerDetails]:
         """GET /csapi/v1.3/containers/{containerSha} [S18]
@@ -4982,8 +4982,8 @@ class AsyncRawContainers(_Resource):
         filter: str | None = None,
         timeout: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-        extra_query: Mapping[str, str] | None = None,
+        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> RawResponse[JobStarted]:
         """DELETE /csapi/v1.3/containers [S41]
@@ -5002,8 +5002,8 @@ class AsyncRawContainers(_Resource):
         is_drift: bool | None = None,
         timeout: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-        extra_query: Mapping[str, str] | None = None,
+        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> RawResponse[ContainerVulnerabilities]:
         """GET /csapi/v1.3/containers/{containerSha}/vuln [S43]
@@ -5021,8 +5021,8 @@ class AsyncRawContainers(_Resource):
         prefetch: int | None = None,
         timeout: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-        extra_query: Mapping[str, str] | None = None,
+        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> Awaitable[RawResponse[ListPage]]:
         """GET /csapi/v1.3/containers/list [P01]
@@ -5041,8 +5041,8 @@ class AsyncRawContainers(_Resource):
         *,
         timeout: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-        extra_query: Mapping[str, str] | None = None,
+        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> RawResponse[Compliance]:
         """GET /csapi/v1.3/containers/{containerSha}/compliance [P02]
@@ -5060,8 +5060,8 @@ class AsyncRawContainers(_Resource):
         is_drift: bool | None = None,
         timeout: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-        extra_query: Mapping[str, str] | None = None,
+        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> RawResponse[SoftwareList]:
         """GET /csapi/v1.3/containers/{containerSha}/software [P03]
@@ -5076,8 +5076,8 @@ class AsyncRawContainers(_Resource):
         *,
         timeout: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-        extra_query: Mapping[str, str] | None = None,
+        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> RawResponse[VulnerabilityCount]:
         """GET /csapi/v1.3/containers/{containerSha}/vuln/count [P04]
@@ -5098,8 +5098,8 @@ class AsyncRawEvents(_Resource):
         prefetch: int | None = None,
         timeout: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-        extra_query: Mapping[str, str] | None = None,
+        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> Awaitable[RawResponse[ListPage]]:
         """GET /csapi/v1.1/events [S20]
@@ -5124,8 +5124,8 @@ class AsyncRawSensors(_Resource):
         prefetch: int | None = None,
         timeout: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-        extra_query: Mapping[str, str] | None = None,
+        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> Awaitable[RawResponse[ListPage]]:
         """GET /csapi/v1.3/sensors [S21]
@@ -5143,8 +5143,8 @@ class AsyncRawSensors(_Resource):
         filter: str | None = None,
         timeout: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-        extra_query: Mapping[str, str] | None = None,
+        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> RawResponse[JobStarted]:
         """DELETE /csapi/v1.3/sensors [S39]
@@ -5160,8 +5160,8 @@ class AsyncRawSensors(_Resource):
         *,
         timeout: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-        extra_query: Mapping[str, str] | None = None,
+        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> RawResponse[Sensor]:
         """GET /csapi/v1.3/sensors/{sensorId} [P13]
@@ -5173,8 +5173,8 @@ class AsyncRawSensors(_Resource):
         *,
         timeout: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-        extra_query: Mapping[str, str] | None = None,
+        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> RawResponse[ActivationKey]:
         """GET /csapi/v1.3/activationkey [P14]
@@ -5208,8 +5208,8 @@ class AsyncRawRegistries(_Resource):
         prefetch: int | None = None,
         timeout: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-        extra_query: Mapping[str, str] | None = None,
+        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> Awaitable[RawResponse[ListPage]]:
         """GET /csapi/v1.3/registry [S22]
@@ -5226,8 +5226,8 @@ class AsyncRawRegistries(_Resource):
         *,
         timeout: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-        extra_query: Mapping[str, str] | None = None,
+        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> RawResponse[RegistryDetails]:
         """GET /csapi/v1.3/registry/{registryId} [S23]
@@ -5241,8 +5241,8 @@ class AsyncRawRegistries(_Resource):
         *,
         timeout: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-        extra_query: Mapping[str, str] | None = None,
+        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> RawResponse[AwsBase]:
         """GET /csapi/v1.3/registry/aws-base [S24]
@@ -5258,8 +5258,8 @@ class AsyncRawRegistries(_Resource):
         *,
         timeout: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-        extra_query: Mapping[str, str] | None = None,
+        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> RawResponse[Any]:
         """POST /csapi/v1.3/registry/validate [S28]
@@ -5275,8 +5275,8 @@ class AsyncRawRegistries(_Resource):
         *,
         timeout: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-        extra_query: Mapping[str, str] | None = None,
+        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> RawResponse[RegistryCreated]:
         """POST /csapi/v1.3/registry [S29]
@@ -5294,8 +5294,8 @@ class AsyncRawRegistries(_Resource):
         *,
         timeout: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-        extra_query: Mapping[str, str] | None = None,
+        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> RawResponse[Any]:
         """PUT /csapi/v1.3/registry/{registryId} [S30]
@@ -5315,8 +5315,8 @@ class AsyncRawRegistries(_Resource):
         prefetch: int | None = None,
         timeout: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-        extra_query: Mapping[str, str] | None = None,
+        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> Awaitable[RawResponse[ListPage]]:
         """GET /csapi/v1.3/registry/{registryId}/repository [S31]
@@ -5333,8 +5333,8 @@ class AsyncRawRegistries(_Resource):
         *,
         timeout: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-        extra_query: Mapping[str, str] | None = None,
+        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> RawResponse[str | None]:
         """DELETE /csapi/v1.3/registry/{registryId} [S35]
@@ -5349,8 +5349,8 @@ class AsyncRawRegistries(_Resource):
         *,
         timeout: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-        extra_query: Mapping[str, str] | None = None,
+        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> RawResponse[DeletedRegistries]:
         """DELETE /csapi/v1.3/registry [S36]
@@ -5369,8 +5369,8 @@ class AsyncRawRegistriesAws(_Resource):
         *,
         timeout: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-        extra_query: Mapping[str, str] | None = None,
+        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> RawResponse[_List[AwsConnector]]:
         """GET /csapi/v1.3/registry/aws/connectors [S25]
@@ -5385,8 +5385,8 @@ class AsyncRawRegistriesAws(_Resource):
         *,
         timeout: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-        extra_query: Mapping[str, str] | None = None,
+        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> RawResponse[_List[AwsConnector]]:
         """GET /csapi/v1.3/registry/aws/connectors/{accountId} [S26]
@@ -5402,8 +5402,8 @@ class AsyncRawRegistriesAws(_Resource):
         *,
         timeout: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-        extra_query: Mapping[str, str] | None = None,
+        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> RawResponse[Any]:
         """POST /csapi/v1.3/registry/aws/connector [S27]
@@ -5426,8 +5426,8 @@ class AsyncRawControls(_Resource):
         prefetch: int | None = None,
         timeout: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-        extra_query: Mapping[str, str] | None = None,
+        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> Awaitable[RawResponse[ListPage]]:
         """GET /csapi/v1.3/controls [P11]
@@ -5442,8 +5442,8 @@ class AsyncRawControls(_Resource):
         *,
         timeout: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-        extra_query: Mapping[str, str] | None = None,
+        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> RawResponse[Control]:
         """GET /csapi/v1.3/controls/{controlId} [P12]
@@ -5460,8 +5460,8 @@ class AsyncRawRegistriesAcr(_Resource):
         *,
         timeout: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-        extra_query: Mapping[str, str] | None = None,
+        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> RawResponse[Any]:
         """POST /csapi/v1.3/registry/acr/connector [P16]
@@ -5476,8 +5476,8 @@ class AsyncRawRegistriesAcr(_Resource):
         *,
         timeout: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-        extra_query: Mapping[str, str] | None = None,
+        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> RawResponse[_List[AcrConnector]]:
         """GET /csapi/v1.3/registry/acr/connectors [P17]
@@ -5492,8 +5492,8 @@ class AsyncRawRegistriesAcr(_Resource):
         *,
         timeout: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-        extra_query: Mapping[str, str] | None = None,
+        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> RawResponse[AcrConnector]:
         """GET /csapi/v1.3/registry/acr/connector/{connectorId} [P18]
@@ -5515,8 +5515,8 @@ class AsyncRawRegistriesGcp(_Resource):
         connector_id: str | None = None,
         timeout: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-        extra_query: Mapping[str, str] | None = None,
+        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> RawResponse[Any]:
         """POST /csapi/v1.3/registry/gcp/connector [P19]
@@ -5531,8 +5531,8 @@ class AsyncRawRegistriesGcp(_Resource):
         *,
         timeout: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-        extra_query: Mapping[str, str] | None = None,
+        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> RawResponse[_List[GcpConnector]]:
         """GET /csapi/v1.3/registry/gcp/connectors [P20]
@@ -5547,8 +5547,8 @@ class AsyncRawRegistriesGcp(_Resource):
         *,
         timeout: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-        extra_query: Mapping[str, str] | None = None,
+        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> RawResponse[GcpConnector]:
         """GET /csapi/v1.3/registry/gcp/connector/{connectorId} [P21]
@@ -5571,8 +5571,8 @@ class AsyncRawK8sPostures(_Resource):
         prefetch: int | None = None,
         timeout: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-        extra_query: Mapping[str, str] | None = None,
+        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> Awaitable[RawResponse[ListPage]]:
         """GET /csapi/v1.3/k8s_postures/list [P27]
@@ -5589,8 +5589,8 @@ class AsyncRawK8sPostures(_Resource):
         *,
         timeout: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-        extra_query: Mapping[str, str] | None = None,
+        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> RawResponse[Any]:
         """GET /csapi/v1.3/k8s_postures/count [P28]
@@ -5605,8 +5605,8 @@ class AsyncRawK8sPostures(_Resource):
         *,
         timeout: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-        extra_query: Mapping[str, str] | None = None,
+        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> RawResponse[Any]:
         """GET /csapi/v1.3/k8s_postures/control/{controlId} [P29]
@@ -5621,8 +5621,8 @@ class AsyncRawK8sPostures(_Resource):
         *,
         timeout: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-        extra_query: Mapping[str, str] | None = None,
+        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> RawResponse[Any]:
         """GET /csapi/v1.3/k8s_postures/control/{controlId}/evidence [P30]

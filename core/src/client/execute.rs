@@ -8,7 +8,7 @@ use super::retry::{self, Verdict};
 use super::{Client, RequestOptions};
 use crate::auth::Secret;
 use crate::error::{Error, Result};
-use crate::ratelimit::{self, RateLimitInfo, Slot};
+use crate::ratelimit::{RateLimitInfo, Slot};
 use crate::request::Body;
 use crate::response::{Response, ResponseMeta};
 use bytes::Bytes;
@@ -26,6 +26,8 @@ pub(crate) struct Outgoing<'a> {
     pub idempotent: bool,
     /// Stream a success body into this file instead of memory (report downloads).
     pub download_to: Option<&'a str>,
+    /// The rate-limit family, as the endpoint table gives it; `None`: not limited.
+    pub family: Option<&'static str>,
 }
 
 /// How one attempt ended.
@@ -60,11 +62,7 @@ impl Client {
             None => &*self.opts,
         };
         let max_retries = opts.max_retries.unwrap_or(self.inner.max_retries);
-        let family = if self.inner.rate_limit {
-            ratelimit::family(out.path)
-        } else {
-            None
-        };
+        let family = out.family.filter(|_| self.inner.rate_limit);
         let mut attempt: u32 = 0;
         let mut refreshed = false;
         loop {

@@ -201,6 +201,7 @@ impl Client {
             body: p.body.as_ref(),
             idempotent: ep.idempotent,
             download_to: p.local.get("path").and_then(Value::as_str),
+            family: ep.rate_family.name(),
         };
         self.execute(&out, opts).await
     }
@@ -272,6 +273,8 @@ impl Client {
             body: body.as_ref(),
             idempotent,
             download_to: None,
+            // A raw path is limited as the table's endpoint of that path is; unknown paths are not.
+            family: table::match_path(path).and_then(|e| e.rate_family.name()),
         };
         self.execute(&out, opts).await
     }

@@ -350,3 +350,44 @@ async fn rate_limit_headers_feed_the_limiter() {
         .await
         .unwrap();
 }
+
+#[tokio::test(start_paused = true)]
+async fn rate_families_come_from_the_endpoint_table() {
+    const FULL: &[(&str, &str)] = &[
+        ("content-type", "application/json"),
+        ("x-ratelimit-limit", "1"),
+        ("x-ratelimit-window-sec", "60"),
+        ("x-ratelimit-remaining", "0"),
+    ];
+    let t = Scripted::new([
+        Answer::Status(200, FULL, "{}"), // a raw GET of an image: the images family is full
+        Answer::Status(200, FULL, "{}"), // the bulk list: a family of its own
+        Answer::Status(200, FULL, "{}"), // tags: not limited, whatever the headers say
+        Answer::Status(200, FULL, "{}"),
+        ok(), // images.get: the images family, so it waits for the window
+    ]);
+    let c = client(&t, |b| b);
+    let start = Instant::now();
+    get(&c).await.unwrap();
+    c.request("GET", "/csapi/v1.3/images/list", &[], None, None)
+        .await
+        .unwrap();
+    for _ in 0..2 {
+        c.call("S04", Args::new().set("tag_name", "t"))
+            .await
+            .unwrap();
+    }
+    assert!(
+        start.elapsed() < Duration::from_secs(1),
+        "{:?}",
+        start.elapsed()
+    );
+    c.images().get("abc").await.unwrap();
+    let s = t.seen();
+    assert_eq!(s[4].path, "/csapi/v1.3/images/abc");
+    assert!(
+        s[4].at - s[0].at >= Duration::from_secs(60),
+        "{:?}",
+        s[4].at - s[0].at
+    );
+}

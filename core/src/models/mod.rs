@@ -128,6 +128,7 @@ pub use image::{
 };
 pub use nullable::Nullable;
 pub use page::{BulkPage, OneOrMany, Page};
+pub(crate) use page::{DataSeed, ItemSeed};
 pub use policy::{
     K8sCluster, K8sFilter, K8sNamespace, MetaData, Policy, PolicyRule, PolicyTag, TagRef,
 };
