@@ -6,10 +6,6 @@ use crate::state::Sim;
 use axum::http::StatusCode;
 use serde_json::{Value, json};
 
-pub(super) fn aws_base(sim: &Sim) -> R {
-    ok(&json!({"accountId": "205767712438", "externalId": 277_380_000 + sim.cfg.seed % 10_000}))
-}
-
 pub(super) fn aws_connectors(sim: &Sim, account: Option<&str>) -> R {
     let st = sim.stored.read().unwrap_or_else(|p| p.into_inner());
     match account {

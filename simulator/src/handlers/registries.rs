@@ -23,6 +23,11 @@ const REGISTRY_SPEC: ListSpec = ListSpec {
     groups: false,
 };
 
+/// S24: the AWS account Qualys connects from, and this subscription's external id.
+pub(super) fn aws_base(sim: &Sim) -> R {
+    ok(&json!({"accountId": "205767712438", "externalId": 277_380_000 + sim.cfg.seed % 10_000}))
+}
+
 pub(super) fn find_reg(regs: &[Registry], id: &str) -> Result<usize, Response> {
     regs.iter()
         .position(|r| r.uuid == id)
