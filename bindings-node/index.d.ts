@@ -1,6 +1,6 @@
 /// <reference types="node" />
 // Public types of `qualys-cs`. The resource classes' declarations are generated
-// (`resources.d.ts`, from core/endpoints.json); this file holds the client, options, errors,
+// (`resources.d.ts`, from spec/endpoints.json); this file holds the client, options, errors,
 // pagination and the main response shapes. Responses carry the API's keys untouched: the
 // interfaces name the documented fields and allow any other (`[key: string]: unknown`).
 
@@ -25,9 +25,12 @@ export interface ClientOptions {
   password?: string
   /** A bearer token you already have (instead of username/password). */
   token?: string
-  /** How username/password authenticate: gateway JWT (default) or HTTP Basic. */
-  auth?: 'jwt' | 'basic'
-  /** Per-attempt timeout in milliseconds (default 120000). */
+  /** How username/password authenticate: gateway JWT (default; `'bearer'` is the same) or HTTP Basic. */
+  auth?: 'jwt' | 'bearer' | 'basic'
+  /**
+   * The time limit of each HTTP attempt in milliseconds (default 120000): see
+   * `CallOptions.timeout`. Also bounds each `POST /auth`.
+   */
   timeout?: number
   /** Connect timeout in milliseconds (default 10000). */
   connectTimeout?: number
@@ -57,15 +60,34 @@ export interface ClientOptions {
   largeIntegers?: 'number' | 'bigint' | 'string'
 }
 
-/** Options every method takes (in its options object, next to the endpoint's own options). */
+/** Name/value pairs: an object (an array value repeats the name) or a list of `[name, value]`. */
+export type Pairs =
+  | Record<string, string | number | boolean | Array<string | number | boolean>>
+  | Array<[string, string | number | boolean]>
+
+/**
+ * Options every method takes (in its options object, next to the endpoint's own options). The
+ * same options, with the same meaning, as the Python client's `timeout`, `max_retries`,
+ * `extra_headers` and `extra_query` (Python takes seconds where Node takes milliseconds).
+ */
 export interface CallOptions {
-  /** Per-attempt timeout in milliseconds; a timeout rejects with `APITimeoutError`. */
+  /**
+   * The time limit of each HTTP attempt in milliseconds: connecting, sending, and receiving the
+   * headers and the whole body. A retry gets the full time again, and the waits between attempts
+   * (backoff, a 429's wait, the rate limiter's queue) are not counted. A timeout rejects with
+   * `APITimeoutError`. Default: the client's `timeout`.
+   */
   timeout?: number
+  /** Retries after the first attempt (0 disables retrying). Default: the client's `maxRetries`. */
   maxRetries?: number
-  /** Extra request headers. */
-  headers?: Record<string, string>
-  /** Extra query parameters (arrays repeat the name). */
-  query?: Record<string, string | number | boolean | Array<string | number | boolean>> | URLSearchParams
+  /** Extra request headers (never logged). */
+  extraHeaders?: Pairs
+  /** Extra query parameters, sent after the endpoint's own. */
+  extraQuery?: Pairs | URLSearchParams
+  /** @deprecated The old spelling of `extraHeaders` (used when `extraHeaders` is not given). */
+  headers?: Pairs
+  /** @deprecated The old spelling of `extraQuery` (used when `extraQuery` is not given). */
+  query?: Pairs | URLSearchParams
   /** Aborting cancels the request in flight and rejects with `AbortError`. */
   signal?: AbortSignal
 }
@@ -77,7 +99,9 @@ export interface ListOptions extends CallOptions {
 }
 
 /** Options of `client.request`. */
-export interface RequestOptions extends CallOptions {
+export interface RequestOptions extends Omit<CallOptions, 'query'> {
+  /** The request's query (arrays repeat the name); `extraQuery` is appended after it. */
+  query?: Pairs | URLSearchParams
   /** A JSON body (`JSON.stringify` semantics). */
   body?: unknown
 }
@@ -321,7 +345,13 @@ export interface Sensor {
 }
 
 export interface Control {
-  controlId?: number | string
+  id?: number
+  statement?: string
+  criticality?: string
+  comments?: string | null
+  category?: string
+  subCategory?: string
+  technologies?: JsonObject[] | null
   [key: string]: unknown
 }
 
@@ -342,6 +372,180 @@ export interface DeletionJob {
 export interface CancelJob {
   CancelJobId?: string
   deletionJobId?: string
+  [key: string]: unknown
+}
+
+// One interface per model name of the endpoint table (spec/endpoints.json `response.model`); the
+// Rust and Python types carry the same names.
+
+/** `images.get`: an image with its layers, hosts, software and vulnerabilities. */
+export interface ImageDetails extends Omit<Image, 'vulnerabilities'> {
+  layers?: JsonObject[] | null
+  host?: JsonObject[] | null
+  softwares?: JsonObject[] | JsonObject | null
+  vulnerabilities?: Vulnerability[] | Vulnerability | null
+  scanStatus?: string | null
+  scanErrorCode?: string | null
+}
+
+/** An item of `images.bulkList`: `vulnerabilities` is a list here, not severity counts. */
+export interface BulkImage extends Omit<Image, 'vulnerabilities'> {
+  softwares?: JsonObject[] | JsonObject | null
+  vulnerabilities?: Vulnerability[] | Vulnerability | null
+}
+
+/** `containers.get`: a container with its software and vulnerabilities. */
+export interface ContainerDetails extends Omit<Container, 'vulnerabilities'> {
+  softwares?: JsonObject[] | null
+  vulnerabilities?: Vulnerability[] | null
+  drift?: JsonObject | null
+}
+
+/** An item of `containers.bulkList`. */
+export interface BulkContainer extends Omit<Container, 'vulnerabilities'> {
+  softwares?: JsonObject[] | null
+  vulnerabilities?: Vulnerability[] | null
+}
+
+export interface ImageVulnerabilities extends VulnerabilityList {}
+
+/** `containers.vulnerabilities`: the summary may come as `VunlSummary` (the API's spelling). */
+export interface ContainerVulnerabilities extends VulnerabilityList {
+  VunlSummary?: JsonObject | null
+}
+
+/** `registries.get`: a registry with its credential, AWS settings and connectors. */
+export interface RegistryDetails extends Registry {
+  credential?: JsonObject | null
+  aws?: JsonObject | null
+  connectors?: AwsConnector[] | null
+}
+
+export interface RegistryCreated {
+  registryUuid?: string
+  [key: string]: unknown
+}
+
+export interface AwsBase {
+  accountId?: string
+  externalId?: number | string
+  [key: string]: unknown
+}
+
+export interface AwsConnector {
+  arn?: string
+  name?: string
+  description?: string | null
+  [key: string]: unknown
+}
+
+export interface AcrConnector {
+  name?: string
+  acrConnectorId?: string
+  description?: string | null
+  [key: string]: unknown
+}
+
+export interface GcpConnector {
+  name?: string
+  description?: string | null
+  location?: string | null
+  gcpConnectorId?: string
+  gcpProjectId?: string
+  [key: string]: unknown
+}
+
+export interface AssociatedRegistry {
+  registry?: string
+  registryUuid?: string
+  repo?: string
+  tag?: string
+  [key: string]: unknown
+}
+
+/** `images.associations`: the containers and hosts an image is associated with. */
+export interface Associations {
+  containers?: Container[] | null
+  driftContainers?: Container[] | null
+  hosts?: JsonObject[] | null
+  [key: string]: unknown
+}
+
+export interface Software {
+  name?: string
+  version?: string
+  fixVersion?: string | null
+  vulnerabilities?: Vulnerability[] | null
+  [key: string]: unknown
+}
+
+/** `images.software` / `containers.software`. */
+export interface SoftwareList {
+  count?: number
+  data?: Software[] | null
+  softwareCountBySeverity?: JsonObject | null
+  [key: string]: unknown
+}
+
+export interface ActivationKey {
+  customerId?: string
+  activationId?: string
+  platformUrl?: string
+  [key: string]: unknown
+}
+
+/** A started background job (deletes, schedule cancels); a cancel may answer `CancelJobId`. */
+export interface JobStarted extends DeletionJob {
+  CancelJobId?: string
+}
+
+export interface TagAssigned {
+  entityUUID?: string
+  cascadingKafkaJobUuid?: string
+  [key: string]: unknown
+}
+
+export interface PolicyCreated {
+  uuid?: string
+  [key: string]: unknown
+}
+
+/** `policies.update`: the API spells the key `'policyUUID '`, with a trailing space. */
+export interface PolicyUpdated {
+  'policyUUID '?: string
+  policyUUID?: string
+  uuid?: string
+  [key: string]: unknown
+}
+
+export interface ReportCreated {
+  reportUuid?: string
+  [key: string]: unknown
+}
+
+export interface ScheduleCreated {
+  scheduleUuid?: string
+  [key: string]: unknown
+}
+
+export interface Message {
+  message?: string
+  [key: string]: unknown
+}
+
+export interface DeletedRegistries {
+  deletedRegistryUuids?: string[]
+  [key: string]: unknown
+}
+
+export interface DeletedSchedules {
+  deletedScheduleUuids?: string[]
+  [key: string]: unknown
+}
+
+export interface ReportsDeleted {
+  message?: string
+  data?: string[]
   [key: string]: unknown
 }
 

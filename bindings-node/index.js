@@ -12,8 +12,13 @@ const { fromNative, AbortError, ValidationError } = errors
 /** The native addon (`load.js`: napi-rs' loader, with a load failure that names the fix). */
 const { loadNative: native } = require('./load')
 
-// Per-call options: the rest of an options object are the endpoint's own arguments.
-const CALL_KEYS = new Set(['timeout', 'maxRetries', 'headers', 'query', 'signal', 'raw', 'prefetch'])
+// Per-call options; the rest of an options object are the endpoint's own arguments. The core's
+// options in their Node spelling (the core reads and checks them; tests check this list against
+// the addon's `requestOptionNames()`), the deprecated spellings of two of them, and the wrapper's
+// own (`signal`, `raw`, `prefetch`).
+const CORE_KEYS = ['timeout', 'maxRetries', 'extraHeaders', 'extraQuery']
+const DEPRECATED = { headers: 'extraHeaders', query: 'extraQuery' }
+const CALL_KEYS = new Set([...CORE_KEYS, ...Object.keys(DEPRECATED), 'signal', 'raw', 'prefetch'])
 
 function bigintReplacer(_key, value) {
   // JSON has no BigInt: send it as a number when exact, else as its decimal text.
@@ -35,11 +40,11 @@ function toJson(value, what) {
   }
 }
 
-/** `{a: 1, b: ['x', 'y']}` → `['a', '1', 'b', 'x', 'b', 'y']` (repeated names for arrays). */
+/** `{a: 1, b: ['x', 'y']}` (or `[['a', 1], ...]`) → `['a', '1', 'b', 'x', 'b', 'y']` (repeated names for arrays). */
 function queryPairs(query) {
   if (query == null) return undefined
   const out = []
-  const entries = query instanceof URLSearchParams ? [...query] : Object.entries(query)
+  const entries = query instanceof URLSearchParams || Array.isArray(query) ? [...query] : Object.entries(query)
   for (const [k, v] of entries) {
     if (v === undefined || v === null) continue
     for (const x of Array.isArray(v) ? v : [v]) out.push(k, String(x))
@@ -47,13 +52,17 @@ function queryPairs(query) {
   return out
 }
 
+/**
+ * The core's options of a call, as the addon takes them: the deprecated spellings mapped (the
+ * new one wins when both are given), `URLSearchParams` as `[name, value]` pairs. Values are
+ * checked by the core.
+ */
 function nativeCallOptions(o) {
   if (!o) return undefined
   const out = {}
-  if (o.timeout !== undefined) out.timeout = o.timeout
-  if (o.maxRetries !== undefined) out.maxRetries = o.maxRetries
-  if (o.headers !== undefined) out.headers = Object.fromEntries(Object.entries(o.headers).map(([k, v]) => [k, String(v)]))
-  if (o.query !== undefined) out.query = queryPairs(o.query)
+  for (const k of CORE_KEYS) if (o[k] != null) out[k] = o[k]
+  for (const [old, key] of Object.entries(DEPRECATED)) if (out[key] === undefined && o[old] != null) out[key] = o[old]
+  for (const [k, v] of Object.entries(out)) if (v instanceof URLSearchParams) out[k] = [...v]
   return out
 }
 
@@ -246,8 +255,8 @@ class Client {
   }
 
   /**
-   * A client with default per-call options (`timeout`, `maxRetries`, `headers`, `query`), sharing
-   * this one's connections, auth and rate limiter.
+   * A client with default per-call options (`timeout`, `maxRetries`, `extraHeaders`,
+   * `extraQuery`), sharing this one's connections, auth and rate limiter.
    */
   withOptions(options = {}) {
     const { call } = split(options)
@@ -268,6 +277,7 @@ class Client {
   /**
    * The escape hatch: any method and path under the base URL, with the same auth, retries, rate
    * limits and errors: `client.request('GET', '/csapi/v1.3/images', { query: { pageSize: 5 } })`.
+   * Here `query` is the request's own query (not the deprecated spelling of `extraQuery`).
    */
   request(method, path, options = {}) {
     const { body, ...rest } = options ?? {}
@@ -318,7 +328,7 @@ function clientOptions(o) {
   return out
 }
 
-/** The endpoint table the client is generated from (parsed `core/endpoints.json`). */
+/** The endpoint table the client is generated from (parsed `spec/endpoints.json`). */
 function endpoints() {
   return JSON.parse(native().endpointTable()).endpoints
 }

@@ -22,7 +22,7 @@ export declare class NativeClient {
   /** `QUALYS_*` environment variables, then `options` on top. */
   static fromEnv(options?: ClientOptions | undefined | null): NativeClient
   /** A client sharing this one's connection pool, limiter and auth, with default call options. */
-  withOptions(options: CallOptions): NativeClient
+  withOptions(options: any): NativeClient
   /** The base URL calls go to. */
   get baseUrl(): string
   /**
@@ -30,14 +30,14 @@ export declare class NativeClient {
    * (object, array, text, Buffer or null), or `{data, status, headers, rateLimit, attempts}`
    * when `raw`. Validation errors reject before anything is sent.
    */
-  call(endpointId: string, argsJson?: string | undefined | null, options?: CallOptions | undefined | null, canceller?: Canceller | undefined | null, raw?: boolean | undefined | null): Promise<unknown>
+  call(endpointId: string, argsJson?: string | undefined | null, options?: any | undefined | null, canceller?: Canceller | undefined | null, raw?: boolean | undefined | null): Promise<unknown>
   /**
    * The escape hatch: any method and path under the base URL (`/csapi/v1.3/...`), query as flat
    * name/value pairs, body as JSON text.
    */
-  request(method: string, path: string, query?: Array<string> | undefined | null, bodyJson?: string | undefined | null, options?: CallOptions | undefined | null, canceller?: Canceller | undefined | null, raw?: boolean | undefined | null): Promise<unknown>
+  request(method: string, path: string, query?: Array<string> | undefined | null, bodyJson?: string | undefined | null, options?: any | undefined | null, canceller?: Canceller | undefined | null, raw?: boolean | undefined | null): Promise<unknown>
   /** A lazy pager over a list endpoint; validates the arguments now (throws), sends nothing yet. */
-  paginate(endpointId: string, argsJson?: string | undefined | null, options?: CallOptions | undefined | null, prefetch?: number | undefined | null): NativePager
+  paginate(endpointId: string, argsJson?: string | undefined | null, options?: any | undefined | null, prefetch?: number | undefined | null): NativePager
 }
 
 export declare class NativePager {
@@ -69,16 +69,6 @@ export declare class NativeSimulator {
   stop(): void
 }
 
-/** Per-call options (the `signal` and `raw` options live in the JS wrapper). */
-export interface CallOptions {
-  /** Per-attempt timeout, milliseconds. */
-  timeout?: number
-  maxRetries?: number
-  headers?: Record<string, string>
-  /** Extra query parameters as flat `[name, value, name, value, ...]` (keeps order and repeats). */
-  query?: Array<string>
-}
-
 /** Options of `new Client(...)`; times are in milliseconds. */
 export interface ClientOptions {
   /** `US1` … `KSA1` (API.md §1.1). */
@@ -91,8 +81,9 @@ export interface ClientOptions {
   password?: string
   /** A bearer token you already have (instead of username/password). */
   token?: string
-  /** `'jwt'` (default) or `'basic'`. */
+  /** `'jwt'` (default; `'bearer'` is the same) or `'basic'`. */
   auth?: string
+  /** The time limit of each HTTP attempt in milliseconds (see the core's `RequestOptions::timeout`). */
   timeout?: number
   connectTimeout?: number
   maxRetries?: number
@@ -122,6 +113,12 @@ export declare function nativeVersion(): string
  * well-formed JSON in core, on a worker thread, before they reach the event loop.
  */
 export declare function parseJson(data: Buffer): unknown
+
+/**
+ * The names of the core's per-call options in their Node spelling (the wrapper's list of
+ * reserved option keys is checked against it).
+ */
+export declare function requestOptionNames(): Array<string>
 
 /** Options of `startSimulator`. */
 export interface SimulatorOptions {

@@ -842,3 +842,4 @@ module.exports.NativeSimulator = nativeBinding.NativeSimulator
 module.exports.endpointTable = nativeBinding.endpointTable
 module.exports.nativeVersion = nativeBinding.nativeVersion
 module.exports.parseJson = nativeBinding.parseJson
+module.exports.requestOptionNames = nativeBinding.requestOptionNames

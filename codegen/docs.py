@@ -1,4 +1,5 @@
-"""The method table of README.md (between the `methods` markers): endpoint -> Rust, Python, Node."""
+"""The method table of README.md (between the `methods` markers): endpoint -> Rust, Python, Node, and the
+simulator module that answers it (a simulator test checks its route table against this column)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,15 @@ import pathlib
 from common import camel, optional_args, pascal, positional_args, resources
 
 START, END = "<!-- methods:start -->", "<!-- methods:end -->"
+
+# The simulator keeps one handler module per resource, named by the resource's last part; the
+# registry connectors of every cloud share one module.
+SIM_MODULE = {"aws": "connectors", "acr": "connectors", "gcp": "connectors", "k8s_postures": "postures"}
+
+
+def sim_handler(resource: str) -> str:
+    last = resource.rpartition(".")[2]
+    return f"simulator/src/handlers/{SIM_MODULE.get(last, last)}.rs"
 
 
 def generate(table: dict, root: pathlib.Path) -> dict[str, str]:
@@ -17,8 +27,8 @@ def generate(table: dict, root: pathlib.Path) -> dict[str, str]:
     if START not in text or END not in text:
         return {}
     rows = [
-        "| id | HTTP | path | Rust | Python | Node |",
-        "| --- | --- | --- | --- | --- | --- |",
+        "| id | HTTP | path | Rust | Python | Node | simulator |",
+        "| --- | --- | --- | --- | --- | --- | --- |",
     ]
     for res, eps in resources(table).items():
         for e in eps:
@@ -30,7 +40,8 @@ def generate(table: dict, root: pathlib.Path) -> dict[str, str]:
             rust_args = ", ".join(pos + ([f"{pascal(res)}{pascal(e['method'])}Params"] if has_opts else []))
             rows.append(
                 f"| {e['id']} | {e['http']} | `{e['path']}` | `client.{rust_path}{e['method']}({rust_args})` "
-                f"| `client.{res}.{e['method']}({py_args})` | `client.{res}.{camel(e['method'])}({node_args})` |"
+                f"| `client.{res}.{e['method']}({py_args})` | `client.{res}.{camel(e['method'])}({node_args})` "
+                f"| `{sim_handler(res)}` |"
             )
     table_md = "\n".join(rows)
     before, rest = text.split(START, 1)

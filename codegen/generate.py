@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Generate every per-endpoint surface from the one endpoint table (core/endpoints.json).
+"""Generate every per-endpoint surface from the one endpoint table (spec/endpoints.json).
 
     python3 codegen/generate.py          # write the generated files
     python3 codegen/generate.py --check  # exit 1 if any generated file is stale (run by `make test`)
@@ -17,11 +17,11 @@ import pathlib
 import sys
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
-TARGETS = ["rust", "python", "node", "docs"]
+TARGETS = ["spec", "rust", "python", "node", "docs"]
 
 
 def load_table() -> dict:
-    return json.loads((ROOT / "core" / "endpoints.json").read_text())
+    return json.loads((ROOT / "spec" / "endpoints.json").read_text())
 
 
 def outputs() -> dict[str, str]:

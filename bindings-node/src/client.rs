@@ -10,10 +10,9 @@ use crate::errors::{invalid, to_napi};
 use crate::pager::NativePager;
 use napi::bindgen_prelude::{Env, PromiseRaw};
 use napi_derive::napi;
+use qualys_cs::client::{Dialect, OPTIONS};
 use qualys_cs::{Args, AuthMode, Client, ClientBuilder, RequestOptions, table};
-use serde::de::IgnoredAny;
 use serde_json::{Map, Value};
-use std::collections::HashMap;
 use std::time::Duration;
 
 /// Options of `new Client(...)`; times are in milliseconds.
@@ -30,8 +29,9 @@ pub struct ClientOptions {
     pub password: Option<String>,
     /// A bearer token you already have (instead of username/password).
     pub token: Option<String>,
-    /// `'jwt'` (default) or `'basic'`.
+    /// `'jwt'` (default; `'bearer'` is the same) or `'basic'`.
     pub auth: Option<String>,
+    /// The time limit of each HTTP attempt in milliseconds (see the core's `RequestOptions::timeout`).
     pub timeout: Option<f64>,
     pub connect_timeout: Option<f64>,
     pub max_retries: Option<u32>,
@@ -48,18 +48,6 @@ pub struct ClientOptions {
     pub large_integers: Option<String>,
 }
 
-/// Per-call options (the `signal` and `raw` options live in the JS wrapper).
-#[napi(object)]
-#[derive(Default)]
-pub struct CallOptions {
-    /// Per-attempt timeout, milliseconds.
-    pub timeout: Option<f64>,
-    pub max_retries: Option<u32>,
-    pub headers: Option<HashMap<String, String>>,
-    /// Extra query parameters as flat `[name, value, name, value, ...]` (keeps order and repeats).
-    pub query: Option<Vec<String>>,
-}
-
 fn millis(field: &str, ms: f64) -> napi::Result<Duration> {
     if !ms.is_finite() || ms < 0.0 {
         return Err(invalid(
@@ -71,25 +59,24 @@ fn millis(field: &str, ms: f64) -> napi::Result<Duration> {
     Ok(Duration::from_secs_f64(ms / 1000.0))
 }
 
-pub(crate) fn request_options(o: Option<CallOptions>) -> napi::Result<Option<RequestOptions>> {
-    let Some(o) = o else { return Ok(None) };
-    let mut r = RequestOptions {
-        max_retries: o.max_retries,
-        ..RequestOptions::default()
-    };
-    if let Some(t) = o.timeout {
-        r.timeout = Some(millis("timeout", t)?);
+/// Per-call options as the JS wrapper passes them: the core's options in their Node spelling
+/// (`timeout` in milliseconds, `maxRetries`, `extraHeaders`, `extraQuery`), read and checked by
+/// the core (the `signal`, `raw` and `prefetch` options live in the JS wrapper).
+pub(crate) fn request_options(o: Option<Value>) -> napi::Result<Option<RequestOptions>> {
+    match o {
+        None => Ok(None),
+        Some(v) => RequestOptions::from_value(&v, Dialect::Node, "options").map_err(to_napi),
     }
-    if let Some(h) = o.headers {
-        r.extra_headers = h.into_iter().collect();
-    }
-    if let Some(q) = o.query {
-        if !q.len().is_multiple_of(2) {
-            return Err(invalid("query", "pairs", "must be name/value pairs"));
-        }
-        r.extra_query = q.chunks(2).map(|c| (c[0].clone(), c[1].clone())).collect();
-    }
-    Ok(Some(r))
+}
+
+/// The names of the core's per-call options in their Node spelling (the wrapper's list of
+/// reserved option keys is checked against it).
+#[napi]
+pub fn request_option_names() -> Vec<String> {
+    OPTIONS
+        .iter()
+        .map(|o| o.name_in(Dialect::Node).to_owned())
+        .collect()
 }
 
 /// Arguments arrive as JSON text (`JSON.stringify` in the wrapper): the same semantics as a JSON
@@ -108,13 +95,7 @@ pub(crate) fn parse_args(json: Option<String>) -> napi::Result<Args> {
 }
 
 pub(crate) fn endpoint(id: &str) -> napi::Result<&'static table::Endpoint> {
-    table::by_id(id).ok_or_else(|| {
-        invalid(
-            "endpoint",
-            "known_endpoint",
-            format!("no endpoint with id {id:?}"),
-        )
-    })
+    table::lookup(id).map_err(to_napi)
 }
 
 fn apply(mut b: ClientBuilder, o: &ClientOptions) -> napi::Result<ClientBuilder> {
@@ -141,17 +122,7 @@ fn apply(mut b: ClientBuilder, o: &ClientOptions) -> napi::Result<ClientBuilder>
         b = b.token(t.clone());
     }
     if let Some(a) = &o.auth {
-        b = b.auth_mode(match a.to_ascii_lowercase().as_str() {
-            "jwt" => AuthMode::Jwt,
-            "basic" => AuthMode::Basic,
-            other => {
-                return Err(invalid(
-                    "auth",
-                    "enum",
-                    format!("must be 'jwt' or 'basic', got {other:?}"),
-                ));
-            }
-        });
+        b = b.auth_mode(a.parse::<AuthMode>().map_err(to_napi)?);
     }
     if let Some(t) = o.timeout {
         b = b.timeout(millis("timeout", t)?);
@@ -220,7 +191,7 @@ impl NativeClient {
 
     /// A client sharing this one's connection pool, limiter and auth, with default call options.
     #[napi]
-    pub fn with_options(&self, options: CallOptions) -> napi::Result<NativeClient> {
+    pub fn with_options(&self, options: Value) -> napi::Result<NativeClient> {
         let opts = request_options(Some(options))?.unwrap_or_default();
         Ok(NativeClient {
             inner: self.inner.with_options(opts),
@@ -243,7 +214,7 @@ impl NativeClient {
         env: &'env Env,
         endpoint_id: String,
         args_json: Option<String>,
-        options: Option<CallOptions>,
+        options: Option<Value>,
         canceller: Option<&Canceller>,
         raw: Option<bool>,
     ) -> napi::Result<PromiseRaw<'env, CallResult>> {
@@ -281,7 +252,7 @@ impl NativeClient {
         path: String,
         query: Option<Vec<String>>,
         body_json: Option<String>,
-        options: Option<CallOptions>,
+        options: Option<Value>,
         canceller: Option<&Canceller>,
         raw: Option<bool>,
     ) -> napi::Result<PromiseRaw<'env, CallResult>> {
@@ -327,7 +298,7 @@ impl NativeClient {
         &self,
         endpoint_id: String,
         args_json: Option<String>,
-        options: Option<CallOptions>,
+        options: Option<Value>,
         prefetch: Option<u32>,
     ) -> napi::Result<NativePager> {
         let ep = endpoint(&endpoint_id)?;
@@ -335,7 +306,12 @@ impl NativeClient {
         let opts = request_options(options)?;
         let pager = self
             .inner
-            .paginate_with::<IgnoredAny>(ep, args, opts, prefetch.map(|n| n as usize))
+            .paginate_with::<qualys_cs::paginate::ItemSpan>(
+                ep,
+                args,
+                opts,
+                prefetch.map(|n| n as usize),
+            )
             .map_err(to_napi)?;
         Ok(NativePager::new(pager, self.ints))
     }

@@ -9,8 +9,8 @@
 
 use napi::bindgen_prelude::ToNapiValue;
 use napi::sys;
+use qualys_cs::paginate::ItemSpan;
 use qualys_cs::{Output, RateLimitInfo, RawOutput, ResponseMeta};
-use serde::de::IgnoredAny;
 use serde_json::{Map, Value};
 use std::ptr;
 
@@ -400,56 +400,8 @@ impl ToNapiValue for CallResult {
 /// One page for JS: `{items, number, total, cursor, extra, status, headers, rateLimit, attempts}`,
 /// or `null` at the end.
 pub struct PageResult {
-    pub page: Option<qualys_cs::Page<IgnoredAny>>,
+    pub page: Option<qualys_cs::Page<ItemSpan>>,
     pub mode: IntMode,
-}
-
-/// The items of a page body: `data` is a list, or (P-qualysdk copes with it on the bulk lists) a
-/// single object, or absent.
-unsafe fn page_items(
-    env: sys::napi_env,
-    body: &[u8],
-    mode: IntMode,
-    meta: &ResponseMeta,
-) -> napi::Result<sys::napi_value> {
-    let parsed = unsafe { json(env, body, mode, Some(meta))? };
-    let (mut data, mut kind, mut is_array, mut has) = (
-        ptr::null_mut(),
-        sys::ValueType::napi_undefined,
-        false,
-        false,
-    );
-    check!(sys::napi_typeof(env, parsed, &mut kind), "get a type");
-    if kind == sys::ValueType::napi_object {
-        check!(
-            sys::napi_has_named_property(env, parsed, c"data".as_ptr(), &mut has),
-            "look up data"
-        );
-    }
-    if has {
-        check!(
-            sys::napi_get_named_property(env, parsed, c"data".as_ptr(), &mut data),
-            "get data"
-        );
-        check!(
-            sys::napi_is_array(env, data, &mut is_array),
-            "check an array"
-        );
-        if is_array {
-            return Ok(data);
-        }
-        check!(sys::napi_typeof(env, data, &mut kind), "get a type");
-    }
-    let mut items = ptr::null_mut();
-    let one = has && kind == sys::ValueType::napi_object; // `typeof null` is "object" in JS, not here
-    check!(
-        sys::napi_create_array_with_length(env, usize::from(one), &mut items),
-        "create an array"
-    );
-    if one {
-        check!(sys::napi_set_element(env, items, 0, data), "set an element");
-    }
-    Ok(items)
 }
 
 impl ToNapiValue for PageResult {
@@ -458,7 +410,9 @@ impl ToNapiValue for PageResult {
             return unsafe { null(env) };
         };
         let obj = unsafe { object(env, &Map::new(), r.mode, 0)? };
-        let items = unsafe { page_items(env, &page.body, r.mode, &page.meta)? };
+        // Core located the items (whatever form `data` had); one parse of their text builds them.
+        let items = unsafe { json(env, &page.items_json(), r.mode, None) }
+            .map_err(|e| crate::errors::to_napi(page.meta.decode_error(&page.body, e.reason)))?;
         unsafe { set(env, obj, "items", items)? };
         let mut m = Map::new();
         m.insert("number".into(), page.number.into());

@@ -16,7 +16,7 @@ mod pager;
 mod testing;
 
 pub use cancel::Canceller;
-pub use client::{NativeClient, endpoint_table, native_version, parse_json};
+pub use client::{NativeClient, endpoint_table, native_version, parse_json, request_option_names};
 pub use pager::NativePager;
 #[cfg(feature = "simulator")]
 pub use testing::NativeSimulator;

@@ -9,14 +9,15 @@ use futures::StreamExt;
 use futures::stream::BoxStream;
 use napi::bindgen_prelude::{Env, PromiseRaw};
 use napi_derive::napi;
+use qualys_cs::paginate::ItemSpan;
 use qualys_cs::{Page, Pager};
-use serde::de::IgnoredAny;
 use std::sync::Arc;
 use tokio::sync::Mutex;
 use tokio_util::sync::CancellationToken;
 
-// Items are counted, not decoded, in core: JS objects are built from the page's bytes (see convert).
-type Pages = BoxStream<'static, qualys_cs::Result<Page<IgnoredAny>>>;
+// Items are only located in core (their spans in the body, whatever form `data` had): JS objects
+// are built from those bytes in one `JSON.parse` (see convert).
+type Pages = BoxStream<'static, qualys_cs::Result<Page<ItemSpan>>>;
 
 #[napi]
 pub struct NativePager {
@@ -28,7 +29,7 @@ pub struct NativePager {
 }
 
 impl NativePager {
-    pub(crate) fn new(pager: Pager<IgnoredAny>, ints: IntMode) -> Self {
+    pub(crate) fn new(pager: Pager<ItemSpan>, ints: IntMode) -> Self {
         let page_size = u32::try_from(pager.page_size()).unwrap_or(u32::MAX);
         NativePager {
             stream: Arc::new(Mutex::new(Some(pager.pages()))),

@@ -4,17 +4,17 @@
 
 use crate::convert::{self, from_py};
 use crate::errors::{self, to_py_err, validation};
+use crate::pages::NativePages;
 use crate::runtime::{awaitable, block_on_interruptible};
-use futures::StreamExt;
 use futures::future::BoxFuture;
-use futures::stream::BoxStream;
 use pyo3::prelude::*;
-use pyo3::types::{PyDict, PyList, PyString, PyTuple};
+use pyo3::types::{PyDict, PyTuple};
+use qualys_cs::client::Dialect;
+use qualys_cs::paginate::ItemSpan;
 use qualys_cs::table::{self, Endpoint};
 use qualys_cs::{
-    Args, AuthMode, Client, Page, Platform, RawOutput, RequestOptions, ResponseMeta, TokenProvider,
+    Args, AuthMode, Client, Platform, RawOutput, RequestOptions, ResponseMeta, TokenProvider,
 };
-use serde::de::IgnoredAny;
 use serde_json::{Map, Value};
 use std::sync::Arc;
 use std::time::Duration;
@@ -56,90 +56,23 @@ impl TokenProvider for PyTokenProvider {
     }
 }
 
-/// Per-call options from the Python side: `timeout`, `max_retries`, `extra_headers`, `extra_query`.
+/// Per-call options from the Python side (a dict with the core's option names, `None` meaning
+/// "not given"), read and checked by the core.
 fn options(opts: Option<&Bound<'_, PyDict>>) -> PyResult<Option<RequestOptions>> {
     let Some(d) = opts else { return Ok(None) };
-    let mut o = RequestOptions::default();
-    let mut any = false;
+    let mut m = Map::with_capacity(d.len());
     for (k, v) in d.iter() {
-        if v.is_none() {
-            continue;
-        }
-        let key: String = k.extract()?;
-        any = true;
-        match key.as_str() {
-            "timeout" => {
-                o.timeout = Some(seconds(
-                    "timeout",
-                    v.extract().map_err(|_| {
-                        validation("timeout", "type", "must be a number of seconds")
-                    })?,
-                )?)
-            }
-            "max_retries" => {
-                o.max_retries = Some(v.extract().map_err(|_| {
-                    validation("max_retries", "type", "must be a non-negative integer")
-                })?)
-            }
-            "extra_headers" => o.extra_headers = pairs("extra_headers", &v)?,
-            "extra_query" => o.extra_query = pairs("extra_query", &v)?,
-            other => {
-                return Err(validation(
-                    other,
-                    "unknown_option",
-                    "is not a request option (timeout, max_retries, extra_headers, extra_query)",
-                ));
-            }
-        }
+        let key: String = k
+            .extract()
+            .map_err(|_| validation("options", "type", "option names must be str"))?;
+        let value = from_py(&v, &key).map_err(|msg| validation(&key, "type", msg))?;
+        m.insert(key, value);
     }
-    Ok(any.then_some(o))
-}
-
-/// A mapping or a sequence of pairs, as `(str, str)` pairs (values may be ints/bools, sent as text).
-fn pairs(field: &str, v: &Bound<'_, PyAny>) -> PyResult<Vec<(String, String)>> {
-    let text = |x: &Bound<'_, PyAny>| -> PyResult<String> {
-        match from_py(x, field).map_err(|m| validation(field, "type", m))? {
-            Value::String(s) => Ok(s),
-            Value::Number(n) => Ok(n.to_string()),
-            Value::Bool(b) => Ok(b.to_string()),
-            other => Err(validation(
-                field,
-                "type",
-                format!("values must be strings, got {other}"),
-            )),
-        }
-    };
-    if let Ok(d) = v.cast::<PyDict>() {
-        return d.iter().map(|(k, v)| Ok((text(&k)?, text(&v)?))).collect();
-    }
-    let mut out = Vec::new();
-    for item in v.try_iter().map_err(|_| {
-        validation(
-            field,
-            "type",
-            "must be a dict or a list of (name, value) pairs",
-        )
-    })? {
-        let (k, v): (Bound<'_, PyAny>, Bound<'_, PyAny>) = item?.extract().map_err(|_| {
-            validation(
-                field,
-                "type",
-                "must be a dict or a list of (name, value) pairs",
-            )
-        })?;
-        out.push((text(&k)?, text(&v)?));
-    }
-    Ok(out)
+    RequestOptions::from_map(&m, Dialect::Python).map_err(to_py_err)
 }
 
 fn endpoint(id: &str) -> PyResult<&'static Endpoint> {
-    table::by_id(id).ok_or_else(|| {
-        validation(
-            "endpoint",
-            "known_endpoint",
-            format!("no endpoint with id {id:?}"),
-        )
-    })
+    table::lookup(id).map_err(to_py_err)
 }
 
 fn args(d: &Bound<'_, PyDict>) -> PyResult<Args> {
@@ -158,7 +91,7 @@ fn args(d: &Bound<'_, PyDict>) -> PyResult<Args> {
 }
 
 /// Response metadata as a dict: status, method, path, headers (lower-case names), rate_limit, attempts.
-fn meta<'py>(py: Python<'py>, m: &ResponseMeta) -> PyResult<Bound<'py, PyDict>> {
+pub(crate) fn meta<'py>(py: Python<'py>, m: &ResponseMeta) -> PyResult<Bound<'py, PyDict>> {
     let d = PyDict::new(py);
     d.set_item("status", m.status)?;
     d.set_item("method", &m.method)?;
@@ -260,17 +193,7 @@ impl NativeClient {
             b = b.token_provider(Arc::new(PyTokenProvider(Arc::new(f))));
         }
         if let Some(a) = auth {
-            b = b.auth_mode(match a.to_ascii_lowercase().as_str() {
-                "jwt" | "bearer" => AuthMode::Jwt,
-                "basic" => AuthMode::Basic,
-                other => {
-                    return Err(validation(
-                        "auth",
-                        "enum",
-                        format!("must be \"jwt\" or \"basic\", got {other:?}"),
-                    ));
-                }
-            });
+            b = b.auth_mode(a.parse::<AuthMode>().map_err(to_py_err)?);
         }
         if let Some(t) = timeout {
             b = b.timeout(seconds("timeout", t)?);
@@ -436,13 +359,9 @@ impl NativeClient {
         let (args, opts) = (self::args(args)?, self::options(options)?);
         let pager = self
             .client
-            .paginate_with::<IgnoredAny>(ep, args, opts, prefetch)
+            .paginate_with::<ItemSpan>(ep, args, opts, prefetch)
             .map_err(to_py_err)?;
-        let page_size = pager.page_size();
-        Ok(NativePages {
-            stream: Arc::new(tokio::sync::Mutex::new(Some(pager.pages()))),
-            page_size,
-        })
+        Ok(NativePages::new(pager))
     }
 
     fn __repr__(&self) -> String {
@@ -519,108 +438,4 @@ fn request_parts(
         None => None,
     };
     Ok((q, body, self::options(options)?))
-}
-
-// Items are only counted by the core (`IgnoredAny`): the dicts are built from the page's bytes
-// in one pass (`page_items`), which beats building a `Value` tree and converting it.
-type PageStream = BoxStream<'static, qualys_cs::Result<Page<IgnoredAny>>>;
-
-/// The pages of one list call. `next_page` / `next_page_async` return
-/// `(items, number, total, cursor, extra, meta)` or `None` at the end.
-#[pyclass(module = "qualys_cs._native", frozen)]
-pub struct NativePages {
-    // Behind an async mutex: the stream is polled across awaits, and a frozen class has no `&mut`.
-    stream: Arc<tokio::sync::Mutex<Option<PageStream>>>,
-    page_size: u64,
-}
-
-async fn next_page(
-    stream: Arc<tokio::sync::Mutex<Option<PageStream>>>,
-) -> PyResult<Option<Page<IgnoredAny>>> {
-    let mut guard = stream.lock().await;
-    let Some(s) = guard.as_mut() else {
-        return Ok(None);
-    };
-    match s.next().await {
-        Some(Ok(p)) => Ok(Some(p)),
-        Some(Err(e)) => {
-            *guard = None; // a failed list does not resume; dropping it aborts the prefetch tasks
-            Err(to_py_err(e))
-        }
-        None => {
-            *guard = None;
-            Ok(None)
-        }
-    }
-}
-
-/// The items of a page, parsed from its body straight into Python objects. `data` may be a list, a
-/// single object (P-qualysdk copes with that on the bulk lists) or absent.
-fn page_items<'py>(
-    py: Python<'py>,
-    body: &[u8],
-    meta: &ResponseMeta,
-) -> PyResult<Bound<'py, PyList>> {
-    let parsed =
-        convert::json(py, body).map_err(|message| to_py_err(meta.decode_error(body, message)))?;
-    let data = match parsed.cast::<PyDict>() {
-        Ok(d) => d.get_item("data")?,
-        Err(_) => None,
-    };
-    match data {
-        Some(list) if list.is_instance_of::<PyList>() => Ok(list.cast_into::<PyList>()?),
-        Some(one) if one.is_instance_of::<PyDict>() => PyList::new(py, [one]),
-        _ => Ok(PyList::empty(py)),
-    }
-}
-
-fn page_to_py(py: Python<'_>, p: Option<Page<IgnoredAny>>) -> PyResult<Py<PyAny>> {
-    let Some(p) = p else { return Ok(py.None()) };
-    let items = page_items(py, &p.body, &p.meta)?;
-    let parts: [Bound<'_, PyAny>; 6] = [
-        items.into_any(),
-        p.number.into_pyobject(py)?.into_any(),
-        p.total.into_pyobject(py)?.into_any(),
-        match &p.cursor {
-            Some(c) => PyString::new(py, c).into_any(),
-            None => py.None().into_bound(py),
-        },
-        convert::object(py, &p.extra)?.into_any(),
-        meta(py, &p.meta)?.into_any(),
-    ];
-    Ok(PyTuple::new(py, parts)?.into_any().unbind())
-}
-
-#[pymethods]
-impl NativePages {
-    /// The page size sent with every request.
-    #[getter]
-    fn page_size(&self) -> u64 {
-        self.page_size
-    }
-
-    /// The next page, blocking with the GIL released (Ctrl-C cancels), or `None` at the end.
-    fn next_page(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
-        let stream = self.stream.clone();
-        let page = block_on_interruptible(py, next_page(stream))?;
-        page_to_py(py, page)
-    }
-
-    /// `next_page` as an awaitable.
-    fn next_page_async<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        let stream = self.stream.clone();
-        awaitable(py, async move {
-            let page = next_page(stream).await?;
-            Python::attach(|py| page_to_py(py, page))
-        })
-    }
-
-    /// Stop: drop the stream and abort the pages being prefetched.
-    /// Never blocks (it is called from async code too): if a `next_page` is in flight, the stream
-    /// goes when that call ends or this object is collected.
-    fn close(&self) {
-        if let Ok(mut guard) = self.stream.try_lock() {
-            guard.take();
-        }
-    }
 }

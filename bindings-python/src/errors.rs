@@ -4,7 +4,7 @@
 //! core already says which class each error is (`ErrorKind::class_name`), so this only gathers the
 //! attributes and calls the Python-side factory.
 
-use pyo3::exceptions::PyRuntimeError;
+use pyo3::exceptions::{PyConnectionError, PyOSError, PyRuntimeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
 use qualys_cs::{Error, RateLimitInfo};
@@ -77,7 +77,43 @@ fn build(py: Python<'_>, e: &Error) -> PyResult<PyErr> {
     }
     let factory = py.import("qualys_cs.errors")?.getattr("_from_native")?;
     let exc = factory.call1((kind.class_name(), message, attrs))?;
-    Ok(PyErr::from_value(exc))
+    let err = PyErr::from_value(exc);
+    err.set_cause(py, cause(py, e));
+    Ok(err)
+}
+
+/// What the error came from, as Python exceptions chained by `__cause__` (so tracebacks show
+/// "The above exception was the direct cause..."): the transport's chain for connection errors
+/// (OS errors as `OSError`s, e.g. `ConnectionRefusedError`, the others as `ConnectionError`), the
+/// `OSError` of a download, the JSON parser's message for a decode error (a `ValueError`, as
+/// `json.JSONDecodeError` is). Only those texts, which the message already carries: no headers,
+/// no body, nothing secret.
+fn cause(py: Python<'_>, e: &Error) -> Option<PyErr> {
+    if let Error::Decode { message, .. } = e {
+        return Some(PyValueError::new_err(message.clone()));
+    }
+    let mut chain = Vec::new();
+    let mut src = std::error::Error::source(e);
+    while let Some(s) = src {
+        chain.push(source_to_py(s));
+        src = s.source();
+    }
+    // Link innermost first: each exception's `__cause__` is the one after it.
+    chain.into_iter().rev().reduce(|inner, outer| {
+        outer.set_cause(py, Some(inner));
+        outer
+    })
+}
+
+fn source_to_py(s: &(dyn std::error::Error + 'static)) -> PyErr {
+    match s.downcast_ref::<std::io::Error>() {
+        // `OSError(errno, text)` picks the subclass from the errno, as the OS error would in Python.
+        Some(io) => match io.raw_os_error() {
+            Some(errno) => PyOSError::new_err((errno, io.to_string())),
+            None => PyErr::from(std::io::Error::new(io.kind(), io.to_string())),
+        },
+        None => PyConnectionError::new_err(s.to_string()),
+    }
 }
 
 pub fn rate_limit<'py>(py: Python<'py>, r: &RateLimitInfo) -> PyResult<Bound<'py, PyDict>> {

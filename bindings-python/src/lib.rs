@@ -5,6 +5,7 @@
 mod client;
 mod convert;
 mod errors;
+mod pages;
 mod runtime;
 #[cfg(feature = "simulator")]
 mod sim;
@@ -14,9 +15,11 @@ mod _native {
     use pyo3::prelude::*;
 
     #[pymodule_export]
-    use super::client::{NativeClient, NativePages};
+    use super::client::NativeClient;
     #[pymodule_export]
     use super::convert::loads;
+    #[pymodule_export]
+    use super::pages::{NativePage, NativePages};
     #[pymodule_export]
     use super::runtime::drain;
     #[cfg(feature = "simulator")]

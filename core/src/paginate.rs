@@ -9,11 +9,13 @@
 
 use crate::client::{Client, RequestOptions};
 use crate::error::{Error, Result};
+use crate::models::{DataSeed, ItemSeed, OneOrMany};
 use crate::request::{Args, Prepared};
 use crate::response::{Response, ResponseMeta};
 use crate::table::{Endpoint, PageStyle, Pagination};
 use futures::stream::{self, BoxStream, StreamExt, TryStreamExt};
-use serde::de::{self, DeserializeOwned, DeserializeSeed, MapAccess, SeqAccess, Visitor};
+use serde::de::{self, DeserializeOwned, DeserializeSeed, Deserializer, MapAccess, Visitor};
+use serde_json::value::RawValue;
 use serde_json::{Map, Value};
 use std::fmt;
 use std::future::Future;
@@ -36,9 +38,145 @@ pub struct Page<T> {
     pub extra: Map<String, Value>,
     pub meta: ResponseMeta,
     /// The page's response body as received, for callers that decode it into their own objects
-    /// (the Python binding builds dicts straight from it; pair it with `T = IgnoredAny` so the
-    /// items are only counted here).
+    /// (the bindings build theirs straight from it: pair it with `T = ItemSpan`, so the items are
+    /// only located here, and read them with [`Page::items_json`]).
     pub body: bytes::Bytes,
+}
+
+/// Where one item of a list page is in the page's [`body`](Page::body):
+/// `&page.body[span.start..span.end]` is the item's JSON text. Paginate with `T = ItemSpan` to
+/// decode the items yourself: the page is then read once, here, and `data`'s shapes (a list, one
+/// object, null) are already told apart.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ItemSpan {
+    pub start: usize,
+    pub end: usize,
+}
+
+impl Page<ItemSpan> {
+    /// The items as one JSON array text, `[item, item, ...]`, whatever form `data` had (a list,
+    /// one object, null or absent): what a binding parses into its own objects in one call.
+    pub fn items_json(&self) -> Vec<u8> {
+        let (Some(first), Some(last)) = (self.items.first(), self.items.last()) else {
+            return b"[]".to_vec();
+        };
+        // The items of a list are in order in the body, separators between them: one slice.
+        let inner = &self.body[first.start..last.end];
+        let mut out = Vec::with_capacity(inner.len() + 2);
+        out.push(b'[');
+        out.extend_from_slice(inner);
+        out.push(b']');
+        out
+    }
+}
+
+/// What the items of a [`Page`] are decoded into: any `DeserializeOwned` type, or [`ItemSpan`]
+/// (their place in the body). Implemented for those; not meant to be implemented elsewhere.
+pub trait PageItem: Send + Sized + 'static {
+    /// The items of the `data` value `d` is at, in the page `body` (whose items are under
+    /// `items_key`), by the one rule for `data` ([`crate::models::OneOrMany`]).
+    #[doc(hidden)]
+    fn decode_data<'de, D: Deserializer<'de>>(
+        d: D,
+        body: &'de [u8],
+        items_key: &str,
+    ) -> std::result::Result<Vec<Self>, D::Error>;
+}
+
+impl<T: DeserializeOwned + Send + 'static> PageItem for T {
+    fn decode_data<'de, D: Deserializer<'de>>(
+        d: D,
+        _body: &'de [u8],
+        _items_key: &str,
+    ) -> std::result::Result<Vec<T>, D::Error> {
+        Ok(DataSeed(PhantomData::<T>)
+            .deserialize(d)?
+            .map_or_else(Vec::new, OneOrMany::into_vec))
+    }
+}
+
+impl PageItem for ItemSpan {
+    fn decode_data<'de, D: Deserializer<'de>>(
+        d: D,
+        body: &'de [u8],
+        items_key: &str,
+    ) -> std::result::Result<Vec<ItemSpan>, D::Error> {
+        Ok(match DataSeed(SpanSeed(body)).deserialize(d)? {
+            None => Vec::new(),
+            Some(OneOrMany::Many(items)) => items.into_iter().flatten().collect(),
+            // One object: serde tells where a value is only before it is entered, and this one
+            // was entered to see that it is an object, so the body is read again for its place.
+            // A rare quirk: the usual list stays one pass.
+            Some(OneOrMany::One(_)) => {
+                let mut de = serde_json::Deserializer::from_slice(body);
+                let raw = de
+                    .deserialize_map(RawData { items_key })
+                    .map_err(de::Error::custom)?;
+                vec![span_of(body, raw).map_err(de::Error::custom)?]
+            }
+        })
+    }
+}
+
+/// Items as their spans in `body` (borrowed `RawValue`s, so nothing is built); an object given
+/// instead of a list is `None`, to be located by the caller.
+#[derive(Clone, Copy)]
+struct SpanSeed<'de>(&'de [u8]);
+
+impl<'de> ItemSeed<'de> for SpanSeed<'de> {
+    type Item = Option<ItemSpan>;
+    fn element<D: Deserializer<'de>>(self, d: D) -> std::result::Result<Self::Item, D::Error> {
+        let raw = <&'de RawValue as serde::Deserialize>::deserialize(d)?;
+        span_of(self.0, Some(raw))
+            .map(Some)
+            .map_err(de::Error::custom)
+    }
+    fn object<A: MapAccess<'de>>(self, map: A) -> std::result::Result<Self::Item, A::Error> {
+        <de::IgnoredAny as serde::Deserialize>::deserialize(
+            de::value::MapAccessDeserializer::new(map),
+        )?;
+        Ok(None)
+    }
+}
+
+fn span_of(body: &[u8], raw: Option<&RawValue>) -> std::result::Result<ItemSpan, &'static str> {
+    let raw = raw
+        .ok_or("a page's `data` went missing on a second read")?
+        .get();
+    let start = (raw.as_ptr() as usize).wrapping_sub(body.as_ptr() as usize);
+    let end = start.wrapping_add(raw.len());
+    // Always true for a body read in place (`from_slice`); checked rather than trusted.
+    if start <= end && end <= body.len() {
+        Ok(ItemSpan { start, end })
+    } else {
+        Err("a page item was not read from the page body")
+    }
+}
+
+/// The `items_key` value of a page object, as its raw text in the body.
+struct RawData<'k> {
+    items_key: &'k str,
+}
+
+impl<'de> Visitor<'de> for RawData<'_> {
+    type Value = Option<&'de RawValue>;
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a list page object")
+    }
+    fn visit_map<A: MapAccess<'de>>(
+        self,
+        mut map: A,
+    ) -> std::result::Result<Self::Value, A::Error> {
+        let mut found = None;
+        while let Some(key) = map.next_key::<std::borrow::Cow<'de, str>>()? {
+            if key == self.items_key {
+                found = Some(map.next_value::<&'de RawValue>()?);
+            } else {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(found)
+    }
 }
 
 /// A lazy, auto-paginating list. Nothing is sent until the stream is polled.
@@ -59,23 +197,13 @@ struct Ctx {
 
 impl Client {
     /// Auto-paginate a list endpoint by id (`"S17"`, `"P05"`, ...).
-    pub fn paginate<T: DeserializeOwned + Send + 'static>(
-        &self,
-        id: &str,
-        args: Args,
-    ) -> Result<Pager<T>> {
-        let ep = crate::table::by_id(id).ok_or_else(|| {
-            Error::validation(
-                "endpoint",
-                "known_endpoint",
-                format!("no endpoint with id {id:?}"),
-            )
-        })?;
+    pub fn paginate<T: PageItem>(&self, id: &str, args: Args) -> Result<Pager<T>> {
+        let ep = crate::table::lookup(id)?;
         self.paginate_with(ep, args, None, None)
     }
 
     /// Auto-paginate with per-call options and a prefetch depth (pages fetched ahead).
-    pub fn paginate_with<T: DeserializeOwned + Send + 'static>(
+    pub fn paginate_with<T: PageItem>(
         &self,
         ep: &'static Endpoint,
         args: Args,
@@ -141,7 +269,7 @@ fn default_size(ep: &Endpoint, pg: &Pagination) -> Option<u64> {
         .as_u64()
 }
 
-impl<T: DeserializeOwned + Send + 'static> Pager<T> {
+impl<T: PageItem> Pager<T> {
     /// The endpoint being listed.
     pub fn endpoint(&self) -> &'static Endpoint {
         self.ctx.ep
@@ -211,12 +339,24 @@ async fn fetch(ctx: &Ctx, extra: Vec<(String, String)>) -> Result<Response> {
         .await
 }
 
-fn decode<T: DeserializeOwned>(
+fn decode<T: PageItem>(
+    pg: &Pagination,
     resp: Response,
     number: Option<u64>,
     cursor: Option<String>,
 ) -> Result<Page<T>> {
-    let env: Envelope<T> = resp.json()?;
+    let seed = Envelope::<T> {
+        body: &resp.body,
+        items_key: &pg.items_key,
+        // The cursor lists name no total, but a `count` sent anyway is still the total.
+        total_key: pg.total_key.as_deref().unwrap_or("count"),
+        _item: PhantomData,
+    };
+    let mut de = serde_json::Deserializer::from_slice(&resp.body);
+    let env = seed
+        .deserialize(&mut de)
+        .and_then(|env| de.end().map(|()| env))
+        .map_err(|e| resp.meta.decode_error(&resp.body, e.to_string()))?;
     Ok(Page {
         items: env.data,
         number,
@@ -228,19 +368,17 @@ fn decode<T: DeserializeOwned>(
     })
 }
 
-async fn fetch_page<T: DeserializeOwned>(ctx: Arc<Ctx>, n: u64) -> Result<Page<T>> {
+async fn fetch_page<T: PageItem>(ctx: Arc<Ctx>, n: u64) -> Result<Page<T>> {
     let page_param = ctx
         .pg
         .page_param
         .clone()
         .unwrap_or_else(|| "pageNumber".into());
     let resp = fetch(&ctx, vec![(page_param, n.to_string())]).await?;
-    decode(resp, Some(n), None)
+    decode(ctx.pg, resp, Some(n), None)
 }
 
-fn numbered<T: DeserializeOwned + Send + 'static>(
-    ctx: Arc<Ctx>,
-) -> BoxStream<'static, Result<Page<T>>> {
+fn numbered<T: PageItem>(ctx: Arc<Ctx>) -> BoxStream<'static, Result<Page<T>>> {
     Box::pin(async_stream::try_stream! {
         let base = u64::from(ctx.pg.base.unwrap_or(1));
         let size = ctx.size.max(1);
@@ -300,9 +438,7 @@ fn numbered<T: DeserializeOwned + Send + 'static>(
     })
 }
 
-fn cursor<T: DeserializeOwned + Send + 'static>(
-    ctx: Arc<Ctx>,
-) -> BoxStream<'static, Result<Page<T>>> {
+fn cursor<T: PageItem>(ctx: Arc<Ctx>) -> BoxStream<'static, Result<Page<T>>> {
     Box::pin(async_stream::try_stream! {
         let (tx, mut rx) = tokio::sync::mpsc::channel::<Task<Page<T>>>(ctx.prefetch);
         let pctx = ctx.clone();
@@ -322,7 +458,8 @@ fn cursor<T: DeserializeOwned + Send + 'static>(
                 };
                 let next = next_cursor(&resp.meta.headers, &param);
                 let this = cur.clone();
-                if tx.send(Task::spawn(async move { decode(resp, None, this) })).await.is_err() {
+                let pg = pctx.pg;
+                if tx.send(Task::spawn(async move { decode(pg, resp, None, this) })).await.is_err() {
                     return Ok(()); // the consumer went away
                 }
                 match next {
@@ -377,85 +514,71 @@ pub fn next_cursor(headers: &reqwest::header::HeaderMap, param: &str) -> Option<
     None
 }
 
-/// `{data: [...], count, ...}` decoded in one pass: items straight into `T`, other keys kept.
-struct Envelope<T> {
+/// The decoded page object: its items, its total, its other keys.
+struct Decoded<T> {
     data: Vec<T>,
     count: Option<u64>,
     extra: Map<String, Value>,
 }
 
-impl<'de, T: DeserializeOwned> serde::Deserialize<'de> for Envelope<T> {
-    fn deserialize<D: de::Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
-        struct V<T>(PhantomData<T>);
-        impl<'de, T: DeserializeOwned> Visitor<'de> for V<T> {
-            type Value = Envelope<T>;
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("a list page object with `data`")
-            }
-            fn visit_map<A: MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> std::result::Result<Envelope<T>, A::Error> {
-                let mut env = Envelope {
-                    data: Vec::new(),
-                    count: None,
-                    extra: Map::new(),
-                };
-                while let Some(key) = map.next_key::<String>()? {
-                    match key.as_str() {
-                        "data" => env.data = map.next_value_seed(OneOrMany::<T>(PhantomData))?,
-                        "count" => {
-                            let v: Value = map.next_value()?;
-                            env.count = v
-                                .as_u64()
-                                .or_else(|| v.as_str().and_then(|s| s.parse().ok()));
-                            env.extra.insert(key, v);
-                        }
-                        _ => {
-                            let v: Value = map.next_value()?;
-                            env.extra.insert(key, v);
-                        }
-                    }
-                }
-                Ok(env)
-            }
-        }
-        d.deserialize_map(V(PhantomData))
+/// A page object (`{data: [...], count, ...}`, keys named by the table) decoded in one pass:
+/// items straight into `T`, the total read, other keys kept.
+struct Envelope<'a, T> {
+    body: &'a [u8],
+    items_key: &'a str,
+    total_key: &'a str,
+    _item: PhantomData<fn() -> T>,
+}
+
+impl<'de, T: PageItem> DeserializeSeed<'de> for Envelope<'de, T> {
+    type Value = Decoded<T>;
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> std::result::Result<Decoded<T>, D::Error> {
+        d.deserialize_map(self)
     }
 }
 
-/// `data` is a list, or (P-qualysdk copes with it) a single object, or null.
-struct OneOrMany<T>(PhantomData<T>);
-
-impl<'de, T: DeserializeOwned> DeserializeSeed<'de> for OneOrMany<T> {
-    type Value = Vec<T>;
-    fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> std::result::Result<Vec<T>, D::Error> {
-        d.deserialize_any(self)
-    }
-}
-
-impl<'de, T: DeserializeOwned> Visitor<'de> for OneOrMany<T> {
-    type Value = Vec<T>;
+impl<'de, T: PageItem> Visitor<'de> for Envelope<'de, T> {
+    type Value = Decoded<T>;
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("a list of items or one item")
+        write!(f, "a list page object with `{}`", self.items_key)
     }
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> std::result::Result<Vec<T>, A::Error> {
-        let mut out = Vec::with_capacity(seq.size_hint().unwrap_or(0).min(4096));
-        while let Some(x) = seq.next_element()? {
-            out.push(x);
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> std::result::Result<Decoded<T>, A::Error> {
+        let mut env = Decoded {
+            data: Vec::new(),
+            count: None,
+            extra: Map::new(),
+        };
+        while let Some(key) = map.next_key::<String>()? {
+            if key == self.items_key {
+                env.data = map.next_value_seed(Data::<T> {
+                    body: self.body,
+                    items_key: self.items_key,
+                    _item: PhantomData,
+                })?;
+                continue;
+            }
+            let v: Value = map.next_value()?;
+            if key == self.total_key {
+                env.count = v
+                    .as_u64()
+                    .or_else(|| v.as_str().and_then(|s| s.parse().ok()));
+            }
+            env.extra.insert(key, v);
         }
-        Ok(out)
+        Ok(env)
     }
-    fn visit_map<A: MapAccess<'de>>(self, map: A) -> std::result::Result<Vec<T>, A::Error> {
-        Ok(vec![T::deserialize(
-            de::value::MapAccessDeserializer::new(map),
-        )?])
-    }
-    fn visit_unit<E: de::Error>(self) -> std::result::Result<Vec<T>, E> {
-        Ok(Vec::new())
-    }
-    fn visit_none<E: de::Error>(self) -> std::result::Result<Vec<T>, E> {
-        Ok(Vec::new())
+}
+
+struct Data<'a, T> {
+    body: &'a [u8],
+    items_key: &'a str,
+    _item: PhantomData<fn() -> T>,
+}
+
+impl<'de, T: PageItem> DeserializeSeed<'de> for Data<'de, T> {
+    type Value = Vec<T>;
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> std::result::Result<Vec<T>, D::Error> {
+        T::decode_data(d, self.body, self.items_key)
     }
 }
 
@@ -486,15 +609,74 @@ mod tests {
         assert_eq!(next_cursor(&HeaderMap::new(), "paginationQuery"), None);
     }
 
+    fn envelope<T: PageItem>(body: &str) -> serde_json::Result<Decoded<T>> {
+        let seed = Envelope::<T> {
+            body: body.as_bytes(),
+            items_key: "data",
+            total_key: "count",
+            _item: PhantomData,
+        };
+        seed.deserialize(&mut serde_json::Deserializer::from_str(body))
+    }
+
+    fn spans(body: &'static str) -> Page<ItemSpan> {
+        let e = envelope::<ItemSpan>(body).unwrap();
+        Page {
+            items: e.data,
+            number: None,
+            total: e.count,
+            cursor: None,
+            extra: e.extra,
+            meta: ResponseMeta {
+                status: 200,
+                method: "GET".into(),
+                path: "/csapi/v1.3/images/list".into(),
+                headers: reqwest::header::HeaderMap::new(),
+                rate_limit: None,
+                attempts: 1,
+            },
+            body: bytes::Bytes::from_static(body.as_bytes()),
+        }
+    }
+
     #[test]
     fn envelope_keeps_extra_and_accepts_one_object() {
-        let e: Envelope<Value> =
-            serde_json::from_str(r#"{"data":[{"a":1},{"a":2}],"count":17,"groups":{}}"#).unwrap();
+        let e: Decoded<Value> =
+            envelope(r#"{"data":[{"a":1},{"a":2}],"count":17,"groups":{}}"#).unwrap();
         assert_eq!((e.data.len(), e.count), (2, Some(17)));
         assert!(e.extra.contains_key("groups"));
-        let one: Envelope<Value> = serde_json::from_str(r#"{"limit":50,"data":{"a":1}}"#).unwrap();
-        assert_eq!(one.data.len(), 1);
-        let none: Envelope<Value> = serde_json::from_str(r#"{"data":null}"#).unwrap();
+        let one: Decoded<Value> = envelope(r#"{"limit":50,"data":{"a":1}}"#).unwrap();
+        assert_eq!(one.data, vec![serde_json::json!({"a": 1})]);
+        let none: Decoded<Value> = envelope(r#"{"data":null}"#).unwrap();
         assert!(none.data.is_empty());
+        assert!(envelope::<Value>(r#"{"data":"x"}"#).is_err());
+    }
+
+    #[test]
+    fn item_spans_locate_items_in_every_form_of_data() {
+        let many = spans(r#"{"count": "2", "data": [ {"a": [1, "]"]} , {"b": {}} ], "z": 0}"#);
+        let texts: Vec<&[u8]> = many
+            .items
+            .iter()
+            .map(|s| &many.body[s.start..s.end])
+            .collect();
+        assert_eq!(texts, [&br#"{"a": [1, "]"]}"#[..], br#"{"b": {}}"#]);
+        assert_eq!(many.total, Some(2));
+        assert_eq!(many.extra.keys().collect::<Vec<_>>(), ["count", "z"]);
+        let parsed: Value = serde_json::from_slice(&many.items_json()).unwrap();
+        assert_eq!(parsed, serde_json::json!([{"a": [1, "]"]}, {"b": {}}]));
+
+        // One object where the list was expected: exactly one item, the object.
+        let one = spans(r#"{"limit": 50, "data" : {"sha": "x", "data": [1, 2]} }"#);
+        assert_eq!(one.items.len(), 1);
+        let parsed: Value = serde_json::from_slice(&one.items_json()).unwrap();
+        assert_eq!(parsed, serde_json::json!([{"sha": "x", "data": [1, 2]}]));
+        let empty_object = spans(r#"{"data":{}}"#);
+        assert_eq!(empty_object.items_json(), b"[{}]");
+
+        for body in [r#"{"data": null}"#, r#"{"data": []}"#, r#"{"limit": 1}"#] {
+            assert_eq!(spans(body).items_json(), b"[]", "{body}");
+        }
+        assert!(envelope::<ItemSpan>(r#"{"data": 3}"#).is_err());
     }
 }

@@ -8,8 +8,9 @@
 
 use reqwest::header::HeaderMap;
 use std::collections::{HashMap, VecDeque};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
+use tokio::sync::Notify;
 use tokio::time::Instant;
 
 /// Rate-limit state the server reported with a response.
@@ -54,18 +55,6 @@ impl RateLimitInfo {
     }
 }
 
-/// The family a path is limited under: `images/list`, `images`, `registry`, ... (API.md §5.3:
-/// `/csapi/vxx/<family>/**`, with the bulk `*/list` endpoints limited on their own).
-pub fn family(path: &str) -> Option<String> {
-    let rest = path.strip_prefix("/csapi/")?;
-    let mut segs = rest.split('/').skip(1).filter(|s| !s.is_empty());
-    let first = segs.next()?;
-    Some(match segs.next() {
-        Some("list") => format!("{first}/list"),
-        _ => first.to_owned(),
-    })
-}
-
 #[derive(Default)]
 struct FamilyState {
     limit: Option<u32>,
@@ -79,6 +68,9 @@ struct FamilyState {
     known: bool,
     /// When the first call of the family (the probe) was sent, while its answer is awaited.
     probe_since: Option<Instant>,
+    /// Wakes the family's waiters when a place may have been freed (an answer, a call that ended
+    /// unanswered or unsent), so they re-check at once instead of polling.
+    wake: Arc<Notify>,
 }
 
 impl FamilyState {
@@ -95,6 +87,47 @@ impl FamilyState {
     /// Calls that may still count in the server's current window.
     fn used(&self) -> usize {
         self.done.len() + self.in_flight
+    }
+
+    /// Learn from an answer (see [`Slot::observe`]).
+    fn observe(&mut self, info: Option<&RateLimitInfo>, status: u16) {
+        let st = self;
+        let now = Instant::now();
+        st.known = true;
+        st.probe_since = None;
+        st.in_flight = st.in_flight.saturating_sub(1);
+        let Some(info) = info else {
+            // Unlimited (so far): keep no log.
+            if st.limit.is_some() {
+                st.done.push_back(now);
+            }
+            return;
+        };
+        if let (Some(limit), Some(window)) = (info.limit, info.window_secs) {
+            st.limit = Some(limit);
+            st.window = Duration::from_secs(window.max(1));
+        }
+        if let Some(limit) = st.limit {
+            st.done.push_back(now);
+            // The server counts the whole subscription (other scripts too): never believe we
+            // have more calls left than it says.
+            if let Some(remaining) = info.remaining {
+                st.expire(now);
+                let used = limit.saturating_sub(remaining) as usize;
+                while st.used() < used {
+                    st.done.push_back(now);
+                }
+            }
+        }
+        let exhausted = info.remaining == Some(0) || status == 429;
+        if exhausted {
+            let wait = info
+                .wait()
+                .or_else(|| (status == 429).then_some(st.window.max(Duration::from_secs(1))));
+            if let Some(wait) = wait {
+                st.blocked_until = Some(now + wait);
+            }
+        }
     }
 }
 
@@ -152,7 +185,8 @@ impl Drop for Slot<'_> {
 impl RateLimiter {
     fn state<R>(&self, family: &str, f: impl FnOnce(&mut FamilyState) -> R) -> R {
         let mut map = self.families.lock().unwrap_or_else(|e| e.into_inner());
-        // Look up before inserting: waiters re-check often, and the key is only allocated once.
+        // Look up before inserting: every call and every woken waiter checks, and the key is only
+        // allocated once.
         if !map.contains_key(family) {
             map.insert(family.to_owned(), FamilyState::default());
         }
@@ -164,14 +198,20 @@ impl RateLimiter {
     /// The first call of a family goes alone (a probe): a burst of calls made before any answer
     /// (a fan-out) waits for the probe's rate-limit headers instead of running into 429s.
     pub(crate) async fn acquire<'a>(&'a self, family: &'a str) -> Slot<'a> {
+        let wake = self.state(family, |st| st.wake.clone());
         loop {
+            // Registered before the check: a place freed between the check and the wait still
+            // wakes this waiter.
+            let notified = wake.notified();
+            tokio::pin!(notified);
+            notified.as_mut().enable();
             let wait = self.state(family, |st| {
                 let now = Instant::now();
                 if !st.known {
                     return match st.probe_since {
-                        // Wait for the probe's answer (polled: the lock is not held while sleeping).
+                        // Wait for the probe's answer (woken by it), at most PROBE_WAIT.
                         Some(since) if now.duration_since(since) < PROBE_WAIT => {
-                            Err(Duration::from_millis(5))
+                            Err(Some(PROBE_WAIT - now.duration_since(since)))
                         }
                         _ => {
                             st.probe_since = Some(now);
@@ -182,32 +222,25 @@ impl RateLimiter {
                 }
                 if let Some(until) = st.blocked_until {
                     if until > now {
-                        return Err(until - now);
+                        return Err(Some(until - now));
                     }
                     st.blocked_until = None;
                 }
                 if let Some(limit) = st.limit {
                     st.expire(now);
                     if st.used() >= (limit as usize).max(1) {
-                        // Full: wait for the oldest answered call to age out, or poll while only
-                        // unanswered calls fill the window (their answers free nothing sooner).
-                        return Err(st.done.front().map_or(Duration::from_millis(10), |t| {
-                            st.window.saturating_sub(now.duration_since(*t))
-                        }));
+                        // Full: wait for the oldest answered call to age out, or, while only
+                        // unanswered calls fill the window, for one of them to end (it wakes us).
+                        return Err(st
+                            .done
+                            .front()
+                            .map(|t| st.window.saturating_sub(now.duration_since(*t))));
                     }
                 }
                 st.in_flight += 1;
                 Ok(false)
             });
             match wait {
-                Err(d) => {
-                    tracing::debug!(
-                        family,
-                        wait_ms = d.as_millis() as u64,
-                        "rate limit: waiting"
-                    );
-                    tokio::time::sleep(d).await
-                }
                 Ok(probe) => {
                     return Slot {
                         limiter: self,
@@ -216,55 +249,37 @@ impl RateLimiter {
                         probe,
                     };
                 }
+                Err(Some(d)) => {
+                    tracing::debug!(
+                        family,
+                        wait_ms = d.as_millis() as u64,
+                        "rate limit: waiting"
+                    );
+                    tokio::select! {
+                        _ = tokio::time::sleep(d) => {}
+                        _ = notified => {}
+                    }
+                }
+                Err(None) => {
+                    tracing::debug!(family, "rate limit: waiting for a call to end");
+                    notified.await
+                }
             }
         }
     }
 
     fn observe(&self, family: &str, info: Option<&RateLimitInfo>, status: u16) {
-        self.state(family, |st| {
-            let now = Instant::now();
-            st.known = true;
-            st.probe_since = None;
-            st.in_flight = st.in_flight.saturating_sub(1);
-            let Some(info) = info else {
-                // Unlimited (so far): keep no log.
-                if st.limit.is_some() {
-                    st.done.push_back(now);
-                }
-                return;
-            };
-            if let (Some(limit), Some(window)) = (info.limit, info.window_secs) {
-                st.limit = Some(limit);
-                st.window = Duration::from_secs(window.max(1));
-            }
-            if let Some(limit) = st.limit {
-                st.done.push_back(now);
-                // The server counts the whole subscription (other scripts too): never believe we
-                // have more calls left than it says.
-                if let Some(remaining) = info.remaining {
-                    st.expire(now);
-                    let used = limit.saturating_sub(remaining) as usize;
-                    while st.used() < used {
-                        st.done.push_back(now);
-                    }
-                }
-            }
-            let exhausted = info.remaining == Some(0) || status == 429;
-            if exhausted {
-                let wait = info
-                    .wait()
-                    .or_else(|| (status == 429).then_some(st.window.max(Duration::from_secs(1))));
-                if let Some(wait) = wait {
-                    st.blocked_until = Some(now + wait);
-                }
-            }
-        })
+        let wake = self.state(family, |st| {
+            st.observe(info, status);
+            st.wake.clone()
+        });
+        wake.notify_waiters();
     }
 
     /// A call ended without an answer. If it was `sent`, it may have reached the server, so it
     /// counts from now. If it was the probe, the next call probes again.
     fn release(&self, family: &str, probe: bool, sent: bool) {
-        self.state(family, |st| {
+        let wake = self.state(family, |st| {
             st.in_flight = st.in_flight.saturating_sub(1);
             if probe && !st.known {
                 st.probe_since = None;
@@ -272,7 +287,9 @@ impl RateLimiter {
             if sent && st.limit.is_some() {
                 st.done.push_back(Instant::now());
             }
-        })
+            st.wake.clone()
+        });
+        wake.notify_waiters();
     }
 
     /// Block a family for `wait` (a 429 whose headers did not say for how long).
@@ -287,28 +304,6 @@ impl RateLimiter {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn families_follow_the_published_table() {
-        assert_eq!(
-            family("/csapi/v1.3/images/list").as_deref(),
-            Some("images/list")
-        );
-        assert_eq!(
-            family("/csapi/v1.3/images/abc/vuln").as_deref(),
-            Some("images")
-        );
-        assert_eq!(
-            family("/csapi/v1.3/containers/list").as_deref(),
-            Some("containers/list")
-        );
-        assert_eq!(
-            family("/csapi/v1.3/registry/x/schedule").as_deref(),
-            Some("registry")
-        );
-        assert_eq!(family("/csapi/v1.1/events").as_deref(), Some("events"));
-        assert_eq!(family("/auth"), None);
-    }
 
     fn limited(limit: u32, window: u64, remaining: u32) -> RateLimitInfo {
         RateLimitInfo {
@@ -418,6 +413,45 @@ mod tests {
             .observe(Some(&limited(10, 60, 0)), 200);
         let _next = rl.acquire("images").await;
         assert!(start.elapsed() >= Duration::from_secs(59));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn waiters_are_woken_when_a_place_is_freed() {
+        // Paused time stands still while tasks can run: a waiter polling on a timer is not through
+        // before the 1 ms timeouts below fire; a woken one is.
+        let rl = std::sync::Arc::new(RateLimiter::default());
+        let probe = rl.acquire("images").await;
+        let burst = {
+            let rl = rl.clone();
+            tokio::spawn(async move { rl.acquire("images").await.unsent() })
+        };
+        tokio::task::yield_now().await;
+        assert!(!burst.is_finished(), "the burst waits for the probe");
+        probe.observe(Some(&limited(2, 60, 2)), 200);
+        tokio::time::timeout(Duration::from_millis(1), burst)
+            .await
+            .expect("the probe's answer wakes the burst")
+            .unwrap();
+
+        tokio::time::sleep(Duration::from_secs(61)).await; // the probe's answer ages out
+        let held = rl.acquire("images").await;
+        let _held2 = rl.acquire("images").await;
+        let waiter = {
+            let rl = rl.clone();
+            tokio::spawn(async move {
+                let _slot = rl.acquire("images").await;
+            })
+        };
+        tokio::task::yield_now().await;
+        assert!(
+            !waiter.is_finished(),
+            "two calls in flight fill a limit of 2"
+        );
+        held.unsent(); // never sent: its place is free again
+        tokio::time::timeout(Duration::from_millis(1), waiter)
+            .await
+            .expect("a freed place wakes the waiter")
+            .unwrap();
     }
 }
 

@@ -1,7 +1,7 @@
 //! Turning a table endpoint and the caller's arguments into a request, validated before sending.
 
 use crate::error::{Error, Result};
-use crate::table::{BodyKind, Endpoint, QueryType};
+use crate::table::{BodyKind, Endpoint, FileField, QueryType};
 use crate::validate;
 use percent_encoding::{AsciiSet, CONTROLS, utf8_percent_encode};
 use serde_json::{Map, Value};
@@ -70,9 +70,9 @@ impl From<Map<String, Value>> for Args {
 #[derive(Debug, Clone)]
 pub(crate) enum Body {
     Json(Vec<u8>),
+    /// One file part, named and typed as the table says.
     Multipart {
-        field: String,
-        file_name: String,
+        file: FileField,
         content: Vec<u8>,
     },
 }
@@ -412,14 +412,14 @@ fn prepare_normalized(
                         }
                         None => return Err(Error::validation(arg, "required", "is required")),
                     };
-                    let field = spec
-                        .required_fields
-                        .first()
-                        .cloned()
-                        .unwrap_or_else(|| arg.to_owned());
+                    let file = spec.file.as_ref().ok_or_else(|| {
+                        Error::Config(format!(
+                            "{}: the table gives a multipart body no file part",
+                            ep.qualified_name()
+                        ))
+                    })?;
                     Some(Body::Multipart {
-                        field,
-                        file_name: "serviceAccount.json".into(),
+                        file: file.clone(),
                         content,
                     })
                 }

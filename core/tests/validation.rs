@@ -228,30 +228,3 @@ fn every_platform_has_server_and_gateway_urls() {
         .unwrap();
     assert_eq!(basic.base_url(), "https://qualysguard.qg2.apps.qualys.com");
 }
-
-#[test]
-fn table_rate_families_match_the_limiter() {
-    for e in qualys_cs::table::endpoints() {
-        let fam = qualys_cs::ratelimit::family(&e.path);
-        let expected = match e.rate_family.as_str() {
-            "list" => matches!(fam.as_deref(), Some("images/list" | "containers/list")),
-            "other" => !matches!(
-                fam.as_deref(),
-                Some(
-                    "images"
-                        | "containers"
-                        | "registry"
-                        | "sensors"
-                        | "images/list"
-                        | "containers/list"
-                )
-            ),
-            f => fam.as_deref() == Some(f),
-        };
-        assert!(
-            expected,
-            "{} {}: table says {}, limiter says {fam:?}",
-            e.id, e.path, e.rate_family
-        );
-    }
-}

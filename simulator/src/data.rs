@@ -3,7 +3,7 @@
 
 use crate::config::SimConfig;
 use crate::qql::{FVal, Fields};
-use crate::state::{Policy, Registry, Stored};
+use crate::records::{Policy, Registry, Stored};
 use crate::synth::{self, NOW_MS, QIDS, SPAN_MS, World, h, ms, pick, salt};
 use serde_json::{Value, json};
 use std::borrow::Cow;

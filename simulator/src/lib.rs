@@ -12,14 +12,17 @@
 
 #![recursion_limit = "256"]
 
+#[doc(hidden)]
+pub mod bench;
+mod clock;
 mod config;
 mod data;
 mod fast;
 mod filter;
 mod handlers;
-#[cfg(test)]
-mod perf;
 mod qql;
+mod records;
+mod respond;
 mod server;
 mod state;
 mod synth;

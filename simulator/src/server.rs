@@ -1,8 +1,10 @@
 //! HTTP plumbing: the router derived from the endpoint table, the per-request pipeline
 //! (log, latency, faults, auth, rate limits, subscription) and the accept loop.
 
+use crate::clock::now_ms;
 use crate::config::{Fault, FaultKind, LoggedRequest, SimConfig, Subscription};
-use crate::handlers::{self, Ctx};
+use crate::handlers::{self, Ctx, Run};
+use crate::respond::{error, json_response};
 use crate::state::Sim;
 use axum::Router;
 use axum::body::Body;
@@ -14,64 +16,16 @@ use base64::Engine;
 use bytes::Bytes;
 use futures::StreamExt;
 use hyper_util::rt::TokioIo;
-use qualys_cs::table::{Endpoint, endpoints};
+use qualys_cs_spec::{Endpoint, EndpointId, endpoints};
 use std::collections::BTreeMap;
 use std::sync::Arc;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 use tokio::net::TcpListener;
 use tokio::sync::{Notify, watch};
 
 /// Lets a handler close its own connection without answering (the `drop` fault).
 #[derive(Clone)]
 pub(crate) struct ConnKill(Arc<Notify>);
-
-pub(crate) fn now_ms() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_millis() as u64)
-        .unwrap_or(0)
-}
-
-/// The Qualys error body.
-pub(crate) fn error(status: StatusCode, message: impl Into<String>) -> Response {
-    let code = format!(
-        "{} {}",
-        status.as_u16(),
-        status
-            .canonical_reason()
-            .unwrap_or("ERROR")
-            .to_ascii_uppercase()
-            .replace([' ', '-'], "_")
-    );
-    error_code(status, &code, message)
-}
-
-pub(crate) fn error_code(status: StatusCode, code: &str, message: impl Into<String>) -> Response {
-    let body =
-        serde_json::json!({"errorCode": code, "message": message.into(), "timestamp": now_ms()});
-    json_response(status, &body)
-}
-
-pub(crate) fn json_response<T: serde::Serialize + ?Sized>(status: StatusCode, v: &T) -> Response {
-    match serde_json::to_vec(v) {
-        Ok(b) => (status, [(header::CONTENT_TYPE, "application/json")], b).into_response(),
-        Err(e) => (StatusCode::INTERNAL_SERVER_ERROR, e.to_string()).into_response(),
-    }
-}
-
-/// A JSON body already serialised.
-pub(crate) fn json_bytes_response(status: StatusCode, body: Vec<u8>) -> Response {
-    (status, [(header::CONTENT_TYPE, "application/json")], body).into_response()
-}
-
-pub(crate) fn text_response(status: StatusCode, s: impl Into<String>) -> Response {
-    (
-        status,
-        [(header::CONTENT_TYPE, "text/plain;charset=UTF-8")],
-        s.into(),
-    )
-        .into_response()
-}
 
 /// Builds the router: one route per distinct table path, one verb per table entry, each
 /// dispatching by endpoint id.
@@ -84,7 +38,7 @@ pub(crate) fn router(sim: Arc<Sim>) -> Router {
     for (path, eps) in by_path {
         let mut mr: MethodRouter<Arc<Sim>> = MethodRouter::new();
         for ep in eps {
-            let m = Method::from_bytes(ep.http.as_bytes()).expect("table verb");
+            let m = Method::from_bytes(ep.http.as_str().as_bytes()).expect("table verb");
             let filter = MethodFilter::try_from(m).expect("table verb is routable");
             mr = mr.on(
                 filter,
@@ -247,8 +201,6 @@ fn fault_name(k: &FaultKind) -> &'static str {
     }
 }
 
-const REPORT_ENDPOINTS: &[&str] = &["S08", "S09", "S10", "S11", "P22", "P23"];
-
 async fn dispatch(
     sim: Arc<Sim>,
     ep: &'static Endpoint,
@@ -270,7 +222,7 @@ async fn dispatch(
     let is_csapi = path.starts_with("/csapi");
     let mut entry = sim
         .logging()
-        .then(|| log_entry(&sim, &parts, &bytes, Some(&ep.id)));
+        .then(|| log_entry(&sim, &parts, &bytes, Some(ep.id.as_str())));
 
     if is_csapi {
         let lat = sim.latency();
@@ -358,13 +310,14 @@ fn finish(sim: &Sim, entry: Option<LoggedRequest>, resp: Response) -> Response {
 }
 
 async fn pipeline(
-    sim: &Sim,
+    sim: &Arc<Sim>,
     ep: &'static Endpoint,
     params: Vec<(String, String)>,
     parts: &axum::http::request::Parts,
     body: Bytes,
 ) -> Response {
-    let user = if ep.id == "P31" {
+    // The gateway's `/auth` is how a caller gets credentials: it takes none.
+    let user = if ep.id == EndpointId::P31 {
         String::new()
     } else {
         match sim.authorize(&parts.headers) {
@@ -373,7 +326,7 @@ async fn pipeline(
         }
     };
     let mut rl_headers = None;
-    if let Some(fam) = rate_family(ep)
+    if let Some(fam) = ep.rate_family.name()
         && let Some(check) = sim.rate_check(fam)
     {
         let mut h = HeaderMap::new();
@@ -397,9 +350,7 @@ async fn pipeline(
         }
         rl_headers = Some(h);
     }
-    let mut resp = if sim.cfg.subscription == Subscription::Free
-        && REPORT_ENDPOINTS.contains(&ep.id.as_str())
-    {
+    let mut resp = if sim.cfg.subscription == Subscription::Free && ep.resource == "reports" {
         // API.md open question 11/12: every Report API answers 409 on Free, with the usual body.
         error(
             StatusCode::CONFLICT,
@@ -421,25 +372,25 @@ async fn pipeline(
                 .map(str::to_string),
             user,
         };
-        handlers::handle(sim, &ctx)
+        match handlers::route(ep.id) {
+            Run::Inline(h) => handlers::call(h, sim, &ctx),
+            Run::Blocking(h) => {
+                let sim = sim.clone();
+                match tokio::task::spawn_blocking(move || handlers::call(h, &sim, &ctx)).await {
+                    Ok(resp) => resp,
+                    // A panicking handler fails its request as it would inline.
+                    Err(e) => match e.try_into_panic() {
+                        Ok(p) => std::panic::resume_unwind(p),
+                        Err(e) => error(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()),
+                    },
+                }
+            }
+        }
     };
     if let Some(h) = rl_headers {
         resp.headers_mut().extend(h);
     }
     resp
-}
-
-/// The rate-limit family of an endpoint (API.md §5.3); `None` = unlimited.
-pub(crate) fn rate_family(ep: &Endpoint) -> Option<&'static str> {
-    match ep.rate_family.as_str() {
-        "list" if ep.path.contains("/images/") => Some("images/list"),
-        "list" => Some("containers/list"),
-        "images" => Some("images"),
-        "containers" => Some("containers"),
-        "registry" => Some("registry"),
-        "sensors" => Some("sensors"),
-        _ => None,
-    }
 }
 
 async fn apply_body_fault(resp: Response, kind: FaultKind, kill: Option<ConnKill>) -> Response {

@@ -2,8 +2,9 @@
 //! small sets (deleted indices); the stored collections sit behind one `RwLock` that only writes
 //! take exclusively.
 
+use crate::clock::now_ms;
 use crate::config::{Fault, FaultKind, Limit, LoggedRequest, SimConfig};
-use crate::server::now_ms;
+use crate::records::Stored;
 use crate::synth::{World, splitmix};
 use axum::http::HeaderMap;
 use base64::Engine;
@@ -12,42 +13,6 @@ use std::collections::{BTreeSet, HashMap, HashSet, VecDeque};
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Mutex, RwLock};
 use std::time::{Duration, Instant};
-
-pub(crate) struct Registry {
-    pub uuid: String,
-    pub uri: String,
-    pub rtype: String,
-    pub credential_type: String,
-    pub created: u64,
-    pub updated: u64,
-    pub last_scanned: Option<u64>,
-    pub docker_hub_org: Option<String>,
-    pub provider_type: Option<String>,
-    pub aws: Value,
-    pub username: Option<String>,
-    pub repos: Vec<Value>,
-    pub schedules: Vec<Value>,
-}
-
-pub(crate) struct Policy {
-    /// Every version as stored (index = version - 1).
-    pub versions: Vec<Value>,
-}
-
-#[derive(Default)]
-pub(crate) struct Stored {
-    pub sensors: Vec<Value>,
-    pub registries: Vec<Registry>,
-    pub aws_connectors: Vec<Value>,
-    pub acr_connectors: Vec<Value>,
-    pub gcp_connectors: Vec<Value>,
-    pub policies: Vec<Policy>,
-    pub reports: Vec<Value>,
-    pub report_schedules: Vec<Value>,
-    pub tags: Vec<Value>,
-    pub next_tag_id: u64,
-    pub assignments: HashMap<String, Vec<String>>,
-}
 
 #[derive(Default)]
 pub(crate) struct Deleted {

@@ -3,10 +3,11 @@
 mod common;
 
 use common::{T, fixture, json};
-use qualys_cs::table::{BodyKind, endpoints};
-use qualys_cs_sim::{SimConfig, Subscription};
+use qualys_cs_sim::{Limit, RateLimits, SimConfig, Subscription};
+use qualys_cs_spec::{BodyKind, RateFamily, endpoints};
 use reqwest::Method;
 use serde_json::{Value, json};
+use std::time::Duration;
 
 fn keys_superset(what: &str, got: &Value, want: &Value) {
     // v1.1 list fixtures carry `groups`; v1.3 lists do not (API.md open question 15).
@@ -45,7 +46,19 @@ fn keys_superset(what: &str, got: &Value, want: &Value) {
 
 #[tokio::test]
 async fn every_table_entry_is_routed() {
-    let t = T::new(SimConfig::default()).await;
+    // Each family its own call count, so a response's `x-ratelimit-limit` names the family that
+    // counted the call.
+    let mut rl = RateLimits::uniform(1, Duration::from_secs(600));
+    for (k, fam) in RateFamily::LIMITED.iter().enumerate() {
+        rl.families.insert(
+            fam.name().unwrap().into(),
+            Limit {
+                calls: 1000 + k as u32,
+                window: Duration::from_secs(600),
+            },
+        );
+    }
+    let t = T::new(SimConfig::default().rate_limits(rl)).await;
     let img = t.first_image().await;
     let ctr = t.first_container().await;
     let reg = t.get_json("/csapi/v1.3/registry?pageSize=1").await["data"][0].clone();
@@ -117,7 +130,7 @@ async fn every_table_entry_is_routed() {
             };
             path = path.replace(&format!("{{{}}}", p.name), &v);
         }
-        let m = Method::from_bytes(ep.http.as_bytes()).unwrap();
+        let m = Method::from_bytes(ep.http.as_str().as_bytes()).unwrap();
         let mut rb = t.req(m.clone(), &path);
         if let Some(b) = &ep.body {
             rb = match b.kind {
@@ -135,6 +148,15 @@ async fn every_table_entry_is_routed() {
         }
         let r = rb.send().await.unwrap();
         let status = r.status().as_u16();
+        let limit = r
+            .headers()
+            .get("x-ratelimit-limit")
+            .map(|v| v.to_str().unwrap().parse::<usize>().unwrap());
+        let family = RateFamily::LIMITED
+            .iter()
+            .position(|f| *f == ep.rate_family)
+            .map(|k| 1000 + k);
+        assert_eq!(limit, family, "{}: counted under another family", ep.id);
         let text = r.text().await.unwrap();
         assert!(
             status != 405 && status != 501,
@@ -966,6 +988,9 @@ async fn reports_and_the_free_subscription() {
         (Method::GET, "/csapi/v1.3/reports"),
         (Method::POST, "/csapi/v1.3/reports"),
         (Method::DELETE, "/csapi/v1.3/reports?reportUuids=x"),
+        (Method::POST, "/csapi/v1.3/reports/schedule"),
+        (Method::PUT, "/csapi/v1.3/reports/schedule/x"),
+        (Method::GET, "/csapi/v1.3/reports/x/download"),
     ] {
         let r = free.req(m, p).json(&json!({})).send().await.unwrap();
         assert_eq!(r.status(), 409);
@@ -1002,4 +1027,36 @@ async fn scales_to_a_million_images() {
             .unwrap()
             .ends_with(">;rel=next")
     );
+}
+
+/// Page sizes, their defaults and the bulk list a capped list points to, as the endpoint table
+/// documents them.
+#[tokio::test]
+async fn list_sizes_and_bulk_pointers_follow_the_table() {
+    let t = T::new(SimConfig::default().images(300).containers(12_000)).await;
+    // The bulk lists' `limit` defaults to 50, and the next link carries it.
+    let r = t.get("/csapi/v1.3/images/list").await;
+    assert_eq!(r.status(), 200);
+    let link = r.headers()["link"].to_str().unwrap().to_string();
+    let v = json(&r.text().await.unwrap());
+    assert_eq!(v["limit"], 50);
+    assert_eq!(v["data"].as_array().unwrap().len(), 50);
+    assert!(link.contains("?limit=50&paginationQuery="), "{link}");
+    let r = t.get("/csapi/v1.3/containers/list?limit=0").await;
+    assert_eq!(r.status(), 400);
+    let msg = json(&r.text().await.unwrap())["message"].to_string();
+    assert!(msg.contains("between 1 and 250"), "{msg}");
+    // Page-numbered lists default to 50.
+    let v = t.get_json("/csapi/v1.3/containers").await;
+    assert_eq!(v["data"].as_array().unwrap().len(), 50);
+    // The containers list's cap points at the containers bulk list.
+    let r = t
+        .get("/csapi/v1.3/containers?pageNumber=11&pageSize=1000")
+        .await;
+    assert_eq!(r.status(), 400);
+    let msg = json(&r.text().await.unwrap())["message"].to_string();
+    assert!(msg.contains("/csapi/v1.3/containers/list"), "{msg}");
+    // k8s postures take `limit` as their page size.
+    let v = t.get_json("/csapi/v1.3/k8s_postures/list?limit=3").await;
+    assert_eq!(v["data"].as_array().unwrap().len(), 3);
 }

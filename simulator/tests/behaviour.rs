@@ -403,3 +403,51 @@ fn spawn_without_a_runtime() {
     );
     assert!(format!("{:?}", SimConfig::default()).contains("password: \"***\""));
 }
+
+/// Generated lists are computed on the blocking pool: with the simulator on a one-thread runtime,
+/// a cheap call still answers while a slow images page (a sort over every image) is computed.
+#[tokio::test]
+async fn slow_generated_pages_do_not_stall_other_requests() {
+    let (tx, rx) = tokio::sync::oneshot::channel();
+    let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
+    let server = std::thread::spawn(move || {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .expect("runtime");
+        rt.block_on(async move {
+            let sim = Simulator::start(SimConfig::default().images(1_000_000).request_log(0))
+                .await
+                .expect("start");
+            let _ = tx.send(sim.clone());
+            let _ = stop_rx.await;
+            sim.shutdown();
+        });
+    });
+    let sim = rx.await.expect("simulator started");
+    let c = client();
+    let get = |path: &str| {
+        c.get(format!("{}{path}", sim.url()))
+            .basic_auth("qualys", Some("qualys"))
+            .send()
+    };
+    let t0 = Instant::now();
+    let heavy = get("/csapi/v1.3/images?pageSize=10&sort=size:desc");
+    let slow = tokio::spawn(async move {
+        let r = heavy.await.expect("send");
+        (r.status(), t0.elapsed())
+    });
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    let r = get("/csapi/v1.3/sensors?pageSize=1").await.expect("send");
+    assert_eq!(r.status(), 200);
+    let cheap = t0.elapsed();
+    let (status, heavy) = slow.await.expect("join");
+    assert_eq!(status, 200);
+    // Inline, both answers leave together once the page is done.
+    assert!(
+        cheap + Duration::from_millis(100) < heavy,
+        "the sensors call waited for the images page: {cheap:?} vs {heavy:?}"
+    );
+    let _ = stop_tx.send(());
+    server.join().expect("server thread");
+}

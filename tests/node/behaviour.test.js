@@ -4,7 +4,7 @@
 const { test, before, after, beforeEach } = require('node:test')
 const assert = require('node:assert/strict')
 const q = require('qualys-cs')
-const { startFixtureServer, readFixture } = require('./helpers/server')
+const { startFixtureServer, readFixture, USER, PASS } = require('./helpers/server')
 const { newClient } = require('./helpers/common')
 
 let server
@@ -257,6 +257,51 @@ test('per-call headers and query; withOptions defaults', async () => {
   r = server.apiRequests().at(-1)
   assert.equal(r.headers['x-scope'], 's')
   assert.equal(typeof scoped.registries.schedules.bulkCancel, 'function')
+})
+
+test('per-call options are the core\'s: extraHeaders, extraQuery (headers, query deprecated)', async () => {
+  await client.images.get('abc', { extraHeaders: { 'x-trace': 't2', 'x-n': 7 }, extraQuery: { extra: ['c', 'd'] } })
+  let r = server.apiRequests().at(-1)
+  assert.equal(r.headers['x-trace'], 't2')
+  assert.equal(r.headers['x-n'], '7')
+  assert.deepEqual(r.query.getAll('extra'), ['c', 'd'])
+  await client.images.get('abc', { extraQuery: new URLSearchParams([['u', '1'], ['u', '2']]) })
+  assert.deepEqual(server.apiRequests().at(-1).query.getAll('u'), ['1', '2'])
+  const scoped = client.withOptions({ extraHeaders: [['x-scope', 'n']], extraQuery: [['s', 1]] })
+  await scoped.images.get('abc')
+  r = server.apiRequests().at(-1)
+  assert.equal(r.headers['x-scope'], 'n')
+  assert.deepEqual(r.query.getAll('s'), ['1'])
+  // The new spelling wins over the deprecated one.
+  await client.images.get('abc', { headers: { 'x-old': 'o' }, extraHeaders: { 'x-new': 'n' } })
+  r = server.apiRequests().at(-1)
+  assert.equal(r.headers['x-new'], 'n')
+  assert.equal(r.headers['x-old'], undefined)
+  // client.request: `query` is the request's own, `extraQuery` goes after it.
+  await client.request('GET', '/csapi/v1.3/images', { query: { pageSize: 2 }, extraQuery: [['pageNumber', 1]] })
+  assert.equal(server.apiRequests().at(-1).query.get('pageNumber'), '1')
+  // Every option the core reads is taken as a call option, never sent as an endpoint argument.
+  const sample = { timeout: 5000, maxRetries: 0, extraHeaders: { 'x-a': '1' }, extraQuery: { a: '1' } }
+  const names = require('../../bindings-node/native.js').requestOptionNames()
+  assert.deepEqual(names.sort(), Object.keys(sample).sort())
+  for (const name of names) await client.images.get('abc', { [name]: sample[name] })
+  // Checked by the core, the option named in its Node spelling.
+  const bad = [[{ timeout: -1 }, 'timeout'], [{ maxRetries: 1.5 }, 'maxRetries'], [{ extraHeaders: 'x' }, 'extraHeaders']]
+  for (const [opts, field] of bad) {
+    await assert.rejects(client.images.get('abc', opts), (e) => e instanceof q.ValidationError && e.field === field)
+  }
+})
+
+test('auth modes are the core\'s: \'bearer\' is JWT', async () => {
+  for (const auth of ['bearer', 'BEARER', 'jwt']) {
+    server.clear()
+    const c = new q.Client({ baseUrl: server.url, username: USER, password: PASS, auth, maxRetries: 0 })
+    await c.images.get('abc')
+    assert.ok(server.log.some((r) => r.path === '/auth'), `${auth}: a token was fetched`)
+    assert.match(server.apiRequests().at(-1).headers.authorization, /^Bearer /)
+  }
+  const bad = new q.Client({ baseUrl: server.url, username: USER, password: PASS, auth: 'oauth' })
+  await assert.rejects(bad.images.get('x'), (e) => e instanceof q.ValidationError && e.field === 'auth' && /bearer/.test(e.message))
 })
 
 test('bodies are sent as given (request fixtures)', async () => {

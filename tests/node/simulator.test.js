@@ -50,6 +50,22 @@ test('a page whose data is one object or null (P-qualysdk copes with both), in e
   }
 })
 
+test('a bulk page whose data is one object yields exactly that one item', { skip: !available }, async () => {
+  const sim = await startSimulator({ images: 3 })
+  try {
+    const client = new q.Client({ baseUrl: sim.url, username: sim.username, password: sim.password, auth: 'basic', maxRetries: 0 })
+    // Brackets and a `data` key inside the item: the item is located by core, not searched for.
+    const one = '{"limit": 50, "data": {"sha": "x", "data": [1, "]"]}}'
+    sim.injectFault({ kind: 'status', status: 200, body: one, pathContains: '/csapi/v1.3/images/list' })
+    const pages = []
+    for await (const page of client.images.bulkList({ limit: 50 }).pages()) pages.push(page)
+    assert.deepEqual(pages.map((p) => p.items), [[{ sha: 'x', data: [1, ']'] }]])
+    assert.deepEqual(pages[0].extra, { limit: 50 })
+  } finally {
+    await sim.stop()
+  }
+})
+
 test('what only the converter can refuse is a DecodeError, and a throwing JSON.parse never hangs a call', { skip: !available }, async () => {
   const sim = await startSimulator({ images: 3 })
   const opts = { baseUrl: sim.url, username: sim.username, password: sim.password, auth: 'basic', maxRetries: 0 }

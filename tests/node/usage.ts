@@ -1,7 +1,7 @@
 // Type-checked by `tsc --noEmit -p tests/node/tsconfig.json` (never run): the public types in use.
 import {
   Client, QualysError, NotFoundError, RateLimitError, ValidationError, AbortError, APITimeoutError,
-  type Image, type Page, type RawResponse, type Compliance, type Schedule, type PagedList,
+  type Image, type BulkImage, type ImageDetails, type Page, type RawResponse, type Compliance, type Schedule, type PagedList,
 } from 'qualys-cs'
 import { startSimulator, type SimulatorHandle } from 'qualys-cs/testing'
 
@@ -18,7 +18,7 @@ async function main(): Promise<void> {
     console.log(sha, sev5, image['anyUnknownField'])
   }
   for await (const page of client.images.bulkList({ limit: 25 }).pages()) {
-    const p: Page<Image> = page
+    const p: Page<BulkImage> = page
     console.log(p.number, p.total, p.cursor, p.items.length, p.rateLimit?.remaining)
   }
   const total: number | undefined = list.total
@@ -26,8 +26,11 @@ async function main(): Promise<void> {
   console.log(total, all.length)
 
   const compliance: Compliance = await client.images.compliance('sha256')
+  await client.images.get('sha256', { timeout: 5000, maxRetries: 1, extraHeaders: { 'x-trace': 't' }, extraQuery: [['a', 1]] })
+  const bearer = new Client({ baseUrl: sim.url, username: sim.username, password: sim.password, auth: 'bearer' })
+  await bearer.withOptions({ extraQuery: new URLSearchParams({ a: '1' }) }).request('GET', '/csapi/v1.3/images', { query: { pageSize: 1 } })
   console.log(compliance.controls?.[0]?.posture)
-  const raw: RawResponse<Image> = await client.withRawResponse.images.get('sha256')
+  const raw: RawResponse<ImageDetails> = await client.withRawResponse.images.get('sha256')
   console.log(raw.status, raw.headers['content-type'], raw.rateLimit?.limit, raw.data.sha)
 
   await client.registries.schedules.bulkCancel('registry-id', { scheduleIds: ['a', 'b'] })

@@ -13,7 +13,7 @@ from qualys_cs import AsyncClient, Client
 from qualys_cs.testing import Simulator
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
-TABLE: dict[str, Any] = json.loads((ROOT / "core" / "endpoints.json").read_text())
+TABLE: dict[str, Any] = json.loads((ROOT / "spec" / "endpoints.json").read_text())
 ENDPOINTS: list[dict[str, Any]] = [e for e in TABLE["endpoints"] if e["resource"] != "auth"]
 FIXTURES = ROOT / "tests" / "fixtures"
 

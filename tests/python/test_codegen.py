@@ -20,7 +20,7 @@ def test_generated_python_files_are_fresh() -> None:
         spec.loader.exec_module(python_target)
     finally:
         sys.path.remove(str(ROOT / "codegen"))
-    table = json.loads((ROOT / "core" / "endpoints.json").read_text())
+    table = json.loads((ROOT / "spec" / "endpoints.json").read_text())
     outputs: dict[str, str] = python_target.generate(table, ROOT)
     assert outputs
     for rel, content in outputs.items():

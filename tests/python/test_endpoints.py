@@ -1,6 +1,6 @@
 """Every endpoint of the table, through its generated method, sync and async, against the simulator.
 
-The cases come from core/endpoints.json: each method is called with real ids and a valid body, and
+The cases come from spec/endpoints.json: each method is called with real ids and a valid body, and
 the simulator's request log must show the endpoint's id, HTTP method and path.
 """
 

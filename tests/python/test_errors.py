@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pickle
+import socket
 
 import pytest
 
@@ -60,6 +61,27 @@ def test_connection_error(sim: Simulator) -> None:
     assert info.value.code == "E_CONNECTION"
 
 
+def test_connection_error_chains_its_cause() -> None:
+    with socket.socket() as s:  # a port nothing listens on
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    client = Client(base_url=f"http://127.0.0.1:{port}", token="tok-not-to-leak", max_retries=0)
+    with pytest.raises(qualys_cs.APIConnectionError) as info:
+        client.images.get("abc")
+    chain: list[BaseException] = []
+    cause = info.value.__cause__
+    while cause is not None:
+        chain.append(cause)
+        cause = cause.__cause__
+    # The transport's chain, down to the OS error Python itself would raise for it.
+    assert chain and isinstance(chain[0], ConnectionError)
+    refused = [c for c in chain if isinstance(c, ConnectionRefusedError)]
+    assert refused and isinstance(refused[0].errno, int)
+    assert not any("tok-not-to-leak" in str(c) for c in chain)
+    clone = pickle.loads(pickle.dumps(info.value))
+    assert type(clone.__cause__) is type(chain[0]) and str(clone.__cause__) == str(chain[0])
+
+
 def test_timeout_error(sim: Simulator) -> None:
     client = sim.client(max_retries=0)
     client.sensors.activation_key()
@@ -77,6 +99,9 @@ def test_decode_error(sim: Simulator) -> None:
     with pytest.raises(qualys_cs.DecodeError) as info:
         client.sensors.activation_key()
     assert info.value.code == "E_DECODE"
+    # The JSON parser's own error is the cause, as json.JSONDecodeError (a ValueError) would be.
+    cause = info.value.__cause__
+    assert type(cause) is ValueError and str(cause) and str(cause) in str(info.value)
 
 
 def test_retries_then_success(sim: Simulator) -> None:

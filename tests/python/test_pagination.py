@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
+import threading
+import time
+from typing import Any
+
 import pytest
 
 import qualys_cs
@@ -20,7 +25,7 @@ def test_page_numbered_across_boundaries(client: Client, sim: Simulator) -> None
     shas = [i["sha"] for p in pages for i in p.items]
     assert len(set(shas)) == 250
     log = sim.requests(endpoint="S17")
-    assert sorted(r["query_pairs"][0] for r in log) == [["pageNumber", str(n)] for n in (1, 2, 3)] or len(log) == 3
+    assert sorted(dict(r["query_pairs"])["pageNumber"] for r in log) == ["1", "2", "3"]
     for r in log:
         q = dict(r["query_pairs"])
         assert q["pageSize"] == "100" and q["sort"] == "created:desc"
@@ -78,3 +83,53 @@ def test_record_cap() -> None:
                 pass
         assert info.value.cap == 10_000 and info.value.total == 10_050
         assert "bulk_list" in str(info.value.alternative)
+
+
+def test_data_as_one_object_is_one_item(client: Client, sim: Simulator) -> None:
+    # The bulk lists may answer one object where the list belongs (P-qualysdk copes with it).
+    one = '{"limit": 50, "data": {"sha": "x", "data": [1, "]"]}}'
+    sim.inject_fault(status=200, body=one, path_contains="/csapi/v1.3/images/list")
+    pages = list(client.images.bulk_list(limit=50).pages())
+    assert [p.items for p in pages] == [[{"sha": "x", "data": [1, "]"]}]]
+    assert pages[0].to_dict() == {"data": [{"sha": "x", "data": [1, "]"]}], "limit": 50}
+    # The same rule on a page-numbered list.
+    sim.inject_fault(status=200, body='{"data": {"sha": "y"}, "count": 1}', path_contains="/csapi/v1.3/images")
+    assert client.images.list(page_size=50).to_list() == [{"sha": "y"}]
+
+
+def test_native_pages_are_named(client: Client) -> None:
+    pages = client._native.paginate("S21", {}, None, None)
+    page = pages.next_page()
+    pages.close()
+    assert isinstance(page, qualys_cs._native.NativePage)
+    assert page.number == 1 and page.cursor is None and page.total == len(page.items) > 0
+    assert page.meta["status"] == 200 and page.meta["path"] == "/csapi/v1.3/sensors"
+    assert "count" in page.extra and "data" not in page.extra
+    assert pages.next_page() is None  # closed
+
+
+def test_close_during_a_page_stops_prefetching() -> None:
+    # A cursor list fetches ahead on a task of its own; close() while a page is in flight (from
+    # another thread) ends the iteration and stops that task: no further request goes out.
+    with Simulator(images=250, latency=0.2) as slow:
+        pager = slow.client(max_retries=0).images.bulk_list(limit=10, prefetch=8)
+        got: list[Any] = []
+        reader = threading.Thread(target=lambda: got.extend(pager.pages()))
+        reader.start()
+        time.sleep(0.1)  # the first request is waiting on the server
+        pager.close()
+        reader.join(timeout=5)
+        assert not reader.is_alive() and got == []
+        time.sleep(1.0)  # five latencies: a producer still running would have sent ~5 more
+        assert len(slow.requests(endpoint="P05")) <= 1
+
+
+async def test_aclose_during_a_page_stops_prefetching() -> None:
+    with Simulator(images=250, latency=0.2) as slow:
+        pager = slow.async_client(max_retries=0).images.list(page_size=10, prefetch=4)
+        task = asyncio.ensure_future(pager.to_list())
+        await asyncio.sleep(0.1)
+        await pager.aclose()
+        assert await asyncio.wait_for(task, 5) == []
+        await asyncio.sleep(1.0)
+        assert len(slow.requests(endpoint="S17")) <= 1

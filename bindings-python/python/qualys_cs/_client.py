@@ -22,6 +22,10 @@ logger = logging.getLogger("qualys_cs")
 T = TypeVar("T")
 _Self = TypeVar("_Self", bound="_BaseClient")
 
+#: Name/value pairs of ``extra_headers`` / ``extra_query``: a mapping (a list value repeats the
+#: name) or ``(name, value)`` pairs; values are str, int or bool, sent as text.
+_Pairs = Mapping[str, Any] | Sequence[tuple[str, Any]]
+
 
 class RawResponse(Generic[T]):
     """A result with its response: ``data`` (what the method returns normally), ``status``,
@@ -82,9 +86,12 @@ class _BaseClient:
         validate: bool | None = None,
     ) -> None:
         """Build a client: ``platform`` ("US1".."KSA1") or ``base_url``; ``username`` and
-        ``password`` (``auth="jwt"``, the default, or ``"basic"``), or ``token`` / ``token_provider``;
-        timeouts in seconds; ``max_retries``; ``proxy``; ``max_concurrency`` (requests in flight);
-        ``prefetch`` (pages fetched ahead by ``list()``). Nothing is sent until the first call."""
+        ``password`` (``auth="jwt"``, the default, also spelt ``"bearer"``, or ``"basic"``), or
+        ``token`` / ``token_provider``; timeouts in seconds (``timeout`` is the limit of each HTTP
+        attempt: connecting, sending, and receiving the headers and the whole body; a retry gets it
+        again and the waits between attempts do not count); ``max_retries``; ``proxy``;
+        ``max_concurrency`` (requests in flight); ``prefetch`` (pages fetched ahead by ``list()``).
+        Nothing is sent until the first call."""
         native = NativeClient(
             platform=platform, base_url=base_url, auth_url=auth_url, username=username, password=password,
             token=token, token_provider=token_provider, auth=auth, timeout=timeout,
@@ -127,11 +134,14 @@ class _BaseClient:
         *,
         timeout: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-        extra_query: Mapping[str, str] | Sequence[tuple[str, str]] | None = None,
+        extra_headers: _Pairs | None = None,
+        extra_query: _Pairs | None = None,
     ) -> _Self:
         """A client sharing this one's connections, token and rate limiter whose calls default to
-        these options (per-call options still win)."""
+        these options (per-call options still win). The per-call options are the core's, as in
+        every method and in the Node client (``timeout`` in seconds, the limit of each HTTP attempt;
+        ``max_retries``; ``extra_headers`` and ``extra_query`` as a mapping or ``(name, value)``
+        pairs, a list value repeating the name)."""
         opts = {
             "timeout": timeout,
             "max_retries": max_retries,
@@ -149,9 +159,9 @@ class _BaseClient:
         return f"{type(self).__name__}(base_url={self.base_url!r}{user})"
 
 
-def _page_dict(raw: Any) -> tuple[dict[str, Any], dict[str, Any]]:
-    page: Page[Any] = Page(*raw)
-    return page.to_dict(), raw[5]
+def _page_dict(native: Any) -> tuple[dict[str, Any], dict[str, Any]]:
+    page: Page[Any] = Page._from_native(native)
+    return page.to_dict(), native.meta
 
 
 class _SyncCalls(_BaseClient):
@@ -179,8 +189,8 @@ class _SyncCalls(_BaseClient):
         body: Any = None,
         timeout: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-        extra_query: Mapping[str, str] | None = None,
+        extra_headers: _Pairs | None = None,
+        extra_query: _Pairs | None = None,
     ) -> Any:
         """Any method and path under the base URL (e.g. ``"/csapi/v1.3/images"``), with the same
         auth, retries, rate limits and errors as the typed methods. List values in ``query`` are sent
@@ -222,8 +232,8 @@ class _AsyncCalls(_BaseClient):
         body: Any = None,
         timeout: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-        extra_query: Mapping[str, str] | None = None,
+        extra_headers: _Pairs | None = None,
+        extra_query: _Pairs | None = None,
     ) -> Any:
         """The async :meth:`Client.request`."""
         logger.debug("%s %s (request)", method.upper(), path)

@@ -5,9 +5,6 @@ from typing import Any, final
 
 __version__: str
 
-# (items, number, total, cursor, extra, meta)
-PageTuple = tuple[list[Any], int | None, int | None, str | None, dict[str, Any], dict[str, Any]]
-
 @final
 class NativeClient:
     def __new__(
@@ -68,12 +65,29 @@ class NativeClient:
     ) -> NativePages: ...
 
 @final
+class NativePage:
+    @property
+    def items(self) -> list[Any]: ...
+    @property
+    def number(self) -> int | None: ...
+    @property
+    def total(self) -> int | None: ...
+    @property
+    def cursor(self) -> str | None: ...
+    @property
+    def extra(self) -> dict[str, Any]: ...
+    @property
+    def meta(self) -> dict[str, Any]:
+        """status, method, path, headers, rate_limit, attempts."""
+
+@final
 class NativePages:
     @property
     def page_size(self) -> int: ...
-    def next_page(self) -> PageTuple | None: ...
-    def next_page_async(self) -> Awaitable[PageTuple | None]: ...
-    def close(self) -> None: ...
+    def next_page(self) -> NativePage | None: ...
+    def next_page_async(self) -> Awaitable[NativePage | None]: ...
+    def close(self) -> None:
+        """Stops prefetching at once; a ``next_page`` in flight then gives ``None``."""
 
 @final
 class NativeSimulator:

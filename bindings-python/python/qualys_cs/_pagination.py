@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Iterator
 from typing import Any, Generic, TypeVar
 
-from ._native import NativePages
+from ._native import NativePage, NativePages
 
 T = TypeVar("T")
 
@@ -36,6 +36,10 @@ class Page(Generic[T]):
         self.status: int = meta["status"]
         self.headers: dict[str, str] = meta["headers"]
         self.rate_limit: dict[str, int | None] | None = meta["rate_limit"]
+
+    @classmethod
+    def _from_native(cls, page: NativePage) -> Page[T]:
+        return cls(page.items, page.number, page.total, page.cursor, page.extra, page.meta)
 
     def to_dict(self) -> dict[str, Any]:
         """The page as the API sent it: ``{"data": [...], "count": ..., ...}``."""
@@ -68,10 +72,10 @@ class SyncPager(Generic[T]):
         return self._native.page_size
 
     def _next_page(self) -> Page[T] | None:
-        raw = self._native.next_page()
-        if raw is None:
+        native = self._native.next_page()
+        if native is None:
             return None
-        page: Page[T] = Page(*raw)
+        page: Page[T] = Page._from_native(native)
         if page.total is not None:
             self.total = page.total
         return page
@@ -98,7 +102,8 @@ class SyncPager(Generic[T]):
         return list(self)
 
     def close(self) -> None:
-        """Stop early: abort the pages being prefetched."""
+        """Stop early: abort the pages being prefetched; no further request is sent. Safe from
+        another thread while a page is being fetched: that call then ends the iteration."""
         self._items = iter(())
         self._native.close()
 
@@ -122,10 +127,10 @@ class AsyncPager(Generic[T]):
         return self._native.page_size
 
     async def _next_page(self) -> Page[T] | None:
-        raw = await self._native.next_page_async()
-        if raw is None:
+        native = await self._native.next_page_async()
+        if native is None:
             return None
-        page: Page[T] = Page(*raw)
+        page: Page[T] = Page._from_native(native)
         if page.total is not None:
             self.total = page.total
         return page
@@ -152,7 +157,8 @@ class AsyncPager(Generic[T]):
         return [item async for item in self]
 
     async def aclose(self) -> None:
-        """Stop early: abort the pages being prefetched."""
+        """Stop early: abort the pages being prefetched; no further request is sent. A page being
+        awaited elsewhere then ends the iteration."""
         self._items = iter(())
         self._native.close()
 

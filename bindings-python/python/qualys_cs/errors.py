@@ -2,7 +2,10 @@
 
 Every exception derives from :class:`QualysError` and carries ``code``, the core's stable error code
 (``"E_NOT_FOUND"``, ``"E_RATE_LIMITED"``...). Errors the server answered with are :class:`APIError`
-subclasses chosen by HTTP status. All of them pickle (they cross process pools unchanged).
+subclasses chosen by HTTP status. What an error came from is its ``__cause__``: the OS error
+(e.g. ``ConnectionRefusedError``) or transport error under an :class:`APIConnectionError`, the
+JSON parser's ``ValueError`` under a :class:`DecodeError`. All of them pickle (they cross process
+pools unchanged, with their direct cause).
 """
 
 from __future__ import annotations
@@ -60,8 +63,9 @@ class QualysError(Exception):
         return RequestInfo(self.method, self.path)
 
     def __reduce__(self) -> tuple[Any, ...]:
-        # The default pickling calls cls(*args) and loses the keyword attributes.
-        return (_rebuild, (type(self), str(self), self._attrs))
+        # The default pickling calls cls(*args) and loses the keyword attributes and the cause.
+        state = None if self.__cause__ is None else {"__cause__": self.__cause__}
+        return (_rebuild, (type(self), str(self), self._attrs), state)
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({str(self)!r}, code={self.code!r})"

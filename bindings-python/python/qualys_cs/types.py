@@ -13,6 +13,13 @@ __all__ = [
     "VulnerabilityCounts", "Image", "Container", "Vulnerability", "VulnerabilityList", "VulnerabilityCount",
     "ComplianceControl", "Compliance", "Registry", "Repository", "Schedule", "Policy", "Report", "Tag",
     "TagEntityInfo", "Sensor", "Connector", "AwsBase", "DeletionJob", "DownloadResult", "ListPage",
+    # One name per endpoint model of the table (spec/endpoints.json `response.model`); the Rust and
+    # TypeScript types carry the same names.
+    "ImageDetails", "BulkImage", "ContainerDetails", "BulkContainer", "ImageVulnerabilities",
+    "ContainerVulnerabilities", "RegistryDetails", "RegistryCreated", "AwsConnector", "AcrConnector",
+    "GcpConnector", "AssociatedRegistry", "Associations", "Software", "SoftwareList", "Control",
+    "ActivationKey", "Event", "K8sPosture", "JobStarted", "TagAssigned", "PolicyCreated", "PolicyUpdated",
+    "ReportCreated", "ScheduleCreated", "Message", "DeletedRegistries", "DeletedSchedules", "ReportsDeleted",
 ]  # fmt: skip
 
 
@@ -252,3 +259,207 @@ class ListPage(TypedDict, total=False):
     count: int
     limit: int
     groups: dict[str, Any]
+
+
+# ---- One TypedDict per model name of the endpoint table ------------------------------------------
+# The table (spec/endpoints.json, `response.model`) names each endpoint's model once; these are the
+# Python spellings of those names. Where the API sends the same shape under two names, one extends
+# the other.
+
+
+class ImageDetails(Image, total=False):
+    """``images.get``: an image with its layers, hosts, software and vulnerabilities."""
+
+    layers: list[dict[str, Any]]
+    host: list[dict[str, Any]]
+    softwares: list[dict[str, Any]] | dict[str, Any]
+    scanStatus: str | None
+    scanErrorCode: str | None
+
+
+class BulkImage(Image, total=False):
+    """An item of ``images.bulk_list``: ``vulnerabilities`` is a list of QIDs here, not counts."""
+
+    softwares: list[dict[str, Any]] | dict[str, Any]
+
+
+class ContainerDetails(Container, total=False):
+    """``containers.get``: a container with its software and vulnerabilities."""
+
+    softwares: list[dict[str, Any]]
+    drift: dict[str, Any] | None
+
+
+class BulkContainer(Container, total=False):
+    """An item of ``containers.bulk_list``."""
+
+    softwares: list[dict[str, Any]]
+
+
+class ImageVulnerabilities(VulnerabilityList, total=False):
+    """``images.vulnerabilities``."""
+
+
+class ContainerVulnerabilities(VulnerabilityList, total=False):
+    """``containers.vulnerabilities``: the summary may come as ``VunlSummary`` (the API's spelling)."""
+
+    VunlSummary: dict[str, Any]
+
+
+class RegistryDetails(Registry, total=False):
+    """``registries.get``: a registry with its credential, AWS settings and connectors."""
+
+    credential: dict[str, Any] | None
+    aws: dict[str, Any] | None
+    connectors: list[dict[str, Any]] | None
+
+
+class RegistryCreated(TypedDict, total=False):
+    """``registries.create``."""
+
+    registryUuid: str
+
+
+class AwsConnector(Connector, total=False):
+    """``registries.aws.connectors`` / ``registries.aws.connector``."""
+
+
+class AcrConnector(TypedDict, total=False):
+    """``registries.acr.connectors`` / ``registries.acr.connector``."""
+
+    name: str
+    acrConnectorId: str
+    description: str
+
+
+class GcpConnector(TypedDict, total=False):
+    """``registries.gcp.connectors`` / ``registries.gcp.connector``."""
+
+    name: str
+    description: str
+    location: str
+    gcpConnectorId: str
+    gcpProjectId: str
+
+
+class AssociatedRegistry(TypedDict, total=False):
+    """An item of ``images.registries``."""
+
+    registry: str
+    registryUuid: str
+    repo: str
+    tag: str
+
+
+class Associations(TypedDict, total=False):
+    """``images.associations``: the containers and hosts an image is associated with."""
+
+    containers: list[Container]
+    driftContainers: list[Container]
+    hosts: list[dict[str, Any]]
+
+
+class Software(TypedDict, total=False):
+    name: str
+    version: str
+    fixVersion: str | None
+    vulnerabilities: list[Vulnerability] | None
+    reason: str | None
+    source: str | None
+
+
+class SoftwareList(TypedDict, total=False):
+    """``images.software`` / ``containers.software``."""
+
+    count: int
+    data: list[Software]
+    softwareCountBySeverity: dict[str, Any]
+
+
+class Control(TypedDict, total=False):
+    """An item of ``controls.list``, or ``controls.get``."""
+
+    id: int
+    statement: str
+    criticality: str
+    comments: str | None
+    deprecated: Any
+    category: str
+    subCategory: str
+    technologies: list[dict[str, Any]]
+
+
+class ActivationKey(TypedDict, total=False):
+    """``sensors.activation_key``."""
+
+    customerId: str
+    activationId: str
+    platformUrl: str
+
+
+class Event(TypedDict, total=False):
+    """An item of ``events.list``. The sources name no field of an event: all keys are kept as sent."""
+
+
+class K8sPosture(TypedDict, total=False):
+    """An item of ``k8s_postures.list``. The sources give no shape: all keys are kept as sent."""
+
+
+class JobStarted(DeletionJob, total=False):
+    """A started background job (deletes, schedule cancels); a cancel may answer ``CancelJobId``."""
+
+    CancelJobId: str
+
+
+class TagAssigned(TypedDict, total=False):
+    """``tags.assign``."""
+
+    entityUUID: str
+    cascadingKafkaJobUuid: str
+
+
+class PolicyCreated(TypedDict, total=False):
+    """``policies.create``."""
+
+    uuid: str
+
+
+#: ``policies.update``: the API spells the key ``"policyUUID "``, with a trailing space.
+PolicyUpdated = TypedDict("PolicyUpdated", {"policyUUID ": str, "policyUUID": str, "uuid": str}, total=False)
+
+
+class ReportCreated(TypedDict, total=False):
+    """``reports.create``."""
+
+    reportUuid: str
+
+
+class ScheduleCreated(TypedDict, total=False):
+    """``reports.create_schedule`` / ``registries.schedules.create``."""
+
+    scheduleUuid: str
+
+
+class Message(TypedDict, total=False):
+    """``reports.update_schedule``."""
+
+    message: str
+
+
+class DeletedRegistries(TypedDict, total=False):
+    """``registries.delete_many``."""
+
+    deletedRegistryUuids: list[str]
+
+
+class DeletedSchedules(TypedDict, total=False):
+    """``registries.schedules.delete_many``."""
+
+    deletedScheduleUuids: list[str]
+
+
+class ReportsDeleted(TypedDict, total=False):
+    """``reports.delete``."""
+
+    message: str
+    data: list[str]

@@ -50,8 +50,16 @@
 //!
 //! # Endpoint → model
 //!
-//! [`RESPONSE_MODELS`] names, for every endpoint id of `endpoints.json`, the type its success
-//! response decodes into.
+//! The table names each endpoint's model (`response.model` in `spec/endpoints.json`); the
+//! generated methods (`api.rs`) decode into it, and the Python and Node type declarations use the
+//! same name. How the method's return type follows from the response kind:
+//!
+//! | kind | return type |
+//! | --- | --- |
+//! | `json_object` | the model, e.g. `Compliance`; untyped `serde_json::Value` when the table names none |
+//! | `page` | a pager of the **item** model; the body is [`Page<T>`] for `page_number`/`page_no` paging and [`BulkPage<T>`] for `cursor` paging (P01, P05) |
+//! | `bare_array` | `Vec<…>` of the model |
+//! | `text`, `empty_or_text`, `json_or_text`, `bytes` | [`Output`](crate::Output): text, JSON of no documented shape, or the report file's bytes |
 
 /// Declares a model struct: adds the derives, `rename_all = "camelCase"`, the
 /// `#[serde(default, skip_serializing_if = "Nullable::is_absent")]` attributes on every field
@@ -87,11 +95,13 @@ mod compliance;
 mod container;
 mod control;
 mod error;
+mod event;
 mod ids;
 mod image;
 mod nullable;
 mod page;
 mod policy;
+mod posture;
 mod registry;
 mod report;
 mod schedule;
@@ -107,6 +117,7 @@ pub use container::{
 };
 pub use control::{Control, ControlTechnology};
 pub use error::ErrorBody;
+pub use event::Event;
 pub use ids::{
     DeletedRegistries, DeletedSchedules, JobStarted, Message, PolicyCreated, PolicyUpdated,
     RegistryCreated, ReportCreated, ScheduleCreated,
@@ -117,9 +128,11 @@ pub use image::{
 };
 pub use nullable::Nullable;
 pub use page::{BulkPage, OneOrMany, Page};
+pub(crate) use page::{DataSeed, ItemSeed};
 pub use policy::{
     K8sCluster, K8sFilter, K8sNamespace, MetaData, Policy, PolicyRule, PolicyTag, TagRef,
 };
+pub use posture::K8sPosture;
 pub use registry::{
     AcrConnector, AwsBase, AwsConnector, GcpConnector, Registry, RegistryAws, RegistryCredential,
     RegistryDetails, Repository, registry_type,
@@ -133,99 +146,3 @@ pub use vulnerability::{
     ContainerVulnerabilities, Cvss3Info, CvssInfo, ImageVulnerabilities, SplitVulns, ThreatIntel,
     VulnDetails, VulnSummary, Vulnerability, VulnerabilityCount,
 };
-
-/// Endpoint id → the Rust type its success response decodes into, for all 72 entries of
-/// `endpoints.json` (this list drives the generation of the typed client methods).
-///
-/// How to read the type column, by the endpoint's response kind:
-///
-/// | kind | type column |
-/// | --- | --- |
-/// | `json_object` | the model, e.g. `Compliance` |
-/// | `page` | the **item** type; the body is [`Page<T>`] for `page_number`/`page_no` paging and [`BulkPage<T>`] for `cursor` paging (P01, P05) |
-/// | `bare_array` | `Vec<…>` of the model |
-/// | `text`, `empty_or_text` | `String` (an empty body is the empty string) |
-/// | `json_or_text` | `serde_json::Value` (the shape is not documented; text answers become a JSON string) |
-/// | `bytes` | `bytes::Bytes` (P23, the report file) |
-///
-/// Type names are relative to this module (`qualys_cs::models`), except `String`,
-/// `serde_json::Value` and `bytes::Bytes`. `serde_json::Value` is also used where a JSON shape
-/// has never been seen (S20 events, P27 k8s postures).
-pub const RESPONSE_MODELS: &[(&str, &str)] = &[
-    // S000 (v1.3): compliance, tags, policies, reports
-    ("S01", "Compliance"),
-    ("S02", "TagAssigned"),
-    ("S03", "Tag"),
-    ("S04", "String"),
-    ("S05", "Policy"),
-    ("S06", "PolicyCreated"),
-    ("S07", "PolicyUpdated"),
-    ("S08", "Report"),
-    ("S09", "ReportCreated"),
-    ("S10", "ScheduleCreated"),
-    ("S11", "Message"),
-    // S001/S004 (v1.3): registry schedules
-    ("S12", "ScheduleCreated"),
-    ("S13", "serde_json::Value"),
-    ("S14", "JobStarted"),
-    ("S15", "JobStarted"),
-    // S002/S003 (v1.1, implemented on v1.3)
-    ("S16", "Container"),
-    ("S17", "Image"),
-    ("S18", "ContainerDetails"),
-    ("S19", "ImageDetails"),
-    ("S20", "serde_json::Value"),
-    ("S21", "Sensor"),
-    ("S22", "Registry"),
-    ("S23", "RegistryDetails"),
-    ("S24", "AwsBase"),
-    ("S25", "Vec<AwsConnector>"),
-    ("S26", "Vec<AwsConnector>"),
-    ("S27", "serde_json::Value"),
-    ("S28", "serde_json::Value"),
-    ("S29", "RegistryCreated"),
-    ("S30", "serde_json::Value"),
-    ("S31", "Repository"),
-    ("S32", "Schedule"),
-    ("S35", "String"),
-    ("S36", "DeletedRegistries"),
-    ("S37", "String"),
-    ("S38", "DeletedSchedules"),
-    ("S39", "JobStarted"),
-    ("S40", "JobStarted"),
-    ("S41", "JobStarted"),
-    ("S42", "ImageVulnerabilities"),
-    ("S43", "ContainerVulnerabilities"),
-    // public sources (v1.3)
-    ("P01", "BulkContainer"),
-    ("P02", "Compliance"),
-    ("P03", "SoftwareList"),
-    ("P04", "VulnerabilityCount"),
-    ("P05", "BulkImage"),
-    ("P06", "Associations"),
-    ("P07", "Vec<AssociatedRegistry>"),
-    ("P08", "serde_json::Value"),
-    ("P09", "SoftwareList"),
-    ("P10", "VulnerabilityCount"),
-    ("P11", "Control"),
-    ("P12", "Control"),
-    ("P13", "Sensor"),
-    ("P14", "ActivationKey"),
-    ("P15", "serde_json::Value"),
-    ("P16", "serde_json::Value"),
-    ("P17", "Vec<AcrConnector>"),
-    ("P18", "AcrConnector"),
-    ("P19", "serde_json::Value"),
-    ("P20", "Vec<GcpConnector>"),
-    ("P21", "GcpConnector"),
-    ("P22", "ReportsDeleted"),
-    ("P23", "bytes::Bytes"),
-    ("P24", "Policy"),
-    ("P25", "Tag"),
-    ("P26", "serde_json::Value"),
-    ("P27", "serde_json::Value"),
-    ("P28", "serde_json::Value"),
-    ("P29", "serde_json::Value"),
-    ("P30", "serde_json::Value"),
-    ("P31", "String"),
-];

@@ -1,9 +1,13 @@
 //! List envelopes: [`Page`] (page-numbered lists) and [`BulkPage`] (cursor lists), and
-//! [`OneOrMany`].
+//! [`OneOrMany`], with the one rule for a list's `data` ([`DataSeed`]) that the models, the
+//! paginator and (through the paginator's item spans) both bindings share.
 
 use super::Nullable;
+use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
+use std::fmt;
+use std::marker::PhantomData;
 
 /// One page of a page-numbered list: `{"data": [...], "count": <int>, "groups": {}}`.
 ///
@@ -103,8 +107,9 @@ impl<T> BulkPage<T> {
     }
 }
 
-/// A JSON value that is either a list of `T` or a single `T`; re-encodes in the form received.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+/// A JSON value that is either a list of `T` or a single object `T`; re-encodes in the form
+/// received. Decoded by [`DataSeed`], the crate's one statement of that rule.
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(untagged)]
 pub enum OneOrMany<T> {
     /// A JSON array.
@@ -134,5 +139,105 @@ impl<T> OneOrMany<T> {
 impl<T> Default for OneOrMany<T> {
     fn default() -> Self {
         OneOrMany::Many(Vec::new())
+    }
+}
+
+impl<'de, T: Deserialize<'de>> Deserialize<'de> for OneOrMany<T> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        // `null` is the enclosing `Nullable`'s to tell apart; a bare `null` is not a list.
+        DataSeed(PhantomData::<T>)
+            .deserialize(d)?
+            .ok_or_else(|| de::Error::invalid_type(de::Unexpected::Unit, &EXPECTING))
+    }
+}
+
+const EXPECTING: &str = "a list of items or one object";
+
+/// How [`DataSeed`] decodes the items it finds: `PhantomData<T>` decodes each into `T`; the
+/// paginator's span seed only records where each item is in the body, for the bindings.
+pub(crate) trait ItemSeed<'de>: Clone {
+    type Item;
+    /// One element of the array.
+    fn element<D: Deserializer<'de>>(self, d: D) -> Result<Self::Item, D::Error>;
+    /// The one object given where the array was expected (its entries not read yet).
+    fn object<A: MapAccess<'de>>(self, map: A) -> Result<Self::Item, A::Error>;
+}
+
+impl<'de, T: Deserialize<'de>> ItemSeed<'de> for PhantomData<T> {
+    type Item = T;
+    fn element<D: Deserializer<'de>>(self, d: D) -> Result<T, D::Error> {
+        T::deserialize(d)
+    }
+    fn object<A: MapAccess<'de>>(self, map: A) -> Result<T, A::Error> {
+        T::deserialize(de::value::MapAccessDeserializer::new(map))
+    }
+}
+
+/// The rule for a list's `data`, in one place for the models, the paginator and both bindings: a
+/// JSON array of items, or (P-qualysdk copes with it on the bulk lists) one object where the array
+/// was expected, or `null` (`None`). Anything else is a decode error.
+pub(crate) struct DataSeed<S>(pub S);
+
+impl<'de, S: ItemSeed<'de>> DeserializeSeed<'de> for DataSeed<S> {
+    type Value = Option<OneOrMany<S::Item>>;
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+struct Element<S>(S);
+
+impl<'de, S: ItemSeed<'de>> DeserializeSeed<'de> for Element<S> {
+    type Value = S::Item;
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<S::Item, D::Error> {
+        self.0.element(d)
+    }
+}
+
+impl<'de, S: ItemSeed<'de>> Visitor<'de> for DataSeed<S> {
+    type Value = Option<OneOrMany<S::Item>>;
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(EXPECTING)
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+        let mut out = Vec::with_capacity(seq.size_hint().unwrap_or(0).min(4096));
+        while let Some(x) = seq.next_element_seed(Element(self.0.clone()))? {
+            out.push(x);
+        }
+        Ok(Some(OneOrMany::Many(out)))
+    }
+    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
+        Ok(Some(OneOrMany::One(self.0.object(map)?)))
+    }
+    fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+    fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn one_or_many_follows_the_data_rule_and_reencodes_as_received() {
+        let many: OneOrMany<Value> = serde_json::from_str("[1, 2]").unwrap();
+        assert_eq!(many, OneOrMany::Many(vec![1.into(), 2.into()]));
+        let one: OneOrMany<Value> = serde_json::from_str(r#"{"a": 1}"#).unwrap();
+        assert_eq!(one.as_slice(), [serde_json::json!({"a": 1})]);
+        assert_eq!(serde_json::to_string(&one).unwrap(), r#"{"a":1}"#);
+        // A scalar is neither a list nor an object; a bare null is the enclosing field's business.
+        assert!(serde_json::from_str::<OneOrMany<Value>>("3").is_err());
+        assert!(serde_json::from_str::<OneOrMany<Value>>("null").is_err());
+        let page: BulkPage<Value> = serde_json::from_str(r#"{"data": null}"#).unwrap();
+        assert!(page.data.is_null() && page.items().is_empty());
+        let page: BulkPage<Value> =
+            serde_json::from_str(r#"{"limit": 1, "data": {"a": 1}}"#).unwrap();
+        assert_eq!(page.items().len(), 1);
     }
 }

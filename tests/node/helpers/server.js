@@ -11,7 +11,7 @@ const path = require('node:path')
 
 const ROOT = path.resolve(__dirname, '..', '..', '..')
 const FIXTURES = path.join(ROOT, 'tests', 'fixtures')
-const TABLE = JSON.parse(fs.readFileSync(path.join(ROOT, 'core', 'endpoints.json'), 'utf8'))
+const TABLE = JSON.parse(fs.readFileSync(path.join(ROOT, 'spec', 'endpoints.json'), 'utf8'))
 const INDEX = JSON.parse(fs.readFileSync(path.join(FIXTURES, 'index.json'), 'utf8'))
 
 const USER = 'qualys'

@@ -1,0 +1,281 @@
+//! The client: generic calls by endpoint and by method + path. The typed resource methods in
+//! `api` are thin wrappers over [`Client::call`] and [`Client::paginate`].
+//!
+//! The parts, each on its own: `builder` ([`ClientBuilder`], [`AuthMode`]), `options` (the
+//! per-call [`RequestOptions`], described once for every binding), `transport` (the
+//! [`Transport`] seam a request leaves through), `execute` (the per-call loop), `retry` (what an
+//! outcome means and how long to wait), `errors` (wire → [`Error`]) and `download` (report files).
+
+mod builder;
+mod download;
+mod errors;
+mod execute;
+mod options;
+mod retry;
+#[cfg(test)]
+mod tests;
+mod transport;
+
+pub use builder::{AuthMode, ClientBuilder};
+pub(crate) use execute::Outgoing;
+pub use options::{Dialect, OPTIONS, OptionKind, OptionSpec, RequestOptions};
+pub use transport::{Transport, TransportError, TransportErrorKind};
+
+use crate::auth::{Authenticator, Credentials};
+use crate::error::{Error, Result};
+use crate::ratelimit::RateLimiter;
+use crate::request::{self, Args, Body, Prepared};
+use crate::response::{Output, RawOutput, Response, ResponseMeta};
+use crate::table::{self, Endpoint, EndpointExt, ResponseKind};
+use reqwest::Method;
+use serde_json::Value;
+use std::fmt;
+use std::sync::Arc;
+use std::time::Duration;
+
+pub(crate) struct Inner {
+    /// Builds every request (query encoding, forms, multipart); the default transport sends
+    /// through it too.
+    http: reqwest::Client,
+    transport: Arc<dyn Transport>,
+    base_url: String,
+    auth_url: String,
+    auth: Authenticator,
+    limiter: RateLimiter,
+    permits: tokio::sync::Semaphore,
+    timeout: Duration,
+    max_retries: u32,
+    backoff: retry::Backoff,
+    max_retry_wait: Duration,
+    max_concurrency: usize,
+    pub(crate) prefetch: usize,
+    rate_limit: bool,
+    validate: bool,
+}
+
+/// A csapi client. Cheap to clone (an `Arc`), safe to share across threads and tasks; it works on
+/// whatever tokio runtime polls it.
+#[derive(Clone)]
+pub struct Client {
+    pub(crate) inner: Arc<Inner>,
+    opts: Arc<RequestOptions>,
+}
+
+impl fmt::Debug for Client {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Client")
+            .field("base_url", &self.inner.base_url)
+            .field("credentials", self.inner.auth.credentials())
+            .field("max_retries", &self.inner.max_retries)
+            .field("timeout", &self.inner.timeout)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Client {
+    pub fn builder() -> ClientBuilder {
+        ClientBuilder::default()
+    }
+
+    /// A client configured from the `QUALYS_*` environment variables (see [`ClientBuilder::from_env`]).
+    pub fn from_env() -> Result<Client> {
+        ClientBuilder::default().from_env()?.build()
+    }
+
+    /// A copy sharing the connection pool, token and limiter, whose calls default to `opts`.
+    pub fn with_options(&self, opts: RequestOptions) -> Client {
+        Client {
+            inner: self.inner.clone(),
+            opts: Arc::new(self.opts.merged(&opts)),
+        }
+    }
+
+    /// The username of username/password credentials (never the password).
+    pub fn username(&self) -> Option<&str> {
+        match self.inner.auth.credentials() {
+            Credentials::Basic { username, .. } | Credentials::Jwt { username, .. } => {
+                Some(username)
+            }
+            _ => None,
+        }
+    }
+
+    /// The base URL requests go to.
+    pub fn base_url(&self) -> &str {
+        &self.inner.base_url
+    }
+
+    /// The client's default per-call options.
+    pub fn options(&self) -> &RequestOptions {
+        &self.opts
+    }
+
+    /// Max requests in flight.
+    pub fn max_concurrency(&self) -> usize {
+        self.inner.max_concurrency
+    }
+
+    /// Call a non-paginated endpoint by id (`"S01"`) with arguments; returns the decoded output.
+    pub async fn call(&self, id: &str, args: Args) -> Result<Output> {
+        self.call_with(table::lookup(id)?, args, None)
+            .await
+            .map(|(o, _)| o)
+    }
+
+    /// Call an endpoint, returning the output with the response metadata.
+    pub async fn call_with(
+        &self,
+        ep: &'static Endpoint,
+        args: Args,
+        opts: Option<&RequestOptions>,
+    ) -> Result<(Output, ResponseMeta)> {
+        let (resp, kind) = self.call_response(ep, args, opts).await?;
+        Ok((resp.output(kind)?, resp.meta))
+    }
+
+    /// [`call_with`](Self::call_with), keeping a JSON body as its (checked) bytes.
+    pub async fn call_with_raw(
+        &self,
+        ep: &'static Endpoint,
+        args: Args,
+        opts: Option<&RequestOptions>,
+    ) -> Result<(RawOutput, ResponseMeta)> {
+        let (resp, kind) = self.call_response(ep, args, opts).await?;
+        Ok((resp.raw_output(kind)?, resp.meta))
+    }
+
+    async fn call_response(
+        &self,
+        ep: &'static Endpoint,
+        args: Args,
+        opts: Option<&RequestOptions>,
+    ) -> Result<(Response, ResponseKind)> {
+        let prepared = self.prepare(ep, args)?;
+        let resp = self.execute_endpoint(ep, &prepared, opts).await?;
+        match prepared.local.get("path").and_then(Value::as_str) {
+            // A download streamed into `path`: the answer is a JSON summary of the file.
+            Some(target) => Ok((
+                download::summary(resp, target).await?,
+                ResponseKind::JsonObject,
+            )),
+            None => Ok((resp, ep.response.kind)),
+        }
+    }
+
+    /// Call an endpoint and decode its JSON body into `T` in one pass.
+    pub async fn call_json<T: serde::de::DeserializeOwned>(
+        &self,
+        ep: &'static Endpoint,
+        args: Args,
+        opts: Option<&RequestOptions>,
+    ) -> Result<T> {
+        let prepared = self.prepare(ep, args)?;
+        let resp = self.execute_endpoint(ep, &prepared, opts).await?;
+        if resp.body.trim_ascii().is_empty() {
+            // An empty 200/204 decodes as JSON null, so `Value`/`Option` targets accept it.
+            return serde_json::from_value(Value::Null).map_err(|e| Error::Decode {
+                method: resp.meta.method.clone(),
+                path: resp.meta.path.clone(),
+                message: format!("empty body: {e}"),
+                excerpt: String::new(),
+            });
+        }
+        resp.json()
+    }
+
+    pub(crate) fn prepare(&self, ep: &'static Endpoint, args: Args) -> Result<Prepared> {
+        // Without validation the request is still well-formed: only the documented rules are skipped.
+        request::prepare(ep, args, self.inner.validate)
+    }
+
+    pub(crate) async fn execute_endpoint(
+        &self,
+        ep: &'static Endpoint,
+        p: &Prepared,
+        opts: Option<&RequestOptions>,
+    ) -> Result<Response> {
+        let out = Outgoing {
+            method: ep.http_method(),
+            path: &p.path,
+            query: &p.query,
+            body: p.body.as_ref(),
+            idempotent: ep.idempotent,
+            download_to: p.local.get("path").and_then(Value::as_str),
+            family: ep.rate_family.name(),
+        };
+        self.execute(&out, opts).await
+    }
+
+    /// The escape hatch: any method and path under the base URL, with the same auth, retries, rate
+    /// limits and errors as the table's endpoints. `path` must start with `/` (e.g. `/csapi/v1.3/images`).
+    pub async fn request(
+        &self,
+        method: &str,
+        path: &str,
+        query: &[(String, String)],
+        body: Option<&Value>,
+        opts: Option<&RequestOptions>,
+    ) -> Result<(Output, ResponseMeta)> {
+        let resp = self
+            .request_response(method, path, query, body, opts)
+            .await?;
+        Ok((resp.output(ResponseKind::JsonOrText)?, resp.meta))
+    }
+
+    /// [`request`](Self::request), keeping a JSON body as its (checked) bytes.
+    pub async fn request_raw(
+        &self,
+        method: &str,
+        path: &str,
+        query: &[(String, String)],
+        body: Option<&Value>,
+        opts: Option<&RequestOptions>,
+    ) -> Result<(RawOutput, ResponseMeta)> {
+        let resp = self
+            .request_response(method, path, query, body, opts)
+            .await?;
+        Ok((resp.raw_output(ResponseKind::JsonOrText)?, resp.meta))
+    }
+
+    async fn request_response(
+        &self,
+        method: &str,
+        path: &str,
+        query: &[(String, String)],
+        body: Option<&Value>,
+        opts: Option<&RequestOptions>,
+    ) -> Result<Response> {
+        let method =
+            Method::from_bytes(method.trim().to_ascii_uppercase().as_bytes()).map_err(|_| {
+                Error::validation(
+                    "method",
+                    "http_method",
+                    format!("is not an HTTP method: {method:?}"),
+                )
+            })?;
+        if !path.starts_with('/') || path.starts_with("//") || path.contains(['?', '#']) {
+            return Err(Error::validation(
+                "path",
+                "relative_path",
+                "must be a path under the base URL starting with '/', without query or fragment (pass query separately)",
+            ));
+        }
+        let body =
+            body.map(|v| Body::Json(serde_json::to_vec(v).expect("a Value always serializes")));
+        let idempotent = matches!(
+            method,
+            Method::GET | Method::HEAD | Method::PUT | Method::DELETE | Method::OPTIONS
+        );
+        let out = Outgoing {
+            method,
+            path,
+            query,
+            body: body.as_ref(),
+            idempotent,
+            download_to: None,
+            // A raw path is limited as the table's endpoint of that path is; unknown paths are not.
+            family: table::match_path(path).and_then(|e| e.rate_family.name()),
+        };
+        self.execute(&out, opts).await
+    }
+}

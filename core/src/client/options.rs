@@ -1,0 +1,376 @@
+//! The per-call options, described once: [`RequestOptions`] is what the client uses, [`OPTIONS`]
+//! names each option as every binding spells it, and [`RequestOptions::from_map`] reads a
+//! binding's dict / object into it with the same types and the same validation errors, so a
+//! binding never re-lists the fields.
+
+use crate::error::{Error, Result};
+use serde_json::{Map, Value};
+use std::time::Duration;
+
+/// Per-call overrides; also the defaults of a client made by
+/// [`Client::with_options`](super::Client::with_options).
+#[derive(Debug, Clone, Default)]
+pub struct RequestOptions {
+    /// The time limit of each HTTP attempt: connecting, sending, and receiving the headers and the
+    /// whole body. A retry gets the full time again, and the waits between attempts (backoff, a
+    /// 429's wait, the rate limiter's queue) are not counted. Default: the client's `timeout`.
+    pub timeout: Option<Duration>,
+    /// Retries after the first attempt (0 disables retrying).
+    pub max_retries: Option<u32>,
+    /// Extra headers (never logged).
+    pub extra_headers: Vec<(String, String)>,
+    /// Extra query parameters, appended after the endpoint's own.
+    pub extra_query: Vec<(String, String)>,
+}
+
+impl RequestOptions {
+    /// `other` on top of `self`: scalar options replace, lists extend.
+    pub fn merged(&self, other: &RequestOptions) -> RequestOptions {
+        let mut out = self.clone();
+        if other.timeout.is_some() {
+            out.timeout = other.timeout;
+        }
+        if other.max_retries.is_some() {
+            out.max_retries = other.max_retries;
+        }
+        out.extra_headers
+            .extend(other.extra_headers.iter().cloned());
+        out.extra_query.extend(other.extra_query.iter().cloned());
+        out
+    }
+}
+
+/// How a binding spells the options: key names and the unit of durations.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Dialect {
+    /// `snake_case` keys, durations in seconds (Python).
+    Python,
+    /// `camelCase` keys, durations in milliseconds (Node).
+    Node,
+}
+
+/// What an option takes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OptionKind {
+    /// A non-negative number of seconds (Python) or milliseconds (Node).
+    Duration,
+    /// A non-negative integer.
+    Count,
+    /// Name/value pairs: an object / dict (an array value repeats the name) or a list of
+    /// `[name, value]` pairs; values are strings, numbers or booleans, sent as text.
+    Pairs,
+}
+
+/// One per-call option.
+#[derive(Debug, Clone, Copy)]
+pub struct OptionSpec {
+    /// The Python (and Rust) name.
+    pub name: &'static str,
+    /// The Node name.
+    pub camel: &'static str,
+    pub kind: OptionKind,
+    pub doc: &'static str,
+}
+
+impl OptionSpec {
+    pub fn name_in(&self, d: Dialect) -> &'static str {
+        match d {
+            Dialect::Python => self.name,
+            Dialect::Node => self.camel,
+        }
+    }
+}
+
+/// Every per-call option, in the order the docs list them.
+pub const OPTIONS: &[OptionSpec] = &[
+    OptionSpec {
+        name: "timeout",
+        camel: "timeout",
+        kind: OptionKind::Duration,
+        doc: "time limit of each HTTP attempt (connect, headers and whole body); each retry gets it \
+              again, waits between attempts are not counted",
+    },
+    OptionSpec {
+        name: "max_retries",
+        camel: "maxRetries",
+        kind: OptionKind::Count,
+        doc: "retries after the first attempt (0 disables retrying)",
+    },
+    OptionSpec {
+        name: "extra_headers",
+        camel: "extraHeaders",
+        kind: OptionKind::Pairs,
+        doc: "extra request headers (never logged)",
+    },
+    OptionSpec {
+        name: "extra_query",
+        camel: "extraQuery",
+        kind: OptionKind::Pairs,
+        doc: "extra query parameters, after the endpoint's own",
+    },
+];
+
+impl RequestOptions {
+    /// Read options as a binding received them: keys spelled per `dialect`; `null` values mean
+    /// "not given". `None` when nothing was given. An unknown key or a value of the wrong type is
+    /// an [`Error::Validation`] naming the key.
+    pub fn from_map(map: &Map<String, Value>, dialect: Dialect) -> Result<Option<RequestOptions>> {
+        let mut o = RequestOptions::default();
+        let mut any = false;
+        for (key, value) in map {
+            if value.is_null() {
+                continue;
+            }
+            let Some(spec) = OPTIONS.iter().find(|s| s.name_in(dialect) == key) else {
+                let known: Vec<&str> = OPTIONS.iter().map(|s| s.name_in(dialect)).collect();
+                return Err(Error::validation(
+                    key,
+                    "unknown_option",
+                    format!("is not a request option ({})", known.join(", ")),
+                ));
+            };
+            any = true;
+            match spec.name {
+                "timeout" => o.timeout = Some(duration(key, value, dialect)?),
+                "max_retries" => o.max_retries = Some(count(key, value)?),
+                "extra_headers" => o.extra_headers = pairs(key, value)?,
+                "extra_query" => o.extra_query = pairs(key, value)?,
+                other => unreachable!("option {other} has no reader"),
+            }
+        }
+        Ok(any.then_some(o))
+    }
+
+    /// [`from_map`](Self::from_map) for any JSON value: `null` is "no options", anything but an
+    /// object is a validation error on `field`.
+    pub fn from_value(
+        value: &Value,
+        dialect: Dialect,
+        field: &str,
+    ) -> Result<Option<RequestOptions>> {
+        match value {
+            Value::Null => Ok(None),
+            Value::Object(m) => Self::from_map(m, dialect),
+            _ => Err(Error::validation(field, "type", "must be an object")),
+        }
+    }
+}
+
+fn duration(key: &str, v: &Value, d: Dialect) -> Result<Duration> {
+    let unit = match d {
+        Dialect::Python => "seconds",
+        Dialect::Node => "milliseconds",
+    };
+    let n = v
+        .as_f64()
+        .filter(|n| n.is_finite() && *n >= 0.0)
+        .ok_or_else(|| {
+            Error::validation(
+                key,
+                "range",
+                format!("must be a non-negative number of {unit}, got {v}"),
+            )
+        })?;
+    let secs = match d {
+        Dialect::Python => n,
+        Dialect::Node => n / 1000.0,
+    };
+    Duration::try_from_secs_f64(secs).map_err(|_| {
+        Error::validation(
+            key,
+            "range",
+            format!("must be a non-negative number of {unit}, got {v}"),
+        )
+    })
+}
+
+fn count(key: &str, v: &Value) -> Result<u32> {
+    v.as_u64()
+        .and_then(|n| u32::try_from(n).ok())
+        .ok_or_else(|| {
+            Error::validation(
+                key,
+                "type",
+                format!("must be a non-negative integer, got {v}"),
+            )
+        })
+}
+
+fn text(key: &str, v: &Value) -> Result<String> {
+    match v {
+        Value::String(s) => Ok(s.clone()),
+        Value::Number(n) => Ok(n.to_string()),
+        Value::Bool(b) => Ok(b.to_string()),
+        other => Err(Error::validation(
+            key,
+            "type",
+            format!("values must be strings, numbers or booleans, got {other}"),
+        )),
+    }
+}
+
+fn pairs(key: &str, v: &Value) -> Result<Vec<(String, String)>> {
+    let mut out = Vec::new();
+    let mut push = |name: &str, value: &Value| -> Result<()> {
+        match value {
+            Value::Null => {}
+            Value::Array(items) => {
+                for x in items {
+                    out.push((name.to_owned(), text(key, x)?));
+                }
+            }
+            x => out.push((name.to_owned(), text(key, x)?)),
+        }
+        Ok(())
+    };
+    match v {
+        Value::Object(m) => {
+            for (name, value) in m {
+                push(name, value)?;
+            }
+        }
+        Value::Array(items) => {
+            for item in items {
+                match item.as_array().map(Vec::as_slice) {
+                    Some([Value::String(name), value]) if !value.is_array() => push(name, value)?,
+                    _ => {
+                        return Err(Error::validation(
+                            key,
+                            "type",
+                            "must be a mapping or a list of (name, value) pairs",
+                        ));
+                    }
+                }
+            }
+        }
+        _ => {
+            return Err(Error::validation(
+                key,
+                "type",
+                "must be a mapping or a list of (name, value) pairs",
+            ));
+        }
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn read(v: Value, d: Dialect) -> Result<Option<RequestOptions>> {
+        RequestOptions::from_value(&v, d, "options")
+    }
+
+    fn field_of(r: Result<Option<RequestOptions>>) -> (String, String) {
+        match r {
+            Err(Error::Validation { field, rule, .. }) => (field, rule),
+            other => panic!("expected a validation error, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn python_spelling_in_seconds() {
+        let o = read(
+            json!({"timeout": 1.5, "max_retries": 2, "extra_headers": {"X-A": "1"},
+                   "extra_query": [["a", "1"], ["a", 2]]}),
+            Dialect::Python,
+        )
+        .unwrap()
+        .unwrap();
+        assert_eq!(o.timeout, Some(Duration::from_millis(1500)));
+        assert_eq!(o.max_retries, Some(2));
+        assert_eq!(o.extra_headers, vec![("X-A".into(), "1".into())]);
+        assert_eq!(
+            o.extra_query,
+            vec![("a".into(), "1".into()), ("a".into(), "2".into())]
+        );
+    }
+
+    #[test]
+    fn node_spelling_in_milliseconds() {
+        let o = read(
+            json!({"timeout": 1500, "maxRetries": 0, "extraQuery": {"x": ["a", "b"], "y": true}}),
+            Dialect::Node,
+        )
+        .unwrap()
+        .unwrap();
+        assert_eq!(o.timeout, Some(Duration::from_millis(1500)));
+        assert_eq!(o.max_retries, Some(0));
+        assert_eq!(
+            o.extra_query,
+            vec![
+                ("x".into(), "a".into()),
+                ("x".into(), "b".into()),
+                ("y".into(), "true".into())
+            ]
+        );
+        // The other binding's spelling is not this one's.
+        assert_eq!(
+            field_of(read(json!({"max_retries": 1}), Dialect::Node)).0,
+            "max_retries"
+        );
+    }
+
+    #[test]
+    fn nothing_given_is_none() {
+        assert!(read(json!({}), Dialect::Python).unwrap().is_none());
+        assert!(
+            read(json!({"timeout": null}), Dialect::Node)
+                .unwrap()
+                .is_none()
+        );
+        assert!(read(Value::Null, Dialect::Node).unwrap().is_none());
+    }
+
+    #[test]
+    fn errors_name_the_option() {
+        assert_eq!(
+            field_of(read(json!({"timeout": -1}), Dialect::Python)),
+            ("timeout".into(), "range".into())
+        );
+        assert_eq!(
+            field_of(read(json!({"timeout": "soon"}), Dialect::Node)),
+            ("timeout".into(), "range".into())
+        );
+        assert_eq!(
+            field_of(read(json!({"maxRetries": 1.5}), Dialect::Node)),
+            ("maxRetries".into(), "type".into())
+        );
+        assert_eq!(
+            field_of(read(json!({"extra_headers": "x"}), Dialect::Python)),
+            ("extra_headers".into(), "type".into())
+        );
+        assert_eq!(
+            field_of(read(
+                json!({"extraHeaders": {"a": {"b": 1}}}),
+                Dialect::Node
+            )),
+            ("extraHeaders".into(), "type".into())
+        );
+        assert_eq!(
+            field_of(read(json!({"bogus": 1}), Dialect::Python)),
+            ("bogus".into(), "unknown_option".into())
+        );
+        assert_eq!(
+            field_of(read(json!([1]), Dialect::Python)),
+            ("options".into(), "type".into())
+        );
+    }
+
+    #[test]
+    fn every_option_has_a_reader() {
+        for spec in OPTIONS {
+            let v = match spec.kind {
+                OptionKind::Duration | OptionKind::Count => json!(1),
+                OptionKind::Pairs => json!({"a": "b"}),
+            };
+            for d in [Dialect::Python, Dialect::Node] {
+                let mut m = Map::new();
+                m.insert(spec.name_in(d).to_owned(), v.clone());
+                assert!(RequestOptions::from_map(&m, d).unwrap().is_some());
+            }
+        }
+    }
+}

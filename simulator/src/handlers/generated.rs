@@ -1,0 +1,151 @@
+//! What the image and container handlers share: finding a generated item by uuid or sha,
+//! deleting by ids or filter, and the vulnerability and software list specs.
+
+use super::ctx::{Ctx, R, bad, delete_selection, not_found, ok};
+use super::list::{ListSpec, ctr_known, img_known, parse_filter_str};
+use crate::data::{self, CtrF, ImgF};
+use crate::filter::Gen as Kind;
+use crate::state::Sim;
+use crate::synth::{self, salt};
+use axum::response::Response;
+use serde_json::{Value, json};
+
+fn norm_id(id: &str) -> String {
+    id.trim().trim_start_matches("sha256:").to_ascii_lowercase()
+}
+
+pub(super) fn find_generated(sim: &Sim, id: &str, kind: Kind) -> Option<u64> {
+    let w = &sim.world;
+    let id = norm_id(id);
+    let (n, us, ss) = match kind {
+        Kind::Image => (w.images, salt::IMG_UUID, salt::IMG_SHORT),
+        Kind::Container => (w.containers, salt::CTR_UUID, salt::CTR_SHORT),
+    };
+    let i = if id.contains('-') {
+        let i = synth::index_of_uuid(w.seed, us, &id)?;
+        let u = if kind == Kind::Image {
+            w.img_uuid(i)
+        } else {
+            w.ctr_uuid(i)
+        };
+        (i < n && u == id).then_some(i)?
+    } else {
+        let i = synth::index_of_short(w.seed, ss, &id)?;
+        if i >= n {
+            return None;
+        }
+        let sha = if kind == Kind::Image {
+            w.img_sha(i)
+        } else {
+            w.ctr_sha(i)
+        };
+        sha.starts_with(&id).then_some(i)?
+    };
+    let live = if kind == Kind::Image {
+        sim.image_live(i)
+    } else {
+        sim.container_live(i)
+    };
+    live.then_some(i)
+}
+
+pub(super) fn image_idx(sim: &Sim, ctx: &Ctx) -> Result<u64, Response> {
+    let id = ctx.param("imageSha");
+    find_generated(sim, id, Kind::Image).ok_or_else(|| not_found(format!("Image {id} not found")))
+}
+
+pub(super) fn container_idx(sim: &Sim, ctx: &Ctx) -> Result<u64, Response> {
+    let id = ctx.param("containerSha");
+    find_generated(sim, id, Kind::Container)
+        .ok_or_else(|| not_found(format!("Container {id} not found")))
+}
+
+pub(super) const VULN_SPEC: ListSpec = ListSpec {
+    prefix: "vulnerabilities.",
+    aliases: &[("cve", "cveids"), ("cveId", "cveids")],
+    default_sort: Some("qid:asc"),
+    groups: false,
+};
+
+pub(super) fn vuln_template() -> Value {
+    data::vulns(0, 0, 0, [0, 0, 0, 0, 1], 0, &[("a", "1", "")]).remove(0)
+}
+
+pub(super) const SOFTWARE_SPEC: ListSpec = ListSpec {
+    prefix: "software.",
+    aliases: &[],
+    default_sort: None,
+    groups: false,
+};
+
+pub(super) fn software_template() -> Value {
+    data::software_list(&[("a", "1", "2")], &[]).remove(0)
+}
+
+pub(super) fn generated_delete(sim: &Sim, ctx: &Ctx, kind: Kind) -> R {
+    let key = if kind == Kind::Image {
+        "imageIds"
+    } else {
+        "containerIds"
+    };
+    let (ids, filter) = delete_selection(ctx, key)?;
+    let w = &sim.world;
+    let mut targets = Vec::new();
+    if !ids.is_empty() {
+        for id in &ids {
+            if let Some(i) = find_generated(sim, id, kind) {
+                targets.push(i);
+            }
+        }
+        if targets.is_empty() {
+            return Err(not_found(format!("None of the given {key} exist")));
+        }
+    } else if let Some(f) = filter {
+        let known: &dyn Fn(&str) -> bool = if kind == Kind::Image {
+            &img_known
+        } else {
+            &ctr_known
+        };
+        let e = parse_filter_str(&f, known)?.ok_or_else(|| bad("Invalid filter"))?;
+        let n = if kind == Kind::Image {
+            w.images
+        } else {
+            w.containers
+        };
+        let del = sim.deleted.read().unwrap_or_else(|p| p.into_inner());
+        let d = if kind == Kind::Image {
+            &del.images
+        } else {
+            &del.containers
+        };
+        targets = (0..n)
+            .filter(|i| !d.contains(i))
+            .filter(|&i| {
+                if kind == Kind::Image {
+                    e.eval(&ImgF { w, i })
+                } else {
+                    e.eval(&CtrF { w, j: i })
+                }
+            })
+            .collect();
+    }
+    let mut del = sim.deleted.write().unwrap_or_else(|p| p.into_inner());
+    for i in targets {
+        match kind {
+            Kind::Image => {
+                // Images with active (CREATED, RUNNING, STOPPED, PAUSED) containers are skipped.
+                let in_use = w
+                    .img_container_ids(i)
+                    .any(|j| !del.containers.contains(&j) && w.ctr_state(j) != "DELETED");
+                if !in_use {
+                    del.images.insert(i);
+                }
+            }
+            Kind::Container => {
+                del.containers.insert(i);
+            }
+        }
+    }
+    drop(del);
+    ok(&json!({"deletionJobId": sim.new_uuid()}))
+}

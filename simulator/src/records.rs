@@ -1,0 +1,41 @@
+//! The stored (mutable) collections: what create, update and delete calls change. Generated
+//! images and containers are not stored; only their deletions are (`state::Deleted`).
+
+use serde_json::Value;
+use std::collections::HashMap;
+
+pub(crate) struct Registry {
+    pub uuid: String,
+    pub uri: String,
+    pub rtype: String,
+    pub credential_type: String,
+    pub created: u64,
+    pub updated: u64,
+    pub last_scanned: Option<u64>,
+    pub docker_hub_org: Option<String>,
+    pub provider_type: Option<String>,
+    pub aws: Value,
+    pub username: Option<String>,
+    pub repos: Vec<Value>,
+    pub schedules: Vec<Value>,
+}
+
+pub(crate) struct Policy {
+    /// Every version as stored (index = version - 1).
+    pub versions: Vec<Value>,
+}
+
+#[derive(Default)]
+pub(crate) struct Stored {
+    pub sensors: Vec<Value>,
+    pub registries: Vec<Registry>,
+    pub aws_connectors: Vec<Value>,
+    pub acr_connectors: Vec<Value>,
+    pub gcp_connectors: Vec<Value>,
+    pub policies: Vec<Policy>,
+    pub reports: Vec<Value>,
+    pub report_schedules: Vec<Value>,
+    pub tags: Vec<Value>,
+    pub next_tag_id: u64,
+    pub assignments: HashMap<String, Vec<String>>,
+}
