@@ -61,11 +61,12 @@ function packMain() {
   files.add('bindings-node/scripts/install.js')
   files.add('bindings-node/scripts/build-from-source.js')
   // The Rust sources for the from-source fallback: sources, manifests and data files, no tests.
+  // Bench targets stay: a manifest that declares one does not load without its file.
   const members = rustMembers()
   for (const member of members) {
     for (const f of tracked(member)) {
       const rel = f.slice(member.length + 1)
-      if (/^(tests|benches|examples)\//.test(rel) || rel.endsWith('.md')) continue
+      if (/^(tests|examples)\//.test(rel) || rel.endsWith('.md')) continue
       if (member === 'bindings-node' && !/^(src\/|Cargo\.toml$|build\.rs$)/.test(rel)) continue
       files.add(f)
     }
