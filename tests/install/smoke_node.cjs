@@ -1,6 +1,7 @@
-// An installed `qualys-cs` works from its prebuilt platform package: it lists images from the
-// embedded simulator, and nothing was built into the package. Run in a project that installed the
-// tarballs, by test_dist.sh and the release workflow: node smoke_node.cjs <platform> <label>
+// An installed `qualys-cs` works: it lists images from the embedded simulator. From a prebuilt
+// platform package nothing was built into the main package; built from source (platform `source`,
+// by check.sh), the addon is in the main package. Run in a project that installed the tarballs, by
+// test_dist.sh, check.sh and the release workflow: node smoke_node.cjs <platform|source> <label>
 const assert = require('node:assert/strict')
 const fs = require('node:fs')
 const path = require('node:path')
@@ -18,11 +19,16 @@ const { startSimulator } = require('qualys-cs/testing')
   }
   const main = path.dirname(require.resolve('qualys-cs/package.json'))
   const built = fs.readdirSync(path.join(main, 'bindings-node')).filter((f) => f.endsWith('.node'))
-  assert.deepEqual(built, [], 'a .node was built into the main package: the prebuilt one was not used')
   assert.ok(!fs.existsSync(path.join(main, 'target')), 'a build folder was left in the package')
-  const platformPkg = `qualys-cs-${process.argv[2]}`
-  require.resolve(`${platformPkg}/package.json`)
-  console.log(`${process.argv[3] ?? 'npm install'} (${platformPkg}): listed 120 images from the simulator`)
+  const fromSource = process.argv[2] === 'source'
+  if (fromSource) {
+    assert.equal(built.length, 1, `one addon built into the main package, found ${built}`)
+  } else {
+    assert.deepEqual(built, [], 'a .node was built into the main package: the prebuilt one was not used')
+    require.resolve(`qualys-cs-${process.argv[2]}/package.json`)
+  }
+  const from = fromSource ? `${built[0]}, built from source` : `qualys-cs-${process.argv[2]}`
+  console.log(`${process.argv[3] ?? 'npm install'} (${from}): listed 120 images from the simulator`)
 })().catch((e) => {
   console.error(e)
   process.exit(1)
