@@ -69,7 +69,7 @@ impl Client {
             attempt += 1;
             // The rate-limit slot comes first: the token read after a long wait is still fresh.
             let slot = match &family {
-                Some(f) => Some(self.inner.limiter.acquire(f).await),
+                Some(f) => Some(self.inner.local().limiter.acquire(f).await),
                 None => None,
             };
             let (auth, generation) = match self.auth_header().await {
@@ -84,6 +84,7 @@ impl Client {
             let result = {
                 let _permit = self
                     .inner
+                    .local()
                     .permits
                     .acquire()
                     .await
@@ -125,7 +126,7 @@ impl Client {
             );
             match (&family, err.status()) {
                 // Hold the whole family, so concurrent calls wait too instead of piling on.
-                (Some(f), Some(429)) => self.inner.limiter.block(f, wait),
+                (Some(f), Some(429)) => self.inner.local().limiter.block(f, wait),
                 _ => tokio::time::sleep(wait).await,
             }
         }
@@ -152,8 +153,8 @@ impl Client {
         loop {
             attempt += 1;
             let started = Instant::now();
-            let request = self
-                .inner
+            let local = self.inner.local();
+            let request = local
                 .http
                 .post(&url)
                 .header(ACCEPT, "text/plain, application/json")
@@ -161,7 +162,7 @@ impl Client {
                 .timeout(timeout)
                 .build();
             let sent = match request {
-                Ok(r) => self.inner.transport.send(r).await,
+                Ok(r) => local.transport.send(r).await,
                 Err(e) => Err(e.into()),
             };
             let err = match sent {
@@ -206,8 +207,8 @@ impl Client {
         let method = out.method.as_str();
         let timeout = opts.timeout.unwrap_or(self.inner.timeout);
         let url = format!("{}{}", self.inner.base_url, out.path);
-        let mut rb = self
-            .inner
+        let local = self.inner.local();
+        let mut rb = local
             .http
             .request(out.method.clone(), &url)
             .timeout(timeout)
@@ -265,7 +266,7 @@ impl Client {
         }
         let started = Instant::now();
         let result = match rb.build() {
-            Ok(request) => self.inner.transport.send(request).await,
+            Ok(request) => local.transport.send(request).await,
             Err(e) => Err(e.into()),
         };
         let resp = match result {
