@@ -65,6 +65,7 @@ impl Client {
         let family = out.family.filter(|_| self.inner.rate_limit);
         let mut attempt: u32 = 0;
         let mut refreshed = false;
+        let mut throttled = retry::Throttled::default();
         loop {
             attempt += 1;
             // The rate-limit slot comes first: the token read after a long wait is still fresh.
@@ -111,13 +112,26 @@ impl Client {
                 Some(e) if e.status == 429 => e.retry_after,
                 _ => None,
             };
-            let Some(wait) = retry::next_wait(
-                attempt,
-                max_retries,
-                server_wait,
-                self.inner.max_retry_wait,
-                &self.inner.backoff,
-            ) else {
+            let wait = if err.status() == Some(429) {
+                // Other processes of the subscription may be using its budget: a 429 is waited
+                // out as the server asks without using up the retries, up to max_retry_wait in all.
+                retry::throttled_wait(
+                    max_retries,
+                    server_wait,
+                    &mut throttled,
+                    self.inner.max_retry_wait,
+                    &self.inner.backoff,
+                )
+            } else {
+                retry::next_wait(
+                    attempt - throttled.count,
+                    max_retries,
+                    server_wait,
+                    self.inner.max_retry_wait,
+                    &self.inner.backoff,
+                )
+            };
+            let Some(wait) = wait else {
                 return Err(err);
             };
             tracing::warn!(
