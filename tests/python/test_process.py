@@ -186,10 +186,11 @@ def test_pickle_carries_the_configuration(psim: Simulator) -> None:
     assert type(aclone) is AsyncClient and aclone.base_url == psim.url
 
     # A token provider must pickle itself: a module-level function does, a lambda does not.
-    assert pickle.loads(pickle.dumps(Client(base_url=psim.url, token_provider=_provider)))._config[
-        "token_provider"
-    ] is _provider
-    with pytest.raises(TypeError, match="token_provider .* does not pickle"):
+    assert (
+        pickle.loads(pickle.dumps(Client(base_url=psim.url, token_provider=_provider)))._config["token_provider"]
+        is _provider
+    )
+    with pytest.raises(TypeError, match=r"token_provider .* does not pickle"):
         pickle.dumps(Client(base_url=psim.url, token_provider=lambda: "t"))
 
 
@@ -289,7 +290,11 @@ class _ClosingServer:
             buf += chunk
         head, _, body = buf.partition(b"\r\n\r\n")
         length = next(
-            (int(v) for k, _, v in (ln.partition(b":") for ln in head.split(b"\r\n")) if k.lower() == b"content-length"),
+            (
+                int(v)
+                for k, _, v in (ln.partition(b":") for ln in head.split(b"\r\n"))
+                if k.lower() == b"content-length"
+            ),
             0,
         )
         while len(body) < length:
