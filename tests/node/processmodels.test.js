@@ -5,7 +5,10 @@
 const { test, before, after } = require('node:test')
 const assert = require('node:assert/strict')
 const { execFile, spawn } = require('node:child_process')
+const fs = require('node:fs')
 const net = require('node:net')
+const os = require('node:os')
+const path = require('node:path')
 const { startFixtureServer, ROOT } = require('./helpers/server')
 
 const TIMEOUT = 60000
@@ -46,9 +49,13 @@ test('worker_threads: every worker loads the addon and lists with its own client
 })
 
 test('cluster: forked workers each list with their own client, the primary too', async () => {
-  const script = `
+  // cluster forks the script's file: it cannot be an -e script.
+  const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'qualys-cs-cluster-')), 'primary.js')
+  fs.writeFileSync(
+    file,
+    `
     const cluster = require('node:cluster')
-    const { Client } = require('qualys-cs')
+    const { Client } = require(${JSON.stringify(ROOT)})
     const url = process.env.FIXTURE_URL
     const count = () => new Client({ baseUrl: url, username: 'qualys', password: 'qualys' }).images.list({ pageSize: 7 }).toArray().then((a) => a.length)
     if (cluster.isPrimary) {
@@ -63,8 +70,9 @@ test('cluster: forked workers each list with their own client, the primary too',
     } else {
       count().then((n) => process.send(n))
     }
-  `
-  const r = await run(['-e', script], { env: { ...process.env, FIXTURE_URL: server.url } })
+  `,
+  )
+  const r = await run([file], { env: { ...process.env, FIXTURE_URL: server.url } })
   assert.equal(r.code, 0, r.stderr)
   assert.deepEqual(JSON.parse(r.stdout), { own: 23, workers: [23, 23] })
 })
