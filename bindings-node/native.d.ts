@@ -17,7 +17,11 @@ export declare class Canceller {
 }
 
 export declare class NativeClient {
-  /** Builds the core client: no I/O and no threads (the runtime starts with the first call). */
+  /**
+   * Builds the core client: no I/O and no threads (the runtime starts with the first call).
+   * Given no credentials, it reads the `QUALYS_*` environment variables as `fromEnv` does (the
+   * options given still win).
+   */
   constructor(options?: ClientOptions | undefined | null)
   /** `QUALYS_*` environment variables, then `options` on top. */
   static fromEnv(options?: ClientOptions | undefined | null): NativeClient
