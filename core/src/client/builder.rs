@@ -69,8 +69,19 @@ pub struct ClientBuilder {
     prefetch: usize,
     rate_limit: bool,
     validate: bool,
+    max_response_bytes: u64,
+    allow_insecure_http: bool,
     transport: Option<SharedTransport>,
 }
+
+/// The default [`ClientBuilder::max_response_bytes`]: 256 MiB. The API's largest JSON answers
+/// (a 250-image page with vulnerabilities, a bulk list) are tens of megabytes; four times the
+/// largest seen leaves room while a server streaming without end stops well before a process's
+/// memory runs out. Report downloads to a file are streamed to disk and not bounded by it.
+pub const DEFAULT_MAX_RESPONSE_BYTES: u64 = 256 * 1024 * 1024;
+
+/// Redirects followed within one request (reqwest's own default).
+const MAX_REDIRECTS: usize = 10;
 
 impl Default for ClientBuilder {
     fn default() -> Self {
@@ -95,6 +106,8 @@ impl Default for ClientBuilder {
             prefetch: 16,
             rate_limit: true,
             validate: true,
+            max_response_bytes: DEFAULT_MAX_RESPONSE_BYTES,
+            allow_insecure_http: false,
             transport: None,
         }
     }
@@ -197,6 +210,22 @@ impl ClientBuilder {
         self.validate = on;
         self
     }
+    /// The largest response body read into memory (default [`DEFAULT_MAX_RESPONSE_BYTES`],
+    /// 256 MiB): a larger `Content-Length` is refused before reading, a body growing past it is
+    /// cut off, both as [`Error::ResponseTooLarge`] (not retried). Downloads to a file are not
+    /// bounded by it. At least 1.
+    pub fn max_response_bytes(mut self, n: u64) -> Self {
+        self.max_response_bytes = n.max(1);
+        self
+    }
+    /// Allow a plain `http://` base or auth URL on a host that is not loopback. Off by default:
+    /// credentials (Basic, the `/auth` form, the bearer token) would cross the network in clear
+    /// text. Loopback hosts (`127.0.0.0/8`, `::1`, `localhost`: a local simulator or proxy) are
+    /// always allowed.
+    pub fn allow_insecure_http(mut self, on: bool) -> Self {
+        self.allow_insecure_http = on;
+        self
+    }
     /// Send every request (`POST /auth` included) through `transport` instead of the built-in
     /// HTTP client: for tests (a scripted or replaying transport) and instrumentation. Auth,
     /// retries, rate limits and error mapping stay the client's; the built-in HTTP client's own
@@ -277,9 +306,10 @@ impl ClientBuilder {
                 ));
             }
         };
-        let base_url = check_base_url("base_url", &base_url)?;
+        let insecure = self.allow_insecure_http;
+        let base_url = check_base_url("base_url", &base_url, insecure)?;
         let auth_url = match (&self.auth_url, self.platform, &self.base_url) {
-            (Some(u), _, _) => check_base_url("auth_url", u)?,
+            (Some(u), _, _) => check_base_url("auth_url", u, insecure)?,
             (None, Some(p), None) => p.gateway_url().to_owned(),
             _ => base_url.clone(),
         };
@@ -289,7 +319,8 @@ impl ClientBuilder {
             .user_agent(self.user_agent.clone())
             .connect_timeout(self.connect_timeout)
             .pool_idle_timeout(Duration::from_secs(60))
-            .tcp_nodelay(true);
+            .tcp_nodelay(true)
+            .redirect(redirect_policy());
         if let Some(p) = &self.proxy {
             let proxy = reqwest::Proxy::all(p)
                 .map_err(|e| Error::validation("proxy", "url", e.to_string()))?;
@@ -308,7 +339,8 @@ impl ClientBuilder {
             base_url,
             auth_url,
             auth: Authenticator::new(creds, self.token_refresh_skew),
-            limiter: RateLimiter::default(),
+            limiter: RateLimiter::new(self.max_retry_wait),
+            max_response_bytes: self.max_response_bytes,
             permits: tokio::sync::Semaphore::new(self.max_concurrency),
             timeout: self.timeout,
             max_retries: self.max_retries,
@@ -329,7 +361,35 @@ impl ClientBuilder {
     }
 }
 
-fn check_base_url(field: &str, u: &str) -> Result<String> {
+/// Redirects are followed only within the origin (scheme, host and port) of the request: the
+/// request's credentials (`Authorization`, the `/auth` form) and its body never go to another
+/// server, and https is never downgraded to http (a different origin). Any other redirect is not
+/// followed: the 3xx answer is the call's [`Error::Api`], naming where it pointed.
+fn redirect_policy() -> reqwest::redirect::Policy {
+    reqwest::redirect::Policy::custom(|attempt| {
+        let same_origin = attempt
+            .previous()
+            .first()
+            .is_none_or(|first| first.origin() == attempt.url().origin());
+        if same_origin && attempt.previous().len() <= MAX_REDIRECTS {
+            attempt.follow()
+        } else {
+            attempt.stop()
+        }
+    })
+}
+
+/// Loopback hosts, where plain http never leaves the machine.
+fn is_loopback(u: &url::Url) -> bool {
+    match u.host() {
+        Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        None => false,
+    }
+}
+
+fn check_base_url(field: &str, u: &str, allow_insecure_http: bool) -> Result<String> {
     let parsed = url::Url::parse(u)
         .map_err(|e| Error::validation(field, "url", format!("is not a URL ({e}): {u:?}")))?;
     if !matches!(parsed.scheme(), "http" | "https") || parsed.host_str().is_none() {
@@ -344,6 +404,16 @@ fn check_base_url(field: &str, u: &str) -> Result<String> {
             field,
             "url",
             "must not carry a query string or credentials",
+        ));
+    }
+    if parsed.scheme() == "http" && !allow_insecure_http && !is_loopback(&parsed) {
+        return Err(Error::validation(
+            field,
+            "https",
+            format!(
+                "must be https for a host that is not loopback (credentials would be sent in \
+                 clear text), got {u:?}; opt in with allow_insecure_http"
+            ),
         ));
     }
     Ok(u.trim_end_matches('/').to_owned())
