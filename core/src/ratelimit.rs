@@ -33,9 +33,12 @@ pub struct RateLimitInfo {
 /// The largest call limit believed (Qualys' largest family limit is 5,000 a minute): a server
 /// saying more is read as this much, so the limiter's bookkeeping stays small.
 pub const MAX_LIMIT: u32 = 1_000_000;
-/// The longest window or wait believed from a header, in seconds (a day): longer is read as a
-/// day, and the client's `max_retry_wait` bounds what it actually sleeps.
+/// The longest wait believed from a header, in seconds (a day): longer is read as a day, and the
+/// client's `max_retry_wait` bounds what it actually sleeps.
 pub const MAX_WAIT_SECS: u64 = 86_400;
+/// The longest rate-limit window believed, in seconds: an hour, the longest Qualys documents
+/// (csapi families count per minute).
+pub const MAX_WINDOW_SECS: u64 = 3_600;
 
 /// A header number clamped into `lo..=hi`; an unparsable or negative value is absent.
 fn header_clamped(headers: &HeaderMap, name: &str, lo: u64, hi: u64) -> Option<u64> {
@@ -57,7 +60,7 @@ impl RateLimitInfo {
         let info = RateLimitInfo {
             limit: header_count(headers, "x-ratelimit-limit"),
             remaining: header_count(headers, "x-ratelimit-remaining"),
-            window_secs: header_clamped(headers, "x-ratelimit-window-sec", 0, MAX_WAIT_SECS),
+            window_secs: header_clamped(headers, "x-ratelimit-window-sec", 0, MAX_WINDOW_SECS),
             to_wait_secs: header_clamped(headers, "x-ratelimit-towait-sec", 0, MAX_WAIT_SECS)
                 .or_else(|| header_clamped(headers, "retry-after", 0, MAX_WAIT_SECS)),
             concurrency_limit: header_count(headers, "x-concurrency-limit-limit"),
@@ -540,7 +543,7 @@ mod hostile_tests {
         .unwrap();
         assert_eq!(info.limit, Some(MAX_LIMIT));
         assert_eq!(info.remaining, Some(MAX_LIMIT));
-        assert_eq!(info.window_secs, Some(MAX_WAIT_SECS));
+        assert_eq!(info.window_secs, Some(MAX_WINDOW_SECS));
         assert_eq!(info.wait(), Some(Duration::from_secs(MAX_WAIT_SECS)));
         let neg = RateLimitInfo::from_headers(&headers(&[("retry-after", "-5")]));
         assert_eq!(neg, None, "a negative wait is no wait");

@@ -30,11 +30,12 @@ const SEGMENT: &AsciiSet = &CONTROLS
     .add(b'&')
     .add(b'=');
 
-/// The deepest a JSON body may nest (objects and arrays), in every language. It is serde_json's
-/// own recursion limit when reading JSON: a deeper body is one the client could not read back (the
-/// Node binding hands bodies over as JSON text), and converting one recurses on the native stack,
-/// which a circular or ~10,000-deep value overflows. The API's bodies nest a handful of levels.
-pub const MAX_JSON_DEPTH: usize = 128;
+/// The deepest a JSON body may nest (objects and arrays), in every language. Below serde_json's
+/// recursion limit (128) when reading JSON, with room for the arguments object around a body: a
+/// deeper body is one the client could not read back (the Node binding hands arguments over as
+/// JSON text), and converting one recurses on the native stack, which a circular or ~10,000-deep
+/// value overflows. The API's bodies nest a handful of levels.
+pub const MAX_JSON_DEPTH: usize = 100;
 
 /// The longest id (a path parameter), in bytes. The API's ids are UUIDs, sha256 digests and
 /// numbers (under 80 characters); 1 KiB leaves room for any id while refusing garbage up front
