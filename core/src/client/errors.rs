@@ -189,7 +189,7 @@ fn redirect_target(location: &str) -> String {
         ),
         Err(_) => {
             let end = location.find(['?', '#']).unwrap_or(location.len());
-            crate::error::excerpt(location[..end].as_bytes())
+            crate::error::excerpt(&location.as_bytes()[..end])
         }
     }
 }
