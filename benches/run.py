@@ -428,7 +428,8 @@ class Bench:
             with self.sim(max(n, 1000), lat, rate_limits=[f"{fam}={calls}/{secs}"], request_log=True) as s:
                 extra = ["--n", str(per), "--shas-file", str(shas_file), "--start-at", str(time.time() + 5)]
                 with ThreadPoolExecutor(procs) as ex:
-                    rs = list(ex.map(lambda _: self.worker("py", "ours-sync", "ratelimit", s.url, extra), range(procs)))
+                    args = ("py", "ours-sync", "ratelimit", s.url, extra)
+                    rs = list(ex.map(lambda _, a=args: self.worker(*a), range(procs)))
                 try:
                     http_429 = s.statuses().get("429", 0)
                 except Exception:

@@ -186,10 +186,11 @@ def test_pickle_carries_the_configuration(psim: Simulator) -> None:
     assert type(aclone) is AsyncClient and aclone.base_url == psim.url
 
     # A token provider must pickle itself: a module-level function does, a lambda does not.
-    assert pickle.loads(pickle.dumps(Client(base_url=psim.url, token_provider=_provider)))._config[
-        "token_provider"
-    ] is _provider
-    with pytest.raises(TypeError, match="token_provider .* does not pickle"):
+    assert (
+        pickle.loads(pickle.dumps(Client(base_url=psim.url, token_provider=_provider)))._config["token_provider"]
+        is _provider
+    )
+    with pytest.raises(TypeError, match=r"token_provider .* does not pickle"):
         pickle.dumps(Client(base_url=psim.url, token_provider=lambda: "t"))
 
 
