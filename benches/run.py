@@ -426,10 +426,13 @@ class Bench:
 
         for _rep in range(c["reps_rl"]):
             with self.sim(max(n, 1000), lat, rate_limits=[f"{fam}={calls}/{secs}"], request_log=True) as s:
-                extra = ["--n", str(per), "--shas-file", str(shas_file), "--start-at", str(time.time() + 5)]
+                extra = ("--n", str(per), "--shas-file", str(shas_file), "--start-at", str(time.time() + 5))
                 with ThreadPoolExecutor(procs) as ex:
-                    args = ("py", "ours-sync", "ratelimit", s.url, extra)
-                    rs = list(ex.map(lambda _, a=args: self.worker(*a), range(procs)))
+                    rs = list(
+                        ex.map(
+                            lambda url, x=extra: self.worker("py", "ours-sync", "ratelimit", url, x), [s.url] * procs
+                        )
+                    )
                 try:
                     http_429 = s.statuses().get("429", 0)
                 except Exception:

@@ -251,3 +251,127 @@ def test_many_processes_share_one_rate_limit() -> None:
     assert [(n, failed) for n, failed, _ in results] == [(100, 0)] * 4, results
     answered = sum(1 for r in calls if r["status"] == 200)
     assert answered == 4 * 20
+
+
+class _ClosingServer:
+    """A keep-alive HTTP server of the test's own that closes connections as a server's idle timeout
+    does. ``drop_second``: answer the first request of a connection, then read the next one and close
+    without answering; otherwise answer, then close the idle connection 50 ms later."""
+
+    def __init__(self, drop_second: bool) -> None:
+        import socket
+        import threading
+
+        self.drop_second = drop_second
+        self.log: list[tuple[int, str]] = []
+        self._sock = socket.create_server(("127.0.0.1", 0))
+        self.url = f"http://127.0.0.1:{self._sock.getsockname()[1]}"
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self) -> None:
+        import threading
+
+        n = 0
+        while True:
+            try:
+                conn, _ = self._sock.accept()
+            except OSError:
+                return
+            n += 1
+            threading.Thread(target=self._serve, args=(conn, n), daemon=True).start()
+
+    @staticmethod
+    def _read(conn: Any) -> str | None:
+        buf = b""
+        while b"\r\n\r\n" not in buf:
+            chunk = conn.recv(4096)
+            if not chunk:
+                return None
+            buf += chunk
+        head, _, body = buf.partition(b"\r\n\r\n")
+        length = next(
+            (
+                int(v)
+                for k, _, v in (ln.partition(b":") for ln in head.split(b"\r\n"))
+                if k.lower() == b"content-length"
+            ),
+            0,
+        )
+        while len(body) < length:
+            chunk = conn.recv(4096)
+            if not chunk:
+                return None
+            body += chunk
+        return head.split(b"\r\n", 1)[0].decode()
+
+    def _serve(self, conn: Any, n: int) -> None:
+        with conn:
+            first = self._read(conn)
+            if first is None:
+                return
+            self.log.append((n, first))
+            conn.sendall(b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 2\r\n\r\n{}")
+            if self.drop_second:
+                second = self._read(conn)
+                if second is not None:
+                    self.log.append((n, second))
+            else:
+                time.sleep(0.05)
+
+    def close(self) -> None:
+        self._sock.close()
+
+
+def test_a_get_on_a_connection_the_server_closed_is_sent_again() -> None:
+    server = _ClosingServer(drop_second=True)
+    try:
+        client = Client(base_url=server.url, token="t", max_retries=0, timeout=10.0)
+        assert client.request("GET", "/csapi/v1.3/images/abc") == {}
+        assert client.request("GET", "/csapi/v1.3/images/abc") == {}  # the server drops it: sent again
+        assert [n for n, _ in server.log] == [1, 1, 2]
+        # A write that was written before the connection closed is not sent twice.
+        server.log.clear()
+        client.request("POST", "/csapi/v1.3/tags", body={"name": "t"})
+        with pytest.raises(qualys_cs.APIConnectionError):
+            client.request("POST", "/csapi/v1.3/tags", body={"name": "t"})
+        assert len(server.log) == 2
+    finally:
+        server.close()
+
+
+_FROZEN_CLIENT = """
+import sys, qualys_cs
+c = qualys_cs.Client(base_url=sys.argv[1], token="t", max_retries=0, timeout=10.0)
+c.request("GET", "/csapi/v1.3/images/abc")
+print("ready", flush=True)
+sys.stdin.readline()  # frozen (SIGSTOP) before this line is sent, thawed (SIGCONT) after
+for method, body in (("POST", {"name": "t"}), ("GET", None)):
+    c.request(method, "/csapi/v1.3/images/abc" if method == "GET" else "/csapi/v1.3/tags", body=body)
+print("done", flush=True)
+"""
+
+
+def test_after_a_freeze_and_thaw_the_next_calls_succeed() -> None:
+    """AWS Lambda freezes the process between invocations; the server closes the idle connection
+    meanwhile. On thaw, a GET and a POST both succeed, each written once."""
+    import subprocess
+
+    server = _ClosingServer(drop_second=False)
+    child = subprocess.Popen(
+        [sys.executable, "-c", _FROZEN_CLIENT, server.url], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
+    )
+    try:
+        assert child.stdout is not None and child.stdin is not None
+        assert child.stdout.readline().strip() == "ready"
+        child.send_signal(signal.SIGSTOP)
+        time.sleep(1.5)  # the server closes the connection while the client is frozen
+        child.send_signal(signal.SIGCONT)
+        child.stdin.write("go\n")
+        child.stdin.flush()
+        out, _ = child.communicate(timeout=TIMEOUT)
+        assert out.strip() == "done" and child.returncode == 0
+        assert len(server.log) == 3, server.log
+        assert len({n for n, _ in server.log}) == 3, "each call on a new connection"
+    finally:
+        child.kill()
+        server.close()

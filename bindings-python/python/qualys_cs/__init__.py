@@ -24,6 +24,7 @@ from .errors import (
     ConfigError,
     ConflictError,
     DecodeError,
+    ForkError,
     NotFoundError,
     PermissionDeniedError,
     QualysError,

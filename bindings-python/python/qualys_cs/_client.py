@@ -108,7 +108,7 @@ class _BaseClient:
         Given no credentials (no ``username``/``password``, ``token`` or ``token_provider``), the
         client reads the ``QUALYS_*`` environment variables as :meth:`from_env` does; the arguments
         given still win."""
-        config = {
+        config: dict[str, Any] = {
             "platform": platform, "base_url": base_url, "auth_url": auth_url, "username": username,
             "password": password, "token": token, "token_provider": token_provider, "auth": auth,
             "timeout": timeout, "connect_timeout": connect_timeout, "max_retries": max_retries,

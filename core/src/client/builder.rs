@@ -396,10 +396,14 @@ impl ClientBuilder {
         let http = http_config
             .build()
             .map_err(|e| Error::Config(format!("HTTP client: {e}")))?;
+        let writes = http_config
+            .build_writes()
+            .map_err(|e| Error::Config(format!("HTTP client: {e}")))?;
         let custom_transport = self.transport.map(|t| t.0);
         let inner = Inner {
             local: PerProcess::new(Local::new(
                 http,
+                writes,
                 custom_transport.clone(),
                 self.max_concurrency,
                 self.max_retry_wait,
@@ -437,18 +441,35 @@ pub(crate) struct HttpConfig {
     proxy: Option<reqwest::Proxy>,
 }
 
+/// How long a write may reuse an idle connection: shorter than the shortest keep-alive timeout
+/// servers commonly close idle connections after (2 s for gunicorn, 5 s for Apache and Node).
+const WRITE_POOL_IDLE: Duration = Duration::from_secs(1);
+
 impl HttpConfig {
+    /// The pool reads go through: idle connections are kept a minute (a read sent on one the server
+    /// closed meanwhile is sent again, see `retry::resend_on_closed`).
     pub(crate) fn build(&self) -> reqwest::Result<reqwest::Client> {
+        self.builder(Duration::from_secs(60)).build()
+    }
+
+    /// The pool writes go through: a write on a connection the server closed cannot be sent
+    /// again safely, so writes only reuse a connection that was busy within `WRITE_POOL_IDLE`
+    /// (as after a freeze and thaw of the process, e.g. on AWS Lambda, they open a new one).
+    pub(crate) fn build_writes(&self) -> reqwest::Result<reqwest::Client> {
+        self.builder(WRITE_POOL_IDLE).build()
+    }
+
+    fn builder(&self, idle: Duration) -> reqwest::ClientBuilder {
         let mut http = reqwest::Client::builder()
             .user_agent(self.user_agent.clone())
             .connect_timeout(self.connect_timeout)
-            .pool_idle_timeout(Duration::from_secs(60))
+            .pool_idle_timeout(idle)
             .tcp_nodelay(true)
             .redirect(redirect_policy());
         if let Some(p) = &self.proxy {
             http = http.proxy(p.clone());
         }
-        http.build()
+        http
     }
 }
 

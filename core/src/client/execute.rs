@@ -64,7 +64,13 @@ async fn read_body(mut resp: reqwest::Response, max: u64) -> std::result::Result
 /// How one attempt ended.
 enum Attempt {
     Done(Response),
-    Retry { err: Error },
+    Retry {
+        err: Error,
+    },
+    /// Sent on a connection the server had closed (see [`retry::resend_on_closed`]).
+    Closed {
+        err: Error,
+    },
     Fail(Error),
 }
 
@@ -130,6 +136,8 @@ impl Client {
         let mut attempt: u32 = 0;
         let mut refreshed = false;
         let mut throttled = retry::Throttled::default();
+        // Attempts that do not use up max_retries: a resend after a closed connection.
+        let mut resent: u32 = 0;
         loop {
             attempt += 1;
             // The rate-limit slot comes first: the token read after a long wait is still fresh.
@@ -170,6 +178,18 @@ impl Client {
                     return Err(e);
                 }
                 Attempt::Retry { err } => err,
+                Attempt::Closed { err } => {
+                    if retry::resend_on_closed(out.idempotent, resent) {
+                        // A stale pooled connection: the next attempt opens a new one at once.
+                        tracing::debug!(path = out.path, error = %err, "connection closed by the server: sending again");
+                        resent += 1;
+                        continue;
+                    }
+                    match retry::classify_transport(false, out.idempotent) {
+                        Verdict::Retry => err,
+                        _ => return Err(err),
+                    }
+                }
             };
             // Only a 429's wait is the server's word on when to come back; other retries back off.
             let server_wait = match err.api() {
@@ -188,7 +208,7 @@ impl Client {
                 )
             } else {
                 retry::next_wait(
-                    attempt - throttled.count,
+                    attempt - throttled.count - resent,
                     max_retries,
                     server_wait,
                     self.inner.max_retry_wait,
@@ -387,6 +407,11 @@ impl Client {
         let resp = match result {
             Ok(r) => r,
             Err(e) => {
+                if e.is_closed() {
+                    return Attempt::Closed {
+                        err: transport_error(method, out.path, e, timeout),
+                    };
+                }
                 let verdict = retry::classify_transport(e.is_connect(), out.idempotent);
                 return Attempt::from_verdict(
                     verdict,

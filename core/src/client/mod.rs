@@ -74,12 +74,12 @@ pub(crate) struct Local {
 impl Inner {
     pub(crate) fn local(&self) -> &Local {
         self.local.get(|_inherited| {
-            let http = self
-                .http_config
-                .build()
-                .expect("the same HTTP settings built the client in the parent process");
+            let built = "the same HTTP settings built the client in the parent process";
+            let http = self.http_config.build().expect(built);
+            let writes = self.http_config.build_writes().expect(built);
             Local::new(
                 http,
+                writes,
                 self.custom_transport.clone(),
                 self.max_concurrency,
                 self.max_retry_wait,
@@ -91,12 +91,17 @@ impl Inner {
 impl Local {
     fn new(
         http: reqwest::Client,
+        writes: reqwest::Client,
         custom_transport: Option<Arc<dyn Transport>>,
         max_concurrency: usize,
         max_retry_wait: Duration,
     ) -> Local {
-        let transport =
-            custom_transport.unwrap_or_else(|| Arc::new(transport::ReqwestTransport(http.clone())));
+        let transport = custom_transport.unwrap_or_else(|| {
+            Arc::new(transport::ReqwestTransport {
+                reads: http.clone(),
+                writes,
+            })
+        });
         Local {
             http,
             transport,

@@ -33,6 +33,17 @@ pub(crate) fn classify_transport(connect: bool, idempotent: bool) -> Verdict {
     }
 }
 
+/// A request sent on a connection the server had closed without answering (a pooled keep-alive
+/// connection it dropped while idle, or while the process was frozen, as on AWS Lambda) is sent
+/// again at once on a new connection, without using up a retry, when it is idempotent, once per
+/// call. A write is not: the connection closed after it was written, and nothing proves the server
+/// did not act on it (the rule of Go's net/http and of browsers). A write that never left (hyper
+/// found the pooled connection closed before writing) is resent by the HTTP client itself, so
+/// that case succeeds for every method.
+pub(crate) fn resend_on_closed(idempotent: bool, resent: u32) -> bool {
+    idempotent && resent == 0
+}
+
 /// `POST /auth` has rules of its own: a 5xx or a transport failure is retried (the form only
 /// asks for a token, sending it twice does no harm), any other refusal is final.
 pub(crate) fn classify_auth_status(status: u16) -> Verdict {
@@ -161,6 +172,13 @@ mod tests {
         assert_eq!(classify_transport(true, true), Verdict::Retry);
         assert_eq!(classify_transport(false, true), Verdict::Retry);
         assert_eq!(classify_transport(false, false), Verdict::Fail);
+    }
+
+    #[test]
+    fn a_closed_connection_is_resent_once_when_idempotent() {
+        assert!(resend_on_closed(true, 0));
+        assert!(!resend_on_closed(true, 1));
+        assert!(!resend_on_closed(false, 0));
     }
 
     #[test]
