@@ -70,7 +70,7 @@ test('the depth bound is 100, as in Python; BigInt and Date keep their documente
 
 test('numeric options never wrap: -1, 1.5, NaN are ValidationErrors naming the option', async () => {
   for (const name of ['maxRetries', 'maxConcurrency', 'prefetch', 'maxResponseBytes']) {
-    for (const bad of [-1, 1.5, NaN, 2 ** 40]) {
+    for (const bad of [-1, 1.5, NaN, ...(name === 'maxResponseBytes' ? [] : [2 ** 40])]) {
       const c = new q.Client({ baseUrl: server.url, username: 'u', password: 'p', [name]: bad })
       await assert.rejects(c.images.get('x'), isValidation(name))
     }
@@ -85,7 +85,7 @@ test('ids must be strings of bounded length; filters are bounded', async () => {
     await assert.rejects(client.images.get(id), isValidation('sha', 'type'))
   }
   await assert.rejects(client.images.get('a'.repeat(2048)), isValidation('sha', 'max_length'))
-  await assert.rejects(client.images.list({ filter: 'x'.repeat(65536) }).toArray(), isValidation('filter', 'max_length'))
+  assert.throws(() => client.images.list({ filter: 'x'.repeat(65536) }), isValidation('filter', 'max_length'))
   assert.deepEqual(server.apiRequests(), [])
 })
 
