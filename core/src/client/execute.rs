@@ -129,11 +129,12 @@ impl Client {
         let family = out.family.filter(|_| self.inner.rate_limit);
         let mut attempt: u32 = 0;
         let mut refreshed = false;
+        let mut throttled = retry::Throttled::default();
         loop {
             attempt += 1;
             // The rate-limit slot comes first: the token read after a long wait is still fresh.
             let slot = match &family {
-                Some(f) => Some(self.inner.limiter.acquire(f).await),
+                Some(f) => Some(self.inner.local().limiter.acquire(f).await),
                 None => None,
             };
             let (auth, generation) = match self.auth_header().await {
@@ -148,6 +149,7 @@ impl Client {
             let result = {
                 let _permit = self
                     .inner
+                    .local()
                     .permits
                     .acquire()
                     .await
@@ -174,13 +176,26 @@ impl Client {
                 Some(e) if e.status == 429 => e.retry_after,
                 _ => None,
             };
-            let Some(wait) = retry::next_wait(
-                attempt,
-                max_retries,
-                server_wait,
-                self.inner.max_retry_wait,
-                &self.inner.backoff,
-            ) else {
+            let wait = if err.status() == Some(429) {
+                // Other processes of the subscription may be using its budget: a 429 is waited
+                // out as the server asks without using up the retries, up to max_retry_wait in all.
+                retry::throttled_wait(
+                    max_retries,
+                    server_wait,
+                    &mut throttled,
+                    self.inner.max_retry_wait,
+                    &self.inner.backoff,
+                )
+            } else {
+                retry::next_wait(
+                    attempt - throttled.count,
+                    max_retries,
+                    server_wait,
+                    self.inner.max_retry_wait,
+                    &self.inner.backoff,
+                )
+            };
+            let Some(wait) = wait else {
                 return Err(err);
             };
             tracing::warn!(
@@ -189,7 +204,7 @@ impl Client {
             );
             match (&family, err.status()) {
                 // Hold the whole family, so concurrent calls wait too instead of piling on.
-                (Some(f), Some(429)) => self.inner.limiter.block(f, wait),
+                (Some(f), Some(429)) => self.inner.local().limiter.block(f, wait),
                 _ => tokio::time::sleep(wait).await,
             }
         }
@@ -237,8 +252,8 @@ impl Client {
         loop {
             attempt += 1;
             let started = Instant::now();
-            let request = self
-                .inner
+            let local = self.inner.local();
+            let request = local
                 .http
                 .post(&url)
                 .header(ACCEPT, "text/plain, application/json")
@@ -246,7 +261,7 @@ impl Client {
                 .timeout(timeout)
                 .build();
             let sent = match request {
-                Ok(r) => self.inner.transport.send(r).await,
+                Ok(r) => local.transport.send(r).await,
                 Err(e) => Err(e.into()),
             };
             let err = match sent {
@@ -307,8 +322,8 @@ impl Client {
         for (_, v) in &opts.extra_headers {
             secrets.add(v);
         }
-        let mut rb = self
-            .inner
+        let local = self.inner.local();
+        let mut rb = local
             .http
             .request(out.method.clone(), &url)
             .timeout(timeout)
@@ -366,7 +381,7 @@ impl Client {
         }
         let started = Instant::now();
         let result = match rb.build() {
-            Ok(request) => self.inner.transport.send(request).await,
+            Ok(request) => local.transport.send(request).await,
             Err(e) => Err(e.into()),
         };
         let resp = match result {
