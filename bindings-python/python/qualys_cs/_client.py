@@ -159,14 +159,11 @@ class _BaseClient:
         connections, token and rate limiter). Explicit credentials travel in the pickle; a client that
         read the environment reads it again where it is unpickled. A ``token_provider`` must pickle."""
         provider = self._config.get("token_provider")
-        if provider is not None:
-            try:
-                pickle.dumps(provider)
-            except Exception as e:
-                raise TypeError(
-                    f"cannot pickle {type(self).__name__}: its token_provider {provider!r} does not pickle "
-                    f"({e}); pass a module-level function or a picklable callable object"
-                ) from e
+        if provider is not None and not _picklable(provider):
+            raise TypeError(
+                f"cannot pickle {type(self).__name__}: its token_provider {provider!r} does not pickle; "
+                "pass a module-level function or a picklable callable object"
+            )
         return (_rebuild, (type(self), self._config, self._from_env, self._call_options))
 
     def _init_resources(self) -> None:  # provided by the generated resources mixin
@@ -209,6 +206,22 @@ class _BaseClient:
     def __repr__(self) -> str:
         user = f", username={self.username!r}" if self.username else ""
         return f"{type(self).__name__}(base_url={self.base_url!r}{user})"
+
+
+def _picklable(obj: object) -> bool:
+    """Whether `obj` pickles, with pickle or (as Dask and Ray ship work) cloudpickle."""
+    try:
+        pickle.dumps(obj)
+        return True
+    except Exception:
+        pass
+    try:
+        import cloudpickle  # type: ignore[import-not-found,import-untyped,unused-ignore]
+
+        cloudpickle.dumps(obj)
+        return True
+    except Exception:
+        return False
 
 
 def _rebuild(
