@@ -28,7 +28,6 @@ mod _native {
 
     #[pymodule_init]
     fn init(m: &Bound<'_, PyModule>) -> PyResult<()> {
-        super::runtime::configure();
         m.add("__version__", env!("CARGO_PKG_VERSION"))
     }
 }

@@ -66,11 +66,8 @@ pub fn after_fork_in_child() {
     IN_FLIGHT.store(0, Ordering::SeqCst);
 }
 
-/// Nothing starts until the first call (`import` stays cheap): the runtime is built then.
-pub fn configure() {}
-
-/// This process's runtime; leaked, since a forked child must not shut down (join) the threads of
-/// the parent's, which it does not have. One per process.
+/// This process's runtime, built on its first call (`import` stays cheap). Never dropped: a
+/// forked child must not shut down (join) the threads of the parent's, which it does not have.
 static RUNTIME: PerProcess<Runtime> = PerProcess::empty();
 
 fn build_runtime() -> Runtime {
