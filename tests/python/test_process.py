@@ -359,6 +359,7 @@ _FROZEN_CLIENT = """
 import sys, qualys_cs
 c = qualys_cs.Client(base_url=sys.argv[1], token="t", max_retries=0, timeout=10.0)
 c.request("GET", "/csapi/v1.3/images/abc")
+c.request("POST", "/csapi/v1.3/tags", body={"name": "t"})  # each pool now holds a connection
 print("ready", flush=True)
 sys.stdin.readline()  # frozen (SIGSTOP) before this line is sent, thawed (SIGCONT) after
 for method, body in (("POST", {"name": "t"}), ("GET", None)):
@@ -386,8 +387,8 @@ def test_after_a_freeze_and_thaw_the_next_calls_succeed() -> None:
         child.stdin.flush()
         out, _ = child.communicate(timeout=TIMEOUT)
         assert out.strip() == "done" and child.returncode == 0
-        assert len(server.log) == 3, server.log
-        assert len({n for n, _ in server.log}) == 3, "each call on a new connection"
+        assert len(server.log) == 4, server.log
+        assert len({n for n, _ in server.log}) == 4, "each call on a new connection"
     finally:
         child.kill()
         server.close()
