@@ -292,25 +292,29 @@ pub(crate) fn vulns(
 pub(crate) fn vuln_summary(list: &[Value]) -> Value {
     let mut conf = [0u64; 5];
     let mut pot = [0u64; 5];
-    let (mut patch, mut nopatch) = (0u64, 0u64);
+    let mut conf_patch = [0u64; 5];
+    let mut pot_patch = [0u64; 5];
     for v in list {
         let s = v["severity"].as_u64().unwrap_or(1).clamp(1, 5) as usize - 1;
+        let patchable = v["patchAvailable"] == true;
         if v["typeDetected"] == "POTENTIAL" {
-            pot[s] += 1
+            pot[s] += 1;
+            pot_patch[s] += u64::from(patchable);
         } else {
-            conf[s] += 1
-        }
-        if v["patchAvailable"] == true {
-            patch += 1
-        } else {
-            nopatch += 1
+            conf[s] += 1;
+            conf_patch[s] += u64::from(patchable);
         }
     }
-    // P-swagger names the three parts only; their inner keys are this simulator's choice.
+    // The OpenAPI description (csapi v1.3) names `patchAvailability`'s keys `confirmed` and
+    // `potential`, objects like the top-level ones: here the severity counts of the vulns of each
+    // kind that have a patch.
     json!({
         "confirmed": sev_json(Some(conf)),
         "potential": sev_json(Some(pot)),
-        "patchAvailability": {"patchable": patch, "nonPatchable": nopatch},
+        "patchAvailability": {
+            "confirmed": sev_json(Some(conf_patch)),
+            "potential": sev_json(Some(pot_patch)),
+        },
     })
 }
 

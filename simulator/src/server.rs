@@ -54,6 +54,10 @@ pub(crate) fn router(sim: Arc<Sim>) -> Router {
         .route("/__sim/faults", post(sim_faults))
         .route("/__sim/latency", post(sim_latency))
         .fallback(fallback)
+        // After the routes: axum sets it on every method router registered so far. Without it a
+        // known path with a verb the API lacks gets axum's bare 405, without the Qualys body and
+        // without a log entry.
+        .method_not_allowed_fallback(method_not_allowed)
         .with_state(sim)
 }
 
@@ -112,20 +116,57 @@ async fn sim_latency(State(sim): State<Arc<Sim>>, body: Bytes) -> Response {
 }
 
 async fn fallback(State(sim): State<Arc<Sim>>, req: Request) -> Response {
+    unrouted(&sim, req, StatusCode::NOT_FOUND).await
+}
+
+async fn method_not_allowed(State(sim): State<Arc<Sim>>, req: Request) -> Response {
+    unrouted(&sim, req, StatusCode::METHOD_NOT_ALLOWED).await
+}
+
+/// A request no endpoint answers: an unknown path (404) or a verb the path lacks (405). It gets
+/// the Qualys error body like every other answer, an `Allow` header on a 405, and a log entry.
+async fn unrouted(sim: &Sim, req: Request, status: StatusCode) -> Response {
     let (parts, body) = req.into_parts();
     let bytes = axum::body::to_bytes(body, 64 << 20)
         .await
         .unwrap_or_default();
-    let resp = error(
-        StatusCode::NOT_FOUND,
-        format!("No endpoint {} {}", parts.method, parts.uri.path()),
-    );
+    let path = parts.uri.path();
+    let mut resp = if status == StatusCode::METHOD_NOT_ALLOWED {
+        let allowed = allowed_methods(path);
+        let mut resp = error(
+            status,
+            format!(
+                "Request method '{}' is not supported for {path}; supported: {}",
+                parts.method,
+                allowed.join(", ")
+            ),
+        );
+        if let Ok(v) = HeaderValue::from_str(&allowed.join(",")) {
+            resp.headers_mut().insert(header::ALLOW, v);
+        }
+        resp
+    } else {
+        error(status, format!("No endpoint {} {path}", parts.method))
+    };
     if sim.logging() {
-        let mut entry = log_entry(&sim, &parts, &bytes, None);
-        entry.status = 404;
+        let mut entry = log_entry(sim, &parts, &bytes, None);
+        entry.status = resp.status().as_u16();
         sim.push_log(entry);
     }
     resp
+}
+
+/// The verbs the table has for the path template a concrete path fits.
+fn allowed_methods(path: &str) -> Vec<&'static str> {
+    match qualys_cs_spec::match_path(path) {
+        Some(found) => endpoints()
+            .iter()
+            .filter(|e| e.path == found.path)
+            .map(|e| e.http.as_str())
+            .collect(),
+        // The simulator's own routes.
+        None => vec!["GET"],
+    }
 }
 
 fn log_entry(
