@@ -530,6 +530,7 @@ pub(crate) fn ctr_list(w: &World, j: u64) -> Value {
         "host": w.host_json(w.ctr_sensor(j)),
         "state": w.ctr_state(j),
         "imageUuid": w.img_uuid(i),
+        "imageSha": w.img_sha(i),
         "containerId": w.ctr_short(j),
         "stateChanged": ms(updated),
         "lastScanned": ctr_last_scanned(w, j),
@@ -588,7 +589,9 @@ pub(crate) fn ctr_details(w: &World, j: u64) -> Value {
         "lastScanned": ctr_last_scanned(w, j),
         "users": ["root"],
         "uuid": w.ctr_uuid(j),
-        "vulnerabilities": sev_json(ctr_sev(w, j)),
+        // The OpenAPI description's `ContainerDetails.vulnerabilities` is a list of vulns (the
+        // list answer's is severity counts); no seed shows container details.
+        "vulnerabilities": ctr_vulns(w, j),
         "cluster": if x.is_multiple_of(2) { json!({
             "type": "kubernetes", "version": "1.29",
             "k8s": {
@@ -728,13 +731,15 @@ fn sensor(w: &World, k: u64) -> Value {
         "imageSha": synth::hex64(w.seed, salt::SENSOR, k),
         "ipv4": w.sensor_ip(k),
         "ipv6": null,
-        "label": [],
+        // The OpenAPI description gives a sensor's `label` as one `{key, value}` object and
+        // `privileged` as a string (unlike a container's list and boolean); no seed shows a sensor.
+        "label": {"key": "sensorType", "value": typ},
         "lastCheckedIn": ms(NOW_MS - x % 3_600_000),
         "macAddress": synth::mac(x),
         "name": format!("qualys-container-sensor-{}", k + 1),
         "os": pick(synth::OSES, x >> 12),
         "platform": "Docker",
-        "privileged": true,
+        "privileged": "true",
         "registry": null,
         "sensorId": format!("{:012x}", (x >> 16) & 0xffff_ffff_ffff),
         "sensorType": typ,
@@ -1139,7 +1144,8 @@ pub(crate) fn controls(w: &World, n: u64) -> Vec<Value> {
                 "statement": statement,
                 "criticality": CRIT[(x % 3) as usize],
                 "comments": null,
-                "deprecated": k % 17 == 16,
+                // A string in the OpenAPI description's `PcControl`; no seed shows a control.
+                "deprecated": if k % 17 == 16 { "true" } else { "false" },
                 "category": "Container Image Security",
                 "subCategory": SUBCAT[((x >> 4) % 3) as usize],
                 "technologies": [{"technologyId": 283, "technologyName": "Docker Image", "rational": "Reduces the attack surface.", "remediation": "Update the Dockerfile and rebuild the image."}],

@@ -131,7 +131,7 @@ async fn unrouted(sim: &Sim, req: Request, status: StatusCode) -> Response {
         .await
         .unwrap_or_default();
     let path = parts.uri.path();
-    let mut resp = if status == StatusCode::METHOD_NOT_ALLOWED {
+    let resp = if status == StatusCode::METHOD_NOT_ALLOWED {
         let allowed = allowed_methods(path);
         let mut resp = error(
             status,
@@ -498,11 +498,13 @@ async fn apply_body_fault(resp: Response, kind: FaultKind, kill: Option<ConnKill
     }
 }
 
-/// Accepts connections until `shutdown` turns true.
+/// Accepts connections until `shutdown` turns true. `title_case`: write header names in
+/// Title-Case (`Link`), not hyper's lower case.
 pub(crate) async fn serve(
     listener: TcpListener,
     router: Router,
     mut shutdown: watch::Receiver<bool>,
+    title_case: bool,
 ) {
     loop {
         let stream = tokio::select! {
@@ -529,6 +531,7 @@ pub(crate) async fn serve(
                 },
             );
             let conn = hyper::server::conn::http1::Builder::new()
+                .title_case_headers(title_case)
                 .serve_connection(TokioIo::new(stream), svc);
             tokio::select! {
                 _ = conn => {}

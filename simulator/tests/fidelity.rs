@@ -86,7 +86,62 @@ async fn patch_availability_has_the_descriptions_keys() {
                         && (d["typeDetected"] == "POTENTIAL") == (detected == "POTENTIAL")
                 })
                 .count() as u64;
-            assert_eq!(pa[kind][format!("severity{sev}Count")], want, "{kind} {sev}");
+            assert_eq!(
+                pa[kind][format!("severity{sev}Count")],
+                want,
+                "{kind} {sev}"
+            );
+        }
+    }
+}
+
+/// The `link` header as written on the wire (reqwest folds names to lower case, so this reads
+/// the raw answer): the name's case and the last page's marker follow the config.
+#[tokio::test]
+async fn link_header_case_and_end_marker_follow_the_config() {
+    use qualys_cs_sim::{LinkCase, LinkEnd, Simulator};
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    async fn head(url: &str, target: &str) -> String {
+        let addr = url.trim_start_matches("http://");
+        let mut s = tokio::net::TcpStream::connect(addr).await.unwrap();
+        let req = format!(
+            "GET {target} HTTP/1.1\r\nHost: {addr}\r\nAuthorization: Basic cXVhbHlzOnF1YWx5cw==\r\nConnection: close\r\n\r\n"
+        );
+        s.write_all(req.as_bytes()).await.unwrap();
+        let mut out = Vec::new();
+        tokio::time::timeout(std::time::Duration::from_secs(30), s.read_to_end(&mut out))
+            .await
+            .unwrap()
+            .unwrap();
+        let text = String::from_utf8_lossy(&out).into_owned();
+        text.split("\r\n\r\n").next().unwrap().to_string()
+    }
+    for case in [LinkCase::Lower, LinkCase::Title] {
+        for end in [LinkEnd::Null, LinkEnd::Absent, LinkEnd::Empty] {
+            let sim = Simulator::start(SimConfig::default().images(3).link_header(case, end))
+                .await
+                .unwrap();
+            let name = if case == LinkCase::Title {
+                "Link"
+            } else {
+                "link"
+            };
+            let more = head(&sim.url(), "/csapi/v1.3/images/list?limit=2").await;
+            assert!(
+                more.lines().any(|l| l.starts_with(&format!("{name}: <"))),
+                "{case:?}/{end:?}: {more}"
+            );
+            let last = head(&sim.url(), "/csapi/v1.3/images/list?limit=5").await;
+            let link: Vec<&str> = last
+                .lines()
+                .filter(|l| l.to_ascii_lowercase().starts_with("link:"))
+                .collect();
+            let want: Vec<String> = match end {
+                LinkEnd::Null => vec![format!("{name}: null")],
+                LinkEnd::Empty => vec![format!("{name}: ")],
+                LinkEnd::Absent => vec![],
+            };
+            assert_eq!(link, want, "{case:?}/{end:?}: {last}");
         }
     }
 }
