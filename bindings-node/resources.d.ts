@@ -596,7 +596,7 @@ export declare class ReportsResource<R extends boolean = false> {
   /**
    * GET /csapi/v1.3/reports/{reportUuid}/download [P23]
    *
-   * application/octet-stream (csv or zip): stream it (to path= when given), never buffer whole; 409 on Free subscriptions
+   * application/octet-stream (csv or zip; the OpenAPI description's 200 content type, hence the Accept): stream it (to path= when given), never buffer whole; 409 on Free subscriptions
    */
   download(reportUuid: string, options?: ReportsDownloadOptions): Promise<Out<R, Buffer | DownloadResult>>
 }

@@ -275,7 +275,7 @@ class ReportsResource {
   /**
    * GET /csapi/v1.3/reports/{reportUuid}/download [P23]
    *
-   * application/octet-stream (csv or zip): stream it (to path= when given), never buffer whole; 409 on Free subscriptions
+   * application/octet-stream (csv or zip; the OpenAPI description's 200 content type, hence the Accept): stream it (to path= when given), never buffer whole; 409 on Free subscriptions
    */
   download(reportUuid, options) {
     return this._client._call("P23", { report_uuid: reportUuid }, options)

@@ -1448,7 +1448,7 @@ impl<'a> Reports<'a> {
     }
     /// `GET /csapi/v1.3/reports/{reportUuid}/download` [P23].
     ///
-    /// application/octet-stream (csv or zip): stream it (to path= when given), never buffer whole; 409 on Free subscriptions
+    /// application/octet-stream (csv or zip; the OpenAPI description's 200 content type, hence the Accept): stream it (to path= when given), never buffer whole; 409 on Free subscriptions
     pub async fn download(
         self,
         report_uuid: &str,

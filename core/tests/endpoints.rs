@@ -224,7 +224,8 @@ fn call_args(id: &str, s: &Map<String, Value>) -> Value {
 
 #[tokio::test]
 async fn every_endpoint_answers_and_fails_cleanly() {
-    let sim = sim(SimConfig::default()).await;
+    // Strict about `Accept`: each success also proves the client asked for what the endpoint sends.
+    let sim = sim(SimConfig::default().strict_accept(true)).await;
     let client = sim_client(&sim).build().unwrap();
     let mut s = samples(&client).await;
     let bad = sim_client(&sim)

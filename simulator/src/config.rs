@@ -421,6 +421,10 @@ pub struct SimConfig {
     pub link_case: LinkCase,
     /// What the last page sends instead of a next `link`.
     pub link_end: LinkEnd,
+    /// Answer 406 (Qualys error body) when a success's content type is not one the request's
+    /// `Accept` allows, as a strict gateway does (e.g. a report download asked for as JSON only).
+    /// Off by default: lenient like the seeds' curl samples, which send no `Accept`.
+    pub strict_accept: bool,
     /// 0 binds an ephemeral port.
     pub port: u16,
     /// Keep at most this many requests in the log; 0 turns the log off (benchmarks).
@@ -442,6 +446,7 @@ impl Default for SimConfig {
             link_host: "http://qualysapi.qualys.com".into(),
             link_case: LinkCase::Lower,
             link_end: LinkEnd::Null,
+            strict_accept: false,
             port: 0,
             request_log_capacity: 100_000,
         }
@@ -463,6 +468,7 @@ impl fmt::Debug for SimConfig {
             .field("link_host", &self.link_host)
             .field("link_case", &self.link_case)
             .field("link_end", &self.link_end)
+            .field("strict_accept", &self.strict_accept)
             .field("port", &self.port)
             .field("request_log_capacity", &self.request_log_capacity)
             .finish()
@@ -511,6 +517,10 @@ impl SimConfig {
     pub fn link_header(mut self, case: LinkCase, end: LinkEnd) -> Self {
         self.link_case = case;
         self.link_end = end;
+        self
+    }
+    pub fn strict_accept(mut self, on: bool) -> Self {
+        self.strict_accept = on;
         self
     }
     pub fn port(mut self, p: u16) -> Self {

@@ -96,6 +96,9 @@ struct Args {
     /// absent (no link header) or empty (an empty value).
     #[arg(long, default_value = "null")]
     link_end: LinkEnd,
+    /// Answer 406 when a success's content type is not one the request's Accept allows.
+    #[arg(long)]
+    strict_accept: bool,
     /// Do not keep a request log (benchmarks).
     #[arg(long)]
     no_request_log: bool,
@@ -160,6 +163,7 @@ fn config(a: Args) -> Result<SimConfig, String> {
         link_host: a.link_host,
         link_case: a.link_case,
         link_end: a.link_end,
+        strict_accept: a.strict_accept,
         port: a.port,
         request_log_capacity: if a.no_request_log { 0 } else { 100_000 },
     })

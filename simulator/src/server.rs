@@ -428,10 +428,60 @@ async fn pipeline(
             }
         }
     };
+    if sim.cfg.strict_accept && resp.status().is_success() {
+        let produced = resp
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("");
+        let accept = parts
+            .headers
+            .get_all(header::ACCEPT)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .collect::<Vec<_>>()
+            .join(",");
+        if !produced.is_empty() && !accepts(&accept, produced) {
+            resp = error(
+                StatusCode::NOT_ACCEPTABLE,
+                format!(
+                    "Could not find acceptable representation: the answer is {produced}, Accept was '{accept}'"
+                ),
+            );
+        }
+    }
     if let Some(h) = rl_headers {
         resp.headers_mut().extend(h);
     }
     resp
+}
+
+/// Whether an `Accept` value allows a content type: no header allows anything; otherwise one
+/// media range must match (`*/*`, `type/*`, or the type itself, parameters ignored) with a
+/// quality above zero.
+fn accepts(accept: &str, content_type: &str) -> bool {
+    if accept.trim().is_empty() {
+        return true;
+    }
+    let essence = |s: &str| {
+        s.split(';')
+            .next()
+            .unwrap_or("")
+            .trim()
+            .to_ascii_lowercase()
+    };
+    let ct = essence(content_type);
+    let (ct_type, _) = ct.split_once('/').unwrap_or((&ct, ""));
+    accept.split(',').any(|range| {
+        let zero = range.split(';').skip(1).any(|p| {
+            p.trim()
+                .strip_prefix("q=")
+                .and_then(|q| q.trim().parse::<f32>().ok())
+                .is_some_and(|q| q <= 0.0)
+        });
+        let r = essence(range);
+        !zero && (r == "*/*" || r == ct || r.strip_suffix("/*").is_some_and(|t| t == ct_type))
+    })
 }
 
 async fn apply_body_fault(resp: Response, kind: FaultKind, kill: Option<ConnKill>) -> Response {

@@ -145,3 +145,54 @@ async fn link_header_case_and_end_marker_follow_the_config() {
         }
     }
 }
+
+/// Strict about `Accept`: a success whose content type the request does not accept is a 406 with
+/// the Qualys body; no `Accept`, `*/*`, a matching type or range are served.
+#[tokio::test]
+async fn strict_accept_answers_406_when_the_answer_does_not_fit() {
+    let t = T::new(SimConfig::default().images(3).strict_accept(true)).await;
+    let report = t.get_json("/csapi/v1.3/reports").await["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["status"] == "COMPLETED")
+        .expect("a completed report")["reportUuid"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let dl = format!("/csapi/v1.3/reports/{report}/download");
+    for (path, accept, want) in [
+        (dl.as_str(), Some("application/json"), 406),
+        (dl.as_str(), Some("application/octet-stream;q=0"), 406),
+        (
+            dl.as_str(),
+            Some("application/octet-stream, application/json"),
+            200,
+        ),
+        (dl.as_str(), Some("application/*"), 200),
+        (dl.as_str(), Some("*/*"), 200),
+        (dl.as_str(), None, 200),
+        ("/csapi/v1.3/images", Some("application/json"), 200),
+        ("/csapi/v1.3/images", Some("text/csv"), 406),
+    ] {
+        let mut rb = t.req(Method::GET, path);
+        if let Some(a) = accept {
+            rb = rb.header("accept", a);
+        }
+        let r = rb.send().await.unwrap();
+        assert_eq!(r.status().as_u16(), want, "{path} {accept:?}");
+        if want == 406 {
+            let e = json(&r.text().await.unwrap());
+            assert_eq!(e["errorCode"], "406 NOT_ACCEPTABLE");
+        }
+    }
+    // Off by default.
+    let t = T::new(SimConfig::default().images(3)).await;
+    let r = t
+        .req(Method::GET, "/csapi/v1.3/images")
+        .header("accept", "text/csv")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 200);
+}

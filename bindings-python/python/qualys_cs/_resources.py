@@ -649,8 +649,9 @@ class Reports(_Resource):
     ) -> bytes | DownloadResult:
         """GET /csapi/v1.3/reports/{reportUuid}/download [P23]
 
-        API notes: application/octet-stream (csv or zip): stream it (to path= when given), never
-        buffer whole; 409 on Free subscriptions
+        API notes: application/octet-stream (csv or zip; the OpenAPI description's 200 content
+        type, hence the Accept): stream it (to path= when given), never buffer whole; 409 on
+        Free subscriptions
         """
         return self._client._call("P23", {"report_uuid": report_uuid, "path": _fspath(path)}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
@@ -2039,8 +2040,9 @@ class AsyncReports(_Resource):
     ) -> bytes | DownloadResult:
         """GET /csapi/v1.3/reports/{reportUuid}/download [P23]
 
-        API notes: application/octet-stream (csv or zip): stream it (to path= when given), never
-        buffer whole; 409 on Free subscriptions
+        API notes: application/octet-stream (csv or zip; the OpenAPI description's 200 content
+        type, hence the Accept): stream it (to path= when given), never buffer whole; 409 on
+        Free subscriptions
         """
         return await self._client._call("P23", {"report_uuid": report_uuid, "path": _fspath(path)}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
@@ -3405,8 +3407,9 @@ class RawReports(_Resource):
     ) -> RawResponse[bytes]:
         """GET /csapi/v1.3/reports/{reportUuid}/download [P23]
 
-        API notes: application/octet-stream (csv or zip): stream it (to path= when given), never
-        buffer whole; 409 on Free subscriptions
+        API notes: application/octet-stream (csv or zip; the OpenAPI description's 200 content
+        type, hence the Accept): stream it (to path= when given), never buffer whole; 409 on
+        Free subscriptions
         """
         return self._client._call("P23", {"report_uuid": report_uuid, "path": _fspath(path)}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
@@ -4771,8 +4774,9 @@ class AsyncRawReports(_Resource):
     ) -> RawResponse[bytes]:
         """GET /csapi/v1.3/reports/{reportUuid}/download [P23]
 
-        API notes: application/octet-stream (csv or zip): stream it (to path= when given), never
-        buffer whole; 409 on Free subscriptions
+        API notes: application/octet-stream (csv or zip; the OpenAPI description's 200 content
+        type, hence the Accept): stream it (to path= when given), never buffer whole; 409 on
+        Free subscriptions
         """
         return await self._client._call("P23", {"report_uuid": report_uuid, "path": _fspath(path)}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
