@@ -1204,3 +1204,33 @@ pub(crate) fn postures(w: &World, n: u64) -> Vec<Value> {
         })
         .collect()
 }
+
+/// The Kubernetes clusters (P32, P33). No sample or schema of these answers is published: the
+/// keys are `clusterUid` and `clusterName` as policies' `k8sFilters[].cluster` spells them (S000),
+/// then this simulator's choice. The first is the cluster the K8s postures name.
+pub(crate) fn clusters(w: &World) -> Vec<Value> {
+    let names = ["prod-eks", "staging-aks", "dev-gke"];
+    let platforms = ["EKS", "AKS", "GKE"];
+    names
+        .iter()
+        .enumerate()
+        .map(|(k, name)| {
+            let x = h(w.seed, salt::MISC, k as u64, 6);
+            let uid = if k == 0 {
+                synth::uuid_from(w.seed ^ 0xC1)
+            } else {
+                synth::uuid_from(x)
+            };
+            json!({
+                "clusterUid": uid,
+                "clusterName": name,
+                "platform": platforms[k],
+                "k8sVersion": format!("1.{}", 27 + k),
+                "nodeCount": 3 + x % 5,
+                "status": "ACTIVE",
+                "created": ms(NOW_MS - SPAN_MS + x % (SPAN_MS / 2)),
+                "updated": ms(NOW_MS - x % 86_400_000),
+            })
+        })
+        .collect()
+}

@@ -196,3 +196,59 @@ async fn strict_accept_answers_406_when_the_answer_does_not_fit() {
         .unwrap();
     assert_eq!(r.status().as_u16(), 200);
 }
+
+/// The endpoints Qualys' own CLI calls: the k8s clusters (a page-numbered list and one by uid)
+/// and the policies as a page-numbered list, which shows a policy created a moment ago.
+#[tokio::test]
+async fn k8s_clusters_and_the_policies_list() {
+    let t = T::new(SimConfig::default().images(3)).await;
+    let page = t
+        .get_json("/csapi/v1.3/k8sClusters?pageNumber=1&pageSize=2")
+        .await;
+    assert_eq!(page["count"], 3);
+    assert_eq!(page["data"].as_array().unwrap().len(), 2);
+    let last = t
+        .get_json("/csapi/v1.3/k8sClusters?pageNumber=2&pageSize=2")
+        .await;
+    assert_eq!(last["data"].as_array().unwrap().len(), 1);
+    let filtered = t
+        .get_json("/csapi/v1.3/k8sClusters?filter=clusterName:staging-aks")
+        .await;
+    assert_eq!(filtered["count"], 1);
+    let uid = page["data"][0]["clusterUid"].as_str().unwrap();
+    // The postures name the first cluster.
+    let posture = t.get_json("/csapi/v1.3/k8s_postures/list").await;
+    assert_eq!(posture["data"][0]["cluster"]["clusterUid"], uid);
+    let one = t.get_json(&format!("/csapi/v1.3/k8sClusters/{uid}")).await;
+    assert_eq!(one, page["data"][0]);
+    let r = t.get("/csapi/v1.3/k8sClusters/nope").await;
+    assert_eq!(r.status().as_u16(), 404);
+    assert!(json(&r.text().await.unwrap())["errorCode"].is_string());
+
+    let before = t.get_json("/csapi/v1.3/centralizedPolicy").await;
+    let n = before["count"].as_u64().unwrap();
+    let (status, created) = t
+        .send_json(
+            Method::POST,
+            "/csapi/v1.3/centralizedPolicy",
+            &common::fixture("000/centralized_policy_cicd_create.request"),
+        )
+        .await;
+    assert_eq!(status, 200, "{created}");
+    let uuid = json(&created)["uuid"].as_str().unwrap().to_string();
+    let after = t
+        .get_json("/csapi/v1.3/centralizedPolicy?pageSize=1000")
+        .await;
+    assert_eq!(after["count"].as_u64().unwrap(), n + 1);
+    let listed = after["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["uuid"] == uuid.as_str())
+        .expect("the new policy is listed")
+        .clone();
+    let single = t
+        .get_json(&format!("/csapi/v1.3/centralizedPolicy/{uuid}"))
+        .await;
+    assert_eq!(listed, single);
+}

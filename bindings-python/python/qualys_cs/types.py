@@ -18,7 +18,7 @@ __all__ = [
     "ImageDetails", "BulkImage", "ContainerDetails", "BulkContainer", "ImageVulnerabilities",
     "ContainerVulnerabilities", "RegistryDetails", "RegistryCreated", "AwsConnector", "AcrConnector",
     "GcpConnector", "AssociatedRegistry", "Associations", "Software", "SoftwareList", "Control",
-    "ActivationKey", "Event", "K8sPosture", "JobStarted", "TagAssigned", "PolicyCreated", "PolicyUpdated",
+    "ActivationKey", "Event", "K8sPosture", "KubernetesCluster", "JobStarted", "TagAssigned", "PolicyCreated", "PolicyUpdated",
     "ReportCreated", "ScheduleCreated", "Message", "DeletedRegistries", "DeletedSchedules", "ReportsDeleted",
 ]  # fmt: skip
 
@@ -403,6 +403,15 @@ class Event(TypedDict, total=False):
 
 class K8sPosture(TypedDict, total=False):
     """An item of ``k8s_postures.list``. The sources give no shape: all keys are kept as sent."""
+
+
+class KubernetesCluster(TypedDict, total=False):
+    """A Kubernetes cluster (``k8s_clusters.list`` items, ``k8s_clusters.get``). Unverified in shape:
+    nothing published shows the answer; the two keys a policy's ``k8sFilters[].cluster`` uses are
+    named, every other key is kept as sent."""
+
+    clusterUid: str
+    clusterName: str | None
 
 
 class JobStarted(DeletionJob, total=False):
