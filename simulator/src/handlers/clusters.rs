@@ -22,6 +22,6 @@ pub(super) fn cluster_get(sim: &Sim, ctx: &Ctx) -> R {
     sim.clusters
         .iter()
         .find(|c| c["clusterUid"] == uid)
-        .map(|c| ok(c))
+        .map(ok)
         .unwrap_or_else(|| Err(not_found(format!("Cluster {uid} not found"))))
 }
