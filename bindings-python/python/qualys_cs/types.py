@@ -25,8 +25,9 @@ __all__ = [
     "ImageDetails", "BulkImage", "ContainerDetails", "BulkContainer", "ImageVulnerabilities",
     "ContainerVulnerabilities", "RegistryDetails", "RegistryCreated", "AwsConnector", "AcrConnector",
     "GcpConnector", "AssociatedRegistry", "Associations", "Software", "SoftwareList", "Control",
-    "ActivationKey", "Event", "K8sPosture", "KubernetesCluster", "JobStarted", "TagAssigned", "PolicyCreated", "PolicyUpdated",
-    "ReportCreated", "ScheduleCreated", "Message", "DeletedRegistries", "DeletedSchedules", "ReportsDeleted",
+    "ActivationKey", "Event", "K8sPosture", "KubernetesCluster", "JobStarted", "TagAssigned", "PolicyCreated",
+    "PolicyUpdated", "ReportCreated", "ScheduleCreated", "Message", "DeletedRegistries", "DeletedSchedules",
+    "ReportsDeleted",
 ]  # fmt: skip
 
 
