@@ -78,9 +78,9 @@ test('k8s clusters and the policies list', { skip: !available }, async () => {
   const sim = await startSimulator({ images: 3 })
   try {
     const client = new q.Client({ baseUrl: sim.url, username: sim.username, password: sim.password, auth: 'basic', maxRetries: 0 })
-    const clusters = await client.k8s_clusters.list({ pageSize: 2 }).toArray()
+    const clusters = await client.k8sClusters.list({ pageSize: 2 }).toArray()
     assert.equal(clusters.length, 3)
-    const one = await client.k8s_clusters.get(clusters[1].clusterUid)
+    const one = await client.k8sClusters.get(clusters[1].clusterUid)
     assert.deepEqual(one, clusters[1])
     const policies = await client.policies.list().toArray()
     assert.ok(policies.length >= 2 && policies.every((p) => typeof p.uuid === 'string'))
