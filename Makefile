@@ -6,7 +6,7 @@ CARGO ?= cargo
 PYTHON ?= python3
 VENV ?= .venv
 
-.PHONY: demo test lint test-rust test-python test-node test-install test-dist generate bench bench-smoke clean \
+.PHONY: demo test lint test-rust test-python test-node test-faults test-fuzz test-install test-dist generate bench bench-smoke clean \
 	dist dist-ci dist-tools dist-wheels dist-npm dist-sdist crates-check crates-publish
 
 ## The main job: export every image with severity-5 vulnerabilities to inventory.jsonl, with
@@ -40,6 +40,14 @@ test-python:
 
 test-node:
 	bash bindings-node/test.sh
+
+## The fault matrix alone (tests/faults/matrix.json), in all four clients: Rust, Python sync and
+## async, Node. It is also part of test-rust, test-python and test-node.
+test-faults:
+	$(CARGO) test -p qualys-cs-faults
+	VENV=$(VENV) bash bindings-python/test.sh tests/python/test_faults.py
+	npm install --no-audit --no-fund
+	node --test tests/node/faults.test.js
 
 test-install:
 	VENV=$(VENV) bash tests/install/check.sh
