@@ -11,7 +11,7 @@ if [ ! -x "$VENV/bin/python" ]; then
     "$PYTHON" -m venv "$VENV"
 fi
 "$VENV/bin/python" -m pip install -q --upgrade pip
-"$VENV/bin/python" -m pip install -q "maturin>=1.9.4,<2" pytest pytest-asyncio mypy ruff
+"$VENV/bin/python" -m pip install -q "maturin>=1.9.4,<2" pytest pytest-asyncio hypothesis mypy ruff
 # An editable install: the Rust extension is built in place, the Python sources are used as they are.
 "$VENV/bin/maturin" develop -q
 
