@@ -21,5 +21,5 @@ pub use error::{ApiError, Error, ErrorKind, Result};
 pub use paginate::{Page, Pager};
 pub use platform::Platform;
 pub use ratelimit::RateLimitInfo;
-pub use request::Args;
+pub use request::{Args, MAX_ID_LEN, MAX_JSON_DEPTH, MAX_QUERY_VALUE_LEN};
 pub use response::{Output, RawOutput, Response, ResponseMeta};

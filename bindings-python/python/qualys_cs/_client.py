@@ -84,13 +84,18 @@ class _BaseClient:
         prefetch: int | None = None,
         rate_limit: bool | None = None,
         validate: bool | None = None,
+        max_response_bytes: int | None = None,
+        allow_insecure_http: bool | None = None,
     ) -> None:
         """Build a client: ``platform`` ("US1".."KSA1") or ``base_url``; ``username`` and
         ``password`` (``auth="jwt"``, the default, also spelt ``"bearer"``, or ``"basic"``), or
         ``token`` / ``token_provider``; timeouts in seconds (``timeout`` is the limit of each HTTP
         attempt: connecting, sending, and receiving the headers and the whole body; a retry gets it
         again and the waits between attempts do not count); ``max_retries``; ``proxy``;
-        ``max_concurrency`` (requests in flight); ``prefetch`` (pages fetched ahead by ``list()``).
+        ``max_concurrency`` (requests in flight); ``prefetch`` (pages fetched ahead by ``list()``);
+        ``max_response_bytes`` (the largest body read into memory, default 256 MiB; downloads to a
+        file are not bounded by it); ``allow_insecure_http`` (plain ``http://`` to a host that is
+        not loopback; off: credentials would cross the network in clear text).
         Nothing is sent until the first call."""
         native = NativeClient(
             platform=platform, base_url=base_url, auth_url=auth_url, username=username, password=password,
@@ -98,6 +103,7 @@ class _BaseClient:
             connect_timeout=connect_timeout, max_retries=max_retries, backoff=backoff,
             max_retry_wait=max_retry_wait, proxy=proxy, user_agent=user_agent,
             max_concurrency=max_concurrency, prefetch=prefetch, rate_limit=rate_limit, validate=validate,
+            max_response_bytes=max_response_bytes, allow_insecure_http=allow_insecure_http,
         )  # fmt: skip
         self._setup(native)
 

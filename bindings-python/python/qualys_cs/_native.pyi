@@ -29,6 +29,8 @@ class NativeClient:
         prefetch: int | None = None,
         rate_limit: bool | None = None,
         validate: bool | None = None,
+        max_response_bytes: int | None = None,
+        allow_insecure_http: bool | None = None,
         from_env: bool = False,
     ) -> NativeClient: ...
     @property

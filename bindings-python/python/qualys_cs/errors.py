@@ -145,7 +145,9 @@ class APITimeoutError(APIConnectionError, TimeoutError):
 
 
 class DecodeError(QualysError):
-    """The response body could not be decoded."""
+    """The response could not be used as it came: a body that does not decode (``E_DECODE``), one
+    larger than ``max_response_bytes`` (``E_RESPONSE_TOO_LARGE``, not retried), or a list whose
+    pages do not converge (``E_PAGINATION``: a cursor that comes back, a page that repeats)."""
 
     code = "E_DECODE"
 

@@ -16,9 +16,11 @@ mod retry;
 mod tests;
 mod transport;
 
-pub use builder::{AuthMode, ClientBuilder};
+pub use builder::{
+    AuthMode, ClientBuilder, DEFAULT_MAX_RESPONSE_BYTES, MAX_CONCURRENCY, MAX_PREFETCH, MAX_RETRIES,
+};
 pub(crate) use execute::Outgoing;
-pub use options::{Dialect, OPTIONS, OptionKind, OptionSpec, RequestOptions};
+pub use options::{Dialect, OPTIONS, OptionKind, OptionSpec, RequestOptions, bounded_count};
 pub use transport::{Transport, TransportError, TransportErrorKind};
 
 use crate::auth::{Authenticator, Credentials};
@@ -51,6 +53,7 @@ pub(crate) struct Inner {
     pub(crate) prefetch: usize,
     rate_limit: bool,
     validate: bool,
+    max_response_bytes: u64,
 }
 
 /// A csapi client. Cheap to clone (an `Arc`), safe to share across threads and tasks; it works on
@@ -260,6 +263,10 @@ impl Client {
                 "must be a path under the base URL starting with '/', without query or fragment (pass query separately)",
             ));
         }
+        check_raw_path(path)?;
+        if let Some(v) = body {
+            request::check_depth("body", v)?;
+        }
         let body =
             body.map(|v| Body::Json(serde_json::to_vec(v).expect("a Value always serializes")));
         let idempotent = matches!(
@@ -278,4 +285,35 @@ impl Client {
         };
         self.execute(&out, opts).await
     }
+}
+
+/// A raw path stays under the base URL as written: no `.`/`..` segment (URL parsers resolve them,
+/// so `/csapi/../x` would leave the API prefix), plain or percent-encoded, and no control
+/// characters (CR/LF would split the request line).
+fn check_raw_path(path: &str) -> Result<()> {
+    if let Some(c) = path.chars().find(|c| c.is_control()) {
+        return Err(Error::validation(
+            "path",
+            "relative_path",
+            format!("must not contain control characters, got {c:?}"),
+        ));
+    }
+    for seg in path.split('/') {
+        let decoded = percent_encoding::percent_decode_str(seg).decode_utf8_lossy();
+        if decoded.chars().any(char::is_control) {
+            return Err(Error::validation(
+                "path",
+                "relative_path",
+                "must not contain encoded control characters",
+            ));
+        }
+        if decoded == "." || decoded == ".." {
+            return Err(Error::validation(
+                "path",
+                "relative_path",
+                format!("must not contain a dot segment ({seg:?})"),
+            ));
+        }
+    }
+    Ok(())
 }

@@ -105,7 +105,7 @@ impl Transport for Scripted {
 
 fn client(t: &Arc<Scripted>, b: impl FnOnce(ClientBuilder) -> ClientBuilder) -> Client {
     b(Client::builder()
-        .base_url("http://csapi.test")
+        .base_url("https://csapi.test")
         .token("tok0")
         .transport(t.clone()))
     .build()
@@ -221,7 +221,7 @@ async fn a_401_refreshes_the_token_once() {
         ok(),
     ]);
     let c = Client::builder()
-        .base_url("http://csapi.test")
+        .base_url("https://csapi.test")
         .credentials("u", "p")
         .max_retries(0) // the refresh is not a retry
         .transport(t.clone())
@@ -250,7 +250,7 @@ async fn a_401_refreshes_the_token_once() {
         Answer::Status(401, &[], "{\"message\": \"revoked\"}"),
     ]);
     let c = Client::builder()
-        .base_url("http://csapi.test")
+        .base_url("https://csapi.test")
         .credentials("u", "p")
         .max_retries(3)
         .transport(t.clone())
