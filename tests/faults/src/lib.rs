@@ -447,7 +447,7 @@ async fn misbehave(
         }
         // 429s: with the Qualys wait header, with Retry-After, with neither, with a wait far past
         // what the client sleeps through.
-        "r429wait" | "r429after" | "r429bare" | "r429long" => {
+        "r429wait" | "r429after" | "r429bare" | "r429long" | "r429huge" => {
             let mut a = Answer::error(429, "CMS-2000", "rate limit exceeded");
             match fault {
                 "r429wait" => a
@@ -457,6 +457,10 @@ async fn misbehave(
                 "r429long" => a
                     .headers
                     .push(("X-RateLimit-ToWait-Sec".into(), "3600".into())),
+                "r429huge" => a.headers.push((
+                    "X-RateLimit-ToWait-Sec".into(),
+                    "18446744073709551615".into(),
+                )),
                 _ => {}
             }
             write(stream, &a).await
@@ -477,13 +481,34 @@ async fn misbehave(
             a.headers.extend([
                 ("X-RateLimit-Limit".into(), "40000000".into()),
                 ("X-RateLimit-Remaining".into(), "0".into()),
-                ("X-RateLimit-Window-Sec".into(), "60".into()),
+                // A short window: the calls after this one wait for it, not for a minute.
+                ("X-RateLimit-Window-Sec".into(), "1".into()),
             ]);
             write(stream, &a).await
         }
         "hugeheader" => {
             let mut a = normal;
             a.headers.push(("X-Junk".into(), "a".repeat(256 * 1024)));
+            write(stream, &a).await
+        }
+        // Endless paging: the cursor list's page links back to the page before it, the
+        // page-numbered list's page repeats the page before it.
+        "cycle" | "repeat" => {
+            let mut a = normal;
+            let back = (FAULT_PAGE - 2) * PAGE_SIZE;
+            if fault == "cycle" {
+                a.headers.retain(|(k, _)| k != "link");
+                a.headers.push((
+                    "link".into(),
+                    format!(
+                        "<http://qualysapi.qualys.com/csapi/v1.3/images/list?limit={PAGE_SIZE}&paginationQuery=after%3A{back}>;rel=next"
+                    ),
+                ));
+            } else {
+                let items: Vec<Value> = (back..back + PAGE_SIZE).map(image).collect();
+                a.body = serde_json::to_vec(&json!({"data": items, "count": ITEMS, "groups": {}}))
+                    .expect("a page serialises");
+            }
             write(stream, &a).await
         }
         // A body with no declared length that never ends.

@@ -39,8 +39,14 @@ fn client(server: &FaultServer, key: &str, fault: &Value, table: &Value) -> Clie
         }
     }
     let ms = |v: &Value| Duration::from_millis(v.as_u64().expect("milliseconds"));
-    Client::builder()
-        .base_url(server.base_url(key, fault["fault"].as_str().unwrap()))
+    let mut b = Client::builder();
+    if let Some(w) = conf.get("max_retry_wait_ms") {
+        b = b.max_retry_wait(ms(w));
+    }
+    if let Some(n) = conf.get("max_response_bytes").and_then(Value::as_u64) {
+        b = b.max_response_bytes(n);
+    }
+    b.base_url(server.base_url(key, fault["fault"].as_str().unwrap()))
         .credentials("faults", "faults")
         .max_retries(conf["max_retries"].as_u64().unwrap() as u32)
         .timeout(ms(&conf["timeout_ms"]))
@@ -124,8 +130,16 @@ fn check(
     let want_error = expect.get("error").and_then(Value::as_str);
     let attempts = expect["attempts"].as_u64().expect("attempts");
     let count = |t: &str| stats.get(t).copied().unwrap_or(0);
-    let all: Vec<String> = (0..ITEMS).map(sha).collect();
-    let before_fault: Vec<String> = (0..(FAULT_PAGE - 1) * PAGE_SIZE).map(sha).collect();
+    // A list yields every item, or those before the fault (unless the table says how many).
+    let leading = expect.get("items").and_then(Value::as_u64).map_or(
+        if want_error.is_some() {
+            (FAULT_PAGE - 1) * PAGE_SIZE
+        } else {
+            ITEMS
+        },
+        |n| n as usize,
+    );
+    let want_items: Vec<String> = (0..leading).map(sha).collect();
     match shape {
         "single" => {
             if out.error.as_deref() != want_error {
@@ -142,13 +156,8 @@ fn check(
             if out.error.as_deref() != want_error {
                 bad.push(format!("error {:?}, want {want_error:?}", out.error));
             }
-            let want = if want_error.is_some() {
-                &before_fault
-            } else {
-                &all
-            };
-            if &out.items != want {
-                bad.push(format!("items {:?}, want {want:?}", out.items));
+            if out.items != want_items {
+                bad.push(format!("items {:?}, want {want_items:?}", out.items));
             }
             let prefix = if shape == "list" { "page" } else { "cursor" };
             let pages = ITEMS.div_ceil(PAGE_SIZE);
@@ -198,10 +207,29 @@ fn check(
     bad
 }
 
+/// The server on a runtime of its own, so that busy clients cannot starve its accept loop (a
+/// retry that reaches it late would read as a timeout).
+fn server() -> FaultServer {
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .enable_all()
+            .build()
+            .expect("a runtime");
+        rt.block_on(async {
+            let server = FaultServer::start().await.expect("the fault server starts");
+            tx.send(server).expect("the test waits for the server");
+            std::future::pending::<()>().await
+        })
+    });
+    rx.recv().expect("the server thread starts")
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn fault_matrix() {
     let table = table();
-    let server = FaultServer::start().await.expect("the fault server starts");
+    let server = server();
     let fanout = table["fanout"].as_u64().unwrap() as usize;
     let mut cells = vec![];
     for fault in table["faults"].as_array().unwrap() {
@@ -231,9 +259,11 @@ async fn fault_matrix() {
             });
         }
     }
-    // The cells run at once (each has its own key, so its own counters): the matrix takes about
-    // as long as its slowest cell.
-    let failures: Vec<String> = futures::future::join_all(cells)
+    // The cells run concurrently (each has its own key, so its own counters), a few at a time:
+    // all at once would make a loaded machine slow enough to turn answers into timeouts.
+    let failures: Vec<String> = futures::stream::iter(cells)
+        .buffer_unordered(12)
+        .collect::<Vec<_>>()
         .await
         .into_iter()
         .flatten()
