@@ -51,6 +51,9 @@ pub(crate) struct Inner {
     pub(crate) prefetch: usize,
     rate_limit: bool,
     validate: bool,
+    /// The `client` field of this client's `csapi` tracing spans (unique in the process), so a
+    /// subscriber can route one client's events to that client's logger.
+    pub(crate) log_id: u64,
 }
 
 /// A csapi client. Cheap to clone (an `Arc`), safe to share across threads and tasks; it works on
@@ -75,6 +78,12 @@ impl fmt::Debug for Client {
 impl Client {
     pub fn builder() -> ClientBuilder {
         ClientBuilder::default()
+    }
+
+    /// The `client` field of the `csapi` tracing span around each of this client's calls: unique
+    /// among the clients of the process (clones share it), so a subscriber can tell clients apart.
+    pub fn log_id(&self) -> u64 {
+        self.inner.log_id
     }
 
     /// A client configured from the `QUALYS_*` environment variables (see [`ClientBuilder::from_env`]).
@@ -202,6 +211,8 @@ impl Client {
             idempotent: ep.idempotent,
             download_to: p.local.get("path").and_then(Value::as_str),
             family: ep.rate_family.name(),
+            template: &ep.path,
+            endpoint: ep.id.as_str(),
         };
         self.execute(&out, opts).await
     }
@@ -266,6 +277,7 @@ impl Client {
             method,
             Method::GET | Method::HEAD | Method::PUT | Method::DELETE | Method::OPTIONS
         );
+        let matched = table::match_path(path);
         let out = Outgoing {
             method,
             path,
@@ -274,7 +286,10 @@ impl Client {
             idempotent,
             download_to: None,
             // A raw path is limited as the table's endpoint of that path is; unknown paths are not.
-            family: table::match_path(path).and_then(|e| e.rate_family.name()),
+            family: matched.and_then(|e| e.rate_family.name()),
+            // Logged as the table's template when the path is one of its endpoints'.
+            template: matched.map_or(path, |e| &e.path),
+            endpoint: matched.map_or("raw", |e| e.id.as_str()),
         };
         self.execute(&out, opts).await
     }
