@@ -5,6 +5,7 @@
 mod client;
 mod convert;
 mod errors;
+mod log;
 mod pages;
 mod runtime;
 #[cfg(feature = "simulator")]
@@ -19,6 +20,8 @@ mod _native {
     #[pymodule_export]
     use super::convert::loads;
     #[pymodule_export]
+    use super::log::set_log_level;
+    #[pymodule_export]
     use super::pages::{NativePage, NativePages};
     #[pymodule_export]
     use super::runtime::drain;
@@ -29,6 +32,7 @@ mod _native {
     #[pymodule_init]
     fn init(m: &Bound<'_, PyModule>) -> PyResult<()> {
         super::runtime::configure();
+        super::log::install();
         m.add("__version__", env!("CARGO_PKG_VERSION"))
     }
 }

@@ -6,6 +6,7 @@ pub mod api;
 pub mod auth;
 pub mod client;
 pub mod error;
+pub mod logging;
 pub mod models;
 pub mod paginate;
 pub mod platform;

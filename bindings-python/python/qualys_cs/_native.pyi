@@ -121,6 +121,9 @@ class NativeSimulator:
 def drain(timeout: float) -> None:
     """Wait (GIL released, at most ``timeout`` s) until no async call is finishing on the runtime."""
 
+def set_log_level(level: int) -> None:
+    """The ``qualys_cs`` logger's effective level: the client's events below it are not forwarded."""
+
 def loads(data: bytes) -> Any:
     """The JSON decoder every response goes through (jiter into native objects); exposed so the
     benchmarks can time it alone. Raises ``ValueError`` on malformed JSON."""
