@@ -23,6 +23,11 @@ export declare class NativeClient {
   static fromEnv(options?: ClientOptions | undefined | null): NativeClient
   /** A client sharing this one's connection pool, limiter and auth, with default call options. */
   withOptions(options: any): NativeClient
+  /**
+   * Send this client's log events at `level` (`'debug'`, `'info'`, `'warn'`) and above to
+   * `log(level, line, fieldsJson)` on the JS thread.
+   */
+  setLogger(log: (arg: [string, string, string]) => void, level: string): void
   /** The base URL calls go to. */
   get baseUrl(): string
   /**

@@ -11,6 +11,7 @@ mod cancel;
 mod client;
 mod convert;
 mod errors;
+mod log;
 mod pager;
 #[cfg(feature = "simulator")]
 mod testing;
