@@ -17,7 +17,7 @@ pub mod table;
 mod validate;
 
 pub use auth::{Credentials, Secret, TokenProvider};
-pub use client::{AuthMode, Client, ClientBuilder, RequestOptions};
+pub use client::{AuthMode, Client, ClientBuilder, DryRun, RequestOptions};
 pub use error::{ApiError, Error, ErrorKind, Result};
 pub use paginate::{Page, Pager};
 pub use platform::Platform;

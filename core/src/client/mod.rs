@@ -192,6 +192,34 @@ impl Client {
         resp.json()
     }
 
+    /// What a call would send, without sending it (a CLI's `--dry-run`): validated as a call is,
+    /// with the values of secret-looking body keys (passwords, secrets, tokens, keys) as `***`.
+    pub fn dry_run(&self, ep: &'static Endpoint, args: Args) -> Result<DryRun> {
+        let p = self.prepare(ep, args)?;
+        let mut url = url::Url::parse(&format!("{}{}", self.inner.base_url, p.path))
+            .map_err(|e| Error::Config(format!("the request URL: {e}")))?;
+        if !p.query.is_empty() {
+            url.query_pairs_mut().extend_pairs(&p.query);
+        }
+        let body = match &p.body {
+            Some(Body::Json(bytes)) => {
+                let mut v: Value = serde_json::from_slice(bytes).unwrap_or(Value::Null);
+                redact(&mut v);
+                Some(v)
+            }
+            Some(Body::Multipart { file, content }) => Some(serde_json::json!({
+                "multipart": {"field": file.field, "file_name": file.file_name,
+                              "content_type": file.content_type, "bytes": content.len()}
+            })),
+            None => None,
+        };
+        Ok(DryRun {
+            method: ep.http.as_str(),
+            url: url.to_string(),
+            body,
+        })
+    }
+
     pub(crate) fn prepare(&self, ep: &'static Endpoint, args: Args) -> Result<Prepared> {
         // Without validation the request is still well-formed: only the documented rules are skipped.
         request::prepare(ep, args, self.inner.validate)
@@ -292,5 +320,47 @@ impl Client {
             endpoint: matched.map_or("raw", |e| e.id.as_str()),
         };
         self.execute(&out, opts).await
+    }
+}
+
+/// A request as [`Client::dry_run`] describes it.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct DryRun {
+    pub method: &'static str,
+    /// The full URL with its query string.
+    pub url: String,
+    /// The JSON body with secrets replaced by `***` (a multipart body as its part's description).
+    pub body: Option<Value>,
+}
+
+/// Whether a body key names a secret (`password`, `secretKey`, `token`, `privateKey`...).
+fn is_secret_key(k: &str) -> bool {
+    let k = k.to_ascii_lowercase();
+    ["password", "passwd", "secret", "token", "key", "credential"]
+        .iter()
+        .any(|w| k.contains(w))
+        && !k.ends_with("type")
+}
+
+fn redact(v: &mut Value) {
+    match v {
+        Value::Object(m) => {
+            for (k, x) in m.iter_mut() {
+                if is_secret_key(k) && !x.is_object() && !x.is_array() {
+                    *x = Value::String("***".into());
+                } else if is_secret_key(k) && x.is_object() {
+                    // `credential: {username, password}`: every value of it is hidden.
+                    if let Value::Object(inner) = x {
+                        for y in inner.values_mut() {
+                            *y = Value::String("***".into());
+                        }
+                    }
+                } else {
+                    redact(x);
+                }
+            }
+        }
+        Value::Array(a) => a.iter_mut().for_each(redact),
+        _ => {}
     }
 }
