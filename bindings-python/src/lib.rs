@@ -2,6 +2,7 @@
 //! small and generic (call an endpoint by id, page through a list, the escape hatch); the resource
 //! classes, the exceptions and the iterators are Python, generated from the endpoint table.
 
+mod cli;
 mod client;
 mod convert;
 mod errors;
@@ -15,6 +16,8 @@ mod sim;
 mod _native {
     use pyo3::prelude::*;
 
+    #[pymodule_export]
+    use super::cli::cli_main;
     #[pymodule_export]
     use super::client::NativeClient;
     #[pymodule_export]

@@ -121,6 +121,9 @@ class NativeSimulator:
 def drain(timeout: float) -> None:
     """Wait (GIL released, at most ``timeout`` s) until no async call is finishing on the runtime."""
 
+def cli_main(argv: list[str]) -> int:
+    """Run the ``qualys-cs`` command line (program name first); returns the exit code."""
+
 def set_log_level(level: int) -> None:
     """The ``qualys_cs`` logger's effective level: the client's events below it are not forwarded."""
 
