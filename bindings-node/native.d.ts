@@ -105,6 +105,9 @@ export interface ClientOptions {
   largeIntegers?: string
 }
 
+/** Run the command line `argv` (program name first) and return its exit code. */
+export declare function cliMain(argv: Array<string>): number
+
 /** The endpoint table as JSON text (for tooling and tests; the resource classes are generated). */
 export declare function endpointTable(): string
 
