@@ -11,7 +11,10 @@ if [ ! -x "$VENV/bin/python" ]; then
     "$PYTHON" -m venv "$VENV"
 fi
 "$VENV/bin/python" -m pip install -q --upgrade pip
-"$VENV/bin/python" -m pip install -q "maturin>=1.9.4,<2" pytest pytest-asyncio mypy ruff
+# The data extras (pyarrow, pandas, polars, tqdm) and the notebook runner are for the tests of
+# to_arrow/to_pandas/to_polars, progress and examples/triage.ipynb; orjson for the decode benchmark.
+"$VENV/bin/python" -m pip install -q "maturin>=1.9.4,<2" pytest pytest-asyncio mypy ruff \
+    pyarrow pandas polars tqdm orjson nbclient nbformat ipykernel matplotlib
 # An editable install: the Rust extension is built in place, the Python sources are used as they are.
 "$VENV/bin/maturin" develop -q
 

@@ -13,7 +13,7 @@ import atexit as _atexit
 from . import _native, errors, types
 from ._client import AsyncClient, AsyncRawClient, Client, RawClient, RawResponse
 from ._native import __version__
-from ._pagination import AsyncPager, Page, SyncPager
+from ._pagination import AsyncPager, Page, PageInfo, SyncPager
 from .errors import (
     APIConnectionError,
     APIError,
@@ -44,6 +44,7 @@ __all__ = [
     "AsyncRawClient",
     "RawResponse",
     "Page",
+    "PageInfo",
     "SyncPager",
     "AsyncPager",
     "errors",
