@@ -2,6 +2,7 @@
 //! small and generic (call an endpoint by id, page through a list, the escape hatch); the resource
 //! classes, the exceptions and the iterators are Python, generated from the endpoint table.
 
+mod arrow;
 mod client;
 mod convert;
 mod errors;
@@ -15,11 +16,13 @@ mod _native {
     use pyo3::prelude::*;
 
     #[pymodule_export]
+    use super::arrow::{NativeArrowSink, NativeExport, NativeTable, schema_json};
+    #[pymodule_export]
     use super::client::NativeClient;
     #[pymodule_export]
     use super::convert::loads;
     #[pymodule_export]
-    use super::pages::{NativePage, NativePages};
+    use super::pages::{NativePage, NativePages, NativeRawPage};
     #[pymodule_export]
     use super::runtime::drain;
     #[cfg(feature = "simulator")]

@@ -330,10 +330,10 @@ impl Schema {
                 extra.insert(k.clone(), v.clone());
             }
         }
-        if let Some(i) = self.columns.iter().position(|c| c.source == Source::Extra) {
-            if !extra.is_empty() {
-                out[i] = Value::String(Value::Object(extra).to_string());
-            }
+        if let Some(i) = self.columns.iter().position(|c| c.source == Source::Extra)
+            && !extra.is_empty()
+        {
+            out[i] = Value::String(Value::Object(extra).to_string());
         }
         Ok(out)
     }

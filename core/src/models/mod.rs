@@ -120,10 +120,10 @@ impl FieldInfo {
             }
             if let Some(i) = a.find("rename") {
                 let rest = &a[i..];
-                if let Some(q) = rest.find('"') {
-                    if let Some(end) = rest[q + 1..].find('"') {
-                        return rest[q + 1..q + 1 + end].to_string();
-                    }
+                if let Some(q) = rest.find('"')
+                    && let Some(end) = rest[q + 1..].find('"')
+                {
+                    return rest[q + 1..q + 1 + end].to_string();
                 }
             }
         }
