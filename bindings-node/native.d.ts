@@ -48,6 +48,13 @@ export declare class NativePager {
    * or `close()` the pager is finished.
    */
   next(canceller?: Canceller | undefined | null): Promise<Record<string, unknown> | null>
+  /** The CSV header line of this list's columns (`toCsv`). */
+  csvHeader(): string
+  /**
+   * The next page as export text, formatted off the event loop: `"jsonl"` (each record as
+   * sent, one a line) or `"csv"` (the list's columns); `null` after the last page.
+   */
+  nextText(format: string, canceller?: Canceller | undefined | null): Promise<TextPage | null>
   /** Stop: drops the stream and its prefetch tasks; a pending `next` resolves to `null`. */
   close(): void
 }
@@ -134,4 +141,13 @@ export interface SimulatorOptions {
   latencyMs?: number
   /** Port to listen on (0, the default: any free port). */
   port?: number
+}
+
+/** One page as export text (`nextText`): the lines, and what progress callbacks need. */
+export interface TextPage {
+  text: string
+  count: number
+  number?: number
+  total?: number
+  cursor?: string
 }

@@ -28,7 +28,7 @@ use std::sync::{Arc, Mutex};
 /// The list's schema, by its item model; a model the core does not declare gets the opaque one
 /// (each record whole in `extra`).
 pub fn schema_for(model: &str) -> Schema {
-    Schema::for_model(model).unwrap_or_else(|| Schema::opaque(model))
+    Schema::of_list(Some(model))
 }
 
 /// The Arrow type of a column; `utc` false gives the zone-less twin arrow-json decodes into (it
@@ -105,27 +105,9 @@ impl Serialize for Row<'_> {
     }
 }
 
-/// The records of one page, normalized (a value that does not fit is an error naming the field).
-fn rows(schema: &Schema, page: &qualys_cs::Page<ItemSpan>) -> qualys_cs::Result<Vec<Vec<Value>>> {
-    page.items
-        .iter()
-        .enumerate()
-        .map(|(i, span)| {
-            let bytes = &page.body[span.start..span.end];
-            let item: Value = serde_json::from_slice(bytes).map_err(|e| {
-                page.meta
-                    .decode_error(&page.body, format!("record {i}: {e}"))
-            })?;
-            schema
-                .normalize(&item)
-                .map_err(|e| page.meta.decode_error(bytes, format!("record {i}: {e}")))
-        })
-        .collect()
-}
-
 /// A page's records as one record batch of `arrow`.
 fn batch(c: &Columns, page: &qualys_cs::Page<ItemSpan>) -> qualys_cs::Result<RecordBatch> {
-    let rows = rows(&c.schema, page)?;
+    let rows = c.schema.page_rows(page)?;
     let fail = |e: arrow_schema::ArrowError| page.meta.decode_error(&page.body, e.to_string());
     let mut decoder = ReaderBuilder::new(c.decode.clone())
         .with_batch_size(rows.len().max(1))
@@ -334,17 +316,12 @@ impl NativeExport {
             match w {
                 Writer::Jsonl(f) => {
                     let mut buf = Vec::with_capacity(page.body.len() + page.items.len());
-                    for s in &page.items {
-                        qualys_cs::columns::jsonl_line(&page.body[s.start..s.end], &mut buf);
-                    }
+                    qualys_cs::columns::jsonl_page(page, &mut buf);
                     f.write_all(&buf).map_err(io)?;
                 }
                 Writer::Csv(f) => {
-                    let rows = rows(&self.columns.schema, page).map_err(to_py_err)?;
                     let mut buf = String::new();
-                    for r in &rows {
-                        self.columns.schema.csv_row(r, &mut buf);
-                    }
+                    self.columns.schema.csv_page(page, &mut buf).map_err(to_py_err)?;
                     f.write_all(buf.as_bytes()).map_err(io)?;
                 }
                 Writer::Parquet(pw) => {

@@ -18,6 +18,7 @@
 //! - a value of another type than its column's is an error naming the field, never a wrong column.
 
 use crate::models::{FieldInfo, fields_of};
+use crate::paginate::{ItemSpan, Page};
 use serde_json::{Map, Value};
 use std::fmt::Write as _;
 
@@ -238,6 +239,36 @@ impl Schema {
                 source: Source::Extra,
             }],
         }
+    }
+
+    /// The schema of a list by its item model (`response.model`): declared, else opaque.
+    pub fn of_list(model: Option<&str>) -> Schema {
+        let model = model.unwrap_or("");
+        Schema::for_model(model).unwrap_or_else(|| Schema::opaque(model))
+    }
+
+    /// The records of a page (read from its bytes), normalized; a record that is not JSON or a
+    /// value that does not fit is a decode error of that response, naming the record and field.
+    pub fn page_rows(&self, page: &Page<ItemSpan>) -> crate::Result<Vec<Vec<Value>>> {
+        page.items
+            .iter()
+            .enumerate()
+            .map(|(i, span)| {
+                let bytes = &page.body[span.start..span.end];
+                let item: Value = serde_json::from_slice(bytes)
+                    .map_err(|e| page.meta.decode_error(&page.body, format!("record {i}: {e}")))?;
+                self.normalize(&item)
+                    .map_err(|e| page.meta.decode_error(bytes, format!("record {i}: {e}")))
+            })
+            .collect()
+    }
+
+    /// A page's records as CSV lines, appended to `out`.
+    pub fn csv_page(&self, page: &Page<ItemSpan>, out: &mut String) -> crate::Result<()> {
+        for r in self.page_rows(page)? {
+            self.csv_row(&r, out);
+        }
+        Ok(())
     }
 
     /// The columns as JSON (`[{"name", "type", "from"}]`), for the docs and the tests.
@@ -589,6 +620,13 @@ pub fn jsonl_line(item: &[u8], out: &mut Vec<u8>) {
         }
     }
     out.push(b'\n');
+}
+
+/// A page's records as JSON Lines, appended to `out`.
+pub fn jsonl_page(page: &Page<ItemSpan>, out: &mut Vec<u8>) {
+    for s in &page.items {
+        jsonl_line(&page.body[s.start..s.end], out);
+    }
 }
 
 #[cfg(test)]
