@@ -177,6 +177,12 @@ def test_a_partly_read_pager_refuses_columns(client: Client) -> None:
         pager.to_arrow()
 
 
+def test_truth_then_columns(client: Client) -> None:
+    pager = client.images.list(page_size=100)
+    assert pager
+    assert pager.to_arrow().num_rows == 250
+
+
 def test_a_value_that_does_not_fit_names_the_field(client: Client, sim: Simulator) -> None:
     bad = {"data": [{"sha": "a", "repo": [{"registry": "r", "tag": 5}]}], "count": 1}
     sim.inject_fault("status", status=200, body=json.dumps(bad), path_contains="/csapi/v1.3/images")

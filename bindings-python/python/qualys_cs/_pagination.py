@@ -335,6 +335,12 @@ class SyncPager(_PagerBase, Generic[T]):
     def _drain(self, push: Callable[[Any], Any], progress: bool | None) -> None:
         """Every remaining page straight into ``push`` (Rust), no dicts built on the way."""
         self._restart_if_done()
+        if self._peeked is not None and not self._items and self._rerun is not None:
+            # Only `bool(pager)` looked at the first page (as dicts): start over for the columns.
+            self._native.close()
+            self._native = self._rerun()
+            self._peeked = None
+            self._pages_fetched = self._items_fetched = 0
         if self._pos < len(self._items) or self._peeked is not None:
             raise RuntimeError("this pager was read partly as dicts; call the list method again for the columns")
         self._start_progress(progress)
