@@ -93,6 +93,7 @@ export interface ClientOptions {
   /** The time limit of each HTTP attempt in milliseconds (see the core's `RequestOptions::timeout`). */
   timeout?: number
   connectTimeout?: number
+  /** Numbers, not `u32`: napi would wrap `-1` to 4294967295; the core checks the range. */
   maxRetries?: number
   backoffBase?: number
   backoffMax?: number
@@ -103,6 +104,10 @@ export interface ClientOptions {
   prefetch?: number
   rateLimit?: boolean
   validate?: boolean
+  /** The largest response body read into memory, in bytes (default 256 MiB). */
+  maxResponseBytes?: number
+  /** Allow plain `http://` to a host that is not loopback (credentials in clear text). */
+  allowInsecureHttp?: boolean
   /** `'number'` (default), `'bigint'` or `'string'`: see `convert.rs`. */
   largeIntegers?: string
 }

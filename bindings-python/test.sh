@@ -15,6 +15,8 @@ fi
 # to_arrow/to_pandas/to_polars, progress and examples/triage.ipynb; orjson for the decode benchmark.
 "$VENV/bin/python" -m pip install -q "maturin>=1.9.4,<2" pytest pytest-asyncio mypy ruff \
     pyarrow pandas polars tqdm orjson nbclient nbformat ipykernel matplotlib
+# The optional Dask extra, for the scale-out example's test (tests/python/test_dask_example.py).
+"$VENV/bin/python" -m pip install -q "dask[distributed]>=2024.1"
 # An editable install: the Rust extension is built in place, the Python sources are used as they are.
 "$VENV/bin/maturin" develop -q
 

@@ -321,7 +321,10 @@ impl NativeExport {
                 }
                 Writer::Csv(f) => {
                     let mut buf = String::new();
-                    self.columns.schema.csv_page(page, &mut buf).map_err(to_py_err)?;
+                    self.columns
+                        .schema
+                        .csv_page(page, &mut buf)
+                        .map_err(to_py_err)?;
                     f.write_all(buf.as_bytes()).map_err(io)?;
                 }
                 Writer::Parquet(pw) => {

@@ -6,7 +6,7 @@
 
 use crate::client::meta;
 use crate::convert;
-use crate::errors::to_py_err;
+use crate::errors::{self, to_py_err};
 use crate::runtime::{awaitable, block_on_interruptible};
 use futures::StreamExt;
 use futures::stream::BoxStream;
@@ -67,6 +67,9 @@ pub struct NativePages {
     page_size: u64,
     // The item model (`response.model`): which columnar schema the pages get.
     schema_name: &'static str,
+    /// The process that started the list: its prefetch tasks run on that process's runtime, so a
+    /// forked child cannot go on with it (a `ForkError`, rather than waiting for them forever).
+    pid: u32,
 }
 
 impl NativePages {
@@ -76,6 +79,26 @@ impl NativePages {
             schema_name: pager.endpoint().response.model.as_deref().unwrap_or(""),
             stream: Arc::new(Mutex::new(Some(pager.pages()))),
             closed: watch::Sender::new(false),
+            pid: std::process::id(),
+        }
+    }
+
+    fn check_process(&self) -> PyResult<()> {
+        if self.pid == std::process::id() {
+            Ok(())
+        } else {
+            Err(errors::fork_err("this list", self.pid))
+        }
+    }
+}
+
+impl Drop for NativePages {
+    fn drop(&mut self) {
+        if self.pid != std::process::id() {
+            // Dropping the stream would abort tasks of the parent's runtime from here: leak it.
+            if let Ok(mut guard) = self.stream.try_lock() {
+                std::mem::forget(guard.take());
+            }
         }
     }
 }
@@ -183,6 +206,7 @@ impl NativePages {
 
     /// The next page undecoded, blocking with the GIL released, or `None` at the end.
     fn next_raw(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
+        self.check_process()?;
         let fut = next_page(self.stream.clone(), self.closed.subscribe());
         let page = block_on_interruptible(py, fut)?;
         raw_to_py(py, page)
@@ -190,6 +214,7 @@ impl NativePages {
 
     /// `next_raw` as an awaitable.
     fn next_raw_async<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        self.check_process()?;
         let fut = next_page(self.stream.clone(), self.closed.subscribe());
         awaitable(py, async move {
             let page = fut.await?;
@@ -199,6 +224,7 @@ impl NativePages {
 
     /// The next page, blocking with the GIL released (Ctrl-C cancels), or `None` at the end.
     fn next_page(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
+        self.check_process()?;
         let fut = next_page(self.stream.clone(), self.closed.subscribe());
         let page = block_on_interruptible(py, fut)?;
         page_to_py(py, page)
@@ -206,6 +232,7 @@ impl NativePages {
 
     /// `next_page` as an awaitable.
     fn next_page_async<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        self.check_process()?;
         let fut = next_page(self.stream.clone(), self.closed.subscribe());
         awaitable(py, async move {
             let page = fut.await?;
@@ -218,6 +245,9 @@ impl NativePages {
     /// drops the stream itself.
     fn close(&self) {
         self.closed.send_replace(true);
+        if self.pid != std::process::id() {
+            return; // `Drop` leaks the parent's stream
+        }
         if let Ok(mut guard) = self.stream.try_lock() {
             guard.take();
         }

@@ -255,8 +255,10 @@ impl Schema {
             .enumerate()
             .map(|(i, span)| {
                 let bytes = &page.body[span.start..span.end];
-                let item: Value = serde_json::from_slice(bytes)
-                    .map_err(|e| page.meta.decode_error(&page.body, format!("record {i}: {e}")))?;
+                let item: Value = serde_json::from_slice(bytes).map_err(|e| {
+                    page.meta
+                        .decode_error(&page.body, format!("record {i}: {e}"))
+                })?;
                 self.normalize(&item)
                     .map_err(|e| page.meta.decode_error(bytes, format!("record {i}: {e}")))
             })

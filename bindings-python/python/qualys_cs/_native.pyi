@@ -29,6 +29,8 @@ class NativeClient:
         prefetch: int | None = None,
         rate_limit: bool | None = None,
         validate: bool | None = None,
+        max_response_bytes: int | None = None,
+        allow_insecure_http: bool | None = None,
         from_env: bool = False,
     ) -> NativeClient: ...
     @property
@@ -165,6 +167,9 @@ class NativeSimulator:
 
 def drain(timeout: float) -> None:
     """Wait (GIL released, at most ``timeout`` s) until no async call is finishing on the runtime."""
+
+def after_fork_in_child() -> None:
+    """Forget the parent's awaitables in a forked child (``os.register_at_fork`` calls it)."""
 
 def loads(data: bytes) -> Any:
     """The JSON decoder every response goes through (jiter into native objects); exposed so the
