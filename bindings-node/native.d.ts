@@ -57,6 +57,13 @@ export declare class NativePager {
    * or `close()` the pager is finished.
    */
   next(canceller?: Canceller | undefined | null): Promise<Record<string, unknown> | null>
+  /** The CSV header line of this list's columns (`toCsv`). */
+  csvHeader(): string
+  /**
+   * The next page as export text, formatted off the event loop: `"jsonl"` (each record as
+   * sent, one a line) or `"csv"` (the list's columns); `null` after the last page.
+   */
+  nextText(format: string, canceller?: Canceller | undefined | null): Promise<TextPage | null>
   /** Stop: drops the stream and its prefetch tasks; a pending `next` resolves to `null`. */
   close(): void
 }
@@ -175,4 +182,13 @@ export interface SimulatorOptions {
   linkCase?: string
   /** What their last page sends: `null` (default), `absent` or `empty`. */
   linkEnd?: string
+}
+
+/** One page as export text (`nextText`): the lines, and what progress callbacks need. */
+export interface TextPage {
+  text: string
+  count: number
+  number?: number
+  total?: number
+  cursor?: string
 }
