@@ -15,10 +15,10 @@ const { loadNative: native } = require('./load')
 // Per-call options; the rest of an options object are the endpoint's own arguments. The core's
 // options in their Node spelling (the core reads and checks them; tests check this list against
 // the addon's `requestOptionNames()`), the deprecated spellings of two of them, and the wrapper's
-// own (`signal`, `raw`, `prefetch`).
+// own (`signal`, `raw`, `prefetch`, `onPage`).
 const CORE_KEYS = ['timeout', 'maxRetries', 'extraHeaders', 'extraQuery']
 const DEPRECATED = { headers: 'extraHeaders', query: 'extraQuery' }
-const CALL_KEYS = new Set([...CORE_KEYS, ...Object.keys(DEPRECATED), 'signal', 'raw', 'prefetch'])
+const CALL_KEYS = new Set([...CORE_KEYS, ...Object.keys(DEPRECATED), 'signal', 'raw', 'prefetch', 'onPage'])
 
 // The core's MAX_JSON_DEPTH: a body nests at most this many objects/arrays, in every language.
 const MAX_DEPTH = 100
@@ -216,11 +216,13 @@ class PagedList {
     const pager = this._pager ?? this._open()
     this._pager = null
     const signal = this._call.signal
+    const seen = { pages: 0, records: 0 }
     try {
       for (;;) {
         const page = await invoke(signal, (c) => pager.next(c))
         if (page === null) return
         if (page.total != null) this._total = page.total
+        this._seen(seen, page, page.items.length)
         yield page
       }
     } finally {
@@ -228,6 +230,80 @@ class PagedList {
       pager.close()
     }
   }
+
+  // Counts a page and calls the list's `onPage` with `{number, total, count, cursor, pages, records}`.
+  _seen(seen, page, count) {
+    seen.pages += 1
+    seen.records += count
+    const onPage = this._call.onPage
+    if (typeof onPage === 'function') {
+      onPage({
+        number: page.number ?? null,
+        total: page.total ?? null,
+        count,
+        cursor: page.cursor ?? null,
+        pages: seen.pages,
+        records: seen.records,
+      })
+    }
+  }
+
+  // The list as export text, one chunk per page, formatted in the addon (the core's columns for
+  // CSV; each record as sent for JSON Lines): what the streams and files below are made of.
+  async *_text(format, seen = { pages: 0, records: 0 }) {
+    const pager = this._pager ?? this._open()
+    this._pager = null
+    const signal = this._call.signal
+    try {
+      if (format === 'csv') yield pager.csvHeader()
+      for (;;) {
+        const page = await invoke(signal, (c) => pager.nextText(format, c))
+        if (page === null) return
+        if (page.total != null) this._total = page.total
+        this._seen(seen, page, page.count)
+        if (page.text) yield page.text
+      }
+    } finally {
+      pager.close()
+    }
+  }
+
+  /**
+   * The records as JSON Lines (each as the API sent it, one a line), as a `Readable` stream of
+   * text, page by page: memory holds one page, and a slow reader slows the fetching.
+   */
+  jsonlStream() {
+    return require('node:stream').Readable.from(this._text('jsonl'), { objectMode: false })
+  }
+
+  /**
+   * The records as CSV (a header, then one line each; the columns of the list's schema:
+   * timestamps in ISO 8601, nested values as JSON), as a `Readable` stream of text.
+   */
+  csvStream() {
+    return require('node:stream').Readable.from(this._text('csv'), { objectMode: false })
+  }
+
+  /** Write the JSON Lines to `dest` (a path or a `Writable`, ended after); resolves to the record count. */
+  toJsonl(dest) {
+    return this._export('jsonl', dest)
+  }
+
+  /** Write the CSV to `dest` (a path or a `Writable`, ended after); resolves to the record count. */
+  toCsv(dest) {
+    return this._export('csv', dest)
+  }
+
+  async _export(format, dest) {
+    const { pipeline } = require('node:stream/promises')
+    const { Readable } = require('node:stream')
+    const seen = { pages: 0, records: 0 }
+    const out =
+      typeof dest === 'string' || dest instanceof URL ? require('node:fs').createWriteStream(dest) : dest
+    await pipeline(Readable.from(this._text(format, seen), { objectMode: false }), out)
+    return seen.records
+  }
+
 
   [Symbol.asyncIterator]() {
     // A hand-rolled iterator (not `yield*`): one resolved promise per item, no generator frames.
@@ -282,7 +358,8 @@ class Client {
       this._raw = Boolean(options.raw)
     } else {
       const opts = clientOptions(options)
-      this._holder = lazy(() => new (native().NativeClient)(opts))
+      const sink = logSink(options)
+      this._holder = lazy(withLogger(() => new (native().NativeClient)(opts), sink))
       this._raw = false
     }
     this._rawView = undefined
@@ -296,7 +373,8 @@ class Client {
    */
   static fromEnv(options = {}) {
     const opts = clientOptions(options)
-    return new Client({ [NATIVE]: lazy(() => native().NativeClient.fromEnv(opts)) })
+    const sink = logSink(options)
+    return new Client({ [NATIVE]: lazy(withLogger(() => native().NativeClient.fromEnv(opts), sink)) })
   }
 
   /** @internal The native client, built on first use. */
@@ -387,8 +465,63 @@ function clientOptions(o) {
     })
   }
   const out = {}
-  for (const [k, v] of Object.entries(o)) if (v !== undefined && v !== null) out[k] = v
+  for (const [k, v] of Object.entries(o)) {
+    if (v !== undefined && v !== null && k !== 'logger' && k !== 'logLevel') out[k] = v
+  }
   return out
+}
+
+const LOG_LEVELS = ['debug', 'info', 'warn']
+
+/** The default logger of `QUALYS_CS_LOG` without a `logger`: one line per event on stderr. */
+const stderrLogger = {
+  debug: (line) => process.stderr.write(`qualys-cs debug: ${line}\n`),
+  info: (line) => process.stderr.write(`qualys-cs info: ${line}\n`),
+  warn: (line) => process.stderr.write(`qualys-cs warn: ${line}\n`),
+}
+
+/**
+ * The `logger` and `logLevel` options (and `QUALYS_CS_LOG`) as the function the addon calls,
+ * `log(level, line, fieldsJson)`, and its level; `undefined` when nothing is to be logged.
+ */
+function logSink(o) {
+  const logger = o?.logger ?? undefined
+  const env = process.env.QUALYS_CS_LOG || undefined
+  const level = o?.logLevel ?? env ?? (logger ? 'info' : undefined)
+  if (level === undefined || level === 'off') return undefined
+  if (!LOG_LEVELS.includes(level)) {
+    const field = o?.logLevel != null ? 'logLevel' : 'QUALYS_CS_LOG'
+    throw new ValidationError(`invalid argument \`${field}\`: must be 'debug', 'info' or 'warn', got ${JSON.stringify(level)}`, {
+      code: 'E_VALIDATION', field, rule: 'one_of',
+    })
+  }
+  const target = logger ?? stderrLogger
+  for (const m of LOG_LEVELS) {
+    if (typeof target[m] !== 'function') {
+      throw new ValidationError(`invalid argument \`logger\`: must have a ${m}() method`, {
+        code: 'E_VALIDATION', field: 'logger', rule: 'type',
+      })
+    }
+  }
+  // The addon passes `[level, line, fieldsJson]` as one array argument.
+  const log = (...args) => {
+    const [lvl, line, fieldsJson] = args.length === 1 && Array.isArray(args[0]) ? args[0] : args
+    try {
+      target[lvl](line, JSON.parse(fieldsJson))
+    } catch {
+      // A logger's own failure must not become an uncaught exception of the process.
+    }
+  }
+  return { log, level }
+}
+
+/** A native client from `make()`, with the options' logger attached. */
+function withLogger(make, sink) {
+  return () => {
+    const n = make()
+    if (sink) n.setLogger(sink.log, sink.level)
+    return n
+  }
 }
 
 /** The endpoint table the client is generated from (parsed `spec/endpoints.json`). */
