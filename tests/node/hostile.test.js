@@ -176,3 +176,22 @@ test('a cross-origin redirect is not followed; echoed credentials are scrubbed',
     await other.close()
   }
 })
+
+test('every native entry point is guarded against panics (catch_unwind)', () => {
+  // A panic unwinding out of a sync Node-API entry point aborts the process: each `#[napi]`
+  // function of the addon carries `catch_unwind` (napi-rs turns the panic into a JS error).
+  const fs = require('node:fs')
+  const path = require('node:path')
+  const dir = path.join(__dirname, '..', '..', 'bindings-node', 'src')
+  const unguarded = []
+  for (const file of fs.readdirSync(dir).filter((f) => f.endsWith('.rs'))) {
+    const lines = fs.readFileSync(path.join(dir, file), 'utf8').split('\n')
+    lines.forEach((line, i) => {
+      if (!/^\s*#\[napi(\(.*\))?\]\s*$/.test(line)) return
+      let j = i + 1
+      while (j < lines.length && /^\s*(#\[|\/\/\/)/.test(lines[j])) j++
+      if (/\bfn\s/.test(lines[j] ?? '') && !line.includes('catch_unwind')) unguarded.push(`${file}:${i + 1}`)
+    })
+  }
+  assert.deepEqual(unguarded, [])
+})
