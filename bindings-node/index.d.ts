@@ -398,6 +398,16 @@ export interface K8sPosture {
   [key: string]: unknown
 }
 
+/**
+ * A Kubernetes cluster (`k8s_clusters.list` items, `k8s_clusters.get`). Unverified in shape: nothing
+ * published shows the answer; the two keys a policy's `k8sFilters[].cluster` uses are named.
+ */
+export interface KubernetesCluster {
+  clusterUid?: string
+  clusterName?: string | null
+  [key: string]: unknown
+}
+
 /** Write methods that start a job answer with its id. */
 export interface DeletionJob {
   deletionJobId?: string

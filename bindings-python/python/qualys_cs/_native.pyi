@@ -152,6 +152,9 @@ class NativeSimulator:
         token_ttl: float | None = None,
         port: int | None = None,
         request_log: int | None = None,
+        strict_accept: bool | None = None,
+        link_case: str | None = None,
+        link_end: str | None = None,
     ) -> NativeSimulator: ...
     @property
     def url(self) -> str: ...

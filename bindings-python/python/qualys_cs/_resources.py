@@ -38,6 +38,7 @@ if TYPE_CHECKING:
         ImageVulnerabilities,
         JobStarted,
         K8sPosture,
+        KubernetesCluster,
         ListPage,
         Message,
         Policy,
@@ -135,6 +136,9 @@ ENDPOINTS: dict[str, tuple[str, str, str]] = {
     "P29": ("k8s_postures.control", "GET", "/csapi/v1.3/k8s_postures/control/{controlId}"),
     "P30": ("k8s_postures.evidence", "GET", "/csapi/v1.3/k8s_postures/control/{controlId}/evidence"),
     "P31": ("auth.token", "POST", "/auth"),
+    "P32": ("k8s_clusters.list", "GET", "/csapi/v1.3/k8sClusters"),
+    "P33": ("k8s_clusters.get", "GET", "/csapi/v1.3/k8sClusters/{clusterUid}"),
+    "P34": ("policies.list", "GET", "/csapi/v1.3/centralizedPolicy"),
 }
 
 
@@ -567,6 +571,46 @@ class Policies(_Resource):
         """
         return self._client._call("P24", {"policy_type": policy_type}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
+    def list(
+        self,
+        *,
+        page_size: int | None = None,
+        prefetch: int | None = None,
+        progress: bool | None = None,
+        on_page: Callable[[PageInfo], object] | None = None,
+        timeout: float | None = None,
+        max_retries: int | None = None,
+        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        **unknown: NoReturn,
+    ) -> SyncPager[Policy]:
+        """List policies, every page: ``GET /csapi/v1.3/centralizedPolicy``.
+
+        Returns a lazy pager of ``Policy`` dicts: nothing is sent until it is read. Iterate it, or
+        call ``.pages()``, ``.to_list()``, ``.to_arrow()`` / ``.to_pandas()`` / ``.to_polars()``
+        (one column per field, built in Rust), ``.to_jsonl(path)`` / ``.to_csv(path)`` /
+        ``.to_parquet(path)`` (page by page). ``progress=True`` on those shows a bar; ``on_page=``
+        takes a callback.
+
+        Parameters:
+            page_size: records per request (``pageSize``, default 50).
+            prefetch: pages fetched ahead while you read (the client's default if not given).
+            progress: show a progress bar (tqdm, notebook-aware, when installed) as pages arrive.
+            on_page: called with a ``PageInfo`` (number, count, total, running records) per page.
+            timeout, max_retries, extra_headers, extra_query: per-call options, as on every method.
+
+        Paging:
+            By page number (``pageNumber``), the next pages fetched ahead once ``count`` is known.
+
+        Example::
+
+            pager = client.policies.list(page_size=500)
+            for item in pager:
+                ...
+            df = pager.to_pandas()  # runs the query again: the pager was read to the end
+        """
+        return self._client._list("P34", {"page_size": page_size}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown}, prefetch, progress, on_page)
+
 
 class Reports(_Resource):
     """`client.reports`."""
@@ -721,8 +765,9 @@ class Reports(_Resource):
     ) -> bytes | DownloadResult:
         """GET /csapi/v1.3/reports/{reportUuid}/download [P23]
 
-        API notes: application/octet-stream (csv or zip): stream it (to path= when given), never
-        buffer whole; 409 on Free subscriptions
+        API notes: application/octet-stream (csv or zip; the OpenAPI description's 200 content
+        type, hence the Accept): stream it (to path= when given), never buffer whole; 409 on
+        Free subscriptions
         """
         return self._client._call("P23", {"report_uuid": report_uuid, "path": _fspath(path)}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
@@ -1786,6 +1831,70 @@ class K8sPostures(_Resource):
         return self._client._call("P30", {"control_id": control_id}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
 
+class K8sClusters(_Resource):
+    """`client.k8s_clusters`."""
+
+    def list(
+        self,
+        *,
+        filter: str | None = None,
+        page_size: int | None = None,
+        prefetch: int | None = None,
+        progress: bool | None = None,
+        on_page: Callable[[PageInfo], object] | None = None,
+        timeout: float | None = None,
+        max_retries: int | None = None,
+        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        **unknown: NoReturn,
+    ) -> SyncPager[KubernetesCluster]:
+        """List k8s clusters, every page: ``GET /csapi/v1.3/k8sClusters``.
+
+        Returns a lazy pager of ``KubernetesCluster`` dicts: nothing is sent until it is read.
+        Iterate it, or call ``.pages()``, ``.to_list()``, ``.to_arrow()`` / ``.to_pandas()`` /
+        ``.to_polars()`` (one column per field, built in Rust), ``.to_jsonl(path)`` /
+        ``.to_csv(path)`` / ``.to_parquet(path)`` (page by page). ``progress=True`` on those shows a
+        bar; ``on_page=`` takes a callback.
+
+        Parameters:
+            filter: QQL filter, e.g. ``'vulnerabilities.severity:5'`` (``filter``).
+            page_size: records per request (``pageSize``, default 50).
+            prefetch: pages fetched ahead while you read (the client's default if not given).
+            progress: show a progress bar (tqdm, notebook-aware, when installed) as pages arrive.
+            on_page: called with a ``PageInfo`` (number, count, total, running records) per page.
+            timeout, max_retries, extra_headers, extra_query: per-call options, as on every method.
+
+        Paging:
+            By page number (``pageNumber``), the next pages fetched ahead once ``count`` is known.
+
+        Example::
+
+            pager = client.k8s_clusters.list(page_size=500)
+            for item in pager:
+                ...
+            df = pager.to_pandas()  # runs the query again: the pager was read to the end
+        """
+        return self._client._list("P32", {"filter": filter, "page_size": page_size}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown}, prefetch, progress, on_page)
+
+    def get(
+        self,
+        cluster_uid: str,
+        *,
+        timeout: float | None = None,
+        max_retries: int | None = None,
+        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        **unknown: NoReturn,
+    ) -> KubernetesCluster:
+        """GET /csapi/v1.3/k8sClusters/{clusterUid} [P33]
+
+        API notes: unverified in shape: Qualys' own CLI (qualys-cli 0.2) calls it, its source
+        saying the path is taken from the gateway's /apidocs/csapi/v1.3; no published sample of
+        the answer
+        """
+        return self._client._call("P33", {"cluster_uid": cluster_uid}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+
+
 class SyncResources:
     """The top-level resources, mixed into the client."""
 
@@ -1799,6 +1908,7 @@ class SyncResources:
     registries: Registries
     controls: Controls
     k8s_postures: K8sPostures
+    k8s_clusters: K8sClusters
 
     def _init_resources(self) -> None:
         self.images = Images(self)
@@ -1811,6 +1921,7 @@ class SyncResources:
         self.registries = Registries(self)
         self.controls = Controls(self)
         self.k8s_postures = K8sPostures(self)
+        self.k8s_clusters = K8sClusters(self)
 
 
 class AsyncImages(_Resource):
@@ -2227,6 +2338,46 @@ class AsyncPolicies(_Resource):
         """
         return await self._client._call("P24", {"policy_type": policy_type}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
+    def list(
+        self,
+        *,
+        page_size: int | None = None,
+        prefetch: int | None = None,
+        progress: bool | None = None,
+        on_page: Callable[[PageInfo], object] | None = None,
+        timeout: float | None = None,
+        max_retries: int | None = None,
+        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        **unknown: NoReturn,
+    ) -> AsyncPager[Policy]:
+        """List policies, every page: ``GET /csapi/v1.3/centralizedPolicy``.
+
+        Returns a lazy pager of ``Policy`` dicts: nothing is sent until it is read. Iterate it, or
+        call ``.pages()``, ``.to_list()``, ``.to_arrow()`` / ``.to_pandas()`` / ``.to_polars()``
+        (one column per field, built in Rust), ``.to_jsonl(path)`` / ``.to_csv(path)`` /
+        ``.to_parquet(path)`` (page by page). ``progress=True`` on those shows a bar; ``on_page=``
+        takes a callback.
+
+        Parameters:
+            page_size: records per request (``pageSize``, default 50).
+            prefetch: pages fetched ahead while you read (the client's default if not given).
+            progress: show a progress bar (tqdm, notebook-aware, when installed) as pages arrive.
+            on_page: called with a ``PageInfo`` (number, count, total, running records) per page.
+            timeout, max_retries, extra_headers, extra_query: per-call options, as on every method.
+
+        Paging:
+            By page number (``pageNumber``), the next pages fetched ahead once ``count`` is known.
+
+        Example::
+
+            pager = client.policies.list(page_size=500)
+            for item in pager:
+                ...
+            df = pager.to_pandas()  # runs the query again: the pager was read to the end
+        """
+        return self._client._list("P34", {"page_size": page_size}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown}, prefetch, progress, on_page)
+
 
 class AsyncReports(_Resource):
     """`client.reports`."""
@@ -2381,8 +2532,9 @@ class AsyncReports(_Resource):
     ) -> bytes | DownloadResult:
         """GET /csapi/v1.3/reports/{reportUuid}/download [P23]
 
-        API notes: application/octet-stream (csv or zip): stream it (to path= when given), never
-        buffer whole; 409 on Free subscriptions
+        API notes: application/octet-stream (csv or zip; the OpenAPI description's 200 content
+        type, hence the Accept): stream it (to path= when given), never buffer whole; 409 on
+        Free subscriptions
         """
         return await self._client._call("P23", {"report_uuid": report_uuid, "path": _fspath(path)}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
@@ -3446,6 +3598,70 @@ class AsyncK8sPostures(_Resource):
         return await self._client._call("P30", {"control_id": control_id}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
 
+class AsyncK8sClusters(_Resource):
+    """`client.k8s_clusters`."""
+
+    def list(
+        self,
+        *,
+        filter: str | None = None,
+        page_size: int | None = None,
+        prefetch: int | None = None,
+        progress: bool | None = None,
+        on_page: Callable[[PageInfo], object] | None = None,
+        timeout: float | None = None,
+        max_retries: int | None = None,
+        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        **unknown: NoReturn,
+    ) -> AsyncPager[KubernetesCluster]:
+        """List k8s clusters, every page: ``GET /csapi/v1.3/k8sClusters``.
+
+        Returns a lazy pager of ``KubernetesCluster`` dicts: nothing is sent until it is read.
+        Iterate it, or call ``.pages()``, ``.to_list()``, ``.to_arrow()`` / ``.to_pandas()`` /
+        ``.to_polars()`` (one column per field, built in Rust), ``.to_jsonl(path)`` /
+        ``.to_csv(path)`` / ``.to_parquet(path)`` (page by page). ``progress=True`` on those shows a
+        bar; ``on_page=`` takes a callback.
+
+        Parameters:
+            filter: QQL filter, e.g. ``'vulnerabilities.severity:5'`` (``filter``).
+            page_size: records per request (``pageSize``, default 50).
+            prefetch: pages fetched ahead while you read (the client's default if not given).
+            progress: show a progress bar (tqdm, notebook-aware, when installed) as pages arrive.
+            on_page: called with a ``PageInfo`` (number, count, total, running records) per page.
+            timeout, max_retries, extra_headers, extra_query: per-call options, as on every method.
+
+        Paging:
+            By page number (``pageNumber``), the next pages fetched ahead once ``count`` is known.
+
+        Example::
+
+            pager = client.k8s_clusters.list(page_size=500)
+            for item in pager:
+                ...
+            df = pager.to_pandas()  # runs the query again: the pager was read to the end
+        """
+        return self._client._list("P32", {"filter": filter, "page_size": page_size}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown}, prefetch, progress, on_page)
+
+    async def get(
+        self,
+        cluster_uid: str,
+        *,
+        timeout: float | None = None,
+        max_retries: int | None = None,
+        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        **unknown: NoReturn,
+    ) -> KubernetesCluster:
+        """GET /csapi/v1.3/k8sClusters/{clusterUid} [P33]
+
+        API notes: unverified in shape: Qualys' own CLI (qualys-cli 0.2) calls it, its source
+        saying the path is taken from the gateway's /apidocs/csapi/v1.3; no published sample of
+        the answer
+        """
+        return await self._client._call("P33", {"cluster_uid": cluster_uid}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+
+
 class AsyncResources:
     """The top-level resources, mixed into the client."""
 
@@ -3459,6 +3675,7 @@ class AsyncResources:
     registries: AsyncRegistries
     controls: AsyncControls
     k8s_postures: AsyncK8sPostures
+    k8s_clusters: AsyncK8sClusters
 
     def _init_resources(self) -> None:
         self.images = AsyncImages(self)
@@ -3471,6 +3688,7 @@ class AsyncResources:
         self.registries = AsyncRegistries(self)
         self.controls = AsyncControls(self)
         self.k8s_postures = AsyncK8sPostures(self)
+        self.k8s_clusters = AsyncK8sClusters(self)
 
 
 class RawImages(_Resource):
@@ -3843,6 +4061,27 @@ class RawPolicies(_Resource):
         """
         return self._client._call("P24", {"policy_type": policy_type}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
+    def list(
+        self,
+        *,
+        page_size: int | None = None,
+        prefetch: int | None = None,
+        progress: bool | None = None,
+        on_page: Callable[[PageInfo], object] | None = None,
+        timeout: float | None = None,
+        max_retries: int | None = None,
+        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        **unknown: NoReturn,
+    ) -> RawResponse[ListPage]:
+        """GET /csapi/v1.3/centralizedPolicy [P34]
+
+        API notes: unverified in shape: Qualys' own CLI (qualys-cli 0.2) reads it as a page-
+        numbered list of policies (pageNumber, pageSize); the items are taken to be policies as
+        S05 answers them
+        """
+        return self._client._list("P34", {"page_size": page_size}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown}, prefetch, progress, on_page)
+
 
 class RawReports(_Resource):
     """`client.reports` (raw responses)."""
@@ -3951,8 +4190,9 @@ class RawReports(_Resource):
     ) -> RawResponse[bytes]:
         """GET /csapi/v1.3/reports/{reportUuid}/download [P23]
 
-        API notes: application/octet-stream (csv or zip): stream it (to path= when given), never
-        buffer whole; 409 on Free subscriptions
+        API notes: application/octet-stream (csv or zip; the OpenAPI description's 200 content
+        type, hence the Accept): stream it (to path= when given), never buffer whole; 409 on
+        Free subscriptions
         """
         return self._client._call("P23", {"report_uuid": report_uuid, "path": _fspath(path)}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
@@ -4812,6 +5052,50 @@ class RawK8sPostures(_Resource):
         return self._client._call("P30", {"control_id": control_id}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
 
+class RawK8sClusters(_Resource):
+    """`client.k8s_clusters` (raw responses)."""
+
+    def list(
+        self,
+        *,
+        filter: str | None = None,
+        page_size: int | None = None,
+        prefetch: int | None = None,
+        progress: bool | None = None,
+        on_page: Callable[[PageInfo], object] | None = None,
+        timeout: float | None = None,
+        max_retries: int | None = None,
+        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        **unknown: NoReturn,
+    ) -> RawResponse[ListPage]:
+        """GET /csapi/v1.3/k8sClusters [P32]
+
+        API notes: unverified in shape: Qualys' own CLI (qualys-cli 0.2) calls it with
+        pageNumber, pageSize and filter; no published sample or schema of the answer, so the
+        items are kept as sent
+        """
+        return self._client._list("P32", {"filter": filter, "page_size": page_size}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown}, prefetch, progress, on_page)
+
+    def get(
+        self,
+        cluster_uid: str,
+        *,
+        timeout: float | None = None,
+        max_retries: int | None = None,
+        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        **unknown: NoReturn,
+    ) -> RawResponse[KubernetesCluster]:
+        """GET /csapi/v1.3/k8sClusters/{clusterUid} [P33]
+
+        API notes: unverified in shape: Qualys' own CLI (qualys-cli 0.2) calls it, its source
+        saying the path is taken from the gateway's /apidocs/csapi/v1.3; no published sample of
+        the answer
+        """
+        return self._client._call("P33", {"cluster_uid": cluster_uid}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+
+
 class RawResources:
     """The top-level resources, mixed into the client."""
 
@@ -4825,6 +5109,7 @@ class RawResources:
     registries: RawRegistries
     controls: RawControls
     k8s_postures: RawK8sPostures
+    k8s_clusters: RawK8sClusters
 
     def _init_resources(self) -> None:
         self.images = RawImages(self)
@@ -4837,6 +5122,7 @@ class RawResources:
         self.registries = RawRegistries(self)
         self.controls = RawControls(self)
         self.k8s_postures = RawK8sPostures(self)
+        self.k8s_clusters = RawK8sClusters(self)
 
 
 class AsyncRawImages(_Resource):
@@ -5209,6 +5495,27 @@ class AsyncRawPolicies(_Resource):
         """
         return await self._client._call("P24", {"policy_type": policy_type}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
+    def list(
+        self,
+        *,
+        page_size: int | None = None,
+        prefetch: int | None = None,
+        progress: bool | None = None,
+        on_page: Callable[[PageInfo], object] | None = None,
+        timeout: float | None = None,
+        max_retries: int | None = None,
+        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        **unknown: NoReturn,
+    ) -> Awaitable[RawResponse[ListPage]]:
+        """GET /csapi/v1.3/centralizedPolicy [P34]
+
+        API notes: unverified in shape: Qualys' own CLI (qualys-cli 0.2) reads it as a page-
+        numbered list of policies (pageNumber, pageSize); the items are taken to be policies as
+        S05 answers them
+        """
+        return self._client._list("P34", {"page_size": page_size}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown}, prefetch, progress, on_page)
+
 
 class AsyncRawReports(_Resource):
     """`client.reports` (raw responses)."""
@@ -5317,8 +5624,9 @@ class AsyncRawReports(_Resource):
     ) -> RawResponse[bytes]:
         """GET /csapi/v1.3/reports/{reportUuid}/download [P23]
 
-        API notes: application/octet-stream (csv or zip): stream it (to path= when given), never
-        buffer whole; 409 on Free subscriptions
+        API notes: application/octet-stream (csv or zip; the OpenAPI description's 200 content
+        type, hence the Accept): stream it (to path= when given), never buffer whole; 409 on
+        Free subscriptions
         """
         return await self._client._call("P23", {"report_uuid": report_uuid, "path": _fspath(path)}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
@@ -6178,6 +6486,50 @@ class AsyncRawK8sPostures(_Resource):
         return await self._client._call("P30", {"control_id": control_id}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
 
+class AsyncRawK8sClusters(_Resource):
+    """`client.k8s_clusters` (raw responses)."""
+
+    def list(
+        self,
+        *,
+        filter: str | None = None,
+        page_size: int | None = None,
+        prefetch: int | None = None,
+        progress: bool | None = None,
+        on_page: Callable[[PageInfo], object] | None = None,
+        timeout: float | None = None,
+        max_retries: int | None = None,
+        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        **unknown: NoReturn,
+    ) -> Awaitable[RawResponse[ListPage]]:
+        """GET /csapi/v1.3/k8sClusters [P32]
+
+        API notes: unverified in shape: Qualys' own CLI (qualys-cli 0.2) calls it with
+        pageNumber, pageSize and filter; no published sample or schema of the answer, so the
+        items are kept as sent
+        """
+        return self._client._list("P32", {"filter": filter, "page_size": page_size}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown}, prefetch, progress, on_page)
+
+    async def get(
+        self,
+        cluster_uid: str,
+        *,
+        timeout: float | None = None,
+        max_retries: int | None = None,
+        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        **unknown: NoReturn,
+    ) -> RawResponse[KubernetesCluster]:
+        """GET /csapi/v1.3/k8sClusters/{clusterUid} [P33]
+
+        API notes: unverified in shape: Qualys' own CLI (qualys-cli 0.2) calls it, its source
+        saying the path is taken from the gateway's /apidocs/csapi/v1.3; no published sample of
+        the answer
+        """
+        return await self._client._call("P33", {"cluster_uid": cluster_uid}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+
+
 class AsyncRawResources:
     """The top-level resources, mixed into the client."""
 
@@ -6191,6 +6543,7 @@ class AsyncRawResources:
     registries: AsyncRawRegistries
     controls: AsyncRawControls
     k8s_postures: AsyncRawK8sPostures
+    k8s_clusters: AsyncRawK8sClusters
 
     def _init_resources(self) -> None:
         self.images = AsyncRawImages(self)
@@ -6203,3 +6556,4 @@ class AsyncRawResources:
         self.registries = AsyncRawRegistries(self)
         self.controls = AsyncRawControls(self)
         self.k8s_postures = AsyncRawK8sPostures(self)
+        self.k8s_clusters = AsyncRawK8sClusters(self)

@@ -261,6 +261,7 @@ impl Client {
             idempotent: ep.idempotent,
             download_to: p.local.get("path").and_then(Value::as_str),
             family: ep.rate_family.name(),
+            accept: ep.response.accept_header(),
         };
         self.execute(&out, opts).await
     }
@@ -338,6 +339,9 @@ impl Client {
             download_to: None,
             // A raw path is limited as the table's endpoint of that path is; unknown paths are not.
             family: table::match_path(path).and_then(|e| e.rate_family.name()),
+            // As the table's endpoint of that path would send it.
+            accept: table::match_path(path)
+                .map_or("application/json", |e| e.response.accept_header()),
         };
         self.execute(&out, opts).await
     }

@@ -222,8 +222,26 @@ described!(
     Vulnerability,
     VulnSummary,
     VulnerabilityCount,
+    ContainerVulnerabilities,
+    DeletedRegistries,
+    DeletedSchedules,
+    ErrorBody,
+    ImageVulnerabilities,
+    JobStarted,
+    KubernetesCluster,
+    Message,
+    PolicyCreated,
+    PolicyUpdated,
+    RegistryCreated,
+    ReportCreated,
+    ReportsDeleted,
+    ScheduleCreated,
+    SoftwareList,
+    SplitVulns,
+    TagAssigned,
 );
 
+mod cluster;
 mod common;
 mod compliance;
 mod container;
@@ -244,6 +262,7 @@ mod software;
 mod tag;
 mod vulnerability;
 
+pub use cluster::KubernetesCluster;
 pub use common::{Cluster, Host, K8sInfo, K8sNode, K8sPod, Label, PodController};
 pub use compliance::{Compliance, ComplianceControl, Datapoint, criticality};
 pub use container::{
