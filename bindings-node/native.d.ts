@@ -27,6 +27,11 @@ export declare class NativeClient {
   static fromEnv(options?: ClientOptions | undefined | null): NativeClient
   /** A client sharing this one's connection pool, limiter and auth, with default call options. */
   withOptions(options: any): NativeClient
+  /**
+   * Send this client's log events at `level` (`'debug'`, `'info'`, `'warn'`) and above to
+   * `log(level, line, fieldsJson)` on the JS thread.
+   */
+  setLogger(log: (arg: [string, string, string]) => void, level: string): void
   /** The base URL calls go to. */
   get baseUrl(): string
   /**
@@ -115,6 +120,9 @@ export interface ClientOptions {
   /** `'number'` (default), `'bigint'` or `'string'`: see `convert.rs`. */
   largeIntegers?: string
 }
+
+/** Run the command line `argv` (program name first) and return its exit code. */
+export declare function cliMain(argv: Array<string>): number
 
 /** The endpoint table as JSON text (for tooling and tests; the resource classes are generated). */
 export declare function endpointTable(): string

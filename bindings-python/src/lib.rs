@@ -3,9 +3,11 @@
 //! classes, the exceptions and the iterators are Python, generated from the endpoint table.
 
 mod arrow;
+mod cli;
 mod client;
 mod convert;
 mod errors;
+mod log;
 mod pages;
 mod runtime;
 #[cfg(feature = "simulator")]
@@ -18,9 +20,13 @@ mod _native {
     #[pymodule_export]
     use super::arrow::{NativeArrowSink, NativeExport, NativeTable, schema_json};
     #[pymodule_export]
+    use super::cli::cli_main;
+    #[pymodule_export]
     use super::client::NativeClient;
     #[pymodule_export]
     use super::convert::loads;
+    #[pymodule_export]
+    use super::log::set_log_level;
     #[pymodule_export]
     use super::pages::{NativePage, NativePages, NativeRawPage};
     #[pymodule_export]
@@ -32,6 +38,7 @@ mod _native {
     #[pymodule_init]
     fn init(m: &Bound<'_, PyModule>) -> PyResult<()> {
         super::runtime::configure();
+        super::log::install();
         m.add("__version__", env!("CARGO_PKG_VERSION"))
     }
 }
