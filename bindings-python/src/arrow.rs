@@ -11,9 +11,6 @@ use arrow_array::{Array, RecordBatch, RecordBatchIterator, make_array};
 use arrow_data::ArrayData;
 use arrow_json::ReaderBuilder;
 use arrow_schema::{DataType, Field, Fields, Schema as ArrowSchema, SchemaRef, TimeUnit};
-use parquet::arrow::ArrowWriter;
-use parquet::basic::Compression;
-use parquet::file::properties::WriterProperties;
 use pyo3::exceptions::PyOSError;
 use pyo3::prelude::*;
 use pyo3::types::PyCapsule;
@@ -249,11 +246,11 @@ impl NativeArrowSink {
 enum Writer {
     Jsonl(BufWriter<File>),
     Csv(BufWriter<File>),
-    Parquet(Box<ArrowWriter<File>>),
 }
 
-/// A file written page by page: `jsonl` (each record as sent, one a line), `csv` (the columns of
-/// the schema) or `parquet` (the Arrow schema, Snappy). Memory holds one page at a time.
+/// A file written page by page: `jsonl` (each record as sent, one a line) or `csv` (the columns of
+/// the schema). Memory holds one page at a time. (Parquet is written by pyarrow from the same
+/// record batches: a Parquet writer here would add megabytes to the module.)
 #[pyclass(module = "qualys_cs._native", frozen)]
 pub struct NativeExport {
     columns: Columns,
@@ -280,19 +277,11 @@ impl NativeExport {
                     .map_err(|e| io_err(&path, e))?;
                 Writer::Csv(w)
             }
-            "parquet" => {
-                let props = WriterProperties::builder()
-                    .set_compression(Compression::SNAPPY)
-                    .build();
-                let w = ArrowWriter::try_new(file()?, columns.arrow.clone(), Some(props))
-                    .map_err(|e| io_err(&path, e))?;
-                Writer::Parquet(Box::new(w))
-            }
             other => {
                 return Err(validation(
                     "kind",
                     "enum",
-                    format!("must be jsonl, csv or parquet, got {other:?}"),
+                    format!("must be jsonl or csv, got {other:?}"),
                 ));
             }
         };
@@ -327,10 +316,6 @@ impl NativeExport {
                         .map_err(to_py_err)?;
                     f.write_all(buf.as_bytes()).map_err(io)?;
                 }
-                Writer::Parquet(pw) => {
-                    let b = self.columns.batch(page).map_err(to_py_err)?;
-                    pw.write(&b).map_err(|e| io_err(&self.path, e))?;
-                }
             }
             *self.count.lock().unwrap_or_else(|e| e.into_inner()) += page.items.len() as u64;
             Ok(())
@@ -345,17 +330,13 @@ impl NativeExport {
                 Some(Writer::Jsonl(mut f)) | Some(Writer::Csv(mut f)) => {
                     f.flush().map_err(|e| io_err(&self.path, e))?
                 }
-                Some(Writer::Parquet(pw)) => {
-                    pw.close().map_err(|e| io_err(&self.path, e))?;
-                }
                 None => {}
             }
             Ok(*self.count.lock().unwrap_or_else(|e| e.into_inner()))
         })
     }
 
-    /// Close the file without finishing it (a failed export): a Parquet file is left without its
-    /// footer, so no reader mistakes it for a complete one.
+    /// Close the file without flushing what is buffered (a failed export).
     fn abort(&self) {
         self.writer.lock().unwrap_or_else(|e| e.into_inner()).take();
     }

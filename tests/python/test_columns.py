@@ -48,7 +48,9 @@ def _expected(value: Any, typ: str) -> Any:
 
 
 def _check_value(got: Any, want: Any, typ: str, where: str) -> None:
-    if typ == "json":
+    if want is None:
+        assert got is None, where
+    elif typ == "json":
         assert (None if got is None else json.loads(got)) == want, where
     elif typ.startswith("timestamp"):
         assert got == _expected(want, typ), where

@@ -43,5 +43,35 @@ def polars_frame(table: NativeTable) -> Any:
     return polars.DataFrame(table)
 
 
-def open_export(kind: str, path: str, schema: str) -> NativeExport:
+class _ParquetExport:
+    """``to_parquet``: each page's record batch (built in Rust) written by pyarrow's Parquet writer
+    as it arrives, so memory holds one page."""
+
+    def __init__(self, path: str, schema: str) -> None:
+        pa = _pyarrow()
+        import pyarrow.parquet as pq
+
+        self._schema_name = schema
+        empty = NativeArrowSink(schema).finish()
+        self._writer = pq.ParquetWriter(path, pa.schema(empty), compression="snappy")
+        self._count = 0
+
+    def push(self, page: Any) -> None:
+        sink = NativeArrowSink(self._schema_name)
+        sink.push(page)
+        table = _pyarrow().table(sink.finish())
+        self._writer.write_table(table)
+        self._count += table.num_rows
+
+    def finish(self) -> int:
+        self._writer.close()
+        return self._count
+
+    def abort(self) -> None:
+        self._writer.close()
+
+
+def open_export(kind: str, path: str, schema: str) -> NativeExport | _ParquetExport:
+    if kind == "parquet":
+        return _ParquetExport(path, schema)
     return NativeExport(kind, path, schema)

@@ -310,8 +310,9 @@ class SyncPager(_PagerBase, Generic[T]):
         return self._export("csv", path, progress)
 
     def to_parquet(self, path: str | os.PathLike[str], *, progress: bool | None = None) -> int:
-        """Write the remaining items to ``path`` as Parquet (zstd) with the schema of
-        :meth:`to_arrow`; page by page. Returns the record count."""
+        """Write the remaining items to ``path`` as Parquet (Snappy) with the schema of
+        :meth:`to_arrow`, page by page (pyarrow's writer on the batches built in Rust: needs
+        ``pip install "qualys-cs[arrow]"``). Returns the record count."""
         return self._export("parquet", path, progress)
 
     def _arrow_batches(self, progress: bool | None) -> Any:

@@ -222,7 +222,23 @@ described!(
     Vulnerability,
     VulnSummary,
     VulnerabilityCount,
+    ContainerVulnerabilities,
+    DeletedRegistries,
+    DeletedSchedules,
+    ErrorBody,
+    ImageVulnerabilities,
+    JobStarted,
     KubernetesCluster,
+    Message,
+    PolicyCreated,
+    PolicyUpdated,
+    RegistryCreated,
+    ReportCreated,
+    ReportsDeleted,
+    ScheduleCreated,
+    SoftwareList,
+    SplitVulns,
+    TagAssigned,
 );
 
 mod cluster;
