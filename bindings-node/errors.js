@@ -53,7 +53,11 @@ class APITimeoutError extends APIConnectionError {
     this.timeoutMs = fields.timeoutMs ?? undefined
   }
 }
-/** The response body could not be decoded. */
+/**
+ * The response could not be used as it came: a body that does not decode (`E_DECODE`), one larger
+ * than `maxResponseBytes` (`E_RESPONSE_TOO_LARGE`, not retried), or a list whose pages do not
+ * converge (`E_PAGINATION`: a cursor that comes back, a page that repeats).
+ */
 class DecodeError extends QualysError {}
 /** An argument breaks a documented rule; nothing was sent. */
 class ValidationError extends QualysError {

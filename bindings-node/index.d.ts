@@ -53,6 +53,17 @@ export interface ClientOptions {
   /** Client-side validation of documented rules before sending (default true). */
   validate?: boolean
   /**
+   * The largest response body read into memory, in bytes (default 256 MiB). A larger
+   * `Content-Length` is refused before reading and a longer body is cut off, as a `DecodeError`
+   * with `code` `E_RESPONSE_TOO_LARGE` (not retried). Report downloads to a file are not bounded.
+   */
+  maxResponseBytes?: number
+  /**
+   * Allow a plain `http://` base or auth URL on a host that is not loopback (default false:
+   * credentials would cross the network in clear text). Loopback hosts are always allowed.
+   */
+  allowInsecureHttp?: boolean
+  /**
    * What an integer beyond ±(2^53 − 1) in a response becomes: `'number'` (default: the nearest
    * double, exactly what `JSON.parse` gives), `'bigint'` (exact) or `'string'` (exact decimal text).
    * Integers within the safe range are always numbers.

@@ -20,24 +20,81 @@ const CORE_KEYS = ['timeout', 'maxRetries', 'extraHeaders', 'extraQuery']
 const DEPRECATED = { headers: 'extraHeaders', query: 'extraQuery' }
 const CALL_KEYS = new Set([...CORE_KEYS, ...Object.keys(DEPRECATED), 'signal', 'raw', 'prefetch'])
 
-function bigintReplacer(_key, value) {
-  // JSON has no BigInt: send it as a number when exact, else as its decimal text.
-  if (typeof value === 'bigint') {
-    return value >= BigInt(Number.MIN_SAFE_INTEGER) && value <= BigInt(Number.MAX_SAFE_INTEGER)
-      ? Number(value)
-      : value.toString()
+// The core's MAX_JSON_DEPTH: a body nests at most this many objects/arrays, in every language.
+const MAX_DEPTH = 100
+
+function invalidJson(field, path, what) {
+  const where = path === field ? '' : ` at ${path}`
+  return new ValidationError(`invalid argument \`${field}\`: ${what}${where} cannot be sent as JSON`, {
+    code: 'E_VALIDATION', field, rule: 'json',
+  })
+}
+
+/**
+ * A value as the JSON the API receives, refusing what JSON cannot represent faithfully instead of
+ * changing it silently (as `JSON.stringify` would): `NaN`/`Infinity`, `undefined` inside a body,
+ * functions, symbols, `Set`/`Map`, typed arrays and `ArrayBuffer`s, circular references, nesting
+ * deeper than `MAX_DEPTH`. The same rules as the Python binding. `toJSON` is honoured (a `Date`
+ * becomes its ISO text); a `BigInt` becomes a number when exactly representable, else its
+ * decimal text.
+ */
+function jsonSafe(value, field, path, depth, ancestors) {
+  let v = value
+  if (v !== null && (typeof v === 'object' || typeof v === 'function') && !ArrayBuffer.isView(v) && typeof v.toJSON === 'function') {
+    v = v.toJSON()
   }
-  return value
+  switch (typeof v) {
+    case 'string':
+    case 'boolean':
+      return v
+    case 'number':
+      if (!Number.isFinite(v)) throw invalidJson(field, path, String(v))
+      return v
+    case 'bigint':
+      return v >= BigInt(Number.MIN_SAFE_INTEGER) && v <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(v) : v.toString()
+    case 'undefined':
+      throw invalidJson(field, path, 'undefined')
+    case 'function':
+      throw invalidJson(field, path, 'a function')
+    case 'symbol':
+      throw invalidJson(field, path, 'a symbol')
+  }
+  if (v === null) return null
+  if (v instanceof Number || v instanceof String || v instanceof Boolean) return jsonSafe(v.valueOf(), field, path, depth, ancestors)
+  if (ArrayBuffer.isView(v) || v instanceof ArrayBuffer || (typeof SharedArrayBuffer !== 'undefined' && v instanceof SharedArrayBuffer)) {
+    throw invalidJson(field, path, `a ${v.constructor?.name ?? 'binary buffer'}`)
+  }
+  if (v instanceof Map || v instanceof Set || v instanceof WeakMap || v instanceof WeakSet) {
+    throw invalidJson(field, path, `a ${v.constructor.name} (use an object or an array)`)
+  }
+  if (ancestors.has(v)) throw invalidJson(field, path, 'a circular reference')
+  if (depth >= MAX_DEPTH) {
+    throw new ValidationError(`invalid argument \`${field}\`: nested deeper than ${MAX_DEPTH} levels at ${path}`, {
+      code: 'E_VALIDATION', field, rule: 'max_depth',
+    })
+  }
+  ancestors.add(v)
+  try {
+    if (Array.isArray(v)) return v.map((x, i) => jsonSafe(x, field, `${path}[${i}]`, depth + 1, ancestors))
+    const out = {}
+    for (const k of Object.keys(v)) out[k] = jsonSafe(v[k], field, `${path}.${k}`, depth + 1, ancestors)
+    return out
+  } finally {
+    ancestors.delete(v)
+  }
+}
+
+/** The arguments object as JSON text: an argument that is `undefined` is not given. */
+function encodeArgs(args) {
+  const out = {}
+  for (const [k, v] of Object.entries(args)) {
+    if (v !== undefined) out[k] = jsonSafe(v, k, k, 0, new Set())
+  }
+  return JSON.stringify(out)
 }
 
 function toJson(value, what) {
-  try {
-    return JSON.stringify(value, bigintReplacer)
-  } catch (e) {
-    throw new ValidationError(`invalid argument \`${what}\`: cannot be sent as JSON (${e.message})`, {
-      code: 'E_VALIDATION', field: what, rule: 'json',
-    })
-  }
+  return JSON.stringify(jsonSafe(value, what, what, 0, new Set()))
 }
 
 /** `{a: 1, b: ['x', 'y']}` (or `[['a', 1], ...]`) → `['a', '1', 'b', 'x', 'b', 'y']` (repeated names for arrays). */
@@ -131,7 +188,7 @@ class PagedList {
   constructor(client, endpointId, args, call) {
     this._client = client
     this._id = endpointId
-    this._argsJson = toJson(args, 'options')
+    this._argsJson = encodeArgs(args)
     this._call = call
     this._total = undefined
     this._pager = this._open() // validates now: bad arguments throw here, before any request
@@ -283,8 +340,14 @@ class Client {
    */
   request(method, path, options = {}) {
     const { body, ...rest } = options ?? {}
-    const { call } = split(rest)
-    const bodyJson = body === undefined ? undefined : toJson(body, 'body')
+    let call, bodyJson
+    try {
+      call = split(rest).call
+      bodyJson = body === undefined ? undefined : toJson(body, 'body')
+    } catch (e) {
+      // A bad argument rejects, as the table's methods do, rather than throwing.
+      return Promise.reject(e)
+    }
     const pairs = queryPairs(call.query)
     const native = nativeCallOptions({ ...call, query: undefined })
     return invoke(call.signal, (c) =>
@@ -303,7 +366,7 @@ class Client {
     const { call, args } = parts
     let argsJson
     try {
-      argsJson = toJson(Object.assign(args, positional), 'options')
+      argsJson = encodeArgs(Object.assign(args, positional))
     } catch (e) {
       return Promise.reject(e)
     }

@@ -17,7 +17,11 @@ export declare class Canceller {
 }
 
 export declare class NativeClient {
-  /** Builds the core client: no I/O and no threads (the runtime starts with the first call). */
+  /**
+   * Builds the core client: no I/O and no threads (the runtime starts with the first call).
+   * Given no credentials, it reads the `QUALYS_*` environment variables as `fromEnv` does (the
+   * options given still win).
+   */
   constructor(options?: ClientOptions | undefined | null)
   /** `QUALYS_*` environment variables, then `options` on top. */
   static fromEnv(options?: ClientOptions | undefined | null): NativeClient
@@ -91,6 +95,7 @@ export interface ClientOptions {
   /** The time limit of each HTTP attempt in milliseconds (see the core's `RequestOptions::timeout`). */
   timeout?: number
   connectTimeout?: number
+  /** Numbers, not `u32`: napi would wrap `-1` to 4294967295; the core checks the range. */
   maxRetries?: number
   backoffBase?: number
   backoffMax?: number
@@ -101,6 +106,10 @@ export interface ClientOptions {
   prefetch?: number
   rateLimit?: boolean
   validate?: boolean
+  /** The largest response body read into memory, in bytes (default 256 MiB). */
+  maxResponseBytes?: number
+  /** Allow plain `http://` to a host that is not loopback (credentials in clear text). */
+  allowInsecureHttp?: boolean
   /** `'number'` (default), `'bigint'` or `'string'`: see `convert.rs`. */
   largeIntegers?: string
 }

@@ -16,18 +16,18 @@ pub struct Canceller {
 
 #[napi]
 impl Canceller {
-    #[napi(constructor)]
+    #[napi(constructor, catch_unwind)]
     pub fn new() -> Self {
         Canceller::default()
     }
 
     /// Cancel every call this canceller was given; idempotent.
-    #[napi]
+    #[napi(catch_unwind)]
     pub fn cancel(&self) {
         self.token.cancel();
     }
 
-    #[napi(getter)]
+    #[napi(getter, catch_unwind)]
     pub fn cancelled(&self) -> bool {
         self.token.is_cancelled()
     }

@@ -35,16 +35,21 @@ pub struct ClientOptions {
     /// The time limit of each HTTP attempt in milliseconds (see the core's `RequestOptions::timeout`).
     pub timeout: Option<f64>,
     pub connect_timeout: Option<f64>,
-    pub max_retries: Option<u32>,
+    /// Numbers, not `u32`: napi would wrap `-1` to 4294967295; the core checks the range.
+    pub max_retries: Option<f64>,
     pub backoff_base: Option<f64>,
     pub backoff_max: Option<f64>,
     pub max_retry_wait: Option<f64>,
     pub proxy: Option<String>,
     pub user_agent: Option<String>,
-    pub max_concurrency: Option<u32>,
-    pub prefetch: Option<u32>,
+    pub max_concurrency: Option<f64>,
+    pub prefetch: Option<f64>,
     pub rate_limit: Option<bool>,
     pub validate: Option<bool>,
+    /// The largest response body read into memory, in bytes (default 256 MiB).
+    pub max_response_bytes: Option<f64>,
+    /// Allow plain `http://` to a host that is not loopback (credentials in clear text).
+    pub allow_insecure_http: Option<bool>,
     /// `'number'` (default), `'bigint'` or `'string'`: see `convert.rs`.
     pub large_integers: Option<String>,
 }
@@ -72,7 +77,7 @@ pub(crate) fn request_options(o: Option<Value>) -> napi::Result<Option<RequestOp
 
 /// The names of the core's per-call options in their Node spelling (the wrapper's list of
 /// reserved option keys is checked against it).
-#[napi]
+#[napi(catch_unwind)]
 pub fn request_option_names() -> Vec<String> {
     OPTIONS
         .iter()
@@ -97,6 +102,11 @@ pub(crate) fn parse_args(json: Option<String>) -> napi::Result<Args> {
 
 pub(crate) fn endpoint(id: &str) -> napi::Result<&'static table::Endpoint> {
     table::lookup(id).map_err(to_napi)
+}
+
+/// A JS number as JSON (`NaN`/`Infinity` become `null`, which the core's reader refuses).
+fn number(v: f64) -> Value {
+    serde_json::Number::from_f64(v).map_or(Value::Null, Value::Number)
 }
 
 fn apply(mut b: ClientBuilder, o: &ClientOptions) -> napi::Result<ClientBuilder> {
@@ -131,8 +141,22 @@ fn apply(mut b: ClientBuilder, o: &ClientOptions) -> napi::Result<ClientBuilder>
     if let Some(t) = o.connect_timeout {
         b = b.connect_timeout(millis("connectTimeout", t)?);
     }
-    if let Some(n) = o.max_retries {
-        b = b.max_retries(n);
+    // Counts go through the core's one reader: `-1`, `1.5` or `NaN` is a ValidationError naming
+    // the option, never a wrapped or truncated number.
+    for (name, v) in [
+        ("maxRetries", o.max_retries),
+        ("maxConcurrency", o.max_concurrency),
+        ("prefetch", o.prefetch),
+        ("maxResponseBytes", o.max_response_bytes),
+    ] {
+        if let Some(v) = v {
+            b = b
+                .numeric_option(name, &number(v), Dialect::Node)
+                .map_err(to_napi)?;
+        }
+    }
+    if let Some(on) = o.allow_insecure_http {
+        b = b.allow_insecure_http(on);
     }
     if o.backoff_base.is_some() || o.backoff_max.is_some() {
         let base = millis("backoffBase", o.backoff_base.unwrap_or(500.0))?;
@@ -147,12 +171,6 @@ fn apply(mut b: ClientBuilder, o: &ClientOptions) -> napi::Result<ClientBuilder>
     }
     if let Some(ua) = &o.user_agent {
         b = b.user_agent(ua.clone());
-    }
-    if let Some(n) = o.max_concurrency {
-        b = b.max_concurrency(n as usize);
-    }
-    if let Some(n) = o.prefetch {
-        b = b.prefetch(n as usize);
     }
     if let Some(on) = o.rate_limit {
         b = b.rate_limit(on);
@@ -174,11 +192,17 @@ pub struct NativeClient {
 #[napi]
 impl NativeClient {
     /// Builds the core client: no I/O and no threads (the runtime starts with the first call).
-    #[napi(constructor)]
+    /// Given no credentials, it reads the `QUALYS_*` environment variables as `fromEnv` does (the
+    /// options given still win).
+    #[napi(constructor, catch_unwind)]
     pub fn new(options: Option<ClientOptions>) -> napi::Result<Self> {
         let o = options.unwrap_or_default();
         let ints = IntMode::parse(o.large_integers.as_deref())?;
-        let inner = apply(Client::builder(), &o)?.build().map_err(to_napi)?;
+        let credentials_given = o.username.is_some() || o.password.is_some() || o.token.is_some();
+        let b = Client::builder()
+            .env_default(credentials_given)
+            .map_err(to_napi)?;
+        let inner = apply(b, &o)?.build().map_err(to_napi)?;
         Ok(NativeClient {
             inner,
             ints,
@@ -187,7 +211,7 @@ impl NativeClient {
     }
 
     /// `QUALYS_*` environment variables, then `options` on top.
-    #[napi(factory)]
+    #[napi(factory, catch_unwind)]
     pub fn from_env(options: Option<ClientOptions>) -> napi::Result<Self> {
         let o = options.unwrap_or_default();
         let ints = IntMode::parse(o.large_integers.as_deref())?;
@@ -201,7 +225,7 @@ impl NativeClient {
     }
 
     /// A client sharing this one's connection pool, limiter and auth, with default call options.
-    #[napi]
+    #[napi(catch_unwind)]
     pub fn with_options(&self, options: Value) -> napi::Result<NativeClient> {
         let opts = request_options(Some(options))?.unwrap_or_default();
         Ok(NativeClient {
@@ -213,7 +237,7 @@ impl NativeClient {
 
     /// Send this client's log events at `level` (`'debug'`, `'info'`, `'warn'`) and above to
     /// `log(level, line, fieldsJson)` on the JS thread.
-    #[napi]
+    #[napi(catch_unwind)]
     pub fn set_logger(
         &mut self,
         log: Function<'_, (String, String, String), ()>,
@@ -225,7 +249,7 @@ impl NativeClient {
     }
 
     /// The base URL calls go to.
-    #[napi(getter)]
+    #[napi(getter, catch_unwind)]
     pub fn base_url(&self) -> String {
         self.inner.base_url().to_owned()
     }
@@ -233,7 +257,7 @@ impl NativeClient {
     /// Call a table endpoint by id with JSON-encoded arguments. Resolves to the decoded output
     /// (object, array, text, Buffer or null), or `{data, status, headers, rateLimit, attempts}`
     /// when `raw`. Validation errors reject before anything is sent.
-    #[napi(ts_return_type = "Promise<unknown>")]
+    #[napi(ts_return_type = "Promise<unknown>", catch_unwind)]
     pub fn call<'env>(
         &self,
         env: &'env Env,
@@ -268,7 +292,7 @@ impl NativeClient {
 
     /// The escape hatch: any method and path under the base URL (`/csapi/v1.3/...`), query as flat
     /// name/value pairs, body as JSON text.
-    #[napi(ts_return_type = "Promise<unknown>")]
+    #[napi(ts_return_type = "Promise<unknown>", catch_unwind)]
     #[allow(clippy::too_many_arguments)]
     pub fn request<'env>(
         &self,
@@ -318,38 +342,44 @@ impl NativeClient {
     }
 
     /// A lazy pager over a list endpoint; validates the arguments now (throws), sends nothing yet.
-    #[napi]
+    #[napi(catch_unwind)]
     pub fn paginate(
         &self,
         endpoint_id: String,
         args_json: Option<String>,
         options: Option<Value>,
-        prefetch: Option<u32>,
+        prefetch: Option<f64>,
     ) -> napi::Result<NativePager> {
         let ep = endpoint(&endpoint_id)?;
+        let prefetch = prefetch
+            .map(|p| {
+                qualys_cs::client::bounded_count(
+                    "prefetch",
+                    &number(p),
+                    qualys_cs::client::MAX_PREFETCH,
+                )
+                .map(|n| n as usize)
+            })
+            .transpose()
+            .map_err(to_napi)?;
         let args = parse_args(args_json)?;
         let opts = request_options(options)?;
         let pager = self
             .inner
-            .paginate_with::<qualys_cs::paginate::ItemSpan>(
-                ep,
-                args,
-                opts,
-                prefetch.map(|n| n as usize),
-            )
+            .paginate_with::<qualys_cs::paginate::ItemSpan>(ep, args, opts, prefetch)
             .map_err(to_napi)?;
         Ok(NativePager::new(pager, self.ints))
     }
 }
 
 /// The endpoint table as JSON text (for tooling and tests; the resource classes are generated).
-#[napi]
+#[napi(catch_unwind)]
 pub fn endpoint_table() -> String {
     table::ENDPOINTS_JSON.to_owned()
 }
 
 /// The version of the native addon (the workspace version).
-#[napi]
+#[napi(catch_unwind)]
 pub fn native_version() -> String {
     env!("CARGO_PKG_VERSION").to_owned()
 }
@@ -358,7 +388,7 @@ pub fn native_version() -> String {
 /// (the bytes become one JS string, then V8's `JSON.parse`), exposed so the benchmarks can time it
 /// alone against `JSON.parse(buffer.toString())` on the same bytes. Responses are also checked to be
 /// well-formed JSON in core, on a worker thread, before they reach the event loop.
-#[napi(ts_return_type = "unknown")]
+#[napi(ts_return_type = "unknown", catch_unwind)]
 pub fn parse_json(data: napi::bindgen_prelude::Buffer) -> JsonBuffer {
     JsonBuffer(data)
 }

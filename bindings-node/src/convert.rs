@@ -7,6 +7,10 @@
 //! equal to any JS HTTP client's), `'bigint'` (exact, but `typeof` differs and `JSON.stringify`
 //! refuses it) or `'string'` (exact decimal text). Every integer within the safe range is a number.
 
+// Every `unsafe` block of the binding is in this module (the Node-API calls that build JS values),
+// each with the reason it is sound; clippy enforces the notes.
+#![warn(clippy::undocumented_unsafe_blocks)]
+
 use napi::bindgen_prelude::ToNapiValue;
 use napi::sys;
 use qualys_cs::paginate::ItemSpan;
@@ -42,8 +46,20 @@ impl IntMode {
     }
 }
 
+/// Runs a conversion so that a panic in it becomes a JS error instead of unwinding through the
+/// Node-API callback (which aborts the process): the conversions run on the JS thread, outside
+/// the `#[napi(catch_unwind)]` guard of the entry points.
+fn guarded(f: impl FnOnce() -> napi::Result<sys::napi_value>) -> napi::Result<sys::napi_value> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(f))
+        .map_err(napi::bindgen_prelude::panic_to_error)
+        .and_then(|r| r)
+}
+
 macro_rules! check {
     ($e:expr, $what:literal) => {
+        // SAFETY: every `check!` wraps one Node-API call made with the live `env` of the call in
+        // progress (the enclosing fn's contract), values created in its scope and out-pointers to
+        // initialised locals.
         if unsafe { $e } != sys::Status::napi_ok {
             return Err(napi::Error::new(
                 napi::Status::GenericFailure,
@@ -81,11 +97,20 @@ unsafe fn number(
 ) -> napi::Result<sys::napi_value> {
     if let Some(i) = n.as_i64() {
         if (-MAX_SAFE..=MAX_SAFE).contains(&i) {
+            // SAFETY: `env` is the live env of the Node-API call in progress on the JS thread (this
+            // fn's own contract, passed on unchanged), and every `napi_value` given was created in
+            // that call's scope.
             return unsafe { double(env, i as f64) };
         }
         let mut out = ptr::null_mut();
         return match mode {
+            // SAFETY: `env` is the live env of the Node-API call in progress on the JS thread (this
+            // fn's own contract, passed on unchanged), and every `napi_value` given was created in
+            // that call's scope.
             IntMode::Number => unsafe { double(env, i as f64) },
+            // SAFETY: `env` is the live env of the Node-API call in progress on the JS thread (this
+            // fn's own contract, passed on unchanged), and every `napi_value` given was created in
+            // that call's scope.
             IntMode::String => unsafe { string(env, &i.to_string()) },
             IntMode::BigInt => {
                 check!(
@@ -99,7 +124,13 @@ unsafe fn number(
     if let Some(u) = n.as_u64() {
         let mut out = ptr::null_mut();
         return match mode {
+            // SAFETY: `env` is the live env of the Node-API call in progress on the JS thread (this
+            // fn's own contract, passed on unchanged), and every `napi_value` given was created in
+            // that call's scope.
             IntMode::Number => unsafe { double(env, u as f64) },
+            // SAFETY: `env` is the live env of the Node-API call in progress on the JS thread (this
+            // fn's own contract, passed on unchanged), and every `napi_value` given was created in
+            // that call's scope.
             IntMode::String => unsafe { string(env, &u.to_string()) },
             IntMode::BigInt => {
                 check!(
@@ -110,6 +141,9 @@ unsafe fn number(
             }
         };
     }
+    // SAFETY: `env` is the live env of the Node-API call in progress on the JS thread (this fn's
+    // own contract, passed on unchanged), and every `napi_value` given was created in that call's
+    // scope.
     unsafe { double(env, n.as_f64().unwrap_or(f64::NAN)) }
 }
 
@@ -119,6 +153,9 @@ unsafe fn set(
     key: &str,
     value: sys::napi_value,
 ) -> napi::Result<()> {
+    // SAFETY: `env` is the live env of the Node-API call in progress on the JS thread (this fn's
+    // own contract, passed on unchanged), and every `napi_value` given was created in that call's
+    // scope.
     let k = unsafe { string(env, key)? };
     if key == "__proto__" {
         // `napi_set_property` would run the `__proto__` setter and swap the prototype; `JSON.parse`
@@ -159,9 +196,18 @@ pub(crate) unsafe fn value(
     }
     let mut out = ptr::null_mut();
     match v {
+        // SAFETY: `env` and the values passed are live in this call's scope (this fn's contract);
+        // out-pointers are initialised locals, and a buffer passed is as long as the length given
+        // with it.
         Value::Null => return unsafe { null(env) },
         Value::Bool(b) => check!(sys::napi_get_boolean(env, *b, &mut out), "get a boolean"),
+        // SAFETY: `env` is the live env of the Node-API call in progress on the JS thread (this
+        // fn's own contract, passed on unchanged), and every `napi_value` given was created in that
+        // call's scope.
         Value::Number(n) => return unsafe { number(env, n, mode) },
+        // SAFETY: `env` is the live env of the Node-API call in progress on the JS thread (this
+        // fn's own contract, passed on unchanged), and every `napi_value` given was created in that
+        // call's scope.
         Value::String(s) => return unsafe { string(env, s) },
         Value::Array(a) => {
             check!(
@@ -169,6 +215,9 @@ pub(crate) unsafe fn value(
                 "create an array"
             );
             for (i, x) in a.iter().enumerate() {
+                // SAFETY: `env` is the live env of the Node-API call in progress on the JS thread
+                // (this fn's own contract, passed on unchanged), and every `napi_value` given was
+                // created in that call's scope.
                 let item = unsafe { value(env, x, mode, depth + 1)? };
                 check!(
                     sys::napi_set_element(env, out, i as u32, item),
@@ -176,6 +225,9 @@ pub(crate) unsafe fn value(
                 );
             }
         }
+        // SAFETY: `env` is the live env of the Node-API call in progress on the JS thread (this
+        // fn's own contract, passed on unchanged), and every `napi_value` given was created in that
+        // call's scope.
         Value::Object(m) => return unsafe { object(env, m, mode, depth) },
     }
     Ok(out)
@@ -190,7 +242,13 @@ unsafe fn object(
     let mut out = ptr::null_mut();
     check!(sys::napi_create_object(env, &mut out), "create an object");
     for (k, x) in m {
+        // SAFETY: `env` is the live env of the Node-API call in progress on the JS thread (this
+        // fn's own contract, passed on unchanged), and every `napi_value` given was created in that
+        // call's scope.
         let item = unsafe { value(env, x, mode, depth + 1)? };
+        // SAFETY: `env` is the live env of the Node-API call in progress on the JS thread (this
+        // fn's own contract, passed on unchanged), and every `napi_value` given was created in that
+        // call's scope.
         unsafe { set(env, out, k, item)? };
     }
     Ok(out)
@@ -243,13 +301,20 @@ unsafe fn json_parse(env: sys::napi_env, text: &[u8]) -> napi::Result<sys::napi_
             "create a string"
         );
     }
+    // SAFETY: `env` is live (this fn's contract); `json`, `parse` and `s` were created in this
+    // scope and `out` is a valid out-pointer.
     match unsafe { sys::napi_call_function(env, json, parse, 1, &s, &mut out) } {
         sys::Status::napi_ok => Ok(out),
         // It threw (a replaced `JSON.parse`, a body beyond V8's string limit): take the exception
         // back, or a promise being settled with it would never settle, and report its message.
         sys::Status::napi_pending_exception => {
             let mut exc = ptr::null_mut();
+            // SAFETY: `env` is live and has a pending exception (the call above failed); `exc` is a
+            // valid out-pointer.
             unsafe { sys::napi_get_and_clear_last_exception(env, &mut exc) };
+            // SAFETY: `env` is the live env of the Node-API call in progress on the JS thread (this
+            // fn's own contract, passed on unchanged), and every `napi_value` given was created in
+            // that call's scope.
             Err(napi::Error::new(napi::Status::GenericFailure, unsafe {
                 error_message(env, exc)
             }))
@@ -270,19 +335,31 @@ unsafe fn error_message(env: sys::napi_env, exc: sys::napi_value) -> String {
         return FALLBACK.into();
     }
     let target =
+        // SAFETY: `env` and the values passed are live in this call's scope (this fn's contract);
+        // out-pointers are initialised locals, and a buffer passed is as long as the length given
+        // with it.
         if unsafe { sys::napi_get_named_property(env, exc, c"message".as_ptr(), &mut msg) } == ok {
             msg
         } else {
             exc
         };
+    // SAFETY: `env` and the values passed are live in this call's scope (this fn's contract);
+    // out-pointers are initialised locals, and a buffer passed is as long as the length given with
+    // it.
     if unsafe { sys::napi_coerce_to_string(env, target, &mut s) } != ok {
         return FALLBACK.into();
     }
     let mut len = 0;
+    // SAFETY: `env` and the values passed are live in this call's scope (this fn's contract);
+    // out-pointers are initialised locals, and a buffer passed is as long as the length given with
+    // it.
     if unsafe { sys::napi_get_value_string_utf8(env, s, ptr::null_mut(), 0, &mut len) } != ok {
         return FALLBACK.into();
     }
     let mut buf = vec![0u8; len + 1];
+    // SAFETY: `env` and the values passed are live in this call's scope (this fn's contract);
+    // out-pointers are initialised locals, and a buffer passed is as long as the length given with
+    // it.
     if unsafe {
         sys::napi_get_value_string_utf8(env, s, buf.as_mut_ptr().cast(), buf.len(), &mut len)
     } != ok
@@ -303,8 +380,14 @@ pub(crate) unsafe fn json(
     meta: Option<&ResponseMeta>,
 ) -> napi::Result<sys::napi_value> {
     let result = match mode {
+        // SAFETY: `env` is the live env of the Node-API call in progress on the JS thread (this
+        // fn's own contract, passed on unchanged), and every `napi_value` given was created in that
+        // call's scope.
         IntMode::Number => unsafe { json_parse(env, text) },
         _ => match serde_json::from_slice::<Value>(text) {
+            // SAFETY: `env` is the live env of the Node-API call in progress on the JS thread (this
+            // fn's own contract, passed on unchanged), and every `napi_value` given was created in
+            // that call's scope.
             Ok(v) => unsafe { value(env, &v, mode, 0) },
             Err(e) => Err(napi::Error::new(
                 napi::Status::GenericFailure,
@@ -325,9 +408,21 @@ unsafe fn output(
     meta: &ResponseMeta,
 ) -> napi::Result<sys::napi_value> {
     match o {
+        // SAFETY: `env` is the live env of the Node-API call in progress on the JS thread (this
+        // fn's own contract, passed on unchanged), and every `napi_value` given was created in that
+        // call's scope.
         Output::Json(b) => unsafe { json(env, b, mode, Some(meta)) },
+        // SAFETY: `env` is the live env of the Node-API call in progress on the JS thread (this
+        // fn's own contract, passed on unchanged), and every `napi_value` given was created in that
+        // call's scope.
         Output::Text(s) => unsafe { string(env, s) },
+        // SAFETY: `env` is the live env of the Node-API call in progress on the JS thread (this
+        // fn's own contract, passed on unchanged), and every `napi_value` given was created in that
+        // call's scope.
         Output::Bytes(b) => unsafe { bytes(env, b) },
+        // SAFETY: `env` is the live env of the Node-API call in progress on the JS thread (this
+        // fn's own contract, passed on unchanged), and every `napi_value` given was created in that
+        // call's scope.
         Output::Empty => unsafe { null(env) },
     }
 }
@@ -379,7 +474,18 @@ pub struct CallResult {
 }
 
 impl ToNapiValue for CallResult {
-    unsafe fn to_napi_value(env: sys::napi_env, r: Self) -> napi::Result<sys::napi_value> {
+    unsafe fn to_napi_value(env: sys::napi_env, v: Self) -> napi::Result<sys::napi_value> {
+        // SAFETY: `build` has this fn's contract (a live `env` on the JS thread), passed on.
+        guarded(|| unsafe { Self::build(env, v) })
+    }
+}
+
+impl CallResult {
+    /// The JS value (see [`guarded`] for why `to_napi_value` does not build it itself).
+    unsafe fn build(env: sys::napi_env, r: Self) -> napi::Result<sys::napi_value> {
+        // SAFETY: `env` is the live env of the Node-API call in progress on the JS thread (this
+        // fn's own contract, passed on unchanged), and every `napi_value` given was created in that
+        // call's scope.
         let data = unsafe { output(env, &r.output, r.mode, &r.meta)? };
         if !r.raw {
             return Ok(data);
@@ -387,10 +493,22 @@ impl ToNapiValue for CallResult {
         let meta = &r.meta;
         let mut m = Map::new();
         meta_into(meta, &mut m);
+        // SAFETY: `env` is the live env of the Node-API call in progress on the JS thread (this
+        // fn's own contract, passed on unchanged), and every `napi_value` given was created in that
+        // call's scope.
         let obj = unsafe { object(env, &Map::new(), r.mode, 0)? };
+        // SAFETY: `env` is the live env of the Node-API call in progress on the JS thread (this
+        // fn's own contract, passed on unchanged), and every `napi_value` given was created in that
+        // call's scope.
         unsafe { set(env, obj, "data", data)? };
         for (k, v) in &m {
+            // SAFETY: `env` is the live env of the Node-API call in progress on the JS thread (this
+            // fn's own contract, passed on unchanged), and every `napi_value` given was created in
+            // that call's scope.
             let x = unsafe { value(env, v, r.mode, 1)? };
+            // SAFETY: `env` is the live env of the Node-API call in progress on the JS thread (this
+            // fn's own contract, passed on unchanged), and every `napi_value` given was created in
+            // that call's scope.
             unsafe { set(env, obj, k, x)? };
         }
         Ok(obj)
@@ -405,14 +523,34 @@ pub struct PageResult {
 }
 
 impl ToNapiValue for PageResult {
-    unsafe fn to_napi_value(env: sys::napi_env, r: Self) -> napi::Result<sys::napi_value> {
+    unsafe fn to_napi_value(env: sys::napi_env, v: Self) -> napi::Result<sys::napi_value> {
+        // SAFETY: `build` has this fn's contract (a live `env` on the JS thread), passed on.
+        guarded(|| unsafe { Self::build(env, v) })
+    }
+}
+
+impl PageResult {
+    /// The JS value (see [`guarded`] for why `to_napi_value` does not build it itself).
+    unsafe fn build(env: sys::napi_env, r: Self) -> napi::Result<sys::napi_value> {
         let Some(page) = r.page else {
+            // SAFETY: `env` is the live env of the Node-API call in progress on the JS thread (this
+            // fn's own contract, passed on unchanged), and every `napi_value` given was created in
+            // that call's scope.
             return unsafe { null(env) };
         };
+        // SAFETY: `env` is the live env of the Node-API call in progress on the JS thread (this
+        // fn's own contract, passed on unchanged), and every `napi_value` given was created in that
+        // call's scope.
         let obj = unsafe { object(env, &Map::new(), r.mode, 0)? };
         // Core located the items (whatever form `data` had); one parse of their text builds them.
+        // SAFETY: `env` is the live env of the Node-API call in progress on the JS thread (this
+        // fn's own contract, passed on unchanged), and every `napi_value` given was created in that
+        // call's scope.
         let items = unsafe { json(env, &page.items_json(), r.mode, None) }
             .map_err(|e| crate::errors::to_napi(page.meta.decode_error(&page.body, e.reason)))?;
+        // SAFETY: `env` is the live env of the Node-API call in progress on the JS thread (this
+        // fn's own contract, passed on unchanged), and every `napi_value` given was created in that
+        // call's scope.
         unsafe { set(env, obj, "items", items)? };
         let mut m = Map::new();
         m.insert("number".into(), page.number.into());
@@ -421,7 +559,13 @@ impl ToNapiValue for PageResult {
         m.insert("extra".into(), Value::Object(page.extra));
         meta_into(&page.meta, &mut m);
         for (k, v) in &m {
+            // SAFETY: `env` is the live env of the Node-API call in progress on the JS thread (this
+            // fn's own contract, passed on unchanged), and every `napi_value` given was created in
+            // that call's scope.
             let x = unsafe { value(env, v, r.mode, 1)? };
+            // SAFETY: `env` is the live env of the Node-API call in progress on the JS thread (this
+            // fn's own contract, passed on unchanged), and every `napi_value` given was created in
+            // that call's scope.
             unsafe { set(env, obj, k, x)? };
         }
         Ok(obj)
@@ -432,7 +576,18 @@ impl ToNapiValue for PageResult {
 pub struct JsonBuffer(pub napi::bindgen_prelude::Buffer);
 
 impl ToNapiValue for JsonBuffer {
-    unsafe fn to_napi_value(env: sys::napi_env, b: Self) -> napi::Result<sys::napi_value> {
+    unsafe fn to_napi_value(env: sys::napi_env, v: Self) -> napi::Result<sys::napi_value> {
+        // SAFETY: `build` has this fn's contract (a live `env` on the JS thread), passed on.
+        guarded(|| unsafe { Self::build(env, v) })
+    }
+}
+
+impl JsonBuffer {
+    /// The JS value (see [`guarded`] for why `to_napi_value` does not build it itself).
+    unsafe fn build(env: sys::napi_env, b: Self) -> napi::Result<sys::napi_value> {
+        // SAFETY: `env` is the live env of the Node-API call in progress on the JS thread (this
+        // fn's own contract, passed on unchanged), and every `napi_value` given was created in that
+        // call's scope.
         unsafe { json(env, &b.0, IntMode::Number, None) }
     }
 }

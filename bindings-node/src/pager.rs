@@ -43,14 +43,17 @@ impl NativePager {
 #[napi]
 impl NativePager {
     /// The page size sent with every request.
-    #[napi(getter)]
+    #[napi(getter, catch_unwind)]
     pub fn page_size(&self) -> u32 {
         self.page_size
     }
 
     /// The next page, or `null` after the last one. Calls are serialized; after an error, an abort
     /// or `close()` the pager is finished.
-    #[napi(ts_return_type = "Promise<Record<string, unknown> | null>")]
+    #[napi(
+        ts_return_type = "Promise<Record<string, unknown> | null>",
+        catch_unwind
+    )]
     pub fn next<'env>(
         &self,
         env: &'env Env,
@@ -89,7 +92,7 @@ impl NativePager {
     }
 
     /// Stop: drops the stream and its prefetch tasks; a pending `next` resolves to `null`.
-    #[napi]
+    #[napi(catch_unwind)]
     pub fn close(&self) {
         self.closed.cancel();
         if let Ok(mut g) = self.stream.try_lock() {

@@ -41,7 +41,7 @@ pub struct NativeSimulator {
 
 #[napi]
 impl NativeSimulator {
-    #[napi(factory)]
+    #[napi(factory, catch_unwind)]
     pub fn start(options: Option<SimulatorOptions>) -> napi::Result<NativeSimulator> {
         let o = options.unwrap_or_default();
         let mut cfg = SimConfig::default();
@@ -90,30 +90,30 @@ impl NativeSimulator {
         })
     }
 
-    #[napi(getter)]
+    #[napi(getter, catch_unwind)]
     pub fn url(&self) -> String {
         self.url.clone()
     }
 
-    #[napi(getter)]
+    #[napi(getter, catch_unwind)]
     pub fn username(&self) -> String {
         self.username.clone()
     }
 
-    #[napi(getter)]
+    #[napi(getter, catch_unwind)]
     pub fn password(&self) -> String {
         self.password.clone()
     }
 
     /// The request log as JSON text (one `LoggedRequest` per entry).
-    #[napi]
+    #[napi(catch_unwind)]
     pub fn requests_json(&self) -> napi::Result<String> {
         let g = self.handle.lock().unwrap_or_else(|e| e.into_inner());
         let reqs = g.as_ref().map(|h| h.requests()).unwrap_or_default();
         serde_json::to_string(&reqs).map_err(|e| napi::Error::from_reason(e.to_string()))
     }
 
-    #[napi]
+    #[napi(catch_unwind)]
     pub fn clear_requests(&self) {
         if let Some(h) = self
             .handle
@@ -127,7 +127,7 @@ impl NativeSimulator {
 
     /// Inject a fault: `{kind: 'status'|'drop'|'malformed'|'truncate'|'delay'|'slow_body', status?,
     /// body?, headers?, ms?, path_contains?, method?, times?}` as JSON text.
-    #[napi]
+    #[napi(catch_unwind)]
     pub fn inject_json(&self, fault_json: String) -> napi::Result<()> {
         let fault: Fault = serde_json::from_str(&fault_json)
             .map_err(|e| invalid("fault", "fault", e.to_string()))?;
@@ -143,7 +143,7 @@ impl NativeSimulator {
     }
 
     /// Stop serving; idempotent.
-    #[napi]
+    #[napi(catch_unwind)]
     pub fn stop(&self) {
         if let Some(h) = self.handle.lock().unwrap_or_else(|e| e.into_inner()).take() {
             h.shutdown();

@@ -137,7 +137,8 @@ impl NativeClient {
         *, platform=None, base_url=None, auth_url=None, username=None, password=None, token=None,
         token_provider=None, auth=None, timeout=None, connect_timeout=None, max_retries=None,
         backoff=None, max_retry_wait=None, proxy=None, user_agent=None, max_concurrency=None,
-        prefetch=None, rate_limit=None, validate=None, from_env=false
+        prefetch=None, rate_limit=None, validate=None, max_response_bytes=None,
+        allow_insecure_http=None, from_env=false
     ))]
     #[allow(clippy::too_many_arguments)]
     fn new(
@@ -151,21 +152,26 @@ impl NativeClient {
         auth: Option<&str>,
         timeout: Option<f64>,
         connect_timeout: Option<f64>,
-        max_retries: Option<u32>,
+        max_retries: Option<&Bound<'_, PyAny>>,
         backoff: Option<(f64, f64)>,
         max_retry_wait: Option<f64>,
         proxy: Option<String>,
         user_agent: Option<String>,
-        max_concurrency: Option<usize>,
-        prefetch: Option<usize>,
+        max_concurrency: Option<&Bound<'_, PyAny>>,
+        prefetch: Option<&Bound<'_, PyAny>>,
         rate_limit: Option<bool>,
         validate: Option<bool>,
+        max_response_bytes: Option<&Bound<'_, PyAny>>,
+        allow_insecure_http: Option<bool>,
         from_env: bool,
     ) -> PyResult<Self> {
         let mut b = Client::builder();
-        if from_env {
-            b = b.from_env().map_err(to_py_err)?;
-        }
+        // No credentials given: the environment's, as `from_env` (explicit settings still win).
+        let credentials_given =
+            username.is_some() || password.is_some() || token.is_some() || token_provider.is_some();
+        b = b
+            .env_default(credentials_given && !from_env)
+            .map_err(to_py_err)?;
         if let Some(p) = platform {
             b = b.platform(p.parse::<Platform>().map_err(to_py_err)?);
         }
@@ -201,8 +207,22 @@ impl NativeClient {
         if let Some(t) = connect_timeout {
             b = b.connect_timeout(seconds("connect_timeout", t)?);
         }
-        if let Some(n) = max_retries {
-            b = b.max_retries(n);
+        // Counts are checked by the core, named as the caller spelled them (no bare OverflowError).
+        for (name, v) in [
+            ("max_retries", max_retries),
+            ("max_concurrency", max_concurrency),
+            ("prefetch", prefetch),
+            ("max_response_bytes", max_response_bytes),
+        ] {
+            if let Some(v) = v.filter(|v| !v.is_none()) {
+                let value = number_arg(name, v)?;
+                b = b
+                    .numeric_option(name, &value, Dialect::Python)
+                    .map_err(to_py_err)?;
+            }
+        }
+        if let Some(on) = allow_insecure_http {
+            b = b.allow_insecure_http(on);
         }
         if let Some((base, max)) = backoff {
             b = b.backoff(seconds("backoff", base)?, seconds("backoff", max)?);
@@ -215,12 +235,6 @@ impl NativeClient {
         }
         if let Some(ua) = user_agent {
             b = b.user_agent(ua);
-        }
-        if let Some(n) = max_concurrency {
-            b = b.max_concurrency(n);
-        }
-        if let Some(n) = prefetch {
-            b = b.prefetch(n);
         }
         if let Some(on) = rate_limit {
             b = b.rate_limit(on);
@@ -353,9 +367,20 @@ impl NativeClient {
         endpoint: &str,
         args: &Bound<'_, PyDict>,
         options: Option<&Bound<'_, PyDict>>,
-        prefetch: Option<usize>,
+        prefetch: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<NativePages> {
         let ep = self::endpoint(endpoint)?;
+        let prefetch = match prefetch.filter(|p| !p.is_none()) {
+            Some(p) => Some(
+                qualys_cs::client::bounded_count(
+                    "prefetch",
+                    &number_arg("prefetch", p)?,
+                    qualys_cs::client::MAX_PREFETCH,
+                )
+                .map_err(to_py_err)? as usize,
+            ),
+            None => None,
+        };
         let (args, opts) = (self::args(args)?, self::options(options)?);
         let pager = self
             .client
@@ -372,6 +397,19 @@ impl NativeClient {
             ),
             None => format!("NativeClient(base_url={:?})", self.client.base_url()),
         }
+    }
+}
+
+/// A numeric argument as JSON for the core's checks: `bool` (an `int` in Python) and anything
+/// not a number are refused here, naming the argument.
+fn number_arg(name: &str, v: &Bound<'_, PyAny>) -> PyResult<Value> {
+    match from_py(v, name) {
+        Ok(n @ Value::Number(_)) if !v.is_instance_of::<pyo3::types::PyBool>() => Ok(n),
+        _ => Err(validation(
+            name,
+            "type",
+            format!("must be a non-negative integer, got {v}"),
+        )),
     }
 }
 

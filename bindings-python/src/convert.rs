@@ -121,7 +121,22 @@ pub fn output<'py>(
 
 /// A Python argument (dict, list, tuple, str, int, float, bool, None) as JSON. `field` names the
 /// argument in the error, which the caller turns into a `ValidationError`.
+///
+/// Containers nest at most [`qualys_cs::MAX_JSON_DEPTH`] levels and may not contain themselves:
+/// the conversion recurses on the native stack, so a circular or very deep value would otherwise
+/// overflow it and kill the interpreter (a Python `RecursionError` never fires in native code).
 pub fn from_py(obj: &Bound<'_, PyAny>, field: &str) -> Result<Value, String> {
+    let mut path = Vec::new();
+    from_py_at(obj, field, &mut path)
+}
+
+/// `path` holds the containers being converted, outermost first: its length is the depth and a
+/// container found in it is a cycle.
+fn from_py_at(
+    obj: &Bound<'_, PyAny>,
+    field: &str,
+    path: &mut Vec<*mut pyo3::ffi::PyObject>,
+) -> Result<Value, String> {
     if obj.is_none() {
         return Ok(Value::Null);
     }
@@ -151,6 +166,42 @@ pub fn from_py(obj: &Bound<'_, PyAny>, field: &str) -> Result<Value, String> {
                 .to_owned(),
         ));
     }
+    let container = obj.cast::<PyDict>().is_ok()
+        || obj.cast::<PyList>().is_ok()
+        || obj.cast::<PyTuple>().is_ok();
+    if container {
+        let ptr = obj.as_ptr();
+        if path.contains(&ptr) {
+            return Err(format!(
+                "`{field}`: contains itself (a circular reference cannot be sent as JSON)"
+            ));
+        }
+        if path.len() >= qualys_cs::MAX_JSON_DEPTH {
+            return Err(format!(
+                "`{field}`: nested deeper than {} levels",
+                qualys_cs::MAX_JSON_DEPTH
+            ));
+        }
+        path.push(ptr);
+        let out = container_from_py(obj, field, path);
+        path.pop();
+        return out;
+    }
+    let ty = obj
+        .get_type()
+        .name()
+        .map(|n| n.to_string())
+        .unwrap_or_else(|_| "?".into());
+    Err(format!(
+        "`{field}`: {ty} is not JSON-compatible (use dict, list, str, int, float, bool or None)"
+    ))
+}
+
+fn container_from_py(
+    obj: &Bound<'_, PyAny>,
+    field: &str,
+    path: &mut Vec<*mut pyo3::ffi::PyObject>,
+) -> Result<Value, String> {
     if let Ok(d) = obj.cast::<PyDict>() {
         let mut m = Map::with_capacity(d.len());
         for (k, v) in d.iter() {
@@ -161,31 +212,22 @@ pub fn from_py(obj: &Bound<'_, PyAny>, field: &str) -> Result<Value, String> {
                 .to_str()
                 .map_err(|e| format!("`{field}`: {e}"))?
                 .to_owned();
-            let value = from_py(&v, field)?;
+            let value = from_py_at(&v, field, path)?;
             m.insert(key, value);
         }
         return Ok(Value::Object(m));
     }
-    if let Ok(l) = obj.cast::<PyList>() {
-        return l
+    let items = match obj.cast::<PyList>() {
+        Ok(l) => l.iter().collect::<Vec<_>>(),
+        Err(_) => obj
+            .cast::<PyTuple>()
+            .map_err(|_| format!("`{field}`: not a container"))?
             .iter()
-            .map(|x| from_py(&x, field))
-            .collect::<Result<Vec<_>, _>>()
-            .map(Value::Array);
-    }
-    if let Ok(t) = obj.cast::<PyTuple>() {
-        return t
-            .iter()
-            .map(|x| from_py(&x, field))
-            .collect::<Result<Vec<_>, _>>()
-            .map(Value::Array);
-    }
-    let ty = obj
-        .get_type()
-        .name()
-        .map(|n| n.to_string())
-        .unwrap_or_else(|_| "?".into());
-    Err(format!(
-        "`{field}`: {ty} is not JSON-compatible (use dict, list, str, int, float, bool or None)"
-    ))
+            .collect(),
+    };
+    items
+        .iter()
+        .map(|x| from_py_at(x, field, path))
+        .collect::<Result<Vec<_>, _>>()
+        .map(Value::Array)
 }

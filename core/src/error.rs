@@ -80,6 +80,21 @@ pub enum Error {
         message: String,
         excerpt: String,
     },
+    /// The response (its `Content-Length`, or the bytes read so far) is larger than the client's
+    /// `max_response_bytes`; reading stopped there. Not retried: the same server would send the
+    /// same answer.
+    #[error(
+        "{method} {path}: the response is larger than the {limit} bytes allowed (max_response_bytes)"
+    )]
+    ResponseTooLarge {
+        method: String,
+        path: String,
+        limit: u64,
+    },
+    /// A list's pages do not converge: a cursor came back that was already used, or a page
+    /// repeated an earlier one. Paging stopped instead of requesting forever.
+    #[error("{path}: pagination stopped: {message}")]
+    Pagination { path: String, message: String },
     /// The arguments break a rule the API documents; nothing was sent.
     #[error("invalid argument `{field}`: {message}")]
     Validation {
@@ -127,6 +142,8 @@ pub enum ErrorKind {
     Timeout,
     Connection,
     Decode,
+    ResponseTooLarge,
+    Pagination,
     Validation,
     Auth,
     RecordCap,
@@ -149,6 +166,8 @@ impl ErrorKind {
             ErrorKind::Timeout => "E_TIMEOUT",
             ErrorKind::Connection => "E_CONNECTION",
             ErrorKind::Decode => "E_DECODE",
+            ErrorKind::ResponseTooLarge => "E_RESPONSE_TOO_LARGE",
+            ErrorKind::Pagination => "E_PAGINATION",
             ErrorKind::Validation => "E_VALIDATION",
             ErrorKind::Auth => "E_AUTH",
             ErrorKind::RecordCap => "E_RECORD_CAP",
@@ -170,7 +189,11 @@ impl ErrorKind {
             ErrorKind::Api => "APIError",
             ErrorKind::Timeout => "APITimeoutError",
             ErrorKind::Connection => "APIConnectionError",
-            ErrorKind::Decode => "DecodeError",
+            // The response could not be used as it came: the decode error family, told apart by
+            // `code`.
+            ErrorKind::Decode | ErrorKind::ResponseTooLarge | ErrorKind::Pagination => {
+                "DecodeError"
+            }
             ErrorKind::Validation => "ValidationError",
             ErrorKind::RecordCap => "RecordCapError",
             ErrorKind::Config => "ConfigError",
@@ -196,6 +219,8 @@ impl Error {
             Error::Timeout { .. } => ErrorKind::Timeout,
             Error::Connection { .. } => ErrorKind::Connection,
             Error::Decode { .. } => ErrorKind::Decode,
+            Error::ResponseTooLarge { .. } => ErrorKind::ResponseTooLarge,
+            Error::Pagination { .. } => ErrorKind::Pagination,
             Error::Validation { .. } => ErrorKind::Validation,
             Error::Auth { .. } => ErrorKind::Auth,
             Error::RecordCap { .. } => ErrorKind::RecordCap,
@@ -223,7 +248,8 @@ impl Error {
             Error::Api(e) => Some((&e.method, &e.path)),
             Error::Timeout { method, path, .. }
             | Error::Connection { method, path, .. }
-            | Error::Decode { method, path, .. } => Some((method, path)),
+            | Error::Decode { method, path, .. }
+            | Error::ResponseTooLarge { method, path, .. } => Some((method, path)),
             _ => None,
         }
     }

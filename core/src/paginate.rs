@@ -328,6 +328,62 @@ impl<R> Future for Task<R> {
     }
 }
 
+/// The most pages one list walks: 100,000 pages is 25 million items at the usual 250 per page,
+/// past any inventory; a server still handing out new pages then is not converging.
+pub const MAX_PAGES: u64 = 100_000;
+
+/// Stops a list whose server does not converge: a cursor handed out again (A, B, A, ...: the walk
+/// would cycle forever), a page whose body repeats an earlier one (a server ignoring the page
+/// number), or more than [`MAX_PAGES`] pages. Remembers 64-bit hashes only, at most one per page,
+/// so its memory is bounded by [`MAX_PAGES`] too.
+#[derive(Default)]
+struct LoopGuard {
+    cursors: std::collections::HashSet<u64>,
+    bodies: std::collections::HashMap<u64, u64>,
+    pages: u64,
+}
+
+fn hash_of(bytes: &[u8]) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    bytes.hash(&mut h);
+    h.finish()
+}
+
+impl LoopGuard {
+    /// A page arrived (its body as received).
+    fn page(&mut self, path: &str, body: &[u8]) -> Result<()> {
+        self.pages += 1;
+        if self.pages > MAX_PAGES {
+            return Err(Error::Pagination {
+                path: path.to_owned(),
+                message: format!("more than {MAX_PAGES} pages"),
+            });
+        }
+        if let Some(earlier) = self.bodies.insert(hash_of(body), self.pages) {
+            return Err(Error::Pagination {
+                path: path.to_owned(),
+                message: format!(
+                    "page {} repeats page {earlier} (the server does not advance)",
+                    self.pages
+                ),
+            });
+        }
+        Ok(())
+    }
+
+    /// The server handed out `cursor` as the next one.
+    fn cursor(&mut self, path: &str, cursor: &str) -> Result<()> {
+        if !self.cursors.insert(hash_of(cursor.as_bytes())) {
+            return Err(Error::Pagination {
+                path: path.to_owned(),
+                message: "a cursor came back that was already used (the pages cycle)".to_owned(),
+            });
+        }
+        Ok(())
+    }
+}
+
 async fn fetch(ctx: &Ctx, extra: Vec<(String, String)>) -> Result<Response> {
     let mut prepared = ctx.prepared.clone();
     prepared.query.extend(extra);
@@ -383,6 +439,9 @@ fn numbered<T: PageItem>(ctx: Arc<Ctx>) -> BoxStream<'static, Result<Page<T>>> {
         let base = u64::from(ctx.pg.base.unwrap_or(1));
         let size = ctx.size.max(1);
         let first: Page<T> = Task::spawn(fetch_page(ctx.clone(), base)).await?;
+        let mut guard = LoopGuard::default();
+        let path = ctx.ep.path.as_str();
+        guard.page(path, &first.body)?;
         let total = first.total;
         let first_len = first.items.len() as u64;
         yield first;
@@ -406,6 +465,7 @@ fn numbered<T: PageItem>(ctx: Arc<Ctx>) -> BoxStream<'static, Result<Page<T>>> {
                 let mut short = false;
                 while let Some(page) = rest.next().await {
                     let page = page?;
+                    guard.page(path, &page.body)?;
                     short = (page.items.len() as u64) < size;
                     yield page;
                     if short {
@@ -424,6 +484,7 @@ fn numbered<T: PageItem>(ctx: Arc<Ctx>) -> BoxStream<'static, Result<Page<T>>> {
                 let mut n = base + 1;
                 loop {
                     let page: Page<T> = Task::spawn(fetch_page(ctx.clone(), n)).await?;
+                    guard.page(path, &page.body)?;
                     let len = page.items.len() as u64;
                     if len > 0 {
                         yield page;
@@ -447,6 +508,8 @@ fn cursor<T: PageItem>(ctx: Arc<Ctx>) -> BoxStream<'static, Result<Page<T>>> {
         let _producer = Task::spawn(async move {
             let param = pctx.pg.cursor_param.clone().unwrap_or_else(|| "paginationQuery".into());
             let mut cur: Option<String> = None;
+            let mut guard = LoopGuard::default();
+            let path = pctx.ep.path.as_str();
             loop {
                 let extra = cur.iter().map(|c| (param.clone(), c.clone())).collect();
                 let resp = match fetch(&pctx, extra).await {
@@ -457,10 +520,24 @@ fn cursor<T: PageItem>(ctx: Arc<Ctx>) -> BoxStream<'static, Result<Page<T>>> {
                     }
                 };
                 let next = next_cursor(&resp.meta.headers, &param);
+                if let Err(e) = guard.page(path, &resp.body) {
+                    let _ = tx.send(Task::spawn(async move { Err(e) })).await;
+                    return Ok(());
+                }
+                // A cursor seen before (not the immediate repeat, which ends the list): this page
+                // is new and is delivered, then the list ends with the error.
+                let cycle = match &next {
+                    Some(n) if Some(n) != cur.as_ref() => guard.cursor(path, n).err(),
+                    _ => None,
+                };
                 let this = cur.clone();
                 let pg = pctx.pg;
                 if tx.send(Task::spawn(async move { decode(pg, resp, None, this) })).await.is_err() {
                     return Ok(()); // the consumer went away
+                }
+                if let Some(e) = cycle {
+                    let _ = tx.send(Task::spawn(async move { Err(e) })).await;
+                    return Ok(());
                 }
                 match next {
                     // A cursor that repeats would loop forever: treat it as the end.

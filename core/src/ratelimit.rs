@@ -30,28 +30,49 @@ pub struct RateLimitInfo {
     pub concurrency_running: Option<u32>,
 }
 
-fn header_num<T: std::str::FromStr>(headers: &HeaderMap, name: &str) -> Option<T> {
-    headers.get(name)?.to_str().ok()?.trim().parse().ok()
+/// The largest call limit believed (Qualys' largest family limit is 5,000 a minute): a server
+/// saying more is read as this much, so the limiter's bookkeeping stays small.
+pub const MAX_LIMIT: u32 = 1_000_000;
+/// The longest wait believed from a header, in seconds (a day): longer is read as a day, and the
+/// client's `max_retry_wait` bounds what it actually sleeps.
+pub const MAX_WAIT_SECS: u64 = 86_400;
+/// The longest rate-limit window believed, in seconds: an hour, the longest Qualys documents
+/// (csapi families count per minute).
+pub const MAX_WINDOW_SECS: u64 = 3_600;
+
+/// A header number clamped into `lo..=hi`; an unparsable or negative value is absent.
+fn header_clamped(headers: &HeaderMap, name: &str, lo: u64, hi: u64) -> Option<u64> {
+    let text = headers.get(name)?.to_str().ok()?.trim();
+    // Digits only: a value past u64 is still "very large", not absent.
+    if text.is_empty() || !text.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    Some(text.parse::<u64>().unwrap_or(u64::MAX).clamp(lo, hi))
+}
+
+fn header_count(headers: &HeaderMap, name: &str) -> Option<u32> {
+    header_clamped(headers, name, 0, u64::from(MAX_LIMIT)).map(|n| n as u32)
 }
 
 impl RateLimitInfo {
     /// Read the rate-limit headers; `None` when the response carried none.
     pub fn from_headers(headers: &HeaderMap) -> Option<Self> {
         let info = RateLimitInfo {
-            limit: header_num(headers, "x-ratelimit-limit"),
-            remaining: header_num(headers, "x-ratelimit-remaining"),
-            window_secs: header_num(headers, "x-ratelimit-window-sec"),
-            to_wait_secs: header_num(headers, "x-ratelimit-towait-sec")
-                .or_else(|| header_num(headers, "retry-after")),
-            concurrency_limit: header_num(headers, "x-concurrency-limit-limit"),
-            concurrency_running: header_num(headers, "x-concurrency-limit-running"),
+            limit: header_count(headers, "x-ratelimit-limit"),
+            remaining: header_count(headers, "x-ratelimit-remaining"),
+            window_secs: header_clamped(headers, "x-ratelimit-window-sec", 0, MAX_WINDOW_SECS),
+            to_wait_secs: header_clamped(headers, "x-ratelimit-towait-sec", 0, MAX_WAIT_SECS)
+                .or_else(|| header_clamped(headers, "retry-after", 0, MAX_WAIT_SECS)),
+            concurrency_limit: header_count(headers, "x-concurrency-limit-limit"),
+            concurrency_running: header_count(headers, "x-concurrency-limit-running"),
         };
         (info != RateLimitInfo::default()).then_some(info)
     }
 
-    /// How long the server asked us to wait, if it did.
+    /// How long the server asked us to wait, if it did (at most [`MAX_WAIT_SECS`]).
     pub fn wait(&self) -> Option<Duration> {
-        self.to_wait_secs.map(Duration::from_secs)
+        self.to_wait_secs
+            .map(|s| Duration::from_secs(s.min(MAX_WAIT_SECS)))
     }
 }
 
@@ -59,8 +80,12 @@ impl RateLimitInfo {
 struct FamilyState {
     limit: Option<u32>,
     window: Duration,
-    /// When recent calls of this family were answered, oldest first.
-    done: VecDeque<Instant>,
+    /// When recent calls of this family were answered, oldest first, as `(when, how many)`:
+    /// calls answered close together share one entry (see [`FamilyState::push_done`]), so the
+    /// log stays a few hundred entries per window whatever the limit or the call rate.
+    done: VecDeque<(Instant, usize)>,
+    /// The calls in `done`.
+    done_calls: usize,
     /// Calls sent (or about to be) and not answered yet.
     in_flight: usize,
     blocked_until: Option<Instant>,
@@ -73,24 +98,45 @@ struct FamilyState {
     wake: Arc<Notify>,
 }
 
+/// Answers this close together (a window's 1/256th) share one entry of the log.
+const BUCKETS_PER_WINDOW: u32 = 256;
+
 impl FamilyState {
     fn expire(&mut self, now: Instant) {
-        while self
-            .done
-            .front()
-            .is_some_and(|t| now.duration_since(*t) >= self.window)
-        {
+        while let Some(&(t, n)) = self.done.front() {
+            if now.duration_since(t) < self.window {
+                break;
+            }
             self.done.pop_front();
+            self.done_calls -= n;
         }
+    }
+
+    /// Log `n` calls answered at `now`. Joining the newest entry moves it to `now`: its calls
+    /// then count a little longer (at most 1/256th of a window), never shorter, so the limit holds.
+    fn push_done(&mut self, now: Instant, n: usize) {
+        if n == 0 {
+            return;
+        }
+        self.done_calls += n;
+        let grain = self.window / BUCKETS_PER_WINDOW;
+        if let Some(back) = self.done.back_mut()
+            && now.duration_since(back.0) <= grain
+        {
+            back.0 = now;
+            back.1 += n;
+            return;
+        }
+        self.done.push_back((now, n));
     }
 
     /// Calls that may still count in the server's current window.
     fn used(&self) -> usize {
-        self.done.len() + self.in_flight
+        self.done_calls + self.in_flight
     }
 
-    /// Learn from an answer (see [`Slot::observe`]).
-    fn observe(&mut self, info: Option<&RateLimitInfo>, status: u16) {
+    /// Learn from an answer (see [`Slot::observe`]); a wait it asks for is held at most `max_wait`.
+    fn observe(&mut self, info: Option<&RateLimitInfo>, status: u16, max_wait: Duration) {
         let st = self;
         let now = Instant::now();
         st.known = true;
@@ -99,7 +145,7 @@ impl FamilyState {
         let Some(info) = info else {
             // Unlimited (so far): keep no log.
             if st.limit.is_some() {
-                st.done.push_back(now);
+                st.push_done(now, 1);
             }
             return;
         };
@@ -108,15 +154,14 @@ impl FamilyState {
             st.window = Duration::from_secs(window.max(1));
         }
         if let Some(limit) = st.limit {
-            st.done.push_back(now);
+            st.push_done(now, 1);
             // The server counts the whole subscription (other scripts too): never believe we
             // have more calls left than it says.
             if let Some(remaining) = info.remaining {
                 st.expire(now);
                 let used = limit.saturating_sub(remaining) as usize;
-                while st.used() < used {
-                    st.done.push_back(now);
-                }
+                let missing = used.saturating_sub(st.used());
+                st.push_done(now, missing);
             }
         }
         let exhausted = info.remaining == Some(0) || status == 429;
@@ -125,7 +170,8 @@ impl FamilyState {
                 .wait()
                 .or_else(|| (status == 429).then_some(st.window.max(Duration::from_secs(1))));
             if let Some(wait) = wait {
-                st.blocked_until = Some(now + wait);
+                // Checked: a header may ask for any wait, and `Instant + Duration` panics on overflow.
+                st.blocked_until = now.checked_add(wait.min(max_wait));
             }
         }
     }
@@ -143,9 +189,17 @@ const PROBE_WAIT: Duration = Duration::from_secs(10);
 /// calls when they are sent instead lets a call sent exactly one window later arrive a little early,
 /// inside the old window, and draw a 429 (measured: one in two rate-limit runs of a 16-thread
 /// client). The price is one round trip of each window's budget, about 1% at 50 ms and 5 s.
-#[derive(Default)]
 pub(crate) struct RateLimiter {
     families: Mutex<HashMap<String, FamilyState>>,
+    /// The longest a header can block a family: the client's `max_retry_wait` (a call asked to
+    /// wait longer gives up rather than sleep through it).
+    max_wait: Duration,
+}
+
+impl Default for RateLimiter {
+    fn default() -> Self {
+        RateLimiter::new(Duration::from_secs(120))
+    }
 }
 
 /// One call's place in its family's window: release it with [`Slot::observe`] once the answer's
@@ -183,6 +237,13 @@ impl Drop for Slot<'_> {
 }
 
 impl RateLimiter {
+    pub(crate) fn new(max_wait: Duration) -> Self {
+        RateLimiter {
+            families: Mutex::new(HashMap::new()),
+            max_wait,
+        }
+    }
+
     fn state<R>(&self, family: &str, f: impl FnOnce(&mut FamilyState) -> R) -> R {
         let mut map = self.families.lock().unwrap_or_else(|e| e.into_inner());
         // Look up before inserting: every call and every woken waiter checks, and the key is only
@@ -234,7 +295,7 @@ impl RateLimiter {
                         return Err(st
                             .done
                             .front()
-                            .map(|t| st.window.saturating_sub(now.duration_since(*t))));
+                            .map(|(t, _)| st.window.saturating_sub(now.duration_since(*t))));
                     }
                 }
                 st.in_flight += 1;
@@ -275,7 +336,7 @@ impl RateLimiter {
 
     fn observe(&self, family: &str, info: Option<&RateLimitInfo>, status: u16) {
         let wake = self.state(family, |st| {
-            st.observe(info, status);
+            st.observe(info, status, self.max_wait);
             st.wake.clone()
         });
         wake.notify_waiters();
@@ -290,7 +351,7 @@ impl RateLimiter {
                 st.probe_since = None;
             }
             if sent && st.limit.is_some() {
-                st.done.push_back(Instant::now());
+                st.push_done(Instant::now(), 1);
             }
             st.wake.clone()
         });
@@ -299,8 +360,11 @@ impl RateLimiter {
 
     /// Block a family for `wait` (a 429 whose headers did not say for how long).
     pub(crate) fn block(&self, family: &str, wait: Duration) {
+        let wait = wait.min(self.max_wait);
         self.state(family, |st| {
-            let until = Instant::now() + wait;
+            let Some(until) = Instant::now().checked_add(wait) else {
+                return;
+            };
             st.blocked_until = Some(st.blocked_until.map_or(until, |u| u.max(until)));
         })
     }
@@ -457,6 +521,98 @@ mod tests {
             .await
             .expect("a freed place wakes the waiter")
             .unwrap();
+    }
+}
+
+#[cfg(test)]
+mod hostile_tests {
+    use super::*;
+    use reqwest::header::HeaderValue;
+
+    fn headers(pairs: &[(&'static str, &str)]) -> HeaderMap {
+        let mut h = HeaderMap::new();
+        for (k, v) in pairs {
+            h.insert(*k, HeaderValue::from_str(v).unwrap());
+        }
+        h
+    }
+
+    #[test]
+    fn header_numbers_are_clamped() {
+        let info = RateLimitInfo::from_headers(&headers(&[
+            ("x-ratelimit-limit", "40000000000"),
+            ("x-ratelimit-remaining", "99999999999999999999999"),
+            ("x-ratelimit-window-sec", "18446744073709551615"),
+            ("x-ratelimit-towait-sec", "18446744073709551615"),
+        ]))
+        .unwrap();
+        assert_eq!(info.limit, Some(MAX_LIMIT));
+        assert_eq!(info.remaining, Some(MAX_LIMIT));
+        assert_eq!(info.window_secs, Some(MAX_WINDOW_SECS));
+        assert_eq!(info.wait(), Some(Duration::from_secs(MAX_WAIT_SECS)));
+        let neg = RateLimitInfo::from_headers(&headers(&[("retry-after", "-5")]));
+        assert_eq!(neg, None, "a negative wait is no wait");
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_huge_limit_with_nothing_remaining_allocates_one_entry() {
+        let rl = RateLimiter::default();
+        let info = RateLimitInfo::from_headers(&headers(&[
+            ("x-ratelimit-limit", "40000000"),
+            ("x-ratelimit-remaining", "0"),
+            ("x-ratelimit-window-sec", "60"),
+        ]));
+        rl.acquire("images").await.observe(info.as_ref(), 200);
+        rl.state("images", |st| {
+            assert_eq!(st.used(), MAX_LIMIT as usize);
+            assert_eq!(st.done.len(), 1, "one entry, not one per call");
+        });
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn the_log_stays_small_at_any_call_rate() {
+        let rl = RateLimiter::default();
+        let info = limited_info(100_000, 60, 100_000);
+        for _ in 0..20_000 {
+            rl.acquire("images").await.observe(Some(&info), 200);
+            tokio::time::advance(Duration::from_micros(500)).await;
+        }
+        rl.state("images", |st| {
+            assert_eq!(st.used(), 20_000);
+            assert!(
+                st.done.len() <= 2 * BUCKETS_PER_WINDOW as usize,
+                "{}",
+                st.done.len()
+            );
+        });
+    }
+
+    fn limited_info(limit: u32, window: u64, remaining: u32) -> RateLimitInfo {
+        RateLimitInfo {
+            limit: Some(limit),
+            window_secs: Some(window),
+            remaining: Some(remaining),
+            ..Default::default()
+        }
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn an_endless_wait_does_not_panic_and_is_bounded() {
+        let rl = RateLimiter::new(Duration::from_secs(30));
+        let info = RateLimitInfo {
+            remaining: Some(0),
+            to_wait_secs: Some(u64::MAX),
+            ..Default::default()
+        };
+        rl.acquire("images").await.observe(Some(&info), 429);
+        rl.block("images", Duration::MAX);
+        let start = Instant::now();
+        let _slot = rl.acquire("images").await;
+        assert!(
+            start.elapsed() <= Duration::from_secs(30),
+            "{:?}",
+            start.elapsed()
+        );
     }
 }
 

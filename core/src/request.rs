@@ -30,6 +30,23 @@ const SEGMENT: &AsciiSet = &CONTROLS
     .add(b'&')
     .add(b'=');
 
+/// The deepest a JSON body may nest (objects and arrays), in every language. Below serde_json's
+/// recursion limit (128) when reading JSON, with room for the arguments object around a body: a
+/// deeper body is one the client could not read back (the Node binding hands arguments over as
+/// JSON text), and converting one recurses on the native stack, which a circular or ~10,000-deep
+/// value overflows. The API's bodies nest a handful of levels.
+pub const MAX_JSON_DEPTH: usize = 100;
+
+/// The longest id (a path parameter), in bytes. The API's ids are UUIDs, sha256 digests and
+/// numbers (under 80 characters); 1 KiB leaves room for any id while refusing garbage up front
+/// instead of sending it (a megabyte id only fails on the wire, as a connection error).
+pub const MAX_ID_LEN: usize = 1024;
+
+/// The longest query argument (a filter, a sort, one id of a list), in bytes: 8 KiB, the request
+/// line limit of common servers and proxies (nginx, Apache, most load balancers). A longer value
+/// cannot arrive, so it is refused before anything is sent.
+pub const MAX_QUERY_VALUE_LEN: usize = 8 * 1024;
+
 /// Arguments of a call, keyed by the table's caller-facing names (`filter`, `page_size`, `sha`,
 /// `body`, ...). camelCase spellings (`pageSize`, `scheduleIds`) are accepted too, so Node passes its
 /// options straight through.
@@ -166,10 +183,43 @@ fn scalar_string(field: &str, v: &Value) -> Result<String> {
     }
 }
 
-/// Check and encode one path parameter value.
+/// A query argument's text, within [`MAX_QUERY_VALUE_LEN`].
+fn query_string(field: &str, v: &Value) -> Result<String> {
+    let s = scalar_string(field, v)?;
+    if s.len() > MAX_QUERY_VALUE_LEN {
+        return Err(Error::validation(
+            field,
+            "max_length",
+            format!(
+                "is {} bytes long, more than the {MAX_QUERY_VALUE_LEN} a request line can carry",
+                s.len()
+            ),
+        ));
+    }
+    Ok(s)
+}
+
+/// Check and encode one path parameter value. Ids are strings: a number or a boolean would be
+/// sent as its text (`get(True)` -> `/images/true`), which is never the caller's intent.
 pub(crate) fn path_segment(field: &str, v: Option<&Value>) -> Result<String> {
     let v = v.ok_or_else(|| Error::validation(field, "required", "is required"))?;
-    let s = scalar_string(field, v)?;
+    let s = match v {
+        Value::String(s) => s.clone(),
+        other => {
+            return Err(Error::validation(
+                field,
+                "type",
+                format!("must be a string id, got {other}"),
+            ));
+        }
+    };
+    if s.len() > MAX_ID_LEN {
+        return Err(Error::validation(
+            field,
+            "max_length",
+            format!("is {} bytes long, more than {MAX_ID_LEN}", s.len()),
+        ));
+    }
     if s.trim().is_empty() {
         return Err(Error::validation(field, "non_empty", "must not be empty"));
     }
@@ -182,6 +232,28 @@ pub(crate) fn path_segment(field: &str, v: Option<&Value>) -> Result<String> {
         ));
     }
     Ok(utf8_percent_encode(&s, SEGMENT).to_string())
+}
+
+/// Refuse a body nested deeper than [`MAX_JSON_DEPTH`] (iteratively: the check itself must not
+/// recurse on what it guards against).
+pub(crate) fn check_depth(field: &str, v: &Value) -> Result<()> {
+    let mut stack = vec![(v, 0usize)];
+    while let Some((v, depth)) = stack.pop() {
+        let children: Box<dyn Iterator<Item = &Value>> = match v {
+            Value::Array(a) => Box::new(a.iter()),
+            Value::Object(m) => Box::new(m.values()),
+            _ => continue,
+        };
+        if depth >= MAX_JSON_DEPTH {
+            return Err(Error::validation(
+                field,
+                "max_depth",
+                format!("is nested deeper than {MAX_JSON_DEPTH} levels"),
+            ));
+        }
+        stack.extend(children.map(|c| (c, depth + 1)));
+    }
+    Ok(())
 }
 
 /// Validate `args` against `ep` and build the request parts.
@@ -230,7 +302,7 @@ fn prepare_normalized(
         let field = q.arg.as_str();
         match q.ty {
             QueryType::String => {
-                let s = scalar_string(field, v)?;
+                let s = query_string(field, v)?;
                 if let Some(allowed) = q.allowed.as_ref().filter(|_| check)
                     && !allowed.iter().any(|a| a.as_str() == Some(s.as_str()))
                 {
@@ -295,9 +367,9 @@ fn prepare_normalized(
                 let items: Vec<String> = match v {
                     Value::Array(a) => a
                         .iter()
-                        .map(|x| scalar_string(field, x))
+                        .map(|x| query_string(field, x))
                         .collect::<Result<_>>()?,
-                    other => vec![scalar_string(field, other)?],
+                    other => vec![query_string(field, other)?],
                 };
                 if items.iter().any(|s| s.trim().is_empty()) {
                     return Err(Error::validation(
@@ -346,6 +418,7 @@ fn prepare_normalized(
                         None if spec.required_fields.is_empty() => Value::Object(Map::new()),
                         None => return Err(Error::validation(arg, "required", "is required")),
                     };
+                    check_depth(arg, &v)?;
                     let obj = v.as_object().expect("checked above");
                     if let Some(missing) = spec
                         .required_fields
@@ -401,6 +474,7 @@ fn prepare_normalized(
                     let content = match given {
                         Some(Value::String(s)) => s.into_bytes(),
                         Some(v @ Value::Object(_)) => {
+                            check_depth(arg, &v)?;
                             serde_json::to_vec(&v).expect("a Value always serializes")
                         }
                         Some(other) => {

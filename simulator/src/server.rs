@@ -288,7 +288,10 @@ async fn dispatch(
         None => {}
     }
 
-    let resp = pipeline(&sim, ep, params, &parts, bytes).await;
+    let (resp, panicked) = guarded(pipeline(&sim, ep, params, &parts, bytes)).await;
+    if panicked && let Some(e) = entry.as_mut() {
+        e.fault = Some("handler_panic".into());
+    }
     let resp = match post_fault {
         Some(k) => apply_body_fault(resp, k, kill).await,
         None => match sim.cfg.faults.slow_body {
@@ -299,6 +302,31 @@ async fn dispatch(
         },
     };
     finish(&sim, entry, resp)
+}
+
+/// Runs a handler so that a panic (a bug: no input may cause one) answers 500 with the Qualys
+/// error body instead of dropping the connection; `true` when it panicked. The request log then
+/// shows the request with status 500 and the fault `handler_panic`.
+pub(crate) async fn guarded(fut: impl std::future::Future<Output = Response>) -> (Response, bool) {
+    use futures::FutureExt;
+    match std::panic::AssertUnwindSafe(fut).catch_unwind().await {
+        Ok(resp) => (resp, false),
+        Err(p) => {
+            let what = p
+                .downcast_ref::<&str>()
+                .map(|s| (*s).to_owned())
+                .or_else(|| p.downcast_ref::<String>().cloned())
+                .unwrap_or_else(|| "unknown panic".into());
+            eprintln!("qualys-cs-sim: a handler panicked: {what}");
+            (
+                error(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "Internal server error (a simulator bug; the request log has it)",
+                ),
+                true,
+            )
+        }
+    }
 }
 
 fn finish(sim: &Sim, entry: Option<LoggedRequest>, resp: Response) -> Response {
@@ -501,4 +529,32 @@ pub(crate) async fn serve(
 /// Bind per the config.
 pub(crate) async fn bind(cfg: &SimConfig) -> std::io::Result<TcpListener> {
     TcpListener::bind(("127.0.0.1", cfg.port)).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn a_panicking_handler_answers_500_with_the_qualys_error_body() {
+        let (resp, panicked) = guarded(async {
+            if true {
+                panic!("a handler bug");
+            }
+            StatusCode::OK.into_response()
+        })
+        .await;
+        assert!(panicked);
+        assert_eq!(resp.status(), StatusCode::INTERNAL_SERVER_ERROR);
+        let body = axum::body::to_bytes(resp.into_body(), 1 << 16)
+            .await
+            .unwrap();
+        let v: serde_json::Value = serde_json::from_slice(&body).unwrap();
+        assert!(
+            v["errorCode"].is_string() && v["message"].is_string(),
+            "{v}"
+        );
+        let (ok, panicked) = guarded(async { StatusCode::OK.into_response() }).await;
+        assert_eq!((ok.status(), panicked), (StatusCode::OK, false));
+    }
 }

@@ -190,6 +190,21 @@ async fn every_table_entry_is_routed() {
 }
 
 #[tokio::test]
+async fn empty_or_blank_sorts_take_the_default_order() {
+    let t = T::new(SimConfig::default()).await;
+    for path in [
+        "/csapi/v1.3/images?sort=",
+        "/csapi/v1.3/containers?sort=",
+        "/csapi/v1.3/images?sort=%0D",
+        "/csapi/v1.3/containers?sort=%20%0A",
+    ] {
+        let r = t.get(path).await;
+        assert_eq!(r.status(), 200, "{path}");
+        assert!(json(&r.text().await.unwrap())["data"].is_array(), "{path}");
+    }
+}
+
+#[tokio::test]
 async fn static_segments_win_over_params() {
     let t = T::new(SimConfig::default()).await;
     let r = t.get("/csapi/v1.3/images/list?limit=1").await;

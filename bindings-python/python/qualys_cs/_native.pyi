@@ -29,6 +29,8 @@ class NativeClient:
         prefetch: int | None = None,
         rate_limit: bool | None = None,
         validate: bool | None = None,
+        max_response_bytes: int | None = None,
+        allow_insecure_http: bool | None = None,
         from_env: bool = False,
     ) -> NativeClient: ...
     @property
@@ -126,6 +128,9 @@ def cli_main(argv: list[str]) -> int:
 
 def set_log_level(level: int) -> None:
     """The ``qualys_cs`` logger's effective level: the client's events below it are not forwarded."""
+
+def after_fork_in_child() -> None:
+    """Forget the parent's awaitables in a forked child (``os.register_at_fork`` calls it)."""
 
 def loads(data: bytes) -> Any:
     """The JSON decoder every response goes through (jiter into native objects); exposed so the

@@ -28,6 +28,7 @@ __all__ = [
     "ValidationError",
     "RecordCapError",
     "ConfigError",
+    "ForkError",
     "RequestInfo",
 ]
 
@@ -145,7 +146,9 @@ class APITimeoutError(APIConnectionError, TimeoutError):
 
 
 class DecodeError(QualysError):
-    """The response body could not be decoded."""
+    """The response could not be used as it came: a body that does not decode (``E_DECODE``), one
+    larger than ``max_response_bytes`` (``E_RESPONSE_TOO_LARGE``, not retried), or a list whose
+    pages do not converge (``E_PAGINATION``: a cursor that comes back, a page that repeats)."""
 
     code = "E_DECODE"
 
@@ -171,6 +174,14 @@ class ConfigError(QualysError, ValueError):
     """The client is configured wrongly (no credentials, no platform...)."""
 
     code = "E_CONFIG"
+
+
+class ForkError(QualysError, RuntimeError):
+    """Something that belongs to one process was used in a child after ``fork()``: a list being paged
+    (its prefetch ran on the parent's threads). Clients themselves work in the child; start the list
+    again there."""
+
+    code = "E_FORK"
 
 
 def _from_native(class_name: str, message: str, attrs: dict[str, Any]) -> QualysError:

@@ -1,12 +1,12 @@
 //! Configuration: [`ClientBuilder`] (defaults, `QUALYS_*` environment variables, checks) and
 //! [`AuthMode`].
 
-use super::transport::{ReqwestTransport, SharedTransport, Transport};
-use super::{Client, Inner, RequestOptions};
+use super::transport::{SharedTransport, Transport};
+use super::{Client, Inner, Local, RequestOptions};
 use crate::auth::{Authenticator, Credentials, Secret};
 use crate::error::{Error, Result};
 use crate::platform::Platform;
-use crate::ratelimit::RateLimiter;
+use crate::process::PerProcess;
 use std::sync::{Arc, Once};
 use std::time::Duration;
 
@@ -69,8 +69,25 @@ pub struct ClientBuilder {
     prefetch: usize,
     rate_limit: bool,
     validate: bool,
+    max_response_bytes: u64,
+    allow_insecure_http: bool,
     transport: Option<SharedTransport>,
 }
+
+/// The default [`ClientBuilder::max_response_bytes`]: 256 MiB. The API's largest JSON answers
+/// (a 250-image page with vulnerabilities, a bulk list) are tens of megabytes; four times the
+/// largest seen leaves room while a server streaming without end stops well before a process's
+/// memory runs out. Report downloads to a file are streamed to disk and not bounded by it.
+pub const DEFAULT_MAX_RESPONSE_BYTES: u64 = 256 * 1024 * 1024;
+
+/// Bounds of the counts a binding may set ([`ClientBuilder::numeric_option`]): far past any
+/// useful value, low enough that a typo cannot mean "forever" or "a million sockets".
+pub const MAX_RETRIES: u64 = 100;
+pub const MAX_CONCURRENCY: u64 = 10_000;
+pub const MAX_PREFETCH: u64 = 10_000;
+
+/// Redirects followed within one request (reqwest's own default).
+const MAX_REDIRECTS: usize = 10;
 
 impl Default for ClientBuilder {
     fn default() -> Self {
@@ -95,6 +112,8 @@ impl Default for ClientBuilder {
             prefetch: 16,
             rate_limit: true,
             validate: true,
+            max_response_bytes: DEFAULT_MAX_RESPONSE_BYTES,
+            allow_insecure_http: false,
             transport: None,
         }
     }
@@ -197,6 +216,22 @@ impl ClientBuilder {
         self.validate = on;
         self
     }
+    /// The largest response body read into memory (default [`DEFAULT_MAX_RESPONSE_BYTES`],
+    /// 256 MiB): a larger `Content-Length` is refused before reading, a body growing past it is
+    /// cut off, both as [`Error::ResponseTooLarge`] (not retried). Downloads to a file are not
+    /// bounded by it. At least 1.
+    pub fn max_response_bytes(mut self, n: u64) -> Self {
+        self.max_response_bytes = n.max(1);
+        self
+    }
+    /// Allow a plain `http://` base or auth URL on a host that is not loopback. Off by default:
+    /// credentials (Basic, the `/auth` form, the bearer token) would cross the network in clear
+    /// text. Loopback hosts (`127.0.0.0/8`, `::1`, `localhost`: a local simulator or proxy) are
+    /// always allowed.
+    pub fn allow_insecure_http(mut self, on: bool) -> Self {
+        self.allow_insecure_http = on;
+        self
+    }
     /// Send every request (`POST /auth` included) through `transport` instead of the built-in
     /// HTTP client: for tests (a scripted or replaying transport) and instrumentation. Auth,
     /// retries, rate limits and error mapping stay the client's; the built-in HTTP client's own
@@ -204,6 +239,52 @@ impl ClientBuilder {
     pub fn transport(mut self, transport: Arc<dyn Transport>) -> Self {
         self.transport = Some(SharedTransport(transport));
         self
+    }
+
+    /// Set one numeric option as a binding received it (a JSON number; durations in the dialect's
+    /// unit): `timeout`, `connect_timeout`, `max_retries`, `max_retry_wait`, `max_concurrency`,
+    /// `prefetch`, `max_response_bytes`, spelled per `dialect`. The one place those values are
+    /// checked: a negative, fractional or out-of-range number is an [`Error::Validation`] naming
+    /// the option as the caller spelled it (`maxRetries: -1` never wraps to 4 billion retries).
+    pub fn numeric_option(
+        self,
+        name: &str,
+        value: &serde_json::Value,
+        dialect: super::Dialect,
+    ) -> Result<Self> {
+        use super::options::{bounded_count, duration};
+        let canonical = crate::request::to_snake(name);
+        let name_ok = match dialect {
+            super::Dialect::Python => canonical == name,
+            super::Dialect::Node => true,
+        };
+        Ok(match canonical.as_str() {
+            _ if !name_ok => {
+                return Err(Error::validation(
+                    name,
+                    "unknown_option",
+                    "is not a client option",
+                ));
+            }
+            "timeout" => self.timeout(duration(name, value, dialect)?),
+            "connect_timeout" => self.connect_timeout(duration(name, value, dialect)?),
+            "max_retry_wait" => self.max_retry_wait(duration(name, value, dialect)?),
+            "max_retries" => self.max_retries(bounded_count(name, value, MAX_RETRIES)? as u32),
+            "max_concurrency" => {
+                self.max_concurrency(bounded_count(name, value, MAX_CONCURRENCY)? as usize)
+            }
+            "prefetch" => self.prefetch(bounded_count(name, value, MAX_PREFETCH)? as usize),
+            "max_response_bytes" => {
+                self.max_response_bytes(bounded_count(name, value, u64::MAX >> 1)?)
+            }
+            _ => {
+                return Err(Error::validation(
+                    name,
+                    "unknown_option",
+                    "is not a numeric client option",
+                ));
+            }
+        })
     }
 
     /// Read `QUALYS_USERNAME`, `QUALYS_PASSWORD`, `QUALYS_TOKEN`, `QUALYS_PLATFORM`, `QUALYS_BASE_URL`,
@@ -243,6 +324,17 @@ impl ClientBuilder {
         Ok(self)
     }
 
+    /// The bindings' default: a client given no credentials (no username and password, token or
+    /// token provider) reads the environment as [`from_env`](Self::from_env) does. Call it on a
+    /// fresh builder, before the explicit settings, so that those win over the environment.
+    pub fn env_default(self, credentials_given: bool) -> Result<Self> {
+        if credentials_given {
+            Ok(self)
+        } else {
+            self.from_env()
+        }
+    }
+
     pub fn build(self) -> Result<Client> {
         let creds = match (self.credentials, self.username, self.password) {
             (Some(c), _, _) => c,
@@ -261,8 +353,9 @@ impl ClientBuilder {
             }
             _ => {
                 return Err(Error::Config(
-                    "no credentials: give username and password, a token or a token provider \
-                     (or set QUALYS_USERNAME and QUALYS_PASSWORD)"
+                    "no credentials: give username and password, a token or a token provider, \
+                     or set QUALYS_USERNAME and QUALYS_PASSWORD (or QUALYS_TOKEN) in the \
+                     environment"
                         .into(),
                 ));
             }
@@ -273,43 +366,54 @@ impl ClientBuilder {
             (None, Some(p)) => p.server_url().to_owned(),
             (None, None) => {
                 return Err(Error::Config(
-                    "no platform or base_url: say which Qualys platform to call (e.g. US2)".into(),
+                    "no platform or base_url: say which Qualys platform to call (e.g. US2), \
+                     or set QUALYS_PLATFORM or QUALYS_BASE_URL in the environment"
+                        .into(),
                 ));
             }
         };
-        let base_url = check_base_url("base_url", &base_url)?;
+        let insecure = self.allow_insecure_http;
+        let base_url = check_base_url("base_url", &base_url, insecure)?;
         let auth_url = match (&self.auth_url, self.platform, &self.base_url) {
-            (Some(u), _, _) => check_base_url("auth_url", u)?,
+            (Some(u), _, _) => check_base_url("auth_url", u, insecure)?,
             (None, Some(p), None) => p.gateway_url().to_owned(),
             _ => base_url.clone(),
         };
 
         install_crypto_provider();
-        let mut http = reqwest::Client::builder()
-            .user_agent(self.user_agent.clone())
-            .connect_timeout(self.connect_timeout)
-            .pool_idle_timeout(Duration::from_secs(60))
-            .tcp_nodelay(true);
-        if let Some(p) = &self.proxy {
-            let proxy = reqwest::Proxy::all(p)
-                .map_err(|e| Error::validation("proxy", "url", e.to_string()))?;
-            http = http.proxy(proxy);
-        }
-        let http = http
+        let proxy = match &self.proxy {
+            Some(p) => Some(
+                reqwest::Proxy::all(p)
+                    .map_err(|e| Error::validation("proxy", "url", e.to_string()))?,
+            ),
+            None => None,
+        };
+        let http_config = HttpConfig {
+            user_agent: self.user_agent.clone(),
+            connect_timeout: self.connect_timeout,
+            proxy,
+        };
+        let http = http_config
             .build()
             .map_err(|e| Error::Config(format!("HTTP client: {e}")))?;
-        let transport = match self.transport {
-            Some(t) => t.0,
-            None => Arc::new(ReqwestTransport(http.clone())),
-        };
+        let writes = http_config
+            .build_writes()
+            .map_err(|e| Error::Config(format!("HTTP client: {e}")))?;
+        let custom_transport = self.transport.map(|t| t.0);
         let inner = Inner {
-            http,
-            transport,
+            local: PerProcess::new(Local::new(
+                http,
+                writes,
+                custom_transport.clone(),
+                self.max_concurrency,
+                self.max_retry_wait,
+            )),
+            http_config,
+            custom_transport,
             base_url,
             auth_url,
             auth: Authenticator::new(creds, self.token_refresh_skew),
-            limiter: RateLimiter::default(),
-            permits: tokio::sync::Semaphore::new(self.max_concurrency),
+            max_response_bytes: self.max_response_bytes,
             timeout: self.timeout,
             max_retries: self.max_retries,
             backoff: super::retry::Backoff {
@@ -333,7 +437,75 @@ impl ClientBuilder {
     }
 }
 
-fn check_base_url(field: &str, u: &str) -> Result<String> {
+/// The built-in HTTP client's settings, kept to build a new pool in a forked child.
+#[derive(Debug, Clone)]
+pub(crate) struct HttpConfig {
+    user_agent: String,
+    connect_timeout: Duration,
+    proxy: Option<reqwest::Proxy>,
+}
+
+/// How long a write may reuse an idle connection: shorter than the shortest keep-alive timeout
+/// servers commonly close idle connections after (2 s for gunicorn, 5 s for Apache and Node).
+const WRITE_POOL_IDLE: Duration = Duration::from_secs(1);
+
+impl HttpConfig {
+    /// The pool reads go through: idle connections are kept a minute (a read sent on one the server
+    /// closed meanwhile is sent again, see `retry::resend_on_closed`).
+    pub(crate) fn build(&self) -> reqwest::Result<reqwest::Client> {
+        self.builder(Duration::from_secs(60)).build()
+    }
+
+    /// The pool writes go through: a write on a connection the server closed cannot be sent
+    /// again safely, so writes only reuse a connection that was busy within `WRITE_POOL_IDLE`
+    /// (as after a freeze and thaw of the process, e.g. on AWS Lambda, they open a new one).
+    pub(crate) fn build_writes(&self) -> reqwest::Result<reqwest::Client> {
+        self.builder(WRITE_POOL_IDLE).build()
+    }
+
+    fn builder(&self, idle: Duration) -> reqwest::ClientBuilder {
+        let mut http = reqwest::Client::builder()
+            .user_agent(self.user_agent.clone())
+            .connect_timeout(self.connect_timeout)
+            .pool_idle_timeout(idle)
+            .tcp_nodelay(true)
+            .redirect(redirect_policy());
+        if let Some(p) = &self.proxy {
+            http = http.proxy(p.clone());
+        }
+        http
+    }
+}
+
+/// Redirects are followed only within the origin (scheme, host and port) of the request: the
+/// request's credentials (`Authorization`, the `/auth` form) and its body never go to another
+/// server, and https is never downgraded to http (a different origin). Any other redirect is not
+/// followed: the 3xx answer is the call's [`Error::Api`], naming where it pointed.
+fn redirect_policy() -> reqwest::redirect::Policy {
+    reqwest::redirect::Policy::custom(|attempt| {
+        let same_origin = attempt
+            .previous()
+            .first()
+            .is_none_or(|first| first.origin() == attempt.url().origin());
+        if same_origin && attempt.previous().len() <= MAX_REDIRECTS {
+            attempt.follow()
+        } else {
+            attempt.stop()
+        }
+    })
+}
+
+/// Loopback hosts, where plain http never leaves the machine.
+fn is_loopback(u: &url::Url) -> bool {
+    match u.host() {
+        Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        None => false,
+    }
+}
+
+fn check_base_url(field: &str, u: &str, allow_insecure_http: bool) -> Result<String> {
     let parsed = url::Url::parse(u)
         .map_err(|e| Error::validation(field, "url", format!("is not a URL ({e}): {u:?}")))?;
     if !matches!(parsed.scheme(), "http" | "https") || parsed.host_str().is_none() {
@@ -348,6 +520,16 @@ fn check_base_url(field: &str, u: &str) -> Result<String> {
             field,
             "url",
             "must not carry a query string or credentials",
+        ));
+    }
+    if parsed.scheme() == "http" && !allow_insecure_http && !is_loopback(&parsed) {
+        return Err(Error::validation(
+            field,
+            "https",
+            format!(
+                "must be https for a host that is not loopback (credentials would be sent in \
+                 clear text), got {u:?}; opt in with allow_insecure_http"
+            ),
         ));
     }
     Ok(u.trim_end_matches('/').to_owned())
@@ -385,5 +567,50 @@ mod tests {
             }
             other => panic!("{other:?}"),
         }
+    }
+}
+
+#[cfg(test)]
+mod numeric_tests {
+    use super::*;
+    use crate::client::Dialect;
+    use serde_json::json;
+
+    fn refused(name: &str, v: serde_json::Value, d: Dialect) -> (String, String) {
+        match ClientBuilder::default().numeric_option(name, &v, d) {
+            Err(Error::Validation { field, rule, .. }) => (field, rule),
+            other => panic!("{name}={v}: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn numeric_client_options_are_checked_with_the_name_as_spelled() {
+        for (name, d) in [
+            ("maxRetries", Dialect::Node),
+            ("max_retries", Dialect::Python),
+        ] {
+            assert_eq!(refused(name, json!(-1), d), (name.into(), "range".into()));
+            assert_eq!(refused(name, json!(1e12), d), (name.into(), "range".into()));
+        }
+        assert_eq!(refused("prefetch", json!(-1), Dialect::Node).1, "range");
+        assert_eq!(
+            refused("maxConcurrency", json!(0.5), Dialect::Node).1,
+            "range"
+        );
+        assert_eq!(refused("timeout", json!(-3), Dialect::Python).1, "range");
+        assert_eq!(
+            refused("maxResponseBytes", json!(-1), Dialect::Node).1,
+            "range"
+        );
+        assert_eq!(
+            refused("maxRetries", json!(1), Dialect::Python).1,
+            "unknown_option"
+        );
+        let b = ClientBuilder::default()
+            .numeric_option("maxRetries", &json!(5), Dialect::Node)
+            .unwrap()
+            .numeric_option("max_response_bytes", &json!(1024), Dialect::Python)
+            .unwrap();
+        assert_eq!((b.max_retries, b.max_response_bytes), (5, 1024));
     }
 }

@@ -37,13 +37,76 @@ pub(crate) fn transport_error(
     }
 }
 
-/// Status + Qualys error body → [`Error::Api`].
+/// What the server's text may not repeat: the request's credentials. Anything it echoes back
+/// (a proxy reflecting the `Authorization` header, a form echoed in an error page) is replaced
+/// by `[REDACTED]` before it becomes part of an error message.
+#[derive(Default)]
+pub(crate) struct Secrets(Vec<String>);
+
+impl Secrets {
+    /// Shorter texts are not looked for: replacing every `p` of a message hides nothing.
+    const MIN_LEN: usize = 4;
+
+    pub(crate) fn add(&mut self, secret: &str) {
+        let secret = secret.trim();
+        if secret.len() < Self::MIN_LEN {
+            return;
+        }
+        // As sent in a form, and as a JSON string would escape it.
+        let encoded: String = url::form_urlencoded::byte_serialize(secret.as_bytes()).collect();
+        let json = serde_json::to_string(secret).unwrap_or_default();
+        for s in [
+            secret.to_owned(),
+            encoded,
+            json.trim_matches('"').to_owned(),
+        ] {
+            if !self.0.contains(&s) {
+                self.0.push(s);
+            }
+        }
+    }
+
+    /// An `Authorization` header value: the whole of it and its credentials part (after the
+    /// scheme; for Basic, also the decoded `user:password` and the password).
+    pub(crate) fn add_authorization(&mut self, value: &str) {
+        use base64::Engine;
+        self.add(value);
+        if let Some((scheme, cred)) = value.split_once(' ') {
+            self.add(cred);
+            if scheme.eq_ignore_ascii_case("basic")
+                && let Ok(raw) = base64::engine::general_purpose::STANDARD.decode(cred.trim())
+                && let Ok(text) = String::from_utf8(raw)
+            {
+                self.add(&text);
+                if let Some((_, password)) = text.split_once(':') {
+                    self.add(password);
+                }
+            }
+        }
+    }
+
+    pub(crate) fn scrub(&self, text: &str) -> String {
+        // Longest first: a secret containing another is replaced whole.
+        let mut sorted: Vec<&String> = self.0.iter().collect();
+        sorted.sort_by_key(|s| std::cmp::Reverse(s.len()));
+        let mut out = text.to_owned();
+        for s in sorted {
+            if out.contains(s.as_str()) {
+                out = out.replace(s.as_str(), "[REDACTED]");
+            }
+        }
+        out
+    }
+}
+
+/// Status + Qualys error body → [`Error::Api`]; `secrets` are scrubbed from the server's text.
 pub(crate) fn api_error(
     method: &str,
     path: &str,
     status: u16,
     headers: &HeaderMap,
     body: &Bytes,
+    secrets: &Secrets,
 ) -> Error {
     #[derive(serde::Deserialize)]
     struct Body {
@@ -76,6 +139,21 @@ pub(crate) fn api_error(
                 text
             }
         });
+    // A redirect the client did not follow (see the builder's redirect policy): say where to.
+    let message = match headers
+        .get(reqwest::header::LOCATION)
+        .and_then(|l| l.to_str().ok())
+        .filter(|_| (300..400).contains(&status))
+    {
+        Some(location) => format!(
+            "redirect to {} not followed (redirects are followed only within the same origin, \
+             never to another host or from https to http)",
+            redirect_target(location)
+        ),
+        None => message,
+    };
+    let message = secrets.scrub(&message);
+    let error_code = error_code.map(|c| secrets.scrub(&c));
     let timestamp = parsed
         .as_ref()
         .and_then(|b| b.timestamp.as_ref())
@@ -96,4 +174,22 @@ pub(crate) fn api_error(
         retry_after,
         rate_limit,
     }))
+}
+
+/// A redirect's target for a message: scheme, host, port and path, without a query or
+/// credentials (either may carry a token).
+fn redirect_target(location: &str) -> String {
+    match url::Url::parse(location) {
+        Ok(u) => format!(
+            "{}://{}{}{}",
+            u.scheme(),
+            u.host_str().unwrap_or(""),
+            u.port().map(|p| format!(":{p}")).unwrap_or_default(),
+            u.path()
+        ),
+        Err(_) => {
+            let end = location.find(['?', '#']).unwrap_or(location.len());
+            crate::error::excerpt(&location.as_bytes()[..end])
+        }
+    }
 }

@@ -3,8 +3,9 @@
 //! token after a 401, or fail).
 
 use super::download::{self, DownloadError};
-use super::errors::{api_error, transport_error};
+use super::errors::{Secrets, api_error, transport_error};
 use super::retry::{self, Verdict};
+use super::transport::TransportError;
 use super::{Client, RequestOptions};
 use crate::auth::Secret;
 use crate::error::{Error, Result};
@@ -36,10 +37,46 @@ pub(crate) struct Outgoing<'a> {
     pub endpoint: &'static str,
 }
 
+/// Why a body could not be read.
+enum BodyError {
+    /// Past `max_response_bytes`: final.
+    TooLarge,
+    /// The body broke off.
+    Transport(TransportError),
+}
+
+/// Read a whole body into memory, at most `max` bytes: a larger `Content-Length` is refused
+/// before reading, and reading stops as soon as the bytes received pass `max` (a server that
+/// streams without end, or sends more than it declared).
+async fn read_body(mut resp: reqwest::Response, max: u64) -> std::result::Result<Bytes, BodyError> {
+    if resp.content_length().is_some_and(|n| n > max) {
+        return Err(BodyError::TooLarge);
+    }
+    let mut buf = bytes::BytesMut::new();
+    loop {
+        match resp.chunk().await {
+            Ok(Some(chunk)) => {
+                if (buf.len() + chunk.len()) as u64 > max {
+                    return Err(BodyError::TooLarge);
+                }
+                buf.extend_from_slice(&chunk);
+            }
+            Ok(None) => return Ok(buf.freeze()),
+            Err(e) => return Err(BodyError::Transport(e.into())),
+        }
+    }
+}
+
 /// How one attempt ended.
 enum Attempt {
     Done(Response),
-    Retry { err: Error },
+    Retry {
+        err: Error,
+    },
+    /// Sent on a connection the server had closed (see [`retry::resend_on_closed`]).
+    Closed {
+        err: Error,
+    },
     Fail(Error),
 }
 
@@ -50,6 +87,38 @@ impl Attempt {
             _ => Attempt::Fail(err),
         }
     }
+}
+
+/// Headers a caller may not set: the client's own credentials (a second `Authorization` would be
+/// sent beside the client's) and the framing and hop-by-hop headers the HTTP layer owns (a
+/// user's `Content-Length` or `Transfer-Encoding` could desynchronise the request from its body).
+const RESERVED_HEADERS: &[&str] = &[
+    "authorization",
+    "proxy-authorization",
+    "host",
+    "content-length",
+    "transfer-encoding",
+    "connection",
+    "keep-alive",
+    "te",
+    "trailer",
+    "upgrade",
+];
+
+fn check_extra_headers(headers: &[(String, String)]) -> Result<()> {
+    for (name, _) in headers {
+        if RESERVED_HEADERS
+            .iter()
+            .any(|r| r.eq_ignore_ascii_case(name.trim()))
+        {
+            return Err(Error::validation(
+                "extra_headers",
+                "reserved_header",
+                format!("{name:?} is set by the client and cannot be given as an extra header"),
+            ));
+        }
+    }
+    Ok(())
 }
 
 impl Client {
@@ -86,15 +155,19 @@ impl Client {
             }
             None => &*self.opts,
         };
+        check_extra_headers(&opts.extra_headers)?;
         let max_retries = opts.max_retries.unwrap_or(self.inner.max_retries);
         let family = out.family.filter(|_| self.inner.rate_limit);
         let mut attempt: u32 = 0;
         let mut refreshed = false;
+        let mut throttled = retry::Throttled::default();
+        // Attempts that do not use up max_retries: a resend after a closed connection.
+        let mut resent: u32 = 0;
         loop {
             attempt += 1;
             // The rate-limit slot comes first: the token read after a long wait is still fresh.
             let slot = match &family {
-                Some(f) => Some(self.inner.limiter.acquire(f).await),
+                Some(f) => Some(self.inner.local().limiter.acquire(f).await),
                 None => None,
             };
             let (auth, generation) = match self.auth_header().await {
@@ -109,6 +182,7 @@ impl Client {
             let result = {
                 let _permit = self
                     .inner
+                    .local()
                     .permits
                     .acquire()
                     .await
@@ -134,19 +208,49 @@ impl Client {
                     return Err(e);
                 }
                 Attempt::Retry { err } => err,
+                Attempt::Closed { err } => {
+                    if retry::resend_on_closed(out.idempotent, resent) {
+                        // A stale pooled connection: the next attempt opens a new one at once.
+                        tracing::debug!(
+                            target: "qualys_cs",
+                            method = %out.method,
+                            path = out.template,
+                            "connection closed by the server: sending again"
+                        );
+                        resent += 1;
+                        continue;
+                    }
+                    match retry::classify_transport(false, out.idempotent) {
+                        Verdict::Retry => err,
+                        _ => return Err(err),
+                    }
+                }
             };
             // Only a 429's wait is the server's word on when to come back; other retries back off.
             let server_wait = match err.api() {
                 Some(e) if e.status == 429 => e.retry_after,
                 _ => None,
             };
-            let Some(wait) = retry::next_wait(
-                attempt,
-                max_retries,
-                server_wait,
-                self.inner.max_retry_wait,
-                &self.inner.backoff,
-            ) else {
+            let wait = if err.status() == Some(429) {
+                // Other processes of the subscription may be using its budget: a 429 is waited
+                // out as the server asks without using up the retries, up to max_retry_wait in all.
+                retry::throttled_wait(
+                    max_retries,
+                    server_wait,
+                    &mut throttled,
+                    self.inner.max_retry_wait,
+                    &self.inner.backoff,
+                )
+            } else {
+                retry::next_wait(
+                    attempt - throttled.count - resent,
+                    max_retries,
+                    server_wait,
+                    self.inner.max_retry_wait,
+                    &self.inner.backoff,
+                )
+            };
+            let Some(wait) = wait else {
                 tracing::warn!(
                     target: "qualys_cs",
                     method = %out.method,
@@ -172,9 +276,29 @@ impl Client {
             );
             match (&family, err.status()) {
                 // Hold the whole family, so concurrent calls wait too instead of piling on.
-                (Some(f), Some(429)) => self.inner.limiter.block(f, wait),
+                (Some(f), Some(429)) => self.inner.local().limiter.block(f, wait),
                 _ => tokio::time::sleep(wait).await,
             }
+        }
+    }
+
+    /// The client's own secrets (a password, a static token), for scrubbing server text.
+    fn secrets(&self) -> Secrets {
+        let mut s = Secrets::default();
+        match self.inner.auth.credentials() {
+            crate::auth::Credentials::Basic { password, .. }
+            | crate::auth::Credentials::Jwt { password, .. } => s.add(password.expose()),
+            crate::auth::Credentials::Token(t) => s.add(t.expose()),
+            crate::auth::Credentials::Provider(_) => {}
+        }
+        s
+    }
+
+    fn too_large(&self, method: &str, path: &str) -> Error {
+        Error::ResponseTooLarge {
+            method: method.to_owned(),
+            path: path.to_owned(),
+            limit: self.inner.max_response_bytes,
         }
     }
 
@@ -195,12 +319,13 @@ impl Client {
             ("permissions", "true"),
         ];
         let timeout = self.inner.timeout;
+        let secrets = self.secrets();
         let mut attempt = 0;
         loop {
             attempt += 1;
             let started = Instant::now();
-            let request = self
-                .inner
+            let local = self.inner.local();
+            let request = local
                 .http
                 .post(&url)
                 .header(ACCEPT, "text/plain, application/json")
@@ -208,14 +333,14 @@ impl Client {
                 .timeout(timeout)
                 .build();
             let sent = match request {
-                Ok(r) => self.inner.transport.send(r).await,
+                Ok(r) => local.transport.send(r).await,
                 Err(e) => Err(e.into()),
             };
             let err = match sent {
                 Ok(r) => {
                     let status = r.status().as_u16();
                     let headers = r.headers().clone();
-                    match r.bytes().await {
+                    match read_body(r, self.inner.max_response_bytes).await {
                         Ok(body) => match retry::classify_auth_status(status) {
                             Verdict::Done => {
                                 tracing::debug!(
@@ -227,11 +352,20 @@ impl Client {
                                 return Ok(String::from_utf8_lossy(&body).trim().to_owned());
                             }
                             Verdict::Fail => {
-                                return Err(api_error("POST", "/auth", status, &headers, &body));
+                                return Err(api_error(
+                                    "POST", "/auth", status, &headers, &body, &secrets,
+                                ));
                             }
-                            Verdict::Retry => api_error("POST", "/auth", status, &headers, &body),
+                            Verdict::Retry => {
+                                api_error("POST", "/auth", status, &headers, &body, &secrets)
+                            }
                         },
-                        Err(e) => transport_error("POST", "/auth", e.into(), timeout),
+                        Err(BodyError::TooLarge) => {
+                            return Err(self.too_large("POST", "/auth"));
+                        }
+                        Err(BodyError::Transport(e)) => {
+                            transport_error("POST", "/auth", e, timeout)
+                        }
                     }
                 }
                 Err(e) => transport_error("POST", "/auth", e, timeout),
@@ -254,8 +388,15 @@ impl Client {
         let method = out.method.as_str();
         let timeout = opts.timeout.unwrap_or(self.inner.timeout);
         let url = format!("{}{}", self.inner.base_url, out.path);
-        let mut rb = self
-            .inner
+        let mut secrets = self.secrets();
+        if let Ok(a) = auth.to_str() {
+            secrets.add_authorization(a);
+        }
+        for (_, v) in &opts.extra_headers {
+            secrets.add(v);
+        }
+        let local = self.inner.local();
+        let mut rb = local
             .http
             .request(out.method.clone(), &url)
             .timeout(timeout)
@@ -313,7 +454,7 @@ impl Client {
         }
         let started = Instant::now();
         let result = match rb.build() {
-            Ok(request) => self.inner.transport.send(request).await,
+            Ok(request) => local.transport.send(request).await,
             Err(e) => Err(e.into()),
         };
         let resp = match result {
@@ -328,6 +469,11 @@ impl Client {
                     error = ?e.kind(),
                     "no answer"
                 );
+                if e.is_closed() {
+                    return Attempt::Closed {
+                        err: transport_error(method, out.path, e, timeout),
+                    };
+                }
                 let verdict = retry::classify_transport(e.is_connect(), out.idempotent);
                 return Attempt::from_verdict(
                     verdict,
@@ -364,13 +510,14 @@ impl Client {
                 }
             };
         }
-        let body = match resp.bytes().await {
+        let body = match read_body(resp, self.inner.max_response_bytes).await {
             Ok(b) => b,
-            Err(e) => {
+            Err(BodyError::TooLarge) => return Attempt::Fail(self.too_large(method, out.path)),
+            Err(BodyError::Transport(e)) => {
                 let verdict = retry::classify_transport(false, out.idempotent);
                 return Attempt::from_verdict(
                     verdict,
-                    transport_error(method, out.path, e.into(), timeout),
+                    transport_error(method, out.path, e, timeout),
                 );
             }
         };
@@ -397,7 +544,7 @@ impl Client {
         }
         Attempt::from_verdict(
             verdict,
-            api_error(method, out.path, status, &headers, &body),
+            api_error(method, out.path, status, &headers, &body, &secrets),
         )
     }
 }

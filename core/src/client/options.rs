@@ -132,7 +132,10 @@ impl RequestOptions {
             any = true;
             match spec.name {
                 "timeout" => o.timeout = Some(duration(key, value, dialect)?),
-                "max_retries" => o.max_retries = Some(count(key, value)?),
+                "max_retries" => {
+                    o.max_retries =
+                        Some(bounded_count(key, value, super::builder::MAX_RETRIES)? as u32)
+                }
                 "extra_headers" => o.extra_headers = pairs(key, value)?,
                 "extra_query" => o.extra_query = pairs(key, value)?,
                 other => unreachable!("option {other} has no reader"),
@@ -156,7 +159,7 @@ impl RequestOptions {
     }
 }
 
-fn duration(key: &str, v: &Value, d: Dialect) -> Result<Duration> {
+pub(crate) fn duration(key: &str, v: &Value, d: Dialect) -> Result<Duration> {
     let unit = match d {
         Dialect::Python => "seconds",
         Dialect::Node => "milliseconds",
@@ -184,16 +187,25 @@ fn duration(key: &str, v: &Value, d: Dialect) -> Result<Duration> {
     })
 }
 
-fn count(key: &str, v: &Value) -> Result<u32> {
-    v.as_u64()
-        .and_then(|n| u32::try_from(n).ok())
-        .ok_or_else(|| {
-            Error::validation(
-                key,
-                "type",
-                format!("must be a non-negative integer, got {v}"),
-            )
-        })
+/// A non-negative integer up to `max`: a negative, fractional, non-numeric or too-large value is
+/// a validation error naming `key` (never wrapped, truncated or saturated).
+pub fn bounded_count(key: &str, v: &Value, max: u64) -> Result<u64> {
+    let n = match v {
+        Value::Number(n) => n.as_u64().or_else(|| {
+            n.as_f64()
+                .filter(|f| f.fract() == 0.0 && *f >= 0.0 && *f <= max as f64)
+                .map(|f| f as u64)
+        }),
+        _ => None,
+    };
+    match n {
+        Some(n) if n <= max => Ok(n),
+        _ => Err(Error::validation(
+            key,
+            "range",
+            format!("must be an integer from 0 to {max}, got {v}"),
+        )),
+    }
 }
 
 fn text(key: &str, v: &Value) -> Result<String> {
@@ -336,7 +348,7 @@ mod tests {
         );
         assert_eq!(
             field_of(read(json!({"maxRetries": 1.5}), Dialect::Node)),
-            ("maxRetries".into(), "type".into())
+            ("maxRetries".into(), "range".into())
         );
         assert_eq!(
             field_of(read(json!({"extra_headers": "x"}), Dialect::Python)),
@@ -357,6 +369,26 @@ mod tests {
             field_of(read(json!([1]), Dialect::Python)),
             ("options".into(), "type".into())
         );
+    }
+
+    #[test]
+    fn counts_never_wrap() {
+        for bad in [
+            json!(-1),
+            json!(1.5),
+            json!("3"),
+            json!(101),
+            json!(4294967295u64),
+        ] {
+            assert_eq!(
+                field_of(read(json!({"maxRetries": bad}), Dialect::Node)),
+                ("maxRetries".into(), "range".into())
+            );
+        }
+        let o = read(json!({"max_retries": 2.0}), Dialect::Python)
+            .unwrap()
+            .unwrap();
+        assert_eq!(o.max_retries, Some(2));
     }
 
     #[test]

@@ -400,7 +400,11 @@ pub(super) fn generated_list(sim: &Sim, ctx: &Ctx, kind: Kind) -> R {
         &ctr_known
     };
     let filter = parse_filter(ctx, known)?;
-    let sort = parse_sort(ctx, Some("created:desc"), known)?.expect("default sort");
+    // An empty `sort=` (or only whitespace, `%0D`) is the default order, as the server treats it.
+    let sort = parse_sort(ctx, Some("created:desc"), known)?.unwrap_or_else(|| Sort {
+        field: "created".into(),
+        desc: true,
+    });
     let bare = sort.field.rsplit('.').next().unwrap_or("");
     let index_sort = matches!(bare, "created" | "updated")
         || (kind == Kind::Image && bare == "lastScanned")
