@@ -6,7 +6,7 @@ CARGO ?= cargo
 PYTHON ?= python3
 VENV ?= .venv
 
-.PHONY: demo test lint test-rust test-python test-node test-install test-dist generate bench bench-smoke clean \
+.PHONY: demo test lint test-rust test-python test-node test-faults test-fuzz test-install test-dist generate bench bench-smoke clean \
 	dist dist-ci dist-tools dist-wheels dist-npm dist-sdist crates-check crates-publish
 
 ## What the client is for: the full inventory with live progress (20,000 simulated images, 50 ms a
@@ -22,11 +22,11 @@ $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
 	$(VENV)/bin/python -m pip install -q --upgrade pip "maturin>=1.9.4,<2"
 
-## Every test: generated files fresh, one version everywhere, Rust (fmt, clippy, tests), the Python
-## and Node bindings, installing the packed npm tarball and sdist into fresh projects (build from
-## source), installing the prebuilt x86_64 wheel and npm packages with no Rust on the PATH (with the
+## Every test: generated files fresh, one version everywhere, Rust (fmt, clippy, tests, the fault
+## matrix), the Python and Node bindings (with the fault matrix), short fuzz runs, installing the
+## packed npm tarball and sdist into fresh projects (build from source), installing the prebuilt x86_64 wheel and npm packages with no Rust on the PATH (with the
 ## binary, size and README checks), and the benchmarks' smoke mode (tiny sizes, so they do not rot).
-test: lint test-rust test-python test-node test-install test-dist bench-smoke
+test: lint test-rust test-python test-node test-fuzz test-install test-dist bench-smoke
 
 lint:
 	$(PYTHON) codegen/generate.py --check
@@ -42,6 +42,20 @@ test-python:
 
 test-node:
 	bash bindings-node/test.sh
+
+## The fault matrix alone (tests/faults/matrix.json), in all four clients: Rust, Python sync and
+## async, Node. It is also part of test-rust, test-python and test-node.
+test-faults:
+	$(CARGO) test -p qualys-cs-faults
+	VENV=$(VENV) bash bindings-python/test.sh tests/python/test_faults.py
+	npm install --no-audit --no-fund
+	node --test tests/node/faults.test.js
+
+## Every fuzz target for FUZZ_SECONDS (default 10) each: the link-header parser, list-page and
+## single-answer decoding (what the bindings' converters read), path and query building. Installs
+## cargo-fuzz when missing; longer runs: tests/README.md.
+test-fuzz:
+	bash fuzz/run.sh
 
 test-install:
 	VENV=$(VENV) bash tests/install/check.sh

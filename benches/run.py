@@ -45,6 +45,9 @@ FULL = dict(
     gil_threads=8,
     gil_latency=100,
     mem_images=1_000_000,
+    # bulk_list pages into a pandas DataFrame: ours (to_pandas) against json.loads + json_normalize
+    # of the same pages and against our dicts into pd.DataFrame, each in a fresh process.
+    df_images=1_000_000,
     scale_sizes=[1_000, 10_000, 100_000, 1_000_000],
     startup_runs=21,
     page_fetches=40,
@@ -71,6 +74,7 @@ SMOKE = dict(
     gil_threads=8,
     gil_latency=20,
     mem_images=3_000,
+    df_images=1_200,
     scale_sizes=[500, 2_000],
     startup_runs=3,
     page_fetches=3,
@@ -565,6 +569,24 @@ class Bench:
                 "decode compares json/orjson only; the end-to-end page fetch is in the scenarios above."
             )
 
+    def dataframe(self):
+        n = self.cfg["df_images"]
+        log(f"[dataframe] {n:,} images from bulk_list pages into a pandas DataFrame")
+        if not self.have_ours_py:
+            return
+        with self.sim(n, 0) as s:
+            for _rep in range(self.cfg["reps_slow"]):
+                for mode in ("ours", "normalize", "dicts"):
+                    cmd = [self.py, str(BENCHES / "dataframe_bench.py"), mode, "--base-url", s.url]
+                    r = run_worker(cmd, timeout=self.args.worker_timeout)
+                    self.record("dataframe", mode, r, expect=n)
+        self.finish("dataframe")
+        for row in self.results.get("dataframe", {}).values():
+            runs = row.get("runs") or []
+            for k in ("df_mb", "peak_rss_mb", "rss_before_mb", "columns"):
+                if runs:
+                    row[k] = median([r.get(k) for r in runs])
+
     def startup(self):
         runs = self.cfg["startup_runs"]
         log(f"[startup] median of {runs}")
@@ -979,6 +1001,35 @@ def report(b: Bench, info, vers, started, smoke) -> tuple[str, list]:
                 )
         lines.append("")
 
+    # 6 DataFrame
+    d = {k: v for k, v in R.get("dataframe", {}).items() if v.get("wall_s") is not None}
+    if d:
+        n = cfg["df_images"]
+        lines.append(f"### 6. {n:,} images from `bulk_list` pages into a pandas DataFrame (0 ms latency)")
+        lines.append("")
+        lines.append("| how | wall (median) | rows × columns | DataFrame (deep) | peak RSS − start | peak / frame |")
+        lines.append("|---|---|---|---|---|---|")
+        labels = {
+            "ours": "`to_pandas()` (columns built in Rust)",
+            "normalize": "`json.loads` + `pd.json_normalize` (same page bytes)",
+            "dicts": "`pd.DataFrame(list(pager))` (our dicts)",
+        }
+        for k, v in sorted(d.items(), key=lambda kv: kv[1]["wall_s"]):
+            grow = v["peak_rss_mb"] - v["rss_before_mb"]
+            lines.append(
+                f"| {labels.get(k, k)} | {fmt_s(v['wall_s'])} | {v['runs'][-1]['items']:,} × {v['columns']:.0f} | "
+                f"{v['df_mb']:.0f} MB | {grow:.0f} MB | {grow / max(v['df_mb'], 1e-9):.1f}× |"
+            )
+        lines.append("")
+        if "ours" in d:
+            peers = [d[k]["wall_s"] for k in ("normalize", "dicts") if k in d]
+            if peers:
+                x = min(peers) / d["ours"]["wall_s"]
+                summary.append(("DataFrame: to_pandas vs the best peer", f"{x:.1f}× faster", "≥ 5×", x >= 5))
+            o = d["ours"]
+            ratio = (o["peak_rss_mb"] - o["rss_before_mb"]) / max(o["df_mb"], 1e-9)
+            summary.append(("DataFrame: peak RSS growth / DataFrame memory", f"{ratio:.1f}×", "≤ 2×", ratio <= 2))
+
     # 5 startup
     s = R.get("startup", {})
     if s:
@@ -1024,7 +1075,7 @@ def update_readme(md: str):
     readme.write_text(text)
 
 
-SCENARIOS = ["startup", "decode", "gil", "pn", "fanout", "ratelimit", "multiproc", "cursor", "scale"]
+SCENARIOS = ["startup", "decode", "gil", "pn", "fanout", "ratelimit", "multiproc", "cursor", "scale", "dataframe"]
 
 
 def main():

@@ -134,6 +134,8 @@ export interface CallOptions {
 export interface ListOptions extends CallOptions {
   /** Pages fetched ahead (default: the client's `prefetch`). */
   prefetch?: number
+  /** Called for every page fetched (iteration, `toArray`, exports): progress, logging. */
+  onPage?: (page: PageInfo) => void
 }
 
 /** Options of `client.request`. */
@@ -199,7 +201,29 @@ export declare class PagedList<T> implements AsyncIterable<T> {
   readonly pageSize: number
   pages(): AsyncGenerator<Page<T>, void, undefined>
   toArray(): Promise<T[]>
+  /** The records as JSON Lines (each as sent, one a line), streamed page by page. */
+  jsonlStream(): import('node:stream').Readable
+  /** The records as CSV (the list's columns: ISO 8601 times, nested values as JSON), streamed page by page. */
+  csvStream(): import('node:stream').Readable
+  /** Write JSON Lines to a path or a `Writable` (ended after); resolves to the record count. */
+  toJsonl(dest: string | URL | NodeJS.WritableStream): Promise<number>
+  /** Write CSV to a path or a `Writable` (ended after); resolves to the record count. */
+  toCsv(dest: string | URL | NodeJS.WritableStream): Promise<number>
   [Symbol.asyncIterator](): AsyncIterator<T>
+}
+
+/** What a list's `onPage` callback gets for every page fetched. */
+export interface PageInfo {
+  /** The page number (page-numbered lists), else `null`. */
+  number: number | null
+  /** The API's `count` when it gives one. */
+  total: number | null
+  /** Records on this page. */
+  count: number
+  cursor: string | null
+  /** Pages and records fetched so far by this run. */
+  pages: number
+  records: number
 }
 
 /** Severity counts, as on images and containers. */
@@ -398,6 +422,16 @@ export interface Event {
 }
 
 export interface K8sPosture {
+  [key: string]: unknown
+}
+
+/**
+ * A Kubernetes cluster (`k8s_clusters.list` items, `k8s_clusters.get`). Unverified in shape: nothing
+ * published shows the answer; the two keys a policy's `k8sFilters[].cluster` uses are named.
+ */
+export interface KubernetesCluster {
+  clusterUid?: string
+  clusterName?: string | null
   [key: string]: unknown
 }
 

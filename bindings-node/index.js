@@ -15,10 +15,10 @@ const { loadNative: native } = require('./load')
 // Per-call options; the rest of an options object are the endpoint's own arguments. The core's
 // options in their Node spelling (the core reads and checks them; tests check this list against
 // the addon's `requestOptionNames()`), the deprecated spellings of two of them, and the wrapper's
-// own (`signal`, `raw`, `prefetch`).
+// own (`signal`, `raw`, `prefetch`, `onPage`).
 const CORE_KEYS = ['timeout', 'maxRetries', 'extraHeaders', 'extraQuery']
 const DEPRECATED = { headers: 'extraHeaders', query: 'extraQuery' }
-const CALL_KEYS = new Set([...CORE_KEYS, ...Object.keys(DEPRECATED), 'signal', 'raw', 'prefetch'])
+const CALL_KEYS = new Set([...CORE_KEYS, ...Object.keys(DEPRECATED), 'signal', 'raw', 'prefetch', 'onPage'])
 
 // The core's MAX_JSON_DEPTH: a body nests at most this many objects/arrays, in every language.
 const MAX_DEPTH = 100
@@ -216,11 +216,13 @@ class PagedList {
     const pager = this._pager ?? this._open()
     this._pager = null
     const signal = this._call.signal
+    const seen = { pages: 0, records: 0 }
     try {
       for (;;) {
         const page = await invoke(signal, (c) => pager.next(c))
         if (page === null) return
         if (page.total != null) this._total = page.total
+        this._seen(seen, page, page.items.length)
         yield page
       }
     } finally {
@@ -228,6 +230,80 @@ class PagedList {
       pager.close()
     }
   }
+
+  // Counts a page and calls the list's `onPage` with `{number, total, count, cursor, pages, records}`.
+  _seen(seen, page, count) {
+    seen.pages += 1
+    seen.records += count
+    const onPage = this._call.onPage
+    if (typeof onPage === 'function') {
+      onPage({
+        number: page.number ?? null,
+        total: page.total ?? null,
+        count,
+        cursor: page.cursor ?? null,
+        pages: seen.pages,
+        records: seen.records,
+      })
+    }
+  }
+
+  // The list as export text, one chunk per page, formatted in the addon (the core's columns for
+  // CSV; each record as sent for JSON Lines): what the streams and files below are made of.
+  async *_text(format, seen = { pages: 0, records: 0 }) {
+    const pager = this._pager ?? this._open()
+    this._pager = null
+    const signal = this._call.signal
+    try {
+      if (format === 'csv') yield pager.csvHeader()
+      for (;;) {
+        const page = await invoke(signal, (c) => pager.nextText(format, c))
+        if (page === null) return
+        if (page.total != null) this._total = page.total
+        this._seen(seen, page, page.count)
+        if (page.text) yield page.text
+      }
+    } finally {
+      pager.close()
+    }
+  }
+
+  /**
+   * The records as JSON Lines (each as the API sent it, one a line), as a `Readable` stream of
+   * text, page by page: memory holds one page, and a slow reader slows the fetching.
+   */
+  jsonlStream() {
+    return require('node:stream').Readable.from(this._text('jsonl'), { objectMode: false })
+  }
+
+  /**
+   * The records as CSV (a header, then one line each; the columns of the list's schema:
+   * timestamps in ISO 8601, nested values as JSON), as a `Readable` stream of text.
+   */
+  csvStream() {
+    return require('node:stream').Readable.from(this._text('csv'), { objectMode: false })
+  }
+
+  /** Write the JSON Lines to `dest` (a path or a `Writable`, ended after); resolves to the record count. */
+  toJsonl(dest) {
+    return this._export('jsonl', dest)
+  }
+
+  /** Write the CSV to `dest` (a path or a `Writable`, ended after); resolves to the record count. */
+  toCsv(dest) {
+    return this._export('csv', dest)
+  }
+
+  async _export(format, dest) {
+    const { pipeline } = require('node:stream/promises')
+    const { Readable } = require('node:stream')
+    const seen = { pages: 0, records: 0 }
+    const out =
+      typeof dest === 'string' || dest instanceof URL ? require('node:fs').createWriteStream(dest) : dest
+    await pipeline(Readable.from(this._text(format, seen), { objectMode: false }), out)
+    return seen.records
+  }
+
 
   [Symbol.asyncIterator]() {
     // A hand-rolled iterator (not `yield*`): one resolved promise per item, no generator frames.

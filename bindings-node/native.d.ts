@@ -57,6 +57,13 @@ export declare class NativePager {
    * or `close()` the pager is finished.
    */
   next(canceller?: Canceller | undefined | null): Promise<Record<string, unknown> | null>
+  /** The CSV header line of this list's columns (`toCsv`). */
+  csvHeader(): string
+  /**
+   * The next page as export text, formatted off the event loop: `"jsonl"` (each record as
+   * sent, one a line) or `"csv"` (the list's columns); `null` after the last page.
+   */
+  nextText(format: string, canceller?: Canceller | undefined | null): Promise<TextPage | null>
   /** Stop: drops the stream and its prefetch tasks; a pending `next` resolves to `null`. */
   close(): void
 }
@@ -137,6 +144,16 @@ export declare function parseJson(data: Buffer): unknown
  */
 export declare function requestOptionNames(): Array<string>
 
+/** Random fault rates of `startSimulator({faults})`: shares between 0 and 1. */
+export interface SimulatorFaults {
+  errorRate?: number
+  dropRate?: number
+  malformedRate?: number
+  truncateRate?: number
+  /** Every body streamed in chunks with this pause between them, milliseconds. */
+  slowBodyMs?: number
+}
+
 /** Options of `startSimulator`. */
 export interface SimulatorOptions {
   username?: string
@@ -151,4 +168,27 @@ export interface SimulatorOptions {
   latencyMs?: number
   /** Port to listen on (0, the default: any free port). */
   port?: number
+  /** Lifetime of the JWTs `/auth` issues, seconds (4 h by default, as Qualys documents). */
+  tokenTtl?: number
+  /** Random faults drawn per `/csapi` request. */
+  faults?: SimulatorFaults
+  /** `full` (default), `trial` or `free` (reports answer 409). */
+  subscription?: string
+  /** Keep at most this many requests in the log; 0 turns it off. */
+  requestLog?: number
+  /** Answer 406 when a success's content type is not one the request's `Accept` allows. */
+  strictAccept?: boolean
+  /** The bulk lists' `link` header name: `lower` (`link`, default) or `title` (`Link`). */
+  linkCase?: string
+  /** What their last page sends: `null` (default), `absent` or `empty`. */
+  linkEnd?: string
+}
+
+/** One page as export text (`nextText`): the lines, and what progress callbacks need. */
+export interface TextPage {
+  text: string
+  count: number
+  number?: number
+  total?: number
+  cursor?: string
 }

@@ -76,15 +76,81 @@ def models(table: dict) -> list[str]:
     return sorted({e["response"]["model"] for e in table["endpoints"] if e["response"].get("model")})
 
 
-def docstring(e: dict, indent: str) -> str:
-    lines = [summary(e)]
-    if e.get("pagination"):
-        style = e["pagination"]["style"]
-        lines.append("")
-        lines.append("Auto-paginates (cursor)." if style == "cursor" else "Auto-paginates (page numbers, prefetched).")
-    if e.get("notes"):
-        lines.append("")
-        lines += textwrap.wrap("API notes: " + e["notes"], 96 - len(indent))
+# What the list parameters mean, for `help()`: the table gives their wire names, types and bounds.
+LIST_ARG_DOCS = {
+    "filter": "QQL filter, e.g. ``'vulnerabilities.severity:5'``",
+    "sort": "sort order, ``'field:asc'`` or ``'field:desc'``",
+    "page_size": "records per request",
+    "limit": "records per request",
+    "registry_id": "the registry's UUID",
+}
+
+
+def list_docstring(e: dict) -> list[str]:
+    """User documentation of a list method (what ``help(client.images.list)`` shows): what it lists,
+    the parameters with their bounds, how it pages, the record cap, what the pager offers, an example."""
+    p = e["pagination"]
+    model = e["response"].get("model") or "dict"
+    name = e["resource"].rpartition(".")[2].replace("_", " ")
+    lines = [f"List {name}, every page: ``{e['http']} {e['path']}``.", ""]
+    lines += textwrap.wrap(
+        f"Returns a lazy pager of ``{model}`` dicts: nothing is sent until it is read. Iterate it, or call"
+        " ``.pages()``, ``.to_list()``, ``.to_arrow()`` / ``.to_pandas()`` / ``.to_polars()`` (one column"
+        " per field, built in Rust), ``.to_jsonl(path)`` / ``.to_csv(path)`` / ``.to_parquet(path)``"
+        " (page by page). ``progress=True`` on those shows a bar; ``on_page=`` takes a callback.",
+        92,
+    )
+    lines += ["", "Parameters:"]
+    for a in positional_args(e):
+        lines.append(f"    {a['name']}: {LIST_ARG_DOCS.get(a['name'], 'path parameter ' + a['wire'])}.")
+    for a in optional_args(e):
+        desc = LIST_ARG_DOCS.get(a["name"], a["name"].replace("_", " "))
+        bits = [f"``{a['wire']}``"]
+        if a.get("min") is not None and a.get("max") is not None:
+            bits.append(f"{a['min']}..{a['max']}")
+        if a.get("default") is not None:
+            bits.append(f"default {a['default']!r}")
+        lines.append(f"    {a['name']}: {desc} ({', '.join(bits)}).")
+    lines.append("    prefetch: pages fetched ahead while you read (the client's default if not given).")
+    lines.append("    progress: show a progress bar (tqdm, notebook-aware, when installed) as pages arrive.")
+    lines.append("    on_page: called with a ``PageInfo`` (number, count, total, running records) per page.")
+    lines.append("    timeout, max_retries, extra_headers, extra_query: per-call options, as on every method.")
+    lines += ["", "Paging:"]
+    if p["style"] == "cursor":
+        cursor = p["cursor_param"]
+        lines.append(f"    By cursor (``{cursor}`` from the ``link`` header), the next page fetched while you read.")
+    else:
+        number = p["page_param"]
+        lines.append(f"    By page number (``{number}``), the next pages fetched ahead once ``count`` is known.")
+    if p.get("max_records"):
+        cap = f"    The API returns at most {p['max_records']:,} records"
+        bulk = e["method"] == "list" and e["resource"] in BULK
+        lines.append(cap + (f"; use ``{e['resource']}.bulk_list`` beyond." if bulk else "."))
+    lines += ["", "Example::", ""]
+    first = positional_args(e)
+    call_args_ = ", ".join(["registry_id" if a["name"] == "registry_id" else a["name"] for a in first])
+    opt = [a["name"] for a in optional_args(e)]
+    size = "page_size=500" if "page_size" in opt else ("limit=250" if "limit" in opt else "")
+    args_ = ", ".join(x for x in (call_args_, size) if x)
+    lines.append(f"    pager = client.{e['resource']}.{e['method']}({args_})")
+    lines.append("    for item in pager:")
+    lines.append("        ...")
+    lines.append("    df = pager.to_pandas()  # runs the query again: the pager was read to the end")
+    return lines
+
+
+#: Resources with a bulk (cursor) list beside their capped page-numbered one.
+BULK = {"images", "containers"}
+
+
+def docstring(e: dict, indent: str, raw: bool = False) -> str:
+    if e.get("pagination") and not raw:
+        lines = list_docstring(e)
+    else:
+        lines = [summary(e)]
+        if e.get("notes"):
+            lines.append("")
+            lines += textwrap.wrap("API notes: " + e["notes"], 96 - len(indent))
     body = "\n".join((indent + line if line else "") for line in lines).lstrip()
     body = body.replace("\\", "\\\\").replace('"""', "'''")
     return f'{indent}"""{body}\n{indent}"""\n'
@@ -105,6 +171,8 @@ def params(e: dict, typed: bool, with_options: bool = True) -> list[str]:
         out.append(f"{a['name']}: {arg_type(a)} | None = None" if typed else f"{a['name']}=None")
     if e.get("pagination"):
         out.append("prefetch: int | None = None" if typed else "prefetch=None")
+        out.append("progress: bool | None = None" if typed else "progress=None")
+        out.append("on_page: Callable[[PageInfo], object] | None = None" if typed else "on_page=None")
     if with_options:
         if typed:
             out += [f"{n}: {t} = None" for n, t in OPTIONS]
@@ -170,10 +238,11 @@ def method(e: dict, is_async: bool, raw: bool) -> str:
             ops = [*base[: star + 1], f"{local[0]['name']}: {path_t}", *base[star + 1 :]]
             o.append(signature(e["method"], ops, r, "    ", asy).rstrip("\n") + " ...\n")
     o.append(signature(e["method"], ps, ret, "    ", asy))
-    o.append(docstring(e, "        "))
+    o.append(docstring(e, "        ", raw))
     opts = "{" + ", ".join([*(f'"{n}": {n}' for n, _ in OPTIONS), "**unknown"]) + "}"
     if e.get("pagination"):
-        o.append(f'        return self._client._list("{e["id"]}", {call_args(e)}, {opts}, prefetch)\n')
+        tail = "prefetch, progress, on_page"
+        o.append(f'        return self._client._list("{e["id"]}", {call_args(e)}, {opts}, {tail})\n')
     else:
         aw = "await " if asy else ""
         o.append(f'        return {aw}self._client._call("{e["id"]}", {call_args(e)}, {opts})\n')
@@ -188,10 +257,10 @@ def gen_py(table: dict) -> str:
     o.append("Four variants of each resource: sync, async, and their raw-response twins (``with_raw_response``),\n")
     o.append('which differ only in what the methods return."""\n\n')
     o.append("from __future__ import annotations\n\nimport os\nfrom builtins import list as _List\n")
-    o.append("from collections.abc import Awaitable, Mapping, Sequence\n")
+    o.append("from collections.abc import Awaitable, Callable, Mapping, Sequence\n")
     o.append("from typing import TYPE_CHECKING, Any, Literal, NoReturn, overload\n\n")
     o.append("if TYPE_CHECKING:\n")
-    o.append("    from ._client import RawResponse\n    from ._pagination import AsyncPager, SyncPager\n")
+    o.append("    from ._client import RawResponse\n    from ._pagination import AsyncPager, PageInfo, SyncPager\n")
     o.append("    from .types import (\n" + "".join(f"        {m},\n" for m in names) + "    )\n\n")
     o.append('__all__ = ["ENDPOINTS", "SyncResources", "AsyncResources", "RawResources", "AsyncRawResources"]\n\n')
     o.append("#: id -> (public name, HTTP method, path template); used for logging.\n")
@@ -200,7 +269,12 @@ def gen_py(table: dict) -> str:
         o.append(f'    "{e["id"]}": ("{e["resource"]}.{e["method"]}", "{e["http"]}", "{e["path"]}"),\n')
     o.append("}\n\n\n")
     o.append("def _fspath(p: Any) -> Any:\n    return None if p is None else os.fspath(p)\n\n\n")
-    o.append("class _Resource:\n    def __init__(self, client: Any) -> None:\n        self._client = client\n")
+    o.append("class _Resource:\n    def __init__(self, client: Any) -> None:\n        self._client = client\n\n")
+    o.append("    def __repr__(self) -> str:\n")
+    o.append("        # What a REPL user looks for: which client, and the methods and sub-resources to call.\n")
+    o.append('        names = [n for n in type(self).__dict__ if not n.startswith("_")]\n')
+    o.append('        names += [f"{n}.*" for n, v in vars(self).items() if isinstance(v, _Resource)]\n')
+    o.append("        return f\"<{type(self).__name__} of {self._client!r}: {', '.join(names)}>\"\n")
     for prefix, is_async, raw in VARIANTS:
         for name, eps in res.items():
             o.append(f"\n\nclass {prefix}{class_name(name)}(_Resource):\n")

@@ -2,6 +2,7 @@
 //! small and generic (call an endpoint by id, page through a list, the escape hatch); the resource
 //! classes, the exceptions and the iterators are Python, generated from the endpoint table.
 
+mod arrow;
 mod cli;
 mod client;
 mod convert;
@@ -17,6 +18,8 @@ mod _native {
     use pyo3::prelude::*;
 
     #[pymodule_export]
+    use super::arrow::{NativeArrowSink, NativeExport, NativeTable, schema_json};
+    #[pymodule_export]
     use super::cli::cli_main;
     #[pymodule_export]
     use super::client::NativeClient;
@@ -25,7 +28,7 @@ mod _native {
     #[pymodule_export]
     use super::log::set_log_level;
     #[pymodule_export]
-    use super::pages::{NativePage, NativePages};
+    use super::pages::{NativePage, NativePages, NativeRawPage};
     #[pymodule_export]
     use super::runtime::{after_fork_in_child, drain};
     #[cfg(feature = "simulator")]

@@ -65,6 +65,8 @@ pub struct NativePages {
     // stream at once, as the Node pager's cancellation token does.
     closed: watch::Sender<bool>,
     page_size: u64,
+    // The item model (`response.model`): which columnar schema the pages get.
+    schema_name: &'static str,
     /// The process that started the list: its prefetch tasks run on that process's runtime, so a
     /// forked child cannot go on with it (a `ForkError`, rather than waiting for them forever).
     pid: u32,
@@ -74,6 +76,7 @@ impl NativePages {
     pub fn new(pager: Pager<ItemSpan>) -> Self {
         NativePages {
             page_size: pager.page_size(),
+            schema_name: pager.endpoint().response.model.as_deref().unwrap_or(""),
             stream: Arc::new(Mutex::new(Some(pager.pages()))),
             closed: watch::Sender::new(false),
             pid: std::process::id(),
@@ -146,12 +149,77 @@ fn page_to_py(py: Python<'_>, p: Option<Page<ItemSpan>>) -> PyResult<Py<PyAny>> 
     Ok(Py::new(py, page)?.into_any())
 }
 
+/// A page as received, for the columnar sinks and exports (`arrow.rs`): its records are read from
+/// these bytes in Rust, never made into Python objects.
+#[pyclass(module = "qualys_cs._native", frozen)]
+pub struct NativeRawPage {
+    page: Page<ItemSpan>,
+}
+
+impl NativeRawPage {
+    pub fn page(&self) -> &Page<ItemSpan> {
+        &self.page
+    }
+}
+
+#[pymethods]
+impl NativeRawPage {
+    #[getter]
+    fn number(&self) -> Option<u64> {
+        self.page.number
+    }
+    #[getter]
+    fn total(&self) -> Option<u64> {
+        self.page.total
+    }
+    #[getter]
+    fn cursor(&self) -> Option<String> {
+        self.page.cursor.clone()
+    }
+    /// Records on the page.
+    #[getter]
+    fn count(&self) -> usize {
+        self.page.items.len()
+    }
+}
+
+fn raw_to_py(py: Python<'_>, p: Option<Page<ItemSpan>>) -> PyResult<Py<PyAny>> {
+    match p {
+        None => Ok(py.None()),
+        Some(page) => Ok(Py::new(py, NativeRawPage { page })?.into_any()),
+    }
+}
+
 #[pymethods]
 impl NativePages {
     /// The page size sent with every request.
     #[getter]
     fn page_size(&self) -> u64 {
         self.page_size
+    }
+
+    /// The list's item model, naming its columnar schema.
+    #[getter]
+    fn schema_name(&self) -> &'static str {
+        self.schema_name
+    }
+
+    /// The next page undecoded, blocking with the GIL released, or `None` at the end.
+    fn next_raw(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
+        self.check_process()?;
+        let fut = next_page(self.stream.clone(), self.closed.subscribe());
+        let page = block_on_interruptible(py, fut)?;
+        raw_to_py(py, page)
+    }
+
+    /// `next_raw` as an awaitable.
+    fn next_raw_async<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        self.check_process()?;
+        let fut = next_page(self.stream.clone(), self.closed.subscribe());
+        awaitable(py, async move {
+            let page = fut.await?;
+            Python::attach(|py| raw_to_py(py, page))
+        })
     }
 
     /// The next page, blocking with the GIL released (Ctrl-C cancels), or `None` at the end.

@@ -5,6 +5,7 @@
 pub mod api;
 pub mod auth;
 pub mod client;
+pub mod columns;
 pub mod error;
 pub mod logging;
 pub mod models;

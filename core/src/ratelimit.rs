@@ -343,12 +343,16 @@ impl RateLimiter {
     }
 
     /// A call ended without an answer. If it was `sent`, it may have reached the server, so it
-    /// counts from now. If it was the probe, the next call probes again.
+    /// counts from now. If it was the probe and nothing was sent, the next call probes instead;
+    /// if it was sent and got no answer (a dead or silent server), the calls waiting behind it go
+    /// ahead together: probing again one call at a time would make a fan-out of N calls take N
+    /// times the timeout. The first answer with rate-limit headers still sets the limit.
     fn release(&self, family: &str, probe: bool, sent: bool) {
         let wake = self.state(family, |st| {
             st.in_flight = st.in_flight.saturating_sub(1);
             if probe && !st.known {
                 st.probe_since = None;
+                st.known = sent;
             }
             if sent && st.limit.is_some() {
                 st.push_done(Instant::now(), 1);
@@ -651,5 +655,53 @@ mod probe_tests {
         tokio::time::timeout(Duration::from_millis(50), rl.acquire("registry"))
             .await
             .unwrap();
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn an_unanswered_probe_lets_the_burst_go_together() {
+        let rl = Arc::new(RateLimiter::default());
+        let probe = rl.acquire("images").await;
+        // Calls waiting behind the probe, each holding its place until all of them have one.
+        let all = Arc::new(tokio::sync::Barrier::new(3));
+        let burst: Vec<_> = (0..3)
+            .map(|_| {
+                let (rl, all) = (rl.clone(), all.clone());
+                tokio::spawn(async move {
+                    let _slot = rl.acquire("images").await;
+                    all.wait().await;
+                })
+            })
+            .collect();
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        drop(probe); // sent, never answered (a timeout)
+        for call in burst {
+            // One probe at a time would never fill the barrier.
+            tokio::time::timeout(Duration::from_secs(1), call)
+                .await
+                .expect("the burst goes at once")
+                .unwrap();
+        }
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn an_unsent_probe_lets_the_next_call_probe_alone() {
+        let rl = Arc::new(RateLimiter::default());
+        let probe = rl.acquire("images").await;
+        let waiters: Vec<_> = (0..2)
+            .map(|_| {
+                let rl = rl.clone();
+                tokio::spawn(async move {
+                    let _slot = rl.acquire("images").await;
+                    tokio::time::sleep(Duration::from_secs(60)).await;
+                })
+            })
+            .collect();
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        probe.unsent(); // nothing reached the server: still nothing known
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        let running = waiters.iter().filter(|w| !w.is_finished()).count();
+        assert_eq!(running, 2);
+        // One of them is the new probe; the other still waits for its answer.
+        assert_eq!(rl.state("images", |st| st.in_flight), 1);
     }
 }

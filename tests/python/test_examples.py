@@ -51,3 +51,24 @@ def test_demo_short(tmp_path: pathlib.Path) -> None:
     assert "plain sequential loop: 600 images" in r.stdout
     report = (tmp_path / "report.html").read_text()
     assert "<svg" in report and "Top severity-5 QIDs" in report
+
+
+def test_triage_notebook(monkeypatch: pytest.MonkeyPatch) -> None:
+    """examples/triage.ipynb runs headless, start to end, against the simulator (bounded in time)."""
+    nbformat = pytest.importorskip("nbformat")
+    nbclient = pytest.importorskip("nbclient")
+    pytest.importorskip("matplotlib")
+    for k in [k for k in os.environ if k.startswith("QUALYS_")]:
+        monkeypatch.delenv(k)
+    monkeypatch.setenv("MPLBACKEND", "Agg")
+    nb = nbformat.read(EXAMPLES / "triage.ipynb", as_version=4)
+    client = nbclient.NotebookClient(
+        nb, timeout=120, startup_timeout=60, kernel_name="python3", resources={"metadata": {"path": str(EXAMPLES)}}
+    )
+    client.execute()
+    outputs = [o for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", [])]
+    text = "\n".join(str(o.get("text", "")) + str(o.get("data", {}).get("text/plain", "")) for o in outputs)
+    assert "<SyncPager images.list(page_size=200): not started>" in text
+    assert "(400, " in text and "images have severity-5 vulnerabilities" in text
+    assert "records written" in text
+    assert any("image/png" in o.get("data", {}) for o in outputs)  # the chart

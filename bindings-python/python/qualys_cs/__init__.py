@@ -14,7 +14,7 @@ import os as _os
 from . import _native, errors, types
 from ._client import AsyncClient, AsyncRawClient, Client, RawClient, RawResponse
 from ._native import __version__
-from ._pagination import AsyncPager, Page, SyncPager
+from ._pagination import AsyncPager, Page, PageInfo, SyncPager
 from .errors import (
     APIConnectionError,
     APIError,
@@ -50,6 +50,7 @@ __all__ = [
     "AsyncRawClient",
     "RawResponse",
     "Page",
+    "PageInfo",
     "SyncPager",
     "AsyncPager",
     "errors",

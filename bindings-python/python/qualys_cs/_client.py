@@ -12,9 +12,9 @@ import pickle
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any, Generic, TypeVar
 
-from ._native import NativeClient, set_log_level
-from ._pagination import AsyncPager, Page, SyncPager
-from ._resources import AsyncRawResources, AsyncResources, RawResources, SyncResources
+from ._native import NativeClient, NativePages, set_log_level
+from ._pagination import AsyncPager, OnPage, Page, SyncPager
+from ._resources import ENDPOINTS, AsyncRawResources, AsyncResources, RawResources, SyncResources
 
 __all__ = ["Client", "AsyncClient", "RawClient", "AsyncRawClient", "RawResponse"]
 
@@ -219,6 +219,17 @@ class _BaseClient:
         return f"{type(self).__name__}(base_url={self.base_url!r}{user})"
 
 
+def _rerun(
+    native: NativeClient, endpoint: str, args: dict[str, Any], opts: Mapping[str, Any], prefetch: int | None
+) -> tuple[Callable[[], NativePages], str, str | None]:
+    """How a pager runs its query again, and how it names it in its ``repr``: the method and
+    the arguments given (option values are left out: headers may carry secrets)."""
+    options = _options(opts)
+    name = ENDPOINTS[endpoint][0]
+    shown = ", ".join(f"{k}={v!r}" for k, v in args.items() if v is not None)
+    return (lambda: native.paginate(endpoint, args, options, prefetch)), f"{name}({shown})", None
+
+
 def _rebuild(
     cls: type[_BaseClient], config: dict[str, Any], from_env: bool, options: tuple[dict[str, Any], ...]
 ) -> _BaseClient:
@@ -240,7 +251,15 @@ class _SyncCalls(_BaseClient):
         out = self._native.call(endpoint, args, _options(opts), self._raw)
         return RawResponse(*out) if self._raw else out
 
-    def _list(self, endpoint: str, args: dict[str, Any], opts: Mapping[str, Any], prefetch: int | None) -> Any:
+    def _list(
+        self,
+        endpoint: str,
+        args: dict[str, Any],
+        opts: Mapping[str, Any],
+        prefetch: int | None,
+        progress: bool | None = None,
+        on_page: OnPage | None = None,
+    ) -> Any:
         _sync_log_level()
         pages = self._native.paginate(endpoint, args, _options(opts), 1 if self._raw else prefetch)
         if self._raw:
@@ -248,7 +267,7 @@ class _SyncCalls(_BaseClient):
             pages.close()
             data, meta = _page_dict(first)
             return RawResponse(data, meta)
-        return SyncPager(pages)
+        return SyncPager(pages, *_rerun(self._native, endpoint, args, opts, prefetch), on_page, bool(progress))
 
     def request(
         self,
@@ -279,12 +298,20 @@ class _AsyncCalls(_BaseClient):
         out = await self._native.call_async(endpoint, args, _options(opts), self._raw)
         return RawResponse(*out) if self._raw else out
 
-    def _list(self, endpoint: str, args: dict[str, Any], opts: Mapping[str, Any], prefetch: int | None) -> Any:
+    def _list(
+        self,
+        endpoint: str,
+        args: dict[str, Any],
+        opts: Mapping[str, Any],
+        prefetch: int | None,
+        progress: bool | None = None,
+        on_page: OnPage | None = None,
+    ) -> Any:
         _sync_log_level()
         pages = self._native.paginate(endpoint, args, _options(opts), 1 if self._raw else prefetch)
         if self._raw:
             return self._first_page(pages)
-        return AsyncPager(pages)
+        return AsyncPager(pages, *_rerun(self._native, endpoint, args, opts, prefetch), on_page, bool(progress))
 
     @staticmethod
     async def _first_page(pages: Any) -> RawResponse[dict[str, Any]]:

@@ -88,8 +88,53 @@ class NativePages:
     def page_size(self) -> int: ...
     def next_page(self) -> NativePage | None: ...
     def next_page_async(self) -> Awaitable[NativePage | None]: ...
+    @property
+    def schema_name(self) -> str:
+        """The list's item model (``"Image"``...): which columnar schema its pages get."""
+    def next_raw(self) -> NativeRawPage | None:
+        """The next page undecoded (for the columnar sinks), or ``None`` at the end."""
+    def next_raw_async(self) -> Awaitable[NativeRawPage | None]: ...
     def close(self) -> None:
         """Stops prefetching at once; a ``next_page`` in flight then gives ``None``."""
+
+@final
+class NativeRawPage:
+    """A page as received: its records go to a sink (Arrow, a file) in Rust, never as dicts."""
+    @property
+    def number(self) -> int | None: ...
+    @property
+    def total(self) -> int | None: ...
+    @property
+    def cursor(self) -> str | None: ...
+    @property
+    def count(self) -> int: ...
+
+@final
+class NativeTable:
+    """Record batches of one schema; an Arrow stream through the PyCapsule interface."""
+    @property
+    def num_rows(self) -> int: ...
+    def __arrow_c_stream__(self, requested_schema: object | None = None) -> object: ...
+    def __arrow_c_schema__(self) -> object: ...
+
+@final
+class NativeArrowSink:
+    def __new__(cls, schema: str) -> NativeArrowSink: ...
+    def push(self, page: NativeRawPage) -> None:
+        """The page's records as one record batch; ``DecodeError`` naming the field that does not fit."""
+    def finish(self) -> NativeTable: ...
+
+@final
+class NativeExport:
+    def __new__(cls, kind: str, path: str, schema: str) -> NativeExport: ...
+    def push(self, page: NativeRawPage) -> None: ...
+    def finish(self) -> int:
+        """Flush and close the file; the number of records written."""
+    def abort(self) -> None:
+        """Close the file without finishing it (a failed export)."""
+
+def schema_json(schema: str) -> str:
+    """The columns of a model's Arrow schema, as JSON (for the docs and tests)."""
 
 @final
 class NativeSimulator:
@@ -107,6 +152,9 @@ class NativeSimulator:
         token_ttl: float | None = None,
         port: int | None = None,
         request_log: int | None = None,
+        strict_accept: bool | None = None,
+        link_case: str | None = None,
+        link_end: str | None = None,
     ) -> NativeSimulator: ...
     @property
     def url(self) -> str: ...
@@ -123,14 +171,13 @@ class NativeSimulator:
 def drain(timeout: float) -> None:
     """Wait (GIL released, at most ``timeout`` s) until no async call is finishing on the runtime."""
 
+def after_fork_in_child() -> None:
+    """Forget the parent's awaitables in a forked child (``os.register_at_fork`` calls it)."""
 def cli_main(argv: list[str]) -> int:
     """Run the ``qualys-cs`` command line (program name first); returns the exit code."""
 
 def set_log_level(level: int) -> None:
     """The ``qualys_cs`` logger's effective level: the client's events below it are not forwarded."""
-
-def after_fork_in_child() -> None:
-    """Forget the parent's awaitables in a forked child (``os.register_at_fork`` calls it)."""
 
 def loads(data: bytes) -> Any:
     """The JSON decoder every response goes through (jiter into native objects); exposed so the

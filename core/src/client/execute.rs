@@ -30,6 +30,8 @@ pub(crate) struct Outgoing<'a> {
     pub download_to: Option<&'a str>,
     /// The rate-limit family, as the endpoint table gives it; `None`: not limited.
     pub family: Option<&'static str>,
+    /// The `Accept` header, as the endpoint table gives it (a download is not JSON).
+    pub accept: &'static str,
     /// What the log shows for the path: the table's template (`/csapi/v1.3/images/{imageSha}`),
     /// never the filled-in path or the query, whose values may be a customer's data.
     pub template: &'a str,
@@ -401,7 +403,7 @@ impl Client {
             .request(out.method.clone(), &url)
             .timeout(timeout)
             .header(AUTHORIZATION, auth);
-        rb = rb.header(ACCEPT, "application/json");
+        rb = rb.header(ACCEPT, out.accept);
         if !out.query.is_empty() || !opts.extra_query.is_empty() {
             rb = rb.query(out.query).query(&opts.extra_query);
         }

@@ -56,10 +56,10 @@ pub(crate) struct Inner {
     pub(crate) prefetch: usize,
     rate_limit: bool,
     validate: bool,
+    max_response_bytes: u64,
     /// The `client` field of this client's `csapi` tracing spans (unique in the process), so a
     /// subscriber can route one client's events to that client's logger.
     pub(crate) log_id: u64,
-    max_response_bytes: u64,
 }
 
 /// What one process owns of a client.
@@ -298,6 +298,7 @@ impl Client {
             idempotent: ep.idempotent,
             download_to: p.local.get("path").and_then(Value::as_str),
             family: ep.rate_family.name(),
+            accept: ep.response.accept_header(),
             template: &ep.path,
             endpoint: ep.id.as_str(),
         };
@@ -378,12 +379,45 @@ impl Client {
             download_to: None,
             // A raw path is limited as the table's endpoint of that path is; unknown paths are not.
             family: matched.and_then(|e| e.rate_family.name()),
+            // As the table's endpoint of that path would send it.
+            accept: matched.map_or("application/json", |e| e.response.accept_header()),
             // Logged as the table's template when the path is one of its endpoints'.
             template: matched.map_or(path, |e| &e.path),
             endpoint: matched.map_or("raw", |e| e.id.as_str()),
         };
         self.execute(&out, opts).await
     }
+}
+
+/// A raw path stays under the base URL as written: no `.`/`..` segment (URL parsers resolve them,
+/// so `/csapi/../x` would leave the API prefix), plain or percent-encoded, and no control
+/// characters (CR/LF would split the request line).
+fn check_raw_path(path: &str) -> Result<()> {
+    if let Some(c) = path.chars().find(|c| c.is_control()) {
+        return Err(Error::validation(
+            "path",
+            "relative_path",
+            format!("must not contain control characters, got {c:?}"),
+        ));
+    }
+    for seg in path.split('/') {
+        let decoded = percent_encoding::percent_decode_str(seg).decode_utf8_lossy();
+        if decoded.chars().any(char::is_control) {
+            return Err(Error::validation(
+                "path",
+                "relative_path",
+                "must not contain encoded control characters",
+            ));
+        }
+        if decoded == "." || decoded == ".." {
+            return Err(Error::validation(
+                "path",
+                "relative_path",
+                format!("must not contain a dot segment ({seg:?})"),
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// A request as [`Client::dry_run`] describes it.
@@ -426,35 +460,4 @@ fn redact(v: &mut Value) {
         Value::Array(a) => a.iter_mut().for_each(redact),
         _ => {}
     }
-}
-
-/// A raw path stays under the base URL as written: no `.`/`..` segment (URL parsers resolve them,
-/// so `/csapi/../x` would leave the API prefix), plain or percent-encoded, and no control
-/// characters (CR/LF would split the request line).
-fn check_raw_path(path: &str) -> Result<()> {
-    if let Some(c) = path.chars().find(|c| c.is_control()) {
-        return Err(Error::validation(
-            "path",
-            "relative_path",
-            format!("must not contain control characters, got {c:?}"),
-        ));
-    }
-    for seg in path.split('/') {
-        let decoded = percent_encoding::percent_decode_str(seg).decode_utf8_lossy();
-        if decoded.chars().any(char::is_control) {
-            return Err(Error::validation(
-                "path",
-                "relative_path",
-                "must not contain encoded control characters",
-            ));
-        }
-        if decoded == "." || decoded == ".." {
-            return Err(Error::validation(
-                "path",
-                "relative_path",
-                format!("must not contain a dot segment ({seg:?})"),
-            ));
-        }
-    }
-    Ok(())
 }

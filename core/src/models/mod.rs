@@ -87,9 +87,145 @@ macro_rules! model {
             #[serde(flatten)]
             pub extra: serde_json::Map<String, serde_json::Value>,
         }
+
+        impl crate::models::Described for $name {
+            const FIELDS: &'static [crate::models::FieldInfo] = &[$(
+                crate::models::FieldInfo {
+                    rust: stringify!($field),
+                    ty: stringify!($ty),
+                    attrs: &[$(stringify!($fmeta)),*],
+                }
+            ),*];
+        }
     };
 }
 
+/// A model field as declared: its Rust name, its type and its attributes, as source text. What
+/// the columnar schemas ([`crate::columns`]) are derived from, so they follow the models.
+#[derive(Debug, Clone, Copy)]
+pub struct FieldInfo {
+    pub rust: &'static str,
+    pub ty: &'static str,
+    pub attrs: &'static [&'static str],
+}
+
+impl FieldInfo {
+    /// The field's key in the API's JSON: its `serde(rename)`, else the camelCase Rust name.
+    pub fn key(&self) -> String {
+        for a in self.attrs {
+            // `serde(rename = "policyUUID ")`, as `stringify!` writes it: the spelling is kept
+            // verbatim, trailing spaces included.
+            if !a.starts_with("serde") {
+                continue;
+            }
+            if let Some(i) = a.find("rename") {
+                let rest = &a[i..];
+                if let Some(q) = rest.find('"')
+                    && let Some(end) = rest[q + 1..].find('"')
+                {
+                    return rest[q + 1..q + 1 + end].to_string();
+                }
+            }
+        }
+        let rust = self.rust.trim_start_matches("r#");
+        let mut out = String::with_capacity(rust.len());
+        let mut up = false;
+        for c in rust.chars() {
+            if c == '_' {
+                up = true;
+            } else if up {
+                out.extend(c.to_uppercase());
+                up = false;
+            } else {
+                out.push(c);
+            }
+        }
+        out
+    }
+}
+
+/// Implemented by every model ([`model!`]): its fields as declared.
+pub trait Described {
+    const FIELDS: &'static [FieldInfo];
+}
+
+macro_rules! described {
+    ($($name:ident),* $(,)?) => {
+        /// The declared fields of a model, by the name the endpoint table uses (`response.model`).
+        pub fn fields_of(name: &str) -> Option<&'static [FieldInfo]> {
+            match name {
+                $(stringify!($name) => Some(<$name as Described>::FIELDS),)*
+                _ => None,
+            }
+        }
+    };
+}
+
+described!(
+    Host,
+    Label,
+    Cluster,
+    K8sInfo,
+    K8sPod,
+    PodController,
+    K8sNode,
+    Datapoint,
+    ComplianceControl,
+    Compliance,
+    Container,
+    PortMapping,
+    ContainerService,
+    Drift,
+    ContainerDetails,
+    BulkContainer,
+    ControlTechnology,
+    Control,
+    Event,
+    ImageRepo,
+    RepoDigest,
+    Layer,
+    Image,
+    ImageDetails,
+    BulkImage,
+    AssociatedHost,
+    Associations,
+    AssociatedRegistry,
+    PolicyRule,
+    K8sCluster,
+    K8sNamespace,
+    K8sFilter,
+    PolicyTag,
+    Policy,
+    K8sPosture,
+    Registry,
+    RegistryAws,
+    RegistryCredential,
+    RegistryDetails,
+    AwsBase,
+    AwsConnector,
+    AcrConnector,
+    GcpConnector,
+    Repository,
+    Report,
+    RepoTag,
+    ScheduleFilter,
+    ScheduleError,
+    Schedule,
+    Sensor,
+    ActivationKey,
+    Software,
+    EntityTagInfo,
+    Tag,
+    ThreatIntel,
+    CvssInfo,
+    Cvss3Info,
+    Vulnerability,
+    VulnSummary,
+    VulnerabilityCount,
+    KubernetesCluster,
+);
+
+mod cluster;
 mod common;
 mod compliance;
 mod container;
@@ -110,6 +246,7 @@ mod software;
 mod tag;
 mod vulnerability;
 
+pub use cluster::KubernetesCluster;
 pub use common::{Cluster, Host, K8sInfo, K8sNode, K8sPod, Label, PodController};
 pub use compliance::{Compliance, ComplianceControl, Datapoint, criticality};
 pub use container::{

@@ -1,0 +1,712 @@
+//! The columnar schema of every list, derived from its item model (the table's `response.model`
+//! and the model's declared fields), and the one normalization of a record into it: what the
+//! bindings' Arrow tables, CSV and Parquet files are made of.
+//!
+//! The rules, the same for every resource (documented in the README, "Columns"):
+//!
+//! - one column per model field, named by its API key, in declaration order;
+//! - times (`created`, `updated`, `stateChanged`, `...Date`, `...Scanned`, ...) are
+//!   `timestamp[ms, UTC]`, read from epoch-millisecond strings or numbers (or ISO 8601 text);
+//! - a nested object (`vulnerabilities` severity counts, `host`, `lastFoundOnHost`, `compliance`)
+//!   is flattened into `field.sub` columns, since that is what users group by; lists of objects
+//!   (`repo`, `layers`, `softwares`) stay lists of structs;
+//! - `repo` also gives `registry`, `repository` and `tag` of its first entry;
+//! - a field typed loosely in the model (a `serde_json::Value`) is its JSON text, except `size`
+//!   (bytes), an integer;
+//! - `extra` is the JSON object text of every key the schema does not name, at the top or inside a
+//!   nested object (that whole field is copied there), so nothing the server sent is lost;
+//! - a value of another type than its column's is an error naming the field, never a wrong column.
+
+use crate::models::{FieldInfo, fields_of};
+use crate::paginate::{ItemSpan, Page};
+use serde_json::{Map, Value};
+use std::fmt::Write as _;
+
+/// The type of a column (or of a nested field).
+#[derive(Debug, Clone, PartialEq)]
+pub enum ColumnType {
+    Utf8,
+    /// An integer; also read from a string of digits (the API sends some counts as text).
+    Int64,
+    Float64,
+    Bool,
+    /// Epoch milliseconds, UTC.
+    TimestampMs,
+    /// Any JSON value, as its text.
+    Json,
+    List(Box<ColumnType>),
+    Struct(Vec<(String, ColumnType)>),
+}
+
+impl ColumnType {
+    /// The type as Arrow names it (`timestamp[ms, UTC]`, `list<string>`...); `json` is a string
+    /// column holding JSON text.
+    pub fn describe(&self) -> String {
+        match self {
+            ColumnType::Utf8 => "string".into(),
+            ColumnType::Int64 => "int64".into(),
+            ColumnType::Float64 => "double".into(),
+            ColumnType::Bool => "bool".into(),
+            ColumnType::TimestampMs => "timestamp[ms, UTC]".into(),
+            ColumnType::Json => "json".into(),
+            ColumnType::List(t) => format!("list<{}>", t.describe()),
+            ColumnType::Struct(fs) => {
+                let inner: Vec<String> = fs
+                    .iter()
+                    .map(|(n, t)| format!("{n}: {}", t.describe()))
+                    .collect();
+                format!("struct<{}>", inner.join(", "))
+            }
+        }
+    }
+}
+
+/// Where a column's value comes from in a record.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Source {
+    /// A top-level field.
+    Field(String),
+    /// A field of a nested object, flattened (`host.hostname`).
+    Nested(String, String),
+    /// A field of a list's first object (`repository` of `repo[0]`).
+    First(String, String),
+    /// The keys the schema does not name, as one JSON object text (null when there are none).
+    Extra,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Column {
+    pub name: String,
+    pub ty: ColumnType,
+    pub source: Source,
+}
+
+/// The columns of one model's list.
+#[derive(Debug, Clone)]
+pub struct Schema {
+    pub model: String,
+    pub columns: Vec<Column>,
+}
+
+/// A value that does not fit its column: `field` is the path (`repo[0].tag`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct FitError {
+    pub field: String,
+    pub message: String,
+}
+
+impl std::fmt::Display for FitError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "field `{}`: {}", self.field, self.message)
+    }
+}
+
+fn is_time(key: &str) -> bool {
+    matches!(
+        key,
+        "created"
+            | "updated"
+            | "createdAt"
+            | "expireOn"
+            | "firstFound"
+            | "lastFound"
+            | "lastCheckedIn"
+            | "lastEvaluated"
+            | "stateChanged"
+    ) || key.ends_with("Date")
+        || key.ends_with("Scanned")
+}
+
+fn strip_nullable(ty: &str) -> &str {
+    ty.strip_prefix("Nullable<")
+        .and_then(|t| t.strip_suffix('>'))
+        .unwrap_or(ty)
+}
+
+/// The column type of a declared field type (source text, spaces removed).
+fn type_of(key: &str, ty: &str, depth: usize) -> ColumnType {
+    let ty = strip_nullable(ty);
+    match ty {
+        "String" if is_time(key) => ColumnType::TimestampMs,
+        "String" => ColumnType::Utf8,
+        "i64" | "i32" | "u64" | "u32" | "usize" => ColumnType::Int64,
+        "f64" | "f32" => ColumnType::Float64,
+        "bool" => ColumnType::Bool,
+        "Value" if key == "size" => ColumnType::Int64,
+        _ => {
+            let inner = ty
+                .strip_prefix("Vec<")
+                .or_else(|| ty.strip_prefix("OneOrMany<"))
+                .and_then(|t| t.strip_suffix('>'));
+            if let Some(inner) = inner {
+                return match inner {
+                    "String" => ColumnType::List(Box::new(ColumnType::Utf8)),
+                    _ => match model_struct(inner, depth + 1) {
+                        Some(s) => ColumnType::List(Box::new(s)),
+                        None => ColumnType::Json,
+                    },
+                };
+            }
+            model_struct(ty, depth + 1).unwrap_or(ColumnType::Json)
+        }
+    }
+}
+
+fn model_struct(name: &str, depth: usize) -> Option<ColumnType> {
+    // Deeper than this, a nested object is its JSON text: a table, not a document.
+    if depth > 3 {
+        return None;
+    }
+    let fields = fields_of(name)?;
+    Some(ColumnType::Struct(struct_fields(fields, depth)))
+}
+
+fn struct_fields(fields: &[FieldInfo], depth: usize) -> Vec<(String, ColumnType)> {
+    fields
+        .iter()
+        .map(|f| {
+            let key = f.key();
+            let ty: String = f.ty.chars().filter(|c| !c.is_whitespace()).collect();
+            let t = type_of(&key, &ty, depth);
+            (key, t)
+        })
+        .collect()
+}
+
+impl Schema {
+    /// The schema of a model's list, or `None` for a model the crate does not declare.
+    pub fn for_model(model: &str) -> Option<Schema> {
+        let fields = fields_of(model)?;
+        let mut columns = Vec::new();
+        for (key, ty) in struct_fields(fields, 0) {
+            match ty {
+                ColumnType::Struct(subs) => {
+                    for (sub, t) in subs {
+                        columns.push(Column {
+                            name: format!("{key}.{sub}"),
+                            ty: t,
+                            source: Source::Nested(key.clone(), sub),
+                        });
+                    }
+                }
+                ty => {
+                    let firsts = match (&ty, key.as_str()) {
+                        (ColumnType::List(inner), "repo") => match inner.as_ref() {
+                            ColumnType::Struct(subs) => subs
+                                .iter()
+                                .filter(|(n, _)| {
+                                    matches!(n.as_str(), "registry" | "repository" | "tag")
+                                })
+                                .cloned()
+                                .collect(),
+                            _ => Vec::new(),
+                        },
+                        _ => Vec::new(),
+                    };
+                    columns.push(Column {
+                        name: key.clone(),
+                        ty,
+                        source: Source::Field(key.clone()),
+                    });
+                    for (sub, t) in firsts {
+                        columns.push(Column {
+                            name: sub.clone(),
+                            ty: t,
+                            source: Source::First(key.clone(), sub),
+                        });
+                    }
+                }
+            }
+        }
+        columns.push(Column {
+            name: "extra".into(),
+            ty: ColumnType::Json,
+            source: Source::Extra,
+        });
+        Some(Schema {
+            model: model.to_string(),
+            columns,
+        })
+    }
+
+    /// The schema of a list whose model the crate does not declare: each record whole, as JSON.
+    pub fn opaque(model: &str) -> Schema {
+        Schema {
+            model: model.to_string(),
+            columns: vec![Column {
+                name: "extra".into(),
+                ty: ColumnType::Json,
+                source: Source::Extra,
+            }],
+        }
+    }
+
+    /// The schema of a list by its item model (`response.model`): declared, else opaque.
+    pub fn of_list(model: Option<&str>) -> Schema {
+        let model = model.unwrap_or("");
+        Schema::for_model(model).unwrap_or_else(|| Schema::opaque(model))
+    }
+
+    /// The records of a page (read from its bytes), normalized; a record that is not JSON or a
+    /// value that does not fit is a decode error of that response, naming the record and field.
+    pub fn page_rows(&self, page: &Page<ItemSpan>) -> crate::Result<Vec<Vec<Value>>> {
+        page.items
+            .iter()
+            .enumerate()
+            .map(|(i, span)| {
+                let bytes = &page.body[span.start..span.end];
+                let item: Value = serde_json::from_slice(bytes).map_err(|e| {
+                    page.meta
+                        .decode_error(&page.body, format!("record {i}: {e}"))
+                })?;
+                self.normalize(&item)
+                    .map_err(|e| page.meta.decode_error(bytes, format!("record {i}: {e}")))
+            })
+            .collect()
+    }
+
+    /// A page's records as CSV lines, appended to `out`.
+    pub fn csv_page(&self, page: &Page<ItemSpan>, out: &mut String) -> crate::Result<()> {
+        for r in self.page_rows(page)? {
+            self.csv_row(&r, out);
+        }
+        Ok(())
+    }
+
+    /// The columns as JSON (`[{"name", "type", "from"}]`), for the docs and the tests.
+    pub fn describe(&self) -> Value {
+        Value::Array(
+            self.columns
+                .iter()
+                .map(|c| {
+                    let from = match &c.source {
+                        Source::Field(k) => k.clone(),
+                        Source::Nested(k, s) => format!("{k}.{s}"),
+                        Source::First(k, s) => format!("{k}[0].{s}"),
+                        Source::Extra => "unnamed keys".into(),
+                    };
+                    serde_json::json!({"name": c.name, "type": c.ty.describe(), "from": from})
+                })
+                .collect(),
+        )
+    }
+
+    /// One record (the item's JSON object) as its columns' values, in column order: strings,
+    /// integers (timestamps as epoch ms), floats, booleans, JSON text (for `json` columns), lists
+    /// and objects of those, or null.
+    pub fn normalize(&self, item: &Value) -> Result<Vec<Value>, FitError> {
+        let Value::Object(obj) = item else {
+            return Err(FitError {
+                field: "(record)".into(),
+                message: format!("expected an object, got {}", kind(item)),
+            });
+        };
+        let mut extra = Map::new();
+        let mut out = Vec::with_capacity(self.columns.len());
+        let mut named: Vec<&str> = Vec::with_capacity(self.columns.len());
+        for c in &self.columns {
+            let v = match &c.source {
+                Source::Field(k) => {
+                    named.push(k);
+                    match obj.get(k) {
+                        None | Some(Value::Null) => Value::Null,
+                        Some(v) => {
+                            let mut lost = false;
+                            let out = fit(v, &c.ty, k, &mut lost)?;
+                            if lost {
+                                extra.insert(k.clone(), v.clone());
+                            }
+                            out
+                        }
+                    }
+                }
+                Source::Nested(k, sub) => {
+                    named.push(k);
+                    match obj.get(k) {
+                        Some(Value::Object(o)) => match o.get(sub) {
+                            None | Some(Value::Null) => Value::Null,
+                            Some(v) => {
+                                let mut lost = false;
+                                let out = fit(v, &c.ty, &c.name, &mut lost)?;
+                                if lost {
+                                    extra.insert(k.clone(), obj[k].clone());
+                                }
+                                out
+                            }
+                        },
+                        None | Some(Value::Null) => Value::Null,
+                        Some(other) => {
+                            return Err(FitError {
+                                field: k.clone(),
+                                message: format!("expected an object, got {}", kind(other)),
+                            });
+                        }
+                    }
+                }
+                Source::First(k, sub) => match obj.get(k) {
+                    Some(Value::Array(a)) => match a.first() {
+                        Some(Value::Object(o)) => match o.get(sub) {
+                            None | Some(Value::Null) => Value::Null,
+                            Some(v) => fit(v, &c.ty, &format!("{k}[0].{sub}"), &mut false)?,
+                        },
+                        _ => Value::Null,
+                    },
+                    _ => Value::Null,
+                },
+                Source::Extra => Value::Null, // filled below, once every named key is known
+            };
+            out.push(v);
+        }
+        // Nested objects with keys their struct does not name were copied whole above.
+        for (k, v) in obj {
+            if !named.contains(&k.as_str()) {
+                extra.insert(k.clone(), v.clone());
+            }
+        }
+        if let Some(i) = self.columns.iter().position(|c| c.source == Source::Extra)
+            && !extra.is_empty()
+        {
+            out[i] = Value::String(Value::Object(extra).to_string());
+        }
+        Ok(out)
+    }
+
+    /// The CSV header line (RFC 4180, `\r\n`-terminated).
+    pub fn csv_header(&self) -> String {
+        let mut s = String::new();
+        for (i, c) in self.columns.iter().enumerate() {
+            if i > 0 {
+                s.push(',');
+            }
+            csv_field(&mut s, &c.name);
+        }
+        s.push_str("\r\n");
+        s
+    }
+
+    /// One normalized record as a CSV line: timestamps in ISO 8601 (UTC, milliseconds), lists
+    /// and objects as JSON, null as an empty field.
+    pub fn csv_row(&self, row: &[Value], out: &mut String) {
+        for (i, (v, c)) in row.iter().zip(&self.columns).enumerate() {
+            if i > 0 {
+                out.push(',');
+            }
+            match (v, &c.ty) {
+                (Value::Null, _) => {}
+                (Value::Number(n), ColumnType::TimestampMs) => match n.as_i64() {
+                    Some(ms) => out.push_str(&iso_ms(ms)),
+                    None => out.push_str(&n.to_string()),
+                },
+                (Value::String(s), _) => csv_field(out, s),
+                (Value::Number(n), _) => {
+                    let _ = write!(out, "{n}");
+                }
+                (Value::Bool(b), _) => out.push_str(if *b { "true" } else { "false" }),
+                (v, _) => csv_field(out, &v.to_string()),
+            }
+        }
+        out.push_str("\r\n");
+    }
+}
+
+fn csv_field(out: &mut String, s: &str) {
+    if s.contains([',', '"', '\n', '\r']) {
+        out.push('"');
+        out.push_str(&s.replace('"', "\"\""));
+        out.push('"');
+    } else {
+        out.push_str(s);
+    }
+}
+
+fn kind(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "a list",
+        Value::Object(_) => "an object",
+    }
+}
+
+fn mismatch(field: &str, want: &str, v: &Value) -> FitError {
+    FitError {
+        field: field.to_string(),
+        message: format!("expected {want}, got {}", kind(v)),
+    }
+}
+
+/// `v` as a value of `ty`; `lost` is set when an object has keys its struct does not name.
+fn fit(v: &Value, ty: &ColumnType, field: &str, lost: &mut bool) -> Result<Value, FitError> {
+    if v.is_null() {
+        return Ok(Value::Null);
+    }
+    Ok(match ty {
+        ColumnType::Utf8 => match v {
+            Value::String(_) => v.clone(),
+            _ => return Err(mismatch(field, "a string", v)),
+        },
+        ColumnType::Int64 => match v {
+            Value::Number(n) if n.is_i64() || n.is_u64() => Value::from(
+                n.as_i64()
+                    .ok_or_else(|| mismatch(field, "a 64-bit integer", v))?,
+            ),
+            Value::String(s) if s.is_empty() => Value::Null,
+            Value::String(s) => Value::from(s.parse::<i64>().map_err(|_| FitError {
+                field: field.to_string(),
+                message: format!("expected an integer, got the string {s:?}"),
+            })?),
+            _ => return Err(mismatch(field, "an integer", v)),
+        },
+        ColumnType::Float64 => match v {
+            Value::Number(n) => Value::from(n.as_f64().unwrap_or(f64::NAN)),
+            _ => return Err(mismatch(field, "a number", v)),
+        },
+        ColumnType::Bool => match v {
+            Value::Bool(_) => v.clone(),
+            _ => return Err(mismatch(field, "a boolean", v)),
+        },
+        ColumnType::TimestampMs => match v {
+            Value::Number(n) if n.is_i64() => v.clone(),
+            Value::String(s) if s.is_empty() => Value::Null,
+            Value::String(s) => match s.parse::<i64>() {
+                Ok(ms) => Value::from(ms),
+                Err(_) => Value::from(parse_iso(s).ok_or_else(|| FitError {
+                    field: field.to_string(),
+                    message: format!("expected epoch milliseconds or an ISO 8601 time, got {s:?}"),
+                })?),
+            },
+            _ => return Err(mismatch(field, "a time (epoch milliseconds)", v)),
+        },
+        ColumnType::Json => Value::String(v.to_string()),
+        ColumnType::List(t) => match v {
+            Value::Array(a) => Value::Array(
+                a.iter()
+                    .enumerate()
+                    .map(|(i, x)| fit(x, t, &format!("{field}[{i}]"), lost))
+                    .collect::<Result<_, _>>()?,
+            ),
+            // One object where a list is declared (the `OneOrMany` fields): a list of one.
+            Value::Object(_) if matches!(t.as_ref(), ColumnType::Struct(_)) => {
+                Value::Array(vec![fit(v, t, &format!("{field}[0]"), lost)?])
+            }
+            _ => return Err(mismatch(field, "a list", v)),
+        },
+        ColumnType::Struct(fs) => match v {
+            Value::Object(o) => {
+                let mut m = Map::new();
+                for (k, t) in fs {
+                    let x = match o.get(k) {
+                        None => Value::Null,
+                        Some(x) => fit(x, t, &format!("{field}.{k}"), lost)?,
+                    };
+                    m.insert(k.clone(), x);
+                }
+                if o.keys().any(|k| !fs.iter().any(|(n, _)| n == k)) {
+                    *lost = true;
+                }
+                Value::Object(m)
+            }
+            _ => return Err(mismatch(field, "an object", v)),
+        },
+    })
+}
+
+/// Days since 1970-01-01 of a civil date (Howard Hinnant's algorithm).
+fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let doy = (153 * (if m > 2 { m - 3 } else { m + 9 }) + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146097 + doe - 719468
+}
+
+fn civil_from_days(z: i64) -> (i64, i64, i64) {
+    let z = z + 719468;
+    let era = z.div_euclid(146097);
+    let doe = z - era * 146097;
+    let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    (yoe + era * 400 + i64::from(m <= 2), m, d)
+}
+
+/// Epoch milliseconds as ISO 8601 UTC text, `2024-04-02T09:26:13.701Z`.
+pub fn iso_ms(ms: i64) -> String {
+    let days = ms.div_euclid(86_400_000);
+    let rem = ms.rem_euclid(86_400_000);
+    let (y, m, d) = civil_from_days(days);
+    format!(
+        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}.{:03}Z",
+        rem / 3_600_000,
+        rem / 60_000 % 60,
+        rem / 1000 % 60,
+        rem % 1000
+    )
+}
+
+/// `YYYY-MM-DDTHH:MM:SS[.fff][Z|±HH:MM]` (a space for the `T` too) as epoch milliseconds.
+pub fn parse_iso(s: &str) -> Option<i64> {
+    let b = s.as_bytes();
+    let num = |r: std::ops::Range<usize>| -> Option<i64> {
+        let t = s.get(r)?;
+        if t.bytes().all(|c| c.is_ascii_digit()) {
+            t.parse().ok()
+        } else {
+            None
+        }
+    };
+    if b.len() < 19 || b[4] != b'-' || b[7] != b'-' || !matches!(b[10], b'T' | b' ') {
+        return None;
+    }
+    let (y, mo, d) = (num(0..4)?, num(5..7)?, num(8..10)?);
+    let (h, mi, sec) = (num(11..13)?, num(14..16)?, num(17..19)?);
+    if !(1..=12).contains(&mo) || !(1..=31).contains(&d) || h > 23 || mi > 59 || sec > 60 {
+        return None;
+    }
+    let mut i = 19;
+    let mut ms = 0;
+    if b.get(i) == Some(&b'.') {
+        let start = i + 1;
+        i = start;
+        while i < b.len() && b[i].is_ascii_digit() {
+            i += 1;
+        }
+        let frac = s.get(start..i)?;
+        if frac.is_empty() {
+            return None;
+        }
+        let mut digits: String = frac.chars().take(3).collect();
+        while digits.len() < 3 {
+            digits.push('0');
+        }
+        ms = digits.parse::<i64>().ok()?;
+    }
+    let offset_min = match b.get(i) {
+        None => 0,
+        Some(b'Z') if i + 1 == b.len() => 0,
+        Some(c @ (b'+' | b'-')) if b.len() == i + 6 && b[i + 3] == b':' => {
+            let v = num(i + 1..i + 3)? * 60 + num(i + 4..i + 6)?;
+            if *c == b'+' { v } else { -v }
+        }
+        _ => return None,
+    };
+    let secs = days_from_civil(y, mo, d) * 86_400 + h * 3600 + mi * 60 + sec - offset_min * 60;
+    Some(secs * 1000 + ms)
+}
+
+/// A record's JSON text on one line (whitespace outside strings dropped), for JSON Lines: the
+/// record exactly as sent otherwise.
+pub fn jsonl_line(item: &[u8], out: &mut Vec<u8>) {
+    let mut in_str = false;
+    let mut esc = false;
+    for &c in item {
+        if in_str {
+            out.push(c);
+            if esc {
+                esc = false;
+            } else if c == b'\\' {
+                esc = true;
+            } else if c == b'"' {
+                in_str = false;
+            }
+        } else if !matches!(c, b' ' | b'\t' | b'\n' | b'\r') {
+            if c == b'"' {
+                in_str = true;
+            }
+            out.push(c);
+        }
+    }
+    out.push(b'\n');
+}
+
+/// A page's records as JSON Lines, appended to `out`.
+pub fn jsonl_page(page: &Page<ItemSpan>, out: &mut Vec<u8>) {
+    for s in &page.items {
+        jsonl_line(&page.body[s.start..s.end], out);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn image_schema_flattens_counts_and_types_times() {
+        let s = Schema::for_model("Image").unwrap();
+        let col = |n: &str| {
+            s.columns
+                .iter()
+                .find(|c| c.name == n)
+                .unwrap_or_else(|| panic!("{n}"))
+        };
+        assert_eq!(col("created").ty, ColumnType::TimestampMs);
+        assert_eq!(col("vulnerabilities.severity5Count").ty, ColumnType::Int64);
+        assert_eq!(col("lastFoundOnHost.hostname").ty, ColumnType::Utf8);
+        assert_eq!(col("size").ty, ColumnType::Int64);
+        assert_eq!(
+            col("repository").source,
+            Source::First("repo".into(), "repository".into())
+        );
+        assert!(matches!(col("repo").ty, ColumnType::List(_)));
+        assert_eq!(s.columns.last().unwrap().name, "extra");
+    }
+
+    #[test]
+    fn normalize_keeps_unknown_keys_and_names_bad_fields() {
+        let s = Schema::for_model("Image").unwrap();
+        let row = s
+            .normalize(
+                &json!({"created": "1712049973701", "sha": "a", "newField": 1,
+                "repo": [{"registry": "r", "repository": "x/y", "tag": "1", "digestish": "d"}]}),
+            )
+            .unwrap();
+        let at = |n: &str| &row[s.columns.iter().position(|c| c.name == n).unwrap()];
+        assert_eq!(at("created"), &json!(1712049973701i64));
+        assert_eq!(at("repository"), &json!("x/y"));
+        let extra: Value = serde_json::from_str(at("extra").as_str().unwrap()).unwrap();
+        assert_eq!(extra["newField"], json!(1));
+        assert_eq!(extra["repo"][0]["digestish"], json!("d"));
+        let err = s.normalize(&json!({"repo": [{"tag": 5}]})).unwrap_err();
+        assert_eq!(err.field, "repo[0].tag");
+        let err = s.normalize(&json!({"created": "yesterday"})).unwrap_err();
+        assert_eq!(err.field, "created");
+    }
+
+    #[test]
+    fn times_both_ways() {
+        assert_eq!(iso_ms(1712049973701), "2024-04-02T09:26:13.701Z");
+        assert_eq!(parse_iso("2024-04-02T09:26:13.701Z"), Some(1712049973701));
+        assert_eq!(
+            parse_iso("2024-04-02T11:26:13.701+02:00"),
+            Some(1712049973701)
+        );
+        assert_eq!(parse_iso("2024-04-02 09:26:13"), Some(1712049973000));
+        assert_eq!(parse_iso("2024-13-02T09:26:13Z"), None);
+        assert_eq!(iso_ms(-1), "1969-12-31T23:59:59.999Z");
+    }
+
+    #[test]
+    fn jsonl_drops_whitespace_outside_strings_only() {
+        let mut out = Vec::new();
+        jsonl_line(b"{ \"a b\" : [1, 2],\n \"c\": \"x\\\" y\" }", &mut out);
+        assert_eq!(out, b"{\"a b\":[1,2],\"c\":\"x\\\" y\"}\n");
+    }
+
+    #[test]
+    fn csv_quotes_and_formats() {
+        let s = Schema::for_model("ImageRepo").unwrap();
+        let row = s
+            .normalize(&json!({"registry": "a,b", "tag": "say \"hi\""}))
+            .unwrap();
+        let mut out = String::new();
+        s.csv_row(&row, &mut out);
+        assert_eq!(s.csv_header(), "registry,tag,repository,extra\r\n");
+        assert_eq!(out, "\"a,b\",\"say \"\"hi\"\"\",,\r\n");
+    }
+}

@@ -1,0 +1,59 @@
+#!/usr/bin/env bash
+# Bounded runs of every fuzz target: FUZZ_SECONDS each (default 10), from a seed corpus made of
+# the recorded API answers (tests/fixtures) and a few hand-written inputs. A crash, a panic, an
+# input that takes over 10 s or a run over 2 GB fails the run; the input is left in
+# fuzz/artifacts/<target>/. Longer runs: tests/README.md.
+#
+# cargo fuzz needs unstable compiler flags: on a stable toolchain RUSTC_BOOTSTRAP=1 allows them.
+# FUZZ_SANITIZER (default none: the targets are safe Rust, and a build without AddressSanitizer
+# is much quicker) may be `address`.
+set -euo pipefail
+cd "$(dirname "$0")"
+FUZZ_SECONDS=${FUZZ_SECONDS:-10}
+FUZZ_SANITIZER=${FUZZ_SANITIZER:-none}
+export RUSTC_BOOTSTRAP=1
+
+if ! cargo fuzz --version >/dev/null 2>&1; then
+    cargo install cargo-fuzz --locked
+fi
+
+seeds() {
+    local t=$1 dir=corpus/$1
+    mkdir -p "$dir"
+    case $t in
+        link_header)
+            printf '%s' '<http://qualysapi.qualys.com/csapi/v1.3/containers/list?limit=2&paginationQuery=updated%3E%3D1594876830694+AND+not+uuid%3A+%5B65eff01b%5D>;rel=next' >"$dir/seed-doc"
+            printf '%s' '<http://qualysapi.qualys.com/csapi/v1.3/images/list?limit=2&paginationQuery=x<;rel=next' >"$dir/seed-open"
+            printf '%s' 'null' >"$dir/seed-null"
+            printf '%s\n%s' '<http://a/?limit=1>;rel=prev' '</csapi/v1.3/images/list?paginationQuery=abc>; rel="next"' >"$dir/seed-two"
+            ;;
+        page_decode | response_output)
+            local f n=0
+            for f in ../tests/fixtures/*/*.response.json; do
+                n=$((n + 1))
+                { printf '\x00'; cat "$f"; } >"$dir/seed-$n-a"
+                { printf '\x01'; cat "$f"; } >"$dir/seed-$n-b"
+            done
+            printf '\x00%s' '{"data": {"sha": "one object"}, "count": 1}' >"$dir/seed-one"
+            printf '\x01%s' '{"limit": 5, "data": null}' >"$dir/seed-null"
+            ;;
+        request_build)
+            printf 'sha256:abc\xffvulnerabilities.severity:5 and name:"a b"' >"$dir/seed-1"
+            printf '..\xff%%2e%%2e/\\?#' >"$dir/seed-2"
+            ;;
+    esac
+}
+
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+for t in $(cargo fuzz list); do
+    seeds "$t"
+    echo "fuzz: $t for ${FUZZ_SECONDS}s"
+    if ! cargo fuzz run -O -s "$FUZZ_SANITIZER" "$t" "corpus/$t" -- \
+        -max_total_time="$FUZZ_SECONDS" -timeout=10 -rss_limit_mb=2048 >"$log" 2>&1; then
+        tail -n 60 "$log" >&2
+        echo "fuzz: $t failed; the input is in fuzz/artifacts/$t" >&2
+        exit 1
+    fi
+    grep -E '^Done' "$log" || true
+done
