@@ -173,6 +173,7 @@ def drain(timeout: float) -> None:
 
 def after_fork_in_child() -> None:
     """Forget the parent's awaitables in a forked child (``os.register_at_fork`` calls it)."""
+
 def cli_main(argv: list[str]) -> int:
     """Run the ``qualys-cs`` command line (program name first); returns the exit code."""
 
