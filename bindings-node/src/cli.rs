@@ -4,7 +4,7 @@
 use napi_derive::napi;
 
 /// Run the command line `argv` (program name first) and return its exit code.
-#[napi]
+#[napi(catch_unwind)]
 pub fn cli_main(argv: Vec<String>) -> i32 {
     std::panic::catch_unwind(|| qualys_cs_cli::run(argv)).unwrap_or_else(|_| {
         eprintln!("qualys-cs: internal error (a panic); please report it");

@@ -237,7 +237,7 @@ impl NativeClient {
 
     /// Send this client's log events at `level` (`'debug'`, `'info'`, `'warn'`) and above to
     /// `log(level, line, fieldsJson)` on the JS thread.
-    #[napi]
+    #[napi(catch_unwind)]
     pub fn set_logger(
         &mut self,
         log: Function<'_, (String, String, String), ()>,

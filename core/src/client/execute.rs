@@ -213,7 +213,12 @@ impl Client {
                 Attempt::Closed { err } => {
                     if retry::resend_on_closed(out.idempotent, resent) {
                         // A stale pooled connection: the next attempt opens a new one at once.
-                        tracing::debug!(path = out.path, error = %err, "connection closed by the server: sending again");
+                        tracing::debug!(
+                            target: "qualys_cs",
+                            method = %out.method,
+                            path = out.template,
+                            "connection closed by the server: sending again"
+                        );
                         resent += 1;
                         continue;
                     }
