@@ -79,7 +79,13 @@ def expectation(fault: dict[str, Any], shape: str) -> dict[str, Any]:
 def client_kwargs(server: FaultServer, key: str, fault: dict[str, Any]) -> dict[str, Any]:
     conf = {**TABLE["client"], **fault.get("client", {})}
     base, cap = conf["backoff_ms"]
+    extra: dict[str, Any] = {}
+    if "max_retry_wait_ms" in conf:
+        extra["max_retry_wait"] = conf["max_retry_wait_ms"] / 1000
+    if "max_response_bytes" in conf:
+        extra["max_response_bytes"] = conf["max_response_bytes"]
     return {
+        **extra,
         "base_url": server.base_url(key, fault["fault"]),
         "username": "faults",
         "password": "faults",
@@ -150,7 +156,8 @@ def check(shape: str, expect: dict[str, Any], out: Outcome, stats: dict[str, int
     elif shape in ("list", "cursor"):
         assert out.error == want_error
         # None lost, none repeated: everything, or exactly the pages before the fault.
-        want = [sha(i) for i in range(ITEMS if want_error is None else (FAULT_PAGE - 1) * PAGE_SIZE)]
+        leading = expect.get("items", ITEMS if want_error is None else (FAULT_PAGE - 1) * PAGE_SIZE)
+        want = [sha(i) for i in range(leading)]
         assert out.items == want
         prefix = "page" if shape == "list" else "cursor"
         for p in range(1, -(-ITEMS // PAGE_SIZE) + 1):
