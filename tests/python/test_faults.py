@@ -199,3 +199,42 @@ async def test_async(server: FaultServer, fault: dict[str, Any], shape: str) -> 
     async with AsyncClient(**client_kwargs(server, key, fault)) as c:
         out = await asyncio.wait_for(run_async(c, shape), CELL_BOUND)
     check(shape, expectation(fault, shape), out, server.stats(key))
+
+
+def outcome(expect: dict[str, Any]) -> str:
+    """A row's outcome as tests/README.md words it."""
+    n = expect["attempts"]
+    tries = f"{n} attempt{'s' if n != 1 else ''}"
+    if "error" in expect:
+        text = f"`{expect['error']}` after {tries}"
+        if "items" in expect:
+            text += f", after the first {expect['items']} items"
+    else:
+        text = f"the answer, after {tries}" if n > 1 else "the answer"
+    if expect.get("auth", 1) != 1:
+        text += f" ({expect['auth']} POST /auth)"
+    return text
+
+
+def readme_rows() -> list[str]:
+    rows = []
+    for f in TABLE["faults"]:
+        shapes = [s for s in TABLE["shapes"] if s not in f.get("skip", {})]
+        per = {s: outcome(expectation(f, s)) for s in shapes}
+        if len(set(per.values())) == 1:
+            text = next(iter(per.values()))
+        else:
+            text = "; ".join(f"{s}: {o}" for s, o in per.items())
+        opts = ", ".join(f"`{k}` {v}" for k, v in f.get("client", {}).items())
+        rows.append(f"| `{f['fault']}` | {f['what']} | {', '.join(shapes)} | {opts} | {text} |")
+    return rows
+
+
+def test_the_readme_table_is_the_matrix() -> None:
+    """tests/README.md shows matrix.json as it is (regenerate: the rows this test prints)."""
+    readme = (ROOT / "tests" / "README.md").read_text()
+    start = readme.index("<!-- fault-matrix -->\n") + len("<!-- fault-matrix -->\n")
+    end = readme.index("<!-- /fault-matrix -->")
+    header = "| Fault | Server behaviour | Shapes | Client options | Outcome |\n|---|---|---|---|---|\n"
+    want = header + "\n".join(readme_rows()) + "\n"
+    assert readme[start:end] == want, "tests/README.md's fault table is stale; the rows:\n" + want
