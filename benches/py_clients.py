@@ -451,6 +451,7 @@ def main():
     p.add_argument("--concurrency", type=int, default=16)
     p.add_argument("--shas-file", default="")
     p.add_argument("--ours-kwargs", default="", help="JSON of extra Client(...) keyword arguments")
+    p.add_argument("--start-at", type=float, default=0, help="epoch seconds: start measuring then (many processes)")
     a = p.parse_args()
     st = {}
     if a.scenario in ("fanout", "ratelimit", "gil"):
@@ -464,10 +465,14 @@ def main():
 
         gc.collect()
         st["rss0"] = rss_kb()
+    if a.start_at:  # several workers measured together start at one moment, after their imports
+        time.sleep(max(0.0, a.start_at - time.time()))
+    t0_epoch = time.time()
     t0 = time.perf_counter()
     items = CLIENTS[a.client](a, a.scenario, st)
     wall = time.perf_counter() - t0
     out = {"client": a.client, "scenario": a.scenario, "wall_s": st.pop("wall_override", wall), "items": items}
+    out["t0_epoch"] = t0_epoch
     st.pop("shas", None)
     if "done_t" in st:  # completion times, seconds from the start, for the rate-limit throughput
         st["done_t"] = sorted(round(t - t0, 4) for t in st["done_t"])

@@ -54,6 +54,8 @@ FULL = dict(
     reps_slow=1,
     reps_slow_peers=1,
     reps_rl=2,
+    mp_procs=4,
+    mp_calls=60,
 )
 SMOKE = dict(
     pn_images=350,
@@ -78,6 +80,8 @@ SMOKE = dict(
     reps_slow=1,
     reps_slow_peers=1,
     reps_rl=1,
+    mp_procs=4,
+    mp_calls=5,
 )
 
 
@@ -403,6 +407,66 @@ class Bench:
             "latency_ms": lat,
         }
         self.finish("ratelimit")
+
+    def multiproc(self):
+        """Several processes, one subscription: `mp_procs` workers with their own client share the
+        simulator's limit (Qualys counts per subscription, so other processes' calls draw 429s)."""
+        c = self.cfg
+        calls, secs, lat, procs, per = c["rl_calls"], c["rl_secs"], c["latency"], c["mp_procs"], c["mp_calls"]
+        fam, n, rate = self.args.rl_family, procs * per, calls / secs
+        key = "qualys_cs (sync)"
+        log(f"[multiproc] {procs} processes x {per} calls, {fam}={calls}/{secs}, {lat} ms")
+        if not self.have_ours_py:
+            return
+        with self.sim(max(n, 1000), 0) as s:
+            shas_file = BENCHES / "results" / "shas.json"
+            shas_file.parent.mkdir(exist_ok=True)
+            shas_file.write_text(json.dumps(fetch_shas(s.url, per)))
+        from concurrent.futures import ThreadPoolExecutor
+
+        for _rep in range(c["reps_rl"]):
+            with self.sim(max(n, 1000), lat, rate_limits=[f"{fam}={calls}/{secs}"], request_log=True) as s:
+                extra = ("--n", str(per), "--shas-file", str(shas_file), "--start-at", str(time.time() + 5))
+                with ThreadPoolExecutor(procs) as ex:
+                    rs = list(
+                        ex.map(
+                            lambda url, x=extra: self.worker("py", "ours-sync", "ratelimit", url, x), [s.url] * procs
+                        )
+                    )
+                try:
+                    http_429 = s.statuses().get("429", 0)
+                except Exception:
+                    http_429 = None
+            errors = [r["error"] for r in rs if "error" in r]
+            if errors:
+                self.record("multiproc", key, {"error": errors[0]})
+                continue
+            start = min(r["t0_epoch"] for r in rs)
+            wall = max(r["t0_epoch"] + r["wall_s"] for r in rs) - start
+            done = sorted(r["t0_epoch"] - start + t for r in rs for t in r.get("done_t", []))
+            r = {
+                "wall_s": wall,
+                "items": sum(r["items"] for r in rs),
+                "failed_calls": sum(r.get("failures", 0) for r in rs),
+                "http_429": http_429,
+                "throughput_pct": 100 * (n / wall) / rate,
+            }
+            if len(done) > calls + 1 and done[-1] > done[calls - 1]:
+                r["steady_pct"] = 100 * ((len(done) - calls) / (done[-1] - done[calls - 1])) / rate
+            self.record("multiproc", key, r, expect=n)
+            row = self.results["multiproc"][key]
+            for k in ("throughput_pct", "steady_pct", "failed_calls", "http_429"):
+                vals = [r_[k] for r_ in row["runs"] if r_.get(k) is not None]
+                if vals:  # the worst run
+                    row[k] = max(vals) if k in ("failed_calls", "http_429") else min(vals)
+        self.results.setdefault("multiproc", {})["_meta"] = {
+            "processes": procs,
+            "calls": n,
+            "limit": f"{fam}={calls}/{secs}s",
+            "rate_per_s": rate,
+            "latency_ms": lat,
+        }
+        self.finish("multiproc")
 
     def gil(self):
         c = self.cfg
@@ -785,6 +849,33 @@ def report(b: Bench, info, vers, started, smoke) -> tuple[str, list]:
         )
         lines.append("")
 
+    def mp_t(k, v, rows, meta):
+        failed, pct = v.get("failed_calls", 0), v.get("throughput_pct") or 0
+        ok = failed == 0 and pct >= 80
+        summary.append(
+            (
+                f"{meta.get('processes')} processes, one limit {meta.get('limit')}: {k}",
+                f"{failed} failed, {pct:.0f}% of the limit",
+                "zero failed calls, ≥ 80% of the limit",
+                ok,
+            )
+        )
+        return verdict(ok)
+
+    m = R.get("multiproc", {}).get("_meta", {})
+    table(
+        "multiproc",
+        f"1e. Many processes, one subscription: {m.get('processes')} processes, {m.get('calls')} vulnerability "
+        f"calls in all under {m.get('limit')} ({m.get('rate_per_s')}/s), {m.get('latency_ms')} ms latency",
+        mp_t,
+        extra_cols=[
+            ("failed calls", lambda v: str(v.get("failed_calls", "—"))),
+            ("429s answered (server log)", lambda v: str(v.get("http_429", "—"))),
+            ("throughput (calls/wall)", lambda v: f"{v.get('throughput_pct', 0):.0f}%"),
+            ("steady (after 1st window)", lambda v: f"{v['steady_pct']:.0f}%" if v.get("steady_pct") else "—"),
+        ],
+    )
+
     # 2 decode
     d = R.get("decode", {})
     if d:
@@ -932,7 +1023,7 @@ def update_readme(md: str):
     readme.write_text(text)
 
 
-SCENARIOS = ["startup", "decode", "gil", "pn", "fanout", "ratelimit", "cursor", "scale"]
+SCENARIOS = ["startup", "decode", "gil", "pn", "fanout", "ratelimit", "multiproc", "cursor", "scale"]
 
 
 def main():

@@ -338,8 +338,14 @@ class Client {
    */
   request(method, path, options = {}) {
     const { body, ...rest } = options ?? {}
-    const { call } = split(rest)
-    const bodyJson = body === undefined ? undefined : toJson(body, 'body')
+    let call, bodyJson
+    try {
+      call = split(rest).call
+      bodyJson = body === undefined ? undefined : toJson(body, 'body')
+    } catch (e) {
+      // A bad argument rejects, as the table's methods do, rather than throwing.
+      return Promise.reject(e)
+    }
     const pairs = queryPairs(call.query)
     const native = nativeCallOptions({ ...call, query: undefined })
     return invoke(call.signal, (c) =>

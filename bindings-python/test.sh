@@ -12,6 +12,8 @@ if [ ! -x "$VENV/bin/python" ]; then
 fi
 "$VENV/bin/python" -m pip install -q --upgrade pip
 "$VENV/bin/python" -m pip install -q "maturin>=1.9.4,<2" pytest pytest-asyncio hypothesis mypy ruff
+# The optional Dask extra, for the scale-out example's test (tests/python/test_dask_example.py).
+"$VENV/bin/python" -m pip install -q "dask[distributed]>=2024.1"
 # An editable install: the Rust extension is built in place, the Python sources are used as they are.
 "$VENV/bin/maturin" develop -q
 

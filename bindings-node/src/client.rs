@@ -189,11 +189,17 @@ pub struct NativeClient {
 #[napi]
 impl NativeClient {
     /// Builds the core client: no I/O and no threads (the runtime starts with the first call).
+    /// Given no credentials, it reads the `QUALYS_*` environment variables as `fromEnv` does (the
+    /// options given still win).
     #[napi(constructor, catch_unwind)]
     pub fn new(options: Option<ClientOptions>) -> napi::Result<Self> {
         let o = options.unwrap_or_default();
         let ints = IntMode::parse(o.large_integers.as_deref())?;
-        let inner = apply(Client::builder(), &o)?.build().map_err(to_napi)?;
+        let credentials_given = o.username.is_some() || o.password.is_some() || o.token.is_some();
+        let b = Client::builder()
+            .env_default(credentials_given)
+            .map_err(to_napi)?;
+        let inner = apply(b, &o)?.build().map_err(to_napi)?;
         Ok(NativeClient { inner, ints })
     }
 

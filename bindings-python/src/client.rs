@@ -166,9 +166,12 @@ impl NativeClient {
         from_env: bool,
     ) -> PyResult<Self> {
         let mut b = Client::builder();
-        if from_env {
-            b = b.from_env().map_err(to_py_err)?;
-        }
+        // No credentials given: the environment's, as `from_env` (explicit settings still win).
+        let credentials_given =
+            username.is_some() || password.is_some() || token.is_some() || token_provider.is_some();
+        b = b
+            .env_default(credentials_given && !from_env)
+            .map_err(to_py_err)?;
         if let Some(p) = platform {
             b = b.platform(p.parse::<Platform>().map_err(to_py_err)?);
         }

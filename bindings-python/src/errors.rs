@@ -136,6 +136,29 @@ pub fn validation(field: &str, rule: &str, message: impl Into<String>) -> PyErr 
     })
 }
 
+/// A `ForkError`: an object that lives in one process (a list being paged) used in a forked child.
+pub fn fork_err(what: &str, parent: u32) -> PyErr {
+    let message = format!(
+        "{what} was started in process {parent} and cannot continue in process {} after fork(): \
+         its requests in flight belong to the parent. Start it again in this process \
+         (the client itself works here)",
+        std::process::id()
+    );
+    Python::attach(|py| {
+        let build = || -> PyResult<PyErr> {
+            let attrs = PyDict::new(py);
+            attrs.set_item("code", "E_FORK")?;
+            let factory = py.import("qualys_cs.errors")?.getattr("_from_native")?;
+            Ok(PyErr::from_value(factory.call1((
+                "ForkError",
+                message.clone(),
+                attrs,
+            ))?))
+        };
+        build().unwrap_or_else(|_| PyRuntimeError::new_err(message.clone()))
+    })
+}
+
 /// A Rust panic, caught before it reaches Python: reported as a plain `QualysError`.
 pub fn panic_err(payload: Box<dyn std::any::Any + Send>) -> PyErr {
     let msg = payload

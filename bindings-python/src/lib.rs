@@ -21,7 +21,7 @@ mod _native {
     #[pymodule_export]
     use super::pages::{NativePage, NativePages};
     #[pymodule_export]
-    use super::runtime::drain;
+    use super::runtime::{after_fork_in_child, drain};
     #[cfg(feature = "simulator")]
     #[pymodule_export]
     use super::sim::NativeSimulator;

@@ -6,7 +6,7 @@
 
 use crate::client::meta;
 use crate::convert;
-use crate::errors::to_py_err;
+use crate::errors::{self, to_py_err};
 use crate::runtime::{awaitable, block_on_interruptible};
 use futures::StreamExt;
 use futures::stream::BoxStream;
@@ -65,6 +65,9 @@ pub struct NativePages {
     // stream at once, as the Node pager's cancellation token does.
     closed: watch::Sender<bool>,
     page_size: u64,
+    /// The process that started the list: its prefetch tasks run on that process's runtime, so a
+    /// forked child cannot go on with it (a `ForkError`, rather than waiting for them forever).
+    pid: u32,
 }
 
 impl NativePages {
@@ -73,6 +76,26 @@ impl NativePages {
             page_size: pager.page_size(),
             stream: Arc::new(Mutex::new(Some(pager.pages()))),
             closed: watch::Sender::new(false),
+            pid: std::process::id(),
+        }
+    }
+
+    fn check_process(&self) -> PyResult<()> {
+        if self.pid == std::process::id() {
+            Ok(())
+        } else {
+            Err(errors::fork_err("this list", self.pid))
+        }
+    }
+}
+
+impl Drop for NativePages {
+    fn drop(&mut self) {
+        if self.pid != std::process::id() {
+            // Dropping the stream would abort tasks of the parent's runtime from here: leak it.
+            if let Ok(mut guard) = self.stream.try_lock() {
+                std::mem::forget(guard.take());
+            }
         }
     }
 }
@@ -133,6 +156,7 @@ impl NativePages {
 
     /// The next page, blocking with the GIL released (Ctrl-C cancels), or `None` at the end.
     fn next_page(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
+        self.check_process()?;
         let fut = next_page(self.stream.clone(), self.closed.subscribe());
         let page = block_on_interruptible(py, fut)?;
         page_to_py(py, page)
@@ -140,6 +164,7 @@ impl NativePages {
 
     /// `next_page` as an awaitable.
     fn next_page_async<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        self.check_process()?;
         let fut = next_page(self.stream.clone(), self.closed.subscribe());
         awaitable(py, async move {
             let page = fut.await?;
@@ -152,6 +177,9 @@ impl NativePages {
     /// drops the stream itself.
     fn close(&self) {
         self.closed.send_replace(true);
+        if self.pid != std::process::id() {
+            return; // `Drop` leaks the parent's stream
+        }
         if let Ok(mut guard) = self.stream.try_lock() {
             guard.take();
         }

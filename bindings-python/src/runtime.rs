@@ -1,13 +1,23 @@
-//! The one tokio runtime (pyo3-async-runtimes' own, so sync and async calls share it) and the two
-//! ways Python waits on it: blocking with the GIL released and Ctrl-C honoured, or as an awaitable.
+//! The one tokio runtime of the process (sync and async calls share it) and the two ways Python
+//! waits on it: blocking with the GIL released and Ctrl-C honoured, or as an awaitable.
+//!
+//! The runtime is ours, not pyo3-async-runtimes' (a `OnceLock` a forked child would inherit with
+//! worker threads that do not exist there): each process builds its own on its first call, and
+//! awaitables go through pyo3-async-runtimes' generic layer with [`ForkSafe`] as the runtime.
 
 use crate::errors::panic_err;
 use futures::FutureExt;
 use pyo3::prelude::*;
+use pyo3_async_runtimes::TaskLocals;
+use pyo3_async_runtimes::generic::{ContextExt, Runtime as GenericRuntime};
+use qualys_cs::process::PerProcess;
+use std::cell::OnceCell;
 use std::future::Future;
 use std::panic::AssertUnwindSafe;
+use std::pin::Pin;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
+use tokio::runtime::Runtime;
 
 /// Awaitables whose Rust future has not finished (or been dropped) yet.
 static IN_FLIGHT: AtomicUsize = AtomicUsize::new(0);
@@ -49,15 +59,73 @@ pub fn drain(py: Python<'_>, timeout: f64) {
     })
 }
 
-/// Configure the shared runtime; nothing starts until the first call (`import` stays cheap).
-pub fn configure() {
-    let mut b = tokio::runtime::Builder::new_multi_thread();
-    b.enable_all().thread_name("qualys-cs-worker");
-    pyo3_async_runtimes::tokio::init(b);
+/// Reset what a forked child inherits of the parent's awaitables (called by `os.register_at_fork`):
+/// their futures ran on the parent's threads and never finish here, so `drain` must not wait.
+#[pyfunction]
+pub fn after_fork_in_child() {
+    IN_FLIGHT.store(0, Ordering::SeqCst);
 }
 
-pub fn runtime() -> &'static tokio::runtime::Runtime {
-    pyo3_async_runtimes::tokio::get_runtime()
+/// Nothing starts until the first call (`import` stays cheap): the runtime is built then.
+pub fn configure() {}
+
+/// This process's runtime; leaked, since a forked child must not shut down (join) the threads of
+/// the parent's, which it does not have. One per process.
+static RUNTIME: PerProcess<Runtime> = PerProcess::empty();
+
+fn build_runtime() -> Runtime {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .thread_name("qualys-cs-worker")
+        .build()
+        .expect("the OS refused to start the runtime's threads")
+}
+
+pub fn runtime() -> &'static Runtime {
+    RUNTIME.get(|_inherited| build_runtime())
+}
+
+/// pyo3-async-runtimes' tokio glue with [`runtime`] in place of its process-wide `OnceLock`.
+pub struct ForkSafe;
+
+tokio::task_local! {
+    static TASK_LOCALS: OnceCell<TaskLocals>;
+}
+
+impl GenericRuntime for ForkSafe {
+    type JoinError = tokio::task::JoinError;
+    type JoinHandle = tokio::task::JoinHandle<()>;
+
+    fn spawn<F>(fut: F) -> Self::JoinHandle
+    where
+        F: Future<Output = ()> + Send + 'static,
+    {
+        runtime().spawn(fut)
+    }
+
+    fn spawn_blocking<F>(f: F) -> Self::JoinHandle
+    where
+        F: FnOnce() + Send + 'static,
+    {
+        runtime().spawn_blocking(f)
+    }
+}
+
+impl ContextExt for ForkSafe {
+    fn scope<F, R>(locals: TaskLocals, fut: F) -> Pin<Box<dyn Future<Output = R> + Send>>
+    where
+        F: Future<Output = R> + Send + 'static,
+    {
+        let cell = OnceCell::new();
+        let _ = cell.set(locals);
+        Box::pin(TASK_LOCALS.scope(cell, fut))
+    }
+
+    fn get_task_locals() -> Option<TaskLocals> {
+        TASK_LOCALS
+            .try_with(|c| c.get().cloned())
+            .unwrap_or_default()
+    }
 }
 
 /// How often a blocked sync call looks for a pending signal (Ctrl-C).
@@ -98,7 +166,7 @@ where
     T: for<'a> IntoPyObject<'a> + Send + 'static,
 {
     let in_flight = InFlight::new();
-    pyo3_async_runtimes::tokio::future_into_py(py, async move {
+    pyo3_async_runtimes::generic::future_into_py::<ForkSafe, _, T>(py, async move {
         let _in_flight = in_flight;
         AssertUnwindSafe(fut)
             .catch_unwind()

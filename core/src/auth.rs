@@ -1,6 +1,7 @@
 //! Authentication: Basic, gateway JWT (`POST /auth`) with refresh, a fixed token, or a token callback.
 
 use crate::error::{Error, Result};
+use crate::process::PerProcess;
 use base64::Engine as _;
 use futures::future::BoxFuture;
 use reqwest::header::HeaderValue;
@@ -101,8 +102,9 @@ pub(crate) struct Authenticator {
     creds: Credentials,
     basic: Option<HeaderValue>,
     held: RwLock<Option<Held>>,
-    // Single flight: one refresh at a time across every thread and task sharing the client.
-    refresh: tokio::sync::Mutex<u64>,
+    // Single flight: one refresh at a time across every thread and task sharing the client. Per
+    // process: a refresh in flight in a parent at `fork()` holds it forever in the child.
+    refresh: PerProcess<tokio::sync::Mutex<u64>>,
     refresh_skew: Duration,
 }
 
@@ -128,7 +130,7 @@ impl Authenticator {
             creds,
             basic,
             held: RwLock::new(None),
-            refresh: tokio::sync::Mutex::new(0),
+            refresh: PerProcess::new(tokio::sync::Mutex::new(0)),
             refresh_skew,
         }
     }
@@ -163,7 +165,15 @@ impl Authenticator {
         if let Some(h) = self.current() {
             return Ok((h.header, h.generation));
         }
-        let mut generation = self.refresh.lock().await;
+        let mut generation = self
+            .refresh
+            .get(|_| {
+                // The token the child inherited stays valid; its generation goes on from there.
+                let held = self.held.read().unwrap_or_else(|e| e.into_inner());
+                tokio::sync::Mutex::new(held.as_ref().map_or(0, |h| h.generation))
+            })
+            .lock()
+            .await;
         // Another task may have refreshed while we waited for the lock.
         if let Some(h) = self.current() {
             return Ok((h.header, h.generation));

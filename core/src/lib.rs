@@ -9,6 +9,7 @@ pub mod error;
 pub mod models;
 pub mod paginate;
 pub mod platform;
+pub mod process;
 pub mod ratelimit;
 pub mod request;
 pub mod response;

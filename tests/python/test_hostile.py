@@ -266,3 +266,43 @@ def test_echoed_credentials_are_scrubbed(serve: Callable[[Reply], Server]) -> No
     assert "s3cr3t-pass" not in text
     assert base64.b64encode(b"user:s3cr3t-pass").decode() not in text
     assert "[REDACTED]" in text
+
+
+def cycling_cursor(h: BaseHTTPRequestHandler) -> None:
+    nxt = "B" if "paginationQuery=A" in h.path else "A"
+    link = f"<http://x/csapi/v1.3/images/list?paginationQuery={nxt}>;rel=next"
+    body = json.dumps({"data": [{"sha": h.path}]}).encode()
+    send_json(h, 200, body, {"Link": link})
+
+
+def repeating_page(h: BaseHTTPRequestHandler) -> None:
+    send_json(h, 200, json.dumps({"count": -5, "data": [{"sha": f"s{i}"} for i in range(5)]}).encode())
+
+
+def test_a_cursor_cycle_stops_with_a_pagination_error(serve: Callable[[Reply], Server]) -> None:
+    s = serve(cycling_cursor)
+    with pytest.raises(DecodeError) as e:
+        s.client().images.bulk_list().to_list()
+    assert e.value.code == "E_PAGINATION"
+    assert len(s.seen) <= 4
+
+
+def test_a_repeated_page_stops_with_a_pagination_error(serve: Callable[[Reply], Server]) -> None:
+    s = serve(repeating_page)
+    with pytest.raises(DecodeError) as e:
+        s.client().images.list(page_size=5).to_list()
+    assert e.value.code == "E_PAGINATION"
+    assert len(s.seen) == 2
+
+
+def test_pagination_errors_async(serve: Callable[[Reply], Server]) -> None:
+    s = serve(cycling_cursor)
+
+    async def main() -> None:
+        ac = AsyncClient(base_url=s.url, username="user", password="s3cr3t-pass", auth="basic", max_retries=0)
+        with pytest.raises(DecodeError) as e:
+            async for _ in ac.images.bulk_list():
+                pass
+        assert e.value.code == "E_PAGINATION"
+
+    asyncio.run(main())

@@ -9,6 +9,7 @@ Importing the package does no I/O and starts no thread: the runtime starts on th
 """
 
 import atexit as _atexit
+import os as _os
 
 from . import _native, errors, types
 from ._client import AsyncClient, AsyncRawClient, Client, RawClient, RawResponse
@@ -23,6 +24,7 @@ from .errors import (
     ConfigError,
     ConflictError,
     DecodeError,
+    ForkError,
     NotFoundError,
     PermissionDeniedError,
     QualysError,
@@ -35,6 +37,10 @@ from .errors import (
 # Before the interpreter finalizes, let the runtime's threads finish handing async results to asyncio
 # (taking the GIL during finalization aborts the process).
 _atexit.register(_native.drain, 2.0)
+# A forked child waits for none of the parent's awaitables at exit (they never finish there). The
+# runtime and each client's connections are rebuilt in the child on its first call, by the native side.
+if hasattr(_os, "register_at_fork"):
+    _os.register_at_fork(after_in_child=_native.after_fork_in_child)
 
 __all__ = [
     "__version__",
@@ -63,4 +69,5 @@ __all__ = [
     "ValidationError",
     "RecordCapError",
     "ConfigError",
+    "ForkError",
 ]

@@ -8,6 +8,7 @@ endpoint table into ``_resources.py``; every method there ends in :meth:`_BaseCl
 from __future__ import annotations
 
 import logging
+import pickle
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any, Generic, TypeVar
 
@@ -61,6 +62,12 @@ class _BaseClient:
     _native: NativeClient
     #: Raw-response clients return RawResponse objects instead of the data.
     _raw: bool = False
+    #: What the client was built from, for pickling: the explicit arguments, whether the
+    #: environment was read, and the ``with_options`` defaults.
+    _config: dict[str, Any]
+    _from_env: bool
+    #: One dict per ``with_options`` call, oldest first (re-applied in order on unpickling).
+    _call_options: tuple[dict[str, Any], ...]
 
     def __init__(
         self,
@@ -96,33 +103,71 @@ class _BaseClient:
         ``max_response_bytes`` (the largest body read into memory, default 256 MiB; downloads to a
         file are not bounded by it); ``allow_insecure_http`` (plain ``http://`` to a host that is
         not loopback; off: credentials would cross the network in clear text).
-        Nothing is sent until the first call."""
-        native = NativeClient(
-            platform=platform, base_url=base_url, auth_url=auth_url, username=username, password=password,
-            token=token, token_provider=token_provider, auth=auth, timeout=timeout,
-            connect_timeout=connect_timeout, max_retries=max_retries, backoff=backoff,
-            max_retry_wait=max_retry_wait, proxy=proxy, user_agent=user_agent,
-            max_concurrency=max_concurrency, prefetch=prefetch, rate_limit=rate_limit, validate=validate,
-            max_response_bytes=max_response_bytes, allow_insecure_http=allow_insecure_http,
-        )  # fmt: skip
-        self._setup(native)
+        Nothing is sent until the first call.
+
+        Given no credentials (no ``username``/``password``, ``token`` or ``token_provider``), the
+        client reads the ``QUALYS_*`` environment variables as :meth:`from_env` does; the arguments
+        given still win."""
+        config: dict[str, Any] = {
+            "platform": platform, "base_url": base_url, "auth_url": auth_url, "username": username,
+            "password": password, "token": token, "token_provider": token_provider, "auth": auth,
+            "timeout": timeout, "connect_timeout": connect_timeout, "max_retries": max_retries,
+            "backoff": backoff, "max_retry_wait": max_retry_wait, "proxy": proxy, "user_agent": user_agent,
+            "max_concurrency": max_concurrency, "prefetch": prefetch, "rate_limit": rate_limit,
+            "validate": validate, "max_response_bytes": max_response_bytes,
+            "allow_insecure_http": allow_insecure_http,
+        }  # fmt: skip
+        config = {k: v for k, v in config.items() if v is not None}
+        from_env = not any(k in config for k in ("username", "password", "token", "token_provider"))
+        self._setup(NativeClient(**config), config, from_env, ())
 
     @classmethod
     def from_env(cls: type[_Self], **overrides: Any) -> _Self:
         """A client from ``QUALYS_USERNAME``, ``QUALYS_PASSWORD``, ``QUALYS_PLATFORM`` or
         ``QUALYS_BASE_URL`` (also ``QUALYS_TOKEN``, ``QUALYS_AUTH_URL``, ``QUALYS_AUTH``,
         ``QUALYS_PROXY``); keyword arguments override the environment."""
-        return cls._wrap(NativeClient(from_env=True, **overrides))
+        config = {k: v for k, v in overrides.items() if v is not None}
+        return cls._wrap(NativeClient(from_env=True, **config), config, True, ())
 
     @classmethod
-    def _wrap(cls: type[_Self], native: NativeClient) -> _Self:
+    def _wrap(
+        cls: type[_Self],
+        native: NativeClient,
+        config: dict[str, Any],
+        from_env: bool,
+        options: tuple[dict[str, Any], ...],
+    ) -> _Self:
         self = cls.__new__(cls)
-        self._setup(native)
+        self._setup(native, config, from_env, options)
         return self
 
-    def _setup(self, native: NativeClient) -> None:
+    def _setup(
+        self, native: NativeClient, config: dict[str, Any], from_env: bool, options: tuple[dict[str, Any], ...]
+    ) -> None:
         self._native = native
+        self._config = config
+        self._from_env = from_env
+        self._call_options = options
         self._init_resources()
+
+    def _derive(self, cls: type[_Self], native: NativeClient, options: dict[str, Any] | None = None) -> _Self:
+        chain = self._call_options if options is None else (*self._call_options, options)
+        return cls._wrap(native, self._config, self._from_env, chain)
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        """Pickle to the configuration, not the state: the other side builds its own client (its own
+        connections, token and rate limiter). Explicit credentials travel in the pickle; a client that
+        read the environment reads it again where it is unpickled. A ``token_provider`` must pickle."""
+        provider = self._config.get("token_provider")
+        if provider is not None:
+            try:
+                pickle.dumps(provider)
+            except Exception as e:
+                raise TypeError(
+                    f"cannot pickle {type(self).__name__}: its token_provider {provider!r} does not pickle "
+                    f"({e}); pass a module-level function or a picklable callable object"
+                ) from e
+        return (_rebuild, (type(self), self._config, self._from_env, self._call_options))
 
     def _init_resources(self) -> None:  # provided by the generated resources mixin
         raise NotImplementedError
@@ -154,7 +199,8 @@ class _BaseClient:
             "extra_headers": extra_headers,
             "extra_query": extra_query,
         }
-        return type(self)._wrap(self._native.with_options(_options(opts) or {}))
+        given = _options(opts) or {}
+        return self._derive(type(self), self._native.with_options(given), given)
 
     def close(self) -> None:
         """Nothing to release explicitly (connections are pooled and closed when unused); here so
@@ -163,6 +209,16 @@ class _BaseClient:
     def __repr__(self) -> str:
         user = f", username={self.username!r}" if self.username else ""
         return f"{type(self).__name__}(base_url={self.base_url!r}{user})"
+
+
+def _rebuild(
+    cls: type[_BaseClient], config: dict[str, Any], from_env: bool, options: tuple[dict[str, Any], ...]
+) -> _BaseClient:
+    """Unpickle a client: build it again from its configuration (see ``_BaseClient.__reduce__``)."""
+    native = NativeClient(from_env=from_env, **config)
+    for given in options:
+        native = native.with_options(given)
+    return cls._wrap(native, config, from_env, options)
 
 
 def _page_dict(native: Any) -> tuple[dict[str, Any], dict[str, Any]]:
@@ -269,7 +325,7 @@ class Client(SyncResources, _SyncCalls):
         """The same client whose methods return :class:`RawResponse` (``.data``, ``.status``,
         ``.headers``, ``.rate_limit``). On ``list`` methods: the first page, ``data`` being the page
         object as the API sent it (``{"data": [...], "count": ...}``)."""
-        return RawClient._wrap(self._native)
+        return self._derive(RawClient, self._native)
 
 
 class RawClient(RawResources, _SyncCalls):
@@ -293,7 +349,7 @@ class AsyncClient(AsyncResources, _AsyncCalls):
         """The same client whose methods return :class:`RawResponse` (``.data``, ``.status``,
         ``.headers``, ``.rate_limit``). On ``list`` methods: the first page, ``data`` being the page
         object as the API sent it (``{"data": [...], "count": ...}``)."""
-        return AsyncRawClient._wrap(self._native)
+        return self._derive(AsyncRawClient, self._native)
 
 
 class AsyncRawClient(AsyncRawResources, _AsyncCalls):

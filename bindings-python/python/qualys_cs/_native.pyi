@@ -123,6 +123,9 @@ class NativeSimulator:
 def drain(timeout: float) -> None:
     """Wait (GIL released, at most ``timeout`` s) until no async call is finishing on the runtime."""
 
+def after_fork_in_child() -> None:
+    """Forget the parent's awaitables in a forked child (``os.register_at_fork`` calls it)."""
+
 def loads(data: bytes) -> Any:
     """The JSON decoder every response goes through (jiter into native objects); exposed so the
     benchmarks can time it alone. Raises ``ValueError`` on malformed JSON."""

@@ -28,6 +28,7 @@ __all__ = [
     "ValidationError",
     "RecordCapError",
     "ConfigError",
+    "ForkError",
     "RequestInfo",
 ]
 
@@ -173,6 +174,14 @@ class ConfigError(QualysError, ValueError):
     """The client is configured wrongly (no credentials, no platform...)."""
 
     code = "E_CONFIG"
+
+
+class ForkError(QualysError, RuntimeError):
+    """Something that belongs to one process was used in a child after ``fork()``: a list being paged
+    (its prefetch ran on the parent's threads). Clients themselves work in the child; start the list
+    again there."""
+
+    code = "E_FORK"
 
 
 def _from_native(class_name: str, message: str, attrs: dict[str, Any]) -> QualysError:

@@ -1,12 +1,12 @@
 //! Configuration: [`ClientBuilder`] (defaults, `QUALYS_*` environment variables, checks) and
 //! [`AuthMode`].
 
-use super::transport::{ReqwestTransport, SharedTransport, Transport};
-use super::{Client, Inner, RequestOptions};
+use super::transport::{SharedTransport, Transport};
+use super::{Client, Inner, Local, RequestOptions};
 use crate::auth::{Authenticator, Credentials, Secret};
 use crate::error::{Error, Result};
 use crate::platform::Platform;
-use crate::ratelimit::RateLimiter;
+use crate::process::PerProcess;
 use std::sync::{Arc, Once};
 use std::time::Duration;
 
@@ -324,6 +324,17 @@ impl ClientBuilder {
         Ok(self)
     }
 
+    /// The bindings' default: a client given no credentials (no username and password, token or
+    /// token provider) reads the environment as [`from_env`](Self::from_env) does. Call it on a
+    /// fresh builder, before the explicit settings, so that those win over the environment.
+    pub fn env_default(self, credentials_given: bool) -> Result<Self> {
+        if credentials_given {
+            Ok(self)
+        } else {
+            self.from_env()
+        }
+    }
+
     pub fn build(self) -> Result<Client> {
         let creds = match (self.credentials, self.username, self.password) {
             (Some(c), _, _) => c,
@@ -342,8 +353,9 @@ impl ClientBuilder {
             }
             _ => {
                 return Err(Error::Config(
-                    "no credentials: give username and password, a token or a token provider \
-                     (or set QUALYS_USERNAME and QUALYS_PASSWORD)"
+                    "no credentials: give username and password, a token or a token provider, \
+                     or set QUALYS_USERNAME and QUALYS_PASSWORD (or QUALYS_TOKEN) in the \
+                     environment"
                         .into(),
                 ));
             }
@@ -354,7 +366,9 @@ impl ClientBuilder {
             (None, Some(p)) => p.server_url().to_owned(),
             (None, None) => {
                 return Err(Error::Config(
-                    "no platform or base_url: say which Qualys platform to call (e.g. US2)".into(),
+                    "no platform or base_url: say which Qualys platform to call (e.g. US2), \
+                     or set QUALYS_PLATFORM or QUALYS_BASE_URL in the environment"
+                        .into(),
                 ));
             }
         };
@@ -367,33 +381,39 @@ impl ClientBuilder {
         };
 
         install_crypto_provider();
-        let mut http = reqwest::Client::builder()
-            .user_agent(self.user_agent.clone())
-            .connect_timeout(self.connect_timeout)
-            .pool_idle_timeout(Duration::from_secs(60))
-            .tcp_nodelay(true)
-            .redirect(redirect_policy());
-        if let Some(p) = &self.proxy {
-            let proxy = reqwest::Proxy::all(p)
-                .map_err(|e| Error::validation("proxy", "url", e.to_string()))?;
-            http = http.proxy(proxy);
-        }
-        let http = http
+        let proxy = match &self.proxy {
+            Some(p) => Some(
+                reqwest::Proxy::all(p)
+                    .map_err(|e| Error::validation("proxy", "url", e.to_string()))?,
+            ),
+            None => None,
+        };
+        let http_config = HttpConfig {
+            user_agent: self.user_agent.clone(),
+            connect_timeout: self.connect_timeout,
+            proxy,
+        };
+        let http = http_config
             .build()
             .map_err(|e| Error::Config(format!("HTTP client: {e}")))?;
-        let transport = match self.transport {
-            Some(t) => t.0,
-            None => Arc::new(ReqwestTransport(http.clone())),
-        };
+        let writes = http_config
+            .build_writes()
+            .map_err(|e| Error::Config(format!("HTTP client: {e}")))?;
+        let custom_transport = self.transport.map(|t| t.0);
         let inner = Inner {
-            http,
-            transport,
+            local: PerProcess::new(Local::new(
+                http,
+                writes,
+                custom_transport.clone(),
+                self.max_concurrency,
+                self.max_retry_wait,
+            )),
+            http_config,
+            custom_transport,
             base_url,
             auth_url,
             auth: Authenticator::new(creds, self.token_refresh_skew),
-            limiter: RateLimiter::new(self.max_retry_wait),
             max_response_bytes: self.max_response_bytes,
-            permits: tokio::sync::Semaphore::new(self.max_concurrency),
             timeout: self.timeout,
             max_retries: self.max_retries,
             backoff: super::retry::Backoff {
@@ -410,6 +430,46 @@ impl ClientBuilder {
             inner: Arc::new(inner),
             opts: Arc::new(RequestOptions::default()),
         })
+    }
+}
+
+/// The built-in HTTP client's settings, kept to build a new pool in a forked child.
+#[derive(Debug, Clone)]
+pub(crate) struct HttpConfig {
+    user_agent: String,
+    connect_timeout: Duration,
+    proxy: Option<reqwest::Proxy>,
+}
+
+/// How long a write may reuse an idle connection: shorter than the shortest keep-alive timeout
+/// servers commonly close idle connections after (2 s for gunicorn, 5 s for Apache and Node).
+const WRITE_POOL_IDLE: Duration = Duration::from_secs(1);
+
+impl HttpConfig {
+    /// The pool reads go through: idle connections are kept a minute (a read sent on one the server
+    /// closed meanwhile is sent again, see `retry::resend_on_closed`).
+    pub(crate) fn build(&self) -> reqwest::Result<reqwest::Client> {
+        self.builder(Duration::from_secs(60)).build()
+    }
+
+    /// The pool writes go through: a write on a connection the server closed cannot be sent
+    /// again safely, so writes only reuse a connection that was busy within `WRITE_POOL_IDLE`
+    /// (as after a freeze and thaw of the process, e.g. on AWS Lambda, they open a new one).
+    pub(crate) fn build_writes(&self) -> reqwest::Result<reqwest::Client> {
+        self.builder(WRITE_POOL_IDLE).build()
+    }
+
+    fn builder(&self, idle: Duration) -> reqwest::ClientBuilder {
+        let mut http = reqwest::Client::builder()
+            .user_agent(self.user_agent.clone())
+            .connect_timeout(self.connect_timeout)
+            .pool_idle_timeout(idle)
+            .tcp_nodelay(true)
+            .redirect(redirect_policy());
+        if let Some(p) = &self.proxy {
+            http = http.proxy(p.clone());
+        }
+        http
     }
 }
 

@@ -64,7 +64,13 @@ async fn read_body(mut resp: reqwest::Response, max: u64) -> std::result::Result
 /// How one attempt ended.
 enum Attempt {
     Done(Response),
-    Retry { err: Error },
+    Retry {
+        err: Error,
+    },
+    /// Sent on a connection the server had closed (see [`retry::resend_on_closed`]).
+    Closed {
+        err: Error,
+    },
     Fail(Error),
 }
 
@@ -129,11 +135,14 @@ impl Client {
         let family = out.family.filter(|_| self.inner.rate_limit);
         let mut attempt: u32 = 0;
         let mut refreshed = false;
+        let mut throttled = retry::Throttled::default();
+        // Attempts that do not use up max_retries: a resend after a closed connection.
+        let mut resent: u32 = 0;
         loop {
             attempt += 1;
             // The rate-limit slot comes first: the token read after a long wait is still fresh.
             let slot = match &family {
-                Some(f) => Some(self.inner.limiter.acquire(f).await),
+                Some(f) => Some(self.inner.local().limiter.acquire(f).await),
                 None => None,
             };
             let (auth, generation) = match self.auth_header().await {
@@ -148,6 +157,7 @@ impl Client {
             let result = {
                 let _permit = self
                     .inner
+                    .local()
                     .permits
                     .acquire()
                     .await
@@ -168,19 +178,44 @@ impl Client {
                     return Err(e);
                 }
                 Attempt::Retry { err } => err,
+                Attempt::Closed { err } => {
+                    if retry::resend_on_closed(out.idempotent, resent) {
+                        // A stale pooled connection: the next attempt opens a new one at once.
+                        tracing::debug!(path = out.path, error = %err, "connection closed by the server: sending again");
+                        resent += 1;
+                        continue;
+                    }
+                    match retry::classify_transport(false, out.idempotent) {
+                        Verdict::Retry => err,
+                        _ => return Err(err),
+                    }
+                }
             };
             // Only a 429's wait is the server's word on when to come back; other retries back off.
             let server_wait = match err.api() {
                 Some(e) if e.status == 429 => e.retry_after,
                 _ => None,
             };
-            let Some(wait) = retry::next_wait(
-                attempt,
-                max_retries,
-                server_wait,
-                self.inner.max_retry_wait,
-                &self.inner.backoff,
-            ) else {
+            let wait = if err.status() == Some(429) {
+                // Other processes of the subscription may be using its budget: a 429 is waited
+                // out as the server asks without using up the retries, up to max_retry_wait in all.
+                retry::throttled_wait(
+                    max_retries,
+                    server_wait,
+                    &mut throttled,
+                    self.inner.max_retry_wait,
+                    &self.inner.backoff,
+                )
+            } else {
+                retry::next_wait(
+                    attempt - throttled.count - resent,
+                    max_retries,
+                    server_wait,
+                    self.inner.max_retry_wait,
+                    &self.inner.backoff,
+                )
+            };
+            let Some(wait) = wait else {
                 return Err(err);
             };
             tracing::warn!(
@@ -189,7 +224,7 @@ impl Client {
             );
             match (&family, err.status()) {
                 // Hold the whole family, so concurrent calls wait too instead of piling on.
-                (Some(f), Some(429)) => self.inner.limiter.block(f, wait),
+                (Some(f), Some(429)) => self.inner.local().limiter.block(f, wait),
                 _ => tokio::time::sleep(wait).await,
             }
         }
@@ -237,8 +272,8 @@ impl Client {
         loop {
             attempt += 1;
             let started = Instant::now();
-            let request = self
-                .inner
+            let local = self.inner.local();
+            let request = local
                 .http
                 .post(&url)
                 .header(ACCEPT, "text/plain, application/json")
@@ -246,7 +281,7 @@ impl Client {
                 .timeout(timeout)
                 .build();
             let sent = match request {
-                Ok(r) => self.inner.transport.send(r).await,
+                Ok(r) => local.transport.send(r).await,
                 Err(e) => Err(e.into()),
             };
             let err = match sent {
@@ -307,8 +342,8 @@ impl Client {
         for (_, v) in &opts.extra_headers {
             secrets.add(v);
         }
-        let mut rb = self
-            .inner
+        let local = self.inner.local();
+        let mut rb = local
             .http
             .request(out.method.clone(), &url)
             .timeout(timeout)
@@ -366,12 +401,17 @@ impl Client {
         }
         let started = Instant::now();
         let result = match rb.build() {
-            Ok(request) => self.inner.transport.send(request).await,
+            Ok(request) => local.transport.send(request).await,
             Err(e) => Err(e.into()),
         };
         let resp = match result {
             Ok(r) => r,
             Err(e) => {
+                if e.is_closed() {
+                    return Attempt::Closed {
+                        err: transport_error(method, out.path, e, timeout),
+                    };
+                }
                 let verdict = retry::classify_transport(e.is_connect(), out.idempotent);
                 return Attempt::from_verdict(
                     verdict,

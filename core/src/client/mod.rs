@@ -25,6 +25,7 @@ pub use transport::{Transport, TransportError, TransportErrorKind};
 
 use crate::auth::{Authenticator, Credentials};
 use crate::error::{Error, Result};
+use crate::process::PerProcess;
 use crate::ratelimit::RateLimiter;
 use crate::request::{self, Args, Body, Prepared};
 use crate::response::{Output, RawOutput, Response, ResponseMeta};
@@ -36,15 +37,17 @@ use std::sync::Arc;
 use std::time::Duration;
 
 pub(crate) struct Inner {
-    /// Builds every request (query encoding, forms, multipart); the default transport sends
-    /// through it too.
-    http: reqwest::Client,
-    transport: Arc<dyn Transport>,
+    /// The connection pool, limiter and concurrency bound of the process using the client: a
+    /// `fork()`ed child builds its own on its first call (see [`crate::process`]).
+    local: PerProcess<Local>,
+    /// How `local.http` is built, for a new process.
+    http_config: builder::HttpConfig,
+    /// A transport given to the builder (shared by every process: it is the caller's); `None`:
+    /// the built-in HTTP client of each process.
+    custom_transport: Option<Arc<dyn Transport>>,
     base_url: String,
     auth_url: String,
     auth: Authenticator,
-    limiter: RateLimiter,
-    permits: tokio::sync::Semaphore,
     timeout: Duration,
     max_retries: u32,
     backoff: retry::Backoff,
@@ -56,8 +59,61 @@ pub(crate) struct Inner {
     max_response_bytes: u64,
 }
 
+/// What one process owns of a client.
+pub(crate) struct Local {
+    /// Builds every request (query encoding, forms, multipart); the default transport sends
+    /// through it too.
+    http: reqwest::Client,
+    transport: Arc<dyn Transport>,
+    /// Starts empty in a new process: it learns the budget left from the server's headers, which
+    /// count every process of the subscription.
+    limiter: RateLimiter,
+    permits: tokio::sync::Semaphore,
+}
+
+impl Inner {
+    pub(crate) fn local(&self) -> &Local {
+        self.local.get(|_inherited| {
+            let built = "the same HTTP settings built the client in the parent process";
+            let http = self.http_config.build().expect(built);
+            let writes = self.http_config.build_writes().expect(built);
+            Local::new(
+                http,
+                writes,
+                self.custom_transport.clone(),
+                self.max_concurrency,
+                self.max_retry_wait,
+            )
+        })
+    }
+}
+
+impl Local {
+    fn new(
+        http: reqwest::Client,
+        writes: reqwest::Client,
+        custom_transport: Option<Arc<dyn Transport>>,
+        max_concurrency: usize,
+        max_retry_wait: Duration,
+    ) -> Local {
+        let transport = custom_transport.unwrap_or_else(|| {
+            Arc::new(transport::ReqwestTransport {
+                reads: http.clone(),
+                writes,
+            })
+        });
+        Local {
+            http,
+            transport,
+            limiter: RateLimiter::new(max_retry_wait),
+            permits: tokio::sync::Semaphore::new(max_concurrency),
+        }
+    }
+}
+
 /// A csapi client. Cheap to clone (an `Arc`), safe to share across threads and tasks; it works on
-/// whatever tokio runtime polls it.
+/// whatever tokio runtime polls it. It survives `fork()`: a child process gets its own connection
+/// pool, rate limiter and concurrency bound on its first call, and keeps a still-valid token.
 #[derive(Clone)]
 pub struct Client {
     pub(crate) inner: Arc<Inner>,

@@ -33,6 +33,17 @@ pub(crate) fn classify_transport(connect: bool, idempotent: bool) -> Verdict {
     }
 }
 
+/// A request sent on a connection the server had closed without answering (a pooled keep-alive
+/// connection it dropped while idle, or while the process was frozen, as on AWS Lambda) is sent
+/// again at once on a new connection, without using up a retry, when it is idempotent, once per
+/// call. A write is not: the connection closed after it was written, and nothing proves the server
+/// did not act on it (the rule of Go's net/http and of browsers). A write that never left (hyper
+/// found the pooled connection closed before writing) is resent by the HTTP client itself, so
+/// that case succeeds for every method.
+pub(crate) fn resend_on_closed(idempotent: bool, resent: u32) -> bool {
+    idempotent && resent == 0
+}
+
 /// `POST /auth` has rules of its own: a 5xx or a transport failure is retried (the form only
 /// asks for a token, sending it twice does no harm), any other refusal is final.
 pub(crate) fn classify_auth_status(status: u16) -> Verdict {
@@ -88,6 +99,38 @@ pub(crate) fn next_wait(
     }
 }
 
+/// The 429s of one call so far: how many, and how long they made it wait.
+#[derive(Debug, Default, Clone, Copy)]
+pub(crate) struct Throttled {
+    pub count: u32,
+    pub waited: Duration,
+}
+
+/// How long to wait after a 429, or `None` to give up. A 429 means the subscription's budget is
+/// spent, by this process or by others sharing it (several workers, other scripts): the server did
+/// nothing and said when to come back. So it does not use up `max_retries` (which would fail calls
+/// merely because others were busy); the call gives up once the waits would add up to more than
+/// `max_retry_wait`, or at once when retries are off (`max_retries` 0).
+pub(crate) fn throttled_wait(
+    max_retries: u32,
+    server_wait: Option<Duration>,
+    so_far: &mut Throttled,
+    max_retry_wait: Duration,
+    backoff: &Backoff,
+) -> Option<Duration> {
+    if max_retries == 0 {
+        return None;
+    }
+    let wait = server_wait.unwrap_or_else(|| backoff.delay(so_far.count + 1));
+    let waited = so_far.waited.saturating_add(wait);
+    if waited > max_retry_wait {
+        return None;
+    }
+    so_far.count += 1;
+    so_far.waited = waited;
+    Some(wait)
+}
+
 /// A 401 is answered by fetching a new token and sending once more, without counting a retry,
 /// when the credentials can make a new token and this call has not refreshed already.
 pub(crate) fn refresh_on_401(status: Option<u16>, refreshed: bool, can_refresh: bool) -> bool {
@@ -132,6 +175,13 @@ mod tests {
     }
 
     #[test]
+    fn a_closed_connection_is_resent_once_when_idempotent() {
+        assert!(resend_on_closed(true, 0));
+        assert!(!resend_on_closed(true, 1));
+        assert!(!resend_on_closed(false, 0));
+    }
+
+    #[test]
     fn auth_statuses() {
         assert_eq!(classify_auth_status(201), Verdict::Done);
         assert_eq!(classify_auth_status(503), Verdict::Retry);
@@ -169,6 +219,32 @@ mod tests {
             next_wait(1, 3, Some(Duration::from_secs(121)), max_wait, &B),
             None
         );
+    }
+
+    #[test]
+    fn a_429_waits_without_using_up_the_retries() {
+        let max_wait = Duration::from_secs(10);
+        let mut so_far = Throttled::default();
+        let asked = Some(Duration::from_secs(3));
+        for _ in 0..3 {
+            assert_eq!(
+                throttled_wait(1, asked, &mut so_far, max_wait, &B),
+                Some(Duration::from_secs(3))
+            );
+        }
+        assert_eq!(so_far.count, 3, "more 429s than max_retries");
+        assert_eq!(
+            throttled_wait(1, asked, &mut so_far, max_wait, &B),
+            None,
+            "12 s in all would pass max_retry_wait"
+        );
+        assert_eq!(
+            throttled_wait(0, asked, &mut Throttled::default(), max_wait, &B),
+            None,
+            "0 disables retrying"
+        );
+        let unsaid = throttled_wait(3, None, &mut Throttled::default(), max_wait, &B).unwrap();
+        assert!(unsaid >= Duration::from_millis(250) && unsaid <= Duration::from_millis(500));
     }
 
     #[test]

@@ -270,6 +270,32 @@ async fn a_401_refreshes_the_token_once() {
 }
 
 #[tokio::test(start_paused = true)]
+async fn many_429s_from_a_budget_others_spend_do_not_use_up_the_retries() {
+    // Other processes of the subscription took the budget: more 429s than max_retries, each
+    // waited out as asked, then the call goes through.
+    const BUSY: &[(&str, &str)] = &[("x-ratelimit-towait-sec", "2")];
+    let t = Scripted::new([
+        Answer::Status(429, BUSY, ""),
+        Answer::Status(429, BUSY, ""),
+        Answer::Status(429, BUSY, ""),
+        Answer::Broken, // a retry of another kind still counts: the one of max_retries(1)
+        ok(),
+    ]);
+    let c = client(&t, |b| b.max_retries(1));
+    let (_, meta) = get(&c).await.unwrap();
+    assert_eq!((meta.attempts, t.left()), (5, 0));
+
+    // They stop once the waits would add up to more than max_retry_wait.
+    let t = Scripted::new((0..4).map(|_| Answer::Status(429, BUSY, "")));
+    let c = client(&t, |b| {
+        b.max_retries(1).max_retry_wait(Duration::from_secs(7))
+    });
+    let start = Instant::now();
+    assert_eq!(get(&c).await.unwrap_err().status(), Some(429));
+    assert_eq!((t.seen().len(), start.elapsed().as_secs()), (4, 6));
+}
+
+#[tokio::test(start_paused = true)]
 async fn a_429_waits_as_long_as_the_server_asks_then_succeeds() {
     let t = Scripted::new([
         // Only the wait: with `Limit`/`Remaining: 0` too, the limiter would (rightly) also hold

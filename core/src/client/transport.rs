@@ -33,6 +33,10 @@ pub enum TransportErrorKind {
     Connect,
     /// The request's timeout ran out.
     Timeout,
+    /// The server closed (or reset) the connection without answering: typically a pooled
+    /// keep-alive connection it had closed while idle (a load balancer's idle timeout, a process
+    /// frozen and thawed as on AWS Lambda). The request may have been written, not answered.
+    Closed,
     /// Anything else (a connection broken mid-request, a malformed response).
     Other,
 }
@@ -72,6 +76,14 @@ impl TransportError {
     pub fn is_timeout(&self) -> bool {
         self.kind == TransportErrorKind::Timeout
     }
+    /// The server closed the connection without answering.
+    pub fn is_closed(&self) -> bool {
+        self.kind == TransportErrorKind::Closed
+    }
+    /// The connection was closed by the server without an answer.
+    pub fn closed(source: impl Into<BoxError>) -> Self {
+        Self::new(TransportErrorKind::Closed, source)
+    }
     /// The underlying error (a `reqwest::Error` for the default transport).
     pub fn into_source(self) -> BoxError {
         self.source
@@ -96,6 +108,8 @@ impl From<reqwest::Error> for TransportError {
             TransportErrorKind::Timeout
         } else if e.is_connect() {
             TransportErrorKind::Connect
+        } else if closed_without_answer(&e) {
+            TransportErrorKind::Closed
         } else {
             TransportErrorKind::Other
         };
@@ -103,16 +117,50 @@ impl From<reqwest::Error> for TransportError {
     }
 }
 
-/// The default transport: the client's one `reqwest::Client`.
-pub(crate) struct ReqwestTransport(pub(crate) reqwest::Client);
+/// hyper's "connection closed before message completed", or the OS's reset / broken pipe, before
+/// any response: what a request sent on a connection the server had already closed runs into.
+fn closed_without_answer(e: &reqwest::Error) -> bool {
+    use std::io::ErrorKind::{BrokenPipe, ConnectionAborted, ConnectionReset, UnexpectedEof};
+    if e.is_body() || e.is_decode() || e.status().is_some() {
+        return false;
+    }
+    let mut src: Option<&(dyn std::error::Error + 'static)> = Some(e);
+    while let Some(s) = src {
+        if s.downcast_ref::<hyper::Error>()
+            .is_some_and(|h| h.is_incomplete_message())
+        {
+            return true;
+        }
+        if let Some(io) = s.downcast_ref::<std::io::Error>() {
+            return matches!(
+                io.kind(),
+                ConnectionReset | BrokenPipe | ConnectionAborted | UnexpectedEof
+            );
+        }
+        src = s.source();
+    }
+    false
+}
+
+/// The default transport: the client's `reqwest::Client`, with its second pool for writes.
+pub(crate) struct ReqwestTransport {
+    pub(crate) reads: reqwest::Client,
+    /// POST and PATCH go through a pool whose idle connections expire sooner than servers close
+    /// theirs (see `HttpConfig::build_writes`): a write is never sent on a connection the server
+    /// may have dropped meanwhile, since one written there cannot safely be sent again.
+    pub(crate) writes: reqwest::Client,
+}
 
 impl Transport for ReqwestTransport {
     fn send(
         &self,
         request: reqwest::Request,
     ) -> BoxFuture<'static, Result<reqwest::Response, TransportError>> {
-        self.0
-            .execute(request)
+        let http = match *request.method() {
+            reqwest::Method::POST | reqwest::Method::PATCH => &self.writes,
+            _ => &self.reads,
+        };
+        http.execute(request)
             .map(|r| r.map_err(TransportError::from))
             .boxed()
     }
