@@ -9,12 +9,14 @@ VENV ?= .venv
 .PHONY: demo test lint test-rust test-python test-node test-faults test-fuzz test-install test-dist generate bench bench-smoke clean \
 	dist dist-ci dist-tools dist-wheels dist-npm dist-sdist crates-check crates-publish
 
-## The main job: export every image with severity-5 vulnerabilities to inventory.jsonl, with
-## progress and a summary. Runs against the embedded simulator unless QUALYS_USERNAME and
-## QUALYS_PASSWORD (or QUALYS_TOKEN) are set, then against Qualys (QUALYS_PLATFORM or QUALYS_BASE_URL).
+## What the client is for: the full inventory with live progress (20,000 simulated images, 50 ms a
+## request, Qualys' limits scaled down), the critical images' vulnerabilities fanned out within the
+## limits, a triage summary, JSONL files and an HTML report in demo-out/, and a plain sequential loop
+## for comparison. Against Qualys when QUALYS_USERNAME and QUALYS_PASSWORD (or QUALYS_TOKEN) are set
+## (with QUALYS_PLATFORM or QUALYS_BASE_URL). `make test` runs its short mode (tests/python).
 demo: $(VENV)/bin/python
 	$(VENV)/bin/maturin develop -q --release
-	$(VENV)/bin/python examples/inventory_export.py -o inventory.jsonl
+	$(VENV)/bin/python examples/demo.py --out demo-out
 
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)

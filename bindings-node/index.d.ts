@@ -69,6 +69,33 @@ export interface ClientOptions {
    * Integers within the safe range are always numbers.
    */
   largeIntegers?: 'number' | 'bigint' | 'string'
+  /**
+   * Where the client's log lines go: an object with `debug`, `info` and `warn` methods (`console`,
+   * a pino or winston logger), each called as `(line, fields)`. Each request attempt is a debug
+   * line (method, path template, status, milliseconds, attempt), each retry and rate-limit wait an
+   * info line, a call that gives up after retrying a warn line; no line holds a secret, a body or
+   * a query value. Without a `logger`, `QUALYS_CS_LOG=debug|info|warn` logs to stderr.
+   */
+  logger?: Logger
+  /** The lowest level sent to `logger`: default `QUALYS_CS_LOG`, else `'info'`; `'off'` for none. */
+  logLevel?: 'debug' | 'info' | 'warn' | 'off'
+}
+
+/** A log event's fields: `event` (`request`, `retrying`, `rate limit: waiting`, `giving up`...),
+ * `endpoint` (the table id) and `name` (`images.list`), and the event's own (`method`, `path`,
+ * `status`, `attempt`, `elapsed_ms`, `wait_ms`, `family`...). */
+export interface LogFields {
+  event: string
+  endpoint?: string
+  name?: string
+  [key: string]: unknown
+}
+
+/** What `ClientOptions.logger` takes. */
+export interface Logger {
+  debug(line: string, fields: LogFields): void
+  info(line: string, fields: LogFields): void
+  warn(line: string, fields: LogFields): void
 }
 
 /** Name/value pairs: an object (an array value repeats the name) or a list of `[name, value]`. */
@@ -371,6 +398,16 @@ export interface Event {
 }
 
 export interface K8sPosture {
+  [key: string]: unknown
+}
+
+/**
+ * A Kubernetes cluster (`k8s_clusters.list` items, `k8s_clusters.get`). Unverified in shape: nothing
+ * published shows the answer; the two keys a policy's `k8sFilters[].cluster` uses are named.
+ */
+export interface KubernetesCluster {
+  clusterUid?: string
+  clusterName?: string | null
   [key: string]: unknown
 }
 

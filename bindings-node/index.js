@@ -282,7 +282,8 @@ class Client {
       this._raw = Boolean(options.raw)
     } else {
       const opts = clientOptions(options)
-      this._holder = lazy(() => new (native().NativeClient)(opts))
+      const sink = logSink(options)
+      this._holder = lazy(withLogger(() => new (native().NativeClient)(opts), sink))
       this._raw = false
     }
     this._rawView = undefined
@@ -296,7 +297,8 @@ class Client {
    */
   static fromEnv(options = {}) {
     const opts = clientOptions(options)
-    return new Client({ [NATIVE]: lazy(() => native().NativeClient.fromEnv(opts)) })
+    const sink = logSink(options)
+    return new Client({ [NATIVE]: lazy(withLogger(() => native().NativeClient.fromEnv(opts), sink)) })
   }
 
   /** @internal The native client, built on first use. */
@@ -387,8 +389,63 @@ function clientOptions(o) {
     })
   }
   const out = {}
-  for (const [k, v] of Object.entries(o)) if (v !== undefined && v !== null) out[k] = v
+  for (const [k, v] of Object.entries(o)) {
+    if (v !== undefined && v !== null && k !== 'logger' && k !== 'logLevel') out[k] = v
+  }
   return out
+}
+
+const LOG_LEVELS = ['debug', 'info', 'warn']
+
+/** The default logger of `QUALYS_CS_LOG` without a `logger`: one line per event on stderr. */
+const stderrLogger = {
+  debug: (line) => process.stderr.write(`qualys-cs debug: ${line}\n`),
+  info: (line) => process.stderr.write(`qualys-cs info: ${line}\n`),
+  warn: (line) => process.stderr.write(`qualys-cs warn: ${line}\n`),
+}
+
+/**
+ * The `logger` and `logLevel` options (and `QUALYS_CS_LOG`) as the function the addon calls,
+ * `log(level, line, fieldsJson)`, and its level; `undefined` when nothing is to be logged.
+ */
+function logSink(o) {
+  const logger = o?.logger ?? undefined
+  const env = process.env.QUALYS_CS_LOG || undefined
+  const level = o?.logLevel ?? env ?? (logger ? 'info' : undefined)
+  if (level === undefined || level === 'off') return undefined
+  if (!LOG_LEVELS.includes(level)) {
+    const field = o?.logLevel != null ? 'logLevel' : 'QUALYS_CS_LOG'
+    throw new ValidationError(`invalid argument \`${field}\`: must be 'debug', 'info' or 'warn', got ${JSON.stringify(level)}`, {
+      code: 'E_VALIDATION', field, rule: 'one_of',
+    })
+  }
+  const target = logger ?? stderrLogger
+  for (const m of LOG_LEVELS) {
+    if (typeof target[m] !== 'function') {
+      throw new ValidationError(`invalid argument \`logger\`: must have a ${m}() method`, {
+        code: 'E_VALIDATION', field: 'logger', rule: 'type',
+      })
+    }
+  }
+  // The addon passes `[level, line, fieldsJson]` as one array argument.
+  const log = (...args) => {
+    const [lvl, line, fieldsJson] = args.length === 1 && Array.isArray(args[0]) ? args[0] : args
+    try {
+      target[lvl](line, JSON.parse(fieldsJson))
+    } catch {
+      // A logger's own failure must not become an uncaught exception of the process.
+    }
+  }
+  return { log, level }
+}
+
+/** A native client from `make()`, with the options' logger attached. */
+function withLogger(make, sink) {
+  return () => {
+    const n = make()
+    if (sink) n.setLogger(sink.log, sink.level)
+    return n
+  }
 }
 
 /** The endpoint table the client is generated from (parsed `spec/endpoints.json`). */

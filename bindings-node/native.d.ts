@@ -17,12 +17,21 @@ export declare class Canceller {
 }
 
 export declare class NativeClient {
-  /** Builds the core client: no I/O and no threads (the runtime starts with the first call). */
+  /**
+   * Builds the core client: no I/O and no threads (the runtime starts with the first call).
+   * Given no credentials, it reads the `QUALYS_*` environment variables as `fromEnv` does (the
+   * options given still win).
+   */
   constructor(options?: ClientOptions | undefined | null)
   /** `QUALYS_*` environment variables, then `options` on top. */
   static fromEnv(options?: ClientOptions | undefined | null): NativeClient
   /** A client sharing this one's connection pool, limiter and auth, with default call options. */
   withOptions(options: any): NativeClient
+  /**
+   * Send this client's log events at `level` (`'debug'`, `'info'`, `'warn'`) and above to
+   * `log(level, line, fieldsJson)` on the JS thread.
+   */
+  setLogger(log: (arg: [string, string, string]) => void, level: string): void
   /** The base URL calls go to. */
   get baseUrl(): string
   /**
@@ -105,6 +114,9 @@ export interface ClientOptions {
   largeIntegers?: string
 }
 
+/** Run the command line `argv` (program name first) and return its exit code. */
+export declare function cliMain(argv: Array<string>): number
+
 /** The endpoint table as JSON text (for tooling and tests; the resource classes are generated). */
 export declare function endpointTable(): string
 
@@ -125,6 +137,16 @@ export declare function parseJson(data: Buffer): unknown
  */
 export declare function requestOptionNames(): Array<string>
 
+/** Random fault rates of `startSimulator({faults})`: shares between 0 and 1. */
+export interface SimulatorFaults {
+  errorRate?: number
+  dropRate?: number
+  malformedRate?: number
+  truncateRate?: number
+  /** Every body streamed in chunks with this pause between them, milliseconds. */
+  slowBodyMs?: number
+}
+
 /** Options of `startSimulator`. */
 export interface SimulatorOptions {
   username?: string
@@ -139,4 +161,18 @@ export interface SimulatorOptions {
   latencyMs?: number
   /** Port to listen on (0, the default: any free port). */
   port?: number
+  /** Lifetime of the JWTs `/auth` issues, seconds (4 h by default, as Qualys documents). */
+  tokenTtl?: number
+  /** Random faults drawn per `/csapi` request. */
+  faults?: SimulatorFaults
+  /** `full` (default), `trial` or `free` (reports answer 409). */
+  subscription?: string
+  /** Keep at most this many requests in the log; 0 turns it off. */
+  requestLog?: number
+  /** Answer 406 when a success's content type is not one the request's `Accept` allows. */
+  strictAccept?: boolean
+  /** The bulk lists' `link` header name: `lower` (`link`, default) or `title` (`Link`). */
+  linkCase?: string
+  /** What their last page sends: `null` (default), `absent` or `empty`. */
+  linkEnd?: string
 }

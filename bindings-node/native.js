@@ -839,6 +839,7 @@ module.exports.Canceller = nativeBinding.Canceller
 module.exports.NativeClient = nativeBinding.NativeClient
 module.exports.NativePager = nativeBinding.NativePager
 module.exports.NativeSimulator = nativeBinding.NativeSimulator
+module.exports.cliMain = nativeBinding.cliMain
 module.exports.endpointTable = nativeBinding.endpointTable
 module.exports.nativeVersion = nativeBinding.nativeVersion
 module.exports.parseJson = nativeBinding.parseJson

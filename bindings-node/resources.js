@@ -214,6 +214,17 @@ class PoliciesResource {
   default(policyType, options) {
     return this._client._call("P24", { policy_type: policyType }, options)
   }
+
+  /**
+   * GET /csapi/v1.3/centralizedPolicy [P34]
+   *
+   * unverified in shape: Qualys' own CLI (qualys-cli 0.2) reads it as a page-numbered list of policies (pageNumber, pageSize); the items are taken to be policies as S05 answers them
+   *
+   * Auto-paginates (page number): iterate items with `for await`, or `.pages()`.
+   */
+  list(options) {
+    return this._client._list("P34", {}, options)
+  }
 }
 
 class ReportsResource {
@@ -275,7 +286,7 @@ class ReportsResource {
   /**
    * GET /csapi/v1.3/reports/{reportUuid}/download [P23]
    *
-   * application/octet-stream (csv or zip): stream it (to path= when given), never buffer whole; 409 on Free subscriptions
+   * application/octet-stream (csv or zip; the OpenAPI description's 200 content type, hence the Accept): stream it (to path= when given), never buffer whole; 409 on Free subscriptions
    */
   download(reportUuid, options) {
     return this._client._call("P23", { report_uuid: reportUuid }, options)
@@ -779,6 +790,32 @@ class K8sPosturesResource {
   }
 }
 
+class K8sClustersResource {
+  constructor(client) {
+    this._client = client
+  }
+
+  /**
+   * GET /csapi/v1.3/k8sClusters [P32]
+   *
+   * unverified in shape: Qualys' own CLI (qualys-cli 0.2) calls it with pageNumber, pageSize and filter; no published sample or schema of the answer, so the items are kept as sent
+   *
+   * Auto-paginates (page number): iterate items with `for await`, or `.pages()`.
+   */
+  list(options) {
+    return this._client._list("P32", {}, options)
+  }
+
+  /**
+   * GET /csapi/v1.3/k8sClusters/{clusterUid} [P33]
+   *
+   * unverified in shape: Qualys' own CLI (qualys-cli 0.2) calls it, its source saying the path is taken from the gateway's /apidocs/csapi/v1.3; no published sample of the answer
+   */
+  get(clusterUid, options) {
+    return this._client._call("P33", { cluster_uid: clusterUid }, options)
+  }
+}
+
 /** Attach the top-level resources to a client. */
 function attachResources(client) {
   client.images = new ImagesResource(client)
@@ -791,6 +828,7 @@ function attachResources(client) {
   client.registries = new RegistriesResource(client)
   client.controls = new ControlsResource(client)
   client.k8sPostures = new K8sPosturesResource(client)
+  client.k8sClusters = new K8sClustersResource(client)
 }
 
-module.exports = { attachResources, ImagesResource, TagsResource, PoliciesResource, ReportsResource, RegistriesSchedulesResource, ContainersResource, EventsResource, SensorsResource, RegistriesResource, RegistriesAwsResource, ControlsResource, RegistriesAcrResource, RegistriesGcpResource, K8sPosturesResource }
+module.exports = { attachResources, ImagesResource, TagsResource, PoliciesResource, ReportsResource, RegistriesSchedulesResource, ContainersResource, EventsResource, SensorsResource, RegistriesResource, RegistriesAwsResource, ControlsResource, RegistriesAcrResource, RegistriesGcpResource, K8sPosturesResource, K8sClustersResource }

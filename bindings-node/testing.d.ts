@@ -13,6 +13,30 @@ export interface SimulatorOptions {
   latencyMs?: number
   /** Port to listen on (default 0: any free port). */
   port?: number
+  /** Lifetime of the JWTs `/auth` issues, in seconds (default 4 h, as Qualys documents). */
+  tokenTtl?: number
+  /** Random faults drawn per `/csapi` request. */
+  faults?: SimulatorFaults
+  /** `full` (default), `trial` or `free` (reports answer 409). */
+  subscription?: 'full' | 'trial' | 'free'
+  /** Keep at most this many requests in the log; 0 turns it off. */
+  requestLog?: number
+  /** Answer 406 when a success's content type is not one the request's `Accept` allows. */
+  strictAccept?: boolean
+  /** The bulk lists' `link` header name: `lower` (`link`, default) or `title` (`Link`). */
+  linkCase?: 'lower' | 'title'
+  /** What their last page sends instead of a next link: `null` (default), `absent` or `empty`. */
+  linkEnd?: 'null' | 'absent' | 'empty'
+}
+
+/** Random fault rates: shares between 0 and 1. */
+export interface SimulatorFaults {
+  errorRate?: number
+  dropRate?: number
+  malformedRate?: number
+  truncateRate?: number
+  /** Every body streamed in chunks with this pause between them, milliseconds. */
+  slowBodyMs?: number
 }
 
 /** A fault the simulator applies to the next matching requests. */

@@ -21,11 +21,32 @@ function faultJson(f) {
   return JSON.stringify(out)
 }
 
+// The options `startSimulator` knows; anything else is a mistake (`latency` for `latencyMs`, a
+// Python spelling) and is refused rather than ignored.
+const OPTIONS = ['username', 'password', 'seed', 'images', 'containers', 'sensors', 'registries', 'latencyMs', 'port',
+  'tokenTtl', 'faults', 'subscription', 'requestLog', 'strictAccept', 'linkCase', 'linkEnd']
+const FAULT_RATES = ['errorRate', 'dropRate', 'malformedRate', 'truncateRate', 'slowBodyMs']
+const HINTS = { latency: 'latencyMs (milliseconds)', token_ttl: 'tokenTtl (seconds)', tokenTtlMs: 'tokenTtl (seconds)' }
+
+function checkKeys(what, obj, known) {
+  if (obj === null || typeof obj !== 'object' || Array.isArray(obj)) {
+    throw new TypeError(`${what} must be an object`)
+  }
+  for (const k of Object.keys(obj)) {
+    if (!known.includes(k)) {
+      const hint = HINTS[k] ? `; did you mean ${HINTS[k]}?` : ''
+      throw new TypeError(`${what}: unknown option '${k}'${hint} (known: ${known.join(', ')})`)
+    }
+  }
+}
+
 /**
  * Start the simulator on 127.0.0.1 (any free port). Resolves to
  * `{url, username, password, requests(), clearRequests(), injectFault(f), stop()}`.
  */
 async function startSimulator(options = {}) {
+  checkKeys('startSimulator options', options, OPTIONS)
+  if (options.faults !== undefined) checkKeys('startSimulator options.faults', options.faults, FAULT_RATES)
   const native = require('./load').loadNative()
   if (typeof native.NativeSimulator !== 'function') {
     throw new Error('this build of qualys-cs has no embedded simulator (built without the `simulator` feature)')

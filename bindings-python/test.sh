@@ -11,7 +11,10 @@ if [ ! -x "$VENV/bin/python" ]; then
     "$PYTHON" -m venv "$VENV"
 fi
 "$VENV/bin/python" -m pip install -q --upgrade pip
-"$VENV/bin/python" -m pip install -q "maturin>=1.9.4,<2" pytest pytest-asyncio hypothesis mypy ruff
+# pyyaml and openapi-schema-validator: the simulator checked against the OpenAPI description
+# (tests/python/test_openapi.py); pyright: the README example type-checks (test_readme_types.py).
+"$VENV/bin/python" -m pip install -q "maturin>=1.9.4,<2" pytest pytest-asyncio hypothesis mypy ruff pyyaml \
+    "openapi-schema-validator>=0.6,<1" pyright
 # The optional Dask extra, for the scale-out example's test (tests/python/test_dask_example.py).
 "$VENV/bin/python" -m pip install -q "dask[distributed]>=2024.1"
 # An editable install: the Rust extension is built in place, the Python sources are used as they are.

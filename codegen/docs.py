@@ -11,7 +11,13 @@ START, END = "<!-- methods:start -->", "<!-- methods:end -->"
 
 # The simulator keeps one handler module per resource, named by the resource's last part; the
 # registry connectors of every cloud share one module.
-SIM_MODULE = {"aws": "connectors", "acr": "connectors", "gcp": "connectors", "k8s_postures": "postures"}
+SIM_MODULE = {
+    "aws": "connectors",
+    "acr": "connectors",
+    "gcp": "connectors",
+    "k8s_postures": "postures",
+    "k8s_clusters": "clusters",
+}
 
 
 def sim_handler(resource: str) -> str:

@@ -58,6 +58,7 @@ function packMain() {
   for (const f of fs.readdirSync(path.join(ROOT, 'bindings-node'))) {
     if (/\.(js|mjs|d\.ts)$/.test(f)) files.add(`bindings-node/${f}`)
   }
+  files.add('bindings-node/bin/qualys-cs.js')
   files.add('bindings-node/scripts/install.js')
   files.add('bindings-node/scripts/build-from-source.js')
   // The Rust sources for the from-source fallback: sources, manifests and data files, no tests.

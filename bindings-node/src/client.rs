@@ -8,11 +8,12 @@ use crate::cancel::{Canceller, cancellable, token_of};
 use crate::convert::{CallResult, IntMode, JsonBuffer};
 use crate::errors::{invalid, to_napi};
 use crate::pager::NativePager;
-use napi::bindgen_prelude::{Env, PromiseRaw};
+use napi::bindgen_prelude::{Env, Function, PromiseRaw};
 use napi_derive::napi;
 use qualys_cs::client::{Dialect, OPTIONS};
 use qualys_cs::{Args, AuthMode, Client, ClientBuilder, RequestOptions, table};
 use serde_json::{Map, Value};
+use std::sync::Arc;
 use std::time::Duration;
 
 /// Options of `new Client(...)`; times are in milliseconds.
@@ -184,6 +185,8 @@ fn apply(mut b: ClientBuilder, o: &ClientOptions) -> napi::Result<ClientBuilder>
 pub struct NativeClient {
     pub(crate) inner: Client,
     pub(crate) ints: IntMode,
+    /// The logger of this client and of those sharing it (`withOptions`), while any of them lives.
+    log: Option<Arc<crate::log::Registration>>,
 }
 
 #[napi]
@@ -200,7 +203,11 @@ impl NativeClient {
             .env_default(credentials_given)
             .map_err(to_napi)?;
         let inner = apply(b, &o)?.build().map_err(to_napi)?;
-        Ok(NativeClient { inner, ints })
+        Ok(NativeClient {
+            inner,
+            ints,
+            log: None,
+        })
     }
 
     /// `QUALYS_*` environment variables, then `options` on top.
@@ -210,7 +217,11 @@ impl NativeClient {
         let ints = IntMode::parse(o.large_integers.as_deref())?;
         let b = Client::builder().from_env().map_err(to_napi)?;
         let inner = apply(b, &o)?.build().map_err(to_napi)?;
-        Ok(NativeClient { inner, ints })
+        Ok(NativeClient {
+            inner,
+            ints,
+            log: None,
+        })
     }
 
     /// A client sharing this one's connection pool, limiter and auth, with default call options.
@@ -220,7 +231,21 @@ impl NativeClient {
         Ok(NativeClient {
             inner: self.inner.with_options(opts),
             ints: self.ints,
+            log: self.log.clone(),
         })
+    }
+
+    /// Send this client's log events at `level` (`'debug'`, `'info'`, `'warn'`) and above to
+    /// `log(level, line, fieldsJson)` on the JS thread.
+    #[napi]
+    pub fn set_logger(
+        &mut self,
+        log: Function<'_, (String, String, String), ()>,
+        level: String,
+    ) -> napi::Result<()> {
+        let level = crate::log::parse_level(&level)?;
+        self.log = Some(crate::log::register(self.inner.log_id(), log, level)?);
+        Ok(())
     }
 
     /// The base URL calls go to.

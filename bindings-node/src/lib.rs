@@ -8,14 +8,17 @@
 #![deny(clippy::all)]
 
 mod cancel;
+mod cli;
 mod client;
 mod convert;
 mod errors;
+mod log;
 mod pager;
 #[cfg(feature = "simulator")]
 mod testing;
 
 pub use cancel::Canceller;
+pub use cli::cli_main;
 pub use client::{NativeClient, endpoint_table, native_version, parse_json, request_option_names};
 pub use pager::NativePager;
 #[cfg(feature = "simulator")]

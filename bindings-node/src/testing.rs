@@ -4,7 +4,7 @@
 
 use crate::errors::invalid;
 use napi_derive::napi;
-use qualys_cs_sim::{Fault, SimConfig, SimHandle, Simulator};
+use qualys_cs_sim::{Fault, FaultRates, SimConfig, SimHandle, Simulator, Subscription};
 use std::sync::Mutex;
 use std::time::Duration;
 
@@ -24,6 +24,47 @@ pub struct SimulatorOptions {
     pub latency_ms: Option<f64>,
     /// Port to listen on (0, the default: any free port).
     pub port: Option<u32>,
+    /// Lifetime of the JWTs `/auth` issues, seconds (4 h by default, as Qualys documents).
+    pub token_ttl: Option<f64>,
+    /// Random faults drawn per `/csapi` request.
+    pub faults: Option<SimulatorFaults>,
+    /// `full` (default), `trial` or `free` (reports answer 409).
+    pub subscription: Option<String>,
+    /// Keep at most this many requests in the log; 0 turns it off.
+    pub request_log: Option<u32>,
+    /// Answer 406 when a success's content type is not one the request's `Accept` allows.
+    pub strict_accept: Option<bool>,
+    /// The bulk lists' `link` header name: `lower` (`link`, default) or `title` (`Link`).
+    pub link_case: Option<String>,
+    /// What their last page sends: `null` (default), `absent` or `empty`.
+    pub link_end: Option<String>,
+}
+
+/// Random fault rates of `startSimulator({faults})`: shares between 0 and 1.
+#[napi(object)]
+#[derive(Default)]
+pub struct SimulatorFaults {
+    pub error_rate: Option<f64>,
+    pub drop_rate: Option<f64>,
+    pub malformed_rate: Option<f64>,
+    pub truncate_rate: Option<f64>,
+    /// Every body streamed in chunks with this pause between them, milliseconds.
+    pub slow_body_ms: Option<f64>,
+}
+
+fn rate(field: &str, v: Option<f64>) -> napi::Result<f64> {
+    match v {
+        None => Ok(0.0),
+        Some(r) if (0.0..=1.0).contains(&r) => Ok(r),
+        Some(_) => Err(invalid(field, "range", "must be between 0 and 1")),
+    }
+}
+
+fn millis(field: &str, ms: f64) -> napi::Result<Duration> {
+    if !ms.is_finite() || ms < 0.0 {
+        return Err(invalid(field, "range", "must be a non-negative number"));
+    }
+    Ok(Duration::from_secs_f64(ms / 1000.0))
 }
 
 fn count(field: &str, v: Option<i64>) -> napi::Result<Option<u64>> {
@@ -72,6 +113,38 @@ impl NativeSimulator {
                 ));
             }
             cfg.latency = Duration::from_secs_f64(ms / 1000.0);
+        }
+        if let Some(t) = o.token_ttl {
+            cfg.token_ttl = millis("tokenTtl", t * 1000.0)?;
+        }
+        if let Some(f) = o.faults {
+            cfg.faults = FaultRates {
+                error_rate: rate("faults.errorRate", f.error_rate)?,
+                drop_rate: rate("faults.dropRate", f.drop_rate)?,
+                malformed_rate: rate("faults.malformedRate", f.malformed_rate)?,
+                truncate_rate: rate("faults.truncateRate", f.truncate_rate)?,
+                slow_body: f
+                    .slow_body_ms
+                    .map(|ms| millis("faults.slowBodyMs", ms))
+                    .transpose()?,
+            };
+        }
+        if let Some(s) = &o.subscription {
+            cfg.subscription = s
+                .parse::<Subscription>()
+                .map_err(|e| invalid("subscription", "enum", e))?;
+        }
+        if let Some(n) = o.request_log {
+            cfg.request_log_capacity = n as usize;
+        }
+        if let Some(on) = o.strict_accept {
+            cfg.strict_accept = on;
+        }
+        if let Some(c) = &o.link_case {
+            cfg.link_case = c.parse().map_err(|e| invalid("linkCase", "enum", e))?;
+        }
+        if let Some(e) = &o.link_end {
+            cfg.link_end = e.parse().map_err(|e| invalid("linkEnd", "enum", e))?;
         }
         if let Some(p) = o.port {
             cfg.port =

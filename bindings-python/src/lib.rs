@@ -2,9 +2,11 @@
 //! small and generic (call an endpoint by id, page through a list, the escape hatch); the resource
 //! classes, the exceptions and the iterators are Python, generated from the endpoint table.
 
+mod cli;
 mod client;
 mod convert;
 mod errors;
+mod log;
 mod pages;
 mod runtime;
 #[cfg(feature = "simulator")]
@@ -15,9 +17,13 @@ mod _native {
     use pyo3::prelude::*;
 
     #[pymodule_export]
+    use super::cli::cli_main;
+    #[pymodule_export]
     use super::client::NativeClient;
     #[pymodule_export]
     use super::convert::loads;
+    #[pymodule_export]
+    use super::log::set_log_level;
     #[pymodule_export]
     use super::pages::{NativePage, NativePages};
     #[pymodule_export]
@@ -29,6 +35,7 @@ mod _native {
     #[pymodule_init]
     fn init(m: &Bound<'_, PyModule>) -> PyResult<()> {
         super::runtime::configure();
+        super::log::install();
         m.add("__version__", env!("CARGO_PKG_VERSION"))
     }
 }

@@ -139,7 +139,8 @@ impl NativeSimulator {
     #[new]
     #[pyo3(signature = (
         *, username=None, password=None, seed=None, counts=None, latency=None, faults=None,
-        rate_limits=None, subscription=None, token_ttl=None, port=None, request_log=None
+        rate_limits=None, subscription=None, token_ttl=None, port=None, request_log=None,
+        strict_accept=None, link_case=None, link_end=None
     ))]
     #[allow(clippy::too_many_arguments)]
     fn new(
@@ -155,6 +156,9 @@ impl NativeSimulator {
         token_ttl: Option<f64>,
         port: Option<u16>,
         request_log: Option<usize>,
+        strict_accept: Option<bool>,
+        link_case: Option<&str>,
+        link_end: Option<&str>,
     ) -> PyResult<Self> {
         let mut cfg = SimConfig::default();
         if let Some(u) = username {
@@ -189,6 +193,15 @@ impl NativeSimulator {
         }
         if let Some(n) = request_log {
             cfg.request_log_capacity = n;
+        }
+        if let Some(on) = strict_accept {
+            cfg.strict_accept = on;
+        }
+        if let Some(c) = link_case {
+            cfg.link_case = c.parse().map_err(PyValueError::new_err)?;
+        }
+        if let Some(e) = link_end {
+            cfg.link_end = e.parse().map_err(PyValueError::new_err)?;
         }
         let (username, password) = (cfg.username.clone(), cfg.password.clone());
         let handle = py

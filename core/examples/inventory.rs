@@ -4,6 +4,11 @@
 //! `QUALYS_PLATFORM` or `QUALYS_BASE_URL` are set, and against the embedded simulator otherwise.
 //!
 //!     cargo run --release -p qualys-cs --example inventory [-- OUTPUT]
+//!
+//! The client logs through `tracing` (target `qualys_cs`); this example prints those events on
+//! stderr as `RUST_LOG` selects them: `RUST_LOG=qualys_cs=debug` shows every request (method,
+//! path template, status, milliseconds, attempt), `qualys_cs=info` the retries and rate-limit
+//! waits only.
 
 use futures::TryStreamExt;
 use qualys_cs::Client;
@@ -13,6 +18,10 @@ use std::time::Instant;
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
+        .with_writer(std::io::stderr)
+        .init();
     let output = std::env::args()
         .nth(1)
         .unwrap_or_else(|| "inventory.jsonl".into());

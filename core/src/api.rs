@@ -38,6 +38,10 @@ impl Client {
     pub fn images(&self) -> Images<'_> {
         Images { client: self }
     }
+    /// The `k8s_clusters` resource.
+    pub fn k8s_clusters(&self) -> K8sClusters<'_> {
+        K8sClusters { client: self }
+    }
     /// The `k8s_postures` resource.
     pub fn k8s_postures(&self) -> K8sPostures<'_> {
         K8sPostures { client: self }
@@ -677,6 +681,60 @@ impl ImagesSoftwareParams {
     }
 }
 
+/// Methods of the `k8s_clusters` resource.
+#[derive(Clone, Copy)]
+pub struct K8sClusters<'a> {
+    client: &'a Client,
+}
+
+impl<'a> K8sClusters<'a> {
+    /// `GET /csapi/v1.3/k8sClusters` [P32].
+    ///
+    /// unverified in shape: Qualys' own CLI (qualys-cli 0.2) calls it with pageNumber, pageSize and filter; no published sample or schema of the answer, so the items are kept as sent
+    pub fn list(
+        self,
+        params: K8sClustersListParams,
+    ) -> Result<Pager<crate::models::KubernetesCluster>> {
+        let args = params.apply(Args::new());
+        self.client
+            .paginate_with(endpoint(EndpointId::P32), args, None, None)
+    }
+    /// `GET /csapi/v1.3/k8sClusters/{clusterUid}` [P33].
+    ///
+    /// unverified in shape: Qualys' own CLI (qualys-cli 0.2) calls it, its source saying the path is taken from the gateway's /apidocs/csapi/v1.3; no published sample of the answer
+    pub async fn get(self, cluster_uid: &str) -> Result<crate::models::KubernetesCluster> {
+        let args = Args::new().set("cluster_uid", cluster_uid);
+        self.client
+            .call_json(endpoint(EndpointId::P33), args, None)
+            .await
+    }
+}
+
+/// Optional arguments of [`K8sClusters::list`].
+#[derive(Debug, Clone, Default)]
+#[non_exhaustive]
+pub struct K8sClustersListParams {
+    /// `filter`
+    pub filter: Option<String>,
+    /// `pageSize` (server default 50)
+    pub page_size: Option<i64>,
+}
+
+impl K8sClustersListParams {
+    pub fn filter(mut self, v: impl Into<String>) -> Self {
+        self.filter = Some(v.into());
+        self
+    }
+    pub fn page_size(mut self, v: i64) -> Self {
+        self.page_size = Some(v);
+        self
+    }
+    fn apply(self, args: Args) -> Args {
+        args.set_opt("filter", self.filter)
+            .set_opt("page_size", self.page_size)
+    }
+}
+
 /// Methods of the `k8s_postures` resource.
 #[derive(Clone, Copy)]
 pub struct K8sPostures<'a> {
@@ -819,6 +877,14 @@ impl<'a> Policies<'a> {
             .call_json(endpoint(EndpointId::P24), args, None)
             .await
     }
+    /// `GET /csapi/v1.3/centralizedPolicy` [P34].
+    ///
+    /// unverified in shape: Qualys' own CLI (qualys-cli 0.2) reads it as a page-numbered list of policies (pageNumber, pageSize); the items are taken to be policies as S05 answers them
+    pub fn list(self, params: PoliciesListParams) -> Result<Pager<crate::models::Policy>> {
+        let args = params.apply(Args::new());
+        self.client
+            .paginate_with(endpoint(EndpointId::P34), args, None, None)
+    }
 }
 
 /// Optional arguments of [`Policies::get`].
@@ -836,6 +902,24 @@ impl PoliciesGetParams {
     }
     fn apply(self, args: Args) -> Args {
         args.set_opt("version", self.version)
+    }
+}
+
+/// Optional arguments of [`Policies::list`].
+#[derive(Debug, Clone, Default)]
+#[non_exhaustive]
+pub struct PoliciesListParams {
+    /// `pageSize` (server default 50)
+    pub page_size: Option<i64>,
+}
+
+impl PoliciesListParams {
+    pub fn page_size(mut self, v: i64) -> Self {
+        self.page_size = Some(v);
+        self
+    }
+    fn apply(self, args: Args) -> Args {
+        args.set_opt("page_size", self.page_size)
     }
 }
 
@@ -1448,7 +1532,7 @@ impl<'a> Reports<'a> {
     }
     /// `GET /csapi/v1.3/reports/{reportUuid}/download` [P23].
     ///
-    /// application/octet-stream (csv or zip): stream it (to path= when given), never buffer whole; 409 on Free subscriptions
+    /// application/octet-stream (csv or zip; the OpenAPI description's 200 content type, hence the Accept): stream it (to path= when given), never buffer whole; 409 on Free subscriptions
     pub async fn download(
         self,
         report_uuid: &str,

@@ -6,6 +6,7 @@ pub mod api;
 pub mod auth;
 pub mod client;
 pub mod error;
+pub mod logging;
 pub mod models;
 pub mod paginate;
 pub mod platform;
@@ -17,7 +18,7 @@ pub mod table;
 mod validate;
 
 pub use auth::{Credentials, Secret, TokenProvider};
-pub use client::{AuthMode, Client, ClientBuilder, RequestOptions};
+pub use client::{AuthMode, Client, ClientBuilder, DryRun, RequestOptions};
 pub use error::{ApiError, Error, ErrorKind, Result};
 pub use paginate::{Page, Pager};
 pub use platform::Platform;

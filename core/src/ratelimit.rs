@@ -311,7 +311,8 @@ impl RateLimiter {
                     };
                 }
                 Err(Some(d)) => {
-                    tracing::debug!(
+                    tracing::info!(
+                        target: "qualys_cs",
                         family,
                         wait_ms = d.as_millis() as u64,
                         "rate limit: waiting"
@@ -322,7 +323,11 @@ impl RateLimiter {
                     }
                 }
                 Err(None) => {
-                    tracing::debug!(family, "rate limit: waiting for a call to end");
+                    tracing::debug!(
+                        target: "qualys_cs",
+                        family,
+                        "rate limit: waiting for a call to end"
+                    );
                     notified.await
                 }
             }

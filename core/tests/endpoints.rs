@@ -76,6 +76,8 @@ async fn samples(client: &Client) -> Map<String, Value> {
         "posture_control_id".into(),
         json!(first(&postures, "controlId")),
     );
+    let clusters = json(client, "P32", json!({})).await;
+    s.insert("cluster_uid".into(), json!(first(&clusters, "clusterUid")));
     let reports = json(client, "S08", json!({})).await;
     let done = reports["data"]
         .as_array()
@@ -218,13 +220,15 @@ fn call_args(id: &str, s: &Map<String, Value>) -> Value {
         "P12" => json!({"control_id": sv("control_id")}),
         "P29" | "P30" => json!({"control_id": sv("posture_control_id")}),
         "P13" => json!({"sensor_id": sv("sensor_id")}),
+        "P33" => json!({"cluster_uid": sv("cluster_uid")}),
         _ => json!({}),
     }
 }
 
 #[tokio::test]
 async fn every_endpoint_answers_and_fails_cleanly() {
-    let sim = sim(SimConfig::default()).await;
+    // Strict about `Accept`: each success also proves the client asked for what the endpoint sends.
+    let sim = sim(SimConfig::default().strict_accept(true)).await;
     let client = sim_client(&sim).build().unwrap();
     let mut s = samples(&client).await;
     let bad = sim_client(&sim)
@@ -326,5 +330,5 @@ async fn every_endpoint_answers_and_fails_cleanly() {
         }
         covered += 1;
     }
-    assert_eq!(covered, 71);
+    assert_eq!(covered, 74);
 }

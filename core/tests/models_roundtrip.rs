@@ -149,6 +149,7 @@ fn reencode_as(ty: &str, wrap: Wrap, text: &str) -> Value {
         ImageVulnerabilities,
         JobStarted,
         K8sPosture,
+        KubernetesCluster,
         Message,
         Policy,
         PolicyCreated,
@@ -251,7 +252,7 @@ fn the_table_names_a_model_for_every_decoded_endpoint() {
         .iter()
         .map(|e| e["id"].as_str().unwrap())
         .collect();
-    assert_eq!(table_ids.len(), 72);
+    assert_eq!(table_ids.len(), 75);
     for ep in qualys_cs::table::endpoints() {
         let decoded = matches!(
             ep.response.kind,

@@ -351,6 +351,55 @@ impl From<Fault> for FaultWire {
     }
 }
 
+/// How the bulk lists' `link` header's name is written on the wire. HTTP header names are
+/// case-insensitive, but not every client reads them so: Qualys' docs print `link`, and a peer's
+/// loop only finds `Link`. Which the live gateway sends is an open question.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LinkCase {
+    /// `link` (as the docs print it; hyper writes every header name in lower case).
+    #[default]
+    Lower,
+    /// `Link`: every header name of the answer in Title-Case (`Content-Type`, `X-Ratelimit-Limit`).
+    Title,
+}
+
+/// What the last page of a bulk list carries instead of a next `link`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LinkEnd {
+    /// `link: null` (as the docs print it).
+    #[default]
+    Null,
+    /// No `link` header at all.
+    Absent,
+    /// A `link` header with an empty value.
+    Empty,
+}
+
+impl std::str::FromStr for LinkCase {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s.to_ascii_lowercase().as_str() {
+            "lower" => Ok(LinkCase::Lower),
+            "title" => Ok(LinkCase::Title),
+            _ => Err(format!("unknown link case '{s}' (lower, title)")),
+        }
+    }
+}
+
+impl std::str::FromStr for LinkEnd {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s.to_ascii_lowercase().as_str() {
+            "null" => Ok(LinkEnd::Null),
+            "absent" => Ok(LinkEnd::Absent),
+            "empty" => Ok(LinkEnd::Empty),
+            _ => Err(format!("unknown link end '{s}' (null, absent, empty)")),
+        }
+    }
+}
+
 /// Everything that shapes a simulator.
 #[derive(Clone)]
 pub struct SimConfig {
@@ -368,6 +417,14 @@ pub struct SimConfig {
     /// Host the bulk lists' `link` header points at (not the simulator: Qualys' samples point at
     /// `http://qualysapi.qualys.com` too).
     pub link_host: String,
+    /// How the `link` header's name is written.
+    pub link_case: LinkCase,
+    /// What the last page sends instead of a next `link`.
+    pub link_end: LinkEnd,
+    /// Answer 406 (Qualys error body) when a success's content type is not one the request's
+    /// `Accept` allows, as a strict gateway does (e.g. a report download asked for as JSON only).
+    /// Off by default: lenient like the seeds' curl samples, which send no `Accept`.
+    pub strict_accept: bool,
     /// 0 binds an ephemeral port.
     pub port: u16,
     /// Keep at most this many requests in the log; 0 turns the log off (benchmarks).
@@ -387,6 +444,9 @@ impl Default for SimConfig {
             subscription: Subscription::Full,
             token_ttl: Duration::from_secs(4 * 3600),
             link_host: "http://qualysapi.qualys.com".into(),
+            link_case: LinkCase::Lower,
+            link_end: LinkEnd::Null,
+            strict_accept: false,
             port: 0,
             request_log_capacity: 100_000,
         }
@@ -406,6 +466,9 @@ impl fmt::Debug for SimConfig {
             .field("subscription", &self.subscription)
             .field("token_ttl", &self.token_ttl)
             .field("link_host", &self.link_host)
+            .field("link_case", &self.link_case)
+            .field("link_end", &self.link_end)
+            .field("strict_accept", &self.strict_accept)
             .field("port", &self.port)
             .field("request_log_capacity", &self.request_log_capacity)
             .finish()
@@ -448,6 +511,16 @@ impl SimConfig {
     }
     pub fn faults(mut self, f: FaultRates) -> Self {
         self.faults = f;
+        self
+    }
+    /// How the `link` header's name is written and what the last page sends.
+    pub fn link_header(mut self, case: LinkCase, end: LinkEnd) -> Self {
+        self.link_case = case;
+        self.link_end = end;
+        self
+    }
+    pub fn strict_accept(mut self, on: bool) -> Self {
+        self.strict_accept = on;
         self
     }
     pub fn port(mut self, p: u16) -> Self {

@@ -292,25 +292,29 @@ pub(crate) fn vulns(
 pub(crate) fn vuln_summary(list: &[Value]) -> Value {
     let mut conf = [0u64; 5];
     let mut pot = [0u64; 5];
-    let (mut patch, mut nopatch) = (0u64, 0u64);
+    let mut conf_patch = [0u64; 5];
+    let mut pot_patch = [0u64; 5];
     for v in list {
         let s = v["severity"].as_u64().unwrap_or(1).clamp(1, 5) as usize - 1;
+        let patchable = v["patchAvailable"] == true;
         if v["typeDetected"] == "POTENTIAL" {
-            pot[s] += 1
+            pot[s] += 1;
+            pot_patch[s] += u64::from(patchable);
         } else {
-            conf[s] += 1
-        }
-        if v["patchAvailable"] == true {
-            patch += 1
-        } else {
-            nopatch += 1
+            conf[s] += 1;
+            conf_patch[s] += u64::from(patchable);
         }
     }
-    // P-swagger names the three parts only; their inner keys are this simulator's choice.
+    // The OpenAPI description (csapi v1.3) names `patchAvailability`'s keys `confirmed` and
+    // `potential`, objects like the top-level ones: here the severity counts of the vulns of each
+    // kind that have a patch.
     json!({
         "confirmed": sev_json(Some(conf)),
         "potential": sev_json(Some(pot)),
-        "patchAvailability": {"patchable": patch, "nonPatchable": nopatch},
+        "patchAvailability": {
+            "confirmed": sev_json(Some(conf_patch)),
+            "potential": sev_json(Some(pot_patch)),
+        },
     })
 }
 
@@ -526,6 +530,7 @@ pub(crate) fn ctr_list(w: &World, j: u64) -> Value {
         "host": w.host_json(w.ctr_sensor(j)),
         "state": w.ctr_state(j),
         "imageUuid": w.img_uuid(i),
+        "imageSha": w.img_sha(i),
         "containerId": w.ctr_short(j),
         "stateChanged": ms(updated),
         "lastScanned": ctr_last_scanned(w, j),
@@ -584,7 +589,9 @@ pub(crate) fn ctr_details(w: &World, j: u64) -> Value {
         "lastScanned": ctr_last_scanned(w, j),
         "users": ["root"],
         "uuid": w.ctr_uuid(j),
-        "vulnerabilities": sev_json(ctr_sev(w, j)),
+        // The OpenAPI description's `ContainerDetails.vulnerabilities` is a list of vulns (the
+        // list answer's is severity counts); no seed shows container details.
+        "vulnerabilities": ctr_vulns(w, j),
         "cluster": if x.is_multiple_of(2) { json!({
             "type": "kubernetes", "version": "1.29",
             "k8s": {
@@ -724,13 +731,15 @@ fn sensor(w: &World, k: u64) -> Value {
         "imageSha": synth::hex64(w.seed, salt::SENSOR, k),
         "ipv4": w.sensor_ip(k),
         "ipv6": null,
-        "label": [],
+        // The OpenAPI description gives a sensor's `label` as one `{key, value}` object and
+        // `privileged` as a string (unlike a container's list and boolean); no seed shows a sensor.
+        "label": {"key": "sensorType", "value": typ},
         "lastCheckedIn": ms(NOW_MS - x % 3_600_000),
         "macAddress": synth::mac(x),
         "name": format!("qualys-container-sensor-{}", k + 1),
         "os": pick(synth::OSES, x >> 12),
         "platform": "Docker",
-        "privileged": true,
+        "privileged": "true",
         "registry": null,
         "sensorId": format!("{:012x}", (x >> 16) & 0xffff_ffff_ffff),
         "sensorType": typ,
@@ -1135,7 +1144,8 @@ pub(crate) fn controls(w: &World, n: u64) -> Vec<Value> {
                 "statement": statement,
                 "criticality": CRIT[(x % 3) as usize],
                 "comments": null,
-                "deprecated": k % 17 == 16,
+                // A string in the OpenAPI description's `PcControl`; no seed shows a control.
+                "deprecated": if k % 17 == 16 { "true" } else { "false" },
                 "category": "Container Image Security",
                 "subCategory": SUBCAT[((x >> 4) % 3) as usize],
                 "technologies": [{"technologyId": 283, "technologyName": "Docker Image", "rational": "Reduces the attack surface.", "remediation": "Update the Dockerfile and rebuild the image."}],
@@ -1190,6 +1200,36 @@ pub(crate) fn postures(w: &World, n: u64) -> Vec<Value> {
                 "failCount": fail,
                 "cluster": {"clusterUid": synth::uuid_from(w.seed ^ 0xC1), "clusterName": "prod-eks"},
                 "lastEvaluated": ms(NOW_MS - x % 86_400_000),
+            })
+        })
+        .collect()
+}
+
+/// The Kubernetes clusters (P32, P33). No sample or schema of these answers is published: the
+/// keys are `clusterUid` and `clusterName` as policies' `k8sFilters[].cluster` spells them (S000),
+/// then this simulator's choice. The first is the cluster the K8s postures name.
+pub(crate) fn clusters(w: &World) -> Vec<Value> {
+    let names = ["prod-eks", "staging-aks", "dev-gke"];
+    let platforms = ["EKS", "AKS", "GKE"];
+    names
+        .iter()
+        .enumerate()
+        .map(|(k, name)| {
+            let x = h(w.seed, salt::MISC, k as u64, 6);
+            let uid = if k == 0 {
+                synth::uuid_from(w.seed ^ 0xC1)
+            } else {
+                synth::uuid_from(x)
+            };
+            json!({
+                "clusterUid": uid,
+                "clusterName": name,
+                "platform": platforms[k],
+                "k8sVersion": format!("1.{}", 27 + k),
+                "nodeCount": 3 + x % 5,
+                "status": "ACTIVE",
+                "created": ms(NOW_MS - SPAN_MS + x % (SPAN_MS / 2)),
+                "updated": ms(NOW_MS - x % 86_400_000),
             })
         })
         .collect()

@@ -28,7 +28,8 @@ mod state;
 mod synth;
 
 pub use config::{
-    Counts, Fault, FaultKind, FaultRates, Limit, LoggedRequest, RateLimits, SimConfig, Subscription,
+    Counts, Fault, FaultKind, FaultRates, Limit, LinkCase, LinkEnd, LoggedRequest, RateLimits,
+    SimConfig, Subscription,
 };
 
 use state::Sim;
@@ -46,9 +47,15 @@ impl Simulator {
     pub async fn start(config: SimConfig) -> std::io::Result<SimHandle> {
         let listener = server::bind(&config).await?;
         let addr = listener.local_addr()?;
+        let title_case = config.link_case == LinkCase::Title;
         let sim = Arc::new(Sim::new(config));
         let (tx, rx) = watch::channel(false);
-        tokio::spawn(server::serve(listener, server::router(sim.clone()), rx));
+        tokio::spawn(server::serve(
+            listener,
+            server::router(sim.clone()),
+            rx,
+            title_case,
+        ));
         Ok(SimHandle {
             inner: Arc::new(Inner {
                 sim,
@@ -92,10 +99,11 @@ impl Simulator {
                             return;
                         }
                     };
+                    let title_case = config.link_case == LinkCase::Title;
                     let sim = Arc::new(Sim::new(config));
                     let (tx, rx) = watch::channel(false);
                     let _ = ready_tx.send(Ok((sim.clone(), addr, tx)));
-                    server::serve(listener, server::router(sim), rx).await;
+                    server::serve(listener, server::router(sim), rx, title_case).await;
                 });
             })?;
         let (sim, addr, shutdown) = ready_rx

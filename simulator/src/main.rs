@@ -2,7 +2,9 @@
 //! The first stdout line is `listening on http://127.0.0.1:PORT`.
 
 use clap::Parser;
-use qualys_cs_sim::{Counts, FaultRates, RateLimits, SimConfig, Simulator, Subscription};
+use qualys_cs_sim::{
+    Counts, FaultRates, LinkCase, LinkEnd, RateLimits, SimConfig, Simulator, Subscription,
+};
 use std::io::Write;
 use std::time::Duration;
 
@@ -86,6 +88,17 @@ struct Args {
     /// Host the bulk lists' link header points at.
     #[arg(long, default_value = "http://qualysapi.qualys.com")]
     link_host: String,
+    /// How the link header's name is written: lower (`link`, as the docs print it) or title
+    /// (`Link`; every header name in Title-Case).
+    #[arg(long, default_value = "lower")]
+    link_case: LinkCase,
+    /// What the last page of a bulk list sends: null (`link: null`, as the docs print it),
+    /// absent (no link header) or empty (an empty value).
+    #[arg(long, default_value = "null")]
+    link_end: LinkEnd,
+    /// Answer 406 when a success's content type is not one the request's Accept allows.
+    #[arg(long)]
+    strict_accept: bool,
     /// Do not keep a request log (benchmarks).
     #[arg(long)]
     no_request_log: bool,
@@ -148,6 +161,9 @@ fn config(a: Args) -> Result<SimConfig, String> {
         subscription: a.subscription,
         token_ttl: Duration::from_secs(a.token_ttl_secs),
         link_host: a.link_host,
+        link_case: a.link_case,
+        link_end: a.link_end,
+        strict_accept: a.strict_accept,
         port: a.port,
         request_log_capacity: if a.no_request_log { 0 } else { 100_000 },
     })

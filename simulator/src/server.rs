@@ -54,6 +54,10 @@ pub(crate) fn router(sim: Arc<Sim>) -> Router {
         .route("/__sim/faults", post(sim_faults))
         .route("/__sim/latency", post(sim_latency))
         .fallback(fallback)
+        // After the routes: axum sets it on every method router registered so far. Without it a
+        // known path with a verb the API lacks gets axum's bare 405, without the Qualys body and
+        // without a log entry.
+        .method_not_allowed_fallback(method_not_allowed)
         .with_state(sim)
 }
 
@@ -112,20 +116,57 @@ async fn sim_latency(State(sim): State<Arc<Sim>>, body: Bytes) -> Response {
 }
 
 async fn fallback(State(sim): State<Arc<Sim>>, req: Request) -> Response {
+    unrouted(&sim, req, StatusCode::NOT_FOUND).await
+}
+
+async fn method_not_allowed(State(sim): State<Arc<Sim>>, req: Request) -> Response {
+    unrouted(&sim, req, StatusCode::METHOD_NOT_ALLOWED).await
+}
+
+/// A request no endpoint answers: an unknown path (404) or a verb the path lacks (405). It gets
+/// the Qualys error body like every other answer, an `Allow` header on a 405, and a log entry.
+async fn unrouted(sim: &Sim, req: Request, status: StatusCode) -> Response {
     let (parts, body) = req.into_parts();
     let bytes = axum::body::to_bytes(body, 64 << 20)
         .await
         .unwrap_or_default();
-    let resp = error(
-        StatusCode::NOT_FOUND,
-        format!("No endpoint {} {}", parts.method, parts.uri.path()),
-    );
+    let path = parts.uri.path();
+    let resp = if status == StatusCode::METHOD_NOT_ALLOWED {
+        let allowed = allowed_methods(path);
+        let mut resp = error(
+            status,
+            format!(
+                "Request method '{}' is not supported for {path}; supported: {}",
+                parts.method,
+                allowed.join(", ")
+            ),
+        );
+        if let Ok(v) = HeaderValue::from_str(&allowed.join(",")) {
+            resp.headers_mut().insert(header::ALLOW, v);
+        }
+        resp
+    } else {
+        error(status, format!("No endpoint {} {path}", parts.method))
+    };
     if sim.logging() {
-        let mut entry = log_entry(&sim, &parts, &bytes, None);
-        entry.status = 404;
+        let mut entry = log_entry(sim, &parts, &bytes, None);
+        entry.status = resp.status().as_u16();
         sim.push_log(entry);
     }
     resp
+}
+
+/// The verbs the table has for the path template a concrete path fits.
+fn allowed_methods(path: &str) -> Vec<&'static str> {
+    match qualys_cs_spec::match_path(path) {
+        Some(found) => endpoints()
+            .iter()
+            .filter(|e| e.path == found.path)
+            .map(|e| e.http.as_str())
+            .collect(),
+        // The simulator's own routes.
+        None => vec!["GET"],
+    }
 }
 
 fn log_entry(
@@ -415,10 +456,60 @@ async fn pipeline(
             }
         }
     };
+    if sim.cfg.strict_accept && resp.status().is_success() {
+        let produced = resp
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("");
+        let accept = parts
+            .headers
+            .get_all(header::ACCEPT)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .collect::<Vec<_>>()
+            .join(",");
+        if !produced.is_empty() && !accepts(&accept, produced) {
+            resp = error(
+                StatusCode::NOT_ACCEPTABLE,
+                format!(
+                    "Could not find acceptable representation: the answer is {produced}, Accept was '{accept}'"
+                ),
+            );
+        }
+    }
     if let Some(h) = rl_headers {
         resp.headers_mut().extend(h);
     }
     resp
+}
+
+/// Whether an `Accept` value allows a content type: no header allows anything; otherwise one
+/// media range must match (`*/*`, `type/*`, or the type itself, parameters ignored) with a
+/// quality above zero.
+fn accepts(accept: &str, content_type: &str) -> bool {
+    if accept.trim().is_empty() {
+        return true;
+    }
+    let essence = |s: &str| {
+        s.split(';')
+            .next()
+            .unwrap_or("")
+            .trim()
+            .to_ascii_lowercase()
+    };
+    let ct = essence(content_type);
+    let (ct_type, _) = ct.split_once('/').unwrap_or((&ct, ""));
+    accept.split(',').any(|range| {
+        let zero = range.split(';').skip(1).any(|p| {
+            p.trim()
+                .strip_prefix("q=")
+                .and_then(|q| q.trim().parse::<f32>().ok())
+                .is_some_and(|q| q <= 0.0)
+        });
+        let r = essence(range);
+        !zero && (r == "*/*" || r == ct || r.strip_suffix("/*").is_some_and(|t| t == ct_type))
+    })
 }
 
 async fn apply_body_fault(resp: Response, kind: FaultKind, kill: Option<ConnKill>) -> Response {
@@ -485,11 +576,13 @@ async fn apply_body_fault(resp: Response, kind: FaultKind, kill: Option<ConnKill
     }
 }
 
-/// Accepts connections until `shutdown` turns true.
+/// Accepts connections until `shutdown` turns true. `title_case`: write header names in
+/// Title-Case (`Link`), not hyper's lower case.
 pub(crate) async fn serve(
     listener: TcpListener,
     router: Router,
     mut shutdown: watch::Receiver<bool>,
+    title_case: bool,
 ) {
     loop {
         let stream = tokio::select! {
@@ -516,6 +609,7 @@ pub(crate) async fn serve(
                 },
             );
             let conn = hyper::server::conn::http1::Builder::new()
+                .title_case_headers(title_case)
                 .serve_connection(TokioIo::new(stream), svc);
             tokio::select! {
                 _ = conn => {}

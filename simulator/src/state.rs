@@ -42,6 +42,7 @@ pub(crate) struct Sim {
     pub controls: Vec<Value>,
     pub events: Vec<Value>,
     pub postures: Vec<Value>,
+    pub clusters: Vec<Value>,
     tokens: RwLock<HashMap<String, u64>>,
     ids: AtomicU64,
     log: Mutex<VecDeque<LoggedRequest>>,
@@ -77,6 +78,7 @@ impl Sim {
         let controls = crate::data::controls(&world, c.controls);
         let events = crate::data::events(&world, c.events);
         let postures = crate::data::postures(&world, c.k8s_postures);
+        let clusters = crate::data::clusters(&world);
         Sim {
             latency_us: AtomicU64::new(cfg.latency.as_micros() as u64),
             log_on: AtomicBool::new(cfg.request_log_capacity > 0),
@@ -88,6 +90,7 @@ impl Sim {
             controls,
             events,
             postures,
+            clusters,
             tokens: RwLock::new(HashMap::new()),
             log: Mutex::new(VecDeque::new()),
             log_seq: AtomicU64::new(0),

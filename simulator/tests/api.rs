@@ -107,7 +107,11 @@ async fn every_table_entry_is_routed() {
         .as_u64()
         .unwrap()
         .to_string();
-    assert_eq!(endpoints().len(), 72);
+    let cluster = t.get_json("/csapi/v1.3/k8sClusters").await["data"][0]["clusterUid"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert_eq!(endpoints().len(), 75);
     for ep in endpoints() {
         let mut path = ep.path.clone();
         for p in &ep.path_params {
@@ -126,6 +130,7 @@ async fn every_table_entry_is_routed() {
                 "policyType" => "CICD".into(),
                 "controlId" if ep.path.contains("k8s") => posture.clone(),
                 "controlId" => control.clone(),
+                "clusterUid" => cluster.clone(),
                 other => panic!("{}: no value for {other}", ep.id),
             };
             path = path.replace(&format!("{{{}}}", p.name), &v);
@@ -186,7 +191,7 @@ async fn every_table_entry_is_routed() {
         .into_iter()
         .filter_map(|r| r.endpoint)
         .collect();
-    assert_eq!(ids.len(), 72, "{ids:?}");
+    assert_eq!(ids.len(), 75, "{ids:?}");
 }
 
 #[tokio::test]

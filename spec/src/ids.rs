@@ -149,11 +149,17 @@ pub enum EndpointId {
     P30,
     /// `POST /auth`: `auth.token`.
     P31,
+    /// `GET /csapi/v1.3/k8sClusters`: `k8s_clusters.list`.
+    P32,
+    /// `GET /csapi/v1.3/k8sClusters/{clusterUid}`: `k8s_clusters.get`.
+    P33,
+    /// `GET /csapi/v1.3/centralizedPolicy`: `policies.list`.
+    P34,
 }
 
 impl EndpointId {
     /// Every id, in table order.
-    pub const ALL: [EndpointId; 72] = [
+    pub const ALL: [EndpointId; 75] = [
         EndpointId::S01,
         EndpointId::S02,
         EndpointId::S03,
@@ -226,6 +232,9 @@ impl EndpointId {
         EndpointId::P29,
         EndpointId::P30,
         EndpointId::P31,
+        EndpointId::P32,
+        EndpointId::P33,
+        EndpointId::P34,
     ];
 
     /// The id as the table spells it, e.g. `"S17"`.
@@ -303,6 +312,9 @@ impl EndpointId {
             EndpointId::P29 => "P29",
             EndpointId::P30 => "P30",
             EndpointId::P31 => "P31",
+            EndpointId::P32 => "P32",
+            EndpointId::P33 => "P33",
+            EndpointId::P34 => "P34",
         }
     }
 }
@@ -384,6 +396,9 @@ impl std::str::FromStr for EndpointId {
             "P29" => EndpointId::P29,
             "P30" => EndpointId::P30,
             "P31" => EndpointId::P31,
+            "P32" => EndpointId::P32,
+            "P33" => EndpointId::P33,
+            "P34" => EndpointId::P34,
             _ => return Err(UnknownEndpointId(s.to_owned())),
         })
     }

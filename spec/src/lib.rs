@@ -284,6 +284,29 @@ pub struct ResponseSpec {
     pub id_keys: Vec<String>,
     #[serde(default)]
     pub fixture: Vec<String>,
+    /// The `Accept` header the call sends, when the kind's default does not fit (e.g. a download
+    /// whose 200 is `application/octet-stream`). Read it through [`ResponseSpec::accept_header`].
+    #[serde(default)]
+    pub accept: Option<String>,
+}
+
+impl ResponseSpec {
+    /// The `Accept` header a call of this endpoint sends: the table's `accept`, else one that fits
+    /// the response kind. Error bodies are JSON on every endpoint, so JSON is always acceptable.
+    pub fn accept_header(&self) -> &str {
+        if let Some(a) = self.accept.as_deref() {
+            return a;
+        }
+        match self.kind {
+            ResponseKind::JsonObject | ResponseKind::Page | ResponseKind::BareArray => {
+                "application/json"
+            }
+            ResponseKind::Text | ResponseKind::EmptyOrText | ResponseKind::JsonOrText => {
+                "application/json, text/plain"
+            }
+            ResponseKind::Bytes => "application/octet-stream, application/json",
+        }
+    }
 }
 
 #[derive(Debug, Deserialize)]

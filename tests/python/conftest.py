@@ -50,6 +50,7 @@ def samples(sim: Simulator) -> dict[str, Any]:
     # A report that can be downloaded first (others answer 400 "not available").
     reports.sort(key=lambda r: str(r.get("status", "")).upper() not in ("COMPLETED", "SUCCESS", "DONE"))
     policy = c.policies.default("CICD")
+    cluster = next(iter(c.k8s_clusters.list()))
     out: dict[str, Any] = {
         "sha": image["sha"],
         "container_sha": container["sha"],
@@ -60,6 +61,7 @@ def samples(sim: Simulator) -> dict[str, Any]:
         "report_uuid": reports[0]["reportUuid"] if reports else "00000000-0000-0000-0000-000000000000",
         "policy_id": policy.get("uuid", "00000000-0000-0000-0000-000000000000"),
         "policy_type": "CICD",
+        "cluster_uid": cluster["clusterUid"],
         "id": "205767712438",
         "tag_name": "prod",
         "name": "gcp-demo",

@@ -1,10 +1,9 @@
-"""Client configuration, output fidelity, per-call options, raw responses, escape hatch, logging."""
+"""Client configuration, output fidelity, per-call options, raw responses, escape hatch (logging: test_logging.py)."""
 
 from __future__ import annotations
 
 import base64
 import json
-import logging
 import pathlib
 import subprocess
 import sys
@@ -121,21 +120,6 @@ def test_context_managers(sim: Simulator) -> None:
 async def test_async_context_manager(sim: Simulator) -> None:
     async with sim.async_client() as c:
         assert await c.sensors.activation_key()
-
-
-def test_logging_without_secrets(sim: Simulator, caplog: pytest.LogCaptureFixture) -> None:
-    client = sim.client()
-    with caplog.at_level(logging.DEBUG, logger="qualys_cs"):
-        body = {
-            "registryType": "V2_PRIVATE",
-            "registryUri": "https://r.example",
-            "credentialType": "BasicAuth",
-            "credential": {"username": "dXNlcg==", "password": "cHctc2VjcmV0LTI="},
-        }
-        client.registries.validate(body)
-    text = caplog.text
-    assert "registries.validate" in text and "/csapi/v1.3/registry/validate" in text
-    assert sim.password not in text.replace("qualys_cs", "") and "cHctc2VjcmV0LTI=" not in text
 
 
 def test_token_provider(sim: Simulator) -> None:

@@ -37,3 +37,17 @@ def test_other_examples(script: str) -> None:
     r = run(script, *(["--tag", "prod"] if script == "tag_assign.py" else []))
     assert r.returncode in ((0, 1) if script == "compliance_gate.py" else (0,)), r.stderr
     assert r.stdout
+
+
+def test_demo_short(tmp_path: pathlib.Path) -> None:
+    """`make demo` in its short mode: every part runs and every file is written."""
+    r = run("demo.py", "--short", "--out", str(tmp_path))
+    assert r.returncode == 0, r.stderr
+    inventory = [json.loads(line) for line in (tmp_path / "inventory.jsonl").read_text().splitlines()]
+    assert len(inventory) == 600 and all(i["sha"] for i in inventory)
+    vulns = [json.loads(line) for line in (tmp_path / "vulnerabilities.jsonl").read_text().splitlines()]
+    assert vulns and all(v["severity"] >= 1 for v in vulns)
+    assert "top repositories by critical images" in r.stdout and "top severity-5 QIDs" in r.stdout
+    assert "plain sequential loop: 600 images" in r.stdout
+    report = (tmp_path / "report.html").read_text()
+    assert "<svg" in report and "Top severity-5 QIDs" in report

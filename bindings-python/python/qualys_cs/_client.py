@@ -12,9 +12,9 @@ import pickle
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any, Generic, TypeVar
 
-from ._native import NativeClient
+from ._native import NativeClient, set_log_level
 from ._pagination import AsyncPager, Page, SyncPager
-from ._resources import ENDPOINTS, AsyncRawResources, AsyncResources, RawResources, SyncResources
+from ._resources import AsyncRawResources, AsyncResources, RawResources, SyncResources
 
 __all__ = ["Client", "AsyncClient", "RawClient", "AsyncRawClient", "RawResponse"]
 
@@ -51,11 +51,19 @@ def _options(opts: Mapping[str, Any]) -> dict[str, Any] | None:
     return {k: v for k, v in opts.items() if v is not None} or None
 
 
-def _log(endpoint: str) -> None:
-    if logger.isEnabledFor(logging.DEBUG):
-        # Endpoint and path template only: arguments and bodies may hold secrets (registry passwords).
-        name, http, path = ENDPOINTS[endpoint]
-        logger.debug("%s %s (%s, %s)", http, path, name, endpoint)
+#: The level last told to the native logging bridge; the bridge forwards the client's events at
+#: or above it (each attempt at DEBUG, retries and rate-limit waits at INFO, giving up at WARNING).
+_synced_level: int | None = None
+
+
+def _sync_log_level() -> None:
+    """Tell the native bridge the ``qualys_cs`` logger's effective level, so events below it never
+    reach Python (they cost no GIL). Checked at each call: a level set later applies to the next."""
+    global _synced_level
+    level = logger.getEffectiveLevel() if not logger.disabled else logging.CRITICAL + 1
+    if level != _synced_level:
+        _synced_level = level
+        set_log_level(level)
 
 
 class _BaseClient:
@@ -228,12 +236,12 @@ def _page_dict(native: Any) -> tuple[dict[str, Any], dict[str, Any]]:
 
 class _SyncCalls(_BaseClient):
     def _call(self, endpoint: str, args: dict[str, Any], opts: Mapping[str, Any]) -> Any:
-        _log(endpoint)
+        _sync_log_level()
         out = self._native.call(endpoint, args, _options(opts), self._raw)
         return RawResponse(*out) if self._raw else out
 
     def _list(self, endpoint: str, args: dict[str, Any], opts: Mapping[str, Any], prefetch: int | None) -> Any:
-        _log(endpoint)
+        _sync_log_level()
         pages = self._native.paginate(endpoint, args, _options(opts), 1 if self._raw else prefetch)
         if self._raw:
             first = pages.next_page()
@@ -257,7 +265,7 @@ class _SyncCalls(_BaseClient):
         """Any method and path under the base URL (e.g. ``"/csapi/v1.3/images"``), with the same
         auth, retries, rate limits and errors as the typed methods. List values in ``query`` are sent
         as repeated parameters. Returns JSON as dicts/lists, text as ``str``, empty as ``None``."""
-        logger.debug("%s %s (request)", method.upper(), path)
+        _sync_log_level()
         opts = _options(
             {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query}
         )
@@ -267,12 +275,12 @@ class _SyncCalls(_BaseClient):
 
 class _AsyncCalls(_BaseClient):
     async def _call(self, endpoint: str, args: dict[str, Any], opts: Mapping[str, Any]) -> Any:
-        _log(endpoint)
+        _sync_log_level()
         out = await self._native.call_async(endpoint, args, _options(opts), self._raw)
         return RawResponse(*out) if self._raw else out
 
     def _list(self, endpoint: str, args: dict[str, Any], opts: Mapping[str, Any], prefetch: int | None) -> Any:
-        _log(endpoint)
+        _sync_log_level()
         pages = self._native.paginate(endpoint, args, _options(opts), 1 if self._raw else prefetch)
         if self._raw:
             return self._first_page(pages)
@@ -298,7 +306,7 @@ class _AsyncCalls(_BaseClient):
         extra_query: _Pairs | None = None,
     ) -> Any:
         """The async :meth:`Client.request`."""
-        logger.debug("%s %s (request)", method.upper(), path)
+        _sync_log_level()
         opts = _options(
             {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query}
         )

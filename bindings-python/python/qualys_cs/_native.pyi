@@ -107,6 +107,9 @@ class NativeSimulator:
         token_ttl: float | None = None,
         port: int | None = None,
         request_log: int | None = None,
+        strict_accept: bool | None = None,
+        link_case: str | None = None,
+        link_end: str | None = None,
     ) -> NativeSimulator: ...
     @property
     def url(self) -> str: ...
@@ -125,6 +128,11 @@ def drain(timeout: float) -> None:
 
 def after_fork_in_child() -> None:
     """Forget the parent's awaitables in a forked child (``os.register_at_fork`` calls it)."""
+def cli_main(argv: list[str]) -> int:
+    """Run the ``qualys-cs`` command line (program name first); returns the exit code."""
+
+def set_log_level(level: int) -> None:
+    """The ``qualys_cs`` logger's effective level: the client's events below it are not forwarded."""
 
 def loads(data: bytes) -> Any:
     """The JSON decoder every response goes through (jiter into native objects); exposed so the

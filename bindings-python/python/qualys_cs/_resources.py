@@ -38,6 +38,7 @@ if TYPE_CHECKING:
         ImageVulnerabilities,
         JobStarted,
         K8sPosture,
+        KubernetesCluster,
         ListPage,
         Message,
         Policy,
@@ -135,6 +136,9 @@ ENDPOINTS: dict[str, tuple[str, str, str]] = {
     "P29": ("k8s_postures.control", "GET", "/csapi/v1.3/k8s_postures/control/{controlId}"),
     "P30": ("k8s_postures.evidence", "GET", "/csapi/v1.3/k8s_postures/control/{controlId}/evidence"),
     "P31": ("auth.token", "POST", "/auth"),
+    "P32": ("k8s_clusters.list", "GET", "/csapi/v1.3/k8sClusters"),
+    "P33": ("k8s_clusters.get", "GET", "/csapi/v1.3/k8sClusters/{clusterUid}"),
+    "P34": ("policies.list", "GET", "/csapi/v1.3/centralizedPolicy"),
 }
 
 
@@ -517,6 +521,27 @@ class Policies(_Resource):
         """
         return self._client._call("P24", {"policy_type": policy_type}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
+    def list(
+        self,
+        *,
+        page_size: int | None = None,
+        prefetch: int | None = None,
+        timeout: float | None = None,
+        max_retries: int | None = None,
+        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        **unknown: NoReturn,
+    ) -> SyncPager[Policy]:
+        """GET /csapi/v1.3/centralizedPolicy [P34]
+
+        Auto-paginates (page numbers, prefetched).
+
+        API notes: unverified in shape: Qualys' own CLI (qualys-cli 0.2) reads it as a page-
+        numbered list of policies (pageNumber, pageSize); the items are taken to be policies as
+        S05 answers them
+        """
+        return self._client._list("P34", {"page_size": page_size}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown}, prefetch)
+
 
 class Reports(_Resource):
     """`client.reports`."""
@@ -649,8 +674,9 @@ class Reports(_Resource):
     ) -> bytes | DownloadResult:
         """GET /csapi/v1.3/reports/{reportUuid}/download [P23]
 
-        API notes: application/octet-stream (csv or zip): stream it (to path= when given), never
-        buffer whole; 409 on Free subscriptions
+        API notes: application/octet-stream (csv or zip; the OpenAPI description's 200 content
+        type, hence the Accept): stream it (to path= when given), never buffer whole; 409 on
+        Free subscriptions
         """
         return self._client._call("P23", {"report_uuid": report_uuid, "path": _fspath(path)}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
@@ -1510,6 +1536,50 @@ class K8sPostures(_Resource):
         return self._client._call("P30", {"control_id": control_id}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
 
+class K8sClusters(_Resource):
+    """`client.k8s_clusters`."""
+
+    def list(
+        self,
+        *,
+        filter: str | None = None,
+        page_size: int | None = None,
+        prefetch: int | None = None,
+        timeout: float | None = None,
+        max_retries: int | None = None,
+        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        **unknown: NoReturn,
+    ) -> SyncPager[KubernetesCluster]:
+        """GET /csapi/v1.3/k8sClusters [P32]
+
+        Auto-paginates (page numbers, prefetched).
+
+        API notes: unverified in shape: Qualys' own CLI (qualys-cli 0.2) calls it with
+        pageNumber, pageSize and filter; no published sample or schema of the answer, so the
+        items are kept as sent
+        """
+        return self._client._list("P32", {"filter": filter, "page_size": page_size}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown}, prefetch)
+
+    def get(
+        self,
+        cluster_uid: str,
+        *,
+        timeout: float | None = None,
+        max_retries: int | None = None,
+        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        **unknown: NoReturn,
+    ) -> KubernetesCluster:
+        """GET /csapi/v1.3/k8sClusters/{clusterUid} [P33]
+
+        API notes: unverified in shape: Qualys' own CLI (qualys-cli 0.2) calls it, its source
+        saying the path is taken from the gateway's /apidocs/csapi/v1.3; no published sample of
+        the answer
+        """
+        return self._client._call("P33", {"cluster_uid": cluster_uid}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+
+
 class SyncResources:
     """The top-level resources, mixed into the client."""
 
@@ -1523,6 +1593,7 @@ class SyncResources:
     registries: Registries
     controls: Controls
     k8s_postures: K8sPostures
+    k8s_clusters: K8sClusters
 
     def _init_resources(self) -> None:
         self.images = Images(self)
@@ -1535,6 +1606,7 @@ class SyncResources:
         self.registries = Registries(self)
         self.controls = Controls(self)
         self.k8s_postures = K8sPostures(self)
+        self.k8s_clusters = K8sClusters(self)
 
 
 class AsyncImages(_Resource):
@@ -1907,6 +1979,27 @@ class AsyncPolicies(_Resource):
         """
         return await self._client._call("P24", {"policy_type": policy_type}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
+    def list(
+        self,
+        *,
+        page_size: int | None = None,
+        prefetch: int | None = None,
+        timeout: float | None = None,
+        max_retries: int | None = None,
+        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        **unknown: NoReturn,
+    ) -> AsyncPager[Policy]:
+        """GET /csapi/v1.3/centralizedPolicy [P34]
+
+        Auto-paginates (page numbers, prefetched).
+
+        API notes: unverified in shape: Qualys' own CLI (qualys-cli 0.2) reads it as a page-
+        numbered list of policies (pageNumber, pageSize); the items are taken to be policies as
+        S05 answers them
+        """
+        return self._client._list("P34", {"page_size": page_size}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown}, prefetch)
+
 
 class AsyncReports(_Resource):
     """`client.reports`."""
@@ -2039,8 +2132,9 @@ class AsyncReports(_Resource):
     ) -> bytes | DownloadResult:
         """GET /csapi/v1.3/reports/{reportUuid}/download [P23]
 
-        API notes: application/octet-stream (csv or zip): stream it (to path= when given), never
-        buffer whole; 409 on Free subscriptions
+        API notes: application/octet-stream (csv or zip; the OpenAPI description's 200 content
+        type, hence the Accept): stream it (to path= when given), never buffer whole; 409 on
+        Free subscriptions
         """
         return await self._client._call("P23", {"report_uuid": report_uuid, "path": _fspath(path)}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
@@ -2900,6 +2994,50 @@ class AsyncK8sPostures(_Resource):
         return await self._client._call("P30", {"control_id": control_id}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
 
+class AsyncK8sClusters(_Resource):
+    """`client.k8s_clusters`."""
+
+    def list(
+        self,
+        *,
+        filter: str | None = None,
+        page_size: int | None = None,
+        prefetch: int | None = None,
+        timeout: float | None = None,
+        max_retries: int | None = None,
+        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        **unknown: NoReturn,
+    ) -> AsyncPager[KubernetesCluster]:
+        """GET /csapi/v1.3/k8sClusters [P32]
+
+        Auto-paginates (page numbers, prefetched).
+
+        API notes: unverified in shape: Qualys' own CLI (qualys-cli 0.2) calls it with
+        pageNumber, pageSize and filter; no published sample or schema of the answer, so the
+        items are kept as sent
+        """
+        return self._client._list("P32", {"filter": filter, "page_size": page_size}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown}, prefetch)
+
+    async def get(
+        self,
+        cluster_uid: str,
+        *,
+        timeout: float | None = None,
+        max_retries: int | None = None,
+        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        **unknown: NoReturn,
+    ) -> KubernetesCluster:
+        """GET /csapi/v1.3/k8sClusters/{clusterUid} [P33]
+
+        API notes: unverified in shape: Qualys' own CLI (qualys-cli 0.2) calls it, its source
+        saying the path is taken from the gateway's /apidocs/csapi/v1.3; no published sample of
+        the answer
+        """
+        return await self._client._call("P33", {"cluster_uid": cluster_uid}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+
+
 class AsyncResources:
     """The top-level resources, mixed into the client."""
 
@@ -2913,6 +3051,7 @@ class AsyncResources:
     registries: AsyncRegistries
     controls: AsyncControls
     k8s_postures: AsyncK8sPostures
+    k8s_clusters: AsyncK8sClusters
 
     def _init_resources(self) -> None:
         self.images = AsyncImages(self)
@@ -2925,6 +3064,7 @@ class AsyncResources:
         self.registries = AsyncRegistries(self)
         self.controls = AsyncControls(self)
         self.k8s_postures = AsyncK8sPostures(self)
+        self.k8s_clusters = AsyncK8sClusters(self)
 
 
 class RawImages(_Resource):
@@ -3297,6 +3437,27 @@ class RawPolicies(_Resource):
         """
         return self._client._call("P24", {"policy_type": policy_type}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
+    def list(
+        self,
+        *,
+        page_size: int | None = None,
+        prefetch: int | None = None,
+        timeout: float | None = None,
+        max_retries: int | None = None,
+        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        **unknown: NoReturn,
+    ) -> RawResponse[ListPage]:
+        """GET /csapi/v1.3/centralizedPolicy [P34]
+
+        Auto-paginates (page numbers, prefetched).
+
+        API notes: unverified in shape: Qualys' own CLI (qualys-cli 0.2) reads it as a page-
+        numbered list of policies (pageNumber, pageSize); the items are taken to be policies as
+        S05 answers them
+        """
+        return self._client._list("P34", {"page_size": page_size}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown}, prefetch)
+
 
 class RawReports(_Resource):
     """`client.reports` (raw responses)."""
@@ -3405,8 +3566,9 @@ class RawReports(_Resource):
     ) -> RawResponse[bytes]:
         """GET /csapi/v1.3/reports/{reportUuid}/download [P23]
 
-        API notes: application/octet-stream (csv or zip): stream it (to path= when given), never
-        buffer whole; 409 on Free subscriptions
+        API notes: application/octet-stream (csv or zip; the OpenAPI description's 200 content
+        type, hence the Accept): stream it (to path= when given), never buffer whole; 409 on
+        Free subscriptions
         """
         return self._client._call("P23", {"report_uuid": report_uuid, "path": _fspath(path)}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
@@ -4266,6 +4428,50 @@ class RawK8sPostures(_Resource):
         return self._client._call("P30", {"control_id": control_id}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
 
+class RawK8sClusters(_Resource):
+    """`client.k8s_clusters` (raw responses)."""
+
+    def list(
+        self,
+        *,
+        filter: str | None = None,
+        page_size: int | None = None,
+        prefetch: int | None = None,
+        timeout: float | None = None,
+        max_retries: int | None = None,
+        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        **unknown: NoReturn,
+    ) -> RawResponse[ListPage]:
+        """GET /csapi/v1.3/k8sClusters [P32]
+
+        Auto-paginates (page numbers, prefetched).
+
+        API notes: unverified in shape: Qualys' own CLI (qualys-cli 0.2) calls it with
+        pageNumber, pageSize and filter; no published sample or schema of the answer, so the
+        items are kept as sent
+        """
+        return self._client._list("P32", {"filter": filter, "page_size": page_size}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown}, prefetch)
+
+    def get(
+        self,
+        cluster_uid: str,
+        *,
+        timeout: float | None = None,
+        max_retries: int | None = None,
+        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        **unknown: NoReturn,
+    ) -> RawResponse[KubernetesCluster]:
+        """GET /csapi/v1.3/k8sClusters/{clusterUid} [P33]
+
+        API notes: unverified in shape: Qualys' own CLI (qualys-cli 0.2) calls it, its source
+        saying the path is taken from the gateway's /apidocs/csapi/v1.3; no published sample of
+        the answer
+        """
+        return self._client._call("P33", {"cluster_uid": cluster_uid}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+
+
 class RawResources:
     """The top-level resources, mixed into the client."""
 
@@ -4279,6 +4485,7 @@ class RawResources:
     registries: RawRegistries
     controls: RawControls
     k8s_postures: RawK8sPostures
+    k8s_clusters: RawK8sClusters
 
     def _init_resources(self) -> None:
         self.images = RawImages(self)
@@ -4291,6 +4498,7 @@ class RawResources:
         self.registries = RawRegistries(self)
         self.controls = RawControls(self)
         self.k8s_postures = RawK8sPostures(self)
+        self.k8s_clusters = RawK8sClusters(self)
 
 
 class AsyncRawImages(_Resource):
@@ -4663,6 +4871,27 @@ class AsyncRawPolicies(_Resource):
         """
         return await self._client._call("P24", {"policy_type": policy_type}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
+    def list(
+        self,
+        *,
+        page_size: int | None = None,
+        prefetch: int | None = None,
+        timeout: float | None = None,
+        max_retries: int | None = None,
+        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        **unknown: NoReturn,
+    ) -> Awaitable[RawResponse[ListPage]]:
+        """GET /csapi/v1.3/centralizedPolicy [P34]
+
+        Auto-paginates (page numbers, prefetched).
+
+        API notes: unverified in shape: Qualys' own CLI (qualys-cli 0.2) reads it as a page-
+        numbered list of policies (pageNumber, pageSize); the items are taken to be policies as
+        S05 answers them
+        """
+        return self._client._list("P34", {"page_size": page_size}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown}, prefetch)
+
 
 class AsyncRawReports(_Resource):
     """`client.reports` (raw responses)."""
@@ -4771,8 +5000,9 @@ class AsyncRawReports(_Resource):
     ) -> RawResponse[bytes]:
         """GET /csapi/v1.3/reports/{reportUuid}/download [P23]
 
-        API notes: application/octet-stream (csv or zip): stream it (to path= when given), never
-        buffer whole; 409 on Free subscriptions
+        API notes: application/octet-stream (csv or zip; the OpenAPI description's 200 content
+        type, hence the Accept): stream it (to path= when given), never buffer whole; 409 on
+        Free subscriptions
         """
         return await self._client._call("P23", {"report_uuid": report_uuid, "path": _fspath(path)}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
@@ -5632,6 +5862,50 @@ class AsyncRawK8sPostures(_Resource):
         return await self._client._call("P30", {"control_id": control_id}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
 
+class AsyncRawK8sClusters(_Resource):
+    """`client.k8s_clusters` (raw responses)."""
+
+    def list(
+        self,
+        *,
+        filter: str | None = None,
+        page_size: int | None = None,
+        prefetch: int | None = None,
+        timeout: float | None = None,
+        max_retries: int | None = None,
+        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        **unknown: NoReturn,
+    ) -> Awaitable[RawResponse[ListPage]]:
+        """GET /csapi/v1.3/k8sClusters [P32]
+
+        Auto-paginates (page numbers, prefetched).
+
+        API notes: unverified in shape: Qualys' own CLI (qualys-cli 0.2) calls it with
+        pageNumber, pageSize and filter; no published sample or schema of the answer, so the
+        items are kept as sent
+        """
+        return self._client._list("P32", {"filter": filter, "page_size": page_size}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown}, prefetch)
+
+    async def get(
+        self,
+        cluster_uid: str,
+        *,
+        timeout: float | None = None,
+        max_retries: int | None = None,
+        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        **unknown: NoReturn,
+    ) -> RawResponse[KubernetesCluster]:
+        """GET /csapi/v1.3/k8sClusters/{clusterUid} [P33]
+
+        API notes: unverified in shape: Qualys' own CLI (qualys-cli 0.2) calls it, its source
+        saying the path is taken from the gateway's /apidocs/csapi/v1.3; no published sample of
+        the answer
+        """
+        return await self._client._call("P33", {"cluster_uid": cluster_uid}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+
+
 class AsyncRawResources:
     """The top-level resources, mixed into the client."""
 
@@ -5645,6 +5919,7 @@ class AsyncRawResources:
     registries: AsyncRawRegistries
     controls: AsyncRawControls
     k8s_postures: AsyncRawK8sPostures
+    k8s_clusters: AsyncRawK8sClusters
 
     def _init_resources(self) -> None:
         self.images = AsyncRawImages(self)
@@ -5657,3 +5932,4 @@ class AsyncRawResources:
         self.registries = AsyncRawRegistries(self)
         self.controls = AsyncRawControls(self)
         self.k8s_postures = AsyncRawK8sPostures(self)
+        self.k8s_clusters = AsyncRawK8sClusters(self)

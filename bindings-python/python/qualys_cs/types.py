@@ -1,13 +1,20 @@
 """TypedDicts for the main csapi responses and request bodies.
 
 They name the keys the API documents; results are plain dicts with the API's keys, unknown keys
-included (so a newer server never breaks a script). All are ``total=False``: the API omits or nulls
-fields freely. Timestamps are epoch-millisecond *strings*, as the API sends them.
+included (so a newer server never breaks a script). The API omits or nulls most fields freely, so
+they are ``total=False``; the keys it always sends (an object's own id and sha) are
+``Required``, so ``image["sha"]`` type-checks under mypy and pyright alike. Timestamps are
+epoch-millisecond *strings*, as the API sends them.
 """
 
 from __future__ import annotations
 
-from typing import Any, TypedDict
+from typing import TYPE_CHECKING, Any, TypedDict
+
+if TYPE_CHECKING:
+    # Only type checkers read it (annotations are strings at run time): no run-time dependency on
+    # typing_extensions, which checkers always have, for Python 3.10.
+    from typing_extensions import Required
 
 __all__ = [
     "VulnerabilityCounts", "Image", "Container", "Vulnerability", "VulnerabilityList", "VulnerabilityCount",
@@ -18,8 +25,9 @@ __all__ = [
     "ImageDetails", "BulkImage", "ContainerDetails", "BulkContainer", "ImageVulnerabilities",
     "ContainerVulnerabilities", "RegistryDetails", "RegistryCreated", "AwsConnector", "AcrConnector",
     "GcpConnector", "AssociatedRegistry", "Associations", "Software", "SoftwareList", "Control",
-    "ActivationKey", "Event", "K8sPosture", "JobStarted", "TagAssigned", "PolicyCreated", "PolicyUpdated",
-    "ReportCreated", "ScheduleCreated", "Message", "DeletedRegistries", "DeletedSchedules", "ReportsDeleted",
+    "ActivationKey", "Event", "K8sPosture", "KubernetesCluster", "JobStarted", "TagAssigned", "PolicyCreated",
+    "PolicyUpdated", "ReportCreated", "ScheduleCreated", "Message", "DeletedRegistries", "DeletedSchedules",
+    "ReportsDeleted",
 ]  # fmt: skip
 
 
@@ -34,9 +42,9 @@ class VulnerabilityCounts(TypedDict, total=False):
 class Image(TypedDict, total=False):
     """An image of ``images.list`` / ``images.bulk_list`` / ``images.get``."""
 
-    uuid: str
-    sha: str
-    imageId: str
+    uuid: Required[str]
+    sha: Required[str]
+    imageId: Required[str]
     repo: list[dict[str, Any]]
     size: int
     created: str
@@ -50,16 +58,27 @@ class Image(TypedDict, total=False):
     source: list[str] | None
     riskScore: int | None
     qdsScore: int | None
+    author: str | None
+    scanStatus: str | None
+    scanType: str | None
+    operatingSystem: str | None
+    architecture: str | None
+    label: list[dict[str, Any]] | None
+    repoDigests: list[dict[str, Any]] | None
+    isDockerHubOfficial: bool | None
+    isInstrumented: bool | None
+    lastFoundOnHost: str | None
 
 
 class Container(TypedDict, total=False):
     """A container of ``containers.list`` / ``containers.bulk_list`` / ``containers.get``."""
 
-    uuid: str
-    sha: str
-    containerId: str
+    uuid: Required[str]
+    sha: Required[str]
+    containerId: Required[str]
     imageId: str
     imageUuid: str
+    imageSha: str
     name: str
     host: dict[str, Any] | None
     state: str
@@ -67,12 +86,16 @@ class Container(TypedDict, total=False):
     created: str
     updated: str
     lastScanned: str | None
-    vulnerabilities: VulnerabilityCounts | None
+    #: Severity counts on ``containers.list``; the list of vulns on ``containers.get`` and
+    #: ``containers.bulk_list``.
+    vulnerabilities: VulnerabilityCounts | list[dict[str, Any]] | None
     sensorUuid: str | None
+    isRoot: bool | None
+    isInstrumented: bool | None
 
 
 class Vulnerability(TypedDict, total=False):
-    qid: int
+    qid: Required[int]
     title: str
     severity: int
     customerSeverity: int
@@ -126,7 +149,7 @@ class Compliance(TypedDict, total=False):
 
 
 class Registry(TypedDict, total=False):
-    registryUuid: str
+    registryUuid: Required[str]
     registryUri: str
     registryType: str
     repoCount: int
@@ -151,7 +174,7 @@ class Repository(TypedDict, total=False):
 
 
 class Schedule(TypedDict, total=False):
-    scheduleUuid: str
+    scheduleUuid: Required[str]
     name: str | None
     onDemand: bool
     created: str
@@ -183,7 +206,7 @@ class Policy(TypedDict, total=False):
 
 
 class Report(TypedDict, total=False):
-    reportUuid: str
+    reportUuid: Required[str]
     createdAt: str
     reportName: str
     description: str
@@ -403,6 +426,15 @@ class Event(TypedDict, total=False):
 
 class K8sPosture(TypedDict, total=False):
     """An item of ``k8s_postures.list``. The sources give no shape: all keys are kept as sent."""
+
+
+class KubernetesCluster(TypedDict, total=False):
+    """A Kubernetes cluster (``k8s_clusters.list`` items, ``k8s_clusters.get``). Unverified in shape:
+    nothing published shows the answer; the two keys a policy's ``k8sFilters[].cluster`` uses are
+    named, every other key is kept as sent."""
+
+    clusterUid: Required[str]
+    clusterName: str | None
 
 
 class JobStarted(DeletionJob, total=False):

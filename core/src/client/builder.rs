@@ -425,6 +425,10 @@ impl ClientBuilder {
             prefetch: self.prefetch,
             rate_limit: self.rate_limit,
             validate: self.validate,
+            log_id: {
+                static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+                NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+            },
         };
         Ok(Client {
             inner: Arc::new(inner),

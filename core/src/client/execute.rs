@@ -17,6 +17,7 @@ use futures::FutureExt;
 use reqwest::Method;
 use reqwest::header::{ACCEPT, AUTHORIZATION, CONTENT_TYPE, HeaderName, HeaderValue};
 use std::time::Instant;
+use tracing::Instrument;
 
 /// A request at the transport level.
 pub(crate) struct Outgoing<'a> {
@@ -29,6 +30,13 @@ pub(crate) struct Outgoing<'a> {
     pub download_to: Option<&'a str>,
     /// The rate-limit family, as the endpoint table gives it; `None`: not limited.
     pub family: Option<&'static str>,
+    /// The `Accept` header, as the endpoint table gives it (a download is not JSON).
+    pub accept: &'static str,
+    /// What the log shows for the path: the table's template (`/csapi/v1.3/images/{imageSha}`),
+    /// never the filled-in path or the query, whose values may be a customer's data.
+    pub template: &'a str,
+    /// The table's endpoint id, or `raw` for a path the table does not know.
+    pub endpoint: &'static str,
 }
 
 /// Why a body could not be read.
@@ -117,7 +125,26 @@ fn check_extra_headers(headers: &[(String, String)]) -> Result<()> {
 
 impl Client {
     /// Send with auth, rate limiting, concurrency bound and retries; reads the whole body.
+    ///
+    /// Logging (`tracing`, target `qualys_cs`): every event of the call is inside a `csapi` span
+    /// (`client`, `endpoint`); each attempt is a DEBUG event (method, path template, status,
+    /// milliseconds, attempt), each retry and each rate-limit wait an INFO one, a call that gives
+    /// up after retrying a WARN one. No event holds a body, a query value, a header or a secret.
     pub(crate) async fn execute(
+        &self,
+        out: &Outgoing<'_>,
+        opts: Option<&RequestOptions>,
+    ) -> Result<Response> {
+        let span = tracing::info_span!(
+            target: "qualys_cs",
+            "csapi",
+            client = self.inner.log_id,
+            endpoint = out.endpoint
+        );
+        self.execute_in_span(out, opts).instrument(span).await
+    }
+
+    async fn execute_in_span(
         &self,
         out: &Outgoing<'_>,
         opts: Option<&RequestOptions>,
@@ -169,7 +196,12 @@ impl Client {
                 Attempt::Fail(e) => {
                     if retry::refresh_on_401(e.status(), refreshed, self.inner.auth.can_refresh()) {
                         // An expired or revoked token: fetch a new one once, without counting a retry.
-                        tracing::debug!(path = out.path, "401: refreshing the token");
+                        tracing::debug!(
+                            target: "qualys_cs",
+                            method = %out.method,
+                            path = out.template,
+                            "401: refreshing the token"
+                        );
                         refreshed = true;
                         self.inner.auth.invalidate(generation);
                         attempt -= 1;
@@ -216,11 +248,28 @@ impl Client {
                 )
             };
             let Some(wait) = wait else {
+                tracing::warn!(
+                    target: "qualys_cs",
+                    method = %out.method,
+                    path = out.template,
+                    attempts = attempt,
+                    status = err.status(),
+                    error = ?err.kind(),
+                    server_wait_ms = server_wait.map(|w| w.as_millis() as u64),
+                    "giving up"
+                );
                 return Err(err);
             };
-            tracing::warn!(
-                method = %out.method, path = out.path, attempt, wait_ms = wait.as_millis() as u64,
-                error = %err, "retrying"
+            // The error's kind and status only: its message is the server's text.
+            tracing::info!(
+                target: "qualys_cs",
+                method = %out.method,
+                path = out.template,
+                attempt,
+                status = err.status(),
+                error = ?err.kind(),
+                wait_ms = wait.as_millis() as u64,
+                "retrying"
             );
             match (&family, err.status()) {
                 // Hold the whole family, so concurrent calls wait too instead of piling on.
@@ -292,6 +341,7 @@ impl Client {
                         Ok(body) => match retry::classify_auth_status(status) {
                             Verdict::Done => {
                                 tracing::debug!(
+                                    target: "qualys_cs",
                                     status,
                                     elapsed_ms = started.elapsed().as_millis() as u64,
                                     "POST /auth"
@@ -348,7 +398,7 @@ impl Client {
             .request(out.method.clone(), &url)
             .timeout(timeout)
             .header(AUTHORIZATION, auth);
-        rb = rb.header(ACCEPT, "application/json");
+        rb = rb.header(ACCEPT, out.accept);
         if !out.query.is_empty() || !opts.extra_query.is_empty() {
             rb = rb.query(out.query).query(&opts.extra_query);
         }
@@ -407,6 +457,15 @@ impl Client {
         let resp = match result {
             Ok(r) => r,
             Err(e) => {
+                tracing::debug!(
+                    target: "qualys_cs",
+                    method,
+                    path = out.template,
+                    attempt,
+                    elapsed_ms = started.elapsed().as_millis() as u64,
+                    error = ?e.kind(),
+                    "no answer"
+                );
                 if e.is_closed() {
                     return Attempt::Closed {
                         err: transport_error(method, out.path, e, timeout),
@@ -460,13 +519,14 @@ impl Client {
             }
         };
         tracing::debug!(
+            target: "qualys_cs",
             method,
-            path = out.path,
+            path = out.template,
             status,
             attempt,
             elapsed_ms = started.elapsed().as_millis() as u64,
             bytes = body.len(),
-            "csapi call"
+            "request"
         );
         if verdict == Verdict::Done {
             let meta = ResponseMeta {

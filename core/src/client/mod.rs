@@ -57,6 +57,9 @@ pub(crate) struct Inner {
     rate_limit: bool,
     validate: bool,
     max_response_bytes: u64,
+    /// The `client` field of this client's `csapi` tracing spans (unique in the process), so a
+    /// subscriber can route one client's events to that client's logger.
+    pub(crate) log_id: u64,
 }
 
 /// What one process owns of a client.
@@ -134,6 +137,12 @@ impl fmt::Debug for Client {
 impl Client {
     pub fn builder() -> ClientBuilder {
         ClientBuilder::default()
+    }
+
+    /// The `client` field of the `csapi` tracing span around each of this client's calls: unique
+    /// among the clients of the process (clones share it), so a subscriber can tell clients apart.
+    pub fn log_id(&self) -> u64 {
+        self.inner.log_id
     }
 
     /// A client configured from the `QUALYS_*` environment variables (see [`ClientBuilder::from_env`]).
@@ -242,6 +251,34 @@ impl Client {
         resp.json()
     }
 
+    /// What a call would send, without sending it (a CLI's `--dry-run`): validated as a call is,
+    /// with the values of secret-looking body keys (passwords, secrets, tokens, keys) as `***`.
+    pub fn dry_run(&self, ep: &'static Endpoint, args: Args) -> Result<DryRun> {
+        let p = self.prepare(ep, args)?;
+        let mut url = url::Url::parse(&format!("{}{}", self.inner.base_url, p.path))
+            .map_err(|e| Error::Config(format!("the request URL: {e}")))?;
+        if !p.query.is_empty() {
+            url.query_pairs_mut().extend_pairs(&p.query);
+        }
+        let body = match &p.body {
+            Some(Body::Json(bytes)) => {
+                let mut v: Value = serde_json::from_slice(bytes).unwrap_or(Value::Null);
+                redact(&mut v);
+                Some(v)
+            }
+            Some(Body::Multipart { file, content }) => Some(serde_json::json!({
+                "multipart": {"field": file.field, "file_name": file.file_name,
+                              "content_type": file.content_type, "bytes": content.len()}
+            })),
+            None => None,
+        };
+        Ok(DryRun {
+            method: ep.http.as_str(),
+            url: url.to_string(),
+            body,
+        })
+    }
+
     pub(crate) fn prepare(&self, ep: &'static Endpoint, args: Args) -> Result<Prepared> {
         // Without validation the request is still well-formed: only the documented rules are skipped.
         request::prepare(ep, args, self.inner.validate)
@@ -261,6 +298,9 @@ impl Client {
             idempotent: ep.idempotent,
             download_to: p.local.get("path").and_then(Value::as_str),
             family: ep.rate_family.name(),
+            accept: ep.response.accept_header(),
+            template: &ep.path,
+            endpoint: ep.id.as_str(),
         };
         self.execute(&out, opts).await
     }
@@ -329,6 +369,7 @@ impl Client {
             method,
             Method::GET | Method::HEAD | Method::PUT | Method::DELETE | Method::OPTIONS
         );
+        let matched = table::match_path(path);
         let out = Outgoing {
             method,
             path,
@@ -337,7 +378,12 @@ impl Client {
             idempotent,
             download_to: None,
             // A raw path is limited as the table's endpoint of that path is; unknown paths are not.
-            family: table::match_path(path).and_then(|e| e.rate_family.name()),
+            family: matched.and_then(|e| e.rate_family.name()),
+            // As the table's endpoint of that path would send it.
+            accept: matched.map_or("application/json", |e| e.response.accept_header()),
+            // Logged as the table's template when the path is one of its endpoints'.
+            template: matched.map_or(path, |e| &e.path),
+            endpoint: matched.map_or("raw", |e| e.id.as_str()),
         };
         self.execute(&out, opts).await
     }
@@ -372,4 +418,46 @@ fn check_raw_path(path: &str) -> Result<()> {
         }
     }
     Ok(())
+}
+
+/// A request as [`Client::dry_run`] describes it.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct DryRun {
+    pub method: &'static str,
+    /// The full URL with its query string.
+    pub url: String,
+    /// The JSON body with secrets replaced by `***` (a multipart body as its part's description).
+    pub body: Option<Value>,
+}
+
+/// Whether a body key names a secret (`password`, `secretKey`, `token`, `privateKey`...).
+fn is_secret_key(k: &str) -> bool {
+    let k = k.to_ascii_lowercase();
+    ["password", "passwd", "secret", "token", "key", "credential"]
+        .iter()
+        .any(|w| k.contains(w))
+        && !k.ends_with("type")
+}
+
+fn redact(v: &mut Value) {
+    match v {
+        Value::Object(m) => {
+            for (k, x) in m.iter_mut() {
+                if is_secret_key(k) && !x.is_object() && !x.is_array() {
+                    *x = Value::String("***".into());
+                } else if is_secret_key(k) && x.is_object() {
+                    // `credential: {username, password}`: every value of it is hidden.
+                    if let Value::Object(inner) = x {
+                        for y in inner.values_mut() {
+                            *y = Value::String("***".into());
+                        }
+                    }
+                } else {
+                    redact(x);
+                }
+            }
+        }
+        Value::Array(a) => a.iter_mut().for_each(redact),
+        _ => {}
+    }
 }

@@ -90,6 +90,7 @@ macro_rules! model {
     };
 }
 
+mod cluster;
 mod common;
 mod compliance;
 mod container;
@@ -110,6 +111,7 @@ mod software;
 mod tag;
 mod vulnerability;
 
+pub use cluster::KubernetesCluster;
 pub use common::{Cluster, Host, K8sInfo, K8sNode, K8sPod, Label, PodController};
 pub use compliance::{Compliance, ComplianceControl, Datapoint, criticality};
 pub use container::{

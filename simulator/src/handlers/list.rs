@@ -3,6 +3,7 @@
 //! cursor lists (`bulk_list`).
 
 use super::ctx::{Ctx, R, bad, ok};
+use crate::config::LinkEnd;
 use crate::data::{CTR_FIELDS, CtrF, IMG_FIELDS, ImgF};
 use crate::fast;
 use crate::filter::{Compiled, Gen as Kind};
@@ -603,7 +604,13 @@ pub(super) fn bulk_list(sim: &Sim, ctx: &Ctx, kind: Kind) -> R {
                 sim.cfg.link_host, ctx.ep.path, sz.name
             )
         }
-        _ => "null".to_string(),
+        // The last page: the docs print `link: null`; a peer expects no header; an empty value
+        // is the third thing a gateway could do. The config picks.
+        _ => match sim.cfg.link_end {
+            LinkEnd::Null => "null".to_string(),
+            LinkEnd::Empty => String::new(),
+            LinkEnd::Absent => return Ok(resp),
+        },
     };
     if let Ok(v) = header::HeaderValue::from_str(&link) {
         resp.headers_mut().insert(header::LINK, v);

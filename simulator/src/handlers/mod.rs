@@ -6,6 +6,7 @@
 #![allow(clippy::result_large_err)]
 
 mod auth;
+mod clusters;
 mod connectors;
 mod containers;
 mod controls;
@@ -147,6 +148,9 @@ routes! {
         P29 => Inline(|sim, ctx| postures::posture_control(sim, ctx, false)),
         P30 => Inline(|sim, ctx| postures::posture_control(sim, ctx, true)),
         P31 => Inline(auth::auth),
+        P32 => Inline(clusters::clusters_list),
+        P33 => Inline(clusters::cluster_get),
+        P34 => Inline(policies::policies_list),
 }
 
 /// Runs a handler: the table's query checks first, then the handler; a refusal is the Qualys

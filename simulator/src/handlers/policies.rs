@@ -1,6 +1,7 @@
 //! Image and admission-controller policies (stored, versioned).
 
 use super::ctx::{Ctx, R, bad, not_found, ok};
+use super::list::{ListSpec, value_page};
 use crate::clock::now_ms;
 use crate::records::Policy;
 use crate::state::Sim;
@@ -68,6 +69,27 @@ fn render_policy(p: &Value) -> Value {
             "tagIds": g("tagIds"), "k8sFilters": g("k8sFilters"),
         })
     }
+}
+
+const POLICY_SPEC: ListSpec = ListSpec {
+    prefix: "policy.",
+    aliases: &[("name", "policyName"), ("type", "policyType")],
+    default_sort: None,
+    groups: false,
+};
+
+/// P34: every policy at its latest version, rendered as S05 renders one (unverified in shape:
+/// Qualys' own CLI reads this path as a page-numbered list of policies).
+pub(super) fn policies_list(sim: &Sim, ctx: &Ctx) -> R {
+    let items: Vec<Value> = {
+        let st = sim.stored.read().unwrap_or_else(|p| p.into_inner());
+        st.policies
+            .iter()
+            .map(|p| render_policy(p.versions.last().expect("a version")))
+            .collect()
+    };
+    let tpl = items.first().cloned().unwrap_or_default();
+    value_page(ctx, items, &POLICY_SPEC, &tpl)
 }
 
 pub(super) fn policy_get(sim: &Sim, ctx: &Ctx) -> R {

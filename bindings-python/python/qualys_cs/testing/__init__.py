@@ -38,6 +38,11 @@ class Simulator:
     :param rate_limits: ``True``/``"published"`` (Qualys' limits), a scale factor (``0.1`` = a
         tenth of them), or ``{family: (calls, window_seconds)}``, e.g. ``{"images": (10, 1.0)}``.
     :param subscription: ``"full"`` (default), ``"trial"`` or ``"free"`` (reports answer 409).
+    :param strict_accept: answer 406 when a success's content type is not one the request's
+        ``Accept`` allows, as a strict gateway does.
+    :param link_case, link_end: the bulk lists' ``link`` header: its name ``"lower"`` (``link``, the
+        default) or ``"title"`` (``Link``); what the last page sends, ``"null"`` (the default),
+        ``"absent"`` or ``"empty"``.
     """
 
     def __init__(
@@ -56,6 +61,9 @@ class Simulator:
         token_ttl: float | None = None,
         port: int | None = None,
         request_log: int | None = None,
+        strict_accept: bool | None = None,
+        link_case: Literal["lower", "title"] | None = None,
+        link_end: Literal["null", "absent", "empty"] | None = None,
     ) -> None:
         all_counts = dict(counts or {})
         if images is not None:
@@ -74,6 +82,9 @@ class Simulator:
             token_ttl=token_ttl,
             port=port,
             request_log=request_log,
+            strict_accept=strict_accept,
+            link_case=link_case,
+            link_end=link_end,
         )
 
     @property

@@ -1,0 +1,27 @@
+//! Kubernetes clusters (stored, read-only). Unverified in shape: Qualys' own CLI calls these
+//! paths, nothing published shows the answers (see `data::clusters`).
+
+use super::ctx::{Ctx, R, not_found, ok};
+use super::list::{ListSpec, value_page};
+use crate::state::Sim;
+
+const CLUSTER_SPEC: ListSpec = ListSpec {
+    prefix: "cluster.",
+    aliases: &[("uid", "clusterUid"), ("name", "clusterName")],
+    default_sort: None,
+    groups: false,
+};
+
+pub(super) fn clusters_list(sim: &Sim, ctx: &Ctx) -> R {
+    let tpl = sim.clusters.first().cloned().unwrap_or_default();
+    value_page(ctx, sim.clusters.clone(), &CLUSTER_SPEC, &tpl)
+}
+
+pub(super) fn cluster_get(sim: &Sim, ctx: &Ctx) -> R {
+    let uid = ctx.param("clusterUid");
+    sim.clusters
+        .iter()
+        .find(|c| c["clusterUid"] == uid)
+        .map(ok)
+        .unwrap_or_else(|| Err(not_found(format!("Cluster {uid} not found"))))
+}

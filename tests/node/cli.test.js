@@ -1,0 +1,56 @@
+'use strict'
+// The npm package's `qualys-cs` bin (the shared Rust command line) against the embedded simulator.
+const { test } = require('node:test')
+const assert = require('node:assert/strict')
+const { spawnSync } = require('node:child_process')
+const path = require('node:path')
+const native = require('../../bindings-node/native.js')
+const { startSimulator } = require('qualys-cs/testing')
+
+const BIN = path.join(__dirname, '..', '..', 'bindings-node', 'bin', 'qualys-cs.js')
+const available = typeof native.NativeSimulator === 'function'
+
+function cli(args, env) {
+  return spawnSync(process.execPath, [BIN, ...args], {
+    env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env },
+    encoding: 'utf8',
+    timeout: 60_000,
+  })
+}
+
+test('qualys-cs --help lists the resources and the exit codes', () => {
+  const r = cli(['--help'], {})
+  assert.equal(r.status, 0, r.stderr)
+  assert.match(r.stdout, /images/)
+  assert.match(r.stdout, /Exit codes:/)
+})
+
+test('qualys-cs lists every page, dry-runs without secrets, gates with an exit code', { skip: !available }, async () => {
+  const sim = await startSimulator({ images: 7, password: 'pw-Secret-9' })
+  try {
+    const env = { QUALYS_BASE_URL: sim.url, QUALYS_USERNAME: sim.username, QUALYS_PASSWORD: sim.password }
+    // The CLI runs in a child process while this one serves: spawnSync would block the server.
+    const { spawn } = require('node:child_process')
+    const run = (args) => new Promise((resolve) => {
+      const p = spawn(process.execPath, [BIN, ...args], { env: { PATH: process.env.PATH, ...env } })
+      let stdout = ''
+      let stderr = ''
+      p.stdout.on('data', (d) => { stdout += d })
+      p.stderr.on('data', (d) => { stderr += d })
+      p.on('close', (status) => resolve({ status, stdout, stderr }))
+    })
+    const list = await run(['images', 'list', '--page-size', '3', '--all', '-o', 'jsonl'])
+    assert.equal(list.status, 0, list.stderr)
+    const items = list.stdout.trim().split('\n').map((l) => JSON.parse(l))
+    assert.equal(items.length, 7)
+    const dry = await run(['sensors', 'activation-key', '--dry-run', '--password', 'pw-Secret-9', '--username', 'qualys'])
+    assert.equal(dry.status, 0, dry.stderr)
+    assert.equal(JSON.parse(dry.stdout).method, 'GET')
+    assert.ok(!dry.stdout.includes('pw-Secret-9'))
+    assert.match(dry.stderr, /warning: a password on the command line/)
+    const gate = await run(['gate', 'vulns', items[0].sha, '--max-severity', '0'])
+    assert.equal(gate.status, 1, gate.stdout + gate.stderr)
+  } finally {
+    await sim.stop()
+  }
+})

@@ -1,0 +1,48 @@
+"""The ``qualys-cs`` console script (the shared Rust command line) against the simulator."""
+
+from __future__ import annotations
+
+import json
+import os
+import pathlib
+import subprocess
+import sys
+
+from qualys_cs.testing import Simulator
+
+
+def cli(args: list[str], env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    base = {"PATH": os.environ.get("PATH", ""), "HOME": os.environ.get("HOME", "/")}
+    return subprocess.run(
+        [sys.executable, "-m", "qualys_cs._cli", *args],
+        env={**base, **env},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+
+def test_console_script_is_installed() -> None:
+    script = pathlib.Path(sys.executable).parent / "qualys-cs"
+    assert script.exists(), script
+    r = subprocess.run([str(script), "--help"], capture_output=True, text=True, timeout=60, check=False)
+    assert r.returncode == 0, r.stderr
+    assert "Exit codes:" in r.stdout and "images" in r.stdout
+
+
+def test_list_all_pages_dry_run_and_gate() -> None:
+    with Simulator(images=9, password="pw-Secret-9") as sim:
+        env = {"QUALYS_BASE_URL": sim.url, "QUALYS_USERNAME": sim.username, "QUALYS_PASSWORD": sim.password}
+        r = cli(["images", "list", "--page-size", "4", "--all", "-o", "jsonl"], env)
+        assert r.returncode == 0, r.stderr
+        items = [json.loads(line) for line in r.stdout.splitlines()]
+        assert len(items) == 9
+        dry = cli(["sensors", "activation-key", "--dry-run"], env)
+        assert dry.returncode == 0 and json.loads(dry.stdout)["method"] == "GET"
+        assert "pw-Secret-9" not in dry.stdout + dry.stderr
+        gate = cli(["gate", "vulns", items[0]["sha"], "--max-severity", "0", "-v"], env)
+        assert gate.returncode == 1, gate.stdout + gate.stderr
+        assert gate.stdout.startswith("FAIL")
+        missing = cli(["images", "list"], {"QUALYS_BASE_URL": sim.url})
+        assert missing.returncode == 3 and "no credentials" in missing.stderr
