@@ -24,8 +24,9 @@ $(VENV)/bin/python:
 
 ## Every test: generated files fresh, one version everywhere, Rust (fmt, clippy, tests, the fault
 ## matrix), the Python and Node bindings (with the fault matrix), short fuzz runs, installing the
-## packed npm tarball and sdist into fresh projects (build from source), installing the prebuilt x86_64 wheel and npm packages with no Rust on the PATH (with the
-## binary, size and README checks), and the benchmarks' smoke mode (tiny sizes, so they do not rot).
+## packed npm tarball and sdist into fresh projects (build from source), installing the prebuilt
+## x86_64 wheel and npm packages with no Rust on the PATH (with the binary, size and README checks),
+## and the benchmarks' smoke mode (tiny sizes, so they do not rot).
 test: lint test-rust test-python test-node test-fuzz test-install test-dist bench-smoke
 
 lint:

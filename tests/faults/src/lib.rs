@@ -447,12 +447,15 @@ async fn misbehave(
         }
         // 429s: with the Qualys wait header, with Retry-After, with neither, with a wait far past
         // what the client sleeps through.
-        "r429wait" | "r429after" | "r429bare" | "r429long" | "r429huge" => {
+        "r429wait" | "r429wait1" | "r429after" | "r429bare" | "r429long" | "r429huge" => {
             let mut a = Answer::error(429, "CMS-2000", "rate limit exceeded");
             match fault {
                 "r429wait" => a
                     .headers
                     .push(("X-RateLimit-ToWait-Sec".into(), "0".into())),
+                "r429wait1" => a
+                    .headers
+                    .push(("X-RateLimit-ToWait-Sec".into(), "1".into())),
                 "r429after" => a.headers.push(("Retry-After".into(), "0".into())),
                 "r429long" => a
                     .headers
