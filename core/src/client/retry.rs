@@ -99,6 +99,9 @@ pub(crate) fn next_wait(
     }
 }
 
+/// The most 429s one call waits out before giving up (with `max_retry_wait`, whichever comes first).
+pub(crate) const MAX_THROTTLED: u32 = 100;
+
 /// The 429s of one call so far: how many, and how long they made it wait.
 #[derive(Debug, Default, Clone, Copy)]
 pub(crate) struct Throttled {
@@ -111,6 +114,10 @@ pub(crate) struct Throttled {
 /// nothing and said when to come back. So it does not use up `max_retries` (which would fail calls
 /// merely because others were busy); the call gives up once the waits would add up to more than
 /// `max_retry_wait`, or at once when retries are off (`max_retries` 0).
+///
+/// A server wait shorter than the backoff for this many 429s is raised to it, and a call sees at
+/// most [`MAX_THROTTLED`] 429s: a storm of `X-RateLimit-ToWait-Sec: 0` answers would otherwise
+/// never add up to `max_retry_wait` and resend without end.
 pub(crate) fn throttled_wait(
     max_retries: u32,
     server_wait: Option<Duration>,
@@ -121,7 +128,11 @@ pub(crate) fn throttled_wait(
     if max_retries == 0 {
         return None;
     }
-    let wait = server_wait.unwrap_or_else(|| backoff.delay(so_far.count + 1));
+    if so_far.count >= MAX_THROTTLED {
+        return None;
+    }
+    let floor = backoff.delay(so_far.count + 1);
+    let wait = server_wait.map_or(floor, |w| w.max(floor));
     let waited = so_far.waited.saturating_add(wait);
     if waited > max_retry_wait {
         return None;
@@ -145,6 +156,37 @@ mod tests {
         base: Duration::from_millis(500),
         max: Duration::from_secs(8),
     };
+
+    #[test]
+    fn a_storm_of_zero_second_waits_ends() {
+        let mut so_far = Throttled::default();
+        let zero = Some(Duration::ZERO);
+        let mut n = 0;
+        while let Some(w) = throttled_wait(1, zero, &mut so_far, Duration::from_secs(120), &B) {
+            // Backed off like an unsaid wait, never a hot loop.
+            assert!(
+                w >= B.delay_with(n + 1, 0.0),
+                "429 number {}: waited {w:?}",
+                n + 1
+            );
+            n += 1;
+            assert!(n <= MAX_THROTTLED);
+        }
+        assert!(
+            n > 1 && so_far.waited <= Duration::from_secs(120),
+            "{n} waits, {so_far:?}"
+        );
+        let free = Backoff {
+            base: Duration::ZERO,
+            max: Duration::ZERO,
+        };
+        let mut so_far = Throttled::default();
+        let mut n = 0;
+        while throttled_wait(1, zero, &mut so_far, Duration::from_secs(120), &free).is_some() {
+            n += 1;
+        }
+        assert_eq!(n, MAX_THROTTLED, "no backoff at all: the count bounds it");
+    }
 
     #[test]
     fn statuses() {
