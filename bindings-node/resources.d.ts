@@ -892,7 +892,7 @@ export declare class ControlsResource<R extends boolean = false> {
   /**
    * GET /csapi/v1.3/controls/{controlId} [P12]
    */
-  get(controlId: string, options?: ControlsGetOptions): Promise<Out<R, Control>>
+  get(controlId: string | number, options?: ControlsGetOptions): Promise<Out<R, Control>>
 }
 
 /** `client.registries.acr` */
@@ -960,13 +960,13 @@ export declare class K8sPosturesResource<R extends boolean = false> {
    *
    * CIS control details; shape not seen
    */
-  control(controlId: string, options?: K8sPosturesControlOptions): Promise<Out<R, JsonObject | string | null>>
+  control(controlId: string | number, options?: K8sPosturesControlOptions): Promise<Out<R, JsonObject | string | null>>
   /**
    * GET /csapi/v1.3/k8s_postures/control/{controlId}/evidence [P30]
    *
    * resource posture evidence; shape not seen
    */
-  evidence(controlId: string, options?: K8sPosturesEvidenceOptions): Promise<Out<R, JsonObject | string | null>>
+  evidence(controlId: string | number, options?: K8sPosturesEvidenceOptions): Promise<Out<R, JsonObject | string | null>>
 }
 
 /** `client.k8sClusters` */

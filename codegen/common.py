@@ -31,7 +31,11 @@ def resources(table: dict) -> dict[str, list[dict]]:
 
 def positional_args(e: dict) -> list[dict]:
     """Path params, then required query params, then the body: the method's positional arguments."""
-    args = [{"name": p["arg"], "kind": "path", "type": "string", "wire": p["name"]} for p in e["path_params"]]
+    # A numeric id (a control id) may be given as a number or its text; every other id is a string.
+    args = [
+        {"name": p["arg"], "kind": "path", "type": "id_numeric" if p.get("numeric") else "string", "wire": p["name"]}
+        for p in e["path_params"]
+    ]
     args += [
         {"name": q["arg"], "kind": "query", "type": q["type"], "wire": q["name"]}
         for q in e["query"]

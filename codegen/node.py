@@ -44,6 +44,8 @@ def ts_query_type(a: dict) -> str:
 
 def ts_positional_type(a: dict) -> str:
     if a["kind"] != "body":
+        if a["kind"] == "path":
+            return "string | number" if a["type"] == "id_numeric" else "string"
         return ts_query_type(a) if a["kind"] == "query" else "string"
     return {"json_object": "JsonObject", "json_array": "string[]", "multipart": "string | JsonObject"}[a["type"]]
 

@@ -27,7 +27,13 @@ BY_KIND = {
     "json_or_text": "Any",
 }
 
-QUERY_TYPES = {"string": "str", "integer": "int", "boolean": "bool", "string[]": "Sequence[str] | str"}
+QUERY_TYPES = {
+    "string": "str",
+    "integer": "int",
+    "boolean": "bool",
+    "string[]": "Sequence[str] | str",
+    "id_numeric": "str | int",
+}
 BODY_TYPES = {"json_object": "Mapping[str, Any]", "json_array": "Sequence[str]", "multipart": "str | Mapping[str, Any]"}
 OPTIONS = [
     ("timeout", "float | None"),

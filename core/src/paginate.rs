@@ -711,6 +711,7 @@ mod tests {
                 headers: reqwest::header::HeaderMap::new(),
                 rate_limit: None,
                 attempts: 1,
+                redact: crate::response::Redact::default(),
             },
             body: bytes::Bytes::from_static(body.as_bytes()),
         }

@@ -200,11 +200,20 @@ fn query_string(field: &str, v: &Value) -> Result<String> {
 }
 
 /// Check and encode one path parameter value. Ids are strings: a number or a boolean would be
-/// sent as its text (`get(True)` -> `/images/true`), which is never the caller's intent.
-pub(crate) fn path_segment(field: &str, v: Option<&Value>) -> Result<String> {
+/// sent as its text (`get(True)` -> `/images/true`), which is never the caller's intent. Where
+/// the API's id is a number (`numeric`, a control id), a non-negative integer is taken too.
+pub(crate) fn path_segment(field: &str, v: Option<&Value>, numeric: bool) -> Result<String> {
     let v = v.ok_or_else(|| Error::validation(field, "required", "is required"))?;
     let s = match v {
         Value::String(s) => s.clone(),
+        Value::Number(n) if numeric && n.as_u64().is_some() => n.to_string(),
+        other if numeric => {
+            return Err(Error::validation(
+                field,
+                "type",
+                format!("must be a control id (a non-negative integer or its text), got {other}"),
+            ));
+        }
         other => {
             return Err(Error::validation(
                 field,
@@ -286,7 +295,7 @@ fn prepare_normalized(
 ) -> Result<Prepared> {
     let mut path = ep.path.clone();
     for p in &ep.path_params {
-        let seg = path_segment(&p.arg, args.get(&p.arg))?;
+        let seg = path_segment(&p.arg, args.get(&p.arg), p.numeric)?;
         path = path.replace(&format!("{{{}}}", p.name), &seg);
     }
 

@@ -18,6 +18,32 @@ pub struct ResponseMeta {
     pub rate_limit: Option<RateLimitInfo>,
     /// How many attempts the call took (1 = no retry).
     pub attempts: u32,
+    /// The request's credentials, scrubbed from a body excerpt before it becomes part of an error.
+    pub(crate) redact: Redact,
+}
+
+/// Replaces the request's credentials in server text (a body echoing the `Authorization` header
+/// or the password) by `[REDACTED]`; the default replaces nothing.
+#[derive(Clone, Default)]
+pub struct Redact(Option<std::sync::Arc<dyn Fn(&str) -> String + Send + Sync>>);
+
+impl Redact {
+    pub(crate) fn new(f: impl Fn(&str) -> String + Send + Sync + 'static) -> Self {
+        Redact(Some(std::sync::Arc::new(f)))
+    }
+
+    fn apply(&self, text: String) -> String {
+        match &self.0 {
+            Some(f) => f(&text),
+            None => text,
+        }
+    }
+}
+
+impl std::fmt::Debug for Redact {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Redact")
+    }
 }
 
 impl ResponseMeta {
@@ -28,7 +54,7 @@ impl ResponseMeta {
             method: self.method.clone(),
             path: self.path.clone(),
             message: message.into(),
-            excerpt: excerpt(body),
+            excerpt: self.redact.apply(excerpt(body)),
         }
     }
 }
@@ -142,6 +168,7 @@ mod tests {
                 headers: HeaderMap::new(),
                 rate_limit: None,
                 attempts: 1,
+                redact: Redact::default(),
             },
             body: Bytes::from_static(body),
         }

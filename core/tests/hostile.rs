@@ -412,6 +412,34 @@ async fn echoed_credentials_are_scrubbed_from_error_messages() {
     );
 }
 
+#[tokio::test]
+async fn echoed_credentials_are_scrubbed_from_a_body_that_does_not_decode() {
+    // A 200 whose body is not JSON, quoting the request's Authorization header: the excerpt in the
+    // DecodeError is server text too.
+    let s = Hostile::start(|req| {
+        let auth = req.header("authorization").join(",");
+        Reply::Full(
+            200,
+            vec![("Content-Type".into(), "application/json".into())],
+            format!("{{\"data\": [oops {auth}").into_bytes(),
+        )
+    })
+    .await;
+    let c = s.client().build().unwrap();
+    let err = bounded(c.images().get("abc")).await.unwrap_err();
+    assert!(matches!(err, qualys_cs::Error::Decode { .. }), "{err:?}");
+    let text = format!("{err} {err:?}");
+    let basic = {
+        use base64::Engine;
+        base64::engine::general_purpose::STANDARD.encode("user:s3cr3t-pass")
+    };
+    assert!(
+        !text.contains(&basic) && !text.contains("s3cr3t-pass"),
+        "{text}"
+    );
+    assert!(text.contains("[REDACTED]"), "{text}");
+}
+
 /// A cursor list whose links cycle A, B, A, B...
 #[tokio::test]
 async fn a_cursor_cycle_is_a_pagination_error() {
@@ -483,6 +511,25 @@ async fn ids_must_be_strings_of_bounded_length_and_filters_bounded() {
     let r = bounded(c.call("S17", args(json!({"filter": "x".repeat(64 * 1024)})))).await;
     assert_eq!(refused(r), ("filter".into(), "max_length".into()));
     assert!(s.seen().is_empty(), "nothing was sent");
+
+    // A control id is a number in the API: a non-negative integer is taken as its text.
+    for id in [json!(-1), json!(1.5), json!(true)] {
+        let r = bounded(c.call("P12", args(json!({"control_id": id})))).await;
+        assert_eq!(refused(r), ("control_id".into(), "type".into()));
+    }
+    assert!(s.seen().is_empty(), "nothing was sent");
+    bounded(c.call("P12", args(json!({"control_id": 19388}))))
+        .await
+        .unwrap();
+    bounded(c.call("P12", args(json!({"control_id": "19386"}))))
+        .await
+        .unwrap();
+    let seen = s.seen();
+    let targets: Vec<&str> = seen.iter().map(|r| r.target.as_str()).collect();
+    assert_eq!(
+        targets,
+        ["/csapi/v1.3/controls/19388", "/csapi/v1.3/controls/19386"]
+    );
 }
 
 #[tokio::test]

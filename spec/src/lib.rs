@@ -163,6 +163,10 @@ pub struct PathParam {
     pub name: String,
     /// Caller-facing argument name (snake_case).
     pub arg: String,
+    /// The API's id is a number (a control id): a non-negative integer is accepted besides its
+    /// text. Every other id is a string only.
+    #[serde(default)]
+    pub numeric: bool,
 }
 
 #[derive(Debug, Deserialize, Clone, Copy, PartialEq, Eq)]

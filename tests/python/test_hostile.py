@@ -150,6 +150,17 @@ def test_ids_must_be_strings_of_bounded_length(sha: Any, client: Client, sim: Si
     assert sim.requests() == []
 
 
+def test_a_control_id_may_be_a_number(client: Client, sim: Simulator) -> None:
+    """The API's control ids are numbers: an int is taken as its text; a bool or a float is not."""
+    for bad in (True, 1.5, -1):
+        with pytest.raises(ValidationError) as e:
+            client.controls.get(bad)
+        assert e.value.field == "control_id"
+    assert sim.requests() == []
+    assert client.controls.get(19388) == client.controls.get("19388")
+    assert [r["path"] for r in sim.requests() if "/controls/" in r["path"]] == ["/csapi/v1.3/controls/19388"] * 2
+
+
 def test_over_long_filters_are_refused_before_sending(client: Client, sim: Simulator) -> None:
     with pytest.raises(ValidationError) as e:
         client.images.list(filter="x" * 65536).to_list()

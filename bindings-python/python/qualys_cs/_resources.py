@@ -1614,7 +1614,7 @@ class Controls(_Resource):
 
     def get(
         self,
-        control_id: str,
+        control_id: str | int,
         *,
         timeout: float | None = None,
         max_retries: int | None = None,
@@ -1800,7 +1800,7 @@ class K8sPostures(_Resource):
 
     def control(
         self,
-        control_id: str,
+        control_id: str | int,
         *,
         timeout: float | None = None,
         max_retries: int | None = None,
@@ -1816,7 +1816,7 @@ class K8sPostures(_Resource):
 
     def evidence(
         self,
-        control_id: str,
+        control_id: str | int,
         *,
         timeout: float | None = None,
         max_retries: int | None = None,
@@ -3381,7 +3381,7 @@ class AsyncControls(_Resource):
 
     async def get(
         self,
-        control_id: str,
+        control_id: str | int,
         *,
         timeout: float | None = None,
         max_retries: int | None = None,
@@ -3567,7 +3567,7 @@ class AsyncK8sPostures(_Resource):
 
     async def control(
         self,
-        control_id: str,
+        control_id: str | int,
         *,
         timeout: float | None = None,
         max_retries: int | None = None,
@@ -3583,7 +3583,7 @@ class AsyncK8sPostures(_Resource):
 
     async def evidence(
         self,
-        control_id: str,
+        control_id: str | int,
         *,
         timeout: float | None = None,
         max_retries: int | None = None,
@@ -4858,7 +4858,7 @@ class RawControls(_Resource):
 
     def get(
         self,
-        control_id: str,
+        control_id: str | int,
         *,
         timeout: float | None = None,
         max_retries: int | None = None,
@@ -5021,7 +5021,7 @@ class RawK8sPostures(_Resource):
 
     def control(
         self,
-        control_id: str,
+        control_id: str | int,
         *,
         timeout: float | None = None,
         max_retries: int | None = None,
@@ -5037,7 +5037,7 @@ class RawK8sPostures(_Resource):
 
     def evidence(
         self,
-        control_id: str,
+        control_id: str | int,
         *,
         timeout: float | None = None,
         max_retries: int | None = None,
@@ -6292,7 +6292,7 @@ class AsyncRawControls(_Resource):
 
     async def get(
         self,
-        control_id: str,
+        control_id: str | int,
         *,
         timeout: float | None = None,
         max_retries: int | None = None,
@@ -6455,7 +6455,7 @@ class AsyncRawK8sPostures(_Resource):
 
     async def control(
         self,
-        control_id: str,
+        control_id: str | int,
         *,
         timeout: float | None = None,
         max_retries: int | None = None,
@@ -6471,7 +6471,7 @@ class AsyncRawK8sPostures(_Resource):
 
     async def evidence(
         self,
-        control_id: str,
+        control_id: str | int,
         *,
         timeout: float | None = None,
         max_retries: int | None = None,

@@ -11,7 +11,7 @@ use crate::auth::Secret;
 use crate::error::{Error, Result};
 use crate::ratelimit::{RateLimitInfo, Slot};
 use crate::request::Body;
-use crate::response::{Response, ResponseMeta};
+use crate::response::{Redact, Response, ResponseMeta};
 use bytes::Bytes;
 use futures::FutureExt;
 use reqwest::Method;
@@ -498,6 +498,8 @@ impl Client {
                 headers,
                 rate_limit,
                 attempts: attempt,
+                // Nothing of a download is read into an error message.
+                redact: Redact::default(),
             };
             return match download::stream_to_file(resp, target).await {
                 Ok(()) => Attempt::Done(Response {
@@ -534,6 +536,9 @@ impl Client {
             "request"
         );
         if verdict == Verdict::Done {
+            // A body that does not decode is quoted in the error: scrubbed as the server's text of
+            // an error answer is (a 200 page may echo the request's credentials too).
+            let redact = std::sync::Arc::new(secrets);
             let meta = ResponseMeta {
                 status,
                 method: method.to_owned(),
@@ -541,6 +546,7 @@ impl Client {
                 headers,
                 rate_limit,
                 attempts: attempt,
+                redact: Redact::new(move |t| redact.scrub(t)),
             };
             return Attempt::Done(Response { meta, body });
         }
