@@ -25,7 +25,9 @@ pub struct ResponseMeta {
 /// Replaces the request's credentials in server text (a body echoing the `Authorization` header
 /// or the password) by `[REDACTED]`; the default replaces nothing.
 #[derive(Clone, Default)]
-pub struct Redact(Option<std::sync::Arc<dyn Fn(&str) -> String + Send + Sync>>);
+pub struct Redact(Option<std::sync::Arc<Scrub>>);
+
+type Scrub = dyn Fn(&str) -> String + Send + Sync;
 
 impl Redact {
     pub(crate) fn new(f: impl Fn(&str) -> String + Send + Sync + 'static) -> Self {
