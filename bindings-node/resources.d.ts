@@ -429,74 +429,52 @@ export interface K8sClustersGetOptions extends CallOptions {
 export declare class ImagesResource<R extends boolean = false> {
   /**
    * GET /csapi/v1.3/images/{imageSha}/compliance [S01]
-   *
-   * criticality is LOW/MEDIUM/HIGH but accept old names (MINIMAL, SERIOUS, CRITICAL, URGENT); statement/findings are newer fields, keep unknown keys
    */
   compliance(sha: string, options?: ImagesComplianceOptions): Promise<Out<R, Compliance>>
   /**
    * GET /csapi/v1.3/images [S17]
-   *
-   * at most 10,000 records (use bulk_list beyond); groups optional; sha is present despite S002's removed-fields list
    *
    * Auto-paginates (page number): iterate items with `for await`, or `.pages()`.
    */
   list(options?: ImagesListOptions): PagedList<Image>
   /**
    * GET /csapi/v1.3/images/{imageSha} [S19]
-   *
-   * named only in the seed; v1.1 took imageId; short 12-hex ids are accepted in {imageSha} (no length check)
    */
   get(sha: string, options?: ImagesGetOptions): Promise<Out<R, ImageDetails>>
   /**
    * DELETE /csapi/v1.3/images [S40]
-   *
-   * v1.3 takes query params (v1.1 took a JSON body, as in the fixture; open question 1); images with active containers cannot be deleted; P-swagger also lists 204
    *
    * Returns the API's answer as sent; the id is under the first present of `deletionJobId`.
    */
   delete(options?: ImagesDeleteOptions): Promise<Out<R, JobStarted>>
   /**
    * GET /csapi/v1.3/images/{imageSha}/vuln [S42]
-   *
-   * details is a list (v1.1) or {vulns, driftVulns} (open question 9): accept both; vulnSummary; short 12-hex ids accepted in {imageSha}; published is epoch ms as a number
    */
   vulnerabilities(sha: string, options?: ImagesVulnerabilitiesOptions): Promise<Out<R, ImageVulnerabilities>>
   /**
    * GET /csapi/v1.3/images/list [P05]
-   *
-   * as containers.bulk_list; the link sample closes the URL with '<'; the P-docs sample also sends scanDetails=malware, secrets (not in DESIGN's signature)
    *
    * Auto-paginates (cursor): iterate items with `for await`, or `.pages()`.
    */
   bulkList(options?: ImagesBulkListOptions): PagedList<BulkImage>
   /**
    * GET /csapi/v1.3/images/{imageSha}/association [P06]
-   *
-   * {containers, driftContainers, hosts}
    */
   associations(sha: string, options?: ImagesAssociationsOptions): Promise<Out<R, Associations>>
   /**
    * GET /csapi/v1.3/images/{imageSha}/associatedRegistries [P07]
-   *
-   * bare array [{registry, registryUuid, repo, tag}]
    */
   registries(sha: string, options?: ImagesRegistriesOptions): Promise<Out<R, AssociatedRegistry[]>>
   /**
    * POST /csapi/v1.3/images/{imageSha}/instrument [P08]
-   *
-   * body {imageId, pullRegistryUuid, pullRepository, pullTag, pushRepository, pushTag}; 200/201 with a string body
    */
   instrument(sha: string, body?: JsonObject, options?: ImagesInstrumentOptions): Promise<Out<R, JsonObject | string | null>>
   /**
    * GET /csapi/v1.3/images/{imageSha}/software [P09]
-   *
-   * not paged: {count, data, softwareCountBySeverity, drift...} in one response
    */
   software(sha: string, options?: ImagesSoftwareOptions): Promise<Out<R, SoftwareList>>
   /**
    * GET /csapi/v1.3/images/{imageSha}/vuln/count [P10]
-   *
-   * flat severity counts; the docs sample passes a 12-hex short id; error_403 is that page's 403 body
    */
   vulnerabilityCount(sha: string, options?: ImagesVulnerabilityCountOptions): Promise<Out<R, VulnerabilityCount>>
 }
@@ -506,37 +484,27 @@ export declare class TagsResource<R extends boolean = false> {
   /**
    * POST /csapi/v1.3/tag/assign [S02]
    *
-   * tagName sits inside tagsToAdd[] (P-docs puts tagName/entitySha top level; simulator accepts both); an unknown tagName creates the tag; fixture entityType 'IMAGE / CONTAINER' is a placeholder; P-docs response adds cascadingKafkaJobUuid
-   *
    * Returns the API's answer as sent; the id is under the first present of `entityUUID`.
    */
   assign(body: JsonObject, options?: TagsAssignOptions): Promise<Out<R, TagAssigned>>
   /**
    * PUT /csapi/v1.3/tag/update [S03]
    *
-   * entity types are upper case in requests, lower case in responses and map keys; response rules may carry trailing spaces (keep verbatim)
-   *
    * Returns the API's answer as sent; the id is under the first present of `tagId`.
    */
   update(body: JsonObject, options?: TagsUpdateOptions): Promise<Out<R, Tag>>
   /**
    * DELETE /csapi/v1.3/tag/delete [S04]
-   *
-   * 200 body is the plain text 'Tag deleted successfully', not JSON
    */
   delete(tagName: string, options?: TagsDeleteOptions): Promise<Out<R, string>>
   /**
    * POST /csapi/v1.3/tag/create [P25]
-   *
-   * body {name, reevaluate, tagInfoDataList[{entityType, rule}]}; answers the tag object (as tags.update)
    *
    * Returns the API's answer as sent; the id is under the first present of `tagId`.
    */
   create(body: JsonObject, options?: TagsCreateOptions): Promise<Out<R, Tag>>
   /**
    * POST /csapi/v1.3/tag/evaluateTags [P26]
-   *
-   * name only: parameters (likely the tag name) and response unknown; send the body as given
    */
   evaluate(body?: JsonObject, options?: TagsEvaluateOptions): Promise<Out<R, JsonObject | string | null>>
 }
@@ -545,14 +513,10 @@ export declare class TagsResource<R extends boolean = false> {
 export declare class PoliciesResource<R extends boolean = false> {
   /**
    * GET /csapi/v1.3/centralizedPolicy/{policyId} [S05]
-   *
-   * rule metaData is an object (CICD) or a JSON-encoded string (K8S): keep the raw form; rules carry order and/or sortOrder; tagIds are strings, tag objects or null
    */
   get(policyId: string, options?: PoliciesGetOptions): Promise<Out<R, Policy>>
   /**
    * POST /csapi/v1.3/centralizedPolicy [S06]
-   *
-   * the 'name'/'type' S000 marks mandatory are the rule fields (policy key is policyName); send metaData as an object; k8sFilters [] for CICD; the CICD seed curl sends no Content-Type
    *
    * Returns the API's answer as sent; the id is under the first present of `uuid`.
    */
@@ -560,21 +524,15 @@ export declare class PoliciesResource<R extends boolean = false> {
   /**
    * PUT /csapi/v1.3/centralizedPolicy/{policyId} [S07]
    *
-   * full policy body (K8S sample echoes read-only uuid/created/updated/version); response id key 'policyUUID ' ends with a space: accept policyUUID and uuid too
-   *
    * Returns the API's answer as sent; the id is under the first present of `policyUUID `, `policyUUID`, `uuid`.
    */
   update(policyId: string, body: JsonObject, options?: PoliciesUpdateOptions): Promise<Out<R, PolicyUpdated>>
   /**
    * GET /csapi/v1.3/centralizedPolicy/defaultPolicy/{policyType} [P24]
-   *
-   * the docs sample spells K8sFilters with a capital K; metaData may be a JSON string; tagIds may be objects
    */
   default(policyType: string, options?: PoliciesDefaultOptions): Promise<Out<R, Policy>>
   /**
    * GET /csapi/v1.3/centralizedPolicy [P34]
-   *
-   * unverified in shape: Qualys' own CLI (qualys-cli 0.2) reads it as a page-numbered list of policies (pageNumber, pageSize); the items are taken to be policies as S05 answers them
    *
    * Auto-paginates (page number): iterate items with `for await`, or `.pages()`.
    */
@@ -586,15 +544,11 @@ export declare class ReportsResource<R extends boolean = false> {
   /**
    * GET /csapi/v1.3/reports [S08]
    *
-   * 409 on Container Security Free subscriptions; no groups key; report filter is a JSON-encoded string; flags are 0/1 integers; dates ISO-8601
-   *
    * Auto-paginates (page number): iterate items with `for await`, or `.pages()`.
    */
   list(options?: ReportsListOptions): PagedList<Report>
   /**
    * POST /csapi/v1.3/reports [S09]
-   *
-   * 409 on Free subscriptions; templateName is an open string; filter is a string holding JSON; request name/zip are reportName/fileZipped in the list
    *
    * Returns the API's answer as sent; the id is under the first present of `reportUuid`.
    */
@@ -602,27 +556,19 @@ export declare class ReportsResource<R extends boolean = false> {
   /**
    * POST /csapi/v1.3/reports/schedule [S10]
    *
-   * 409 on Free subscriptions; reportScheduleDetails null = one run at eventTime; action CREATE is the only valid value; format is the list's fileFormat
-   *
    * Returns the API's answer as sent; the id is under the first present of `scheduleUuid`.
    */
   createSchedule(body: JsonObject, options?: ReportsCreateScheduleOptions): Promise<Out<R, ScheduleCreated>>
   /**
    * PUT /csapi/v1.3/reports/schedule/{reportingScheduleID} [S11]
-   *
-   * only Active schedules can be updated; the sample still sends action CREATE; success is {message} with the id inside the text; path param also spelt reportingSchedulingId (wire-irrelevant)
    */
   updateSchedule(scheduleId: string, body: JsonObject, options?: ReportsUpdateScheduleOptions): Promise<Out<R, Message>>
   /**
    * DELETE /csapi/v1.3/reports [P22]
-   *
-   * answers {message, data: [string]}; 409 on Free subscriptions
    */
   delete(reportUuids: string[] | string, options?: ReportsDeleteOptions): Promise<Out<R, ReportsDeleted>>
   /**
    * GET /csapi/v1.3/reports/{reportUuid}/download [P23]
-   *
-   * application/octet-stream (csv or zip; the OpenAPI description's 200 content type, hence the Accept): stream it (to path= when given), never buffer whole; 409 on Free subscriptions
    */
   download(reportUuid: string, options?: ReportsDownloadOptions): Promise<Out<R, Buffer | DownloadResult>>
 }
@@ -632,21 +578,15 @@ export declare class RegistriesSchedulesResource<R extends boolean = false> {
   /**
    * POST /csapi/v1.3/registry/{registryId}/schedule [S12]
    *
-   * S33 is the v1.1 twin (body name/onDemand/filters/schedule); model filters as {repoTags, days} (one sample splits days into its own element); schedule is HH:MM UTC; forceScan needs the subscription feature
-   *
    * Returns the API's answer as sent; the id is under the first present of `scheduleUuid`.
    */
   create(registryId: string, body?: JsonObject, options?: RegistriesSchedulesCreateOptions): Promise<Out<R, ScheduleCreated>>
   /**
    * PUT /csapi/v1.3/registry/{registryId}/schedule/{scheduleId} [S13]
-   *
-   * S34 is the v1.1 twin; only Automatic, non-Running schedules; onDemand/repo/tag/days cannot change; body 'same schedule ID' in unstated form; the v1.1 fixture sends schedule 00:00 without an interval
    */
   update(registryId: string, scheduleId: string, body?: JsonObject, options?: RegistriesSchedulesUpdateOptions): Promise<Out<R, JsonObject | string | null>>
   /**
    * POST /csapi/v1.3/registry/{registryId}/schedule/cancel [S14]
-   *
-   * no body; scheduleIds win over filter (scheduleUuid:* = all); never send an empty scheduleIds=; Finished/Unknown/Error schedules skipped; id under CancelJobId or deletionJobId
    *
    * Returns the API's answer as sent; the id is under the first present of `CancelJobId`, `deletionJobId`.
    */
@@ -654,37 +594,27 @@ export declare class RegistriesSchedulesResource<R extends boolean = false> {
   /**
    * DELETE /csapi/v1.3/registry/{registryId}/schedule/bulk [S15]
    *
-   * no body; scheduleIds win over filter; Queued/Unknown/Running schedules are skipped (cancel first)
-   *
    * Returns the API's answer as sent; the id is under the first present of `deletionJobId`.
    */
   bulkDelete(registryId: string, options?: RegistriesSchedulesBulkDeleteOptions): Promise<Out<R, JobStarted>>
   /**
    * GET /csapi/v1.3/registry/{registryId}/schedule [S32]
    *
-   * status is an open string (Running, Completed, Finished, Unknown, Error, Queued, Canceled); errors is null or a list
-   *
    * Auto-paginates (page number): iterate items with `for await`, or `.pages()`.
    */
   list(registryId: string, options?: RegistriesSchedulesListOptions): PagedList<Schedule>
   /**
    * DELETE /csapi/v1.3/registry/{registryId}/schedule/{scheduleId} [S37]
-   *
-   * Running schedules cannot be deleted; success body not shown
    */
   delete(registryId: string, scheduleId: string, options?: RegistriesSchedulesDeleteOptions): Promise<Out<R, string | null>>
   /**
    * DELETE /csapi/v1.3/registry/{registryId}/schedule [S38]
-   *
-   * DELETE with a bare JSON array body of schedule UUIDs; the seed URL has a trailing slash: send without it
    *
    * Returns the API's answer as sent; the id is under the first present of `deletedScheduleUuids`.
    */
   deleteMany(registryId: string, scheduleIds: string[], options?: RegistriesSchedulesDeleteManyOptions): Promise<Out<R, DeletedSchedules>>
   /**
    * POST /csapi/v1.3/registry/{registryId}/schedule/{scheduleId}/cancel [P15]
-   *
-   * no body; answers a string
    */
   cancel(registryId: string, scheduleId: string, options?: RegistriesSchedulesCancelOptions): Promise<Out<R, JsonObject | string | null>>
 }
@@ -694,55 +624,39 @@ export declare class ContainersResource<R extends boolean = false> {
   /**
    * GET /csapi/v1.3/containers [S16]
    *
-   * at most 10,000 records (use bulk_list beyond); groups optional; severity counts may be null
-   *
    * Auto-paginates (page number): iterate items with `for await`, or `.pages()`.
    */
   list(options?: ContainersListOptions): PagedList<Container>
   /**
    * GET /csapi/v1.3/containers/{containerSha} [S18]
-   *
-   * named only in the seed; v1.1 took containerId, v1.3 takes the container sha
    */
   get(sha: string, options?: ContainersGetOptions): Promise<Out<R, ContainerDetails>>
   /**
    * DELETE /csapi/v1.3/containers [S41]
-   *
-   * v1.3 takes query params (v1.1 took a JSON body, as in the fixture; open question 1); P-swagger also lists 204
    *
    * Returns the API's answer as sent; the id is under the first present of `deletionJobId`.
    */
   delete(options?: ContainersDeleteOptions): Promise<Out<R, JobStarted>>
   /**
    * GET /csapi/v1.3/containers/{containerSha}/vuln [S43]
-   *
-   * named only in the seed; details is {vulns, driftVulns}; the summary key is misspelt 'VunlSummary'
    */
   vulnerabilities(sha: string, options?: ContainersVulnerabilitiesOptions): Promise<Out<R, ContainerVulnerabilities>>
   /**
    * GET /csapi/v1.3/containers/list [P01]
-   *
-   * {limit, data}; next page = paginationQuery from the link header (rel=next) sent to our own base URL; last page: header absent or 'null'; data may be a single object
    *
    * Auto-paginates (cursor): iterate items with `for await`, or `.pages()`.
    */
   bulkList(options?: ContainersBulkListOptions): PagedList<BulkContainer>
   /**
    * GET /csapi/v1.3/containers/{containerSha}/compliance [P02]
-   *
-   * same shape as images.compliance (S01)
    */
   compliance(sha: string, options?: ContainersComplianceOptions): Promise<Out<R, Compliance>>
   /**
    * GET /csapi/v1.3/containers/{containerSha}/software [P03]
-   *
-   * not paged: {count, data, softwareCountBySeverity} in one response
    */
   software(sha: string, options?: ContainersSoftwareOptions): Promise<Out<R, SoftwareList>>
   /**
    * GET /csapi/v1.3/containers/{containerSha}/vuln/count [P04]
-   *
-   * flat severity counts or wrapped in data (P-qualysdk reads data): accept both (open question 16)
    */
   vulnerabilityCount(sha: string, options?: ContainersVulnerabilityCountOptions): Promise<Out<R, VulnerabilityCount>>
 }
@@ -751,8 +665,6 @@ export declare class ContainersResource<R extends boolean = false> {
 export declare class EventsResource<R extends boolean = false> {
   /**
    * GET /csapi/v1.1/events [S20]
-   *
-   * v1.1 only, named only: no v1.3 form, no documented params or shape; 1-based pageNo; return raw {data, count, groups}
    *
    * Auto-paginates (page no): iterate items with `for await`, or `.pages()`.
    */
@@ -764,15 +676,11 @@ export declare class SensorsResource<R extends boolean = false> {
   /**
    * GET /csapi/v1.3/sensors [S21]
    *
-   * named only in the seed (1-based paging); shape from P-swagger {count, data}
-   *
    * Auto-paginates (page number): iterate items with `for await`, or `.pages()`.
    */
   list(options?: SensorsListOptions): PagedList<Sensor>
   /**
    * DELETE /csapi/v1.3/sensors [S39]
-   *
-   * v1.3 takes query params (v1.1 took a JSON body, as in the fixture; open question 1); only sensors in status UNKNOWN can be deleted; P-swagger also lists 204
    *
    * Returns the API's answer as sent; the id is under the first present of `deletionJobId`.
    */
@@ -783,8 +691,6 @@ export declare class SensorsResource<R extends boolean = false> {
   get(sensorId: string, options?: SensorsGetOptions): Promise<Out<R, Sensor>>
   /**
    * GET /csapi/v1.3/activationkey [P14]
-   *
-   * {customerId, activationId, platformUrl}
    */
   activationKey(options?: SensorsActivationKeyOptions): Promise<Out<R, ActivationKey>>
 }
@@ -798,61 +704,43 @@ export declare class RegistriesResource<R extends boolean = false> {
   /**
    * GET /csapi/v1.3/registry [S22]
    *
-   * the v1.1 sample pages from pageNo=0; v1.3 sends pageNumber from 1
-   *
    * Auto-paginates (page number): iterate items with `for await`, or `.pages()`.
    */
   list(options?: RegistriesListOptions): PagedList<Registry>
   /**
    * GET /csapi/v1.3/registry/{registryId} [S23]
-   *
-   * aws and connectors may be null; the seed heading omits {registryId}
    */
   get(registryId: string, options?: RegistriesGetOptions): Promise<Out<R, RegistryDetails>>
   /**
    * GET /csapi/v1.3/registry/aws-base [S24]
-   *
-   * externalId is an integer; the seed masks digits (fixture replaces xxxx with 0000)
    */
   awsBase(options?: RegistriesAwsBaseOptions): Promise<Out<R, AwsBase>>
   /**
    * POST /csapi/v1.3/registry/validate [S28]
-   *
-   * body as registries.create; success body not shown (P-swagger: boolean); an existing registry gives errorCode CMS-1504 (status not shown)
    */
   validate(body: JsonObject, options?: RegistriesValidateOptions): Promise<Out<R, JsonObject | string | null>>
   /**
    * POST /csapi/v1.3/registry [S29]
-   *
-   * credential username/password are base64; aws {accountId, arn, region} (arn alone reuses a connector; P-swagger has {name, arn, description}: keep open); registryType is an open string
    *
    * Returns the API's answer as sent; the id is under the first present of `registryUuid`.
    */
   create(body: JsonObject, options?: RegistriesCreateOptions): Promise<Out<R, RegistryCreated>>
   /**
    * PUT /csapi/v1.3/registry/{registryId} [S30]
-   *
-   * registryType and registryUri cannot change but must be sent; success body 'same registry ID' in unstated form
    */
   update(registryId: string, body: JsonObject, options?: RegistriesUpdateOptions): Promise<Out<R, JsonObject | string | null>>
   /**
    * GET /csapi/v1.3/registry/{registryId}/repository [S31]
-   *
-   * the v1.1 sample pages from pageNo=0; v1.3 sends pageNumber from 1
    *
    * Auto-paginates (page number): iterate items with `for await`, or `.pages()`.
    */
   repositories(registryId: string, options?: RegistriesRepositoriesOptions): PagedList<Repository>
   /**
    * DELETE /csapi/v1.3/registry/{registryId} [S35]
-   *
-   * a registry with Running schedules cannot be deleted; success body not shown
    */
   delete(registryId: string, options?: RegistriesDeleteOptions): Promise<Out<R, string | null>>
   /**
    * DELETE /csapi/v1.3/registry [S36]
-   *
-   * DELETE with a bare JSON array body of registry UUIDs; registries with Running schedules are not deleted
    *
    * Returns the API's answer as sent; the id is under the first present of `deletedRegistryUuids`.
    */
@@ -863,20 +751,14 @@ export declare class RegistriesResource<R extends boolean = false> {
 export declare class RegistriesAwsResource<R extends boolean = false> {
   /**
    * GET /csapi/v1.3/registry/aws/connectors [S25]
-   *
-   * bare JSON array (P-swagger says one object; the seed's array wins)
    */
   connectors(options?: RegistriesAwsConnectorsOptions): Promise<Out<R, AwsConnector[]>>
   /**
    * GET /csapi/v1.3/registry/aws/connectors/{accountId} [S26]
-   *
-   * keyed by AWS account id, plural 'connectors' in the path; answers a bare array of that account's connectors
    */
   connector(id: string, options?: RegistriesAwsConnectorOptions): Promise<Out<R, AwsConnector[]>>
   /**
    * POST /csapi/v1.3/registry/aws/connector [S27]
-   *
-   * body {arn, externalId, name, description}; externalId is a string here (integer in aws-base); success body not shown (P-swagger: string)
    */
   createConnector(body?: JsonObject, options?: RegistriesAwsCreateConnectorOptions): Promise<Out<R, JsonObject | string | null>>
 }
@@ -899,20 +781,14 @@ export declare class ControlsResource<R extends boolean = false> {
 export declare class RegistriesAcrResource<R extends boolean = false> {
   /**
    * POST /csapi/v1.3/registry/acr/connector [P16]
-   *
-   * body {name, clientSecret, connectorId, description, applicationId}; answers a string
    */
   createConnector(body?: JsonObject, options?: RegistriesAcrCreateConnectorOptions): Promise<Out<R, JsonObject | string | null>>
   /**
    * GET /csapi/v1.3/registry/acr/connectors [P17]
-   *
-   * bare array [{name, acrConnectorId, description}]
    */
   connectors(options?: RegistriesAcrConnectorsOptions): Promise<Out<R, AcrConnector[]>>
   /**
    * GET /csapi/v1.3/registry/acr/connector/{connectorId} [P18]
-   *
-   * singular 'connector' in the path (aws uses 'connectors')
    */
   connector(id: string, options?: RegistriesAcrConnectorOptions): Promise<Out<R, AcrConnector>>
 }
@@ -921,20 +797,14 @@ export declare class RegistriesAcrResource<R extends boolean = false> {
 export declare class RegistriesGcpResource<R extends boolean = false> {
   /**
    * POST /csapi/v1.3/registry/gcp/connector [P19]
-   *
-   * multipart/form-data with the file field serviceAccountJson; name/description/connectorId go in the query; answers a string
    */
   createConnector(name: string, serviceAccountJson: string | JsonObject, options?: RegistriesGcpCreateConnectorOptions): Promise<Out<R, JsonObject | string | null>>
   /**
    * GET /csapi/v1.3/registry/gcp/connectors [P20]
-   *
-   * bare array [{name, description, location, gcpConnectorId, gcpProjectId}]
    */
   connectors(options?: RegistriesGcpConnectorsOptions): Promise<Out<R, GcpConnector[]>>
   /**
    * GET /csapi/v1.3/registry/gcp/connector/{connectorId} [P21]
-   *
-   * singular 'connector' in the path (aws uses 'connectors')
    */
   connector(id: string, options?: RegistriesGcpConnectorOptions): Promise<Out<R, GcpConnector>>
 }
@@ -944,27 +814,19 @@ export declare class K8sPosturesResource<R extends boolean = false> {
   /**
    * GET /csapi/v1.3/k8s_postures/list [P27]
    *
-   * shape not seen ({data, count} assumed); takes limit (1..250) beside pageNumber/pageSize
-   *
    * Auto-paginates (page number): iterate items with `for await`, or `.pages()`.
    */
   list(options?: K8sPosturesListOptions): PagedList<K8sPosture>
   /**
    * GET /csapi/v1.3/k8s_postures/count [P28]
-   *
-   * counts; shape not seen
    */
   count(options?: K8sPosturesCountOptions): Promise<Out<R, JsonObject | string | null>>
   /**
    * GET /csapi/v1.3/k8s_postures/control/{controlId} [P29]
-   *
-   * CIS control details; shape not seen
    */
   control(controlId: string | number, options?: K8sPosturesControlOptions): Promise<Out<R, JsonObject | string | null>>
   /**
    * GET /csapi/v1.3/k8s_postures/control/{controlId}/evidence [P30]
-   *
-   * resource posture evidence; shape not seen
    */
   evidence(controlId: string | number, options?: K8sPosturesEvidenceOptions): Promise<Out<R, JsonObject | string | null>>
 }
@@ -974,15 +836,11 @@ export declare class K8sClustersResource<R extends boolean = false> {
   /**
    * GET /csapi/v1.3/k8sClusters [P32]
    *
-   * unverified in shape: Qualys' own CLI (qualys-cli 0.2) calls it with pageNumber, pageSize and filter; no published sample or schema of the answer, so the items are kept as sent
-   *
    * Auto-paginates (page number): iterate items with `for await`, or `.pages()`.
    */
   list(options?: K8sClustersListOptions): PagedList<KubernetesCluster>
   /**
    * GET /csapi/v1.3/k8sClusters/{clusterUid} [P33]
-   *
-   * unverified in shape: Qualys' own CLI (qualys-cli 0.2) calls it, its source saying the path is taken from the gateway's /apidocs/csapi/v1.3; no published sample of the answer
    */
   get(clusterUid: string, options?: K8sClustersGetOptions): Promise<Out<R, KubernetesCluster>>
 }

@@ -9,8 +9,6 @@ class ImagesResource {
 
   /**
    * GET /csapi/v1.3/images/{imageSha}/compliance [S01]
-   *
-   * criticality is LOW/MEDIUM/HIGH but accept old names (MINIMAL, SERIOUS, CRITICAL, URGENT); statement/findings are newer fields, keep unknown keys
    */
   compliance(sha, options) {
     return this._client._call("S01", { sha: sha }, options)
@@ -18,8 +16,6 @@ class ImagesResource {
 
   /**
    * GET /csapi/v1.3/images [S17]
-   *
-   * at most 10,000 records (use bulk_list beyond); groups optional; sha is present despite S002's removed-fields list
    *
    * Auto-paginates (page number): iterate items with `for await`, or `.pages()`.
    */
@@ -29,8 +25,6 @@ class ImagesResource {
 
   /**
    * GET /csapi/v1.3/images/{imageSha} [S19]
-   *
-   * named only in the seed; v1.1 took imageId; short 12-hex ids are accepted in {imageSha} (no length check)
    */
   get(sha, options) {
     return this._client._call("S19", { sha: sha }, options)
@@ -38,8 +32,6 @@ class ImagesResource {
 
   /**
    * DELETE /csapi/v1.3/images [S40]
-   *
-   * v1.3 takes query params (v1.1 took a JSON body, as in the fixture; open question 1); images with active containers cannot be deleted; P-swagger also lists 204
    *
    * Returns the API's answer as sent; the id is under the first present of `deletionJobId`.
    */
@@ -49,8 +41,6 @@ class ImagesResource {
 
   /**
    * GET /csapi/v1.3/images/{imageSha}/vuln [S42]
-   *
-   * details is a list (v1.1) or {vulns, driftVulns} (open question 9): accept both; vulnSummary; short 12-hex ids accepted in {imageSha}; published is epoch ms as a number
    */
   vulnerabilities(sha, options) {
     return this._client._call("S42", { sha: sha }, options)
@@ -58,8 +48,6 @@ class ImagesResource {
 
   /**
    * GET /csapi/v1.3/images/list [P05]
-   *
-   * as containers.bulk_list; the link sample closes the URL with '<'; the P-docs sample also sends scanDetails=malware, secrets (not in DESIGN's signature)
    *
    * Auto-paginates (cursor): iterate items with `for await`, or `.pages()`.
    */
@@ -69,8 +57,6 @@ class ImagesResource {
 
   /**
    * GET /csapi/v1.3/images/{imageSha}/association [P06]
-   *
-   * {containers, driftContainers, hosts}
    */
   associations(sha, options) {
     return this._client._call("P06", { sha: sha }, options)
@@ -78,8 +64,6 @@ class ImagesResource {
 
   /**
    * GET /csapi/v1.3/images/{imageSha}/associatedRegistries [P07]
-   *
-   * bare array [{registry, registryUuid, repo, tag}]
    */
   registries(sha, options) {
     return this._client._call("P07", { sha: sha }, options)
@@ -87,8 +71,6 @@ class ImagesResource {
 
   /**
    * POST /csapi/v1.3/images/{imageSha}/instrument [P08]
-   *
-   * body {imageId, pullRegistryUuid, pullRepository, pullTag, pushRepository, pushTag}; 200/201 with a string body
    */
   instrument(sha, body, options) {
     return this._client._call("P08", { sha: sha, body: body }, options)
@@ -96,8 +78,6 @@ class ImagesResource {
 
   /**
    * GET /csapi/v1.3/images/{imageSha}/software [P09]
-   *
-   * not paged: {count, data, softwareCountBySeverity, drift...} in one response
    */
   software(sha, options) {
     return this._client._call("P09", { sha: sha }, options)
@@ -105,8 +85,6 @@ class ImagesResource {
 
   /**
    * GET /csapi/v1.3/images/{imageSha}/vuln/count [P10]
-   *
-   * flat severity counts; the docs sample passes a 12-hex short id; error_403 is that page's 403 body
    */
   vulnerabilityCount(sha, options) {
     return this._client._call("P10", { sha: sha }, options)
@@ -121,8 +99,6 @@ class TagsResource {
   /**
    * POST /csapi/v1.3/tag/assign [S02]
    *
-   * tagName sits inside tagsToAdd[] (P-docs puts tagName/entitySha top level; simulator accepts both); an unknown tagName creates the tag; fixture entityType 'IMAGE / CONTAINER' is a placeholder; P-docs response adds cascadingKafkaJobUuid
-   *
    * Returns the API's answer as sent; the id is under the first present of `entityUUID`.
    */
   assign(body, options) {
@@ -132,8 +108,6 @@ class TagsResource {
   /**
    * PUT /csapi/v1.3/tag/update [S03]
    *
-   * entity types are upper case in requests, lower case in responses and map keys; response rules may carry trailing spaces (keep verbatim)
-   *
    * Returns the API's answer as sent; the id is under the first present of `tagId`.
    */
   update(body, options) {
@@ -142,8 +116,6 @@ class TagsResource {
 
   /**
    * DELETE /csapi/v1.3/tag/delete [S04]
-   *
-   * 200 body is the plain text 'Tag deleted successfully', not JSON
    */
   delete(tagName, options) {
     return this._client._call("S04", { tag_name: tagName }, options)
@@ -151,8 +123,6 @@ class TagsResource {
 
   /**
    * POST /csapi/v1.3/tag/create [P25]
-   *
-   * body {name, reevaluate, tagInfoDataList[{entityType, rule}]}; answers the tag object (as tags.update)
    *
    * Returns the API's answer as sent; the id is under the first present of `tagId`.
    */
@@ -162,8 +132,6 @@ class TagsResource {
 
   /**
    * POST /csapi/v1.3/tag/evaluateTags [P26]
-   *
-   * name only: parameters (likely the tag name) and response unknown; send the body as given
    */
   evaluate(body, options) {
     return this._client._call("P26", { body: body }, options)
@@ -177,8 +145,6 @@ class PoliciesResource {
 
   /**
    * GET /csapi/v1.3/centralizedPolicy/{policyId} [S05]
-   *
-   * rule metaData is an object (CICD) or a JSON-encoded string (K8S): keep the raw form; rules carry order and/or sortOrder; tagIds are strings, tag objects or null
    */
   get(policyId, options) {
     return this._client._call("S05", { policy_id: policyId }, options)
@@ -186,8 +152,6 @@ class PoliciesResource {
 
   /**
    * POST /csapi/v1.3/centralizedPolicy [S06]
-   *
-   * the 'name'/'type' S000 marks mandatory are the rule fields (policy key is policyName); send metaData as an object; k8sFilters [] for CICD; the CICD seed curl sends no Content-Type
    *
    * Returns the API's answer as sent; the id is under the first present of `uuid`.
    */
@@ -198,8 +162,6 @@ class PoliciesResource {
   /**
    * PUT /csapi/v1.3/centralizedPolicy/{policyId} [S07]
    *
-   * full policy body (K8S sample echoes read-only uuid/created/updated/version); response id key 'policyUUID ' ends with a space: accept policyUUID and uuid too
-   *
    * Returns the API's answer as sent; the id is under the first present of `policyUUID `, `policyUUID`, `uuid`.
    */
   update(policyId, body, options) {
@@ -208,8 +170,6 @@ class PoliciesResource {
 
   /**
    * GET /csapi/v1.3/centralizedPolicy/defaultPolicy/{policyType} [P24]
-   *
-   * the docs sample spells K8sFilters with a capital K; metaData may be a JSON string; tagIds may be objects
    */
   default(policyType, options) {
     return this._client._call("P24", { policy_type: policyType }, options)
@@ -217,8 +177,6 @@ class PoliciesResource {
 
   /**
    * GET /csapi/v1.3/centralizedPolicy [P34]
-   *
-   * unverified in shape: Qualys' own CLI (qualys-cli 0.2) reads it as a page-numbered list of policies (pageNumber, pageSize); the items are taken to be policies as S05 answers them
    *
    * Auto-paginates (page number): iterate items with `for await`, or `.pages()`.
    */
@@ -235,8 +193,6 @@ class ReportsResource {
   /**
    * GET /csapi/v1.3/reports [S08]
    *
-   * 409 on Container Security Free subscriptions; no groups key; report filter is a JSON-encoded string; flags are 0/1 integers; dates ISO-8601
-   *
    * Auto-paginates (page number): iterate items with `for await`, or `.pages()`.
    */
   list(options) {
@@ -245,8 +201,6 @@ class ReportsResource {
 
   /**
    * POST /csapi/v1.3/reports [S09]
-   *
-   * 409 on Free subscriptions; templateName is an open string; filter is a string holding JSON; request name/zip are reportName/fileZipped in the list
    *
    * Returns the API's answer as sent; the id is under the first present of `reportUuid`.
    */
@@ -257,8 +211,6 @@ class ReportsResource {
   /**
    * POST /csapi/v1.3/reports/schedule [S10]
    *
-   * 409 on Free subscriptions; reportScheduleDetails null = one run at eventTime; action CREATE is the only valid value; format is the list's fileFormat
-   *
    * Returns the API's answer as sent; the id is under the first present of `scheduleUuid`.
    */
   createSchedule(body, options) {
@@ -267,8 +219,6 @@ class ReportsResource {
 
   /**
    * PUT /csapi/v1.3/reports/schedule/{reportingScheduleID} [S11]
-   *
-   * only Active schedules can be updated; the sample still sends action CREATE; success is {message} with the id inside the text; path param also spelt reportingSchedulingId (wire-irrelevant)
    */
   updateSchedule(scheduleId, body, options) {
     return this._client._call("S11", { schedule_id: scheduleId, body: body }, options)
@@ -276,8 +226,6 @@ class ReportsResource {
 
   /**
    * DELETE /csapi/v1.3/reports [P22]
-   *
-   * answers {message, data: [string]}; 409 on Free subscriptions
    */
   delete(reportUuids, options) {
     return this._client._call("P22", { report_uuids: reportUuids }, options)
@@ -285,8 +233,6 @@ class ReportsResource {
 
   /**
    * GET /csapi/v1.3/reports/{reportUuid}/download [P23]
-   *
-   * application/octet-stream (csv or zip; the OpenAPI description's 200 content type, hence the Accept): stream it (to path= when given), never buffer whole; 409 on Free subscriptions
    */
   download(reportUuid, options) {
     return this._client._call("P23", { report_uuid: reportUuid }, options)
@@ -301,8 +247,6 @@ class RegistriesSchedulesResource {
   /**
    * POST /csapi/v1.3/registry/{registryId}/schedule [S12]
    *
-   * S33 is the v1.1 twin (body name/onDemand/filters/schedule); model filters as {repoTags, days} (one sample splits days into its own element); schedule is HH:MM UTC; forceScan needs the subscription feature
-   *
    * Returns the API's answer as sent; the id is under the first present of `scheduleUuid`.
    */
   create(registryId, body, options) {
@@ -311,8 +255,6 @@ class RegistriesSchedulesResource {
 
   /**
    * PUT /csapi/v1.3/registry/{registryId}/schedule/{scheduleId} [S13]
-   *
-   * S34 is the v1.1 twin; only Automatic, non-Running schedules; onDemand/repo/tag/days cannot change; body 'same schedule ID' in unstated form; the v1.1 fixture sends schedule 00:00 without an interval
    */
   update(registryId, scheduleId, body, options) {
     return this._client._call("S13", { registry_id: registryId, schedule_id: scheduleId, body: body }, options)
@@ -320,8 +262,6 @@ class RegistriesSchedulesResource {
 
   /**
    * POST /csapi/v1.3/registry/{registryId}/schedule/cancel [S14]
-   *
-   * no body; scheduleIds win over filter (scheduleUuid:* = all); never send an empty scheduleIds=; Finished/Unknown/Error schedules skipped; id under CancelJobId or deletionJobId
    *
    * Returns the API's answer as sent; the id is under the first present of `CancelJobId`, `deletionJobId`.
    */
@@ -332,8 +272,6 @@ class RegistriesSchedulesResource {
   /**
    * DELETE /csapi/v1.3/registry/{registryId}/schedule/bulk [S15]
    *
-   * no body; scheduleIds win over filter; Queued/Unknown/Running schedules are skipped (cancel first)
-   *
    * Returns the API's answer as sent; the id is under the first present of `deletionJobId`.
    */
   bulkDelete(registryId, options) {
@@ -343,8 +281,6 @@ class RegistriesSchedulesResource {
   /**
    * GET /csapi/v1.3/registry/{registryId}/schedule [S32]
    *
-   * status is an open string (Running, Completed, Finished, Unknown, Error, Queued, Canceled); errors is null or a list
-   *
    * Auto-paginates (page number): iterate items with `for await`, or `.pages()`.
    */
   list(registryId, options) {
@@ -353,8 +289,6 @@ class RegistriesSchedulesResource {
 
   /**
    * DELETE /csapi/v1.3/registry/{registryId}/schedule/{scheduleId} [S37]
-   *
-   * Running schedules cannot be deleted; success body not shown
    */
   delete(registryId, scheduleId, options) {
     return this._client._call("S37", { registry_id: registryId, schedule_id: scheduleId }, options)
@@ -362,8 +296,6 @@ class RegistriesSchedulesResource {
 
   /**
    * DELETE /csapi/v1.3/registry/{registryId}/schedule [S38]
-   *
-   * DELETE with a bare JSON array body of schedule UUIDs; the seed URL has a trailing slash: send without it
    *
    * Returns the API's answer as sent; the id is under the first present of `deletedScheduleUuids`.
    */
@@ -373,8 +305,6 @@ class RegistriesSchedulesResource {
 
   /**
    * POST /csapi/v1.3/registry/{registryId}/schedule/{scheduleId}/cancel [P15]
-   *
-   * no body; answers a string
    */
   cancel(registryId, scheduleId, options) {
     return this._client._call("P15", { registry_id: registryId, schedule_id: scheduleId }, options)
@@ -389,8 +319,6 @@ class ContainersResource {
   /**
    * GET /csapi/v1.3/containers [S16]
    *
-   * at most 10,000 records (use bulk_list beyond); groups optional; severity counts may be null
-   *
    * Auto-paginates (page number): iterate items with `for await`, or `.pages()`.
    */
   list(options) {
@@ -399,8 +327,6 @@ class ContainersResource {
 
   /**
    * GET /csapi/v1.3/containers/{containerSha} [S18]
-   *
-   * named only in the seed; v1.1 took containerId, v1.3 takes the container sha
    */
   get(sha, options) {
     return this._client._call("S18", { sha: sha }, options)
@@ -408,8 +334,6 @@ class ContainersResource {
 
   /**
    * DELETE /csapi/v1.3/containers [S41]
-   *
-   * v1.3 takes query params (v1.1 took a JSON body, as in the fixture; open question 1); P-swagger also lists 204
    *
    * Returns the API's answer as sent; the id is under the first present of `deletionJobId`.
    */
@@ -419,8 +343,6 @@ class ContainersResource {
 
   /**
    * GET /csapi/v1.3/containers/{containerSha}/vuln [S43]
-   *
-   * named only in the seed; details is {vulns, driftVulns}; the summary key is misspelt 'VunlSummary'
    */
   vulnerabilities(sha, options) {
     return this._client._call("S43", { sha: sha }, options)
@@ -428,8 +350,6 @@ class ContainersResource {
 
   /**
    * GET /csapi/v1.3/containers/list [P01]
-   *
-   * {limit, data}; next page = paginationQuery from the link header (rel=next) sent to our own base URL; last page: header absent or 'null'; data may be a single object
    *
    * Auto-paginates (cursor): iterate items with `for await`, or `.pages()`.
    */
@@ -439,8 +359,6 @@ class ContainersResource {
 
   /**
    * GET /csapi/v1.3/containers/{containerSha}/compliance [P02]
-   *
-   * same shape as images.compliance (S01)
    */
   compliance(sha, options) {
     return this._client._call("P02", { sha: sha }, options)
@@ -448,8 +366,6 @@ class ContainersResource {
 
   /**
    * GET /csapi/v1.3/containers/{containerSha}/software [P03]
-   *
-   * not paged: {count, data, softwareCountBySeverity} in one response
    */
   software(sha, options) {
     return this._client._call("P03", { sha: sha }, options)
@@ -457,8 +373,6 @@ class ContainersResource {
 
   /**
    * GET /csapi/v1.3/containers/{containerSha}/vuln/count [P04]
-   *
-   * flat severity counts or wrapped in data (P-qualysdk reads data): accept both (open question 16)
    */
   vulnerabilityCount(sha, options) {
     return this._client._call("P04", { sha: sha }, options)
@@ -472,8 +386,6 @@ class EventsResource {
 
   /**
    * GET /csapi/v1.1/events [S20]
-   *
-   * v1.1 only, named only: no v1.3 form, no documented params or shape; 1-based pageNo; return raw {data, count, groups}
    *
    * Auto-paginates (page no): iterate items with `for await`, or `.pages()`.
    */
@@ -490,8 +402,6 @@ class SensorsResource {
   /**
    * GET /csapi/v1.3/sensors [S21]
    *
-   * named only in the seed (1-based paging); shape from P-swagger {count, data}
-   *
    * Auto-paginates (page number): iterate items with `for await`, or `.pages()`.
    */
   list(options) {
@@ -500,8 +410,6 @@ class SensorsResource {
 
   /**
    * DELETE /csapi/v1.3/sensors [S39]
-   *
-   * v1.3 takes query params (v1.1 took a JSON body, as in the fixture; open question 1); only sensors in status UNKNOWN can be deleted; P-swagger also lists 204
    *
    * Returns the API's answer as sent; the id is under the first present of `deletionJobId`.
    */
@@ -518,8 +426,6 @@ class SensorsResource {
 
   /**
    * GET /csapi/v1.3/activationkey [P14]
-   *
-   * {customerId, activationId, platformUrl}
    */
   activationKey(options) {
     return this._client._call("P14", {}, options)
@@ -538,8 +444,6 @@ class RegistriesResource {
   /**
    * GET /csapi/v1.3/registry [S22]
    *
-   * the v1.1 sample pages from pageNo=0; v1.3 sends pageNumber from 1
-   *
    * Auto-paginates (page number): iterate items with `for await`, or `.pages()`.
    */
   list(options) {
@@ -548,8 +452,6 @@ class RegistriesResource {
 
   /**
    * GET /csapi/v1.3/registry/{registryId} [S23]
-   *
-   * aws and connectors may be null; the seed heading omits {registryId}
    */
   get(registryId, options) {
     return this._client._call("S23", { registry_id: registryId }, options)
@@ -557,8 +459,6 @@ class RegistriesResource {
 
   /**
    * GET /csapi/v1.3/registry/aws-base [S24]
-   *
-   * externalId is an integer; the seed masks digits (fixture replaces xxxx with 0000)
    */
   awsBase(options) {
     return this._client._call("S24", {}, options)
@@ -566,8 +466,6 @@ class RegistriesResource {
 
   /**
    * POST /csapi/v1.3/registry/validate [S28]
-   *
-   * body as registries.create; success body not shown (P-swagger: boolean); an existing registry gives errorCode CMS-1504 (status not shown)
    */
   validate(body, options) {
     return this._client._call("S28", { body: body }, options)
@@ -575,8 +473,6 @@ class RegistriesResource {
 
   /**
    * POST /csapi/v1.3/registry [S29]
-   *
-   * credential username/password are base64; aws {accountId, arn, region} (arn alone reuses a connector; P-swagger has {name, arn, description}: keep open); registryType is an open string
    *
    * Returns the API's answer as sent; the id is under the first present of `registryUuid`.
    */
@@ -586,8 +482,6 @@ class RegistriesResource {
 
   /**
    * PUT /csapi/v1.3/registry/{registryId} [S30]
-   *
-   * registryType and registryUri cannot change but must be sent; success body 'same registry ID' in unstated form
    */
   update(registryId, body, options) {
     return this._client._call("S30", { registry_id: registryId, body: body }, options)
@@ -595,8 +489,6 @@ class RegistriesResource {
 
   /**
    * GET /csapi/v1.3/registry/{registryId}/repository [S31]
-   *
-   * the v1.1 sample pages from pageNo=0; v1.3 sends pageNumber from 1
    *
    * Auto-paginates (page number): iterate items with `for await`, or `.pages()`.
    */
@@ -606,8 +498,6 @@ class RegistriesResource {
 
   /**
    * DELETE /csapi/v1.3/registry/{registryId} [S35]
-   *
-   * a registry with Running schedules cannot be deleted; success body not shown
    */
   delete(registryId, options) {
     return this._client._call("S35", { registry_id: registryId }, options)
@@ -615,8 +505,6 @@ class RegistriesResource {
 
   /**
    * DELETE /csapi/v1.3/registry [S36]
-   *
-   * DELETE with a bare JSON array body of registry UUIDs; registries with Running schedules are not deleted
    *
    * Returns the API's answer as sent; the id is under the first present of `deletedRegistryUuids`.
    */
@@ -632,8 +520,6 @@ class RegistriesAwsResource {
 
   /**
    * GET /csapi/v1.3/registry/aws/connectors [S25]
-   *
-   * bare JSON array (P-swagger says one object; the seed's array wins)
    */
   connectors(options) {
     return this._client._call("S25", {}, options)
@@ -641,8 +527,6 @@ class RegistriesAwsResource {
 
   /**
    * GET /csapi/v1.3/registry/aws/connectors/{accountId} [S26]
-   *
-   * keyed by AWS account id, plural 'connectors' in the path; answers a bare array of that account's connectors
    */
   connector(id, options) {
     return this._client._call("S26", { id: id }, options)
@@ -650,8 +534,6 @@ class RegistriesAwsResource {
 
   /**
    * POST /csapi/v1.3/registry/aws/connector [S27]
-   *
-   * body {arn, externalId, name, description}; externalId is a string here (integer in aws-base); success body not shown (P-swagger: string)
    */
   createConnector(body, options) {
     return this._client._call("S27", { body: body }, options)
@@ -687,8 +569,6 @@ class RegistriesAcrResource {
 
   /**
    * POST /csapi/v1.3/registry/acr/connector [P16]
-   *
-   * body {name, clientSecret, connectorId, description, applicationId}; answers a string
    */
   createConnector(body, options) {
     return this._client._call("P16", { body: body }, options)
@@ -696,8 +576,6 @@ class RegistriesAcrResource {
 
   /**
    * GET /csapi/v1.3/registry/acr/connectors [P17]
-   *
-   * bare array [{name, acrConnectorId, description}]
    */
   connectors(options) {
     return this._client._call("P17", {}, options)
@@ -705,8 +583,6 @@ class RegistriesAcrResource {
 
   /**
    * GET /csapi/v1.3/registry/acr/connector/{connectorId} [P18]
-   *
-   * singular 'connector' in the path (aws uses 'connectors')
    */
   connector(id, options) {
     return this._client._call("P18", { id: id }, options)
@@ -720,8 +596,6 @@ class RegistriesGcpResource {
 
   /**
    * POST /csapi/v1.3/registry/gcp/connector [P19]
-   *
-   * multipart/form-data with the file field serviceAccountJson; name/description/connectorId go in the query; answers a string
    */
   createConnector(name, serviceAccountJson, options) {
     return this._client._call("P19", { name: name, service_account_json: serviceAccountJson }, options)
@@ -729,8 +603,6 @@ class RegistriesGcpResource {
 
   /**
    * GET /csapi/v1.3/registry/gcp/connectors [P20]
-   *
-   * bare array [{name, description, location, gcpConnectorId, gcpProjectId}]
    */
   connectors(options) {
     return this._client._call("P20", {}, options)
@@ -738,8 +610,6 @@ class RegistriesGcpResource {
 
   /**
    * GET /csapi/v1.3/registry/gcp/connector/{connectorId} [P21]
-   *
-   * singular 'connector' in the path (aws uses 'connectors')
    */
   connector(id, options) {
     return this._client._call("P21", { id: id }, options)
@@ -754,8 +624,6 @@ class K8sPosturesResource {
   /**
    * GET /csapi/v1.3/k8s_postures/list [P27]
    *
-   * shape not seen ({data, count} assumed); takes limit (1..250) beside pageNumber/pageSize
-   *
    * Auto-paginates (page number): iterate items with `for await`, or `.pages()`.
    */
   list(options) {
@@ -764,8 +632,6 @@ class K8sPosturesResource {
 
   /**
    * GET /csapi/v1.3/k8s_postures/count [P28]
-   *
-   * counts; shape not seen
    */
   count(options) {
     return this._client._call("P28", {}, options)
@@ -773,8 +639,6 @@ class K8sPosturesResource {
 
   /**
    * GET /csapi/v1.3/k8s_postures/control/{controlId} [P29]
-   *
-   * CIS control details; shape not seen
    */
   control(controlId, options) {
     return this._client._call("P29", { control_id: controlId }, options)
@@ -782,8 +646,6 @@ class K8sPosturesResource {
 
   /**
    * GET /csapi/v1.3/k8s_postures/control/{controlId}/evidence [P30]
-   *
-   * resource posture evidence; shape not seen
    */
   evidence(controlId, options) {
     return this._client._call("P30", { control_id: controlId }, options)
@@ -798,8 +660,6 @@ class K8sClustersResource {
   /**
    * GET /csapi/v1.3/k8sClusters [P32]
    *
-   * unverified in shape: Qualys' own CLI (qualys-cli 0.2) calls it with pageNumber, pageSize and filter; no published sample or schema of the answer, so the items are kept as sent
-   *
    * Auto-paginates (page number): iterate items with `for await`, or `.pages()`.
    */
   list(options) {
@@ -808,8 +668,6 @@ class K8sClustersResource {
 
   /**
    * GET /csapi/v1.3/k8sClusters/{clusterUid} [P33]
-   *
-   * unverified in shape: Qualys' own CLI (qualys-cli 0.2) calls it, its source saying the path is taken from the gateway's /apidocs/csapi/v1.3; no published sample of the answer
    */
   get(clusterUid, options) {
     return this._client._call("P33", { cluster_uid: clusterUid }, options)

@@ -68,10 +68,8 @@ def options_interface(e: dict) -> str:
 
 
 def doc(e: dict, indent: str) -> list[str]:
+    # The table's `notes` are for the maintainers (sources, open questions): not user docs.
     lines = [summary(e)]
-    notes = e.get("notes", "").strip()
-    if notes:
-        lines += ["", *notes.splitlines()]
     ids = e["response"].get("id_keys") or []
     if ids:
         keys = ", ".join(f"`{k}`" for k in ids)

@@ -153,10 +153,8 @@ def docstring(e: dict, indent: str, raw: bool = False) -> str:
     if e.get("pagination") and not raw:
         lines = list_docstring(e)
     else:
+        # The table's `notes` are for the maintainers (sources, open questions): not user docs.
         lines = [summary(e)]
-        if e.get("notes"):
-            lines.append("")
-            lines += textwrap.wrap("API notes: " + e["notes"], 96 - len(indent))
     body = "\n".join((indent + line if line else "") for line in lines).lstrip()
     body = body.replace("\\", "\\\\").replace('"""', "'''")
     return f'{indent}"""{body}\n{indent}"""\n'

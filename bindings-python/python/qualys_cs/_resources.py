@@ -171,9 +171,6 @@ class Images(_Resource):
         **unknown: NoReturn,
     ) -> Compliance:
         """GET /csapi/v1.3/images/{imageSha}/compliance [S01]
-
-        API notes: criticality is LOW/MEDIUM/HIGH but accept old names (MINIMAL, SERIOUS,
-        CRITICAL, URGENT); statement/findings are newer fields, keep unknown keys
         """
         return self._client._call("S01", {"sha": sha}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
@@ -233,9 +230,6 @@ class Images(_Resource):
         **unknown: NoReturn,
     ) -> ImageDetails:
         """GET /csapi/v1.3/images/{imageSha} [S19]
-
-        API notes: named only in the seed; v1.1 took imageId; short 12-hex ids are accepted in
-        {imageSha} (no length check)
         """
         return self._client._call("S19", {"sha": sha}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
@@ -251,9 +245,6 @@ class Images(_Resource):
         **unknown: NoReturn,
     ) -> JobStarted:
         """DELETE /csapi/v1.3/images [S40]
-
-        API notes: v1.3 takes query params (v1.1 took a JSON body, as in the fixture; open
-        question 1); images with active containers cannot be deleted; P-swagger also lists 204
         """
         return self._client._call("S40", {"image_ids": image_ids, "filter": filter}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
@@ -271,10 +262,6 @@ class Images(_Resource):
         **unknown: NoReturn,
     ) -> ImageVulnerabilities:
         """GET /csapi/v1.3/images/{imageSha}/vuln [S42]
-
-        API notes: details is a list (v1.1) or {vulns, driftVulns} (open question 9): accept
-        both; vulnSummary; short 12-hex ids accepted in {imageSha}; published is epoch ms as a
-        number
         """
         return self._client._call("S42", {"sha": sha, "type": type, "filter": filter, "sort": sort}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
@@ -333,8 +320,6 @@ class Images(_Resource):
         **unknown: NoReturn,
     ) -> Associations:
         """GET /csapi/v1.3/images/{imageSha}/association [P06]
-
-        API notes: {containers, driftContainers, hosts}
         """
         return self._client._call("P06", {"sha": sha, "filter": filter, "type": type}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
@@ -349,8 +334,6 @@ class Images(_Resource):
         **unknown: NoReturn,
     ) -> _List[AssociatedRegistry]:
         """GET /csapi/v1.3/images/{imageSha}/associatedRegistries [P07]
-
-        API notes: bare array [{registry, registryUuid, repo, tag}]
         """
         return self._client._call("P07", {"sha": sha}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
@@ -366,9 +349,6 @@ class Images(_Resource):
         **unknown: NoReturn,
     ) -> Any:
         """POST /csapi/v1.3/images/{imageSha}/instrument [P08]
-
-        API notes: body {imageId, pullRegistryUuid, pullRepository, pullTag, pushRepository,
-        pushTag}; 200/201 with a string body
         """
         return self._client._call("P08", {"sha": sha, "body": body}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
@@ -385,8 +365,6 @@ class Images(_Resource):
         **unknown: NoReturn,
     ) -> SoftwareList:
         """GET /csapi/v1.3/images/{imageSha}/software [P09]
-
-        API notes: not paged: {count, data, softwareCountBySeverity, drift...} in one response
         """
         return self._client._call("P09", {"sha": sha, "filter": filter, "sort": sort}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
@@ -401,9 +379,6 @@ class Images(_Resource):
         **unknown: NoReturn,
     ) -> VulnerabilityCount:
         """GET /csapi/v1.3/images/{imageSha}/vuln/count [P10]
-
-        API notes: flat severity counts; the docs sample passes a 12-hex short id; error_403 is
-        that page's 403 body
         """
         return self._client._call("P10", {"sha": sha}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
@@ -422,10 +397,6 @@ class Tags(_Resource):
         **unknown: NoReturn,
     ) -> TagAssigned:
         """POST /csapi/v1.3/tag/assign [S02]
-
-        API notes: tagName sits inside tagsToAdd[] (P-docs puts tagName/entitySha top level;
-        simulator accepts both); an unknown tagName creates the tag; fixture entityType 'IMAGE /
-        CONTAINER' is a placeholder; P-docs response adds cascadingKafkaJobUuid
         """
         return self._client._call("S02", {"body": body}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
@@ -440,9 +411,6 @@ class Tags(_Resource):
         **unknown: NoReturn,
     ) -> Tag:
         """PUT /csapi/v1.3/tag/update [S03]
-
-        API notes: entity types are upper case in requests, lower case in responses and map
-        keys; response rules may carry trailing spaces (keep verbatim)
         """
         return self._client._call("S03", {"body": body}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
@@ -457,8 +425,6 @@ class Tags(_Resource):
         **unknown: NoReturn,
     ) -> str:
         """DELETE /csapi/v1.3/tag/delete [S04]
-
-        API notes: 200 body is the plain text 'Tag deleted successfully', not JSON
         """
         return self._client._call("S04", {"tag_name": tag_name}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
@@ -473,9 +439,6 @@ class Tags(_Resource):
         **unknown: NoReturn,
     ) -> Tag:
         """POST /csapi/v1.3/tag/create [P25]
-
-        API notes: body {name, reevaluate, tagInfoDataList[{entityType, rule}]}; answers the tag
-        object (as tags.update)
         """
         return self._client._call("P25", {"body": body}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
@@ -490,9 +453,6 @@ class Tags(_Resource):
         **unknown: NoReturn,
     ) -> Any:
         """POST /csapi/v1.3/tag/evaluateTags [P26]
-
-        API notes: name only: parameters (likely the tag name) and response unknown; send the
-        body as given
         """
         return self._client._call("P26", {"body": body}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
@@ -512,9 +472,6 @@ class Policies(_Resource):
         **unknown: NoReturn,
     ) -> Policy:
         """GET /csapi/v1.3/centralizedPolicy/{policyId} [S05]
-
-        API notes: rule metaData is an object (CICD) or a JSON-encoded string (K8S): keep the
-        raw form; rules carry order and/or sortOrder; tagIds are strings, tag objects or null
         """
         return self._client._call("S05", {"policy_id": policy_id, "version": version}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
@@ -529,10 +486,6 @@ class Policies(_Resource):
         **unknown: NoReturn,
     ) -> PolicyCreated:
         """POST /csapi/v1.3/centralizedPolicy [S06]
-
-        API notes: the 'name'/'type' S000 marks mandatory are the rule fields (policy key is
-        policyName); send metaData as an object; k8sFilters [] for CICD; the CICD seed curl
-        sends no Content-Type
         """
         return self._client._call("S06", {"body": body}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
@@ -548,9 +501,6 @@ class Policies(_Resource):
         **unknown: NoReturn,
     ) -> PolicyUpdated:
         """PUT /csapi/v1.3/centralizedPolicy/{policyId} [S07]
-
-        API notes: full policy body (K8S sample echoes read-only uuid/created/updated/version);
-        response id key 'policyUUID ' ends with a space: accept policyUUID and uuid too
         """
         return self._client._call("S07", {"policy_id": policy_id, "body": body}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
@@ -565,9 +515,6 @@ class Policies(_Resource):
         **unknown: NoReturn,
     ) -> Policy:
         """GET /csapi/v1.3/centralizedPolicy/defaultPolicy/{policyType} [P24]
-
-        API notes: the docs sample spells K8sFilters with a capital K; metaData may be a JSON
-        string; tagIds may be objects
         """
         return self._client._call("P24", {"policy_type": policy_type}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
@@ -670,9 +617,6 @@ class Reports(_Resource):
         **unknown: NoReturn,
     ) -> ReportCreated:
         """POST /csapi/v1.3/reports [S09]
-
-        API notes: 409 on Free subscriptions; templateName is an open string; filter is a string
-        holding JSON; request name/zip are reportName/fileZipped in the list
         """
         return self._client._call("S09", {"body": body}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
@@ -687,9 +631,6 @@ class Reports(_Resource):
         **unknown: NoReturn,
     ) -> ScheduleCreated:
         """POST /csapi/v1.3/reports/schedule [S10]
-
-        API notes: 409 on Free subscriptions; reportScheduleDetails null = one run at eventTime;
-        action CREATE is the only valid value; format is the list's fileFormat
         """
         return self._client._call("S10", {"body": body}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
@@ -705,10 +646,6 @@ class Reports(_Resource):
         **unknown: NoReturn,
     ) -> Message:
         """PUT /csapi/v1.3/reports/schedule/{reportingScheduleID} [S11]
-
-        API notes: only Active schedules can be updated; the sample still sends action CREATE;
-        success is {message} with the id inside the text; path param also spelt
-        reportingSchedulingId (wire-irrelevant)
         """
         return self._client._call("S11", {"schedule_id": schedule_id, "body": body}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
@@ -723,8 +660,6 @@ class Reports(_Resource):
         **unknown: NoReturn,
     ) -> ReportsDeleted:
         """DELETE /csapi/v1.3/reports [P22]
-
-        API notes: answers {message, data: [string]}; 409 on Free subscriptions
         """
         return self._client._call("P22", {"report_uuids": report_uuids}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
@@ -764,10 +699,6 @@ class Reports(_Resource):
         **unknown: NoReturn,
     ) -> bytes | DownloadResult:
         """GET /csapi/v1.3/reports/{reportUuid}/download [P23]
-
-        API notes: application/octet-stream (csv or zip; the OpenAPI description's 200 content
-        type, hence the Accept): stream it (to path= when given), never buffer whole; 409 on
-        Free subscriptions
         """
         return self._client._call("P23", {"report_uuid": report_uuid, "path": _fspath(path)}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
@@ -787,10 +718,6 @@ class RegistriesSchedules(_Resource):
         **unknown: NoReturn,
     ) -> ScheduleCreated:
         """POST /csapi/v1.3/registry/{registryId}/schedule [S12]
-
-        API notes: S33 is the v1.1 twin (body name/onDemand/filters/schedule); model filters as
-        {repoTags, days} (one sample splits days into its own element); schedule is HH:MM UTC;
-        forceScan needs the subscription feature
         """
         return self._client._call("S12", {"registry_id": registry_id, "body": body}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
@@ -807,10 +734,6 @@ class RegistriesSchedules(_Resource):
         **unknown: NoReturn,
     ) -> Any:
         """PUT /csapi/v1.3/registry/{registryId}/schedule/{scheduleId} [S13]
-
-        API notes: S34 is the v1.1 twin; only Automatic, non-Running schedules;
-        onDemand/repo/tag/days cannot change; body 'same schedule ID' in unstated form; the v1.1
-        fixture sends schedule 00:00 without an interval
         """
         return self._client._call("S13", {"registry_id": registry_id, "schedule_id": schedule_id, "body": body}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
@@ -827,10 +750,6 @@ class RegistriesSchedules(_Resource):
         **unknown: NoReturn,
     ) -> JobStarted:
         """POST /csapi/v1.3/registry/{registryId}/schedule/cancel [S14]
-
-        API notes: no body; scheduleIds win over filter (scheduleUuid:* = all); never send an
-        empty scheduleIds=; Finished/Unknown/Error schedules skipped; id under CancelJobId or
-        deletionJobId
         """
         return self._client._call("S14", {"registry_id": registry_id, "schedule_ids": schedule_ids, "filter": filter}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
@@ -847,9 +766,6 @@ class RegistriesSchedules(_Resource):
         **unknown: NoReturn,
     ) -> JobStarted:
         """DELETE /csapi/v1.3/registry/{registryId}/schedule/bulk [S15]
-
-        API notes: no body; scheduleIds win over filter; Queued/Unknown/Running schedules are
-        skipped (cancel first)
         """
         return self._client._call("S15", {"registry_id": registry_id, "schedule_ids": schedule_ids, "filter": filter}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
@@ -911,8 +827,6 @@ class RegistriesSchedules(_Resource):
         **unknown: NoReturn,
     ) -> str | None:
         """DELETE /csapi/v1.3/registry/{registryId}/schedule/{scheduleId} [S37]
-
-        API notes: Running schedules cannot be deleted; success body not shown
         """
         return self._client._call("S37", {"registry_id": registry_id, "schedule_id": schedule_id}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
@@ -928,9 +842,6 @@ class RegistriesSchedules(_Resource):
         **unknown: NoReturn,
     ) -> DeletedSchedules:
         """DELETE /csapi/v1.3/registry/{registryId}/schedule [S38]
-
-        API notes: DELETE with a bare JSON array body of schedule UUIDs; the seed URL has a
-        trailing slash: send without it
         """
         return self._client._call("S38", {"registry_id": registry_id, "schedule_ids": schedule_ids}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
@@ -946,8 +857,6 @@ class RegistriesSchedules(_Resource):
         **unknown: NoReturn,
     ) -> Any:
         """POST /csapi/v1.3/registry/{registryId}/schedule/{scheduleId}/cancel [P15]
-
-        API notes: no body; answers a string
         """
         return self._client._call("P15", {"registry_id": registry_id, "schedule_id": schedule_id}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
@@ -1011,8 +920,6 @@ class Containers(_Resource):
         **unknown: NoReturn,
     ) -> ContainerDetails:
         """GET /csapi/v1.3/containers/{containerSha} [S18]
-
-        API notes: named only in the seed; v1.1 took containerId, v1.3 takes the container sha
         """
         return self._client._call("S18", {"sha": sha}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
@@ -1028,9 +935,6 @@ class Containers(_Resource):
         **unknown: NoReturn,
     ) -> JobStarted:
         """DELETE /csapi/v1.3/containers [S41]
-
-        API notes: v1.3 takes query params (v1.1 took a JSON body, as in the fixture; open
-        question 1); P-swagger also lists 204
         """
         return self._client._call("S41", {"container_ids": container_ids, "filter": filter}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
@@ -1048,9 +952,6 @@ class Containers(_Resource):
         **unknown: NoReturn,
     ) -> ContainerVulnerabilities:
         """GET /csapi/v1.3/containers/{containerSha}/vuln [S43]
-
-        API notes: named only in the seed; details is {vulns, driftVulns}; the summary key is
-        misspelt 'VunlSummary'
         """
         return self._client._call("S43", {"sha": sha, "filter": filter, "type": type, "is_drift": is_drift}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
@@ -1107,8 +1008,6 @@ class Containers(_Resource):
         **unknown: NoReturn,
     ) -> Compliance:
         """GET /csapi/v1.3/containers/{containerSha}/compliance [P02]
-
-        API notes: same shape as images.compliance (S01)
         """
         return self._client._call("P02", {"sha": sha}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
@@ -1126,8 +1025,6 @@ class Containers(_Resource):
         **unknown: NoReturn,
     ) -> SoftwareList:
         """GET /csapi/v1.3/containers/{containerSha}/software [P03]
-
-        API notes: not paged: {count, data, softwareCountBySeverity} in one response
         """
         return self._client._call("P03", {"sha": sha, "filter": filter, "sort": sort, "is_drift": is_drift}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
@@ -1142,9 +1039,6 @@ class Containers(_Resource):
         **unknown: NoReturn,
     ) -> VulnerabilityCount:
         """GET /csapi/v1.3/containers/{containerSha}/vuln/count [P04]
-
-        API notes: flat severity counts or wrapped in data (P-qualysdk reads data): accept both
-        (open question 16)
         """
         return self._client._call("P04", {"sha": sha}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
@@ -1252,9 +1146,6 @@ class Sensors(_Resource):
         **unknown: NoReturn,
     ) -> JobStarted:
         """DELETE /csapi/v1.3/sensors [S39]
-
-        API notes: v1.3 takes query params (v1.1 took a JSON body, as in the fixture; open
-        question 1); only sensors in status UNKNOWN can be deleted; P-swagger also lists 204
         """
         return self._client._call("S39", {"sensor_ids": sensor_ids, "filter": filter}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
@@ -1282,8 +1173,6 @@ class Sensors(_Resource):
         **unknown: NoReturn,
     ) -> ActivationKey:
         """GET /csapi/v1.3/activationkey [P14]
-
-        API notes: {customerId, activationId, platformUrl}
         """
         return self._client._call("P14", {}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
@@ -1358,8 +1247,6 @@ class Registries(_Resource):
         **unknown: NoReturn,
     ) -> RegistryDetails:
         """GET /csapi/v1.3/registry/{registryId} [S23]
-
-        API notes: aws and connectors may be null; the seed heading omits {registryId}
         """
         return self._client._call("S23", {"registry_id": registry_id}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
@@ -1373,9 +1260,6 @@ class Registries(_Resource):
         **unknown: NoReturn,
     ) -> AwsBase:
         """GET /csapi/v1.3/registry/aws-base [S24]
-
-        API notes: externalId is an integer; the seed masks digits (fixture replaces xxxx with
-        0000)
         """
         return self._client._call("S24", {}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
@@ -1390,9 +1274,6 @@ class Registries(_Resource):
         **unknown: NoReturn,
     ) -> Any:
         """POST /csapi/v1.3/registry/validate [S28]
-
-        API notes: body as registries.create; success body not shown (P-swagger: boolean); an
-        existing registry gives errorCode CMS-1504 (status not shown)
         """
         return self._client._call("S28", {"body": body}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
@@ -1407,10 +1288,6 @@ class Registries(_Resource):
         **unknown: NoReturn,
     ) -> RegistryCreated:
         """POST /csapi/v1.3/registry [S29]
-
-        API notes: credential username/password are base64; aws {accountId, arn, region} (arn
-        alone reuses a connector; P-swagger has {name, arn, description}: keep open);
-        registryType is an open string
         """
         return self._client._call("S29", {"body": body}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
@@ -1426,9 +1303,6 @@ class Registries(_Resource):
         **unknown: NoReturn,
     ) -> Any:
         """PUT /csapi/v1.3/registry/{registryId} [S30]
-
-        API notes: registryType and registryUri cannot change but must be sent; success body
-        'same registry ID' in unstated form
         """
         return self._client._call("S30", {"registry_id": registry_id, "body": body}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
@@ -1489,8 +1363,6 @@ class Registries(_Resource):
         **unknown: NoReturn,
     ) -> str | None:
         """DELETE /csapi/v1.3/registry/{registryId} [S35]
-
-        API notes: a registry with Running schedules cannot be deleted; success body not shown
         """
         return self._client._call("S35", {"registry_id": registry_id}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
@@ -1505,9 +1377,6 @@ class Registries(_Resource):
         **unknown: NoReturn,
     ) -> DeletedRegistries:
         """DELETE /csapi/v1.3/registry [S36]
-
-        API notes: DELETE with a bare JSON array body of registry UUIDs; registries with Running
-        schedules are not deleted
         """
         return self._client._call("S36", {"registry_ids": registry_ids}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
@@ -1525,8 +1394,6 @@ class RegistriesAws(_Resource):
         **unknown: NoReturn,
     ) -> _List[AwsConnector]:
         """GET /csapi/v1.3/registry/aws/connectors [S25]
-
-        API notes: bare JSON array (P-swagger says one object; the seed's array wins)
         """
         return self._client._call("S25", {}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
@@ -1541,9 +1408,6 @@ class RegistriesAws(_Resource):
         **unknown: NoReturn,
     ) -> _List[AwsConnector]:
         """GET /csapi/v1.3/registry/aws/connectors/{accountId} [S26]
-
-        API notes: keyed by AWS account id, plural 'connectors' in the path; answers a bare
-        array of that account's connectors
         """
         return self._client._call("S26", {"id": id}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
@@ -1558,9 +1422,6 @@ class RegistriesAws(_Resource):
         **unknown: NoReturn,
     ) -> Any:
         """POST /csapi/v1.3/registry/aws/connector [S27]
-
-        API notes: body {arn, externalId, name, description}; externalId is a string here
-        (integer in aws-base); success body not shown (P-swagger: string)
         """
         return self._client._call("S27", {"body": body}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
@@ -1641,9 +1502,6 @@ class RegistriesAcr(_Resource):
         **unknown: NoReturn,
     ) -> Any:
         """POST /csapi/v1.3/registry/acr/connector [P16]
-
-        API notes: body {name, clientSecret, connectorId, description, applicationId}; answers a
-        string
         """
         return self._client._call("P16", {"body": body}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
@@ -1657,8 +1515,6 @@ class RegistriesAcr(_Resource):
         **unknown: NoReturn,
     ) -> _List[AcrConnector]:
         """GET /csapi/v1.3/registry/acr/connectors [P17]
-
-        API notes: bare array [{name, acrConnectorId, description}]
         """
         return self._client._call("P17", {}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
@@ -1673,8 +1529,6 @@ class RegistriesAcr(_Resource):
         **unknown: NoReturn,
     ) -> AcrConnector:
         """GET /csapi/v1.3/registry/acr/connector/{connectorId} [P18]
-
-        API notes: singular 'connector' in the path (aws uses 'connectors')
         """
         return self._client._call("P18", {"id": id}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
@@ -1696,9 +1550,6 @@ class RegistriesGcp(_Resource):
         **unknown: NoReturn,
     ) -> Any:
         """POST /csapi/v1.3/registry/gcp/connector [P19]
-
-        API notes: multipart/form-data with the file field serviceAccountJson;
-        name/description/connectorId go in the query; answers a string
         """
         return self._client._call("P19", {"name": name, "service_account_json": service_account_json, "description": description, "connector_id": connector_id}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
@@ -1712,8 +1563,6 @@ class RegistriesGcp(_Resource):
         **unknown: NoReturn,
     ) -> _List[GcpConnector]:
         """GET /csapi/v1.3/registry/gcp/connectors [P20]
-
-        API notes: bare array [{name, description, location, gcpConnectorId, gcpProjectId}]
         """
         return self._client._call("P20", {}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
@@ -1728,8 +1577,6 @@ class RegistriesGcp(_Resource):
         **unknown: NoReturn,
     ) -> GcpConnector:
         """GET /csapi/v1.3/registry/gcp/connector/{connectorId} [P21]
-
-        API notes: singular 'connector' in the path (aws uses 'connectors')
         """
         return self._client._call("P21", {"id": id}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
@@ -1793,8 +1640,6 @@ class K8sPostures(_Resource):
         **unknown: NoReturn,
     ) -> Any:
         """GET /csapi/v1.3/k8s_postures/count [P28]
-
-        API notes: counts; shape not seen
         """
         return self._client._call("P28", {}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
@@ -1809,8 +1654,6 @@ class K8sPostures(_Resource):
         **unknown: NoReturn,
     ) -> Any:
         """GET /csapi/v1.3/k8s_postures/control/{controlId} [P29]
-
-        API notes: CIS control details; shape not seen
         """
         return self._client._call("P29", {"control_id": control_id}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
@@ -1825,8 +1668,6 @@ class K8sPostures(_Resource):
         **unknown: NoReturn,
     ) -> Any:
         """GET /csapi/v1.3/k8s_postures/control/{controlId}/evidence [P30]
-
-        API notes: resource posture evidence; shape not seen
         """
         return self._client._call("P30", {"control_id": control_id}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
@@ -1887,10 +1728,6 @@ class K8sClusters(_Resource):
         **unknown: NoReturn,
     ) -> KubernetesCluster:
         """GET /csapi/v1.3/k8sClusters/{clusterUid} [P33]
-
-        API notes: unverified in shape: Qualys' own CLI (qualys-cli 0.2) calls it, its source
-        saying the path is taken from the gateway's /apidocs/csapi/v1.3; no published sample of
-        the answer
         """
         return self._client._call("P33", {"cluster_uid": cluster_uid}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
@@ -1938,9 +1775,6 @@ class AsyncImages(_Resource):
         **unknown: NoReturn,
     ) -> Compliance:
         """GET /csapi/v1.3/images/{imageSha}/compliance [S01]
-
-        API notes: criticality is LOW/MEDIUM/HIGH but accept old names (MINIMAL, SERIOUS,
-        CRITICAL, URGENT); statement/findings are newer fields, keep unknown keys
         """
         return await self._client._call("S01", {"sha": sha}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
@@ -2000,9 +1834,6 @@ class AsyncImages(_Resource):
         **unknown: NoReturn,
     ) -> ImageDetails:
         """GET /csapi/v1.3/images/{imageSha} [S19]
-
-        API notes: named only in the seed; v1.1 took imageId; short 12-hex ids are accepted in
-        {imageSha} (no length check)
         """
         return await self._client._call("S19", {"sha": sha}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
@@ -2018,9 +1849,6 @@ class AsyncImages(_Resource):
         **unknown: NoReturn,
     ) -> JobStarted:
         """DELETE /csapi/v1.3/images [S40]
-
-        API notes: v1.3 takes query params (v1.1 took a JSON body, as in the fixture; open
-        question 1); images with active containers cannot be deleted; P-swagger also lists 204
         """
         return await self._client._call("S40", {"image_ids": image_ids, "filter": filter}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
@@ -2038,10 +1866,6 @@ class AsyncImages(_Resource):
         **unknown: NoReturn,
     ) -> ImageVulnerabilities:
         """GET /csapi/v1.3/images/{imageSha}/vuln [S42]
-
-        API notes: details is a list (v1.1) or {vulns, driftVulns} (open question 9): accept
-        both; vulnSummary; short 12-hex ids accepted in {imageSha}; published is epoch ms as a
-        number
         """
         return await self._client._call("S42", {"sha": sha, "type": type, "filter": filter, "sort": sort}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
@@ -2100,8 +1924,6 @@ class AsyncImages(_Resource):
         **unknown: NoReturn,
     ) -> Associations:
         """GET /csapi/v1.3/images/{imageSha}/association [P06]
-
-        API notes: {containers, driftContainers, hosts}
         """
         return await self._client._call("P06", {"sha": sha, "filter": filter, "type": type}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
@@ -2116,8 +1938,6 @@ class AsyncImages(_Resource):
         **unknown: NoReturn,
     ) -> _List[AssociatedRegistry]:
         """GET /csapi/v1.3/images/{imageSha}/associatedRegistries [P07]
-
-        API notes: bare array [{registry, registryUuid, repo, tag}]
         """
         return await self._client._call("P07", {"sha": sha}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
@@ -2133,9 +1953,6 @@ class AsyncImages(_Resource):
         **unknown: NoReturn,
     ) -> Any:
         """POST /csapi/v1.3/images/{imageSha}/instrument [P08]
-
-        API notes: body {imageId, pullRegistryUuid, pullRepository, pullTag, pushRepository,
-        pushTag}; 200/201 with a string body
         """
         return await self._client._call("P08", {"sha": sha, "body": body}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
@@ -2152,8 +1969,6 @@ class AsyncImages(_Resource):
         **unknown: NoReturn,
     ) -> SoftwareList:
         """GET /csapi/v1.3/images/{imageSha}/software [P09]
-
-        API notes: not paged: {count, data, softwareCountBySeverity, drift...} in one response
         """
         return await self._client._call("P09", {"sha": sha, "filter": filter, "sort": sort}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
@@ -2168,9 +1983,6 @@ class AsyncImages(_Resource):
         **unknown: NoReturn,
     ) -> VulnerabilityCount:
         """GET /csapi/v1.3/images/{imageSha}/vuln/count [P10]
-
-        API notes: flat severity counts; the docs sample passes a 12-hex short id; error_403 is
-        that page's 403 body
         """
         return await self._client._call("P10", {"sha": sha}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
@@ -2189,10 +2001,6 @@ class AsyncTags(_Resource):
         **unknown: NoReturn,
     ) -> TagAssigned:
         """POST /csapi/v1.3/tag/assign [S02]
-
-        API notes: tagName sits inside tagsToAdd[] (P-docs puts tagName/entitySha top level;
-        simulator accepts both); an unknown tagName creates the tag; fixture entityType 'IMAGE /
-        CONTAINER' is a placeholder; P-docs response adds cascadingKafkaJobUuid
         """
         return await self._client._call("S02", {"body": body}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
@@ -2207,9 +2015,6 @@ class AsyncTags(_Resource):
         **unknown: NoReturn,
     ) -> Tag:
         """PUT /csapi/v1.3/tag/update [S03]
-
-        API notes: entity types are upper case in requests, lower case in responses and map
-        keys; response rules may carry trailing spaces (keep verbatim)
         """
         return await self._client._call("S03", {"body": body}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
@@ -2224,8 +2029,6 @@ class AsyncTags(_Resource):
         **unknown: NoReturn,
     ) -> str:
         """DELETE /csapi/v1.3/tag/delete [S04]
-
-        API notes: 200 body is the plain text 'Tag deleted successfully', not JSON
         """
         return await self._client._call("S04", {"tag_name": tag_name}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
@@ -2240,9 +2043,6 @@ class AsyncTags(_Resource):
         **unknown: NoReturn,
     ) -> Tag:
         """POST /csapi/v1.3/tag/create [P25]
-
-        API notes: body {name, reevaluate, tagInfoDataList[{entityType, rule}]}; answers the tag
-        object (as tags.update)
         """
         return await self._client._call("P25", {"body": body}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
@@ -2257,9 +2057,6 @@ class AsyncTags(_Resource):
         **unknown: NoReturn,
     ) -> Any:
         """POST /csapi/v1.3/tag/evaluateTags [P26]
-
-        API notes: name only: parameters (likely the tag name) and response unknown; send the
-        body as given
         """
         return await self._client._call("P26", {"body": body}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
@@ -2279,9 +2076,6 @@ class AsyncPolicies(_Resource):
         **unknown: NoReturn,
     ) -> Policy:
         """GET /csapi/v1.3/centralizedPolicy/{policyId} [S05]
-
-        API notes: rule metaData is an object (CICD) or a JSON-encoded string (K8S): keep the
-        raw form; rules carry order and/or sortOrder; tagIds are strings, tag objects or null
         """
         return await self._client._call("S05", {"policy_id": policy_id, "version": version}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
@@ -2296,10 +2090,6 @@ class AsyncPolicies(_Resource):
         **unknown: NoReturn,
     ) -> PolicyCreated:
         """POST /csapi/v1.3/centralizedPolicy [S06]
-
-        API notes: the 'name'/'type' S000 marks mandatory are the rule fields (policy key is
-        policyName); send metaData as an object; k8sFilters [] for CICD; the CICD seed curl
-        sends no Content-Type
         """
         return await self._client._call("S06", {"body": body}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
@@ -2315,9 +2105,6 @@ class AsyncPolicies(_Resource):
         **unknown: NoReturn,
     ) -> PolicyUpdated:
         """PUT /csapi/v1.3/centralizedPolicy/{policyId} [S07]
-
-        API notes: full policy body (K8S sample echoes read-only uuid/created/updated/version);
-        response id key 'policyUUID ' ends with a space: accept policyUUID and uuid too
         """
         return await self._client._call("S07", {"policy_id": policy_id, "body": body}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
@@ -2332,9 +2119,6 @@ class AsyncPolicies(_Resource):
         **unknown: NoReturn,
     ) -> Policy:
         """GET /csapi/v1.3/centralizedPolicy/defaultPolicy/{policyType} [P24]
-
-        API notes: the docs sample spells K8sFilters with a capital K; metaData may be a JSON
-        string; tagIds may be objects
         """
         return await self._client._call("P24", {"policy_type": policy_type}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
@@ -2437,9 +2221,6 @@ class AsyncReports(_Resource):
         **unknown: NoReturn,
     ) -> ReportCreated:
         """POST /csapi/v1.3/reports [S09]
-
-        API notes: 409 on Free subscriptions; templateName is an open string; filter is a string
-        holding JSON; request name/zip are reportName/fileZipped in the list
         """
         return await self._client._call("S09", {"body": body}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
@@ -2454,9 +2235,6 @@ class AsyncReports(_Resource):
         **unknown: NoReturn,
     ) -> ScheduleCreated:
         """POST /csapi/v1.3/reports/schedule [S10]
-
-        API notes: 409 on Free subscriptions; reportScheduleDetails null = one run at eventTime;
-        action CREATE is the only valid value; format is the list's fileFormat
         """
         return await self._client._call("S10", {"body": body}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
@@ -2472,10 +2250,6 @@ class AsyncReports(_Resource):
         **unknown: NoReturn,
     ) -> Message:
         """PUT /csapi/v1.3/reports/schedule/{reportingScheduleID} [S11]
-
-        API notes: only Active schedules can be updated; the sample still sends action CREATE;
-        success is {message} with the id inside the text; path param also spelt
-        reportingSchedulingId (wire-irrelevant)
         """
         return await self._client._call("S11", {"schedule_id": schedule_id, "body": body}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
@@ -2490,8 +2264,6 @@ class AsyncReports(_Resource):
         **unknown: NoReturn,
     ) -> ReportsDeleted:
         """DELETE /csapi/v1.3/reports [P22]
-
-        API notes: answers {message, data: [string]}; 409 on Free subscriptions
         """
         return await self._client._call("P22", {"report_uuids": report_uuids}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
@@ -2531,10 +2303,6 @@ class AsyncReports(_Resource):
         **unknown: NoReturn,
     ) -> bytes | DownloadResult:
         """GET /csapi/v1.3/reports/{reportUuid}/download [P23]
-
-        API notes: application/octet-stream (csv or zip; the OpenAPI description's 200 content
-        type, hence the Accept): stream it (to path= when given), never buffer whole; 409 on
-        Free subscriptions
         """
         return await self._client._call("P23", {"report_uuid": report_uuid, "path": _fspath(path)}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
@@ -2554,10 +2322,6 @@ class AsyncRegistriesSchedules(_Resource):
         **unknown: NoReturn,
     ) -> ScheduleCreated:
         """POST /csapi/v1.3/registry/{registryId}/schedule [S12]
-
-        API notes: S33 is the v1.1 twin (body name/onDemand/filters/schedule); model filters as
-        {repoTags, days} (one sample splits days into its own element); schedule is HH:MM UTC;
-        forceScan needs the subscription feature
         """
         return await self._client._call("S12", {"registry_id": registry_id, "body": body}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
@@ -2574,10 +2338,6 @@ class AsyncRegistriesSchedules(_Resource):
         **unknown: NoReturn,
     ) -> Any:
         """PUT /csapi/v1.3/registry/{registryId}/schedule/{scheduleId} [S13]
-
-        API notes: S34 is the v1.1 twin; only Automatic, non-Running schedules;
-        onDemand/repo/tag/days cannot change; body 'same schedule ID' in unstated form; the v1.1
-        fixture sends schedule 00:00 without an interval
         """
         return await self._client._call("S13", {"registry_id": registry_id, "schedule_id": schedule_id, "body": body}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
@@ -2594,10 +2354,6 @@ class AsyncRegistriesSchedules(_Resource):
         **unknown: NoReturn,
     ) -> JobStarted:
         """POST /csapi/v1.3/registry/{registryId}/schedule/cancel [S14]
-
-        API notes: no body; scheduleIds win over filter (scheduleUuid:* = all); never send an
-        empty scheduleIds=; Finished/Unknown/Error schedules skipped; id under CancelJobId or
-        deletionJobId
         """
         return await self._client._call("S14", {"registry_id": registry_id, "schedule_ids": schedule_ids, "filter": filter}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
@@ -2614,9 +2370,6 @@ class AsyncRegistriesSchedules(_Resource):
         **unknown: NoReturn,
     ) -> JobStarted:
         """DELETE /csapi/v1.3/registry/{registryId}/schedule/bulk [S15]
-
-        API notes: no body; scheduleIds win over filter; Queued/Unknown/Running schedules are
-        skipped (cancel first)
         """
         return await self._client._call("S15", {"registry_id": registry_id, "schedule_ids": schedule_ids, "filter": filter}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
@@ -2678,8 +2431,6 @@ class AsyncRegistriesSchedules(_Resource):
         **unknown: NoReturn,
     ) -> str | None:
         """DELETE /csapi/v1.3/registry/{registryId}/schedule/{scheduleId} [S37]
-
-        API notes: Running schedules cannot be deleted; success body not shown
         """
         return await self._client._call("S37", {"registry_id": registry_id, "schedule_id": schedule_id}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
@@ -2695,9 +2446,6 @@ class AsyncRegistriesSchedules(_Resource):
         **unknown: NoReturn,
     ) -> DeletedSchedules:
         """DELETE /csapi/v1.3/registry/{registryId}/schedule [S38]
-
-        API notes: DELETE with a bare JSON array body of schedule UUIDs; the seed URL has a
-        trailing slash: send without it
         """
         return await self._client._call("S38", {"registry_id": registry_id, "schedule_ids": schedule_ids}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
@@ -2713,8 +2461,6 @@ class AsyncRegistriesSchedules(_Resource):
         **unknown: NoReturn,
     ) -> Any:
         """POST /csapi/v1.3/registry/{registryId}/schedule/{scheduleId}/cancel [P15]
-
-        API notes: no body; answers a string
         """
         return await self._client._call("P15", {"registry_id": registry_id, "schedule_id": schedule_id}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
@@ -2778,8 +2524,6 @@ class AsyncContainers(_Resource):
         **unknown: NoReturn,
     ) -> ContainerDetails:
         """GET /csapi/v1.3/containers/{containerSha} [S18]
-
-        API notes: named only in the seed; v1.1 took containerId, v1.3 takes the container sha
         """
         return await self._client._call("S18", {"sha": sha}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
@@ -2795,9 +2539,6 @@ class AsyncContainers(_Resource):
         **unknown: NoReturn,
     ) -> JobStarted:
         """DELETE /csapi/v1.3/containers [S41]
-
-        API notes: v1.3 takes query params (v1.1 took a JSON body, as in the fixture; open
-        question 1); P-swagger also lists 204
         """
         return await self._client._call("S41", {"container_ids": container_ids, "filter": filter}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
@@ -2815,9 +2556,6 @@ class AsyncContainers(_Resource):
         **unknown: NoReturn,
     ) -> ContainerVulnerabilities:
         """GET /csapi/v1.3/containers/{containerSha}/vuln [S43]
-
-        API notes: named only in the seed; details is {vulns, driftVulns}; the summary key is
-        misspelt 'VunlSummary'
         """
         return await self._client._call("S43", {"sha": sha, "filter": filter, "type": type, "is_drift": is_drift}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
@@ -2874,8 +2612,6 @@ class AsyncContainers(_Resource):
         **unknown: NoReturn,
     ) -> Compliance:
         """GET /csapi/v1.3/containers/{containerSha}/compliance [P02]
-
-        API notes: same shape as images.compliance (S01)
         """
         return await self._client._call("P02", {"sha": sha}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
@@ -2893,8 +2629,6 @@ class AsyncContainers(_Resource):
         **unknown: NoReturn,
     ) -> SoftwareList:
         """GET /csapi/v1.3/containers/{containerSha}/software [P03]
-
-        API notes: not paged: {count, data, softwareCountBySeverity} in one response
         """
         return await self._client._call("P03", {"sha": sha, "filter": filter, "sort": sort, "is_drift": is_drift}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
@@ -2909,9 +2643,6 @@ class AsyncContainers(_Resource):
         **unknown: NoReturn,
     ) -> VulnerabilityCount:
         """GET /csapi/v1.3/containers/{containerSha}/vuln/count [P04]
-
-        API notes: flat severity counts or wrapped in data (P-qualysdk reads data): accept both
-        (open question 16)
         """
         return await self._client._call("P04", {"sha": sha}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
@@ -3019,9 +2750,6 @@ class AsyncSensors(_Resource):
         **unknown: NoReturn,
     ) -> JobStarted:
         """DELETE /csapi/v1.3/sensors [S39]
-
-        API notes: v1.3 takes query params (v1.1 took a JSON body, as in the fixture; open
-        question 1); only sensors in status UNKNOWN can be deleted; P-swagger also lists 204
         """
         return await self._client._call("S39", {"sensor_ids": sensor_ids, "filter": filter}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
@@ -3049,8 +2777,6 @@ class AsyncSensors(_Resource):
         **unknown: NoReturn,
     ) -> ActivationKey:
         """GET /csapi/v1.3/activationkey [P14]
-
-        API notes: {customerId, activationId, platformUrl}
         """
         return await self._client._call("P14", {}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
@@ -3125,8 +2851,6 @@ class AsyncRegistries(_Resource):
         **unknown: NoReturn,
     ) -> RegistryDetails:
         """GET /csapi/v1.3/registry/{registryId} [S23]
-
-        API notes: aws and connectors may be null; the seed heading omits {registryId}
         """
         return await self._client._call("S23", {"registry_id": registry_id}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
@@ -3140,9 +2864,6 @@ class AsyncRegistries(_Resource):
         **unknown: NoReturn,
     ) -> AwsBase:
         """GET /csapi/v1.3/registry/aws-base [S24]
-
-        API notes: externalId is an integer; the seed masks digits (fixture replaces xxxx with
-        0000)
         """
         return await self._client._call("S24", {}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
@@ -3157,9 +2878,6 @@ class AsyncRegistries(_Resource):
         **unknown: NoReturn,
     ) -> Any:
         """POST /csapi/v1.3/registry/validate [S28]
-
-        API notes: body as registries.create; success body not shown (P-swagger: boolean); an
-        existing registry gives errorCode CMS-1504 (status not shown)
         """
         return await self._client._call("S28", {"body": body}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
@@ -3174,10 +2892,6 @@ class AsyncRegistries(_Resource):
         **unknown: NoReturn,
     ) -> RegistryCreated:
         """POST /csapi/v1.3/registry [S29]
-
-        API notes: credential username/password are base64; aws {accountId, arn, region} (arn
-        alone reuses a connector; P-swagger has {name, arn, description}: keep open);
-        registryType is an open string
         """
         return await self._client._call("S29", {"body": body}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
@@ -3193,9 +2907,6 @@ class AsyncRegistries(_Resource):
         **unknown: NoReturn,
     ) -> Any:
         """PUT /csapi/v1.3/registry/{registryId} [S30]
-
-        API notes: registryType and registryUri cannot change but must be sent; success body
-        'same registry ID' in unstated form
         """
         return await self._client._call("S30", {"registry_id": registry_id, "body": body}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
@@ -3256,8 +2967,6 @@ class AsyncRegistries(_Resource):
         **unknown: NoReturn,
     ) -> str | None:
         """DELETE /csapi/v1.3/registry/{registryId} [S35]
-
-        API notes: a registry with Running schedules cannot be deleted; success body not shown
         """
         return await self._client._call("S35", {"registry_id": registry_id}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
@@ -3272,9 +2981,6 @@ class AsyncRegistries(_Resource):
         **unknown: NoReturn,
     ) -> DeletedRegistries:
         """DELETE /csapi/v1.3/registry [S36]
-
-        API notes: DELETE with a bare JSON array body of registry UUIDs; registries with Running
-        schedules are not deleted
         """
         return await self._client._call("S36", {"registry_ids": registry_ids}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
@@ -3292,8 +2998,6 @@ class AsyncRegistriesAws(_Resource):
         **unknown: NoReturn,
     ) -> _List[AwsConnector]:
         """GET /csapi/v1.3/registry/aws/connectors [S25]
-
-        API notes: bare JSON array (P-swagger says one object; the seed's array wins)
         """
         return await self._client._call("S25", {}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
@@ -3308,9 +3012,6 @@ class AsyncRegistriesAws(_Resource):
         **unknown: NoReturn,
     ) -> _List[AwsConnector]:
         """GET /csapi/v1.3/registry/aws/connectors/{accountId} [S26]
-
-        API notes: keyed by AWS account id, plural 'connectors' in the path; answers a bare
-        array of that account's connectors
         """
         return await self._client._call("S26", {"id": id}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
@@ -3325,9 +3026,6 @@ class AsyncRegistriesAws(_Resource):
         **unknown: NoReturn,
     ) -> Any:
         """POST /csapi/v1.3/registry/aws/connector [S27]
-
-        API notes: body {arn, externalId, name, description}; externalId is a string here
-        (integer in aws-base); success body not shown (P-swagger: string)
         """
         return await self._client._call("S27", {"body": body}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
@@ -3408,9 +3106,6 @@ class AsyncRegistriesAcr(_Resource):
         **unknown: NoReturn,
     ) -> Any:
         """POST /csapi/v1.3/registry/acr/connector [P16]
-
-        API notes: body {name, clientSecret, connectorId, description, applicationId}; answers a
-        string
         """
         return await self._client._call("P16", {"body": body}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
@@ -3424,8 +3119,6 @@ class AsyncRegistriesAcr(_Resource):
         **unknown: NoReturn,
     ) -> _List[AcrConnector]:
         """GET /csapi/v1.3/registry/acr/connectors [P17]
-
-        API notes: bare array [{name, acrConnectorId, description}]
         """
         return await self._client._call("P17", {}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
@@ -3440,8 +3133,6 @@ class AsyncRegistriesAcr(_Resource):
         **unknown: NoReturn,
     ) -> AcrConnector:
         """GET /csapi/v1.3/registry/acr/connector/{connectorId} [P18]
-
-        API notes: singular 'connector' in the path (aws uses 'connectors')
         """
         return await self._client._call("P18", {"id": id}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
@@ -3463,9 +3154,6 @@ class AsyncRegistriesGcp(_Resource):
         **unknown: NoReturn,
     ) -> Any:
         """POST /csapi/v1.3/registry/gcp/connector [P19]
-
-        API notes: multipart/form-data with the file field serviceAccountJson;
-        name/description/connectorId go in the query; answers a string
         """
         return await self._client._call("P19", {"name": name, "service_account_json": service_account_json, "description": description, "connector_id": connector_id}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
@@ -3479,8 +3167,6 @@ class AsyncRegistriesGcp(_Resource):
         **unknown: NoReturn,
     ) -> _List[GcpConnector]:
         """GET /csapi/v1.3/registry/gcp/connectors [P20]
-
-        API notes: bare array [{name, description, location, gcpConnectorId, gcpProjectId}]
         """
         return await self._client._call("P20", {}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
@@ -3495,8 +3181,6 @@ class AsyncRegistriesGcp(_Resource):
         **unknown: NoReturn,
     ) -> GcpConnector:
         """GET /csapi/v1.3/registry/gcp/connector/{connectorId} [P21]
-
-        API notes: singular 'connector' in the path (aws uses 'connectors')
         """
         return await self._client._call("P21", {"id": id}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
@@ -3560,8 +3244,6 @@ class AsyncK8sPostures(_Resource):
         **unknown: NoReturn,
     ) -> Any:
         """GET /csapi/v1.3/k8s_postures/count [P28]
-
-        API notes: counts; shape not seen
         """
         return await self._client._call("P28", {}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
@@ -3576,8 +3258,6 @@ class AsyncK8sPostures(_Resource):
         **unknown: NoReturn,
     ) -> Any:
         """GET /csapi/v1.3/k8s_postures/control/{controlId} [P29]
-
-        API notes: CIS control details; shape not seen
         """
         return await self._client._call("P29", {"control_id": control_id}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
@@ -3592,8 +3272,6 @@ class AsyncK8sPostures(_Resource):
         **unknown: NoReturn,
     ) -> Any:
         """GET /csapi/v1.3/k8s_postures/control/{controlId}/evidence [P30]
-
-        API notes: resource posture evidence; shape not seen
         """
         return await self._client._call("P30", {"control_id": control_id}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
@@ -3654,10 +3332,6 @@ class AsyncK8sClusters(_Resource):
         **unknown: NoReturn,
     ) -> KubernetesCluster:
         """GET /csapi/v1.3/k8sClusters/{clusterUid} [P33]
-
-        API notes: unverified in shape: Qualys' own CLI (qualys-cli 0.2) calls it, its source
-        saying the path is taken from the gateway's /apidocs/csapi/v1.3; no published sample of
-        the answer
         """
         return await self._client._call("P33", {"cluster_uid": cluster_uid}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
@@ -3705,9 +3379,6 @@ class RawImages(_Resource):
         **unknown: NoReturn,
     ) -> RawResponse[Compliance]:
         """GET /csapi/v1.3/images/{imageSha}/compliance [S01]
-
-        API notes: criticality is LOW/MEDIUM/HIGH but accept old names (MINIMAL, SERIOUS,
-        CRITICAL, URGENT); statement/findings are newer fields, keep unknown keys
         """
         return self._client._call("S01", {"sha": sha}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
@@ -3727,9 +3398,6 @@ class RawImages(_Resource):
         **unknown: NoReturn,
     ) -> RawResponse[ListPage]:
         """GET /csapi/v1.3/images [S17]
-
-        API notes: at most 10,000 records (use bulk_list beyond); groups optional; sha is
-        present despite S002's removed-fields list
         """
         return self._client._list("S17", {"filter": filter, "sort": sort, "page_size": page_size}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown}, prefetch, progress, on_page)
 
@@ -3744,9 +3412,6 @@ class RawImages(_Resource):
         **unknown: NoReturn,
     ) -> RawResponse[ImageDetails]:
         """GET /csapi/v1.3/images/{imageSha} [S19]
-
-        API notes: named only in the seed; v1.1 took imageId; short 12-hex ids are accepted in
-        {imageSha} (no length check)
         """
         return self._client._call("S19", {"sha": sha}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
@@ -3762,9 +3427,6 @@ class RawImages(_Resource):
         **unknown: NoReturn,
     ) -> RawResponse[JobStarted]:
         """DELETE /csapi/v1.3/images [S40]
-
-        API notes: v1.3 takes query params (v1.1 took a JSON body, as in the fixture; open
-        question 1); images with active containers cannot be deleted; P-swagger also lists 204
         """
         return self._client._call("S40", {"image_ids": image_ids, "filter": filter}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
@@ -3782,10 +3444,6 @@ class RawImages(_Resource):
         **unknown: NoReturn,
     ) -> RawResponse[ImageVulnerabilities]:
         """GET /csapi/v1.3/images/{imageSha}/vuln [S42]
-
-        API notes: details is a list (v1.1) or {vulns, driftVulns} (open question 9): accept
-        both; vulnSummary; short 12-hex ids accepted in {imageSha}; published is epoch ms as a
-        number
         """
         return self._client._call("S42", {"sha": sha, "type": type, "filter": filter, "sort": sort}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
@@ -3804,9 +3462,6 @@ class RawImages(_Resource):
         **unknown: NoReturn,
     ) -> RawResponse[ListPage]:
         """GET /csapi/v1.3/images/list [P05]
-
-        API notes: as containers.bulk_list; the link sample closes the URL with '<'; the P-docs
-        sample also sends scanDetails=malware, secrets (not in DESIGN's signature)
         """
         return self._client._list("P05", {"filter": filter, "limit": limit}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown}, prefetch, progress, on_page)
 
@@ -3823,8 +3478,6 @@ class RawImages(_Resource):
         **unknown: NoReturn,
     ) -> RawResponse[Associations]:
         """GET /csapi/v1.3/images/{imageSha}/association [P06]
-
-        API notes: {containers, driftContainers, hosts}
         """
         return self._client._call("P06", {"sha": sha, "filter": filter, "type": type}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
@@ -3839,8 +3492,6 @@ class RawImages(_Resource):
         **unknown: NoReturn,
     ) -> RawResponse[_List[AssociatedRegistry]]:
         """GET /csapi/v1.3/images/{imageSha}/associatedRegistries [P07]
-
-        API notes: bare array [{registry, registryUuid, repo, tag}]
         """
         return self._client._call("P07", {"sha": sha}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
@@ -3856,9 +3507,6 @@ class RawImages(_Resource):
         **unknown: NoReturn,
     ) -> RawResponse[Any]:
         """POST /csapi/v1.3/images/{imageSha}/instrument [P08]
-
-        API notes: body {imageId, pullRegistryUuid, pullRepository, pullTag, pushRepository,
-        pushTag}; 200/201 with a string body
         """
         return self._client._call("P08", {"sha": sha, "body": body}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
@@ -3875,8 +3523,6 @@ class RawImages(_Resource):
         **unknown: NoReturn,
     ) -> RawResponse[SoftwareList]:
         """GET /csapi/v1.3/images/{imageSha}/software [P09]
-
-        API notes: not paged: {count, data, softwareCountBySeverity, drift...} in one response
         """
         return self._client._call("P09", {"sha": sha, "filter": filter, "sort": sort}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
@@ -3891,9 +3537,6 @@ class RawImages(_Resource):
         **unknown: NoReturn,
     ) -> RawResponse[VulnerabilityCount]:
         """GET /csapi/v1.3/images/{imageSha}/vuln/count [P10]
-
-        API notes: flat severity counts; the docs sample passes a 12-hex short id; error_403 is
-        that page's 403 body
         """
         return self._client._call("P10", {"sha": sha}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
@@ -3912,10 +3555,6 @@ class RawTags(_Resource):
         **unknown: NoReturn,
     ) -> RawResponse[TagAssigned]:
         """POST /csapi/v1.3/tag/assign [S02]
-
-        API notes: tagName sits inside tagsToAdd[] (P-docs puts tagName/entitySha top level;
-        simulator accepts both); an unknown tagName creates the tag; fixture entityType 'IMAGE /
-        CONTAINER' is a placeholder; P-docs response adds cascadingKafkaJobUuid
         """
         return self._client._call("S02", {"body": body}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
@@ -3930,9 +3569,6 @@ class RawTags(_Resource):
         **unknown: NoReturn,
     ) -> RawResponse[Tag]:
         """PUT /csapi/v1.3/tag/update [S03]
-
-        API notes: entity types are upper case in requests, lower case in responses and map
-        keys; response rules may carry trailing spaces (keep verbatim)
         """
         return self._client._call("S03", {"body": body}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
@@ -3947,8 +3583,6 @@ class RawTags(_Resource):
         **unknown: NoReturn,
     ) -> RawResponse[str]:
         """DELETE /csapi/v1.3/tag/delete [S04]
-
-        API notes: 200 body is the plain text 'Tag deleted successfully', not JSON
         """
         return self._client._call("S04", {"tag_name": tag_name}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
@@ -3963,9 +3597,6 @@ class RawTags(_Resource):
         **unknown: NoReturn,
     ) -> RawResponse[Tag]:
         """POST /csapi/v1.3/tag/create [P25]
-
-        API notes: body {name, reevaluate, tagInfoDataList[{entityType, rule}]}; answers the tag
-        object (as tags.update)
         """
         return self._client._call("P25", {"body": body}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
@@ -3980,9 +3611,6 @@ class RawTags(_Resource):
         **unknown: NoReturn,
     ) -> RawResponse[Any]:
         """POST /csapi/v1.3/tag/evaluateTags [P26]
-
-        API notes: name only: parameters (likely the tag name) and response unknown; send the
-        body as given
         """
         return self._client._call("P26", {"body": body}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
@@ -4002,9 +3630,6 @@ class RawPolicies(_Resource):
         **unknown: NoReturn,
     ) -> RawResponse[Policy]:
         """GET /csapi/v1.3/centralizedPolicy/{policyId} [S05]
-
-        API notes: rule metaData is an object (CICD) or a JSON-encoded string (K8S): keep the
-        raw form; rules carry order and/or sortOrder; tagIds are strings, tag objects or null
         """
         return self._client._call("S05", {"policy_id": policy_id, "version": version}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
@@ -4019,10 +3644,6 @@ class RawPolicies(_Resource):
         **unknown: NoReturn,
     ) -> RawResponse[PolicyCreated]:
         """POST /csapi/v1.3/centralizedPolicy [S06]
-
-        API notes: the 'name'/'type' S000 marks mandatory are the rule fields (policy key is
-        policyName); send metaData as an object; k8sFilters [] for CICD; the CICD seed curl
-        sends no Content-Type
         """
         return self._client._call("S06", {"body": body}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
@@ -4038,9 +3659,6 @@ class RawPolicies(_Resource):
         **unknown: NoReturn,
     ) -> RawResponse[PolicyUpdated]:
         """PUT /csapi/v1.3/centralizedPolicy/{policyId} [S07]
-
-        API notes: full policy body (K8S sample echoes read-only uuid/created/updated/version);
-        response id key 'policyUUID ' ends with a space: accept policyUUID and uuid too
         """
         return self._client._call("S07", {"policy_id": policy_id, "body": body}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
@@ -4055,9 +3673,6 @@ class RawPolicies(_Resource):
         **unknown: NoReturn,
     ) -> RawResponse[Policy]:
         """GET /csapi/v1.3/centralizedPolicy/defaultPolicy/{policyType} [P24]
-
-        API notes: the docs sample spells K8sFilters with a capital K; metaData may be a JSON
-        string; tagIds may be objects
         """
         return self._client._call("P24", {"policy_type": policy_type}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
@@ -4075,10 +3690,6 @@ class RawPolicies(_Resource):
         **unknown: NoReturn,
     ) -> RawResponse[ListPage]:
         """GET /csapi/v1.3/centralizedPolicy [P34]
-
-        API notes: unverified in shape: Qualys' own CLI (qualys-cli 0.2) reads it as a page-
-        numbered list of policies (pageNumber, pageSize); the items are taken to be policies as
-        S05 answers them
         """
         return self._client._list("P34", {"page_size": page_size}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown}, prefetch, progress, on_page)
 
@@ -4102,9 +3713,6 @@ class RawReports(_Resource):
         **unknown: NoReturn,
     ) -> RawResponse[ListPage]:
         """GET /csapi/v1.3/reports [S08]
-
-        API notes: 409 on Container Security Free subscriptions; no groups key; report filter is
-        a JSON-encoded string; flags are 0/1 integers; dates ISO-8601
         """
         return self._client._list("S08", {"filter": filter, "sort": sort, "page_size": page_size}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown}, prefetch, progress, on_page)
 
@@ -4119,9 +3727,6 @@ class RawReports(_Resource):
         **unknown: NoReturn,
     ) -> RawResponse[ReportCreated]:
         """POST /csapi/v1.3/reports [S09]
-
-        API notes: 409 on Free subscriptions; templateName is an open string; filter is a string
-        holding JSON; request name/zip are reportName/fileZipped in the list
         """
         return self._client._call("S09", {"body": body}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
@@ -4136,9 +3741,6 @@ class RawReports(_Resource):
         **unknown: NoReturn,
     ) -> RawResponse[ScheduleCreated]:
         """POST /csapi/v1.3/reports/schedule [S10]
-
-        API notes: 409 on Free subscriptions; reportScheduleDetails null = one run at eventTime;
-        action CREATE is the only valid value; format is the list's fileFormat
         """
         return self._client._call("S10", {"body": body}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
@@ -4154,10 +3756,6 @@ class RawReports(_Resource):
         **unknown: NoReturn,
     ) -> RawResponse[Message]:
         """PUT /csapi/v1.3/reports/schedule/{reportingScheduleID} [S11]
-
-        API notes: only Active schedules can be updated; the sample still sends action CREATE;
-        success is {message} with the id inside the text; path param also spelt
-        reportingSchedulingId (wire-irrelevant)
         """
         return self._client._call("S11", {"schedule_id": schedule_id, "body": body}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
@@ -4172,8 +3770,6 @@ class RawReports(_Resource):
         **unknown: NoReturn,
     ) -> RawResponse[ReportsDeleted]:
         """DELETE /csapi/v1.3/reports [P22]
-
-        API notes: answers {message, data: [string]}; 409 on Free subscriptions
         """
         return self._client._call("P22", {"report_uuids": report_uuids}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
@@ -4189,10 +3785,6 @@ class RawReports(_Resource):
         **unknown: NoReturn,
     ) -> RawResponse[bytes]:
         """GET /csapi/v1.3/reports/{reportUuid}/download [P23]
-
-        API notes: application/octet-stream (csv or zip; the OpenAPI description's 200 content
-        type, hence the Accept): stream it (to path= when given), never buffer whole; 409 on
-        Free subscriptions
         """
         return self._client._call("P23", {"report_uuid": report_uuid, "path": _fspath(path)}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
@@ -4212,10 +3804,6 @@ class RawRegistriesSchedules(_Resource):
         **unknown: NoReturn,
     ) -> RawResponse[ScheduleCreated]:
         """POST /csapi/v1.3/registry/{registryId}/schedule [S12]
-
-        API notes: S33 is the v1.1 twin (body name/onDemand/filters/schedule); model filters as
-        {repoTags, days} (one sample splits days into its own element); schedule is HH:MM UTC;
-        forceScan needs the subscription feature
         """
         return self._client._call("S12", {"registry_id": registry_id, "body": body}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
@@ -4232,10 +3820,6 @@ class RawRegistriesSchedules(_Resource):
         **unknown: NoReturn,
     ) -> RawResponse[Any]:
         """PUT /csapi/v1.3/registry/{registryId}/schedule/{scheduleId} [S13]
-
-        API notes: S34 is the v1.1 twin; only Automatic, non-Running schedules;
-        onDemand/repo/tag/days cannot change; body 'same schedule ID' in unstated form; the v1.1
-        fixture sends schedule 00:00 without an interval
         """
         return self._client._call("S13", {"registry_id": registry_id, "schedule_id": schedule_id, "body": body}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
@@ -4252,10 +3836,6 @@ class RawRegistriesSchedules(_Resource):
         **unknown: NoReturn,
     ) -> RawResponse[JobStarted]:
         """POST /csapi/v1.3/registry/{registryId}/schedule/cancel [S14]
-
-        API notes: no body; scheduleIds win over filter (scheduleUuid:* = all); never send an
-        empty scheduleIds=; Finished/Unknown/Error schedules skipped; id under CancelJobId or
-        deletionJobId
         """
         return self._client._call("S14", {"registry_id": registry_id, "schedule_ids": schedule_ids, "filter": filter}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
@@ -4272,9 +3852,6 @@ class RawRegistriesSchedules(_Resource):
         **unknown: NoReturn,
     ) -> RawResponse[JobStarted]:
         """DELETE /csapi/v1.3/registry/{registryId}/schedule/bulk [S15]
-
-        API notes: no body; scheduleIds win over filter; Queued/Unknown/Running schedules are
-        skipped (cancel first)
         """
         return self._client._call("S15", {"registry_id": registry_id, "schedule_ids": schedule_ids, "filter": filter}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
@@ -4295,9 +3872,6 @@ class RawRegistriesSchedules(_Resource):
         **unknown: NoReturn,
     ) -> RawResponse[ListPage]:
         """GET /csapi/v1.3/registry/{registryId}/schedule [S32]
-
-        API notes: status is an open string (Running, Completed, Finished, Unknown, Error,
-        Queued, Canceled); errors is null or a list
         """
         return self._client._list("S32", {"registry_id": registry_id, "filter": filter, "sort": sort, "page_size": page_size}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown}, prefetch, progress, on_page)
 
@@ -4313,8 +3887,6 @@ class RawRegistriesSchedules(_Resource):
         **unknown: NoReturn,
     ) -> RawResponse[str | None]:
         """DELETE /csapi/v1.3/registry/{registryId}/schedule/{scheduleId} [S37]
-
-        API notes: Running schedules cannot be deleted; success body not shown
         """
         return self._client._call("S37", {"registry_id": registry_id, "schedule_id": schedule_id}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
@@ -4330,9 +3902,6 @@ class RawRegistriesSchedules(_Resource):
         **unknown: NoReturn,
     ) -> RawResponse[DeletedSchedules]:
         """DELETE /csapi/v1.3/registry/{registryId}/schedule [S38]
-
-        API notes: DELETE with a bare JSON array body of schedule UUIDs; the seed URL has a
-        trailing slash: send without it
         """
         return self._client._call("S38", {"registry_id": registry_id, "schedule_ids": schedule_ids}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
@@ -4348,8 +3917,6 @@ class RawRegistriesSchedules(_Resource):
         **unknown: NoReturn,
     ) -> RawResponse[Any]:
         """POST /csapi/v1.3/registry/{registryId}/schedule/{scheduleId}/cancel [P15]
-
-        API notes: no body; answers a string
         """
         return self._client._call("P15", {"registry_id": registry_id, "schedule_id": schedule_id}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
@@ -4373,9 +3940,6 @@ class RawContainers(_Resource):
         **unknown: NoReturn,
     ) -> RawResponse[ListPage]:
         """GET /csapi/v1.3/containers [S16]
-
-        API notes: at most 10,000 records (use bulk_list beyond); groups optional; severity
-        counts may be null
         """
         return self._client._list("S16", {"filter": filter, "sort": sort, "page_size": page_size}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown}, prefetch, progress, on_page)
 
@@ -4390,8 +3954,6 @@ class RawContainers(_Resource):
         **unknown: NoReturn,
     ) -> RawResponse[ContainerDetails]:
         """GET /csapi/v1.3/containers/{containerSha} [S18]
-
-        API notes: named only in the seed; v1.1 took containerId, v1.3 takes the container sha
         """
         return self._client._call("S18", {"sha": sha}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
@@ -4407,9 +3969,6 @@ class RawContainers(_Resource):
         **unknown: NoReturn,
     ) -> RawResponse[JobStarted]:
         """DELETE /csapi/v1.3/containers [S41]
-
-        API notes: v1.3 takes query params (v1.1 took a JSON body, as in the fixture; open
-        question 1); P-swagger also lists 204
         """
         return self._client._call("S41", {"container_ids": container_ids, "filter": filter}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
@@ -4427,9 +3986,6 @@ class RawContainers(_Resource):
         **unknown: NoReturn,
     ) -> RawResponse[ContainerVulnerabilities]:
         """GET /csapi/v1.3/containers/{containerSha}/vuln [S43]
-
-        API notes: named only in the seed; details is {vulns, driftVulns}; the summary key is
-        misspelt 'VunlSummary'
         """
         return self._client._call("S43", {"sha": sha, "filter": filter, "type": type, "is_drift": is_drift}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
@@ -4448,10 +4004,6 @@ class RawContainers(_Resource):
         **unknown: NoReturn,
     ) -> RawResponse[ListPage]:
         """GET /csapi/v1.3/containers/list [P01]
-
-        API notes: {limit, data}; next page = paginationQuery from the link header (rel=next)
-        sent to our own base URL; last page: header absent or 'null'; data may be a single
-        object
         """
         return self._client._list("P01", {"filter": filter, "limit": limit}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown}, prefetch, progress, on_page)
 
@@ -4466,8 +4018,6 @@ class RawContainers(_Resource):
         **unknown: NoReturn,
     ) -> RawResponse[Compliance]:
         """GET /csapi/v1.3/containers/{containerSha}/compliance [P02]
-
-        API notes: same shape as images.compliance (S01)
         """
         return self._client._call("P02", {"sha": sha}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
@@ -4485,8 +4035,6 @@ class RawContainers(_Resource):
         **unknown: NoReturn,
     ) -> RawResponse[SoftwareList]:
         """GET /csapi/v1.3/containers/{containerSha}/software [P03]
-
-        API notes: not paged: {count, data, softwareCountBySeverity} in one response
         """
         return self._client._call("P03", {"sha": sha, "filter": filter, "sort": sort, "is_drift": is_drift}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
@@ -4501,9 +4049,6 @@ class RawContainers(_Resource):
         **unknown: NoReturn,
     ) -> RawResponse[VulnerabilityCount]:
         """GET /csapi/v1.3/containers/{containerSha}/vuln/count [P04]
-
-        API notes: flat severity counts or wrapped in data (P-qualysdk reads data): accept both
-        (open question 16)
         """
         return self._client._call("P04", {"sha": sha}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
@@ -4525,9 +4070,6 @@ class RawEvents(_Resource):
         **unknown: NoReturn,
     ) -> RawResponse[ListPage]:
         """GET /csapi/v1.1/events [S20]
-
-        API notes: v1.1 only, named only: no v1.3 form, no documented params or shape; 1-based
-        pageNo; return raw {data, count, groups}
         """
         return self._client._list("S20", {"page_size": page_size}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown}, prefetch, progress, on_page)
 
@@ -4551,8 +4093,6 @@ class RawSensors(_Resource):
         **unknown: NoReturn,
     ) -> RawResponse[ListPage]:
         """GET /csapi/v1.3/sensors [S21]
-
-        API notes: named only in the seed (1-based paging); shape from P-swagger {count, data}
         """
         return self._client._list("S21", {"filter": filter, "sort": sort, "page_size": page_size}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown}, prefetch, progress, on_page)
 
@@ -4568,9 +4108,6 @@ class RawSensors(_Resource):
         **unknown: NoReturn,
     ) -> RawResponse[JobStarted]:
         """DELETE /csapi/v1.3/sensors [S39]
-
-        API notes: v1.3 takes query params (v1.1 took a JSON body, as in the fixture; open
-        question 1); only sensors in status UNKNOWN can be deleted; P-swagger also lists 204
         """
         return self._client._call("S39", {"sensor_ids": sensor_ids, "filter": filter}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
@@ -4598,8 +4135,6 @@ class RawSensors(_Resource):
         **unknown: NoReturn,
     ) -> RawResponse[ActivationKey]:
         """GET /csapi/v1.3/activationkey [P14]
-
-        API notes: {customerId, activationId, platformUrl}
         """
         return self._client._call("P14", {}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
@@ -4635,8 +4170,6 @@ class RawRegistries(_Resource):
         **unknown: NoReturn,
     ) -> RawResponse[ListPage]:
         """GET /csapi/v1.3/registry [S22]
-
-        API notes: the v1.1 sample pages from pageNo=0; v1.3 sends pageNumber from 1
         """
         return self._client._list("S22", {"filter": filter, "sort": sort, "page_size": page_size}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown}, prefetch, progress, on_page)
 
@@ -4651,8 +4184,6 @@ class RawRegistries(_Resource):
         **unknown: NoReturn,
     ) -> RawResponse[RegistryDetails]:
         """GET /csapi/v1.3/registry/{registryId} [S23]
-
-        API notes: aws and connectors may be null; the seed heading omits {registryId}
         """
         return self._client._call("S23", {"registry_id": registry_id}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
@@ -4666,9 +4197,6 @@ class RawRegistries(_Resource):
         **unknown: NoReturn,
     ) -> RawResponse[AwsBase]:
         """GET /csapi/v1.3/registry/aws-base [S24]
-
-        API notes: externalId is an integer; the seed masks digits (fixture replaces xxxx with
-        0000)
         """
         return self._client._call("S24", {}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
@@ -4683,9 +4211,6 @@ class RawRegistries(_Resource):
         **unknown: NoReturn,
     ) -> RawResponse[Any]:
         """POST /csapi/v1.3/registry/validate [S28]
-
-        API notes: body as registries.create; success body not shown (P-swagger: boolean); an
-        existing registry gives errorCode CMS-1504 (status not shown)
         """
         return self._client._call("S28", {"body": body}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
@@ -4700,10 +4225,6 @@ class RawRegistries(_Resource):
         **unknown: NoReturn,
     ) -> RawResponse[RegistryCreated]:
         """POST /csapi/v1.3/registry [S29]
-
-        API notes: credential username/password are base64; aws {accountId, arn, region} (arn
-        alone reuses a connector; P-swagger has {name, arn, description}: keep open);
-        registryType is an open string
         """
         return self._client._call("S29", {"body": body}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
@@ -4719,9 +4240,6 @@ class RawRegistries(_Resource):
         **unknown: NoReturn,
     ) -> RawResponse[Any]:
         """PUT /csapi/v1.3/registry/{registryId} [S30]
-
-        API notes: registryType and registryUri cannot change but must be sent; success body
-        'same registry ID' in unstated form
         """
         return self._client._call("S30", {"registry_id": registry_id, "body": body}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
@@ -4742,8 +4260,6 @@ class RawRegistries(_Resource):
         **unknown: NoReturn,
     ) -> RawResponse[ListPage]:
         """GET /csapi/v1.3/registry/{registryId}/repository [S31]
-
-        API notes: the v1.1 sample pages from pageNo=0; v1.3 sends pageNumber from 1
         """
         return self._client._list("S31", {"registry_id": registry_id, "filter": filter, "sort": sort, "page_size": page_size}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown}, prefetch, progress, on_page)
 
@@ -4758,8 +4274,6 @@ class RawRegistries(_Resource):
         **unknown: NoReturn,
     ) -> RawResponse[str | None]:
         """DELETE /csapi/v1.3/registry/{registryId} [S35]
-
-        API notes: a registry with Running schedules cannot be deleted; success body not shown
         """
         return self._client._call("S35", {"registry_id": registry_id}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
@@ -4774,9 +4288,6 @@ class RawRegistries(_Resource):
         **unknown: NoReturn,
     ) -> RawResponse[DeletedRegistries]:
         """DELETE /csapi/v1.3/registry [S36]
-
-        API notes: DELETE with a bare JSON array body of registry UUIDs; registries with Running
-        schedules are not deleted
         """
         return self._client._call("S36", {"registry_ids": registry_ids}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
@@ -4794,8 +4305,6 @@ class RawRegistriesAws(_Resource):
         **unknown: NoReturn,
     ) -> RawResponse[_List[AwsConnector]]:
         """GET /csapi/v1.3/registry/aws/connectors [S25]
-
-        API notes: bare JSON array (P-swagger says one object; the seed's array wins)
         """
         return self._client._call("S25", {}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
@@ -4810,9 +4319,6 @@ class RawRegistriesAws(_Resource):
         **unknown: NoReturn,
     ) -> RawResponse[_List[AwsConnector]]:
         """GET /csapi/v1.3/registry/aws/connectors/{accountId} [S26]
-
-        API notes: keyed by AWS account id, plural 'connectors' in the path; answers a bare
-        array of that account's connectors
         """
         return self._client._call("S26", {"id": id}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
@@ -4827,9 +4333,6 @@ class RawRegistriesAws(_Resource):
         **unknown: NoReturn,
     ) -> RawResponse[Any]:
         """POST /csapi/v1.3/registry/aws/connector [S27]
-
-        API notes: body {arn, externalId, name, description}; externalId is a string here
-        (integer in aws-base); success body not shown (P-swagger: string)
         """
         return self._client._call("S27", {"body": body}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
@@ -4885,9 +4388,6 @@ class RawRegistriesAcr(_Resource):
         **unknown: NoReturn,
     ) -> RawResponse[Any]:
         """POST /csapi/v1.3/registry/acr/connector [P16]
-
-        API notes: body {name, clientSecret, connectorId, description, applicationId}; answers a
-        string
         """
         return self._client._call("P16", {"body": body}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
@@ -4901,8 +4401,6 @@ class RawRegistriesAcr(_Resource):
         **unknown: NoReturn,
     ) -> RawResponse[_List[AcrConnector]]:
         """GET /csapi/v1.3/registry/acr/connectors [P17]
-
-        API notes: bare array [{name, acrConnectorId, description}]
         """
         return self._client._call("P17", {}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
@@ -4917,8 +4415,6 @@ class RawRegistriesAcr(_Resource):
         **unknown: NoReturn,
     ) -> RawResponse[AcrConnector]:
         """GET /csapi/v1.3/registry/acr/connector/{connectorId} [P18]
-
-        API notes: singular 'connector' in the path (aws uses 'connectors')
         """
         return self._client._call("P18", {"id": id}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
@@ -4940,9 +4436,6 @@ class RawRegistriesGcp(_Resource):
         **unknown: NoReturn,
     ) -> RawResponse[Any]:
         """POST /csapi/v1.3/registry/gcp/connector [P19]
-
-        API notes: multipart/form-data with the file field serviceAccountJson;
-        name/description/connectorId go in the query; answers a string
         """
         return self._client._call("P19", {"name": name, "service_account_json": service_account_json, "description": description, "connector_id": connector_id}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
@@ -4956,8 +4449,6 @@ class RawRegistriesGcp(_Resource):
         **unknown: NoReturn,
     ) -> RawResponse[_List[GcpConnector]]:
         """GET /csapi/v1.3/registry/gcp/connectors [P20]
-
-        API notes: bare array [{name, description, location, gcpConnectorId, gcpProjectId}]
         """
         return self._client._call("P20", {}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
@@ -4972,8 +4463,6 @@ class RawRegistriesGcp(_Resource):
         **unknown: NoReturn,
     ) -> RawResponse[GcpConnector]:
         """GET /csapi/v1.3/registry/gcp/connector/{connectorId} [P21]
-
-        API notes: singular 'connector' in the path (aws uses 'connectors')
         """
         return self._client._call("P21", {"id": id}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
@@ -4998,9 +4487,6 @@ class RawK8sPostures(_Resource):
         **unknown: NoReturn,
     ) -> RawResponse[ListPage]:
         """GET /csapi/v1.3/k8s_postures/list [P27]
-
-        API notes: shape not seen ({data, count} assumed); takes limit (1..250) beside
-        pageNumber/pageSize
         """
         return self._client._list("P27", {"filter": filter, "sort": sort, "page_size": page_size, "limit": limit}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown}, prefetch, progress, on_page)
 
@@ -5014,8 +4500,6 @@ class RawK8sPostures(_Resource):
         **unknown: NoReturn,
     ) -> RawResponse[Any]:
         """GET /csapi/v1.3/k8s_postures/count [P28]
-
-        API notes: counts; shape not seen
         """
         return self._client._call("P28", {}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
@@ -5030,8 +4514,6 @@ class RawK8sPostures(_Resource):
         **unknown: NoReturn,
     ) -> RawResponse[Any]:
         """GET /csapi/v1.3/k8s_postures/control/{controlId} [P29]
-
-        API notes: CIS control details; shape not seen
         """
         return self._client._call("P29", {"control_id": control_id}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
@@ -5046,8 +4528,6 @@ class RawK8sPostures(_Resource):
         **unknown: NoReturn,
     ) -> RawResponse[Any]:
         """GET /csapi/v1.3/k8s_postures/control/{controlId}/evidence [P30]
-
-        API notes: resource posture evidence; shape not seen
         """
         return self._client._call("P30", {"control_id": control_id}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
@@ -5070,10 +4550,6 @@ class RawK8sClusters(_Resource):
         **unknown: NoReturn,
     ) -> RawResponse[ListPage]:
         """GET /csapi/v1.3/k8sClusters [P32]
-
-        API notes: unverified in shape: Qualys' own CLI (qualys-cli 0.2) calls it with
-        pageNumber, pageSize and filter; no published sample or schema of the answer, so the
-        items are kept as sent
         """
         return self._client._list("P32", {"filter": filter, "page_size": page_size}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown}, prefetch, progress, on_page)
 
@@ -5088,10 +4564,6 @@ class RawK8sClusters(_Resource):
         **unknown: NoReturn,
     ) -> RawResponse[KubernetesCluster]:
         """GET /csapi/v1.3/k8sClusters/{clusterUid} [P33]
-
-        API notes: unverified in shape: Qualys' own CLI (qualys-cli 0.2) calls it, its source
-        saying the path is taken from the gateway's /apidocs/csapi/v1.3; no published sample of
-        the answer
         """
         return self._client._call("P33", {"cluster_uid": cluster_uid}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
@@ -5139,9 +4611,6 @@ class AsyncRawImages(_Resource):
         **unknown: NoReturn,
     ) -> RawResponse[Compliance]:
         """GET /csapi/v1.3/images/{imageSha}/compliance [S01]
-
-        API notes: criticality is LOW/MEDIUM/HIGH but accept old names (MINIMAL, SERIOUS,
-        CRITICAL, URGENT); statement/findings are newer fields, keep unknown keys
         """
         return await self._client._call("S01", {"sha": sha}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
@@ -5161,9 +4630,6 @@ class AsyncRawImages(_Resource):
         **unknown: NoReturn,
     ) -> Awaitable[RawResponse[ListPage]]:
         """GET /csapi/v1.3/images [S17]
-
-        API notes: at most 10,000 records (use bulk_list beyond); groups optional; sha is
-        present despite S002's removed-fields list
         """
         return self._client._list("S17", {"filter": filter, "sort": sort, "page_size": page_size}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown}, prefetch, progress, on_page)
 
@@ -5178,9 +4644,6 @@ class AsyncRawImages(_Resource):
         **unknown: NoReturn,
     ) -> RawResponse[ImageDetails]:
         """GET /csapi/v1.3/images/{imageSha} [S19]
-
-        API notes: named only in the seed; v1.1 took imageId; short 12-hex ids are accepted in
-        {imageSha} (no length check)
         """
         return await self._client._call("S19", {"sha": sha}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
@@ -5196,9 +4659,6 @@ class AsyncRawImages(_Resource):
         **unknown: NoReturn,
     ) -> RawResponse[JobStarted]:
         """DELETE /csapi/v1.3/images [S40]
-
-        API notes: v1.3 takes query params (v1.1 took a JSON body, as in the fixture; open
-        question 1); images with active containers cannot be deleted; P-swagger also lists 204
         """
         return await self._client._call("S40", {"image_ids": image_ids, "filter": filter}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
@@ -5216,10 +4676,6 @@ class AsyncRawImages(_Resource):
         **unknown: NoReturn,
     ) -> RawResponse[ImageVulnerabilities]:
         """GET /csapi/v1.3/images/{imageSha}/vuln [S42]
-
-        API notes: details is a list (v1.1) or {vulns, driftVulns} (open question 9): accept
-        both; vulnSummary; short 12-hex ids accepted in {imageSha}; published is epoch ms as a
-        number
         """
         return await self._client._call("S42", {"sha": sha, "type": type, "filter": filter, "sort": sort}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
@@ -5238,9 +4694,6 @@ class AsyncRawImages(_Resource):
         **unknown: NoReturn,
     ) -> Awaitable[RawResponse[ListPage]]:
         """GET /csapi/v1.3/images/list [P05]
-
-        API notes: as containers.bulk_list; the link sample closes the URL with '<'; the P-docs
-        sample also sends scanDetails=malware, secrets (not in DESIGN's signature)
         """
         return self._client._list("P05", {"filter": filter, "limit": limit}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown}, prefetch, progress, on_page)
 
@@ -5257,8 +4710,6 @@ class AsyncRawImages(_Resource):
         **unknown: NoReturn,
     ) -> RawResponse[Associations]:
         """GET /csapi/v1.3/images/{imageSha}/association [P06]
-
-        API notes: {containers, driftContainers, hosts}
         """
         return await self._client._call("P06", {"sha": sha, "filter": filter, "type": type}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
@@ -5273,8 +4724,6 @@ class AsyncRawImages(_Resource):
         **unknown: NoReturn,
     ) -> RawResponse[_List[AssociatedRegistry]]:
         """GET /csapi/v1.3/images/{imageSha}/associatedRegistries [P07]
-
-        API notes: bare array [{registry, registryUuid, repo, tag}]
         """
         return await self._client._call("P07", {"sha": sha}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
@@ -5290,9 +4739,6 @@ class AsyncRawImages(_Resource):
         **unknown: NoReturn,
     ) -> RawResponse[Any]:
         """POST /csapi/v1.3/images/{imageSha}/instrument [P08]
-
-        API notes: body {imageId, pullRegistryUuid, pullRepository, pullTag, pushRepository,
-        pushTag}; 200/201 with a string body
         """
         return await self._client._call("P08", {"sha": sha, "body": body}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
@@ -5309,8 +4755,6 @@ class AsyncRawImages(_Resource):
         **unknown: NoReturn,
     ) -> RawResponse[SoftwareList]:
         """GET /csapi/v1.3/images/{imageSha}/software [P09]
-
-        API notes: not paged: {count, data, softwareCountBySeverity, drift...} in one response
         """
         return await self._client._call("P09", {"sha": sha, "filter": filter, "sort": sort}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
@@ -5325,9 +4769,6 @@ class AsyncRawImages(_Resource):
         **unknown: NoReturn,
     ) -> RawResponse[VulnerabilityCount]:
         """GET /csapi/v1.3/images/{imageSha}/vuln/count [P10]
-
-        API notes: flat severity counts; the docs sample passes a 12-hex short id; error_403 is
-        that page's 403 body
         """
         return await self._client._call("P10", {"sha": sha}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
@@ -5346,10 +4787,6 @@ class AsyncRawTags(_Resource):
         **unknown: NoReturn,
     ) -> RawResponse[TagAssigned]:
         """POST /csapi/v1.3/tag/assign [S02]
-
-        API notes: tagName sits inside tagsToAdd[] (P-docs puts tagName/entitySha top level;
-        simulator accepts both); an unknown tagName creates the tag; fixture entityType 'IMAGE /
-        CONTAINER' is a placeholder; P-docs response adds cascadingKafkaJobUuid
         """
         return await self._client._call("S02", {"body": body}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
@@ -5364,9 +4801,6 @@ class AsyncRawTags(_Resource):
         **unknown: NoReturn,
     ) -> RawResponse[Tag]:
         """PUT /csapi/v1.3/tag/update [S03]
-
-        API notes: entity types are upper case in requests, lower case in responses and map
-        keys; response rules may carry trailing spaces (keep verbatim)
         """
         return await self._client._call("S03", {"body": body}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
@@ -5381,8 +4815,6 @@ class AsyncRawTags(_Resource):
         **unknown: NoReturn,
     ) -> RawResponse[str]:
         """DELETE /csapi/v1.3/tag/delete [S04]
-
-        API notes: 200 body is the plain text 'Tag deleted successfully', not JSON
         """
         return await self._client._call("S04", {"tag_name": tag_name}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
@@ -5397,9 +4829,6 @@ class AsyncRawTags(_Resource):
         **unknown: NoReturn,
     ) -> RawResponse[Tag]:
         """POST /csapi/v1.3/tag/create [P25]
-
-        API notes: body {name, reevaluate, tagInfoDataList[{entityType, rule}]}; answers the tag
-        object (as tags.update)
         """
         return await self._client._call("P25", {"body": body}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
@@ -5414,9 +4843,6 @@ class AsyncRawTags(_Resource):
         **unknown: NoReturn,
     ) -> RawResponse[Any]:
         """POST /csapi/v1.3/tag/evaluateTags [P26]
-
-        API notes: name only: parameters (likely the tag name) and response unknown; send the
-        body as given
         """
         return await self._client._call("P26", {"body": body}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
@@ -5436,9 +4862,6 @@ class AsyncRawPolicies(_Resource):
         **unknown: NoReturn,
     ) -> RawResponse[Policy]:
         """GET /csapi/v1.3/centralizedPolicy/{policyId} [S05]
-
-        API notes: rule metaData is an object (CICD) or a JSON-encoded string (K8S): keep the
-        raw form; rules carry order and/or sortOrder; tagIds are strings, tag objects or null
         """
         return await self._client._call("S05", {"policy_id": policy_id, "version": version}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
@@ -5453,10 +4876,6 @@ class AsyncRawPolicies(_Resource):
         **unknown: NoReturn,
     ) -> RawResponse[PolicyCreated]:
         """POST /csapi/v1.3/centralizedPolicy [S06]
-
-        API notes: the 'name'/'type' S000 marks mandatory are the rule fields (policy key is
-        policyName); send metaData as an object; k8sFilters [] for CICD; the CICD seed curl
-        sends no Content-Type
         """
         return await self._client._call("S06", {"body": body}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
@@ -5472,9 +4891,6 @@ class AsyncRawPolicies(_Resource):
         **unknown: NoReturn,
     ) -> RawResponse[PolicyUpdated]:
         """PUT /csapi/v1.3/centralizedPolicy/{policyId} [S07]
-
-        API notes: full policy body (K8S sample echoes read-only uuid/created/updated/version);
-        response id key 'policyUUID ' ends with a space: accept policyUUID and uuid too
         """
         return await self._client._call("S07", {"policy_id": policy_id, "body": body}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
@@ -5489,9 +4905,6 @@ class AsyncRawPolicies(_Resource):
         **unknown: NoReturn,
     ) -> RawResponse[Policy]:
         """GET /csapi/v1.3/centralizedPolicy/defaultPolicy/{policyType} [P24]
-
-        API notes: the docs sample spells K8sFilters with a capital K; metaData may be a JSON
-        string; tagIds may be objects
         """
         return await self._client._call("P24", {"policy_type": policy_type}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
@@ -5509,10 +4922,6 @@ class AsyncRawPolicies(_Resource):
         **unknown: NoReturn,
     ) -> Awaitable[RawResponse[ListPage]]:
         """GET /csapi/v1.3/centralizedPolicy [P34]
-
-        API notes: unverified in shape: Qualys' own CLI (qualys-cli 0.2) reads it as a page-
-        numbered list of policies (pageNumber, pageSize); the items are taken to be policies as
-        S05 answers them
         """
         return self._client._list("P34", {"page_size": page_size}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown}, prefetch, progress, on_page)
 
@@ -5536,9 +4945,6 @@ class AsyncRawReports(_Resource):
         **unknown: NoReturn,
     ) -> Awaitable[RawResponse[ListPage]]:
         """GET /csapi/v1.3/reports [S08]
-
-        API notes: 409 on Container Security Free subscriptions; no groups key; report filter is
-        a JSON-encoded string; flags are 0/1 integers; dates ISO-8601
         """
         return self._client._list("S08", {"filter": filter, "sort": sort, "page_size": page_size}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown}, prefetch, progress, on_page)
 
@@ -5553,9 +4959,6 @@ class AsyncRawReports(_Resource):
         **unknown: NoReturn,
     ) -> RawResponse[ReportCreated]:
         """POST /csapi/v1.3/reports [S09]
-
-        API notes: 409 on Free subscriptions; templateName is an open string; filter is a string
-        holding JSON; request name/zip are reportName/fileZipped in the list
         """
         return await self._client._call("S09", {"body": body}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
@@ -5570,9 +4973,6 @@ class AsyncRawReports(_Resource):
         **unknown: NoReturn,
     ) -> RawResponse[ScheduleCreated]:
         """POST /csapi/v1.3/reports/schedule [S10]
-
-        API notes: 409 on Free subscriptions; reportScheduleDetails null = one run at eventTime;
-        action CREATE is the only valid value; format is the list's fileFormat
         """
         return await self._client._call("S10", {"body": body}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
@@ -5588,10 +4988,6 @@ class AsyncRawReports(_Resource):
         **unknown: NoReturn,
     ) -> RawResponse[Message]:
         """PUT /csapi/v1.3/reports/schedule/{reportingScheduleID} [S11]
-
-        API notes: only Active schedules can be updated; the sample still sends action CREATE;
-        success is {message} with the id inside the text; path param also spelt
-        reportingSchedulingId (wire-irrelevant)
         """
         return await self._client._call("S11", {"schedule_id": schedule_id, "body": body}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
@@ -5606,8 +5002,6 @@ class AsyncRawReports(_Resource):
         **unknown: NoReturn,
     ) -> RawResponse[ReportsDeleted]:
         """DELETE /csapi/v1.3/reports [P22]
-
-        API notes: answers {message, data: [string]}; 409 on Free subscriptions
         """
         return await self._client._call("P22", {"report_uuids": report_uuids}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
@@ -5623,10 +5017,6 @@ class AsyncRawReports(_Resource):
         **unknown: NoReturn,
     ) -> RawResponse[bytes]:
         """GET /csapi/v1.3/reports/{reportUuid}/download [P23]
-
-        API notes: application/octet-stream (csv or zip; the OpenAPI description's 200 content
-        type, hence the Accept): stream it (to path= when given), never buffer whole; 409 on
-        Free subscriptions
         """
         return await self._client._call("P23", {"report_uuid": report_uuid, "path": _fspath(path)}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
@@ -5646,10 +5036,6 @@ class AsyncRawRegistriesSchedules(_Resource):
         **unknown: NoReturn,
     ) -> RawResponse[ScheduleCreated]:
         """POST /csapi/v1.3/registry/{registryId}/schedule [S12]
-
-        API notes: S33 is the v1.1 twin (body name/onDemand/filters/schedule); model filters as
-        {repoTags, days} (one sample splits days into its own element); schedule is HH:MM UTC;
-        forceScan needs the subscription feature
         """
         return await self._client._call("S12", {"registry_id": registry_id, "body": body}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
@@ -5666,10 +5052,6 @@ class AsyncRawRegistriesSchedules(_Resource):
         **unknown: NoReturn,
     ) -> RawResponse[Any]:
         """PUT /csapi/v1.3/registry/{registryId}/schedule/{scheduleId} [S13]
-
-        API notes: S34 is the v1.1 twin; only Automatic, non-Running schedules;
-        onDemand/repo/tag/days cannot change; body 'same schedule ID' in unstated form; the v1.1
-        fixture sends schedule 00:00 without an interval
         """
         return await self._client._call("S13", {"registry_id": registry_id, "schedule_id": schedule_id, "body": body}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
@@ -5686,10 +5068,6 @@ class AsyncRawRegistriesSchedules(_Resource):
         **unknown: NoReturn,
     ) -> RawResponse[JobStarted]:
         """POST /csapi/v1.3/registry/{registryId}/schedule/cancel [S14]
-
-        API notes: no body; scheduleIds win over filter (scheduleUuid:* = all); never send an
-        empty scheduleIds=; Finished/Unknown/Error schedules skipped; id under CancelJobId or
-        deletionJobId
         """
         return await self._client._call("S14", {"registry_id": registry_id, "schedule_ids": schedule_ids, "filter": filter}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
@@ -5706,9 +5084,6 @@ class AsyncRawRegistriesSchedules(_Resource):
         **unknown: NoReturn,
     ) -> RawResponse[JobStarted]:
         """DELETE /csapi/v1.3/registry/{registryId}/schedule/bulk [S15]
-
-        API notes: no body; scheduleIds win over filter; Queued/Unknown/Running schedules are
-        skipped (cancel first)
         """
         return await self._client._call("S15", {"registry_id": registry_id, "schedule_ids": schedule_ids, "filter": filter}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
@@ -5729,9 +5104,6 @@ class AsyncRawRegistriesSchedules(_Resource):
         **unknown: NoReturn,
     ) -> Awaitable[RawResponse[ListPage]]:
         """GET /csapi/v1.3/registry/{registryId}/schedule [S32]
-
-        API notes: status is an open string (Running, Completed, Finished, Unknown, Error,
-        Queued, Canceled); errors is null or a list
         """
         return self._client._list("S32", {"registry_id": registry_id, "filter": filter, "sort": sort, "page_size": page_size}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown}, prefetch, progress, on_page)
 
@@ -5747,8 +5119,6 @@ class AsyncRawRegistriesSchedules(_Resource):
         **unknown: NoReturn,
     ) -> RawResponse[str | None]:
         """DELETE /csapi/v1.3/registry/{registryId}/schedule/{scheduleId} [S37]
-
-        API notes: Running schedules cannot be deleted; success body not shown
         """
         return await self._client._call("S37", {"registry_id": registry_id, "schedule_id": schedule_id}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
@@ -5764,9 +5134,6 @@ class AsyncRawRegistriesSchedules(_Resource):
         **unknown: NoReturn,
     ) -> RawResponse[DeletedSchedules]:
         """DELETE /csapi/v1.3/registry/{registryId}/schedule [S38]
-
-        API notes: DELETE with a bare JSON array body of schedule UUIDs; the seed URL has a
-        trailing slash: send without it
         """
         return await self._client._call("S38", {"registry_id": registry_id, "schedule_ids": schedule_ids}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
@@ -5782,8 +5149,6 @@ class AsyncRawRegistriesSchedules(_Resource):
         **unknown: NoReturn,
     ) -> RawResponse[Any]:
         """POST /csapi/v1.3/registry/{registryId}/schedule/{scheduleId}/cancel [P15]
-
-        API notes: no body; answers a string
         """
         return await self._client._call("P15", {"registry_id": registry_id, "schedule_id": schedule_id}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
@@ -5807,9 +5172,6 @@ class AsyncRawContainers(_Resource):
         **unknown: NoReturn,
     ) -> Awaitable[RawResponse[ListPage]]:
         """GET /csapi/v1.3/containers [S16]
-
-        API notes: at most 10,000 records (use bulk_list beyond); groups optional; severity
-        counts may be null
         """
         return self._client._list("S16", {"filter": filter, "sort": sort, "page_size": page_size}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown}, prefetch, progress, on_page)
 
@@ -5824,8 +5186,6 @@ class AsyncRawContainers(_Resource):
         **unknown: NoReturn,
     ) -> RawResponse[ContainerDetails]:
         """GET /csapi/v1.3/containers/{containerSha} [S18]
-
-        API notes: named only in the seed; v1.1 took containerId, v1.3 takes the container sha
         """
         return await self._client._call("S18", {"sha": sha}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
@@ -5841,9 +5201,6 @@ class AsyncRawContainers(_Resource):
         **unknown: NoReturn,
     ) -> RawResponse[JobStarted]:
         """DELETE /csapi/v1.3/containers [S41]
-
-        API notes: v1.3 takes query params (v1.1 took a JSON body, as in the fixture; open
-        question 1); P-swagger also lists 204
         """
         return await self._client._call("S41", {"container_ids": container_ids, "filter": filter}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
@@ -5861,9 +5218,6 @@ class AsyncRawContainers(_Resource):
         **unknown: NoReturn,
     ) -> RawResponse[ContainerVulnerabilities]:
         """GET /csapi/v1.3/containers/{containerSha}/vuln [S43]
-
-        API notes: named only in the seed; details is {vulns, driftVulns}; the summary key is
-        misspelt 'VunlSummary'
         """
         return await self._client._call("S43", {"sha": sha, "filter": filter, "type": type, "is_drift": is_drift}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
@@ -5882,10 +5236,6 @@ class AsyncRawContainers(_Resource):
         **unknown: NoReturn,
     ) -> Awaitable[RawResponse[ListPage]]:
         """GET /csapi/v1.3/containers/list [P01]
-
-        API notes: {limit, data}; next page = paginationQuery from the link header (rel=next)
-        sent to our own base URL; last page: header absent or 'null'; data may be a single
-        object
         """
         return self._client._list("P01", {"filter": filter, "limit": limit}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown}, prefetch, progress, on_page)
 
@@ -5900,8 +5250,6 @@ class AsyncRawContainers(_Resource):
         **unknown: NoReturn,
     ) -> RawResponse[Compliance]:
         """GET /csapi/v1.3/containers/{containerSha}/compliance [P02]
-
-        API notes: same shape as images.compliance (S01)
         """
         return await self._client._call("P02", {"sha": sha}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
@@ -5919,8 +5267,6 @@ class AsyncRawContainers(_Resource):
         **unknown: NoReturn,
     ) -> RawResponse[SoftwareList]:
         """GET /csapi/v1.3/containers/{containerSha}/software [P03]
-
-        API notes: not paged: {count, data, softwareCountBySeverity} in one response
         """
         return await self._client._call("P03", {"sha": sha, "filter": filter, "sort": sort, "is_drift": is_drift}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
@@ -5935,9 +5281,6 @@ class AsyncRawContainers(_Resource):
         **unknown: NoReturn,
     ) -> RawResponse[VulnerabilityCount]:
         """GET /csapi/v1.3/containers/{containerSha}/vuln/count [P04]
-
-        API notes: flat severity counts or wrapped in data (P-qualysdk reads data): accept both
-        (open question 16)
         """
         return await self._client._call("P04", {"sha": sha}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
@@ -5959,9 +5302,6 @@ class AsyncRawEvents(_Resource):
         **unknown: NoReturn,
     ) -> Awaitable[RawResponse[ListPage]]:
         """GET /csapi/v1.1/events [S20]
-
-        API notes: v1.1 only, named only: no v1.3 form, no documented params or shape; 1-based
-        pageNo; return raw {data, count, groups}
         """
         return self._client._list("S20", {"page_size": page_size}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown}, prefetch, progress, on_page)
 
@@ -5985,8 +5325,6 @@ class AsyncRawSensors(_Resource):
         **unknown: NoReturn,
     ) -> Awaitable[RawResponse[ListPage]]:
         """GET /csapi/v1.3/sensors [S21]
-
-        API notes: named only in the seed (1-based paging); shape from P-swagger {count, data}
         """
         return self._client._list("S21", {"filter": filter, "sort": sort, "page_size": page_size}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown}, prefetch, progress, on_page)
 
@@ -6002,9 +5340,6 @@ class AsyncRawSensors(_Resource):
         **unknown: NoReturn,
     ) -> RawResponse[JobStarted]:
         """DELETE /csapi/v1.3/sensors [S39]
-
-        API notes: v1.3 takes query params (v1.1 took a JSON body, as in the fixture; open
-        question 1); only sensors in status UNKNOWN can be deleted; P-swagger also lists 204
         """
         return await self._client._call("S39", {"sensor_ids": sensor_ids, "filter": filter}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
@@ -6032,8 +5367,6 @@ class AsyncRawSensors(_Resource):
         **unknown: NoReturn,
     ) -> RawResponse[ActivationKey]:
         """GET /csapi/v1.3/activationkey [P14]
-
-        API notes: {customerId, activationId, platformUrl}
         """
         return await self._client._call("P14", {}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
@@ -6069,8 +5402,6 @@ class AsyncRawRegistries(_Resource):
         **unknown: NoReturn,
     ) -> Awaitable[RawResponse[ListPage]]:
         """GET /csapi/v1.3/registry [S22]
-
-        API notes: the v1.1 sample pages from pageNo=0; v1.3 sends pageNumber from 1
         """
         return self._client._list("S22", {"filter": filter, "sort": sort, "page_size": page_size}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown}, prefetch, progress, on_page)
 
@@ -6085,8 +5416,6 @@ class AsyncRawRegistries(_Resource):
         **unknown: NoReturn,
     ) -> RawResponse[RegistryDetails]:
         """GET /csapi/v1.3/registry/{registryId} [S23]
-
-        API notes: aws and connectors may be null; the seed heading omits {registryId}
         """
         return await self._client._call("S23", {"registry_id": registry_id}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
@@ -6100,9 +5429,6 @@ class AsyncRawRegistries(_Resource):
         **unknown: NoReturn,
     ) -> RawResponse[AwsBase]:
         """GET /csapi/v1.3/registry/aws-base [S24]
-
-        API notes: externalId is an integer; the seed masks digits (fixture replaces xxxx with
-        0000)
         """
         return await self._client._call("S24", {}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
@@ -6117,9 +5443,6 @@ class AsyncRawRegistries(_Resource):
         **unknown: NoReturn,
     ) -> RawResponse[Any]:
         """POST /csapi/v1.3/registry/validate [S28]
-
-        API notes: body as registries.create; success body not shown (P-swagger: boolean); an
-        existing registry gives errorCode CMS-1504 (status not shown)
         """
         return await self._client._call("S28", {"body": body}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
@@ -6134,10 +5457,6 @@ class AsyncRawRegistries(_Resource):
         **unknown: NoReturn,
     ) -> RawResponse[RegistryCreated]:
         """POST /csapi/v1.3/registry [S29]
-
-        API notes: credential username/password are base64; aws {accountId, arn, region} (arn
-        alone reuses a connector; P-swagger has {name, arn, description}: keep open);
-        registryType is an open string
         """
         return await self._client._call("S29", {"body": body}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
@@ -6153,9 +5472,6 @@ class AsyncRawRegistries(_Resource):
         **unknown: NoReturn,
     ) -> RawResponse[Any]:
         """PUT /csapi/v1.3/registry/{registryId} [S30]
-
-        API notes: registryType and registryUri cannot change but must be sent; success body
-        'same registry ID' in unstated form
         """
         return await self._client._call("S30", {"registry_id": registry_id, "body": body}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
@@ -6176,8 +5492,6 @@ class AsyncRawRegistries(_Resource):
         **unknown: NoReturn,
     ) -> Awaitable[RawResponse[ListPage]]:
         """GET /csapi/v1.3/registry/{registryId}/repository [S31]
-
-        API notes: the v1.1 sample pages from pageNo=0; v1.3 sends pageNumber from 1
         """
         return self._client._list("S31", {"registry_id": registry_id, "filter": filter, "sort": sort, "page_size": page_size}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown}, prefetch, progress, on_page)
 
@@ -6192,8 +5506,6 @@ class AsyncRawRegistries(_Resource):
         **unknown: NoReturn,
     ) -> RawResponse[str | None]:
         """DELETE /csapi/v1.3/registry/{registryId} [S35]
-
-        API notes: a registry with Running schedules cannot be deleted; success body not shown
         """
         return await self._client._call("S35", {"registry_id": registry_id}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
@@ -6208,9 +5520,6 @@ class AsyncRawRegistries(_Resource):
         **unknown: NoReturn,
     ) -> RawResponse[DeletedRegistries]:
         """DELETE /csapi/v1.3/registry [S36]
-
-        API notes: DELETE with a bare JSON array body of registry UUIDs; registries with Running
-        schedules are not deleted
         """
         return await self._client._call("S36", {"registry_ids": registry_ids}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
@@ -6228,8 +5537,6 @@ class AsyncRawRegistriesAws(_Resource):
         **unknown: NoReturn,
     ) -> RawResponse[_List[AwsConnector]]:
         """GET /csapi/v1.3/registry/aws/connectors [S25]
-
-        API notes: bare JSON array (P-swagger says one object; the seed's array wins)
         """
         return await self._client._call("S25", {}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
@@ -6244,9 +5551,6 @@ class AsyncRawRegistriesAws(_Resource):
         **unknown: NoReturn,
     ) -> RawResponse[_List[AwsConnector]]:
         """GET /csapi/v1.3/registry/aws/connectors/{accountId} [S26]
-
-        API notes: keyed by AWS account id, plural 'connectors' in the path; answers a bare
-        array of that account's connectors
         """
         return await self._client._call("S26", {"id": id}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
@@ -6261,9 +5565,6 @@ class AsyncRawRegistriesAws(_Resource):
         **unknown: NoReturn,
     ) -> RawResponse[Any]:
         """POST /csapi/v1.3/registry/aws/connector [S27]
-
-        API notes: body {arn, externalId, name, description}; externalId is a string here
-        (integer in aws-base); success body not shown (P-swagger: string)
         """
         return await self._client._call("S27", {"body": body}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
@@ -6319,9 +5620,6 @@ class AsyncRawRegistriesAcr(_Resource):
         **unknown: NoReturn,
     ) -> RawResponse[Any]:
         """POST /csapi/v1.3/registry/acr/connector [P16]
-
-        API notes: body {name, clientSecret, connectorId, description, applicationId}; answers a
-        string
         """
         return await self._client._call("P16", {"body": body}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
@@ -6335,8 +5633,6 @@ class AsyncRawRegistriesAcr(_Resource):
         **unknown: NoReturn,
     ) -> RawResponse[_List[AcrConnector]]:
         """GET /csapi/v1.3/registry/acr/connectors [P17]
-
-        API notes: bare array [{name, acrConnectorId, description}]
         """
         return await self._client._call("P17", {}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
@@ -6351,8 +5647,6 @@ class AsyncRawRegistriesAcr(_Resource):
         **unknown: NoReturn,
     ) -> RawResponse[AcrConnector]:
         """GET /csapi/v1.3/registry/acr/connector/{connectorId} [P18]
-
-        API notes: singular 'connector' in the path (aws uses 'connectors')
         """
         return await self._client._call("P18", {"id": id}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
@@ -6374,9 +5668,6 @@ class AsyncRawRegistriesGcp(_Resource):
         **unknown: NoReturn,
     ) -> RawResponse[Any]:
         """POST /csapi/v1.3/registry/gcp/connector [P19]
-
-        API notes: multipart/form-data with the file field serviceAccountJson;
-        name/description/connectorId go in the query; answers a string
         """
         return await self._client._call("P19", {"name": name, "service_account_json": service_account_json, "description": description, "connector_id": connector_id}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
@@ -6390,8 +5681,6 @@ class AsyncRawRegistriesGcp(_Resource):
         **unknown: NoReturn,
     ) -> RawResponse[_List[GcpConnector]]:
         """GET /csapi/v1.3/registry/gcp/connectors [P20]
-
-        API notes: bare array [{name, description, location, gcpConnectorId, gcpProjectId}]
         """
         return await self._client._call("P20", {}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
@@ -6406,8 +5695,6 @@ class AsyncRawRegistriesGcp(_Resource):
         **unknown: NoReturn,
     ) -> RawResponse[GcpConnector]:
         """GET /csapi/v1.3/registry/gcp/connector/{connectorId} [P21]
-
-        API notes: singular 'connector' in the path (aws uses 'connectors')
         """
         return await self._client._call("P21", {"id": id}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
@@ -6432,9 +5719,6 @@ class AsyncRawK8sPostures(_Resource):
         **unknown: NoReturn,
     ) -> Awaitable[RawResponse[ListPage]]:
         """GET /csapi/v1.3/k8s_postures/list [P27]
-
-        API notes: shape not seen ({data, count} assumed); takes limit (1..250) beside
-        pageNumber/pageSize
         """
         return self._client._list("P27", {"filter": filter, "sort": sort, "page_size": page_size, "limit": limit}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown}, prefetch, progress, on_page)
 
@@ -6448,8 +5732,6 @@ class AsyncRawK8sPostures(_Resource):
         **unknown: NoReturn,
     ) -> RawResponse[Any]:
         """GET /csapi/v1.3/k8s_postures/count [P28]
-
-        API notes: counts; shape not seen
         """
         return await self._client._call("P28", {}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
@@ -6464,8 +5746,6 @@ class AsyncRawK8sPostures(_Resource):
         **unknown: NoReturn,
     ) -> RawResponse[Any]:
         """GET /csapi/v1.3/k8s_postures/control/{controlId} [P29]
-
-        API notes: CIS control details; shape not seen
         """
         return await self._client._call("P29", {"control_id": control_id}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
@@ -6480,8 +5760,6 @@ class AsyncRawK8sPostures(_Resource):
         **unknown: NoReturn,
     ) -> RawResponse[Any]:
         """GET /csapi/v1.3/k8s_postures/control/{controlId}/evidence [P30]
-
-        API notes: resource posture evidence; shape not seen
         """
         return await self._client._call("P30", {"control_id": control_id}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
@@ -6504,10 +5782,6 @@ class AsyncRawK8sClusters(_Resource):
         **unknown: NoReturn,
     ) -> Awaitable[RawResponse[ListPage]]:
         """GET /csapi/v1.3/k8sClusters [P32]
-
-        API notes: unverified in shape: Qualys' own CLI (qualys-cli 0.2) calls it with
-        pageNumber, pageSize and filter; no published sample or schema of the answer, so the
-        items are kept as sent
         """
         return self._client._list("P32", {"filter": filter, "page_size": page_size}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown}, prefetch, progress, on_page)
 
@@ -6522,10 +5796,6 @@ class AsyncRawK8sClusters(_Resource):
         **unknown: NoReturn,
     ) -> RawResponse[KubernetesCluster]:
         """GET /csapi/v1.3/k8sClusters/{clusterUid} [P33]
-
-        API notes: unverified in shape: Qualys' own CLI (qualys-cli 0.2) calls it, its source
-        saying the path is taken from the gateway's /apidocs/csapi/v1.3; no published sample of
-        the answer
         """
         return await self._client._call("P33", {"cluster_uid": cluster_uid}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
