@@ -149,7 +149,7 @@ def check(shape: str, expect: dict[str, Any], out: Outcome, stats: dict[str, int
     want_error = expect.get("error")
     # An exact count, or a lower bound (a storm waited out until a time budget is spent).
     at_least = "attempts_at_least" in expect
-    attempts = expect["attempts_at_least"] if at_least else expect["attempts"]
+    attempts: int = expect["attempts_at_least"] if at_least else expect["attempts"]
 
     def tries(n: int) -> bool:
         return n >= attempts if at_least else n == attempts
@@ -209,7 +209,7 @@ async def test_async(server: FaultServer, fault: dict[str, Any], shape: str) -> 
 
 def outcome(expect: dict[str, Any]) -> str:
     """A row's outcome as tests/README.md words it."""
-    n = expect.get("attempts_at_least", expect.get("attempts"))
+    n: int = expect.get("attempts_at_least", expect["attempts"])
     tries = f"{'at least ' if 'attempts_at_least' in expect else ''}{n} attempt{'s' if n != 1 else ''}"
     if "error" in expect:
         text = f"`{expect['error']}` after {tries}"

@@ -152,6 +152,7 @@ def test_ids_must_be_strings_of_bounded_length(sha: Any, client: Client, sim: Si
 
 def test_a_control_id_may_be_a_number(client: Client, sim: Simulator) -> None:
     """The API's control ids are numbers: an int is taken as its text; a bool or a float is not."""
+    bad: Any
     for bad in (True, 1.5, -1):
         with pytest.raises(ValidationError) as e:
             client.controls.get(bad)
