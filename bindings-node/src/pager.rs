@@ -107,14 +107,14 @@ impl NativePager {
     }
 
     /// The CSV header line of this list's columns (`toCsv`).
-    #[napi]
+    #[napi(catch_unwind)]
     pub fn csv_header(&self) -> String {
         self.schema.csv_header()
     }
 
     /// The next page as export text, formatted off the event loop: `"jsonl"` (each record as
     /// sent, one a line) or `"csv"` (the list's columns); `null` after the last page.
-    #[napi(ts_return_type = "Promise<TextPage | null>")]
+    #[napi(ts_return_type = "Promise<TextPage | null>", catch_unwind)]
     pub fn next_text<'env>(
         &self,
         env: &'env Env,
