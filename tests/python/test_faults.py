@@ -209,7 +209,7 @@ async def test_async(server: FaultServer, fault: dict[str, Any], shape: str) -> 
 
 def outcome(expect: dict[str, Any]) -> str:
     """A row's outcome as tests/README.md words it."""
-    n: int = expect.get("attempts_at_least", expect["attempts"])
+    n: int = expect["attempts_at_least"] if "attempts_at_least" in expect else expect["attempts"]
     tries = f"{'at least ' if 'attempts_at_least' in expect else ''}{n} attempt{'s' if n != 1 else ''}"
     if "error" in expect:
         text = f"`{expect['error']}` after {tries}"
