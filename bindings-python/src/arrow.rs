@@ -4,20 +4,23 @@
 //! (JSON Lines, CSV, Parquet).
 
 use crate::batch::Batcher;
-use crate::errors::{to_py_err, validation};
+use crate::errors::{panic_err, to_py_err, validation};
 use crate::pages::NativeRawPage;
+use crate::runtime::runtime;
 use arrow_array::ffi::FFI_ArrowSchema;
 use arrow_array::ffi_stream::FFI_ArrowArrayStream;
 use arrow_array::{RecordBatch, RecordBatchIterator};
 use arrow_schema::SchemaRef;
-use pyo3::exceptions::PyOSError;
+use pyo3::exceptions::{PyOSError, PyRuntimeError};
 use pyo3::prelude::*;
 use pyo3::types::PyCapsule;
 use qualys_cs::columns::Schema;
 use qualys_cs::paginate::ItemSpan;
+use std::collections::VecDeque;
 use std::fs::File;
 use std::io::{BufWriter, Write};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
+use tokio::task::JoinHandle;
 
 /// The list's schema, by its item model; a model the core does not declare gets the opaque one
 /// (each record whole in `extra`).
@@ -101,10 +104,57 @@ impl NativeTable {
 }
 
 /// Collects the record batches of a list's pages (`push` per page, `finish` for the table).
+///
+/// Each page is decoded on the runtime's blocking pool while the pager fetches the next one, a few
+/// pages at a time (as many as the machine has cores, at most 8): `push` returns at once unless
+/// that many are still being decoded, so memory holds a bounded number of raw pages and the
+/// batches stay in page order. A page that fails is raised by the next `push` or by `finish`.
 #[pyclass(module = "qualys_cs._native", frozen)]
 pub struct NativeArrowSink {
-    columns: Columns,
-    batches: Mutex<Vec<RecordBatch>>,
+    columns: Arc<Columns>,
+    state: Mutex<SinkState>,
+}
+
+#[derive(Default)]
+struct SinkState {
+    done: Vec<RecordBatch>,
+    running: VecDeque<JoinHandle<qualys_cs::Result<RecordBatch>>>,
+}
+
+/// Pages decoded at once by one sink.
+fn decoders() -> usize {
+    std::thread::available_parallelism().map_or(2, |n| n.get().clamp(1, 8))
+}
+
+impl SinkState {
+    /// Collect the decoded pages at the front, in order: the finished ones, and while more than
+    /// `keep` are running, the oldest (waited for).
+    fn collect(&mut self, keep: usize) -> PyResult<()> {
+        while let Some(front) = self.running.front() {
+            if !front.is_finished() && self.running.len() <= keep {
+                break;
+            }
+            let Some(handle) = self.running.pop_front() else {
+                break;
+            };
+            // A JoinHandle can be waited on outside the runtime; the task runs on its pool.
+            match futures::executor::block_on(handle) {
+                Ok(Ok(b)) => self.done.push(b),
+                Ok(Err(e)) => {
+                    self.running.clear();
+                    return Err(to_py_err(e));
+                }
+                Err(join) => {
+                    self.running.clear();
+                    return Err(match join.try_into_panic() {
+                        Ok(payload) => panic_err(payload),
+                        Err(e) => PyRuntimeError::new_err(format!("a page decode stopped: {e}")),
+                    });
+                }
+            }
+        }
+        Ok(())
+    }
 }
 
 #[pymethods]
@@ -112,29 +162,34 @@ impl NativeArrowSink {
     #[new]
     fn new(schema: &str) -> Self {
         NativeArrowSink {
-            columns: Columns::new(schema),
-            batches: Mutex::new(Vec::new()),
+            columns: Arc::new(Columns::new(schema)),
+            state: Mutex::new(SinkState::default()),
         }
     }
 
-    /// The page's records as one batch, built with the GIL released.
+    /// Start decoding the page into a batch (GIL released while waiting).
     fn push(&self, py: Python<'_>, page: &NativeRawPage) -> PyResult<()> {
-        let b = py
-            .detach(|| self.columns.batch(page.page()))
-            .map_err(to_py_err)?;
-        self.batches
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .push(b);
-        Ok(())
+        let page = page.page().clone();
+        let columns = self.columns.clone();
+        let handle = runtime().spawn_blocking(move || columns.batch(&page));
+        py.detach(|| {
+            let mut st = self.state.lock().unwrap_or_else(|e| e.into_inner());
+            st.running.push_back(handle);
+            st.collect(decoders())
+        })
     }
 
-    fn finish(&self) -> NativeTable {
-        let batches = std::mem::take(&mut *self.batches.lock().unwrap_or_else(|e| e.into_inner()));
-        NativeTable {
+    /// The batches of every page pushed, once all are decoded.
+    fn finish(&self, py: Python<'_>) -> PyResult<NativeTable> {
+        let batches = py.detach(|| {
+            let mut st = self.state.lock().unwrap_or_else(|e| e.into_inner());
+            st.collect(0)?;
+            Ok::<_, PyErr>(std::mem::take(&mut st.done))
+        })?;
+        Ok(NativeTable {
             schema: self.columns.batcher.schema(),
             batches,
-        }
+        })
     }
 }
 

@@ -190,18 +190,32 @@ struct StructCol {
     names: Vec<Arc<str>>,
     children: Vec<Col>,
     nulls: NullBufferBuilder,
-    guess: usize,
+    order: KeyOrder,
 }
 
-/// The position of `key` among `keys`, trying the one after the last match first.
-fn find(keys: &[Box<[u8]>], key: &[u8], guess: &mut usize) -> Option<usize> {
-    let i = if keys.get(*guess).is_some_and(|k| &**k == key) {
-        *guess
-    } else {
-        keys.iter().position(|k| &**k == key)?
-    };
-    *guess = i + 1;
-    Some(i)
+/// Finds keys among a struct's names by predicting each key's position from the previous
+/// object's key order (the records of a page share one order, rarely the schema's): one
+/// comparison a key instead of a scan.
+#[derive(Default)]
+struct KeyOrder(Vec<u16>);
+
+impl KeyOrder {
+    /// The index of `key` (the `pos`-th key of its object) in `keys`.
+    fn find(&mut self, keys: &[Box<[u8]>], key: &[u8], pos: usize) -> Option<usize> {
+        if let Some(&i) = self.0.get(pos)
+            && keys.get(usize::from(i)).is_some_and(|k| **k == *key)
+        {
+            return Some(usize::from(i));
+        }
+        let i = keys.iter().position(|k| **k == *key);
+        let v = i.and_then(|i| u16::try_from(i).ok()).unwrap_or(u16::MAX);
+        if let Some(slot) = self.0.get_mut(pos) {
+            *slot = v;
+        } else if pos == self.0.len() {
+            self.0.push(v);
+        }
+        i
+    }
 }
 
 impl Col {
@@ -237,7 +251,7 @@ impl Col {
                 names: fs.iter().map(|(n, _)| Arc::from(n.as_str())).collect(),
                 children: fs.iter().map(|(_, t)| Col::new(t, cap)).collect(),
                 nulls: NullBufferBuilder::new(cap),
-                guess: 0,
+                order: KeyOrder::default(),
             }),
         }
     }
@@ -419,9 +433,10 @@ impl StructCol {
     /// The object at the parser (its `{` peeked) into the children; a child absent is null.
     fn read(&mut self, j: &mut Jiter<'_>, lost: &mut bool) -> Result<(), Fail> {
         let mut seen: u128 = 0;
+        let mut pos = 0;
         let mut key = j
             .next_object_bytes()?
-            .map(|k| find(&self.keys, k, &mut self.guess));
+            .map(|k| self.order.find(&self.keys, k, pos));
         while let Some(slot) = key {
             let peek = j.peek()?;
             match slot {
@@ -437,9 +452,10 @@ impl StructCol {
                     j.known_skip(peek)?;
                 }
             }
+            pos += 1;
             key = j
                 .next_key_bytes()?
-                .map(|k| find(&self.keys, k, &mut self.guess));
+                .map(|k| self.order.find(&self.keys, k, pos));
         }
         for (i, c) in self.children.iter_mut().enumerate() {
             if seen & (1 << i) == 0 {
@@ -447,7 +463,6 @@ impl StructCol {
             }
         }
         self.nulls.append_non_null();
-        self.guess = 0;
         Ok(())
     }
 }
@@ -490,7 +505,9 @@ struct PageCols {
     extra: StringBuilder,
     line: Vec<u8>,
     tape: Vec<u8>,
-    guess: usize,
+    /// The key orders of the record and of each flattened object (by slot).
+    order: KeyOrder,
+    group_order: Vec<KeyOrder>,
 }
 
 impl Batcher {
@@ -585,7 +602,8 @@ impl Batcher {
             extra: StringBuilder::with_capacity(n, 0),
             line: Vec::new(),
             tape: Vec::new(),
-            guess: 0,
+            order: KeyOrder::default(),
+            group_order: self.slots.iter().map(|_| KeyOrder::default()).collect(),
         };
         for (i, (start, end)) in spans.enumerate() {
             self.record(&body[start..end], &mut p).map_err(|e| (i, e))?;
@@ -633,9 +651,10 @@ impl Batcher {
             let s = k.as_ptr() as usize - bytes.as_ptr() as usize;
             s..s + k.len()
         };
+        let mut pos = 0;
         let mut key = j
             .next_object_bytes()?
-            .map(|k| (find(&self.keys, k, &mut p.guess), at(k)));
+            .map(|k| (p.order.find(&self.keys, k, pos), at(k)));
         while let Some((slot, k)) = key {
             let peek = j.peek()?;
             let start = j.current_index();
@@ -654,9 +673,10 @@ impl Batcher {
             if lost {
                 add_extra(&mut p.line, &bytes[k], j.slice_to_current(start))?;
             }
+            pos += 1;
             key = j
                 .next_key_bytes()?
-                .map(|k| (find(&self.keys, k, &mut p.guess), at(k)));
+                .map(|k| (p.order.find(&self.keys, k, pos), at(k)));
         }
         j.finish()?;
         for (s, slot) in self.slots.iter().enumerate() {
@@ -678,7 +698,6 @@ impl Batcher {
             p.extra
                 .append_value(std::str::from_utf8(&p.line).unwrap_or_default());
         }
-        p.guess = 0;
         Ok(())
     }
 
@@ -704,8 +723,9 @@ impl Batcher {
                     return Err(mismatch("an object", peek));
                 }
                 let mut seen: u128 = 0;
-                let mut guess = 0;
-                let mut key = j.next_object_bytes()?.map(|k| find(keys, k, &mut guess));
+                let mut pos = 0;
+                let mut order = std::mem::take(&mut p.group_order[s]);
+                let mut key = j.next_object_bytes()?.map(|k| order.find(keys, k, pos));
                 while let Some(slot) = key {
                     let peek = j.peek()?;
                     match slot {
@@ -720,8 +740,10 @@ impl Batcher {
                             j.known_skip(peek)?;
                         }
                     }
-                    key = j.next_key_bytes()?.map(|k| find(keys, k, &mut guess));
+                    pos += 1;
+                    key = j.next_key_bytes()?.map(|k| order.find(keys, k, pos));
                 }
+                p.group_order[s] = order;
                 for (i, c) in cols.iter().enumerate() {
                     if i >= 128 || seen & (1 << i) == 0 {
                         col(p, *c).null();

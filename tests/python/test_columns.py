@@ -270,6 +270,20 @@ def test_a_record_that_does_not_fit_names_its_field(
         client.images.list().to_arrow()
 
 
+def test_a_later_page_that_does_not_fit_is_raised(client: Client, sim: Simulator) -> None:
+    # Pages are decoded in the background while the next is fetched: a failure on a later page
+    # must still reach the caller, and the pages before it must not be returned as a table.
+    bad = json.dumps({"data": [{"sha": "a", "size": "big"}], "count": 250})
+
+    def after_first(info: PageInfo) -> None:
+        if info.number == 1:
+            sim.inject_fault("status", status=200, body=bad, path_contains="/csapi/v1.3/images")
+
+    with pytest.raises(DecodeError, match=r"record 0: field `size`: expected an integer"):
+        client.images.list(page_size=50, on_page=after_first).to_arrow()
+    assert client.images.list(page_size=50).to_arrow().num_rows == 250
+
+
 def test_to_jsonl_reads_back_equal(client: Client, tmp_path: pathlib.Path) -> None:
     items = client.images.bulk_list(limit=100).to_list()
     path = tmp_path / "images.jsonl"
