@@ -627,7 +627,13 @@ impl Batcher {
         }
         let cols = out
             .into_iter()
-            .map(|c| c.unwrap_or_else(|| Arc::new(StringArray::new_null(n))))
+            .map(|c| {
+                let mut c = c.unwrap_or_else(|| Arc::new(StringArray::new_null(n)));
+                // The builders grew by doubling: the table keeps what it holds, not the slack
+                // (up to half of every buffer, for the whole life of a DataFrame).
+                c.shrink_to_fit();
+                c
+            })
             .collect();
         RecordBatch::try_new(self.arrow.clone(), cols).map_err(|e| (0, Fail::fit(e.to_string())))
     }
