@@ -5,8 +5,10 @@ from __future__ import annotations
 import json
 import os
 import pathlib
+import signal
 import subprocess
 import sys
+import time
 
 from qualys_cs.testing import Simulator
 
@@ -46,3 +48,36 @@ def test_list_all_pages_dry_run_and_gate() -> None:
         assert gate.stdout.startswith("FAIL")
         missing = cli(["images", "list"], {"QUALYS_BASE_URL": sim.url})
         assert missing.returncode == 3 and "no credentials" in missing.stderr
+
+
+def test_ctrl_c_stops_a_long_listing_with_130() -> None:
+    # 600 images, 10 a page, 0.2 s a request: the listing would take over 12 s.
+    with Simulator(images=600, latency=0.2) as sim:
+        script = pathlib.Path(sys.executable).parent / "qualys-cs"
+        env = {"PATH": os.environ.get("PATH", ""), "HOME": os.environ.get("HOME", "/"), **sim.env()}
+        proc = subprocess.Popen(
+            [str(script), "images", "list", "--page-size", "10", "--all", "-o", "jsonl"],
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        try:
+            deadline = time.monotonic() + 30
+            # Interrupt mid-listing: once a few pages have been asked for.
+            while len(sim.requests(endpoint="S17")) < 3:
+                assert proc.poll() is None, proc.communicate()
+                assert time.monotonic() < deadline, "the listing did not start"
+                time.sleep(0.05)
+            sent = time.monotonic()
+            proc.send_signal(signal.SIGINT)
+            out, err = proc.communicate(timeout=10)
+            took = time.monotonic() - sent
+        finally:
+            proc.kill()
+            proc.wait()
+        assert proc.returncode == 130, (proc.returncode, err)
+        assert "Traceback" not in err, err
+        assert "interrupted" in err, err
+        assert took < 3, f"took {took:.1f}s to stop"
+        assert len(out.splitlines()) < 600
