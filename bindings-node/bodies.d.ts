@@ -186,7 +186,7 @@ export interface ReportsCreateScheduleBodyReportScheduleDetails {
   ordinalDayOfWeek?: unknown
 }
 
-/** The body of `reports.create_schedule` (S10). */
+/** The body of `reports.createSchedule` (S10). */
 export interface ReportsCreateScheduleBody {
   name: string
   description?: string
@@ -213,7 +213,7 @@ export interface ReportsUpdateScheduleBodyReportScheduleDetails {
   ordinalDayOfWeek?: unknown
 }
 
-/** The body of `reports.update_schedule` (S11). */
+/** The body of `reports.updateSchedule` (S11). */
 export interface ReportsUpdateScheduleBody {
   name: string
   description?: string
@@ -252,7 +252,7 @@ export interface RegistriesSchedulesCreateBody {
   forceScan?: boolean
 }
 
-/** The body of `registries.aws.create_connector` (S27). */
+/** The body of `registries.aws.createConnector` (S27). */
 export interface RegistriesAwsCreateConnectorBody {
   arn?: string
   externalId?: string

@@ -16,7 +16,7 @@ from __future__ import annotations
 import json
 import pathlib
 
-from common import pascal
+from common import camel, pascal
 
 FIXTURES = "tests/fixtures"
 
@@ -216,11 +216,16 @@ def ts_type(t: Type) -> str:
     return " | ".join(parts)
 
 
-def _doc_of(shape: Shape, endpoints: dict[str, list[dict]], root: pathlib.Path) -> str | None:
+def _doc_of(shape: Shape, endpoints: dict[str, list[dict]], js: bool) -> str | None:
     eps = endpoints.get(shape.name)
     if not eps:
         return None
-    return "The body of " + ", ".join(f"`{e['resource']}.{e['method']}` ({e['id']})" for e in eps) + "."
+
+    def call(e: dict) -> str:
+        parts = [*e["resource"].split("."), e["method"]]
+        return ".".join(camel(p) for p in parts) if js else ".".join(parts)
+
+    return "The body of " + ", ".join(f"`{call(e)}` ({e['id']})" for e in eps) + "."
 
 
 def _by_shape(table: dict, names: dict[str, str], aliases: dict[str, str]) -> dict[str, list[dict]]:
@@ -246,7 +251,7 @@ def gen_python(table: dict, root: pathlib.Path) -> str:
     o.append("__all__ = [\n" + "".join(f'    "{n}",\n' for n in public) + "]\n")
     for s in shapes:
         o.append(f"\n\nclass {s.name}(TypedDict, total=False):\n")
-        doc = _doc_of(s, docs, root)
+        doc = _doc_of(s, docs, js=False)
         if doc:
             o.append(f'    """{doc}"""\n\n')
         for k, t in s.fields.items():
@@ -270,7 +275,7 @@ def gen_typescript(table: dict, root: pathlib.Path) -> str:
     o.append("// are required, every other key the samples show may be left out. Sent as given.")
     for s in shapes:
         o.append("")
-        doc = _doc_of(s, docs, root)
+        doc = _doc_of(s, docs, js=True)
         if doc:
             o.append(f"/** {doc} */")
         o.append(f"export interface {s.name} {{")
