@@ -30,7 +30,7 @@ function sections() {
  * field (`"IMAGE / CONTAINER"`) replaced by the first value the table allows. */
 function sampleBody(e) {
   const f = (e.response.fixture || []).find((x) => x.endsWith('.request'))
-  if (!f || !e.body) return {}
+  if (!f || !e.body || e.body.kind !== 'json_object') return {}
   const body = JSON.parse(fs.readFileSync(path.join(ROOT, 'tests', 'fixtures', `${f}.json`), 'utf8'))
   for (const rule of e.body.validation || []) {
     if (rule.rule !== 'enum' || rule.field.includes('.') || rule.field.includes('[')) continue
