@@ -241,7 +241,7 @@ export interface RegistriesSchedulesCreateBodyFilters {
   days?: 1 | 2 | 3 | 4 | 5 | 6 | 7 | 14 | null
 }
 
-/** The body of `registries.schedules.create` (S12), `registries.schedules.update` (S13). */
+/** The body of `registries.schedules.create` (S12). */
 export interface RegistriesSchedulesCreateBody {
   name?: string
   onDemand?: boolean
@@ -271,7 +271,7 @@ export interface RegistriesValidateBodyCredential {
   password?: string
 }
 
-/** The body of `registries.validate` (S28), `registries.create` (S29), `registries.update` (S30). */
+/** The body of `registries.validate` (S28). */
 export interface RegistriesValidateBody {
   aws?: RegistriesValidateBodyAws
   credentialType: "None" | "Token" | "BasicAuth" | "DockerHub" | "AWS"
@@ -292,8 +292,11 @@ export interface TagsCreateBody {
   tagInfoDataList?: readonly TagsCreateBodyTagInfoDataList[]
 }
 
-export type RegistriesCreateBody = RegistriesValidateBody
+/** The body of `registries.create` (S29): the keys of `RegistriesValidateBody`. */
+export interface RegistriesCreateBody extends RegistriesValidateBody {}
 
-export type RegistriesSchedulesUpdateBody = RegistriesSchedulesCreateBody
+/** The body of `registries.schedules.update` (S13): the keys of `RegistriesSchedulesCreateBody`. */
+export interface RegistriesSchedulesUpdateBody extends RegistriesSchedulesCreateBody {}
 
-export type RegistriesUpdateBody = RegistriesValidateBody
+/** The body of `registries.update` (S30): the keys of `RegistriesValidateBody`. */
+export interface RegistriesUpdateBody extends RegistriesValidateBody {}

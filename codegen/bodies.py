@@ -225,7 +225,8 @@ def _doc_of(shape: Shape, endpoints: dict[str, list[dict]], js: bool) -> str | N
         parts = [*e["resource"].split("."), e["method"]]
         return ".".join(camel(p) for p in parts) if js else ".".join(parts)
 
-    return "The body of " + ", ".join(f"`{call(e)}` ({e['id']})" for e in eps) + "."
+    q = "`" if js else "``"
+    return "The body of " + ", ".join(f"{q}{call(e)}{q} ({e['id']})" for e in eps) + "."
 
 
 def _by_shape(table: dict, names: dict[str, str], aliases: dict[str, str]) -> dict[str, list[dict]]:
@@ -233,7 +234,7 @@ def _by_shape(table: dict, names: dict[str, str], aliases: dict[str, str]) -> di
     for e in table["endpoints"]:
         n = names.get(e["id"])
         if n:
-            out.setdefault(aliases.get(n, n), []).append(e)
+            out.setdefault(n, []).append(e)
     return out
 
 
@@ -259,10 +260,12 @@ def gen_python(table: dict, root: pathlib.Path) -> str:
                 raise SystemExit(f"{s.name}: key {k!r} is not an identifier")
             ty = py_type(t)
             o.append(f"    {k}: {'Required[' + ty + ']' if k in s.required else ty}\n")
-    if aliases:
-        o.append("\n\n")
-        for alias, target in sorted(aliases.items()):
-            o.append(f"{alias} = {target}\n")
+    # A body of the same rules as another's gets a type of its own name (what a type checker's
+    # message names) with the same keys.
+    for alias, target in sorted(aliases.items()):
+        doc = _doc_of(Shape(alias), docs, js=False)
+        o.append(f"\n\nclass {alias}({target}, total=False):\n")
+        o.append(f'    """{doc[:-1]}: the keys of ``{target}``."""\n')
     return "".join(o)
 
 
@@ -283,6 +286,8 @@ def gen_typescript(table: dict, root: pathlib.Path) -> str:
             o.append(f"  {k}{'' if k in s.required else '?'}: {ts_type(t)}")
         o.append("}")
     for alias, target in sorted(aliases.items()):
+        doc = _doc_of(Shape(alias), docs, js=True)
         o.append("")
-        o.append(f"export type {alias} = {target}")
+        o.append(f"/** {doc[:-1]}: the keys of `{target}`. */")
+        o.append(f"export interface {alias} extends {target} {{}}")
     return "\n".join(o) + "\n"

@@ -37,7 +37,7 @@ class TagsAssignBodyTagsToAdd(TypedDict, total=False):
 
 
 class TagsAssignBody(TypedDict, total=False):
-    """The body of `tags.assign` (S02)."""
+    """The body of ``tags.assign`` (S02)."""
 
     entitySha: str
     entityType: Required[Literal["IMAGE", "CONTAINER"]]
@@ -58,7 +58,7 @@ class TagsUpdateBodyEntityTypeRuleToUpdate(TypedDict, total=False):
 
 
 class TagsUpdateBody(TypedDict, total=False):
-    """The body of `tags.update` (S03)."""
+    """The body of ``tags.update`` (S03)."""
 
     name: Required[str]
     reevaluate: bool
@@ -113,7 +113,7 @@ class PoliciesCreateBodyK8sFilters(TypedDict, total=False):
 
 
 class PoliciesCreateBody(TypedDict, total=False):
-    """The body of `policies.create` (S06)."""
+    """The body of ``policies.create`` (S06)."""
 
     policyName: Required[str]
     description: str
@@ -174,7 +174,7 @@ class PoliciesUpdateBodyK8sFilters(TypedDict, total=False):
 
 
 class PoliciesUpdateBody(TypedDict, total=False):
-    """The body of `policies.update` (S07)."""
+    """The body of ``policies.update`` (S07)."""
 
     policyName: Required[str]
     description: str
@@ -197,7 +197,7 @@ class PoliciesUpdateBody(TypedDict, total=False):
 
 
 class ReportsCreateBody(TypedDict, total=False):
-    """The body of `reports.create` (S09)."""
+    """The body of ``reports.create`` (S09)."""
 
     name: Required[str]
     description: str
@@ -220,7 +220,7 @@ class ReportsCreateScheduleBodyReportScheduleDetails(TypedDict, total=False):
 
 
 class ReportsCreateScheduleBody(TypedDict, total=False):
-    """The body of `reports.create_schedule` (S10)."""
+    """The body of ``reports.create_schedule`` (S10)."""
 
     name: Required[str]
     description: str
@@ -248,7 +248,7 @@ class ReportsUpdateScheduleBodyReportScheduleDetails(TypedDict, total=False):
 
 
 class ReportsUpdateScheduleBody(TypedDict, total=False):
-    """The body of `reports.update_schedule` (S11)."""
+    """The body of ``reports.update_schedule`` (S11)."""
 
     name: Required[str]
     description: str
@@ -277,7 +277,7 @@ class RegistriesSchedulesCreateBodyFilters(TypedDict, total=False):
 
 
 class RegistriesSchedulesCreateBody(TypedDict, total=False):
-    """The body of `registries.schedules.create` (S12), `registries.schedules.update` (S13)."""
+    """The body of ``registries.schedules.create`` (S12)."""
 
     name: str
     onDemand: bool
@@ -289,7 +289,7 @@ class RegistriesSchedulesCreateBody(TypedDict, total=False):
 
 
 class RegistriesAwsCreateConnectorBody(TypedDict, total=False):
-    """The body of `registries.aws.create_connector` (S27)."""
+    """The body of ``registries.aws.create_connector`` (S27)."""
 
     arn: str
     externalId: str
@@ -309,7 +309,7 @@ class RegistriesValidateBodyCredential(TypedDict, total=False):
 
 
 class RegistriesValidateBody(TypedDict, total=False):
-    """The body of `registries.validate` (S28), `registries.create` (S29), `registries.update` (S30)."""
+    """The body of ``registries.validate`` (S28)."""
 
     aws: RegistriesValidateBodyAws
     credentialType: Required[Literal["None", "Token", "BasicAuth", "DockerHub", "AWS"]]
@@ -324,13 +324,20 @@ class TagsCreateBodyTagInfoDataList(TypedDict, total=False):
 
 
 class TagsCreateBody(TypedDict, total=False):
-    """The body of `tags.create` (P25)."""
+    """The body of ``tags.create`` (P25)."""
 
     name: Required[str]
     reevaluate: bool
     tagInfoDataList: Sequence[TagsCreateBodyTagInfoDataList]
 
 
-RegistriesCreateBody = RegistriesValidateBody
-RegistriesSchedulesUpdateBody = RegistriesSchedulesCreateBody
-RegistriesUpdateBody = RegistriesValidateBody
+class RegistriesCreateBody(RegistriesValidateBody, total=False):
+    """The body of ``registries.create`` (S29): the keys of ``RegistriesValidateBody``."""
+
+
+class RegistriesSchedulesUpdateBody(RegistriesSchedulesCreateBody, total=False):
+    """The body of ``registries.schedules.update`` (S13): the keys of ``RegistriesSchedulesCreateBody``."""
+
+
+class RegistriesUpdateBody(RegistriesValidateBody, total=False):
+    """The body of ``registries.update`` (S30): the keys of ``RegistriesValidateBody``."""
