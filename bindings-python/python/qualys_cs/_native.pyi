@@ -121,8 +121,11 @@ class NativeTable:
 class NativeArrowSink:
     def __new__(cls, schema: str) -> NativeArrowSink: ...
     def push(self, page: NativeRawPage) -> None:
-        """The page's records as one record batch; ``DecodeError`` naming the field that does not fit."""
-    def finish(self) -> NativeTable: ...
+        """Start decoding the page's records into one record batch (in the background, a few pages
+        at a time); ``DecodeError`` naming the field that does not fit, from this page or an
+        earlier one."""
+    def finish(self) -> NativeTable:
+        """The batches of every page pushed, in order, once all are decoded (or the first error)."""
 
 @final
 class NativeExport:
