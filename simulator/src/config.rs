@@ -429,6 +429,8 @@ pub struct SimConfig {
     pub port: u16,
     /// Keep at most this many requests in the log; 0 turns the log off (benchmarks).
     pub request_log_capacity: usize,
+    /// Records loaded at start, besides the generated ones (see [`SimConfig::generated`]).
+    pub fixtures: crate::Fixtures,
 }
 
 impl Default for SimConfig {
@@ -449,6 +451,7 @@ impl Default for SimConfig {
             strict_accept: false,
             port: 0,
             request_log_capacity: 100_000,
+            fixtures: crate::Fixtures::default(),
         }
     }
 }
@@ -471,6 +474,7 @@ impl fmt::Debug for SimConfig {
             .field("strict_accept", &self.strict_accept)
             .field("port", &self.port)
             .field("request_log_capacity", &self.request_log_capacity)
+            .field("fixtures", &self.fixtures)
             .finish()
     }
 }
@@ -529,6 +533,25 @@ impl SimConfig {
     }
     pub fn request_log(mut self, capacity: usize) -> Self {
         self.request_log_capacity = capacity;
+        self
+    }
+    /// Records to serve besides the generated ones; filters, sort, paging, get and delete treat
+    /// them as they treat generated ones.
+    pub fn fixtures(mut self, f: crate::Fixtures) -> Self {
+        self.fixtures = f;
+        self
+    }
+    /// `false`: no generated images, containers, sensors, registries or tags, so only loaded
+    /// records are served ("instead of"). `true` restores the default counts of those kinds.
+    pub fn generated(mut self, on: bool) -> Self {
+        let d = Counts::default();
+        let c = &mut self.counts;
+        let n = |v: u64| if on { v } else { 0 };
+        c.images = n(d.images);
+        c.containers = n(d.containers);
+        c.sensors = n(d.sensors);
+        c.registries = n(d.registries);
+        c.tags = n(d.tags);
         self
     }
 }

@@ -18,6 +18,8 @@ pub(crate) struct Registry {
     pub username: Option<String>,
     pub repos: Vec<Value>,
     pub schedules: Vec<Value>,
+    /// Keys of a loaded record the store has no field for, returned as given.
+    pub extra: serde_json::Map<String, Value>,
 }
 
 pub(crate) struct Policy {
@@ -38,4 +40,12 @@ pub(crate) struct Stored {
     pub tags: Vec<Value>,
     pub next_tag_id: u64,
     pub assignments: HashMap<String, Vec<String>>,
+}
+
+/// Loaded images and containers (normalized list items, in load order). Generated ones are not
+/// here: the list engines merge these with the generated indices.
+#[derive(Default)]
+pub(crate) struct Loaded {
+    pub images: Vec<Value>,
+    pub containers: Vec<Value>,
 }

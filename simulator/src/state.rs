@@ -4,7 +4,8 @@
 
 use crate::clock::now_ms;
 use crate::config::{Fault, FaultKind, Limit, LoggedRequest, SimConfig};
-use crate::records::Stored;
+use crate::fixtures::{FixtureError, Fixtures, Ids, Resource};
+use crate::records::{Loaded, Stored};
 use crate::synth::{World, splitmix};
 use axum::http::HeaderMap;
 use base64::Engine;
@@ -39,6 +40,9 @@ pub(crate) struct Sim {
     pub world: World,
     pub stored: RwLock<Stored>,
     pub deleted: RwLock<Deleted>,
+    /// Loaded images and containers; the other loaded resources live in `stored`.
+    pub loaded: RwLock<Loaded>,
+    fixture_ids: Mutex<Ids>,
     pub controls: Vec<Value>,
     pub events: Vec<Value>,
     pub postures: Vec<Value>,
@@ -56,7 +60,19 @@ pub(crate) struct Sim {
 }
 
 impl Sim {
-    pub fn new(cfg: SimConfig) -> Sim {
+    /// A simulator with the config's fixtures loaded, or the first bad record.
+    pub fn new(cfg: SimConfig) -> Result<Sim, FixtureError> {
+        let fixtures = cfg.fixtures.clone();
+        let sim = Sim::generated(cfg);
+        for (r, records) in fixtures.iter() {
+            if !records.is_empty() {
+                sim.load(r, records, Some(&fixtures))?;
+            }
+        }
+        Ok(sim)
+    }
+
+    fn generated(cfg: SimConfig) -> Sim {
         let c = &cfg.counts;
         let world = World::new(cfg.seed, c.images, c.containers, c.sensors, c.registries);
         let mut windows = HashMap::new();
@@ -87,6 +103,8 @@ impl Sim {
             world,
             stored: RwLock::new(stored),
             deleted: RwLock::new(Deleted::default()),
+            loaded: RwLock::new(Loaded::default()),
+            fixture_ids: Mutex::new(Ids::new(cfg.seed)),
             controls,
             events,
             postures,
@@ -108,6 +126,131 @@ impl Sim {
 
     pub fn new_uuid(&self) -> String {
         crate::synth::uuid_from(self.new_id())
+    }
+
+    // ---- loaded records ----
+
+    /// Checks, fills and adds records of one resource, all or none. `origin` names the file a
+    /// record came from in errors.
+    pub fn load(
+        &self,
+        r: Resource,
+        records: &[Value],
+        origin: Option<&Fixtures>,
+    ) -> Result<usize, FixtureError> {
+        let err = |i: usize, m: String| match origin {
+            Some(f) => f.error(r, i, m),
+            None => FixtureError {
+                file: None,
+                resource: Some(r),
+                index: Some(i),
+                message: m,
+            },
+        };
+        let mut ids = self.fixture_ids.lock().unwrap_or_else(|p| p.into_inner());
+        if r == Resource::Registries {
+            let mut regs = Vec::with_capacity(records.len());
+            for (i, v) in records.iter().enumerate() {
+                regs.push(crate::fixtures::registry(v, &mut ids).map_err(|m| err(i, m))?);
+            }
+            let mut st = self.stored.write().unwrap_or_else(|p| p.into_inner());
+            for (i, reg) in regs.iter().enumerate() {
+                let clash = st
+                    .registries
+                    .iter()
+                    .chain(&regs[..i])
+                    .find(|o| o.uuid == reg.uuid || o.uri == reg.uri);
+                if let Some(o) = clash {
+                    let what = if o.uuid == reg.uuid {
+                        format!("registryUuid '{}'", reg.uuid)
+                    } else {
+                        format!("registryUri '{}'", reg.uri)
+                    };
+                    return Err(err(i, format!("{what} is already taken by another registry")));
+                }
+            }
+            st.registries.extend(regs);
+            return Ok(records.len());
+        }
+        let mut vals = Vec::with_capacity(records.len());
+        for (i, v) in records.iter().enumerate() {
+            vals.push(crate::fixtures::normalize(r, v, &mut ids).map_err(|m| err(i, m))?);
+        }
+        drop(ids);
+        let keys = crate::fixtures::unique_keys(r);
+        let same = |a: &Value, b: &Value| {
+            keys.iter()
+                .find(|k| a[**k].is_string() && a[**k] == b[**k])
+                .map(|k| format!("{k} {}", a[*k]))
+        };
+        let taken = |i: usize, v: &Value, existing: &[Value]| -> Result<(), FixtureError> {
+            for o in existing.iter().chain(&vals[..i]) {
+                if let Some(what) = same(v, o) {
+                    return Err(err(i, format!("{what} is already taken by another record")));
+                }
+            }
+            Ok(())
+        };
+        match r {
+            Resource::Images | Resource::Containers => {
+                let kind = if r == Resource::Images {
+                    crate::filter::Gen::Image
+                } else {
+                    crate::filter::Gen::Container
+                };
+                let mut l = self.loaded.write().unwrap_or_else(|p| p.into_inner());
+                let list = if r == Resource::Images {
+                    &l.images
+                } else {
+                    &l.containers
+                };
+                for (i, v) in vals.iter().enumerate() {
+                    taken(i, v, list)?;
+                    for k in ["sha", "uuid"] {
+                        let id = v[k].as_str().unwrap_or("");
+                        if crate::handlers::generated_exists(self, id, kind) {
+                            return Err(err(i, format!("{k} '{id}' is a generated record's")));
+                        }
+                    }
+                }
+                if r == Resource::Images {
+                    l.images.extend(vals);
+                } else {
+                    l.containers.extend(vals);
+                }
+            }
+            Resource::Tags => {
+                let mut st = self.stored.write().unwrap_or_else(|p| p.into_inner());
+                for (i, v) in vals.iter().enumerate() {
+                    taken(i, v, &st.tags)?;
+                }
+                for mut v in vals {
+                    let id = match v["tagId"].as_u64() {
+                        Some(id) => id,
+                        None => {
+                            let id = st.next_tag_id;
+                            st.next_tag_id += 1;
+                            v["tagId"] = id.into();
+                            id
+                        }
+                    };
+                    st.next_tag_id = st.next_tag_id.max(id + 1);
+                    if v.get("uuid").is_none() {
+                        v["uuid"] = crate::synth::uuid_from(id).into();
+                    }
+                    st.tags.push(v);
+                }
+            }
+            Resource::Sensors => {
+                let mut st = self.stored.write().unwrap_or_else(|p| p.into_inner());
+                for (i, v) in vals.iter().enumerate() {
+                    taken(i, v, &st.sensors)?;
+                }
+                st.sensors.extend(vals);
+            }
+            Resource::Registries => unreachable!("handled above"),
+        }
+        Ok(records.len())
     }
 
     // ---- request log ----
