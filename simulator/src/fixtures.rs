@@ -177,7 +177,10 @@ impl Fixtures {
     pub fn from_dir(dir: impl AsRef<Path>) -> Result<Fixtures, FixtureError> {
         let dir = dir.as_ref();
         let entries = std::fs::read_dir(dir).map_err(|e| {
-            FixtureError::new(format!("cannot read fixtures directory {}: {e}", dir.display()))
+            FixtureError::new(format!(
+                "cannot read fixtures directory {}: {e}",
+                dir.display()
+            ))
         })?;
         let mut paths: Vec<_> = entries
             .filter_map(Result::ok)
@@ -196,7 +199,8 @@ impl Fixtures {
             };
             let stem = p.file_stem().and_then(|s| s.to_str()).unwrap_or("");
             let r: Resource = stem.parse().map_err(|e| at(e, None))?;
-            let text = std::fs::read_to_string(&p).map_err(|e| at(format!("cannot read: {e}"), Some(r)))?;
+            let text = std::fs::read_to_string(&p)
+                .map_err(|e| at(format!("cannot read: {e}"), Some(r)))?;
             let v: Value = serde_json::from_str(&text)
                 .map_err(|e| at(format!("not valid JSON: {e}"), Some(r)))?;
             let list = records_of(&v).map_err(|e| at(e, Some(r)))?;
@@ -359,7 +363,10 @@ fn epoch(v: &Value) -> Option<u64> {
 fn date_field(o: &mut Obj, key: &str, default: Option<u64>) -> Result<(), String> {
     match o.get(key) {
         None => {
-            o.insert(key.into(), default.map_or(Value::Null, |d| json!(d.to_string())));
+            o.insert(
+                key.into(),
+                default.map_or(Value::Null, |d| json!(d.to_string())),
+            );
             Ok(())
         }
         Some(Value::Null) => Ok(()),
@@ -550,7 +557,12 @@ fn tag(o: &mut Obj) -> Result<(), String> {
         Some(Value::Number(n)) if n.is_u64() => {}
         Some(_) => return Err("tagId must be a non-negative integer".into()),
     }
-    for k in ["backgroundColor", "foregroundColor", "icon", "criticalityScore"] {
+    for k in [
+        "backgroundColor",
+        "foregroundColor",
+        "icon",
+        "criticalityScore",
+    ] {
         o.entry(k).or_insert(Value::Null);
     }
     list_field(o, "entityTagInfo", json!([]))?;
@@ -560,8 +572,12 @@ fn tag(o: &mut Obj) -> Result<(), String> {
 fn sensor(o: &mut Obj, ids: &mut Ids) -> Result<(), String> {
     string_field(o, "uuid", || json!(ids.uuid()))?;
     let x = ids.next();
-    string_field(o, "sensorId", || json!(format!("{:012x}", x & 0xffff_ffff_ffff)))?;
-    string_field(o, "hostname", || json!(format!("fixture-sensor-{:04x}", x & 0xffff)))?;
+    string_field(o, "sensorId", || {
+        json!(format!("{:012x}", x & 0xffff_ffff_ffff))
+    })?;
+    string_field(o, "hostname", || {
+        json!(format!("fixture-sensor-{:04x}", x & 0xffff))
+    })?;
     string_field(o, "status", || json!("RUNNING"))?;
     string_field(o, "sensorType", || json!("GENERAL"))?;
     string_field(o, "sensorVersion", || json!("1.36.0"))?;
@@ -588,7 +604,10 @@ pub(crate) fn registry(v: &Value, ids: &mut Ids) -> Result<Registry, String> {
     let rtype = s(&o, "registryType")?.unwrap_or_else(|| "V2".into());
     let mut tmp = o.clone();
     date_field(&mut tmp, "created", Some(DEFAULT_CREATED))?;
-    let created = tmp.get("created").and_then(epoch).unwrap_or(DEFAULT_CREATED);
+    let created = tmp
+        .get("created")
+        .and_then(epoch)
+        .unwrap_or(DEFAULT_CREATED);
     date_field(&mut tmp, "updated", Some(created))?;
     date_field(&mut tmp, "lastScanned", None)?;
     let updated = tmp.get("updated").and_then(epoch).unwrap_or(created);
@@ -603,7 +622,9 @@ pub(crate) fn registry(v: &Value, ids: &mut Ids) -> Result<Registry, String> {
     let provider_type = s(&o, "providerType")?;
     let aws = match (o.get("awsAccountId"), o.get("awsRegion")) {
         (None | Some(Value::Null), None | Some(Value::Null)) => Value::Null,
-        (a, r) => json!({"accountId": a.cloned().unwrap_or(Value::Null), "arn": null, "region": r.cloned().unwrap_or(Value::Null)}),
+        (a, r) => {
+            json!({"accountId": a.cloned().unwrap_or(Value::Null), "arn": null, "region": r.cloned().unwrap_or(Value::Null)})
+        }
     };
     // What the store has a field for is served from that field (so updates show).
     for k in [
@@ -649,10 +670,17 @@ mod tests {
     fn errors_name_the_record_and_the_rule() {
         let f = Fixtures::new().images([json!({"sha": "abc"})]);
         let e = f.check().unwrap_err();
-        assert_eq!(e.to_string(), "images: record 0: sha must be 64 hex digits (got 'abc')");
-        let e = Fixtures::from_value(&json!({"images": [{}, {"created": "yesterday"}]})).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "images: record 0: sha must be 64 hex digits (got 'abc')"
+        );
+        let e =
+            Fixtures::from_value(&json!({"images": [{}, {"created": "yesterday"}]})).unwrap_err();
         assert_eq!(e.index, Some(1));
-        assert!(e.message.contains("created must be epoch milliseconds"), "{e}");
+        assert!(
+            e.message.contains("created must be epoch milliseconds"),
+            "{e}"
+        );
         let e = Fixtures::from_value(&json!({"pods": []})).unwrap_err();
         assert!(e.message.contains("unknown resource 'pods'"), "{e}");
         let s = "b".repeat(64);
@@ -661,7 +689,10 @@ mod tests {
             .check()
             .unwrap_err();
         assert!(e.to_string().contains("record 1: sha"), "{e}");
-        let e = Fixtures::new().tags([json!({"tagId": 3})]).check().unwrap_err();
+        let e = Fixtures::new()
+            .tags([json!({"tagId": 3})])
+            .check()
+            .unwrap_err();
         assert!(e.message.contains("name is required"), "{e}");
         let e = Fixtures::new().registries([json!({})]).check().unwrap_err();
         assert!(e.message.contains("registryUri is required"), "{e}");

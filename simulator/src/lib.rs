@@ -196,7 +196,11 @@ impl SimHandle {
 
     /// Adds records of one resource to the running simulator (all or none): shaped like an item
     /// of the API's list answer, missing fields filled, unknown ones kept. Returns how many.
-    pub fn add(&self, resource: Resource, records: &[serde_json::Value]) -> Result<usize, FixtureError> {
+    pub fn add(
+        &self,
+        resource: Resource,
+        records: &[serde_json::Value],
+    ) -> Result<usize, FixtureError> {
         self.inner.sim.load(resource, records, None)
     }
     /// [`SimHandle::add`] for images.

@@ -3,8 +3,7 @@
 
 use clap::Parser;
 use qualys_cs_sim::{
-    Counts, FaultRates, Fixtures, LinkCase, LinkEnd, RateLimits, SimConfig, Simulator,
-    Subscription,
+    Counts, FaultRates, Fixtures, LinkCase, LinkEnd, RateLimits, SimConfig, Simulator, Subscription,
 };
 use std::io::Write;
 use std::time::Duration;

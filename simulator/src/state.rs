@@ -166,7 +166,10 @@ impl Sim {
                     } else {
                         format!("registryUri '{}'", reg.uri)
                     };
-                    return Err(err(i, format!("{what} is already taken by another registry")));
+                    return Err(err(
+                        i,
+                        format!("{what} is already taken by another registry"),
+                    ));
                 }
             }
             st.registries.extend(regs);

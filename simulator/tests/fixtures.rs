@@ -70,7 +70,10 @@ async fn loaded_images_mix_with_generated_ones_in_filter_sort_and_paging() {
     let r = t.get_json("/csapi/v1.3/images?pageSize=1").await;
     assert_eq!(r["count"], 50);
     // A filter on a field only the loaded records match.
-    let q = format!("&filter={}", enc("repo.registry:registry.fixture.test AND os:Alpine"));
+    let q = format!(
+        "&filter={}",
+        enc("repo.registry:registry.fixture.test AND os:Alpine")
+    );
     let (items, count) = all_pages(&t, "/csapi/v1.3/images", &q, 2).await;
     assert_eq!(count, 5);
     let mut got: Vec<&str> = items.iter().map(|v| v["sha"].as_str().unwrap()).collect();
@@ -89,13 +92,20 @@ async fn loaded_images_mix_with_generated_ones_in_filter_sort_and_paging() {
         ("&sort=size%3Aasc", "size"),
         ("&sort=size%3Adesc", "size"),
         ("&sort=created%3Aasc", "created"),
-        ("&sort=vulnerabilities.severity5Count%3Adesc", "vulnerabilities"),
+        (
+            "&sort=vulnerabilities.severity5Count%3Adesc",
+            "vulnerabilities",
+        ),
     ] {
         let (items, count) = all_pages(&t, "/csapi/v1.3/images", sort, 7).await;
         assert_eq!(count, 50, "{sort}");
         let ids = uuids(&items);
         assert_eq!(ids.len(), 50, "{sort}");
-        assert_eq!(ids.iter().collect::<HashSet<_>>().len(), 50, "{sort}: repeats");
+        assert_eq!(
+            ids.iter().collect::<HashSet<_>>().len(),
+            50,
+            "{sort}: repeats"
+        );
         let num = |v: &Value| -> f64 {
             let x = if key == "vulnerabilities" {
                 &v["vulnerabilities"]["severity5Count"]
@@ -146,24 +156,34 @@ async fn loaded_images_answer_get_detail_endpoints_and_delete() {
     assert_eq!(d["teamOwner"], "team-0");
     // By uuid and by the short id too.
     let uuid = d["uuid"].as_str().unwrap().to_string();
-    assert_eq!(t.get_json(&format!("/csapi/v1.3/images/{uuid}")).await["sha"], s0);
     assert_eq!(
-        t.get_json(&format!("/csapi/v1.3/images/{}", &s0[..12])).await["sha"],
+        t.get_json(&format!("/csapi/v1.3/images/{uuid}")).await["sha"],
+        s0
+    );
+    assert_eq!(
+        t.get_json(&format!("/csapi/v1.3/images/{}", &s0[..12]))
+            .await["sha"],
         s0
     );
     // Vulnerabilities agree with the counts.
     let s2 = sha(2);
-    let c = t.get_json(&format!("/csapi/v1.3/images/{s2}/vuln/count")).await;
+    let c = t
+        .get_json(&format!("/csapi/v1.3/images/{s2}/vuln/count"))
+        .await;
     assert_eq!(c["severity5Count"], 2);
     assert_eq!(c["severity4Count"], 1);
     let v = t.get_json(&format!("/csapi/v1.3/images/{s2}/vuln")).await;
     assert_eq!(v["details"].as_array().unwrap().len(), 3);
     assert_eq!(
-        t.get(&format!("/csapi/v1.3/images/{s2}/software")).await.status(),
+        t.get(&format!("/csapi/v1.3/images/{s2}/software"))
+            .await
+            .status(),
         200
     );
     assert_eq!(
-        t.get(&format!("/csapi/v1.3/images/{s2}/compliance")).await.status(),
+        t.get(&format!("/csapi/v1.3/images/{s2}/compliance"))
+            .await
+            .status(),
         200
     );
     let regs = t
@@ -176,17 +196,29 @@ async fn loaded_images_answer_get_detail_endpoints_and_delete() {
         .await;
     assert_eq!(a["containers"][0]["name"], "fixture_web");
     assert_eq!(a["hosts"][0]["hostname"], "node-a");
-    let ctr = t.get_json(&format!("/csapi/v1.3/containers/{}", sha(100))).await;
+    let ctr = t
+        .get_json(&format!("/csapi/v1.3/containers/{}", sha(100)))
+        .await;
     assert_eq!(ctr["imageId"], sha(1)[..12]);
     assert!(ctr["vulnerabilities"].is_array());
-    let f = format!("/csapi/v1.3/containers?filter={}", enc("host.hostname:node-a"));
+    let f = format!(
+        "/csapi/v1.3/containers?filter={}",
+        enc("host.hostname:node-a")
+    );
     assert_eq!(t.get_json(&f).await["count"], 1);
     // Delete by id and by filter.
     let (s, body) = t
-        .send_json(Method::DELETE, "/csapi/v1.3/images", &json!({"imageIds": [s0]}))
+        .send_json(
+            Method::DELETE,
+            "/csapi/v1.3/images",
+            &json!({"imageIds": [s0]}),
+        )
         .await;
     assert_eq!(s, 200, "{body}");
-    assert_eq!(t.get(&format!("/csapi/v1.3/images/{s0}")).await.status(), 404);
+    assert_eq!(
+        t.get(&format!("/csapi/v1.3/images/{s0}")).await.status(),
+        404
+    );
     // Image 1 has a running loaded container: skipped, as generated images are.
     let (s, _) = t
         .send_json(
@@ -204,7 +236,10 @@ async fn loaded_images_answer_get_detail_endpoints_and_delete() {
         .await;
     assert_eq!(left["count"], 1);
     assert_eq!(left["data"][0]["sha"], sha(1));
-    assert_eq!(t.get_json("/csapi/v1.3/images?pageSize=1").await["count"], 6);
+    assert_eq!(
+        t.get_json("/csapi/v1.3/images?pageSize=1").await["count"],
+        6
+    );
     let (s, _) = t
         .send_json(
             Method::DELETE,
@@ -214,7 +249,9 @@ async fn loaded_images_answer_get_detail_endpoints_and_delete() {
         .await;
     assert_eq!(s, 200);
     assert_eq!(
-        t.get(&format!("/csapi/v1.3/containers/{}", sha(100))).await.status(),
+        t.get(&format!("/csapi/v1.3/containers/{}", sha(100)))
+            .await
+            .status(),
         404
     );
 }
@@ -237,7 +274,10 @@ async fn instead_of_generated_data_and_records_added_at_run_time() {
         .add_images(&[json!({"sha": sha(50), "operatingSystem": "Alpine Linux 3.20"})])
         .unwrap();
     assert_eq!(added, 1);
-    let f = format!("/csapi/v1.3/images?filter={}", enc("operatingSystem:'Alpine Linux 3.20'"));
+    let f = format!(
+        "/csapi/v1.3/images?filter={}",
+        enc("operatingSystem:'Alpine Linux 3.20'")
+    );
     assert_eq!(t.get_json(&f).await["data"][0]["sha"], sha(50));
     // All or none: the bad second record keeps the first out too.
     let e = t
@@ -245,7 +285,10 @@ async fn instead_of_generated_data_and_records_added_at_run_time() {
         .add_images(&[json!({"sha": sha(60)}), json!({"size": "big"})])
         .unwrap_err();
     assert_eq!(e.index, Some(1));
-    assert_eq!(e.to_string(), "images: record 1: size must be a non-negative integer");
+    assert_eq!(
+        e.to_string(),
+        "images: record 1: size must be a non-negative integer"
+    );
     assert_eq!(t.get_json("/csapi/v1.3/images").await["count"], 5);
     let e = t.sim.add_images(&[json!({"sha": sha(0)})]).unwrap_err();
     assert!(e.message.contains("already taken"), "{e}");
@@ -253,21 +296,34 @@ async fn instead_of_generated_data_and_records_added_at_run_time() {
     t.sim
         .add(
             Resource::Sensors,
-            &[json!({"hostname": "edge-1", "status": "UNKNOWN"}), json!({"hostname": "edge-2"})],
+            &[
+                json!({"hostname": "edge-1", "status": "UNKNOWN"}),
+                json!({"hostname": "edge-2"}),
+            ],
         )
         .unwrap();
     let s = t
-        .get_json(&format!("/csapi/v1.3/sensors?filter={}", enc("status:UNKNOWN")))
+        .get_json(&format!(
+            "/csapi/v1.3/sensors?filter={}",
+            enc("status:UNKNOWN")
+        ))
         .await;
     assert_eq!(s["count"], 1);
     assert_eq!(s["data"][0]["hostname"], "edge-1");
     t.sim
-        .add_registries(&[json!({"registryUri": "https://r.fixture.test", "registryType": "V2", "owner": "ops"})])
+        .add_registries(&[
+            json!({"registryUri": "https://r.fixture.test", "registryType": "V2", "owner": "ops"}),
+        ])
         .unwrap();
-    let regs = t.get_json("/csapi/v1.3/registry?filter=registryType%3AV2").await;
+    let regs = t
+        .get_json("/csapi/v1.3/registry?filter=registryType%3AV2")
+        .await;
     assert_eq!(regs["count"], 1);
     assert_eq!(regs["data"][0]["owner"], "ops");
-    let id = regs["data"][0]["registryUuid"].as_str().unwrap().to_string();
+    let id = regs["data"][0]["registryUuid"]
+        .as_str()
+        .unwrap()
+        .to_string();
     let d = t.get_json(&format!("/csapi/v1.3/registry/{id}")).await;
     assert_eq!(d["registryUri"], "https://r.fixture.test");
     let e = t
@@ -350,9 +406,11 @@ async fn cursor_lists_walk_generated_and_loaded_records_in_update_order() {
 #[tokio::test]
 async fn an_assigned_tag_shows_on_the_image_until_the_tag_is_deleted() {
     let t = T::new(
-        SimConfig::default()
-            .images(10)
-            .fixtures(Fixtures::new().images(images(1)).tags([json!({"name": "pci", "tagId": 7})])),
+        SimConfig::default().images(10).fixtures(
+            Fixtures::new()
+                .images(images(1))
+                .tags([json!({"name": "pci", "tagId": 7})]),
+        ),
     )
     .await;
     let generated = t.first_image().await;
@@ -362,7 +420,9 @@ async fn an_assigned_tag_shows_on_the_image_until_the_tag_is_deleted() {
         json!({"entityUUID": gen_uuid, "entityType": "IMAGE", "tagsToAdd": [{"tagName": "prod"}, {"tagName": "pci"}]}),
         json!({"entitySha": sha(0), "entityType": "IMAGE", "tagsToAdd": [{"tagName": "pci"}]}),
     ] {
-        let (s, b) = t.send_json(Method::POST, "/csapi/v1.3/tag/assign", &body).await;
+        let (s, b) = t
+            .send_json(Method::POST, "/csapi/v1.3/tag/assign", &body)
+            .await;
         assert_eq!(s, 200, "{b}");
     }
     let d = t.get_json(&format!("/csapi/v1.3/images/{gen_uuid}")).await;
@@ -386,7 +446,11 @@ async fn an_assigned_tag_shows_on_the_image_until_the_tag_is_deleted() {
         .unwrap();
     assert_eq!(it["tags"], d["tags"]);
     let (s, _) = t
-        .send_json(Method::DELETE, "/csapi/v1.3/tag/delete?tagName=pci", &json!(null))
+        .send_json(
+            Method::DELETE,
+            "/csapi/v1.3/tag/delete?tagName=pci",
+            &json!(null),
+        )
         .await;
     assert_eq!(s, 200);
     let d = t.get_json(&format!("/csapi/v1.3/images/{gen_uuid}")).await;
@@ -398,7 +462,9 @@ async fn an_assigned_tag_shows_on_the_image_until_the_tag_is_deleted() {
 #[tokio::test]
 async fn writes_change_what_reads_return() {
     let t = T::new(SimConfig::default()).await;
-    let before = t.get_json("/csapi/v1.3/registry").await["count"].as_u64().unwrap();
+    let before = t.get_json("/csapi/v1.3/registry").await["count"]
+        .as_u64()
+        .unwrap();
     let (s, b) = t
         .send_json(
             Method::POST,
@@ -411,28 +477,45 @@ async fn writes_change_what_reads_return() {
         .as_str()
         .unwrap()
         .to_string();
-    let f = format!("/csapi/v1.3/registry?filter={}", enc(&format!("registryUuid:{uuid}")));
+    let f = format!(
+        "/csapi/v1.3/registry?filter={}",
+        enc(&format!("registryUuid:{uuid}"))
+    );
     let r = t.get_json(&f).await;
     assert_eq!(r["count"], 1);
     assert_eq!(r["data"][0]["registryUri"], "https://new.example.test");
     assert_eq!(
-        t.get_json("/csapi/v1.3/registry").await["count"].as_u64().unwrap(),
+        t.get_json("/csapi/v1.3/registry").await["count"]
+            .as_u64()
+            .unwrap(),
         before + 1
     );
     let (s, _) = t
-        .send_json(Method::DELETE, &format!("/csapi/v1.3/registry/{uuid}"), &json!(null))
+        .send_json(
+            Method::DELETE,
+            &format!("/csapi/v1.3/registry/{uuid}"),
+            &json!(null),
+        )
         .await;
     assert_eq!(s, 200);
     assert_eq!(t.get_json(&f).await["count"], 0);
     // A generated image deleted is gone from the list, get and cursor list.
     let img = t.first_image().await;
     let sha = img["sha"].as_str().unwrap().to_string();
-    let n = t.get_json("/csapi/v1.3/images?pageSize=1").await["count"].as_u64().unwrap();
+    let n = t.get_json("/csapi/v1.3/images?pageSize=1").await["count"]
+        .as_u64()
+        .unwrap();
     let (s, _) = t
-        .send_json(Method::DELETE, "/csapi/v1.3/images", &json!({"imageIds": [sha]}))
+        .send_json(
+            Method::DELETE,
+            "/csapi/v1.3/images",
+            &json!({"imageIds": [sha]}),
+        )
         .await;
     assert_eq!(s, 200);
-    let after = t.get_json("/csapi/v1.3/images?pageSize=1").await["count"].as_u64().unwrap();
+    let after = t.get_json("/csapi/v1.3/images?pageSize=1").await["count"]
+        .as_u64()
+        .unwrap();
     // Images with active containers are skipped by the API; either way the count agrees.
     let gone = t.get(&format!("/csapi/v1.3/images/{sha}")).await.status() == 404;
     assert_eq!(after, if gone { n - 1 } else { n });

@@ -681,8 +681,8 @@ pub(super) fn bulk_list(sim: &Sim, ctx: &Ctx, kind: Kind) -> R {
             i += 1;
         }
     }
-    let more = (items.len() as u64) == limit
-        && ((i..n).any(&matches) || (p..lorder.len()).any(lmatches));
+    let more =
+        (items.len() as u64) == limit && ((i..n).any(&matches) || (p..lorder.len()).any(lmatches));
     let st = sim.stored.read().unwrap_or_else(|p| p.into_inner());
     // `{"limit": limit, "data": [...]}`, written straight into one buffer.
     let per = match kind {

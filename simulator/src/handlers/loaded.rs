@@ -33,14 +33,14 @@ impl Fields for RecF<'_> {
             ),
             Kind::Container => (
                 "container.",
-                &[("hostname", "host.hostname"), ("sensorUuid", "host.sensorUuid")],
+                &[
+                    ("hostname", "host.hostname"),
+                    ("sensorUuid", "host.sensorUuid"),
+                ],
             ),
         };
         let n = name.strip_prefix(prefix).unwrap_or(name);
-        let n = aliases
-            .iter()
-            .find(|(a, _)| *a == n)
-            .map_or(n, |(_, t)| *t);
+        let n = aliases.iter().find(|(a, _)| *a == n).map_or(n, |(_, t)| *t);
         if n == "vulnerabilities.severity" {
             // The severities present, as the generated items derive them from their counts.
             let c = counts(self.v);
@@ -84,9 +84,15 @@ pub(super) fn is(v: &Value, id: &str, short_key: &str) -> bool {
     if id.is_empty() {
         return false;
     }
-    v["uuid"].as_str().is_some_and(|u| u.eq_ignore_ascii_case(&id))
-        || v["sha"].as_str().is_some_and(|s| s == id || (id.len() >= 12 && s.starts_with(&id)))
-        || v[short_key].as_str().is_some_and(|s| s.eq_ignore_ascii_case(&id))
+    v["uuid"]
+        .as_str()
+        .is_some_and(|u| u.eq_ignore_ascii_case(&id))
+        || v["sha"]
+            .as_str()
+            .is_some_and(|s| s == id || (id.len() >= 12 && s.starts_with(&id)))
+        || v[short_key]
+            .as_str()
+            .is_some_and(|s| s.eq_ignore_ascii_case(&id))
 }
 
 /// The position of the loaded image or container answering to `id`.
