@@ -201,6 +201,16 @@ impl Sim {
                 } else {
                     crate::filter::Gen::Container
                 };
+                // Checked before taking `loaded`: the lookup reads `deleted`, which is locked
+                // after `loaded` everywhere else.
+                for (i, v) in vals.iter().enumerate() {
+                    for k in ["sha", "uuid"] {
+                        let id = v[k].as_str().unwrap_or("");
+                        if crate::handlers::generated_exists(self, id, kind) {
+                            return Err(err(i, format!("{k} '{id}' is a generated record's")));
+                        }
+                    }
+                }
                 let mut l = self.loaded.write().unwrap_or_else(|p| p.into_inner());
                 let list = if r == Resource::Images {
                     &l.images
@@ -209,12 +219,6 @@ impl Sim {
                 };
                 for (i, v) in vals.iter().enumerate() {
                     taken(i, v, list)?;
-                    for k in ["sha", "uuid"] {
-                        let id = v[k].as_str().unwrap_or("");
-                        if crate::handlers::generated_exists(self, id, kind) {
-                            return Err(err(i, format!("{k} '{id}' is a generated record's")));
-                        }
-                    }
                 }
                 if r == Resource::Images {
                     l.images.extend(vals);

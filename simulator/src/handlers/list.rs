@@ -417,6 +417,9 @@ pub(super) fn generated_list(sim: &Sim, ctx: &Ctx, kind: Kind) -> R {
         Kind::Image => Key::of(ImgF { w, i }.field(&sort.field)),
         Kind::Container => Key::of(CtrF { w, j: i }.field(&sort.field)),
     };
+    // Locks in one order everywhere (loaded, deleted, stored), so readers and writers never wait
+    // on each other in a cycle.
+    let lock = sim.loaded.read().unwrap_or_else(|p| p.into_inner());
     let del = sim.deleted.read().unwrap_or_else(|p| p.into_inner());
     let off = (page - 1) * size;
     let (n, deleted) = match kind {
@@ -426,7 +429,6 @@ pub(super) fn generated_list(sim: &Sim, ctx: &Ctx, kind: Kind) -> R {
     let gen_matches = matches.as_ref().map(|m| m as &dyn Fn(u64) -> bool);
     let gen_key = (!index_sort).then_some(&sort_key as &dyn Fn(u64) -> Key);
     // Loaded records that pass the filter, in sort order (ties: load order).
-    let lock = sim.loaded.read().unwrap_or_else(|p| p.into_inner());
     let recs = match kind {
         Kind::Image => &lock.images,
         Kind::Container => &lock.containers,
@@ -503,8 +505,8 @@ pub(super) fn generated_list(sim: &Sim, ctx: &Ctx, kind: Kind) -> R {
         }
     }
     drop(st);
-    drop(lock);
     drop(del);
+    drop(lock);
     out.extend_from_slice(b"],\"count\":");
     out.extend_from_slice(fast::ms(count).as_str().as_bytes());
     out.push(b'}');
