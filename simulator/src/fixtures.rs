@@ -617,6 +617,23 @@ pub(crate) fn registry(v: &Value, ids: &mut Ids) -> Result<Registry, String> {
         Some(Value::Array(a)) => a.clone(),
         Some(_) => return Err("repositories must be a list".into()),
     };
+    for (k, r) in repos.iter().enumerate() {
+        if !r["repoName"].is_string() {
+            return Err(format!(
+                "repositories[{k}] must be an object with a repoName (and totalImages, totalScannedImages, totalVulnerableImages)"
+            ));
+        }
+    }
+    // A credential is served as the API does (the user name only): a password never leaves.
+    let username = match o.get("credential") {
+        None | Some(Value::Null) => None,
+        Some(Value::Object(c)) => match c.get("username") {
+            None | Some(Value::Null) => None,
+            Some(Value::String(u)) => Some(u.clone()),
+            Some(_) => return Err("credential.username must be a string".into()),
+        },
+        Some(_) => return Err("credential must be an object {username, password}".into()),
+    };
     let credential_type = s(&o, "credentialType")?.unwrap_or_else(|| "None".into());
     let docker_hub_org = s(&o, "dockerHubOrg")?;
     let provider_type = s(&o, "providerType")?;
@@ -641,6 +658,7 @@ pub(crate) fn registry(v: &Value, ids: &mut Ids) -> Result<Registry, String> {
         "awsRegion",
         "repositories",
         "repos",
+        "credential",
     ] {
         o.shift_remove(k);
     }
@@ -655,7 +673,7 @@ pub(crate) fn registry(v: &Value, ids: &mut Ids) -> Result<Registry, String> {
         docker_hub_org,
         provider_type,
         aws,
-        username: None,
+        username,
         repos,
         schedules: vec![],
         extra: o,
@@ -696,6 +714,15 @@ mod tests {
         assert!(e.message.contains("name is required"), "{e}");
         let e = Fixtures::new().registries([json!({})]).check().unwrap_err();
         assert!(e.message.contains("registryUri is required"), "{e}");
+        let e = Fixtures::new()
+            .registries([json!({"registryUri": "https://r", "repositories": [{"name": "x"}]})])
+            .check()
+            .unwrap_err();
+        assert!(
+            e.message
+                .contains("repositories[0] must be an object with a repoName"),
+            "{e}"
+        );
     }
 
     #[test]
@@ -715,5 +742,22 @@ mod tests {
         assert_eq!(v["vulnerabilities"]["severity5Count"], 0);
         assert_eq!(v["myLabel"], json!({"x": 1}));
         assert!(v["uuid"].as_str().unwrap().contains('-'));
+    }
+
+    #[test]
+    fn a_registry_credential_keeps_its_user_name_and_drops_the_password() {
+        let r = registry(
+            &json!({"registryUri": "https://r", "credential": {"username": "ci", "password": "s3cret"}, "team": "a"}),
+            &mut Ids::new(1),
+        )
+        .unwrap();
+        assert_eq!(r.username.as_deref(), Some("ci"));
+        assert!(!r.extra.contains_key("credential"));
+        assert_eq!(r.extra["team"], "a");
+        assert!(
+            !crate::data::registry_details(&r, &[])
+                .to_string()
+                .contains("s3cret")
+        );
     }
 }

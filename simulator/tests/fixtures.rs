@@ -333,6 +333,29 @@ async fn instead_of_generated_data_and_records_added_at_run_time() {
     assert!(e.message.contains("registryUri"), "{e}");
 }
 
+#[tokio::test]
+async fn a_bad_record_in_the_config_fails_the_start_naming_it() {
+    let cfg = SimConfig::default().fixtures(
+        Fixtures::new()
+            .images(images(2))
+            .containers([json!({"sha": sha(1)}), json!({"host": "node-a"})]),
+    );
+    let e = qualys_cs_sim::Simulator::start(cfg).await.unwrap_err();
+    assert_eq!(e.kind(), std::io::ErrorKind::InvalidInput);
+    assert_eq!(
+        e.to_string(),
+        "containers: record 1: host must be an object {sensorUuid, hostname, ipAddress}"
+    );
+    // A loaded record may not take a generated one's id.
+    let probe = T::new(SimConfig::default().images(3)).await;
+    let taken = probe.first_image().await["sha"].clone();
+    let cfg = SimConfig::default()
+        .images(3)
+        .fixtures(Fixtures::new().images([json!({"sha": taken})]));
+    let e = qualys_cs_sim::Simulator::start(cfg).await.unwrap_err();
+    assert!(e.to_string().contains("is a generated record's"), "{e}");
+}
+
 /// Follows a bulk list's `link` to the end; the uuids in order.
 async fn follow(t: &T, path: &str, close: char, limit: u64) -> Vec<Value> {
     let mut url = format!("{path}?limit={limit}");
