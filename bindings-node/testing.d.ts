@@ -36,8 +36,10 @@ export interface SimulatorOptions {
   rateLimits?: boolean | 'published' | number | Record<string, [number, number]>
   /**
    * Your own records, served like generated ones (filters, sort, paging, get, delete): a directory
-   * of `images.json`, `containers.json`, `registries.json`, `tags.json`, `sensors.json` (each a
-   * list answer `{data: [...]}` or a bare list), or an object of those names to records. A record is
+   * of `images.json`, `containers.json`, `registries.json`, `tags.json`, `sensors.json`,
+   * `reports.json`, `policies.json`, `controls.json`, `events.json`, `k8s_postures.json`,
+   * `k8s_clusters.json` (each a list answer `{data: [...]}` or a bare list), or an object of those
+   * names to records. A record is
    * shaped like an item of the list answer; missing fields are filled, unknown ones kept.
    */
   fixtures?: string | URL | SimulatorFixtures
@@ -46,7 +48,18 @@ export interface SimulatorOptions {
 }
 
 /** A resource records can be loaded for. */
-export type SimulatorResource = 'images' | 'containers' | 'registries' | 'tags' | 'sensors'
+export type SimulatorResource =
+  | 'images'
+  | 'containers'
+  | 'registries'
+  | 'tags'
+  | 'sensors'
+  | 'reports'
+  | 'policies'
+  | 'controls'
+  | 'events'
+  | 'k8s_postures'
+  | 'k8s_clusters'
 
 /** Records by resource: a list, or a list answer `{data: [...]}`. */
 export type SimulatorFixtures = Partial<

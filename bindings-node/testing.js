@@ -31,7 +31,8 @@ function faultJson(f) {
 const OPTIONS = ['username', 'password', 'seed', 'images', 'containers', 'sensors', 'registries', 'latencyMs', 'port',
   'tokenTtl', 'faults', 'subscription', 'requestLog', 'strictAccept', 'linkCase', 'linkEnd', 'rateLimits', 'fixtures',
   'generated']
-const RESOURCES = ['images', 'containers', 'registries', 'tags', 'sensors']
+const RESOURCES = ['images', 'containers', 'registries', 'tags', 'sensors', 'reports', 'policies', 'controls', 'events',
+  'k8s_postures', 'k8s_clusters']
 const FAULT_RATES = ['errorRate', 'dropRate', 'malformedRate', 'truncateRate', 'slowBodyMs']
 const HINTS = {
   latency: 'latencyMs (milliseconds)',

@@ -250,8 +250,9 @@ impl NativeSimulator {
         Ok(())
     }
 
-    /// Add records of one resource (`images`, `containers`, `registries`, `tags`, `sensors`),
-    /// given as a JSON array text, to the running simulator, all or none; returns how many.
+    /// Add records of one resource (`images`, `containers`, `registries`, `tags`, `sensors`,
+    /// `reports`, `policies`, `controls`, `events`, `k8s_postures`, `k8s_clusters`), given as a
+    /// JSON array text, to the running simulator, all or none; returns how many.
     #[napi(catch_unwind)]
     pub fn add_json(&self, resource: String, records_json: String) -> napi::Result<u32> {
         let r: Resource = resource

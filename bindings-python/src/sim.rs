@@ -134,7 +134,7 @@ fn fixtures(v: &Bound<'_, PyAny>) -> PyResult<Fixtures> {
         Fixtures::from_value(&m)
     } else {
         return Err(PyValueError::new_err(
-            "fixtures must be a directory path or a mapping of resource name (images, containers, registries, tags, sensors) to records",
+            "fixtures must be a directory path or a mapping of resource name (images, containers, registries, ...) to records",
         ));
     };
     r.map_err(|e| PyValueError::new_err(format!("fixtures: {e}")))

@@ -1,6 +1,6 @@
-//! Records users load into the simulator (fixtures): images, containers, registries, tags and
-//! sensors shaped like an item of the API's list answer, served beside (or instead of) the
-//! generated ones.
+//! Records users load into the simulator (fixtures): images, containers, registries, tags,
+//! sensors, reports, policies, controls, events, k8s postures and clusters, shaped like an item of
+//! the API's list answer, served beside (or instead of) the generated ones.
 //!
 //! Loading checks each record and fills what it lacks (ids, dates, counts) with plausible
 //! values; keys the simulator does not know are kept and returned as given. A bad record is an
@@ -13,8 +13,10 @@ use std::collections::BTreeMap;
 use std::fmt;
 use std::path::Path;
 
-/// A resource records can be loaded for. Its name (`images`, `containers`, `registries`, `tags`,
-/// `sensors`) is the fixture file's name without `.json` and the key of a fixtures mapping.
+/// A resource records can be loaded for. Its name (the endpoint table's resource: `images`,
+/// `containers`, `registries`, `tags`, `sensors`, `reports`, `policies`, `controls`, `events`,
+/// `k8s_postures`, `k8s_clusters`) is the fixture file's name without `.json` and the key of a
+/// fixtures mapping.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Resource {
     Images,
@@ -22,15 +24,27 @@ pub enum Resource {
     Registries,
     Tags,
     Sensors,
+    Reports,
+    Policies,
+    Controls,
+    Events,
+    K8sPostures,
+    K8sClusters,
 }
 
 impl Resource {
-    pub const ALL: [Resource; 5] = [
+    pub const ALL: [Resource; 11] = [
         Resource::Images,
         Resource::Containers,
         Resource::Registries,
         Resource::Tags,
         Resource::Sensors,
+        Resource::Reports,
+        Resource::Policies,
+        Resource::Controls,
+        Resource::Events,
+        Resource::K8sPostures,
+        Resource::K8sClusters,
     ];
 
     pub fn name(self) -> &'static str {
@@ -40,7 +54,17 @@ impl Resource {
             Resource::Registries => "registries",
             Resource::Tags => "tags",
             Resource::Sensors => "sensors",
+            Resource::Reports => "reports",
+            Resource::Policies => "policies",
+            Resource::Controls => "controls",
+            Resource::Events => "events",
+            Resource::K8sPostures => "k8s_postures",
+            Resource::K8sClusters => "k8s_clusters",
         }
+    }
+
+    fn names() -> String {
+        Resource::ALL.map(Resource::name).join(", ")
     }
 }
 
@@ -56,9 +80,7 @@ impl std::str::FromStr for Resource {
         Resource::ALL
             .into_iter()
             .find(|r| r.name() == s)
-            .ok_or_else(|| {
-                format!("unknown resource '{s}' (images, containers, registries, tags, sensors)")
-            })
+            .ok_or_else(|| format!("unknown resource '{s}' ({})", Resource::names()))
     }
 }
 
@@ -155,9 +177,10 @@ impl Fixtures {
     /// From a mapping of resource name to records, each a list or a list answer (`{"data": [...]}`).
     pub fn from_value(v: &Value) -> Result<Fixtures, FixtureError> {
         let m = v.as_object().ok_or_else(|| {
-            FixtureError::new(
-                "fixtures must be a mapping of resource name (images, containers, registries, tags, sensors) to records",
-            )
+            FixtureError::new(format!(
+                "fixtures must be a mapping of resource name ({}) to records",
+                Resource::names()
+            ))
         })?;
         let mut f = Fixtures::new();
         for (k, v) in m {
@@ -262,7 +285,11 @@ pub(crate) fn unique_keys(r: Resource) -> &'static [&'static str] {
         Resource::Images | Resource::Containers => &["sha", "uuid"],
         Resource::Registries => &["registryUuid", "registryUri"],
         Resource::Tags => &["name"],
-        Resource::Sensors => &["uuid"],
+        Resource::Sensors | Resource::Events | Resource::Policies => &["uuid"],
+        Resource::Reports => &["reportUuid"],
+        Resource::Controls => &["id"],
+        Resource::K8sPostures => &["controlId"],
+        Resource::K8sClusters => &["clusterUid"],
     }
 }
 
@@ -437,7 +464,22 @@ pub(crate) fn normalize(r: Resource, v: &Value, ids: &mut Ids) -> Result<Value, 
         Resource::Containers => container(&mut o, ids)?,
         Resource::Tags => tag(&mut o)?,
         Resource::Sensors => sensor(&mut o, ids)?,
-        Resource::Registries => unreachable!("registries are stored as `Registry`"),
+        Resource::Reports => report(&mut o, ids)?,
+        Resource::Policies => policy(&mut o, ids)?,
+        Resource::Controls => numbered(&mut o, "id")?,
+        Resource::Events => event(&mut o, ids)?,
+        Resource::K8sPostures => {
+            numbered(&mut o, "controlId")?;
+            string_field(&mut o, "posture", || json!("PASS"))?;
+        }
+        Resource::K8sClusters => {
+            string_field(&mut o, "clusterUid", || json!(ids.uuid()))?;
+            string_field(&mut o, "clusterName", || json!("fixture-cluster"))?;
+        }
+        // Stored as `Registry`; checked here so every resource has one entry point.
+        Resource::Registries => {
+            registry(v, ids)?;
+        }
     }
     Ok(Value::Object(o))
 }
@@ -586,6 +628,60 @@ fn sensor(o: &mut Obj, ids: &mut Ids) -> Result<(), String> {
     date_field(o, "created", Some(DEFAULT_CREATED))?;
     date_field(o, "lastCheckedIn", Some(NOW_MS))?;
     Ok(())
+}
+
+fn report(o: &mut Obj, ids: &mut Ids) -> Result<(), String> {
+    string_field(o, "reportUuid", || json!(ids.uuid()))?;
+    string_field(o, "reportName", || json!("fixture report"))?;
+    string_field(o, "templateName", || json!("CS_IMAGE_VULNERABILITY"))?;
+    string_field(o, "fileFormat", || json!("csv"))?;
+    string_field(o, "status", || json!("COMPLETED"))?;
+    string_field(o, "createdAt", || json!(crate::synth::iso(DEFAULT_CREATED)))?;
+    count_field(o, "isScheduled", 0)?;
+    Ok(())
+}
+
+fn policy(o: &mut Obj, ids: &mut Ids) -> Result<(), String> {
+    string_field(o, "uuid", || json!(ids.uuid()))?;
+    match o.get("policyName") {
+        Some(Value::String(s)) if !s.trim().is_empty() => {}
+        _ => return Err("policyName is required (a non-empty string)".into()),
+    }
+    match o.get("policyType").and_then(Value::as_str) {
+        None if !o.contains_key("policyType") => {
+            o.insert("policyType".into(), json!("CICD"));
+        }
+        Some("CICD" | "K8S_ADMISSION_CONTROLLER") => {}
+        _ => return Err("policyType must be CICD or K8S_ADMISSION_CONTROLLER".into()),
+    }
+    string_field(o, "policyMode", || json!("ACTIVE"))?;
+    date_field(o, "created", Some(DEFAULT_CREATED))?;
+    let created = o.get("created").and_then(epoch).unwrap_or(DEFAULT_CREATED);
+    date_field(o, "updated", Some(created))?;
+    list_field(o, "centralizedPolicyRules", json!([]))?;
+    list_field(o, "exclusionPolicyRules", json!([]))?;
+    bool_field(o, "isDefault", false)?;
+    o.entry("version").or_insert(json!(1));
+    Ok(())
+}
+
+fn event(o: &mut Obj, ids: &mut Ids) -> Result<(), String> {
+    string_field(o, "uuid", || json!(ids.uuid()))?;
+    string_field(o, "eventType", || json!("fixture"))?;
+    Ok(())
+}
+
+/// A record whose id is a number (controls, k8s postures). A missing one is left to `load`,
+/// which numbers it after the ids already held.
+fn numbered(o: &mut Obj, key: &str) -> Result<(), String> {
+    match o.get(key) {
+        None | Some(Value::Null) => {
+            o.shift_remove(key);
+            Ok(())
+        }
+        Some(Value::Number(n)) if n.is_u64() => Ok(()),
+        Some(_) => Err(format!("{key} must be a non-negative integer")),
+    }
 }
 
 /// A registry list item (`registries.list`'s shape) as the stored `Registry`. Keys the store has

@@ -103,7 +103,8 @@ struct Args {
     #[arg(long)]
     no_request_log: bool,
     /// Load records from DIR/*.json, each file named after its resource (images.json,
-    /// containers.json, registries.json, tags.json, sensors.json) and shaped like the list
+    /// containers.json, registries.json, tags.json, sensors.json, reports.json, policies.json,
+    /// controls.json, events.json, k8s_postures.json, k8s_clusters.json) and shaped like the list
     /// answer ({"data": [...]}) or a bare list.
     #[arg(long, value_name = "DIR")]
     fixtures: Option<std::path::PathBuf>,

@@ -39,6 +39,11 @@ pub(crate) struct Stored {
     pub report_schedules: Vec<Value>,
     pub tags: Vec<Value>,
     pub next_tag_id: u64,
+    /// Read-only for the API, but records can be loaded.
+    pub controls: Vec<Value>,
+    pub events: Vec<Value>,
+    pub postures: Vec<Value>,
+    pub clusters: Vec<Value>,
     pub assignments: HashMap<String, Vec<String>>,
 }
 

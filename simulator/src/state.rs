@@ -43,10 +43,6 @@ pub(crate) struct Sim {
     /// Loaded images and containers; the other loaded resources live in `stored`.
     pub loaded: RwLock<Loaded>,
     fixture_ids: Mutex<Ids>,
-    pub controls: Vec<Value>,
-    pub events: Vec<Value>,
-    pub postures: Vec<Value>,
-    pub clusters: Vec<Value>,
     tokens: RwLock<HashMap<String, u64>>,
     ids: AtomicU64,
     log: Mutex<VecDeque<LoggedRequest>>,
@@ -90,11 +86,11 @@ impl Sim {
                 );
             }
         }
-        let stored = crate::data::initial(&cfg, &world);
-        let controls = crate::data::controls(&world, c.controls);
-        let events = crate::data::events(&world, c.events);
-        let postures = crate::data::postures(&world, c.k8s_postures);
-        let clusters = crate::data::clusters(&world);
+        let mut stored = crate::data::initial(&cfg, &world);
+        stored.controls = crate::data::controls(&world, c.controls);
+        stored.events = crate::data::events(&world, c.events);
+        stored.postures = crate::data::postures(&world, c.k8s_postures);
+        stored.clusters = crate::data::clusters(&world);
         Sim {
             latency_us: AtomicU64::new(cfg.latency.as_micros() as u64),
             log_on: AtomicBool::new(cfg.request_log_capacity > 0),
@@ -105,10 +101,6 @@ impl Sim {
             deleted: RwLock::new(Deleted::default()),
             loaded: RwLock::new(Loaded::default()),
             fixture_ids: Mutex::new(Ids::new(cfg.seed)),
-            controls,
-            events,
-            postures,
-            clusters,
             tokens: RwLock::new(HashMap::new()),
             log: Mutex::new(VecDeque::new()),
             log_seq: AtomicU64::new(0),
@@ -183,7 +175,7 @@ impl Sim {
         let keys = crate::fixtures::unique_keys(r);
         let same = |a: &Value, b: &Value| {
             keys.iter()
-                .find(|k| a[**k].is_string() && a[**k] == b[**k])
+                .find(|k| !a[**k].is_null() && a[**k] == b[**k])
                 .map(|k| format!("{k} {}", a[*k]))
         };
         let taken = |i: usize, v: &Value, existing: &[Value]| -> Result<(), FixtureError> {
@@ -248,14 +240,50 @@ impl Sim {
                     st.tags.push(v);
                 }
             }
-            Resource::Sensors => {
+            Resource::Policies => {
                 let mut st = self.stored.write().unwrap_or_else(|p| p.into_inner());
+                let latest: Vec<Value> = st
+                    .policies
+                    .iter()
+                    .filter_map(|p| p.versions.last().cloned())
+                    .collect();
                 for (i, v) in vals.iter().enumerate() {
-                    taken(i, v, &st.sensors)?;
+                    taken(i, v, &latest)?;
                 }
-                st.sensors.extend(vals);
+                st.policies.extend(
+                    vals.into_iter()
+                        .map(|v| crate::records::Policy { versions: vec![v] }),
+                );
             }
             Resource::Registries => unreachable!("handled above"),
+            _ => {
+                let mut st = self.stored.write().unwrap_or_else(|p| p.into_inner());
+                let list = match r {
+                    Resource::Sensors => &mut st.sensors,
+                    Resource::Reports => &mut st.reports,
+                    Resource::Controls => &mut st.controls,
+                    Resource::Events => &mut st.events,
+                    Resource::K8sPostures => &mut st.postures,
+                    _ => &mut st.clusters,
+                };
+                for (i, v) in vals.iter().enumerate() {
+                    taken(i, v, list)?;
+                }
+                // Number ids left out come after the highest one held.
+                if let Some(key) = match r {
+                    Resource::Controls => Some("id"),
+                    Resource::K8sPostures => Some("controlId"),
+                    _ => None,
+                } {
+                    let top = |l: &[Value]| l.iter().filter_map(|v| v[key].as_u64()).max();
+                    let first = top(list).max(top(&vals)).map_or(1, |m| m + 1);
+                    let missing = vals.iter_mut().filter(|v| v[key].is_null());
+                    for (id, v) in (first..).zip(missing) {
+                        v[key] = id.into();
+                    }
+                }
+                list.extend(vals);
+            }
         }
         Ok(records.len())
     }

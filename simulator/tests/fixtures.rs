@@ -543,3 +543,111 @@ async fn writes_change_what_reads_return() {
     let gone = t.get(&format!("/csapi/v1.3/images/{sha}")).await.status() == 404;
     assert_eq!(after, if gone { n - 1 } else { n });
 }
+
+#[tokio::test]
+async fn every_other_list_resource_takes_records_too() {
+    let f = Fixtures::from_value(&json!({
+        "reports": {"data": [{"reportName": "weekly", "status": "QUEUED", "owner": "sec"}]},
+        "policies": [{"policyName": "No criticals", "policyType": "CICD"}],
+        "controls": [{"criticality": "HIGH", "statement": "Fixture control"}, {"id": 7, "criticality": "LOW"}],
+        "events": [{"eventType": "fixture.seen", "detail": "x"}],
+        "k8s_postures": [{"posture": "FAIL", "cluster": {"clusterName": "lab"}}],
+        "k8s_clusters": [{"clusterName": "lab", "nodes": 3}],
+    }))
+    .unwrap();
+    let t = T::new(SimConfig::default().fixtures(f)).await;
+    let enc = |s: &str| -> String { form_urlencoded::byte_serialize(s.as_bytes()).collect() };
+    let r = t
+        .get_json(&format!(
+            "/csapi/v1.3/reports?filter={}",
+            enc("status:QUEUED")
+        ))
+        .await;
+    assert_eq!(r["count"], 1);
+    assert_eq!(r["data"][0]["owner"], "sec");
+    let p = t
+        .get_json("/csapi/v1.3/centralizedPolicy?pageSize=100")
+        .await;
+    let mine = p["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|x| x["policyName"] == "No criticals")
+        .expect("the loaded policy is listed")
+        .clone();
+    let id = mine["uuid"].as_str().unwrap();
+    assert_eq!(
+        t.get_json(&format!("/csapi/v1.3/centralizedPolicy/{id}"))
+            .await["policyName"],
+        "No criticals"
+    );
+    // A control without an id is numbered after the highest one held.
+    let c = t
+        .get_json(&format!(
+            "/csapi/v1.3/controls?pageSize=100&filter={}",
+            enc("statement:'Fixture control'")
+        ))
+        .await;
+    assert_eq!(c["count"], 1);
+    let cid = c["data"][0]["id"].as_u64().unwrap();
+    assert!(cid > 7, "{cid}");
+    assert_eq!(
+        t.get_json(&format!("/csapi/v1.3/controls/{cid}")).await["criticality"],
+        "HIGH"
+    );
+    assert_eq!(
+        t.get_json("/csapi/v1.3/controls/7").await["criticality"],
+        "LOW"
+    );
+    let e = t.get_json("/csapi/v1.1/events?pageSize=200").await;
+    assert!(
+        e["data"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|x| x["eventType"] == "fixture.seen")
+    );
+    let k = t
+        .get_json(&format!(
+            "/csapi/v1.3/k8s_postures/list?filter={}",
+            enc("cluster.name:lab")
+        ))
+        .await;
+    assert_eq!(k["count"], 1);
+    let pid = k["data"][0]["controlId"].as_u64().unwrap();
+    assert_eq!(
+        t.get_json(&format!("/csapi/v1.3/k8s_postures/control/{pid}"))
+            .await["posture"],
+        "FAIL"
+    );
+    let cl = t
+        .get_json(&format!(
+            "/csapi/v1.3/k8sClusters?filter={}",
+            enc("clusterName:lab")
+        ))
+        .await;
+    assert_eq!(cl["count"], 1);
+    let uid = cl["data"][0]["clusterUid"].as_str().unwrap();
+    assert_eq!(
+        t.get_json(&format!("/csapi/v1.3/k8sClusters/{uid}")).await["nodes"],
+        3
+    );
+    // Ids are unique per resource.
+    let e = t
+        .sim
+        .add(Resource::Controls, &[json!({"id": 7})])
+        .unwrap_err();
+    assert!(e.message.contains("already taken"), "{e}");
+    let e = t
+        .sim
+        .add(
+            Resource::Policies,
+            &[json!({"policyName": "x", "policyType": "K8S"})],
+        )
+        .unwrap_err();
+    assert!(
+        e.message
+            .contains("policyType must be CICD or K8S_ADMISSION_CONTROLLER"),
+        "{e}"
+    );
+}

@@ -28,7 +28,19 @@ from .._native import NativeSimulator
 __all__ = ["Simulator"]
 
 FaultKind = Literal["status", "drop", "malformed", "truncate", "delay", "slow_body"]
-Resource = Literal["images", "containers", "registries", "tags", "sensors"]
+Resource = Literal[
+    "images",
+    "containers",
+    "registries",
+    "tags",
+    "sensors",
+    "reports",
+    "policies",
+    "controls",
+    "events",
+    "k8s_postures",
+    "k8s_clusters",
+]
 Fixtures = str | os.PathLike[str] | Mapping[Resource, Iterable[Mapping[str, Any]] | Mapping[str, Any]]
 
 
@@ -53,8 +65,9 @@ class Simulator:
         ``"absent"`` or ``"empty"``.
     :param fixtures: your own records, served like generated ones (filters, sort, paging, get,
         delete): a directory of ``images.json``, ``containers.json``, ``registries.json``,
-        ``tags.json``, ``sensors.json`` (each a list answer ``{"data": [...]}`` or a bare list), or a
-        mapping of those names to records. A record is shaped like an item of the list answer;
+        ``tags.json``, ``sensors.json``, ``reports.json``, ``policies.json``, ``controls.json``,
+        ``events.json``, ``k8s_postures.json``, ``k8s_clusters.json`` (each a list answer
+        ``{"data": [...]}`` or a bare list), or a mapping of those names to records. A record is shaped like an item of the list answer;
         missing fields are filled, unknown ones kept. A bad record raises ``ValueError`` naming
         the file, the record and the rule.
     :param generated: ``False``: no generated images, containers, sensors, registries or tags
