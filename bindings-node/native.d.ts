@@ -82,8 +82,9 @@ export declare class NativeSimulator {
    */
   injectJson(faultJson: string): void
   /**
-   * Add records of one resource (`images`, `containers`, `registries`, `tags`, `sensors`),
-   * given as a JSON array text, to the running simulator, all or none; returns how many.
+   * Add records of one resource (`images`, `containers`, `registries`, `tags`, `sensors`,
+   * `reports`, `policies`, `controls`, `events`, `k8s_postures`, `k8s_clusters`), given as a
+   * JSON array text, to the running simulator, all or none; returns how many.
    */
   addJson(resource: string, recordsJson: string): number
   /** Stop serving; idempotent. */

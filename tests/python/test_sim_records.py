@@ -117,3 +117,19 @@ def test_an_assigned_tag_shows_on_the_image() -> None:
 @pytest.mark.qualys_simulator(generated=False, fixtures={"images": images(2)})
 def test_the_pytest_fixture_takes_records(qualys_simulator: Simulator) -> None:
     assert len(qualys_simulator.client().images.list().to_list()) == 2
+
+
+def test_reports_controls_and_clusters_take_records_too() -> None:
+    records: dict[str, Any] = {
+        "reports": {"data": [{"reportName": "weekly", "status": "QUEUED", "owner": "sec"}]},
+        "controls": [{"id": 7, "criticality": "LOW"}],
+        "k8s_clusters": [{"clusterName": "lab", "nodes": 3}],
+    }
+    with Simulator(fixtures=records) as sim:
+        client = sim.client(max_retries=0)
+        queued = [as_dict(r) for r in client.reports.list(filter="status:QUEUED").to_list()]
+        assert [(r["reportName"], r["owner"]) for r in queued] == [("weekly", "sec")]
+        assert as_dict(client.controls.get(7))["criticality"] == "LOW"
+        lab = [as_dict(c) for c in client.k8s_clusters.list(filter="clusterName:lab").to_list()]
+        assert [c["nodes"] for c in lab] == [3]
+        assert sim.add("events", [{"eventType": "fixture.seen"}]) == 1

@@ -67,9 +67,9 @@ class Simulator:
         delete): a directory of ``images.json``, ``containers.json``, ``registries.json``,
         ``tags.json``, ``sensors.json``, ``reports.json``, ``policies.json``, ``controls.json``,
         ``events.json``, ``k8s_postures.json``, ``k8s_clusters.json`` (each a list answer
-        ``{"data": [...]}`` or a bare list), or a mapping of those names to records. A record is shaped like an item of the list answer;
-        missing fields are filled, unknown ones kept. A bad record raises ``ValueError`` naming
-        the file, the record and the rule.
+        ``{"data": [...]}`` or a bare list), or a mapping of those names to records. A record is
+        shaped like an item of the list answer; missing fields are filled, unknown ones kept. A
+        bad record raises ``ValueError`` naming the file, the record and the rule.
     :param generated: ``False``: no generated images, containers, sensors, registries or tags
         (only your records; ``images=``/``counts=`` still set counts explicitly).
     """
