@@ -95,7 +95,7 @@ def test_a_bad_fixture_file_is_an_error_naming_the_file_and_the_record(tmp_path:
     with pytest.raises(ValueError, match=r"images\.json: record 1: sha must be 64 hex digits"):
         Simulator(fixtures=tmp_path)
     with pytest.raises(ValueError, match=r"unknown resource 'pods'"):
-        Simulator(fixtures={"pods": []})  # type: ignore[dict-item]
+        Simulator(fixtures={"pods": []})
     with pytest.raises(ValueError, match=r"tags: record 0: name is required"):
         Simulator(fixtures={"tags": [{"tagId": 3}]})
 

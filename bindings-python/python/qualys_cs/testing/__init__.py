@@ -41,7 +41,8 @@ Resource = Literal[
     "k8s_postures",
     "k8s_clusters",
 ]
-Fixtures = str | os.PathLike[str] | Mapping[Resource, Iterable[Mapping[str, Any]] | Mapping[str, Any]]
+# Resource names as keys (checked when the simulator starts; a plain `dict[str, ...]` is accepted).
+Fixtures = str | os.PathLike[str] | Mapping[str, Iterable[Mapping[str, Any]] | Mapping[str, Any]]
 
 
 class Simulator:
