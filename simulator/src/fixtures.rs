@@ -284,7 +284,7 @@ pub(crate) fn unique_keys(r: Resource) -> &'static [&'static str] {
     match r {
         Resource::Images | Resource::Containers => &["sha", "uuid"],
         Resource::Registries => &["registryUuid", "registryUri"],
-        Resource::Tags => &["name"],
+        Resource::Tags => &["name", "tagId"],
         Resource::Sensors | Resource::Events | Resource::Policies => &["uuid"],
         Resource::Reports => &["reportUuid"],
         Resource::Controls => &["id"],

@@ -199,7 +199,11 @@ impl Sim {
                     for k in ["sha", "uuid"] {
                         let id = v[k].as_str().unwrap_or("");
                         if crate::handlers::generated_exists(self, id, kind) {
-                            return Err(err(i, format!("{k} '{id}' is a generated record's")));
+                            let what = &r.name()[..r.name().len() - 1];
+                            return Err(err(
+                                i,
+                                format!("{k} '{id}' is already taken by a generated {what}"),
+                            ));
                         }
                     }
                 }

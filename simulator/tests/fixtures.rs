@@ -353,7 +353,11 @@ async fn a_bad_record_in_the_config_fails_the_start_naming_it() {
         .images(3)
         .fixtures(Fixtures::new().images([json!({"sha": taken})]));
     let e = qualys_cs_sim::Simulator::start(cfg).await.unwrap_err();
-    assert!(e.to_string().contains("is a generated record's"), "{e}");
+    assert!(
+        e.to_string()
+            .contains("is already taken by a generated image"),
+        "{e}"
+    );
 }
 
 /// Follows a bulk list's `link` to the end; the uuids in order.
