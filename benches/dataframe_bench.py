@@ -61,6 +61,7 @@ def main() -> None:
     a = p.parse_args()
 
     import pandas as pd
+    import pyarrow  # noqa: F401  (imported before the clock like pandas: a library load, not the work)
 
     import qualys_cs
 

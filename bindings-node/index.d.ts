@@ -6,6 +6,8 @@
 
 import type { Resources } from './resources'
 export * from './resources'
+// The request bodies (`RegistriesCreateBody`, ...), generated from the API's sample requests.
+export * from './bodies'
 
 // ---------------------------------------------------------------------------------------------
 // Options

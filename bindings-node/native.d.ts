@@ -130,6 +130,12 @@ export interface ClientOptions {
 /** Run the command line `argv` (program name first) and return its exit code. */
 export declare function cliMain(argv: Array<string>): number
 
+/**
+ * How many runtimes the command line has built for itself in this process (0: every run used
+ * the addon's runtime). For the package's tests.
+ */
+export declare function cliRuntimesBuilt(): number
+
 /** The endpoint table as JSON text (for tooling and tests; the resource classes are generated). */
 export declare function endpointTable(): string
 

@@ -840,6 +840,7 @@ module.exports.NativeClient = nativeBinding.NativeClient
 module.exports.NativePager = nativeBinding.NativePager
 module.exports.NativeSimulator = nativeBinding.NativeSimulator
 module.exports.cliMain = nativeBinding.cliMain
+module.exports.cliRuntimesBuilt = nativeBinding.cliRuntimesBuilt
 module.exports.endpointTable = nativeBinding.endpointTable
 module.exports.nativeVersion = nativeBinding.nativeVersion
 module.exports.parseJson = nativeBinding.parseJson

@@ -2,6 +2,7 @@
 
 /// <reference types="node" />
 import type { CallOptions, ListOptions, PagedList, Out, AcrConnector, ActivationKey, AssociatedRegistry, Associations, AwsBase, AwsConnector, BulkContainer, BulkImage, Compliance, Container, ContainerDetails, ContainerVulnerabilities, Control, DeletedRegistries, DeletedSchedules, DownloadResult, Event, GcpConnector, Image, ImageDetails, ImageVulnerabilities, JobStarted, JsonObject, K8sPosture, KubernetesCluster, Message, Policy, PolicyCreated, PolicyUpdated, Registry, RegistryCreated, RegistryDetails, Report, ReportCreated, ReportsDeleted, Repository, Schedule, ScheduleCreated, Sensor, SoftwareList, Tag, TagAssigned, VulnerabilityCount } from './index'
+import type { PoliciesCreateBody, PoliciesUpdateBody, RegistriesAwsCreateConnectorBody, RegistriesCreateBody, RegistriesSchedulesCreateBody, RegistriesSchedulesUpdateBody, RegistriesUpdateBody, RegistriesValidateBody, ReportsCreateBody, ReportsCreateScheduleBody, ReportsUpdateScheduleBody, TagsAssignBody, TagsCreateBody, TagsUpdateBody } from './bodies'
 
 /** Options of `images.compliance` (S01). */
 export interface ImagesComplianceOptions extends CallOptions {
@@ -486,13 +487,13 @@ export declare class TagsResource<R extends boolean = false> {
    *
    * Returns the API's answer as sent; the id is under the first present of `entityUUID`.
    */
-  assign(body: JsonObject, options?: TagsAssignOptions): Promise<Out<R, TagAssigned>>
+  assign(body: TagsAssignBody, options?: TagsAssignOptions): Promise<Out<R, TagAssigned>>
   /**
    * PUT /csapi/v1.3/tag/update [S03]
    *
    * Returns the API's answer as sent; the id is under the first present of `tagId`.
    */
-  update(body: JsonObject, options?: TagsUpdateOptions): Promise<Out<R, Tag>>
+  update(body: TagsUpdateBody, options?: TagsUpdateOptions): Promise<Out<R, Tag>>
   /**
    * DELETE /csapi/v1.3/tag/delete [S04]
    */
@@ -502,7 +503,7 @@ export declare class TagsResource<R extends boolean = false> {
    *
    * Returns the API's answer as sent; the id is under the first present of `tagId`.
    */
-  create(body: JsonObject, options?: TagsCreateOptions): Promise<Out<R, Tag>>
+  create(body: TagsCreateBody, options?: TagsCreateOptions): Promise<Out<R, Tag>>
   /**
    * POST /csapi/v1.3/tag/evaluateTags [P26]
    */
@@ -520,13 +521,13 @@ export declare class PoliciesResource<R extends boolean = false> {
    *
    * Returns the API's answer as sent; the id is under the first present of `uuid`.
    */
-  create(body: JsonObject, options?: PoliciesCreateOptions): Promise<Out<R, PolicyCreated>>
+  create(body: PoliciesCreateBody, options?: PoliciesCreateOptions): Promise<Out<R, PolicyCreated>>
   /**
    * PUT /csapi/v1.3/centralizedPolicy/{policyId} [S07]
    *
    * Returns the API's answer as sent; the id is under the first present of `policyUUID `, `policyUUID`, `uuid`.
    */
-  update(policyId: string, body: JsonObject, options?: PoliciesUpdateOptions): Promise<Out<R, PolicyUpdated>>
+  update(policyId: string, body: PoliciesUpdateBody, options?: PoliciesUpdateOptions): Promise<Out<R, PolicyUpdated>>
   /**
    * GET /csapi/v1.3/centralizedPolicy/defaultPolicy/{policyType} [P24]
    */
@@ -552,17 +553,17 @@ export declare class ReportsResource<R extends boolean = false> {
    *
    * Returns the API's answer as sent; the id is under the first present of `reportUuid`.
    */
-  create(body: JsonObject, options?: ReportsCreateOptions): Promise<Out<R, ReportCreated>>
+  create(body: ReportsCreateBody, options?: ReportsCreateOptions): Promise<Out<R, ReportCreated>>
   /**
    * POST /csapi/v1.3/reports/schedule [S10]
    *
    * Returns the API's answer as sent; the id is under the first present of `scheduleUuid`.
    */
-  createSchedule(body: JsonObject, options?: ReportsCreateScheduleOptions): Promise<Out<R, ScheduleCreated>>
+  createSchedule(body: ReportsCreateScheduleBody, options?: ReportsCreateScheduleOptions): Promise<Out<R, ScheduleCreated>>
   /**
    * PUT /csapi/v1.3/reports/schedule/{reportingScheduleID} [S11]
    */
-  updateSchedule(scheduleId: string, body: JsonObject, options?: ReportsUpdateScheduleOptions): Promise<Out<R, Message>>
+  updateSchedule(scheduleId: string, body: ReportsUpdateScheduleBody, options?: ReportsUpdateScheduleOptions): Promise<Out<R, Message>>
   /**
    * DELETE /csapi/v1.3/reports [P22]
    */
@@ -580,11 +581,11 @@ export declare class RegistriesSchedulesResource<R extends boolean = false> {
    *
    * Returns the API's answer as sent; the id is under the first present of `scheduleUuid`.
    */
-  create(registryId: string, body?: JsonObject, options?: RegistriesSchedulesCreateOptions): Promise<Out<R, ScheduleCreated>>
+  create(registryId: string, body?: RegistriesSchedulesCreateBody, options?: RegistriesSchedulesCreateOptions): Promise<Out<R, ScheduleCreated>>
   /**
    * PUT /csapi/v1.3/registry/{registryId}/schedule/{scheduleId} [S13]
    */
-  update(registryId: string, scheduleId: string, body?: JsonObject, options?: RegistriesSchedulesUpdateOptions): Promise<Out<R, JsonObject | string | null>>
+  update(registryId: string, scheduleId: string, body?: RegistriesSchedulesUpdateBody, options?: RegistriesSchedulesUpdateOptions): Promise<Out<R, JsonObject | string | null>>
   /**
    * POST /csapi/v1.3/registry/{registryId}/schedule/cancel [S14]
    *
@@ -718,17 +719,17 @@ export declare class RegistriesResource<R extends boolean = false> {
   /**
    * POST /csapi/v1.3/registry/validate [S28]
    */
-  validate(body: JsonObject, options?: RegistriesValidateOptions): Promise<Out<R, JsonObject | string | null>>
+  validate(body: RegistriesValidateBody, options?: RegistriesValidateOptions): Promise<Out<R, JsonObject | string | null>>
   /**
    * POST /csapi/v1.3/registry [S29]
    *
    * Returns the API's answer as sent; the id is under the first present of `registryUuid`.
    */
-  create(body: JsonObject, options?: RegistriesCreateOptions): Promise<Out<R, RegistryCreated>>
+  create(body: RegistriesCreateBody, options?: RegistriesCreateOptions): Promise<Out<R, RegistryCreated>>
   /**
    * PUT /csapi/v1.3/registry/{registryId} [S30]
    */
-  update(registryId: string, body: JsonObject, options?: RegistriesUpdateOptions): Promise<Out<R, JsonObject | string | null>>
+  update(registryId: string, body: RegistriesUpdateBody, options?: RegistriesUpdateOptions): Promise<Out<R, JsonObject | string | null>>
   /**
    * GET /csapi/v1.3/registry/{registryId}/repository [S31]
    *
@@ -760,7 +761,7 @@ export declare class RegistriesAwsResource<R extends boolean = false> {
   /**
    * POST /csapi/v1.3/registry/aws/connector [S27]
    */
-  createConnector(body?: JsonObject, options?: RegistriesAwsCreateConnectorOptions): Promise<Out<R, JsonObject | string | null>>
+  createConnector(body?: RegistriesAwsCreateConnectorBody, options?: RegistriesAwsCreateConnectorOptions): Promise<Out<R, JsonObject | string | null>>
 }
 
 /** `client.controls` */

@@ -12,6 +12,7 @@ from __future__ import annotations
 import pathlib
 import textwrap
 
+import bodies
 from common import optional_args, positional_args, resources, summary
 
 PKG = "bindings-python/python/qualys_cs"
@@ -59,8 +60,14 @@ def children(res: dict[str, list[dict]]) -> dict[str, list[str]]:
     return out
 
 
-def arg_type(a: dict) -> str:
+# Endpoint id -> the name of its body's TypedDict (qualys_cs.types, from bodies.py), set by generate().
+BODY_NAMES: dict[str, str] = {}
+
+
+def arg_type(a: dict, e: dict | None = None) -> str:
     if a["kind"] == "body":
+        if e is not None and e["id"] in BODY_NAMES:
+            return BODY_NAMES[e["id"]]
         return BODY_TYPES[a["type"]]
     if a["kind"] == "local":
         return "str | os.PathLike[str]"
@@ -164,7 +171,7 @@ def params(e: dict, typed: bool, with_options: bool = True) -> list[str]:
     """The parameter list: positional (path, required query, body), then keyword-only options."""
     out = ["self"]
     for a in positional_args(e):
-        t = arg_type(a)
+        t = arg_type(a, e)
         required = a.get("required", True)
         if typed:
             out.append(f"{a['name']}: {t}" if required else f"{a['name']}: {t} | None = None")
@@ -265,6 +272,8 @@ def gen_py(table: dict) -> str:
     o.append("from typing import TYPE_CHECKING, Any, Literal, NoReturn, overload\n\n")
     o.append("if TYPE_CHECKING:\n")
     o.append("    from ._client import RawResponse\n    from ._pagination import AsyncPager, PageInfo, SyncPager\n")
+    body_names = sorted({*BODY_NAMES.values()})
+    o.append("    from .bodies import (\n" + "".join(f"        {m},\n" for m in body_names) + "    )\n")
     o.append("    from .types import (\n" + "".join(f"        {m},\n" for m in names) + "    )\n\n")
     o.append('__all__ = ["ENDPOINTS", "SyncResources", "AsyncResources", "RawResources", "AsyncRawResources"]\n\n')
     o.append("#: id -> (public name, HTTP method, path template); used for logging.\n")
@@ -304,4 +313,9 @@ def gen_py(table: dict) -> str:
 
 
 def generate(table: dict, root: pathlib.Path) -> dict[str, str]:
-    return {f"{PKG}/_resources.py": gen_py(table)}
+    BODY_NAMES.clear()
+    BODY_NAMES.update(bodies.body_shapes(table, root)[1])
+    return {
+        f"{PKG}/_resources.py": gen_py(table),
+        f"{PKG}/bodies.py": bodies.gen_python(table, root),
+    }

@@ -26,6 +26,10 @@ RETURNS = {
 
 SAMPLE = {"sha": "SHA", "filter": "vulnerabilities.severity:5"}
 
+# A filter the example can show: QQL fields are per resource, and `vulnerabilities.severity` is
+# one of the images' and containers' only (the others' lists are shown unfiltered).
+EXAMPLE_FILTER = {"images": "vulnerabilities.severity:5", "containers": "vulnerabilities.severity:5"}
+
 
 def kebab(name: str) -> str:
     out = ""
@@ -53,12 +57,23 @@ def examples(res: str, e: dict) -> list[str]:
             node_args.append(f"'{sample(a)}'")
             cli_args.append(sample(a))
     has_filter = any(q["arg"] == "filter" for q in e["query"])
-    if paged and has_filter:
-        py_args.append('filter="vulnerabilities.severity:5"')
-        node_args.append("{ filter: 'vulnerabilities.severity:5' }")
-        cli_args.append("--filter 'vulnerabilities.severity:5'")
+    qql = EXAMPLE_FILTER.get(res)
+    if paged and has_filter and qql:
+        py_args.append(f'filter="{qql}"')
+        node_args.append(f"{{ filter: '{qql}' }}")
+        cli_args.append(f"--filter '{qql}'")
+    for rule in e.get("query_validation", []):
+        # A call that needs one of several query arguments (ids or a filter): show the ids.
+        if rule["rule"] == "at_least_one_of":
+            q = next(q for q in e["query"] if q["name"] == rule["fields"][0])
+            value = q["arg"].removesuffix("_ids").upper() + "_ID"
+            py_args.append(f'{q["arg"]}=["{value}"]')
+            node_args.append(f"{{ {camel(q['arg'])}: ['{value}'] }}")
+            cli_args.append(f"--{kebab(q['arg'])} {value}")
+    # Node names resources in camelCase as it does methods (`client.k8sPostures`).
+    node_res = ".".join(camel(p) for p in res.split("."))
     call_py = f"client.{res}.{e['method']}({', '.join(py_args)})"
-    call_node = f"client.{res}.{camel(e['method'])}({', '.join(node_args)})"
+    call_node = f"client.{node_res}.{camel(e['method'])}({', '.join(node_args)})"
     words = " ".join(kebab(w) for w in res.split(".")) + " " + kebab(e["method"])
     cli = f"qualys-cs {words} {' '.join(cli_args)}".rstrip() + (" --all --output table" if paged else "")
     if paged:

@@ -18,7 +18,7 @@ mod pager;
 mod testing;
 
 pub use cancel::Canceller;
-pub use cli::cli_main;
+pub use cli::{cli_main, cli_runtimes_built};
 pub use client::{NativeClient, endpoint_table, native_version, parse_json, request_option_names};
 pub use pager::NativePager;
 #[cfg(feature = "simulator")]

@@ -3,24 +3,24 @@
 //! any Arrow consumer through the Arrow PyCapsule interface; and the page-by-page exports
 //! (JSON Lines, CSV, Parquet).
 
-use crate::errors::{to_py_err, validation};
+use crate::batch::Batcher;
+use crate::errors::{panic_err, to_py_err, validation};
 use crate::pages::NativeRawPage;
+use crate::runtime::runtime;
 use arrow_array::ffi::FFI_ArrowSchema;
 use arrow_array::ffi_stream::FFI_ArrowArrayStream;
-use arrow_array::{Array, RecordBatch, RecordBatchIterator, make_array};
-use arrow_data::ArrayData;
-use arrow_json::ReaderBuilder;
-use arrow_schema::{DataType, Field, Fields, Schema as ArrowSchema, SchemaRef, TimeUnit};
-use pyo3::exceptions::PyOSError;
+use arrow_array::{RecordBatch, RecordBatchIterator};
+use arrow_schema::SchemaRef;
+use pyo3::exceptions::{PyOSError, PyRuntimeError};
 use pyo3::prelude::*;
 use pyo3::types::PyCapsule;
-use qualys_cs::columns::{ColumnType, Schema};
+use qualys_cs::columns::Schema;
 use qualys_cs::paginate::ItemSpan;
-use serde::ser::{Serialize, SerializeMap, Serializer};
-use serde_json::Value;
+use std::collections::VecDeque;
 use std::fs::File;
 use std::io::{BufWriter, Write};
 use std::sync::{Arc, Mutex};
+use tokio::task::JoinHandle;
 
 /// The list's schema, by its item model; a model the core does not declare gets the opaque one
 /// (each record whole in `extra`).
@@ -28,134 +28,32 @@ pub fn schema_for(model: &str) -> Schema {
     Schema::of_list(Some(model))
 }
 
-/// The Arrow type of a column; `utc` false gives the zone-less twin arrow-json decodes into (it
-/// cannot parse a named zone without a time-zone database: the zone is set after, see [`retype`]).
-fn data_type(t: &ColumnType, utc: bool) -> DataType {
-    match t {
-        ColumnType::Utf8 | ColumnType::Json => DataType::Utf8,
-        ColumnType::Int64 => DataType::Int64,
-        ColumnType::Float64 => DataType::Float64,
-        ColumnType::Bool => DataType::Boolean,
-        ColumnType::TimestampMs => {
-            DataType::Timestamp(TimeUnit::Millisecond, utc.then(|| "UTC".into()))
-        }
-        ColumnType::List(inner) => {
-            DataType::List(Arc::new(Field::new("item", data_type(inner, utc), true)))
-        }
-        ColumnType::Struct(fs) => DataType::Struct(Fields::from(
-            fs.iter()
-                .map(|(n, t)| Field::new(n, data_type(t, utc), true))
-                .collect::<Vec<_>>(),
-        )),
-    }
-}
-
-/// The Arrow schema of a list: every column nullable (any field may be absent or null).
-pub fn arrow_schema(s: &Schema, utc: bool) -> SchemaRef {
-    Arc::new(ArrowSchema::new(
-        s.columns
-            .iter()
-            .map(|c| Field::new(&c.name, data_type(&c.ty, utc), true))
-            .collect::<Vec<_>>(),
-    ))
-}
-
-/// `data` with the type `to`, which differs only in time zones: the same buffers, relabelled
-/// (children too).
-fn retype(data: ArrayData, to: &DataType) -> Result<ArrayData, arrow_schema::ArrowError> {
-    if data.data_type() == to {
-        return Ok(data);
-    }
-    let child_types: Vec<DataType> = match to {
-        DataType::List(f) => vec![f.data_type().clone()],
-        DataType::Struct(fs) => fs.iter().map(|f| f.data_type().clone()).collect(),
-        _ => Vec::new(),
-    };
-    let children = data
-        .child_data()
-        .iter()
-        .zip(&child_types)
-        .map(|(c, t)| retype(c.clone(), t))
-        .collect::<Result<Vec<_>, _>>()?;
-    let b = data.into_builder().data_type(to.clone());
-    if children.is_empty() {
-        b.build()
-    } else {
-        b.child_data(children).build()
-    }
-}
-
-/// One normalized record, serialized as the object arrow-json reads (column name → value),
-/// without building that object.
-struct Row<'a> {
-    names: &'a [String],
-    values: &'a [Value],
-}
-
-impl Serialize for Row<'_> {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut m = s.serialize_map(Some(self.names.len()))?;
-        for (n, v) in self.names.iter().zip(self.values) {
-            m.serialize_entry(n, v)?;
-        }
-        m.end()
-    }
-}
-
-/// A page's records as one record batch of `arrow`.
-fn batch(c: &Columns, page: &qualys_cs::Page<ItemSpan>) -> qualys_cs::Result<RecordBatch> {
-    let rows = c.schema.page_rows(page)?;
-    let fail = |e: arrow_schema::ArrowError| page.meta.decode_error(&page.body, e.to_string());
-    let mut decoder = ReaderBuilder::new(c.decode.clone())
-        .with_batch_size(rows.len().max(1))
-        .build_decoder()
-        .map_err(fail)?;
-    let view: Vec<Row<'_>> = rows
-        .iter()
-        .map(|v| Row {
-            names: &c.names,
-            values: v,
-        })
-        .collect();
-    decoder.serialize(&view).map_err(fail)?;
-    let Some(b) = decoder.flush().map_err(fail)? else {
-        return Ok(RecordBatch::new_empty(c.arrow.clone()));
-    };
-    let cols = b
-        .columns()
-        .iter()
-        .zip(c.arrow.fields())
-        .map(|(a, f)| retype(a.to_data(), f.data_type()).map(make_array))
-        .collect::<Result<Vec<_>, _>>()
-        .map_err(fail)?;
-    RecordBatch::try_new(c.arrow.clone(), cols).map_err(fail)
-}
-
 struct Columns {
+    /// The core's schema (CSV rows are its normalized records).
     schema: Schema,
-    names: Vec<String>,
-    /// The schema of the tables and files (timestamps in UTC).
-    arrow: SchemaRef,
-    /// What arrow-json decodes into (zone-less timestamps).
-    decode: SchemaRef,
+    /// The same schema's one-pass Arrow decoder.
+    batcher: Batcher,
 }
 
 impl Columns {
     fn new(model: &str) -> Self {
         let schema = schema_for(model);
-        let names = schema.columns.iter().map(|c| c.name.clone()).collect();
-        let arrow = arrow_schema(&schema, true);
-        let decode = arrow_schema(&schema, false);
-        Columns {
-            schema,
-            names,
-            arrow,
-            decode,
-        }
+        let batcher = Batcher::new(&schema);
+        Columns { schema, batcher }
     }
 
+    /// A page's records as one record batch; a record that does not fit is a decode error of
+    /// the response naming the record and the field.
     fn batch(&self, page: &qualys_cs::Page<ItemSpan>) -> qualys_cs::Result<RecordBatch> {
-        batch(self, page)
+        let spans = page.items.iter().map(|s| (s.start, s.end));
+        self.batcher.batch(&page.body, spans).map_err(|(i, e)| {
+            let bytes = page
+                .items
+                .get(i)
+                .map_or(&page.body[..], |s| &page.body[s.start..s.end]);
+            page.meta
+                .decode_error(bytes, format!("record {i}: {}", e.describe()))
+        })
     }
 }
 
@@ -206,10 +104,57 @@ impl NativeTable {
 }
 
 /// Collects the record batches of a list's pages (`push` per page, `finish` for the table).
+///
+/// Each page is decoded on the runtime's blocking pool while the pager fetches the next one, a few
+/// pages at a time (as many as the machine has cores, at most 8): `push` returns at once unless
+/// that many are still being decoded, so memory holds a bounded number of raw pages and the
+/// batches stay in page order. A page that fails is raised by the next `push` or by `finish`.
 #[pyclass(module = "qualys_cs._native", frozen)]
 pub struct NativeArrowSink {
-    columns: Columns,
-    batches: Mutex<Vec<RecordBatch>>,
+    columns: Arc<Columns>,
+    state: Mutex<SinkState>,
+}
+
+#[derive(Default)]
+struct SinkState {
+    done: Vec<RecordBatch>,
+    running: VecDeque<JoinHandle<qualys_cs::Result<RecordBatch>>>,
+}
+
+/// Pages decoded at once by one sink.
+fn decoders() -> usize {
+    std::thread::available_parallelism().map_or(2, |n| n.get().clamp(1, 8))
+}
+
+impl SinkState {
+    /// Collect the decoded pages at the front, in order: the finished ones, and while more than
+    /// `keep` are running, the oldest (waited for).
+    fn collect(&mut self, keep: usize) -> PyResult<()> {
+        while let Some(front) = self.running.front() {
+            if !front.is_finished() && self.running.len() <= keep {
+                break;
+            }
+            let Some(handle) = self.running.pop_front() else {
+                break;
+            };
+            // A JoinHandle can be waited on outside the runtime; the task runs on its pool.
+            match futures::executor::block_on(handle) {
+                Ok(Ok(b)) => self.done.push(b),
+                Ok(Err(e)) => {
+                    self.running.clear();
+                    return Err(to_py_err(e));
+                }
+                Err(join) => {
+                    self.running.clear();
+                    return Err(match join.try_into_panic() {
+                        Ok(payload) => panic_err(payload),
+                        Err(e) => PyRuntimeError::new_err(format!("a page decode stopped: {e}")),
+                    });
+                }
+            }
+        }
+        Ok(())
+    }
 }
 
 #[pymethods]
@@ -217,29 +162,34 @@ impl NativeArrowSink {
     #[new]
     fn new(schema: &str) -> Self {
         NativeArrowSink {
-            columns: Columns::new(schema),
-            batches: Mutex::new(Vec::new()),
+            columns: Arc::new(Columns::new(schema)),
+            state: Mutex::new(SinkState::default()),
         }
     }
 
-    /// The page's records as one batch, built with the GIL released.
+    /// Start decoding the page into a batch (GIL released while waiting).
     fn push(&self, py: Python<'_>, page: &NativeRawPage) -> PyResult<()> {
-        let b = py
-            .detach(|| self.columns.batch(page.page()))
-            .map_err(to_py_err)?;
-        self.batches
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .push(b);
-        Ok(())
+        let page = page.page().clone();
+        let columns = self.columns.clone();
+        let handle = runtime().spawn_blocking(move || columns.batch(&page));
+        py.detach(|| {
+            let mut st = self.state.lock().unwrap_or_else(|e| e.into_inner());
+            st.running.push_back(handle);
+            st.collect(decoders())
+        })
     }
 
-    fn finish(&self) -> NativeTable {
-        let batches = std::mem::take(&mut *self.batches.lock().unwrap_or_else(|e| e.into_inner()));
-        NativeTable {
-            schema: self.columns.arrow.clone(),
+    /// The batches of every page pushed, once all are decoded.
+    fn finish(&self, py: Python<'_>) -> PyResult<NativeTable> {
+        let batches = py.detach(|| {
+            let mut st = self.state.lock().unwrap_or_else(|e| e.into_inner());
+            st.collect(0)?;
+            Ok::<_, PyErr>(std::mem::take(&mut st.done))
+        })?;
+        Ok(NativeTable {
+            schema: self.columns.batcher.schema(),
             batches,
-        }
+        })
     }
 }
 

@@ -128,30 +128,40 @@ impl ContextExt for ForkSafe {
 /// How often a blocked sync call looks for a pending signal (Ctrl-C).
 const SIGNAL_POLL: Duration = Duration::from_millis(50);
 
-/// Run `fut` to completion with the GIL released. Every `SIGNAL_POLL` the GIL is taken briefly to
-/// run Python's signal handlers; if one raises (`KeyboardInterrupt`), `fut` is dropped, which
-/// cancels the request, and the exception is returned. A panic becomes a `QualysError`.
+/// Resolves with the exception a Python signal handler raised (`KeyboardInterrupt` for Ctrl-C):
+/// every `SIGNAL_POLL` the GIL is taken briefly to run the pending handlers. Python's own handler
+/// only sets a flag, so nothing else notices a signal while Rust code runs.
+async fn signal_raised() -> PyErr {
+    loop {
+        tokio::time::sleep(SIGNAL_POLL).await;
+        // check_signals only does work on the main thread; elsewhere it is a no-op.
+        if let Err(e) = Python::attach(|py| py.check_signals()) {
+            break e;
+        }
+    }
+}
+
+/// Run `fut` on the runtime until it finishes or a signal handler raises; then `fut` is dropped
+/// (which cancels its requests) and the exception returned. Call it with the GIL released.
+pub fn block_on_until_signal<F: Future>(fut: F) -> Result<F::Output, PyErr> {
+    runtime().block_on(async {
+        tokio::select! {
+            r = fut => Ok(r),
+            e = signal_raised() => Err(e),
+        }
+    })
+}
+
+/// Run `fut` to completion with the GIL released and Ctrl-C honoured ([`block_on_until_signal`]).
+/// A panic becomes a `QualysError`.
 pub fn block_on_interruptible<F, T>(py: Python<'_>, fut: F) -> PyResult<T>
 where
     F: Future<Output = PyResult<T>> + Send,
     T: Send,
 {
     py.detach(|| {
-        runtime().block_on(async {
-            let fut = AssertUnwindSafe(fut).catch_unwind();
-            tokio::select! {
-                r = fut => r.unwrap_or_else(|p| Err(panic_err(p))),
-                e = async {
-                    loop {
-                        tokio::time::sleep(SIGNAL_POLL).await;
-                        // check_signals only does work on the main thread; elsewhere it is a no-op.
-                        if let Err(e) = Python::attach(|py| py.check_signals()) {
-                            break e;
-                        }
-                    }
-                } => Err(e),
-            }
-        })
+        let fut = AssertUnwindSafe(fut).catch_unwind();
+        block_on_until_signal(fut)?.unwrap_or_else(|p| Err(panic_err(p)))
     })
 }
 

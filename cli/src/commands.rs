@@ -24,7 +24,7 @@ Exit codes:
   2  usage or validation error       8  no answer (connection failure or timeout)
   3  configuration or credentials    9  other API error (4xx, undecodable response)
   4  authentication refused (401/403) 10 local I/O error (body or report file)
-  5  not found (404)";
+  5  not found (404)                 130 interrupted (Ctrl-C)";
 
 fn global_args(cmd: Command) -> Command {
     let g = |a: Arg| a.global(true);

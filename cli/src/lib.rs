@@ -9,7 +9,7 @@
 //! configuration or credentials missing, 4 authentication or permission refused (401/403), 5 not
 //! found (404), 6 rate limited (429 after the retries), 7 server error (5xx after the retries),
 //! 8 no answer (connection or timeout), 9 any other API error (4xx, a response that does not
-//! decode), 10 a local I/O error (a body or report file).
+//! decode), 10 a local I/O error (a body or report file), 130 interrupted (Ctrl-C).
 
 mod commands;
 mod config;
@@ -19,7 +19,10 @@ mod output;
 use clap::ArgMatches;
 use qualys_cs::{Error, ErrorKind};
 use std::ffi::OsString;
+use std::future::Future;
 use std::io::Write;
+use std::pin::Pin;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 /// The process exit codes, as documented in `--help` and the README.
 pub mod exit {
@@ -34,6 +37,8 @@ pub mod exit {
     pub const NO_ANSWER: i32 = 8;
     pub const API: i32 = 9;
     pub const IO: i32 = 10;
+    /// Stopped by Ctrl-C: 128 + SIGINT, what a shell reports for a process the signal ended.
+    pub const INTERRUPTED: i32 = 130;
 }
 
 /// The exit code of a client error.
@@ -79,12 +84,53 @@ impl From<Error> for Failure {
     }
 }
 
+/// A command's work, for the host's runtime to drive (see [`run_with`]): the exit code once it
+/// has finished, its messages already written to stderr.
+pub type Work<'a> = Pin<Box<dyn Future<Output = i32> + 'a>>;
+
+/// Runtimes [`run`] has built in this process (the bindings drive the command on theirs instead,
+/// through [`run_with`], and their tests check that this stays 0).
+static RUNTIMES_BUILT: AtomicUsize = AtomicUsize::new(0);
+
+/// How many runtimes [`run`] has built in this process.
+pub fn runtimes_built() -> usize {
+    RUNTIMES_BUILT.load(Ordering::Relaxed)
+}
+
 /// Run the command line `args` (the program name first, as `std::env::args_os` gives it) and
-/// return the process exit code. Output goes to stdout, messages to stderr.
+/// return the process exit code. Output goes to stdout, messages to stderr. The command runs on a
+/// runtime of its own (one thread); a host with a runtime of its own calls [`run_with`].
 pub fn run<I, T>(args: I) -> i32
 where
     I: IntoIterator<Item = T>,
     T: Into<OsString> + Clone,
+{
+    run_with(args, |work| {
+        let runtime = match tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+        {
+            Ok(r) => r,
+            Err(e) => {
+                eprintln!("qualys-cs: cannot start: {e}");
+                return exit::IO;
+            }
+        };
+        RUNTIMES_BUILT.fetch_add(1, Ordering::Relaxed);
+        runtime.block_on(work)
+    })
+}
+
+/// [`run`], with the command's work driven by `block_on` on the caller's thread: the Python and
+/// Node bindings use the one runtime of their process (and the Python one stops on Ctrl-C, which
+/// only the interpreter sees). `block_on` must poll the work on the calling thread (as tokio's
+/// `block_on` does): the `-v` log lines go to a subscriber set for this thread, which the tasks the
+/// work spawns inherit. It is not called for `--help`, usage errors and `completion`.
+pub fn run_with<I, T, B>(args: I, block_on: B) -> i32
+where
+    I: IntoIterator<Item = T>,
+    T: Into<OsString> + Clone,
+    B: FnOnce(Work<'_>) -> i32,
 {
     let mut cmd = commands::command();
     let matches = match cmd.try_get_matches_from_mut(args) {
@@ -107,34 +153,24 @@ where
         return exit::OK;
     }
     let verbosity = matches.get_count("verbose");
-    let runtime = match tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-    {
-        Ok(r) => r,
-        Err(e) => {
-            eprintln!("qualys-cs: cannot start: {e}");
-            return exit::IO;
-        }
-    };
     // The log lines of `-v` go to stderr through a subscriber of this run only (the command may
     // run inside a process whose global subscriber forwards elsewhere, e.g. Python's logging).
-    // One thread polls every task of the run, so the thread's default subscriber sees them all.
+    // The work is polled on this thread and the client's page tasks carry the subscriber along.
     let dispatch = tracing::Dispatch::new(tracing_subscriber::layer::SubscriberExt::with(
         tracing_subscriber::registry(),
         output::StderrLog::new(verbosity),
     ));
-    let result = tracing::dispatcher::with_default(&dispatch, || {
-        runtime.block_on(dispatch_command(&matches))
-    });
-    match result {
-        Ok(code) => code,
-        Err(f) => {
-            let _ = std::io::stdout().flush();
-            eprintln!("qualys-cs: {}", f.message);
-            f.code
+    let work: Work<'_> = Box::pin(async {
+        match dispatch_command(&matches).await {
+            Ok(code) => code,
+            Err(f) => {
+                let _ = std::io::stdout().flush();
+                eprintln!("qualys-cs: {}", f.message);
+                f.code
+            }
         }
-    }
+    });
+    tracing::dispatcher::with_default(&dispatch, || block_on(work))
 }
 
 async fn dispatch_command(m: &ArgMatches) -> Result<i32, Failure> {

@@ -194,8 +194,9 @@ impl Schema {
                         (ColumnType::List(inner), "repo") => match inner.as_ref() {
                             ColumnType::Struct(subs) => subs
                                 .iter()
-                                .filter(|(n, _)| {
+                                .filter(|(n, t)| {
                                     matches!(n.as_str(), "registry" | "repository" | "tag")
+                                        && *t == ColumnType::Utf8
                                 })
                                 .cloned()
                                 .collect(),
@@ -357,7 +358,22 @@ impl Schema {
             };
             out.push(v);
         }
-        // Nested objects with keys their struct does not name were copied whole above.
+        // A flattened object with keys its columns do not name is kept whole, like a struct with
+        // unknown keys (a field with a deeper unknown key was copied above).
+        for c in &self.columns {
+            if let Source::Nested(k, _) = &c.source
+                && !extra.contains_key(k)
+                && let Some(Value::Object(o)) = obj.get(k)
+                && o.keys().any(|key| {
+                    !self
+                        .columns
+                        .iter()
+                        .any(|x| x.source == Source::Nested(k.clone(), key.clone()))
+                })
+            {
+                extra.insert(k.clone(), obj[k].clone());
+            }
+        }
         for (k, v) in obj {
             if !named.contains(&k.as_str()) {
                 extra.insert(k.clone(), v.clone());
@@ -672,6 +688,14 @@ mod tests {
         let extra: Value = serde_json::from_str(at("extra").as_str().unwrap()).unwrap();
         assert_eq!(extra["newField"], json!(1));
         assert_eq!(extra["repo"][0]["digestish"], json!("d"));
+        // An unknown key inside a flattened object keeps that object whole.
+        let row = s
+            .normalize(&json!({"vulnerabilities": {"severity5Count": 2, "severity6Count": 1}}))
+            .unwrap();
+        let at = |n: &str| &row[s.columns.iter().position(|c| c.name == n).unwrap()];
+        assert_eq!(at("vulnerabilities.severity5Count"), &json!(2));
+        let extra: Value = serde_json::from_str(at("extra").as_str().unwrap()).unwrap();
+        assert_eq!(extra["vulnerabilities"]["severity6Count"], json!(1));
         let err = s.normalize(&json!({"repo": [{"tag": 5}]})).unwrap_err();
         assert_eq!(err.field, "repo[0].tag");
         let err = s.normalize(&json!({"created": "yesterday"})).unwrap_err();

@@ -23,6 +23,7 @@ use std::marker::PhantomData;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
+use tracing::instrument::WithSubscriber;
 
 /// One page of a list.
 #[derive(Debug, Clone)]
@@ -307,8 +308,11 @@ impl<T: PageItem> Pager<T> {
 struct Task<R>(tokio::task::JoinHandle<Result<R>>);
 
 impl<R: Send + 'static> Task<R> {
+    /// The task carries the caller's current `tracing` subscriber: on a multi-thread runtime it
+    /// runs on another thread, where a subscriber the caller set for its own thread (the command
+    /// line's `-v` output) would otherwise not see its request events.
     fn spawn(fut: impl Future<Output = Result<R>> + Send + 'static) -> Self {
-        Task(tokio::spawn(fut))
+        Task(tokio::spawn(fut.with_current_subscriber()))
     }
 }
 

@@ -54,3 +54,35 @@ test('qualys-cs lists every page, dry-runs without secrets, gates with an exit c
     await sim.stop()
   }
 })
+
+// The bin runs the command line on the addon's runtime (napi's, the one the clients use), not on
+// one it builds per command: the command line counts the runtimes it builds for itself.
+test('the bin runs on the addon runtime and -vv sees every page', { skip: !available }, () => {
+  const script = `
+    const native = require(${JSON.stringify(path.join(__dirname, '..', '..', 'bindings-node', 'native.js'))})
+    const { startSimulator } = require('qualys-cs/testing')
+    startSimulator({ images: 9 }).then(async (sim) => {
+      process.env.QUALYS_BASE_URL = sim.url
+      process.env.QUALYS_USERNAME = sim.username
+      process.env.QUALYS_PASSWORD = sim.password
+      // In this process, as the bin does it (the simulator serves from a thread of its own).
+      const codes = [
+        native.cliMain(['qualys-cs', 'images', 'list', '--page-size', '4', '--all', '-o', 'jsonl', '-vv']),
+        native.cliMain(['qualys-cs', 'sensors', 'activation-key', '-o', 'json']),
+      ]
+      console.error('codes=' + codes.join(',') + ' runtimes=' + native.cliRuntimesBuilt())
+      await sim.stop()
+    })
+  `
+  const r = spawnSync(process.execPath, ['-e', script], {
+    cwd: path.join(__dirname, '..', '..'),
+    env: { PATH: process.env.PATH, HOME: process.env.HOME },
+    encoding: 'utf8',
+    timeout: 60_000,
+  })
+  assert.equal(r.status, 0, r.stderr)
+  assert.match(r.stderr, /codes=0,0 runtimes=0/)
+  assert.equal(r.stdout.split('\n').filter((l) => l.startsWith('{"')).length >= 9, true, r.stdout)
+  // `-vv`: one line per page request, the pages fetched on the runtime's worker threads included.
+  assert.equal((r.stderr.match(/GET \/csapi\/v1\.3\/images -> 200/g) || []).length, 3, r.stderr)
+})

@@ -5,8 +5,10 @@ from __future__ import annotations
 import json
 import os
 import pathlib
+import signal
 import subprocess
 import sys
+import time
 
 from qualys_cs.testing import Simulator
 
@@ -38,6 +40,10 @@ def test_list_all_pages_dry_run_and_gate() -> None:
         assert r.returncode == 0, r.stderr
         items = [json.loads(line) for line in r.stdout.splitlines()]
         assert len(items) == 9
+        # `-v` sees every page's request, those the runtime's worker threads fetched included.
+        verbose = cli(["images", "list", "--page-size", "4", "--all", "-o", "jsonl", "-vv"], env)
+        assert verbose.returncode == 0, verbose.stderr
+        assert verbose.stderr.count("GET /csapi/v1.3/images -> 200") == 3, verbose.stderr
         dry = cli(["sensors", "activation-key", "--dry-run"], env)
         assert dry.returncode == 0 and json.loads(dry.stdout)["method"] == "GET"
         assert "pw-Secret-9" not in dry.stdout + dry.stderr
@@ -46,3 +52,37 @@ def test_list_all_pages_dry_run_and_gate() -> None:
         assert gate.stdout.startswith("FAIL")
         missing = cli(["images", "list"], {"QUALYS_BASE_URL": sim.url})
         assert missing.returncode == 3 and "no credentials" in missing.stderr
+
+
+def test_ctrl_c_stops_a_long_listing_with_130() -> None:
+    # 2,000 images, 2 a page, 0.25 s a request: even with pages fetched ahead, the listing would
+    # take well over 10 s.
+    with Simulator(images=2000, latency=0.25) as sim:
+        script = pathlib.Path(sys.executable).parent / "qualys-cs"
+        env = {"PATH": os.environ.get("PATH", ""), "HOME": os.environ.get("HOME", "/"), **sim.env()}
+        proc = subprocess.Popen(
+            [str(script), "images", "list", "--page-size", "2", "--all", "-o", "jsonl"],
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        try:
+            deadline = time.monotonic() + 30
+            # Interrupt mid-listing: once a few pages have been asked for.
+            while len(sim.requests(endpoint="S17")) < 3:
+                assert proc.poll() is None, proc.communicate()
+                assert time.monotonic() < deadline, "the listing did not start"
+                time.sleep(0.05)
+            sent = time.monotonic()
+            proc.send_signal(signal.SIGINT)
+            out, err = proc.communicate(timeout=10)
+            took = time.monotonic() - sent
+        finally:
+            proc.kill()
+            proc.wait()
+        assert took < 3, f"took {took:.1f}s to stop"
+        assert len(out.splitlines()) < 2000, "the listing ran to its end"
+        assert proc.returncode == 130, (proc.returncode, err)
+        assert "Traceback" not in err, err
+        assert "interrupted" in err, err

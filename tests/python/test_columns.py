@@ -156,6 +156,16 @@ def test_to_pandas_and_polars(client: Client) -> None:
     assert len(df) == 250 and str(df["created"].dtype) == "datetime64[ms, UTC]"
     assert df.groupby("repository")["vulnerabilities.severity5Count"].sum().sum() >= 0
     assert isinstance(df, pd.DataFrame)
+    # Lists and structs stay Arrow-backed; explode and the struct accessor work on them.
+    bulk = client.images.bulk_list().to_pandas()
+    assert isinstance(bulk["vulnerabilities"].dtype, pd.ArrowDtype)
+    qids = bulk["vulnerabilities"].explode().dropna().struct.field("qid")
+    assert len(qids) == sum(len(v or []) for v in client.images.bulk_list().to_arrow()["vulnerabilities"].to_pylist())
+    assert bulk["vulnerabilities"].explode().dropna().map(lambda v: v["qid"]).tolist() == qids.tolist()
+    py = client.images.bulk_list().to_pandas(nested="python")
+    assert py["repo"].dtype == object and not isinstance(py["repo"].dtype, pd.ArrowDtype)
+    with pytest.raises(ValueError, match="nested: must be 'arrow' or 'python'"):
+        client.images.list().to_pandas(nested="lists")  # type: ignore[arg-type]
     p = client.images.bulk_list().to_polars()
     assert isinstance(p, pl.DataFrame) and p.height == 250
     assert str(p.schema["created"]) == "Datetime(time_unit='ms', time_zone='UTC')"
@@ -196,6 +206,84 @@ def test_a_value_that_does_not_fit_names_the_field(client: Client, sim: Simulato
         client.images.list().to_arrow()
 
 
+# Records the way a server may send them: keys out of order, escapes, a key said twice, an unknown
+# key inside a flattened object, one object where a list is declared, ISO and numeric times, counts
+# as text, empty strings for numbers, whitespace everywhere.
+ODD_PAGE = """{"count": 3, "data": [
+  {"sha": "a\\u00e9\\"q", "created": "2024-04-02T09:26:13.701Z", "size": "42",
+   "vulnerabilities": {"severity5Count": "3", "severity6Count": 1}, "sha": "dup",
+   "repo": {"registry": "r", "repository": "x/y", "tag": "1"}, "newField": [1, {"b": null}]},
+  { "repo" : [ ] , "created" : 1712049973701 , "size" : "" , "vulnerabilities" : null ,
+    "lastFoundOnHost": {"hostname": "h", "ipAddress": "10.0.0.1", "odd": true} },
+  {"repo": [{"registry": "r2", "tag": "t", "digest": "d"}, {"registry": "r3"}], "weird\\u0041": 1}
+]}"""
+
+
+def test_odd_records_fit_and_nothing_is_lost(client: Client, sim: Simulator, tmp_path: pathlib.Path) -> None:
+    sim.inject_fault("status", status=200, body=ODD_PAGE, path_contains="/csapi/v1.3/images", times=2)
+    items = client.images.list().to_list()
+    rows = client.images.list().to_arrow().to_pylist()
+    assert len(rows) == 3
+    a, b, c = rows
+    assert a["sha"] == 'a\u00e9"q' and a["size"] == 42 and a["vulnerabilities.severity5Count"] == 3
+    assert a["created"] == dt.datetime(2024, 4, 2, 9, 26, 13, 701000, tzinfo=dt.timezone.utc)
+    assert a["repo"] == [{"registry": "r", "repository": "x/y", "tag": "1"}] and a["repository"] == "x/y"
+    extra = json.loads(a["extra"])
+    # The second "sha" (json.loads keeps the last) is kept too; the flattened object with an
+    # unknown key is kept whole.
+    assert extra["sha"] == "dup" and extra["newField"] == [1, {"b": None}]
+    assert extra["vulnerabilities"] == {"severity5Count": "3", "severity6Count": 1}
+    assert b["repo"] == [] and b["repository"] is None and b["size"] is None
+    assert b["created"] == dt.datetime.fromtimestamp(1712049973.701, tz=dt.timezone.utc)
+    assert b["vulnerabilities.severity5Count"] is None and b["lastFoundOnHost.hostname"] == "h"
+    assert json.loads(b["extra"]) == {"lastFoundOnHost": items[1]["lastFoundOnHost"]}
+    assert c["registry"] == "r2" and len(c["repo"]) == 2 and c["repo"][1]["tag"] is None
+    assert json.loads(c["extra"]) == {"repo": items[2]["repo"], "weirdA": 1}
+    # The CSV export (the core's rules) keeps the same keys in `extra`.
+    sim.inject_fault("status", status=200, body=ODD_PAGE, path_contains="/csapi/v1.3/images")
+    client.images.list().to_csv(tmp_path / "odd.csv")
+    with (tmp_path / "odd.csv").open(newline="") as f:
+        csv_rows = list(csv.DictReader(f))
+    for got, want in zip(csv_rows, rows, strict=True):
+        assert set(json.loads(got["extra"])) - {"sha"} == set(json.loads(want["extra"])) - {"sha"}
+
+
+@pytest.mark.parametrize(
+    ("record", "field", "message"),
+    [
+        ('{"size": 1.5}', "size", "expected a 64-bit integer"),
+        ('{"size": "12kb"}', "size", 'expected an integer, got the string "12kb"'),
+        ('{"isInstrumented": "yes"}', "isInstrumented", "expected a boolean, got a string"),
+        ('{"vulnerabilities": [1]}', "vulnerabilities", "expected an object, got a list"),
+        ('{"repo": "r"}', "repo", "expected a list, got a string"),
+        ('{"repo": [{"registry": "r"}, {"tag": {}}]}', r"repo\[1\]\.tag", "expected a string, got an object"),
+        ('{"lastFoundOnHost": {"hostname": 7}}', r"lastFoundOnHost\.hostname", "expected a string, got a number"),
+        ('{"updated": true}', "updated", "expected a time"),
+    ],
+)
+def test_a_record_that_does_not_fit_names_its_field(
+    client: Client, sim: Simulator, record: str, field: str, message: str
+) -> None:
+    body = '{"count": 2, "data": [{"sha": "ok"}, ' + record + "]}"
+    sim.inject_fault("status", status=200, body=body, path_contains="/csapi/v1.3/images")
+    with pytest.raises(DecodeError, match=rf"record 1: field `{field}`: {message}"):
+        client.images.list().to_arrow()
+
+
+def test_a_later_page_that_does_not_fit_is_raised(client: Client, sim: Simulator) -> None:
+    # Pages are decoded in the background while the next is fetched: a failure on a later page
+    # must still reach the caller, and the pages before it must not be returned as a table.
+    bad = json.dumps({"data": [{"sha": "a", "size": "big"}], "count": 250})
+
+    def after_first(info: PageInfo) -> None:
+        if info.number == 1:
+            sim.inject_fault("status", status=200, body=bad, path_contains="/csapi/v1.3/images")
+
+    with pytest.raises(DecodeError, match=r"record 0: field `size`: expected an integer"):
+        client.images.list(page_size=50, on_page=after_first).to_arrow()
+    assert client.images.list(page_size=50).to_arrow().num_rows == 250
+
+
 def test_to_jsonl_reads_back_equal(client: Client, tmp_path: pathlib.Path) -> None:
     items = client.images.bulk_list(limit=100).to_list()
     path = tmp_path / "images.jsonl"
@@ -233,3 +321,18 @@ async def test_async_exports(aclient: AsyncClient, tmp_path: pathlib.Path) -> No
     assert n == 120 and len((tmp_path / "c.jsonl").read_text().splitlines()) == 120
     n = await asyncio.wait_for(aclient.containers.bulk_list().to_parquet(tmp_path / "c.parquet"), 30)
     assert n == 120 and pq.read_table(tmp_path / "c.parquet").num_rows == 120
+
+
+def test_decoding_leaves_the_collector_as_it_found_it(client: Client) -> None:
+    # Large pages are decoded with the cyclic GC paused; it must come back on, and stay off when the
+    # user had turned it off.
+    import gc
+
+    assert len(client.images.list(page_size=250).to_list()) == 250
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        assert len(client.images.list(page_size=250).to_list()) == 250
+        assert not gc.isenabled()
+    finally:
+        gc.enable()

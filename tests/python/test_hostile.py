@@ -109,8 +109,9 @@ def test_circular_or_deep_bodies_are_refused_not_crashing(body: Any, client: Cli
 
 def test_circular_bodies_are_refused_async(aclient: AsyncClient) -> None:
     async def main() -> None:
+        body: Any = circular()  # not a body a type checker would let through
         with pytest.raises(ValidationError) as e:
-            await aclient.tags.create(circular())
+            await aclient.tags.create(body)
         assert e.value.field == "body"
         assert "circular" in str(e.value)
 

@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 
 from qualys_cs import QualysError
+from qualys_cs.bodies import RegistriesValidateBody
 from qualys_cs.testing import Simulator
 
 
@@ -54,7 +55,7 @@ def test_each_attempt_is_a_debug_record(lsim: Simulator, caplog: pytest.LogCaptu
 def test_no_secret_or_body_in_records(lsim: Simulator, caplog: pytest.LogCaptureFixture) -> None:
     client = lsim.client()
     with caplog.at_level(logging.DEBUG, logger="qualys_cs"):
-        body = {
+        body: RegistriesValidateBody = {
             "registryType": "V2_PRIVATE",
             "registryUri": "https://r.example",
             "credentialType": "BasicAuth",

@@ -56,3 +56,63 @@ def test_readme_example_passes_pyright_strict(example: pathlib.Path) -> None:
     r = subprocess.run([tool("pyright"), "--pythonpath", sys.executable, "-p", str(config), str(example)],
                        capture_output=True, text=True, timeout=300, cwd=example.parent)  # fmt: skip
     assert r.returncode == 0, r.stdout + r.stderr
+
+
+# Request bodies, typed from the API's sample requests: right bodies pass, and each wrong one must
+# be reported (an ignore comment on a line with no error is itself an error for both checkers,
+# so a body type that let a mistake through fails the test).
+BODIES = """\
+from __future__ import annotations
+
+from qualys_cs import Client
+from qualys_cs.bodies import RegistriesCreateBody, TagsAssignBody
+
+
+def bodies(client: Client) -> None:
+    registry: RegistriesCreateBody = {
+        "registryType": "V2",
+        "registryUri": "https://registry.example",
+        "credentialType": "BasicAuth",
+        "credential": {"username": "dXNlcg==", "password": "cHc="},
+    }
+    client.registries.create(registry)
+    client.registries.update("b994c2e6", {"registryType": "V2", "registryUri": "https://r", "credentialType": "None"})
+    assign: TagsAssignBody = {"entityType": "IMAGE", "entitySha": "sha", "tagsToAdd": [{"tagName": "prod"}]}
+    client.tags.assign(assign)
+    client.tags.create({"name": "prod", "tagInfoDataList": [{"entityType": "CONTAINER", "rule": "container.state:RUNNING"}]})
+    client.reports.create({"name": "weekly", "templateName": "CS_IMAGE_VULNERABILITY", "expireAfter": 7})
+    client.policies.create({"policyName": "p", "policyType": "CICD", "centralizedPolicyRules": [{"name": "r", "type": "T"}]})
+    client.registries.schedules.create("reg", {"name": "nightly", "onDemand": False, "scheduleScanIntervalInDays": 7})
+    client.registries.schedules.create("reg")
+
+    client.registries.create({"registryType": "V2", "credentialType": "None"})  # type: ignore[typeddict-item]  # pyright: ignore[reportArgumentType]
+    client.registries.create({"registryType": "V2", "registryUri": "https://r", "credentialType": "Password"})  # type: ignore[typeddict-item]  # pyright: ignore[reportArgumentType]
+    client.tags.assign({"entityType": "IMAGE", "tagsToAdd": [{"tagNam": "prod"}]})  # type: ignore[typeddict-unknown-key]  # pyright: ignore[reportArgumentType]
+    client.reports.create({"name": "weekly", "templateName": "T", "expireAfter": 5})  # type: ignore[typeddict-item]  # pyright: ignore[reportArgumentType]
+    client.policies.create({"policyName": "p", "policyType": "CICD", "centralizedPolicyRules": [{"name": "r"}]})  # type: ignore[typeddict-item]  # pyright: ignore[reportArgumentType]
+"""  # noqa: E501  (a user's script, lines as long as they come)
+
+
+@pytest.fixture(scope="module")
+def bodies(tmp_path_factory: pytest.TempPathFactory) -> pathlib.Path:
+    path = tmp_path_factory.mktemp("bodies") / "bodies_example.py"
+    path.write_text(BODIES)
+    return path
+
+
+def test_request_bodies_mypy_strict(bodies: pathlib.Path) -> None:
+    r = subprocess.run([tool("mypy"), "--strict", "--no-incremental", str(bodies)], capture_output=True,
+                       text=True, timeout=300, cwd=ROOT)  # fmt: skip
+    assert r.returncode == 0, r.stdout + r.stderr
+
+
+def test_request_bodies_pyright_strict(bodies: pathlib.Path) -> None:
+    config = bodies.parent / "pyrightconfig.json"
+    # `# type: ignore` is mypy's: pyright must find each error itself, and say so of a stale ignore.
+    config.write_text(
+        '{"typeCheckingMode": "strict", "enableTypeIgnoreComments": false,'
+        ' "reportUnnecessaryTypeIgnoreComment": "error"}'
+    )
+    r = subprocess.run([tool("pyright"), "--pythonpath", sys.executable, "-p", str(config), str(bodies)],
+                       capture_output=True, text=True, timeout=300, cwd=bodies.parent)  # fmt: skip
+    assert r.returncode == 0, r.stdout + r.stderr

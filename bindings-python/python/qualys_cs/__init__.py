@@ -11,7 +11,7 @@ Importing the package does no I/O and starts no thread: the runtime starts on th
 import atexit as _atexit
 import os as _os
 
-from . import _native, errors, types
+from . import _native, bodies, errors, types
 from ._client import AsyncClient, AsyncRawClient, Client, RawClient, RawResponse
 from ._native import __version__
 from ._pagination import AsyncPager, Page, PageInfo, SyncPager
@@ -55,6 +55,7 @@ __all__ = [
     "AsyncPager",
     "errors",
     "types",
+    "bodies",
     "QualysError",
     "APIError",
     "BadRequestError",

@@ -179,7 +179,8 @@ def after_fork_in_child() -> None:
     """Forget the parent's awaitables in a forked child (``os.register_at_fork`` calls it)."""
 
 def cli_main(argv: list[str]) -> int:
-    """Run the ``qualys-cs`` command line (program name first); returns the exit code."""
+    """Run the ``qualys-cs`` command line (program name first); returns the exit code (130 when
+    Ctrl-C stopped it)."""
 
 def set_log_level(level: int) -> None:
     """The ``qualys_cs`` logger's effective level: the client's events below it are not forwarded."""

@@ -6,7 +6,7 @@ from __future__ import annotations
 import html
 import os
 from collections.abc import AsyncIterator, Callable, Iterator
-from typing import TYPE_CHECKING, Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, Literal, TypeVar
 
 from ._native import NativePage, NativePages
 
@@ -287,11 +287,14 @@ class SyncPager(_PagerBase, Generic[T]):
 
         return arrow_table(self._arrow_batches(progress))
 
-    def to_pandas(self, *, progress: bool | None = None) -> Any:
-        """:meth:`to_arrow` as a pandas DataFrame (``pip install "qualys-cs[pandas]"``)."""
+    def to_pandas(self, *, progress: bool | None = None, nested: Literal["arrow", "python"] = "arrow") -> Any:
+        """:meth:`to_arrow` as a pandas DataFrame (``pip install "qualys-cs[pandas]"``). List and
+        struct columns (``repo``, ``layers``, ``vulnerabilities``...) stay Arrow-backed
+        (``pd.ArrowDtype``: ``explode``, ``.list`` and ``.struct`` work on them); ``nested="python"``
+        makes them object columns of lists and dicts."""
         from ._data import pandas_frame
 
-        return pandas_frame(self._arrow_batches(progress))
+        return pandas_frame(self._arrow_batches(progress), nested)
 
     def to_polars(self, *, progress: bool | None = None) -> Any:
         """:meth:`to_arrow` as a polars DataFrame (``pip install "qualys-cs[polars]"``)."""
@@ -421,11 +424,11 @@ class AsyncPager(_PagerBase, Generic[T]):
 
         return arrow_table(await self._arrow_batches(progress))
 
-    async def to_pandas(self, *, progress: bool | None = None) -> Any:
+    async def to_pandas(self, *, progress: bool | None = None, nested: Literal["arrow", "python"] = "arrow") -> Any:
         """The async :meth:`SyncPager.to_pandas`."""
         from ._data import pandas_frame
 
-        return pandas_frame(await self._arrow_batches(progress))
+        return pandas_frame(await self._arrow_batches(progress), nested)
 
     async def to_polars(self, *, progress: bool | None = None) -> Any:
         """The async :meth:`SyncPager.to_polars`."""

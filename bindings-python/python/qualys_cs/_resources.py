@@ -14,6 +14,22 @@ from typing import TYPE_CHECKING, Any, Literal, NoReturn, overload
 if TYPE_CHECKING:
     from ._client import RawResponse
     from ._pagination import AsyncPager, PageInfo, SyncPager
+    from .bodies import (
+        PoliciesCreateBody,
+        PoliciesUpdateBody,
+        RegistriesAwsCreateConnectorBody,
+        RegistriesCreateBody,
+        RegistriesSchedulesCreateBody,
+        RegistriesSchedulesUpdateBody,
+        RegistriesUpdateBody,
+        RegistriesValidateBody,
+        ReportsCreateBody,
+        ReportsCreateScheduleBody,
+        ReportsUpdateScheduleBody,
+        TagsAssignBody,
+        TagsCreateBody,
+        TagsUpdateBody,
+    )
     from .types import (
         AcrConnector,
         ActivationKey,
@@ -388,7 +404,7 @@ class Tags(_Resource):
 
     def assign(
         self,
-        body: Mapping[str, Any],
+        body: TagsAssignBody,
         *,
         timeout: float | None = None,
         max_retries: int | None = None,
@@ -402,7 +418,7 @@ class Tags(_Resource):
 
     def update(
         self,
-        body: Mapping[str, Any],
+        body: TagsUpdateBody,
         *,
         timeout: float | None = None,
         max_retries: int | None = None,
@@ -430,7 +446,7 @@ class Tags(_Resource):
 
     def create(
         self,
-        body: Mapping[str, Any],
+        body: TagsCreateBody,
         *,
         timeout: float | None = None,
         max_retries: int | None = None,
@@ -477,7 +493,7 @@ class Policies(_Resource):
 
     def create(
         self,
-        body: Mapping[str, Any],
+        body: PoliciesCreateBody,
         *,
         timeout: float | None = None,
         max_retries: int | None = None,
@@ -492,7 +508,7 @@ class Policies(_Resource):
     def update(
         self,
         policy_id: str,
-        body: Mapping[str, Any],
+        body: PoliciesUpdateBody,
         *,
         timeout: float | None = None,
         max_retries: int | None = None,
@@ -608,7 +624,7 @@ class Reports(_Resource):
 
     def create(
         self,
-        body: Mapping[str, Any],
+        body: ReportsCreateBody,
         *,
         timeout: float | None = None,
         max_retries: int | None = None,
@@ -622,7 +638,7 @@ class Reports(_Resource):
 
     def create_schedule(
         self,
-        body: Mapping[str, Any],
+        body: ReportsCreateScheduleBody,
         *,
         timeout: float | None = None,
         max_retries: int | None = None,
@@ -637,7 +653,7 @@ class Reports(_Resource):
     def update_schedule(
         self,
         schedule_id: str,
-        body: Mapping[str, Any],
+        body: ReportsUpdateScheduleBody,
         *,
         timeout: float | None = None,
         max_retries: int | None = None,
@@ -709,7 +725,7 @@ class RegistriesSchedules(_Resource):
     def create(
         self,
         registry_id: str,
-        body: Mapping[str, Any] | None = None,
+        body: RegistriesSchedulesCreateBody | None = None,
         *,
         timeout: float | None = None,
         max_retries: int | None = None,
@@ -725,7 +741,7 @@ class RegistriesSchedules(_Resource):
         self,
         registry_id: str,
         schedule_id: str,
-        body: Mapping[str, Any] | None = None,
+        body: RegistriesSchedulesUpdateBody | None = None,
         *,
         timeout: float | None = None,
         max_retries: int | None = None,
@@ -1265,7 +1281,7 @@ class Registries(_Resource):
 
     def validate(
         self,
-        body: Mapping[str, Any],
+        body: RegistriesValidateBody,
         *,
         timeout: float | None = None,
         max_retries: int | None = None,
@@ -1279,7 +1295,7 @@ class Registries(_Resource):
 
     def create(
         self,
-        body: Mapping[str, Any],
+        body: RegistriesCreateBody,
         *,
         timeout: float | None = None,
         max_retries: int | None = None,
@@ -1294,7 +1310,7 @@ class Registries(_Resource):
     def update(
         self,
         registry_id: str,
-        body: Mapping[str, Any],
+        body: RegistriesUpdateBody,
         *,
         timeout: float | None = None,
         max_retries: int | None = None,
@@ -1413,7 +1429,7 @@ class RegistriesAws(_Resource):
 
     def create_connector(
         self,
-        body: Mapping[str, Any] | None = None,
+        body: RegistriesAwsCreateConnectorBody | None = None,
         *,
         timeout: float | None = None,
         max_retries: int | None = None,
@@ -1992,7 +2008,7 @@ class AsyncTags(_Resource):
 
     async def assign(
         self,
-        body: Mapping[str, Any],
+        body: TagsAssignBody,
         *,
         timeout: float | None = None,
         max_retries: int | None = None,
@@ -2006,7 +2022,7 @@ class AsyncTags(_Resource):
 
     async def update(
         self,
-        body: Mapping[str, Any],
+        body: TagsUpdateBody,
         *,
         timeout: float | None = None,
         max_retries: int | None = None,
@@ -2034,7 +2050,7 @@ class AsyncTags(_Resource):
 
     async def create(
         self,
-        body: Mapping[str, Any],
+        body: TagsCreateBody,
         *,
         timeout: float | None = None,
         max_retries: int | None = None,
@@ -2081,7 +2097,7 @@ class AsyncPolicies(_Resource):
 
     async def create(
         self,
-        body: Mapping[str, Any],
+        body: PoliciesCreateBody,
         *,
         timeout: float | None = None,
         max_retries: int | None = None,
@@ -2096,7 +2112,7 @@ class AsyncPolicies(_Resource):
     async def update(
         self,
         policy_id: str,
-        body: Mapping[str, Any],
+        body: PoliciesUpdateBody,
         *,
         timeout: float | None = None,
         max_retries: int | None = None,
@@ -2212,7 +2228,7 @@ class AsyncReports(_Resource):
 
     async def create(
         self,
-        body: Mapping[str, Any],
+        body: ReportsCreateBody,
         *,
         timeout: float | None = None,
         max_retries: int | None = None,
@@ -2226,7 +2242,7 @@ class AsyncReports(_Resource):
 
     async def create_schedule(
         self,
-        body: Mapping[str, Any],
+        body: ReportsCreateScheduleBody,
         *,
         timeout: float | None = None,
         max_retries: int | None = None,
@@ -2241,7 +2257,7 @@ class AsyncReports(_Resource):
     async def update_schedule(
         self,
         schedule_id: str,
-        body: Mapping[str, Any],
+        body: ReportsUpdateScheduleBody,
         *,
         timeout: float | None = None,
         max_retries: int | None = None,
@@ -2313,7 +2329,7 @@ class AsyncRegistriesSchedules(_Resource):
     async def create(
         self,
         registry_id: str,
-        body: Mapping[str, Any] | None = None,
+        body: RegistriesSchedulesCreateBody | None = None,
         *,
         timeout: float | None = None,
         max_retries: int | None = None,
@@ -2329,7 +2345,7 @@ class AsyncRegistriesSchedules(_Resource):
         self,
         registry_id: str,
         schedule_id: str,
-        body: Mapping[str, Any] | None = None,
+        body: RegistriesSchedulesUpdateBody | None = None,
         *,
         timeout: float | None = None,
         max_retries: int | None = None,
@@ -2869,7 +2885,7 @@ class AsyncRegistries(_Resource):
 
     async def validate(
         self,
-        body: Mapping[str, Any],
+        body: RegistriesValidateBody,
         *,
         timeout: float | None = None,
         max_retries: int | None = None,
@@ -2883,7 +2899,7 @@ class AsyncRegistries(_Resource):
 
     async def create(
         self,
-        body: Mapping[str, Any],
+        body: RegistriesCreateBody,
         *,
         timeout: float | None = None,
         max_retries: int | None = None,
@@ -2898,7 +2914,7 @@ class AsyncRegistries(_Resource):
     async def update(
         self,
         registry_id: str,
-        body: Mapping[str, Any],
+        body: RegistriesUpdateBody,
         *,
         timeout: float | None = None,
         max_retries: int | None = None,
@@ -3017,7 +3033,7 @@ class AsyncRegistriesAws(_Resource):
 
     async def create_connector(
         self,
-        body: Mapping[str, Any] | None = None,
+        body: RegistriesAwsCreateConnectorBody | None = None,
         *,
         timeout: float | None = None,
         max_retries: int | None = None,
@@ -3546,7 +3562,7 @@ class RawTags(_Resource):
 
     def assign(
         self,
-        body: Mapping[str, Any],
+        body: TagsAssignBody,
         *,
         timeout: float | None = None,
         max_retries: int | None = None,
@@ -3560,7 +3576,7 @@ class RawTags(_Resource):
 
     def update(
         self,
-        body: Mapping[str, Any],
+        body: TagsUpdateBody,
         *,
         timeout: float | None = None,
         max_retries: int | None = None,
@@ -3588,7 +3604,7 @@ class RawTags(_Resource):
 
     def create(
         self,
-        body: Mapping[str, Any],
+        body: TagsCreateBody,
         *,
         timeout: float | None = None,
         max_retries: int | None = None,
@@ -3635,7 +3651,7 @@ class RawPolicies(_Resource):
 
     def create(
         self,
-        body: Mapping[str, Any],
+        body: PoliciesCreateBody,
         *,
         timeout: float | None = None,
         max_retries: int | None = None,
@@ -3650,7 +3666,7 @@ class RawPolicies(_Resource):
     def update(
         self,
         policy_id: str,
-        body: Mapping[str, Any],
+        body: PoliciesUpdateBody,
         *,
         timeout: float | None = None,
         max_retries: int | None = None,
@@ -3718,7 +3734,7 @@ class RawReports(_Resource):
 
     def create(
         self,
-        body: Mapping[str, Any],
+        body: ReportsCreateBody,
         *,
         timeout: float | None = None,
         max_retries: int | None = None,
@@ -3732,7 +3748,7 @@ class RawReports(_Resource):
 
     def create_schedule(
         self,
-        body: Mapping[str, Any],
+        body: ReportsCreateScheduleBody,
         *,
         timeout: float | None = None,
         max_retries: int | None = None,
@@ -3747,7 +3763,7 @@ class RawReports(_Resource):
     def update_schedule(
         self,
         schedule_id: str,
-        body: Mapping[str, Any],
+        body: ReportsUpdateScheduleBody,
         *,
         timeout: float | None = None,
         max_retries: int | None = None,
@@ -3795,7 +3811,7 @@ class RawRegistriesSchedules(_Resource):
     def create(
         self,
         registry_id: str,
-        body: Mapping[str, Any] | None = None,
+        body: RegistriesSchedulesCreateBody | None = None,
         *,
         timeout: float | None = None,
         max_retries: int | None = None,
@@ -3811,7 +3827,7 @@ class RawRegistriesSchedules(_Resource):
         self,
         registry_id: str,
         schedule_id: str,
-        body: Mapping[str, Any] | None = None,
+        body: RegistriesSchedulesUpdateBody | None = None,
         *,
         timeout: float | None = None,
         max_retries: int | None = None,
@@ -4202,7 +4218,7 @@ class RawRegistries(_Resource):
 
     def validate(
         self,
-        body: Mapping[str, Any],
+        body: RegistriesValidateBody,
         *,
         timeout: float | None = None,
         max_retries: int | None = None,
@@ -4216,7 +4232,7 @@ class RawRegistries(_Resource):
 
     def create(
         self,
-        body: Mapping[str, Any],
+        body: RegistriesCreateBody,
         *,
         timeout: float | None = None,
         max_retries: int | None = None,
@@ -4231,7 +4247,7 @@ class RawRegistries(_Resource):
     def update(
         self,
         registry_id: str,
-        body: Mapping[str, Any],
+        body: RegistriesUpdateBody,
         *,
         timeout: float | None = None,
         max_retries: int | None = None,
@@ -4324,7 +4340,7 @@ class RawRegistriesAws(_Resource):
 
     def create_connector(
         self,
-        body: Mapping[str, Any] | None = None,
+        body: RegistriesAwsCreateConnectorBody | None = None,
         *,
         timeout: float | None = None,
         max_retries: int | None = None,
@@ -4778,7 +4794,7 @@ class AsyncRawTags(_Resource):
 
     async def assign(
         self,
-        body: Mapping[str, Any],
+        body: TagsAssignBody,
         *,
         timeout: float | None = None,
         max_retries: int | None = None,
@@ -4792,7 +4808,7 @@ class AsyncRawTags(_Resource):
 
     async def update(
         self,
-        body: Mapping[str, Any],
+        body: TagsUpdateBody,
         *,
         timeout: float | None = None,
         max_retries: int | None = None,
@@ -4820,7 +4836,7 @@ class AsyncRawTags(_Resource):
 
     async def create(
         self,
-        body: Mapping[str, Any],
+        body: TagsCreateBody,
         *,
         timeout: float | None = None,
         max_retries: int | None = None,
@@ -4867,7 +4883,7 @@ class AsyncRawPolicies(_Resource):
 
     async def create(
         self,
-        body: Mapping[str, Any],
+        body: PoliciesCreateBody,
         *,
         timeout: float | None = None,
         max_retries: int | None = None,
@@ -4882,7 +4898,7 @@ class AsyncRawPolicies(_Resource):
     async def update(
         self,
         policy_id: str,
-        body: Mapping[str, Any],
+        body: PoliciesUpdateBody,
         *,
         timeout: float | None = None,
         max_retries: int | None = None,
@@ -4950,7 +4966,7 @@ class AsyncRawReports(_Resource):
 
     async def create(
         self,
-        body: Mapping[str, Any],
+        body: ReportsCreateBody,
         *,
         timeout: float | None = None,
         max_retries: int | None = None,
@@ -4964,7 +4980,7 @@ class AsyncRawReports(_Resource):
 
     async def create_schedule(
         self,
-        body: Mapping[str, Any],
+        body: ReportsCreateScheduleBody,
         *,
         timeout: float | None = None,
         max_retries: int | None = None,
@@ -4979,7 +4995,7 @@ class AsyncRawReports(_Resource):
     async def update_schedule(
         self,
         schedule_id: str,
-        body: Mapping[str, Any],
+        body: ReportsUpdateScheduleBody,
         *,
         timeout: float | None = None,
         max_retries: int | None = None,
@@ -5027,7 +5043,7 @@ class AsyncRawRegistriesSchedules(_Resource):
     async def create(
         self,
         registry_id: str,
-        body: Mapping[str, Any] | None = None,
+        body: RegistriesSchedulesCreateBody | None = None,
         *,
         timeout: float | None = None,
         max_retries: int | None = None,
@@ -5043,7 +5059,7 @@ class AsyncRawRegistriesSchedules(_Resource):
         self,
         registry_id: str,
         schedule_id: str,
-        body: Mapping[str, Any] | None = None,
+        body: RegistriesSchedulesUpdateBody | None = None,
         *,
         timeout: float | None = None,
         max_retries: int | None = None,
@@ -5434,7 +5450,7 @@ class AsyncRawRegistries(_Resource):
 
     async def validate(
         self,
-        body: Mapping[str, Any],
+        body: RegistriesValidateBody,
         *,
         timeout: float | None = None,
         max_retries: int | None = None,
@@ -5448,7 +5464,7 @@ class AsyncRawRegistries(_Resource):
 
     async def create(
         self,
-        body: Mapping[str, Any],
+        body: RegistriesCreateBody,
         *,
         timeout: float | None = None,
         max_retries: int | None = None,
@@ -5463,7 +5479,7 @@ class AsyncRawRegistries(_Resource):
     async def update(
         self,
         registry_id: str,
-        body: Mapping[str, Any],
+        body: RegistriesUpdateBody,
         *,
         timeout: float | None = None,
         max_retries: int | None = None,
@@ -5556,7 +5572,7 @@ class AsyncRawRegistriesAws(_Resource):
 
     async def create_connector(
         self,
-        body: Mapping[str, Any] | None = None,
+        body: RegistriesAwsCreateConnectorBody | None = None,
         *,
         timeout: float | None = None,
         max_retries: int | None = None,

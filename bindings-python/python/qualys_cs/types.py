@@ -1,4 +1,4 @@
-"""TypedDicts for the main csapi responses and request bodies.
+"""TypedDicts for the main csapi responses (the request bodies' are in ``qualys_cs.bodies``).
 
 They name the keys the API documents; results are plain dicts with the API's keys, unknown keys
 included (so a newer server never breaks a script). The API omits or nulls most fields freely, so
@@ -29,6 +29,7 @@ __all__ = [
     "PolicyUpdated", "ReportCreated", "ScheduleCreated", "Message", "DeletedRegistries", "DeletedSchedules",
     "ReportsDeleted",
 ]  # fmt: skip
+# The request bodies' TypedDicts are in `qualys_cs.bodies` (generated from the sample requests).
 
 
 class VulnerabilityCounts(TypedDict, total=False):
