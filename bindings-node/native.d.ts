@@ -81,6 +81,12 @@ export declare class NativeSimulator {
    * body?, headers?, ms?, path_contains?, method?, times?}` as JSON text.
    */
   injectJson(faultJson: string): void
+  /**
+   * Add records of one resource (`images`, `containers`, `registries`, `tags`, `sensors`,
+   * `reports`, `policies`, `controls`, `events`, `k8s_postures`, `k8s_clusters`), given as a
+   * JSON array text, to the running simulator, all or none; returns how many.
+   */
+  addJson(resource: string, recordsJson: string): number
   /** Stop serving; idempotent. */
   stop(): void
 }
@@ -188,6 +194,14 @@ export interface SimulatorOptions {
   linkCase?: string
   /** What their last page sends: `null` (default), `absent` or `empty`. */
   linkEnd?: string
+  /** `false`: no generated images, containers, sensors, registries or tags (only loaded records). */
+  generated?: boolean
+  /** Records to load from a directory (`images.json`, `containers.json`, ...). */
+  fixturesDir?: string
+  /** Records to load, as JSON text: `{images: [...], registries: {data: [...]}, ...}`. */
+  fixturesJson?: string
+  /** Rate limits as JSON text: `true`, `"published"`, a scale factor or `{family: [calls, secs]}`. */
+  rateLimitsJson?: string
 }
 
 /** One page as export text (`nextText`): the lines, and what progress callbacks need. */

@@ -27,7 +27,44 @@ export interface SimulatorOptions {
   linkCase?: 'lower' | 'title'
   /** What their last page sends instead of a next link: `null` (default), `absent` or `empty`. */
   linkEnd?: 'null' | 'absent' | 'empty'
+  /**
+   * Rate limits per endpoint family (off by default): `true` or `'published'` (Qualys' limits), a
+   * scale factor (`0.1`: a tenth of them), or `{family: [calls, windowSeconds]}`, e.g.
+   * `{ images: [10, 1] }` (families: `images/list`, `containers/list`, `images`, `containers`,
+   * `registry`, `sensors`; the others keep the published limits).
+   */
+  rateLimits?: boolean | 'published' | number | Record<string, [number, number]>
+  /**
+   * Your own records, served like generated ones (filters, sort, paging, get, delete): a directory
+   * of `images.json`, `containers.json`, `registries.json`, `tags.json`, `sensors.json`,
+   * `reports.json`, `policies.json`, `controls.json`, `events.json`, `k8s_postures.json`,
+   * `k8s_clusters.json` (each a list answer `{data: [...]}` or a bare list), or an object of those
+   * names to records. A record is
+   * shaped like an item of the list answer; missing fields are filled, unknown ones kept.
+   */
+  fixtures?: string | URL | SimulatorFixtures
+  /** `false`: no generated images, containers, sensors, registries or tags (only your records). */
+  generated?: boolean
 }
+
+/** A resource records can be loaded for. */
+export type SimulatorResource =
+  | 'images'
+  | 'containers'
+  | 'registries'
+  | 'tags'
+  | 'sensors'
+  | 'reports'
+  | 'policies'
+  | 'controls'
+  | 'events'
+  | 'k8s_postures'
+  | 'k8s_clusters'
+
+/** Records by resource: a list, or a list answer `{data: [...]}`. */
+export type SimulatorFixtures = Partial<
+  Record<SimulatorResource, Array<Record<string, unknown>> | { data: Array<Record<string, unknown>> }>
+>
 
 /** Random fault rates: shares between 0 and 1. */
 export interface SimulatorFaults {
@@ -81,6 +118,13 @@ export interface SimulatorHandle {
   requests(): LoggedRequest[]
   clearRequests(): void
   injectFault(fault: Fault): void
+  /** Add records of one resource, all or none; returns how many (a bad record throws, naming it). */
+  add(resource: SimulatorResource, records: Array<Record<string, unknown>>): number
+  addImages(records: Array<Record<string, unknown>>): number
+  addContainers(records: Array<Record<string, unknown>>): number
+  addRegistries(records: Array<Record<string, unknown>>): number
+  addTags(records: Array<Record<string, unknown>>): number
+  addSensors(records: Array<Record<string, unknown>>): number
   stop(): Promise<void>
 }
 

@@ -6,6 +6,11 @@
 //     const client = new Client({ baseUrl: sim.url, username: sim.username, password: sim.password })
 //     ...
 //     await sim.stop()
+//
+// Your own records, mixed with the generated ones or instead of them (`generated: false`):
+//
+//     const sim = await startSimulator({ generated: false, fixtures: { images: [{ sha: 'ab'.repeat(32) }] } })
+//     sim.addContainers([{ imageSha: 'ab'.repeat(32), name: 'web' }])
 
 const { fromNative } = require('./errors')
 
@@ -24,9 +29,17 @@ function faultJson(f) {
 // The options `startSimulator` knows; anything else is a mistake (`latency` for `latencyMs`, a
 // Python spelling) and is refused rather than ignored.
 const OPTIONS = ['username', 'password', 'seed', 'images', 'containers', 'sensors', 'registries', 'latencyMs', 'port',
-  'tokenTtl', 'faults', 'subscription', 'requestLog', 'strictAccept', 'linkCase', 'linkEnd']
+  'tokenTtl', 'faults', 'subscription', 'requestLog', 'strictAccept', 'linkCase', 'linkEnd', 'rateLimits', 'fixtures',
+  'generated']
+const RESOURCES = ['images', 'containers', 'registries', 'tags', 'sensors', 'reports', 'policies', 'controls', 'events',
+  'k8s_postures', 'k8s_clusters']
 const FAULT_RATES = ['errorRate', 'dropRate', 'malformedRate', 'truncateRate', 'slowBodyMs']
-const HINTS = { latency: 'latencyMs (milliseconds)', token_ttl: 'tokenTtl (seconds)', tokenTtlMs: 'tokenTtl (seconds)' }
+const HINTS = {
+  latency: 'latencyMs (milliseconds)',
+  token_ttl: 'tokenTtl (seconds)',
+  tokenTtlMs: 'tokenTtl (seconds)',
+  rate_limits: 'rateLimits',
+}
 
 function checkKeys(what, obj, known) {
   if (obj === null || typeof obj !== 'object' || Array.isArray(obj)) {
@@ -47,15 +60,39 @@ function checkKeys(what, obj, known) {
 async function startSimulator(options = {}) {
   checkKeys('startSimulator options', options, OPTIONS)
   if (options.faults !== undefined) checkKeys('startSimulator options.faults', options.faults, FAULT_RATES)
+  // What the addon takes as JSON text (records, limits) or a path; the rules are checked in Rust.
+  const { fixtures, rateLimits, ...rest } = options
+  const nativeOptions = { ...rest }
+  if (fixtures !== undefined && fixtures !== null) {
+    if (typeof fixtures === 'string' || fixtures instanceof URL) {
+      nativeOptions.fixturesDir = fixtures instanceof URL ? require('node:url').fileURLToPath(fixtures) : fixtures
+    } else if (typeof fixtures === 'object' && !Array.isArray(fixtures)) {
+      nativeOptions.fixturesJson = JSON.stringify(fixtures)
+    } else {
+      throw new TypeError('startSimulator options.fixtures must be a directory path or an object of records by resource')
+    }
+  }
+  if (rateLimits !== undefined && rateLimits !== null) nativeOptions.rateLimitsJson = JSON.stringify(rateLimits)
   const native = require('./load').loadNative()
   if (typeof native.NativeSimulator !== 'function') {
     throw new Error('this build of qualys-cs has no embedded simulator (built without the `simulator` feature)')
   }
   let sim
   try {
-    sim = native.NativeSimulator.start(options)
+    sim = native.NativeSimulator.start(nativeOptions)
   } catch (e) {
     throw fromNative(e)
+  }
+  const add = (resource, records) => {
+    if (!RESOURCES.includes(resource)) {
+      throw new TypeError(`unknown resource '${resource}' (known: ${RESOURCES.join(', ')})`)
+    }
+    if (!Array.isArray(records)) throw new TypeError(`records of ${resource} must be an array`)
+    try {
+      return sim.addJson(resource, JSON.stringify(records))
+    } catch (e) {
+      throw fromNative(e)
+    }
   }
   return {
     url: sim.url,
@@ -72,6 +109,13 @@ async function startSimulator(options = {}) {
         throw fromNative(e)
       }
     },
+    /** Add records of one resource, all or none (a bad record throws a ValidationError naming it); returns how many. */
+    add,
+    addImages: (records) => add('images', records),
+    addContainers: (records) => add('containers', records),
+    addRegistries: (records) => add('registries', records),
+    addTags: (records) => add('tags', records),
+    addSensors: (records) => add('sensors', records),
     stop: async () => sim.stop(),
   }
 }

@@ -4,7 +4,10 @@
 
 use crate::errors::invalid;
 use napi_derive::napi;
-use qualys_cs_sim::{Fault, FaultRates, SimConfig, SimHandle, Simulator, Subscription};
+use qualys_cs_sim::{
+    Fault, FaultRates, Fixtures, RateLimits, Resource, SimConfig, SimHandle, Simulator,
+    Subscription,
+};
 use std::sync::Mutex;
 use std::time::Duration;
 
@@ -38,6 +41,14 @@ pub struct SimulatorOptions {
     pub link_case: Option<String>,
     /// What their last page sends: `null` (default), `absent` or `empty`.
     pub link_end: Option<String>,
+    /// `false`: no generated images, containers, sensors, registries or tags (only loaded records).
+    pub generated: Option<bool>,
+    /// Records to load from a directory (`images.json`, `containers.json`, ...).
+    pub fixtures_dir: Option<String>,
+    /// Records to load, as JSON text: `{images: [...], registries: {data: [...]}, ...}`.
+    pub fixtures_json: Option<String>,
+    /// Rate limits as JSON text: `true`, `"published"`, a scale factor or `{family: [calls, secs]}`.
+    pub rate_limits_json: Option<String>,
 }
 
 /// Random fault rates of `startSimulator({faults})`: shares between 0 and 1.
@@ -86,6 +97,26 @@ impl NativeSimulator {
     pub fn start(options: Option<SimulatorOptions>) -> napi::Result<NativeSimulator> {
         let o = options.unwrap_or_default();
         let mut cfg = SimConfig::default();
+        // Before the counts, so explicit counts win over `generated: false`.
+        if let Some(on) = o.generated {
+            cfg = cfg.generated(on);
+        }
+        let fixture_err =
+            |e: qualys_cs_sim::FixtureError| invalid("fixtures", "fixture", e.to_string());
+        if let Some(dir) = &o.fixtures_dir {
+            cfg.fixtures = Fixtures::from_dir(dir).map_err(fixture_err)?;
+        }
+        if let Some(j) = &o.fixtures_json {
+            let v: serde_json::Value =
+                serde_json::from_str(j).map_err(|e| invalid("fixtures", "json", e.to_string()))?;
+            cfg.fixtures = Fixtures::from_value(&v).map_err(fixture_err)?;
+        }
+        if let Some(j) = &o.rate_limits_json {
+            let v: serde_json::Value = serde_json::from_str(j)
+                .map_err(|e| invalid("rateLimits", "json", e.to_string()))?;
+            cfg.rate_limits = RateLimits::from_json("rateLimits", &v)
+                .map_err(|e| invalid("rateLimits", "type", e))?;
+        }
         if let (Some(u), Some(p)) = (&o.username, &o.password) {
             cfg = cfg.credentials(u.clone(), p.clone());
         }
@@ -152,7 +183,11 @@ impl NativeSimulator {
         }
         let (username, password) = (cfg.username.clone(), cfg.password.clone());
         let handle = Simulator::spawn(cfg).map_err(|e| {
-            napi::Error::new(napi::Status::GenericFailure, format!("simulator: {e}"))
+            if e.kind() == std::io::ErrorKind::InvalidInput {
+                invalid("fixtures", "fixture", e.to_string())
+            } else {
+                napi::Error::new(napi::Status::GenericFailure, format!("simulator: {e}"))
+            }
         })?;
         let url = handle.url().to_string();
         Ok(NativeSimulator {
@@ -213,6 +248,26 @@ impl NativeSimulator {
             h.inject(fault);
         }
         Ok(())
+    }
+
+    /// Add records of one resource (`images`, `containers`, `registries`, `tags`, `sensors`,
+    /// `reports`, `policies`, `controls`, `events`, `k8s_postures`, `k8s_clusters`), given as a
+    /// JSON array text, to the running simulator, all or none; returns how many.
+    #[napi(catch_unwind)]
+    pub fn add_json(&self, resource: String, records_json: String) -> napi::Result<u32> {
+        let r: Resource = resource
+            .parse()
+            .map_err(|e: String| invalid("resource", "enum", e))?;
+        let records: Vec<serde_json::Value> = serde_json::from_str(&records_json)
+            .map_err(|e| invalid("records", "array", e.to_string()))?;
+        let g = self.handle.lock().unwrap_or_else(|e| e.into_inner());
+        let h = g.as_ref().ok_or_else(|| {
+            napi::Error::new(napi::Status::GenericFailure, "the simulator was stopped")
+        })?;
+        let n = h
+            .add(r, &records)
+            .map_err(|e| invalid("records", "fixture", e.to_string()))?;
+        Ok(n as u32)
     }
 
     /// Stop serving; idempotent.

@@ -6,7 +6,8 @@ use pyo3::exceptions::{PyRuntimeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList};
 use qualys_cs_sim::{
-    Fault, FaultRates, Limit, RateLimits, SimConfig, SimHandle, Simulator, Subscription,
+    Fault, FaultRates, Fixtures, Limit, RateLimits, Resource, SimConfig, SimHandle, Simulator,
+    Subscription,
 };
 use std::sync::Mutex;
 use std::time::Duration;
@@ -124,6 +125,21 @@ fn counts(cfg: &mut SimConfig, d: &Bound<'_, PyDict>) -> PyResult<()> {
     Ok(())
 }
 
+/// `fixtures=`: a directory path (`DIR/images.json`, ...) or a mapping of resource name to records.
+fn fixtures(v: &Bound<'_, PyAny>) -> PyResult<Fixtures> {
+    let r = if let Ok(dir) = v.extract::<std::path::PathBuf>() {
+        Fixtures::from_dir(dir)
+    } else if v.cast::<PyDict>().is_ok() {
+        let m = from_py(v, "fixtures").map_err(PyValueError::new_err)?;
+        Fixtures::from_value(&m)
+    } else {
+        return Err(PyValueError::new_err(
+            "fixtures must be a directory path or a mapping of resource name (images, containers, registries, ...) to records",
+        ));
+    };
+    r.map_err(|e| PyValueError::new_err(format!("fixtures: {e}")))
+}
+
 impl NativeSimulator {
     fn handle(&self) -> PyResult<SimHandle> {
         self.handle
@@ -140,7 +156,7 @@ impl NativeSimulator {
     #[pyo3(signature = (
         *, username=None, password=None, seed=None, counts=None, latency=None, faults=None,
         rate_limits=None, subscription=None, token_ttl=None, port=None, request_log=None,
-        strict_accept=None, link_case=None, link_end=None
+        strict_accept=None, link_case=None, link_end=None, fixtures=None, generated=None
     ))]
     #[allow(clippy::too_many_arguments)]
     fn new(
@@ -159,8 +175,17 @@ impl NativeSimulator {
         strict_accept: Option<bool>,
         link_case: Option<&str>,
         link_end: Option<&str>,
+        fixtures: Option<&Bound<'_, PyAny>>,
+        generated: Option<bool>,
     ) -> PyResult<Self> {
         let mut cfg = SimConfig::default();
+        // Before `counts`, so explicit counts win over `generated=False`.
+        if let Some(on) = generated {
+            cfg = cfg.generated(on);
+        }
+        if let Some(f) = fixtures.filter(|f| !f.is_none()) {
+            cfg.fixtures = self::fixtures(f)?;
+        }
         if let Some(u) = username {
             cfg.username = u;
         }
@@ -204,9 +229,13 @@ impl NativeSimulator {
             cfg.link_end = e.parse().map_err(PyValueError::new_err)?;
         }
         let (username, password) = (cfg.username.clone(), cfg.password.clone());
-        let handle = py
-            .detach(|| Simulator::spawn(cfg))
-            .map_err(|e| PyRuntimeError::new_err(format!("could not start the simulator: {e}")))?;
+        let handle = py.detach(|| Simulator::spawn(cfg)).map_err(|e| {
+            if e.kind() == std::io::ErrorKind::InvalidInput {
+                PyValueError::new_err(format!("fixtures: {e}"))
+            } else {
+                PyRuntimeError::new_err(format!("could not start the simulator: {e}"))
+            }
+        })?;
         Ok(NativeSimulator {
             url: handle.url(),
             handle: Mutex::new(Some(handle)),
@@ -256,6 +285,19 @@ impl NativeSimulator {
             serde_json::from_value(v).map_err(|e| PyValueError::new_err(format!("fault: {e}")))?;
         self.handle()?.inject(f);
         Ok(())
+    }
+
+    /// Add records of one resource (`images`, `containers`, `registries`, `tags`, `sensors`) to
+    /// the running simulator, all or none; returns how many.
+    fn add(&self, py: Python<'_>, resource: &str, records: &Bound<'_, PyList>) -> PyResult<usize> {
+        let r: Resource = resource.parse().map_err(PyValueError::new_err)?;
+        let mut list = Vec::with_capacity(records.len());
+        for (i, v) in records.iter().enumerate() {
+            list.push(from_py(&v, &format!("{resource}[{i}]")).map_err(PyValueError::new_err)?);
+        }
+        let h = self.handle()?;
+        py.detach(|| h.add(r, &list))
+            .map_err(|e| PyValueError::new_err(e.to_string()))
     }
 
     /// Latency added to every `/csapi` request from now on, in seconds.

@@ -24,7 +24,7 @@ pub struct Answer {
 impl Direct {
     pub fn new(config: SimConfig) -> Direct {
         Direct {
-            sim: Sim::new(config),
+            sim: Sim::new(config).expect("the benchmark config loads no fixtures"),
         }
     }
 

@@ -155,6 +155,58 @@ impl RateLimits {
     }
 }
 
+impl RateLimits {
+    /// The bindings' option form: `true`/`false` (the published limits on or off),
+    /// `"published"`, a scale factor (`0.1`: windows ten times longer, see [`RateLimits::scaled`]),
+    /// or `{family: [calls, window_secs]}` (named families changed, the others published).
+    /// Errors name `field` and the rule.
+    pub fn from_json(field: &str, v: &Value) -> Result<RateLimits, String> {
+        let on = |r: RateLimits| RateLimits { enabled: true, ..r };
+        match v {
+            Value::Bool(b) => Ok(RateLimits {
+                enabled: *b,
+                ..RateLimits::published()
+            }),
+            Value::String(s) if s == "published" => Ok(on(RateLimits::published())),
+            Value::String(s) => Err(format!("{field}: unknown preset '{s}' (published)")),
+            Value::Number(n) => match n.as_f64() {
+                Some(f) if f.is_finite() && f > 0.0 => Ok(on(RateLimits::scaled(f))),
+                _ => Err(format!("{field}: a scale factor must be a positive number")),
+            },
+            Value::Object(m) => {
+                let mut r = on(RateLimits::published());
+                for (fam, lim) in m {
+                    let bad = || {
+                        format!(
+                            "{field}.{fam}: must be [calls, windowSeconds] with calls >= 1 and windowSeconds > 0"
+                        )
+                    };
+                    let a = lim.as_array().filter(|a| a.len() == 2).ok_or_else(bad)?;
+                    let calls = a[0]
+                        .as_u64()
+                        .filter(|c| (1..=u32::MAX as u64).contains(c))
+                        .ok_or_else(bad)?;
+                    let secs = a[1]
+                        .as_f64()
+                        .filter(|s| s.is_finite() && *s > 0.0)
+                        .ok_or_else(bad)?;
+                    r.families.insert(
+                        fam.clone(),
+                        Limit {
+                            calls: calls as u32,
+                            window: Duration::from_secs_f64(secs),
+                        },
+                    );
+                }
+                Ok(r)
+            }
+            _ => Err(format!(
+                "{field}: must be true/false, \"published\", a scale factor or {{family: [calls, windowSeconds]}}"
+            )),
+        }
+    }
+}
+
 impl Default for RateLimits {
     fn default() -> Self {
         // The published families, switched off until asked for.
@@ -429,6 +481,8 @@ pub struct SimConfig {
     pub port: u16,
     /// Keep at most this many requests in the log; 0 turns the log off (benchmarks).
     pub request_log_capacity: usize,
+    /// Records loaded at start, besides the generated ones (see [`SimConfig::generated`]).
+    pub fixtures: crate::Fixtures,
 }
 
 impl Default for SimConfig {
@@ -449,6 +503,7 @@ impl Default for SimConfig {
             strict_accept: false,
             port: 0,
             request_log_capacity: 100_000,
+            fixtures: crate::Fixtures::default(),
         }
     }
 }
@@ -471,6 +526,7 @@ impl fmt::Debug for SimConfig {
             .field("strict_accept", &self.strict_accept)
             .field("port", &self.port)
             .field("request_log_capacity", &self.request_log_capacity)
+            .field("fixtures", &self.fixtures)
             .finish()
     }
 }
@@ -529,6 +585,25 @@ impl SimConfig {
     }
     pub fn request_log(mut self, capacity: usize) -> Self {
         self.request_log_capacity = capacity;
+        self
+    }
+    /// Records to serve besides the generated ones; filters, sort, paging, get and delete treat
+    /// them as they treat generated ones.
+    pub fn fixtures(mut self, f: crate::Fixtures) -> Self {
+        self.fixtures = f;
+        self
+    }
+    /// `false`: no generated images, containers, sensors, registries or tags, so only loaded
+    /// records are served ("instead of"). `true` restores the default counts of those kinds.
+    pub fn generated(mut self, on: bool) -> Self {
+        let d = Counts::default();
+        let c = &mut self.counts;
+        let n = |v: u64| if on { v } else { 0 };
+        c.images = n(d.images);
+        c.containers = n(d.containers);
+        c.sensors = n(d.sensors);
+        c.registries = n(d.registries);
+        c.tags = n(d.tags);
         self
     }
 }

@@ -797,7 +797,7 @@ pub(crate) fn registry_list_item(r: &Registry) -> Value {
         .iter()
         .map(|x| x["totalVulnerableImages"].as_u64().unwrap_or(0))
         .sum();
-    json!({
+    let mut v = json!({
         "registryUuid": r.uuid,
         "registryUri": r.uri,
         "registryType": r.rtype,
@@ -813,7 +813,14 @@ pub(crate) fn registry_list_item(r: &Registry) -> Value {
         "providerType": r.provider_type,
         "awsAccountId": r.aws.get("accountId").cloned().unwrap_or(Value::Null),
         "awsRegion": r.aws.get("region").cloned().unwrap_or(Value::Null),
-    })
+    });
+    // A loaded registry's own keys, as given.
+    if let Some(o) = v.as_object_mut() {
+        for (k, x) in &r.extra {
+            o.insert(k.clone(), x.clone());
+        }
+    }
+    v
 }
 
 pub(crate) fn registry_details(r: &Registry, connectors: &[Value]) -> Value {
@@ -1060,6 +1067,7 @@ pub(crate) fn initial(cfg: &SimConfig, w: &World) -> Stored {
             aws,
             repos,
             schedules,
+            extra: Default::default(),
         });
     }
     st.policies.push(Policy {

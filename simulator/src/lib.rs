@@ -19,6 +19,7 @@ mod config;
 mod data;
 mod fast;
 mod filter;
+mod fixtures;
 mod handlers;
 mod qql;
 mod records;
@@ -26,6 +27,8 @@ mod respond;
 mod server;
 mod state;
 mod synth;
+
+pub use fixtures::{FixtureError, Fixtures, Resource};
 
 pub use config::{
     Counts, Fault, FaultKind, FaultRates, Limit, LinkCase, LinkEnd, LoggedRequest, RateLimits,
@@ -38,6 +41,10 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tokio::sync::watch;
 
+fn invalid(e: FixtureError) -> std::io::Error {
+    std::io::Error::new(std::io::ErrorKind::InvalidInput, e)
+}
+
 /// Starts simulators.
 pub struct Simulator;
 
@@ -48,7 +55,7 @@ impl Simulator {
         let listener = server::bind(&config).await?;
         let addr = listener.local_addr()?;
         let title_case = config.link_case == LinkCase::Title;
-        let sim = Arc::new(Sim::new(config));
+        let sim = Arc::new(Sim::new(config).map_err(invalid)?);
         let (tx, rx) = watch::channel(false);
         tokio::spawn(server::serve(
             listener,
@@ -100,7 +107,13 @@ impl Simulator {
                         }
                     };
                     let title_case = config.link_case == LinkCase::Title;
-                    let sim = Arc::new(Sim::new(config));
+                    let sim = match Sim::new(config) {
+                        Ok(s) => Arc::new(s),
+                        Err(e) => {
+                            let _ = ready_tx.send(Err(invalid(e)));
+                            return;
+                        }
+                    };
                     let (tx, rx) = watch::channel(false);
                     let _ = ready_tx.send(Ok((sim.clone(), addr, tx)));
                     server::serve(listener, server::router(sim), rx, title_case).await;
@@ -179,6 +192,36 @@ impl SimHandle {
     /// Queues a one-shot fault; queued faults take precedence over the random ones.
     pub fn inject(&self, fault: Fault) {
         self.inner.sim.inject(fault)
+    }
+
+    /// Adds records of one resource to the running simulator (all or none): shaped like an item
+    /// of the API's list answer, missing fields filled, unknown ones kept. Returns how many.
+    pub fn add(
+        &self,
+        resource: Resource,
+        records: &[serde_json::Value],
+    ) -> Result<usize, FixtureError> {
+        self.inner.sim.load(resource, records, None)
+    }
+    /// [`SimHandle::add`] for images.
+    pub fn add_images(&self, records: &[serde_json::Value]) -> Result<usize, FixtureError> {
+        self.add(Resource::Images, records)
+    }
+    /// [`SimHandle::add`] for containers.
+    pub fn add_containers(&self, records: &[serde_json::Value]) -> Result<usize, FixtureError> {
+        self.add(Resource::Containers, records)
+    }
+    /// [`SimHandle::add`] for registries.
+    pub fn add_registries(&self, records: &[serde_json::Value]) -> Result<usize, FixtureError> {
+        self.add(Resource::Registries, records)
+    }
+    /// [`SimHandle::add`] for tags.
+    pub fn add_tags(&self, records: &[serde_json::Value]) -> Result<usize, FixtureError> {
+        self.add(Resource::Tags, records)
+    }
+    /// [`SimHandle::add`] for sensors.
+    pub fn add_sensors(&self, records: &[serde_json::Value]) -> Result<usize, FixtureError> {
+        self.add(Resource::Sensors, records)
     }
 
     /// Latency added to every `/csapi` request from now on.

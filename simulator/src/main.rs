@@ -3,7 +3,7 @@
 
 use clap::Parser;
 use qualys_cs_sim::{
-    Counts, FaultRates, LinkCase, LinkEnd, RateLimits, SimConfig, Simulator, Subscription,
+    Counts, FaultRates, Fixtures, LinkCase, LinkEnd, RateLimits, SimConfig, Simulator, Subscription,
 };
 use std::io::Write;
 use std::time::Duration;
@@ -102,6 +102,15 @@ struct Args {
     /// Do not keep a request log (benchmarks).
     #[arg(long)]
     no_request_log: bool,
+    /// Load records from DIR/*.json, each file named after its resource (images.json,
+    /// containers.json, registries.json, tags.json, sensors.json, reports.json, policies.json,
+    /// controls.json, events.json, k8s_postures.json, k8s_clusters.json) and shaped like the list
+    /// answer ({"data": [...]}) or a bare list.
+    #[arg(long, value_name = "DIR")]
+    fixtures: Option<std::path::PathBuf>,
+    /// Serve only loaded records: no generated images, containers, sensors, registries or tags.
+    #[arg(long)]
+    no_generated: bool,
 }
 
 fn config(a: Args) -> Result<SimConfig, String> {
@@ -131,7 +140,11 @@ fn config(a: Args) -> Result<SimConfig, String> {
             return Err(format!("--{n}-rate must be between 0 and 1"));
         }
     }
-    Ok(SimConfig {
+    let fixtures = match &a.fixtures {
+        Some(dir) => Fixtures::from_dir(dir).map_err(|e| e.to_string())?,
+        None => Fixtures::default(),
+    };
+    let cfg = SimConfig {
         username: a.username,
         password: a.password,
         seed: a.seed,
@@ -166,6 +179,12 @@ fn config(a: Args) -> Result<SimConfig, String> {
         strict_accept: a.strict_accept,
         port: a.port,
         request_log_capacity: if a.no_request_log { 0 } else { 100_000 },
+        fixtures,
+    };
+    Ok(if a.no_generated {
+        cfg.generated(false)
+    } else {
+        cfg
     })
 }
 
@@ -180,6 +199,10 @@ async fn main() {
     };
     let sim = match Simulator::start(cfg).await {
         Ok(s) => s,
+        Err(e) if e.kind() == std::io::ErrorKind::InvalidInput => {
+            eprintln!("qualys-cs-sim: {e}");
+            std::process::exit(2);
+        }
         Err(e) => {
             eprintln!("qualys-cs-sim: cannot listen: {e}");
             std::process::exit(1);

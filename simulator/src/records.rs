@@ -18,6 +18,8 @@ pub(crate) struct Registry {
     pub username: Option<String>,
     pub repos: Vec<Value>,
     pub schedules: Vec<Value>,
+    /// Keys of a loaded record the store has no field for, returned as given.
+    pub extra: serde_json::Map<String, Value>,
 }
 
 pub(crate) struct Policy {
@@ -37,5 +39,18 @@ pub(crate) struct Stored {
     pub report_schedules: Vec<Value>,
     pub tags: Vec<Value>,
     pub next_tag_id: u64,
+    /// Read-only for the API, but records can be loaded.
+    pub controls: Vec<Value>,
+    pub events: Vec<Value>,
+    pub postures: Vec<Value>,
+    pub clusters: Vec<Value>,
     pub assignments: HashMap<String, Vec<String>>,
+}
+
+/// Loaded images and containers (normalized list items, in load order). Generated ones are not
+/// here: the list engines merge these with the generated indices.
+#[derive(Default)]
+pub(crate) struct Loaded {
+    pub images: Vec<Value>,
+    pub containers: Vec<Value>,
 }

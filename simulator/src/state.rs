@@ -4,7 +4,8 @@
 
 use crate::clock::now_ms;
 use crate::config::{Fault, FaultKind, Limit, LoggedRequest, SimConfig};
-use crate::records::Stored;
+use crate::fixtures::{FixtureError, Fixtures, Ids, Resource};
+use crate::records::{Loaded, Stored};
 use crate::synth::{World, splitmix};
 use axum::http::HeaderMap;
 use base64::Engine;
@@ -39,10 +40,9 @@ pub(crate) struct Sim {
     pub world: World,
     pub stored: RwLock<Stored>,
     pub deleted: RwLock<Deleted>,
-    pub controls: Vec<Value>,
-    pub events: Vec<Value>,
-    pub postures: Vec<Value>,
-    pub clusters: Vec<Value>,
+    /// Loaded images and containers; the other loaded resources live in `stored`.
+    pub loaded: RwLock<Loaded>,
+    fixture_ids: Mutex<Ids>,
     tokens: RwLock<HashMap<String, u64>>,
     ids: AtomicU64,
     log: Mutex<VecDeque<LoggedRequest>>,
@@ -56,7 +56,19 @@ pub(crate) struct Sim {
 }
 
 impl Sim {
-    pub fn new(cfg: SimConfig) -> Sim {
+    /// A simulator with the config's fixtures loaded, or the first bad record.
+    pub fn new(cfg: SimConfig) -> Result<Sim, FixtureError> {
+        let fixtures = cfg.fixtures.clone();
+        let sim = Sim::generated(cfg);
+        for (r, records) in fixtures.iter() {
+            if !records.is_empty() {
+                sim.load(r, records, Some(&fixtures))?;
+            }
+        }
+        Ok(sim)
+    }
+
+    fn generated(cfg: SimConfig) -> Sim {
         let c = &cfg.counts;
         let world = World::new(cfg.seed, c.images, c.containers, c.sensors, c.registries);
         let mut windows = HashMap::new();
@@ -74,11 +86,11 @@ impl Sim {
                 );
             }
         }
-        let stored = crate::data::initial(&cfg, &world);
-        let controls = crate::data::controls(&world, c.controls);
-        let events = crate::data::events(&world, c.events);
-        let postures = crate::data::postures(&world, c.k8s_postures);
-        let clusters = crate::data::clusters(&world);
+        let mut stored = crate::data::initial(&cfg, &world);
+        stored.controls = crate::data::controls(&world, c.controls);
+        stored.events = crate::data::events(&world, c.events);
+        stored.postures = crate::data::postures(&world, c.k8s_postures);
+        stored.clusters = crate::data::clusters(&world);
         Sim {
             latency_us: AtomicU64::new(cfg.latency.as_micros() as u64),
             log_on: AtomicBool::new(cfg.request_log_capacity > 0),
@@ -87,10 +99,8 @@ impl Sim {
             world,
             stored: RwLock::new(stored),
             deleted: RwLock::new(Deleted::default()),
-            controls,
-            events,
-            postures,
-            clusters,
+            loaded: RwLock::new(Loaded::default()),
+            fixture_ids: Mutex::new(Ids::new(cfg.seed)),
             tokens: RwLock::new(HashMap::new()),
             log: Mutex::new(VecDeque::new()),
             log_seq: AtomicU64::new(0),
@@ -108,6 +118,178 @@ impl Sim {
 
     pub fn new_uuid(&self) -> String {
         crate::synth::uuid_from(self.new_id())
+    }
+
+    // ---- loaded records ----
+
+    /// Checks, fills and adds records of one resource, all or none. `origin` names the file a
+    /// record came from in errors.
+    pub fn load(
+        &self,
+        r: Resource,
+        records: &[Value],
+        origin: Option<&Fixtures>,
+    ) -> Result<usize, FixtureError> {
+        let err = |i: usize, m: String| match origin {
+            Some(f) => f.error(r, i, m),
+            None => FixtureError {
+                file: None,
+                resource: Some(r),
+                index: Some(i),
+                message: m,
+            },
+        };
+        let mut ids = self.fixture_ids.lock().unwrap_or_else(|p| p.into_inner());
+        if r == Resource::Registries {
+            let mut regs = Vec::with_capacity(records.len());
+            for (i, v) in records.iter().enumerate() {
+                regs.push(crate::fixtures::registry(v, &mut ids).map_err(|m| err(i, m))?);
+            }
+            let mut st = self.stored.write().unwrap_or_else(|p| p.into_inner());
+            for (i, reg) in regs.iter().enumerate() {
+                let clash = st
+                    .registries
+                    .iter()
+                    .chain(&regs[..i])
+                    .find(|o| o.uuid == reg.uuid || o.uri == reg.uri);
+                if let Some(o) = clash {
+                    let what = if o.uuid == reg.uuid {
+                        format!("registryUuid '{}'", reg.uuid)
+                    } else {
+                        format!("registryUri '{}'", reg.uri)
+                    };
+                    return Err(err(
+                        i,
+                        format!("{what} is already taken by another registry"),
+                    ));
+                }
+            }
+            st.registries.extend(regs);
+            return Ok(records.len());
+        }
+        let mut vals = Vec::with_capacity(records.len());
+        for (i, v) in records.iter().enumerate() {
+            vals.push(crate::fixtures::normalize(r, v, &mut ids).map_err(|m| err(i, m))?);
+        }
+        drop(ids);
+        let keys = crate::fixtures::unique_keys(r);
+        let same = |a: &Value, b: &Value| {
+            keys.iter()
+                .find(|k| !a[**k].is_null() && a[**k] == b[**k])
+                .map(|k| format!("{k} {}", a[*k]))
+        };
+        let taken = |i: usize, v: &Value, existing: &[Value]| -> Result<(), FixtureError> {
+            for o in existing.iter().chain(&vals[..i]) {
+                if let Some(what) = same(v, o) {
+                    return Err(err(i, format!("{what} is already taken by another record")));
+                }
+            }
+            Ok(())
+        };
+        match r {
+            Resource::Images | Resource::Containers => {
+                let kind = if r == Resource::Images {
+                    crate::filter::Gen::Image
+                } else {
+                    crate::filter::Gen::Container
+                };
+                // Checked before taking `loaded`: the lookup reads `deleted`, which is locked
+                // after `loaded` everywhere else.
+                for (i, v) in vals.iter().enumerate() {
+                    for k in ["sha", "uuid"] {
+                        let id = v[k].as_str().unwrap_or("");
+                        if crate::handlers::generated_exists(self, id, kind) {
+                            let what = &r.name()[..r.name().len() - 1];
+                            return Err(err(
+                                i,
+                                format!("{k} '{id}' is already taken by a generated {what}"),
+                            ));
+                        }
+                    }
+                }
+                let mut l = self.loaded.write().unwrap_or_else(|p| p.into_inner());
+                let list = if r == Resource::Images {
+                    &l.images
+                } else {
+                    &l.containers
+                };
+                for (i, v) in vals.iter().enumerate() {
+                    taken(i, v, list)?;
+                }
+                if r == Resource::Images {
+                    l.images.extend(vals);
+                } else {
+                    l.containers.extend(vals);
+                }
+            }
+            Resource::Tags => {
+                let mut st = self.stored.write().unwrap_or_else(|p| p.into_inner());
+                for (i, v) in vals.iter().enumerate() {
+                    taken(i, v, &st.tags)?;
+                }
+                for mut v in vals {
+                    let id = match v["tagId"].as_u64() {
+                        Some(id) => id,
+                        None => {
+                            let id = st.next_tag_id;
+                            st.next_tag_id += 1;
+                            v["tagId"] = id.into();
+                            id
+                        }
+                    };
+                    st.next_tag_id = st.next_tag_id.max(id + 1);
+                    if v.get("uuid").is_none() {
+                        v["uuid"] = crate::synth::uuid_from(id).into();
+                    }
+                    st.tags.push(v);
+                }
+            }
+            Resource::Policies => {
+                let mut st = self.stored.write().unwrap_or_else(|p| p.into_inner());
+                let latest: Vec<Value> = st
+                    .policies
+                    .iter()
+                    .filter_map(|p| p.versions.last().cloned())
+                    .collect();
+                for (i, v) in vals.iter().enumerate() {
+                    taken(i, v, &latest)?;
+                }
+                st.policies.extend(
+                    vals.into_iter()
+                        .map(|v| crate::records::Policy { versions: vec![v] }),
+                );
+            }
+            Resource::Registries => unreachable!("handled above"),
+            _ => {
+                let mut st = self.stored.write().unwrap_or_else(|p| p.into_inner());
+                let list = match r {
+                    Resource::Sensors => &mut st.sensors,
+                    Resource::Reports => &mut st.reports,
+                    Resource::Controls => &mut st.controls,
+                    Resource::Events => &mut st.events,
+                    Resource::K8sPostures => &mut st.postures,
+                    _ => &mut st.clusters,
+                };
+                for (i, v) in vals.iter().enumerate() {
+                    taken(i, v, list)?;
+                }
+                // Number ids left out come after the highest one held.
+                if let Some(key) = match r {
+                    Resource::Controls => Some("id"),
+                    Resource::K8sPostures => Some("controlId"),
+                    _ => None,
+                } {
+                    let top = |l: &[Value]| l.iter().filter_map(|v| v[key].as_u64()).max();
+                    let first = top(list).max(top(&vals)).map_or(1, |m| m + 1);
+                    let missing = vals.iter_mut().filter(|v| v[key].is_null());
+                    for (id, v) in (first..).zip(missing) {
+                        v[key] = id.into();
+                    }
+                }
+                list.extend(vals);
+            }
+        }
+        Ok(records.len())
     }
 
     // ---- request log ----

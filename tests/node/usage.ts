@@ -64,6 +64,15 @@ async function main(): Promise<void> {
   console.log(sim.requests().length)
   sim.clearRequests()
   await sim.stop()
+  // Your own records and rate limits.
+  const own = await startSimulator({
+    generated: false,
+    fixtures: { images: [{ sha: 'ab'.repeat(32), size: 1000 }], registries: { data: [{ registryUri: 'https://r.test' }] } },
+    rateLimits: { 'images/list': [10, 1] },
+  })
+  const added: number = own.addImages([{ sha: 'cd'.repeat(32) }]) + own.add('sensors', [{ hostname: 'edge' }])
+  console.log(added)
+  await own.stop()
 }
 
 void main

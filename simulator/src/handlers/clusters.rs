@@ -1,4 +1,4 @@
-//! Kubernetes clusters (stored, read-only). Unverified in shape: Qualys' own CLI calls these
+//! Kubernetes clusters (stored; read-only for the API, records can be loaded). Unverified in shape: Qualys' own CLI calls these
 //! paths, nothing published shows the answers (see `data::clusters`).
 
 use super::ctx::{Ctx, R, not_found, ok};
@@ -13,13 +13,20 @@ const CLUSTER_SPEC: ListSpec = ListSpec {
 };
 
 pub(super) fn clusters_list(sim: &Sim, ctx: &Ctx) -> R {
-    let tpl = sim.clusters.first().cloned().unwrap_or_default();
-    value_page(ctx, sim.clusters.clone(), &CLUSTER_SPEC, &tpl)
+    let items = sim
+        .stored
+        .read()
+        .unwrap_or_else(|p| p.into_inner())
+        .clusters
+        .clone();
+    let tpl = items.first().cloned().unwrap_or_default();
+    value_page(ctx, items, &CLUSTER_SPEC, &tpl)
 }
 
 pub(super) fn cluster_get(sim: &Sim, ctx: &Ctx) -> R {
     let uid = ctx.param("clusterUid");
-    sim.clusters
+    let st = sim.stored.read().unwrap_or_else(|p| p.into_inner());
+    st.clusters
         .iter()
         .find(|c| c["clusterUid"] == uid)
         .map(ok)

@@ -1,4 +1,4 @@
-//! Image and container compliance controls (stored, read-only).
+//! Image and container compliance controls (stored; read-only for the API, records can be loaded).
 
 use super::ctx::{Ctx, R, bad, not_found};
 use super::list::{ListSpec, value_page};
@@ -15,12 +15,17 @@ const CONTROL_SPEC: ListSpec = ListSpec {
 };
 
 pub(super) fn controls_list(sim: &Sim, ctx: &Ctx) -> R {
-    let tpl = sim
+    let items = sim
+        .stored
+        .read()
+        .unwrap_or_else(|p| p.into_inner())
         .controls
+        .clone();
+    let tpl = items
         .first()
         .cloned()
         .unwrap_or_else(|| json!({"id": 0, "criticality": ""}));
-    value_page(ctx, sim.controls.clone(), &CONTROL_SPEC, &tpl)
+    value_page(ctx, items, &CONTROL_SPEC, &tpl)
 }
 
 pub(super) fn control_get(sim: &Sim, ctx: &Ctx) -> R {
@@ -28,7 +33,8 @@ pub(super) fn control_get(sim: &Sim, ctx: &Ctx) -> R {
     let id: u64 = raw
         .parse()
         .map_err(|_| bad(format!("Invalid controlId '{raw}'")))?;
-    sim.controls
+    let st = sim.stored.read().unwrap_or_else(|p| p.into_inner());
+    st.controls
         .iter()
         .find(|c| c["id"] == id)
         .map(|c| json_response(StatusCode::OK, c))

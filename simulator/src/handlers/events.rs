@@ -1,4 +1,4 @@
-//! Events (stored, read-only).
+//! Events (stored; read-only for the API, records can be loaded).
 
 use super::ctx::{Ctx, R};
 use super::list::{ListSpec, value_page};
@@ -13,10 +13,15 @@ pub(super) fn events_list(sim: &Sim, ctx: &Ctx) -> R {
         default_sort: None,
         groups: true,
     };
-    let tpl = sim
+    let items = sim
+        .stored
+        .read()
+        .unwrap_or_else(|p| p.into_inner())
         .events
+        .clone();
+    let tpl = items
         .first()
         .cloned()
         .unwrap_or_else(|| json!({"uuid": "", "eventType": ""}));
-    value_page(ctx, sim.events.clone(), &spec, &tpl)
+    value_page(ctx, items, &spec, &tpl)
 }

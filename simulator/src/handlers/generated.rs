@@ -3,6 +3,7 @@
 
 use super::ctx::{Ctx, R, bad, delete_selection, not_found, ok};
 use super::list::{ListSpec, ctr_known, img_known, parse_filter_str};
+use super::loaded::{self, RecF};
 use crate::data::{self, CtrF, ImgF};
 use crate::filter::Gen as Kind;
 use crate::state::Sim;
@@ -91,22 +92,50 @@ pub(super) fn generated_delete(sim: &Sim, ctx: &Ctx, kind: Kind) -> R {
     let (ids, filter) = delete_selection(ctx, key)?;
     let w = &sim.world;
     let mut targets = Vec::new();
+    // Loaded records selected (by position), removed with the generated ones.
+    let mut picked: Vec<usize> = Vec::new();
+    let known: &dyn Fn(&str) -> bool = if kind == Kind::Image {
+        &img_known
+    } else {
+        &ctr_known
+    };
+    let expr = match (&ids[..], &filter) {
+        ([], Some(f)) => Some(parse_filter_str(f, known)?.ok_or_else(|| bad("Invalid filter"))?),
+        _ => None,
+    };
+    {
+        let short = if kind == Kind::Image {
+            "imageId"
+        } else {
+            "containerId"
+        };
+        let l = sim.loaded.read().unwrap_or_else(|p| p.into_inner());
+        let recs = if kind == Kind::Image {
+            &l.images
+        } else {
+            &l.containers
+        };
+        for (k, v) in recs.iter().enumerate() {
+            let hit = if ids.is_empty() {
+                expr.as_ref().is_some_and(|e| e.eval(&RecF { v, kind }))
+            } else {
+                ids.iter().any(|id| loaded::is(v, id, short))
+            };
+            if hit {
+                picked.push(k);
+            }
+        }
+    }
     if !ids.is_empty() {
         for id in &ids {
             if let Some(i) = find_generated(sim, id, kind) {
                 targets.push(i);
             }
         }
-        if targets.is_empty() {
+        if targets.is_empty() && picked.is_empty() {
             return Err(not_found(format!("None of the given {key} exist")));
         }
-    } else if let Some(f) = filter {
-        let known: &dyn Fn(&str) -> bool = if kind == Kind::Image {
-            &img_known
-        } else {
-            &ctr_known
-        };
-        let e = parse_filter_str(&f, known)?.ok_or_else(|| bad("Invalid filter"))?;
+    } else if let Some(e) = expr {
         let n = if kind == Kind::Image {
             w.images
         } else {
@@ -128,6 +157,30 @@ pub(super) fn generated_delete(sim: &Sim, ctx: &Ctx, kind: Kind) -> R {
                 }
             })
             .collect();
+    }
+    if !picked.is_empty() {
+        let mut l = sim.loaded.write().unwrap_or_else(|p| p.into_inner());
+        let mut k = 0;
+        if kind == Kind::Image {
+            // As for generated images: one with active loaded containers is skipped.
+            let active: Vec<Value> = l
+                .containers
+                .iter()
+                .filter(|c| c["state"] != "DELETED")
+                .map(|c| c["imageSha"].clone())
+                .collect();
+            l.images.retain(|v| {
+                let gone = picked.contains(&k) && !active.contains(&v["sha"]);
+                k += 1;
+                !gone
+            });
+        } else {
+            l.containers.retain(|_| {
+                let gone = picked.contains(&k);
+                k += 1;
+                !gone
+            });
+        }
     }
     let mut del = sim.deleted.write().unwrap_or_else(|p| p.into_inner());
     for i in targets {

@@ -6,6 +6,7 @@ use super::generated::{
     SOFTWARE_SPEC, VULN_SPEC, generated_delete, image_idx, software_template, vuln_template,
 };
 use super::list::{bulk_list, ctr_known, filter_sort, generated_list, parse_filter};
+use super::loaded::{self, RecF};
 use crate::data::{self, CtrF};
 use crate::filter::Gen as Kind;
 use crate::state::Sim;
@@ -20,7 +21,16 @@ pub(super) fn images_bulk_list(sim: &Sim, ctx: &Ctx) -> R {
     bulk_list(sim, ctx, Kind::Image)
 }
 
+/// The loaded image the path's `imageSha` names, if it names one.
+fn loaded_image(sim: &Sim, ctx: &Ctx) -> Option<Value> {
+    loaded::get(sim, ctx.param("imageSha"), Kind::Image)
+}
+
 pub(super) fn image_get(sim: &Sim, ctx: &Ctx) -> R {
+    let st = || sim.stored.read().unwrap_or_else(|p| p.into_inner());
+    if let Some(v) = loaded_image(sim, ctx) {
+        return ok(&loaded::with_tags(&st(), &v));
+    }
     let i = image_idx(sim, ctx)?;
     let ins = sim
         .deleted
@@ -28,10 +38,15 @@ pub(super) fn image_get(sim: &Sim, ctx: &Ctx) -> R {
         .unwrap_or_else(|p| p.into_inner())
         .instrumented
         .contains(&i);
-    ok(&data::img_details(&sim.world, i, ins))
+    let mut v = data::img_details(&sim.world, i, ins);
+    v["tags"] = loaded::tags_of(&st(), &sim.world.img_uuid(i));
+    ok(&v)
 }
 
 pub(super) fn image_compliance(sim: &Sim, ctx: &Ctx) -> R {
+    if let Some(v) = loaded_image(sim, ctx) {
+        return ok(&loaded::compliance(sim, &v));
+    }
     let i = image_idx(sim, ctx)?;
     let w = &sim.world;
     ok(&data::compliance(
@@ -45,16 +60,21 @@ pub(super) fn image_compliance(sim: &Sim, ctx: &Ctx) -> R {
 }
 
 pub(super) fn image_vulns(sim: &Sim, ctx: &Ctx) -> R {
-    let i = image_idx(sim, ctx)?;
-    let w = &sim.world;
-    let all = data::vulns(
-        w.seed,
-        salt::IMG,
-        i,
-        w.img_sev(i),
-        w.img_created(i),
-        &w.img_software(i),
-    );
+    let all = match loaded_image(sim, ctx) {
+        Some(v) => loaded::vulns(sim, &v),
+        None => {
+            let i = image_idx(sim, ctx)?;
+            let w = &sim.world;
+            data::vulns(
+                w.seed,
+                salt::IMG,
+                i,
+                w.img_sev(i),
+                w.img_created(i),
+                &w.img_software(i),
+            )
+        }
+    };
     let list = filter_sort(ctx, all, &VULN_SPEC, &vuln_template())?;
     let summary = data::vuln_summary(&list);
     // API.md open question 9: image `details` is a list, as in the v1.1 sample.
@@ -69,24 +89,27 @@ pub(super) fn image_vulns(sim: &Sim, ctx: &Ctx) -> R {
 
 /// API.md open question 16: flat counts for both images and containers.
 pub(super) fn image_vuln_count(sim: &Sim, ctx: &Ctx) -> R {
-    let i = image_idx(sim, ctx)?;
-    let c = sim.world.img_sev(i);
+    let c = match loaded_image(sim, ctx) {
+        Some(v) => loaded::counts(&v),
+        None => sim.world.img_sev(image_idx(sim, ctx)?),
+    };
     ok(
         &json!({"severity5Count": c[4], "severity3Count": c[2], "severity4Count": c[3], "severity1Count": c[0], "severity2Count": c[1]}),
     )
 }
 
 pub(super) fn image_software(sim: &Sim, ctx: &Ctx) -> R {
-    let i = image_idx(sim, ctx)?;
-    let w = &sim.world;
-    let sw = w.img_software(i);
-    let vulns = data::vulns(w.seed, salt::IMG, i, w.img_sev(i), w.img_created(i), &sw);
-    let list = filter_sort(
-        ctx,
-        data::software_list(&sw, &vulns),
-        &SOFTWARE_SPEC,
-        &software_template(),
-    )?;
+    let all = match loaded_image(sim, ctx) {
+        Some(v) => loaded::software(&loaded::vulns(sim, &v)),
+        None => {
+            let i = image_idx(sim, ctx)?;
+            let w = &sim.world;
+            let sw = w.img_software(i);
+            let vulns = data::vulns(w.seed, salt::IMG, i, w.img_sev(i), w.img_created(i), &sw);
+            data::software_list(&sw, &vulns)
+        }
+    };
+    let list = filter_sort(ctx, all, &SOFTWARE_SPEC, &software_template())?;
     let by_sev = data::count_by_severity(&list);
     ok(&json!({
         "count": list.len(),
@@ -98,10 +121,53 @@ pub(super) fn image_software(sim: &Sim, ctx: &Ctx) -> R {
 }
 
 pub(super) fn image_associations(sim: &Sim, ctx: &Ctx) -> R {
-    let i = image_idx(sim, ctx)?;
     let w = &sim.world;
     let filter = parse_filter(ctx, &ctr_known)?;
     let ty = ctx.q("type").unwrap_or("ALL").to_ascii_uppercase();
+    let want = |t: &str| ty == "ALL" || ty == t;
+    if let Some(img) = loaded_image(sim, ctx) {
+        // The loaded containers that name this image (imageSha, imageUuid or imageId).
+        let l = sim.loaded.read().unwrap_or_else(|p| p.into_inner());
+        let ours = |c: &Value| {
+            ["imageSha", "imageUuid", "imageId"].iter().any(|k| {
+                let key = match *k {
+                    "imageSha" => "sha",
+                    "imageUuid" => "uuid",
+                    _ => "imageId",
+                };
+                c[*k].is_string() && c[*k] == img[key]
+            })
+        };
+        let cs: Vec<&Value> = l
+            .containers
+            .iter()
+            .filter(|c| ours(c))
+            .filter(|v| {
+                filter.as_ref().is_none_or(|e| {
+                    e.eval(&RecF {
+                        v,
+                        kind: Kind::Container,
+                    })
+                })
+            })
+            .collect();
+        let containers: Vec<Value> = cs
+            .iter()
+            .map(|c| json!({"uuid": c["uuid"], "sha": c["sha"], "containerId": c["containerId"], "name": c["name"], "state": c["state"], "created": c["created"], "host": c["host"]}))
+            .collect();
+        let mut hosts: Vec<Value> = Vec::new();
+        for c in &cs {
+            if !c["host"].is_null() && !hosts.contains(&c["host"]) {
+                hosts.push(c["host"].clone());
+            }
+        }
+        return ok(&json!({
+            "containers": if want("CONTAINER") { Value::Array(containers) } else { json!([]) },
+            "driftContainers": [],
+            "hosts": if want("HOST") { Value::Array(hosts) } else { json!([]) },
+        }));
+    }
+    let i = image_idx(sim, ctx)?;
     let ids: Vec<u64> = w
         .img_container_ids(i)
         .filter(|&j| sim.container_live(j))
@@ -120,7 +186,6 @@ pub(super) fn image_associations(sim: &Sim, ctx: &Ctx) -> R {
     sensors.sort_unstable();
     sensors.dedup();
     let hosts: Vec<Value> = sensors.into_iter().map(|s| w.host_json(s)).collect();
-    let want = |t: &str| ty == "ALL" || ty == t;
     ok(&json!({
         "containers": if want("CONTAINER") { Value::Array(containers) } else { json!([]) },
         "driftContainers": [],
@@ -129,6 +194,20 @@ pub(super) fn image_associations(sim: &Sim, ctx: &Ctx) -> R {
 }
 
 pub(super) fn image_registries(sim: &Sim, ctx: &Ctx) -> R {
+    if let Some(v) = loaded_image(sim, ctx) {
+        let reg_uuid = v["registryUuid"]
+            .as_array()
+            .and_then(|a| a.first())
+            .cloned()
+            .unwrap_or(Value::Null);
+        let out: Vec<Value> = v["repo"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(|r| json!({"registry": r["registry"], "registryUuid": reg_uuid, "repo": r["repository"], "tag": r["tag"]}))
+            .collect();
+        return ok(&Value::Array(out));
+    }
     let i = image_idx(sim, ctx)?;
     let w = &sim.world;
     let (r, repo, tag) = w.img_repo(i);
@@ -138,6 +217,15 @@ pub(super) fn image_registries(sim: &Sim, ctx: &Ctx) -> R {
 }
 
 pub(super) fn image_instrument(sim: &Sim, ctx: &Ctx) -> R {
+    if let Some(k) = loaded::find(sim, ctx.param("imageSha"), Kind::Image) {
+        let _body = ctx.json_obj()?;
+        let mut l = sim.loaded.write().unwrap_or_else(|p| p.into_inner());
+        let v = &mut l.images[k];
+        v["isInstrumented"] = json!(true);
+        v["instrumentationState"] = json!("INSTRUMENTED");
+        v["instrumentedFrom"] = json!("REGISTRY");
+        return ok_text(v["sha"].as_str().unwrap_or("").to_string());
+    }
     let i = image_idx(sim, ctx)?;
     let _body = ctx.json_obj()?;
     sim.deleted

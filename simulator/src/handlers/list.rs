@@ -3,6 +3,7 @@
 //! cursor lists (`bulk_list`).
 
 use super::ctx::{Ctx, R, bad, ok};
+use super::loaded::{self, RecF};
 use crate::config::LinkEnd;
 use crate::data::{CTR_FIELDS, CtrF, IMG_FIELDS, ImgF};
 use crate::fast;
@@ -44,7 +45,7 @@ fn to_fval(v: &Value) -> FVal<'_> {
     }
 }
 
-fn walk<'a>(v: &'a Value, segs: &[&str]) -> Option<FVal<'a>> {
+pub(super) fn walk<'a>(v: &'a Value, segs: &[&str]) -> Option<FVal<'a>> {
     if segs.is_empty() {
         return Some(to_fval(v));
     }
@@ -416,38 +417,96 @@ pub(super) fn generated_list(sim: &Sim, ctx: &Ctx, kind: Kind) -> R {
         Kind::Image => Key::of(ImgF { w, i }.field(&sort.field)),
         Kind::Container => Key::of(CtrF { w, j: i }.field(&sort.field)),
     };
+    // Locks in one order everywhere (loaded, deleted, stored), so readers and writers never wait
+    // on each other in a cycle.
+    let lock = sim.loaded.read().unwrap_or_else(|p| p.into_inner());
     let del = sim.deleted.read().unwrap_or_else(|p| p.into_inner());
     let off = (page - 1) * size;
     let (n, deleted) = match kind {
         Kind::Image => (w.images, &del.images),
         Kind::Container => (w.containers, &del.containers),
     };
-    let (idx, count) = gen_page(
-        n,
-        deleted,
-        matches.as_ref().map(|m| m as &dyn Fn(u64) -> bool),
-        sort.desc,
-        (!index_sort).then_some(&sort_key as &dyn Fn(u64) -> Key),
-        off,
-        size,
-    );
+    let gen_matches = matches.as_ref().map(|m| m as &dyn Fn(u64) -> bool);
+    let gen_key = (!index_sort).then_some(&sort_key as &dyn Fn(u64) -> Key);
+    // Loaded records that pass the filter, in sort order (ties: load order).
+    let recs = match kind {
+        Kind::Image => &lock.images,
+        Kind::Container => &lock.containers,
+    };
+    let mut picked: Vec<(OrdKey, usize)> = recs
+        .iter()
+        .enumerate()
+        .filter(|(_, v)| filter.as_ref().is_none_or(|e| e.eval(&RecF { v, kind })))
+        .map(|(k, v)| {
+            (
+                OrdKey(Key::of(RecF { v, kind }.field(&sort.field)), sort.desc),
+                k,
+            )
+        })
+        .collect();
+    picked.sort_by(|a, b| a.0.cmp(&b.0));
+    enum Item {
+        Gen(u64),
+        Loaded(usize),
+    }
+    let (items, count): (Vec<Item>, u64) = if picked.is_empty() {
+        // Generated data only: the index path, untouched.
+        let (idx, count) = gen_page(n, deleted, gen_matches, sort.desc, gen_key, off, size);
+        (idx.into_iter().map(Item::Gen).collect(), count)
+    } else {
+        // The first `off + size` generated items merged with the loaded ones by the sort key
+        // (ties: generated first). A merge's first m items only draw on each side's first m, so
+        // pages cut from it never drop or repeat an item.
+        let need = off.saturating_add(size);
+        let (idx, gcount) = gen_page(n, deleted, gen_matches, sort.desc, gen_key, 0, need);
+        let keys: Vec<OrdKey> = idx
+            .iter()
+            .map(|&i| OrdKey(sort_key(i), sort.desc))
+            .collect();
+        let (mut a, mut b) = (0, 0);
+        let mut merged = Vec::new();
+        while (merged.len() as u64) < need && (a < idx.len() || b < picked.len()) {
+            if b < picked.len() && (a >= idx.len() || picked[b].0 < keys[a]) {
+                merged.push(Item::Loaded(picked[b].1));
+                b += 1;
+            } else {
+                merged.push(Item::Gen(idx[a]));
+                a += 1;
+            }
+        }
+        let page = merged.into_iter().skip(off as usize).collect();
+        (page, gcount + picked.len() as u64)
+    };
+    let st = sim.stored.read().unwrap_or_else(|p| p.into_inner());
     // `page_body(data, count, false)`, written straight into one buffer.
     let per = match kind {
         Kind::Image => fast::IMG_LIST_BYTES,
         Kind::Container => fast::CTR_LIST_BYTES,
     };
-    let mut out = Vec::with_capacity(idx.len() * per + 64);
+    let mut out = Vec::with_capacity(items.len() * per + 64);
     out.extend_from_slice(b"{\"data\":[");
-    for (k, &i) in idx.iter().enumerate() {
+    for (k, it) in items.iter().enumerate() {
         if k > 0 {
             out.push(b',');
         }
-        match kind {
-            Kind::Image => fast::img_list(&mut out, w, i, del.instrumented.contains(&i)),
-            Kind::Container => fast::ctr_list(&mut out, w, i),
+        match (kind, it) {
+            (Kind::Image, &Item::Gen(i)) => {
+                fast::img_list(&mut out, w, i, del.instrumented.contains(&i));
+                loaded::splice_tags(&mut out, &st, || w.img_uuid(i));
+            }
+            (Kind::Container, &Item::Gen(j)) => {
+                fast::ctr_list(&mut out, w, j);
+                loaded::splice_tags(&mut out, &st, || w.ctr_uuid(j));
+            }
+            (_, &Item::Loaded(r)) => {
+                let v = loaded::with_tags(&st, &recs[r]);
+                out.extend_from_slice(v.to_string().as_bytes());
+            }
         }
     }
+    drop(st);
     drop(del);
+    drop(lock);
     out.extend_from_slice(b"],\"count\":");
     out.extend_from_slice(fast::ms(count).as_str().as_bytes());
     out.push(b'}');
@@ -498,6 +557,41 @@ pub(super) fn bulk_list(sim: &Sim, ctx: &Ctx, kind: Kind) -> R {
         Kind::Container => (salt::CTR_UUID, w.containers),
     };
     let mut start = 0;
+    // Loaded records in the same creation (`updated`) order, after generated ones on ties:
+    // `lstart` is the first position of `lorder` still to serve.
+    let lock = sim.loaded.read().unwrap_or_else(|p| p.into_inner());
+    let recs = match kind {
+        Kind::Image => &lock.images,
+        Kind::Container => &lock.containers,
+    };
+    let mut lorder: Vec<(u64, usize)> = recs
+        .iter()
+        .enumerate()
+        .map(|(k, v)| (loaded::epoch(&v["updated"]), k))
+        .collect();
+    lorder.sort_unstable();
+    let upd = |i: u64| {
+        if kind == Kind::Image {
+            w.img_updated(i)
+        } else {
+            w.ctr_updated(i)
+        }
+    };
+    // The first generated index updated after `v` (`or_eq`: at or after).
+    let gen_from = |v: u64, or_eq: bool| {
+        let (mut lo, mut hi) = (0, n);
+        while lo < hi {
+            let mid = (lo + hi) / 2;
+            if upd(mid) < v || (!or_eq && upd(mid) == v) {
+                lo = mid + 1
+            } else {
+                hi = mid
+            }
+        }
+        lo
+    };
+    let loaded_from = |v: u64| lorder.partition_point(|&(u, _)| u < v);
+    let mut lstart = 0;
     let mut pq_expr = None;
     if !pq.is_empty() {
         let e =
@@ -508,29 +602,29 @@ pub(super) fn bulk_list(sim: &Sim, ctx: &Ctx, kind: Kind) -> R {
             match (&t.op, *negated, t.field.as_str()) {
                 (Op::AnyOf(ids), true, "uuid") => {
                     for id in ids {
-                        if let Some(i) = synth::index_of_uuid(w.seed, salt_uuid, id) {
+                        if let Some(p) = lorder.iter().position(|&(_, k)| {
+                            recs[k]["uuid"]
+                                .as_str()
+                                .is_some_and(|u| u.eq_ignore_ascii_case(id))
+                        }) {
+                            // After a loaded record: the loaded ones after it, and generated
+                            // ones updated later (equal times put generated ones first).
+                            lstart = lstart.max(p + 1);
+                            start = start.max(gen_from(lorder[p].0, false));
+                        } else if let Some(i) = synth::index_of_uuid(w.seed, salt_uuid, id)
+                            && i < n
+                        {
                             start = start.max(i + 1);
+                            lstart = lstart.max(loaded_from(upd(i)));
                         }
                     }
                 }
-                (Op::Cmp(std::cmp::Ordering::Greater, true, v), false, "updated") if start == 0 => {
-                    let upd = |i: u64| {
-                        if kind == Kind::Image {
-                            w.img_updated(i)
-                        } else {
-                            w.ctr_updated(i)
-                        }
-                    };
-                    let (mut lo, mut hi) = (0, n);
-                    while lo < hi {
-                        let mid = (lo + hi) / 2;
-                        if (upd(mid) as f64) < *v {
-                            lo = mid + 1
-                        } else {
-                            hi = mid
-                        }
-                    }
-                    start = lo;
+                (Op::Cmp(std::cmp::Ordering::Greater, true, v), false, "updated")
+                    if start == 0 && lstart == 0 =>
+                {
+                    let v = v.max(0.0).ceil() as u64;
+                    start = gen_from(v, true);
+                    lstart = loaded_from(v);
                 }
                 _ => {}
             }
@@ -542,29 +636,56 @@ pub(super) fn bulk_list(sim: &Sim, ctx: &Ctx, kind: Kind) -> R {
         }
         pq_expr = Some(e);
     }
-    let filter = parse_filter_str(&user_filter, &known)?;
+    let filter_expr = parse_filter_str(&user_filter, &known)?;
     let del = sim.deleted.read().unwrap_or_else(|p| p.into_inner());
     let deleted = if kind == Kind::Image {
         &del.images
     } else {
         &del.containers
     };
-    let filter = filter.as_ref().map(|e| Compiled::new(e, w, kind));
+    let filter = filter_expr.as_ref().map(|e| Compiled::new(e, w, kind));
     let pq_filter = pq_expr.as_ref().map(|e| Compiled::new(e, w, kind));
+    let lmatches = |p: usize| -> bool {
+        let v = &recs[lorder[p].1];
+        filter_expr
+            .as_ref()
+            .is_none_or(|e| e.eval(&RecF { v, kind }))
+            && pq_expr.as_ref().is_none_or(|e| e.eval(&RecF { v, kind }))
+    };
     let matches = |i: u64| -> bool {
         !deleted.contains(&i)
             && filter.as_ref().is_none_or(|c| c.matches(i))
             && pq_filter.as_ref().is_none_or(|c| c.matches(i))
     };
-    let mut items = Vec::with_capacity(limit as usize);
-    let mut i = start;
-    while i < n && (items.len() as u64) < limit {
-        if matches(i) {
-            items.push(i);
-        }
-        i += 1;
+    // Both sequences walked in step, the earlier `updated` first (generated on ties).
+    enum Item {
+        Gen(u64),
+        Loaded(usize),
     }
-    let more = (items.len() as u64) == limit && (i..n).any(&matches);
+    let mut items = Vec::with_capacity(limit as usize);
+    let (mut i, mut p) = (start, lstart);
+    while (items.len() as u64) < limit {
+        while i < n && !matches(i) {
+            i += 1;
+        }
+        while p < lorder.len() && !lmatches(p) {
+            p += 1;
+        }
+        let (g, l) = (i < n, p < lorder.len());
+        if !g && !l {
+            break;
+        }
+        if l && (!g || lorder[p].0 < upd(i)) {
+            items.push(Item::Loaded(lorder[p].1));
+            p += 1;
+        } else {
+            items.push(Item::Gen(i));
+            i += 1;
+        }
+    }
+    let more =
+        (items.len() as u64) == limit && ((i..n).any(&matches) || (p..lorder.len()).any(lmatches));
+    let st = sim.stored.read().unwrap_or_else(|p| p.into_inner());
     // `{"limit": limit, "data": [...]}`, written straight into one buffer.
     let per = match kind {
         Kind::Image => fast::IMG_BULK_BYTES,
@@ -574,24 +695,42 @@ pub(super) fn bulk_list(sim: &Sim, ctx: &Ctx, kind: Kind) -> R {
     out.extend_from_slice(b"{\"limit\":");
     out.extend_from_slice(fast::ms(limit).as_str().as_bytes());
     out.extend_from_slice(b",\"data\":[");
-    for (k, &i) in items.iter().enumerate() {
+    for (k, it) in items.iter().enumerate() {
         if k > 0 {
             out.push(b',');
         }
-        match kind {
-            Kind::Image => fast::img_bulk(&mut out, w, i, del.instrumented.contains(&i)),
-            Kind::Container => fast::ctr_bulk(&mut out, w, i),
+        match (kind, it) {
+            (Kind::Image, &Item::Gen(i)) => {
+                fast::img_bulk(&mut out, w, i, del.instrumented.contains(&i));
+                loaded::splice_tags(&mut out, &st, || w.img_uuid(i));
+            }
+            (Kind::Container, &Item::Gen(j)) => {
+                fast::ctr_bulk(&mut out, w, j);
+                loaded::splice_tags(&mut out, &st, || w.ctr_uuid(j));
+            }
+            (_, &Item::Loaded(r)) => {
+                let v = loaded::bulk(sim, &st, &recs[r]);
+                out.extend_from_slice(v.to_string().as_bytes());
+            }
         }
     }
+    drop(st);
     drop(del);
     out.extend_from_slice(b"]}");
+    let last = items.last().map(|it| match *it {
+        Item::Gen(i) => match kind {
+            Kind::Image => (w.img_updated(i), w.img_uuid(i)),
+            Kind::Container => (w.ctr_updated(i), w.ctr_uuid(i)),
+        },
+        Item::Loaded(r) => (
+            loaded::epoch(&recs[r]["updated"]),
+            recs[r]["uuid"].as_str().unwrap_or("").to_string(),
+        ),
+    });
+    drop(lock);
     let mut resp = json_bytes_response(StatusCode::OK, out);
-    let link = match items.last() {
-        Some(&last) if more => {
-            let (upd, uuid) = match kind {
-                Kind::Image => (w.img_updated(last), w.img_uuid(last)),
-                Kind::Container => (w.ctr_updated(last), w.ctr_uuid(last)),
-            };
+    let link = match last {
+        Some((upd, uuid)) if more => {
             let mut next = format!("updated>={upd} AND not uuid: [{uuid}]");
             if !user_filter.is_empty() {
                 next.push_str(&format!(" AND ({user_filter})"));

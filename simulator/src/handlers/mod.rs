@@ -15,6 +15,7 @@ mod events;
 mod generated;
 mod images;
 mod list;
+mod loaded;
 mod policies;
 mod postures;
 mod registries;
@@ -24,6 +25,11 @@ mod sensors;
 mod tags;
 
 pub(crate) use ctx::Ctx;
+
+/// Whether a live generated image or container has this uuid or sha (loaded records may not).
+pub(crate) fn generated_exists(sim: &Sim, id: &str, kind: crate::filter::Gen) -> bool {
+    !id.is_empty() && generated::find_generated(sim, id, kind).is_some()
+}
 
 use crate::state::Sim;
 use Run::{Blocking, Inline};

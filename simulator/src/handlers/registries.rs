@@ -177,6 +177,7 @@ pub(super) fn registry_write(sim: &Sim, ctx: &Ctx, mode: Write) -> R {
                 username,
                 repos: vec![],
                 schedules: vec![],
+                extra: Default::default(),
             });
             ok(&json!({"registryUuid": uuid}))
         }

@@ -2,6 +2,7 @@
 
 use super::ctx::{Ctx, R, bad, not_found, ok, ok_text};
 use super::generated::find_generated;
+use super::loaded;
 use crate::data;
 use crate::filter::Gen as Kind;
 use crate::state::Sim;
@@ -131,6 +132,10 @@ pub(super) fn tag_delete(sim: &Sim, ctx: &Ctx) -> R {
         .position(|t| t["name"] == name)
         .ok_or_else(|| not_found(format!("Tag {name} not found")))?;
     st.tags.remove(k);
+    // Off every image and container too, so a new tag of the same name starts unassigned.
+    for names in st.assignments.values_mut() {
+        names.retain(|n| n != name);
+    }
     ok_text("Tag deleted successfully")
 }
 
@@ -187,17 +192,24 @@ pub(super) fn tag_assign(sim: &Sim, ctx: &Ctx) -> R {
     let idx = uuid
         .and_then(|u| find_generated(sim, u, kind))
         .or_else(|| sha.and_then(|s| find_generated(sim, s, kind)));
-    let Some(i) = idx else {
-        return Err(not_found(format!(
-            "{} {} not found",
-            et,
-            uuid.or(sha).unwrap_or("")
-        )));
-    };
-    let entity_uuid = if kind == Kind::Image {
-        sim.world.img_uuid(i)
-    } else {
-        sim.world.ctr_uuid(i)
+    let entity_uuid = match idx {
+        Some(i) if kind == Kind::Image => sim.world.img_uuid(i),
+        Some(i) => sim.world.ctr_uuid(i),
+        None => {
+            let rec = uuid
+                .and_then(|u| loaded::get(sim, u, kind))
+                .or_else(|| sha.and_then(|s| loaded::get(sim, s, kind)));
+            match rec.as_ref().and_then(|v| v["uuid"].as_str()) {
+                Some(u) => u.to_string(),
+                None => {
+                    return Err(not_found(format!(
+                        "{} {} not found",
+                        et,
+                        uuid.or(sha).unwrap_or("")
+                    )));
+                }
+            }
+        }
     };
     let mut st = sim.stored.write().unwrap_or_else(|p| p.into_inner());
     let mut names = Vec::new();
@@ -219,10 +231,12 @@ pub(super) fn tag_assign(sim: &Sim, ctx: &Ctx) -> R {
             names.push(n);
         }
     }
-    st.assignments
-        .entry(entity_uuid.clone())
-        .or_default()
-        .extend(names);
+    let assigned = st.assignments.entry(entity_uuid.clone()).or_default();
+    for n in names {
+        if !assigned.contains(&n) {
+            assigned.push(n);
+        }
+    }
     ok(&json!({"entityUUID": entity_uuid}))
 }
 

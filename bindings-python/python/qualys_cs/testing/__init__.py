@@ -7,13 +7,19 @@
         assert len(client.images.list().to_list()) == 50
         print(sim.requests()[-1]["path"])
 
+Your own records, mixed with the generated ones or instead of them (``generated=False``)::
+
+    with Simulator(generated=False, fixtures={"images": [{"sha": "ab" * 32, "operatingSystem": "Alpine"}]}) as sim:
+        sim.add_containers([{"imageSha": "ab" * 32, "name": "web"}])
+
 With pytest, the ``qualys_simulator`` fixture (registered by the package's pytest plugin) yields a
 running :class:`Simulator`, and ``qualys_client`` a :class:`~qualys_cs.Client` bound to it.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import os
+from collections.abc import Iterable, Mapping
 from typing import Any, Literal
 
 from .._client import AsyncClient, Client
@@ -22,6 +28,21 @@ from .._native import NativeSimulator
 __all__ = ["Simulator"]
 
 FaultKind = Literal["status", "drop", "malformed", "truncate", "delay", "slow_body"]
+Resource = Literal[
+    "images",
+    "containers",
+    "registries",
+    "tags",
+    "sensors",
+    "reports",
+    "policies",
+    "controls",
+    "events",
+    "k8s_postures",
+    "k8s_clusters",
+]
+# Resource names as keys (checked when the simulator starts; a plain `dict[str, ...]` is accepted).
+Fixtures = str | os.PathLike[str] | Mapping[str, Iterable[Mapping[str, Any]] | Mapping[str, Any]]
 
 
 class Simulator:
@@ -43,6 +64,15 @@ class Simulator:
     :param link_case, link_end: the bulk lists' ``link`` header: its name ``"lower"`` (``link``, the
         default) or ``"title"`` (``Link``); what the last page sends, ``"null"`` (the default),
         ``"absent"`` or ``"empty"``.
+    :param fixtures: your own records, served like generated ones (filters, sort, paging, get,
+        delete): a directory of ``images.json``, ``containers.json``, ``registries.json``,
+        ``tags.json``, ``sensors.json``, ``reports.json``, ``policies.json``, ``controls.json``,
+        ``events.json``, ``k8s_postures.json``, ``k8s_clusters.json`` (each a list answer
+        ``{"data": [...]}`` or a bare list), or a mapping of those names to records. A record is
+        shaped like an item of the list answer; missing fields are filled, unknown ones kept. A
+        bad record raises ``ValueError`` naming the file, the record and the rule.
+    :param generated: ``False``: no generated images, containers, sensors, registries or tags
+        (only your records; ``images=``/``counts=`` still set counts explicitly).
     """
 
     def __init__(
@@ -64,6 +94,8 @@ class Simulator:
         strict_accept: bool | None = None,
         link_case: Literal["lower", "title"] | None = None,
         link_end: Literal["null", "absent", "empty"] | None = None,
+        fixtures: Fixtures | None = None,
+        generated: bool | None = None,
     ) -> None:
         all_counts = dict(counts or {})
         if images is not None:
@@ -85,6 +117,8 @@ class Simulator:
             strict_accept=strict_accept,
             link_case=link_case,
             link_end=link_end,
+            fixtures=_fixtures(fixtures),
+            generated=generated,
         )
 
     @property
@@ -152,6 +186,31 @@ class Simulator:
             fault["headers"] = dict(headers)
         self._native.inject(fault)
 
+    def add(self, resource: Resource, records: Iterable[Mapping[str, Any]]) -> int:
+        """Add records of one resource to the running simulator (all or none; ``ValueError``
+        naming the record and the rule otherwise). Returns how many were added."""
+        return self._native.add(resource, [dict(r) for r in records])
+
+    def add_images(self, records: Iterable[Mapping[str, Any]]) -> int:
+        """Add images (items shaped like ``images.list``'s)."""
+        return self.add("images", records)
+
+    def add_containers(self, records: Iterable[Mapping[str, Any]]) -> int:
+        """Add containers (items shaped like ``containers.list``'s)."""
+        return self.add("containers", records)
+
+    def add_registries(self, records: Iterable[Mapping[str, Any]]) -> int:
+        """Add registries (items shaped like ``registries.list``'s; ``registryUri`` required)."""
+        return self.add("registries", records)
+
+    def add_tags(self, records: Iterable[Mapping[str, Any]]) -> int:
+        """Add tags (``{"name": ..., "tagId": ...}``, as ``tags.create`` answers)."""
+        return self.add("tags", records)
+
+    def add_sensors(self, records: Iterable[Mapping[str, Any]]) -> int:
+        """Add sensors (items shaped like ``sensors.list``'s)."""
+        return self.add("sensors", records)
+
     def set_latency(self, seconds: float) -> None:
         """Latency added to every request from now on."""
         self._native.set_latency(seconds)
@@ -168,3 +227,12 @@ class Simulator:
 
     def __repr__(self) -> str:
         return f"Simulator(url={self.url!r})"
+
+
+def _fixtures(f: Fixtures | None) -> str | Mapping[str, Any] | None:
+    """A path as ``str``; a mapping with its records as lists (iterables are consumed once)."""
+    if f is None:
+        return None
+    if isinstance(f, Mapping):
+        return {k: (dict(v) if isinstance(v, Mapping) else [dict(r) for r in v]) for k, v in f.items()}
+    return os.fspath(f)
