@@ -111,7 +111,8 @@ def test_an_assigned_tag_shows_on_the_image() -> None:
         assert listed[0]["tags"] == [{"tagId": 7, "name": "pci"}]
         assert [t["name"] for t in as_dict(client.images.get(sha(0)))["tags"]] == ["prod"]
         client.tags.delete("pci")
-        assert as_dict(client.images.get(generated["sha"]))["tags"] == []
+        # The last tag gone, the image has no `tags` key again (as the seeds show an untagged one).
+        assert "tags" not in as_dict(client.images.get(generated["sha"]))
 
 
 @pytest.mark.qualys_simulator(generated=False, fixtures={"images": images(2)})

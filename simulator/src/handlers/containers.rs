@@ -36,7 +36,11 @@ pub(super) fn container_get(sim: &Sim, ctx: &Ctx) -> R {
     }
     let j = container_idx(sim, ctx)?;
     let mut v = data::ctr_details(&sim.world, j);
-    v["tags"] = loaded::tags_of(&st(), &sim.world.ctr_uuid(j));
+    // Only a tagged item carries `tags` (see `loaded::splice_tags`).
+    let tags = loaded::tags_of(&st(), &sim.world.ctr_uuid(j));
+    if tags.as_array().is_some_and(|a| !a.is_empty()) {
+        v["tags"] = tags;
+    }
     ok(&v)
 }
 

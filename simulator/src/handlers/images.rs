@@ -39,7 +39,11 @@ pub(super) fn image_get(sim: &Sim, ctx: &Ctx) -> R {
         .instrumented
         .contains(&i);
     let mut v = data::img_details(&sim.world, i, ins);
-    v["tags"] = loaded::tags_of(&st(), &sim.world.img_uuid(i));
+    // Only a tagged item carries `tags` (see `loaded::splice_tags`).
+    let tags = loaded::tags_of(&st(), &sim.world.img_uuid(i));
+    if tags.as_array().is_some_and(|a| !a.is_empty()) {
+        v["tags"] = tags;
+    }
     ok(&v)
 }
 

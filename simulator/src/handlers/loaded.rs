@@ -132,16 +132,18 @@ pub(super) fn tags_of(st: &Stored, uuid: &str) -> Value {
 
 /// `,"tags":[...]}` in place of an item's closing brace, for the byte-written list items.
 pub(super) fn splice_tags(out: &mut Vec<u8>, st: &Stored, uuid: impl FnOnce() -> String) {
-    if out.last() != Some(&b'}') {
+    // Only an item with tags assigned carries the key: neither the seeds nor the spec show it, so
+    // an untagged item stays exactly as they do (and a list costs nothing until a tag is assigned).
+    if st.assignments.is_empty() || out.last() != Some(&b'}') {
+        return;
+    }
+    let tags = tags_of(st, &uuid());
+    if tags.as_array().is_none_or(|a| a.is_empty()) {
         return;
     }
     out.pop();
     out.extend_from_slice(b",\"tags\":");
-    if st.assignments.is_empty() {
-        out.extend_from_slice(b"[]");
-    } else {
-        out.extend_from_slice(tags_of(st, &uuid()).to_string().as_bytes());
-    }
+    out.extend_from_slice(tags.to_string().as_bytes());
     out.push(b'}');
 }
 
@@ -160,7 +162,9 @@ pub(super) fn with_tags(st: &Stored, v: &Value) -> Value {
                 tags.push(t.clone());
             }
         }
-        o.insert("tags".into(), Value::Array(tags));
+        if !tags.is_empty() || o.contains_key("tags") {
+            o.insert("tags".into(), Value::Array(tags));
+        }
     }
     v
 }
