@@ -6,7 +6,7 @@ use pyo3::exceptions::{PyRuntimeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList};
 use qualys_cs_sim::{
-    Fault, FaultRates, Fixtures, Limit, RateLimits, Resource, SimConfig, SimHandle, Simulator,
+    Fault, FaultRates, Fixtures, RateLimits, Resource, SimConfig, SimHandle, Simulator,
     Subscription,
 };
 use std::sync::Mutex;
@@ -27,49 +27,11 @@ fn secs(field: &str, s: f64) -> PyResult<Duration> {
     })
 }
 
+/// `rate_limits=`: the simulator crate's one parser of the option (Node's `rateLimits` too), on
+/// the value as JSON (a tuple is a list).
 fn rate_limits(v: &Bound<'_, PyAny>) -> PyResult<RateLimits> {
-    if let Ok(on) = v.extract::<bool>() {
-        return Ok(RateLimits {
-            enabled: on,
-            ..RateLimits::published()
-        });
-    }
-    if let Ok(s) = v.extract::<String>() {
-        return match s.as_str() {
-            "published" => Ok(RateLimits {
-                enabled: true,
-                ..RateLimits::published()
-            }),
-            other => Err(PyValueError::new_err(format!(
-                "rate_limits: unknown preset {other:?} (published)"
-            ))),
-        };
-    }
-    if let Ok(factor) = v.extract::<f64>() {
-        return Ok(RateLimits {
-            enabled: true,
-            ..RateLimits::scaled(factor)
-        });
-    }
-    let d = v.cast::<PyDict>().map_err(|_| {
-        PyValueError::new_err("rate_limits must be a bool, \"published\", a scale factor or {family: (calls, window_secs)}")
-    })?;
-    let mut r = RateLimits {
-        enabled: true,
-        ..RateLimits::published()
-    };
-    for (k, v) in d.iter() {
-        let family: String = k.extract()?;
-        let (calls, window): (u32, f64) = v.extract()?;
-        r.families.insert(
-            family,
-            Limit {
-                calls,
-                window: secs("rate_limits window", window)?,
-            },
-        );
-    }
-    Ok(r)
+    let v = crate::convert::from_py(v, "rate_limits").map_err(PyValueError::new_err)?;
+    RateLimits::from_json("rate_limits", &v).map_err(PyValueError::new_err)
 }
 
 fn fault_rates(d: &Bound<'_, PyDict>) -> PyResult<FaultRates> {

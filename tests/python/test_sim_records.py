@@ -134,3 +134,19 @@ def test_reports_controls_and_clusters_take_records_too() -> None:
         lab = [as_dict(c) for c in client.k8s_clusters.list(filter="clusterName:lab").to_list()]
         assert [c["nodes"] for c in lab] == [3]
         assert sim.add("events", [{"eventType": "fixture.seen"}]) == 1
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        (-1, "rate_limits: a scale factor must be a positive number"),
+        ("fast", "rate_limits: unknown preset 'fast'"),
+        ({"images": (0, 1.0)}, r"rate_limits\.images: must be \[calls, windowSeconds\]"),
+        ({"images": (5,)}, r"rate_limits\.images: must be \[calls, windowSeconds\]"),
+    ],
+)
+def test_rate_limits_follow_the_simulators_one_rule(value: object, message: str) -> None:
+    # The same parser as Node's `rateLimits`: a bad value names the field before the server starts.
+    with pytest.raises(ValueError, match=message):
+        Simulator(images=1, rate_limits=value)  # type: ignore[arg-type]
+
