@@ -149,4 +149,3 @@ def test_rate_limits_follow_the_simulators_one_rule(value: object, message: str)
     # The same parser as Node's `rateLimits`: a bad value names the field before the server starts.
     with pytest.raises(ValueError, match=message):
         Simulator(images=1, rate_limits=value)  # type: ignore[arg-type]
-
