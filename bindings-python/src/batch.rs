@@ -19,7 +19,7 @@ use arrow_array::{Array, ArrayRef, ListArray, RecordBatch, StringArray, StructAr
 use arrow_buffer::{OffsetBuffer, ScalarBuffer};
 use arrow_schema::{DataType, Field, FieldRef, Fields, Schema as ArrowSchema, SchemaRef, TimeUnit};
 use jiter::{Jiter, JiterError, Peek};
-use qualys_cs::columns::{ColumnType, Schema, Source, parse_iso};
+use qualys_cs::columns::{ColumnType, Schema, Source, minify_into, parse_iso};
 use std::sync::Arc;
 
 /// A struct with more fields than this is read as JSON text (the seen-set is one `u128`); no
@@ -136,26 +136,6 @@ fn int_text(s: &[u8]) -> Option<i64> {
     std::str::from_utf8(s).ok()?.parse().ok()
 }
 
-/// The value's JSON text with the whitespace outside strings dropped, into `out`.
-fn minify(raw: &[u8], out: &mut Vec<u8>) {
-    let (mut in_str, mut esc) = (false, false);
-    for &c in raw {
-        if in_str {
-            out.push(c);
-            if esc {
-                esc = false;
-            } else if c == b'\\' {
-                esc = true;
-            } else if c == b'"' {
-                in_str = false;
-            }
-        } else if !matches!(c, b' ' | b'\t' | b'\n' | b'\r') {
-            in_str = c == b'"';
-            out.push(c);
-        }
-    }
-}
-
 /// The next value (at `peek`) skipped; its text (minified, UTF-8 checked) into `out`.
 fn raw_into(j: &mut Jiter<'_>, peek: Peek, out: &mut Vec<u8>) -> Result<(), Fail> {
     let start = j.current_index();
@@ -163,7 +143,7 @@ fn raw_into(j: &mut Jiter<'_>, peek: Peek, out: &mut Vec<u8>) -> Result<(), Fail
     let raw = j.slice_to_current(start);
     // jiter's skip does not check strings' UTF-8; the column and `extra` are text.
     std::str::from_utf8(raw).map_err(|_| Fail::fit("a string is not valid UTF-8".into()))?;
-    minify(raw, out);
+    minify_into(raw, out);
     Ok(())
 }
 
@@ -775,7 +755,7 @@ fn add_extra(line: &mut Vec<u8>, key: &[u8], raw: &[u8]) -> Result<(), Fail> {
     line.extend_from_slice(key);
     line.extend_from_slice(b"\":");
     std::str::from_utf8(raw).map_err(|_| Fail::fit("a string is not valid UTF-8".into()))?;
-    minify(raw, line);
+    minify_into(raw, line);
     Ok(())
 }
 

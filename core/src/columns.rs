@@ -615,12 +615,11 @@ pub fn parse_iso(s: &str) -> Option<i64> {
     Some(secs * 1000 + ms)
 }
 
-/// A record's JSON text on one line (whitespace outside strings dropped), for JSON Lines: the
-/// record exactly as sent otherwise.
-pub fn jsonl_line(item: &[u8], out: &mut Vec<u8>) {
-    let mut in_str = false;
-    let mut esc = false;
-    for &c in item {
+/// JSON text with the whitespace outside strings dropped, appended to `out`: the value exactly as
+/// sent otherwise (JSON Lines records, the Arrow tables' JSON-text columns and `extra`).
+pub fn minify_into(raw: &[u8], out: &mut Vec<u8>) {
+    let (mut in_str, mut esc) = (false, false);
+    for &c in raw {
         if in_str {
             out.push(c);
             if esc {
@@ -631,12 +630,15 @@ pub fn jsonl_line(item: &[u8], out: &mut Vec<u8>) {
                 in_str = false;
             }
         } else if !matches!(c, b' ' | b'\t' | b'\n' | b'\r') {
-            if c == b'"' {
-                in_str = true;
-            }
+            in_str = c == b'"';
             out.push(c);
         }
     }
+}
+
+/// A record's JSON text on one line, for JSON Lines.
+pub fn jsonl_line(item: &[u8], out: &mut Vec<u8>) {
+    minify_into(item, out);
     out.push(b'\n');
 }
 

@@ -1,22 +1,12 @@
 //! The `qualys-cs-sim` binary: first stdout line, flags, control endpoints.
 
 use std::io::{BufRead, BufReader};
-use std::process::{Command, Stdio};
+use std::process::{Child, Command, Stdio};
 
-#[test]
-fn binary_prints_its_url_first_and_serves() {
+/// The binary started with `args`, the URL its first stdout line names, and a runtime to call it.
+fn start(args: &[&std::ffi::OsStr]) -> (Child, String, tokio::runtime::Runtime) {
     let mut child = Command::new(env!("CARGO_BIN_EXE_qualys-cs-sim"))
-        .args([
-            "--images",
-            "42",
-            "--username",
-            "u",
-            "--password",
-            "p",
-            "--rate-limit",
-            "images=5/2",
-            "--no-request-log",
-        ])
+        .args(args)
         .stdout(Stdio::piped())
         .spawn()
         .expect("spawn");
@@ -29,12 +19,30 @@ fn binary_prints_its_url_first_and_serves() {
         .strip_prefix("listening on ")
         .unwrap_or_else(|| panic!("first line: {line:?}"))
         .to_string();
-    assert!(url.starts_with("http://127.0.0.1:"), "{url}");
     let _ = rustls::crypto::ring::default_provider().install_default();
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .unwrap();
+    (child, url, rt)
+}
+
+#[test]
+fn binary_prints_its_url_first_and_serves() {
+    let args = [
+        "--images",
+        "42",
+        "--username",
+        "u",
+        "--password",
+        "p",
+        "--rate-limit",
+        "images=5/2",
+        "--no-request-log",
+    ]
+    .map(std::ffi::OsStr::new);
+    let (mut child, url, rt) = start(&args);
+    assert!(url.starts_with("http://127.0.0.1:"), "{url}");
     rt.block_on(async {
         let c = reqwest::Client::new();
         let r = c
@@ -119,27 +127,11 @@ fn binary_serves_the_records_of_a_fixtures_directory() {
             ("notes.txt", "not a fixture"),
         ],
     );
-    let mut child = Command::new(env!("CARGO_BIN_EXE_qualys-cs-sim"))
-        .arg("--fixtures")
-        .arg(&dir)
-        .arg("--no-generated")
-        .stdout(Stdio::piped())
-        .spawn()
-        .expect("spawn");
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    let url = line
-        .trim()
-        .strip_prefix("listening on ")
-        .unwrap()
-        .to_string();
-    let _ = rustls::crypto::ring::default_provider().install_default();
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
+    let (mut child, url, rt) = start(&[
+        "--fixtures".as_ref(),
+        dir.as_os_str(),
+        "--no-generated".as_ref(),
+    ]);
     rt.block_on(async {
         let c = reqwest::Client::new();
         let get = |p: &str| {

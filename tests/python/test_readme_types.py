@@ -40,22 +40,31 @@ def tool(name: str) -> str:
     return found
 
 
-def test_readme_example_passes_mypy_strict(example: pathlib.Path) -> None:
-    r = subprocess.run([tool("mypy"), "--strict", "--no-incremental", str(example)], capture_output=True,
+def assert_mypy_strict(path: pathlib.Path) -> None:
+    r = subprocess.run([tool("mypy"), "--strict", "--no-incremental", str(path)], capture_output=True,
                        text=True, timeout=300, cwd=ROOT)  # fmt: skip
     assert r.returncode == 0, r.stdout + r.stderr
 
 
-def test_readme_example_passes_pyright_strict(example: pathlib.Path) -> None:
-    config = example.parent / "pyrightconfig.json"
-    # A snippet imports what it shows and evaluates `...`: neither is a typing question.
-    config.write_text(
-        '{"typeCheckingMode": "strict", "reportUnusedImport": "none", "reportUnusedVariable": "none",'
-        ' "reportUnusedExpression": "none"}'
-    )
-    r = subprocess.run([tool("pyright"), "--pythonpath", sys.executable, "-p", str(config), str(example)],
-                       capture_output=True, text=True, timeout=300, cwd=example.parent)  # fmt: skip
+def assert_pyright(path: pathlib.Path, config_json: str) -> None:
+    config = path.parent / "pyrightconfig.json"
+    config.write_text(config_json)
+    r = subprocess.run([tool("pyright"), "--pythonpath", sys.executable, "-p", str(config), str(path)],
+                       capture_output=True, text=True, timeout=300, cwd=path.parent)  # fmt: skip
     assert r.returncode == 0, r.stdout + r.stderr
+
+
+def test_readme_example_passes_mypy_strict(example: pathlib.Path) -> None:
+    assert_mypy_strict(example)
+
+
+def test_readme_example_passes_pyright_strict(example: pathlib.Path) -> None:
+    # A snippet imports what it shows and evaluates `...`: neither is a typing question.
+    assert_pyright(
+        example,
+        '{"typeCheckingMode": "strict", "reportUnusedImport": "none", "reportUnusedVariable": "none",'
+        ' "reportUnusedExpression": "none"}',
+    )
 
 
 # Request bodies, typed from the API's sample requests: right bodies pass, and each wrong one must
@@ -101,18 +110,13 @@ def bodies(tmp_path_factory: pytest.TempPathFactory) -> pathlib.Path:
 
 
 def test_request_bodies_mypy_strict(bodies: pathlib.Path) -> None:
-    r = subprocess.run([tool("mypy"), "--strict", "--no-incremental", str(bodies)], capture_output=True,
-                       text=True, timeout=300, cwd=ROOT)  # fmt: skip
-    assert r.returncode == 0, r.stdout + r.stderr
+    assert_mypy_strict(bodies)
 
 
 def test_request_bodies_pyright_strict(bodies: pathlib.Path) -> None:
-    config = bodies.parent / "pyrightconfig.json"
     # `# type: ignore` is mypy's: pyright must find each error itself, and say so of a stale ignore.
-    config.write_text(
+    assert_pyright(
+        bodies,
         '{"typeCheckingMode": "strict", "enableTypeIgnoreComments": false,'
-        ' "reportUnnecessaryTypeIgnoreComment": "error"}'
+        ' "reportUnnecessaryTypeIgnoreComment": "error"}',
     )
-    r = subprocess.run([tool("pyright"), "--pythonpath", sys.executable, "-p", str(config), str(bodies)],
-                       capture_output=True, text=True, timeout=300, cwd=bodies.parent)  # fmt: skip
-    assert r.returncode == 0, r.stdout + r.stderr
