@@ -22,16 +22,18 @@ $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
 	$(VENV)/bin/python -m pip install -q --upgrade pip "maturin>=1.9.4,<2"
 
-## Every test: generated files fresh, one version everywhere, Rust (fmt, clippy, tests, the fault
-## matrix), the Python and Node bindings (with the fault matrix), short fuzz runs, installing the
-## packed npm tarball and sdist into fresh projects (build from source), installing the prebuilt
-## x86_64 wheel and npm packages with no Rust on the PATH (with the binary, size and README checks),
-## and the benchmarks' smoke mode (tiny sizes, so they do not rot).
+## Every test: generated files fresh, one version everywhere, the GitHub workflows audited (zizmor,
+## .ci/zizmor.sh), Rust (fmt, clippy, tests, the fault matrix), the Python and Node bindings (with
+## the fault matrix), short fuzz runs, installing the packed npm tarball and sdist into fresh
+## projects (build from source), installing the prebuilt x86_64 wheel and npm packages with no Rust
+## on the PATH (with the binary, size and README checks), and the benchmarks' smoke mode (tiny
+## sizes, so they do not rot).
 test: lint test-rust test-python test-node test-fuzz test-install test-dist bench-smoke
 
 lint:
 	$(PYTHON) codegen/generate.py --check
 	node bindings-node/scripts/version.js --check
+	PYTHON=$(PYTHON) bash .ci/zizmor.sh
 	$(CARGO) fmt --all -- --check
 	$(CARGO) clippy --workspace --all-targets -- -D warnings
 
@@ -144,12 +146,14 @@ node_modules/.package-lock.json: package.json package-lock.json
 
 ## The build tools, from PyPI, in their own venv: zig, maturin, cargo-zigbuild and auditwheel. (Each
 ## build rule adds its target's Rust standard library with rustup: `make test` needs only x86_64.)
+## Exact versions: the release workflow builds the Linux artifacts with these rules, so a new tool
+## release cannot change what is published (maturin and auditwheel as in .github/workflows/).
 dist-tools: $(DIST_VENV)/.tools-ok
 
 $(DIST_VENV)/.tools-ok:
 	$(PYTHON) -m venv $(DIST_VENV)
-	$(DIST_VENV)/bin/python -m pip install -q --upgrade pip
-	$(DIST_VENV)/bin/python -m pip install -q "ziglang==0.17.1" "cargo-zigbuild==0.24.1" "maturin>=1.9.4,<2" "auditwheel>=6.8,<7"
+	$(DIST_VENV)/bin/python -m pip install -q "pip==26.3"
+	$(DIST_VENV)/bin/python -m pip install -q "ziglang==0.17.1" "cargo-zigbuild==0.24.1" "maturin==1.16.0" "auditwheel==6.8.2"
 	# cargo-zigbuild and napi look for `zig` on the PATH; the ziglang package ships the binary.
 	ln -sf "$$($(DIST_VENV)/bin/python -c 'import ziglang, os; print(os.path.join(os.path.dirname(ziglang.__file__), "zig"))')" $(DIST_VENV)/bin/zig
 	@touch $@
