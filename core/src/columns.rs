@@ -5,19 +5,19 @@
 //! The rules, the same for every resource (documented in the README, "Columns"):
 //!
 //! - one column per model field, named by its API key, in declaration order;
-//! - times (`created`, `updated`, `stateChanged`, `...Date`, `...Scanned`, ...) are
-//!   `timestamp[ms, UTC]`, read from epoch-millisecond strings or numbers (or ISO 8601 text);
+//! - fields declared `timestamp` in spec/shapes.json (`created`, `updated`, `stateChanged`, ...)
+//!   are `timestamp[ms, UTC]`, read from epoch-millisecond strings or numbers (or ISO 8601 text);
 //! - a nested object (`vulnerabilities` severity counts, `host`, `lastFoundOnHost`, `compliance`)
 //!   is flattened into `field.sub` columns, since that is what users group by; lists of objects
 //!   (`repo`, `layers`, `softwares`) stay lists of structs;
 //! - `repo` also gives `registry`, `repository` and `tag` of its first entry;
-//! - a field typed loosely in the model (a `serde_json::Value`) is its JSON text, except `size`
-//!   (bytes), an integer;
+//! - a field declared `any`, `object` or a custom type is its JSON text; `integer_text` (`size`,
+//!   bytes) is an integer;
 //! - `extra` is the JSON object text of every key the schema does not name, at the top or inside a
 //!   nested object (that whole field is copied there), so nothing the server sent is lost;
 //! - a value of another type than its column's is an error naming the field, never a wrong column.
 
-use crate::models::{FieldInfo, fields_of};
+use crate::models::{FieldShape, FieldType, fields_of};
 use crate::paginate::{ItemSpan, Page};
 use serde_json::{Map, Value};
 use std::fmt::Write as _;
@@ -101,54 +101,27 @@ impl std::fmt::Display for FitError {
     }
 }
 
-fn is_time(key: &str) -> bool {
-    matches!(
-        key,
-        "created"
-            | "updated"
-            | "createdAt"
-            | "expireOn"
-            | "firstFound"
-            | "lastFound"
-            | "lastCheckedIn"
-            | "lastEvaluated"
-            | "stateChanged"
-    ) || key.ends_with("Date")
-        || key.ends_with("Scanned")
-}
-
-fn strip_nullable(ty: &str) -> &str {
-    ty.strip_prefix("Nullable<")
-        .and_then(|t| t.strip_suffix('>'))
-        .unwrap_or(ty)
-}
-
-/// The column type of a declared field type (source text, spaces removed).
-fn type_of(key: &str, ty: &str, depth: usize) -> ColumnType {
-    let ty = strip_nullable(ty);
+/// The column type of a declared field type: decided by the declaration in spec/shapes.json
+/// (through the generated field table), never by the field's name or a type's spelling.
+fn type_of(ty: &FieldType, depth: usize) -> ColumnType {
     match ty {
-        "String" if is_time(key) => ColumnType::TimestampMs,
-        "String" => ColumnType::Utf8,
-        "i64" | "i32" | "u64" | "u32" | "usize" => ColumnType::Int64,
-        "f64" | "f32" => ColumnType::Float64,
-        "bool" => ColumnType::Bool,
-        "Value" if key == "size" => ColumnType::Int64,
-        _ => {
-            let inner = ty
-                .strip_prefix("Vec<")
-                .or_else(|| ty.strip_prefix("OneOrMany<"))
-                .and_then(|t| t.strip_suffix('>'));
-            if let Some(inner) = inner {
-                return match inner {
-                    "String" => ColumnType::List(Box::new(ColumnType::Utf8)),
-                    _ => match model_struct(inner, depth + 1) {
-                        Some(s) => ColumnType::List(Box::new(s)),
-                        None => ColumnType::Json,
-                    },
-                };
-            }
-            model_struct(ty, depth + 1).unwrap_or(ColumnType::Json)
-        }
+        FieldType::Str => ColumnType::Utf8,
+        FieldType::Time => ColumnType::TimestampMs,
+        // `integer_text` (`size`): an integer that some lists send as text.
+        FieldType::Int | FieldType::IntText => ColumnType::Int64,
+        FieldType::Float => ColumnType::Float64,
+        FieldType::Bool => ColumnType::Bool,
+        FieldType::Any | FieldType::Object | FieldType::Custom(_) => ColumnType::Json,
+        FieldType::List(inner) | FieldType::OneOrMany(inner) => match inner {
+            FieldType::Str => ColumnType::List(Box::new(ColumnType::Utf8)),
+            FieldType::Model(name) => match model_struct(name, depth + 1) {
+                Some(s) => ColumnType::List(Box::new(s)),
+                None => ColumnType::Json,
+            },
+            // A list of loosely typed values (or of lists) is its JSON text.
+            _ => ColumnType::Json,
+        },
+        FieldType::Model(name) => model_struct(name, depth + 1).unwrap_or(ColumnType::Json),
     }
 }
 
@@ -161,15 +134,10 @@ fn model_struct(name: &str, depth: usize) -> Option<ColumnType> {
     Some(ColumnType::Struct(struct_fields(fields, depth)))
 }
 
-fn struct_fields(fields: &[FieldInfo], depth: usize) -> Vec<(String, ColumnType)> {
+fn struct_fields(fields: &[FieldShape], depth: usize) -> Vec<(String, ColumnType)> {
     fields
         .iter()
-        .map(|f| {
-            let key = f.key();
-            let ty: String = f.ty.chars().filter(|c| !c.is_whitespace()).collect();
-            let t = type_of(&key, &ty, depth);
-            (key, t)
-        })
+        .map(|f| (f.key.to_string(), type_of(&f.ty, depth)))
         .collect()
 }
 

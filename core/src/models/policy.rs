@@ -1,6 +1,6 @@
 //! Centralized (CICD / Kubernetes admission controller) policies (API.md §3.6).
 
-use super::Nullable;
+use super::{K8sFilter, Policy, PolicyRule, PolicyTag};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use serde_json::Value;
 
@@ -75,28 +75,6 @@ impl<'de> Deserialize<'de> for MetaData {
     }
 }
 
-model! {
-    /// A policy rule: entries of `centralizedPolicyRules` and `exclusionPolicyRules`.
-    ///
-    /// `type` (e.g. `IMAGESCAN_VULN_RESTRICTED_CIDS`), `action` (`FAIL`; `DENY`/`ALLOW` in P-docs)
-    /// and `kind` (`IMAGE_SECURITY` | `EXCLUSION`) are kept as sent. Quirks: CICD rules carry
-    /// `order`, K8S GET rules `sortOrder`, exclusion rules both ([`position`](Self::position));
-    /// `metaData` is an object or a JSON-encoded string ([`MetaData`]).
-    pub struct PolicyRule {
-        pub name: Nullable<String>,
-        pub r#type: Nullable<String>,
-        pub action: Nullable<String>,
-        pub is_enabled: Nullable<bool>,
-        pub stop_processing: Nullable<bool>,
-        /// CICD form of the rule position.
-        pub order: Nullable<i64>,
-        /// K8S form of the rule position.
-        pub sort_order: Nullable<i64>,
-        pub kind: Nullable<String>,
-        pub meta_data: Nullable<MetaData>,
-    }
-}
-
 impl PolicyRule {
     /// The rule position: `order`, else `sortOrder`.
     pub fn position(&self) -> Option<i64> {
@@ -107,49 +85,6 @@ impl PolicyRule {
     /// valid JSON).
     pub fn meta_data_value(&self) -> Option<serde_json::Result<Value>> {
         self.meta_data.get().map(MetaData::value)
-    }
-}
-
-model! {
-    /// `k8sFilters[].cluster`: `{clusterUid, clusterName}`.
-    pub struct K8sCluster {
-        pub cluster_uid: Nullable<String>,
-        pub cluster_name: Nullable<String>,
-    }
-}
-
-model! {
-    /// `k8sFilters[].namespace`: `{namespaceUuid, namespaceValue, clusterUid}`.
-    pub struct K8sNamespace {
-        pub namespace_uuid: Nullable<String>,
-        pub namespace_value: Nullable<String>,
-        pub cluster_uid: Nullable<String>,
-    }
-}
-
-model! {
-    /// A Kubernetes scope filter of a K8S policy: `{cluster, namespace, deployment}`, each may be
-    /// `null` (S000). `deployment` has only been seen as `null`, so it is a `Value`.
-    pub struct K8sFilter {
-        pub cluster: Nullable<K8sCluster>,
-        pub namespace: Nullable<K8sNamespace>,
-        pub deployment: Nullable<Value>,
-    }
-}
-
-model! {
-    /// A tag object as `tagIds` holds it in P-docs GET samples: `{uuid, id, name,
-    /// backgroundColor, foregroundColor, icon, criticalityScore, tagType}`. `id` and
-    /// `criticalityScore` have no sample value, so they are `Value`s.
-    pub struct PolicyTag {
-        pub uuid: Nullable<String>,
-        pub id: Nullable<Value>,
-        pub name: Nullable<String>,
-        pub background_color: Nullable<String>,
-        pub foreground_color: Nullable<String>,
-        pub icon: Nullable<String>,
-        pub criticality_score: Nullable<Value>,
-        pub tag_type: Nullable<String>,
     }
 }
 
@@ -171,42 +106,6 @@ impl TagRef {
             TagRef::Uuid(s) => Some(s),
             TagRef::Tag(t) => t.uuid.as_deref(),
         }
-    }
-}
-
-model! {
-    /// A centralized policy: S05 `GET /csapi/v1.3/centralizedPolicy/{policyId}` and P24
-    /// `GET /csapi/v1.3/centralizedPolicy/defaultPolicy/{policyType}`; also the body of S06/S07.
-    ///
-    /// `policyType` is `CICD` or `K8S_ADMISSION_CONTROLLER` (older P-docs: `IMAGESCAN`),
-    /// `policyMode` e.g. `ACTIVE`, `policyBehavior` (K8S only) e.g. `BLOCK`; all kept as sent.
-    /// Quirks: `tagIds` holds UUID strings or tag objects ([`TagRef`]); the P-docs default-policy
-    /// sample spells the filters key `K8sFilters` (capital K), kept in its own field so it
-    /// re-encodes as sent — [`k8s_filter_list`](Self::k8s_filter_list) reads either; rule quirks
-    /// are on [`PolicyRule`].
-    pub struct Policy {
-        pub uuid: Nullable<String>,
-        pub policy_name: Nullable<String>,
-        pub policy_type: Nullable<String>,
-        pub policy_mode: Nullable<String>,
-        pub policy_behavior: Nullable<String>,
-        pub description: Nullable<String>,
-        pub created_by: Nullable<String>,
-        pub created: Nullable<String>,
-        pub updated_by: Nullable<String>,
-        pub updated: Nullable<String>,
-        pub centralized_policy_rules: Nullable<Vec<PolicyRule>>,
-        pub exclusion_policy_rules: Nullable<Vec<PolicyRule>>,
-        pub version: Nullable<i64>,
-        pub is_default: Nullable<bool>,
-        pub asset_type: Nullable<String>,
-        pub tag_ids: Nullable<Vec<TagRef>>,
-        pub excluded_tag_ids: Nullable<Vec<TagRef>>,
-        pub k8s_filters: Nullable<Vec<K8sFilter>>,
-        /// The `K8sFilters` spelling (P-docs default-policy sample).
-        #[serde(rename = "K8sFilters")]
-        pub k8s_filters_capital: Nullable<Vec<K8sFilter>>,
-        pub excluded_k8s_filters: Nullable<Vec<K8sFilter>>,
     }
 }
 
