@@ -117,3 +117,36 @@ test('request bodies are typed from the sample requests; bulkList vulnerabilitie
   const r = tsc({ 'bodies.ts': BODIES })
   assert.strictEqual(r.status, 0, r.stdout + r.stderr)
 })
+
+// The first handler a Lambda author writes: list images, fetch the critical ones' vulnerabilities,
+// read `details`. It must type-check under --strict with no cast and no narrowing of a union: the
+// interfaces are generated from spec/shapes.json, where `details` has one declared form (core hands
+// the other form over normalised) and the images list and the bulk list have two item types.
+const HANDLER = `
+import { Client, type Image, type Vulnerability } from 'qualys-cs'
+
+interface Finding { sha: string; qid: number; title: string }
+
+export async function handler(): Promise<{ statusCode: number; body: string }> {
+  const client = Client.fromEnv()
+  const findings: Finding[] = []
+  for await (const image of client.images.list({ filter: 'vulnerabilities.severity:5', pageSize: 50 })) {
+    const critical = image.vulnerabilities?.severity5Count ?? 0
+    if (critical === 0) continue
+    const vulns = await client.images.vulnerabilities(image.sha)
+    const details: Vulnerability[] = vulns.details ?? []
+    for (const v of details) findings.push({ sha: image.sha.slice(0, 12), qid: v.qid, title: v.title ?? '' })
+  }
+  const containers = await client.containers.vulnerabilities('sha')
+  const drift: Vulnerability[] = containers.details?.driftVulns ?? []
+  let bulk = 0
+  for await (const item of client.images.bulkList({ limit: 10 })) bulk += (item.vulnerabilities ?? []).length
+  const first: Image[] = []
+  return { statusCode: 200, body: JSON.stringify({ findings, drift: drift.length, bulk, first: first.length }) }
+}
+`
+
+test('a natural Lambda handler type-checks under tsc --strict with no casts', () => {
+  const r = tsc({ 'handler.ts': HANDLER })
+  assert.strictEqual(r.status, 0, r.stdout + r.stderr)
+})

@@ -120,3 +120,90 @@ def test_request_bodies_pyright_strict(bodies: pathlib.Path) -> None:
         '{"typeCheckingMode": "strict", "enableTypeIgnoreComments": false,'
         ' "reportUnnecessaryTypeIgnoreComment": "error"}',
     )
+
+
+# The docs' recipes and the handler a user writes first (list images, fetch the critical ones'
+# vulnerabilities, read `details`) type-check with no cast and no narrowing of a union: the
+# response types are generated from spec/shapes.json, where `details` has one declared form and
+# the images list and the bulk list have two item types.
+HANDLER = """\
+from __future__ import annotations
+
+from qualys_cs import Client
+from qualys_cs.types import BulkImage, Image, Vulnerability
+
+
+def critical_findings(client: Client) -> list[tuple[str, int, str]]:
+    out: list[tuple[str, int, str]] = []
+    for image in client.images.list(filter="vulnerabilities.severity:5", page_size=50):
+        counts = image.get("vulnerabilities") or {}
+        if (counts.get("severity5Count") or 0) == 0:
+            continue
+        vulns: list[Vulnerability] = client.images.vulnerabilities(image["sha"]).get("details") or []
+        for v in vulns:
+            out.append((image["sha"][:12], v["qid"], v.get("title") or ""))
+    return out
+
+
+def bulk(client: Client) -> int:
+    total = 0
+    for item in client.images.bulk_list(limit=10):
+        first: BulkImage = item
+        total += len(first.get("vulnerabilities") or [])
+    return total
+
+
+def sizes(items: list[Image]) -> int:
+    return sum(int(i.get("size") or 0) for i in items)
+"""
+
+
+def recipe_blocks() -> str:
+    """Every Python block of docs/recipes.md, each the body of its own function."""
+    text = (ROOT / "docs" / "recipes.md").read_text()
+    blocks = re.findall(r"```python\n(.*?)```", text, re.S)
+    assert len(blocks) >= 3, "docs/recipes.md has Python recipes"
+    out = ["from __future__ import annotations", ""]
+    for i, b in enumerate(blocks):
+        imports = [line for line in b.splitlines() if line.startswith(("import ", "from "))]
+        body = [line for line in b.splitlines() if not line.startswith(("import ", "from "))]
+        func = textwrap.indent("\n".join(body), "    ") or "    pass"
+        out += [*imports, "", "", f"async def recipe_{i}() -> None:", func]
+    return "\n".join(out) + "\n"
+
+
+@pytest.fixture(scope="module")
+def handler(tmp_path_factory: pytest.TempPathFactory) -> pathlib.Path:
+    path = tmp_path_factory.mktemp("handler") / "handler_example.py"
+    path.write_text(HANDLER)
+    return path
+
+
+@pytest.fixture(scope="module")
+def recipes(tmp_path_factory: pytest.TempPathFactory) -> pathlib.Path:
+    path = tmp_path_factory.mktemp("recipes") / "recipes_example.py"
+    path.write_text(recipe_blocks())
+    return path
+
+
+STRICT = (
+    '{"typeCheckingMode": "strict", "reportUnusedImport": "none", "reportUnusedVariable": "none",'
+    ' "reportUnusedExpression": "none"}'
+)
+
+
+def test_natural_handler_mypy_strict(handler: pathlib.Path) -> None:
+    assert_mypy_strict(handler)
+
+
+def test_natural_handler_pyright_strict(handler: pathlib.Path) -> None:
+    assert_pyright(handler, STRICT)
+
+
+def test_recipes_mypy_strict(recipes: pathlib.Path) -> None:
+    assert_mypy_strict(recipes)
+
+
+def test_recipes_pyright_strict(recipes: pathlib.Path) -> None:
+    # A recipe that uses pandas is checked as a user without pandas-stubs would be.
+    assert_pyright(recipes, STRICT[:-1] + ', "reportMissingTypeStubs": "none"}')
