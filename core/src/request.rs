@@ -311,6 +311,15 @@ fn prepare_normalized(
         let field = q.arg.as_str();
         match q.ty {
             QueryType::String => {
+                // A number where text is declared (`filter=123`) is a mistake in the caller's code,
+                // not a value to send as text: the server would answer 400 for a QQL `123`.
+                if !v.is_string() {
+                    return Err(Error::validation(
+                        field,
+                        "type",
+                        format!("must be a string, got {v}"),
+                    ));
+                }
                 let s = query_string(field, v)?;
                 if let Some(allowed) = q.allowed.as_ref().filter(|_| check)
                     && !allowed.iter().any(|a| a.as_str() == Some(s.as_str()))

@@ -228,3 +228,15 @@ fn every_platform_has_server_and_gateway_urls() {
         .unwrap();
     assert_eq!(basic.base_url(), "https://qualysguard.qg2.apps.qualys.com");
 }
+
+#[tokio::test]
+async fn a_text_query_argument_must_be_text() {
+    // `images.list(filter=123)` used to go out as `filter=123` and come back as a server 400.
+    for bad in [json!(123), json!(true), json!(1.5)] {
+        let (f, r, m) = err("S17", json!({ "filter": bad })).await;
+        assert_eq!((f.as_str(), r.as_str()), ("filter", "type"), "{m}");
+        assert!(m.contains("must be a string"), "{m}");
+    }
+    let (f, r, _) = err("S17", json!({"sort": 5})).await;
+    assert_eq!((f.as_str(), r.as_str()), ("sort", "type"));
+}

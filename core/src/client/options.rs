@@ -223,15 +223,29 @@ fn text(key: &str, v: &Value) -> Result<String> {
 
 fn pairs(key: &str, v: &Value) -> Result<Vec<(String, String)>> {
     let mut out = Vec::new();
+    // A header's value is text on the wire, and every binding's types say so: a number or boolean
+    // there is refused (as Node's types refuse it), while query values, which the API reads as
+    // numbers and flags, may still be given as such.
+    let headers = key == "extra_headers";
     let mut push = |name: &str, value: &Value| -> Result<()> {
+        let one = |x: &Value| -> Result<String> {
+            if headers && !x.is_string() {
+                return Err(Error::validation(
+                    key,
+                    "type",
+                    format!("the value of header `{name}` must be a string, got {x}"),
+                ));
+            }
+            text(key, x)
+        };
         match value {
             Value::Null => {}
             Value::Array(items) => {
                 for x in items {
-                    out.push((name.to_owned(), text(key, x)?));
+                    out.push((name.to_owned(), one(x)?));
                 }
             }
-            x => out.push((name.to_owned(), text(key, x)?)),
+            x => out.push((name.to_owned(), one(x)?)),
         }
         Ok(())
     };
@@ -280,6 +294,31 @@ mod tests {
             Err(Error::Validation { field, rule, .. }) => (field, rule),
             other => panic!("expected a validation error, got {other:?}"),
         }
+    }
+
+    #[test]
+    fn header_values_must_be_strings() {
+        for bad in [
+            json!({"X-A": 1}),
+            json!({"X-A": true}),
+            json!({"X-A": ["a", 2]}),
+            json!([["X-A", 1]]),
+        ] {
+            let err = read(json!({"extra_headers": bad}), Dialect::Python).unwrap_err();
+            assert!(
+                err.to_string().contains("header `X-A` must be a string"),
+                "{err}"
+            );
+            assert_eq!(field_of(Err(err)), ("extra_headers".into(), "type".into()));
+        }
+        // Query values keep numbers and flags, sent as their text.
+        let o = read(json!({"extra_query": {"a": 1, "b": true}}), Dialect::Python)
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            o.extra_query,
+            vec![("a".into(), "1".into()), ("b".into(), "true".into())]
+        );
     }
 
     #[test]
