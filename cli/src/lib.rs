@@ -181,12 +181,3 @@ async fn dispatch_command(m: &ArgMatches) -> Result<i32, Failure> {
         None => Err(Failure::usage("no command: see `qualys-cs --help`")),
     }
 }
-
-/// An id field (`qid`, `controlId`) as text, whether the API sent a number or a string.
-pub(crate) fn output_id(v: Option<&serde_json::Value>) -> String {
-    match v {
-        Some(serde_json::Value::String(s)) => s.clone(),
-        Some(serde_json::Value::Null) | None => "?".into(),
-        Some(v) => v.to_string(),
-    }
-}

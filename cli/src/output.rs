@@ -74,6 +74,14 @@ fn cut(s: &str, w: usize) -> String {
     }
 }
 
+/// `text` on stdout, all of it, flushed: a command's whole result at once.
+pub fn print(text: &str) -> Result<(), Failure> {
+    let mut out = std::io::stdout().lock();
+    out.write_all(text.as_bytes())
+        .and_then(|()| out.flush())
+        .map_err(io)
+}
+
 /// Streams a command's result to stdout in one format.
 pub struct Writer {
     format: Format,
