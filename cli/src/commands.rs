@@ -70,7 +70,10 @@ fn global_args(cmd: Command) -> Command {
         .help("Retries after the first attempt (default 3)")))
     .arg(g(Arg::new("timeout")
         .long("timeout")
-        .value_parser(value_parser!(f64))
+        .value_name("SECONDS")
+        // `--timeout -1` is a bad value to name, not an unknown flag.
+        .allow_negative_numbers(true)
+        .value_parser(crate::config::seconds)
         .help("Seconds per HTTP attempt (default 120)")))
     .arg(g(Arg::new("dry-run")
         .long("dry-run")

@@ -339,3 +339,24 @@ fn exit_codes_of_failures_and_completion() {
     assert_eq!(bash.code, 0);
     assert!(bash.stdout.contains("qualys-cs") && bash.stdout.contains("images"));
 }
+
+#[test]
+fn bad_durations_exit_2_naming_the_option() {
+    let home = scratch("durations");
+    for bad in ["inf", "nan", "-1", "1e300", "soon"] {
+        let r = run(
+            &["images", "list", "--timeout", bad, "--dry-run"],
+            &[("QUALYS_BASE_URL", "http://127.0.0.1:9")],
+            &home,
+        );
+        assert_eq!(r.code, 2, "--timeout {bad}: {}", r.stderr);
+        assert!(r.stderr.contains("--timeout"), "{bad}: {}", r.stderr);
+        assert!(!r.stderr.contains("panicked"), "{bad}: {}", r.stderr);
+    }
+    let ok = run(
+        &["images", "list", "--timeout", "2.5", "--dry-run"],
+        &[("QUALYS_BASE_URL", "http://127.0.0.1:9")],
+        &home,
+    );
+    assert_eq!(ok.code, 0, "{}", ok.stderr);
+}
