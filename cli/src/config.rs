@@ -141,7 +141,7 @@ impl Settings {
     pub fn from_matches(m: &ArgMatches) -> Result<Settings, Failure> {
         let file = load_profile(m)?;
         let flag = |k: &str| m.get_one::<String>(k).cloned();
-        if flag("password").is_some() {
+        if flag("password").is_some() && !m.get_flag("quiet") {
             eprintln!(
                 "qualys-cs: warning: a password on the command line is visible to other users \
                  and kept in shell history; prefer QUALYS_PASSWORD or a profile"

@@ -74,6 +74,11 @@ impl Failure {
         Failure::new(exit::USAGE, message)
     }
     pub fn io(what: &str, e: std::io::Error) -> Failure {
+        if e.kind() == std::io::ErrorKind::BrokenPipe {
+            // The reader of stdout has gone (`| head -1`): it has what it wanted, so the command
+            // ends there, quietly and successfully, as gh, kubectl and the coreutils do.
+            return Failure::new(exit::OK, "");
+        }
         Failure::new(exit::IO, format!("{what}: {e}"))
     }
 }
@@ -149,28 +154,38 @@ where
         let shell = *m
             .get_one::<clap_complete::Shell>("shell")
             .expect("a required argument");
-        clap_complete::generate(shell, &mut cmd, "qualys-cs", &mut std::io::stdout());
-        return exit::OK;
+        let mut script = Vec::new();
+        clap_complete::generate(shell, &mut cmd, "qualys-cs", &mut script);
+        return match output::print(&String::from_utf8_lossy(&script)) {
+            Ok(()) => exit::OK,
+            Err(f) => report(f),
+        };
     }
     let verbosity = matches.get_count("verbose");
+    let quiet = matches.get_flag("quiet");
     // The log lines of `-v` go to stderr through a subscriber of this run only (the command may
     // run inside a process whose global subscriber forwards elsewhere, e.g. Python's logging).
     // The work is polled on this thread and the client's page tasks carry the subscriber along.
     let dispatch = tracing::Dispatch::new(tracing_subscriber::layer::SubscriberExt::with(
         tracing_subscriber::registry(),
-        output::StderrLog::new(verbosity),
+        output::StderrLog::new(verbosity, quiet),
     ));
     let work: Work<'_> = Box::pin(async {
         match dispatch_command(&matches).await {
             Ok(code) => code,
-            Err(f) => {
-                let _ = std::io::stdout().flush();
-                eprintln!("qualys-cs: {}", f.message);
-                f.code
-            }
+            Err(f) => report(f),
         }
     });
     tracing::dispatcher::with_default(&dispatch, || block_on(work))
+}
+
+/// A failure's message on stderr (none for a closed stdout), and its exit code.
+fn report(f: Failure) -> i32 {
+    if !f.message.is_empty() {
+        let _ = std::io::stdout().flush();
+        eprintln!("qualys-cs: {}", f.message);
+    }
+    f.code
 }
 
 async fn dispatch_command(m: &ArgMatches) -> Result<i32, Failure> {

@@ -278,9 +278,11 @@ pub struct StderrLog {
 }
 
 impl StderrLog {
-    pub fn new(verbosity: u8) -> StderrLog {
+    /// `quiet` (`--quiet`): no lines at all, whatever else asks for them.
+    pub fn new(verbosity: u8, quiet: bool) -> StderrLog {
         let from_env = std::env::var("QUALYS_CS_LOG").ok();
         let min = match (verbosity, from_env.as_deref()) {
+            _ if quiet => None,
             (0, Some("debug")) | (2.., _) => Some(Level::DEBUG),
             (0, Some("info")) | (1, _) => Some(Level::INFO),
             // Giving up is worth a line even when not asked for more.

@@ -7,6 +7,7 @@ mod common;
 use common::*;
 use qualys_cs_sim::Fault;
 use serde_json::Value;
+use std::path::PathBuf;
 
 #[test]
 fn every_command_has_help_with_an_example() {
@@ -359,4 +360,111 @@ fn bad_durations_exit_2_naming_the_option() {
         &home,
     );
     assert_eq!(ok.code, 0, "{}", ok.stderr);
+}
+
+/// Runs `args` with its stdout read by a reader that takes the first line and closes the pipe
+/// (as `| head -1` does); the exit code and stderr.
+fn first_line_then_close(args: &[&str], env: &[(&str, &str)], home: &PathBuf) -> (i32, String) {
+    use std::io::{BufRead, Read};
+    let mut cmd = std::process::Command::new(BIN);
+    cmd.args(args)
+        .env_clear()
+        .env("HOME", home)
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped());
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let mut child = cmd.spawn().unwrap();
+    let mut stdout = std::io::BufReader::new(child.stdout.take().unwrap());
+    let mut line = String::new();
+    stdout.read_line(&mut line).unwrap();
+    assert!(!line.is_empty(), "{args:?} printed nothing");
+    drop(stdout);
+    let mut stderr = child.stderr.take().unwrap();
+    let err = std::thread::spawn(move || {
+        let mut s = String::new();
+        let _ = stderr.read_to_string(&mut s);
+        s
+    });
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    let status = loop {
+        if let Some(st) = child.try_wait().unwrap() {
+            break st;
+        }
+        if std::time::Instant::now() > deadline {
+            let _ = child.kill();
+            panic!("{args:?} did not end within a minute of its reader closing");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    };
+    (status.code().unwrap_or(-1), err.join().unwrap())
+}
+
+#[test]
+fn a_closed_stdout_ends_the_command_quietly() {
+    // Far more than a pipe's buffer, over several pages, so that writes meet the closed pipe.
+    let sim = sim(3000);
+    let home = scratch("pipe");
+    let env = env_of(&sim);
+    let env = with(&env);
+    for format in ["jsonl", "json", "csv", "table"] {
+        let args = [
+            "images",
+            "list",
+            "--all",
+            "--page-size",
+            "250",
+            "-o",
+            format,
+        ];
+        let (code, stderr) = first_line_then_close(&args, &env, &home);
+        assert_eq!(code, 0, "-o {format}: {stderr}");
+        assert_eq!(stderr, "", "-o {format}");
+    }
+    let (code, stderr) = first_line_then_close(&["completion", "bash"], &env, &home);
+    assert_eq!((code, stderr.as_str()), (0, ""));
+}
+
+#[test]
+fn quiet_leaves_stderr_to_the_error() {
+    let sim = sim(2);
+    let home = scratch("quiet");
+    let url = sim.url();
+    // Without --quiet: the password warning and the giving-up line; with it, only the error.
+    sim.inject(Fault::status(503).path_contains("/activationkey").times(10));
+    let args = |quiet: bool| {
+        let mut a = vec![
+            "sensors",
+            "activation-key",
+            "--max-retries",
+            "0",
+            "--base-url",
+            url.as_str(),
+            "--username",
+            "qualys",
+            "--password",
+            PASSWORD,
+        ];
+        if quiet {
+            a.push("--quiet");
+        }
+        a
+    };
+    let loud = run(&args(false), &[], &home);
+    assert_eq!(loud.code, 7, "{}", loud.stderr);
+    assert!(loud.stderr.contains("warning:"), "{}", loud.stderr);
+    let quiet = run(&args(true), &[], &home);
+    assert_eq!(quiet.code, 7, "{}", quiet.stderr);
+    assert_eq!(quiet.stderr.lines().count(), 1, "{}", quiet.stderr);
+    assert!(!quiet.stderr.contains("warning"), "{}", quiet.stderr);
+    assert!(!quiet.stderr.contains(PASSWORD));
+    let ok = run(
+        &["images", "list", "-q", "-o", "jsonl"],
+        &with(&env_of(&sim)),
+        &home,
+    );
+    assert_eq!((ok.code, ok.stderr.as_str()), (0, ""));
+    assert_eq!(ok.stdout.lines().count(), 2);
 }
