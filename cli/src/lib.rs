@@ -154,9 +154,7 @@ where
         let shell = *m
             .get_one::<clap_complete::Shell>("shell")
             .expect("a required argument");
-        let mut script = Vec::new();
-        clap_complete::generate(shell, &mut cmd, "qualys-cs", &mut script);
-        return match output::print(&String::from_utf8_lossy(&script)) {
+        return match output::print(&completion_script(shell, &mut cmd)) {
             Ok(()) => exit::OK,
             Err(f) => report(f),
         };
@@ -177,6 +175,38 @@ where
         }
     });
     tracing::dispatcher::with_default(&dispatch, || block_on(work))
+}
+
+/// The completion script of `shell` for the `qualys-cs` command.
+///
+/// Bash's is generated for the name `qualys_cs` and then registered for `qualys-cs`: for a name
+/// with a `-`, clap_complete's bash script spells its states two ways (`qualys__cs__subcmd__images`
+/// where it sets them, `qualys__subcmd__cs__subcmd__images` where it reads them; clap issue 6421),
+/// so that nothing past the first word would complete. The other shells keep the real name.
+fn completion_script(shell: clap_complete::Shell, cmd: &mut clap::Command) -> String {
+    const NAME: &str = "qualys-cs";
+    const BASH_NAME: &str = "qualys_cs";
+    let mut script = Vec::new();
+    if shell != clap_complete::Shell::Bash {
+        clap_complete::generate(shell, cmd, NAME, &mut script);
+        return String::from_utf8_lossy(&script).into_owned();
+    }
+    clap_complete::generate(shell, cmd, BASH_NAME, &mut script);
+    let mut out = String::new();
+    for line in String::from_utf8_lossy(&script).lines() {
+        // `complete -F _qualys_cs -o nosort -o bashdefault -o default qualys_cs`: the command the
+        // function completes is the last word.
+        match line.strip_suffix(&format!(" {BASH_NAME}")) {
+            Some(head) if line.trim_start().starts_with("complete ") => {
+                out.push_str(&format!("{head} {NAME}\n"));
+            }
+            _ => {
+                out.push_str(line);
+                out.push('\n');
+            }
+        }
+    }
+    out
 }
 
 /// A failure's message on stderr (none for a closed stdout), and its exit code.

@@ -468,3 +468,66 @@ fn quiet_leaves_stderr_to_the_error() {
     assert_eq!((ok.code, ok.stderr.as_str()), (0, ""));
     assert_eq!(ok.stdout.lines().count(), 2);
 }
+
+/// The candidates bash's completion offers for `words` (the last one being completed), with the
+/// script `qualys-cs completion bash` prints, sourced in a bash of its own.
+fn bash_complete(script: &std::path::Path, words: &[&str]) -> Vec<String> {
+    let text = std::fs::read_to_string(script).unwrap();
+    // The function the script registers for qualys-cs: `complete -F FUNCTION ... qualys-cs`.
+    let function = text
+        .lines()
+        .find(|l| l.trim_start().starts_with("complete -F") && l.ends_with(" qualys-cs"))
+        .and_then(|l| l.split_whitespace().nth(2))
+        .expect("the script registers a function for qualys-cs")
+        .to_owned();
+    let quoted: Vec<String> = words.iter().map(|w| format!("'{w}'")).collect();
+    let cword = words.len() - 1;
+    let prev = if cword > 0 { words[cword - 1] } else { "" };
+    let program = format!(
+        "source '{}'\nCOMP_WORDS=({})\nCOMP_CWORD={cword}\n{function} qualys-cs '{}' '{prev}'\n\
+         printf '%s\\n' \"${{COMPREPLY[@]}}\"\n",
+        script.display(),
+        quoted.join(" "),
+        words[cword],
+    );
+    let out = std::process::Command::new("timeout")
+        .args(["30", "bash", "--norc", "--noprofile", "-c", &program])
+        .output()
+        .expect("bash runs");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(str::to_owned)
+        .collect()
+}
+
+#[test]
+fn bash_completes_past_the_first_word() {
+    let home = scratch("bash-completion");
+    let r = run(&["completion", "bash"], &[], &home);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let script = home.join("qualys-cs.bash");
+    std::fs::write(&script, &r.stdout).unwrap();
+    let top = bash_complete(&script, &["qualys-cs", "ima"]);
+    assert_eq!(top, ["images"]);
+    let sub = bash_complete(&script, &["qualys-cs", "images", "l"]);
+    assert!(sub.contains(&"list".to_owned()), "{sub:?}");
+    assert!(sub.iter().all(|c| c.starts_with('l')), "{sub:?}");
+    let opt = bash_complete(&script, &["qualys-cs", "images", "list", "--fi"]);
+    assert_eq!(opt, ["--filter"]);
+    let gate = bash_complete(&script, &["qualys-cs", "gate", "compliance", "--min"]);
+    assert_eq!(gate, ["--min-criticality"]);
+    // zsh and fish (whose scripts spell the states one way) complete the command as it is named.
+    for (shell, registers) in [
+        ("zsh", "#compdef qualys-cs"),
+        ("fish", "complete -c qualys-cs "),
+    ] {
+        let r = run(&["completion", shell], &[], &home);
+        assert_eq!(r.code, 0, "{}", r.stderr);
+        assert!(r.stdout.contains(registers), "{shell}");
+    }
+}
