@@ -7,7 +7,7 @@ PYTHON ?= python3
 VENV ?= .venv
 
 .PHONY: demo test lint test-rust test-python test-node test-faults test-fuzz test-install test-dist generate bench bench-smoke clean \
-	dist dist-ci dist-tools dist-wheels dist-npm dist-sdist crates-check crates-publish
+	dist dist-ci dist-tools dist-wheels dist-npm dist-sdist crates-check crates-publish mutants
 
 ## What the client is for: the full inventory with live progress (20,000 simulated images, 50 ms a
 ## request, Qualys' limits scaled down), the critical images' vulnerabilities fanned out within the
@@ -84,6 +84,14 @@ generate:
 
 clean:
 	$(CARGO) clean
+
+## Mutation testing (not part of `make test`; minutes): cargo-mutants over the CLI's gate module,
+## each mutant against the crate's unit tests and the gate tests. Kept survivors: tests/MUTANTS.md.
+## Installs cargo-mutants when missing.
+MUTANTS_FILES = --file cli/src/gate.rs
+mutants:
+	command -v cargo-mutants >/dev/null || $(CARGO) install --locked cargo-mutants@27.1.0
+	$(CARGO) mutants -p qualys-cs-cli $(MUTANTS_FILES) -j 1 -- --lib --test gate
 
 ## Benchmarks (not part of `make test`): the full side-by-side run rewrites benches/README.md.
 bench:

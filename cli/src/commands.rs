@@ -70,13 +70,24 @@ fn global_args(cmd: Command) -> Command {
         .help("Retries after the first attempt (default 3)")))
     .arg(g(Arg::new("timeout")
         .long("timeout")
-        .value_parser(value_parser!(f64))
+        .value_name("SECONDS")
+        // `--timeout -1` is a bad value to name, not an unknown flag.
+        .allow_negative_numbers(true)
+        .value_parser(crate::config::seconds)
         .help("Seconds per HTTP attempt (default 120)")))
     .arg(g(Arg::new("dry-run")
         .long("dry-run")
         .action(ArgAction::SetTrue)
         .help(
             "Print the request (method, URL, body with secrets hidden) instead of sending it",
+        )))
+    .arg(g(Arg::new("quiet")
+        .long("quiet")
+        .short('q')
+        .action(ArgAction::SetTrue)
+        .conflicts_with("verbose")
+        .help(
+            "Nothing on stderr but the error that ends a command: no warnings, no log lines",
         )))
     .arg(g(Arg::new("verbose")
         .long("verbose")
@@ -336,7 +347,7 @@ pub(crate) async fn run_endpoint(s: &Settings, m: &ArgMatches) -> Result<i32, Fa
     if s.dry_run {
         let d = client.dry_run(ep, args)?;
         let text = serde_json::to_string_pretty(&d).expect("a dry run serializes");
-        println!("{text}");
+        output::print(&format!("{text}\n"))?;
         return Ok(exit::OK);
     }
     let mut out = output::Writer::new(format);

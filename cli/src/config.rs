@@ -17,8 +17,10 @@
 
 use crate::{Failure, exit};
 use clap::ArgMatches;
-use qualys_cs::{AuthMode, Client, ClientBuilder, Platform};
+use qualys_cs::client::Dialect;
+use qualys_cs::{AuthMode, Client, ClientBuilder, Platform, RequestOptions};
 use serde::Deserialize;
+use serde_json::Value;
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::time::Duration;
@@ -112,11 +114,34 @@ fn load_profile(m: &ArgMatches) -> Result<Profile, Failure> {
     }
 }
 
+/// A duration option of the command line (`--timeout SECONDS`), read by the client's own rule for
+/// durations (its `timeout` option): a finite, non-negative number of seconds that a `Duration`
+/// holds. Whatever else (`inf`, `nan`, `-1`, `1e300`, `soon`) is refused here, and clap names the
+/// option and exits 2.
+pub(crate) fn seconds(text: &str) -> Result<Duration, String> {
+    let n: f64 = text
+        .trim()
+        .parse()
+        .map_err(|_| "not a number of seconds".to_owned())?;
+    // `inf` and `nan` have no JSON number: they go over as text, which the rule refuses too.
+    let v =
+        serde_json::Number::from_f64(n).map_or_else(|| Value::String(text.into()), Value::Number);
+    let options = serde_json::Map::from_iter([("timeout".to_owned(), v)]);
+    match RequestOptions::from_map(&options, Dialect::Python) {
+        Ok(Some(RequestOptions {
+            timeout: Some(d), ..
+        })) => Ok(d),
+        Err(qualys_cs::Error::Validation { message, .. }) => Err(message),
+        Err(e) => Err(e.to_string()),
+        Ok(_) => Err("not a number of seconds".to_owned()),
+    }
+}
+
 impl Settings {
     pub fn from_matches(m: &ArgMatches) -> Result<Settings, Failure> {
         let file = load_profile(m)?;
         let flag = |k: &str| m.get_one::<String>(k).cloned();
-        if flag("password").is_some() {
+        if flag("password").is_some() && !m.get_flag("quiet") {
             eprintln!(
                 "qualys-cs: warning: a password on the command line is visible to other users \
                  and kept in shell history; prefer QUALYS_PASSWORD or a profile"
@@ -149,9 +174,7 @@ impl Settings {
             output: flag("output"),
             dry_run: m.get_flag("dry-run"),
             max_retries: m.get_one::<u32>("max-retries").copied(),
-            timeout: m
-                .get_one::<f64>("timeout")
-                .map(|s| Duration::from_secs_f64(s.max(0.0))),
+            timeout: m.get_one::<Duration>("timeout").copied(),
         })
     }
 
@@ -206,5 +229,22 @@ impl Settings {
             b = b.timeout(t);
         }
         Ok(b.build()?)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations_are_finite_non_negative_seconds() {
+        assert_eq!(seconds("2.5"), Ok(Duration::from_millis(2500)));
+        assert_eq!(seconds(" 0 "), Ok(Duration::ZERO));
+        for bad in [
+            "inf", "-inf", "infinity", "nan", "NaN", "-1", "-0.5", "1e300", "soon", "",
+        ] {
+            let e = seconds(bad).expect_err(bad);
+            assert!(e.contains("seconds"), "{bad}: {e}");
+        }
     }
 }

@@ -74,6 +74,11 @@ impl Failure {
         Failure::new(exit::USAGE, message)
     }
     pub fn io(what: &str, e: std::io::Error) -> Failure {
+        if e.kind() == std::io::ErrorKind::BrokenPipe {
+            // The reader of stdout has gone (`| head -1`): it has what it wanted, so the command
+            // ends there, quietly and successfully, as gh, kubectl and the coreutils do.
+            return Failure::new(exit::OK, "");
+        }
         Failure::new(exit::IO, format!("{what}: {e}"))
     }
 }
@@ -149,28 +154,68 @@ where
         let shell = *m
             .get_one::<clap_complete::Shell>("shell")
             .expect("a required argument");
-        clap_complete::generate(shell, &mut cmd, "qualys-cs", &mut std::io::stdout());
-        return exit::OK;
+        return match output::print(&completion_script(shell, &mut cmd)) {
+            Ok(()) => exit::OK,
+            Err(f) => report(f),
+        };
     }
     let verbosity = matches.get_count("verbose");
+    let quiet = matches.get_flag("quiet");
     // The log lines of `-v` go to stderr through a subscriber of this run only (the command may
     // run inside a process whose global subscriber forwards elsewhere, e.g. Python's logging).
     // The work is polled on this thread and the client's page tasks carry the subscriber along.
     let dispatch = tracing::Dispatch::new(tracing_subscriber::layer::SubscriberExt::with(
         tracing_subscriber::registry(),
-        output::StderrLog::new(verbosity),
+        output::StderrLog::new(verbosity, quiet),
     ));
     let work: Work<'_> = Box::pin(async {
         match dispatch_command(&matches).await {
             Ok(code) => code,
-            Err(f) => {
-                let _ = std::io::stdout().flush();
-                eprintln!("qualys-cs: {}", f.message);
-                f.code
-            }
+            Err(f) => report(f),
         }
     });
     tracing::dispatcher::with_default(&dispatch, || block_on(work))
+}
+
+/// The completion script of `shell` for the `qualys-cs` command.
+///
+/// Bash's is generated for the name `qualys_cs` and then registered for `qualys-cs`: for a name
+/// with a `-`, clap_complete's bash script spells its states two ways (`qualys__cs__subcmd__images`
+/// where it sets them, `qualys__subcmd__cs__subcmd__images` where it reads them; clap issue 6421),
+/// so that nothing past the first word would complete. The other shells keep the real name.
+fn completion_script(shell: clap_complete::Shell, cmd: &mut clap::Command) -> String {
+    const NAME: &str = "qualys-cs";
+    const BASH_NAME: &str = "qualys_cs";
+    let mut script = Vec::new();
+    if shell != clap_complete::Shell::Bash {
+        clap_complete::generate(shell, cmd, NAME, &mut script);
+        return String::from_utf8_lossy(&script).into_owned();
+    }
+    clap_complete::generate(shell, cmd, BASH_NAME, &mut script);
+    let mut out = String::new();
+    for line in String::from_utf8_lossy(&script).lines() {
+        // `complete -F _qualys_cs -o nosort -o bashdefault -o default qualys_cs`: the command the
+        // function completes is the last word.
+        match line.strip_suffix(&format!(" {BASH_NAME}")) {
+            Some(head) if line.trim_start().starts_with("complete ") => {
+                out.push_str(&format!("{head} {NAME}\n"));
+            }
+            _ => {
+                out.push_str(line);
+                out.push('\n');
+            }
+        }
+    }
+    out
+}
+
+/// A failure's message on stderr (none for a closed stdout), and its exit code.
+fn report(f: Failure) -> i32 {
+    if !f.message.is_empty() {
+        let _ = std::io::stdout().flush();
+        eprintln!("qualys-cs: {}", f.message);
+    }
+    f.code
 }
 
 async fn dispatch_command(m: &ArgMatches) -> Result<i32, Failure> {
@@ -179,14 +224,5 @@ async fn dispatch_command(m: &ArgMatches) -> Result<i32, Failure> {
         Some(("gate", g)) => gate::run(&settings, g).await,
         Some((_, _)) => commands::run_endpoint(&settings, m).await,
         None => Err(Failure::usage("no command: see `qualys-cs --help`")),
-    }
-}
-
-/// An id field (`qid`, `controlId`) as text, whether the API sent a number or a string.
-pub(crate) fn output_id(v: Option<&serde_json::Value>) -> String {
-    match v {
-        Some(serde_json::Value::String(s)) => s.clone(),
-        Some(serde_json::Value::Null) | None => "?".into(),
-        Some(v) => v.to_string(),
     }
 }

@@ -74,6 +74,14 @@ fn cut(s: &str, w: usize) -> String {
     }
 }
 
+/// `text` on stdout, all of it, flushed: a command's whole result at once.
+pub fn print(text: &str) -> Result<(), Failure> {
+    let mut out = std::io::stdout().lock();
+    out.write_all(text.as_bytes())
+        .and_then(|()| out.flush())
+        .map_err(io)
+}
+
 /// Streams a command's result to stdout in one format.
 pub struct Writer {
     format: Format,
@@ -270,9 +278,11 @@ pub struct StderrLog {
 }
 
 impl StderrLog {
-    pub fn new(verbosity: u8) -> StderrLog {
+    /// `quiet` (`--quiet`): no lines at all, whatever else asks for them.
+    pub fn new(verbosity: u8, quiet: bool) -> StderrLog {
         let from_env = std::env::var("QUALYS_CS_LOG").ok();
         let min = match (verbosity, from_env.as_deref()) {
+            _ if quiet => None,
             (0, Some("debug")) | (2.., _) => Some(Level::DEBUG),
             (0, Some("info")) | (1, _) => Some(Level::INFO),
             // Giving up is worth a line even when not asked for more.

@@ -2,91 +2,12 @@
 //! `--all` across pages, `--dry-run` without secrets, profiles, gates' exit codes and reports,
 //! exit codes of failures, shell completion.
 
-use qualys_cs_sim::{Fault, SimConfig, SimHandle, Simulator};
+mod common;
+
+use common::*;
+use qualys_cs_sim::Fault;
 use serde_json::Value;
 use std::path::PathBuf;
-use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
-
-const BIN: &str = env!("CARGO_BIN_EXE_qualys-cs");
-const PASSWORD: &str = "pw-Secret-9";
-
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
-/// A scratch folder of this test (its own HOME, so no real config file is read).
-fn scratch(name: &str) -> PathBuf {
-    let d = std::env::temp_dir().join(format!("qualys-cs-cli-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&d);
-    std::fs::create_dir_all(&d).unwrap();
-    d
-}
-
-/// Run the binary with `env` only (no QUALYS_* of the caller), bounded by a minute.
-fn run(args: &[&str], env: &[(&str, &str)], home: &PathBuf) -> Run {
-    let mut cmd = Command::new(BIN);
-    cmd.args(args)
-        .env_clear()
-        .env("HOME", home)
-        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
-    for (k, v) in env {
-        cmd.env(k, v);
-    }
-    let mut child = cmd.spawn().expect("the binary starts");
-    // Read both pipes while it runs: a large output would otherwise fill a pipe and stall it.
-    let drain = |mut r: Box<dyn std::io::Read + Send>| {
-        std::thread::spawn(move || {
-            let mut buf = Vec::new();
-            let _ = r.read_to_end(&mut buf);
-            String::from_utf8_lossy(&buf).into_owned()
-        })
-    };
-    let out = drain(Box::new(child.stdout.take().unwrap()));
-    let err = drain(Box::new(child.stderr.take().unwrap()));
-    let deadline = Instant::now() + Duration::from_secs(60);
-    let status = loop {
-        if let Some(st) = child.try_wait().unwrap() {
-            break st;
-        }
-        if Instant::now() > deadline {
-            let _ = child.kill();
-            panic!("qualys-cs {args:?} did not finish within a minute");
-        }
-        std::thread::sleep(Duration::from_millis(10));
-    };
-    Run {
-        code: status.code().unwrap_or(-1),
-        stdout: out.join().unwrap(),
-        stderr: err.join().unwrap(),
-    }
-}
-
-fn sim(images: u64) -> SimHandle {
-    Simulator::spawn(
-        SimConfig::default()
-            .images(images)
-            .credentials("qualys", PASSWORD),
-    )
-    .expect("the simulator starts")
-}
-
-fn env_of(sim: &SimHandle) -> Vec<(&'static str, String)> {
-    vec![
-        ("QUALYS_BASE_URL", sim.url()),
-        ("QUALYS_USERNAME", "qualys".into()),
-        ("QUALYS_PASSWORD", PASSWORD.into()),
-    ]
-}
-
-fn with<'a>(env: &'a [(&'static str, String)]) -> Vec<(&'a str, &'a str)> {
-    env.iter().map(|(k, v)| (*k, v.as_str())).collect()
-}
 
 #[test]
 fn every_command_has_help_with_an_example() {
@@ -315,17 +236,6 @@ fn profiles_from_the_config_file() {
     assert_eq!(over.code, 0, "{}", over.stderr);
 }
 
-fn first_sha(sim: &SimHandle, home: &PathBuf) -> String {
-    let env = env_of(sim);
-    let r = run(
-        &["images", "list", "--page-size", "1", "-o", "jsonl"],
-        &with(&env),
-        home,
-    );
-    let v: Value = serde_json::from_str(r.stdout.lines().next().unwrap()).unwrap();
-    v["sha"].as_str().unwrap().to_owned()
-}
-
 #[test]
 fn gates_exit_codes_and_reports() {
     let sim = sim(10);
@@ -429,4 +339,195 @@ fn exit_codes_of_failures_and_completion() {
     let bash = run(&["completion", "bash"], &[], &home);
     assert_eq!(bash.code, 0);
     assert!(bash.stdout.contains("qualys-cs") && bash.stdout.contains("images"));
+}
+
+#[test]
+fn bad_durations_exit_2_naming_the_option() {
+    let home = scratch("durations");
+    for bad in ["inf", "nan", "-1", "1e300", "soon"] {
+        let r = run(
+            &["images", "list", "--timeout", bad, "--dry-run"],
+            &[("QUALYS_BASE_URL", "http://127.0.0.1:9")],
+            &home,
+        );
+        assert_eq!(r.code, 2, "--timeout {bad}: {}", r.stderr);
+        assert!(r.stderr.contains("--timeout"), "{bad}: {}", r.stderr);
+        assert!(!r.stderr.contains("panicked"), "{bad}: {}", r.stderr);
+    }
+    let ok = run(
+        &["images", "list", "--timeout", "2.5", "--dry-run"],
+        &[("QUALYS_BASE_URL", "http://127.0.0.1:9")],
+        &home,
+    );
+    assert_eq!(ok.code, 0, "{}", ok.stderr);
+}
+
+/// Runs `args` with its stdout read by a reader that takes the first line and closes the pipe
+/// (as `| head -1` does); the exit code and stderr.
+fn first_line_then_close(args: &[&str], env: &[(&str, &str)], home: &PathBuf) -> (i32, String) {
+    use std::io::{BufRead, Read};
+    let mut cmd = std::process::Command::new(BIN);
+    cmd.args(args)
+        .env_clear()
+        .env("HOME", home)
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped());
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let mut child = cmd.spawn().unwrap();
+    let mut stdout = std::io::BufReader::new(child.stdout.take().unwrap());
+    let mut line = String::new();
+    stdout.read_line(&mut line).unwrap();
+    assert!(!line.is_empty(), "{args:?} printed nothing");
+    drop(stdout);
+    let mut stderr = child.stderr.take().unwrap();
+    let err = std::thread::spawn(move || {
+        let mut s = String::new();
+        let _ = stderr.read_to_string(&mut s);
+        s
+    });
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    let status = loop {
+        if let Some(st) = child.try_wait().unwrap() {
+            break st;
+        }
+        if std::time::Instant::now() > deadline {
+            let _ = child.kill();
+            panic!("{args:?} did not end within a minute of its reader closing");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    };
+    (status.code().unwrap_or(-1), err.join().unwrap())
+}
+
+#[test]
+fn a_closed_stdout_ends_the_command_quietly() {
+    // Far more than a pipe's buffer, over several pages, so that writes meet the closed pipe.
+    let sim = sim(3000);
+    let home = scratch("pipe");
+    let env = env_of(&sim);
+    let env = with(&env);
+    for format in ["jsonl", "json", "csv", "table"] {
+        let args = [
+            "images",
+            "list",
+            "--all",
+            "--page-size",
+            "250",
+            "-o",
+            format,
+        ];
+        let (code, stderr) = first_line_then_close(&args, &env, &home);
+        assert_eq!(code, 0, "-o {format}: {stderr}");
+        assert_eq!(stderr, "", "-o {format}");
+    }
+    let (code, stderr) = first_line_then_close(&["completion", "bash"], &env, &home);
+    assert_eq!((code, stderr.as_str()), (0, ""));
+}
+
+#[test]
+fn quiet_leaves_stderr_to_the_error() {
+    let sim = sim(2);
+    let home = scratch("quiet");
+    let url = sim.url();
+    // Without --quiet: the password warning and the giving-up line; with it, only the error.
+    sim.inject(Fault::status(503).path_contains("/activationkey").times(10));
+    let args = |quiet: bool| {
+        let mut a = vec![
+            "sensors",
+            "activation-key",
+            "--max-retries",
+            "0",
+            "--base-url",
+            url.as_str(),
+            "--username",
+            "qualys",
+            "--password",
+            PASSWORD,
+        ];
+        if quiet {
+            a.push("--quiet");
+        }
+        a
+    };
+    let loud = run(&args(false), &[], &home);
+    assert_eq!(loud.code, 7, "{}", loud.stderr);
+    assert!(loud.stderr.contains("warning:"), "{}", loud.stderr);
+    let quiet = run(&args(true), &[], &home);
+    assert_eq!(quiet.code, 7, "{}", quiet.stderr);
+    assert_eq!(quiet.stderr.lines().count(), 1, "{}", quiet.stderr);
+    assert!(!quiet.stderr.contains("warning"), "{}", quiet.stderr);
+    assert!(!quiet.stderr.contains(PASSWORD));
+    let ok = run(
+        &["images", "list", "-q", "-o", "jsonl"],
+        &with(&env_of(&sim)),
+        &home,
+    );
+    assert_eq!((ok.code, ok.stderr.as_str()), (0, ""));
+    assert_eq!(ok.stdout.lines().count(), 2);
+}
+
+/// The candidates bash's completion offers for `words` (the last one being completed), with the
+/// script `qualys-cs completion bash` prints, sourced in a bash of its own.
+fn bash_complete(script: &std::path::Path, words: &[&str]) -> Vec<String> {
+    let text = std::fs::read_to_string(script).unwrap();
+    // The function the script registers for qualys-cs: `complete -F FUNCTION ... qualys-cs`.
+    let function = text
+        .lines()
+        .find(|l| l.trim_start().starts_with("complete -F") && l.ends_with(" qualys-cs"))
+        .and_then(|l| l.split_whitespace().nth(2))
+        .expect("the script registers a function for qualys-cs")
+        .to_owned();
+    let quoted: Vec<String> = words.iter().map(|w| format!("'{w}'")).collect();
+    let cword = words.len() - 1;
+    let prev = if cword > 0 { words[cword - 1] } else { "" };
+    let program = format!(
+        "source '{}'\nCOMP_WORDS=({})\nCOMP_CWORD={cword}\n{function} qualys-cs '{}' '{prev}'\n\
+         printf '%s\\n' \"${{COMPREPLY[@]}}\"\n",
+        script.display(),
+        quoted.join(" "),
+        words[cword],
+    );
+    let out = std::process::Command::new("timeout")
+        .args(["30", "bash", "--norc", "--noprofile", "-c", &program])
+        .output()
+        .expect("bash runs");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(str::to_owned)
+        .collect()
+}
+
+#[test]
+fn bash_completes_past_the_first_word() {
+    let home = scratch("bash-completion");
+    let r = run(&["completion", "bash"], &[], &home);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let script = home.join("qualys-cs.bash");
+    std::fs::write(&script, &r.stdout).unwrap();
+    let top = bash_complete(&script, &["qualys-cs", "ima"]);
+    assert_eq!(top, ["images"]);
+    let sub = bash_complete(&script, &["qualys-cs", "images", "l"]);
+    assert!(sub.contains(&"list".to_owned()), "{sub:?}");
+    assert!(sub.iter().all(|c| c.starts_with('l')), "{sub:?}");
+    let opt = bash_complete(&script, &["qualys-cs", "images", "list", "--fi"]);
+    assert_eq!(opt, ["--filter"]);
+    let gate = bash_complete(&script, &["qualys-cs", "gate", "compliance", "--min"]);
+    assert_eq!(gate, ["--min-criticality"]);
+    // zsh and fish (whose scripts spell the states one way) complete the command as it is named.
+    for (shell, registers) in [
+        ("zsh", "#compdef qualys-cs"),
+        ("fish", "complete -c qualys-cs "),
+    ] {
+        let r = run(&["completion", shell], &[], &home);
+        assert_eq!(r.code, 0, "{}", r.stderr);
+        assert!(r.stdout.contains(registers), "{shell}");
+    }
 }
