@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import pathlib
 
+import shapes
 from common import camel, optional_args, positional_args, resources
 
 ERRORS = (
@@ -116,7 +117,8 @@ def generate(table: dict, root: pathlib.Path) -> dict[str, str]:
         "the same positionally and an options object (camelCase); the command line takes path parameters",
         "as arguments and the rest as `--kebab-case` options (`qualys-cs RESOURCE METHOD --help`).",
         f"Every method can raise: {ERRORS}",
-        "See also the [recipes](recipes.md) and the [README](../README.md).",
+        "The keys of each response are listed in the [models](models.md). See also the [recipes](recipes.md)",
+        "and the [README](../README.md).",
         "",
         "## Contents",
         "",
@@ -137,9 +139,39 @@ def generate(table: dict, root: pathlib.Path) -> dict[str, str]:
                 size = f"`{pg['size_param']}` up to {pg['max_page_size']}" if pg.get("max_page_size") else ""
                 out += [f"Paging: by {style[pg['style']]}, {size}{cap}. Lists iterate items across pages.", ""]
             resp = e["response"]
-            model = f" (`{resp['model']}`)" if resp.get("model") else ""
+            model = f" ([`{resp['model']}`](models.md#{resp['model'].lower()}))" if resp.get("model") else ""
             out += [f"Returns: {RETURNS.get(resp['kind'], resp['kind'])}{model}.", ""]
             if e.get("rate_family"):
                 out += [f"Rate limit family: `{e['rate_family']}` (the client waits instead of drawing 429s).", ""]
             out += [*examples(res, e), ""]
-    return {"docs/reference.md": "\n".join(out) + "\n"}
+    return {"docs/reference.md": "\n".join(out) + "\n", "docs/models.md": "\n".join(models(shapes.load(root))) + "\n"}
+
+
+def models(spec: dict) -> list[str]:
+    """The response models' fields, from spec/shapes.json (the same file the Rust, Python and
+    TypeScript types are generated from)."""
+    out = [
+        "# Response models",
+        "",
+        "<!-- Generated from spec/shapes.json by codegen/reference.py: do not edit. -->",
+        "",
+        "The keys each response carries, as spec/shapes.json declares them. Every key may be absent and",
+        "may be `null` unless marked *always sent* (never null) or *never null*; keys the model does not",
+        "name are kept as the server sent them. `timestamp` is epoch milliseconds as text.",
+        "",
+    ]
+    for name, m in spec["models"].items():
+        out += [f"## {name}", ""]
+        doc = shapes.plain_doc(m["doc"]).split("\n\n")[0].replace("\n", " ")
+        if doc:
+            out += [doc, ""]
+        if not m["fields"]:
+            continue
+        out += ["| key | type | notes |", "| --- | --- | --- |"]
+        for f in m["fields"]:
+            note = "always sent" if f.get("required") else "never null" if f.get("nullable") is False else ""
+            extra = shapes.plain_doc(f.get("doc", "")).replace("|", "\\|")
+            notes = "; ".join(x for x in (note, extra) if x)
+            out.append(f"| `{f['key']}` | `{f['type']}` | {notes} |")
+        out.append("")
+    return out
