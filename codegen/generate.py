@@ -17,7 +17,7 @@ import pathlib
 import sys
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
-TARGETS = ["spec", "shapes", "rust", "python", "node", "docs", "reference"]
+TARGETS = ["spec", "shapes", "options", "rust", "python", "node", "docs", "reference"]
 
 
 def load_table() -> dict:

@@ -175,6 +175,16 @@ impl ClientBuilder {
         self.backoff_max = max;
         self
     }
+    /// The first retry delay alone (see [`backoff`](Self::backoff)).
+    pub fn backoff_base(mut self, base: Duration) -> Self {
+        self.backoff_base = base;
+        self
+    }
+    /// The longest retry delay alone (see [`backoff`](Self::backoff)).
+    pub fn backoff_max(mut self, max: Duration) -> Self {
+        self.backoff_max = max;
+        self
+    }
     /// The longest server-requested wait (429) the client sleeps through before giving up.
     pub fn max_retry_wait(mut self, d: Duration) -> Self {
         self.max_retry_wait = d;
@@ -287,41 +297,13 @@ impl ClientBuilder {
         })
     }
 
-    /// Read `QUALYS_USERNAME`, `QUALYS_PASSWORD`, `QUALYS_TOKEN`, `QUALYS_PLATFORM`, `QUALYS_BASE_URL`,
-    /// `QUALYS_AUTH_URL`, `QUALYS_AUTH` (`jwt`|`basic`) and `QUALYS_PROXY` on top of this builder.
-    pub fn from_env(mut self) -> Result<Self> {
-        let var = |k: &str| std::env::var(k).ok().filter(|v| !v.trim().is_empty());
-        if let (Some(u), Some(p)) = (var("QUALYS_USERNAME"), var("QUALYS_PASSWORD")) {
-            self = self.credentials(u, p);
-        }
-        if let Some(t) = var("QUALYS_TOKEN") {
-            self = self.token(t);
-        }
-        if let Some(p) = var("QUALYS_PLATFORM") {
-            self = self.platform(p.parse()?);
-        }
-        if let Some(u) = var("QUALYS_BASE_URL") {
-            self = self.base_url(u);
-        }
-        if let Some(u) = var("QUALYS_AUTH_URL") {
-            self = self.auth_url(u);
-        }
-        if let Some(p) = var("QUALYS_PROXY") {
-            self = self.proxy(p);
-        }
-        if let Some(m) = var("QUALYS_AUTH") {
-            // The same rule as the `auth` option, reported under the variable's name.
-            let mode = m.parse::<AuthMode>().map_err(|e| match e {
-                Error::Validation { rule, message, .. } => Error::Validation {
-                    field: "QUALYS_AUTH".into(),
-                    rule,
-                    message,
-                },
-                other => other,
-            })?;
-            self = self.auth_mode(mode);
-        }
-        Ok(self)
+    /// Read the `QUALYS_*` variable of every client option (docs/options.md: `QUALYS_USERNAME`,
+    /// `QUALYS_PASSWORD`, `QUALYS_TOKEN`, `QUALYS_PLATFORM`, `QUALYS_BASE_URL`, `QUALYS_TIMEOUT`, ...)
+    /// on top of this builder, through the one reader of the environment
+    /// ([`OptionLayer::from_env`](super::settings::OptionLayer::from_env)); a bad value is an
+    /// [`Error::Validation`] naming the variable.
+    pub fn from_env(self) -> Result<Self> {
+        super::settings::OptionLayer::from_env()?.apply(self)
     }
 
     /// The bindings' default: a client given no credentials (no username and password, token or
