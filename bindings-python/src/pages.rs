@@ -135,8 +135,7 @@ async fn next_page(
 
 fn page_to_py(py: Python<'_>, p: Option<Page<ItemSpan>>) -> PyResult<Py<PyAny>> {
     let Some(p) = p else { return Ok(py.None()) };
-    let items = convert::json(py, &p.items_json())
-        .and_then(|v| v.cast_into::<PyList>().map_err(|e| e.to_string()))
+    let items = convert::items(py, &p.body, &p.items)
         .map_err(|message| to_py_err(p.meta.decode_error(&p.body, message)))?;
     let page = NativePage {
         items: items.unbind(),
