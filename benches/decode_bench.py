@@ -123,23 +123,27 @@ def run(pages: list[tuple[str, bytes]], rounds: int) -> dict[str, Any]:
     return out
 
 
+def fmt(v: float | None) -> str:
+    return f"{v:10.0f}" if v is not None else f"{'-':>10}"
+
+
+def ratio(v: float | None, base: float | None) -> str:
+    return f"{v / base:12.2f}x" if v is not None and base else f"{'-':>13}"
+
+
 def table(out: dict[str, Any]) -> str:
     lines = [f"median of {out['rounds']} interleaved rounds, µs per page (ratio = time / orjson's)"]
     ours = next((k for k in (out["pages"][0]["us"] if out["pages"] else {}) if k.startswith("qualys_cs")), None)
-    lines.append(f"{'page':<22}{'bytes':>10}{'orjson':>10}{'ours':>10}{'json':>10}{'ours/orjson':>13}{'json/orjson':>13}")
+    lines.append(
+        f"{'page':<22}{'bytes':>10}{'orjson':>10}{'ours':>10}{'json':>10}{'ours/orjson':>13}{'json/orjson':>13}"
+    )
     for p in out["pages"]:
         us = p["us"]
         o = us.get("orjson.loads")
         n = us.get(ours) if ours else None
         j = us["json.loads"]
 
-        def fmt(v: float | None) -> str:
-            return f"{v:10.0f}" if v is not None else f"{'-':>10}"
-
-        def ratio(v: float | None) -> str:
-            return f"{v / o:12.2f}x" if v is not None and o else f"{'-':>13}"
-
-        lines.append(f"{p['file']:<22}{p['bytes']:>10}{fmt(o)}{fmt(n)}{fmt(j)}{ratio(n)}{ratio(j)}")
+        lines.append(f"{p['file']:<22}{p['bytes']:>10}{fmt(o)}{fmt(n)}{fmt(j)}{ratio(n, o)}{ratio(j, o)}")
     return "\n".join(lines)
 
 

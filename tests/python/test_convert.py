@@ -7,6 +7,7 @@ import base64
 import json
 import math
 import urllib.request
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -63,7 +64,7 @@ ODD: list[str | bytes] = [
     '{"a": {"x": 1}, "a": [2], "c": null, "a": "last"}',
     # empty containers, literals, nesting shapes
     '{"o": {}, "l": [], "ol": [{}], "lo": {"l": []}, "ll": [[], [[]]]}',
-    "[true, false, null, [true], {\"t\": false}]",
+    '[true, false, null, [true], {"t": false}]',
     "{}",
     "[]",
     '""',
@@ -115,14 +116,10 @@ def test_nesting_is_bounded_and_reported() -> None:
     # 201 levels convert (the bound the converter has always had); one more is a ValueError
     # naming it, never a crash, however deep the text.
     for opening, inner, closing in (("[", "[]", "]"), ('{"a":', "{}", "}")):
-
-        def deep(levels: int) -> str:
-            return opening * (levels - 1) + inner + closing * (levels - 1)
-
-        check(deep(201))
+        check(opening * 200 + inner + closing * 200)
         for n in (202, 10_000, 1_000_000):
             with pytest.raises(ValueError, match="recursion limit"):
-                _native.loads(deep(n).encode())
+                _native.loads((opening * (n - 1) + inner + closing * (n - 1)).encode())
 
 
 @pytest.mark.parametrize(
@@ -175,13 +172,14 @@ def test_a_failed_conversion_leaves_the_next_one_whole() -> None:
 
 def raw(sim: Simulator, path: str) -> bytes:
     auth = base64.b64encode(f"{sim.username}:{sim.password}".encode()).decode()
-    req = urllib.request.Request(sim.url + path, headers={"Authorization": "Basic " + auth, "Accept": "application/json"})
+    headers = {"Authorization": "Basic " + auth, "Accept": "application/json"}
+    req = urllib.request.Request(sim.url + path, headers=headers)
     with urllib.request.urlopen(req, timeout=60) as r:
         body: bytes = r.read()
     return body
 
 
-PAGES = {
+PAGES: dict[str, tuple[str, Callable[[Client], Any]]] = {
     "images": ("/csapi/v1.3/images?pageNumber=1&pageSize=50", lambda c: c.images.list(page_size=50)),
     "containers": ("/csapi/v1.3/containers?pageNumber=1&pageSize=50", lambda c: c.containers.list(page_size=50)),
     "bulk images": ("/csapi/v1.3/images/list?limit=50", lambda c: c.images.bulk_list(limit=50)),
@@ -205,11 +203,9 @@ def test_odd_items_convert_as_json_loads_through_a_list(sim: Simulator, client: 
     # The list path parses each item where the core found it in the page: odd values, escapes
     # right at an item's edges, and spacing between items convert as json.loads converts them.
     items = [json.loads(t) for t in ODD if isinstance(t, str) and t.lstrip(" \t\n\r").startswith("{")]
-    items += [{"s": "\\\"\U0001f600", "n": [2**64, -0.0, 5e-324]}]
-    body = '{"count": %d, "data": [ %s ]}' % (
-        len(items),
-        " ,\n ".join(json.dumps(i, ensure_ascii=bool(n % 2)) for n, i in enumerate(items)),
-    )
+    items += [{"s": '\\"\U0001f600', "n": [2**64, -0.0, 5e-324]}]
+    texts = " ,\n ".join(json.dumps(i, ensure_ascii=bool(n % 2)) for n, i in enumerate(items))
+    body = f'{{"count": {len(items)}, "data": [ {texts} ]}}'
     sim.inject_fault(status=200, body=body, path_contains="/csapi/v1.3/images")
     page = next(iter(client.images.list(page_size=len(items)).pages()))
     same(page.items, json.loads(body)["data"])
