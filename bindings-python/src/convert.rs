@@ -119,7 +119,7 @@ struct GcPause<'py> {
 
 impl<'py> GcPause<'py> {
     /// Below this size the pause is not worth its two calls.
-    const MIN_BYTES: usize = 64 * 1024;
+    const MIN_BYTES: usize = 16 * 1024;
 
     fn new(py: Python<'py>, len: usize) -> GcPause<'py> {
         // SAFETY: the GIL is held (the `Python` token proves it); these calls only flip the

@@ -41,7 +41,13 @@ impl Fail {
     }
 }
 
-type Res<T> = Result<T, Fail>;
+/// Boxed: the error path is rare, and a small `Result` comes back in registers.
+type Res<T> = Result<T, Box<Fail>>;
+
+#[cold]
+fn syntax(what: &'static str, at: usize) -> Box<Fail> {
+    Box::new(Fail::Syntax(what, at))
+}
 
 /// A whole JSON text as a Python object.
 pub fn parse<'py>(py: Python<'py>, data: &[u8]) -> Res<Bound<'py, PyAny>> {
@@ -67,7 +73,7 @@ pub fn parse_items<'py>(
             // Each item is parsed as a whole text of its own: nothing of the page around it.
             p.data = data
                 .get(start..end)
-                .ok_or(Fail::Syntax("item outside the page", start))?;
+                .ok_or_else(|| syntax("item outside the page", start))?;
             p.pos = 0;
             items.push(p.value().map_err(|e| e.shifted(start))?);
             p.end().map_err(|e| e.shifted(start))?;
@@ -77,11 +83,11 @@ pub fn parse_items<'py>(
 }
 
 impl Fail {
-    fn shifted(self, by: usize) -> Fail {
-        match self {
-            Fail::Syntax(what, at) => Fail::Syntax(what, at + by),
-            e => e,
+    fn shifted(mut self: Box<Fail>, by: usize) -> Box<Fail> {
+        if let Fail::Syntax(_, at) = &mut *self {
+            *at += by;
         }
+        self
     }
 }
 
@@ -99,69 +105,105 @@ fn with_keys<T>(f: impl FnOnce(&mut KeyCache) -> T) -> T {
 }
 
 /// Object keys by their bytes in the text: direct-mapped, a colliding key replaces the entry.
+/// A key is known by its length and its first and last eight bytes (all of a key of up to 16
+/// bytes; longer ones are also compared whole), read straight from the text as two words.
 struct KeyCache {
     slots: Vec<Option<Slot>>,
 }
 
 struct Slot {
-    len: u8,
-    bytes: [u8; KeyCache::MAX_LEN],
+    hash: u64,
+    len: usize,
+    first: u64,
+    last: u64,
+    /// The whole key when longer than 16 bytes, else empty.
+    bytes: Box<[u8]>,
     key: Py<PyString>,
+}
+
+/// The word at `data[i..i + 8]` (little-endian), if there are eight bytes there.
+#[inline]
+fn word(data: &[u8], i: usize) -> Option<u64> {
+    Some(u64::from_le_bytes(data.get(i..i + 8)?.try_into().ok()?))
 }
 
 impl KeyCache {
     /// Longer keys are made each time (orjson's bound: real keys are shorter).
     const MAX_LEN: usize = 64;
     /// A power of two, well above the distinct keys of the whole API (a few hundred).
-    const SLOTS: usize = 2048;
+    const BITS: u32 = 11;
 
     fn new() -> Box<KeyCache> {
         Box::new(KeyCache {
-            slots: (0..Self::SLOTS).map(|_| None).collect(),
+            slots: (0..1usize << Self::BITS).map(|_| None).collect(),
         })
     }
 
-    /// The `str` for key bytes without escapes.
-    fn get<'py>(&mut self, py: Python<'py>, raw: &[u8], ascii: bool) -> Res<Bound<'py, PyString>> {
-        if raw.len() > Self::MAX_LEN {
+    /// The `str` for the key `data[start..end]` (no escapes).
+    #[inline]
+    fn get<'py>(
+        &mut self,
+        py: Python<'py>,
+        data: &[u8],
+        start: usize,
+        end: usize,
+        ascii: bool,
+    ) -> Res<Bound<'py, PyString>> {
+        let raw = &data[start..end];
+        let len = raw.len();
+        // The key's first and last words. A short key is followed in the text by at least its
+        // closing quote; the word read past it is masked to the key's bytes.
+        let (first, last) = if len >= 8 {
+            match (word(data, start), word(data, end - 8)) {
+                (Some(f), Some(l)) => (f, l),
+                _ => return new_str(py, raw, ascii),
+            }
+        } else {
+            let mask = (1u64 << (8 * len)) - 1;
+            match word(data, start) {
+                Some(w) => (w & mask, w & mask),
+                None => {
+                    let mut w = [0u8; 8];
+                    w[..len].copy_from_slice(raw);
+                    let w = u64::from_le_bytes(w);
+                    (w, w)
+                }
+            }
+        };
+        if len > Self::MAX_LEN {
             return new_str(py, raw, ascii);
         }
-        let slot = &mut self.slots[hash(raw) as usize & (Self::SLOTS - 1)];
+        const K: u64 = 0x517c_c1b7_2722_0a95;
+        let mut h = (first.wrapping_mul(K) ^ last.rotate_left(23) ^ len as u64).wrapping_mul(K);
+        if len > 16 {
+            for c in raw[8..len - 8].chunks(8) {
+                let mut w = [0u8; 8];
+                w[..c.len()].copy_from_slice(c);
+                h = (h.rotate_left(5) ^ u64::from_le_bytes(w)).wrapping_mul(K);
+            }
+        }
+        let slot = &mut self.slots[(h >> (64 - Self::BITS)) as usize];
         if let Some(s) = slot
-            && s.bytes[..s.len as usize] == *raw
+            && s.hash == h
+            && s.len == len
+            && s.first == first
+            && s.last == last
+            && (len <= 16 || *s.bytes == *raw)
         {
             return Ok(s.key.bind(py).clone());
         }
         let key = new_str(py, raw, ascii)?;
-        let mut bytes = [0; Self::MAX_LEN];
-        bytes[..raw.len()].copy_from_slice(raw);
         // The replaced entry's `str` is released here, with the GIL held.
         *slot = Some(Slot {
-            len: raw.len() as u8,
-            bytes,
+            hash: h,
+            len,
+            first,
+            last,
+            bytes: if len > 16 { raw.into() } else { Box::default() },
             key: key.clone().unbind(),
         });
         Ok(key)
     }
-}
-
-/// A fast hash of at most 64 bytes (FxHash's mixing, a word at a time).
-#[inline]
-fn hash(b: &[u8]) -> u64 {
-    const K: u64 = 0x517c_c1b7_2722_0a95;
-    let mut h = b.len() as u64;
-    let mut chunks = b.chunks_exact(8);
-    for c in &mut chunks {
-        let w = u64::from_le_bytes(c.try_into().unwrap_or_default());
-        h = (h.rotate_left(5) ^ w).wrapping_mul(K);
-    }
-    let rest = chunks.remainder();
-    if !rest.is_empty() {
-        let mut w = [0u8; 8];
-        w[..rest.len()].copy_from_slice(rest);
-        h = (h.rotate_left(5) ^ u64::from_le_bytes(w)).wrapping_mul(K);
-    }
-    h ^ (h >> 29)
 }
 
 const ONES: u64 = 0x0101_0101_0101_0101;
@@ -192,12 +234,13 @@ struct Parser<'a, 'k, 'py> {
     /// The items of the lists being read, innermost last, reused: a list is made once its
     /// length is known, from the top of this stack.
     stack: Vec<Bound<'py, PyAny>>,
+    /// The same for the keys and values of the objects being read.
+    pairs: Vec<(Bound<'py, PyString>, Bound<'py, PyAny>)>,
 }
 
 /// A scanned string: where its text is, whether it is all ASCII, and whether it was unescaped
-/// into the scratch buffer (else it is `data[start..end]`).
+/// into the scratch buffer (else it is `data[start..end]`, `start` known to the caller).
 struct Str {
-    start: usize,
     end: usize,
     ascii: bool,
     escaped: bool,
@@ -213,6 +256,7 @@ impl<'a, 'k, 'py> Parser<'a, 'k, 'py> {
             keys,
             scratch: Vec::new(),
             stack: Vec::new(),
+            pairs: Vec::new(),
         }
     }
 
@@ -232,7 +276,7 @@ impl<'a, 'k, 'py> Parser<'a, 'k, 'py> {
     fn end(&mut self) -> Res<()> {
         match self.peek() {
             None => Ok(()),
-            Some(_) => Err(Fail::Syntax("trailing characters", self.pos)),
+            Some(_) => Err(syntax("trailing characters", self.pos)),
         }
     }
 
@@ -242,15 +286,16 @@ impl<'a, 'k, 'py> Parser<'a, 'k, 'py> {
             Some(b'{') => self.object().map(Bound::into_any),
             Some(b'[') => self.array(),
             Some(b'"') => {
+                let start = self.pos + 1;
                 let s = self.string()?;
-                self.make_str(&s).map(Bound::into_any)
+                self.make_str(start, &s).map(Bound::into_any)
             }
             Some(b't') => self.literal(b"true", || PyBool::new(py, true).to_owned().into_any()),
             Some(b'f') => self.literal(b"false", || PyBool::new(py, false).to_owned().into_any()),
             Some(b'n') => self.literal(b"null", || py.None().into_bound(py)),
             Some(b'-' | b'0'..=b'9') => self.number(),
-            Some(_) => Err(Fail::Syntax("expected value", self.pos)),
-            None => Err(Fail::Syntax("EOF while parsing a value", self.pos)),
+            Some(_) => Err(syntax("expected value", self.pos)),
+            None => Err(syntax("EOF while parsing a value", self.pos)),
         }
     }
 
@@ -263,14 +308,14 @@ impl<'a, 'k, 'py> Parser<'a, 'k, 'py> {
             self.pos += word.len();
             Ok(make())
         } else {
-            Err(Fail::Syntax("expected value", self.pos))
+            Err(syntax("expected value", self.pos))
         }
     }
 
     fn enter(&mut self) -> Res<()> {
         self.depth += 1;
         if self.depth > MAX_DEPTH {
-            return Err(Fail::Syntax("recursion limit exceeded", self.pos));
+            return Err(syntax("recursion limit exceeded", self.pos));
         }
         self.pos += 1; // the opening bracket
         Ok(())
@@ -279,46 +324,45 @@ impl<'a, 'k, 'py> Parser<'a, 'k, 'py> {
     fn object(&mut self) -> Res<Bound<'py, PyDict>> {
         let py = self.py;
         self.enter()?;
-        let dict = PyDict::new(py);
         match self.peek() {
             Some(b'}') => {
                 self.pos += 1;
                 self.depth -= 1;
-                return Ok(dict);
+                return Ok(PyDict::new(py));
             }
             Some(b'"') => {}
-            _ => return Err(Fail::Syntax("expected a key or `}`", self.pos)),
+            _ => return Err(syntax("expected a key or `}`", self.pos)),
         }
+        // The pairs are gathered first so the dict is made at its size (no resizing as it
+        // grows); on an error they stay on the stack, released with the parser.
+        let base = self.pairs.len();
         loop {
+            let start = self.pos + 1;
             let s = self.string()?;
             let key = if s.escaped {
-                self.make_str(&s)?
+                self.make_str(start, &s)?
             } else {
-                self.keys.get(py, &self.data[s.start..s.end], s.ascii)?
+                self.keys.get(py, self.data, start, s.end, s.ascii)?
             };
             if self.peek() != Some(b':') {
-                return Err(Fail::Syntax("expected `:`", self.pos));
+                return Err(syntax("expected `:`", self.pos));
             }
             self.pos += 1;
             let value = self.value()?;
-            // SAFETY: the GIL is held (`py`); `dict`, `key` and `value` are live owned objects,
-            // and `PyDict_SetItem` takes its own references (it steals none).
-            if unsafe { ffi::PyDict_SetItem(dict.as_ptr(), key.as_ptr(), value.as_ptr()) } != 0 {
-                return Err(Fail::Py(PyErr::fetch(py)));
-            }
+            self.pairs.push((key, value));
             match self.peek() {
                 Some(b',') => {
                     self.pos += 1;
                     if self.peek() != Some(b'"') {
-                        return Err(Fail::Syntax("expected a key", self.pos));
+                        return Err(syntax("expected a key", self.pos));
                     }
                 }
                 Some(b'}') => {
                     self.pos += 1;
                     self.depth -= 1;
-                    return Ok(dict);
+                    return new_dict(py, self.pairs.drain(base..));
                 }
-                _ => return Err(Fail::Syntax("expected `,` or `}`", self.pos)),
+                _ => return Err(syntax("expected `,` or `}`", self.pos)),
             }
         }
     }
@@ -343,7 +387,7 @@ impl<'a, 'k, 'py> Parser<'a, 'k, 'py> {
                     self.depth -= 1;
                     return new_list(py, self.stack.drain(base..)).map(Bound::into_any);
                 }
-                _ => return Err(Fail::Syntax("expected `,` or `]`", self.pos)),
+                _ => return Err(syntax("expected `,` or `]`", self.pos)),
             }
         }
     }
@@ -370,7 +414,6 @@ impl<'a, 'k, 'py> Parser<'a, 'k, 'py> {
                 Some(b'"') => {
                     self.pos = i + 1;
                     return Ok(Str {
-                        start,
                         end: i,
                         ascii,
                         escaped: false,
@@ -378,13 +421,13 @@ impl<'a, 'k, 'py> Parser<'a, 'k, 'py> {
                 }
                 Some(b'\\') => return self.unescape(start, i, ascii),
                 Some(&c) if c < 0x20 => {
-                    return Err(Fail::Syntax("control character in a string", i));
+                    return Err(syntax("control character in a string", i));
                 }
                 Some(&c) => {
                     ascii &= c < 0x80;
                     i += 1;
                 }
-                None => return Err(Fail::Syntax("EOF while parsing a string", i)),
+                None => return Err(syntax("EOF while parsing a string", i)),
             }
         }
     }
@@ -402,7 +445,7 @@ impl<'a, 'k, 'py> Parser<'a, 'k, 'py> {
                 Some(b'\\') => {
                     let c = *data
                         .get(i + 1)
-                        .ok_or(Fail::Syntax("EOF while parsing a string", i + 1))?;
+                        .ok_or_else(|| syntax("EOF while parsing a string", i + 1))?;
                     i += 2;
                     let simple = match c {
                         b'"' => b'"',
@@ -414,7 +457,7 @@ impl<'a, 'k, 'py> Parser<'a, 'k, 'py> {
                         b'r' => b'\r',
                         b't' => b'\t',
                         b'u' => 0,
-                        _ => return Err(Fail::Syntax("invalid escape", i - 1)),
+                        _ => return Err(syntax("invalid escape", i - 1)),
                     };
                     if c != b'u' {
                         out.push(simple);
@@ -436,31 +479,31 @@ impl<'a, 'k, 'py> Parser<'a, 'k, 'py> {
                     push_utf8(&mut out, cp);
                 }
                 Some(&c) if c < 0x20 => {
-                    return Err(Fail::Syntax("control character in a string", i));
+                    return Err(syntax("control character in a string", i));
                 }
                 Some(&c) => {
                     ascii &= c < 0x80;
                     out.push(c);
                     i += 1;
                 }
-                None => return Err(Fail::Syntax("EOF while parsing a string", i)),
+                None => return Err(syntax("EOF while parsing a string", i)),
             }
         }
         self.scratch = out;
         self.pos = i + 1;
         Ok(Str {
-            start: 0,
             end: self.scratch.len(),
             ascii,
             escaped: true,
         })
     }
 
-    fn make_str(&self, s: &Str) -> Res<Bound<'py, PyString>> {
+    /// The `str` of a scanned string whose text (unless escaped) began at `start`.
+    fn make_str(&self, start: usize, s: &Str) -> Res<Bound<'py, PyString>> {
         let text = if s.escaped {
-            &self.scratch[s.start..s.end]
+            &self.scratch[..s.end]
         } else {
-            &self.data[s.start..s.end]
+            &self.data[start..s.end]
         };
         new_str(self.py, text, s.ascii)
     }
@@ -484,7 +527,7 @@ impl<'a, 'k, 'py> Parser<'a, 'k, 'py> {
                     i += 1;
                 }
             }
-            _ => return Err(Fail::Syntax("invalid number", i)),
+            _ => return Err(syntax("invalid number", i)),
         }
         let digits = i - digits_start;
         let mut float = false;
@@ -509,7 +552,7 @@ impl<'a, 'k, 'py> Parser<'a, 'k, 'py> {
             let x = std::str::from_utf8(text)
                 .ok()
                 .and_then(|t| t.parse::<f64>().ok())
-                .ok_or(Fail::Syntax("invalid number", start))?;
+                .ok_or_else(|| syntax("invalid number", start))?;
             unsafe { ffi::PyFloat_FromDouble(x) }
         } else if digits <= 18 {
             // Fewer than 19 digits cannot overflow, so `mantissa` is exact.
@@ -558,7 +601,7 @@ fn digits_after(data: &[u8], mut i: usize) -> Res<usize> {
         i += 1;
     }
     if i == first {
-        return Err(Fail::Syntax("invalid number", i));
+        return Err(syntax("invalid number", i));
     }
     Ok(i)
 }
@@ -566,14 +609,14 @@ fn digits_after(data: &[u8], mut i: usize) -> Res<usize> {
 fn hex4(data: &[u8], i: usize) -> Res<u32> {
     let digits = data
         .get(i..i + 4)
-        .ok_or(Fail::Syntax("EOF in a \\u escape", i))?;
+        .ok_or_else(|| syntax("EOF in a \\u escape", i))?;
     let mut v = 0u32;
     for &d in digits {
         let x = match d {
             b'0'..=b'9' => d - b'0',
             b'a'..=b'f' => d - b'a' + 10,
             b'A'..=b'F' => d - b'A' + 10,
-            _ => return Err(Fail::Syntax("invalid \\u escape", i)),
+            _ => return Err(syntax("invalid \\u escape", i)),
         };
         v = v << 4 | x as u32;
     }
@@ -623,7 +666,7 @@ fn new_str<'py>(py: Python<'py>, text: &[u8], ascii: bool) -> Res<Bound<'py, PyS
 #[inline]
 fn owned(py: Python<'_>, obj: *mut ffi::PyObject) -> Res<Bound<'_, PyAny>> {
     // SAFETY: `obj` is a new reference (or null) returned by the caller's CPython call.
-    unsafe { Bound::from_owned_ptr_or_err(py, obj) }.map_err(Fail::Py)
+    unsafe { Bound::from_owned_ptr_or_err(py, obj) }.map_err(|e| Box::new(Fail::Py(e)))
 }
 
 /// A list of exactly `items`, made at its size.
@@ -643,4 +686,62 @@ fn new_list<'py>(
     }
     // SAFETY (the cast): `PyList_New` returns a list.
     Ok(unsafe { list.cast_into_unchecked() })
+}
+
+/// A dict of `pairs` in their order (a repeated key: its first place, its last value, as
+/// `json.loads`), made at its size when CPython says how.
+fn new_dict<'py>(
+    py: Python<'py>,
+    pairs: std::vec::Drain<'_, (Bound<'py, PyString>, Bound<'py, PyAny>)>,
+) -> Res<Bound<'py, PyDict>> {
+    let dict = match presized(py) {
+        // SAFETY: the GIL is held; `presized` only gives CPython's own constructor, which
+        // returns a new empty dict (or null with an exception) whatever the size hint.
+        Some(new) if pairs.len() > 5 => owned(py, unsafe { new(pairs.len() as ffi::Py_ssize_t) })?,
+        _ => PyDict::new(py).into_any(),
+    };
+    for (key, value) in pairs {
+        // SAFETY: the GIL is held; `dict`, `key` and `value` are live owned objects, and
+        // `PyDict_SetItem` takes its own references (it steals none).
+        if unsafe { ffi::PyDict_SetItem(dict.as_ptr(), key.as_ptr(), value.as_ptr()) } != 0 {
+            return Err(Box::new(Fail::Py(PyErr::fetch(py))));
+        }
+    }
+    // SAFETY (the cast): both constructors make a dict.
+    Ok(unsafe { dict.cast_into_unchecked() })
+}
+
+type NewPresized = unsafe extern "C" fn(ffi::Py_ssize_t) -> *mut ffi::PyObject;
+
+/// CPython's `_PyDict_NewPresized`, found in the running interpreter, on the versions where it
+/// has this signature (3.10 to 3.14). The stable ABI has no sized dict constructor, and a dict
+/// that grows to a record's thirty keys is reallocated and rehashed three times on the way; a
+/// missing symbol (another interpreter, another platform) means `PyDict_New`, the same dicts.
+fn presized(py: Python<'_>) -> Option<NewPresized> {
+    static FOUND: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
+    let addr = *FOUND.get_or_init(|| {
+        let v = py.version_info();
+        if v.major != 3 || !(10..15).contains(&v.minor) {
+            return 0;
+        }
+        lookup(c"_PyDict_NewPresized")
+    });
+    if addr == 0 {
+        return None;
+    }
+    // SAFETY: `addr` is the address of CPython's `_PyDict_NewPresized`, whose C signature
+    // `PyObject *(Py_ssize_t)` is `NewPresized` on the versions checked above.
+    Some(unsafe { std::mem::transmute::<usize, NewPresized>(addr) })
+}
+
+#[cfg(unix)]
+fn lookup(name: &std::ffi::CStr) -> usize {
+    // SAFETY: `dlsym` with `RTLD_DEFAULT` and a NUL-terminated name only looks the name up in
+    // the objects already loaded (the interpreter among them); it returns null if absent.
+    unsafe { libc::dlsym(libc::RTLD_DEFAULT, name.as_ptr()) as usize }
+}
+
+#[cfg(not(unix))]
+fn lookup(_name: &std::ffi::CStr) -> usize {
+    0
 }
