@@ -545,34 +545,38 @@ impl<'a, 'k, 'py> Parser<'a, 'k, 'py> {
         }
         self.pos = i;
         let text = &data[start..i];
-        // SAFETY (for every call below): the GIL is held (`py`); each returns a new reference or
-        // null with an exception set, which `owned` checks.
         let obj = if float {
             // Checked above to be ASCII digits, sign, `.`, `e`: valid UTF-8 and a valid float.
             let x = std::str::from_utf8(text)
                 .ok()
                 .and_then(|t| t.parse::<f64>().ok())
                 .ok_or_else(|| syntax("invalid number", start))?;
+            // SAFETY: the GIL is held; a new reference or null with an exception, which `owned` checks.
             unsafe { ffi::PyFloat_FromDouble(x) }
         } else if digits <= 18 {
             // Fewer than 19 digits cannot overflow, so `mantissa` is exact.
             let v = mantissa as i64;
+            // SAFETY: as for the float.
             unsafe { ffi::PyLong_FromLongLong(if negative { -v } else { v }) }
         } else if !negative
             && digits <= 20
             && let Ok(v) = parse_u64(text)
         {
+            // SAFETY: as for the float.
             unsafe { ffi::PyLong_FromUnsignedLongLong(v) }
         } else if negative
             && digits <= 19
             && let Ok(v) = parse_i64(text)
         {
+            // SAFETY: as for the float.
             unsafe { ffi::PyLong_FromLongLong(v) }
         } else {
             // Beyond 64 bits: `int(text)`, CPython's digit limit included, as `json.loads`.
             let mut z = Vec::with_capacity(text.len() + 1);
             z.extend_from_slice(text);
             z.push(0);
+            // SAFETY: as for the float; `z` is NUL-terminated and outlives the call, and a null
+            // end pointer is allowed.
             unsafe { ffi::PyLong_FromString(z.as_ptr().cast(), std::ptr::null_mut(), 10) }
         };
         owned(py, obj)
