@@ -1,13 +1,26 @@
 #!/usr/bin/env python3
-"""Decode + convert one page of API JSON into Python objects: `decode_bench.py FILE...`.
+"""Decode + convert one page of API JSON into Python objects: `json.loads`, `orjson.loads` and
+qualys_cs's native converter (`qualys_cs._native.loads`, the one every response and list item goes
+through) on the same bytes, in interleaved rounds; the median per page and the ratio to orjson.
 
-Same bytes for every decoder: `json.loads`, `orjson.loads`, and qualys_cs's native converter when
-the binding exposes one (first found of NATIVE_CANDIDATES). Median time per page over several rounds.
+    decode_bench.py                 pages of every kind from the embedded simulator, as a table
+    decode_bench.py --json          the same, as JSON
+    decode_bench.py FILE...         those files, as JSON (benches/run.py)
+    decode_bench.py --rounds N      rounds per page (default 15; the median needs at least 7)
+
+orjson is a benchmark-only dependency (benches/requirements.txt); without it the ratio is left out.
 """
 
+from __future__ import annotations
+
+import argparse
+import base64
 import json
 import sys
 import time
+import urllib.request
+from collections.abc import Callable
+from typing import Any
 
 NATIVE_CANDIDATES = [
     ("qualys_cs._native", "loads"),
@@ -17,8 +30,20 @@ NATIVE_CANDIDATES = [
     ("qualys_cs._bench", "loads"),
 ]
 
+# The simulator's real pages: page-numbered lists at 50 and 1,000 items, and the bulk (cursor)
+# lists, whose items carry their vulnerabilities nested, at their 250 maximum.
+SIM_PAGES = [
+    ("images 50", "/csapi/v1.3/images?pageNumber=1&pageSize=50"),
+    ("images 1000", "/csapi/v1.3/images?pageNumber=1&pageSize=1000"),
+    ("containers 50", "/csapi/v1.3/containers?pageNumber=1&pageSize=50"),
+    ("containers 1000", "/csapi/v1.3/containers?pageNumber=1&pageSize=1000"),
+    ("bulk images 50", "/csapi/v1.3/images/list?limit=50"),
+    ("bulk images 250", "/csapi/v1.3/images/list?limit=250"),
+    ("bulk containers 250", "/csapi/v1.3/containers/list?limit=250"),
+]
 
-def native_loads():
+
+def native_loads() -> tuple[str | None, Callable[[bytes], Any] | None]:
     import importlib
 
     for mod, name in NATIVE_CANDIDATES:
@@ -31,7 +56,7 @@ def native_loads():
     return None, None
 
 
-def bench_all(fns, data, budget_s=0.6, rounds=15):
+def bench_all(fns: list[Callable[[bytes], Any]], data: bytes, budget_s: float = 0.6, rounds: int = 15) -> list[float]:
     """Interleaved rounds (a, b, c, a, b, c, ...) so the machine's noise hits every decoder alike."""
     ks = []
     for f in fns:
@@ -40,7 +65,7 @@ def bench_all(fns, data, budget_s=0.6, rounds=15):
         f(data)
         one = max(time.perf_counter() - t0, 1e-6)
         ks.append(max(1, int(budget_s / len(fns) / rounds / one)))
-    per = [[] for _ in fns]
+    per: list[list[float]] = [[] for _ in fns]
     for _ in range(rounds):
         for j, f in enumerate(fns):
             t0 = time.perf_counter()
@@ -50,28 +75,95 @@ def bench_all(fns, data, budget_s=0.6, rounds=15):
     return [sorted(p)[len(p) // 2] for p in per]
 
 
-def main():
-    decoders = [("json.loads", json.loads)]
+def decoders() -> tuple[str | None, list[tuple[str, Callable[[bytes], Any]]]]:
+    found: list[tuple[str, Callable[[bytes], Any]]] = [("json.loads", json.loads)]
     try:
         import orjson
 
-        decoders.append(("orjson.loads", orjson.loads))
+        found.append(("orjson.loads", orjson.loads))
     except ImportError:
         pass
     name, f = native_loads()
     if f:
-        decoders.append((f"qualys_cs ({name})", f))
-    out = {"native": name, "pages": []}
-    for path in sys.argv[1:]:
-        data = open(path, "rb").read()
-        items = len(json.loads(data)["data"])
-        row = {"file": path, "bytes": len(data), "items": items, "us": {}}
-        for dname, fn in decoders:
+        found.append((f"qualys_cs ({name})", f))
+    return name, found
+
+
+def simulator_pages() -> list[tuple[str, bytes]]:
+    from qualys_cs.testing import Simulator
+
+    pages = []
+    with Simulator(images=2000, containers=2000) as sim:
+        auth = base64.b64encode(f"{sim.username}:{sim.password}".encode()).decode()
+        for label, path in SIM_PAGES:
+            req = urllib.request.Request(
+                sim.url + path, headers={"Authorization": "Basic " + auth, "Accept": "application/json"}
+            )
+            with urllib.request.urlopen(req, timeout=60) as r:
+                pages.append((label, r.read()))
+    return pages
+
+
+def run(pages: list[tuple[str, bytes]], rounds: int) -> dict[str, Any]:
+    name, decs = decoders()
+    out: dict[str, Any] = {"native": name, "rounds": rounds, "pages": []}
+    for label, data in pages:
+        expected = json.loads(data)
+        items = len(expected["data"])
+        row: dict[str, Any] = {"file": label, "bytes": len(data), "items": items, "us": {}}
+        for dname, fn in decs:
             assert len(fn(data)["data"]) == items, dname
-        for (dname, _), t in zip(decoders, bench_all([fn for _, fn in decoders], data), strict=True):
+        if name:
+            # Timed only once it is known to give what json.loads gives.
+            assert decs[-1][1](data) == expected, f"{name} differs from json.loads on {label}"
+        times = bench_all([fn for _, fn in decs], data, rounds=rounds)
+        for (dname, _), t in zip(decs, times, strict=True):
             row["us"][dname] = t * 1e6
         out["pages"].append(row)
-    print(json.dumps(out))
+    return out
+
+
+def fmt(v: float | None) -> str:
+    return f"{v:10.0f}" if v is not None else f"{'-':>10}"
+
+
+def ratio(v: float | None, base: float | None) -> str:
+    return f"{v / base:12.2f}x" if v is not None and base else f"{'-':>13}"
+
+
+def table(out: dict[str, Any]) -> str:
+    lines = [f"median of {out['rounds']} interleaved rounds, µs per page (ratio = time / orjson's)"]
+    ours = next((k for k in (out["pages"][0]["us"] if out["pages"] else {}) if k.startswith("qualys_cs")), None)
+    lines.append(
+        f"{'page':<22}{'bytes':>10}{'orjson':>10}{'ours':>10}{'json':>10}{'ours/orjson':>13}{'json/orjson':>13}"
+    )
+    for p in out["pages"]:
+        us = p["us"]
+        o = us.get("orjson.loads")
+        n = us.get(ours) if ours else None
+        j = us["json.loads"]
+
+        lines.append(f"{p['file']:<22}{p['bytes']:>10}{fmt(o)}{fmt(n)}{fmt(j)}{ratio(n, o)}{ratio(j, o)}")
+    return "\n".join(lines)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("files", nargs="*")
+    ap.add_argument("--json", action="store_true", help="print JSON (always, with FILEs)")
+    ap.add_argument("--rounds", type=int, default=15)
+    args = ap.parse_args()
+    if args.rounds < 7:
+        sys.exit("--rounds: at least 7 (a median of fewer is noise on a shared machine)")
+    if args.files:
+        pages = []
+        for path in args.files:
+            with open(path, "rb") as f:
+                pages.append((path, f.read()))
+        print(json.dumps(run(pages, args.rounds)))
+        return
+    out = run(simulator_pages(), args.rounds)
+    print(json.dumps(out) if args.json else table(out))
 
 
 if __name__ == "__main__":

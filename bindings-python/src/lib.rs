@@ -10,6 +10,7 @@ mod convert;
 mod errors;
 mod log;
 mod pages;
+mod pyjson;
 mod runtime;
 #[cfg(feature = "simulator")]
 mod sim;
