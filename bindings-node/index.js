@@ -8,7 +8,7 @@ const errors = require('./errors')
 const { attachResources } = require('./resources')
 
 const { fromNative, AbortError, ValidationError } = errors
-const { INSPECT, shown } = require('./inspect')
+const { INSPECT, shown, safeUrl } = require('./inspect')
 
 /** The native addon (`load.js`: napi-rs' loader, with a load failure that names the fix). */
 const { loadNative: native } = require('./load')
@@ -435,6 +435,7 @@ class Client {
     const fields = n === undefined
       ? { ...h.shown }
       : { baseUrl: n.baseUrl, platform: h.shown.platform, auth: n.authMode, username: n.username ?? undefined, defaults: h.shown.defaults }
+    fields.baseUrl = safeUrl(fields.baseUrl)
     if (this._raw) fields.raw = true
     return shown('Client', fields, depth, options, inspect)
   }

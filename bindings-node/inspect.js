@@ -20,4 +20,19 @@ function shown(name, fields, depth, options, inspect) {
   return `${name} ${fmt(given, { ...options, depth })}`
 }
 
-module.exports = { INSPECT, shown }
+/** A URL as shown: credentials written into it (`https://user:secret@host`) replaced by `***`. */
+function safeUrl(url) {
+  if (typeof url !== 'string') return url
+  try {
+    const u = new URL(url)
+    if (!u.username && !u.password) return url
+    u.username = '***'
+    u.password = ''
+    return u.href
+  } catch {
+    // Not a URL the client would take: shown only up to any `@`, which could follow a secret.
+    return url.includes('@') ? `***@${url.slice(url.lastIndexOf('@') + 1)}` : url
+  }
+}
+
+module.exports = { INSPECT, shown, safeUrl }

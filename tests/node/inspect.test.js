@@ -49,6 +49,9 @@ test('a token, a platform, the environment: never a secret, nothing built', () =
   // A configuration the core would refuse: shown as given, nothing thrown.
   assert.equal(inspect(new Client({ baseUrl: 'not a url', token: SECRET_TOKEN })), "Client { baseUrl: 'not a url', auth: 'token' }")
   for (const c of [token, jwt]) assertClean(inspect(c, { depth: Infinity }))
+  // Credentials written into a URL are not shown either.
+  const inUrl = new Client({ baseUrl: `https://bob:${SECRET_PASSWORD}@qualys.example`, token: SECRET_TOKEN })
+  assert.equal(inspect(inUrl), "Client { baseUrl: 'https://***@qualys.example/', auth: 'token' }")
 })
 
 test('withOptions and withRawResponse views show their defaults but no header', async () => {
