@@ -52,6 +52,7 @@ test-faults:
 	$(CARGO) test -p qualys-cs-faults
 	VENV=$(VENV) bash bindings-python/test.sh tests/python/test_faults.py
 	npm install --no-audit --no-fund
+	node bindings-node/bin/qualys-cs.js build-from-source --if-missing
 	node --test tests/node/faults.test.js
 
 ## Every fuzz target for FUZZ_SECONDS (default 10) each: the link-header parser, list-page and

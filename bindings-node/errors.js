@@ -5,6 +5,8 @@
 
 const MARKER = '__QUALYS_CS_ERROR__'
 
+const { INSPECT } = require('./inspect')
+
 /** Base class of every error this package throws. */
 class QualysError extends Error {
   constructor(message, fields = {}, options) {
@@ -16,6 +18,21 @@ class QualysError extends Error {
     this.errorCode = fields.errorCode ?? undefined
     this.method = fields.method ?? undefined
     this.path = fields.path ?? undefined
+  }
+
+  /**
+   * The stack, then the fields that are set (`code`, `status`, `method`, `path`, ...) and the
+   * cause: Node's own display of an error lists every field, unset ones as `undefined`.
+   */
+  [INSPECT](depth, options, inspect) {
+    const head = this.stack ?? `${this.name}: ${this.message}`
+    if (depth < 0) return head
+    const fields = {}
+    for (const [k, v] of Object.entries(this)) if (v !== undefined && k !== 'name') fields[k] = v
+    if (this.cause !== undefined) fields.cause = this.cause
+    if (Object.keys(fields).length === 0) return head
+    const fmt = typeof inspect === 'function' ? inspect : require('node:util').inspect
+    return `${head} ${fmt(fields, { ...options, depth })}`
   }
 }
 

@@ -8,6 +8,7 @@ const errors = require('./errors')
 const { attachResources } = require('./resources')
 
 const { fromNative, AbortError, ValidationError } = errors
+const { INSPECT, shown, safeUrl } = require('./inspect')
 
 /** The native addon (`load.js`: napi-rs' loader, with a load failure that names the fix). */
 const { loadNative: native } = require('./load')
@@ -190,8 +191,34 @@ class PagedList {
     this._id = endpointId
     this._argsJson = encodeArgs(args)
     this._call = call
+    this._args = args
     this._total = undefined
+    // The latest run's progress, for display: pages and records fetched, and whether it ended.
+    this._run = undefined
     this._pager = this._open() // validates now: bad arguments throw here, before any request
+    this._pageSize = this._pager.pageSize
+  }
+
+  /**
+   * `PagedList { call: "images.list({ filter: '…' })", pageSize: 50, fetched: '2 pages, 100
+   * records', total: 1234 }`: which list, and how far its latest run got (per-call options are
+   * left out: headers may carry secrets).
+   */
+  [INSPECT](depth, options, inspect) {
+    const run = this._run
+    let fetched = 'not started'
+    if (run) {
+      fetched = `${run.pages} page${run.pages === 1 ? '' : 's'}, ${run.records} record${run.records === 1 ? '' : 's'}`
+      if (run.done) fetched += ', done'
+    }
+    const fmt = typeof inspect === 'function' ? inspect : require('node:util').inspect
+    const args = Object.keys(this._args).length ? fmt(this._args, { ...options, depth: 1, colors: false, breakLength: Infinity }) : ''
+    return shown('PagedList', {
+      call: `${endpointName(this._id)}(${args})`,
+      pageSize: this._pageSize,
+      fetched,
+      total: this._total,
+    }, depth, options, inspect)
   }
 
   _open() {
@@ -208,7 +235,7 @@ class PagedList {
 
   /** The page size sent with every request. */
   get pageSize() {
-    return (this._pager ?? this._open()).pageSize
+    return this._pageSize
   }
 
   /** Whole pages: `{items, number, total, cursor, extra, status, headers, rateLimit, attempts}`. */
@@ -217,10 +244,14 @@ class PagedList {
     this._pager = null
     const signal = this._call.signal
     const seen = { pages: 0, records: 0 }
+    this._run = seen
     try {
       for (;;) {
         const page = await invoke(signal, (c) => pager.next(c))
-        if (page === null) return
+        if (page === null) {
+          seen.done = true
+          return
+        }
         if (page.total != null) this._total = page.total
         this._seen(seen, page, page.items.length)
         yield page
@@ -254,11 +285,15 @@ class PagedList {
     const pager = this._pager ?? this._open()
     this._pager = null
     const signal = this._call.signal
+    this._run = seen
     try {
       if (format === 'csv') yield pager.csvHeader()
       for (;;) {
         const page = await invoke(signal, (c) => pager.nextText(format, c))
-        if (page === null) return
+        if (page === null) {
+          seen.done = true
+          return
+        }
         if (page.total != null) this._total = page.total
         this._seen(seen, page, page.count)
         if (page.text) yield page.text
@@ -338,11 +373,34 @@ class PagedList {
   }
 }
 
+/** `images.list`, the JS name of a table endpoint (by id), for display. */
+let names
+function endpointName(id) {
+  if (names === undefined) {
+    const camel = (x) => x.replace(/_([a-z0-9])/g, (_, c) => c.toUpperCase())
+    names = new Map(endpoints().map((e) => [e.id, `${e.resource.split('.').map(camel).join('.')}.${camel(e.method)}`]))
+  }
+  return names.get(id) ?? id
+}
+
 const NATIVE = Symbol('native')
 
-/** A native client built on first use, shared by a client and its `withRawResponse` view. */
-function lazy(build) {
-  return { build, value: undefined }
+/**
+ * A native client built on first use, shared by a client and its `withRawResponse` view; `shown`
+ * is what the client displays until then (from its options: no secret among them).
+ */
+function lazy(build, shown = {}) {
+  return { build, value: undefined, shown }
+}
+
+/** A client's display from its options, before the native client exists (it reads the environment). */
+function describe(o, fromEnv) {
+  const given = (k) => (o != null && o[k] != null ? String(o[k]) : undefined)
+  let auth = given('auth')
+  if (auth === 'bearer') auth = 'jwt'
+  if (given('token') !== undefined) auth = 'token'
+  else if (auth === undefined && given('username') !== undefined) auth = 'jwt'
+  return { fromEnv: fromEnv || undefined, baseUrl: given('baseUrl'), platform: given('platform'), auth, username: given('username') }
 }
 
 /**
@@ -359,11 +417,27 @@ class Client {
     } else {
       const opts = clientOptions(options)
       const sink = logSink(options)
-      this._holder = lazy(withLogger(() => new (native().NativeClient)(opts), sink))
+      this._holder = lazy(withLogger(() => new (native().NativeClient)(opts), sink), describe(options, false))
       this._raw = false
     }
     this._rawView = undefined
     attachResources(this)
+  }
+
+  /**
+   * `Client { baseUrl: 'https://…', platform: 'US2', auth: 'jwt', username: 'alice' }`: what the
+   * client talks to and how it authenticates, never a password or token. Before the first call it
+   * shows the options given (`fromEnv: true` when the environment is read then); it builds nothing.
+   */
+  [INSPECT](depth, options, inspect) {
+    const h = this._holder
+    const n = h.value
+    const fields = n === undefined
+      ? { ...h.shown }
+      : { baseUrl: n.baseUrl, platform: h.shown.platform, auth: n.authMode, username: n.username ?? undefined, defaults: h.shown.defaults }
+    fields.baseUrl = safeUrl(fields.baseUrl)
+    if (this._raw) fields.raw = true
+    return shown('Client', fields, depth, options, inspect)
   }
 
   /**
@@ -374,7 +448,7 @@ class Client {
   static fromEnv(options = {}) {
     const opts = clientOptions(options)
     const sink = logSink(options)
-    return new Client({ [NATIVE]: lazy(withLogger(() => native().NativeClient.fromEnv(opts), sink)) })
+    return new Client({ [NATIVE]: lazy(withLogger(() => native().NativeClient.fromEnv(opts), sink), describe(options, true)) })
   }
 
   /** @internal The native client, built on first use. */
@@ -396,7 +470,14 @@ class Client {
   withOptions(options = {}) {
     const { call } = split(options)
     const nativeOpts = nativeCallOptions(call) ?? {}
-    return new Client({ [NATIVE]: lazy(() => this._native.withOptions(nativeOpts)), raw: this._raw })
+    // Shown: the parent's description and the defaults that are not headers or query (a header may
+    // carry a secret).
+    const h = this._holder
+    const parent = h.value === undefined ? h.shown : { ...h.shown, baseUrl: h.value.baseUrl, auth: h.value.authMode, username: h.value.username ?? undefined }
+    const defaults = { ...parent.defaults }
+    for (const k of ['timeout', 'maxRetries']) if (nativeOpts[k] !== undefined) defaults[k] = nativeOpts[k]
+    const shownNow = { ...parent, defaults: Object.keys(defaults).length ? defaults : undefined }
+    return new Client({ [NATIVE]: lazy(() => this._native.withOptions(nativeOpts), shownNow), raw: this._raw })
   }
 
   /**

@@ -34,6 +34,10 @@ export declare class NativeClient {
   setLogger(log: (arg: [string, string, string]) => void, level: string): void
   /** The base URL calls go to. */
   get baseUrl(): string
+  /** The username of username/password credentials (never the password or a token). */
+  get username(): string | null
+  /** `basic`, `jwt`, `token` or `provider`: how calls authenticate (for display). */
+  get authMode(): string
   /**
    * Call a table endpoint by id with JSON-encoded arguments. Resolves to the decoded output
    * (object, array, text, Buffer or null), or `{data, status, headers, rateLimit, attempts}`

@@ -1,13 +1,15 @@
 #!/usr/bin/env node
 'use strict'
 // Builds the native addon from the Rust sources shipped in the package (or the repository) and puts
-// it beside native.js as `qualys-cs.<platform>.node`, where napi-rs' loader looks first. Used by the
-// install hook when no prebuilt addon loads, or run by hand:
-//   node node_modules/qualys-cs/bindings-node/scripts/build-from-source.js
+// it beside load.js as `qualys-cs.<platform>.node`, the first place load.js looks. For a platform
+// with no prebuilt binary, or to build one's own; nothing runs it at install time (the package has
+// no install script: installs stay quiet and fast). Run it as
+//   npx qualys-cs build-from-source [--if-missing]
+// (or `node node_modules/qualys-cs/bindings-node/scripts/build-from-source.js`). `--if-missing`
+// builds only when no addon loads (the repository's test script uses it).
 //
 // The build folder is a temporary directory outside the package, removed afterwards, so the
 // installed package holds only the addon; set CARGO_TARGET_DIR to keep (and reuse) the build.
-// Cargo's progress goes to the terminal when there is one: npm hides an install script's output.
 
 const { spawnSync } = require('node:child_process')
 const fs = require('node:fs')
@@ -22,37 +24,20 @@ function hasCargo() {
   return !r.error && r.status === 0
 }
 
-/**
- * Where progress goes: the terminal if there is one (npm pipes and hides a script's output), else
- * stderr, which npm shows on failure or with --foreground-scripts. Our own lines go to both when
- * stderr is a pipe, so logs have them too.
- */
-function outputs() {
-  if (process.platform !== 'win32') {
-    try {
-      const tty = fs.openSync('/dev/tty', 'w')
-      return { fd: tty, also: process.stderr.isTTY ? null : 2 }
-    } catch {
-      // no controlling terminal (CI)
-    }
-  }
-  return { fd: 2, also: null }
+function say(line) {
+  process.stderr.write(`qualys-cs: ${line}\n`)
 }
 
-function say(out, line) {
-  fs.writeSync(out.fd, `qualys-cs: ${line}\n`)
-  if (out.also !== null) fs.writeSync(out.also, `qualys-cs: ${line}\n`)
-}
-
-function run(out, cmd, args, env) {
-  say(out, `${cmd} ${args.join(' ')}`)
+function run(cmd, args, env) {
+  say(`${cmd} ${args.join(' ')}`)
+  // Cargo's progress to stderr: stdout stays free for what a caller may pipe.
   const r = spawnSync(cmd, args, {
     cwd: ROOT,
-    stdio: ['ignore', out.fd, out.fd],
+    stdio: ['ignore', 2, 2],
     env: { ...process.env, ...env },
     shell: process.platform === 'win32',
   })
-  if (r.error) say(out, `${cmd}: ${r.error.message}`)
+  if (r.error) say(`${cmd}: ${r.error.message}`)
   return !r.error && r.status === 0
 }
 
@@ -69,29 +54,66 @@ function napiCli() {
 function build({ reason } = {}) {
   const { platformTag } = require('../load.js')
   const tag = platformTag()
-  const out = outputs()
-  say(out, `building the native addon from source for ${tag}${reason ? ` (${reason})` : ''}; this takes a few minutes`)
+  say(`building the native addon from source for ${tag}${reason ? ` (${reason})` : ''}; this takes a few minutes`)
   const cli = napiCli()
   if (cli) {
-    return run(out, process.execPath, [cli, 'build', '--platform', '--release', '--manifest-path', 'bindings-node/Cargo.toml',
+    return run(process.execPath, [cli, 'build', '--platform', '--release', '--manifest-path', 'bindings-node/Cargo.toml',
       '--output-dir', 'bindings-node', '--js', 'native.js', '--dts', 'native.d.ts'])
   }
   const keep = Boolean(process.env.CARGO_TARGET_DIR)
   const target = keep ? process.env.CARGO_TARGET_DIR : fs.mkdtempSync(path.join(os.tmpdir(), 'qualys-cs-build-'))
   try {
-    if (!run(out, 'cargo', ['build', '--release', '--manifest-path', 'bindings-node/Cargo.toml'], { CARGO_TARGET_DIR: target })) {
-      say(out, 'the build failed (output above); a Rust toolchain from https://rustup.rs is needed')
+    if (!run('cargo', ['build', '--release', '--manifest-path', 'bindings-node/Cargo.toml'], { CARGO_TARGET_DIR: target })) {
+      say('the build failed (output above); a Rust toolchain from https://rustup.rs is needed')
       return false
     }
     const lib = { darwin: 'libqualys_cs_node.dylib', win32: 'qualys_cs_node.dll' }[process.platform] ?? 'libqualys_cs_node.so'
     fs.copyFileSync(path.join(target, 'release', lib), path.join(HERE, `qualys-cs.${tag}.node`))
-    say(out, `built bindings-node/qualys-cs.${tag}.node`)
+    say(`built bindings-node/qualys-cs.${tag}.node`)
     return true
   } finally {
     if (!keep) fs.rmSync(target, { recursive: true, force: true })
   }
 }
 
-module.exports = { build, hasCargo }
+/** Whether an addon of this package's version loads, asked of a fresh process (this one stays clean). */
+function loads() {
+  const r = spawnSync(process.execPath, ['-e', 'require(process.argv[1]).loadNative()', path.join(HERE, 'load.js')], { stdio: 'ignore' })
+  return r.status === 0
+}
 
-if (require.main === module) process.exit(build({ reason: 'run by hand' }) ? 0 : 1)
+const USAGE = `usage: qualys-cs build-from-source [--if-missing]
+  Builds the native addon from the Rust sources in the package (needs Rust: https://rustup.rs) and
+  puts it beside bindings-node/load.js, where it is loaded first. --if-missing: only when no addon
+  loads (no prebuilt binary for this platform, or optional dependencies left out).`
+
+/** The command: its exit status (0 built or not needed, 1 failed, 2 bad usage). */
+function main(args) {
+  if (args.includes('--help') || args.includes('-h')) {
+    console.log(USAGE)
+    return 0
+  }
+  const unknown = args.filter((a) => a !== '--if-missing')
+  if (unknown.length) {
+    console.error(`qualys-cs build-from-source: unknown argument ${unknown[0]}\n${USAGE}`)
+    return 2
+  }
+  if (args.includes('--if-missing') && loads()) {
+    say('the native addon loads; nothing to build')
+    return 0
+  }
+  if (!hasCargo()) {
+    say('building the native addon from source needs Rust, and there is no cargo on the PATH: install it from https://rustup.rs, then run `npx qualys-cs build-from-source` again')
+    return 1
+  }
+  if (!build()) return 1
+  if (!loads()) {
+    say('the addon built from source does not load')
+    return 1
+  }
+  return 0
+}
+
+module.exports = { build, hasCargo, main }
+
+if (require.main === module) process.exitCode = main(process.argv.slice(2))

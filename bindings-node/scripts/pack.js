@@ -4,8 +4,8 @@
 //  - one per platform, `qualys-cs-<platform>-<version>.tgz`, from npm/<platform>/ (made by
 //    `napi create-npm-dirs`; `napi build --platform -o npm/<platform>` or `napi artifacts` puts the
 //    `.node` there), for every platform folder holding its `.node`;
-//  - the main package, `qualys-cs-<version>.tgz`: the JS layer, its types, the install hook, the
-//    Rust sources of the addon's crates for the build-from-source fallback (no `target/`, no tests),
+//  - the main package, `qualys-cs-<version>.tgz`: the JS layer, its types, no install script, the
+//    Rust sources of the addon's crates for `npx qualys-cs build-from-source` (no `target/`, no tests),
 //    the npm README (bindings-node/README.md), LICENSE and CHANGELOG.md. Its package.json lists every
 //    platform package as an optional dependency at the same version, as `napi prepublish` would, so
 //    the repository's own package.json stays free of them (a dev `npm install` must not fetch a
@@ -59,7 +59,6 @@ function packMain() {
     if (/\.(js|mjs|d\.ts)$/.test(f)) files.add(`bindings-node/${f}`)
   }
   files.add('bindings-node/bin/qualys-cs.js')
-  files.add('bindings-node/scripts/install.js')
   files.add('bindings-node/scripts/build-from-source.js')
   // The Rust sources for the from-source fallback: sources, manifests and data files, no tests.
   // Bench targets stay: a manifest that declares one does not load without its file.
@@ -84,11 +83,16 @@ function packMain() {
 
   const pkg = { ...rootPkg }
   delete pkg.devDependencies
-  pkg.scripts = { install: rootPkg.scripts.install }
+  // The repository's own install policy for its dev dependencies: nothing for a consumer.
+  delete pkg.allowScripts
+  // No scripts at all: an install script makes npm (11.16+) warn on every install, and the addon
+  // comes prebuilt; building from source is the explicit `npx qualys-cs build-from-source`.
+  delete pkg.scripts
   pkg.files = ['bindings-node/', 'Cargo.toml', 'Cargo.lock', ...members.filter((d) => d !== 'bindings-node').map((d) => `${d}/`), 'CHANGELOG.md']
   pkg.optionalDependencies = Object.fromEntries(platformDirs().map((d) => [`${rootPkg.name}-${d}`, rootPkg.version]))
   fs.writeFileSync(path.join(dest, 'package.json'), `${JSON.stringify(pkg, null, 2)}\n`)
   const info = npmPack(dest)
+  if (pkg.scripts) throw new Error('the main package must have no scripts (npm warns about install scripts)')
   const bad = info.files.map((f) => f.path).filter((p) => /(^|\/)target\//.test(p) || p.endsWith('.node'))
   if (bad.length) throw new Error(`the main tarball must hold no build output: ${bad.join(', ')}`)
 }

@@ -4,7 +4,9 @@
 // inherit it (`version.workspace = true`), the wheel reads it through maturin (`dynamic =
 // ["version"]`); this copies it into the npm manifests (package.json, npm/*/package.json) and into
 // the `version` of the workspace's own crates in `[workspace.dependencies]` (what crates.io records
-// for a published crate's dependency), and checks that CHANGELOG.md has a section for it.
+// for a published crate's dependency), and into bindings-node/load.js, whose constants stand in for
+// package.json there (a bundled addon loader cannot read it): `VERSION`, and `PREBUILT`, the platform
+// tags of package.json's napi targets. It checks that CHANGELOG.md has a section for the version.
 //   node bindings-node/scripts/version.js          # write the version into the npm manifests
 //   node bindings-node/scripts/version.js --check  # fail, naming each file, if any disagrees
 
@@ -19,6 +21,19 @@ function workspaceVersion() {
   const m = section && section.split(/^\[/m)[0].match(/^version\s*=\s*"([^"]+)"/m)
   if (!m) throw new Error('Cargo.toml: no `version` in [workspace.package]')
   return m[1]
+}
+
+/** The napi-rs platform tags of package.json's napi targets: `x86_64-unknown-linux-gnu` → `linux-x64-gnu`. */
+function prebuiltTags() {
+  const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8'))
+  const arches = { x86_64: 'x64', aarch64: 'arm64' }
+  return (pkg.napi?.targets ?? []).map((t) => {
+    const [arch, , os, abi] = t.split('-')
+    const a = arches[arch] ?? arch
+    if (os === 'linux') return `linux-${a}-${abi}`
+    if (os === 'windows') return `win32-${a}-${abi}`
+    return `darwin-${a}`
+  })
 }
 
 function manifests() {
@@ -57,6 +72,33 @@ function main() {
   if (!check && fixed !== cargo) {
     fs.writeFileSync(cargoFile, fixed)
     console.log(`Cargo.toml [workspace.dependencies]: ${version}`)
+  }
+  const loadFile = path.join(ROOT, 'bindings-node', 'load.js')
+  const load = fs.readFileSync(loadFile, 'utf8')
+  const tags = JSON.stringify(prebuiltTags()).replace(/"/g, "'").replace(/,/g, ', ')
+  const consts = [
+    [/^const VERSION = '([^']*)'$/m, `const VERSION = '${version}'`],
+    [/^const PREBUILT = (\[[^\]\n]*\])$/m, `const PREBUILT = ${tags}`],
+  ]
+  let loadFixed = load
+  for (const [re, want] of consts) {
+    const m = load.match(re)
+    if (!m) {
+      wrong.push(`bindings-node/load.js has no line ${want.split(' = ')[0]} = ...`)
+    } else if (m[0] !== want) {
+      if (check) wrong.push(`bindings-node/load.js has ${m[0]}, not ${want}`)
+      loadFixed = loadFixed.replace(re, want)
+    }
+  }
+  // Each prebuilt platform has its two literal requires (what bundlers follow).
+  for (const tag of prebuiltTags()) {
+    for (const req of [`require('./qualys-cs.${tag}.node')`, `require('qualys-cs-${tag}')`]) {
+      if (!load.includes(`case '${tag}': return ${req}`)) wrong.push(`bindings-node/load.js has no \`case '${tag}': return ${req}\``)
+    }
+  }
+  if (!check && loadFixed !== load) {
+    fs.writeFileSync(loadFile, loadFixed)
+    console.log(`bindings-node/load.js: ${version}, ${tags}`)
   }
   const changelog = fs.readFileSync(path.join(ROOT, 'CHANGELOG.md'), 'utf8')
   if (!new RegExp(`^## \\[${version.replace(/\./g, '\\.')}\\]`, 'm').test(changelog)) {

@@ -254,6 +254,18 @@ impl NativeClient {
         self.inner.base_url().to_owned()
     }
 
+    /// The username of username/password credentials (never the password or a token).
+    #[napi(getter, catch_unwind)]
+    pub fn username(&self) -> Option<String> {
+        self.inner.username().map(str::to_owned)
+    }
+
+    /// `basic`, `jwt`, `token` or `provider`: how calls authenticate (for display).
+    #[napi(getter, catch_unwind)]
+    pub fn auth_mode(&self) -> String {
+        self.inner.auth_mode().to_owned()
+    }
+
     /// Call a table endpoint by id with JSON-encoded arguments. Resolves to the decoded output
     /// (object, array, text, Buffer or null), or `{data, status, headers, rateLimit, attempts}`
     /// when `raw`. Validation errors reject before anything is sent.

@@ -172,6 +172,17 @@ impl Client {
         }
     }
 
+    /// How requests authenticate, for display (never a secret): `basic`, `jwt` (a gateway token
+    /// fetched with the username and password), `token` (a bearer token given) or `provider`.
+    pub fn auth_mode(&self) -> &'static str {
+        match self.inner.auth.credentials() {
+            Credentials::Basic { .. } => "basic",
+            Credentials::Jwt { .. } => "jwt",
+            Credentials::Token(_) => "token",
+            Credentials::Provider(_) => "provider",
+        }
+    }
+
     /// The base URL requests go to.
     pub fn base_url(&self) -> &str {
         &self.inner.base_url
