@@ -573,7 +573,7 @@ export interface ImageDetails {
   lastFoundOnHost?: Host | null
   isContinuouslyAssessed?: unknown | null
   lastAssessed?: unknown | null
-  vulnerabilities?: Vulnerability[] | null
+  vulnerabilities?: VulnsOrCounts | null
   softwares?: Software[]
   [key: string]: unknown
 }
@@ -1094,6 +1094,8 @@ export interface Software {
   reason?: string | null
   source?: string | null
   packagePath?: string | null
+  /** The package's lifecycle: `{stage, eol, eos}` (stage `GA`, `EOL`, ...; end-of-life and end-of-support dates). */
+  lifecycle?: { [key: string]: unknown } | null
   [key: string]: unknown
 }
 
@@ -1344,6 +1346,9 @@ export type MetaData = { [key: string]: unknown } | string
 
 /** An entry of `tagIds`: a tag UUID, or a tag object. */
 export type TagRef = string | Tag
+
+/** An image's `vulnerabilities` on `images.get`: the list of vulnerabilities (P-docs) or severity counts (P-swagger types it an object; the simulator sends the counts). Kept as sent. */
+export type VulnsOrCounts = Vulnerability[] | VulnerabilityCount
 
 // Earlier names, kept so that code written against them still type-checks.
 export type VulnerabilityCounts = VulnerabilityCount

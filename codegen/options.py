@@ -28,6 +28,7 @@ RUST_KIND = {
     "bytes": "Kind::Count",
     "bool": "Kind::Bool",
     "callback": "Kind::Callback",
+    "duration_pair": "Kind::DurationPair",
 }
 PY_TYPE = {
     "string": "str",
@@ -37,6 +38,7 @@ PY_TYPE = {
     "bytes": "int",
     "bool": "bool",
     "callback": "Callable[[], str]",
+    "duration_pair": "tuple[float, float]",
 }
 TS_TYPE = {
     "string": "string",
@@ -46,6 +48,7 @@ TS_TYPE = {
     "bytes": "number",
     "bool": "boolean",
     "callback": "() => string",
+    "duration_pair": "[number, number]",
 }
 
 
@@ -105,7 +108,7 @@ def rust(spec: dict) -> str:
 
 def py_type(o: dict) -> str:
     if o["kind"] == "enum":
-        return "Literal[" + ", ".join(repr(v) for v in o["values"]) + "]"
+        return "Literal[" + ", ".join(json.dumps(v) for v in o["values"]) + "]"
     return PY_TYPE[o["kind"]]
 
 

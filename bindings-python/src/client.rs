@@ -10,30 +10,18 @@ use futures::future::BoxFuture;
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyTuple};
 use qualys_cs::client::Dialect;
+use qualys_cs::client::settings::{OptionLayer, Spelling};
 use qualys_cs::paginate::ItemSpan;
 use qualys_cs::table::{self, Endpoint};
-use qualys_cs::{
-    Args, AuthMode, Client, Platform, RawOutput, RequestOptions, ResponseMeta, TokenProvider,
-};
+use qualys_cs::{Args, Client, RawOutput, RequestOptions, ResponseMeta, TokenProvider};
 use serde_json::{Map, Value};
 use std::sync::Arc;
-use std::time::Duration;
 
 /// A csapi client. Frozen and backed by the core's `Arc`-shared client, so one instance can be
 /// used from many Python threads and tasks at once.
 #[pyclass(module = "qualys_cs._native", frozen)]
 pub struct NativeClient {
     client: Client,
-}
-
-fn seconds(field: &str, s: f64) -> PyResult<Duration> {
-    Duration::try_from_secs_f64(s).map_err(|_| {
-        validation(
-            field,
-            "range",
-            format!("must be a non-negative number of seconds, got {s}"),
-        )
-    })
 }
 
 /// A Python callable returning a bearer token, called (off the event loop) whenever one is needed.
@@ -132,115 +120,46 @@ fn result(py: Python<'_>, out: &RawOutput, m: &ResponseMeta, raw: bool) -> PyRes
 
 #[pymethods]
 impl NativeClient {
+    /// `options`: the keywords of `Client(...)`, read and checked by the core's option table
+    /// (spec/options.json), which names an unknown keyword with a suggestion; the environment's
+    /// `QUALYS_*` values under them, by the one precedence (credentials as a group).
     #[new]
-    #[pyo3(signature = (
-        *, platform=None, base_url=None, auth_url=None, username=None, password=None, token=None,
-        token_provider=None, auth=None, timeout=None, connect_timeout=None, max_retries=None,
-        backoff=None, max_retry_wait=None, proxy=None, user_agent=None, max_concurrency=None,
-        prefetch=None, rate_limit=None, validate=None, max_response_bytes=None,
-        allow_insecure_http=None, from_env=false
-    ))]
-    #[allow(clippy::too_many_arguments)]
-    fn new(
-        platform: Option<&str>,
-        base_url: Option<String>,
-        auth_url: Option<String>,
-        username: Option<String>,
-        password: Option<String>,
-        token: Option<String>,
-        token_provider: Option<Py<PyAny>>,
-        auth: Option<&str>,
-        timeout: Option<f64>,
-        connect_timeout: Option<f64>,
-        max_retries: Option<&Bound<'_, PyAny>>,
-        backoff: Option<(f64, f64)>,
-        max_retry_wait: Option<f64>,
-        proxy: Option<String>,
-        user_agent: Option<String>,
-        max_concurrency: Option<&Bound<'_, PyAny>>,
-        prefetch: Option<&Bound<'_, PyAny>>,
-        rate_limit: Option<bool>,
-        validate: Option<bool>,
-        max_response_bytes: Option<&Bound<'_, PyAny>>,
-        allow_insecure_http: Option<bool>,
-        from_env: bool,
-    ) -> PyResult<Self> {
-        let mut b = Client::builder();
-        // No credentials given: the environment's, as `from_env` (explicit settings still win).
-        let credentials_given =
-            username.is_some() || password.is_some() || token.is_some() || token_provider.is_some();
-        b = b
-            .env_default(credentials_given && !from_env)
+    #[pyo3(signature = (options=None))]
+    fn new(options: Option<&Bound<'_, PyDict>>) -> PyResult<Self> {
+        let mut map = Map::new();
+        let mut provider = None;
+        for (k, v) in options.into_iter().flat_map(|d| d.iter()) {
+            let key: String = k
+                .extract()
+                .map_err(|_| validation("options", "type", "option names must be str"))?;
+            if v.is_none() {
+                continue;
+            }
+            match key.as_str() {
+                // A callable, kept as it is: the core calls it when it needs a token.
+                "token_provider" => provider = Some(v.unbind()),
+                // Python's shorthand for the two backoff options.
+                "backoff" => {
+                    let (base, max): (Bound<'_, PyAny>, Bound<'_, PyAny>) =
+                        v.extract().map_err(|_| {
+                            validation("backoff", "type", "must be a (base, max) pair of seconds")
+                        })?;
+                    map.insert("backoff_base".into(), option_value(&base, "backoff")?);
+                    map.insert("backoff_max".into(), option_value(&max, "backoff")?);
+                }
+                _ => {
+                    let value = option_value(&v, &key)?;
+                    map.insert(key, value);
+                }
+            }
+        }
+        let explicit = OptionLayer::read(&map, Spelling::Python).map_err(to_py_err)?;
+        let env = OptionLayer::from_env().map_err(to_py_err)?;
+        let mut b = OptionLayer::stack([&explicit, &env])
+            .apply(Client::builder())
             .map_err(to_py_err)?;
-        if let Some(p) = platform {
-            b = b.platform(p.parse::<Platform>().map_err(to_py_err)?);
-        }
-        if let Some(u) = base_url {
-            b = b.base_url(u);
-        }
-        if let Some(u) = auth_url {
-            b = b.auth_url(u);
-        }
-        match (username, password) {
-            (Some(u), Some(p)) => b = b.credentials(u, p),
-            (None, None) => {}
-            _ => {
-                return Err(validation(
-                    "password",
-                    "required_together",
-                    "username and password go together",
-                ));
-            }
-        }
-        if let Some(t) = token {
-            b = b.token(t);
-        }
-        if let Some(f) = token_provider {
+        if let Some(f) = provider {
             b = b.token_provider(Arc::new(PyTokenProvider(Arc::new(f))));
-        }
-        if let Some(a) = auth {
-            b = b.auth_mode(a.parse::<AuthMode>().map_err(to_py_err)?);
-        }
-        if let Some(t) = timeout {
-            b = b.timeout(seconds("timeout", t)?);
-        }
-        if let Some(t) = connect_timeout {
-            b = b.connect_timeout(seconds("connect_timeout", t)?);
-        }
-        // Counts are checked by the core, named as the caller spelled them (no bare OverflowError).
-        for (name, v) in [
-            ("max_retries", max_retries),
-            ("max_concurrency", max_concurrency),
-            ("prefetch", prefetch),
-            ("max_response_bytes", max_response_bytes),
-        ] {
-            if let Some(v) = v.filter(|v| !v.is_none()) {
-                let value = number_arg(name, v)?;
-                b = b
-                    .numeric_option(name, &value, Dialect::Python)
-                    .map_err(to_py_err)?;
-            }
-        }
-        if let Some(on) = allow_insecure_http {
-            b = b.allow_insecure_http(on);
-        }
-        if let Some((base, max)) = backoff {
-            b = b.backoff(seconds("backoff", base)?, seconds("backoff", max)?);
-        }
-        if let Some(t) = max_retry_wait {
-            b = b.max_retry_wait(seconds("max_retry_wait", t)?);
-        }
-        if let Some(p) = proxy {
-            b = b.proxy(p);
-        }
-        if let Some(ua) = user_agent {
-            b = b.user_agent(ua);
-        }
-        if let Some(on) = rate_limit {
-            b = b.rate_limit(on);
-        }
-        if let Some(on) = validate {
-            b = b.validate(on);
         }
         let client = b.build().map_err(to_py_err)?;
         Ok(NativeClient { client })
@@ -374,7 +293,7 @@ impl NativeClient {
             Some(p) => Some(
                 qualys_cs::client::bounded_count(
                     "prefetch",
-                    &number_arg("prefetch", p)?,
+                    &option_value(p, "prefetch")?,
                     qualys_cs::client::MAX_PREFETCH,
                 )
                 .map_err(to_py_err)? as usize,
@@ -400,17 +319,10 @@ impl NativeClient {
     }
 }
 
-/// A numeric argument as JSON for the core's checks: `bool` (an `int` in Python) and anything
-/// not a number are refused here, naming the argument.
-fn number_arg(name: &str, v: &Bound<'_, PyAny>) -> PyResult<Value> {
-    match from_py(v, name) {
-        Ok(n @ Value::Number(_)) if !v.is_instance_of::<pyo3::types::PyBool>() => Ok(n),
-        _ => Err(validation(
-            name,
-            "type",
-            format!("must be a non-negative integer, got {v}"),
-        )),
-    }
+/// An option's value as JSON for the core's checks: `bool` stays a boolean (Python's `True` is
+/// also an `int`, so a count given `True` is refused by the core, not read as 1).
+fn option_value(v: &Bound<'_, PyAny>, name: &str) -> PyResult<Value> {
+    from_py(v, name).map_err(|msg| validation(name, "type", msg))
 }
 
 type QueryPairs = Vec<(String, String)>;

@@ -14,6 +14,7 @@ import os as _os
 from . import _native, bodies, errors, types
 from ._client import AsyncClient, AsyncRawClient, Client, RawClient, RawResponse
 from ._native import __version__
+from ._options import ClientOptions
 from ._pagination import AsyncPager, Page, PageInfo, SyncPager
 from .errors import (
     APIConnectionError,
@@ -49,6 +50,7 @@ __all__ = [
     "RawClient",
     "AsyncRawClient",
     "RawResponse",
+    "ClientOptions",
     "Page",
     "PageInfo",
     "SyncPager",

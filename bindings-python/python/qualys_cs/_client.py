@@ -10,11 +10,17 @@ from __future__ import annotations
 import logging
 import pickle
 from collections.abc import Awaitable, Callable, Mapping, Sequence
-from typing import Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from ._native import NativeClient, NativePages, set_log_level
 from ._pagination import AsyncPager, OnPage, Page, SyncPager
 from ._resources import ENDPOINTS, AsyncRawResources, AsyncResources, RawResources, SyncResources
+
+if TYPE_CHECKING:
+    # Type checkers only (PEP 692 keywords); no run-time dependency on typing_extensions.
+    from typing_extensions import Unpack
+
+    from ._options import ClientOptions
 
 __all__ = ["Client", "AsyncClient", "RawClient", "AsyncRawClient", "RawResponse"]
 
@@ -77,65 +83,30 @@ class _BaseClient:
     #: One dict per ``with_options`` call, oldest first (re-applied in order on unpickling).
     _call_options: tuple[dict[str, Any], ...]
 
-    def __init__(
-        self,
-        *,
-        platform: str | None = None,
-        username: str | None = None,
-        password: str | None = None,
-        base_url: str | None = None,
-        auth_url: str | None = None,
-        token: str | None = None,
-        token_provider: Callable[[], str] | None = None,
-        auth: str | None = None,
-        timeout: float | None = None,
-        connect_timeout: float | None = None,
-        max_retries: int | None = None,
-        backoff: tuple[float, float] | None = None,
-        max_retry_wait: float | None = None,
-        proxy: str | None = None,
-        user_agent: str | None = None,
-        max_concurrency: int | None = None,
-        prefetch: int | None = None,
-        rate_limit: bool | None = None,
-        validate: bool | None = None,
-        max_response_bytes: int | None = None,
-        allow_insecure_http: bool | None = None,
-    ) -> None:
-        """Build a client: ``platform`` ("US1".."KSA1") or ``base_url``; ``username`` and
-        ``password`` (``auth="jwt"``, the default, also spelt ``"bearer"``, or ``"basic"``), or
-        ``token`` / ``token_provider``; timeouts in seconds (``timeout`` is the limit of each HTTP
-        attempt: connecting, sending, and receiving the headers and the whole body; a retry gets it
-        again and the waits between attempts do not count); ``max_retries``; ``proxy``;
-        ``max_concurrency`` (requests in flight); ``prefetch`` (pages fetched ahead by ``list()``);
-        ``max_response_bytes`` (the largest body read into memory, default 256 MiB; downloads to a
-        file are not bounded by it); ``allow_insecure_http`` (plain ``http://`` to a host that is
-        not loopback; off: credentials would cross the network in clear text).
+    def __init__(self, **options: Unpack[ClientOptions]) -> None:
+        """Build a client. Every option is declared once (``qualys_cs.ClientOptions``, generated from
+        spec/options.json; the table in docs/options.md): ``platform`` ("US1".."KSA1") or
+        ``base_url``; ``username`` and ``password`` (``auth="jwt"``, the default, or ``"basic"``), or
+        ``token`` / ``token_provider``; durations in seconds (``timeout`` is the limit of each HTTP
+        attempt; ``max_retry_wait`` the total a call may wait out 429s); ``max_retries``; ``proxy``;
+        ``max_concurrency``; ``prefetch``; ``max_response_bytes``; ``allow_insecure_http``.
         Nothing is sent until the first call.
 
-        Given no credentials (no ``username``/``password``, ``token`` or ``token_provider``), the
-        client reads the ``QUALYS_*`` environment variables as :meth:`from_env` does; the arguments
-        given still win."""
-        config: dict[str, Any] = {
-            "platform": platform, "base_url": base_url, "auth_url": auth_url, "username": username,
-            "password": password, "token": token, "token_provider": token_provider, "auth": auth,
-            "timeout": timeout, "connect_timeout": connect_timeout, "max_retries": max_retries,
-            "backoff": backoff, "max_retry_wait": max_retry_wait, "proxy": proxy, "user_agent": user_agent,
-            "max_concurrency": max_concurrency, "prefetch": prefetch, "rate_limit": rate_limit,
-            "validate": validate, "max_response_bytes": max_response_bytes,
-            "allow_insecure_http": allow_insecure_http,
-        }  # fmt: skip
-        config = {k: v for k, v in config.items() if v is not None}
-        from_env = not any(k in config for k in ("username", "password", "token", "token_provider"))
-        self._setup(NativeClient(**config), config, from_env, ())
+        The ``QUALYS_*`` environment variables (``QUALYS_USERNAME``, ``QUALYS_TIMEOUT``, ...) fill
+        in what the arguments leave out; the credentials come as a group from one place, so a
+        ``username`` given here never meets the environment's password. A misspelt keyword is an
+        error that names the closest option."""
+        config: dict[str, Any] = {k: v for k, v in options.items() if v is not None}
+        self._setup(NativeClient(config), config, True, ())
 
     @classmethod
-    def from_env(cls: type[_Self], **overrides: Any) -> _Self:
-        """A client from ``QUALYS_USERNAME``, ``QUALYS_PASSWORD``, ``QUALYS_PLATFORM`` or
-        ``QUALYS_BASE_URL`` (also ``QUALYS_TOKEN``, ``QUALYS_AUTH_URL``, ``QUALYS_AUTH``,
-        ``QUALYS_PROXY``); keyword arguments override the environment."""
-        config = {k: v for k, v in overrides.items() if v is not None}
-        return cls._wrap(NativeClient(from_env=True, **config), config, True, ())
+    def from_env(cls: type[_Self], **overrides: Unpack[ClientOptions]) -> _Self:
+        """A client from the ``QUALYS_*`` environment variables (``QUALYS_USERNAME``,
+        ``QUALYS_PASSWORD`` or ``QUALYS_TOKEN``, ``QUALYS_PLATFORM`` or ``QUALYS_BASE_URL``, and one
+        per option: docs/options.md); keyword arguments override the environment. The same as
+        ``Client(**overrides)``, named for scripts that mean to read the environment."""
+        config: dict[str, Any] = {k: v for k, v in overrides.items() if v is not None}
+        return cls._wrap(NativeClient(config), config, True, ())
 
     @classmethod
     def _wrap(
@@ -247,7 +218,7 @@ def _rebuild(
     cls: type[_BaseClient], config: dict[str, Any], from_env: bool, options: tuple[dict[str, Any], ...]
 ) -> _BaseClient:
     """Unpickle a client: build it again from its configuration (see ``_BaseClient.__reduce__``)."""
-    native = NativeClient(from_env=from_env, **config)
+    native = NativeClient(config)
     for given in options:
         native = native.with_options(given)
     return cls._wrap(native, config, from_env, options)

@@ -1,39 +1,14 @@
 # The compiled module (bindings-python/src). Small and generic on purpose: the public API is the
 # pure-Python layer (_client.py, _resources.py), which hands endpoint ids and argument dicts here.
 import os
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Awaitable, Mapping, Sequence
 from typing import Any, final
 
 __version__: str
 
 @final
 class NativeClient:
-    def __new__(
-        cls,
-        *,
-        platform: str | None = None,
-        base_url: str | None = None,
-        auth_url: str | None = None,
-        username: str | None = None,
-        password: str | None = None,
-        token: str | None = None,
-        token_provider: Callable[[], str] | None = None,
-        auth: str | None = None,
-        timeout: float | None = None,
-        connect_timeout: float | None = None,
-        max_retries: int | None = None,
-        backoff: tuple[float, float] | None = None,
-        max_retry_wait: float | None = None,
-        proxy: str | None = None,
-        user_agent: str | None = None,
-        max_concurrency: int | None = None,
-        prefetch: int | None = None,
-        rate_limit: bool | None = None,
-        validate: bool | None = None,
-        max_response_bytes: int | None = None,
-        allow_insecure_http: bool | None = None,
-        from_env: bool = False,
-    ) -> NativeClient: ...
+    def __new__(cls, options: Mapping[str, Any] | None = None) -> NativeClient: ...
     @property
     def base_url(self) -> str: ...
     @property

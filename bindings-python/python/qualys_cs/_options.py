@@ -16,7 +16,7 @@ class ClientOptions(TypedDict, total=False):
 
     #: The Qualys platform your subscription is on; picks the API server or gateway URL by the auth
     #: mode. (environment QUALYS_PLATFORM)
-    platform: Literal['US1', 'US2', 'US3', 'US4', 'EU1', 'EU2', 'EU3', 'IN1', 'CA1', 'AE1', 'UK1', 'AU1', 'KSA1']
+    platform: Literal["US1", "US2", "US3", "US4", "EU1", "EU2", "EU3", "IN1", "CA1", "AE1", "UK1", "AU1", "KSA1"]
     #: A custom base URL (a simulator, a proxy, a private cloud platform); overrides platform.
     #: (environment QUALYS_BASE_URL)
     base_url: str
@@ -34,7 +34,7 @@ class ClientOptions(TypedDict, total=False):
     token_provider: Callable[[], str]
     #: How username and password authenticate: a gateway JWT (jwt, also spelt bearer) or HTTP Basic
     #: (basic). (default "jwt"; environment QUALYS_AUTH)
-    auth: Literal['jwt', 'bearer', 'basic']
+    auth: Literal["jwt", "bearer", "basic"]
     #: (seconds) The time limit of each HTTP attempt (connecting, sending, and receiving the
     #: headers and the whole body); a retry gets it again, and the waits between attempts do not
     #: count. (default 120; environment QUALYS_TIMEOUT)
@@ -51,6 +51,8 @@ class ClientOptions(TypedDict, total=False):
     backoff_base: float
     #: (seconds) The longest wait between retries. (default 8; environment QUALYS_BACKOFF_MAX)
     backoff_max: float
+    #: Shorthand for (backoff_base, backoff_max).
+    backoff: tuple[float, float]
     #: (seconds) The total time one call may spend waiting out 429s (what the server asks for in
     #: X-RateLimit-ToWait-Sec or Retry-After); a wait that does not fit fails at once with
     #: RateLimitError. (default 120; environment QUALYS_MAX_RETRY_WAIT)
@@ -95,6 +97,7 @@ CLIENT_OPTIONS: tuple[str, ...] = (
     "max_retries",
     "backoff_base",
     "backoff_max",
+    "backoff",
     "max_retry_wait",
     "proxy",
     "user_agent",

@@ -102,6 +102,7 @@ __all__ = [
     "VulnSplit",
     "MetaData",
     "TagRef",
+    "VulnsOrCounts",
     "VulnerabilityCounts",
     "VulnerabilityList",
     "TagEntityInfo",
@@ -609,7 +610,7 @@ class ImageDetails(TypedDict, total=False):
     lastFoundOnHost: Host | None
     isContinuouslyAssessed: Any | None
     lastAssessed: Any | None
-    vulnerabilities: list[Vulnerability] | None
+    vulnerabilities: VulnsOrCounts | None
     softwares: list[Software]
 
 
@@ -1072,6 +1073,9 @@ class Software(TypedDict, total=False):
     reason: str | None
     source: str | None
     packagePath: str | None
+    #: The package's lifecycle: `{stage, eol, eos}` (stage `GA`, `EOL`, ...; end-of-life and
+    #: end-of-support dates).
+    lifecycle: dict[str, Any] | None
 
 
 class SoftwareList(TypedDict, total=False):
@@ -1300,6 +1304,11 @@ MetaData = dict[str, Any] | str
 
 #: An entry of `tagIds`: a tag UUID, or a tag object.
 TagRef = str | Tag
+
+
+#: An image's `vulnerabilities` on `images.get`: the list of vulnerabilities (P-docs) or severity
+#: counts (P-swagger types it an object; the simulator sends the counts). Kept as sent.
+VulnsOrCounts = list[Vulnerability] | VulnerabilityCount
 
 
 # Earlier names, kept so that code written against them still type-checks.

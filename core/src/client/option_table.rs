@@ -136,6 +136,16 @@ pub const CLIENT_OPTIONS: &[ClientOption] = &[
         doc: "The longest wait between retries.",
     },
     ClientOption {
+        name: "backoff",
+        camel: "backoff",
+        kind: Kind::DurationPair,
+        max: 0,
+        default: None,
+        only: &["python"],
+        group: None,
+        doc: "Shorthand for (backoff_base, backoff_max).",
+    },
+    ClientOption {
         name: "max_retry_wait",
         camel: "maxRetryWait",
         kind: Kind::Duration,

@@ -32,6 +32,9 @@ pub enum Kind {
     Bool,
     /// A function (Python, Node): read by the binding, never from text.
     Callback,
+    /// Two durations (Python's `backoff=(base, max)`): the binding sets the two options it stands
+    /// for.
+    DurationPair,
 }
 
 /// One client option, as spec/options.json declares it.
@@ -82,7 +85,7 @@ impl ClientOption {
         match spelling {
             Spelling::Python => self.only.is_empty() || self.only.contains(&"python"),
             Spelling::Node => self.only.is_empty() || self.only.contains(&"node"),
-            _ => self.only.is_empty() && self.kind != Kind::Callback,
+            _ => self.only.is_empty() && !matches!(self.kind, Kind::Callback | Kind::DurationPair),
         }
     }
 
@@ -156,7 +159,7 @@ impl OptionLayer {
             let Some(opt) = ClientOption::find(key, spelling) else {
                 return Err(unknown(key, spelling));
             };
-            if value.is_null() || opt.kind == Kind::Callback {
+            if value.is_null() || matches!(opt.kind, Kind::Callback | Kind::DurationPair) {
                 continue;
             }
             layer
@@ -422,6 +425,7 @@ fn read_value(opt: &ClientOption, key: &str, v: &Value, spelling: Spelling) -> R
             other => Err(bad(format!("must be true or false, got {other}"))),
         },
         Kind::Callback => Err(bad("must be a function".into())),
+        Kind::DurationPair => Err(bad("must be a pair of durations".into())),
     }
 }
 
@@ -584,7 +588,7 @@ mod tests {
                 Kind::Duration => json!(1),
                 Kind::Count => json!(1),
                 Kind::Bool => json!(true),
-                Kind::Callback => continue,
+                Kind::Callback | Kind::DurationPair => continue,
             };
             map.insert(o.name.to_owned(), v);
         }

@@ -945,7 +945,7 @@ model! {
         pub last_found_on_host: Nullable<Host>,
         pub is_continuously_assessed: Nullable<Value>,
         pub last_assessed: Nullable<Value>,
-        pub vulnerabilities: Nullable<OneOrMany<Vulnerability>>,
+        pub vulnerabilities: Nullable<Value>,
         pub softwares: Nullable<OneOrMany<Software>>,
     }
 }
@@ -984,7 +984,7 @@ impl super::Described for ImageDetails {
         FieldShape { key: "lastFoundOnHost", ty: FieldType::Model("Host") },
         FieldShape { key: "isContinuouslyAssessed", ty: FieldType::Any },
         FieldShape { key: "lastAssessed", ty: FieldType::Any },
-        FieldShape { key: "vulnerabilities", ty: FieldType::OneOrMany(&FieldType::Model("Vulnerability")) },
+        FieldShape { key: "vulnerabilities", ty: FieldType::Custom("VulnsOrCounts") },
         FieldShape { key: "softwares", ty: FieldType::OneOrMany(&FieldType::Model("Software")) },
     ];
 }
@@ -1855,6 +1855,8 @@ model! {
         pub reason: Nullable<String>,
         pub source: Nullable<String>,
         pub package_path: Nullable<String>,
+        /// The package's lifecycle: `{stage, eol, eos}` (stage `GA`, `EOL`, ...; end-of-life and end-of-support dates).
+        pub lifecycle: Nullable<Map<String, Value>>,
     }
 }
 
@@ -1867,6 +1869,7 @@ impl super::Described for Software {
         FieldShape { key: "reason", ty: FieldType::Str },
         FieldShape { key: "source", ty: FieldType::Str },
         FieldShape { key: "packagePath", ty: FieldType::Str },
+        FieldShape { key: "lifecycle", ty: FieldType::Object },
     ];
 }
 
