@@ -12,6 +12,7 @@ use crate::qql::{self, Expr, FVal, Fields, Key, Op, Sort};
 use crate::respond::json_bytes_response;
 use crate::state::Sim;
 use crate::synth::{self, salt};
+use crate::txt;
 use axum::http::{StatusCode, header};
 use axum::response::Response;
 use qualys_cs_spec::Endpoint;
@@ -508,7 +509,7 @@ pub(super) fn generated_list(sim: &Sim, ctx: &Ctx, kind: Kind) -> R {
     drop(del);
     drop(lock);
     out.extend_from_slice(b"],\"count\":");
-    out.extend_from_slice(fast::ms(count).as_str().as_bytes());
+    out.extend_from_slice(txt::ms(count).as_str().as_bytes());
     out.push(b'}');
     Ok(json_bytes_response(StatusCode::OK, out))
 }
@@ -693,7 +694,7 @@ pub(super) fn bulk_list(sim: &Sim, ctx: &Ctx, kind: Kind) -> R {
     };
     let mut out = Vec::with_capacity(items.len() * per + 64);
     out.extend_from_slice(b"{\"limit\":");
-    out.extend_from_slice(fast::ms(limit).as_str().as_bytes());
+    out.extend_from_slice(txt::ms(limit).as_str().as_bytes());
     out.extend_from_slice(b",\"data\":[");
     for (k, it) in items.iter().enumerate() {
         if k > 0 {
