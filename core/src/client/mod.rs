@@ -16,11 +16,12 @@ mod retry;
 mod tests;
 mod transport;
 
-pub use builder::{
-    AuthMode, ClientBuilder, DEFAULT_MAX_RESPONSE_BYTES, MAX_CONCURRENCY, MAX_PREFETCH, MAX_RETRIES,
-};
+pub use builder::{AuthMode, ClientBuilder, DEFAULT_MAX_RESPONSE_BYTES};
 pub(crate) use execute::Outgoing;
-pub use options::{Dialect, OPTIONS, OptionKind, OptionSpec, RequestOptions, bounded_count};
+pub use options::{
+    Dialect, MAX_CONCURRENCY, MAX_PREFETCH, MAX_RETRIES, OPTIONS, OptionKind, OptionSpec,
+    RequestOptions, bounded_count,
+};
 pub use transport::{Transport, TransportError, TransportErrorKind};
 
 use crate::auth::{Authenticator, Credentials};
