@@ -242,11 +242,9 @@ impl Client {
         let resp = self.execute_endpoint(ep, &prepared, opts).await?;
         if resp.body.trim_ascii().is_empty() {
             // An empty 200/204 decodes as JSON null, so `Value`/`Option` targets accept it.
-            return serde_json::from_value(Value::Null).map_err(|e| Error::Decode {
-                method: resp.meta.method.clone(),
-                path: resp.meta.path.clone(),
-                message: format!("empty body: {e}"),
-                excerpt: String::new(),
+            return serde_json::from_value(Value::Null).map_err(|e| {
+                resp.meta
+                    .decode_error(&resp.body, format!("empty body: {e}"))
             });
         }
         resp.json()
