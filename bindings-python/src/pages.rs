@@ -4,9 +4,9 @@
 //! had); the dicts are built here from those bytes in one jiter pass, which beats building a `Value`
 //! tree and converting it.
 
-use crate::client::meta;
 use crate::convert;
 use crate::errors::{self, to_py_err};
+use crate::meta::meta;
 use crate::runtime::{awaitable, block_on_interruptible};
 use futures::StreamExt;
 use futures::stream::BoxStream;
