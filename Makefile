@@ -30,10 +30,15 @@ $(VENV)/bin/python:
 ## sizes, so they do not rot).
 test: lint test-rust test-python test-node test-fuzz test-install test-dist bench-smoke
 
+## Besides formatting and clippy: generated files fresh, one version everywhere, no hand-written
+## source file over 1,000 lines, no import cycle in any crate or package (.ci/cycles.sh installs
+## the checkers it needs: import-linter into .venv-lint, madge from package.json).
 lint:
 	$(PYTHON) codegen/generate.py --check
 	node bindings-node/scripts/version.js --check
 	PYTHON=$(PYTHON) bash .ci/zizmor.sh
+	bash .ci/long_files.sh
+	PYTHON=$(PYTHON) bash .ci/cycles.sh
 	$(CARGO) fmt --all -- --check
 	$(CARGO) clippy --workspace --all-targets -- -D warnings
 

@@ -11,10 +11,11 @@
 // each with the reason it is sound; clippy enforces the notes.
 #![warn(clippy::undocumented_unsafe_blocks)]
 
+use crate::errors::rate_limit_json;
 use napi::bindgen_prelude::ToNapiValue;
 use napi::sys;
 use qualys_cs::paginate::ItemSpan;
-use qualys_cs::{Output, RateLimitInfo, RawOutput, ResponseMeta};
+use qualys_cs::{Output, RawOutput, ResponseMeta};
 use serde_json::{Map, Value};
 use std::ptr;
 
@@ -425,15 +426,6 @@ unsafe fn output(
         // call's scope.
         Output::Empty => unsafe { null(env) },
     }
-}
-
-/// `{limit, remaining, windowSecs, toWaitSecs, concurrencyLimit, concurrencyRunning}`.
-pub(crate) fn rate_limit_json(r: &RateLimitInfo) -> Value {
-    serde_json::json!({
-        "limit": r.limit, "remaining": r.remaining, "windowSecs": r.window_secs,
-        "toWaitSecs": r.to_wait_secs, "concurrencyLimit": r.concurrency_limit,
-        "concurrencyRunning": r.concurrency_running,
-    })
 }
 
 /// Status, headers (lower-case names; repeated headers joined with `, `, as `fetch` does) and

@@ -4,7 +4,7 @@
 //! error's fields travel as JSON after a fixed marker in the message; `errors.js` turns that into
 //! the `QualysError` subclass named by `class`. The marker keeps a stray native error readable.
 
-use qualys_cs::{Error, ErrorKind};
+use qualys_cs::{Error, ErrorKind, RateLimitInfo};
 use serde_json::{Map, Value, json};
 
 /// Prefix of every structured error message; `errors.js` matches it.
@@ -35,7 +35,7 @@ pub(crate) fn to_napi(e: Error) -> napi::Error {
             api.retry_after.map(|d| d.as_secs_f64()).into(),
         );
         if let Some(rl) = &api.rate_limit {
-            p.insert("rateLimit".into(), crate::convert::rate_limit_json(rl));
+            p.insert("rateLimit".into(), rate_limit_json(rl));
         }
     }
     match &e {
@@ -79,4 +79,14 @@ pub(crate) fn aborted() -> napi::Error {
     encode(
         json!({ "class": "AbortError", "code": "ABORT_ERR", "message": "The operation was aborted" }),
     )
+}
+
+/// `{limit, remaining, windowSecs, toWaitSecs, concurrencyLimit, concurrencyRunning}`: an API
+/// error's `rateLimit`, and a response's (`convert`), which has the same shape.
+pub(crate) fn rate_limit_json(r: &RateLimitInfo) -> Value {
+    serde_json::json!({
+        "limit": r.limit, "remaining": r.remaining, "windowSecs": r.window_secs,
+        "toWaitSecs": r.to_wait_secs, "concurrencyLimit": r.concurrency_limit,
+        "concurrencyRunning": r.concurrency_running,
+    })
 }

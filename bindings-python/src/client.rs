@@ -3,7 +3,8 @@
 //! endpoint id and a dict of arguments; validation, paging and errors are the core's.
 
 use crate::convert::{self, from_py};
-use crate::errors::{self, to_py_err, validation};
+use crate::errors::{to_py_err, validation};
+use crate::meta::meta;
 use crate::pages::NativePages;
 use crate::runtime::{awaitable, block_on_interruptible};
 use futures::future::BoxFuture;
@@ -76,34 +77,6 @@ fn args(d: &Bound<'_, PyDict>) -> PyResult<Args> {
         m.insert(key, value);
     }
     Ok(Args(m))
-}
-
-/// Response metadata as a dict: status, method, path, headers (lower-case names), rate_limit, attempts.
-pub(crate) fn meta<'py>(py: Python<'py>, m: &ResponseMeta) -> PyResult<Bound<'py, PyDict>> {
-    let d = PyDict::new(py);
-    d.set_item("status", m.status)?;
-    d.set_item("method", &m.method)?;
-    d.set_item("path", &m.path)?;
-    let headers = PyDict::new(py);
-    for name in m.headers.keys() {
-        let values: Vec<&str> = m
-            .headers
-            .get_all(name)
-            .iter()
-            .filter_map(|v| v.to_str().ok())
-            .collect();
-        headers.set_item(name.as_str(), values.join(", "))?;
-    }
-    d.set_item("headers", headers)?;
-    d.set_item(
-        "rate_limit",
-        m.rate_limit
-            .as_ref()
-            .map(|r| errors::rate_limit(py, r))
-            .transpose()?,
-    )?;
-    d.set_item("attempts", m.attempts)?;
-    Ok(d)
 }
 
 /// The value of a call, or `(value, meta)` when the caller asked for the raw response.

@@ -9,6 +9,7 @@ mod client;
 mod convert;
 mod errors;
 mod log;
+mod meta;
 mod pages;
 mod pyjson;
 mod runtime;

@@ -4,9 +4,9 @@
 //! had); the dicts are built here, with the GIL, straight from those bytes in the page (no copy,
 //! one pass: `pyjson`), which beats building a `Value` tree and converting it.
 
-use crate::client::meta;
 use crate::convert;
 use crate::errors::{self, to_py_err};
+use crate::meta::meta;
 use crate::runtime::{awaitable, block_on_interruptible};
 use futures::StreamExt;
 use futures::stream::BoxStream;

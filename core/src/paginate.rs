@@ -223,7 +223,16 @@ impl Client {
         // the rate limits) or, where it states none, its documented default.
         let given = prepared.query.iter().position(|(k, _)| *k == pg.size_param);
         let size = match given {
-            Some(i) => prepared.query.remove(i).1.parse::<u64>().unwrap_or(50),
+            // Refused, not replaced: a size that is not a count (a negative one when validation
+            // is off) would otherwise page at a size the caller never asked for.
+            Some(i) => {
+                let v = prepared.query.remove(i).1;
+                v.parse::<u64>().map_err(|_| {
+                    let msg = format!("must be a non-negative integer, got {v}");
+                    Error::validation(pg.size_param.as_str(), "range", msg)
+                })?
+            }
+            // Neither stated (S20, P27): the size the API's other lists default to.
             None => pg
                 .max_page_size
                 .map(u64::from)
@@ -303,16 +312,16 @@ impl<T: PageItem> Pager<T> {
     }
 }
 
-/// A spawned task that is aborted when dropped, and whose panic becomes an error instead of
-/// unwinding into the caller (no panic may cross into Python or Node).
-struct Task<R>(tokio::task::JoinHandle<Result<R>>);
+/// A spawned task of the list at `.1` that is aborted when dropped, and whose panic becomes an
+/// error instead of unwinding into the caller (no panic may cross into Python or Node).
+struct Task<R>(tokio::task::JoinHandle<Result<R>>, &'static str);
 
 impl<R: Send + 'static> Task<R> {
     /// The task carries the caller's current `tracing` subscriber: on a multi-thread runtime it
     /// runs on another thread, where a subscriber the caller set for its own thread (the command
     /// line's `-v` output) would otherwise not see its request events.
-    fn spawn(fut: impl Future<Output = Result<R>> + Send + 'static) -> Self {
-        Task(tokio::spawn(fut.with_current_subscriber()))
+    fn spawn(path: &'static str, fut: impl Future<Output = Result<R>> + Send + 'static) -> Self {
+        Task(tokio::spawn(fut.with_current_subscriber()), path)
     }
 }
 
@@ -325,9 +334,15 @@ impl<R> Drop for Task<R> {
 impl<R> Future for Task<R> {
     type Output = Result<R>;
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<R>> {
+        let path = self.1;
+        // A panicked (or, at runtime shutdown, cancelled) task is a failure of this list, not of
+        // the client's configuration: the list stops with it, as with any page it cannot use.
         Pin::new(&mut self.0).poll(cx).map(|r| match r {
             Ok(r) => r,
-            Err(e) => Err(Error::Config(format!("a page task failed: {e}"))),
+            Err(e) => Err(Error::Pagination {
+                path: path.to_owned(),
+                message: format!("a page task failed: {e}"),
+            }),
         })
     }
 }
@@ -442,9 +457,9 @@ fn numbered<T: PageItem>(ctx: Arc<Ctx>) -> BoxStream<'static, Result<Page<T>>> {
     Box::pin(async_stream::try_stream! {
         let base = u64::from(ctx.pg.base.unwrap_or(1));
         let size = ctx.size.max(1);
-        let first: Page<T> = Task::spawn(fetch_page(ctx.clone(), base)).await?;
-        let mut guard = LoopGuard::default();
         let path = ctx.ep.path.as_str();
+        let first: Page<T> = Task::spawn(path, fetch_page(ctx.clone(), base)).await?;
+        let mut guard = LoopGuard::default();
         guard.page(path, &first.body)?;
         let total = first.total;
         let first_len = first.items.len() as u64;
@@ -463,7 +478,7 @@ fn numbered<T: PageItem>(ctx: Arc<Ctx>) -> BoxStream<'static, Result<Page<T>>> {
                 }
                 let c2 = ctx.clone();
                 let rest = stream::iter(base + 1..base + pages)
-                    .map(move |n| Task::spawn(fetch_page::<T>(c2.clone(), n)))
+                    .map(move |n| Task::spawn(path, fetch_page::<T>(c2.clone(), n)))
                     .buffered(ctx.prefetch);
                 futures::pin_mut!(rest);
                 let mut short = false;
@@ -487,7 +502,7 @@ fn numbered<T: PageItem>(ctx: Arc<Ctx>) -> BoxStream<'static, Result<Page<T>>> {
                 // No count: walk pages one by one until a short or empty page.
                 let mut n = base + 1;
                 loop {
-                    let page: Page<T> = Task::spawn(fetch_page(ctx.clone(), n)).await?;
+                    let page: Page<T> = Task::spawn(path, fetch_page(ctx.clone(), n)).await?;
                     guard.page(path, &page.body)?;
                     let len = page.items.len() as u64;
                     if len > 0 {
@@ -507,25 +522,25 @@ fn cursor<T: PageItem>(ctx: Arc<Ctx>) -> BoxStream<'static, Result<Page<T>>> {
     Box::pin(async_stream::try_stream! {
         let (tx, mut rx) = tokio::sync::mpsc::channel::<Task<Page<T>>>(ctx.prefetch);
         let pctx = ctx.clone();
+        let path = ctx.ep.path.as_str();
         // The producer fetches page n+1 as soon as page n's response (and its link) arrived, while
         // page n is decoded on its own task: decoding overlaps the next fetch.
-        let _producer = Task::spawn(async move {
+        let _producer = Task::spawn(path, async move {
             let param = pctx.pg.cursor_param.clone().unwrap_or_else(|| "paginationQuery".into());
             let mut cur: Option<String> = None;
             let mut guard = LoopGuard::default();
-            let path = pctx.ep.path.as_str();
             loop {
                 let extra = cur.iter().map(|c| (param.clone(), c.clone())).collect();
                 let resp = match fetch(&pctx, extra).await {
                     Ok(r) => r,
                     Err(e) => {
-                        let _ = tx.send(Task::spawn(async move { Err(e) })).await;
+                        let _ = tx.send(Task::spawn(path, async move { Err(e) })).await;
                         return Ok(());
                     }
                 };
                 let next = next_cursor(&resp.meta.headers, &param);
                 if let Err(e) = guard.page(path, &resp.body) {
-                    let _ = tx.send(Task::spawn(async move { Err(e) })).await;
+                    let _ = tx.send(Task::spawn(path, async move { Err(e) })).await;
                     return Ok(());
                 }
                 // A cursor seen before (not the immediate repeat, which ends the list): this page
@@ -536,11 +551,11 @@ fn cursor<T: PageItem>(ctx: Arc<Ctx>) -> BoxStream<'static, Result<Page<T>>> {
                 };
                 let this = cur.clone();
                 let pg = pctx.pg;
-                if tx.send(Task::spawn(async move { decode(pg, resp, None, this) })).await.is_err() {
+                if tx.send(Task::spawn(path, async move { decode(pg, resp, None, this) })).await.is_err() {
                     return Ok(()); // the consumer went away
                 }
                 if let Some(e) = cycle {
-                    let _ = tx.send(Task::spawn(async move { Err(e) })).await;
+                    let _ = tx.send(Task::spawn(path, async move { Err(e) })).await;
                     return Ok(());
                 }
                 match next {
@@ -672,6 +687,20 @@ mod tests {
         let mut h = HeaderMap::new();
         h.insert("Link", HeaderValue::from_str(v).unwrap());
         h
+    }
+
+    #[tokio::test]
+    async fn a_panicked_page_task_stops_its_list_with_a_pagination_error() {
+        let e = Task::<()>::spawn("/csapi/v1.3/images/list", async { panic!("a decoder bug") })
+            .await
+            .unwrap_err();
+        assert_eq!(e.kind(), crate::error::ErrorKind::Pagination, "{e}");
+        let text = e.to_string();
+        assert!(
+            text.starts_with("/csapi/v1.3/images/list: pagination stopped: "),
+            "{text}"
+        );
+        assert!(text.contains("a decoder bug"), "{text}");
     }
 
     #[test]

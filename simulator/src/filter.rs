@@ -7,9 +7,9 @@
 //! value (one hash). Other terms are evaluated on `ImgF`/`CtrF` as before.
 
 use crate::data::{CtrF, ImgF};
-use crate::fast;
 use crate::qql::{Expr, FVal, Term};
 use crate::synth::{ADJ, CONTAINER_STATES, NAMES, OSES, REPOS, SOURCES, TAGS, World, h, salt};
+use crate::txt;
 use std::borrow::Cow;
 
 /// Generated items of this kind.
@@ -109,7 +109,7 @@ fn img_domain(w: &World, name: &str) -> Option<Domain> {
         "repo.registry" if w.registries <= MAX_TABLE => d(
             w.registries as usize,
             |w, i| (img_repo_x(w, i) % w.registries) as usize,
-            |w, r| owned(fast::registry_host(w, r as u64).as_str()),
+            |w, r| owned(txt::registry_host(w, r as u64).as_str()),
         ),
         // `[uuid]` for REGISTRY images, else `[]`: index = source * registries + registry.
         "registryUuid" if w.registries <= MAX_TABLE => d(
@@ -121,7 +121,7 @@ fn img_domain(w: &World, name: &str) -> Option<Domain> {
             |w, k| {
                 let (s, r) = (k as u64 / w.registries, k as u64 % w.registries);
                 FVal::List(if SOURCES[s as usize] == "REGISTRY" {
-                    vec![owned(fast::uuid_for(w.seed, salt::REG, r).as_str())]
+                    vec![owned(txt::uuid_for(w.seed, salt::REG, r).as_str())]
                 } else {
                     vec![]
                 })
@@ -183,13 +183,13 @@ fn ctr_domain(w: &World, name: &str) -> Option<Domain> {
             },
         ),
         "host.hostname" | "hostname" if sensors => d(w.sensors, ctr_sensor, |w, s| {
-            owned(fast::sensor_hostname(w, s as u64).as_str())
+            owned(txt::sensor_hostname(w, s as u64).as_str())
         }),
         "host.ipAddress" if sensors => d(w.sensors, ctr_sensor, |w, s| {
             FVal::Str(Cow::Owned(w.sensor_ip(s as u64)))
         }),
         "host.sensorUuid" | "sensorUuid" if sensors => d(w.sensors, ctr_sensor, |w, s| {
-            owned(fast::uuid_for(w.seed, salt::SENSOR, s as u64).as_str())
+            owned(txt::uuid_for(w.seed, salt::SENSOR, s as u64).as_str())
         }),
         // `ctr_sev` is None (the empty list, as mask 0) or the image's counts.
         "vulnerabilities.severity" => d(

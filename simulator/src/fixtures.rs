@@ -851,7 +851,7 @@ mod tests {
         assert!(!r.extra.contains_key("credential"));
         assert_eq!(r.extra["team"], "a");
         assert!(
-            !crate::data::registry_details(&r, &[])
+            !crate::collections::registry_details(&r, &[])
                 .to_string()
                 .contains("s3cret")
         );

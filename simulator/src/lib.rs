@@ -15,6 +15,7 @@
 #[doc(hidden)]
 pub mod bench;
 mod clock;
+mod collections;
 mod config;
 mod data;
 mod fast;
@@ -27,6 +28,7 @@ mod respond;
 mod server;
 mod state;
 mod synth;
+mod txt;
 
 pub use fixtures::{FixtureError, Fixtures, Resource};
 

@@ -8,6 +8,7 @@
 //! (`hostname:cms` matches `cms-node-1`), the way QQL treats text fields.
 
 use crate::synth::NOW_MS;
+use serde_json::Value;
 use std::borrow::Cow;
 use std::cmp::Ordering;
 
@@ -18,6 +19,30 @@ pub enum FVal<'a> {
     Num(f64),
     Bool(bool),
     List(Vec<FVal<'a>>),
+}
+
+/// A JSON value as a filter value (objects are not comparable: `Null`).
+fn to_fval(v: &Value) -> FVal<'_> {
+    match v {
+        Value::Null | Value::Object(_) => FVal::Null,
+        Value::Bool(b) => FVal::Bool(*b),
+        Value::Number(n) => FVal::Num(n.as_f64().unwrap_or(0.0)),
+        Value::String(s) => FVal::Str(Cow::Borrowed(s)),
+        Value::Array(a) => FVal::List(a.iter().map(to_fval).collect()),
+    }
+}
+
+/// The filter value at a dotted path (`segs`) of a stored or loaded JSON record; an array on the
+/// way is searched element-wise, so `a.b` of `{"a": [{"b": 1}, {"b": 2}]}` is the list `[1, 2]`.
+pub(crate) fn walk<'a>(v: &'a Value, segs: &[&str]) -> Option<FVal<'a>> {
+    if segs.is_empty() {
+        return Some(to_fval(v));
+    }
+    match v {
+        Value::Object(m) => walk(m.get(segs[0])?, &segs[1..]),
+        Value::Array(a) => Some(FVal::List(a.iter().filter_map(|e| walk(e, segs)).collect())),
+        _ => Some(FVal::Null),
+    }
 }
 
 impl FVal<'_> {

@@ -4,9 +4,10 @@
 
 use crate::clock::now_ms;
 use crate::config::{Fault, FaultKind, Limit, LoggedRequest, SimConfig};
+use crate::filter::Gen;
 use crate::fixtures::{FixtureError, Fixtures, Ids, Resource};
 use crate::records::{Loaded, Stored};
-use crate::synth::{World, splitmix};
+use crate::synth::{self, World, salt, splitmix};
 use axum::http::HeaderMap;
 use base64::Engine;
 use serde_json::Value;
@@ -86,11 +87,11 @@ impl Sim {
                 );
             }
         }
-        let mut stored = crate::data::initial(&cfg, &world);
-        stored.controls = crate::data::controls(&world, c.controls);
-        stored.events = crate::data::events(&world, c.events);
-        stored.postures = crate::data::postures(&world, c.k8s_postures);
-        stored.clusters = crate::data::clusters(&world);
+        let mut stored = crate::collections::initial(&cfg, &world);
+        stored.controls = crate::collections::controls(&world, c.controls);
+        stored.events = crate::collections::events(&world, c.events);
+        stored.postures = crate::collections::postures(&world, c.k8s_postures);
+        stored.clusters = crate::collections::clusters(&world);
         Sim {
             latency_us: AtomicU64::new(cfg.latency.as_micros() as u64),
             log_on: AtomicBool::new(cfg.request_log_capacity > 0),
@@ -189,16 +190,16 @@ impl Sim {
         match r {
             Resource::Images | Resource::Containers => {
                 let kind = if r == Resource::Images {
-                    crate::filter::Gen::Image
+                    Gen::Image
                 } else {
-                    crate::filter::Gen::Container
+                    Gen::Container
                 };
                 // Checked before taking `loaded`: the lookup reads `deleted`, which is locked
                 // after `loaded` everywhere else.
                 for (i, v) in vals.iter().enumerate() {
                     for k in ["sha", "uuid"] {
                         let id = v[k].as_str().unwrap_or("");
-                        if crate::handlers::generated_exists(self, id, kind) {
+                        if !id.is_empty() && self.find_generated(id, kind).is_some() {
                             let what = &r.name()[..r.name().len() - 1];
                             return Err(err(
                                 i,
@@ -530,5 +531,42 @@ impl Sim {
                 .unwrap_or_else(|p| p.into_inner())
                 .containers
                 .contains(&j)
+    }
+
+    /// The index of the live generated image or container with this uuid or (short or full) sha:
+    /// what the handlers look items up by, and what a loaded record may not reuse.
+    pub(crate) fn find_generated(&self, id: &str, kind: Gen) -> Option<u64> {
+        let w = &self.world;
+        let id = id.trim().trim_start_matches("sha256:").to_ascii_lowercase();
+        let (n, us, ss) = match kind {
+            Gen::Image => (w.images, salt::IMG_UUID, salt::IMG_SHORT),
+            Gen::Container => (w.containers, salt::CTR_UUID, salt::CTR_SHORT),
+        };
+        let i = if id.contains('-') {
+            let i = synth::index_of_uuid(w.seed, us, &id)?;
+            let u = if kind == Gen::Image {
+                w.img_uuid(i)
+            } else {
+                w.ctr_uuid(i)
+            };
+            (i < n && u == id).then_some(i)?
+        } else {
+            let i = synth::index_of_short(w.seed, ss, &id)?;
+            if i >= n {
+                return None;
+            }
+            let sha = if kind == Gen::Image {
+                w.img_sha(i)
+            } else {
+                w.ctr_sha(i)
+            };
+            sha.starts_with(&id).then_some(i)?
+        };
+        let live = if kind == Gen::Image {
+            self.image_live(i)
+        } else {
+            self.container_live(i)
+        };
+        live.then_some(i)
     }
 }

@@ -10,11 +10,12 @@ from __future__ import annotations
 import logging
 import pickle
 from collections.abc import Awaitable, Callable, Mapping, Sequence
-from typing import TYPE_CHECKING, Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from ._native import NativeClient, NativePages, set_log_level
 from ._pagination import AsyncPager, OnPage, Page, SyncPager
 from ._resources import ENDPOINTS, AsyncRawResources, AsyncResources, RawResources, SyncResources
+from ._response import RawResponse
 
 if TYPE_CHECKING:
     # Type checkers only (PEP 692 keywords); no run-time dependency on typing_extensions.
@@ -26,31 +27,11 @@ __all__ = ["Client", "AsyncClient", "RawClient", "AsyncRawClient", "RawResponse"
 
 logger = logging.getLogger("qualys_cs")
 
-T = TypeVar("T")
 _Self = TypeVar("_Self", bound="_BaseClient")
 
 #: Name/value pairs of ``extra_headers`` / ``extra_query``: a mapping (a list value repeats the
 #: name) or ``(name, value)`` pairs; values are str, int or bool, sent as text.
 _Pairs = Mapping[str, Any] | Sequence[tuple[str, Any]]
-
-
-class RawResponse(Generic[T]):
-    """A result with its response: ``data`` (what the method returns normally), ``status``,
-    ``headers`` (lower-case names), ``rate_limit`` (the ``X-RateLimit-*`` state), ``attempts``."""
-
-    __slots__ = ("attempts", "data", "headers", "method", "path", "rate_limit", "status")
-
-    def __init__(self, data: T, meta: Mapping[str, Any]) -> None:
-        self.data = data
-        self.status: int = meta["status"]
-        self.headers: dict[str, str] = meta["headers"]
-        self.rate_limit: dict[str, int | None] | None = meta["rate_limit"]
-        self.attempts: int = meta["attempts"]
-        self.method: str = meta["method"]
-        self.path: str = meta["path"]
-
-    def __repr__(self) -> str:
-        return f"RawResponse(status={self.status}, method={self.method!r}, path={self.path!r})"
 
 
 def _options(opts: Mapping[str, Any]) -> dict[str, Any] | None:

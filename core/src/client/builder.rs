@@ -80,12 +80,6 @@ pub struct ClientBuilder {
 /// memory runs out. Report downloads to a file are streamed to disk and not bounded by it.
 pub const DEFAULT_MAX_RESPONSE_BYTES: u64 = 256 * 1024 * 1024;
 
-/// Bounds of the counts a binding may set ([`ClientBuilder::numeric_option`]): far past any
-/// useful value, low enough that a typo cannot mean "forever" or "a million sockets".
-pub const MAX_RETRIES: u64 = 100;
-pub const MAX_CONCURRENCY: u64 = 10_000;
-pub const MAX_PREFETCH: u64 = 10_000;
-
 /// Redirects followed within one request (reqwest's own default).
 const MAX_REDIRECTS: usize = 10;
 
@@ -262,7 +256,7 @@ impl ClientBuilder {
         value: &serde_json::Value,
         dialect: super::Dialect,
     ) -> Result<Self> {
-        use super::options::{bounded_count, duration};
+        use super::options::{MAX_CONCURRENCY, MAX_PREFETCH, MAX_RETRIES, bounded_count, duration};
         let canonical = crate::request::to_snake(name);
         let name_ok = match dialect {
             super::Dialect::Python => canonical == name,

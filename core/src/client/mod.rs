@@ -20,11 +20,12 @@ pub mod settings;
 mod tests;
 mod transport;
 
-pub use builder::{
-    AuthMode, ClientBuilder, DEFAULT_MAX_RESPONSE_BYTES, MAX_CONCURRENCY, MAX_PREFETCH, MAX_RETRIES,
-};
+pub use builder::{AuthMode, ClientBuilder, DEFAULT_MAX_RESPONSE_BYTES};
 pub(crate) use execute::Outgoing;
-pub use options::{Dialect, OPTIONS, OptionKind, OptionSpec, RequestOptions, bounded_count};
+pub use options::{
+    Dialect, MAX_CONCURRENCY, MAX_PREFETCH, MAX_RETRIES, OPTIONS, OptionKind, OptionSpec,
+    RequestOptions, bounded_count,
+};
 pub use transport::{Transport, TransportError, TransportErrorKind};
 
 use crate::auth::{Authenticator, Credentials};
@@ -274,11 +275,9 @@ impl Client {
         let resp = self.execute_endpoint(ep, &prepared, opts).await?;
         if resp.body.trim_ascii().is_empty() {
             // An empty 200/204 decodes as JSON null, so `Value`/`Option` targets accept it.
-            return serde_json::from_value(Value::Null).map_err(|e| Error::Decode {
-                method: resp.meta.method.clone(),
-                path: resp.meta.path.clone(),
-                message: format!("empty body: {e}"),
-                excerpt: String::new(),
+            return serde_json::from_value(Value::Null).map_err(|e| {
+                resp.meta
+                    .decode_error(&resp.body, format!("empty body: {e}"))
             });
         }
         resp.json()

@@ -133,8 +133,7 @@ impl RequestOptions {
             match spec.name {
                 "timeout" => o.timeout = Some(duration(key, value, dialect)?),
                 "max_retries" => {
-                    o.max_retries =
-                        Some(bounded_count(key, value, super::builder::MAX_RETRIES)? as u32)
+                    o.max_retries = Some(bounded_count(key, value, MAX_RETRIES)? as u32)
                 }
                 "extra_headers" => o.extra_headers = pairs(key, value)?,
                 "extra_query" => o.extra_query = pairs(key, value)?,
@@ -186,6 +185,14 @@ pub(crate) fn duration(key: &str, v: &Value, d: Dialect) -> Result<Duration> {
         )
     })
 }
+
+/// Bounds of the counts a binding may set (with [`bounded_count`], by
+/// [`ClientBuilder::numeric_option`](super::ClientBuilder::numeric_option) and, for retries, per
+/// call): far past any useful value, low enough that a typo cannot mean "forever" or "a million
+/// sockets".
+pub const MAX_RETRIES: u64 = 100;
+pub const MAX_CONCURRENCY: u64 = 10_000;
+pub const MAX_PREFETCH: u64 = 10_000;
 
 /// A non-negative integer up to `max`: a negative, fractional, non-numeric or too-large value is
 /// a validation error naming `key` (never wrapped, truncated or saturated).

@@ -417,3 +417,52 @@ async fn rate_families_come_from_the_endpoint_table() {
         s[4].at - s[0].at
     );
 }
+
+#[tokio::test(start_paused = true)]
+async fn an_empty_body_that_cannot_decode_is_a_decode_error_like_any_other() {
+    // A body of whitespace only is "empty"; its error still shows what the server sent.
+    let t = Scripted::new([Answer::Status(
+        200,
+        &[("content-type", "application/json")],
+        " \r\n",
+    )]);
+    let c = client(&t, |b| b);
+    let ep = crate::table::lookup("S19").unwrap();
+    let e = c
+        .call_json::<std::collections::HashMap<String, Value>>(
+            ep,
+            Args::new().set("sha", "abc"),
+            None,
+        )
+        .await
+        .unwrap_err();
+    match &e {
+        Error::Decode {
+            path,
+            message,
+            excerpt,
+            ..
+        } => {
+            assert_eq!(path, "/csapi/v1.3/images/abc");
+            assert!(message.starts_with("empty body: "), "{message}");
+            assert_eq!(excerpt, " \r\n");
+        }
+        other => panic!("{other:?}"),
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn an_unusable_page_size_is_refused_before_anything_is_sent() {
+    let t = Scripted::new([ok()]);
+    // Validation off lets a negative size through the range check; paging must not make it 50.
+    let c = client(&t, |b| b.validate(false));
+    let e = c
+        .paginate::<Value>("S17", Args::new().set("pageSize", -5))
+        .err()
+        .expect("a negative page size is refused");
+    match &e {
+        Error::Validation { field, .. } => assert_eq!(field, "pageSize", "{e}"),
+        other => panic!("{other:?}"),
+    }
+    assert!(t.seen().is_empty(), "{:?}", t.paths());
+}

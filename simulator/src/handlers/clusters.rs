@@ -1,5 +1,5 @@
 //! Kubernetes clusters (stored; read-only for the API, records can be loaded). Unverified in shape: Qualys' own CLI calls these
-//! paths, nothing published shows the answers (see `data::clusters`).
+//! paths, nothing published shows the answers (see `collections::clusters`).
 
 use super::ctx::{Ctx, R, not_found, ok};
 use super::list::{ListSpec, value_page};

@@ -1,5 +1,6 @@
-//! What the image and container handlers share: finding a generated item by uuid or sha,
-//! deleting by ids or filter, and the vulnerability and software list specs.
+//! What the image and container handlers share: the item a path names (by uuid or sha, through
+//! `Sim::find_generated`), deleting by ids or filter, and the vulnerability and software list
+//! specs.
 
 use super::ctx::{Ctx, R, bad, delete_selection, not_found, ok};
 use super::list::{ListSpec, ctr_known, img_known, parse_filter_str};
@@ -7,57 +8,18 @@ use super::loaded::{self, RecF};
 use crate::data::{self, CtrF, ImgF};
 use crate::filter::Gen as Kind;
 use crate::state::Sim;
-use crate::synth::{self, salt};
 use axum::response::Response;
 use serde_json::{Value, json};
 
-fn norm_id(id: &str) -> String {
-    id.trim().trim_start_matches("sha256:").to_ascii_lowercase()
-}
-
-pub(super) fn find_generated(sim: &Sim, id: &str, kind: Kind) -> Option<u64> {
-    let w = &sim.world;
-    let id = norm_id(id);
-    let (n, us, ss) = match kind {
-        Kind::Image => (w.images, salt::IMG_UUID, salt::IMG_SHORT),
-        Kind::Container => (w.containers, salt::CTR_UUID, salt::CTR_SHORT),
-    };
-    let i = if id.contains('-') {
-        let i = synth::index_of_uuid(w.seed, us, &id)?;
-        let u = if kind == Kind::Image {
-            w.img_uuid(i)
-        } else {
-            w.ctr_uuid(i)
-        };
-        (i < n && u == id).then_some(i)?
-    } else {
-        let i = synth::index_of_short(w.seed, ss, &id)?;
-        if i >= n {
-            return None;
-        }
-        let sha = if kind == Kind::Image {
-            w.img_sha(i)
-        } else {
-            w.ctr_sha(i)
-        };
-        sha.starts_with(&id).then_some(i)?
-    };
-    let live = if kind == Kind::Image {
-        sim.image_live(i)
-    } else {
-        sim.container_live(i)
-    };
-    live.then_some(i)
-}
-
 pub(super) fn image_idx(sim: &Sim, ctx: &Ctx) -> Result<u64, Response> {
     let id = ctx.param("imageSha");
-    find_generated(sim, id, Kind::Image).ok_or_else(|| not_found(format!("Image {id} not found")))
+    sim.find_generated(id, Kind::Image)
+        .ok_or_else(|| not_found(format!("Image {id} not found")))
 }
 
 pub(super) fn container_idx(sim: &Sim, ctx: &Ctx) -> Result<u64, Response> {
     let id = ctx.param("containerSha");
-    find_generated(sim, id, Kind::Container)
+    sim.find_generated(id, Kind::Container)
         .ok_or_else(|| not_found(format!("Container {id} not found")))
 }
 
@@ -128,7 +90,7 @@ pub(super) fn generated_delete(sim: &Sim, ctx: &Ctx, kind: Kind) -> R {
     }
     if !ids.is_empty() {
         for id in &ids {
-            if let Some(i) = find_generated(sim, id, kind) {
+            if let Some(i) = sim.find_generated(id, kind) {
                 targets.push(i);
             }
         }

@@ -8,15 +8,15 @@ use crate::config::LinkEnd;
 use crate::data::{CTR_FIELDS, CtrF, IMG_FIELDS, ImgF};
 use crate::fast;
 use crate::filter::{Compiled, Gen as Kind};
-use crate::qql::{self, Expr, FVal, Fields, Key, Op, Sort};
+use crate::qql::{self, Expr, FVal, Fields, Key, Op, Sort, walk};
 use crate::respond::json_bytes_response;
 use crate::state::Sim;
 use crate::synth::{self, salt};
+use crate::txt;
 use axum::http::{StatusCode, header};
 use axum::response::Response;
 use qualys_cs_spec::Endpoint;
 use serde_json::{Value, json};
-use std::borrow::Cow;
 use std::collections::{BTreeSet, BinaryHeap};
 
 // ------------------------------------------------------------------ filters over JSON values
@@ -33,27 +33,6 @@ pub(super) struct ListSpec {
     pub aliases: &'static [(&'static str, &'static str)],
     pub default_sort: Option<&'static str>,
     pub groups: bool,
-}
-
-fn to_fval(v: &Value) -> FVal<'_> {
-    match v {
-        Value::Null | Value::Object(_) => FVal::Null,
-        Value::Bool(b) => FVal::Bool(*b),
-        Value::Number(n) => FVal::Num(n.as_f64().unwrap_or(0.0)),
-        Value::String(s) => FVal::Str(Cow::Borrowed(s)),
-        Value::Array(a) => FVal::List(a.iter().map(to_fval).collect()),
-    }
-}
-
-pub(super) fn walk<'a>(v: &'a Value, segs: &[&str]) -> Option<FVal<'a>> {
-    if segs.is_empty() {
-        return Some(to_fval(v));
-    }
-    match v {
-        Value::Object(m) => walk(m.get(segs[0])?, &segs[1..]),
-        Value::Array(a) => Some(FVal::List(a.iter().filter_map(|e| walk(e, segs)).collect())),
-        _ => Some(FVal::Null),
-    }
 }
 
 impl Fields for ValF<'_> {
@@ -508,7 +487,7 @@ pub(super) fn generated_list(sim: &Sim, ctx: &Ctx, kind: Kind) -> R {
     drop(del);
     drop(lock);
     out.extend_from_slice(b"],\"count\":");
-    out.extend_from_slice(fast::ms(count).as_str().as_bytes());
+    out.extend_from_slice(txt::ms(count).as_str().as_bytes());
     out.push(b'}');
     Ok(json_bytes_response(StatusCode::OK, out))
 }
@@ -693,7 +672,7 @@ pub(super) fn bulk_list(sim: &Sim, ctx: &Ctx, kind: Kind) -> R {
     };
     let mut out = Vec::with_capacity(items.len() * per + 64);
     out.extend_from_slice(b"{\"limit\":");
-    out.extend_from_slice(fast::ms(limit).as_str().as_bytes());
+    out.extend_from_slice(txt::ms(limit).as_str().as_bytes());
     out.extend_from_slice(b",\"data\":[");
     for (k, it) in items.iter().enumerate() {
         if k > 0 {

@@ -2,10 +2,9 @@
 //! types, so one QQL term means the same on both), lookups, the tags assigned to them, and the
 //! answers their detail endpoints give.
 
-use super::list::walk;
 use crate::data;
 use crate::filter::Gen as Kind;
-use crate::qql::{FVal, Fields};
+use crate::qql::{FVal, Fields, walk};
 use crate::records::Stored;
 use crate::state::Sim;
 use crate::synth::{h, salt};

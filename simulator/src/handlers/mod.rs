@@ -26,11 +26,6 @@ mod tags;
 
 pub(crate) use ctx::Ctx;
 
-/// Whether a live generated image or container has this uuid or sha (loaded records may not).
-pub(crate) fn generated_exists(sim: &Sim, id: &str, kind: crate::filter::Gen) -> bool {
-    !id.is_empty() && generated::find_generated(sim, id, kind).is_some()
-}
-
 use crate::state::Sim;
 use Run::{Blocking, Inline};
 use axum::response::Response;

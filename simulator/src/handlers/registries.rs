@@ -4,7 +4,7 @@ use super::connectors::valid_arn;
 use super::ctx::{Ctx, R, bad, id_array, not_found, ok, ok_text};
 use super::list::{ListSpec, value_page};
 use crate::clock::now_ms;
-use crate::data;
+use crate::collections;
 use crate::records::Registry;
 use crate::respond::error_code;
 use crate::state::Sim;
@@ -36,7 +36,11 @@ pub(super) fn find_reg(regs: &[Registry], id: &str) -> Result<usize, Response> {
 
 pub(super) fn registries_list(sim: &Sim, ctx: &Ctx) -> R {
     let st = sim.stored.read().unwrap_or_else(|p| p.into_inner());
-    let items: Vec<Value> = st.registries.iter().map(data::registry_list_item).collect();
+    let items: Vec<Value> = st
+        .registries
+        .iter()
+        .map(collections::registry_list_item)
+        .collect();
     drop(st);
     let tpl = items.first().cloned().unwrap_or_else(|| {
         json!({"registryUuid": "", "registryUri": "", "registryType": "", "repoCount": 0, "created": "", "updated": "", "lastScanned": ""})
@@ -47,7 +51,7 @@ pub(super) fn registries_list(sim: &Sim, ctx: &Ctx) -> R {
 pub(super) fn registry_get(sim: &Sim, ctx: &Ctx) -> R {
     let st = sim.stored.read().unwrap_or_else(|p| p.into_inner());
     let k = find_reg(&st.registries, ctx.param("registryId"))?;
-    ok(&data::registry_details(
+    ok(&collections::registry_details(
         &st.registries[k],
         &st.aws_connectors,
     ))

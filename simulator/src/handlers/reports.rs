@@ -3,7 +3,7 @@
 use super::ctx::{Ctx, R, bad, not_found, ok};
 use super::list::{ListSpec, value_page};
 use crate::clock::now_ms;
-use crate::data;
+use crate::collections;
 use crate::state::Sim;
 use crate::synth::{self, World};
 use axum::http::{StatusCode, header};
@@ -30,7 +30,7 @@ pub(super) fn reports_list(sim: &Sim, ctx: &Ctx) -> R {
         .unwrap_or_else(|p| p.into_inner())
         .reports
         .clone();
-    let tpl = data::report(
+    let tpl = collections::report(
         String::new(),
         0,
         &json!({"name": "", "templateName": ""}),
@@ -114,7 +114,7 @@ pub(super) fn report_create(sim: &Sim, ctx: &Ctx) -> R {
     let b = ctx.json_obj()?;
     check_report(&b, false)?;
     let uuid = sim.new_uuid();
-    let r = data::report(uuid.clone(), now_ms(), &b, "COMPLETED", false);
+    let r = collections::report(uuid.clone(), now_ms(), &b, "COMPLETED", false);
     sim.stored
         .write()
         .unwrap_or_else(|p| p.into_inner())

@@ -4,7 +4,7 @@ use super::ctx::{Ctx, R, bad, id_array, not_found, ok, ok_text};
 use super::list::{ListSpec, ValF, parse_filter_str, value_page};
 use super::registries::find_reg;
 use crate::clock::now_ms;
-use crate::data;
+use crate::collections;
 use crate::qql::Fields;
 use crate::records::Registry;
 use crate::state::Sim;
@@ -20,7 +20,7 @@ const SCHEDULE_SPEC: ListSpec = ListSpec {
 };
 
 fn schedule_template() -> Value {
-    data::schedule(
+    collections::schedule(
         String::new(),
         0,
         &json!({"filters": [{"repoTags": [{"repo": "", "tag": ""}], "days": 1}]}),
@@ -104,7 +104,7 @@ pub(super) fn schedule_create(sim: &Sim, ctx: &Ctx) -> R {
     };
     st.registries[k]
         .schedules
-        .push(data::schedule(uuid.clone(), now_ms(), &b, status));
+        .push(collections::schedule(uuid.clone(), now_ms(), &b, status));
     ok(&json!({"scheduleUuid": uuid}))
 }
 

@@ -1,9 +1,8 @@
 //! Tags and tag assignments (stored).
 
 use super::ctx::{Ctx, R, bad, not_found, ok, ok_text};
-use super::generated::find_generated;
 use super::loaded;
-use crate::data;
+use crate::collections;
 use crate::filter::Gen as Kind;
 use crate::state::Sim;
 use axum::response::Response;
@@ -59,7 +58,7 @@ pub(super) fn tag_create(sim: &Sim, ctx: &Ctx) -> R {
     }
     let id = st.next_tag_id;
     st.next_tag_id += 1;
-    let t = data::tag(id, name, &rules);
+    let t = collections::tag(id, name, &rules);
     st.tags.push(t.clone());
     ok(&render_tag(&t))
 }
@@ -115,7 +114,7 @@ pub(super) fn tag_update(sim: &Sim, ctx: &Ctx) -> R {
             None => rules.push((ty, rule)),
         }
     }
-    let nt = data::tag(t["tagId"].as_u64().unwrap_or(0), &name, &rules);
+    let nt = collections::tag(t["tagId"].as_u64().unwrap_or(0), &name, &rules);
     *t = nt.clone();
     ok(&render_tag(&nt))
 }
@@ -190,8 +189,8 @@ pub(super) fn tag_assign(sim: &Sim, ctx: &Ctx) -> R {
         Kind::Container
     };
     let idx = uuid
-        .and_then(|u| find_generated(sim, u, kind))
-        .or_else(|| sha.and_then(|s| find_generated(sim, s, kind)));
+        .and_then(|u| sim.find_generated(u, kind))
+        .or_else(|| sha.and_then(|s| sim.find_generated(s, kind)));
     let entity_uuid = match idx {
         Some(i) if kind == Kind::Image => sim.world.img_uuid(i),
         Some(i) => sim.world.ctr_uuid(i),
@@ -226,7 +225,7 @@ pub(super) fn tag_assign(sim: &Sim, ctx: &Ctx) -> R {
             if !st.tags.iter().any(|t| t["name"] == n.as_str()) {
                 let id = st.next_tag_id;
                 st.next_tag_id += 1;
-                st.tags.push(data::tag(id, &n, &[]));
+                st.tags.push(collections::tag(id, &n, &[]));
             }
             names.push(n);
         }
