@@ -14,30 +14,15 @@ PYTHON=${PYTHON:-python3}
 LINT_VENV=${LINT_VENV:-.venv-lint}
 IMPORT_LINTER_VERSION=2.16
 
-# Temporary exceptions, each to be removed by the change named with it. An exception that no
-# longer matches a cycle fails the check, so none outlives its cycle.
+# Temporary exceptions (none today), each to name the change that removes it. An exception that
+# no longer matches a cycle fails the check, so none outlives its cycle.
 #
 # Rust: 'PACKAGE: PARENT MODULE: SIBLINGS IN THE CYCLE'.
-RUST_ALLOW=(
-    # columns reads the models' field tables and the pages, paginate decodes pages with the
-    # models' seeds, and the models' docs link to columns (models/mod.rs). The rework of
-    # core/src/models/ and columns.rs removes it.
-    "qualys-cs: crate: columns models paginate"
-)
+RUST_ALLOW=()
 # Python: import-linter `ignore_imports` lines.
-PY_IGNORE=(
-    # The generated _resources.py imports RawResponse, for its annotations only, from _client,
-    # which imports _resources. RawResponse lives in _response.py (_client re-exports it); the
-    # generator (codegen/python.py) is to import it from there, which removes this import.
-    "qualys_cs._resources -> qualys_cs._client"
-)
+PY_IGNORE=()
 # JS/TS: the files of one cycle as madge lists them, space-separated.
-JS_ALLOW=(
-    # The generated resources.d.ts imports the response types from index.d.ts, which re-exports
-    # resources.d.ts. Removed when those types move to a declaration file of their own that both
-    # import (codegen/node.py writes the import).
-    "bindings-node/index.d.ts bindings-node/resources.d.ts"
-)
+JS_ALLOW=()
 
 status=0
 

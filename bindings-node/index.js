@@ -547,7 +547,10 @@ function clientOptions(o) {
   }
   const out = {}
   for (const [k, v] of Object.entries(o)) {
-    if (v !== undefined && v !== null && k !== 'logger' && k !== 'logLevel') out[k] = v
+    if (v === undefined || v === null || k === 'logger' || k === 'logLevel') continue
+    // NaN and ±Infinity have no JSON form (they would arrive as null, "not given"): their text
+    // reaches the core's reader, which refuses it naming the option.
+    out[k] = typeof v === 'number' && !Number.isFinite(v) ? String(v) : v
   }
   return out
 }

@@ -17,14 +17,13 @@ export declare class Canceller {
 }
 
 export declare class NativeClient {
+  /** Builds the core client: no I/O and no threads (the runtime starts with the first call). */
+  constructor(options?: any | undefined | null)
   /**
-   * Builds the core client: no I/O and no threads (the runtime starts with the first call).
-   * Given no credentials, it reads the `QUALYS_*` environment variables as `fromEnv` does (the
-   * options given still win).
+   * The same as the constructor (the environment is always read under the options), named for
+   * scripts that mean to read it.
    */
-  constructor(options?: ClientOptions | undefined | null)
-  /** `QUALYS_*` environment variables, then `options` on top. */
-  static fromEnv(options?: ClientOptions | undefined | null): NativeClient
+  static fromEnv(options?: any | undefined | null): NativeClient
   /** A client sharing this one's connection pool, limiter and auth, with default call options. */
   withOptions(options: any): NativeClient
   /**
@@ -93,42 +92,6 @@ export declare class NativeSimulator {
   addJson(resource: string, recordsJson: string): number
   /** Stop serving; idempotent. */
   stop(): void
-}
-
-/** Options of `new Client(...)`; times are in milliseconds. */
-export interface ClientOptions {
-  /** `US1` … `KSA1` (API.md §1.1). */
-  platform?: string
-  /** A custom base URL (a simulator, a proxy); overrides `platform`. */
-  baseUrl?: string
-  /** Where `POST /auth` goes; defaults to the platform's gateway or the base URL. */
-  authUrl?: string
-  username?: string
-  password?: string
-  /** A bearer token you already have (instead of username/password). */
-  token?: string
-  /** `'jwt'` (default; `'bearer'` is the same) or `'basic'`. */
-  auth?: string
-  /** The time limit of each HTTP attempt in milliseconds (see the core's `RequestOptions::timeout`). */
-  timeout?: number
-  connectTimeout?: number
-  /** Numbers, not `u32`: napi would wrap `-1` to 4294967295; the core checks the range. */
-  maxRetries?: number
-  backoffBase?: number
-  backoffMax?: number
-  maxRetryWait?: number
-  proxy?: string
-  userAgent?: string
-  maxConcurrency?: number
-  prefetch?: number
-  rateLimit?: boolean
-  validate?: boolean
-  /** The largest response body read into memory, in bytes (default 256 MiB). */
-  maxResponseBytes?: number
-  /** Allow plain `http://` to a host that is not loopback (credentials in clear text). */
-  allowInsecureHttp?: boolean
-  /** `'number'` (default), `'bigint'` or `'string'`: see `convert.rs`. */
-  largeIntegers?: string
 }
 
 /** Run the command line `argv` (program name first) and return its exit code. */

@@ -141,7 +141,11 @@ def gen_dts(table: dict) -> str:
     used = sorted({response_type(e) for eps in res.values() for e in eps})
     named = sorted({t for u in used for t in u.replace("[]", "").split(" | ") if t[:1].isupper()} - {"Buffer"})
     out = [HEADER, '/// <reference types="node" />']
-    out.append(f"import type {{ CallOptions, ListOptions, PagedList, Out, {', '.join(named)} }} from './index'")
+    calls = {"JsonObject"} & set(named)
+    models = sorted(set(named) - calls)
+    from_calls = ["CallOptions", "ListOptions", "PagedList", "Out", *sorted(calls)]
+    out.append(f"import type {{ {', '.join(from_calls)} }} from './calls'")
+    out.append(f"import type {{ {', '.join(models)} }} from './models'")
     out.append(f"import type {{ {', '.join(sorted(set(BODY_NAMES.values())))} }} from './bodies'")
     out.append("")
     for resource, eps in res.items():

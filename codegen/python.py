@@ -271,7 +271,7 @@ def gen_py(table: dict) -> str:
     o.append("from collections.abc import Awaitable, Callable, Mapping, Sequence\n")
     o.append("from typing import TYPE_CHECKING, Any, Literal, NoReturn, overload\n\n")
     o.append("if TYPE_CHECKING:\n")
-    o.append("    from ._client import RawResponse\n    from ._pagination import AsyncPager, PageInfo, SyncPager\n")
+    o.append("    from ._pagination import AsyncPager, PageInfo, SyncPager\n    from ._response import RawResponse\n")
     body_names = sorted({*BODY_NAMES.values()})
     o.append("    from .bodies import (\n" + "".join(f"        {m},\n" for m in body_names) + "    )\n")
     o.append("    from .types import (\n" + "".join(f"        {m},\n" for m in names) + "    )\n\n")

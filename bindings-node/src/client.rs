@@ -10,60 +10,11 @@ use crate::errors::{invalid, to_napi};
 use crate::pager::NativePager;
 use napi::bindgen_prelude::{Env, Function, PromiseRaw};
 use napi_derive::napi;
+use qualys_cs::client::settings::{OptionLayer, Spelling};
 use qualys_cs::client::{Dialect, OPTIONS};
-use qualys_cs::{Args, AuthMode, Client, ClientBuilder, RequestOptions, table};
+use qualys_cs::{Args, Client, ClientBuilder, RequestOptions, table};
 use serde_json::{Map, Value};
 use std::sync::Arc;
-use std::time::Duration;
-
-/// Options of `new Client(...)`; times are in milliseconds.
-#[napi(object)]
-#[derive(Default)]
-pub struct ClientOptions {
-    /// `US1` … `KSA1` (API.md §1.1).
-    pub platform: Option<String>,
-    /// A custom base URL (a simulator, a proxy); overrides `platform`.
-    pub base_url: Option<String>,
-    /// Where `POST /auth` goes; defaults to the platform's gateway or the base URL.
-    pub auth_url: Option<String>,
-    pub username: Option<String>,
-    pub password: Option<String>,
-    /// A bearer token you already have (instead of username/password).
-    pub token: Option<String>,
-    /// `'jwt'` (default; `'bearer'` is the same) or `'basic'`.
-    pub auth: Option<String>,
-    /// The time limit of each HTTP attempt in milliseconds (see the core's `RequestOptions::timeout`).
-    pub timeout: Option<f64>,
-    pub connect_timeout: Option<f64>,
-    /// Numbers, not `u32`: napi would wrap `-1` to 4294967295; the core checks the range.
-    pub max_retries: Option<f64>,
-    pub backoff_base: Option<f64>,
-    pub backoff_max: Option<f64>,
-    pub max_retry_wait: Option<f64>,
-    pub proxy: Option<String>,
-    pub user_agent: Option<String>,
-    pub max_concurrency: Option<f64>,
-    pub prefetch: Option<f64>,
-    pub rate_limit: Option<bool>,
-    pub validate: Option<bool>,
-    /// The largest response body read into memory, in bytes (default 256 MiB).
-    pub max_response_bytes: Option<f64>,
-    /// Allow plain `http://` to a host that is not loopback (credentials in clear text).
-    pub allow_insecure_http: Option<bool>,
-    /// `'number'` (default), `'bigint'` or `'string'`: see `convert.rs`.
-    pub large_integers: Option<String>,
-}
-
-fn millis(field: &str, ms: f64) -> napi::Result<Duration> {
-    if !ms.is_finite() || ms < 0.0 {
-        return Err(invalid(
-            field,
-            "range",
-            format!("must be a non-negative number of milliseconds, got {ms}"),
-        ));
-    }
-    Ok(Duration::from_secs_f64(ms / 1000.0))
-}
 
 /// Per-call options as the JS wrapper passes them: the core's options in their Node spelling
 /// (`timeout` in milliseconds, `maxRetries`, `extraHeaders`, `extraQuery`), read and checked by
@@ -104,81 +55,24 @@ pub(crate) fn endpoint(id: &str) -> napi::Result<&'static table::Endpoint> {
     table::lookup(id).map_err(to_napi)
 }
 
-/// A JS number as JSON (`NaN`/`Infinity` become `null`, which the core's reader refuses).
-fn number(v: f64) -> Value {
-    serde_json::Number::from_f64(v).map_or(Value::Null, Value::Number)
-}
-
-fn apply(mut b: ClientBuilder, o: &ClientOptions) -> napi::Result<ClientBuilder> {
-    if let Some(p) = &o.platform {
-        b = b.platform(p.parse().map_err(to_napi)?);
-    }
-    if let Some(u) = &o.base_url {
-        b = b.base_url(u.clone());
-    }
-    if let Some(u) = &o.auth_url {
-        b = b.auth_url(u.clone());
-    }
-    match (&o.username, &o.password) {
-        (Some(u), Some(p)) => b = b.credentials(u.clone(), p.clone()),
-        (Some(_), None) => {
-            return Err(invalid("password", "required", "is required with username"));
-        }
-        (None, Some(_)) => {
-            return Err(invalid("username", "required", "is required with password"));
-        }
-        (None, None) => {}
-    }
-    if let Some(t) = &o.token {
-        b = b.token(t.clone());
-    }
-    if let Some(a) = &o.auth {
-        b = b.auth_mode(a.parse::<AuthMode>().map_err(to_napi)?);
-    }
-    if let Some(t) = o.timeout {
-        b = b.timeout(millis("timeout", t)?);
-    }
-    if let Some(t) = o.connect_timeout {
-        b = b.connect_timeout(millis("connectTimeout", t)?);
-    }
-    // Counts go through the core's one reader: `-1`, `1.5` or `NaN` is a ValidationError naming
-    // the option, never a wrapped or truncated number.
-    for (name, v) in [
-        ("maxRetries", o.max_retries),
-        ("maxConcurrency", o.max_concurrency),
-        ("prefetch", o.prefetch),
-        ("maxResponseBytes", o.max_response_bytes),
-    ] {
-        if let Some(v) = v {
-            b = b
-                .numeric_option(name, &number(v), Dialect::Node)
-                .map_err(to_napi)?;
-        }
-    }
-    if let Some(on) = o.allow_insecure_http {
-        b = b.allow_insecure_http(on);
-    }
-    if o.backoff_base.is_some() || o.backoff_max.is_some() {
-        let base = millis("backoffBase", o.backoff_base.unwrap_or(500.0))?;
-        let max = millis("backoffMax", o.backoff_max.unwrap_or(8000.0))?;
-        b = b.backoff(base, max);
-    }
-    if let Some(t) = o.max_retry_wait {
-        b = b.max_retry_wait(millis("maxRetryWait", t)?);
-    }
-    if let Some(p) = &o.proxy {
-        b = b.proxy(p.clone());
-    }
-    if let Some(ua) = &o.user_agent {
-        b = b.user_agent(ua.clone());
-    }
-    if let Some(on) = o.rate_limit {
-        b = b.rate_limit(on);
-    }
-    if let Some(on) = o.validate {
-        b = b.validate(on);
-    }
-    Ok(b)
+/// The client options as the JS wrapper passes them (camelCase, milliseconds; `logger` and
+/// `logLevel` stay in JS), read and checked by the core's option table (spec/options.json), which
+/// names an unknown option with a suggestion in Node's spelling; the environment's `QUALYS_*`
+/// values under them by the one precedence (credentials as a group).
+fn build(options: Option<Value>) -> napi::Result<(Client, IntMode)> {
+    let map = match options {
+        None | Some(Value::Null) => Map::new(),
+        Some(Value::Object(m)) => m,
+        Some(_) => return Err(invalid("options", "type", "must be an object")),
+    };
+    let ints = IntMode::parse(map.get("largeIntegers").and_then(Value::as_str))?;
+    let explicit = OptionLayer::read(&map, Spelling::Node).map_err(to_napi)?;
+    let env = OptionLayer::from_env().map_err(to_napi)?;
+    let client = OptionLayer::stack([&explicit, &env])
+        .apply(Client::builder())
+        .and_then(ClientBuilder::build)
+        .map_err(to_napi)?;
+    Ok((client, ints))
 }
 
 #[napi]
@@ -192,17 +86,9 @@ pub struct NativeClient {
 #[napi]
 impl NativeClient {
     /// Builds the core client: no I/O and no threads (the runtime starts with the first call).
-    /// Given no credentials, it reads the `QUALYS_*` environment variables as `fromEnv` does (the
-    /// options given still win).
     #[napi(constructor, catch_unwind)]
-    pub fn new(options: Option<ClientOptions>) -> napi::Result<Self> {
-        let o = options.unwrap_or_default();
-        let ints = IntMode::parse(o.large_integers.as_deref())?;
-        let credentials_given = o.username.is_some() || o.password.is_some() || o.token.is_some();
-        let b = Client::builder()
-            .env_default(credentials_given)
-            .map_err(to_napi)?;
-        let inner = apply(b, &o)?.build().map_err(to_napi)?;
+    pub fn new(options: Option<Value>) -> napi::Result<Self> {
+        let (inner, ints) = build(options)?;
         Ok(NativeClient {
             inner,
             ints,
@@ -210,18 +96,11 @@ impl NativeClient {
         })
     }
 
-    /// `QUALYS_*` environment variables, then `options` on top.
+    /// The same as the constructor (the environment is always read under the options), named for
+    /// scripts that mean to read it.
     #[napi(factory, catch_unwind)]
-    pub fn from_env(options: Option<ClientOptions>) -> napi::Result<Self> {
-        let o = options.unwrap_or_default();
-        let ints = IntMode::parse(o.large_integers.as_deref())?;
-        let b = Client::builder().from_env().map_err(to_napi)?;
-        let inner = apply(b, &o)?.build().map_err(to_napi)?;
-        Ok(NativeClient {
-            inner,
-            ints,
-            log: None,
-        })
+    pub fn from_env(options: Option<Value>) -> napi::Result<Self> {
+        Self::new(options)
     }
 
     /// A client sharing this one's connection pool, limiter and auth, with default call options.
@@ -367,7 +246,8 @@ impl NativeClient {
             .map(|p| {
                 qualys_cs::client::bounded_count(
                     "prefetch",
-                    &number(p),
+                    // NaN/Infinity have no JSON number: null, which the reader refuses.
+                    &serde_json::Number::from_f64(p).map_or(Value::Null, Value::Number),
                     qualys_cs::client::MAX_PREFETCH,
                 )
                 .map(|n| n as usize)

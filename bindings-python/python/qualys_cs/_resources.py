@@ -12,8 +12,8 @@ from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Literal, NoReturn, overload
 
 if TYPE_CHECKING:
-    from ._client import RawResponse
     from ._pagination import AsyncPager, PageInfo, SyncPager
+    from ._response import RawResponse
     from .bodies import (
         PoliciesCreateBody,
         PoliciesUpdateBody,

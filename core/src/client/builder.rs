@@ -291,15 +291,6 @@ impl ClientBuilder {
         })
     }
 
-    /// Read the `QUALYS_*` variable of every client option (docs/options.md: `QUALYS_USERNAME`,
-    /// `QUALYS_PASSWORD`, `QUALYS_TOKEN`, `QUALYS_PLATFORM`, `QUALYS_BASE_URL`, `QUALYS_TIMEOUT`, ...)
-    /// on top of this builder, through the one reader of the environment
-    /// ([`OptionLayer::from_env`](super::settings::OptionLayer::from_env)); a bad value is an
-    /// [`Error::Validation`] naming the variable.
-    pub fn from_env(self) -> Result<Self> {
-        super::settings::OptionLayer::from_env()?.apply(self)
-    }
-
     /// The bindings' default: a client given no credentials (no username and password, token or
     /// token provider) reads the environment as [`from_env`](Self::from_env) does. Call it on a
     /// fresh builder, before the explicit settings, so that those win over the environment.

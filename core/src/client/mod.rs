@@ -10,9 +10,6 @@ mod builder;
 mod download;
 mod errors;
 mod execute;
-// Generated (codegen/options.py): its layout is the generator's, checked fresh by `make lint`.
-#[rustfmt::skip]
-mod option_table;
 mod options;
 mod retry;
 pub mod settings;

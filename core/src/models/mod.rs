@@ -95,7 +95,7 @@ macro_rules! model {
 
 /// A declared field: its key in the API's JSON (verbatim, trailing spaces included) and its
 /// declared type, as spec/shapes.json gives them. What the columnar schemas
-/// ([`crate::columns`]) are derived from.
+/// (the `columns` module) are derived from.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct FieldShape {
     pub key: &'static str,

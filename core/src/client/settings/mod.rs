@@ -15,7 +15,11 @@ use serde_json::{Map, Value};
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-pub use super::option_table::CLIENT_OPTIONS;
+// Generated (codegen/options.py): its layout is the generator's, checked fresh by `make lint`.
+#[rustfmt::skip]
+mod table;
+
+pub use table::CLIENT_OPTIONS;
 
 /// What an option takes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -334,6 +338,16 @@ impl OptionLayer {
             b = b.allow_insecure_http(on);
         }
         Ok(b)
+    }
+}
+
+impl ClientBuilder {
+    /// Read the `QUALYS_*` variable of every client option (docs/options.md: `QUALYS_USERNAME`,
+    /// `QUALYS_PASSWORD`, `QUALYS_TOKEN`, `QUALYS_PLATFORM`, `QUALYS_BASE_URL`, `QUALYS_TIMEOUT`, ...)
+    /// on top of this builder, through the one reader of the environment
+    /// ([`OptionLayer::from_env`]); a bad value is an [`Error::Validation`] naming the variable.
+    pub fn from_env(self) -> Result<Self> {
+        OptionLayer::from_env()?.apply(self)
     }
 }
 
