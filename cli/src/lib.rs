@@ -15,6 +15,7 @@ mod commands;
 mod config;
 mod gate;
 mod output;
+mod tables;
 
 use clap::ArgMatches;
 use qualys_cs::{Error, ErrorKind};

@@ -86,3 +86,25 @@ def test_ctrl_c_stops_a_long_listing_with_130() -> None:
         assert proc.returncode == 130, (proc.returncode, err)
         assert "Traceback" not in err, err
         assert "interrupted" in err, err
+
+
+
+def test_csv_is_what_to_csv_writes(tmp_path: pathlib.Path) -> None:
+    # The same bytes: the command line's `-o csv` and `to_csv` both write core's CSV of the list.
+    with Simulator(images=23, containers=11) as sim:
+        client = sim.client()
+        for words, pager in [
+            (["images", "list", "--page-size", "7"], client.images.list(page_size=7)),
+            (["containers", "list"], client.containers.list()),
+        ]:
+            r = subprocess.run(
+                [sys.executable, "-m", "qualys_cs._cli", *words, "--all", "-o", "csv"],
+                env={"PATH": os.environ.get("PATH", ""), "HOME": str(tmp_path), **sim.env()},
+                capture_output=True,
+                timeout=60,
+                check=False,
+            )
+            assert r.returncode == 0, r.stderr
+            path = tmp_path / f"{words[0]}.csv"
+            pager.to_csv(path)
+            assert r.stdout == path.read_bytes()
