@@ -268,6 +268,7 @@ pub(crate) fn command() -> Command {
         cmd = cmd.subcommand(sub);
     }
     cmd = cmd.subcommand(crate::gate::command());
+    cmd = cmd.subcommand(crate::configure::command());
     cmd.subcommand(
         Command::new("completion")
             .about("Print a shell completion script")

@@ -13,6 +13,7 @@
 
 mod commands;
 mod config;
+mod configure;
 mod gate;
 mod output;
 mod tables;
@@ -220,6 +221,10 @@ fn report(f: Failure) -> i32 {
 }
 
 async fn dispatch_command(m: &ArgMatches) -> Result<i32, Failure> {
+    // Before the settings: it writes the profile they would read.
+    if let Some(("configure", c)) = m.subcommand() {
+        return configure::run(m, c);
+    }
     let settings = config::Settings::from_matches(m)?;
     match m.subcommand() {
         Some(("gate", g)) => gate::run(&settings, g).await,
