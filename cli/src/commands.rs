@@ -269,6 +269,7 @@ pub(crate) fn command() -> Command {
     }
     cmd = cmd.subcommand(crate::gate::command());
     cmd = cmd.subcommand(crate::configure::command());
+    cmd = cmd.subcommand(crate::sim::command());
     cmd.subcommand(
         Command::new("completion")
             .about("Print a shell completion script")

@@ -16,6 +16,7 @@ mod config;
 mod configure;
 mod gate;
 mod output;
+mod sim;
 mod tables;
 
 use clap::ArgMatches;
@@ -221,9 +222,11 @@ fn report(f: Failure) -> i32 {
 }
 
 async fn dispatch_command(m: &ArgMatches) -> Result<i32, Failure> {
-    // Before the settings: it writes the profile they would read.
-    if let Some(("configure", c)) = m.subcommand() {
-        return configure::run(m, c);
+    // Before the settings: these neither call the API nor read a profile (`configure` writes it).
+    match m.subcommand() {
+        Some(("configure", c)) => return configure::run(m, c),
+        Some(("sim", s)) => return sim::run(s).await,
+        _ => {}
     }
     let settings = config::Settings::from_matches(m)?;
     match m.subcommand() {
