@@ -113,7 +113,7 @@ where
     I: IntoIterator<Item = T>,
     T: Into<OsString> + Clone,
 {
-    run_with(args, |work| {
+    run_in(args, Process::Own, |work| {
         let runtime = match tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()
@@ -135,6 +135,25 @@ where
 /// `block_on` does): the `-v` log lines go to a subscriber set for this thread, which the tasks the
 /// work spawns inherit. It is not called for `--help`, usage errors and `completion`.
 pub fn run_with<I, T, B>(args: I, block_on: B) -> i32
+where
+    I: IntoIterator<Item = T>,
+    T: Into<OsString> + Clone,
+    B: FnOnce(Work<'_>) -> i32,
+{
+    run_in(args, Process::Host, block_on)
+}
+
+/// Whose process a command runs in, which decides who handles its signals.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Process {
+    /// The `qualys-cs` binary's own ([`run`]): the command may handle SIGINT and SIGTERM.
+    Own,
+    /// A host's (Python, Node: [`run_with`]), whose signal handlers stay in charge: Node's, chained
+    /// after a handler of ours, re-raise the signal forever.
+    Host,
+}
+
+fn run_in<I, T, B>(args: I, process: Process, block_on: B) -> i32
 where
     I: IntoIterator<Item = T>,
     T: Into<OsString> + Clone,
@@ -172,7 +191,7 @@ where
         output::StderrLog::new(verbosity, quiet),
     ));
     let work: Work<'_> = Box::pin(async {
-        match dispatch_command(&matches).await {
+        match dispatch_command(&matches, process).await {
             Ok(code) => code,
             Err(f) => report(f),
         }
@@ -221,11 +240,11 @@ fn report(f: Failure) -> i32 {
     f.code
 }
 
-async fn dispatch_command(m: &ArgMatches) -> Result<i32, Failure> {
+async fn dispatch_command(m: &ArgMatches, process: Process) -> Result<i32, Failure> {
     // Before the settings: these neither call the API nor read a profile (`configure` writes it).
     match m.subcommand() {
         Some(("configure", c)) => return configure::run(m, c),
-        Some(("sim", s)) => return sim::run(s).await,
+        Some(("sim", s)) => return sim::run(s, process).await,
         _ => {}
     }
     let settings = config::Settings::from_matches(m)?;

@@ -1,9 +1,9 @@
 //! `qualys-cs sim`: the local csapi simulator from the one binary the pip and npm installs ship,
 //! with the options of `qualys-cs-sim` (the simulator crate's own parser, mounted here).
 
-use crate::Failure;
+use crate::{Failure, Process};
 use clap::{ArgMatches, Args as _, Command, FromArgMatches};
-use qualys_cs_sim::cli::{SimArgs, config, serve};
+use qualys_cs_sim::cli::{SimArgs, Stop, config, serve};
 
 pub(crate) fn command() -> Command {
     // A heading of their own: the command line's global options are listed beside them.
@@ -18,8 +18,14 @@ pub(crate) fn command() -> Command {
         )
 }
 
-pub(crate) async fn run(m: &ArgMatches) -> Result<i32, Failure> {
+pub(crate) async fn run(m: &ArgMatches, process: Process) -> Result<i32, Failure> {
     let args = SimArgs::from_arg_matches(m).map_err(|e| Failure::usage(e.to_string()))?;
     let cfg = config(args).map_err(|e| Failure::usage(format!("sim: {e}")))?;
-    Ok(serve(cfg, "qualys-cs sim").await)
+    // In a host's process (the pip and npm installs), SIGINT and SIGTERM are the host's to handle:
+    // they end the process, and the simulator with it.
+    let stop = match process {
+        Process::Own => Stop::Signals,
+        Process::Host => Stop::StdinOnly,
+    };
+    Ok(serve(cfg, "qualys-cs sim", stop).await)
 }

@@ -195,12 +195,22 @@ pub fn config(a: SimArgs) -> Result<SimConfig, String> {
     })
 }
 
+/// What stops [`serve`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stop {
+    /// SIGINT, SIGTERM, or the end of stdin when it is a pipe or a socket.
+    Signals,
+    /// Only the end of a piped stdin: the process's signals are left to their handlers (a host
+    /// process, such as Node, whose own handlers would fight ours), which end the process.
+    StdinOnly,
+}
+
 /// Serves `cfg` on the current tokio runtime: prints `listening on URL` as the first stdout line,
-/// then answers until SIGINT, SIGTERM or, when stdin is a pipe or a socket, its end (a parent
-/// process that holds the other end stops the simulator by closing it, or by exiting). `name`
-/// starts the messages on stderr. The exit code: 0 once stopped, 2 for a configuration the
-/// simulator refuses, 1 when it cannot listen.
-pub async fn serve(cfg: SimConfig, name: &str) -> i32 {
+/// then answers until `stop` says (a parent process that holds the other end of a piped stdin
+/// stops the simulator by closing it, or by exiting). `name` starts the messages on stderr. The
+/// exit code: 0 once stopped, 2 for a configuration the simulator refuses, 1 when it cannot
+/// listen.
+pub async fn serve(cfg: SimConfig, name: &str, stop: Stop) -> i32 {
     let sim = match Simulator::start(cfg).await {
         Ok(s) => s,
         Err(e) if e.kind() == std::io::ErrorKind::InvalidInput => {
@@ -218,10 +228,14 @@ pub async fn serve(cfg: SimConfig, name: &str) -> i32 {
         let _ = out.flush();
     }
     let closed = stdin_closed();
-    tokio::select! {
-        _ = tokio::signal::ctrl_c() => {}
-        _ = terminated() => {}
-        _ = closed => {}
+    if stop == Stop::Signals {
+        tokio::select! {
+            _ = tokio::signal::ctrl_c() => {}
+            _ = terminated() => {}
+            _ = closed => {}
+        }
+    } else {
+        let _ = closed.await;
     }
     sim.shutdown();
     0

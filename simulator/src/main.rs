@@ -3,7 +3,7 @@
 //! `qualys-cs sim` is the same command ([`qualys_cs_sim::cli`]).
 
 use clap::Parser;
-use qualys_cs_sim::cli::{SimArgs, config, serve};
+use qualys_cs_sim::cli::{SimArgs, Stop, config, serve};
 
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
 async fn main() {
@@ -14,5 +14,5 @@ async fn main() {
             std::process::exit(2);
         }
     };
-    std::process::exit(serve(cfg, "qualys-cs-sim").await);
+    std::process::exit(serve(cfg, "qualys-cs-sim", Stop::Signals).await);
 }
