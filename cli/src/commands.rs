@@ -259,6 +259,8 @@ pub(crate) fn command() -> Command {
              Examples:\n  qualys-cs images list --filter 'vulnerabilities.severity:5' --all --output table\n  \
              qualys-cs images vulnerabilities SHA --output json\n  \
              qualys-cs gate vulns SHA --max-severity 4 --report vulns.sarif\n  \
+             qualys-cs configure --profile prod\n  \
+             qualys-cs sim --port 8080 --images 1000\n  \
              qualys-cs completion bash > /etc/bash_completion.d/qualys-cs\n\n{EXIT_CODES}"
         ))
         .subcommand_required(true)
@@ -391,18 +393,24 @@ pub(crate) async fn run_endpoint(s: &Settings, m: &ArgMatches) -> Result<i32, Fa
             out.items(&page.items)?;
             if !all {
                 let shown = page.items.len() as u64;
+                // A count, or a cursor to the next page, says whether there are more; a full
+                // page of an uncounted list only that there may be.
                 let more = match (page.total, &pg.cursor_param) {
-                    (Some(t), _) => t > shown,
+                    (Some(t), _) => (t > shown).then_some(true),
                     (None, Some(param)) => {
-                        qualys_cs::paginate::next_cursor(&page.meta.headers, param).is_some()
+                        qualys_cs::paginate::next_cursor(&page.meta.headers, param).map(|_| true)
                     }
-                    (None, None) => shown >= size,
+                    (None, None) => (shown >= size).then_some(false),
                 };
                 // Said to people only: a table is what a terminal gets by default, and whoever
                 // asked for json or csv is reading the data, not the screen.
-                if more && format == Format::Table && !quiet {
+                if let Some(sure) = more
+                    && format == Format::Table
+                    && !quiet
+                {
                     out.finish()?;
-                    eprintln!("qualys-cs: {}", output::more_pages_note(shown, page.total));
+                    let note = output::more_pages_note(shown, page.total, sure);
+                    eprintln!("qualys-cs: {note}");
                 }
                 break;
             }

@@ -1,6 +1,7 @@
 //! `qualys-cs`, the command line: every endpoint of the table is a command
 //! (`qualys-cs images list --filter 'vulnerabilities.severity:5' --all --output table`), plus CI
-//! gates (`qualys-cs gate vulns SHA --max-severity 4 --report vulns.sarif`) and shell completion.
+//! gates (`qualys-cs gate vulns SHA --max-severity 4 --report vulns.sarif`), the config file's
+//! profiles (`qualys-cs configure`), the local simulator (`qualys-cs sim`) and shell completion.
 //!
 //! One implementation for every install: the `qualys-cs` binary (`cargo install qualys-cs-cli`),
 //! the Python package's console script and the npm package's bin all call [`run`] with their argv.

@@ -513,8 +513,9 @@ fn lookup<'a>(v: &'a Value, key: &str) -> Option<&'a Value> {
 }
 
 /// The note on stderr after the first page of a longer list (`showing 50 of 20,000; --all for
-/// every page`): `total` when the API counts the matches, else only that more pages exist.
-pub fn more_pages_note(shown: u64, total: Option<u64>) -> String {
+/// every page`): `total` when the API counts the matches, else that more pages exist (`sure`, a
+/// cursor to the next one) or may (a full page of an uncounted list).
+pub fn more_pages_note(shown: u64, total: Option<u64>, sure: bool) -> String {
     match total {
         Some(t) => format!(
             "showing {} of {}; --all for every page",
@@ -522,8 +523,9 @@ pub fn more_pages_note(shown: u64, total: Option<u64>) -> String {
             thousands(t)
         ),
         None => format!(
-            "showing the first {}; more pages exist; --all for every page",
-            thousands(shown)
+            "showing the first {}; more pages {}; --all for every page",
+            thousands(shown),
+            if sure { "exist" } else { "may exist" }
         ),
     }
 }
@@ -619,8 +621,12 @@ mod tests {
     #[test]
     fn notes_and_field_lists() {
         assert_eq!(
-            more_pages_note(50, Some(20_000)),
+            more_pages_note(50, Some(20_000), true),
             "showing 50 of 20,000; --all for every page"
+        );
+        assert_eq!(
+            more_pages_note(5, None, false),
+            "showing the first 5; more pages may exist; --all for every page"
         );
         assert_eq!(thousands(1_234_567), "1,234,567");
         assert_eq!(thousands(999), "999");
