@@ -189,6 +189,17 @@ fn endpoint_command(ep: &'static Endpoint, words: &[String]) -> Command {
                 )),
         );
     }
+    if ep.response.model.is_some() {
+        cmd = cmd.arg(
+            Arg::new("fields")
+                .long("fields")
+                .value_name("KEY,KEY.SUB")
+                .help(
+                    "Only these keys (key paths: host.hostname), in every output format; \
+                     for csv also the list's column names",
+                ),
+        );
+    }
     if ep.pagination.is_some() {
         cmd = cmd.arg(
             Arg::new("all")
@@ -248,6 +259,8 @@ pub(crate) fn command() -> Command {
              Examples:\n  qualys-cs images list --filter 'vulnerabilities.severity:5' --all --output table\n  \
              qualys-cs images vulnerabilities SHA --output json\n  \
              qualys-cs gate vulns SHA --max-severity 4 --report vulns.sarif\n  \
+             qualys-cs configure --profile prod\n  \
+             qualys-cs sim --port 8080 --images 1000\n  \
              qualys-cs completion bash > /etc/bash_completion.d/qualys-cs\n\n{EXIT_CODES}"
         ))
         .subcommand_required(true)
@@ -257,6 +270,8 @@ pub(crate) fn command() -> Command {
         cmd = cmd.subcommand(sub);
     }
     cmd = cmd.subcommand(crate::gate::command());
+    cmd = cmd.subcommand(crate::configure::command());
+    cmd = cmd.subcommand(crate::sim::command());
     cmd.subcommand(
         Command::new("completion")
             .about("Print a shell completion script")
@@ -350,15 +365,53 @@ pub(crate) async fn run_endpoint(s: &Settings, m: &ArgMatches) -> Result<i32, Fa
         output::print(&format!("{text}\n"))?;
         return Ok(exit::OK);
     }
-    let mut out = output::Writer::new(format);
-    if ep.pagination.is_some() {
+    let quiet = m.get_flag("quiet");
+    let model = ep.response.model.as_deref();
+    let fields = am
+        .try_get_one::<String>("fields")
+        .ok()
+        .flatten()
+        .map(|f| output::parse_fields(f));
+    if let Some(fs) = &fields
+        && !quiet
+    {
+        for f in output::unknown_fields(model, fs, format) {
+            eprintln!(
+                "qualys-cs: warning: --fields: `{f}` is not a key of {}",
+                model.unwrap_or("the response")
+            );
+        }
+    }
+    let mut out = output::Writer::new(format, model, fields);
+    if let Some(pg) = &ep.pagination {
         let all = am.get_flag("all");
         let pager = client.paginate_with::<Value>(ep, args, None, None)?;
+        let size = pager.page_size();
         let mut pages = pager.pages();
         while let Some(page) = pages.next().await {
             let page = page?;
             out.items(&page.items)?;
             if !all {
+                let shown = page.items.len() as u64;
+                // A count, or a cursor to the next page, says whether there are more; a full
+                // page of an uncounted list only that there may be.
+                let more = match (page.total, &pg.cursor_param) {
+                    (Some(t), _) => (t > shown).then_some(true),
+                    (None, Some(param)) => {
+                        qualys_cs::paginate::next_cursor(&page.meta.headers, param).map(|_| true)
+                    }
+                    (None, None) => (shown >= size).then_some(false),
+                };
+                // Said to people only: a table is what a terminal gets by default, and whoever
+                // asked for json or csv is reading the data, not the screen.
+                if let Some(sure) = more
+                    && format == Format::Table
+                    && !quiet
+                {
+                    out.finish()?;
+                    let note = output::more_pages_note(shown, page.total, sure);
+                    eprintln!("qualys-cs: {note}");
+                }
                 break;
             }
         }

@@ -19,14 +19,14 @@ use crate::{Failure, exit};
 use clap::ArgMatches;
 use qualys_cs::client::Dialect;
 use qualys_cs::{AuthMode, Client, ClientBuilder, Platform, RequestOptions};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::time::Duration;
 
-/// One profile of the config file.
-#[derive(Debug, Default, Clone, Deserialize)]
+/// One profile of the config file (also what `configure` writes).
+#[derive(Debug, Default, Clone, PartialEq, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct Profile {
     pub platform: Option<String>,
@@ -48,7 +48,7 @@ pub struct Settings {
     pub timeout: Option<Duration>,
 }
 
-fn config_path(m: &ArgMatches) -> Option<PathBuf> {
+pub(crate) fn config_path(m: &ArgMatches) -> Option<PathBuf> {
     if let Some(p) = m.get_one::<String>("config") {
         return Some(PathBuf::from(p));
     }
@@ -98,6 +98,11 @@ fn load_profile(m: &ArgMatches) -> Result<Profile, Failure> {
             format!("config file {}: {}", path.display(), e.message()),
         )
     })?;
+    if !m.get_flag("quiet")
+        && let Some(w) = crate::configure::readable_secrets_warning(&path, &profiles)
+    {
+        eprintln!("qualys-cs: {w}");
+    }
     match asked {
         Some(name) => profiles.remove(&name).ok_or_else(|| {
             let known: Vec<_> = profiles.keys().cloned().collect();

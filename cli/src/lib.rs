@@ -1,6 +1,7 @@
 //! `qualys-cs`, the command line: every endpoint of the table is a command
 //! (`qualys-cs images list --filter 'vulnerabilities.severity:5' --all --output table`), plus CI
-//! gates (`qualys-cs gate vulns SHA --max-severity 4 --report vulns.sarif`) and shell completion.
+//! gates (`qualys-cs gate vulns SHA --max-severity 4 --report vulns.sarif`), the config file's
+//! profiles (`qualys-cs configure`), the local simulator (`qualys-cs sim`) and shell completion.
 //!
 //! One implementation for every install: the `qualys-cs` binary (`cargo install qualys-cs-cli`),
 //! the Python package's console script and the npm package's bin all call [`run`] with their argv.
@@ -13,8 +14,11 @@
 
 mod commands;
 mod config;
+mod configure;
 mod gate;
 mod output;
+mod sim;
+mod tables;
 
 use clap::ArgMatches;
 use qualys_cs::{Error, ErrorKind};
@@ -110,7 +114,7 @@ where
     I: IntoIterator<Item = T>,
     T: Into<OsString> + Clone,
 {
-    run_with(args, |work| {
+    run_in(args, Process::Own, |work| {
         let runtime = match tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()
@@ -132,6 +136,25 @@ where
 /// `block_on` does): the `-v` log lines go to a subscriber set for this thread, which the tasks the
 /// work spawns inherit. It is not called for `--help`, usage errors and `completion`.
 pub fn run_with<I, T, B>(args: I, block_on: B) -> i32
+where
+    I: IntoIterator<Item = T>,
+    T: Into<OsString> + Clone,
+    B: FnOnce(Work<'_>) -> i32,
+{
+    run_in(args, Process::Host, block_on)
+}
+
+/// Whose process a command runs in, which decides who handles its signals.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Process {
+    /// The `qualys-cs` binary's own ([`run`]): the command may handle SIGINT and SIGTERM.
+    Own,
+    /// A host's (Python, Node: [`run_with`]), whose signal handlers stay in charge: Node's, chained
+    /// after a handler of ours, re-raise the signal forever.
+    Host,
+}
+
+fn run_in<I, T, B>(args: I, process: Process, block_on: B) -> i32
 where
     I: IntoIterator<Item = T>,
     T: Into<OsString> + Clone,
@@ -169,7 +192,7 @@ where
         output::StderrLog::new(verbosity, quiet),
     ));
     let work: Work<'_> = Box::pin(async {
-        match dispatch_command(&matches).await {
+        match dispatch_command(&matches, process).await {
             Ok(code) => code,
             Err(f) => report(f),
         }
@@ -218,7 +241,13 @@ fn report(f: Failure) -> i32 {
     f.code
 }
 
-async fn dispatch_command(m: &ArgMatches) -> Result<i32, Failure> {
+async fn dispatch_command(m: &ArgMatches, process: Process) -> Result<i32, Failure> {
+    // Before the settings: these neither call the API nor read a profile (`configure` writes it).
+    match m.subcommand() {
+        Some(("configure", c)) => return configure::run(m, c),
+        Some(("sim", s)) => return sim::run(s, process).await,
+        _ => {}
+    }
     let settings = config::Settings::from_matches(m)?;
     match m.subcommand() {
         Some(("gate", g)) => gate::run(&settings, g).await,

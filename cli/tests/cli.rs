@@ -517,7 +517,7 @@ fn bash_completes_past_the_first_word() {
     let sub = bash_complete(&script, &["qualys-cs", "images", "l"]);
     assert!(sub.contains(&"list".to_owned()), "{sub:?}");
     assert!(sub.iter().all(|c| c.starts_with('l')), "{sub:?}");
-    let opt = bash_complete(&script, &["qualys-cs", "images", "list", "--fi"]);
+    let opt = bash_complete(&script, &["qualys-cs", "images", "list", "--filt"]);
     assert_eq!(opt, ["--filter"]);
     let gate = bash_complete(&script, &["qualys-cs", "gate", "compliance", "--min"]);
     assert_eq!(gate, ["--min-criticality"]);

@@ -14,6 +14,7 @@
 
 #[doc(hidden)]
 pub mod bench;
+pub mod cli;
 mod clock;
 mod collections;
 mod config;

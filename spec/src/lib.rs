@@ -21,6 +21,10 @@ pub use ids::{EndpointId, UnknownEndpointId};
 /// The raw table, as shipped in the crate.
 pub const ENDPOINTS_JSON: &str = include_str!("../endpoints.json");
 
+/// The command line's table columns per list model (`tables.json`: key paths of spec/shapes.json
+/// with a display format), shipped beside the table so that every reader has the one declaration.
+pub const TABLES_JSON: &str = include_str!("../tables.json");
+
 /// The whole table.
 #[derive(Debug, Deserialize)]
 pub struct Table {

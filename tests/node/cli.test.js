@@ -86,3 +86,54 @@ test('the bin runs on the addon runtime and -vv sees every page', { skip: !avail
   // `-vv`: one line per page request, the pages fetched on the runtime's worker threads included.
   assert.equal((r.stderr.match(/GET \/csapi\/v1\.3\/images -> 200/g) || []).length, 3, r.stderr)
 })
+
+// The npm package ships only `qualys-cs`: `qualys-cs sim` is its simulator. Node's handlers keep
+// SIGTERM (the command installs none of its own, which Node's would re-raise forever); a parent that
+// closes the piped stdin stops it with 0.
+test('qualys-cs sim serves another qualys-cs, stops at the end of stdin and on SIGTERM', { skip: !available }, async () => {
+  const { spawn } = require('node:child_process')
+  const start = () => new Promise((resolve, reject) => {
+    const p = spawn(process.execPath, [BIN, 'sim', '--port', '0', '--images', '5'], {
+      env: { PATH: process.env.PATH, HOME: process.env.HOME },
+    })
+    let out = ''
+    p.stdout.on('data', (d) => {
+      out += d
+      const m = out.match(/^listening on (http:\/\/127\.0\.0\.1:\d+)\n/)
+      if (m) resolve({ p, url: m[1] })
+    })
+    p.on('error', reject)
+    p.on('close', (status) => reject(new Error(`exited ${status} before listening: ${out}`)))
+  })
+  const ended = (p) => new Promise((resolve) => p.on('close', (status, signal) => resolve({ status, signal })))
+  const within = (promise, ms) => Promise.race([
+    promise,
+    new Promise((resolve) => setTimeout(() => resolve('still running'), ms)),
+  ])
+  const first = await start()
+  try {
+    const env = { QUALYS_BASE_URL: first.url, QUALYS_USERNAME: 'qualys', QUALYS_PASSWORD: 'qualys' }
+    const list = await new Promise((resolve) => {
+      const c = spawn(process.execPath, [BIN, 'images', 'list', '-o', 'jsonl'], { env: { PATH: process.env.PATH, ...env } })
+      let stdout = ''
+      c.stdout.on('data', (d) => { stdout += d })
+      c.on('close', (status) => resolve({ status, stdout }))
+    })
+    assert.equal(list.status, 0)
+    assert.equal(list.stdout.trim().split('\n').length, 5)
+    const done = ended(first.p)
+    first.p.stdin.end()
+    assert.deepEqual(await within(done, 10_000), { status: 0, signal: null })
+  } finally {
+    first.p.kill('SIGKILL')
+  }
+  const second = await start()
+  try {
+    const done = ended(second.p)
+    second.p.kill('SIGTERM')
+    const r = await within(done, 10_000)
+    assert.notEqual(r, 'still running')
+  } finally {
+    second.p.kill('SIGKILL')
+  }
+})

@@ -9,6 +9,7 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 
 from qualys_cs.testing import Simulator
 
@@ -86,3 +87,54 @@ def test_ctrl_c_stops_a_long_listing_with_130() -> None:
         assert proc.returncode == 130, (proc.returncode, err)
         assert "Traceback" not in err, err
         assert "interrupted" in err, err
+
+
+def test_csv_is_what_to_csv_writes(tmp_path: pathlib.Path) -> None:
+    # The same bytes: the command line's `-o csv` and `to_csv` both write core's CSV of the list.
+    with Simulator(images=23, containers=11) as sim:
+        client = sim.client()
+        lists: list[tuple[list[str], Callable[[pathlib.Path], int]]] = [
+            (["images", "list", "--page-size", "7"], lambda p: client.images.list(page_size=7).to_csv(p)),
+            (["containers", "list"], lambda p: client.containers.list().to_csv(p)),
+        ]
+        for words, to_csv in lists:
+            r = subprocess.run(
+                [sys.executable, "-m", "qualys_cs._cli", *words, "--all", "-o", "csv"],
+                env={"PATH": os.environ.get("PATH", ""), "HOME": str(tmp_path), **sim.env()},
+                capture_output=True,
+                timeout=60,
+                check=False,
+            )
+            assert r.returncode == 0, r.stderr
+            path = tmp_path / f"{words[0]}.csv"
+            to_csv(path)
+            assert r.stdout == path.read_bytes()
+
+
+def test_sim_serves_from_the_console_script(tmp_path: pathlib.Path) -> None:
+    # The pip install ships only `qualys-cs`: `qualys-cs sim` is its simulator, on the binding's
+    # runtime, answering another `qualys-cs`. SIGTERM is the interpreter's to handle: it ends the
+    # process, and the simulator with it.
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "qualys_cs._cli", "sim", "--port", "0", "--images", "5"],
+        env={"PATH": os.environ.get("PATH", ""), "HOME": str(tmp_path)},
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert proc.stdout is not None
+        line = proc.stdout.readline()
+        assert line.startswith("listening on http://127.0.0.1:"), line
+        url = line.split()[-1]
+        env = {"QUALYS_BASE_URL": url, "QUALYS_USERNAME": "qualys", "QUALYS_PASSWORD": "qualys"}
+        r = cli(["images", "list", "-o", "jsonl"], env)
+        assert r.returncode == 0, r.stderr
+        assert len(r.stdout.splitlines()) == 5
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(timeout=10) == -signal.SIGTERM, proc.stderr.read() if proc.stderr else ""
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()

@@ -28,18 +28,32 @@ pub fn scratch(name: &str) -> PathBuf {
 
 /// Run the binary with `env` only (no QUALYS_* of the caller), bounded by a minute.
 pub fn run(args: &[&str], env: &[(&str, &str)], home: &PathBuf) -> Run {
+    run_input(args, env, home, None)
+}
+
+/// [`run`], with `input` on stdin (else none: stdin is /dev/null).
+pub fn run_input(args: &[&str], env: &[(&str, &str)], home: &PathBuf, input: Option<&str>) -> Run {
     let mut cmd = Command::new(BIN);
     cmd.args(args)
         .env_clear()
         .env("HOME", home)
         .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-        .stdin(Stdio::null())
+        .stdin(if input.is_some() {
+            Stdio::piped()
+        } else {
+            Stdio::null()
+        })
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
     for (k, v) in env {
         cmd.env(k, v);
     }
     let mut child = cmd.spawn().expect("the binary starts");
+    if let Some(text) = input {
+        use std::io::Write;
+        let mut stdin = child.stdin.take().unwrap();
+        stdin.write_all(text.as_bytes()).unwrap();
+    }
     // Read both pipes while it runs: a large output would otherwise fill a pipe and stall it.
     let drain = |mut r: Box<dyn std::io::Read + Send>| {
         std::thread::spawn(move || {
