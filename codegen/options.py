@@ -61,7 +61,7 @@ def env_name(o: dict) -> str | None:
 
 
 def flag(o: dict) -> str | None:
-    return None if o.get("only") else "--" + o["name"].replace("_", "-")
+    return None if o.get("only") else o.get("flag") or "--" + o["name"].replace("_", "-")
 
 
 def in_binding(o: dict, binding: str) -> bool:
@@ -90,6 +90,7 @@ def rust(spec: dict) -> str:
             kind = "Kind::Enum(&[" + ", ".join(json.dumps(v) for v in o["values"]) + "])"
         default = json.dumps(json.dumps(o["default"])) if "default" in o else None
         group = f"Some({json.dumps(o['group'])})" if o.get("group") else "None"
+        flag_override = f"Some({json.dumps(o['flag'])})" if o.get("flag") else "None"
         out += [
             "    ClientOption {",
             f"        name: {json.dumps(o['name'])},",
@@ -99,6 +100,7 @@ def rust(spec: dict) -> str:
             f"        default: {f'Some({default})' if default else 'None'},",
             f"        only: &[{', '.join(json.dumps(b) for b in o.get('only', []))}],",
             f"        group: {group},",
+            f"        flag: {flag_override},",
             f"        doc: {json.dumps(o['doc'], ensure_ascii=False)},",
             "    },",
         ]

@@ -41,40 +41,8 @@ fn global_args(cmd: Command) -> Command {
     .arg(g(Arg::new("config").long("config").help(
         "Config file (default ~/.config/qualys-cs/config.toml; also QUALYS_CS_CONFIG)",
     )))
-    .arg(g(Arg::new("platform").long("platform").help(
-        "Qualys platform: US1..US4, EU1..EU3, IN1, CA1, AE1, UK1, AU1, KSA1 (also QUALYS_PLATFORM)",
-    )))
-    .arg(g(Arg::new("base-url").long("base-url").help(
-        "API base URL, instead of --platform (also QUALYS_BASE_URL)",
-    )))
-    .arg(g(Arg::new("auth-url").long("auth-url").hide(true)))
-    .arg(g(Arg::new("username")
-        .long("username")
-        .help("Username (also QUALYS_USERNAME)")))
-    .arg(g(Arg::new("password").long("password").help(
-        "Password: prefer QUALYS_PASSWORD or a profile (visible to other users here)",
-    )))
-    .arg(g(Arg::new("token").long("token").help(
-        "A bearer token instead of username/password (also QUALYS_TOKEN)",
-    )))
-    .arg(g(Arg::new("auth")
-        .long("auth")
-        .value_parser(["jwt", "bearer", "basic"])
-        .help("How username/password authenticate (default jwt)")))
-    .arg(g(Arg::new("proxy")
-        .long("proxy")
-        .help("HTTP(S) or SOCKS5 proxy URL (also QUALYS_PROXY)")))
-    .arg(g(Arg::new("max-retries")
-        .long("max-retries")
-        .value_parser(value_parser!(u32))
-        .help("Retries after the first attempt (default 3)")))
-    .arg(g(Arg::new("timeout")
-        .long("timeout")
-        .value_name("SECONDS")
-        // `--timeout -1` is a bad value to name, not an unknown flag.
-        .allow_negative_numbers(true)
-        .value_parser(crate::config::seconds)
-        .help("Seconds per HTTP attempt (default 120)")))
+    // The client options: one flag each, from core's option table (spec/options.json).
+    .args(crate::config::option_args())
     .arg(g(Arg::new("dry-run")
         .long("dry-run")
         .action(ArgAction::SetTrue)

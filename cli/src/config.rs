@@ -1,6 +1,12 @@
-//! Where the client's settings come from: flags first, then the `QUALYS_*` environment, then a
-//! profile of the config file (`--config`, `QUALYS_CS_CONFIG`, or
-//! `$XDG_CONFIG_HOME/qualys-cs/config.toml`, by default `~/.config/qualys-cs/config.toml`):
+//! Where the client's settings come from, by the one precedence of every entry point
+//! (docs/options.md): a flag, then the profile chosen with `--profile NAME` (or `QUALYS_PROFILE`),
+//! then the `QUALYS_*` environment, then the config file's `default` profile (when none is
+//! chosen), then the defaults. The credentials come as a group from the first of those that has
+//! any, except that `--username` takes its password from `QUALYS_PASSWORD` (so it stays out of
+//! the shell history). The flags, the profile keys and the variables are the client options of
+//! spec/options.json, read by core's one reader. The config file is `--config`,
+//! `QUALYS_CS_CONFIG`, or `$XDG_CONFIG_HOME/qualys-cs/config.toml` (by default
+//! `~/.config/qualys-cs/config.toml`):
 //!
 //! ```toml
 //! [default]
@@ -11,23 +17,21 @@
 //! [prod]
 //! base_url = "https://qualysapi.qg2.apps.qualys.com"
 //! token = "..."
+//! timeout = 30          # any client option (docs/options.md), in seconds for durations
 //! ```
-//!
-//! `--profile NAME` (or `QUALYS_PROFILE`) picks a table; without it, `default` if present.
 
 use crate::{Failure, exit};
 use clap::ArgMatches;
-use qualys_cs::client::Dialect;
-use qualys_cs::{AuthMode, Client, ClientBuilder, Platform, RequestOptions};
+use qualys_cs::Client;
+use qualys_cs::client::settings::{CLIENT_OPTIONS, OptionLayer, Spelling};
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
+use serde_json::{Map, Value};
 use std::collections::BTreeMap;
 use std::path::PathBuf;
-use std::time::Duration;
 
-/// One profile of the config file (also what `configure` writes).
+/// One profile of the config file (also what `configure` writes): the options `configure` asks
+/// for by name, and any other client option as written (checked when a command reads it).
 #[derive(Debug, Default, Clone, PartialEq, Deserialize, Serialize)]
-#[serde(deny_unknown_fields)]
 pub struct Profile {
     pub platform: Option<String>,
     pub base_url: Option<String>,
@@ -37,15 +41,28 @@ pub struct Profile {
     pub token: Option<String>,
     pub auth: Option<String>,
     pub proxy: Option<String>,
+    #[serde(flatten)]
+    pub other: toml::Table,
+}
+
+impl Profile {
+    /// The profile's options, read by core's reader in the config file's spelling: an unknown key
+    /// is named with the closest option.
+    fn options(&self) -> Result<OptionLayer, Failure> {
+        let map = match serde_json::to_value(self) {
+            Ok(Value::Object(m)) => m,
+            _ => Map::new(),
+        };
+        Ok(OptionLayer::read(&map, Spelling::Config)?)
+    }
 }
 
 /// What every command needs: how to reach the API and how to print.
 pub struct Settings {
-    pub profile: Profile,
+    /// The client options from every place, stacked by the one precedence.
+    pub options: OptionLayer,
     pub output: Option<String>,
     pub dry_run: bool,
-    pub max_retries: Option<u32>,
-    pub timeout: Option<Duration>,
 }
 
 pub(crate) fn config_path(m: &ArgMatches) -> Option<PathBuf> {
@@ -66,7 +83,9 @@ fn env(k: &str) -> Option<String> {
     std::env::var(k).ok().filter(|v| !v.trim().is_empty())
 }
 
-fn load_profile(m: &ArgMatches) -> Result<Profile, Failure> {
+/// The profile chosen by name (`--profile`, `QUALYS_PROFILE`) or else the `default` one, with
+/// whether it was chosen.
+fn load_profile(m: &ArgMatches) -> Result<(Profile, bool), Failure> {
     let asked = m
         .get_one::<String>("profile")
         .cloned()
@@ -77,13 +96,13 @@ fn load_profile(m: &ArgMatches) -> Result<Profile, Failure> {
                 exit::CONFIG,
                 format!("profile {p:?}: no config file (set HOME or --config)"),
             )),
-            None => Ok(Profile::default()),
+            None => Ok((Profile::default(), false)),
         };
     };
     let text = match std::fs::read_to_string(&path) {
         Ok(t) => t,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound && asked.is_none() => {
-            return Ok(Profile::default());
+            return Ok((Profile::default(), false));
         }
         Err(e) => {
             return Err(Failure::new(
@@ -104,7 +123,7 @@ fn load_profile(m: &ArgMatches) -> Result<Profile, Failure> {
         eprintln!("qualys-cs: {w}");
     }
     match asked {
-        Some(name) => profiles.remove(&name).ok_or_else(|| {
+        Some(name) => profiles.remove(&name).map(|p| (p, true)).ok_or_else(|| {
             let known: Vec<_> = profiles.keys().cloned().collect();
             Failure::new(
                 exit::CONFIG,
@@ -115,36 +134,61 @@ fn load_profile(m: &ArgMatches) -> Result<Profile, Failure> {
                 ),
             )
         }),
-        None => Ok(profiles.remove("default").unwrap_or_default()),
+        None => Ok((profiles.remove("default").unwrap_or_default(), false)),
     }
 }
 
-/// A duration option of the command line (`--timeout SECONDS`), read by the client's own rule for
-/// durations (its `timeout` option): a finite, non-negative number of seconds that a `Duration`
-/// holds. Whatever else (`inf`, `nan`, `-1`, `1e300`, `soon`) is refused here, and clap names the
-/// option and exits 2.
-pub(crate) fn seconds(text: &str) -> Result<Duration, String> {
-    let n: f64 = text
-        .trim()
-        .parse()
-        .map_err(|_| "not a number of seconds".to_owned())?;
-    // `inf` and `nan` have no JSON number: they go over as text, which the rule refuses too.
-    let v =
-        serde_json::Number::from_f64(n).map_or_else(|| Value::String(text.into()), Value::Number);
-    let options = serde_json::Map::from_iter([("timeout".to_owned(), v)]);
-    match RequestOptions::from_map(&options, Dialect::Python) {
-        Ok(Some(RequestOptions {
-            timeout: Some(d), ..
-        })) => Ok(d),
-        Err(qualys_cs::Error::Validation { message, .. }) => Err(message),
-        Err(e) => Err(e.to_string()),
-        Ok(_) => Err("not a number of seconds".to_owned()),
-    }
+/// The command line's flag of each client option (`--base-url`, `--timeout`, ...), from core's
+/// table: the flags, their help and their checks are the option's declaration.
+pub(crate) fn option_args() -> Vec<clap::Arg> {
+    use qualys_cs::client::settings::Kind;
+    CLIENT_OPTIONS
+        .iter()
+        .filter(|o| o.available(Spelling::Flag))
+        .map(|o| {
+            let flag = o.spelled(Spelling::Flag);
+            let long = flag.trim_start_matches('-').to_owned();
+            let unit = match o.kind {
+                Kind::Duration => " (seconds)",
+                _ => "",
+            };
+            let default = o
+                .default
+                .map_or_else(String::new, |d| format!(" [default {d}]"));
+            let mut arg = clap::Arg::new(long.clone())
+                .long(long)
+                .global(true)
+                .help_heading("Client options (also QUALYS_<NAME>, and config profile keys)")
+                .help(format!(
+                    "{}{unit}{default} [env {}]",
+                    o.doc,
+                    o.spelled(Spelling::Env)
+                ))
+                // `--timeout -1` is a bad value for the reader to name, not an unknown flag.
+                .allow_negative_numbers(true);
+            arg = match o.kind {
+                Kind::Enum(values) => arg.value_parser(clap::builder::PossibleValuesParser::new(
+                    values.iter().copied(),
+                )),
+                // `--validate` alone means true; `--validate false` turns it off.
+                Kind::Bool => arg
+                    .num_args(0..=1)
+                    .default_missing_value("true")
+                    .value_name("true|false"),
+                Kind::Duration => arg.value_name("SECONDS"),
+                _ => arg,
+            };
+            if o.name == "auth_url" {
+                arg = arg.hide(true);
+            }
+            arg
+        })
+        .collect()
 }
 
 impl Settings {
     pub fn from_matches(m: &ArgMatches) -> Result<Settings, Failure> {
-        let file = load_profile(m)?;
+        let (file, chosen) = load_profile(m)?;
         let flag = |k: &str| m.get_one::<String>(k).cloned();
         if flag("password").is_some() && !m.get_flag("quiet") {
             eprintln!(
@@ -152,86 +196,68 @@ impl Settings {
                  and kept in shell history; prefer QUALYS_PASSWORD or a profile"
             );
         }
-        let pick = |k: &str, e: &str, f: &Option<String>| flag(k).or_else(|| env(e)).or(f.clone());
-        // Username and password come as a pair from one place, so a flag's username never
-        // meets a profile's password.
-        let (username, password) = match (flag("username"), flag("password")) {
-            (Some(u), Some(p)) => (Some(u), Some(p)),
-            (Some(u), None) => (Some(u), env("QUALYS_PASSWORD").or(file.password.clone())),
-            (None, Some(p)) => (env("QUALYS_USERNAME").or(file.username.clone()), Some(p)),
-            (None, None) => match (env("QUALYS_USERNAME"), env("QUALYS_PASSWORD")) {
-                (Some(u), Some(p)) => (Some(u), Some(p)),
-                _ => (file.username.clone(), file.password.clone()),
-            },
-        };
-        let profile = Profile {
-            platform: pick("platform", "QUALYS_PLATFORM", &file.platform),
-            base_url: pick("base-url", "QUALYS_BASE_URL", &file.base_url),
-            auth_url: pick("auth-url", "QUALYS_AUTH_URL", &file.auth_url),
-            username,
-            password,
-            token: pick("token", "QUALYS_TOKEN", &file.token),
-            auth: pick("auth", "QUALYS_AUTH", &file.auth),
-            proxy: pick("proxy", "QUALYS_PROXY", &file.proxy),
+        let mut given = Map::new();
+        for o in CLIENT_OPTIONS
+            .iter()
+            .filter(|o| o.available(Spelling::Flag))
+        {
+            let name = o.spelled(Spelling::Flag);
+            if let Some(v) = flag(name.trim_start_matches('-')) {
+                given.insert(name, Value::String(v));
+            }
+        }
+        let mut flags = OptionLayer::read(&given, Spelling::Flag)?;
+        let env = OptionLayer::from_env()?;
+        // `--username` with the password from QUALYS_PASSWORD: the one mix of places allowed, so
+        // that a password never has to be typed on a command line.
+        if flags.get("username").is_some()
+            && flags.get("password").is_none()
+            && flags.get("token").is_none()
+            && let Some(p) = env.get("password")
+        {
+            flags = flags.with("password", p.clone());
+        }
+        let profile = file.options()?;
+        let none = OptionLayer::default();
+        let (chosen, default) = if chosen {
+            (&profile, &none)
+        } else {
+            (&none, &profile)
         };
         Ok(Settings {
-            profile,
+            options: OptionLayer::stack([&flags, chosen, &env, default]),
             output: flag("output"),
             dry_run: m.get_flag("dry-run"),
-            max_retries: m.get_one::<u32>("max-retries").copied(),
-            timeout: m.get_one::<Duration>("timeout").copied(),
         })
     }
 
     /// The client these settings describe. A dry run needs no credentials.
     pub fn client(&self) -> Result<Client, Failure> {
-        let p = &self.profile;
-        let mut b: ClientBuilder = Client::builder();
-        if let Some(pl) = &p.platform {
-            b = b.platform(pl.parse::<Platform>()?);
-        }
-        if let Some(u) = &p.base_url {
-            b = b.base_url(u.clone());
-        }
-        if let Some(u) = &p.auth_url {
-            b = b.auth_url(u.clone());
-        }
-        match (&p.username, &p.password, &p.token) {
-            (_, _, Some(t)) => b = b.token(t.clone()),
-            (Some(u), Some(pw), None) => b = b.credentials(u.clone(), pw.clone()),
-            (Some(_), None, None) => {
-                return Err(Failure::new(
-                    exit::CONFIG,
-                    "a username without a password: set QUALYS_PASSWORD or the profile's password",
-                ));
-            }
-            _ if self.dry_run => b = b.token("dry-run"),
-            _ => {
+        let o = &self.options;
+        let has = |n: &str| o.get(n).is_some();
+        let mut b = o.apply(Client::builder())?;
+        if !o.has_group("credentials") {
+            if !self.dry_run {
                 return Err(Failure::new(
                     exit::CONFIG,
                     "no credentials: set QUALYS_USERNAME and QUALYS_PASSWORD (or QUALYS_TOKEN), \
                      use a profile (--profile, ~/.config/qualys-cs/config.toml) or --username",
                 ));
             }
+            b = b.token("dry-run");
         }
-        if p.platform.is_none() && p.base_url.is_none() {
+        if has("username") && !has("password") && !has("token") {
+            return Err(Failure::new(
+                exit::CONFIG,
+                "a username without a password: set QUALYS_PASSWORD or the profile's password",
+            ));
+        }
+        if !has("platform") && !has("base_url") {
             return Err(Failure::new(
                 exit::CONFIG,
                 "no platform: set QUALYS_PLATFORM (US1, US2, EU1...) or QUALYS_BASE_URL, a \
                  profile's platform, or --platform",
             ));
-        }
-        if let Some(a) = &p.auth {
-            b = b.auth_mode(a.parse::<AuthMode>()?);
-        }
-        if let Some(x) = &p.proxy {
-            b = b.proxy(x.clone());
-        }
-        if let Some(n) = self.max_retries {
-            b = b.max_retries(n);
-        }
-        if let Some(t) = self.timeout {
-            b = b.timeout(t);
         }
         Ok(b.build()?)
     }
@@ -242,14 +268,24 @@ mod tests {
     use super::*;
 
     #[test]
-    fn durations_are_finite_non_negative_seconds() {
-        assert_eq!(seconds("2.5"), Ok(Duration::from_millis(2500)));
-        assert_eq!(seconds(" 0 "), Ok(Duration::ZERO));
-        for bad in [
-            "inf", "-inf", "infinity", "nan", "NaN", "-1", "-0.5", "1e300", "soon", "",
-        ] {
-            let e = seconds(bad).expect_err(bad);
-            assert!(e.contains("seconds"), "{bad}: {e}");
+    fn every_flagged_option_is_a_flag_once() {
+        let args = option_args();
+        let names: Vec<_> = args.iter().map(|a| a.get_id().to_string()).collect();
+        for o in CLIENT_OPTIONS
+            .iter()
+            .filter(|o| o.available(Spelling::Flag))
+        {
+            let flag = o.spelled(Spelling::Flag);
+            assert_eq!(
+                names.iter().filter(|n| format!("--{n}") == flag).count(),
+                1,
+                "{flag}"
+            );
         }
+        assert!(
+            !names
+                .iter()
+                .any(|n| n == "large-integers" || n == "token-provider")
+        );
     }
 }

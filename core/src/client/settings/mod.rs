@@ -55,6 +55,8 @@ pub struct ClientOption {
     pub only: &'static [&'static str],
     /// Options taken together from one place (`credentials`).
     pub group: Option<&'static str>,
+    /// The command line's flag, where it is not `--` and the name in kebab case.
+    pub flag: Option<&'static str>,
     pub doc: &'static str,
 }
 
@@ -79,7 +81,10 @@ impl ClientOption {
         match spelling {
             Spelling::Python | Spelling::Config => self.name.to_owned(),
             Spelling::Node => self.camel.to_owned(),
-            Spelling::Flag => format!("--{}", self.name.replace('_', "-")),
+            Spelling::Flag => self.flag.map_or_else(
+                || format!("--{}", self.name.replace('_', "-")),
+                str::to_owned,
+            ),
             Spelling::Env => format!("QUALYS_{}", self.name.to_ascii_uppercase()),
         }
     }
@@ -189,6 +194,14 @@ impl OptionLayer {
             }
         }
         Self::read(&map, Spelling::Env)
+    }
+
+    /// This layer with one more value, by option name (an unknown name changes nothing).
+    pub fn with(mut self, name: &str, value: OptionValue) -> OptionLayer {
+        if let Some(o) = CLIENT_OPTIONS.iter().find(|o| o.name == name) {
+            self.values.insert(o.name, value);
+        }
+        self
     }
 
     pub fn get(&self, name: &str) -> Option<&OptionValue> {

@@ -13,6 +13,7 @@ pub const CLIENT_OPTIONS: &[ClientOption] = &[
         default: None,
         only: &[],
         group: None,
+        flag: None,
         doc: "The Qualys platform your subscription is on; picks the API server or gateway URL by the auth mode.",
     },
     ClientOption {
@@ -23,6 +24,7 @@ pub const CLIENT_OPTIONS: &[ClientOption] = &[
         default: None,
         only: &[],
         group: None,
+        flag: None,
         doc: "A custom base URL (a simulator, a proxy, a private cloud platform); overrides platform.",
     },
     ClientOption {
@@ -33,6 +35,7 @@ pub const CLIENT_OPTIONS: &[ClientOption] = &[
         default: None,
         only: &[],
         group: None,
+        flag: None,
         doc: "Where POST /auth goes; defaults to the platform's gateway, else the base URL.",
     },
     ClientOption {
@@ -43,6 +46,7 @@ pub const CLIENT_OPTIONS: &[ClientOption] = &[
         default: None,
         only: &[],
         group: Some("credentials"),
+        flag: None,
         doc: "The API user's name (with password).",
     },
     ClientOption {
@@ -53,6 +57,7 @@ pub const CLIENT_OPTIONS: &[ClientOption] = &[
         default: None,
         only: &[],
         group: Some("credentials"),
+        flag: None,
         doc: "The API user's password (with username).",
     },
     ClientOption {
@@ -63,6 +68,7 @@ pub const CLIENT_OPTIONS: &[ClientOption] = &[
         default: None,
         only: &[],
         group: Some("credentials"),
+        flag: None,
         doc: "A bearer token you already have, instead of username and password.",
     },
     ClientOption {
@@ -73,6 +79,7 @@ pub const CLIENT_OPTIONS: &[ClientOption] = &[
         default: None,
         only: &["python"],
         group: Some("credentials"),
+        flag: None,
         doc: "A function returning a bearer token, called when one is needed (and again after a 401).",
     },
     ClientOption {
@@ -83,6 +90,7 @@ pub const CLIENT_OPTIONS: &[ClientOption] = &[
         default: Some("\"jwt\""),
         only: &[],
         group: None,
+        flag: None,
         doc: "How username and password authenticate: a gateway JWT (jwt, also spelt bearer) or HTTP Basic (basic).",
     },
     ClientOption {
@@ -93,6 +101,7 @@ pub const CLIENT_OPTIONS: &[ClientOption] = &[
         default: Some("120"),
         only: &[],
         group: None,
+        flag: None,
         doc: "The time limit of each HTTP attempt (connecting, sending, and receiving the headers and the whole body); a retry gets it again, and the waits between attempts do not count.",
     },
     ClientOption {
@@ -103,6 +112,7 @@ pub const CLIENT_OPTIONS: &[ClientOption] = &[
         default: Some("10"),
         only: &[],
         group: None,
+        flag: None,
         doc: "The time limit of opening a connection (TCP and TLS).",
     },
     ClientOption {
@@ -113,6 +123,7 @@ pub const CLIENT_OPTIONS: &[ClientOption] = &[
         default: Some("3"),
         only: &[],
         group: None,
+        flag: None,
         doc: "Retries after the first attempt, for connection errors, 5xx and (idempotent calls) timeouts; 0 disables retrying. 429s are waited out without using them.",
     },
     ClientOption {
@@ -123,6 +134,7 @@ pub const CLIENT_OPTIONS: &[ClientOption] = &[
         default: Some("0.5"),
         only: &[],
         group: None,
+        flag: None,
         doc: "The first wait between retries; it doubles each retry, with jitter.",
     },
     ClientOption {
@@ -133,6 +145,7 @@ pub const CLIENT_OPTIONS: &[ClientOption] = &[
         default: Some("8"),
         only: &[],
         group: None,
+        flag: None,
         doc: "The longest wait between retries.",
     },
     ClientOption {
@@ -143,6 +156,7 @@ pub const CLIENT_OPTIONS: &[ClientOption] = &[
         default: None,
         only: &["python"],
         group: None,
+        flag: None,
         doc: "Shorthand for (backoff_base, backoff_max).",
     },
     ClientOption {
@@ -153,6 +167,7 @@ pub const CLIENT_OPTIONS: &[ClientOption] = &[
         default: Some("120"),
         only: &[],
         group: None,
+        flag: None,
         doc: "The total time one call may spend waiting out 429s (what the server asks for in X-RateLimit-ToWait-Sec or Retry-After); a wait that does not fit fails at once with RateLimitError.",
     },
     ClientOption {
@@ -163,6 +178,7 @@ pub const CLIENT_OPTIONS: &[ClientOption] = &[
         default: None,
         only: &[],
         group: None,
+        flag: None,
         doc: "An HTTP(S) proxy URL for every request.",
     },
     ClientOption {
@@ -173,6 +189,7 @@ pub const CLIENT_OPTIONS: &[ClientOption] = &[
         default: None,
         only: &[],
         group: None,
+        flag: None,
         doc: "The User-Agent header (default qualys-cs-<binding>/<version>).",
     },
     ClientOption {
@@ -183,6 +200,7 @@ pub const CLIENT_OPTIONS: &[ClientOption] = &[
         default: Some("16"),
         only: &[],
         group: None,
+        flag: None,
         doc: "Requests in flight at once, across every call of the client.",
     },
     ClientOption {
@@ -193,6 +211,7 @@ pub const CLIENT_OPTIONS: &[ClientOption] = &[
         default: Some("16"),
         only: &[],
         group: None,
+        flag: None,
         doc: "Pages fetched ahead by a list, once the total is known.",
     },
     ClientOption {
@@ -203,6 +222,7 @@ pub const CLIENT_OPTIONS: &[ClientOption] = &[
         default: Some("true"),
         only: &[],
         group: None,
+        flag: Some("--rate-limiter"),
         doc: "Keep under Qualys' rate limits with a client-side limiter fed by the X-RateLimit-* headers (off: only 429s are waited out).",
     },
     ClientOption {
@@ -213,6 +233,7 @@ pub const CLIENT_OPTIONS: &[ClientOption] = &[
         default: Some("true"),
         only: &[],
         group: None,
+        flag: None,
         doc: "Check arguments against the documented rules before sending.",
     },
     ClientOption {
@@ -223,6 +244,7 @@ pub const CLIENT_OPTIONS: &[ClientOption] = &[
         default: Some("268435456"),
         only: &[],
         group: None,
+        flag: None,
         doc: "The largest response body read into memory (downloads to a file are streamed and not bounded by it).",
     },
     ClientOption {
@@ -233,6 +255,7 @@ pub const CLIENT_OPTIONS: &[ClientOption] = &[
         default: Some("false"),
         only: &[],
         group: None,
+        flag: None,
         doc: "Allow plain http:// to a host that is not loopback (credentials would cross the network in clear text).",
     },
     ClientOption {
@@ -243,6 +266,7 @@ pub const CLIENT_OPTIONS: &[ClientOption] = &[
         default: Some("\"number\""),
         only: &["node"],
         group: None,
+        flag: None,
         doc: "What an integer beyond ±(2^53 − 1) in a response becomes: a number (the nearest double, what JSON.parse gives), a BigInt (exact) or its decimal text (exact). Integers within the safe range are always numbers.",
     },
     ClientOption {
@@ -253,6 +277,7 @@ pub const CLIENT_OPTIONS: &[ClientOption] = &[
         default: None,
         only: &["node"],
         group: None,
+        flag: None,
         doc: "Where the client's log lines go: an object with debug, info and warn methods (console, a pino or winston logger), each called as (line, fields); no line holds a secret, a body or a query value. Without one, QUALYS_CS_LOG=debug|info|warn logs to stderr.",
     },
     ClientOption {
@@ -263,6 +288,7 @@ pub const CLIENT_OPTIONS: &[ClientOption] = &[
         default: None,
         only: &["node"],
         group: None,
+        flag: None,
         doc: "The lowest level sent to logger: default QUALYS_CS_LOG, else info; off for none.",
     },
 ];
