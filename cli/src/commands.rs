@@ -257,6 +257,7 @@ pub(crate) fn command() -> Command {
         cmd = cmd.subcommand(sub);
     }
     cmd = cmd.subcommand(crate::gate::command());
+    cmd = cmd.subcommand(crate::mcp::command());
     cmd.subcommand(
         Command::new("completion")
             .about("Print a shell completion script")

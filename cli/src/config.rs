@@ -180,6 +180,11 @@ impl Settings {
 
     /// The client these settings describe. A dry run needs no credentials.
     pub fn client(&self) -> Result<Client, Failure> {
+        Ok(self.builder()?.build()?)
+    }
+
+    /// The builder of [`client`](Self::client), for a command that sets more on it.
+    pub fn builder(&self) -> Result<ClientBuilder, Failure> {
         let p = &self.profile;
         let mut b: ClientBuilder = Client::builder();
         if let Some(pl) = &p.platform {
@@ -228,7 +233,7 @@ impl Settings {
         if let Some(t) = self.timeout {
             b = b.timeout(t);
         }
-        Ok(b.build()?)
+        Ok(b)
     }
 }
 

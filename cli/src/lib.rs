@@ -14,6 +14,7 @@
 mod commands;
 mod config;
 mod gate;
+mod mcp;
 mod output;
 
 use clap::ArgMatches;
@@ -222,6 +223,7 @@ async fn dispatch_command(m: &ArgMatches) -> Result<i32, Failure> {
     let settings = config::Settings::from_matches(m)?;
     match m.subcommand() {
         Some(("gate", g)) => gate::run(&settings, g).await,
+        Some(("mcp", m)) => mcp::run(&settings, m).await,
         Some((_, _)) => commands::run_endpoint(&settings, m).await,
         None => Err(Failure::usage("no command: see `qualys-cs --help`")),
     }
