@@ -12,15 +12,17 @@ use super::select::{self, Path, Summary};
 use futures::FutureExt;
 use futures::stream::{self, BoxStream, StreamExt, TryStreamExt};
 use qualys_cs::table::{BodyKind, Endpoint, Http};
-use qualys_cs::{Args, Error, ErrorKind, Output};
+use qualys_cs::{Args, Error, ErrorKind, Output, RateLimitInfo};
 use rmcp::model::{CallToolResult, ContentBlock, JsonObject};
 use serde_json::{Map, Value, json};
 use std::collections::VecDeque;
 use std::panic::AssertUnwindSafe;
 use std::time::{Duration, Instant, SystemTime};
 
-/// Items of a listing, a page at a time, with the total when the API gives one.
-type Pages = BoxStream<'static, qualys_cs::Result<(Vec<Value>, Option<u64>)>>;
+/// Items of a listing, a page at a time, with the total when the API gives one and the page's
+/// rate-limit headers.
+type Pages =
+    BoxStream<'static, qualys_cs::Result<(Vec<Value>, Option<u64>, Option<RateLimitInfo>)>>;
 
 /// A listing being read: the pages still to come and the items of the last page not yet served.
 pub(crate) struct Listing {
@@ -58,6 +60,8 @@ pub(crate) struct ToolError {
     /// Qualys' `errorCode`.
     pub error_code: Option<String>,
     pub retry_after_secs: Option<f64>,
+    /// The cursor that continues an interrupted listing.
+    pub cursor: Option<String>,
     /// What to change for the call to succeed.
     pub hint: String,
 }
@@ -102,6 +106,9 @@ impl ToolError {
         }
         if let Some(w) = self.retry_after_secs {
             e.insert("retryAfterSeconds".into(), w.into());
+        }
+        if let Some(c) = &self.cursor {
+            e.insert("cursor".into(), c.clone().into());
         }
         e.insert("hint".into(), self.hint.clone().into());
         json!({ "error": e })
@@ -410,17 +417,21 @@ impl Shared {
                 .client
                 .paginate_with::<Value>(ep, Args::from(args), None, None)
                 .map_err(core)?;
-            pager.pages().map_ok(|p| (p.items, p.total)).boxed()
+            pager
+                .pages()
+                .map_ok(|p| (p.items, p.total, p.meta.rate_limit))
+                .boxed()
         } else {
-            let (out, meta) = self
-                .client
-                .call_with(ep, Args::from(args), None)
-                .await
-                .map_err(core)?;
+            let call = self.client.call_with(ep, Args::from(args), None);
+            let (out, meta) = match tokio::time::timeout(self.max_wait, call).await {
+                Ok(r) => r.map_err(core)?,
+                Err(_) => return Err(self.waited_too_long(ep, None)),
+            };
+            self.observe(ep, meta.rate_limit.as_ref());
             match out {
                 Output::Json(Value::Array(items)) if listing => {
                     let total = Some(items.len() as u64);
-                    stream::iter([Ok((items, total))]).boxed()
+                    stream::iter([Ok((items, total, None))]).boxed()
                 }
                 Output::Json(v) => return self.object(ep, v, fields.as_deref()),
                 Output::Text(t) => return Ok(self.text(&t)),
@@ -504,6 +515,7 @@ impl Shared {
         let room = self.budget.saturating_sub(ENVELOPE);
         let mut items = String::new();
         let mut n = 0u64;
+        let mut paused = false;
         let more = loop {
             if let Some(item) = l.pending.pop_front() {
                 let text = match &l.fields {
@@ -535,8 +547,22 @@ impl Shared {
                 n += 1;
                 continue;
             }
-            match l.pages.next().await {
-                Some(Ok((page, total))) => {
+            // The wait for a page is bounded: past it, what was gathered is answered with the
+            // cursor of the rest (the paginator keeps its place, and its queue in the limiter).
+            let next = match tokio::time::timeout(self.max_wait, l.pages.next()).await {
+                Ok(next) => next,
+                Err(_) if n > 0 => {
+                    paused = true;
+                    break true;
+                }
+                Err(_) => {
+                    let cursor = self.park(l);
+                    return Err(self.waited_too_long(ep, Some(cursor)));
+                }
+            };
+            match next {
+                Some(Ok((page, total, limits))) => {
+                    self.observe(ep, limits.as_ref());
                     l.total = l.total.or(total);
                     l.pending.extend(page);
                 }
@@ -550,8 +576,20 @@ impl Shared {
         } else {
             Value::Null
         };
+        let note = if paused {
+            format!(
+                ",\"note\":{}",
+                json!(format!(
+                    "the next page did not come within --max-wait ({} s; Qualys' rate limit): \
+                     call again with the cursor later",
+                    self.max_wait.as_secs()
+                ))
+            )
+        } else {
+            String::new()
+        };
         Ok(format!(
-            "{{\"count\":{total},\"returned\":{n},\"cursor\":{cursor},\"items\":[{items}]}}"
+            "{{\"count\":{total},\"returned\":{n},\"cursor\":{cursor}{note},\"items\":[{items}]}}"
         ))
     }
 
@@ -563,8 +601,15 @@ impl Shared {
         path: &[String],
     ) -> Result<String, Fail> {
         let mut s = Summary::default();
-        while let Some(page) = l.pages.next().await {
-            let (items, total) = page.map_err(|e| ToolError::from_core(&e, ep, self.max_wait))?;
+        loop {
+            let page = match tokio::time::timeout(self.max_wait, l.pages.next()).await {
+                Ok(Some(page)) => page,
+                Ok(None) => break,
+                Err(_) => return Err(self.waited_too_long(ep, None)),
+            };
+            let (items, total, limits) =
+                page.map_err(|e| ToolError::from_core(&e, ep, self.max_wait))?;
+            self.observe(ep, limits.as_ref());
             l.total = l.total.or(total);
             for item in &items {
                 s.add(item, path);
@@ -605,6 +650,68 @@ impl Shared {
         }
         out.insert("groups".into(), Value::Array(kept));
         Ok(Value::Object(out).to_string())
+    }
+
+    /// Remembers what an answer said of its family's rate limit, to tell a rate-limit wait from
+    /// a slow server when a call waits too long.
+    fn observe(&self, ep: &Endpoint, info: Option<&RateLimitInfo>) {
+        if let (Some(family), Some(info)) = (ep.rate_family.name(), info) {
+            let mut m = self.limits.lock().unwrap_or_else(|p| p.into_inner());
+            m.insert(family, (info.clone(), Instant::now()));
+        }
+    }
+
+    /// The error of a call that waited more than `--max-wait`: a rate limit's when the family's
+    /// last answer said its calls were used up, else no answer in time. A listing's error carries
+    /// the cursor that continues it.
+    fn waited_too_long(&self, ep: &Endpoint, cursor: Option<String>) -> Fail {
+        let limited = ep.rate_family.name().and_then(|f| {
+            let m = self.limits.lock().unwrap_or_else(|p| p.into_inner());
+            m.get(f).cloned()
+        });
+        let mut e = match limited {
+            Some((info, seen)) if info.remaining == Some(0) => {
+                let window = Duration::from_secs(info.window_secs.unwrap_or(0));
+                let left = window.saturating_sub(seen.elapsed());
+                let mut e = ToolError::new(
+                    ErrorKind::RateLimited.code(),
+                    format!(
+                        "Qualys' rate limit for the {} calls is used up: the next one would wait \
+                         longer than this server's --max-wait ({} s)",
+                        ep.rate_family.name().unwrap_or("these"),
+                        self.max_wait.as_secs()
+                    ),
+                    format!(
+                        "call again in about {} s{}",
+                        left.as_secs().max(1),
+                        if cursor.is_some() {
+                            " with `cursor`"
+                        } else {
+                            ""
+                        }
+                    ),
+                );
+                e.retry_after_secs = Some(left.as_secs_f64());
+                e
+            }
+            _ => ToolError::new(
+                ErrorKind::Timeout.code(),
+                format!(
+                    "no answer from Qualys within this server's --max-wait ({} s)",
+                    self.max_wait.as_secs()
+                ),
+                format!(
+                    "try again later{}",
+                    if cursor.is_some() {
+                        " with `cursor`"
+                    } else {
+                        ""
+                    }
+                ),
+            ),
+        };
+        e.cursor = cursor;
+        e
     }
 
     /// Keeps a listing for its cursor; returns the cursor.

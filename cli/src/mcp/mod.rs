@@ -88,7 +88,7 @@ pub(crate) fn command() -> Command {
                 .value_name("SECONDS")
                 .value_parser(crate::config::seconds)
                 .default_value("60")
-                .help("The longest rate-limit wait a call sits through before answering with an error"),
+                .help("The longest a tool call waits for Qualys (rate limits included) before answering: a listing answers what it has and a cursor, another call an error"),
         )
         .arg(
             Arg::new("audit")
@@ -106,6 +106,8 @@ pub(crate) struct Shared {
     max_wait: Duration,
     tools: Vec<Tool>,
     listings: Mutex<HashMap<String, call::Listing>>,
+    /// The last rate-limit headers seen per family, and when.
+    limits: Mutex<HashMap<&'static str, (qualys_cs::RateLimitInfo, std::time::Instant)>>,
     audit: Option<Audit>,
     secrets: Secrets,
 }
@@ -208,6 +210,7 @@ pub(crate) async fn run(settings: &Settings, m: &ArgMatches) -> Result<i32, Fail
         max_wait,
         tools: catalog::tools(gates, budget),
         listings: Mutex::new(HashMap::new()),
+        limits: Mutex::new(HashMap::new()),
         audit,
         secrets,
     });
