@@ -342,3 +342,18 @@ def test_a_non_loopback_address_needs_a_bearer_token() -> None:
     )
     assert r.returncode == 2, r.stderr
     assert "bearer token" in r.stderr and "QUALYS_CS_MCP_TOKEN" in r.stderr
+
+
+def test_the_readme_agent_example_runs_against_the_simulator(tmp_path: pathlib.Path) -> None:
+    text = (ROOT / "README.md").read_text()
+    block = re.search(r"## MCP server.*?```python\n(.*?)```", text, re.S)
+    assert block, "the README has the agent example"
+    script = tmp_path / "agent.py"
+    script.write_text(block.group(1))
+    with Simulator(images=30) as sim:
+        env = {**server_env(sim), "PATH": f"{SCRIPT.parent}{os.pathsep}{os.environ.get('PATH', '')}"}
+        r = subprocess.run(
+            [sys.executable, str(script)], env=env, capture_output=True, text=True, timeout=LIMIT, check=False
+        )
+    assert r.returncode == 0, r.stderr
+    assert "tools" in r.stdout and "'count':" in r.stdout
