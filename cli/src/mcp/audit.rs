@@ -145,7 +145,11 @@ mod tests {
         let text = format!("{} and {}", "pa\"ss-Word-1", json!("pa\"ss-Word-1"));
         let out = s.scrub(&text);
         assert!(!out.contains("ss-Word-1"), "{out}");
-        assert_eq!(s.scrub("qualys/cms"), "qualys/cms", "too short to search for");
+        assert_eq!(
+            s.scrub("qualys/cms"),
+            "qualys/cms",
+            "too short to search for"
+        );
     }
 
     #[test]
