@@ -22,8 +22,8 @@
 
 use crate::{Failure, exit};
 use clap::ArgMatches;
-use qualys_cs::Client;
-use qualys_cs::client::settings::{CLIENT_OPTIONS, OptionLayer, Spelling};
+use qualys_cs::client::settings::{CLIENT_OPTIONS, OptionLayer, OptionValue, Spelling};
+use qualys_cs::{Client, ClientBuilder};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use std::collections::BTreeMap;
@@ -138,6 +138,21 @@ fn load_profile(m: &ArgMatches) -> Result<(Profile, bool), Failure> {
     }
 }
 
+/// A duration of the command line in seconds (`qualys-cs mcp --max-wait`), by the client options'
+/// one rule for durations: `inf`, `nan`, negative or unparsable text is refused, and clap names
+/// the flag and exits 2.
+pub(crate) fn seconds(text: &str) -> Result<std::time::Duration, String> {
+    let map = Map::from_iter([("--timeout".to_owned(), Value::String(text.into()))]);
+    match OptionLayer::read(&map, Spelling::Flag) {
+        Ok(l) => match l.get("timeout") {
+            Some(OptionValue::Duration(d)) => Ok(*d),
+            _ => Err("not a number of seconds".to_owned()),
+        },
+        Err(qualys_cs::Error::Validation { message, .. }) => Err(message),
+        Err(e) => Err(e.to_string()),
+    }
+}
+
 /// The command line's flag of each client option (`--base-url`, `--timeout`, ...), from core's
 /// table: the flags, their help and their checks are the option's declaration.
 pub(crate) fn option_args() -> Vec<clap::Arg> {
@@ -231,8 +246,21 @@ impl Settings {
         })
     }
 
+    /// A secret option's value (`password`, `token`), for scrubbing it from what is shown.
+    pub fn secret(&self, name: &str) -> Option<&str> {
+        match self.options.get(name) {
+            Some(OptionValue::Secret(s)) => Some(s.expose()),
+            _ => None,
+        }
+    }
+
     /// The client these settings describe. A dry run needs no credentials.
     pub fn client(&self) -> Result<Client, Failure> {
+        Ok(self.builder()?.build()?)
+    }
+
+    /// The builder of [`client`](Self::client), for a command that sets more on it.
+    pub fn builder(&self) -> Result<ClientBuilder, Failure> {
         let o = &self.options;
         let has = |n: &str| o.get(n).is_some();
         let mut b = o.apply(Client::builder())?;
@@ -259,7 +287,7 @@ impl Settings {
                  profile's platform, or --platform",
             ));
         }
-        Ok(b.build()?)
+        Ok(b)
     }
 }
 

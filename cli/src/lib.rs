@@ -16,6 +16,7 @@ mod commands;
 mod config;
 mod configure;
 mod gate;
+mod mcp;
 mod output;
 mod sim;
 mod tables;
@@ -251,6 +252,7 @@ async fn dispatch_command(m: &ArgMatches, process: Process) -> Result<i32, Failu
     let settings = config::Settings::from_matches(m)?;
     match m.subcommand() {
         Some(("gate", g)) => gate::run(&settings, g).await,
+        Some(("mcp", m)) => mcp::run(&settings, m).await,
         Some((_, _)) => commands::run_endpoint(&settings, m).await,
         None => Err(Failure::usage("no command: see `qualys-cs --help`")),
     }
