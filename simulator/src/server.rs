@@ -30,12 +30,13 @@ pub(crate) struct ConnKill(Arc<Notify>);
 /// Builds the router: one route per distinct table path, one verb per table entry, each
 /// dispatching by endpoint id.
 pub(crate) fn router(sim: Arc<Sim>) -> Router {
-    let mut by_path: BTreeMap<&'static str, Vec<&'static Endpoint>> = BTreeMap::new();
+    let mut by_path: BTreeMap<String, Vec<&'static Endpoint>> = BTreeMap::new();
     for ep in endpoints() {
-        by_path.entry(ep.path.as_str()).or_default().push(ep);
+        by_path.entry(route_key(&ep.path)).or_default().push(ep);
     }
     let mut r: Router<Arc<Sim>> = Router::new();
-    for (path, eps) in by_path {
+    for eps in by_path.into_values() {
+        let path = eps[0].path.as_str();
         let mut mr: MethodRouter<Arc<Sim>> = MethodRouter::new();
         for ep in eps {
             let m = Method::from_bytes(ep.http.as_str().as_bytes()).expect("table verb");
@@ -44,7 +45,9 @@ pub(crate) fn router(sim: Arc<Sim>) -> Router {
                 filter,
                 move |State(sim): State<Arc<Sim>>,
                       Path(params): Path<Vec<(String, String)>>,
-                      req: Request| { dispatch(sim, ep, params, req) },
+                      req: Request| {
+                    dispatch(sim, ep, own_names(ep, params), req)
+                },
             );
         }
         r = r.route(path, mr);
@@ -156,12 +159,35 @@ async fn unrouted(sim: &Sim, req: Request, status: StatusCode) -> Response {
     resp
 }
 
+/// A path template with its parameters' names blanked. The guide names one path's id by what
+/// each verb takes (`GET /images/{imageSha}/exceptions`, `PUT /images/{imageId}/exceptions`, a
+/// UUID): the router cannot hold two names at one place, so such templates share one route.
+fn route_key(path: &str) -> String {
+    path.split('/')
+        .map(|s| if s.starts_with('{') { "{}" } else { s })
+        .collect::<Vec<_>>()
+        .join("/")
+}
+
+/// The path's values under the endpoint's own parameter names (the route may carry a sibling
+/// verb's names), in path order.
+fn own_names(ep: &Endpoint, params: Vec<(String, String)>) -> Vec<(String, String)> {
+    let names = ep
+        .path
+        .split('/')
+        .filter_map(|s| s.strip_prefix('{')?.strip_suffix('}'));
+    names
+        .zip(params)
+        .map(|(n, (_, v))| (n.to_string(), v))
+        .collect()
+}
+
 /// The verbs the table has for the path template a concrete path fits.
 fn allowed_methods(path: &str) -> Vec<&'static str> {
     match qualys_cs_spec::match_path(path) {
         Some(found) => endpoints()
             .iter()
-            .filter(|e| e.path == found.path)
+            .filter(|e| route_key(&e.path) == route_key(&found.path))
             .map(|e| e.http.as_str())
             .collect(),
         // The simulator's own routes.
