@@ -1429,6 +1429,10 @@ export interface SensorProfile {
  * An item of P45 `GET /csapi/v1.3/vuln` (observed, release 1.42 "Vulnerability View"): a vulnerability found on an image (`qid`, `severity`, `cveIds`, `title`, `patchAvailable` as live clients read them, with the image's ids), or, with `groupBy=imageId`, one image and its counts. Every other key is kept as sent.
  */
 export interface VulnFinding {
+  /** The finding's id: `vulnerabilities.get` takes it for the details on this image. */
+  uuid?: string | null
+  /** The id of the vulnerability's definition (`vulnerabilities.definitions`). */
+  vulnUuid?: string | null
   qid?: number | null
   severity?: number | null
   title?: string | null

@@ -824,6 +824,8 @@ pub struct K8sClusters<'a> {
 impl<'a> K8sClusters<'a> {
     /// `GET /csapi/v1.3/k8sClusters` [P32].
     ///
+    /// Observed on tenants; Qualys has not documented it (it may change without notice).
+    ///
     /// unverified in shape: Qualys' own CLI (qualys-cli 0.2) calls it with pageNumber, pageSize and filter; no published sample or schema of the answer, so the items are kept as sent
     pub fn list(
         self,
@@ -834,6 +836,8 @@ impl<'a> K8sClusters<'a> {
             .paginate_with(endpoint(EndpointId::P32), args, None, None)
     }
     /// `GET /csapi/v1.3/k8sClusters/{clusterUid}` [P33].
+    ///
+    /// Observed on tenants; Qualys has not documented it (it may change without notice).
     ///
     /// unverified in shape: Qualys' own CLI (qualys-cli 0.2) calls it, its source saying the path is taken from the gateway's /apidocs/csapi/v1.3; no published sample of the answer
     pub async fn get(self, cluster_uid: &str) -> Result<crate::models::KubernetesCluster> {
@@ -1012,6 +1016,8 @@ impl<'a> Policies<'a> {
             .await
     }
     /// `GET /csapi/v1.3/centralizedPolicy` [P34].
+    ///
+    /// Observed on tenants; Qualys has not documented it (it may change without notice).
     ///
     /// unverified in shape: Qualys' own CLI (qualys-cli 0.2) reads it as a page-numbered list of policies (pageNumber, pageSize); the items are taken to be policies as S05 answers them
     pub fn list(self, params: PoliciesListParams) -> Result<Pager<crate::models::Policy>> {
@@ -1739,6 +1745,8 @@ pub struct SensorProfiles<'a> {
 impl<'a> SensorProfiles<'a> {
     /// `GET /csapi/v1.3/sensorProfile` [P42].
     ///
+    /// Observed on tenants; Qualys has not documented it (it may change without notice).
+    ///
     /// observed only: live clients page it with pageNumber/pageSize; the guide documents create and update, no list; items kept as sent
     pub fn list(
         self,
@@ -1982,6 +1990,8 @@ pub struct Vulnerabilities<'a> {
 impl<'a> Vulnerabilities<'a> {
     /// `GET /csapi/v1.3/vuln` [P45].
     ///
+    /// Observed on tenants; Qualys has not documented it (it may change without notice).
+    ///
     /// observed only (release 1.42 'Vulnerability View' names the feature, not the path): one item per vulnerability found on an image (a tenant counted 363,224); groupBy=imageId gives one item per image; items kept as sent
     pub fn list(
         self,
@@ -1992,6 +2002,8 @@ impl<'a> Vulnerabilities<'a> {
             .paginate_with(endpoint(EndpointId::P45), args, None, None)
     }
     /// `GET /csapi/v1.3/vuln/count` [P46].
+    ///
+    /// Observed on tenants; Qualys has not documented it (it may change without notice).
     ///
     /// observed only: groupBy=severity gives severity counts; the client that calls it warns that the format may vary, so every key is kept
     pub async fn count(
@@ -2005,6 +2017,8 @@ impl<'a> Vulnerabilities<'a> {
     }
     /// `GET /csapi/v1.3/vulnerability` [P47].
     ///
+    /// Observed on tenants; Qualys has not documented it (it may change without notice).
+    ///
     /// observed only: one item per vulnerability (QID) found in the inventory; items kept as sent
     pub fn definitions(
         self,
@@ -2016,7 +2030,9 @@ impl<'a> Vulnerabilities<'a> {
     }
     /// `GET /csapi/v1.3/vulnerability/{uuid}` [P48].
     ///
-    /// observed only (release 1.43 'Vulnerability Details for an image'): {vulnDef, vulnerabilityDetailDTO}
+    /// Observed on tenants; Qualys has not documented it (it may change without notice).
+    ///
+    /// observed only (release 1.43 'Vulnerability Details for an image'): {vulnDef, vulnerabilityDetailDTO}; takes a finding's uuid (P45 items) or a definition's (P47 items)
     pub async fn get(self, uuid: &str) -> Result<crate::models::VulnerabilityView> {
         let args = Args::new().set("uuid", uuid);
         self.client

@@ -1373,6 +1373,10 @@ class SensorProfile(TypedDict, total=False):
 class VulnFinding(TypedDict, total=False):
     """An item of P45 `GET /csapi/v1.3/vuln` (observed, release 1.42 "Vulnerability View"): a vulnerability found on an image (`qid`, `severity`, `cveIds`, `title`, `patchAvailable` as live clients read them, with the image's ids), or, with `groupBy=imageId`, one image and its counts. Every other key is kept as sent."""
 
+    #: The finding's id: `vulnerabilities.get` takes it for the details on this image.
+    uuid: str | None
+    #: The id of the vulnerability's definition (`vulnerabilities.definitions`).
+    vulnUuid: str | None
     qid: int | None
     severity: int | None
     title: str | None

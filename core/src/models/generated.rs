@@ -2392,6 +2392,10 @@ impl super::Described for SensorProfile {
 model! {
     /// An item of P45 `GET /csapi/v1.3/vuln` (observed, release 1.42 "Vulnerability View"): a vulnerability found on an image (`qid`, `severity`, `cveIds`, `title`, `patchAvailable` as live clients read them, with the image's ids), or, with `groupBy=imageId`, one image and its counts. Every other key is kept as sent.
     pub struct VulnFinding {
+        /// The finding's id: `vulnerabilities.get` takes it for the details on this image.
+        pub uuid: Nullable<String>,
+        /// The id of the vulnerability's definition (`vulnerabilities.definitions`).
+        pub vuln_uuid: Nullable<String>,
         pub qid: Nullable<i64>,
         pub severity: Nullable<i64>,
         pub title: Nullable<String>,
@@ -2409,6 +2413,8 @@ model! {
 
 impl super::Described for VulnFinding {
     const FIELDS: &'static [FieldShape] = &[
+        FieldShape { key: "uuid", ty: FieldType::Str },
+        FieldShape { key: "vulnUuid", ty: FieldType::Str },
         FieldShape { key: "qid", ty: FieldType::Int },
         FieldShape { key: "severity", ty: FieldType::Int },
         FieldShape { key: "title", ty: FieldType::Str },
@@ -2480,7 +2486,8 @@ model! {
     /// P48 `GET /csapi/v1.3/vulnerability/{uuid}` (observed, release 1.43 "Vulnerability Details for an image"): `{vulnDef, vulnerabilityDetailDTO}`.
     pub struct VulnerabilityView {
         pub vuln_def: Nullable<VulnDefinition>,
-        pub vulnerability_detail_d_t_o: Nullable<Map<String, Value>>,
+        #[serde(rename = "vulnerabilityDetailDTO")]
+        pub vulnerability_detail: Nullable<Map<String, Value>>,
     }
 }
 

@@ -13,6 +13,12 @@ use std::collections::BTreeMap;
 
 /// The salt of a vulnerability's view uuid (one per QID).
 const VULN_UUID: u64 = 0x7011_D0C5;
+/// The salt of a finding's uuid (one per row of an image's list: an image may list a QID twice,
+/// and the uuid keeps those rows apart, so that pages never repeat).
+const FINDING_UUID: u64 = 0xF1_D1C5;
+/// A finding's index: the loaded flag, the image's position, and the row (12 bits).
+const LOADED_BIT: u64 = 1 << 40;
+const ROW_BITS: u32 = 12;
 
 const DEF_SPEC: ListSpec = ListSpec {
     prefix: "",
@@ -24,7 +30,8 @@ const DEF_SPEC: ListSpec = ListSpec {
 /// A live image: generated (by index) or loaded (a copy).
 enum Img {
     Gen(u64),
-    Loaded(Value),
+    /// Its position among the loaded images, and the record.
+    Loaded(u64, Value),
 }
 
 fn images(sim: &Sim) -> Vec<Img> {
@@ -33,8 +40,43 @@ fn images(sim: &Sim) -> Vec<Img> {
         .map(Img::Gen)
         .collect();
     let l = sim.loaded.read().unwrap_or_else(|p| p.into_inner());
-    out.extend(l.images.iter().cloned().map(Img::Loaded));
+    out.extend(
+        l.images
+            .iter()
+            .cloned()
+            .enumerate()
+            .map(|(k, v)| Img::Loaded(k as u64, v)),
+    );
     out
+}
+
+fn finding_uuid(sim: &Sim, img: &Img, row: usize) -> String {
+    let key = match img {
+        Img::Gen(i) => i << ROW_BITS,
+        Img::Loaded(k, _) => LOADED_BIT | (k << ROW_BITS),
+    } | row as u64;
+    synth::uuid_for(sim.cfg.seed, FINDING_UUID, key)
+}
+
+/// The image and row a finding's uuid names, if it names a live one.
+fn finding(sim: &Sim, uuid: &str) -> Option<(Img, Value)> {
+    let uuid = uuid.to_ascii_lowercase();
+    let key = synth::index_of_uuid(sim.cfg.seed, FINDING_UUID, &uuid)?;
+    if synth::uuid_for(sim.cfg.seed, FINDING_UUID, key) != uuid {
+        return None;
+    }
+    let (pos, row) = (
+        (key & !LOADED_BIT) >> ROW_BITS,
+        (key & ((1 << ROW_BITS) - 1)) as usize,
+    );
+    let img = if key & LOADED_BIT != 0 {
+        let l = sim.loaded.read().unwrap_or_else(|p| p.into_inner());
+        Img::Loaded(pos, l.images.get(pos as usize)?.clone())
+    } else {
+        sim.image_live(pos).then_some(Img::Gen(pos))?
+    };
+    let v = img.vulns(sim).into_iter().nth(row)?;
+    Some((img, v))
 }
 
 impl Img {
@@ -47,7 +89,7 @@ impl Img {
                 json!(w.img_uuid(*i)),
                 json!(w.img_sha(*i)),
             ),
-            Img::Loaded(v) => (v["imageId"].clone(), v["uuid"].clone(), v["sha"].clone()),
+            Img::Loaded(_, v) => (v["imageId"].clone(), v["uuid"].clone(), v["sha"].clone()),
         }
     }
 
@@ -55,7 +97,7 @@ impl Img {
     fn counts(&self, sim: &Sim) -> [u64; 5] {
         match self {
             Img::Gen(i) => sim.world.img_sev(*i),
-            Img::Loaded(v) => loaded::counts(v),
+            Img::Loaded(_, v) => loaded::counts(v),
         }
     }
 
@@ -73,7 +115,7 @@ impl Img {
                     &w.img_software(*i),
                 )
             }
-            Img::Loaded(v) => loaded::vulns(sim, v),
+            Img::Loaded(_, v) => loaded::vulns(sim, v),
         }
     }
 }
@@ -129,9 +171,10 @@ pub(super) fn vuln_list(sim: &Sim, ctx: &Ctx) -> R {
             continue;
         }
         let (id, uuid, sha) = img.ids(sim);
-        for v in img.vulns(sim) {
+        for (row, v) in img.vulns(sim).into_iter().enumerate() {
             if seen >= start && (data.len() as u64) < size {
                 data.push(json!({
+                    "uuid": finding_uuid(sim, img, row), "vulnUuid": v["qid"].as_u64().map(|q| vuln_uuid(sim, q)),
                     "qid": v["qid"], "severity": v["severity"], "title": v["title"], "cveIds": v["cveids"],
                     "patchAvailable": v["patchAvailable"], "category": v["category"], "published": v["published"],
                     "imageId": id, "imageUuid": uuid, "imageSha": sha,
@@ -210,11 +253,26 @@ pub(super) fn vuln_definitions(sim: &Sim, ctx: &Ctx) -> R {
     value_page(ctx, items, &DEF_SPEC, &json!({}))
 }
 
-/// P48: one QID's definition and the images that have it.
+/// P48 (release 1.43 "Vulnerability Details for an image"): a finding's uuid (P45) gives its
+/// QID's definition and the finding on its image; a definition's uuid (P47) gives the definition
+/// and every image that has it.
 pub(super) fn vuln_get(sim: &Sim, ctx: &Ctx) -> R {
     let id = ctx.param("uuid");
-    definitions(sim)
-        .values()
+    let defs = definitions(sim);
+    if let Some((img, v)) = finding(sim, id) {
+        let qid = v["qid"].as_u64().unwrap_or(0);
+        let (def, imgs) = defs.get(&qid).expect("a finding's QID is defined");
+        let (image_id, uuid, sha) = img.ids(sim);
+        return ok(&json!({
+            "vulnDef": with_count(def, imgs),
+            "vulnerabilityDetailDTO": {
+                "uuid": id, "qid": qid, "imageId": image_id, "imageUuid": uuid, "imageSha": sha,
+                "result": v["result"], "software": v["software"], "firstFound": v["firstFound"],
+                "lastFound": v["lastFound"], "typeDetected": v["typeDetected"],
+            },
+        }));
+    }
+    defs.values()
         .find(|(def, _)| def["uuid"].as_str().is_some_and(|u| u.eq_ignore_ascii_case(id)))
         .map(|(def, imgs)| {
             ok(&json!({
