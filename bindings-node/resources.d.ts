@@ -2,7 +2,7 @@
 
 /// <reference types="node" />
 import type { CallOptions, ListOptions, PagedList, Out, AcrConnector, ActivationKey, AssociatedRegistry, Associations, AwsBase, AwsConnector, BulkContainer, BulkImage, Compliance, Container, ContainerDetails, ContainerExceptionsUpdated, ContainerVulnerabilities, Control, DeletedRegistries, DeletedSchedules, DownloadResult, EntityExceptions, Event, ExceptionCreated, GcpConnector, Image, ImageDetails, ImageExceptionsUpdated, ImageVulnerabilities, JobStarted, JsonObject, K8sPosture, KubernetesCluster, Message, Policy, PolicyCreated, PolicyUpdated, Registry, RegistryCreated, RegistryDetails, Report, ReportCreated, ReportsDeleted, Repository, Schedule, ScheduleCreated, Sensor, SensorProfile, SoftwareList, Tag, TagAssigned, VulnDefinition, VulnException, VulnFinding, VulnViewCount, VulnerabilityCount, VulnerabilityView } from './index'
-import type { PoliciesCreateBody, PoliciesUpdateBody, RegistriesAwsCreateConnectorBody, RegistriesCreateBody, RegistriesSchedulesCreateBody, RegistriesSchedulesUpdateBody, RegistriesUpdateBody, RegistriesValidateBody, ReportsCreateBody, ReportsCreateScheduleBody, ReportsUpdateScheduleBody, TagsAssignBody, TagsCreateBody, TagsUpdateBody } from './bodies'
+import type { ContainersUpdateExceptionsBody, ExceptionsCreateBody, ExceptionsUpdateBody, ImagesUpdateExceptionsBody, PoliciesCreateBody, PoliciesUpdateBody, RegistriesAwsCreateConnectorBody, RegistriesCreateBody, RegistriesSchedulesCreateBody, RegistriesSchedulesUpdateBody, RegistriesUpdateBody, RegistriesValidateBody, ReportsCreateBody, ReportsCreateScheduleBody, ReportsUpdateScheduleBody, SensorProfilesCreateBody, SensorProfilesUpdateBody, TagsAssignBody, TagsCreateBody, TagsUpdateBody } from './bodies'
 
 /** Options of `images.compliance` (S01). */
 export interface ImagesComplianceOptions extends CallOptions {
@@ -559,7 +559,7 @@ export declare class ImagesResource<R extends boolean = false> {
    *
    * Returns the API's answer as sent; the id is under the first present of `imageUuid`.
    */
-  updateExceptions(imageUuid: string, body: JsonObject, options?: ImagesUpdateExceptionsOptions): Promise<Out<R, ImageExceptionsUpdated>>
+  updateExceptions(imageUuid: string, body: ImagesUpdateExceptionsBody, options?: ImagesUpdateExceptionsOptions): Promise<Out<R, ImageExceptionsUpdated>>
 }
 
 /** `client.tags` */
@@ -751,7 +751,7 @@ export declare class ContainersResource<R extends boolean = false> {
    *
    * Returns the API's answer as sent; the id is under the first present of `ContainerUuid`, `containerUuid`.
    */
-  updateExceptions(containerUuid: string, body: JsonObject, options?: ContainersUpdateExceptionsOptions): Promise<Out<R, ContainerExceptionsUpdated>>
+  updateExceptions(containerUuid: string, body: ContainersUpdateExceptionsBody, options?: ContainersUpdateExceptionsOptions): Promise<Out<R, ContainerExceptionsUpdated>>
 }
 
 /** `client.events` */
@@ -945,13 +945,13 @@ export declare class ExceptionsResource<R extends boolean = false> {
    *
    * Returns the API's answer as sent; the id is under the first present of `exceptionId`.
    */
-  create(body: JsonObject, options?: ExceptionsCreateOptions): Promise<Out<R, ExceptionCreated>>
+  create(body: ExceptionsCreateBody, options?: ExceptionsCreateOptions): Promise<Out<R, ExceptionCreated>>
   /**
    * PUT /csapi/v1.3/exception/{exceptionId} [P36]
    *
    * Returns the API's answer as sent; the id is under the first present of `exceptionId`.
    */
-  update(exceptionId: string, body: JsonObject, options?: ExceptionsUpdateOptions): Promise<Out<R, ExceptionCreated>>
+  update(exceptionId: string, body: ExceptionsUpdateBody, options?: ExceptionsUpdateOptions): Promise<Out<R, ExceptionCreated>>
   /**
    * GET /csapi/v1.3/exception/{exceptionId} [P37]
    */
@@ -969,11 +969,11 @@ export declare class SensorProfilesResource<R extends boolean = false> {
   /**
    * POST /csapi/v1.3/sensorProfile [P43]
    */
-  create(body: JsonObject, options?: SensorProfilesCreateOptions): Promise<Out<R, JsonObject | string | null>>
+  create(body: SensorProfilesCreateBody, options?: SensorProfilesCreateOptions): Promise<Out<R, JsonObject | string | null>>
   /**
    * PUT /csapi/v1.3/sensorProfile/{sensorProfileId} [P44]
    */
-  update(profileId: string, body: JsonObject, options?: SensorProfilesUpdateOptions): Promise<Out<R, JsonObject | string | null>>
+  update(profileId: string, body: SensorProfilesUpdateBody, options?: SensorProfilesUpdateOptions): Promise<Out<R, JsonObject | string | null>>
 }
 
 /** `client.vulnerabilities` */

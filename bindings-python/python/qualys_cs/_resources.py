@@ -15,6 +15,10 @@ if TYPE_CHECKING:
     from ._client import RawResponse
     from ._pagination import AsyncPager, PageInfo, SyncPager
     from .bodies import (
+        ContainersUpdateExceptionsBody,
+        ExceptionsCreateBody,
+        ExceptionsUpdateBody,
+        ImagesUpdateExceptionsBody,
         PoliciesCreateBody,
         PoliciesUpdateBody,
         RegistriesAwsCreateConnectorBody,
@@ -26,6 +30,8 @@ if TYPE_CHECKING:
         ReportsCreateBody,
         ReportsCreateScheduleBody,
         ReportsUpdateScheduleBody,
+        SensorProfilesCreateBody,
+        SensorProfilesUpdateBody,
         TagsAssignBody,
         TagsCreateBody,
         TagsUpdateBody,
@@ -440,7 +446,7 @@ class Images(_Resource):
     def update_exceptions(
         self,
         image_uuid: str,
-        body: Mapping[str, Any],
+        body: ImagesUpdateExceptionsBody,
         *,
         timeout: float | None = None,
         max_retries: int | None = None,
@@ -1129,7 +1135,7 @@ class Containers(_Resource):
     def update_exceptions(
         self,
         container_uuid: str,
-        body: Mapping[str, Any],
+        body: ContainersUpdateExceptionsBody,
         *,
         timeout: float | None = None,
         max_retries: int | None = None,
@@ -1836,7 +1842,7 @@ class Exceptions(_Resource):
 
     def create(
         self,
-        body: Mapping[str, Any],
+        body: ExceptionsCreateBody,
         *,
         timeout: float | None = None,
         max_retries: int | None = None,
@@ -1851,7 +1857,7 @@ class Exceptions(_Resource):
     def update(
         self,
         exception_id: str,
-        body: Mapping[str, Any],
+        body: ExceptionsUpdateBody,
         *,
         timeout: float | None = None,
         max_retries: int | None = None,
@@ -1924,7 +1930,7 @@ class SensorProfiles(_Resource):
 
     def create(
         self,
-        body: Mapping[str, Any],
+        body: SensorProfilesCreateBody,
         *,
         timeout: float | None = None,
         max_retries: int | None = None,
@@ -1939,7 +1945,7 @@ class SensorProfiles(_Resource):
     def update(
         self,
         profile_id: str,
-        body: Mapping[str, Any],
+        body: SensorProfilesUpdateBody,
         *,
         is_vuln_propagation: bool | None = None,
         timeout: float | None = None,
@@ -2345,7 +2351,7 @@ class AsyncImages(_Resource):
     async def update_exceptions(
         self,
         image_uuid: str,
-        body: Mapping[str, Any],
+        body: ImagesUpdateExceptionsBody,
         *,
         timeout: float | None = None,
         max_retries: int | None = None,
@@ -3034,7 +3040,7 @@ class AsyncContainers(_Resource):
     async def update_exceptions(
         self,
         container_uuid: str,
-        body: Mapping[str, Any],
+        body: ContainersUpdateExceptionsBody,
         *,
         timeout: float | None = None,
         max_retries: int | None = None,
@@ -3741,7 +3747,7 @@ class AsyncExceptions(_Resource):
 
     async def create(
         self,
-        body: Mapping[str, Any],
+        body: ExceptionsCreateBody,
         *,
         timeout: float | None = None,
         max_retries: int | None = None,
@@ -3756,7 +3762,7 @@ class AsyncExceptions(_Resource):
     async def update(
         self,
         exception_id: str,
-        body: Mapping[str, Any],
+        body: ExceptionsUpdateBody,
         *,
         timeout: float | None = None,
         max_retries: int | None = None,
@@ -3829,7 +3835,7 @@ class AsyncSensorProfiles(_Resource):
 
     async def create(
         self,
-        body: Mapping[str, Any],
+        body: SensorProfilesCreateBody,
         *,
         timeout: float | None = None,
         max_retries: int | None = None,
@@ -3844,7 +3850,7 @@ class AsyncSensorProfiles(_Resource):
     async def update(
         self,
         profile_id: str,
-        body: Mapping[str, Any],
+        body: SensorProfilesUpdateBody,
         *,
         is_vuln_propagation: bool | None = None,
         timeout: float | None = None,
@@ -4200,7 +4206,7 @@ class RawImages(_Resource):
     def update_exceptions(
         self,
         image_uuid: str,
-        body: Mapping[str, Any],
+        body: ImagesUpdateExceptionsBody,
         *,
         timeout: float | None = None,
         max_retries: int | None = None,
@@ -4741,7 +4747,7 @@ class RawContainers(_Resource):
     def update_exceptions(
         self,
         container_uuid: str,
-        body: Mapping[str, Any],
+        body: ContainersUpdateExceptionsBody,
         *,
         timeout: float | None = None,
         max_retries: int | None = None,
@@ -5274,7 +5280,7 @@ class RawExceptions(_Resource):
 
     def create(
         self,
-        body: Mapping[str, Any],
+        body: ExceptionsCreateBody,
         *,
         timeout: float | None = None,
         max_retries: int | None = None,
@@ -5289,7 +5295,7 @@ class RawExceptions(_Resource):
     def update(
         self,
         exception_id: str,
-        body: Mapping[str, Any],
+        body: ExceptionsUpdateBody,
         *,
         timeout: float | None = None,
         max_retries: int | None = None,
@@ -5339,7 +5345,7 @@ class RawSensorProfiles(_Resource):
 
     def create(
         self,
-        body: Mapping[str, Any],
+        body: SensorProfilesCreateBody,
         *,
         timeout: float | None = None,
         max_retries: int | None = None,
@@ -5354,7 +5360,7 @@ class RawSensorProfiles(_Resource):
     def update(
         self,
         profile_id: str,
-        body: Mapping[str, Any],
+        body: SensorProfilesUpdateBody,
         *,
         is_vuln_propagation: bool | None = None,
         timeout: float | None = None,
@@ -5663,7 +5669,7 @@ class AsyncRawImages(_Resource):
     async def update_exceptions(
         self,
         image_uuid: str,
-        body: Mapping[str, Any],
+        body: ImagesUpdateExceptionsBody,
         *,
         timeout: float | None = None,
         max_retries: int | None = None,
@@ -6204,7 +6210,7 @@ class AsyncRawContainers(_Resource):
     async def update_exceptions(
         self,
         container_uuid: str,
-        body: Mapping[str, Any],
+        body: ContainersUpdateExceptionsBody,
         *,
         timeout: float | None = None,
         max_retries: int | None = None,
@@ -6737,7 +6743,7 @@ class AsyncRawExceptions(_Resource):
 
     async def create(
         self,
-        body: Mapping[str, Any],
+        body: ExceptionsCreateBody,
         *,
         timeout: float | None = None,
         max_retries: int | None = None,
@@ -6752,7 +6758,7 @@ class AsyncRawExceptions(_Resource):
     async def update(
         self,
         exception_id: str,
-        body: Mapping[str, Any],
+        body: ExceptionsUpdateBody,
         *,
         timeout: float | None = None,
         max_retries: int | None = None,
@@ -6802,7 +6808,7 @@ class AsyncRawSensorProfiles(_Resource):
 
     async def create(
         self,
-        body: Mapping[str, Any],
+        body: SensorProfilesCreateBody,
         *,
         timeout: float | None = None,
         max_retries: int | None = None,
@@ -6817,7 +6823,7 @@ class AsyncRawSensorProfiles(_Resource):
     async def update(
         self,
         profile_id: str,
-        body: Mapping[str, Any],
+        body: SensorProfilesUpdateBody,
         *,
         is_vuln_propagation: bool | None = None,
         timeout: float | None = None,
