@@ -106,6 +106,8 @@ def list_docstring(e: dict) -> list[str]:
     model = e["response"].get("model") or "dict"
     name = e["resource"].rpartition(".")[2].replace("_", " ")
     lines = [f"List {name}, every page: ``{e['http']} {e['path']}``.", ""]
+    if e.get("evidence") == "observed":
+        lines += ["Observed on tenants; Qualys has not documented it (it may change without notice).", ""]
     lines += textwrap.wrap(
         f"Returns a lazy pager of ``{model}`` dicts: nothing is sent until it is read. Iterate it, or call"
         " ``.pages()``, ``.to_list()``, ``.to_arrow()`` / ``.to_pandas()`` / ``.to_polars()`` (one column"

@@ -176,7 +176,8 @@ def generate(table: dict, root: pathlib.Path) -> dict[str, str]:
             doc = [f"    /// `{e['http']} {e['path']}` [{e['id']}]."]
             notes = e.get("notes", "").strip()
             if e.get("evidence") == "observed":
-                doc += ["    ///", "    /// Observed on tenants; Qualys has not documented it (it may change without notice)."]
+                observed = "Observed on tenants; Qualys has not documented it (it may change without notice)."
+                doc += ["    ///", f"    /// {observed}"]
             if notes:
                 doc.append("    ///")
                 doc.append(f"    /// {notes}")

@@ -119,7 +119,7 @@ def prepare(ident: str, client: Client) -> dict[str, str]:
         assert isinstance(created, dict)
         return {"PROFILE_ID": created["sensorProfileId"]}
     if ident == "P48":
-        return {"UUID": next(iter(client.vulnerabilities.definitions()))["uuid"]}
+        return {"UUID": str(next(iter(client.vulnerabilities.definitions()))["uuid"])}
     if ident == "S11":
         body: Any = sample_body(BY_ID["S10"])
         return {"SCHEDULE_ID": client.reports.create_schedule(body)["scheduleUuid"]}

@@ -609,6 +609,8 @@ class Policies(_Resource):
     ) -> SyncPager[Policy]:
         """List policies, every page: ``GET /csapi/v1.3/centralizedPolicy``.
 
+        Observed on tenants; Qualys has not documented it (it may change without notice).
+
         Returns a lazy pager of ``Policy`` dicts: nothing is sent until it is read. Iterate it, or
         call ``.pages()``, ``.to_list()``, ``.to_arrow()`` / ``.to_pandas()`` / ``.to_polars()``
         (one column per field, built in Rust), ``.to_jsonl(path)`` / ``.to_csv(path)`` /
@@ -1796,6 +1798,8 @@ class K8sClusters(_Resource):
     ) -> SyncPager[KubernetesCluster]:
         """List k8s clusters, every page: ``GET /csapi/v1.3/k8sClusters``.
 
+        Observed on tenants; Qualys has not documented it (it may change without notice).
+
         Returns a lazy pager of ``KubernetesCluster`` dicts: nothing is sent until it is read.
         Iterate it, or call ``.pages()``, ``.to_list()``, ``.to_arrow()`` / ``.to_pandas()`` /
         ``.to_polars()`` (one column per field, built in Rust), ``.to_jsonl(path)`` /
@@ -1903,6 +1907,8 @@ class SensorProfiles(_Resource):
     ) -> SyncPager[SensorProfile]:
         """List sensor profiles, every page: ``GET /csapi/v1.3/sensorProfile``.
 
+        Observed on tenants; Qualys has not documented it (it may change without notice).
+
         Returns a lazy pager of ``SensorProfile`` dicts: nothing is sent until it is read. Iterate
         it, or call ``.pages()``, ``.to_list()``, ``.to_arrow()`` / ``.to_pandas()`` /
         ``.to_polars()`` (one column per field, built in Rust), ``.to_jsonl(path)`` /
@@ -1978,6 +1984,8 @@ class Vulnerabilities(_Resource):
     ) -> SyncPager[VulnFinding]:
         """List vulnerabilities, every page: ``GET /csapi/v1.3/vuln``.
 
+        Observed on tenants; Qualys has not documented it (it may change without notice).
+
         Returns a lazy pager of ``VulnFinding`` dicts: nothing is sent until it is read. Iterate it,
         or call ``.pages()``, ``.to_list()``, ``.to_arrow()`` / ``.to_pandas()`` / ``.to_polars()``
         (one column per field, built in Rust), ``.to_jsonl(path)`` / ``.to_csv(path)`` /
@@ -2032,6 +2040,8 @@ class Vulnerabilities(_Resource):
         **unknown: NoReturn,
     ) -> SyncPager[VulnDefinition]:
         """List vulnerabilities, every page: ``GET /csapi/v1.3/vulnerability``.
+
+        Observed on tenants; Qualys has not documented it (it may change without notice).
 
         Returns a lazy pager of ``VulnDefinition`` dicts: nothing is sent until it is read. Iterate
         it, or call ``.pages()``, ``.to_list()``, ``.to_arrow()`` / ``.to_pandas()`` /
@@ -2513,6 +2523,8 @@ class AsyncPolicies(_Resource):
         **unknown: NoReturn,
     ) -> AsyncPager[Policy]:
         """List policies, every page: ``GET /csapi/v1.3/centralizedPolicy``.
+
+        Observed on tenants; Qualys has not documented it (it may change without notice).
 
         Returns a lazy pager of ``Policy`` dicts: nothing is sent until it is read. Iterate it, or
         call ``.pages()``, ``.to_list()``, ``.to_arrow()`` / ``.to_pandas()`` / ``.to_polars()``
@@ -3701,6 +3713,8 @@ class AsyncK8sClusters(_Resource):
     ) -> AsyncPager[KubernetesCluster]:
         """List k8s clusters, every page: ``GET /csapi/v1.3/k8sClusters``.
 
+        Observed on tenants; Qualys has not documented it (it may change without notice).
+
         Returns a lazy pager of ``KubernetesCluster`` dicts: nothing is sent until it is read.
         Iterate it, or call ``.pages()``, ``.to_list()``, ``.to_arrow()`` / ``.to_pandas()`` /
         ``.to_polars()`` (one column per field, built in Rust), ``.to_jsonl(path)`` /
@@ -3808,6 +3822,8 @@ class AsyncSensorProfiles(_Resource):
     ) -> AsyncPager[SensorProfile]:
         """List sensor profiles, every page: ``GET /csapi/v1.3/sensorProfile``.
 
+        Observed on tenants; Qualys has not documented it (it may change without notice).
+
         Returns a lazy pager of ``SensorProfile`` dicts: nothing is sent until it is read. Iterate
         it, or call ``.pages()``, ``.to_list()``, ``.to_arrow()`` / ``.to_pandas()`` /
         ``.to_polars()`` (one column per field, built in Rust), ``.to_jsonl(path)`` /
@@ -3883,6 +3899,8 @@ class AsyncVulnerabilities(_Resource):
     ) -> AsyncPager[VulnFinding]:
         """List vulnerabilities, every page: ``GET /csapi/v1.3/vuln``.
 
+        Observed on tenants; Qualys has not documented it (it may change without notice).
+
         Returns a lazy pager of ``VulnFinding`` dicts: nothing is sent until it is read. Iterate it,
         or call ``.pages()``, ``.to_list()``, ``.to_arrow()`` / ``.to_pandas()`` / ``.to_polars()``
         (one column per field, built in Rust), ``.to_jsonl(path)`` / ``.to_csv(path)`` /
@@ -3937,6 +3955,8 @@ class AsyncVulnerabilities(_Resource):
         **unknown: NoReturn,
     ) -> AsyncPager[VulnDefinition]:
         """List vulnerabilities, every page: ``GET /csapi/v1.3/vulnerability``.
+
+        Observed on tenants; Qualys has not documented it (it may change without notice).
 
         Returns a lazy pager of ``VulnDefinition`` dicts: nothing is sent until it is read. Iterate
         it, or call ``.pages()``, ``.to_list()``, ``.to_arrow()`` / ``.to_pandas()`` /
