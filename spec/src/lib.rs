@@ -492,6 +492,31 @@ mod tests {
         }
     }
 
+    /// The rule codegen/common.py `evidence_of` states: documented when Qualys publishes the call
+    /// (a seed, its OpenAPI file, a page of its guide), observed otherwise.
+    #[test]
+    fn evidence_follows_the_sources() {
+        for e in endpoints() {
+            let published = e.source.iter().any(|s| {
+                s.starts_with("S00") || s.starts_with("P-swagger") || s.starts_with("P-docs")
+            });
+            let want = if published {
+                Evidence::Documented
+            } else {
+                Evidence::Observed
+            };
+            assert_eq!(e.evidence, want, "{}: {:?}", e.id, e.source);
+        }
+        assert_eq!(
+            by_name("vulnerabilities", "list").unwrap().evidence,
+            Evidence::Observed
+        );
+        assert_eq!(
+            by_name("exceptions", "create").unwrap().evidence,
+            Evidence::Documented
+        );
+    }
+
     #[test]
     fn unknown_ids_are_refused() {
         assert!(by_id("S99").is_none());
