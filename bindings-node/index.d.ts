@@ -27,8 +27,16 @@ export interface ClientOptions {
   password?: string
   /** A bearer token you already have (instead of username/password). */
   token?: string
-  /** How username/password authenticate: gateway JWT (default; `'bearer'` is the same) or HTTP Basic. */
-  auth?: 'jwt' | 'bearer' | 'basic'
+  /** An API client's id (with `clientSecret`), for `auth: 'oidc'` or `'oauth'`. */
+  clientId?: string
+  /** The API client's secret (with `clientId`). */
+  clientSecret?: string
+  /**
+   * How the credentials authenticate: username/password as a gateway JWT (default; `'bearer'` is
+   * the same) or HTTP Basic; an API client's token from `/auth/oidc` (a user-level client) or
+   * `/auth/oauth` (a subscription-level one).
+   */
+  auth?: 'jwt' | 'bearer' | 'basic' | 'oidc' | 'oauth'
   /**
    * The time limit of each HTTP attempt in milliseconds (default 120000): see
    * `CallOptions.timeout`. Also bounds each `POST /auth`.

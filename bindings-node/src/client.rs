@@ -30,7 +30,11 @@ pub struct ClientOptions {
     pub password: Option<String>,
     /// A bearer token you already have (instead of username/password).
     pub token: Option<String>,
-    /// `'jwt'` (default; `'bearer'` is the same) or `'basic'`.
+    /// An API client's id and secret, with `auth: 'oidc'` (a user-level client) or `'oauth'` (a
+    /// subscription-level one).
+    pub client_id: Option<String>,
+    pub client_secret: Option<String>,
+    /// `'jwt'` (default; `'bearer'` is the same), `'basic'`, `'oidc'` or `'oauth'`.
     pub auth: Option<String>,
     /// The time limit of each HTTP attempt in milliseconds (see the core's `RequestOptions::timeout`).
     pub timeout: Option<f64>,
@@ -132,6 +136,24 @@ fn apply(mut b: ClientBuilder, o: &ClientOptions) -> napi::Result<ClientBuilder>
     if let Some(t) = &o.token {
         b = b.token(t.clone());
     }
+    match (&o.client_id, &o.client_secret) {
+        (Some(id), Some(secret)) => b = b.api_client(id.clone(), secret.clone()),
+        (Some(_), None) => {
+            return Err(invalid(
+                "clientSecret",
+                "required",
+                "is required with clientId",
+            ));
+        }
+        (None, Some(_)) => {
+            return Err(invalid(
+                "clientId",
+                "required",
+                "is required with clientSecret",
+            ));
+        }
+        (None, None) => {}
+    }
     if let Some(a) = &o.auth {
         b = b.auth_mode(a.parse::<AuthMode>().map_err(to_napi)?);
     }
@@ -198,7 +220,11 @@ impl NativeClient {
     pub fn new(options: Option<ClientOptions>) -> napi::Result<Self> {
         let o = options.unwrap_or_default();
         let ints = IntMode::parse(o.large_integers.as_deref())?;
-        let credentials_given = o.username.is_some() || o.password.is_some() || o.token.is_some();
+        let credentials_given = o.username.is_some()
+            || o.password.is_some()
+            || o.token.is_some()
+            || o.client_id.is_some()
+            || o.client_secret.is_some();
         let b = Client::builder()
             .env_default(credentials_given)
             .map_err(to_napi)?;

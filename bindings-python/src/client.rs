@@ -135,7 +135,8 @@ impl NativeClient {
     #[new]
     #[pyo3(signature = (
         *, platform=None, base_url=None, auth_url=None, username=None, password=None, token=None,
-        token_provider=None, auth=None, timeout=None, connect_timeout=None, max_retries=None,
+        token_provider=None, client_id=None, client_secret=None, auth=None, timeout=None,
+        connect_timeout=None, max_retries=None,
         backoff=None, max_retry_wait=None, proxy=None, user_agent=None, max_concurrency=None,
         prefetch=None, rate_limit=None, validate=None, max_response_bytes=None,
         allow_insecure_http=None, from_env=false
@@ -149,6 +150,8 @@ impl NativeClient {
         password: Option<String>,
         token: Option<String>,
         token_provider: Option<Py<PyAny>>,
+        client_id: Option<String>,
+        client_secret: Option<String>,
         auth: Option<&str>,
         timeout: Option<f64>,
         connect_timeout: Option<f64>,
@@ -167,8 +170,12 @@ impl NativeClient {
     ) -> PyResult<Self> {
         let mut b = Client::builder();
         // No credentials given: the environment's, as `from_env` (explicit settings still win).
-        let credentials_given =
-            username.is_some() || password.is_some() || token.is_some() || token_provider.is_some();
+        let credentials_given = username.is_some()
+            || password.is_some()
+            || token.is_some()
+            || token_provider.is_some()
+            || client_id.is_some()
+            || client_secret.is_some();
         b = b
             .env_default(credentials_given && !from_env)
             .map_err(to_py_err)?;
@@ -197,6 +204,21 @@ impl NativeClient {
         }
         if let Some(f) = token_provider {
             b = b.token_provider(Arc::new(PyTokenProvider(Arc::new(f))));
+        }
+        match (client_id, client_secret) {
+            (Some(id), Some(secret)) => b = b.api_client(id, secret),
+            (None, None) => {}
+            (id, _) => {
+                return Err(validation(
+                    if id.is_some() {
+                        "client_secret"
+                    } else {
+                        "client_id"
+                    },
+                    "required_together",
+                    "client_id and client_secret go together",
+                ));
+            }
         }
         if let Some(a) = auth {
             b = b.auth_mode(a.parse::<AuthMode>().map_err(to_py_err)?);

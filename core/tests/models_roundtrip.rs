@@ -262,7 +262,7 @@ fn the_table_names_a_model_for_every_decoded_endpoint() {
         .iter()
         .map(|e| e["id"].as_str().unwrap())
         .collect();
-    assert_eq!(table_ids.len(), 89);
+    assert_eq!(table_ids.len(), 91);
     for ep in qualys_cs::table::endpoints() {
         let decoded = matches!(
             ep.response.kind,

@@ -180,6 +180,8 @@ fn config(a: Args) -> Result<SimConfig, String> {
         port: a.port,
         request_log_capacity: if a.no_request_log { 0 } else { 100_000 },
         fixtures,
+        // The default API client; the binary takes no others yet.
+        api_clients: SimConfig::default().api_clients,
     };
     Ok(if a.no_generated {
         cfg.generated(false)

@@ -16,7 +16,7 @@ use base64::Engine;
 use bytes::Bytes;
 use futures::StreamExt;
 use hyper_util::rt::TokioIo;
-use qualys_cs_spec::{Endpoint, EndpointId, endpoints};
+use qualys_cs_spec::{Endpoint, endpoints};
 use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Duration;
@@ -217,6 +217,9 @@ fn log_entry(
             let val = if name == "authorization" {
                 let s = v.to_str().unwrap_or("");
                 format!("{} ***", s.split_whitespace().next().unwrap_or(""))
+            } else if name == "clientsecret" {
+                // An API client's secret is a password: never in the log.
+                "***".to_string()
             } else {
                 String::from_utf8_lossy(v.as_bytes()).into_owned()
             };
@@ -411,8 +414,9 @@ async fn pipeline(
     parts: &axum::http::request::Parts,
     body: Bytes,
 ) -> Response {
-    // The gateway's `/auth` is how a caller gets credentials: it takes none.
-    let user = if ep.id == EndpointId::P31 {
+    // The gateway's `/auth` (and an API client's `/auth/oidc`, `/auth/oauth`) is how a caller
+    // gets credentials: it takes none.
+    let user = if ep.resource == "auth" {
         String::new()
     } else {
         match sim.authorize(&parts.headers) {
@@ -465,6 +469,7 @@ async fn pipeline(
                 .get(header::CONTENT_TYPE)
                 .and_then(|v| v.to_str().ok())
                 .map(str::to_string),
+            headers: parts.headers.clone(),
             user,
         };
         match handlers::route(ep.id) {

@@ -111,7 +111,7 @@ async fn every_table_entry_is_routed() {
         .as_str()
         .unwrap()
         .to_string();
-    assert_eq!(endpoints().len(), 89);
+    assert_eq!(endpoints().len(), 91);
     for ep in endpoints() {
         let mut path = ep.path.clone();
         for p in &ep.path_params {
@@ -197,7 +197,7 @@ async fn every_table_entry_is_routed() {
         .into_iter()
         .filter_map(|r| r.endpoint)
         .collect();
-    assert_eq!(ids.len(), 89, "{ids:?}");
+    assert_eq!(ids.len(), 91, "{ids:?}");
 }
 
 #[tokio::test]

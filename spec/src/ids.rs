@@ -183,11 +183,15 @@ pub enum EndpointId {
     P47,
     /// `GET /csapi/v1.3/vulnerability/{uuid}`: `vulnerabilities.get`.
     P48,
+    /// `POST /auth/oidc`: `auth.oidc_token`.
+    P49,
+    /// `POST /auth/oauth`: `auth.oauth_token`.
+    P50,
 }
 
 impl EndpointId {
     /// Every id, in table order.
-    pub const ALL: [EndpointId; 89] = [
+    pub const ALL: [EndpointId; 91] = [
         EndpointId::S01,
         EndpointId::S02,
         EndpointId::S03,
@@ -277,6 +281,8 @@ impl EndpointId {
         EndpointId::P46,
         EndpointId::P47,
         EndpointId::P48,
+        EndpointId::P49,
+        EndpointId::P50,
     ];
 
     /// The id as the table spells it, e.g. `"S17"`.
@@ -371,6 +377,8 @@ impl EndpointId {
             EndpointId::P46 => "P46",
             EndpointId::P47 => "P47",
             EndpointId::P48 => "P48",
+            EndpointId::P49 => "P49",
+            EndpointId::P50 => "P50",
         }
     }
 }
@@ -469,6 +477,8 @@ impl std::str::FromStr for EndpointId {
             "P46" => EndpointId::P46,
             "P47" => EndpointId::P47,
             "P48" => EndpointId::P48,
+            "P49" => EndpointId::P49,
+            "P50" => EndpointId::P50,
             _ => return Err(UnknownEndpointId(s.to_owned())),
         })
     }

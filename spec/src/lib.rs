@@ -470,7 +470,7 @@ mod tests {
     #[test]
     fn the_embedded_table_parses_and_indexes_every_entry() {
         let t = table();
-        assert_eq!(t.endpoints.len(), 89);
+        assert_eq!(t.endpoints.len(), 91);
         assert_eq!(EndpointId::ALL.len(), t.endpoints.len());
         for e in endpoints() {
             assert!(std::ptr::eq(by_id(e.id.as_str()).unwrap(), e));

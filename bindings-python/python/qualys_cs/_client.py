@@ -87,6 +87,8 @@ class _BaseClient:
         auth_url: str | None = None,
         token: str | None = None,
         token_provider: Callable[[], str] | None = None,
+        client_id: str | None = None,
+        client_secret: str | None = None,
         auth: str | None = None,
         timeout: float | None = None,
         connect_timeout: float | None = None,
@@ -104,7 +106,8 @@ class _BaseClient:
     ) -> None:
         """Build a client: ``platform`` ("US1".."KSA1") or ``base_url``; ``username`` and
         ``password`` (``auth="jwt"``, the default, also spelt ``"bearer"``, or ``"basic"``), or
-        ``token`` / ``token_provider``; timeouts in seconds (``timeout`` is the limit of each HTTP
+        ``token`` / ``token_provider``, or an API client's ``client_id`` and ``client_secret`` with
+        ``auth="oidc"`` (a user-level client) or ``"oauth"`` (a subscription-level one); timeouts in seconds (``timeout`` is the limit of each HTTP
         attempt: connecting, sending, and receiving the headers and the whole body; a retry gets it
         again and the waits between attempts do not count); ``max_retries``; ``proxy``;
         ``max_concurrency`` (requests in flight); ``prefetch`` (pages fetched ahead by ``list()``);
@@ -118,7 +121,8 @@ class _BaseClient:
         given still win."""
         config: dict[str, Any] = {
             "platform": platform, "base_url": base_url, "auth_url": auth_url, "username": username,
-            "password": password, "token": token, "token_provider": token_provider, "auth": auth,
+            "password": password, "token": token, "token_provider": token_provider, "client_id": client_id,
+            "client_secret": client_secret, "auth": auth,
             "timeout": timeout, "connect_timeout": connect_timeout, "max_retries": max_retries,
             "backoff": backoff, "max_retry_wait": max_retry_wait, "proxy": proxy, "user_agent": user_agent,
             "max_concurrency": max_concurrency, "prefetch": prefetch, "rate_limit": rate_limit,
@@ -126,7 +130,8 @@ class _BaseClient:
             "allow_insecure_http": allow_insecure_http,
         }  # fmt: skip
         config = {k: v for k, v in config.items() if v is not None}
-        from_env = not any(k in config for k in ("username", "password", "token", "token_provider"))
+        credentials = ("username", "password", "token", "token_provider", "client_id", "client_secret")
+        from_env = not any(k in config for k in credentials)
         self._setup(NativeClient(**config), config, from_env, ())
 
     @classmethod

@@ -18,6 +18,8 @@ class NativeClient:
         password: str | None = None,
         token: str | None = None,
         token_provider: Callable[[], str] | None = None,
+        client_id: str | None = None,
+        client_secret: str | None = None,
         auth: str | None = None,
         timeout: float | None = None,
         connect_timeout: float | None = None,

@@ -185,6 +185,8 @@ ENDPOINTS: dict[str, tuple[str, str, str]] = {
     "P46": ("vulnerabilities.count", "GET", "/csapi/v1.3/vuln/count"),
     "P47": ("vulnerabilities.definitions", "GET", "/csapi/v1.3/vulnerability"),
     "P48": ("vulnerabilities.get", "GET", "/csapi/v1.3/vulnerability/{uuid}"),
+    "P49": ("auth.oidc_token", "POST", "/auth/oidc"),
+    "P50": ("auth.oauth_token", "POST", "/auth/oauth"),
 }
 
 
