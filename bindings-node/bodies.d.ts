@@ -292,6 +292,70 @@ export interface TagsCreateBody {
   tagInfoDataList?: readonly TagsCreateBodyTagInfoDataList[]
 }
 
+export interface ExceptionsCreateBodyEntityAssignmentRequest {
+  idsToAdd?: readonly string[]
+  additionFilter?: unknown
+}
+
+/** The body of `exceptions.create` (P35). */
+export interface ExceptionsCreateBody {
+  name: string
+  reason: string
+  explanation: string
+  scope: "IMAGE" | "CONTAINER"
+  listId: string
+  exceptionType: "VULNERABILITY"
+  entityAssignmentRequest?: ExceptionsCreateBodyEntityAssignmentRequest
+  startDate: string
+  endDate: string
+  entityAssignmentType?: string
+  dynamicFilter?: string
+}
+
+/** The body of `images.updateExceptions` (P39). */
+export interface ImagesUpdateExceptionsBody {
+  exceptionEvent: "ASSIGN" | "DEASSIGN"
+  exceptionIds: readonly string[]
+}
+
+/** The body of `containers.updateExceptions` (P41). */
+export interface ContainersUpdateExceptionsBody {
+  exceptionEvent: "ASSIGN" | "DEASSIGN"
+  exceptionIds: readonly string[]
+}
+
+export interface SensorProfilesCreateBodyConfigWeeklyBlackoutWindowSchedules {
+  startTime?: string
+  endTime?: string
+  repeatOnDays?: readonly string[]
+}
+
+export interface SensorProfilesCreateBodyConfigVulnerabilityManagement {
+  containerScanningInterval?: 12 | 24 | 48
+  imageExclusionRegexList?: readonly string[]
+  globalScanningFlag?: boolean
+  scanningPolicy?: string
+}
+
+export interface SensorProfilesCreateBodyConfig {
+  weeklyBlackoutWindowSchedules?: readonly SensorProfilesCreateBodyConfigWeeklyBlackoutWindowSchedules[]
+  vulnerabilityManagement?: SensorProfilesCreateBodyConfigVulnerabilityManagement
+}
+
+/** The body of `sensorProfiles.create` (P43). */
+export interface SensorProfilesCreateBody {
+  profileName: string
+  description?: string
+  profileType: "Registry" | "General" | "CICD" | "Cluster" | "RUNTIME"
+  associatedRegistryIds: readonly string[]
+  associatedSensorIds: readonly string[]
+  filter?: string
+  config?: SensorProfilesCreateBodyConfig
+}
+
+/** The body of `exceptions.update` (P36): the keys of `ExceptionsCreateBody`. */
+export interface ExceptionsUpdateBody extends ExceptionsCreateBody {}
+
 /** The body of `registries.create` (S29): the keys of `RegistriesValidateBody`. */
 export interface RegistriesCreateBody extends RegistriesValidateBody {}
 
@@ -300,3 +364,6 @@ export interface RegistriesSchedulesUpdateBody extends RegistriesSchedulesCreate
 
 /** The body of `registries.update` (S30): the keys of `RegistriesValidateBody`. */
 export interface RegistriesUpdateBody extends RegistriesValidateBody {}
+
+/** The body of `sensorProfiles.update` (P44): the keys of `SensorProfilesCreateBody`. */
+export interface SensorProfilesUpdateBody extends SensorProfilesCreateBody {}

@@ -1335,6 +1335,159 @@ export interface ListPage {
   [key: string]: unknown
 }
 
+/**
+ * P35 `POST /csapi/v1.3/exception` and P36 (update): `{"exceptionId": …}` (P-docs "Create an Exception").
+ */
+export interface ExceptionCreated {
+  exceptionId: string
+  [key: string]: unknown
+}
+
+/**
+ * An exception's `entityAssignmentRequest`: the image or container UUIDs it was assigned to (`idsToAdd`), or a QQL filter choosing them (`additionFilter`, ignored when `idsToAdd` is given).
+ */
+export interface ExceptionAssignment {
+  idsToAdd?: string[] | null
+  additionFilter?: string | null
+  [key: string]: unknown
+}
+
+/**
+ * A vulnerability exception: P37 `GET /csapi/v1.3/exception/{exceptionId}` and the items of P38/P40. No sample answer is published; the keys are those of its create body (P35) plus the server's own (`exceptionId`, `status`, who and when), every other key kept as sent. `qids` come with `includeQids=true`.
+ */
+export interface VulnException {
+  exceptionId: string
+  name?: string | null
+  reason?: string | null
+  explanation?: string | null
+  scope?: string | null
+  listId?: string | null
+  exceptionType?: string | null
+  startDate?: string | null
+  endDate?: string | null
+  entityAssignmentType?: string | null
+  dynamicFilter?: string | null
+  entityAssignmentRequest?: ExceptionAssignment | null
+  status?: string | null
+  qids?: number[] | null
+  createdBy?: string | null
+  created?: string | null
+  updatedBy?: string | null
+  updated?: string | null
+  [key: string]: unknown
+}
+
+/**
+ * P38 `GET /csapi/v1.3/images/{imageSha}/exceptions` and P40 (containers): `{data, count, groups}`, the exceptions that apply to the image or container (a container also shows its image's).
+ */
+export interface EntityExceptions {
+  data?: VulnException[]
+  count?: number | null
+  groups?: { [key: string]: unknown } | null
+  [key: string]: unknown
+}
+
+/**
+ * P39 `PUT /csapi/v1.3/images/{imageId}/exceptions`: `{"imageUuid": …}`, the image's UUID.
+ */
+export interface ImageExceptionsUpdated {
+  imageUuid: string
+  [key: string]: unknown
+}
+
+/**
+ * P41 `PUT /csapi/v1.3/containers/{containerId}/exceptions`: `{"ContainerUuid": …}` with a capital C as the guide prints it; a server that answers `containerUuid` decodes too. Both are kept as sent.
+ */
+export interface ContainerExceptionsUpdated {
+  /** The key as the guide prints it. */
+  ContainerUuid?: string | null
+  containerUuid?: string | null
+  [key: string]: unknown
+}
+
+/**
+ * A sensor profile: the items of P42 `GET /csapi/v1.3/sensorProfile` (observed: no published sample). The keys are those of its create body (P43) plus the server's id and times; every other key is kept as sent.
+ */
+export interface SensorProfile {
+  sensorProfileId?: string | null
+  profileName?: string | null
+  description?: string | null
+  profileType?: string | null
+  associatedRegistryIds?: string[] | null
+  associatedSensorIds?: string[] | null
+  filter?: string | null
+  config?: { [key: string]: unknown } | null
+  isVulnPropagation?: boolean | null
+  runtimeSensor?: string | null
+  ignoreProcesses?: unknown | null
+  createdBy?: string | null
+  created?: string | null
+  updatedBy?: string | null
+  updated?: string | null
+  [key: string]: unknown
+}
+
+/**
+ * An item of P45 `GET /csapi/v1.3/vuln` (observed, release 1.42 "Vulnerability View"): a vulnerability found on an image (`qid`, `severity`, `cveIds`, `title`, `patchAvailable` as live clients read them, with the image's ids), or, with `groupBy=imageId`, one image and its counts. Every other key is kept as sent.
+ */
+export interface VulnFinding {
+  /** The finding's id: `vulnerabilities.get` takes it for the details on this image. */
+  uuid?: string | null
+  /** The id of the vulnerability's definition (`vulnerabilities.definitions`). */
+  vulnUuid?: string | null
+  qid?: number | null
+  severity?: number | null
+  title?: string | null
+  cveIds?: string[] | null
+  patchAvailable?: boolean | null
+  category?: string | null
+  published?: unknown | null
+  imageId?: string | null
+  imageUuid?: string | null
+  imageSha?: string | null
+  vulnCount?: number | null
+  severityCounts?: VulnerabilityCount | null
+  [key: string]: unknown
+}
+
+/**
+ * P46 `GET /csapi/v1.3/vuln/count` (observed): `{count}`, with `groupBy=severity` also the `severityNCount` keys. The client that calls it on tenants warns that the format may vary, so every key is kept as sent.
+ */
+export interface VulnViewCount {
+  count?: number | null
+  severity5Count?: number | null
+  severity4Count?: number | null
+  severity3Count?: number | null
+  severity2Count?: number | null
+  severity1Count?: number | null
+  [key: string]: unknown
+}
+
+/**
+ * A vulnerability of the inventory: items of P47 `GET /csapi/v1.3/vulnerability` and the `vulnDef` of P48 (observed). Every other key is kept as sent.
+ */
+export interface VulnDefinition {
+  uuid?: string | null
+  qid?: number | null
+  severity?: number | null
+  title?: string | null
+  category?: string | null
+  cveIds?: string[] | null
+  patchAvailable?: boolean | null
+  published?: unknown | null
+  imageCount?: number | null
+  [key: string]: unknown
+}
+
+/**
+ * P48 `GET /csapi/v1.3/vulnerability/{uuid}` (observed, release 1.43 "Vulnerability Details for an image"): `{vulnDef, vulnerabilityDetailDTO}`.
+ */
+export interface VulnerabilityView {
+  vulnDef?: VulnDefinition | null
+  vulnerabilityDetailDTO?: { [key: string]: unknown } | null
+  [key: string]: unknown
+}
+
 /** An image vuln response's `details`: a list of vulnerabilities (the v1.1 sample, the simulator). Rust keeps the form received (`VulnDetails`); for Python, Node and the untyped outputs core normalises a `{vulns, driftVulns}` answer to the list of `vulns`, moving `driftVulns` beside `details`. */
 export type VulnList = Vulnerability[]
 

@@ -16,8 +16,12 @@ export interface ClientOptions {
   password?: string
   /** A bearer token you already have, instead of username and password. (environment QUALYS_TOKEN) */
   token?: string
-  /** How username and password authenticate: a gateway JWT (jwt, also spelt bearer) or HTTP Basic (basic). (default "jwt"; environment QUALYS_AUTH) */
-  auth?: "jwt" | "bearer" | "basic"
+  /** An API client's id (with client_secret), for auth "oidc" (a user-level client) or "oauth" (a subscription-level client). (environment QUALYS_CLIENT_ID) */
+  clientId?: string
+  /** The API client's secret (with client_id). (environment QUALYS_CLIENT_SECRET) */
+  clientSecret?: string
+  /** How the credentials authenticate: username and password as a gateway JWT (jwt, also spelt bearer) or HTTP Basic (basic); client_id and client_secret as an API client's token from the gateway's /auth/oidc (a user-level client) or /auth/oauth (a subscription-level client). (default "jwt"; environment QUALYS_AUTH) */
+  auth?: "jwt" | "bearer" | "basic" | "oidc" | "oauth"
   /** (milliseconds) The time limit of each HTTP attempt (connecting, sending, and receiving the headers and the whole body); a retry gets it again, and the waits between attempts do not count. (default 120000; environment QUALYS_TIMEOUT) */
   timeout?: number
   /** (milliseconds) The time limit of opening a connection (TCP and TLS). (default 10000; environment QUALYS_CONNECT_TIMEOUT) */

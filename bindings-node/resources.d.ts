@@ -2,8 +2,8 @@
 
 /// <reference types="node" />
 import type { CallOptions, ListOptions, PagedList, Out, JsonObject } from './calls'
-import type { AcrConnector, ActivationKey, AssociatedRegistry, Associations, AwsBase, AwsConnector, BulkContainer, BulkImage, Compliance, Container, ContainerDetails, ContainerVulnerabilities, Control, DeletedRegistries, DeletedSchedules, DownloadResult, Event, GcpConnector, Image, ImageDetails, ImageVulnerabilities, JobStarted, K8sPosture, KubernetesCluster, Message, Policy, PolicyCreated, PolicyUpdated, Registry, RegistryCreated, RegistryDetails, Report, ReportCreated, ReportsDeleted, Repository, Schedule, ScheduleCreated, Sensor, SoftwareList, Tag, TagAssigned, VulnerabilityCount } from './models'
-import type { PoliciesCreateBody, PoliciesUpdateBody, RegistriesAwsCreateConnectorBody, RegistriesCreateBody, RegistriesSchedulesCreateBody, RegistriesSchedulesUpdateBody, RegistriesUpdateBody, RegistriesValidateBody, ReportsCreateBody, ReportsCreateScheduleBody, ReportsUpdateScheduleBody, TagsAssignBody, TagsCreateBody, TagsUpdateBody } from './bodies'
+import type { AcrConnector, ActivationKey, AssociatedRegistry, Associations, AwsBase, AwsConnector, BulkContainer, BulkImage, Compliance, Container, ContainerDetails, ContainerExceptionsUpdated, ContainerVulnerabilities, Control, DeletedRegistries, DeletedSchedules, DownloadResult, EntityExceptions, Event, ExceptionCreated, GcpConnector, Image, ImageDetails, ImageExceptionsUpdated, ImageVulnerabilities, JobStarted, K8sPosture, KubernetesCluster, Message, Policy, PolicyCreated, PolicyUpdated, Registry, RegistryCreated, RegistryDetails, Report, ReportCreated, ReportsDeleted, Repository, Schedule, ScheduleCreated, Sensor, SensorProfile, SoftwareList, Tag, TagAssigned, VulnDefinition, VulnException, VulnFinding, VulnViewCount, VulnerabilityCount, VulnerabilityView } from './models'
+import type { ContainersUpdateExceptionsBody, ExceptionsCreateBody, ExceptionsUpdateBody, ImagesUpdateExceptionsBody, PoliciesCreateBody, PoliciesUpdateBody, RegistriesAwsCreateConnectorBody, RegistriesCreateBody, RegistriesSchedulesCreateBody, RegistriesSchedulesUpdateBody, RegistriesUpdateBody, RegistriesValidateBody, ReportsCreateBody, ReportsCreateScheduleBody, ReportsUpdateScheduleBody, SensorProfilesCreateBody, SensorProfilesUpdateBody, TagsAssignBody, TagsCreateBody, TagsUpdateBody } from './bodies'
 
 /** Options of `images.compliance` (S01). */
 export interface ImagesComplianceOptions extends CallOptions {
@@ -39,6 +39,8 @@ export interface ImagesVulnerabilitiesOptions extends CallOptions {
   filter?: string
   /** default "qid:asc"; query `sort` */
   sort?: string
+  /** default true; query `applyException` */
+  applyException?: boolean
 }
 
 /** Options of `images.bulkList` (P05). */
@@ -75,6 +77,14 @@ export interface ImagesSoftwareOptions extends CallOptions {
 
 /** Options of `images.vulnerabilityCount` (P10). */
 export interface ImagesVulnerabilityCountOptions extends CallOptions {
+}
+
+/** Options of `images.exceptions` (P38). */
+export interface ImagesExceptionsOptions extends CallOptions {
+}
+
+/** Options of `images.updateExceptions` (P39). */
+export interface ImagesUpdateExceptionsOptions extends CallOptions {
 }
 
 /** Options of `tags.assign` (S02). */
@@ -257,6 +267,14 @@ export interface ContainersSoftwareOptions extends CallOptions {
 export interface ContainersVulnerabilityCountOptions extends CallOptions {
 }
 
+/** Options of `containers.exceptions` (P40). */
+export interface ContainersExceptionsOptions extends CallOptions {
+}
+
+/** Options of `containers.updateExceptions` (P41). */
+export interface ContainersUpdateExceptionsOptions extends CallOptions {
+}
+
 /** Options of `events.list` (S20). */
 export interface EventsListOptions extends ListOptions {
   /** 1..None; query `pageSize` */
@@ -427,6 +445,60 @@ export interface K8sClustersListOptions extends ListOptions {
 export interface K8sClustersGetOptions extends CallOptions {
 }
 
+/** Options of `exceptions.create` (P35). */
+export interface ExceptionsCreateOptions extends CallOptions {
+}
+
+/** Options of `exceptions.update` (P36). */
+export interface ExceptionsUpdateOptions extends CallOptions {
+}
+
+/** Options of `exceptions.get` (P37). */
+export interface ExceptionsGetOptions extends CallOptions {
+  /** query `includeQids` */
+  includeQids?: boolean
+}
+
+/** Options of `sensorProfiles.list` (P42). */
+export interface SensorProfilesListOptions extends ListOptions {
+  /** default 50; 1..None; query `pageSize` */
+  pageSize?: number
+}
+
+/** Options of `sensorProfiles.create` (P43). */
+export interface SensorProfilesCreateOptions extends CallOptions {
+}
+
+/** Options of `sensorProfiles.update` (P44). */
+export interface SensorProfilesUpdateOptions extends CallOptions {
+  /** query `isVulnPropagation` */
+  isVulnPropagation?: boolean
+}
+
+/** Options of `vulnerabilities.list` (P45). */
+export interface VulnerabilitiesListOptions extends ListOptions {
+  /** query `groupBy` */
+  groupBy?: string
+  /** default 50; 1..None; query `pageSize` */
+  pageSize?: number
+}
+
+/** Options of `vulnerabilities.count` (P46). */
+export interface VulnerabilitiesCountOptions extends CallOptions {
+  /** query `groupBy` */
+  groupBy?: string
+}
+
+/** Options of `vulnerabilities.definitions` (P47). */
+export interface VulnerabilitiesDefinitionsOptions extends ListOptions {
+  /** default 50; 1..None; query `pageSize` */
+  pageSize?: number
+}
+
+/** Options of `vulnerabilities.get` (P48). */
+export interface VulnerabilitiesGetOptions extends CallOptions {
+}
+
 /** `client.images` */
 export declare class ImagesResource<R extends boolean = false> {
   /**
@@ -479,6 +551,16 @@ export declare class ImagesResource<R extends boolean = false> {
    * GET /csapi/v1.3/images/{imageSha}/vuln/count [P10]
    */
   vulnerabilityCount(sha: string, options?: ImagesVulnerabilityCountOptions): Promise<Out<R, VulnerabilityCount>>
+  /**
+   * GET /csapi/v1.3/images/{imageSha}/exceptions [P38]
+   */
+  exceptions(sha: string, options?: ImagesExceptionsOptions): Promise<Out<R, EntityExceptions>>
+  /**
+   * PUT /csapi/v1.3/images/{imageId}/exceptions [P39]
+   *
+   * Returns the API's answer as sent; the id is under the first present of `imageUuid`.
+   */
+  updateExceptions(imageUuid: string, body: ImagesUpdateExceptionsBody, options?: ImagesUpdateExceptionsOptions): Promise<Out<R, ImageExceptionsUpdated>>
 }
 
 /** `client.tags` */
@@ -534,7 +616,7 @@ export declare class PoliciesResource<R extends boolean = false> {
    */
   default(policyType: string, options?: PoliciesDefaultOptions): Promise<Out<R, Policy>>
   /**
-   * GET /csapi/v1.3/centralizedPolicy [P34]
+   * GET /csapi/v1.3/centralizedPolicy [P34] (observed on tenants; Qualys has not documented it)
    *
    * Auto-paginates (page number): iterate items with `for await`, or `.pages()`.
    */
@@ -661,6 +743,16 @@ export declare class ContainersResource<R extends boolean = false> {
    * GET /csapi/v1.3/containers/{containerSha}/vuln/count [P04]
    */
   vulnerabilityCount(sha: string, options?: ContainersVulnerabilityCountOptions): Promise<Out<R, VulnerabilityCount>>
+  /**
+   * GET /csapi/v1.3/containers/{containerSha}/exceptions [P40]
+   */
+  exceptions(sha: string, options?: ContainersExceptionsOptions): Promise<Out<R, EntityExceptions>>
+  /**
+   * PUT /csapi/v1.3/containers/{containerId}/exceptions [P41]
+   *
+   * Returns the API's answer as sent; the id is under the first present of `ContainerUuid`, `containerUuid`.
+   */
+  updateExceptions(containerUuid: string, body: ContainersUpdateExceptionsBody, options?: ContainersUpdateExceptionsOptions): Promise<Out<R, ContainerExceptionsUpdated>>
 }
 
 /** `client.events` */
@@ -836,15 +928,77 @@ export declare class K8sPosturesResource<R extends boolean = false> {
 /** `client.k8sClusters` */
 export declare class K8sClustersResource<R extends boolean = false> {
   /**
-   * GET /csapi/v1.3/k8sClusters [P32]
+   * GET /csapi/v1.3/k8sClusters [P32] (observed on tenants; Qualys has not documented it)
    *
    * Auto-paginates (page number): iterate items with `for await`, or `.pages()`.
    */
   list(options?: K8sClustersListOptions): PagedList<KubernetesCluster>
   /**
-   * GET /csapi/v1.3/k8sClusters/{clusterUid} [P33]
+   * GET /csapi/v1.3/k8sClusters/{clusterUid} [P33] (observed on tenants; Qualys has not documented it)
    */
   get(clusterUid: string, options?: K8sClustersGetOptions): Promise<Out<R, KubernetesCluster>>
+}
+
+/** `client.exceptions` */
+export declare class ExceptionsResource<R extends boolean = false> {
+  /**
+   * POST /csapi/v1.3/exception [P35]
+   *
+   * Returns the API's answer as sent; the id is under the first present of `exceptionId`.
+   */
+  create(body: ExceptionsCreateBody, options?: ExceptionsCreateOptions): Promise<Out<R, ExceptionCreated>>
+  /**
+   * PUT /csapi/v1.3/exception/{exceptionId} [P36]
+   *
+   * Returns the API's answer as sent; the id is under the first present of `exceptionId`.
+   */
+  update(exceptionId: string, body: ExceptionsUpdateBody, options?: ExceptionsUpdateOptions): Promise<Out<R, ExceptionCreated>>
+  /**
+   * GET /csapi/v1.3/exception/{exceptionId} [P37]
+   */
+  get(exceptionId: string, options?: ExceptionsGetOptions): Promise<Out<R, VulnException>>
+}
+
+/** `client.sensorProfiles` */
+export declare class SensorProfilesResource<R extends boolean = false> {
+  /**
+   * GET /csapi/v1.3/sensorProfile [P42] (observed on tenants; Qualys has not documented it)
+   *
+   * Auto-paginates (page number): iterate items with `for await`, or `.pages()`.
+   */
+  list(options?: SensorProfilesListOptions): PagedList<SensorProfile>
+  /**
+   * POST /csapi/v1.3/sensorProfile [P43]
+   */
+  create(body: SensorProfilesCreateBody, options?: SensorProfilesCreateOptions): Promise<Out<R, JsonObject | string | null>>
+  /**
+   * PUT /csapi/v1.3/sensorProfile/{sensorProfileId} [P44]
+   */
+  update(profileId: string, body: SensorProfilesUpdateBody, options?: SensorProfilesUpdateOptions): Promise<Out<R, JsonObject | string | null>>
+}
+
+/** `client.vulnerabilities` */
+export declare class VulnerabilitiesResource<R extends boolean = false> {
+  /**
+   * GET /csapi/v1.3/vuln [P45] (observed on tenants; Qualys has not documented it)
+   *
+   * Auto-paginates (page number): iterate items with `for await`, or `.pages()`.
+   */
+  list(options?: VulnerabilitiesListOptions): PagedList<VulnFinding>
+  /**
+   * GET /csapi/v1.3/vuln/count [P46] (observed on tenants; Qualys has not documented it)
+   */
+  count(options?: VulnerabilitiesCountOptions): Promise<Out<R, VulnViewCount>>
+  /**
+   * GET /csapi/v1.3/vulnerability [P47] (observed on tenants; Qualys has not documented it)
+   *
+   * Auto-paginates (page number): iterate items with `for await`, or `.pages()`.
+   */
+  definitions(options?: VulnerabilitiesDefinitionsOptions): PagedList<VulnDefinition>
+  /**
+   * GET /csapi/v1.3/vulnerability/{uuid} [P48] (observed on tenants; Qualys has not documented it)
+   */
+  get(uuid: string, options?: VulnerabilitiesGetOptions): Promise<Out<R, VulnerabilityView>>
 }
 
 /** The top-level resources of a client. */
@@ -860,4 +1014,7 @@ export interface Resources<R extends boolean = false> {
   readonly controls: ControlsResource<R>
   readonly k8sPostures: K8sPosturesResource<R>
   readonly k8sClusters: K8sClustersResource<R>
+  readonly exceptions: ExceptionsResource<R>
+  readonly sensorProfiles: SensorProfilesResource<R>
+  readonly vulnerabilities: VulnerabilitiesResource<R>
 }

@@ -89,6 +89,22 @@ class ImagesResource {
   vulnerabilityCount(sha, options) {
     return this._client._call("P10", { sha: sha }, options)
   }
+
+  /**
+   * GET /csapi/v1.3/images/{imageSha}/exceptions [P38]
+   */
+  exceptions(sha, options) {
+    return this._client._call("P38", { sha: sha }, options)
+  }
+
+  /**
+   * PUT /csapi/v1.3/images/{imageId}/exceptions [P39]
+   *
+   * Returns the API's answer as sent; the id is under the first present of `imageUuid`.
+   */
+  updateExceptions(imageUuid, body, options) {
+    return this._client._call("P39", { image_uuid: imageUuid, body: body }, options)
+  }
 }
 
 class TagsResource {
@@ -176,7 +192,7 @@ class PoliciesResource {
   }
 
   /**
-   * GET /csapi/v1.3/centralizedPolicy [P34]
+   * GET /csapi/v1.3/centralizedPolicy [P34] (observed on tenants; Qualys has not documented it)
    *
    * Auto-paginates (page number): iterate items with `for await`, or `.pages()`.
    */
@@ -376,6 +392,22 @@ class ContainersResource {
    */
   vulnerabilityCount(sha, options) {
     return this._client._call("P04", { sha: sha }, options)
+  }
+
+  /**
+   * GET /csapi/v1.3/containers/{containerSha}/exceptions [P40]
+   */
+  exceptions(sha, options) {
+    return this._client._call("P40", { sha: sha }, options)
+  }
+
+  /**
+   * PUT /csapi/v1.3/containers/{containerId}/exceptions [P41]
+   *
+   * Returns the API's answer as sent; the id is under the first present of `ContainerUuid`, `containerUuid`.
+   */
+  updateExceptions(containerUuid, body, options) {
+    return this._client._call("P41", { container_uuid: containerUuid, body: body }, options)
   }
 }
 
@@ -658,7 +690,7 @@ class K8sClustersResource {
   }
 
   /**
-   * GET /csapi/v1.3/k8sClusters [P32]
+   * GET /csapi/v1.3/k8sClusters [P32] (observed on tenants; Qualys has not documented it)
    *
    * Auto-paginates (page number): iterate items with `for await`, or `.pages()`.
    */
@@ -667,10 +699,108 @@ class K8sClustersResource {
   }
 
   /**
-   * GET /csapi/v1.3/k8sClusters/{clusterUid} [P33]
+   * GET /csapi/v1.3/k8sClusters/{clusterUid} [P33] (observed on tenants; Qualys has not documented it)
    */
   get(clusterUid, options) {
     return this._client._call("P33", { cluster_uid: clusterUid }, options)
+  }
+}
+
+class ExceptionsResource {
+  constructor(client) {
+    this._client = client
+  }
+
+  /**
+   * POST /csapi/v1.3/exception [P35]
+   *
+   * Returns the API's answer as sent; the id is under the first present of `exceptionId`.
+   */
+  create(body, options) {
+    return this._client._call("P35", { body: body }, options)
+  }
+
+  /**
+   * PUT /csapi/v1.3/exception/{exceptionId} [P36]
+   *
+   * Returns the API's answer as sent; the id is under the first present of `exceptionId`.
+   */
+  update(exceptionId, body, options) {
+    return this._client._call("P36", { exception_id: exceptionId, body: body }, options)
+  }
+
+  /**
+   * GET /csapi/v1.3/exception/{exceptionId} [P37]
+   */
+  get(exceptionId, options) {
+    return this._client._call("P37", { exception_id: exceptionId }, options)
+  }
+}
+
+class SensorProfilesResource {
+  constructor(client) {
+    this._client = client
+  }
+
+  /**
+   * GET /csapi/v1.3/sensorProfile [P42] (observed on tenants; Qualys has not documented it)
+   *
+   * Auto-paginates (page number): iterate items with `for await`, or `.pages()`.
+   */
+  list(options) {
+    return this._client._list("P42", {}, options)
+  }
+
+  /**
+   * POST /csapi/v1.3/sensorProfile [P43]
+   */
+  create(body, options) {
+    return this._client._call("P43", { body: body }, options)
+  }
+
+  /**
+   * PUT /csapi/v1.3/sensorProfile/{sensorProfileId} [P44]
+   */
+  update(profileId, body, options) {
+    return this._client._call("P44", { profile_id: profileId, body: body }, options)
+  }
+}
+
+class VulnerabilitiesResource {
+  constructor(client) {
+    this._client = client
+  }
+
+  /**
+   * GET /csapi/v1.3/vuln [P45] (observed on tenants; Qualys has not documented it)
+   *
+   * Auto-paginates (page number): iterate items with `for await`, or `.pages()`.
+   */
+  list(options) {
+    return this._client._list("P45", {}, options)
+  }
+
+  /**
+   * GET /csapi/v1.3/vuln/count [P46] (observed on tenants; Qualys has not documented it)
+   */
+  count(options) {
+    return this._client._call("P46", {}, options)
+  }
+
+  /**
+   * GET /csapi/v1.3/vulnerability [P47] (observed on tenants; Qualys has not documented it)
+   *
+   * Auto-paginates (page number): iterate items with `for await`, or `.pages()`.
+   */
+  definitions(options) {
+    return this._client._list("P47", {}, options)
+  }
+
+  /**
+   * GET /csapi/v1.3/vulnerability/{uuid} [P48] (observed on tenants; Qualys has not documented it)
+   */
+  get(uuid, options) {
+    return this._client._call("P48", { uuid: uuid }, options)
   }
 }
 
@@ -687,6 +817,9 @@ function attachResources(client) {
   client.controls = new ControlsResource(client)
   client.k8sPostures = new K8sPosturesResource(client)
   client.k8sClusters = new K8sClustersResource(client)
+  client.exceptions = new ExceptionsResource(client)
+  client.sensorProfiles = new SensorProfilesResource(client)
+  client.vulnerabilities = new VulnerabilitiesResource(client)
 }
 
-module.exports = { attachResources, ImagesResource, TagsResource, PoliciesResource, ReportsResource, RegistriesSchedulesResource, ContainersResource, EventsResource, SensorsResource, RegistriesResource, RegistriesAwsResource, ControlsResource, RegistriesAcrResource, RegistriesGcpResource, K8sPosturesResource, K8sClustersResource }
+module.exports = { attachResources, ImagesResource, TagsResource, PoliciesResource, ReportsResource, RegistriesSchedulesResource, ContainersResource, EventsResource, SensorsResource, RegistriesResource, RegistriesAwsResource, ControlsResource, RegistriesAcrResource, RegistriesGcpResource, K8sPosturesResource, K8sClustersResource, ExceptionsResource, SensorProfilesResource, VulnerabilitiesResource }

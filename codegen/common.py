@@ -69,4 +69,18 @@ def optional_args(e: dict) -> list[dict]:
 
 
 def summary(e: dict) -> str:
-    return f"{e['http']} {e['path']} [{e['id']}]"
+    tail = " (observed on tenants; Qualys has not documented it)" if e.get("evidence") == "observed" else ""
+    return f"{e['http']} {e['path']} [{e['id']}]{tail}"
+
+
+# An endpoint's evidence follows from its sources (the table's `evidence` must agree; `spec.py`
+# checks it): "documented" when Qualys itself publishes the call, i.e. a seed (S000..S004, Qualys'
+# release notes), its OpenAPI file (P-swagger) or a page of its guide (P-docs "<title>");
+# "observed" when only clients that call live tenants show it (P-qualysdk, P-v11, P-qualys-cli,
+# P-qualys-mcp, user scripts). Observed endpoints work on tenants today but may change without
+# notice, so the reference and every docstring say so.
+QUALYS_PUBLISHED = ("S00", "P-swagger", "P-docs")
+
+
+def evidence_of(sources: list[str]) -> str:
+    return "documented" if any(s.startswith(QUALYS_PUBLISHED) for s in sources) else "observed"

@@ -20,7 +20,13 @@ SIM_MODULE = {
 }
 
 
-def sim_handler(resource: str) -> str:
+# Exceptions of images and containers live with the exceptions, which decide what they show.
+SIM_METHOD_MODULE = {"exceptions": "exceptions", "update_exceptions": "exceptions"}
+
+
+def sim_handler(resource: str, method: str = "") -> str:
+    if method in SIM_METHOD_MODULE:
+        return f"simulator/src/handlers/{SIM_METHOD_MODULE[method]}.rs"
     last = resource.rpartition(".")[2]
     return f"simulator/src/handlers/{SIM_MODULE.get(last, last)}.rs"
 
@@ -47,7 +53,7 @@ def generate(table: dict, root: pathlib.Path) -> dict[str, str]:
             rows.append(
                 f"| {e['id']} | {e['http']} | `{e['path']}` | `client.{rust_path}{e['method']}({rust_args})` "
                 f"| `client.{res}.{e['method']}({py_args})` | `client.{res}.{camel(e['method'])}({node_args})` "
-                f"| `{sim_handler(res)}` |"
+                f"| `{sim_handler(res, e['method'])}` |"
             )
     table_md = "\n".join(rows)
     before, rest = text.split(START, 1)

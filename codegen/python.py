@@ -106,6 +106,8 @@ def list_docstring(e: dict) -> list[str]:
     model = e["response"].get("model") or "dict"
     name = e["resource"].rpartition(".")[2].replace("_", " ")
     lines = [f"List {name}, every page: ``{e['http']} {e['path']}``.", ""]
+    if e.get("evidence") == "observed":
+        lines += ["Observed on tenants; Qualys has not documented it (it may change without notice).", ""]
     lines += textwrap.wrap(
         f"Returns a lazy pager of ``{model}`` dicts: nothing is sent until it is read. Iterate it, or call"
         " ``.pages()``, ``.to_list()``, ``.to_arrow()`` / ``.to_pandas()`` / ``.to_polars()`` (one column"
@@ -272,9 +274,10 @@ def gen_py(table: dict) -> str:
     o.append("from typing import TYPE_CHECKING, Any, Literal, NoReturn, overload\n\n")
     o.append("if TYPE_CHECKING:\n")
     o.append("    from ._pagination import AsyncPager, PageInfo, SyncPager\n    from ._response import RawResponse\n")
-    body_names = sorted({*BODY_NAMES.values()})
+    body_names = sorted({*BODY_NAMES.values()}, key=str.lower)
     o.append("    from .bodies import (\n" + "".join(f"        {m},\n" for m in body_names) + "    )\n")
-    o.append("    from .types import (\n" + "".join(f"        {m},\n" for m in names) + "    )\n\n")
+    type_names = sorted(names, key=str.lower)
+    o.append("    from .types import (\n" + "".join(f"        {m},\n" for m in type_names) + "    )\n\n")
     o.append('__all__ = ["ENDPOINTS", "SyncResources", "AsyncResources", "RawResources", "AsyncRawResources"]\n\n')
     o.append("#: id -> (public name, HTTP method, path template); used for logging.\n")
     o.append("ENDPOINTS: dict[str, tuple[str, str, str]] = {\n")

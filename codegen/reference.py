@@ -25,6 +25,15 @@ RETURNS = {
     "json_or_text": "JSON or text",
 }
 
+# Every endpoint says how it is known (the rule: codegen/common.py `evidence_of`).
+EVIDENCE = {
+    "documented": "Evidence: documented (Qualys publishes it in its guide, release notes or OpenAPI file).",
+    "observed": (
+        "Evidence: **observed**. Clients call it on live tenants, but Qualys has not documented it: "
+        "it may change without notice, and its answer is decoded leniently (every key kept as sent)."
+    ),
+}
+
 SAMPLE = {"sha": "SHA", "filter": "vulnerabilities.severity:5"}
 
 # A filter the example can show: QQL fields are per resource, and `vulnerabilities.severity` is
@@ -130,6 +139,7 @@ def generate(table: dict, root: pathlib.Path) -> dict[str, str]:
         out += ["", f"## {res}", ""]
         for e in eps:
             out += [f"### {res}.{e['method']}", "", f"`{e['http']} {e['path']}` (endpoint {e['id']})", ""]
+            out += [EVIDENCE[e["evidence"]], ""]
             out += params(e)
             out.append("")
             pg = e.get("pagination")

@@ -175,6 +175,9 @@ def generate(table: dict, root: pathlib.Path) -> dict[str, str]:
             m = response_type(e)
             doc = [f"    /// `{e['http']} {e['path']}` [{e['id']}]."]
             notes = e.get("notes", "").strip()
+            if e.get("evidence") == "observed":
+                observed = "Observed on tenants; Qualys has not documented it (it may change without notice)."
+                doc += ["    ///", f"    /// {observed}"]
             if notes:
                 doc.append("    ///")
                 doc.append(f"    /// {notes}")

@@ -93,6 +93,10 @@ fn endpoint_command(ep: &'static Endpoint, words: &[String]) -> Command {
             pg.size_param
         ));
     }
+    if ep.evidence == table::Evidence::Observed {
+        // Users should know before relying on it in a pipeline.
+        about.push_str(" [observed on tenants; not documented by Qualys]");
+    }
     let mut cmd = Command::new(name).about(about).after_help(format!(
         "Endpoint {} ({}.{}). Example:\n  {}\n\n{EXIT_CODES}",
         ep.id,

@@ -31,6 +31,14 @@ fn every_command_has_help_with_an_example() {
             r.stdout.contains(&format!("qualys-cs {}", words.join(" "))),
             "{args:?}"
         );
+        // An endpoint Qualys has not documented says so in its help (wrapped to the terminal).
+        let text = r.stdout.split_whitespace().collect::<Vec<_>>().join(" ");
+        assert_eq!(
+            text.contains("not documented by Qualys"),
+            ep.evidence == qualys_cs::table::Evidence::Observed,
+            "{args:?}: {}",
+            r.stdout
+        );
     }
     for gate in ["compliance", "vulns"] {
         let r = run(&["gate", gate, "--help"], &[], &home);

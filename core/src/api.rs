@@ -34,6 +34,10 @@ impl Client {
     pub fn events(&self) -> Events<'_> {
         Events { client: self }
     }
+    /// The `exceptions` resource.
+    pub fn exceptions(&self) -> Exceptions<'_> {
+        Exceptions { client: self }
+    }
     /// The `images` resource.
     pub fn images(&self) -> Images<'_> {
         Images { client: self }
@@ -58,6 +62,10 @@ impl Client {
     pub fn reports(&self) -> Reports<'_> {
         Reports { client: self }
     }
+    /// The `sensor_profiles` resource.
+    pub fn sensor_profiles(&self) -> SensorProfiles<'_> {
+        SensorProfiles { client: self }
+    }
     /// The `sensors` resource.
     pub fn sensors(&self) -> Sensors<'_> {
         Sensors { client: self }
@@ -65,6 +73,10 @@ impl Client {
     /// The `tags` resource.
     pub fn tags(&self) -> Tags<'_> {
         Tags { client: self }
+    }
+    /// The `vulnerabilities` resource.
+    pub fn vulnerabilities(&self) -> Vulnerabilities<'_> {
+        Vulnerabilities { client: self }
     }
 }
 
@@ -154,6 +166,30 @@ impl<'a> Containers<'a> {
         let args = Args::new().set("sha", sha);
         self.client
             .call_json(endpoint(EndpointId::P04), args, None)
+            .await
+    }
+    /// `GET /csapi/v1.3/containers/{containerSha}/exceptions` [P40].
+    ///
+    /// {data, count, groups}; not paged; an image's exceptions cascade to its containers
+    pub async fn exceptions(self, sha: &str) -> Result<crate::models::EntityExceptions> {
+        let args = Args::new().set("sha", sha);
+        self.client
+            .call_json(endpoint(EndpointId::P40), args, None)
+            .await
+    }
+    /// `PUT /csapi/v1.3/containers/{containerId}/exceptions` [P41].
+    ///
+    /// the path id is the container UUID; the guide prints the path with //containers; the answer's key is ContainerUuid (capital C), kept as sent
+    pub async fn update_exceptions<B: Serialize + ?Sized>(
+        self,
+        container_uuid: &str,
+        body: &B,
+    ) -> Result<crate::models::ContainerExceptionsUpdated> {
+        let args = Args::new()
+            .set("container_uuid", container_uuid)
+            .set("body", to_value("body", body)?);
+        self.client
+            .call_json(endpoint(EndpointId::P41), args, None)
             .await
     }
 }
@@ -393,6 +429,73 @@ impl EventsListParams {
     }
 }
 
+/// Methods of the `exceptions` resource.
+#[derive(Clone, Copy)]
+pub struct Exceptions<'a> {
+    client: &'a Client,
+}
+
+impl<'a> Exceptions<'a> {
+    /// `POST /csapi/v1.3/exception` [P35].
+    ///
+    /// entityAssignmentRequest {idsToAdd (image or container UUIDs), additionFilter} is marked mandatory, but a DYNAMIC assignment names its images by dynamicFilter instead, so only the DYNAMIC rule is checked; startDate/endDate are epoch-ms text in the sample
+    pub async fn create<B: Serialize + ?Sized>(
+        self,
+        body: &B,
+    ) -> Result<crate::models::ExceptionCreated> {
+        let args = Args::new().set("body", to_value("body", body)?);
+        self.client
+            .call_json(endpoint(EndpointId::P35), args, None)
+            .await
+    }
+    /// `PUT /csapi/v1.3/exception/{exceptionId}` [P36].
+    ///
+    /// the guide's page is named ppdate_an_exception.htm; the whole exception is sent again (same body as P35)
+    pub async fn update<B: Serialize + ?Sized>(
+        self,
+        exception_id: &str,
+        body: &B,
+    ) -> Result<crate::models::ExceptionCreated> {
+        let args = Args::new()
+            .set("exception_id", exception_id)
+            .set("body", to_value("body", body)?);
+        self.client
+            .call_json(endpoint(EndpointId::P36), args, None)
+            .await
+    }
+    /// `GET /csapi/v1.3/exception/{exceptionId}` [P37].
+    ///
+    /// no sample answer is published: the exception's keys are taken from its create body; qids only with includeQids=true
+    pub async fn get(
+        self,
+        exception_id: &str,
+        params: ExceptionsGetParams,
+    ) -> Result<crate::models::VulnException> {
+        let args = params.apply(Args::new().set("exception_id", exception_id));
+        self.client
+            .call_json(endpoint(EndpointId::P37), args, None)
+            .await
+    }
+}
+
+/// Optional arguments of [`Exceptions::get`].
+#[derive(Debug, Clone, Default)]
+#[non_exhaustive]
+pub struct ExceptionsGetParams {
+    /// `includeQids`
+    pub include_qids: Option<bool>,
+}
+
+impl ExceptionsGetParams {
+    pub fn include_qids(mut self, v: bool) -> Self {
+        self.include_qids = Some(v);
+        self
+    }
+    fn apply(self, args: Args) -> Args {
+        args.set_opt("include_qids", self.include_qids)
+    }
+}
+
 /// Methods of the `images` resource.
 #[derive(Clone, Copy)]
 pub struct Images<'a> {
@@ -437,7 +540,7 @@ impl<'a> Images<'a> {
     }
     /// `GET /csapi/v1.3/images/{imageSha}/vuln` [S42].
     ///
-    /// details is a list (v1.1) or {vulns, driftVulns} (open question 9): accept both; vulnSummary; short 12-hex ids accepted in {imageSha}; published is epoch ms as a number
+    /// details is a list (v1.1) or {vulns, driftVulns} (open question 9): accept both; vulnSummary; short 12-hex ids accepted in {imageSha}; published is epoch ms as a number; applyException (default true, the 2026 guide): vulnerabilities an active exception covers are left out unless false
     pub async fn vulnerabilities(
         self,
         sha: &str,
@@ -515,6 +618,30 @@ impl<'a> Images<'a> {
             .call_json(endpoint(EndpointId::P10), args, None)
             .await
     }
+    /// `GET /csapi/v1.3/images/{imageSha}/exceptions` [P38].
+    ///
+    /// {data, count, groups}; not paged
+    pub async fn exceptions(self, sha: &str) -> Result<crate::models::EntityExceptions> {
+        let args = Args::new().set("sha", sha);
+        self.client
+            .call_json(endpoint(EndpointId::P38), args, None)
+            .await
+    }
+    /// `PUT /csapi/v1.3/images/{imageId}/exceptions` [P39].
+    ///
+    /// the path id is the image UUID, not its sha (unlike P38 on the same path)
+    pub async fn update_exceptions<B: Serialize + ?Sized>(
+        self,
+        image_uuid: &str,
+        body: &B,
+    ) -> Result<crate::models::ImageExceptionsUpdated> {
+        let args = Args::new()
+            .set("image_uuid", image_uuid)
+            .set("body", to_value("body", body)?);
+        self.client
+            .call_json(endpoint(EndpointId::P39), args, None)
+            .await
+    }
 }
 
 /// Optional arguments of [`Images::list`].
@@ -584,6 +711,8 @@ pub struct ImagesVulnerabilitiesParams {
     pub filter: Option<String>,
     /// `sort` (server default qid:asc)
     pub sort: Option<String>,
+    /// `applyException` (server default True)
+    pub apply_exception: Option<bool>,
 }
 
 impl ImagesVulnerabilitiesParams {
@@ -599,10 +728,15 @@ impl ImagesVulnerabilitiesParams {
         self.sort = Some(v.into());
         self
     }
+    pub fn apply_exception(mut self, v: bool) -> Self {
+        self.apply_exception = Some(v);
+        self
+    }
     fn apply(self, args: Args) -> Args {
         args.set_opt("type", self.r#type)
             .set_opt("filter", self.filter)
             .set_opt("sort", self.sort)
+            .set_opt("apply_exception", self.apply_exception)
     }
 }
 
@@ -690,6 +824,8 @@ pub struct K8sClusters<'a> {
 impl<'a> K8sClusters<'a> {
     /// `GET /csapi/v1.3/k8sClusters` [P32].
     ///
+    /// Observed on tenants; Qualys has not documented it (it may change without notice).
+    ///
     /// unverified in shape: Qualys' own CLI (qualys-cli 0.2) calls it with pageNumber, pageSize and filter; no published sample or schema of the answer, so the items are kept as sent
     pub fn list(
         self,
@@ -700,6 +836,8 @@ impl<'a> K8sClusters<'a> {
             .paginate_with(endpoint(EndpointId::P32), args, None, None)
     }
     /// `GET /csapi/v1.3/k8sClusters/{clusterUid}` [P33].
+    ///
+    /// Observed on tenants; Qualys has not documented it (it may change without notice).
     ///
     /// unverified in shape: Qualys' own CLI (qualys-cli 0.2) calls it, its source saying the path is taken from the gateway's /apidocs/csapi/v1.3; no published sample of the answer
     pub async fn get(self, cluster_uid: &str) -> Result<crate::models::KubernetesCluster> {
@@ -878,6 +1016,8 @@ impl<'a> Policies<'a> {
             .await
     }
     /// `GET /csapi/v1.3/centralizedPolicy` [P34].
+    ///
+    /// Observed on tenants; Qualys has not documented it (it may change without notice).
     ///
     /// unverified in shape: Qualys' own CLI (qualys-cli 0.2) reads it as a page-numbered list of policies (pageNumber, pageSize); the items are taken to be policies as S05 answers them
     pub fn list(self, params: PoliciesListParams) -> Result<Pager<crate::models::Policy>> {
@@ -1596,6 +1736,93 @@ impl ReportsDownloadParams {
     }
 }
 
+/// Methods of the `sensor_profiles` resource.
+#[derive(Clone, Copy)]
+pub struct SensorProfiles<'a> {
+    client: &'a Client,
+}
+
+impl<'a> SensorProfiles<'a> {
+    /// `GET /csapi/v1.3/sensorProfile` [P42].
+    ///
+    /// Observed on tenants; Qualys has not documented it (it may change without notice).
+    ///
+    /// observed only: live clients page it with pageNumber/pageSize; the guide documents create and update, no list; items kept as sent
+    pub fn list(
+        self,
+        params: SensorProfilesListParams,
+    ) -> Result<Pager<crate::models::SensorProfile>> {
+        let args = params.apply(Args::new());
+        self.client
+            .paginate_with(endpoint(EndpointId::P42), args, None, None)
+    }
+    /// `POST /csapi/v1.3/sensorProfile` [P43].
+    ///
+    /// no sample answer is published, so it is returned as sent (JSON or text); containerScanningInterval is one of 12, 24, 48
+    pub async fn create<B: Serialize + ?Sized>(self, body: &B) -> Result<Output> {
+        let args = Args::new().set("body", to_value("body", body)?);
+        self.client
+            .call_with(endpoint(EndpointId::P43), args, None)
+            .await
+            .map(|(o, _)| o)
+    }
+    /// `PUT /csapi/v1.3/sensorProfile/{sensorProfileId}` [P44].
+    ///
+    /// isVulnPropagation (1.42) is listed beside the path id, outside the body; the guide marks it mandatory, optional here so that tenants before 1.42 still take the call
+    pub async fn update<B: Serialize + ?Sized>(
+        self,
+        profile_id: &str,
+        body: &B,
+        params: SensorProfilesUpdateParams,
+    ) -> Result<Output> {
+        let args = params.apply(
+            Args::new()
+                .set("profile_id", profile_id)
+                .set("body", to_value("body", body)?),
+        );
+        self.client
+            .call_with(endpoint(EndpointId::P44), args, None)
+            .await
+            .map(|(o, _)| o)
+    }
+}
+
+/// Optional arguments of [`SensorProfiles::list`].
+#[derive(Debug, Clone, Default)]
+#[non_exhaustive]
+pub struct SensorProfilesListParams {
+    /// `pageSize` (server default 50)
+    pub page_size: Option<i64>,
+}
+
+impl SensorProfilesListParams {
+    pub fn page_size(mut self, v: i64) -> Self {
+        self.page_size = Some(v);
+        self
+    }
+    fn apply(self, args: Args) -> Args {
+        args.set_opt("page_size", self.page_size)
+    }
+}
+
+/// Optional arguments of [`SensorProfiles::update`].
+#[derive(Debug, Clone, Default)]
+#[non_exhaustive]
+pub struct SensorProfilesUpdateParams {
+    /// `isVulnPropagation`
+    pub is_vuln_propagation: Option<bool>,
+}
+
+impl SensorProfilesUpdateParams {
+    pub fn is_vuln_propagation(mut self, v: bool) -> Self {
+        self.is_vuln_propagation = Some(v);
+        self
+    }
+    fn apply(self, args: Args) -> Args {
+        args.set_opt("is_vuln_propagation", self.is_vuln_propagation)
+    }
+}
+
 /// Methods of the `sensors` resource.
 #[derive(Clone, Copy)]
 pub struct Sensors<'a> {
@@ -1751,5 +1978,126 @@ impl<'a> Tags<'a> {
             .call_with(endpoint(EndpointId::P26), args, None)
             .await
             .map(|(o, _)| o)
+    }
+}
+
+/// Methods of the `vulnerabilities` resource.
+#[derive(Clone, Copy)]
+pub struct Vulnerabilities<'a> {
+    client: &'a Client,
+}
+
+impl<'a> Vulnerabilities<'a> {
+    /// `GET /csapi/v1.3/vuln` [P45].
+    ///
+    /// Observed on tenants; Qualys has not documented it (it may change without notice).
+    ///
+    /// observed only (release 1.42 'Vulnerability View' names the feature, not the path): one item per vulnerability found on an image (a tenant counted 363,224); groupBy=imageId gives one item per image; items kept as sent
+    pub fn list(
+        self,
+        params: VulnerabilitiesListParams,
+    ) -> Result<Pager<crate::models::VulnFinding>> {
+        let args = params.apply(Args::new());
+        self.client
+            .paginate_with(endpoint(EndpointId::P45), args, None, None)
+    }
+    /// `GET /csapi/v1.3/vuln/count` [P46].
+    ///
+    /// Observed on tenants; Qualys has not documented it (it may change without notice).
+    ///
+    /// observed only: groupBy=severity gives severity counts; the client that calls it warns that the format may vary, so every key is kept
+    pub async fn count(
+        self,
+        params: VulnerabilitiesCountParams,
+    ) -> Result<crate::models::VulnViewCount> {
+        let args = params.apply(Args::new());
+        self.client
+            .call_json(endpoint(EndpointId::P46), args, None)
+            .await
+    }
+    /// `GET /csapi/v1.3/vulnerability` [P47].
+    ///
+    /// Observed on tenants; Qualys has not documented it (it may change without notice).
+    ///
+    /// observed only: one item per vulnerability (QID) found in the inventory; items kept as sent
+    pub fn definitions(
+        self,
+        params: VulnerabilitiesDefinitionsParams,
+    ) -> Result<Pager<crate::models::VulnDefinition>> {
+        let args = params.apply(Args::new());
+        self.client
+            .paginate_with(endpoint(EndpointId::P47), args, None, None)
+    }
+    /// `GET /csapi/v1.3/vulnerability/{uuid}` [P48].
+    ///
+    /// Observed on tenants; Qualys has not documented it (it may change without notice).
+    ///
+    /// observed only (release 1.43 'Vulnerability Details for an image'): {vulnDef, vulnerabilityDetailDTO}; takes a finding's uuid (P45 items) or a definition's (P47 items)
+    pub async fn get(self, uuid: &str) -> Result<crate::models::VulnerabilityView> {
+        let args = Args::new().set("uuid", uuid);
+        self.client
+            .call_json(endpoint(EndpointId::P48), args, None)
+            .await
+    }
+}
+
+/// Optional arguments of [`Vulnerabilities::list`].
+#[derive(Debug, Clone, Default)]
+#[non_exhaustive]
+pub struct VulnerabilitiesListParams {
+    /// `groupBy`
+    pub group_by: Option<String>,
+    /// `pageSize` (server default 50)
+    pub page_size: Option<i64>,
+}
+
+impl VulnerabilitiesListParams {
+    pub fn group_by(mut self, v: impl Into<String>) -> Self {
+        self.group_by = Some(v.into());
+        self
+    }
+    pub fn page_size(mut self, v: i64) -> Self {
+        self.page_size = Some(v);
+        self
+    }
+    fn apply(self, args: Args) -> Args {
+        args.set_opt("group_by", self.group_by)
+            .set_opt("page_size", self.page_size)
+    }
+}
+
+/// Optional arguments of [`Vulnerabilities::count`].
+#[derive(Debug, Clone, Default)]
+#[non_exhaustive]
+pub struct VulnerabilitiesCountParams {
+    /// `groupBy`
+    pub group_by: Option<String>,
+}
+
+impl VulnerabilitiesCountParams {
+    pub fn group_by(mut self, v: impl Into<String>) -> Self {
+        self.group_by = Some(v.into());
+        self
+    }
+    fn apply(self, args: Args) -> Args {
+        args.set_opt("group_by", self.group_by)
+    }
+}
+
+/// Optional arguments of [`Vulnerabilities::definitions`].
+#[derive(Debug, Clone, Default)]
+#[non_exhaustive]
+pub struct VulnerabilitiesDefinitionsParams {
+    /// `pageSize` (server default 50)
+    pub page_size: Option<i64>,
+}
+
+impl VulnerabilitiesDefinitionsParams {
+    pub fn page_size(mut self, v: i64) -> Self {
+        self.page_size = Some(v);
+        self
+    }
+    fn apply(self, args: Args) -> Args {
+        args.set_opt("page_size", self.page_size)
     }
 }

@@ -1,4 +1,5 @@
-//! Authentication: Basic, gateway JWT (`POST /auth`) with refresh, a fixed token, or a token callback.
+//! Authentication: Basic, gateway JWT (`POST /auth`) with refresh, an API client's token
+//! (`POST /auth/oidc` or `/auth/oauth`) with refresh, a fixed token, or a token callback.
 
 use crate::error::{Error, Result};
 use crate::process::PerProcess;
@@ -57,10 +58,36 @@ pub enum Credentials {
     Basic { username: String, password: Secret },
     /// Gateway JWT: `POST {gateway}/auth` with the username and password, then `Bearer`.
     Jwt { username: String, password: Secret },
+    /// An API client: `POST {gateway}/auth/oidc` (a user-level client) or `/auth/oauth` (a
+    /// subscription-level client) with `clientId` and `clientSecret` headers, then `Bearer`.
+    ApiClient {
+        flow: ClientFlow,
+        client_id: String,
+        client_secret: Secret,
+    },
     /// A bearer token the caller already has.
     Token(Secret),
     /// A callback returning a bearer token, asked again after a 401.
     Provider(Arc<dyn TokenProvider>),
+}
+
+/// Which gateway endpoint issues an API client's token.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ClientFlow {
+    /// `POST /auth/oidc`: a user-level API client.
+    Oidc,
+    /// `POST /auth/oauth`: a subscription-level API client.
+    Oauth,
+}
+
+impl ClientFlow {
+    /// The gateway path of the token request.
+    pub fn path(self) -> &'static str {
+        match self {
+            ClientFlow::Oidc => "/auth/oidc",
+            ClientFlow::Oauth => "/auth/oauth",
+        }
+    }
 }
 
 impl fmt::Debug for Credentials {
@@ -75,6 +102,14 @@ impl fmt::Debug for Credentials {
                 .debug_struct("Jwt")
                 .field("username", username)
                 .field("password", &"***")
+                .finish(),
+            Credentials::ApiClient {
+                flow, client_id, ..
+            } => f
+                .debug_struct("ApiClient")
+                .field("flow", flow)
+                .field("client_id", client_id)
+                .field("client_secret", &"***")
                 .finish(),
             Credentials::Token(_) => f.write_str("Token(***)"),
             Credentials::Provider(_) => f.write_str("Provider(..)"),
@@ -143,7 +178,7 @@ impl Authenticator {
     pub(crate) fn can_refresh(&self) -> bool {
         matches!(
             self.creds,
-            Credentials::Jwt { .. } | Credentials::Provider(_)
+            Credentials::Jwt { .. } | Credentials::ApiClient { .. } | Credentials::Provider(_)
         )
     }
 
@@ -155,9 +190,10 @@ impl Authenticator {
     }
 
     /// The `Authorization` header for the next request and the token generation it belongs to.
-    pub(crate) async fn header<'a, F>(&'a self, fetch_jwt: F) -> Result<(HeaderValue, u64)>
+    /// `fetch` asks the gateway for a token with the JWT or API-client credentials.
+    pub(crate) async fn header<'a, F>(&'a self, fetch: F) -> Result<(HeaderValue, u64)>
     where
-        F: FnOnce(&'a str, &'a Secret) -> BoxFuture<'a, Result<String>>,
+        F: FnOnce(&'a Credentials) -> BoxFuture<'a, Result<String>>,
     {
         if let Some(b) = &self.basic {
             return Ok((b.clone(), 0));
@@ -179,7 +215,7 @@ impl Authenticator {
             return Ok((h.header, h.generation));
         }
         let token = match &self.creds {
-            Credentials::Jwt { username, password } => fetch_jwt(username, password).await?,
+            Credentials::Jwt { .. } | Credentials::ApiClient { .. } => fetch(&self.creds).await?,
             Credentials::Token(t) => t.expose().to_owned(),
             Credentials::Provider(p) => {
                 p.token().await.map_err(|message| Error::Auth { message })?

@@ -18,7 +18,7 @@ pub mod response;
 pub mod table;
 mod validate;
 
-pub use auth::{Credentials, Secret, TokenProvider};
+pub use auth::{ClientFlow, Credentials, Secret, TokenProvider};
 pub use client::{AuthMode, Client, ClientBuilder, DryRun, RequestOptions};
 pub use error::{ApiError, Error, ErrorKind, Result};
 pub use paginate::{Page, Pager};

@@ -401,6 +401,17 @@ async fn every_paginated_endpoint_pages() {
         .as_str()
         .unwrap()
         .to_owned();
+    // A tenant's sensor profiles are the ones created on it: make a few to page through.
+    for n in 0..3 {
+        client
+            .sensor_profiles()
+            .create(
+                &json!({"profileName": format!("p{n}"), "profileType": "General",
+                "associatedRegistryIds": [], "associatedSensorIds": []}),
+            )
+            .await
+            .unwrap();
+    }
     for e in qualys_cs::table::endpoints()
         .iter()
         .filter(|e| e.pagination.is_some())

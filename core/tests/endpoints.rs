@@ -45,6 +45,15 @@ async fn samples(client: &Client) -> Map<String, Value> {
     s.insert("image_sha".into(), json!(first(&images, "sha")));
     let containers = json(client, "S16", json!({"page_size": 1})).await;
     s.insert("container_sha".into(), json!(first(&containers, "sha")));
+    // The exception assignments take UUIDs where the reads take shas.
+    s.insert("image_uuid".into(), json!(first(&images, "uuid")));
+    s.insert("container_uuid".into(), json!(first(&containers, "uuid")));
+    let mut cx = fixture("public/exception_create.request.json");
+    cx["scope"] = json!("CONTAINER");
+    let cx = json(client, "P35", json!({"body": cx})).await;
+    s.insert("container_exception_id".into(), cx["exceptionId"].clone());
+    let defs = json(client, "P47", json!({"page_size": 1})).await;
+    s.insert("vuln_uuid".into(), json!(first(&defs, "uuid")));
     let registries = json(client, "S22", json!({})).await;
     let registry_id = first(&registries, "registryUuid");
     s.insert("registry_id".into(), json!(registry_id));
@@ -221,6 +230,21 @@ fn call_args(id: &str, s: &Map<String, Value>) -> Value {
         "P29" | "P30" => json!({"control_id": sv("posture_control_id")}),
         "P13" => json!({"sensor_id": sv("sensor_id")}),
         "P33" => json!({"cluster_uid": sv("cluster_uid")}),
+        "P35" => body(fixture("public/exception_create.request.json")),
+        "P36" => json!({"exception_id": sv("exception_id"),
+                        "body": fixture("public/exception_create_dynamic.request.json")}),
+        "P37" => json!({"exception_id": sv("exception_id"), "include_qids": true}),
+        "P38" => image,
+        "P40" => container,
+        "P39" => json!({"image_uuid": sv("image_uuid"),
+                        "body": {"exceptionEvent": "ASSIGN", "exceptionIds": [sv("exception_id")]}}),
+        "P41" => json!({"container_uuid": sv("container_uuid"),
+                        "body": {"exceptionEvent": "ASSIGN", "exceptionIds": [sv("container_exception_id")]}}),
+        "P43" => body(fixture("public/sensor_profile_create.request.json")),
+        "P44" => json!({"profile_id": sv("profile_id"), "is_vuln_propagation": true,
+                        "body": fixture("public/sensor_profile_create.request.json")}),
+        "P46" => json!({"group_by": "severity"}),
+        "P48" => json!({"uuid": sv("vuln_uuid")}),
         _ => json!({}),
     }
 }
@@ -283,6 +307,12 @@ async fn every_endpoint_answers_and_fails_cleanly() {
             (Output::Json(v), "S29") => {
                 drop(s.insert("new_registry_id".into(), v["registryUuid"].clone()))
             }
+            (Output::Json(v), "P35") => {
+                drop(s.insert("exception_id".into(), v["exceptionId"].clone()))
+            }
+            (Output::Json(v), "P43") => {
+                drop(s.insert("profile_id".into(), v["sensorProfileId"].clone()))
+            }
             (Output::Json(v), "S12") => {
                 drop(s.insert("new_schedule_id".into(), v["scheduleUuid"].clone()))
             }
@@ -330,5 +360,5 @@ async fn every_endpoint_answers_and_fails_cleanly() {
         }
         covered += 1;
     }
-    assert_eq!(covered, 74);
+    assert_eq!(covered, 88);
 }

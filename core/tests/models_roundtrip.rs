@@ -136,16 +136,20 @@ fn reencode_as(ty: &str, wrap: Wrap, text: &str) -> Value {
         BulkImage,
         Compliance,
         Container,
+        ContainerExceptionsUpdated,
         ContainerDetails,
         ContainerVulnerabilities,
         Control,
         DeletedRegistries,
         DeletedSchedules,
+        EntityExceptions,
         ErrorBody,
+        ExceptionCreated,
         Event,
         GcpConnector,
         Image,
         ImageDetails,
+        ImageExceptionsUpdated,
         ImageVulnerabilities,
         JobStarted,
         K8sPosture,
@@ -164,10 +168,16 @@ fn reencode_as(ty: &str, wrap: Wrap, text: &str) -> Value {
         Schedule,
         ScheduleCreated,
         Sensor,
+        SensorProfile,
         SoftwareList,
         Tag,
         TagAssigned,
+        VulnDefinition,
+        VulnException,
+        VulnFinding,
+        VulnViewCount,
         VulnerabilityCount,
+        VulnerabilityView,
     )
 }
 
@@ -252,7 +262,7 @@ fn the_table_names_a_model_for_every_decoded_endpoint() {
         .iter()
         .map(|e| e["id"].as_str().unwrap())
         .collect();
-    assert_eq!(table_ids.len(), 75);
+    assert_eq!(table_ids.len(), 91);
     for ep in qualys_cs::table::endpoints() {
         let decoded = matches!(
             ep.response.kind,

@@ -39,6 +39,7 @@ impl Direct {
                 .collect(),
             body: Bytes::new(),
             content_type: None,
+            headers: Default::default(),
             user: self.sim.cfg.username.clone(),
         };
         let resp = handlers::handle(&self.sim, &ctx);

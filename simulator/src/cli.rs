@@ -187,6 +187,8 @@ pub fn config(a: SimArgs) -> Result<SimConfig, String> {
         port: a.port,
         request_log_capacity: if a.no_request_log { 0 } else { 100_000 },
         fixtures,
+        // The default API client; the command line takes no others yet.
+        api_clients: SimConfig::default().api_clients,
     };
     Ok(if a.no_generated {
         cfg.generated(false)

@@ -483,7 +483,12 @@ pub struct SimConfig {
     pub request_log_capacity: usize,
     /// Records loaded at start, besides the generated ones (see [`SimConfig::generated`]).
     pub fixtures: crate::Fixtures,
+    /// API clients (id, secret) that `/auth/oidc` and `/auth/oauth` issue tokens to.
+    pub api_clients: Vec<(String, String)>,
 }
+
+/// The API client every simulator knows unless told otherwise: id and secret.
+pub const DEFAULT_API_CLIENT: (&str, &str) = ("qualys-client", "qualys-client-secret");
 
 impl Default for SimConfig {
     fn default() -> Self {
@@ -504,6 +509,10 @@ impl Default for SimConfig {
             port: 0,
             request_log_capacity: 100_000,
             fixtures: crate::Fixtures::default(),
+            api_clients: vec![(
+                DEFAULT_API_CLIENT.0.to_string(),
+                DEFAULT_API_CLIENT.1.to_string(),
+            )],
         }
     }
 }
@@ -527,6 +536,14 @@ impl fmt::Debug for SimConfig {
             .field("port", &self.port)
             .field("request_log_capacity", &self.request_log_capacity)
             .field("fixtures", &self.fixtures)
+            .field(
+                "api_clients",
+                &self
+                    .api_clients
+                    .iter()
+                    .map(|(id, _)| (id, "***"))
+                    .collect::<Vec<_>>(),
+            )
             .finish()
     }
 }
@@ -535,6 +552,11 @@ impl SimConfig {
     pub fn credentials(mut self, username: impl Into<String>, password: impl Into<String>) -> Self {
         self.username = username.into();
         self.password = password.into();
+        self
+    }
+    /// Also issue API-client tokens to this client (besides [`DEFAULT_API_CLIENT`]).
+    pub fn api_client(mut self, id: impl Into<String>, secret: impl Into<String>) -> Self {
+        self.api_clients.push((id.into(), secret.into()));
         self
     }
     pub fn seed(mut self, seed: u64) -> Self {

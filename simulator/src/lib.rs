@@ -34,8 +34,8 @@ mod txt;
 pub use fixtures::{FixtureError, Fixtures, Resource};
 
 pub use config::{
-    Counts, Fault, FaultKind, FaultRates, Limit, LinkCase, LinkEnd, LoggedRequest, RateLimits,
-    SimConfig, Subscription,
+    Counts, DEFAULT_API_CLIENT, Fault, FaultKind, FaultRates, Limit, LinkCase, LinkEnd,
+    LoggedRequest, RateLimits, SimConfig, Subscription,
 };
 
 use state::Sim;

@@ -45,6 +45,9 @@ pub(crate) struct Stored {
     pub postures: Vec<Value>,
     pub clusters: Vec<Value>,
     pub assignments: HashMap<String, Vec<String>>,
+    /// Vulnerability exceptions (handlers/exceptions.rs) and sensor profiles, as created.
+    pub exceptions: Vec<Value>,
+    pub sensor_profiles: Vec<Value>,
 }
 
 /// Loaded images and containers (normalized list items, in load order). Generated ones are not

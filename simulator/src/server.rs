@@ -16,7 +16,7 @@ use base64::Engine;
 use bytes::Bytes;
 use futures::StreamExt;
 use hyper_util::rt::TokioIo;
-use qualys_cs_spec::{Endpoint, EndpointId, endpoints};
+use qualys_cs_spec::{Endpoint, endpoints};
 use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Duration;
@@ -30,12 +30,13 @@ pub(crate) struct ConnKill(Arc<Notify>);
 /// Builds the router: one route per distinct table path, one verb per table entry, each
 /// dispatching by endpoint id.
 pub(crate) fn router(sim: Arc<Sim>) -> Router {
-    let mut by_path: BTreeMap<&'static str, Vec<&'static Endpoint>> = BTreeMap::new();
+    let mut by_path: BTreeMap<String, Vec<&'static Endpoint>> = BTreeMap::new();
     for ep in endpoints() {
-        by_path.entry(ep.path.as_str()).or_default().push(ep);
+        by_path.entry(route_key(&ep.path)).or_default().push(ep);
     }
     let mut r: Router<Arc<Sim>> = Router::new();
-    for (path, eps) in by_path {
+    for eps in by_path.into_values() {
+        let path = eps[0].path.as_str();
         let mut mr: MethodRouter<Arc<Sim>> = MethodRouter::new();
         for ep in eps {
             let m = Method::from_bytes(ep.http.as_str().as_bytes()).expect("table verb");
@@ -44,7 +45,9 @@ pub(crate) fn router(sim: Arc<Sim>) -> Router {
                 filter,
                 move |State(sim): State<Arc<Sim>>,
                       Path(params): Path<Vec<(String, String)>>,
-                      req: Request| { dispatch(sim, ep, params, req) },
+                      req: Request| {
+                    dispatch(sim, ep, own_names(ep, params), req)
+                },
             );
         }
         r = r.route(path, mr);
@@ -156,12 +159,35 @@ async fn unrouted(sim: &Sim, req: Request, status: StatusCode) -> Response {
     resp
 }
 
+/// A path template with its parameters' names blanked. The guide names one path's id by what
+/// each verb takes (`GET /images/{imageSha}/exceptions`, `PUT /images/{imageId}/exceptions`, a
+/// UUID): the router cannot hold two names at one place, so such templates share one route.
+fn route_key(path: &str) -> String {
+    path.split('/')
+        .map(|s| if s.starts_with('{') { "{}" } else { s })
+        .collect::<Vec<_>>()
+        .join("/")
+}
+
+/// The path's values under the endpoint's own parameter names (the route may carry a sibling
+/// verb's names), in path order.
+fn own_names(ep: &Endpoint, params: Vec<(String, String)>) -> Vec<(String, String)> {
+    let names = ep
+        .path
+        .split('/')
+        .filter_map(|s| s.strip_prefix('{')?.strip_suffix('}'));
+    names
+        .zip(params)
+        .map(|(n, (_, v))| (n.to_string(), v))
+        .collect()
+}
+
 /// The verbs the table has for the path template a concrete path fits.
 fn allowed_methods(path: &str) -> Vec<&'static str> {
     match qualys_cs_spec::match_path(path) {
         Some(found) => endpoints()
             .iter()
-            .filter(|e| e.path == found.path)
+            .filter(|e| route_key(&e.path) == route_key(&found.path))
             .map(|e| e.http.as_str())
             .collect(),
         // The simulator's own routes.
@@ -191,6 +217,9 @@ fn log_entry(
             let val = if name == "authorization" {
                 let s = v.to_str().unwrap_or("");
                 format!("{} ***", s.split_whitespace().next().unwrap_or(""))
+            } else if name == "clientsecret" {
+                // An API client's secret is a password: never in the log.
+                "***".to_string()
             } else {
                 String::from_utf8_lossy(v.as_bytes()).into_owned()
             };
@@ -385,8 +414,9 @@ async fn pipeline(
     parts: &axum::http::request::Parts,
     body: Bytes,
 ) -> Response {
-    // The gateway's `/auth` is how a caller gets credentials: it takes none.
-    let user = if ep.id == EndpointId::P31 {
+    // The gateway's `/auth` (and an API client's `/auth/oidc`, `/auth/oauth`) is how a caller
+    // gets credentials: it takes none.
+    let user = if ep.resource == "auth" {
         String::new()
     } else {
         match sim.authorize(&parts.headers) {
@@ -439,6 +469,7 @@ async fn pipeline(
                 .get(header::CONTENT_TYPE)
                 .and_then(|v| v.to_str().ok())
                 .map(str::to_string),
+            headers: parts.headers.clone(),
             user,
         };
         match handlers::route(ep.id) {

@@ -155,11 +155,43 @@ pub enum EndpointId {
     P33,
     /// `GET /csapi/v1.3/centralizedPolicy`: `policies.list`.
     P34,
+    /// `POST /csapi/v1.3/exception`: `exceptions.create`.
+    P35,
+    /// `PUT /csapi/v1.3/exception/{exceptionId}`: `exceptions.update`.
+    P36,
+    /// `GET /csapi/v1.3/exception/{exceptionId}`: `exceptions.get`.
+    P37,
+    /// `GET /csapi/v1.3/images/{imageSha}/exceptions`: `images.exceptions`.
+    P38,
+    /// `PUT /csapi/v1.3/images/{imageId}/exceptions`: `images.update_exceptions`.
+    P39,
+    /// `GET /csapi/v1.3/containers/{containerSha}/exceptions`: `containers.exceptions`.
+    P40,
+    /// `PUT /csapi/v1.3/containers/{containerId}/exceptions`: `containers.update_exceptions`.
+    P41,
+    /// `GET /csapi/v1.3/sensorProfile`: `sensor_profiles.list`.
+    P42,
+    /// `POST /csapi/v1.3/sensorProfile`: `sensor_profiles.create`.
+    P43,
+    /// `PUT /csapi/v1.3/sensorProfile/{sensorProfileId}`: `sensor_profiles.update`.
+    P44,
+    /// `GET /csapi/v1.3/vuln`: `vulnerabilities.list`.
+    P45,
+    /// `GET /csapi/v1.3/vuln/count`: `vulnerabilities.count`.
+    P46,
+    /// `GET /csapi/v1.3/vulnerability`: `vulnerabilities.definitions`.
+    P47,
+    /// `GET /csapi/v1.3/vulnerability/{uuid}`: `vulnerabilities.get`.
+    P48,
+    /// `POST /auth/oidc`: `auth.oidc_token`.
+    P49,
+    /// `POST /auth/oauth`: `auth.oauth_token`.
+    P50,
 }
 
 impl EndpointId {
     /// Every id, in table order.
-    pub const ALL: [EndpointId; 75] = [
+    pub const ALL: [EndpointId; 91] = [
         EndpointId::S01,
         EndpointId::S02,
         EndpointId::S03,
@@ -235,6 +267,22 @@ impl EndpointId {
         EndpointId::P32,
         EndpointId::P33,
         EndpointId::P34,
+        EndpointId::P35,
+        EndpointId::P36,
+        EndpointId::P37,
+        EndpointId::P38,
+        EndpointId::P39,
+        EndpointId::P40,
+        EndpointId::P41,
+        EndpointId::P42,
+        EndpointId::P43,
+        EndpointId::P44,
+        EndpointId::P45,
+        EndpointId::P46,
+        EndpointId::P47,
+        EndpointId::P48,
+        EndpointId::P49,
+        EndpointId::P50,
     ];
 
     /// The id as the table spells it, e.g. `"S17"`.
@@ -315,6 +363,22 @@ impl EndpointId {
             EndpointId::P32 => "P32",
             EndpointId::P33 => "P33",
             EndpointId::P34 => "P34",
+            EndpointId::P35 => "P35",
+            EndpointId::P36 => "P36",
+            EndpointId::P37 => "P37",
+            EndpointId::P38 => "P38",
+            EndpointId::P39 => "P39",
+            EndpointId::P40 => "P40",
+            EndpointId::P41 => "P41",
+            EndpointId::P42 => "P42",
+            EndpointId::P43 => "P43",
+            EndpointId::P44 => "P44",
+            EndpointId::P45 => "P45",
+            EndpointId::P46 => "P46",
+            EndpointId::P47 => "P47",
+            EndpointId::P48 => "P48",
+            EndpointId::P49 => "P49",
+            EndpointId::P50 => "P50",
         }
     }
 }
@@ -399,6 +463,22 @@ impl std::str::FromStr for EndpointId {
             "P32" => EndpointId::P32,
             "P33" => EndpointId::P33,
             "P34" => EndpointId::P34,
+            "P35" => EndpointId::P35,
+            "P36" => EndpointId::P36,
+            "P37" => EndpointId::P37,
+            "P38" => EndpointId::P38,
+            "P39" => EndpointId::P39,
+            "P40" => EndpointId::P40,
+            "P41" => EndpointId::P41,
+            "P42" => EndpointId::P42,
+            "P43" => EndpointId::P43,
+            "P44" => EndpointId::P44,
+            "P45" => EndpointId::P45,
+            "P46" => EndpointId::P46,
+            "P47" => EndpointId::P47,
+            "P48" => EndpointId::P48,
+            "P49" => EndpointId::P49,
+            "P50" => EndpointId::P50,
             _ => return Err(UnknownEndpointId(s.to_owned())),
         })
     }

@@ -65,11 +65,23 @@ pub struct Endpoint {
     pub idempotent: bool,
     #[serde(default)]
     pub source: Vec<String>,
+    /// How the endpoint is known, following from `source` (codegen/common.py `evidence_of`).
+    pub evidence: Evidence,
     #[serde(default)]
     pub notes: String,
     /// Arguments handled by the client itself, never sent (e.g. `path` of a download).
     #[serde(default)]
     pub local_args: Vec<LocalArg>,
+}
+
+/// How an endpoint is known: `Documented` when Qualys publishes it (its guide, release notes or
+/// OpenAPI file), `Observed` when only clients that call live tenants show it. Observed endpoints
+/// may change without notice; their answers are decoded leniently.
+#[derive(Debug, Deserialize, Clone, Copy, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum Evidence {
+    Documented,
+    Observed,
 }
 
 /// An HTTP verb of the API.
@@ -462,7 +474,7 @@ mod tests {
     #[test]
     fn the_embedded_table_parses_and_indexes_every_entry() {
         let t = table();
-        assert_eq!(t.endpoints.len(), 75);
+        assert_eq!(t.endpoints.len(), 91);
         assert_eq!(EndpointId::ALL.len(), t.endpoints.len());
         for e in endpoints() {
             assert!(std::ptr::eq(by_id(e.id.as_str()).unwrap(), e));
@@ -482,6 +494,31 @@ mod tests {
                 );
             }
         }
+    }
+
+    /// The rule codegen/common.py `evidence_of` states: documented when Qualys publishes the call
+    /// (a seed, its OpenAPI file, a page of its guide), observed otherwise.
+    #[test]
+    fn evidence_follows_the_sources() {
+        for e in endpoints() {
+            let published = e.source.iter().any(|s| {
+                s.starts_with("S00") || s.starts_with("P-swagger") || s.starts_with("P-docs")
+            });
+            let want = if published {
+                Evidence::Documented
+            } else {
+                Evidence::Observed
+            };
+            assert_eq!(e.evidence, want, "{}: {:?}", e.id, e.source);
+        }
+        assert_eq!(
+            by_name("vulnerabilities", "list").unwrap().evidence,
+            Evidence::Observed
+        );
+        assert_eq!(
+            by_name("exceptions", "create").unwrap().evidence,
+            Evidence::Documented
+        );
     }
 
     #[test]

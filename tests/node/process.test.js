@@ -113,7 +113,7 @@ test('every endpoint of the table has a generated method', () => {
     assert.equal(typeof t[camel(e.method)], 'function', `${e.resource}.${e.method}`)
     n++
   }
-  assert.equal(n, 74)
+  assert.equal(n, 88)
   const dts = fs.readFileSync(path.join(ROOT, 'bindings-node', 'resources.d.ts'), 'utf8')
   assert.match(dts, /bulkCancel\(registryId: string, options\?: RegistriesSchedulesBulkCancelOptions\)/)
 })

@@ -58,6 +58,9 @@ async function records() {
     return {
       image: (await all(c.images.list({ pageSize: 1 })))[0].sha,
       container: (await all(c.containers.list({ pageSize: 1 })))[0].sha,
+      // The exception assignments take the UUID where the reads take the sha.
+      imageUuid: (await all(c.images.list({ pageSize: 1 })))[0].uuid,
+      containerUuid: (await all(c.containers.list({ pageSize: 1 })))[0].uuid,
       idle,
       done,
       running,
@@ -84,6 +87,11 @@ function fill(e, code, r, extra) {
     SHA: res === 'containers' ? r.container : r.image,
     IMAGE_ID: r.image,
     CONTAINER_ID: r.container,
+    IMAGE_UUID: r.imageUuid,
+    CONTAINER_UUID: r.containerUuid,
+    EXCEPTION_ID: extra.exceptionId,
+    PROFILE_ID: extra.profileId,
+    UUID: extra.uuid,
     SENSOR_ID: r.sensor,
     REGISTRY_ID: (res === 'registries.schedules' ? schedule.registry : r.idle).registryUuid,
     SCHEDULE_ID: extra.scheduleId || schedule.s.scheduleUuid,
@@ -101,11 +109,16 @@ function fill(e, code, r, extra) {
     assert.ok(values[p] !== undefined, `${e.id}: no value for the placeholder ${p}`)
     return JSON.stringify(String(values[p]))
   })
-  const body = { ...sampleBody(e), ...(BODIES[e.id] ? BODIES[e.id](r) : {}) }
+  let body = { ...sampleBody(e), ...(BODIES[e.id] ? BODIES[e.id](r) : {}) }
+  // An update sends the whole record again, as its create; an assignment names what prepare made.
+  if (e.id === 'P36' || e.id === 'P44') body = sampleBody(byId(e.id === 'P36' ? 'P35' : 'P43'))
+  if (e.id === 'P39' || e.id === 'P41') body = { exceptionEvent: 'ASSIGN', exceptionIds: [extra.exceptionId] }
   code = code.replace('{...}', () => JSON.stringify(body))
   code = code.replace('[...]', () => JSON.stringify([res === 'registries.schedules' ? values.SCHEDULE_ID : values.REGISTRY_ID]))
   return code
 }
+
+const byId = (id) => TABLE.endpoints.find((x) => x.id === id)
 
 // Where a sample body cannot be sent as printed: its ids are the documentation's, or the
 // simulator already holds the record it creates; the bodies no sample shows.
@@ -126,6 +139,16 @@ async function prepare(e, c) {
     const name = e.id === 'S03' ? sampleBody(e).name : 'reference-tag'
     await c.tags.create({ name, tagInfoDataList: [{ entityType: 'IMAGE', rule: 'image.repo.repository:latest' }] })
     return { tagName: name }
+  }
+  if (['P36', 'P37', 'P39', 'P41'].includes(e.id)) {
+    const exception = { ...sampleBody(byId('P35')), scope: e.id === 'P41' ? 'CONTAINER' : 'IMAGE' }
+    return { exceptionId: (await c.exceptions.create(exception)).exceptionId }
+  }
+  if (e.id === 'P42' || e.id === 'P44') {
+    return { profileId: (await c.sensorProfiles.create(sampleBody(byId('P43')))).sensorProfileId }
+  }
+  if (e.id === 'P48') {
+    return { uuid: (await c.vulnerabilities.definitions().toArray())[0].uuid }
   }
   if (e.id === 'S11') {
     const created = await c.reports.createSchedule(sampleBody(TABLE.endpoints.find((x) => x.id === 'S10')))

@@ -65,6 +65,12 @@ def samples(sim: Simulator) -> dict[str, Any]:
         "id": "205767712438",
         "tag_name": "prod",
         "name": "gcp-demo",
+        # The exception assignments take the UUID where the reads take the sha.
+        "image_uuid": image["uuid"],
+        "container_uuid": container["uuid"],
+        "exception_id": "00000000-0000-0000-0000-000000000000",
+        "profile_id": "00000000-0000-0000-0000-000000000000",
+        "uuid": next(iter(c.vulnerabilities.definitions()))["uuid"],
     }
     out["report_uuids"] = [out["report_uuid"]]
     return out

@@ -33,6 +33,12 @@ BODIES: dict[str, Any] = {
     "S30": fixture_json("003/registry_update.request.json"),
     "P25": fixture_json("public/tag_create.request.json"),
     "P19": {"type": "service_account", "project_id": "demo"},
+    "P35": fixture_json("public/exception_create.request.json"),
+    "P36": fixture_json("public/exception_create_dynamic.request.json"),
+    "P39": fixture_json("public/image_exceptions_update.request.json"),
+    "P41": fixture_json("public/container_exceptions_update.request.json"),
+    "P43": fixture_json("public/sensor_profile_create.request.json"),
+    "P44": fixture_json("public/sensor_profile_create.request.json"),
 }
 
 

@@ -72,3 +72,15 @@ def test_triage_notebook(monkeypatch: pytest.MonkeyPatch) -> None:
     assert "(400, " in text and "images have severity-5 vulnerabilities" in text
     assert "records written" in text
     assert any("image/png" in o.get("data", {}) for o in outputs)  # the chart
+
+
+def test_exception_workflow() -> None:
+    """An exception hides its QID from the image's list until it is deassigned."""
+    r = run("exception_workflow.py")
+    assert r.returncode == 0, r.stderr
+    assert "hidden from the vulnerability list" in r.stdout
+    assert "with apply_exception=False: listed" in r.stdout
+    assert "back in the vulnerability list" in r.stdout
+    r = run("exception_workflow.py", "--keep", "--days", "7")
+    assert r.returncode == 0, r.stderr
+    assert "valid 7 days" in r.stdout and "kept: deassign with PUT /csapi/v1.3/images/" in r.stdout

@@ -68,6 +68,9 @@ def records() -> dict[str, Any]:
         return {
             "image": next(iter(c.images.list(page_size=1)))["sha"],
             "container": next(iter(c.containers.list(page_size=1)))["sha"],
+            # The exception assignments take the UUID where the reads take the sha.
+            "image_uuid": next(iter(c.images.list(page_size=1)))["uuid"],
+            "container_uuid": next(iter(c.containers.list(page_size=1)))["uuid"],
             "idle": idle,
             "done": done,
             "running": running,
@@ -105,6 +108,18 @@ def prepare(ident: str, client: Client) -> dict[str, str]:
         name = sample_body(BY_ID["S03"])["name"] if ident == "S03" else "reference-tag"
         client.tags.create({"name": name, "tagInfoDataList": [{"entityType": "IMAGE", "rule": "image.repo:x"}]})
         return {"TAG_NAME": name}
+    if ident in ("P36", "P37", "P39", "P41"):
+        exception: Any = sample_body(BY_ID["P35"])
+        if ident == "P41":
+            exception["scope"] = "CONTAINER"
+        return {"EXCEPTION_ID": client.exceptions.create(exception)["exceptionId"]}
+    if ident in ("P42", "P44"):
+        profile: Any = sample_body(BY_ID["P43"])
+        created = client.sensor_profiles.create(profile)
+        assert isinstance(created, dict)
+        return {"PROFILE_ID": created["sensorProfileId"]}
+    if ident == "P48":
+        return {"UUID": str(next(iter(client.vulnerabilities.definitions()))["uuid"])}
     if ident == "S11":
         body: Any = sample_body(BY_ID["S10"])
         return {"SCHEDULE_ID": client.reports.create_schedule(body)["scheduleUuid"]}
@@ -123,6 +138,8 @@ def test_reference_python_example_runs(heading: str, ident: str, code: str, reco
             "SHA": r["container"] if res == "containers" else r["image"],
             "IMAGE_ID": r["image"],
             "CONTAINER_ID": r["container"],
+            "IMAGE_UUID": r["image_uuid"],
+            "CONTAINER_UUID": r["container_uuid"],
             "SENSOR_ID": r["sensor"],
             "REGISTRY_ID": (reg if res == "registries.schedules" else r["idle"])["registryUuid"],
             "SCHEDULE_ID": schedule["scheduleUuid"],
@@ -143,6 +160,10 @@ def test_reference_python_example_runs(heading: str, ident: str, code: str, reco
 
         body = {k: v for k, v in sample_body(e).items() if k not in DROP.get(ident, [])}
         body.update(BODIES[ident](r) if ident in BODIES else {})
+        if ident in ("P36", "P44"):  # an update sends the whole record again, as its create
+            body = sample_body(BY_ID["P35" if ident == "P36" else "P43"])
+        if ident in ("P39", "P41"):
+            body = {"exceptionEvent": "ASSIGN", "exceptionIds": [values["EXCEPTION_ID"]]}
         source = re.sub(r'"([A-Z_]+)"', value, code)
         source = source.replace("{...}", "BODY").replace("[...]", "IDS")
         ids = [values["SCHEDULE_ID"] if res == "registries.schedules" else values["REGISTRY_ID"]]

@@ -32,9 +32,16 @@ class ClientOptions(TypedDict, total=False):
     token: str
     #: A function returning a bearer token, called when one is needed (and again after a 401).
     token_provider: Callable[[], str]
-    #: How username and password authenticate: a gateway JWT (jwt, also spelt bearer) or HTTP Basic
-    #: (basic). (default "jwt"; environment QUALYS_AUTH)
-    auth: Literal["jwt", "bearer", "basic"]
+    #: An API client's id (with client_secret), for auth "oidc" (a user-level client) or "oauth" (a
+    #: subscription-level client). (environment QUALYS_CLIENT_ID)
+    client_id: str
+    #: The API client's secret (with client_id). (environment QUALYS_CLIENT_SECRET)
+    client_secret: str
+    #: How the credentials authenticate: username and password as a gateway JWT (jwt, also spelt
+    #: bearer) or HTTP Basic (basic); client_id and client_secret as an API client's token from the
+    #: gateway's /auth/oidc (a user-level client) or /auth/oauth (a subscription-level client).
+    #: (default "jwt"; environment QUALYS_AUTH)
+    auth: Literal["jwt", "bearer", "basic", "oidc", "oauth"]
     #: (seconds) The time limit of each HTTP attempt (connecting, sending, and receiving the
     #: headers and the whole body); a retry gets it again, and the waits between attempts do not
     #: count. (default 120; environment QUALYS_TIMEOUT)
@@ -91,6 +98,8 @@ CLIENT_OPTIONS: tuple[str, ...] = (
     "password",
     "token",
     "token_provider",
+    "client_id",
+    "client_secret",
     "auth",
     "timeout",
     "connect_timeout",

@@ -15,6 +15,10 @@ if TYPE_CHECKING:
     from ._pagination import AsyncPager, PageInfo, SyncPager
     from ._response import RawResponse
     from .bodies import (
+        ContainersUpdateExceptionsBody,
+        ExceptionsCreateBody,
+        ExceptionsUpdateBody,
+        ImagesUpdateExceptionsBody,
         PoliciesCreateBody,
         PoliciesUpdateBody,
         RegistriesAwsCreateConnectorBody,
@@ -26,6 +30,8 @@ if TYPE_CHECKING:
         ReportsCreateBody,
         ReportsCreateScheduleBody,
         ReportsUpdateScheduleBody,
+        SensorProfilesCreateBody,
+        SensorProfilesUpdateBody,
         TagsAssignBody,
         TagsCreateBody,
         TagsUpdateBody,
@@ -42,15 +48,19 @@ if TYPE_CHECKING:
         Compliance,
         Container,
         ContainerDetails,
+        ContainerExceptionsUpdated,
         ContainerVulnerabilities,
         Control,
         DeletedRegistries,
         DeletedSchedules,
         DownloadResult,
+        EntityExceptions,
         Event,
+        ExceptionCreated,
         GcpConnector,
         Image,
         ImageDetails,
+        ImageExceptionsUpdated,
         ImageVulnerabilities,
         JobStarted,
         K8sPosture,
@@ -70,10 +80,16 @@ if TYPE_CHECKING:
         Schedule,
         ScheduleCreated,
         Sensor,
+        SensorProfile,
         SoftwareList,
         Tag,
         TagAssigned,
+        VulnDefinition,
         VulnerabilityCount,
+        VulnerabilityView,
+        VulnException,
+        VulnFinding,
+        VulnViewCount,
     )
 
 __all__ = ["ENDPOINTS", "SyncResources", "AsyncResources", "RawResources", "AsyncRawResources"]
@@ -155,6 +171,22 @@ ENDPOINTS: dict[str, tuple[str, str, str]] = {
     "P32": ("k8s_clusters.list", "GET", "/csapi/v1.3/k8sClusters"),
     "P33": ("k8s_clusters.get", "GET", "/csapi/v1.3/k8sClusters/{clusterUid}"),
     "P34": ("policies.list", "GET", "/csapi/v1.3/centralizedPolicy"),
+    "P35": ("exceptions.create", "POST", "/csapi/v1.3/exception"),
+    "P36": ("exceptions.update", "PUT", "/csapi/v1.3/exception/{exceptionId}"),
+    "P37": ("exceptions.get", "GET", "/csapi/v1.3/exception/{exceptionId}"),
+    "P38": ("images.exceptions", "GET", "/csapi/v1.3/images/{imageSha}/exceptions"),
+    "P39": ("images.update_exceptions", "PUT", "/csapi/v1.3/images/{imageId}/exceptions"),
+    "P40": ("containers.exceptions", "GET", "/csapi/v1.3/containers/{containerSha}/exceptions"),
+    "P41": ("containers.update_exceptions", "PUT", "/csapi/v1.3/containers/{containerId}/exceptions"),
+    "P42": ("sensor_profiles.list", "GET", "/csapi/v1.3/sensorProfile"),
+    "P43": ("sensor_profiles.create", "POST", "/csapi/v1.3/sensorProfile"),
+    "P44": ("sensor_profiles.update", "PUT", "/csapi/v1.3/sensorProfile/{sensorProfileId}"),
+    "P45": ("vulnerabilities.list", "GET", "/csapi/v1.3/vuln"),
+    "P46": ("vulnerabilities.count", "GET", "/csapi/v1.3/vuln/count"),
+    "P47": ("vulnerabilities.definitions", "GET", "/csapi/v1.3/vulnerability"),
+    "P48": ("vulnerabilities.get", "GET", "/csapi/v1.3/vulnerability/{uuid}"),
+    "P49": ("auth.oidc_token", "POST", "/auth/oidc"),
+    "P50": ("auth.oauth_token", "POST", "/auth/oauth"),
 }
 
 
@@ -271,6 +303,7 @@ class Images(_Resource):
         type: Literal['ALL', 'SUMMARY', 'DETAILS'] | None = None,
         filter: str | None = None,
         sort: str | None = None,
+        apply_exception: bool | None = None,
         timeout: float | None = None,
         max_retries: int | None = None,
         extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
@@ -279,7 +312,7 @@ class Images(_Resource):
     ) -> ImageVulnerabilities:
         """GET /csapi/v1.3/images/{imageSha}/vuln [S42]
         """
-        return self._client._call("S42", {"sha": sha, "type": type, "filter": filter, "sort": sort}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return self._client._call("S42", {"sha": sha, "type": type, "filter": filter, "sort": sort, "apply_exception": apply_exception}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
     def bulk_list(
         self,
@@ -397,6 +430,35 @@ class Images(_Resource):
         """GET /csapi/v1.3/images/{imageSha}/vuln/count [P10]
         """
         return self._client._call("P10", {"sha": sha}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+
+    def exceptions(
+        self,
+        sha: str,
+        *,
+        timeout: float | None = None,
+        max_retries: int | None = None,
+        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        **unknown: NoReturn,
+    ) -> EntityExceptions:
+        """GET /csapi/v1.3/images/{imageSha}/exceptions [P38]
+        """
+        return self._client._call("P38", {"sha": sha}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+
+    def update_exceptions(
+        self,
+        image_uuid: str,
+        body: ImagesUpdateExceptionsBody,
+        *,
+        timeout: float | None = None,
+        max_retries: int | None = None,
+        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        **unknown: NoReturn,
+    ) -> ImageExceptionsUpdated:
+        """PUT /csapi/v1.3/images/{imageId}/exceptions [P39]
+        """
+        return self._client._call("P39", {"image_uuid": image_uuid, "body": body}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
 
 class Tags(_Resource):
@@ -548,6 +610,8 @@ class Policies(_Resource):
         **unknown: NoReturn,
     ) -> SyncPager[Policy]:
         """List policies, every page: ``GET /csapi/v1.3/centralizedPolicy``.
+
+        Observed on tenants; Qualys has not documented it (it may change without notice).
 
         Returns a lazy pager of ``Policy`` dicts: nothing is sent until it is read. Iterate it, or
         call ``.pages()``, ``.to_list()``, ``.to_arrow()`` / ``.to_pandas()`` / ``.to_polars()``
@@ -1057,6 +1121,35 @@ class Containers(_Resource):
         """GET /csapi/v1.3/containers/{containerSha}/vuln/count [P04]
         """
         return self._client._call("P04", {"sha": sha}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+
+    def exceptions(
+        self,
+        sha: str,
+        *,
+        timeout: float | None = None,
+        max_retries: int | None = None,
+        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        **unknown: NoReturn,
+    ) -> EntityExceptions:
+        """GET /csapi/v1.3/containers/{containerSha}/exceptions [P40]
+        """
+        return self._client._call("P40", {"sha": sha}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+
+    def update_exceptions(
+        self,
+        container_uuid: str,
+        body: ContainersUpdateExceptionsBody,
+        *,
+        timeout: float | None = None,
+        max_retries: int | None = None,
+        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        **unknown: NoReturn,
+    ) -> ContainerExceptionsUpdated:
+        """PUT /csapi/v1.3/containers/{containerId}/exceptions [P41]
+        """
+        return self._client._call("P41", {"container_uuid": container_uuid, "body": body}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
 
 class Events(_Resource):
@@ -1707,6 +1800,8 @@ class K8sClusters(_Resource):
     ) -> SyncPager[KubernetesCluster]:
         """List k8s clusters, every page: ``GET /csapi/v1.3/k8sClusters``.
 
+        Observed on tenants; Qualys has not documented it (it may change without notice).
+
         Returns a lazy pager of ``KubernetesCluster`` dicts: nothing is sent until it is read.
         Iterate it, or call ``.pages()``, ``.to_list()``, ``.to_arrow()`` / ``.to_pandas()`` /
         ``.to_polars()`` (one column per field, built in Rust), ``.to_jsonl(path)`` /
@@ -1743,9 +1838,251 @@ class K8sClusters(_Resource):
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> KubernetesCluster:
-        """GET /csapi/v1.3/k8sClusters/{clusterUid} [P33]
+        """GET /csapi/v1.3/k8sClusters/{clusterUid} [P33] (observed on tenants; Qualys has not documented it)
         """
         return self._client._call("P33", {"cluster_uid": cluster_uid}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+
+
+class Exceptions(_Resource):
+    """`client.exceptions`."""
+
+    def create(
+        self,
+        body: ExceptionsCreateBody,
+        *,
+        timeout: float | None = None,
+        max_retries: int | None = None,
+        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        **unknown: NoReturn,
+    ) -> ExceptionCreated:
+        """POST /csapi/v1.3/exception [P35]
+        """
+        return self._client._call("P35", {"body": body}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+
+    def update(
+        self,
+        exception_id: str,
+        body: ExceptionsUpdateBody,
+        *,
+        timeout: float | None = None,
+        max_retries: int | None = None,
+        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        **unknown: NoReturn,
+    ) -> ExceptionCreated:
+        """PUT /csapi/v1.3/exception/{exceptionId} [P36]
+        """
+        return self._client._call("P36", {"exception_id": exception_id, "body": body}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+
+    def get(
+        self,
+        exception_id: str,
+        *,
+        include_qids: bool | None = None,
+        timeout: float | None = None,
+        max_retries: int | None = None,
+        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        **unknown: NoReturn,
+    ) -> VulnException:
+        """GET /csapi/v1.3/exception/{exceptionId} [P37]
+        """
+        return self._client._call("P37", {"exception_id": exception_id, "include_qids": include_qids}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+
+
+class SensorProfiles(_Resource):
+    """`client.sensor_profiles`."""
+
+    def list(
+        self,
+        *,
+        page_size: int | None = None,
+        prefetch: int | None = None,
+        progress: bool | None = None,
+        on_page: Callable[[PageInfo], object] | None = None,
+        timeout: float | None = None,
+        max_retries: int | None = None,
+        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        **unknown: NoReturn,
+    ) -> SyncPager[SensorProfile]:
+        """List sensor profiles, every page: ``GET /csapi/v1.3/sensorProfile``.
+
+        Observed on tenants; Qualys has not documented it (it may change without notice).
+
+        Returns a lazy pager of ``SensorProfile`` dicts: nothing is sent until it is read. Iterate
+        it, or call ``.pages()``, ``.to_list()``, ``.to_arrow()`` / ``.to_pandas()`` /
+        ``.to_polars()`` (one column per field, built in Rust), ``.to_jsonl(path)`` /
+        ``.to_csv(path)`` / ``.to_parquet(path)`` (page by page). ``progress=True`` on those shows a
+        bar; ``on_page=`` takes a callback.
+
+        Parameters:
+            page_size: records per request (``pageSize``, default 50).
+            prefetch: pages fetched ahead while you read (the client's default if not given).
+            progress: show a progress bar (tqdm, notebook-aware, when installed) as pages arrive.
+            on_page: called with a ``PageInfo`` (number, count, total, running records) per page.
+            timeout, max_retries, extra_headers, extra_query: per-call options, as on every method.
+
+        Paging:
+            By page number (``pageNumber``), the next pages fetched ahead once ``count`` is known.
+
+        Example::
+
+            pager = client.sensor_profiles.list(page_size=500)
+            for item in pager:
+                ...
+            df = pager.to_pandas()  # runs the query again: the pager was read to the end
+        """
+        return self._client._list("P42", {"page_size": page_size}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown}, prefetch, progress, on_page)
+
+    def create(
+        self,
+        body: SensorProfilesCreateBody,
+        *,
+        timeout: float | None = None,
+        max_retries: int | None = None,
+        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        **unknown: NoReturn,
+    ) -> Any:
+        """POST /csapi/v1.3/sensorProfile [P43]
+        """
+        return self._client._call("P43", {"body": body}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+
+    def update(
+        self,
+        profile_id: str,
+        body: SensorProfilesUpdateBody,
+        *,
+        is_vuln_propagation: bool | None = None,
+        timeout: float | None = None,
+        max_retries: int | None = None,
+        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        **unknown: NoReturn,
+    ) -> Any:
+        """PUT /csapi/v1.3/sensorProfile/{sensorProfileId} [P44]
+        """
+        return self._client._call("P44", {"profile_id": profile_id, "body": body, "is_vuln_propagation": is_vuln_propagation}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+
+
+class Vulnerabilities(_Resource):
+    """`client.vulnerabilities`."""
+
+    def list(
+        self,
+        *,
+        group_by: str | None = None,
+        page_size: int | None = None,
+        prefetch: int | None = None,
+        progress: bool | None = None,
+        on_page: Callable[[PageInfo], object] | None = None,
+        timeout: float | None = None,
+        max_retries: int | None = None,
+        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        **unknown: NoReturn,
+    ) -> SyncPager[VulnFinding]:
+        """List vulnerabilities, every page: ``GET /csapi/v1.3/vuln``.
+
+        Observed on tenants; Qualys has not documented it (it may change without notice).
+
+        Returns a lazy pager of ``VulnFinding`` dicts: nothing is sent until it is read. Iterate it,
+        or call ``.pages()``, ``.to_list()``, ``.to_arrow()`` / ``.to_pandas()`` / ``.to_polars()``
+        (one column per field, built in Rust), ``.to_jsonl(path)`` / ``.to_csv(path)`` /
+        ``.to_parquet(path)`` (page by page). ``progress=True`` on those shows a bar; ``on_page=``
+        takes a callback.
+
+        Parameters:
+            group_by: group by (``groupBy``).
+            page_size: records per request (``pageSize``, default 50).
+            prefetch: pages fetched ahead while you read (the client's default if not given).
+            progress: show a progress bar (tqdm, notebook-aware, when installed) as pages arrive.
+            on_page: called with a ``PageInfo`` (number, count, total, running records) per page.
+            timeout, max_retries, extra_headers, extra_query: per-call options, as on every method.
+
+        Paging:
+            By page number (``pageNumber``), the next pages fetched ahead once ``count`` is known.
+
+        Example::
+
+            pager = client.vulnerabilities.list(page_size=500)
+            for item in pager:
+                ...
+            df = pager.to_pandas()  # runs the query again: the pager was read to the end
+        """
+        return self._client._list("P45", {"group_by": group_by, "page_size": page_size}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown}, prefetch, progress, on_page)
+
+    def count(
+        self,
+        *,
+        group_by: str | None = None,
+        timeout: float | None = None,
+        max_retries: int | None = None,
+        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        **unknown: NoReturn,
+    ) -> VulnViewCount:
+        """GET /csapi/v1.3/vuln/count [P46] (observed on tenants; Qualys has not documented it)
+        """
+        return self._client._call("P46", {"group_by": group_by}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+
+    def definitions(
+        self,
+        *,
+        page_size: int | None = None,
+        prefetch: int | None = None,
+        progress: bool | None = None,
+        on_page: Callable[[PageInfo], object] | None = None,
+        timeout: float | None = None,
+        max_retries: int | None = None,
+        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        **unknown: NoReturn,
+    ) -> SyncPager[VulnDefinition]:
+        """List vulnerabilities, every page: ``GET /csapi/v1.3/vulnerability``.
+
+        Observed on tenants; Qualys has not documented it (it may change without notice).
+
+        Returns a lazy pager of ``VulnDefinition`` dicts: nothing is sent until it is read. Iterate
+        it, or call ``.pages()``, ``.to_list()``, ``.to_arrow()`` / ``.to_pandas()`` /
+        ``.to_polars()`` (one column per field, built in Rust), ``.to_jsonl(path)`` /
+        ``.to_csv(path)`` / ``.to_parquet(path)`` (page by page). ``progress=True`` on those shows a
+        bar; ``on_page=`` takes a callback.
+
+        Parameters:
+            page_size: records per request (``pageSize``, default 50).
+            prefetch: pages fetched ahead while you read (the client's default if not given).
+            progress: show a progress bar (tqdm, notebook-aware, when installed) as pages arrive.
+            on_page: called with a ``PageInfo`` (number, count, total, running records) per page.
+            timeout, max_retries, extra_headers, extra_query: per-call options, as on every method.
+
+        Paging:
+            By page number (``pageNumber``), the next pages fetched ahead once ``count`` is known.
+
+        Example::
+
+            pager = client.vulnerabilities.definitions(page_size=500)
+            for item in pager:
+                ...
+            df = pager.to_pandas()  # runs the query again: the pager was read to the end
+        """
+        return self._client._list("P47", {"page_size": page_size}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown}, prefetch, progress, on_page)
+
+    def get(
+        self,
+        uuid: str,
+        *,
+        timeout: float | None = None,
+        max_retries: int | None = None,
+        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        **unknown: NoReturn,
+    ) -> VulnerabilityView:
+        """GET /csapi/v1.3/vulnerability/{uuid} [P48] (observed on tenants; Qualys has not documented it)
+        """
+        return self._client._call("P48", {"uuid": uuid}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
 
 class SyncResources:
@@ -1762,6 +2099,9 @@ class SyncResources:
     controls: Controls
     k8s_postures: K8sPostures
     k8s_clusters: K8sClusters
+    exceptions: Exceptions
+    sensor_profiles: SensorProfiles
+    vulnerabilities: Vulnerabilities
 
     def _init_resources(self) -> None:
         self.images = Images(self)
@@ -1775,6 +2115,9 @@ class SyncResources:
         self.controls = Controls(self)
         self.k8s_postures = K8sPostures(self)
         self.k8s_clusters = K8sClusters(self)
+        self.exceptions = Exceptions(self)
+        self.sensor_profiles = SensorProfiles(self)
+        self.vulnerabilities = Vulnerabilities(self)
 
 
 class AsyncImages(_Resource):
@@ -1875,6 +2218,7 @@ class AsyncImages(_Resource):
         type: Literal['ALL', 'SUMMARY', 'DETAILS'] | None = None,
         filter: str | None = None,
         sort: str | None = None,
+        apply_exception: bool | None = None,
         timeout: float | None = None,
         max_retries: int | None = None,
         extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
@@ -1883,7 +2227,7 @@ class AsyncImages(_Resource):
     ) -> ImageVulnerabilities:
         """GET /csapi/v1.3/images/{imageSha}/vuln [S42]
         """
-        return await self._client._call("S42", {"sha": sha, "type": type, "filter": filter, "sort": sort}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return await self._client._call("S42", {"sha": sha, "type": type, "filter": filter, "sort": sort, "apply_exception": apply_exception}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
     def bulk_list(
         self,
@@ -2001,6 +2345,35 @@ class AsyncImages(_Resource):
         """GET /csapi/v1.3/images/{imageSha}/vuln/count [P10]
         """
         return await self._client._call("P10", {"sha": sha}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+
+    async def exceptions(
+        self,
+        sha: str,
+        *,
+        timeout: float | None = None,
+        max_retries: int | None = None,
+        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        **unknown: NoReturn,
+    ) -> EntityExceptions:
+        """GET /csapi/v1.3/images/{imageSha}/exceptions [P38]
+        """
+        return await self._client._call("P38", {"sha": sha}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+
+    async def update_exceptions(
+        self,
+        image_uuid: str,
+        body: ImagesUpdateExceptionsBody,
+        *,
+        timeout: float | None = None,
+        max_retries: int | None = None,
+        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        **unknown: NoReturn,
+    ) -> ImageExceptionsUpdated:
+        """PUT /csapi/v1.3/images/{imageId}/exceptions [P39]
+        """
+        return await self._client._call("P39", {"image_uuid": image_uuid, "body": body}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
 
 class AsyncTags(_Resource):
@@ -2152,6 +2525,8 @@ class AsyncPolicies(_Resource):
         **unknown: NoReturn,
     ) -> AsyncPager[Policy]:
         """List policies, every page: ``GET /csapi/v1.3/centralizedPolicy``.
+
+        Observed on tenants; Qualys has not documented it (it may change without notice).
 
         Returns a lazy pager of ``Policy`` dicts: nothing is sent until it is read. Iterate it, or
         call ``.pages()``, ``.to_list()``, ``.to_arrow()`` / ``.to_pandas()`` / ``.to_polars()``
@@ -2661,6 +3036,35 @@ class AsyncContainers(_Resource):
         """GET /csapi/v1.3/containers/{containerSha}/vuln/count [P04]
         """
         return await self._client._call("P04", {"sha": sha}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+
+    async def exceptions(
+        self,
+        sha: str,
+        *,
+        timeout: float | None = None,
+        max_retries: int | None = None,
+        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        **unknown: NoReturn,
+    ) -> EntityExceptions:
+        """GET /csapi/v1.3/containers/{containerSha}/exceptions [P40]
+        """
+        return await self._client._call("P40", {"sha": sha}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+
+    async def update_exceptions(
+        self,
+        container_uuid: str,
+        body: ContainersUpdateExceptionsBody,
+        *,
+        timeout: float | None = None,
+        max_retries: int | None = None,
+        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        **unknown: NoReturn,
+    ) -> ContainerExceptionsUpdated:
+        """PUT /csapi/v1.3/containers/{containerId}/exceptions [P41]
+        """
+        return await self._client._call("P41", {"container_uuid": container_uuid, "body": body}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
 
 class AsyncEvents(_Resource):
@@ -3311,6 +3715,8 @@ class AsyncK8sClusters(_Resource):
     ) -> AsyncPager[KubernetesCluster]:
         """List k8s clusters, every page: ``GET /csapi/v1.3/k8sClusters``.
 
+        Observed on tenants; Qualys has not documented it (it may change without notice).
+
         Returns a lazy pager of ``KubernetesCluster`` dicts: nothing is sent until it is read.
         Iterate it, or call ``.pages()``, ``.to_list()``, ``.to_arrow()`` / ``.to_pandas()`` /
         ``.to_polars()`` (one column per field, built in Rust), ``.to_jsonl(path)`` /
@@ -3347,9 +3753,251 @@ class AsyncK8sClusters(_Resource):
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> KubernetesCluster:
-        """GET /csapi/v1.3/k8sClusters/{clusterUid} [P33]
+        """GET /csapi/v1.3/k8sClusters/{clusterUid} [P33] (observed on tenants; Qualys has not documented it)
         """
         return await self._client._call("P33", {"cluster_uid": cluster_uid}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+
+
+class AsyncExceptions(_Resource):
+    """`client.exceptions`."""
+
+    async def create(
+        self,
+        body: ExceptionsCreateBody,
+        *,
+        timeout: float | None = None,
+        max_retries: int | None = None,
+        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        **unknown: NoReturn,
+    ) -> ExceptionCreated:
+        """POST /csapi/v1.3/exception [P35]
+        """
+        return await self._client._call("P35", {"body": body}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+
+    async def update(
+        self,
+        exception_id: str,
+        body: ExceptionsUpdateBody,
+        *,
+        timeout: float | None = None,
+        max_retries: int | None = None,
+        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        **unknown: NoReturn,
+    ) -> ExceptionCreated:
+        """PUT /csapi/v1.3/exception/{exceptionId} [P36]
+        """
+        return await self._client._call("P36", {"exception_id": exception_id, "body": body}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+
+    async def get(
+        self,
+        exception_id: str,
+        *,
+        include_qids: bool | None = None,
+        timeout: float | None = None,
+        max_retries: int | None = None,
+        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        **unknown: NoReturn,
+    ) -> VulnException:
+        """GET /csapi/v1.3/exception/{exceptionId} [P37]
+        """
+        return await self._client._call("P37", {"exception_id": exception_id, "include_qids": include_qids}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+
+
+class AsyncSensorProfiles(_Resource):
+    """`client.sensor_profiles`."""
+
+    def list(
+        self,
+        *,
+        page_size: int | None = None,
+        prefetch: int | None = None,
+        progress: bool | None = None,
+        on_page: Callable[[PageInfo], object] | None = None,
+        timeout: float | None = None,
+        max_retries: int | None = None,
+        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        **unknown: NoReturn,
+    ) -> AsyncPager[SensorProfile]:
+        """List sensor profiles, every page: ``GET /csapi/v1.3/sensorProfile``.
+
+        Observed on tenants; Qualys has not documented it (it may change without notice).
+
+        Returns a lazy pager of ``SensorProfile`` dicts: nothing is sent until it is read. Iterate
+        it, or call ``.pages()``, ``.to_list()``, ``.to_arrow()`` / ``.to_pandas()`` /
+        ``.to_polars()`` (one column per field, built in Rust), ``.to_jsonl(path)`` /
+        ``.to_csv(path)`` / ``.to_parquet(path)`` (page by page). ``progress=True`` on those shows a
+        bar; ``on_page=`` takes a callback.
+
+        Parameters:
+            page_size: records per request (``pageSize``, default 50).
+            prefetch: pages fetched ahead while you read (the client's default if not given).
+            progress: show a progress bar (tqdm, notebook-aware, when installed) as pages arrive.
+            on_page: called with a ``PageInfo`` (number, count, total, running records) per page.
+            timeout, max_retries, extra_headers, extra_query: per-call options, as on every method.
+
+        Paging:
+            By page number (``pageNumber``), the next pages fetched ahead once ``count`` is known.
+
+        Example::
+
+            pager = client.sensor_profiles.list(page_size=500)
+            for item in pager:
+                ...
+            df = pager.to_pandas()  # runs the query again: the pager was read to the end
+        """
+        return self._client._list("P42", {"page_size": page_size}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown}, prefetch, progress, on_page)
+
+    async def create(
+        self,
+        body: SensorProfilesCreateBody,
+        *,
+        timeout: float | None = None,
+        max_retries: int | None = None,
+        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        **unknown: NoReturn,
+    ) -> Any:
+        """POST /csapi/v1.3/sensorProfile [P43]
+        """
+        return await self._client._call("P43", {"body": body}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+
+    async def update(
+        self,
+        profile_id: str,
+        body: SensorProfilesUpdateBody,
+        *,
+        is_vuln_propagation: bool | None = None,
+        timeout: float | None = None,
+        max_retries: int | None = None,
+        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        **unknown: NoReturn,
+    ) -> Any:
+        """PUT /csapi/v1.3/sensorProfile/{sensorProfileId} [P44]
+        """
+        return await self._client._call("P44", {"profile_id": profile_id, "body": body, "is_vuln_propagation": is_vuln_propagation}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+
+
+class AsyncVulnerabilities(_Resource):
+    """`client.vulnerabilities`."""
+
+    def list(
+        self,
+        *,
+        group_by: str | None = None,
+        page_size: int | None = None,
+        prefetch: int | None = None,
+        progress: bool | None = None,
+        on_page: Callable[[PageInfo], object] | None = None,
+        timeout: float | None = None,
+        max_retries: int | None = None,
+        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        **unknown: NoReturn,
+    ) -> AsyncPager[VulnFinding]:
+        """List vulnerabilities, every page: ``GET /csapi/v1.3/vuln``.
+
+        Observed on tenants; Qualys has not documented it (it may change without notice).
+
+        Returns a lazy pager of ``VulnFinding`` dicts: nothing is sent until it is read. Iterate it,
+        or call ``.pages()``, ``.to_list()``, ``.to_arrow()`` / ``.to_pandas()`` / ``.to_polars()``
+        (one column per field, built in Rust), ``.to_jsonl(path)`` / ``.to_csv(path)`` /
+        ``.to_parquet(path)`` (page by page). ``progress=True`` on those shows a bar; ``on_page=``
+        takes a callback.
+
+        Parameters:
+            group_by: group by (``groupBy``).
+            page_size: records per request (``pageSize``, default 50).
+            prefetch: pages fetched ahead while you read (the client's default if not given).
+            progress: show a progress bar (tqdm, notebook-aware, when installed) as pages arrive.
+            on_page: called with a ``PageInfo`` (number, count, total, running records) per page.
+            timeout, max_retries, extra_headers, extra_query: per-call options, as on every method.
+
+        Paging:
+            By page number (``pageNumber``), the next pages fetched ahead once ``count`` is known.
+
+        Example::
+
+            pager = client.vulnerabilities.list(page_size=500)
+            for item in pager:
+                ...
+            df = pager.to_pandas()  # runs the query again: the pager was read to the end
+        """
+        return self._client._list("P45", {"group_by": group_by, "page_size": page_size}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown}, prefetch, progress, on_page)
+
+    async def count(
+        self,
+        *,
+        group_by: str | None = None,
+        timeout: float | None = None,
+        max_retries: int | None = None,
+        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        **unknown: NoReturn,
+    ) -> VulnViewCount:
+        """GET /csapi/v1.3/vuln/count [P46] (observed on tenants; Qualys has not documented it)
+        """
+        return await self._client._call("P46", {"group_by": group_by}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+
+    def definitions(
+        self,
+        *,
+        page_size: int | None = None,
+        prefetch: int | None = None,
+        progress: bool | None = None,
+        on_page: Callable[[PageInfo], object] | None = None,
+        timeout: float | None = None,
+        max_retries: int | None = None,
+        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        **unknown: NoReturn,
+    ) -> AsyncPager[VulnDefinition]:
+        """List vulnerabilities, every page: ``GET /csapi/v1.3/vulnerability``.
+
+        Observed on tenants; Qualys has not documented it (it may change without notice).
+
+        Returns a lazy pager of ``VulnDefinition`` dicts: nothing is sent until it is read. Iterate
+        it, or call ``.pages()``, ``.to_list()``, ``.to_arrow()`` / ``.to_pandas()`` /
+        ``.to_polars()`` (one column per field, built in Rust), ``.to_jsonl(path)`` /
+        ``.to_csv(path)`` / ``.to_parquet(path)`` (page by page). ``progress=True`` on those shows a
+        bar; ``on_page=`` takes a callback.
+
+        Parameters:
+            page_size: records per request (``pageSize``, default 50).
+            prefetch: pages fetched ahead while you read (the client's default if not given).
+            progress: show a progress bar (tqdm, notebook-aware, when installed) as pages arrive.
+            on_page: called with a ``PageInfo`` (number, count, total, running records) per page.
+            timeout, max_retries, extra_headers, extra_query: per-call options, as on every method.
+
+        Paging:
+            By page number (``pageNumber``), the next pages fetched ahead once ``count`` is known.
+
+        Example::
+
+            pager = client.vulnerabilities.definitions(page_size=500)
+            for item in pager:
+                ...
+            df = pager.to_pandas()  # runs the query again: the pager was read to the end
+        """
+        return self._client._list("P47", {"page_size": page_size}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown}, prefetch, progress, on_page)
+
+    async def get(
+        self,
+        uuid: str,
+        *,
+        timeout: float | None = None,
+        max_retries: int | None = None,
+        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        **unknown: NoReturn,
+    ) -> VulnerabilityView:
+        """GET /csapi/v1.3/vulnerability/{uuid} [P48] (observed on tenants; Qualys has not documented it)
+        """
+        return await self._client._call("P48", {"uuid": uuid}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
 
 class AsyncResources:
@@ -3366,6 +4014,9 @@ class AsyncResources:
     controls: AsyncControls
     k8s_postures: AsyncK8sPostures
     k8s_clusters: AsyncK8sClusters
+    exceptions: AsyncExceptions
+    sensor_profiles: AsyncSensorProfiles
+    vulnerabilities: AsyncVulnerabilities
 
     def _init_resources(self) -> None:
         self.images = AsyncImages(self)
@@ -3379,6 +4030,9 @@ class AsyncResources:
         self.controls = AsyncControls(self)
         self.k8s_postures = AsyncK8sPostures(self)
         self.k8s_clusters = AsyncK8sClusters(self)
+        self.exceptions = AsyncExceptions(self)
+        self.sensor_profiles = AsyncSensorProfiles(self)
+        self.vulnerabilities = AsyncVulnerabilities(self)
 
 
 class RawImages(_Resource):
@@ -3453,6 +4107,7 @@ class RawImages(_Resource):
         type: Literal['ALL', 'SUMMARY', 'DETAILS'] | None = None,
         filter: str | None = None,
         sort: str | None = None,
+        apply_exception: bool | None = None,
         timeout: float | None = None,
         max_retries: int | None = None,
         extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
@@ -3461,7 +4116,7 @@ class RawImages(_Resource):
     ) -> RawResponse[ImageVulnerabilities]:
         """GET /csapi/v1.3/images/{imageSha}/vuln [S42]
         """
-        return self._client._call("S42", {"sha": sha, "type": type, "filter": filter, "sort": sort}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return self._client._call("S42", {"sha": sha, "type": type, "filter": filter, "sort": sort, "apply_exception": apply_exception}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
     def bulk_list(
         self,
@@ -3555,6 +4210,35 @@ class RawImages(_Resource):
         """GET /csapi/v1.3/images/{imageSha}/vuln/count [P10]
         """
         return self._client._call("P10", {"sha": sha}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+
+    def exceptions(
+        self,
+        sha: str,
+        *,
+        timeout: float | None = None,
+        max_retries: int | None = None,
+        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        **unknown: NoReturn,
+    ) -> RawResponse[EntityExceptions]:
+        """GET /csapi/v1.3/images/{imageSha}/exceptions [P38]
+        """
+        return self._client._call("P38", {"sha": sha}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+
+    def update_exceptions(
+        self,
+        image_uuid: str,
+        body: ImagesUpdateExceptionsBody,
+        *,
+        timeout: float | None = None,
+        max_retries: int | None = None,
+        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        **unknown: NoReturn,
+    ) -> RawResponse[ImageExceptionsUpdated]:
+        """PUT /csapi/v1.3/images/{imageId}/exceptions [P39]
+        """
+        return self._client._call("P39", {"image_uuid": image_uuid, "body": body}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
 
 class RawTags(_Resource):
@@ -3705,7 +4389,7 @@ class RawPolicies(_Resource):
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> RawResponse[ListPage]:
-        """GET /csapi/v1.3/centralizedPolicy [P34]
+        """GET /csapi/v1.3/centralizedPolicy [P34] (observed on tenants; Qualys has not documented it)
         """
         return self._client._list("P34", {"page_size": page_size}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown}, prefetch, progress, on_page)
 
@@ -4067,6 +4751,35 @@ class RawContainers(_Resource):
         """GET /csapi/v1.3/containers/{containerSha}/vuln/count [P04]
         """
         return self._client._call("P04", {"sha": sha}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+
+    def exceptions(
+        self,
+        sha: str,
+        *,
+        timeout: float | None = None,
+        max_retries: int | None = None,
+        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        **unknown: NoReturn,
+    ) -> RawResponse[EntityExceptions]:
+        """GET /csapi/v1.3/containers/{containerSha}/exceptions [P40]
+        """
+        return self._client._call("P40", {"sha": sha}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+
+    def update_exceptions(
+        self,
+        container_uuid: str,
+        body: ContainersUpdateExceptionsBody,
+        *,
+        timeout: float | None = None,
+        max_retries: int | None = None,
+        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        **unknown: NoReturn,
+    ) -> RawResponse[ContainerExceptionsUpdated]:
+        """PUT /csapi/v1.3/containers/{containerId}/exceptions [P41]
+        """
+        return self._client._call("P41", {"container_uuid": container_uuid, "body": body}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
 
 class RawEvents(_Resource):
@@ -4565,7 +5278,7 @@ class RawK8sClusters(_Resource):
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> RawResponse[ListPage]:
-        """GET /csapi/v1.3/k8sClusters [P32]
+        """GET /csapi/v1.3/k8sClusters [P32] (observed on tenants; Qualys has not documented it)
         """
         return self._client._list("P32", {"filter": filter, "page_size": page_size}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown}, prefetch, progress, on_page)
 
@@ -4579,9 +5292,175 @@ class RawK8sClusters(_Resource):
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> RawResponse[KubernetesCluster]:
-        """GET /csapi/v1.3/k8sClusters/{clusterUid} [P33]
+        """GET /csapi/v1.3/k8sClusters/{clusterUid} [P33] (observed on tenants; Qualys has not documented it)
         """
         return self._client._call("P33", {"cluster_uid": cluster_uid}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+
+
+class RawExceptions(_Resource):
+    """`client.exceptions` (raw responses)."""
+
+    def create(
+        self,
+        body: ExceptionsCreateBody,
+        *,
+        timeout: float | None = None,
+        max_retries: int | None = None,
+        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        **unknown: NoReturn,
+    ) -> RawResponse[ExceptionCreated]:
+        """POST /csapi/v1.3/exception [P35]
+        """
+        return self._client._call("P35", {"body": body}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+
+    def update(
+        self,
+        exception_id: str,
+        body: ExceptionsUpdateBody,
+        *,
+        timeout: float | None = None,
+        max_retries: int | None = None,
+        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        **unknown: NoReturn,
+    ) -> RawResponse[ExceptionCreated]:
+        """PUT /csapi/v1.3/exception/{exceptionId} [P36]
+        """
+        return self._client._call("P36", {"exception_id": exception_id, "body": body}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+
+    def get(
+        self,
+        exception_id: str,
+        *,
+        include_qids: bool | None = None,
+        timeout: float | None = None,
+        max_retries: int | None = None,
+        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        **unknown: NoReturn,
+    ) -> RawResponse[VulnException]:
+        """GET /csapi/v1.3/exception/{exceptionId} [P37]
+        """
+        return self._client._call("P37", {"exception_id": exception_id, "include_qids": include_qids}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+
+
+class RawSensorProfiles(_Resource):
+    """`client.sensor_profiles` (raw responses)."""
+
+    def list(
+        self,
+        *,
+        page_size: int | None = None,
+        prefetch: int | None = None,
+        progress: bool | None = None,
+        on_page: Callable[[PageInfo], object] | None = None,
+        timeout: float | None = None,
+        max_retries: int | None = None,
+        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        **unknown: NoReturn,
+    ) -> RawResponse[ListPage]:
+        """GET /csapi/v1.3/sensorProfile [P42] (observed on tenants; Qualys has not documented it)
+        """
+        return self._client._list("P42", {"page_size": page_size}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown}, prefetch, progress, on_page)
+
+    def create(
+        self,
+        body: SensorProfilesCreateBody,
+        *,
+        timeout: float | None = None,
+        max_retries: int | None = None,
+        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        **unknown: NoReturn,
+    ) -> RawResponse[Any]:
+        """POST /csapi/v1.3/sensorProfile [P43]
+        """
+        return self._client._call("P43", {"body": body}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+
+    def update(
+        self,
+        profile_id: str,
+        body: SensorProfilesUpdateBody,
+        *,
+        is_vuln_propagation: bool | None = None,
+        timeout: float | None = None,
+        max_retries: int | None = None,
+        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        **unknown: NoReturn,
+    ) -> RawResponse[Any]:
+        """PUT /csapi/v1.3/sensorProfile/{sensorProfileId} [P44]
+        """
+        return self._client._call("P44", {"profile_id": profile_id, "body": body, "is_vuln_propagation": is_vuln_propagation}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+
+
+class RawVulnerabilities(_Resource):
+    """`client.vulnerabilities` (raw responses)."""
+
+    def list(
+        self,
+        *,
+        group_by: str | None = None,
+        page_size: int | None = None,
+        prefetch: int | None = None,
+        progress: bool | None = None,
+        on_page: Callable[[PageInfo], object] | None = None,
+        timeout: float | None = None,
+        max_retries: int | None = None,
+        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        **unknown: NoReturn,
+    ) -> RawResponse[ListPage]:
+        """GET /csapi/v1.3/vuln [P45] (observed on tenants; Qualys has not documented it)
+        """
+        return self._client._list("P45", {"group_by": group_by, "page_size": page_size}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown}, prefetch, progress, on_page)
+
+    def count(
+        self,
+        *,
+        group_by: str | None = None,
+        timeout: float | None = None,
+        max_retries: int | None = None,
+        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        **unknown: NoReturn,
+    ) -> RawResponse[VulnViewCount]:
+        """GET /csapi/v1.3/vuln/count [P46] (observed on tenants; Qualys has not documented it)
+        """
+        return self._client._call("P46", {"group_by": group_by}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+
+    def definitions(
+        self,
+        *,
+        page_size: int | None = None,
+        prefetch: int | None = None,
+        progress: bool | None = None,
+        on_page: Callable[[PageInfo], object] | None = None,
+        timeout: float | None = None,
+        max_retries: int | None = None,
+        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        **unknown: NoReturn,
+    ) -> RawResponse[ListPage]:
+        """GET /csapi/v1.3/vulnerability [P47] (observed on tenants; Qualys has not documented it)
+        """
+        return self._client._list("P47", {"page_size": page_size}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown}, prefetch, progress, on_page)
+
+    def get(
+        self,
+        uuid: str,
+        *,
+        timeout: float | None = None,
+        max_retries: int | None = None,
+        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        **unknown: NoReturn,
+    ) -> RawResponse[VulnerabilityView]:
+        """GET /csapi/v1.3/vulnerability/{uuid} [P48] (observed on tenants; Qualys has not documented it)
+        """
+        return self._client._call("P48", {"uuid": uuid}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
 
 class RawResources:
@@ -4598,6 +5477,9 @@ class RawResources:
     controls: RawControls
     k8s_postures: RawK8sPostures
     k8s_clusters: RawK8sClusters
+    exceptions: RawExceptions
+    sensor_profiles: RawSensorProfiles
+    vulnerabilities: RawVulnerabilities
 
     def _init_resources(self) -> None:
         self.images = RawImages(self)
@@ -4611,6 +5493,9 @@ class RawResources:
         self.controls = RawControls(self)
         self.k8s_postures = RawK8sPostures(self)
         self.k8s_clusters = RawK8sClusters(self)
+        self.exceptions = RawExceptions(self)
+        self.sensor_profiles = RawSensorProfiles(self)
+        self.vulnerabilities = RawVulnerabilities(self)
 
 
 class AsyncRawImages(_Resource):
@@ -4685,6 +5570,7 @@ class AsyncRawImages(_Resource):
         type: Literal['ALL', 'SUMMARY', 'DETAILS'] | None = None,
         filter: str | None = None,
         sort: str | None = None,
+        apply_exception: bool | None = None,
         timeout: float | None = None,
         max_retries: int | None = None,
         extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
@@ -4693,7 +5579,7 @@ class AsyncRawImages(_Resource):
     ) -> RawResponse[ImageVulnerabilities]:
         """GET /csapi/v1.3/images/{imageSha}/vuln [S42]
         """
-        return await self._client._call("S42", {"sha": sha, "type": type, "filter": filter, "sort": sort}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return await self._client._call("S42", {"sha": sha, "type": type, "filter": filter, "sort": sort, "apply_exception": apply_exception}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
     def bulk_list(
         self,
@@ -4787,6 +5673,35 @@ class AsyncRawImages(_Resource):
         """GET /csapi/v1.3/images/{imageSha}/vuln/count [P10]
         """
         return await self._client._call("P10", {"sha": sha}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+
+    async def exceptions(
+        self,
+        sha: str,
+        *,
+        timeout: float | None = None,
+        max_retries: int | None = None,
+        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        **unknown: NoReturn,
+    ) -> RawResponse[EntityExceptions]:
+        """GET /csapi/v1.3/images/{imageSha}/exceptions [P38]
+        """
+        return await self._client._call("P38", {"sha": sha}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+
+    async def update_exceptions(
+        self,
+        image_uuid: str,
+        body: ImagesUpdateExceptionsBody,
+        *,
+        timeout: float | None = None,
+        max_retries: int | None = None,
+        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        **unknown: NoReturn,
+    ) -> RawResponse[ImageExceptionsUpdated]:
+        """PUT /csapi/v1.3/images/{imageId}/exceptions [P39]
+        """
+        return await self._client._call("P39", {"image_uuid": image_uuid, "body": body}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
 
 class AsyncRawTags(_Resource):
@@ -4937,7 +5852,7 @@ class AsyncRawPolicies(_Resource):
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> Awaitable[RawResponse[ListPage]]:
-        """GET /csapi/v1.3/centralizedPolicy [P34]
+        """GET /csapi/v1.3/centralizedPolicy [P34] (observed on tenants; Qualys has not documented it)
         """
         return self._client._list("P34", {"page_size": page_size}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown}, prefetch, progress, on_page)
 
@@ -5299,6 +6214,35 @@ class AsyncRawContainers(_Resource):
         """GET /csapi/v1.3/containers/{containerSha}/vuln/count [P04]
         """
         return await self._client._call("P04", {"sha": sha}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+
+    async def exceptions(
+        self,
+        sha: str,
+        *,
+        timeout: float | None = None,
+        max_retries: int | None = None,
+        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        **unknown: NoReturn,
+    ) -> RawResponse[EntityExceptions]:
+        """GET /csapi/v1.3/containers/{containerSha}/exceptions [P40]
+        """
+        return await self._client._call("P40", {"sha": sha}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+
+    async def update_exceptions(
+        self,
+        container_uuid: str,
+        body: ContainersUpdateExceptionsBody,
+        *,
+        timeout: float | None = None,
+        max_retries: int | None = None,
+        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        **unknown: NoReturn,
+    ) -> RawResponse[ContainerExceptionsUpdated]:
+        """PUT /csapi/v1.3/containers/{containerId}/exceptions [P41]
+        """
+        return await self._client._call("P41", {"container_uuid": container_uuid, "body": body}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
 
 class AsyncRawEvents(_Resource):
@@ -5797,7 +6741,7 @@ class AsyncRawK8sClusters(_Resource):
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> Awaitable[RawResponse[ListPage]]:
-        """GET /csapi/v1.3/k8sClusters [P32]
+        """GET /csapi/v1.3/k8sClusters [P32] (observed on tenants; Qualys has not documented it)
         """
         return self._client._list("P32", {"filter": filter, "page_size": page_size}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown}, prefetch, progress, on_page)
 
@@ -5811,9 +6755,175 @@ class AsyncRawK8sClusters(_Resource):
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> RawResponse[KubernetesCluster]:
-        """GET /csapi/v1.3/k8sClusters/{clusterUid} [P33]
+        """GET /csapi/v1.3/k8sClusters/{clusterUid} [P33] (observed on tenants; Qualys has not documented it)
         """
         return await self._client._call("P33", {"cluster_uid": cluster_uid}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+
+
+class AsyncRawExceptions(_Resource):
+    """`client.exceptions` (raw responses)."""
+
+    async def create(
+        self,
+        body: ExceptionsCreateBody,
+        *,
+        timeout: float | None = None,
+        max_retries: int | None = None,
+        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        **unknown: NoReturn,
+    ) -> RawResponse[ExceptionCreated]:
+        """POST /csapi/v1.3/exception [P35]
+        """
+        return await self._client._call("P35", {"body": body}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+
+    async def update(
+        self,
+        exception_id: str,
+        body: ExceptionsUpdateBody,
+        *,
+        timeout: float | None = None,
+        max_retries: int | None = None,
+        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        **unknown: NoReturn,
+    ) -> RawResponse[ExceptionCreated]:
+        """PUT /csapi/v1.3/exception/{exceptionId} [P36]
+        """
+        return await self._client._call("P36", {"exception_id": exception_id, "body": body}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+
+    async def get(
+        self,
+        exception_id: str,
+        *,
+        include_qids: bool | None = None,
+        timeout: float | None = None,
+        max_retries: int | None = None,
+        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        **unknown: NoReturn,
+    ) -> RawResponse[VulnException]:
+        """GET /csapi/v1.3/exception/{exceptionId} [P37]
+        """
+        return await self._client._call("P37", {"exception_id": exception_id, "include_qids": include_qids}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+
+
+class AsyncRawSensorProfiles(_Resource):
+    """`client.sensor_profiles` (raw responses)."""
+
+    def list(
+        self,
+        *,
+        page_size: int | None = None,
+        prefetch: int | None = None,
+        progress: bool | None = None,
+        on_page: Callable[[PageInfo], object] | None = None,
+        timeout: float | None = None,
+        max_retries: int | None = None,
+        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        **unknown: NoReturn,
+    ) -> Awaitable[RawResponse[ListPage]]:
+        """GET /csapi/v1.3/sensorProfile [P42] (observed on tenants; Qualys has not documented it)
+        """
+        return self._client._list("P42", {"page_size": page_size}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown}, prefetch, progress, on_page)
+
+    async def create(
+        self,
+        body: SensorProfilesCreateBody,
+        *,
+        timeout: float | None = None,
+        max_retries: int | None = None,
+        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        **unknown: NoReturn,
+    ) -> RawResponse[Any]:
+        """POST /csapi/v1.3/sensorProfile [P43]
+        """
+        return await self._client._call("P43", {"body": body}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+
+    async def update(
+        self,
+        profile_id: str,
+        body: SensorProfilesUpdateBody,
+        *,
+        is_vuln_propagation: bool | None = None,
+        timeout: float | None = None,
+        max_retries: int | None = None,
+        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        **unknown: NoReturn,
+    ) -> RawResponse[Any]:
+        """PUT /csapi/v1.3/sensorProfile/{sensorProfileId} [P44]
+        """
+        return await self._client._call("P44", {"profile_id": profile_id, "body": body, "is_vuln_propagation": is_vuln_propagation}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+
+
+class AsyncRawVulnerabilities(_Resource):
+    """`client.vulnerabilities` (raw responses)."""
+
+    def list(
+        self,
+        *,
+        group_by: str | None = None,
+        page_size: int | None = None,
+        prefetch: int | None = None,
+        progress: bool | None = None,
+        on_page: Callable[[PageInfo], object] | None = None,
+        timeout: float | None = None,
+        max_retries: int | None = None,
+        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        **unknown: NoReturn,
+    ) -> Awaitable[RawResponse[ListPage]]:
+        """GET /csapi/v1.3/vuln [P45] (observed on tenants; Qualys has not documented it)
+        """
+        return self._client._list("P45", {"group_by": group_by, "page_size": page_size}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown}, prefetch, progress, on_page)
+
+    async def count(
+        self,
+        *,
+        group_by: str | None = None,
+        timeout: float | None = None,
+        max_retries: int | None = None,
+        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        **unknown: NoReturn,
+    ) -> RawResponse[VulnViewCount]:
+        """GET /csapi/v1.3/vuln/count [P46] (observed on tenants; Qualys has not documented it)
+        """
+        return await self._client._call("P46", {"group_by": group_by}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+
+    def definitions(
+        self,
+        *,
+        page_size: int | None = None,
+        prefetch: int | None = None,
+        progress: bool | None = None,
+        on_page: Callable[[PageInfo], object] | None = None,
+        timeout: float | None = None,
+        max_retries: int | None = None,
+        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        **unknown: NoReturn,
+    ) -> Awaitable[RawResponse[ListPage]]:
+        """GET /csapi/v1.3/vulnerability [P47] (observed on tenants; Qualys has not documented it)
+        """
+        return self._client._list("P47", {"page_size": page_size}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown}, prefetch, progress, on_page)
+
+    async def get(
+        self,
+        uuid: str,
+        *,
+        timeout: float | None = None,
+        max_retries: int | None = None,
+        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        **unknown: NoReturn,
+    ) -> RawResponse[VulnerabilityView]:
+        """GET /csapi/v1.3/vulnerability/{uuid} [P48] (observed on tenants; Qualys has not documented it)
+        """
+        return await self._client._call("P48", {"uuid": uuid}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
 
 class AsyncRawResources:
@@ -5830,6 +6940,9 @@ class AsyncRawResources:
     controls: AsyncRawControls
     k8s_postures: AsyncRawK8sPostures
     k8s_clusters: AsyncRawK8sClusters
+    exceptions: AsyncRawExceptions
+    sensor_profiles: AsyncRawSensorProfiles
+    vulnerabilities: AsyncRawVulnerabilities
 
     def _init_resources(self) -> None:
         self.images = AsyncRawImages(self)
@@ -5843,3 +6956,6 @@ class AsyncRawResources:
         self.controls = AsyncRawControls(self)
         self.k8s_postures = AsyncRawK8sPostures(self)
         self.k8s_clusters = AsyncRawK8sClusters(self)
+        self.exceptions = AsyncRawExceptions(self)
+        self.sensor_profiles = AsyncRawSensorProfiles(self)
+        self.vulnerabilities = AsyncRawVulnerabilities(self)

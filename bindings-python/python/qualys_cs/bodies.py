@@ -13,6 +13,10 @@ if TYPE_CHECKING:
     from typing_extensions import Required
 
 __all__ = [
+    "ContainersUpdateExceptionsBody",
+    "ExceptionsCreateBody",
+    "ExceptionsUpdateBody",
+    "ImagesUpdateExceptionsBody",
     "PoliciesCreateBody",
     "PoliciesUpdateBody",
     "RegistriesAwsCreateConnectorBody",
@@ -24,6 +28,8 @@ __all__ = [
     "ReportsCreateBody",
     "ReportsCreateScheduleBody",
     "ReportsUpdateScheduleBody",
+    "SensorProfilesCreateBody",
+    "SensorProfilesUpdateBody",
     "TagsAssignBody",
     "TagsCreateBody",
     "TagsUpdateBody",
@@ -331,6 +337,75 @@ class TagsCreateBody(TypedDict, total=False):
     tagInfoDataList: Sequence[TagsCreateBodyTagInfoDataList]
 
 
+class ExceptionsCreateBodyEntityAssignmentRequest(TypedDict, total=False):
+    idsToAdd: Sequence[str]
+    additionFilter: Any
+
+
+class ExceptionsCreateBody(TypedDict, total=False):
+    """The body of ``exceptions.create`` (P35)."""
+
+    name: Required[str]
+    reason: Required[str]
+    explanation: Required[str]
+    scope: Required[Literal["IMAGE", "CONTAINER"]]
+    listId: Required[str]
+    exceptionType: Required[Literal["VULNERABILITY"]]
+    entityAssignmentRequest: ExceptionsCreateBodyEntityAssignmentRequest
+    startDate: Required[str]
+    endDate: Required[str]
+    entityAssignmentType: str
+    dynamicFilter: str
+
+
+class ImagesUpdateExceptionsBody(TypedDict, total=False):
+    """The body of ``images.update_exceptions`` (P39)."""
+
+    exceptionEvent: Required[Literal["ASSIGN", "DEASSIGN"]]
+    exceptionIds: Required[Sequence[str]]
+
+
+class ContainersUpdateExceptionsBody(TypedDict, total=False):
+    """The body of ``containers.update_exceptions`` (P41)."""
+
+    exceptionEvent: Required[Literal["ASSIGN", "DEASSIGN"]]
+    exceptionIds: Required[Sequence[str]]
+
+
+class SensorProfilesCreateBodyConfigWeeklyBlackoutWindowSchedules(TypedDict, total=False):
+    startTime: str
+    endTime: str
+    repeatOnDays: Sequence[str]
+
+
+class SensorProfilesCreateBodyConfigVulnerabilityManagement(TypedDict, total=False):
+    containerScanningInterval: Literal[12, 24, 48]
+    imageExclusionRegexList: Sequence[str]
+    globalScanningFlag: bool
+    scanningPolicy: str
+
+
+class SensorProfilesCreateBodyConfig(TypedDict, total=False):
+    weeklyBlackoutWindowSchedules: Sequence[SensorProfilesCreateBodyConfigWeeklyBlackoutWindowSchedules]
+    vulnerabilityManagement: SensorProfilesCreateBodyConfigVulnerabilityManagement
+
+
+class SensorProfilesCreateBody(TypedDict, total=False):
+    """The body of ``sensor_profiles.create`` (P43)."""
+
+    profileName: Required[str]
+    description: str
+    profileType: Required[Literal["Registry", "General", "CICD", "Cluster", "RUNTIME"]]
+    associatedRegistryIds: Required[Sequence[str]]
+    associatedSensorIds: Required[Sequence[str]]
+    filter: str
+    config: SensorProfilesCreateBodyConfig
+
+
+class ExceptionsUpdateBody(ExceptionsCreateBody, total=False):
+    """The body of ``exceptions.update`` (P36): the keys of ``ExceptionsCreateBody``."""
+
+
 class RegistriesCreateBody(RegistriesValidateBody, total=False):
     """The body of ``registries.create`` (S29): the keys of ``RegistriesValidateBody``."""
 
@@ -341,3 +416,7 @@ class RegistriesSchedulesUpdateBody(RegistriesSchedulesCreateBody, total=False):
 
 class RegistriesUpdateBody(RegistriesValidateBody, total=False):
     """The body of ``registries.update`` (S30): the keys of ``RegistriesValidateBody``."""
+
+
+class SensorProfilesUpdateBody(SensorProfilesCreateBody, total=False):
+    """The body of ``sensor_profiles.update`` (P44): the keys of ``SensorProfilesCreateBody``."""

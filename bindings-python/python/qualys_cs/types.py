@@ -98,6 +98,17 @@ __all__ = [
     "VulnerabilityCount",
     "DownloadResult",
     "ListPage",
+    "ExceptionCreated",
+    "ExceptionAssignment",
+    "VulnException",
+    "EntityExceptions",
+    "ImageExceptionsUpdated",
+    "ContainerExceptionsUpdated",
+    "SensorProfile",
+    "VulnFinding",
+    "VulnViewCount",
+    "VulnDefinition",
+    "VulnerabilityView",
     "VulnList",
     "VulnSplit",
     "MetaData",
@@ -1283,6 +1294,137 @@ class ListPage(TypedDict, total=False):
     count: int
     limit: int
     groups: dict[str, Any]
+
+
+class ExceptionCreated(TypedDict, total=False):
+    """P35 `POST /csapi/v1.3/exception` and P36 (update): `{"exceptionId": …}` (P-docs "Create an Exception")."""
+
+    exceptionId: Required[str]
+
+
+class ExceptionAssignment(TypedDict, total=False):
+    """An exception's `entityAssignmentRequest`: the image or container UUIDs it was assigned to (`idsToAdd`), or a QQL filter choosing them (`additionFilter`, ignored when `idsToAdd` is given)."""
+
+    idsToAdd: list[str] | None
+    additionFilter: str | None
+
+
+class VulnException(TypedDict, total=False):
+    """A vulnerability exception: P37 `GET /csapi/v1.3/exception/{exceptionId}` and the items of P38/P40. No sample answer is published; the keys are those of its create body (P35) plus the server's own (`exceptionId`, `status`, who and when), every other key kept as sent. `qids` come with `includeQids=true`."""
+
+    exceptionId: Required[str]
+    name: str | None
+    reason: str | None
+    explanation: str | None
+    scope: str | None
+    listId: str | None
+    exceptionType: str | None
+    startDate: str | None
+    endDate: str | None
+    entityAssignmentType: str | None
+    dynamicFilter: str | None
+    entityAssignmentRequest: ExceptionAssignment | None
+    status: str | None
+    qids: list[int] | None
+    createdBy: str | None
+    created: str | None
+    updatedBy: str | None
+    updated: str | None
+
+
+class EntityExceptions(TypedDict, total=False):
+    """P38 `GET /csapi/v1.3/images/{imageSha}/exceptions` and P40 (containers): `{data, count, groups}`, the exceptions that apply to the image or container (a container also shows its image's)."""
+
+    data: list[VulnException]
+    count: int | None
+    groups: dict[str, Any] | None
+
+
+class ImageExceptionsUpdated(TypedDict, total=False):
+    """P39 `PUT /csapi/v1.3/images/{imageId}/exceptions`: `{"imageUuid": …}`, the image's UUID."""
+
+    imageUuid: Required[str]
+
+
+class ContainerExceptionsUpdated(TypedDict, total=False):
+    """P41 `PUT /csapi/v1.3/containers/{containerId}/exceptions`: `{"ContainerUuid": …}` with a capital C as the guide prints it; a server that answers `containerUuid` decodes too. Both are kept as sent."""
+
+    #: The key as the guide prints it.
+    ContainerUuid: str | None
+    containerUuid: str | None
+
+
+class SensorProfile(TypedDict, total=False):
+    """A sensor profile: the items of P42 `GET /csapi/v1.3/sensorProfile` (observed: no published sample). The keys are those of its create body (P43) plus the server's id and times; every other key is kept as sent."""
+
+    sensorProfileId: str | None
+    profileName: str | None
+    description: str | None
+    profileType: str | None
+    associatedRegistryIds: list[str] | None
+    associatedSensorIds: list[str] | None
+    filter: str | None
+    config: dict[str, Any] | None
+    isVulnPropagation: bool | None
+    runtimeSensor: str | None
+    ignoreProcesses: Any | None
+    createdBy: str | None
+    created: str | None
+    updatedBy: str | None
+    updated: str | None
+
+
+class VulnFinding(TypedDict, total=False):
+    """An item of P45 `GET /csapi/v1.3/vuln` (observed, release 1.42 "Vulnerability View"): a vulnerability found on an image (`qid`, `severity`, `cveIds`, `title`, `patchAvailable` as live clients read them, with the image's ids), or, with `groupBy=imageId`, one image and its counts. Every other key is kept as sent."""
+
+    #: The finding's id: `vulnerabilities.get` takes it for the details on this image.
+    uuid: str | None
+    #: The id of the vulnerability's definition (`vulnerabilities.definitions`).
+    vulnUuid: str | None
+    qid: int | None
+    severity: int | None
+    title: str | None
+    cveIds: list[str] | None
+    patchAvailable: bool | None
+    category: str | None
+    published: Any | None
+    imageId: str | None
+    imageUuid: str | None
+    imageSha: str | None
+    vulnCount: int | None
+    severityCounts: VulnerabilityCount | None
+
+
+class VulnViewCount(TypedDict, total=False):
+    """P46 `GET /csapi/v1.3/vuln/count` (observed): `{count}`, with `groupBy=severity` also the `severityNCount` keys. The client that calls it on tenants warns that the format may vary, so every key is kept as sent."""
+
+    count: int | None
+    severity5Count: int | None
+    severity4Count: int | None
+    severity3Count: int | None
+    severity2Count: int | None
+    severity1Count: int | None
+
+
+class VulnDefinition(TypedDict, total=False):
+    """A vulnerability of the inventory: items of P47 `GET /csapi/v1.3/vulnerability` and the `vulnDef` of P48 (observed). Every other key is kept as sent."""
+
+    uuid: str | None
+    qid: int | None
+    severity: int | None
+    title: str | None
+    category: str | None
+    cveIds: list[str] | None
+    patchAvailable: bool | None
+    published: Any | None
+    imageCount: int | None
+
+
+class VulnerabilityView(TypedDict, total=False):
+    """P48 `GET /csapi/v1.3/vulnerability/{uuid}` (observed, release 1.43 "Vulnerability Details for an image"): `{vulnDef, vulnerabilityDetailDTO}`."""
+
+    vulnDef: VulnDefinition | None
+    vulnerabilityDetailDTO: dict[str, Any] | None
 
 
 #: An image vuln response's `details`: a list of vulnerabilities (the v1.1 sample, the simulator).

@@ -202,6 +202,7 @@ pub(crate) async fn run(settings: &Settings, m: &ArgMatches) -> Result<i32, Fail
     let mut secrets = Secrets::default();
     secrets.add(settings.secret("password"));
     secrets.add(settings.secret("token"));
+    secrets.add(settings.secret("client_secret"));
     secrets.add(http_token.as_deref());
     let shared = Arc::new(Shared {
         client,

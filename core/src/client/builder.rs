@@ -3,7 +3,7 @@
 
 use super::transport::{SharedTransport, Transport};
 use super::{Client, Inner, Local, RequestOptions};
-use crate::auth::{Authenticator, Credentials, Secret};
+use crate::auth::{Authenticator, ClientFlow, Credentials, Secret};
 use crate::error::{Error, Result};
 use crate::platform::Platform;
 use crate::process::PerProcess;
@@ -18,11 +18,15 @@ pub enum AuthMode {
     Jwt,
     /// `Authorization: Basic` against the API server URL (the seeds' v1.1 pairing).
     Basic,
+    /// A user-level API client's token (`POST /auth/oidc` with the client id and secret).
+    Oidc,
+    /// A subscription-level API client's token (`POST /auth/oauth` with the client id and secret).
+    Oauth,
 }
 
 impl AuthMode {
     /// The accepted spellings, for messages and docs.
-    pub const NAMES: &'static [&'static str] = &["jwt", "bearer", "basic"];
+    pub const NAMES: &'static [&'static str] = &["jwt", "bearer", "basic", "oidc", "oauth"];
 }
 
 /// `"jwt"` (or its alias `"bearer"`, the header the token goes in) or `"basic"`, any case.
@@ -34,11 +38,13 @@ impl std::str::FromStr for AuthMode {
         match s.trim().to_ascii_lowercase().as_str() {
             "jwt" | "bearer" => Ok(AuthMode::Jwt),
             "basic" => Ok(AuthMode::Basic),
+            "oidc" => Ok(AuthMode::Oidc),
+            "oauth" => Ok(AuthMode::Oauth),
             _ => Err(Error::validation(
                 "auth",
                 "enum",
                 format!(
-                    "must be \"jwt\" (or \"bearer\") or \"basic\", got {:?}",
+                    "must be \"jwt\" (or \"bearer\"), \"basic\", \"oidc\" or \"oauth\", got {:?}",
                     s.trim()
                 ),
             )),
@@ -54,6 +60,8 @@ pub struct ClientBuilder {
     auth_url: Option<String>,
     username: Option<String>,
     password: Option<Secret>,
+    client_id: Option<String>,
+    client_secret: Option<Secret>,
     credentials: Option<Credentials>,
     auth_mode: AuthMode,
     timeout: Duration,
@@ -91,6 +99,8 @@ impl Default for ClientBuilder {
             auth_url: None,
             username: None,
             password: None,
+            client_id: None,
+            client_secret: None,
             credentials: None,
             auth_mode: AuthMode::default(),
             timeout: Duration::from_secs(120),
@@ -133,6 +143,13 @@ impl ClientBuilder {
     pub fn credentials(mut self, username: impl Into<String>, password: impl Into<Secret>) -> Self {
         self.username = Some(username.into());
         self.password = Some(password.into());
+        self
+    }
+    /// An API client's id and secret, for [`AuthMode::Oidc`] (a user-level client) or
+    /// [`AuthMode::Oauth`] (a subscription-level client); the token is refreshed as a JWT is.
+    pub fn api_client(mut self, client_id: impl Into<String>, secret: impl Into<Secret>) -> Self {
+        self.client_id = Some(client_id.into());
+        self.client_secret = Some(secret.into());
         self
     }
     pub fn auth_mode(mut self, mode: AuthMode) -> Self {
@@ -303,8 +320,58 @@ impl ClientBuilder {
     }
 
     pub fn build(self) -> Result<Client> {
+        let flow = match self.auth_mode {
+            AuthMode::Oidc => Some(ClientFlow::Oidc),
+            AuthMode::Oauth => Some(ClientFlow::Oauth),
+            AuthMode::Jwt | AuthMode::Basic => None,
+        };
+        let client = match (self.client_id, self.client_secret) {
+            (Some(id), Some(secret)) => Some((id, secret)),
+            (None, None) => None,
+            (id, _) => {
+                let missing = if id.is_some() {
+                    "client_secret"
+                } else {
+                    "client_id"
+                };
+                return Err(Error::validation(
+                    missing,
+                    "required_together",
+                    "client_id and client_secret go together",
+                ));
+            }
+        };
         let creds = match (self.credentials, self.username, self.password) {
             (Some(c), _, _) => c,
+            // An API client when the mode asks for one: its id and secret, nothing else.
+            (None, ..) if flow.is_some() => {
+                let Some((client_id, client_secret)) = client else {
+                    return Err(Error::Config(
+                        "auth \"oidc\" and \"oauth\" need client_id and client_secret \
+                         (or QUALYS_CLIENT_ID and QUALYS_CLIENT_SECRET)"
+                            .into(),
+                    ));
+                };
+                if client_id.is_empty() {
+                    return Err(Error::validation(
+                        "client_id",
+                        "non_empty",
+                        "must not be empty",
+                    ));
+                }
+                Credentials::ApiClient {
+                    flow: flow.expect("checked"),
+                    client_id,
+                    client_secret,
+                }
+            }
+            (None, None, None) if client.is_some() => {
+                return Err(Error::Config(
+                    "client_id and client_secret need auth \"oidc\" (a user-level API client) or \
+                     \"oauth\" (a subscription-level one)"
+                        .into(),
+                ));
+            }
             (None, Some(username), Some(password)) => {
                 if username.is_empty() {
                     return Err(Error::validation(
@@ -314,8 +381,8 @@ impl ClientBuilder {
                     ));
                 }
                 match self.auth_mode {
-                    AuthMode::Jwt => Credentials::Jwt { username, password },
                     AuthMode::Basic => Credentials::Basic { username, password },
+                    _ => Credentials::Jwt { username, password },
                 }
             }
             _ => {

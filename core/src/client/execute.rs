@@ -7,7 +7,6 @@ use super::errors::{Secrets, api_error, transport_error};
 use super::retry::{self, Verdict};
 use super::transport::TransportError;
 use super::{Client, RequestOptions};
-use crate::auth::Secret;
 use crate::error::{Error, Result};
 use crate::ratelimit::{RateLimitInfo, Slot};
 use crate::request::Body;
@@ -290,6 +289,9 @@ impl Client {
         match self.inner.auth.credentials() {
             crate::auth::Credentials::Basic { password, .. }
             | crate::auth::Credentials::Jwt { password, .. } => s.add(password.expose()),
+            crate::auth::Credentials::ApiClient { client_secret, .. } => {
+                s.add(client_secret.expose())
+            }
             crate::auth::Credentials::Token(t) => s.add(t.expose()),
             crate::auth::Credentials::Provider(_) => {}
         }
@@ -307,19 +309,58 @@ impl Client {
     async fn auth_header(&self) -> Result<(HeaderValue, u64)> {
         self.inner
             .auth
-            .header(|username, password| self.fetch_token(username, password).boxed())
+            .header(|creds| self.fetch_token(creds).boxed())
             .await
     }
 
-    /// `POST {gateway}/auth` (API.md §1.3): form fields, 201 and the JWT as plain text.
-    async fn fetch_token(&self, username: &str, password: &Secret) -> Result<String> {
-        let url = format!("{}/auth", self.inner.auth_url);
-        let form = [
-            ("username", username),
-            ("password", password.expose()),
-            ("token", "true"),
-            ("permissions", "true"),
-        ];
+    /// A token from the gateway: `POST {gateway}/auth` (API.md §1.3: form fields, 201 and the JWT
+    /// as plain text), or an API client's `POST {gateway}/auth/oidc` or `/auth/oauth` (the client's
+    /// id and secret as headers, an empty form body; the JWT as text, or JSON carrying it).
+    async fn fetch_token(&self, creds: &crate::auth::Credentials) -> Result<String> {
+        use crate::auth::Credentials;
+        match creds {
+            Credentials::Jwt { username, password } => {
+                let form = [
+                    ("username", username.as_str()),
+                    ("password", password.expose()),
+                    ("token", "true"),
+                    ("permissions", "true"),
+                ];
+                self.post_auth("/auth", |rb| rb.form(&form)).await
+            }
+            Credentials::ApiClient {
+                flow,
+                client_id,
+                client_secret,
+            } => {
+                let id = HeaderValue::from_str(client_id).map_err(|_| {
+                    Error::validation("client_id", "header", "not a valid header value")
+                })?;
+                let mut secret = HeaderValue::from_str(client_secret.expose()).map_err(|_| {
+                    Error::validation("client_secret", "header", "not a valid header value")
+                })?;
+                secret.set_sensitive(true);
+                let text = self
+                    .post_auth(flow.path(), |rb| {
+                        rb.header("clientId", id.clone())
+                            .header("clientSecret", secret.clone())
+                            .header(CONTENT_TYPE, "application/x-www-form-urlencoded")
+                            .body("")
+                    })
+                    .await?;
+                Ok(token_of(&text))
+            }
+            _ => unreachable!("only the gateway credentials fetch a token"),
+        }
+    }
+
+    /// One gateway token request, retried as the other calls are; the answer's text.
+    async fn post_auth(
+        &self,
+        path: &'static str,
+        build: impl Fn(reqwest::RequestBuilder) -> reqwest::RequestBuilder,
+    ) -> Result<String> {
+        let url = format!("{}{path}", self.inner.auth_url);
         let timeout = self.inner.timeout;
         let secrets = self.secrets();
         let mut attempt = 0;
@@ -327,13 +368,14 @@ impl Client {
             attempt += 1;
             let started = Instant::now();
             let local = self.inner.local();
-            let request = local
-                .http
-                .post(&url)
-                .header(ACCEPT, "text/plain, application/json")
-                .form(&form)
-                .timeout(timeout)
-                .build();
+            let request = build(
+                local
+                    .http
+                    .post(&url)
+                    .header(ACCEPT, "text/plain, application/json"),
+            )
+            .timeout(timeout)
+            .build();
             let sent = match request {
                 Ok(r) => local.transport.send(r).await,
                 Err(e) => Err(e.into()),
@@ -349,28 +391,26 @@ impl Client {
                                     target: "qualys_cs",
                                     status,
                                     elapsed_ms = started.elapsed().as_millis() as u64,
-                                    "POST /auth"
+                                    "POST {path}"
                                 );
                                 return Ok(String::from_utf8_lossy(&body).trim().to_owned());
                             }
                             Verdict::Fail => {
                                 return Err(api_error(
-                                    "POST", "/auth", status, &headers, &body, &secrets,
+                                    "POST", path, status, &headers, &body, &secrets,
                                 ));
                             }
                             Verdict::Retry => {
-                                api_error("POST", "/auth", status, &headers, &body, &secrets)
+                                api_error("POST", path, status, &headers, &body, &secrets)
                             }
                         },
                         Err(BodyError::TooLarge) => {
-                            return Err(self.too_large("POST", "/auth"));
+                            return Err(self.too_large("POST", path));
                         }
-                        Err(BodyError::Transport(e)) => {
-                            transport_error("POST", "/auth", e, timeout)
-                        }
+                        Err(BodyError::Transport(e)) => transport_error("POST", path, e, timeout),
                     }
                 }
-                Err(e) => transport_error("POST", "/auth", e, timeout),
+                Err(e) => transport_error("POST", path, e, timeout),
             };
             if attempt > self.inner.max_retries {
                 return Err(err);
@@ -554,5 +594,35 @@ impl Client {
             verdict,
             api_error(method, out.path, status, &headers, &body, &secrets),
         )
+    }
+}
+
+/// The token of an API client's answer: the JWT as text, or a JSON object carrying it under
+/// `access_token` or `token` (what OAuth servers commonly send), or a JSON string.
+fn token_of(text: &str) -> String {
+    match serde_json::from_str::<serde_json::Value>(text) {
+        Ok(serde_json::Value::Object(o)) => ["access_token", "token"]
+            .iter()
+            .find_map(|k| o.get(*k).and_then(|v| v.as_str()))
+            .unwrap_or(text)
+            .to_owned(),
+        Ok(serde_json::Value::String(s)) => s,
+        _ => text.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod token_tests {
+    use super::token_of;
+
+    #[test]
+    fn an_api_clients_token_is_taken_from_text_or_json() {
+        assert_eq!(token_of("eyJ.a.b"), "eyJ.a.b");
+        assert_eq!(
+            token_of(r#"{"access_token": "eyJ.c.d", "expires_in": 14400}"#),
+            "eyJ.c.d"
+        );
+        assert_eq!(token_of(r#"{"token": "eyJ.e.f"}"#), "eyJ.e.f");
+        assert_eq!(token_of(r#""eyJ.g.h""#), "eyJ.g.h");
     }
 }

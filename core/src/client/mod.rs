@@ -171,13 +171,16 @@ impl Client {
     }
 
     /// How requests authenticate, for display (never a secret): `basic`, `jwt` (a gateway token
-    /// fetched with the username and password), `token` (a bearer token given) or `provider`.
+    /// fetched with the username and password), `token` (a bearer token given), `provider` or
+    /// `api_client`.
     pub fn auth_mode(&self) -> &'static str {
         match self.inner.auth.credentials() {
             Credentials::Basic { .. } => "basic",
             Credentials::Jwt { .. } => "jwt",
             Credentials::Token(_) => "token",
             Credentials::Provider(_) => "provider",
+            // `oidc` or `oauth`: an API client's token fetched with its id and secret.
+            Credentials::ApiClient { .. } => "api_client",
         }
     }
 

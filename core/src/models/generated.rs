@@ -2229,6 +2229,278 @@ impl super::Described for VulnerabilityCount {
     ];
 }
 
+model! {
+    /// P35 `POST /csapi/v1.3/exception` and P36 (update): `{"exceptionId": …}` (P-docs "Create an Exception").
+    pub struct ExceptionCreated {
+        pub exception_id: Nullable<String>,
+    }
+}
+
+impl super::Described for ExceptionCreated {
+    const FIELDS: &'static [FieldShape] = &[
+        FieldShape { key: "exceptionId", ty: FieldType::Str },
+    ];
+}
+
+model! {
+    /// An exception's `entityAssignmentRequest`: the image or container UUIDs it was assigned to (`idsToAdd`), or a QQL filter choosing them (`additionFilter`, ignored when `idsToAdd` is given).
+    pub struct ExceptionAssignment {
+        pub ids_to_add: Nullable<Vec<String>>,
+        pub addition_filter: Nullable<String>,
+    }
+}
+
+impl super::Described for ExceptionAssignment {
+    const FIELDS: &'static [FieldShape] = &[
+        FieldShape { key: "idsToAdd", ty: FieldType::List(&FieldType::Str) },
+        FieldShape { key: "additionFilter", ty: FieldType::Str },
+    ];
+}
+
+model! {
+    /// A vulnerability exception: P37 `GET /csapi/v1.3/exception/{exceptionId}` and the items of P38/P40. No sample answer is published; the keys are those of its create body (P35) plus the server's own (`exceptionId`, `status`, who and when), every other key kept as sent. `qids` come with `includeQids=true`.
+    pub struct VulnException {
+        pub exception_id: Nullable<String>,
+        pub name: Nullable<String>,
+        pub reason: Nullable<String>,
+        pub explanation: Nullable<String>,
+        pub scope: Nullable<String>,
+        pub list_id: Nullable<String>,
+        pub exception_type: Nullable<String>,
+        pub start_date: Nullable<String>,
+        pub end_date: Nullable<String>,
+        pub entity_assignment_type: Nullable<String>,
+        pub dynamic_filter: Nullable<String>,
+        pub entity_assignment_request: Nullable<ExceptionAssignment>,
+        pub status: Nullable<String>,
+        pub qids: Nullable<Vec<i64>>,
+        pub created_by: Nullable<String>,
+        pub created: Nullable<String>,
+        pub updated_by: Nullable<String>,
+        pub updated: Nullable<String>,
+    }
+}
+
+impl super::Described for VulnException {
+    const FIELDS: &'static [FieldShape] = &[
+        FieldShape { key: "exceptionId", ty: FieldType::Str },
+        FieldShape { key: "name", ty: FieldType::Str },
+        FieldShape { key: "reason", ty: FieldType::Str },
+        FieldShape { key: "explanation", ty: FieldType::Str },
+        FieldShape { key: "scope", ty: FieldType::Str },
+        FieldShape { key: "listId", ty: FieldType::Str },
+        FieldShape { key: "exceptionType", ty: FieldType::Str },
+        FieldShape { key: "startDate", ty: FieldType::Time },
+        FieldShape { key: "endDate", ty: FieldType::Time },
+        FieldShape { key: "entityAssignmentType", ty: FieldType::Str },
+        FieldShape { key: "dynamicFilter", ty: FieldType::Str },
+        FieldShape { key: "entityAssignmentRequest", ty: FieldType::Model("ExceptionAssignment") },
+        FieldShape { key: "status", ty: FieldType::Str },
+        FieldShape { key: "qids", ty: FieldType::List(&FieldType::Int) },
+        FieldShape { key: "createdBy", ty: FieldType::Str },
+        FieldShape { key: "created", ty: FieldType::Time },
+        FieldShape { key: "updatedBy", ty: FieldType::Str },
+        FieldShape { key: "updated", ty: FieldType::Time },
+    ];
+}
+
+model! {
+    /// P38 `GET /csapi/v1.3/images/{imageSha}/exceptions` and P40 (containers): `{data, count, groups}`, the exceptions that apply to the image or container (a container also shows its image's).
+    pub struct EntityExceptions {
+        pub data: Nullable<Vec<VulnException>>,
+        pub count: Nullable<i64>,
+        pub groups: Nullable<Map<String, Value>>,
+    }
+}
+
+impl super::Described for EntityExceptions {
+    const FIELDS: &'static [FieldShape] = &[
+        FieldShape { key: "data", ty: FieldType::List(&FieldType::Model("VulnException")) },
+        FieldShape { key: "count", ty: FieldType::Int },
+        FieldShape { key: "groups", ty: FieldType::Object },
+    ];
+}
+
+model! {
+    /// P39 `PUT /csapi/v1.3/images/{imageId}/exceptions`: `{"imageUuid": …}`, the image's UUID.
+    pub struct ImageExceptionsUpdated {
+        pub image_uuid: Nullable<String>,
+    }
+}
+
+impl super::Described for ImageExceptionsUpdated {
+    const FIELDS: &'static [FieldShape] = &[
+        FieldShape { key: "imageUuid", ty: FieldType::Str },
+    ];
+}
+
+model! {
+    /// P41 `PUT /csapi/v1.3/containers/{containerId}/exceptions`: `{"ContainerUuid": …}` with a capital C as the guide prints it; a server that answers `containerUuid` decodes too. Both are kept as sent.
+    pub struct ContainerExceptionsUpdated {
+        /// The key as the guide prints it.
+        #[serde(rename = "ContainerUuid")]
+        pub container_uuid_documented: Nullable<String>,
+        pub container_uuid: Nullable<String>,
+    }
+}
+
+impl super::Described for ContainerExceptionsUpdated {
+    const FIELDS: &'static [FieldShape] = &[
+        FieldShape { key: "ContainerUuid", ty: FieldType::Str },
+        FieldShape { key: "containerUuid", ty: FieldType::Str },
+    ];
+}
+
+model! {
+    /// A sensor profile: the items of P42 `GET /csapi/v1.3/sensorProfile` (observed: no published sample). The keys are those of its create body (P43) plus the server's id and times; every other key is kept as sent.
+    pub struct SensorProfile {
+        pub sensor_profile_id: Nullable<String>,
+        pub profile_name: Nullable<String>,
+        pub description: Nullable<String>,
+        pub profile_type: Nullable<String>,
+        pub associated_registry_ids: Nullable<Vec<String>>,
+        pub associated_sensor_ids: Nullable<Vec<String>>,
+        pub filter: Nullable<String>,
+        pub config: Nullable<Map<String, Value>>,
+        pub is_vuln_propagation: Nullable<bool>,
+        pub runtime_sensor: Nullable<String>,
+        pub ignore_processes: Nullable<Value>,
+        pub created_by: Nullable<String>,
+        pub created: Nullable<String>,
+        pub updated_by: Nullable<String>,
+        pub updated: Nullable<String>,
+    }
+}
+
+impl super::Described for SensorProfile {
+    const FIELDS: &'static [FieldShape] = &[
+        FieldShape { key: "sensorProfileId", ty: FieldType::Str },
+        FieldShape { key: "profileName", ty: FieldType::Str },
+        FieldShape { key: "description", ty: FieldType::Str },
+        FieldShape { key: "profileType", ty: FieldType::Str },
+        FieldShape { key: "associatedRegistryIds", ty: FieldType::List(&FieldType::Str) },
+        FieldShape { key: "associatedSensorIds", ty: FieldType::List(&FieldType::Str) },
+        FieldShape { key: "filter", ty: FieldType::Str },
+        FieldShape { key: "config", ty: FieldType::Object },
+        FieldShape { key: "isVulnPropagation", ty: FieldType::Bool },
+        FieldShape { key: "runtimeSensor", ty: FieldType::Str },
+        FieldShape { key: "ignoreProcesses", ty: FieldType::Any },
+        FieldShape { key: "createdBy", ty: FieldType::Str },
+        FieldShape { key: "created", ty: FieldType::Time },
+        FieldShape { key: "updatedBy", ty: FieldType::Str },
+        FieldShape { key: "updated", ty: FieldType::Time },
+    ];
+}
+
+model! {
+    /// An item of P45 `GET /csapi/v1.3/vuln` (observed, release 1.42 "Vulnerability View"): a vulnerability found on an image (`qid`, `severity`, `cveIds`, `title`, `patchAvailable` as live clients read them, with the image's ids), or, with `groupBy=imageId`, one image and its counts. Every other key is kept as sent.
+    pub struct VulnFinding {
+        /// The finding's id: `vulnerabilities.get` takes it for the details on this image.
+        pub uuid: Nullable<String>,
+        /// The id of the vulnerability's definition (`vulnerabilities.definitions`).
+        pub vuln_uuid: Nullable<String>,
+        pub qid: Nullable<i64>,
+        pub severity: Nullable<i64>,
+        pub title: Nullable<String>,
+        pub cve_ids: Nullable<Vec<String>>,
+        pub patch_available: Nullable<bool>,
+        pub category: Nullable<String>,
+        pub published: Nullable<Value>,
+        pub image_id: Nullable<String>,
+        pub image_uuid: Nullable<String>,
+        pub image_sha: Nullable<String>,
+        pub vuln_count: Nullable<i64>,
+        pub severity_counts: Nullable<VulnerabilityCount>,
+    }
+}
+
+impl super::Described for VulnFinding {
+    const FIELDS: &'static [FieldShape] = &[
+        FieldShape { key: "uuid", ty: FieldType::Str },
+        FieldShape { key: "vulnUuid", ty: FieldType::Str },
+        FieldShape { key: "qid", ty: FieldType::Int },
+        FieldShape { key: "severity", ty: FieldType::Int },
+        FieldShape { key: "title", ty: FieldType::Str },
+        FieldShape { key: "cveIds", ty: FieldType::List(&FieldType::Str) },
+        FieldShape { key: "patchAvailable", ty: FieldType::Bool },
+        FieldShape { key: "category", ty: FieldType::Str },
+        FieldShape { key: "published", ty: FieldType::Any },
+        FieldShape { key: "imageId", ty: FieldType::Str },
+        FieldShape { key: "imageUuid", ty: FieldType::Str },
+        FieldShape { key: "imageSha", ty: FieldType::Str },
+        FieldShape { key: "vulnCount", ty: FieldType::Int },
+        FieldShape { key: "severityCounts", ty: FieldType::Model("VulnerabilityCount") },
+    ];
+}
+
+model! {
+    /// P46 `GET /csapi/v1.3/vuln/count` (observed): `{count}`, with `groupBy=severity` also the `severityNCount` keys. The client that calls it on tenants warns that the format may vary, so every key is kept as sent.
+    pub struct VulnViewCount {
+        pub count: Nullable<i64>,
+        pub severity5_count: Nullable<i64>,
+        pub severity4_count: Nullable<i64>,
+        pub severity3_count: Nullable<i64>,
+        pub severity2_count: Nullable<i64>,
+        pub severity1_count: Nullable<i64>,
+    }
+}
+
+impl super::Described for VulnViewCount {
+    const FIELDS: &'static [FieldShape] = &[
+        FieldShape { key: "count", ty: FieldType::Int },
+        FieldShape { key: "severity5Count", ty: FieldType::Int },
+        FieldShape { key: "severity4Count", ty: FieldType::Int },
+        FieldShape { key: "severity3Count", ty: FieldType::Int },
+        FieldShape { key: "severity2Count", ty: FieldType::Int },
+        FieldShape { key: "severity1Count", ty: FieldType::Int },
+    ];
+}
+
+model! {
+    /// A vulnerability of the inventory: items of P47 `GET /csapi/v1.3/vulnerability` and the `vulnDef` of P48 (observed). Every other key is kept as sent.
+    pub struct VulnDefinition {
+        pub uuid: Nullable<String>,
+        pub qid: Nullable<i64>,
+        pub severity: Nullable<i64>,
+        pub title: Nullable<String>,
+        pub category: Nullable<String>,
+        pub cve_ids: Nullable<Vec<String>>,
+        pub patch_available: Nullable<bool>,
+        pub published: Nullable<Value>,
+        pub image_count: Nullable<i64>,
+    }
+}
+
+impl super::Described for VulnDefinition {
+    const FIELDS: &'static [FieldShape] = &[
+        FieldShape { key: "uuid", ty: FieldType::Str },
+        FieldShape { key: "qid", ty: FieldType::Int },
+        FieldShape { key: "severity", ty: FieldType::Int },
+        FieldShape { key: "title", ty: FieldType::Str },
+        FieldShape { key: "category", ty: FieldType::Str },
+        FieldShape { key: "cveIds", ty: FieldType::List(&FieldType::Str) },
+        FieldShape { key: "patchAvailable", ty: FieldType::Bool },
+        FieldShape { key: "published", ty: FieldType::Any },
+        FieldShape { key: "imageCount", ty: FieldType::Int },
+    ];
+}
+
+model! {
+    /// P48 `GET /csapi/v1.3/vulnerability/{uuid}` (observed, release 1.43 "Vulnerability Details for an image"): `{vulnDef, vulnerabilityDetailDTO}`.
+    pub struct VulnerabilityView {
+        pub vuln_def: Nullable<VulnDefinition>,
+        #[serde(rename = "vulnerabilityDetailDTO")]
+        pub vulnerability_detail: Nullable<Map<String, Value>>,
+    }
+}
+
+impl super::Described for VulnerabilityView {
+    const FIELDS: &'static [FieldShape] = &[
+        FieldShape { key: "vulnDef", ty: FieldType::Model("VulnDefinition") },
+        FieldShape { key: "vulnerabilityDetailDTO", ty: FieldType::Object },
+    ];
+}
+
 /// Every model's name, as the endpoint table uses it (`response.model`).
 pub const MODEL_NAMES: &[&str] = &[
     "KubernetesCluster",
@@ -2308,6 +2580,17 @@ pub const MODEL_NAMES: &[&str] = &[
     "ImageVulnerabilities",
     "ContainerVulnerabilities",
     "VulnerabilityCount",
+    "ExceptionCreated",
+    "ExceptionAssignment",
+    "VulnException",
+    "EntityExceptions",
+    "ImageExceptionsUpdated",
+    "ContainerExceptionsUpdated",
+    "SensorProfile",
+    "VulnFinding",
+    "VulnViewCount",
+    "VulnDefinition",
+    "VulnerabilityView",
 ];
 
 /// The declared fields of a model, by the name the endpoint table uses (`response.model`).
@@ -2391,6 +2674,17 @@ pub fn fields_of(name: &str) -> Option<&'static [FieldShape]> {
         "ImageVulnerabilities" => ImageVulnerabilities::FIELDS,
         "ContainerVulnerabilities" => ContainerVulnerabilities::FIELDS,
         "VulnerabilityCount" => VulnerabilityCount::FIELDS,
+        "ExceptionCreated" => ExceptionCreated::FIELDS,
+        "ExceptionAssignment" => ExceptionAssignment::FIELDS,
+        "VulnException" => VulnException::FIELDS,
+        "EntityExceptions" => EntityExceptions::FIELDS,
+        "ImageExceptionsUpdated" => ImageExceptionsUpdated::FIELDS,
+        "ContainerExceptionsUpdated" => ContainerExceptionsUpdated::FIELDS,
+        "SensorProfile" => SensorProfile::FIELDS,
+        "VulnFinding" => VulnFinding::FIELDS,
+        "VulnViewCount" => VulnViewCount::FIELDS,
+        "VulnDefinition" => VulnDefinition::FIELDS,
+        "VulnerabilityView" => VulnerabilityView::FIELDS,
         _ => return None,
     })
 }

@@ -1,4 +1,5 @@
-//! The gateway's `/auth`: a JWT for a form-encoded username and password.
+//! The gateway's `/auth`: a JWT for a form-encoded username and password; `/auth/oidc` and
+//! `/auth/oauth`: a JWT for a configured API client's `clientId` and `clientSecret` headers.
 
 use super::ctx::{Ctx, R, bad};
 use crate::respond::{error, text_response};
@@ -28,4 +29,31 @@ pub(super) fn auth(sim: &Sim, ctx: &Ctx) -> R {
     }
     let token = sim.issue_token(u, get("permissions") == Some("true"));
     Ok(text_response(StatusCode::CREATED, token))
+}
+
+/// P49, P50: an API client's token. Qualys has not documented that csapi accepts these tokens;
+/// the simulator does, so that a client using them can be tested end to end.
+pub(super) fn auth_client(sim: &Sim, ctx: &Ctx) -> R {
+    let header = |k: &str| ctx.headers.get(k).and_then(|v| v.to_str().ok());
+    let (Some(id), Some(secret)) = (header("clientId"), header("clientSecret")) else {
+        return Err(error(
+            StatusCode::UNAUTHORIZED,
+            "clientId and clientSecret headers are required",
+        ));
+    };
+    let known = sim
+        .cfg
+        .api_clients
+        .iter()
+        .any(|(i, s)| i == id && s == secret);
+    if !known {
+        return Err(error(
+            StatusCode::UNAUTHORIZED,
+            "Invalid client credentials",
+        ));
+    }
+    Ok(text_response(
+        StatusCode::CREATED,
+        sim.issue_token(id, true),
+    ))
 }

@@ -14,6 +14,8 @@ pub(crate) struct Ctx {
     pub query: Vec<(String, String)>,
     pub body: Bytes,
     pub content_type: Option<String>,
+    /// The request's headers (an API client's token request carries its credentials there).
+    pub headers: axum::http::HeaderMap,
     pub user: String,
 }
 

@@ -79,6 +79,7 @@ pub(super) fn image_vulns(sim: &Sim, ctx: &Ctx) -> R {
             )
         }
     };
+    let all = super::exceptions::without_excepted(sim, ctx, all);
     let list = filter_sort(ctx, all, &VULN_SPEC, &vuln_template())?;
     let summary = data::vuln_summary(&list);
     // API.md open question 9: image `details` is a list, as in the v1.1 sample.

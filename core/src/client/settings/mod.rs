@@ -305,6 +305,21 @@ impl OptionLayer {
         if let Some(t) = secret("token") {
             b = b.token(t);
         }
+        match (text("client_id"), secret("client_secret")) {
+            (Some(id), Some(secret)) => b = b.api_client(id, secret),
+            (None, None) => {}
+            (id, _) => {
+                return Err(Error::validation(
+                    if id.is_some() {
+                        "client_secret"
+                    } else {
+                        "client_id"
+                    },
+                    "required_together",
+                    "client_id and client_secret go together",
+                ));
+            }
+        }
         if let Some(a) = text("auth") {
             b = b.auth_mode(a.parse::<AuthMode>()?);
         }
@@ -558,6 +573,40 @@ mod tests {
     }
 
     #[test]
+    fn an_api_client_comes_from_the_environment_as_a_group() {
+        let env = OptionLayer::from_vars(|k| match k {
+            "QUALYS_CLIENT_ID" => Some("ci".into()),
+            "QUALYS_CLIENT_SECRET" => Some("cs-not-shown".into()),
+            "QUALYS_AUTH" => Some("oidc".into()),
+            "QUALYS_BASE_URL" => Some("http://127.0.0.1:9".into()),
+            _ => None,
+        })
+        .unwrap();
+        let client = env
+            .apply(ClientBuilder::default())
+            .unwrap()
+            .build()
+            .unwrap();
+        let debug = format!("{client:?}");
+        assert!(!debug.contains("cs-not-shown"), "{debug}");
+        // A place that sets a username takes the whole group: no client id from below it.
+        let explicit = read(json!({"username": "u", "password": "p"}), Spelling::Python).unwrap();
+        let all = OptionLayer::stack([&explicit, &env]);
+        assert_eq!(all.get("client_id"), None);
+        let half =
+            OptionLayer::from_vars(|k| (k == "QUALYS_CLIENT_ID").then(|| "ci".into())).unwrap();
+        match half.apply(ClientBuilder::default()) {
+            Err(Error::Validation { field, rule, .. }) => {
+                assert_eq!(
+                    (field.as_str(), rule.as_str()),
+                    ("client_secret", "required_together")
+                )
+            }
+            other => panic!("expected a validation error, got {other:?}"),
+        }
+    }
+
+    #[test]
     fn a_secret_is_never_in_an_error() {
         let (_, _, m) = rule(read(json!({"password": 12345678}), Spelling::Python));
         assert!(!m.contains("12345678"), "{m}");
@@ -619,7 +668,9 @@ mod tests {
             };
             map.insert(o.name.to_owned(), v);
         }
+        // Credentials each need their partner (a secret, skipped above): the token below stands in.
         map.remove("username");
+        map.remove("client_id");
         let layer = OptionLayer::read(&map, Spelling::Python).unwrap();
         let b = layer.apply(crate::Client::builder()).unwrap();
         let c = b.token("t").build().unwrap();
