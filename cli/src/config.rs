@@ -27,7 +27,7 @@ use qualys_cs::{Client, ClientBuilder};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use std::collections::BTreeMap;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 /// One profile of the config file (also what `configure` writes): the options `configure` asks
 /// for by name, and any other client option as written (checked when a command reads it).
@@ -118,7 +118,7 @@ fn load_profile(m: &ArgMatches) -> Result<(Profile, bool), Failure> {
         )
     })?;
     if !m.get_flag("quiet")
-        && let Some(w) = crate::configure::readable_secrets_warning(&path, &profiles)
+        && let Some(w) = readable_secrets_warning(&path, &profiles)
     {
         eprintln!("qualys-cs: {w}");
     }
@@ -135,6 +135,35 @@ fn load_profile(m: &ArgMatches) -> Result<(Profile, bool), Failure> {
             )
         }),
         None => Ok((profiles.remove("default").unwrap_or_default(), false)),
+    }
+}
+
+/// The warning for a config file with a password or token in it that users other than its owner
+/// can read (none on systems without Unix permissions).
+fn readable_secrets_warning(path: &Path, profiles: &BTreeMap<String, Profile>) -> Option<String> {
+    let secret = profiles
+        .values()
+        .any(|p| p.password.is_some() || p.token.is_some());
+    if !secret {
+        return None;
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(path).ok()?.permissions().mode();
+        (mode & 0o044 != 0).then(|| {
+            format!(
+                "warning: {} holds a password or token and other users can read it (mode {:o}); \
+                 chmod 600 {}",
+                path.display(),
+                mode & 0o777,
+                path.display()
+            )
+        })
+    }
+    #[cfg(not(unix))]
+    {
+        None
     }
 }
 

@@ -3,9 +3,6 @@
 //! (`--platform`, `--base-url`, `--username`, `--token`, ...), `--password-stdin`, and, on a
 //! terminal, prompts for what is still missing (the password without echo). Other profiles, and
 //! comments outside the profile written, are kept as they are.
-//!
-//! Also the warning for a config file that holds a password or token and that other users can
-//! read, given by every command that reads it.
 
 use crate::config::{Profile, config_path};
 use crate::{Failure, exit};
@@ -274,38 +271,6 @@ pub(crate) fn run(m: &ArgMatches, c: &ArgMatches) -> Result<i32, Failure> {
         eprintln!("qualys-cs: profile {name:?} written to {}", path.display());
     }
     Ok(exit::OK)
-}
-
-/// The warning for a config file with a password or token in it that users other than its owner
-/// can read (none on systems without Unix permissions).
-pub(crate) fn readable_secrets_warning(
-    path: &Path,
-    profiles: &BTreeMap<String, Profile>,
-) -> Option<String> {
-    let secret = profiles
-        .values()
-        .any(|p| p.password.is_some() || p.token.is_some());
-    if !secret {
-        return None;
-    }
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        let mode = std::fs::metadata(path).ok()?.permissions().mode();
-        (mode & 0o044 != 0).then(|| {
-            format!(
-                "warning: {} holds a password or token and other users can read it (mode {:o}); \
-                 chmod 600 {}",
-                path.display(),
-                mode & 0o777,
-                path.display()
-            )
-        })
-    }
-    #[cfg(not(unix))]
-    {
-        None
-    }
 }
 
 #[cfg(test)]
