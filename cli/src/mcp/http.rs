@@ -1,4 +1,4 @@
-//! The streamable HTTP transport at `/mcp`, on hyper (HTTP/1.1).
+//! The streamable HTTP transport at `/mcp`, on hyper (HTTP/1.1), stateless.
 //!
 //! Loopback by default; any other address needs a bearer token, checked on every request before
 //! the MCP layer sees it. The MCP layer's own `Host` check (against DNS rebinding) is kept for
@@ -12,7 +12,7 @@ use http_body_util::{BodyExt, Full};
 use hyper::body::Incoming;
 use hyper::{Request, Response, StatusCode, header};
 use hyper_util::rt::TokioIo;
-use rmcp::transport::streamable_http_server::session::local::LocalSessionManager;
+use rmcp::transport::streamable_http_server::session::never::NeverSessionManager;
 use rmcp::transport::{StreamableHttpServerConfig, StreamableHttpService};
 use std::convert::Infallible;
 use std::net::SocketAddr;
@@ -63,13 +63,17 @@ pub(crate) async fn serve(
     let local = listener
         .local_addr()
         .map_err(|e| Failure::new(exit::IO, format!("--http {addr}: {e}")))?;
-    let mut config = StreamableHttpServerConfig::default();
+    // Stateless: every request is answered on its own (the listings' cursors are the server's
+    // state, shared by every client), so no session is kept per client, for any protocol version.
+    let mut config = StreamableHttpServerConfig::default()
+        .with_legacy_session_mode(false)
+        .with_json_response(true);
     if !addr.ip().is_loopback() {
         config = config.disable_allowed_hosts();
     }
     let mcp = Arc::new(StreamableHttpService::new(
         move || Ok(server.clone()),
-        LocalSessionManager::default().into(),
+        NeverSessionManager::default().into(),
         config,
     ));
     let token: Option<Arc<str>> = token.map(Into::into);
