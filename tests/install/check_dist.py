@@ -5,7 +5,8 @@
   (manylinux2014, and what the npm gnu packages promise); a musl one needs no glibc at all.
 - `auditwheel show` puts each wheel of this machine's libc under the policy of its tag
   (manylinux_2_17 here; musllinux_1_2 when run on Alpine, as the release workflow does).
-- Size budgets: a wheel at most 5 MB; the installed npm package (main + one platform) at most 15 MB.
+- Size budgets: a wheel at most 6.5 MB (the core, the Arrow reader, the simulator and the command
+  line with its MCP server, in one extension); the installed npm package (main + one platform) at most 15 MB.
 - The npm main tarball holds no build output (`target/`, `.node`).
 - The READMEs users read on PyPI and npm: every relative link names a file shipped in the package
   (PyPI ships none beside the text, so its README has absolute links only), every `#anchor` a heading.
@@ -26,7 +27,9 @@ import tempfile
 import zipfile
 from pathlib import Path
 
-WHEEL_BUDGET = 5_000_000
+# 6.5 MB: the MCP server (rmcp's protocol types) added about 1.2 MB to the 4.6 MB wheel; the server
+# ships in the same binary as the command line everywhere (pip, npm), so it is not split out.
+WHEEL_BUDGET = 6_500_000
 NPM_BUDGET = 15_000_000
 # ELF e_machine values.
 MACHINES = {"x86_64": 62, "aarch64": 183}
@@ -113,7 +116,7 @@ def check_wheel(whl: Path, auditwheel: str | None) -> list[str]:
     arch, libc = arch_libc(whl.name)
     size = whl.stat().st_size
     if size > WHEEL_BUDGET:
-        fail(f"{whl.name}: {size / 1e6:.2f} MB, budget {WHEEL_BUDGET / 1e6:.0f} MB")
+        fail(f"{whl.name}: {size / 1e6:.2f} MB, budget {WHEEL_BUDGET / 1e6:.1f} MB")
     if "linux" not in whl.name:  # macOS, Windows: the budget only (their runners test the install)
         return ["Python " + whl.name.split("-")[-1].removesuffix(".whl"), whl.name, f"{size / 1e6:.2f} MB", "-", "-"]
     with zipfile.ZipFile(whl) as z:
