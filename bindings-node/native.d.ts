@@ -103,7 +103,13 @@ export interface ClientOptions {
   password?: string
   /** A bearer token you already have (instead of username/password). */
   token?: string
-  /** `'jwt'` (default; `'bearer'` is the same) or `'basic'`. */
+  /**
+   * An API client's id and secret, with `auth: 'oidc'` (a user-level client) or `'oauth'` (a
+   * subscription-level one).
+   */
+  clientId?: string
+  clientSecret?: string
+  /** `'jwt'` (default; `'bearer'` is the same), `'basic'`, `'oidc'` or `'oauth'`. */
   auth?: string
   /** The time limit of each HTTP attempt in milliseconds (see the core's `RequestOptions::timeout`). */
   timeout?: number

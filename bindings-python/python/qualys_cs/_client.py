@@ -107,7 +107,8 @@ class _BaseClient:
         """Build a client: ``platform`` ("US1".."KSA1") or ``base_url``; ``username`` and
         ``password`` (``auth="jwt"``, the default, also spelt ``"bearer"``, or ``"basic"``), or
         ``token`` / ``token_provider``, or an API client's ``client_id`` and ``client_secret`` with
-        ``auth="oidc"`` (a user-level client) or ``"oauth"`` (a subscription-level one); timeouts in seconds (``timeout`` is the limit of each HTTP
+        ``auth="oidc"`` (a user-level client) or ``"oauth"`` (a subscription-level one);
+        timeouts in seconds (``timeout`` is the limit of each HTTP
         attempt: connecting, sending, and receiving the headers and the whole body; a retry gets it
         again and the waits between attempts do not count); ``max_retries``; ``proxy``;
         ``max_concurrency`` (requests in flight); ``prefetch`` (pages fetched ahead by ``list()``);

@@ -85,11 +85,11 @@ if TYPE_CHECKING:
         Tag,
         TagAssigned,
         VulnDefinition,
+        VulnerabilityCount,
+        VulnerabilityView,
         VulnException,
         VulnFinding,
         VulnViewCount,
-        VulnerabilityCount,
-        VulnerabilityView,
     )
 
 __all__ = ["ENDPOINTS", "SyncResources", "AsyncResources", "RawResources", "AsyncRawResources"]
