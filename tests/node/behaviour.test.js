@@ -300,7 +300,7 @@ test('auth modes are the core\'s: \'bearer\' is JWT', async () => {
     assert.ok(server.log.some((r) => r.path === '/auth'), `${auth}: a token was fetched`)
     assert.match(server.apiRequests().at(-1).headers.authorization, /^Bearer /)
   }
-  const bad = new q.Client({ baseUrl: server.url, username: USER, password: PASS, auth: 'oauth' })
+  const bad = new q.Client({ baseUrl: server.url, username: USER, password: PASS, auth: 'kerberos' })
   await assert.rejects(bad.images.get('x'), (e) => e instanceof q.ValidationError && e.field === 'auth' && /bearer/.test(e.message))
 })
 
@@ -317,7 +317,9 @@ test('config errors are typed (raised by the first call: the addon loads lazily)
   assert.throws(() => noCreds.images.list(), q.ConfigError)
   await assert.rejects(new q.Client({ baseUrl: 'ftp://x', username: 'a', password: 'b' }).images.get('x'), q.ValidationError)
   await assert.rejects(new q.Client({ platform: 'MARS1', username: 'a', password: 'b' }).images.get('x'), q.QualysError)
-  await assert.rejects(new q.Client({ baseUrl: 'http://x', username: 'a', password: 'b', auth: 'oauth' }).images.get('x'), q.ValidationError)
+  await assert.rejects(new q.Client({ baseUrl: 'http://x', username: 'a', password: 'b', auth: 'kerberos' }).images.get('x'), q.ValidationError)
+  // An API-client mode needs the client's id and secret, not a username and password.
+  await assert.rejects(new q.Client({ baseUrl: 'http://x', username: 'a', password: 'b', auth: 'oauth' }).images.get('x'), (e) => e instanceof q.ConfigError && /client_id/.test(e.message))
   assert.equal(server.log.length, 0)
 })
 
