@@ -5,6 +5,7 @@
 from __future__ import annotations
 
 import pickle
+from typing import Literal
 
 import pytest
 
@@ -17,7 +18,7 @@ CLIENT_ID, CLIENT_SECRET = "qualys-client", "qualys-client-secret"
 
 
 @pytest.mark.parametrize(("auth", "endpoint", "path"), [("oidc", "P49", "/auth/oidc"), ("oauth", "P50", "/auth/oauth")])
-def test_a_token_for_the_api_client(sim: Simulator, auth: str, endpoint: str, path: str) -> None:
+def test_a_token_for_the_api_client(sim: Simulator, auth: Literal["oidc", "oauth"], endpoint: str, path: str) -> None:
     sim.clear_requests()
     client = Client(base_url=sim.url, client_id=CLIENT_ID, client_secret=CLIENT_SECRET, auth=auth)
     assert next(iter(client.images.list(page_size=1)))["sha"]
