@@ -160,6 +160,10 @@ def live(client: Client, arg: str, samples: dict[str, Any]) -> Any:
             return registry["registryUuid"]
         schedules = client.registries.schedules.list(registry["registryUuid"]).to_list()
         return schedules[0]["scheduleUuid"] if schedules else samples[arg]
+    if arg == "exception_id":
+        # None exists until one is made: the sample request of the documentation makes one.
+        body = json.loads((FIXTURES / "public" / "exception_create.request.json").read_text())
+        return client.exceptions.create(body)["exceptionId"]
     if arg == "report_uuid":
         reports = client.reports.list().to_list()
         return reports[0]["reportUuid"] if reports else samples[arg]
