@@ -357,3 +357,35 @@ def test_the_readme_agent_example_runs_against_the_simulator(tmp_path: pathlib.P
         )
     assert r.returncode == 0, r.stderr
     assert "tools" in r.stdout and "'count':" in r.stdout
+
+
+@bounded
+async def test_an_assistant_session_of_fifty_calls_stays_within_scaled_down_limits() -> None:
+    # Qualys' limits scaled down to a few calls a second per family: the session below would draw
+    # 429s from a client that did not pace itself. Every one of its 50 calls must succeed.
+    limits = {"images": (8, 1.0), "containers": (8, 1.0), "sensors": (8, 1.0), "registries": (8, 1.0)}
+    with Simulator(images=120, containers=60, rate_limits=limits) as sim:
+        # The default budget (64 KB), as an assistant would run it.
+        async with over_stdio(sim) as c:
+            calls: list[tuple[str, dict[str, Any]]] = [
+                ("images_list", {"filter": "vulnerabilities.severity:5", "fields": ["sha", "repo"]}),
+                ("images_list", {"summary_by": "repo.repository"}),
+                ("containers_list", {"summary_by": "state"}),
+                ("sensors_list", {}),
+                ("registries_list", {}),
+            ]
+            first = answer(await c.call_tool("images_list", {"fields": ["sha"]}))
+            shas = [i["sha"] for i in first["items"]]
+            containers = answer(await c.call_tool("containers_list", {"fields": ["sha"]}))
+            for i, sha in enumerate(shas[:40]):
+                calls.append(("images_vulnerabilities", {"sha": sha}) if i % 2 else ("images_get", {"sha": sha}))
+            calls.append(("containers_get", {"sha": containers["items"][0]["sha"]}))
+            calls.append(("containers_vulnerabilities", {"sha": containers["items"][1]["sha"]}))
+            calls.append(("images_vulnerability_count", {"sha": shas[0]}))
+            assert len(calls) + 2 >= 50
+            failed = []
+            for tool, args in calls:
+                r = await c.call_tool(tool, args)
+                if r.is_error:
+                    failed.append((tool, tool_error(r)))
+            assert failed == [], failed
