@@ -10,7 +10,7 @@ use crate::errors::{invalid, to_napi};
 use crate::pager::NativePager;
 use napi::bindgen_prelude::{Env, Function, PromiseRaw};
 use napi_derive::napi;
-use qualys_cs::client::settings::{OptionLayer, Spelling};
+use qualys_cs::client::settings::{OptionLayer, Spelling, respell};
 use qualys_cs::client::{Dialect, OPTIONS};
 use qualys_cs::{Args, Client, ClientBuilder, RequestOptions, table};
 use serde_json::{Map, Value};
@@ -71,7 +71,7 @@ fn build(options: Option<Value>) -> napi::Result<(Client, IntMode)> {
     let client = OptionLayer::stack([&explicit, &env])
         .apply(Client::builder())
         .and_then(ClientBuilder::build)
-        .map_err(to_napi)?;
+        .map_err(|e| to_napi(respell(e, Spelling::Node)))?;
     Ok((client, ints))
 }
 

@@ -379,6 +379,39 @@ impl ClientBuilder {
     }
 }
 
+/// An error of [`OptionLayer::apply`] (which names options as spec/options.json does) with the
+/// option names spelled as `spelling` writes them: Node's `clientSecret`, the flag `--client-secret`.
+pub fn respell(err: Error, spelling: Spelling) -> Error {
+    let Error::Validation {
+        field,
+        rule,
+        message,
+    } = err
+    else {
+        return err;
+    };
+    let spell = |name: &str| {
+        CLIENT_OPTIONS
+            .iter()
+            .find(|o| o.name == name)
+            .map_or_else(|| name.to_owned(), |o| o.spelled(spelling))
+    };
+    // Whole words only: `password` is respelled, `passwords` or `max_retry_wait`'s parts are not.
+    let message = message
+        .split_inclusive(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+        .map(|part| {
+            let word = part.trim_end_matches(|c: char| !(c.is_ascii_alphanumeric() || c == '_'));
+            let rest = &part[word.len()..];
+            format!("{}{rest}", spell(word))
+        })
+        .collect();
+    Error::Validation {
+        field: spell(&field),
+        rule,
+        message,
+    }
+}
+
 /// Whether the entry point hands values over as text (flags, variables; a config file may too).
 fn textual(spelling: Spelling) -> bool {
     matches!(spelling, Spelling::Flag | Spelling::Env | Spelling::Config)
@@ -604,6 +637,18 @@ mod tests {
             }
             other => panic!("expected a validation error, got {other:?}"),
         }
+    }
+
+    #[test]
+    fn errors_of_apply_name_options_in_the_callers_spelling() {
+        let layer = read(json!({"clientId": "id"}), Spelling::Node).unwrap();
+        let err = layer
+            .apply(crate::Client::builder())
+            .map(|_| ())
+            .unwrap_err();
+        let (f, _, m) = rule(Err(respell(err, Spelling::Node)));
+        assert_eq!(f, "clientSecret");
+        assert!(m.contains("clientId and clientSecret"), "{m}");
     }
 
     #[test]
