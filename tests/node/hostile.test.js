@@ -99,9 +99,9 @@ test('request() paths stay under the base URL; reserved headers are refused', as
   assert.deepEqual(server.apiRequests(), [])
 })
 
-test('plain http needs a loopback host or allowInsecureHttp', async () => {
+test('plain http needs a loopback host or allowInsecureHttp (named as Node spells it)', async () => {
   const c = new q.Client({ baseUrl: 'http://qualysapi.qualys.com', username: 'u', password: 'p' })
-  await assert.rejects(c.images.get('x'), isValidation('base_url', 'https'))
+  await assert.rejects(c.images.get('x'), isValidation('baseUrl', 'https'))
   const ok = new q.Client({ baseUrl: 'http://qualysapi.qualys.com', username: 'u', password: 'p', allowInsecureHttp: true })
   assert.equal(ok.baseUrl, 'http://qualysapi.qualys.com')
 })
