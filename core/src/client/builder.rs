@@ -262,63 +262,6 @@ impl ClientBuilder {
         self
     }
 
-    /// Set one numeric option as a binding received it (a JSON number; durations in the dialect's
-    /// unit): `timeout`, `connect_timeout`, `max_retries`, `max_retry_wait`, `max_concurrency`,
-    /// `prefetch`, `max_response_bytes`, spelled per `dialect`. The one place those values are
-    /// checked: a negative, fractional or out-of-range number is an [`Error::Validation`] naming
-    /// the option as the caller spelled it (`maxRetries: -1` never wraps to 4 billion retries).
-    pub fn numeric_option(
-        self,
-        name: &str,
-        value: &serde_json::Value,
-        dialect: super::Dialect,
-    ) -> Result<Self> {
-        use super::options::{MAX_CONCURRENCY, MAX_PREFETCH, MAX_RETRIES, bounded_count, duration};
-        let canonical = crate::request::to_snake(name);
-        let name_ok = match dialect {
-            super::Dialect::Python => canonical == name,
-            super::Dialect::Node => true,
-        };
-        Ok(match canonical.as_str() {
-            _ if !name_ok => {
-                return Err(Error::validation(
-                    name,
-                    "unknown_option",
-                    "is not a client option",
-                ));
-            }
-            "timeout" => self.timeout(duration(name, value, dialect)?),
-            "connect_timeout" => self.connect_timeout(duration(name, value, dialect)?),
-            "max_retry_wait" => self.max_retry_wait(duration(name, value, dialect)?),
-            "max_retries" => self.max_retries(bounded_count(name, value, MAX_RETRIES)? as u32),
-            "max_concurrency" => {
-                self.max_concurrency(bounded_count(name, value, MAX_CONCURRENCY)? as usize)
-            }
-            "prefetch" => self.prefetch(bounded_count(name, value, MAX_PREFETCH)? as usize),
-            "max_response_bytes" => {
-                self.max_response_bytes(bounded_count(name, value, u64::MAX >> 1)?)
-            }
-            _ => {
-                return Err(Error::validation(
-                    name,
-                    "unknown_option",
-                    "is not a numeric client option",
-                ));
-            }
-        })
-    }
-
-    /// The bindings' default: a client given no credentials (no username and password, token or
-    /// token provider) reads the environment as [`from_env`](Self::from_env) does. Call it on a
-    /// fresh builder, before the explicit settings, so that those win over the environment.
-    pub fn env_default(self, credentials_given: bool) -> Result<Self> {
-        if credentials_given {
-            Ok(self)
-        } else {
-            self.from_env()
-        }
-    }
-
     pub fn build(self) -> Result<Client> {
         let flow = match self.auth_mode {
             AuthMode::Oidc => Some(ClientFlow::Oidc),
@@ -601,50 +544,5 @@ mod tests {
             }
             other => panic!("{other:?}"),
         }
-    }
-}
-
-#[cfg(test)]
-mod numeric_tests {
-    use super::*;
-    use crate::client::Dialect;
-    use serde_json::json;
-
-    fn refused(name: &str, v: serde_json::Value, d: Dialect) -> (String, String) {
-        match ClientBuilder::default().numeric_option(name, &v, d) {
-            Err(Error::Validation { field, rule, .. }) => (field, rule),
-            other => panic!("{name}={v}: {other:?}"),
-        }
-    }
-
-    #[test]
-    fn numeric_client_options_are_checked_with_the_name_as_spelled() {
-        for (name, d) in [
-            ("maxRetries", Dialect::Node),
-            ("max_retries", Dialect::Python),
-        ] {
-            assert_eq!(refused(name, json!(-1), d), (name.into(), "range".into()));
-            assert_eq!(refused(name, json!(1e12), d), (name.into(), "range".into()));
-        }
-        assert_eq!(refused("prefetch", json!(-1), Dialect::Node).1, "range");
-        assert_eq!(
-            refused("maxConcurrency", json!(0.5), Dialect::Node).1,
-            "range"
-        );
-        assert_eq!(refused("timeout", json!(-3), Dialect::Python).1, "range");
-        assert_eq!(
-            refused("maxResponseBytes", json!(-1), Dialect::Node).1,
-            "range"
-        );
-        assert_eq!(
-            refused("maxRetries", json!(1), Dialect::Python).1,
-            "unknown_option"
-        );
-        let b = ClientBuilder::default()
-            .numeric_option("maxRetries", &json!(5), Dialect::Node)
-            .unwrap()
-            .numeric_option("max_response_bytes", &json!(1024), Dialect::Python)
-            .unwrap();
-        assert_eq!((b.max_retries, b.max_response_bytes), (5, 1024));
     }
 }

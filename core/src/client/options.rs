@@ -186,10 +186,9 @@ pub(crate) fn duration(key: &str, v: &Value, d: Dialect) -> Result<Duration> {
     })
 }
 
-/// Bounds of the counts a binding may set (with [`bounded_count`], by
-/// [`ClientBuilder::numeric_option`](super::ClientBuilder::numeric_option) and, for retries, per
-/// call): far past any useful value, low enough that a typo cannot mean "forever" or "a million
-/// sockets".
+/// Bounds of the counts a caller may set per call (with [`bounded_count`]; the client options'
+/// bounds are declared in spec/options.json): far past any useful value, low enough that a typo
+/// cannot mean "forever" or "a million sockets".
 pub const MAX_RETRIES: u64 = 100;
 pub const MAX_CONCURRENCY: u64 = 10_000;
 pub const MAX_PREFETCH: u64 = 10_000;
