@@ -10,7 +10,7 @@ use crate::errors::{invalid, to_napi};
 use crate::pager::NativePager;
 use napi::bindgen_prelude::{Env, Function, PromiseRaw};
 use napi_derive::napi;
-use qualys_cs::client::settings::{OptionLayer, Spelling, respell};
+use qualys_cs::client::settings::{OptionLayer, Spelling, builder_over_env, respell};
 use qualys_cs::client::{Dialect, OPTIONS};
 use qualys_cs::{Args, Client, ClientBuilder, RequestOptions, table};
 use serde_json::{Map, Value};
@@ -67,9 +67,7 @@ fn build(options: Option<Value>) -> napi::Result<(Client, IntMode)> {
     };
     let ints = IntMode::parse(map.get("largeIntegers").and_then(Value::as_str))?;
     let explicit = OptionLayer::read(&map, Spelling::Node).map_err(to_napi)?;
-    let env = OptionLayer::from_env().map_err(to_napi)?;
-    let client = OptionLayer::stack([&explicit, &env])
-        .apply(Client::builder())
+    let client = builder_over_env(&explicit)
         .and_then(ClientBuilder::build)
         .map_err(|e| to_napi(respell(e, Spelling::Node)))?;
     Ok((client, ints))

@@ -11,7 +11,7 @@ use futures::future::BoxFuture;
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyTuple};
 use qualys_cs::client::Dialect;
-use qualys_cs::client::settings::{OptionLayer, Spelling};
+use qualys_cs::client::settings::{OptionLayer, Spelling, builder_over_env};
 use qualys_cs::paginate::ItemSpan;
 use qualys_cs::table::{self, Endpoint};
 use qualys_cs::{Args, Client, RawOutput, RequestOptions, ResponseMeta, TokenProvider};
@@ -127,10 +127,7 @@ impl NativeClient {
             }
         }
         let explicit = OptionLayer::read(&map, Spelling::Python).map_err(to_py_err)?;
-        let env = OptionLayer::from_env().map_err(to_py_err)?;
-        let mut b = OptionLayer::stack([&explicit, &env])
-            .apply(Client::builder())
-            .map_err(to_py_err)?;
+        let mut b = builder_over_env(&explicit).map_err(to_py_err)?;
         if let Some(f) = provider {
             b = b.token_provider(Arc::new(PyTokenProvider(Arc::new(f))));
         }

@@ -369,6 +369,13 @@ impl OptionLayer {
     }
 }
 
+/// The builder of a client made from the options an entry point was given, the environment's
+/// under them by the one precedence: what Python's `Client(...)` and Node's `new Client(...)`
+/// build.
+pub fn builder_over_env(explicit: &OptionLayer) -> Result<ClientBuilder> {
+    OptionLayer::stack([explicit, &OptionLayer::from_env()?]).apply(super::Client::builder())
+}
+
 impl ClientBuilder {
     /// Read the `QUALYS_*` variable of every client option (docs/options.md: `QUALYS_USERNAME`,
     /// `QUALYS_PASSWORD`, `QUALYS_TOKEN`, `QUALYS_PLATFORM`, `QUALYS_BASE_URL`, `QUALYS_TIMEOUT`, ...)
