@@ -1,5 +1,5 @@
 'use strict'
-// `qualys-cs mcp` (the npm package's bin) driven over stdio by the official MCP TypeScript SDK,
+// `qualys-cs mcp` (the npm package's bin) driven over stdio and streamable HTTP by the official MCP TypeScript SDK,
 // against the embedded simulator: the read-only tools, a listing followed by its cursor to the
 // end, a summary in one call, a delete refused, an invalid argument named.
 const { test } = require('node:test')
@@ -73,4 +73,49 @@ test('qualys-cs mcp over stdio with the TypeScript SDK', { skip: !available, tim
     await sim.stop()
   }
   assert.ok(!(seen.join('\n') + stderr).includes(PASSWORD))
+})
+
+// The same server over streamable HTTP (`--http 127.0.0.1:0`, its URL on the first stderr line),
+// with the TypeScript SDK's HTTP transport and the bearer token: tools, a listing to its end.
+test('qualys-cs mcp over streamable HTTP with the TypeScript SDK', { skip: !available, timeout: 90_000 }, async () => {
+  const { spawn } = require('node:child_process')
+  const { StreamableHTTPClientTransport } = require('@modelcontextprotocol/sdk/client/streamableHttp.js')
+  const sim = await startSimulator({ images: 23, password: PASSWORD })
+  const token = 'http-Token-For-Tests-77'
+  const server = spawn(process.execPath, [BIN, 'mcp', '--http', '127.0.0.1:0', '--max-output-bytes', '4096'], {
+    env: { PATH: process.env.PATH, HOME: process.env.HOME, QUALYS_BASE_URL: sim.url, QUALYS_USERNAME: sim.username, QUALYS_PASSWORD: sim.password, QUALYS_CS_MCP_TOKEN: token },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  })
+  let stderr = ''
+  const url = await new Promise((resolve, reject) => {
+    server.stderr.on('data', (d) => {
+      stderr += d
+      const m = /http:\/\/\S+\/mcp/.exec(stderr)
+      if (m) resolve(m[0])
+    })
+    server.on('exit', (code) => reject(new Error(`the server exited (${code}): ${stderr}`)))
+  })
+  const client = new Client({ name: 'qualys-cs-tests', version: '1.0.0' })
+  try {
+    await client.connect(new StreamableHTTPClientTransport(new URL(url), { requestInit: { headers: { Authorization: `Bearer ${token}` } } }))
+    const tools = (await client.listTools()).tools.map((t) => t.name)
+    assert.ok(tools.includes('images_list') && !tools.includes('images_delete'), tools.join(','))
+    const items = []
+    let r = await client.callTool({ name: 'images_list', arguments: {} })
+    for (;;) {
+      assert.ok(!r.isError, r.content[0].text)
+      const page = answer(r)
+      items.push(...page.items)
+      if (page.cursor == null) break
+      r = await client.callTool({ name: 'images_list', arguments: { cursor: page.cursor } })
+    }
+    const want = []
+    for await (const image of new q.Client({ baseUrl: sim.url, username: sim.username, password: sim.password }).images.list()) want.push(image.sha)
+    assert.deepEqual(items.map((i) => i.sha), want)
+    assert.ok(!stderr.includes(PASSWORD) && !stderr.includes(token))
+  } finally {
+    await client.close().catch(() => {})
+    server.kill('SIGTERM')
+    await sim.stop()
+  }
 })
