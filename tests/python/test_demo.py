@@ -155,7 +155,8 @@ def test_report_acts_on_the_running_critical_images(tmp_path: pathlib.Path) -> N
     rows = body.split("<tr>")[1:]
     assert rows
     for row in rows:
-        assert re.search(r'class="img">[^<]+:<wbr>[^<]+<', row), row
+        image = re.search(r'class="img">(.*?)</div>', row)
+        assert image is not None and re.fullmatch(r"[^:\s]+:\S+", re.sub(r"<[^>]+>", "", image.group(1))), row
         assert 'class="qid"' in row and 'class="cve">CVE-' in row
         assert re.search(r'class="badge (ok|part|none)"', row)
     assert "→" in body  # a package's fixed version
@@ -176,27 +177,36 @@ def test_report_acts_on_the_running_critical_images(tmp_path: pathlib.Path) -> N
 def test_report_escapes_and_cuts_at_word_boundaries() -> None:
     from _report import RunningImage, Source, Triage, render, shorten
 
+    # Every string from the API or the environment carries markup that must come out as text.
+    def evil(name: str) -> str:
+        return f'EVIL{name}"><evil-{name}>&'
+
     hostile = '<script>alert("x")</script> & more'
-    finding = {"qid": 1, "severity": 5, "title": hostile, "cves": ['CVE-1"><b>'], "patchAvailable": False,
-               "fixes": [{"software": "<lib>", "version": "1", "fixVersion": "2&3"}]}  # fmt: skip
+    finding = {"qid": 1, "severity": 5, "title": hostile, "cves": [evil("cve")], "patchAvailable": False,
+               "fixes": [{"software": evil("lib"), "version": "1", "fixVersion": evil("fix")}]}  # fmt: skip
     t = Triage(
-        source=Source(simulated=False, url='https://q.example/"><i>', platform="<US1>"),
+        source=Source(simulated=False, url=evil("url"), platform=evil("platform")),
         started=datetime.datetime(2025, 1, 2, 3, 4, 5, tzinfo=datetime.timezone.utc),
         seconds=1.0,
         images=1,
         critical=1,
         fetched_images=1,
         findings=[finding],
-        running=[RunningImage("sha<", [("<repo>:<tag>", "<reg>")], 2, [finding])],
-        by_repo=[("<reg>/<repo>", 1)],
+        running=[
+            RunningImage(evil("sha"), [(evil("repo"), evil("registry")), (evil("other"), evil("reg2"))], 2, [finding])
+        ],
+        by_repo=[(evil("by-repo"), 1)],
         top_qids=[(1, hostile, 1)],
-        benchmark="<b>loop</b>",
-        files=["<f>.jsonl"],
+        benchmark=evil("benchmark"),
+        files=[evil("file")],
     )
     out = render(t)
-    for raw in ("<script", "<lib>", "<repo>", "<reg>", "<US1>", "<b>", "<i>", "<f>", "2&3"):
-        assert raw not in out, raw
-    assert "&lt;script&gt;" in out and "2&amp;3" in out and "Qualys platform &lt;US1&gt;" in out
+    assert "<script" not in out and "<evil" not in out
+    names = ("cve", "lib", "fix", "url", "platform", "sha", "repo", "registry", "other", "by-repo", "benchmark", "file")
+    for name in names:
+        # Shown as text, its quote escaped too: it cannot close an attribute (the tooltips).
+        assert f'EVIL{name}"' not in out and f"EVIL{name}&quot;&gt;&lt;evil-{name}&gt;&amp;" in out, name
+    assert "&lt;script&gt;" in out and "Qualys platform EVILplatform&quot;" in out
     assert "Simulated" not in out and "Live data." in out
 
     assert shorten("short title", 20) == "short title"
