@@ -120,7 +120,7 @@ def _header(t: Triage) -> str:
     return (
         f"<header>{banner}<h1>Container image triage</h1>"
         f'<p class="meta">Run <time datetime="{esc(t.started.isoformat(timespec="seconds"))}">{esc(when)}</time>'
-        f" · {t.seconds:,.0f} s · source: {source}</p></header>"
+        f" · took {t.seconds:,.0f} s · source: {source}</p></header>"
     )
 
 
@@ -135,7 +135,10 @@ def _figures(t: Triage) -> str:
             f"with severity-5 vulnerabilities ({share})" if share else "with severity-5 vulnerabilities",
         ),
         (f"{len(t.running):,}", "of them running in containers"),
-        (f"{len(t.findings):,}", f"findings on the {t.fetched_images:,} images fetched ({fetched:,} running)"),
+        (
+            f"{len(t.findings):,}",
+            f"findings on {t.fetched_images:,} critical images fetched, {fetched:,} of them running",
+        ),
     ]
     body = "".join(f'<div class="card"><b>{esc(n)}</b><span>{label}</span></div>' for n, label in cards)
     return f'<section class="cards">{body}</section>'
@@ -171,6 +174,8 @@ def _severity_mix(t: Triage) -> str:
 
 
 def _fix_cell(criticals: list[dict[str, Any]]) -> str:
+    """A summary badge, then for each QID (in the order of the QID column) whether Qualys knows a
+    patch and which package versions fix it."""
     patched = sum(1 for f in criticals if f.get("patchAvailable"))
     if not criticals:
         return '<span class="muted">no severity-5 finding</span>'
@@ -180,17 +185,21 @@ def _fix_cell(criticals: list[dict[str, Any]]) -> str:
         status = f'<span class="badge part">patch for {patched} of {len(criticals)}</span>'
     else:
         status = '<span class="badge none">no patch</span>'
-    upgrades = sorted(
-        {
-            f"{s.get('software')} {s.get('version') or ''} → {s.get('fixVersion')}".replace("  ", " ")
-            for f in criticals
-            for s in f.get("fixes") or []
-            if s.get("fixVersion")
-        }
-    )
-    items = "".join(f"<li>{breakable(u)}</li>" for u in upgrades[:6])
-    more = f'<li class="muted">{len(upgrades) - 6} more</li>' if len(upgrades) > 6 else ""
-    return status + (f'<ul class="plain">{items}{more}</ul>' if items else "")
+    items = []
+    for f in criticals:
+        upgrades = sorted(
+            {
+                " ".join(str(x) for x in (s.get("software"), s.get("version"), "→", s.get("fixVersion")) if x)
+                for s in f.get("fixes") or []
+                if s.get("fixVersion")
+            }
+        )
+        patch = '<span class="yes">patch</span>' if f.get("patchAvailable") else '<span class="no">no patch</span>'
+        fixed = "".join(f"<div>{breakable(u)}</div>" for u in upgrades)
+        # With one QID the badge says it all; with more, each says its own.
+        head = f'<span class="qid">{esc(f.get("qid"))}</span> {patch}' if len(criticals) > 1 else ""
+        items.append(f"<li>{head}{fixed}</li>")
+    return f'{status}<ul class="plain fixes">{"".join(items)}</ul>'
 
 
 def _image_cell(r: RunningImage) -> str:
@@ -215,7 +224,7 @@ def _running_table(t: Triage) -> str:
         for f in r.findings or []:
             if int(f.get("severity") or 0) >= 5:
                 seen.setdefault(f.get("qid"), f)
-        return list(seen.values())
+        return sorted(seen.values(), key=lambda f: int(f.get("qid") or 0))
 
     def order(r: RunningImage) -> tuple[int, int, int]:
         c = criticals(r)
@@ -233,7 +242,7 @@ def _running_table(t: Triage) -> str:
                 f'<li><span class="qid">{esc(f.get("qid"))}</span> {shorten(str(f.get("title") or ""), 90)}'
                 + (' <span class="badge exploit">public exploit</span>' if f.get("publicExploit") else "")
                 + "</li>"
-                for f in sorted(c, key=lambda f: int(f.get("qid") or 0))
+                for f in c
             )
             qids = f'<ul class="plain">{qids}</ul>' if qids else '<span class="muted">none</span>'
             cve_ids = sorted({cve for f in c for cve in f.get("cves") or []})
@@ -244,8 +253,13 @@ def _running_table(t: Triage) -> str:
             f'<tr><td>{_image_cell(r)}</td><td class="num">{r.containers:,}</td>'
             f"<td>{qids}</td><td>{cves}</td><td>{fix}</td></tr>"
         )
-    rest = len(t.running) - len(rows)
-    more = f'<p class="muted">{rest:,} more running critical images in the files below.</p>' if rest > 0 else ""
+    rest = ranked[len(rows) :]
+    more = ""
+    if rest:
+        unfetched = sum(1 for r in rest if r.findings is None)
+        more = f"{len(rest):,} more running critical images: their findings are in vulnerabilities.jsonl"
+        more += f" ({unfetched:,} not fetched: the demo fetches {t.fetched_images:,} images)." if unfetched else "."
+        more = f'<p class="muted">{esc(more)}</p>'
     return (
         f'<section><h2>Running critical images</h2><p class="muted">{len(t.running):,} images with '
         "severity-5 vulnerabilities run in containers; those with the most unpatched severity-5 QIDs "
@@ -309,7 +323,8 @@ th{overflow-wrap:normal;font-size:12px;text-transform:uppercase;letter-spacing:.
 td.num,th:nth-child(2){text-align:right}
 .num{font-variant-numeric:tabular-nums}
 .img{font-weight:600}.sha,.cve,.qid,code{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;font-size:12px}
-.sha{color:var(--muted)}.nw,.cve{white-space:nowrap}.qid{font-weight:600}
+.sha{color:var(--muted)}.yes{color:#1e6b35}.no{color:#9b1c10}
+.fixes{margin-top:6px}.fixes li div{padding-left:2px}.nw,.cve{white-space:nowrap}.qid{font-weight:600}
 ul.plain{list-style:none;padding:0;margin:0}ul.plain li{margin:0 0 4px}
 .badge{display:inline-block;font-size:11px;font-weight:600;padding:1px 7px;border-radius:10px;white-space:nowrap}
 .badge.ok{background:#dff3e4;color:#1e6b35}.badge.part{background:#fff1cc;color:#7a5600}
