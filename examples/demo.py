@@ -4,12 +4,16 @@ images' vulnerabilities fanned out within the rate limits, a triage summary, fil
 load (JSONL) and an HTML report with a chart; then the same inventory by a plain sequential loop
 for comparison (time and calls).
 
-    python examples/demo.py [--out DIR] [--short]
+    python examples/demo.py [--out DIR] [--short] [--progress-every SECONDS]
 
 Against Qualys when QUALYS_USERNAME/QUALYS_PASSWORD or QUALYS_TOKEN (+ QUALYS_PLATFORM or
 QUALYS_BASE_URL) are set, with nothing simulator-only; else against the embedded simulator at scale
 (20,000 images, 50 ms a request, Qualys' published limits scaled down so the run takes under a
 minute). ``--short`` is a small run for tests.
+
+Progress: a bar redrawn in place when stdout and stderr are terminals; else (a CI log, ``> log``) a
+plain line every ``--progress-every`` seconds (default 5). The report (``report.html``) is built by
+``_report.py``, the progress by ``_live.py``.
 """
 
 from __future__ import annotations
