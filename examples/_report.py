@@ -112,11 +112,12 @@ def _header(t: Triage) -> str:
             f"simulator at {esc(t.source.url)}{esc(t.source.detail)}: no image, container or "
             "vulnerability here exists in a Qualys tenant.</div>"
         )
-        source = f"embedded simulator ({esc(t.source.url)})"
+        source = "<strong>simulated data</strong> (embedded simulator)"
     else:
+        # Live data needs no warning: the source on the line under the title says which tenant.
         platform = f"Qualys platform {esc(t.source.platform)}, " if t.source.platform else "Qualys, "
-        banner = f'<div class="banner live"><strong>Live data.</strong> {platform}{esc(t.source.url)}</div>'
-        source = f"{platform}{esc(t.source.url)}"
+        banner = ""
+        source = f"<strong>{platform}{esc(t.source.url)}</strong>"
     return (
         f"<header>{banner}<h1>Container image triage</h1>"
         f'<p class="meta">Run <time datetime="{esc(t.started.isoformat(timespec="seconds"))}">{esc(when)}</time>'
@@ -305,9 +306,9 @@ body{margin:0;color:var(--ink);background:#f6f7f9;
 main{max-width:1200px;margin:0 auto;padding:24px 28px 40px;background:#fff;min-height:100vh}
 h1{font-size:26px;margin:14px 0 2px}h2{font-size:17px;margin:0 0 4px}
 section{margin:26px 0 0}
-.meta,.muted{color:var(--muted)}.small{font-size:12px}
+.meta,.muted{color:var(--muted)}.meta strong{color:var(--ink)}.small{font-size:12px}
 .banner{padding:10px 14px;border-radius:6px;border:1px solid}
-.banner.simulated{background:#fff4ce;border-color:#e0b400}.banner.live{background:#e7f3ec;border-color:#5a9a70}
+.banner.simulated{background:#fff4ce;border-color:#e0b400}
 .cards{display:grid;grid-template-columns:repeat(4,1fr);gap:12px}
 .card{border:1px solid var(--line);border-radius:8px;padding:12px 14px}
 .card b{display:block;font-size:24px}.card span{color:var(--muted)}

@@ -47,7 +47,9 @@ SCALED_LIMITS = {"images/list": (20, 2.0), "containers/list": (20, 2.0), "images
 def connect(short: bool) -> tuple[Client, AsyncClient, Simulator | None, AbstractContextManager[object], Source]:
     if os.environ.get("QUALYS_USERNAME") or os.environ.get("QUALYS_TOKEN"):
         client = Client.from_env()
-        source = Source(simulated=False, url=client.base_url, platform=os.environ.get("QUALYS_PLATFORM"))
+        # A base URL takes the place of the platform's: name the platform only when it chose the URL.
+        platform = None if os.environ.get("QUALYS_BASE_URL") else os.environ.get("QUALYS_PLATFORM")
+        source = Source(simulated=False, url=client.base_url, platform=platform)
         return client, AsyncClient.from_env(), None, nullcontext(), source
     images, latency = (600, 0.005) if short else (20_000, 0.05)
     sim = Simulator(images=images, containers=images // 2, latency=latency, rate_limits=SCALED_LIMITS)
