@@ -152,10 +152,12 @@ def _severity_mix(t: Triage) -> str:
         return ""
     segments = []
     legend = []
+    spoken = []
     for level, (name, colour, ink) in SEVERITIES.items():
         n = counts[level]
         pct = 100 * n / total
         label = f"Severity {level} · {name}: {n:,} findings ({pct:.1f}%)"
+        spoken.append(label)
         if n:
             segments.append(
                 f'<div class="seg" style="flex:{n};background:{colour};color:{ink}" title="{esc(label)}">'
@@ -169,7 +171,7 @@ def _severity_mix(t: Triage) -> str:
     return (
         '<section><h2>Severity mix</h2><p class="muted">All '
         f"{total:,} findings on the {t.fetched_images:,} critical images whose vulnerabilities were "
-        f'fetched, by Qualys severity.</p><div class="stack" role="img" aria-label="severity mix">'
+        f'fetched, by Qualys severity.</p><div class="stack" role="img" aria-label="{esc("; ".join(spoken))}">'
         f'{"".join(segments)}</div><ul class="legend">{"".join(legend)}</ul></section>'
     )
 
