@@ -170,6 +170,34 @@ def test_a_failed_conversion_leaves_the_next_one_whole() -> None:
         same(_native.loads(good), json.loads(good))
 
 
+def test_keys_guessed_from_the_last_record_are_checked() -> None:
+    # The converter guesses each key from the one that stood there in the last record (after the
+    # same key, first under the same key, first at the same depth). Records that change order,
+    # drop keys, share a prefix with the guess, or hold different shapes under one key must still
+    # give each key its own text, on this call and on the next (the guesses outlive the call).
+    records: list[Any] = [
+        {"id": 1, "name": "a", "host": {"ip": "1", "name": "h"}, "tags": [{"k": "x"}, {"v": 1}]},
+        {"name": "b", "id": 2, "host": {"name": "h", "ip": "2"}, "tags": [{"v": 2}, {"k": "y"}]},
+        {"id": 3, "host": [{"ip": "3"}], "nam": "c", "tags": {"k": "z"}},
+        {"id": 4, "namE": "d", "host": {"ipAddress": "4"}, "name": "e", "tags": []},
+        {"identifier": 5, "id": 6, "host": None, "tags": [{"k": {"k": {"k": "deep"}}}]},
+        {"i": 7, "id": 8, "nameLongerThanSixteenBytes": 1, "nameLongerThanSixteenBytez": 2},
+    ]
+    for _ in range(3):
+        check(json.dumps(records))
+        check(json.dumps(records[::-1]))
+        # An escaped key is the same key: its last value in its first place, as json.loads.
+        check(r'[{"id": 1, "n": 0, "\u0069d": 2}, {"id": 3, "n": 0, "\u0069d": 4}]')
+
+
+def test_more_distinct_keys_than_the_cache_holds_convert_as_json_loads() -> None:
+    # Far more distinct keys than the cache's slots: colliding keys replace each other while the
+    # objects being built still hold the replaced ones.
+    rows = [{f"k{i}_{j}": j for j in range(40)} | {"shared": i} for i in range(200)]
+    check(json.dumps(rows))
+    check(json.dumps(rows))
+
+
 def raw(sim: Simulator, path: str) -> bytes:
     auth = base64.b64encode(f"{sim.username}:{sim.password}".encode()).decode()
     headers = {"Authorization": "Basic " + auth, "Accept": "application/json"}
