@@ -98,7 +98,13 @@ static KEYS: Mutex<Option<Box<KeyCache>>> = Mutex::new(None);
 
 fn with_keys<T>(f: impl FnOnce(&mut KeyCache) -> T) -> T {
     match KEYS.try_lock() {
-        Ok(mut guard) => f(guard.get_or_insert_with(KeyCache::new)),
+        Ok(mut guard) => {
+            let keys = guard.get_or_insert_with(KeyCache::new);
+            let out = f(keys);
+            // The call's objects hold their own references now: the replaced keys can go.
+            keys.retired.clear();
+            out
+        }
         // Poisoned cannot happen (nothing here panics while holding it), taken can on a
         // free-threaded build: either way a private cache gives the same objects' values.
         Err(_) => f(&mut KeyCache::new()),
@@ -121,6 +127,27 @@ struct KeyCache {
     entries: Vec<Entry>,
     /// Per nesting depth: the entry of the first key of the last object there, + 1 (0: none).
     starts: Vec<u16>,
+    /// Keys replaced in their bucket during a call, kept until it ends: the objects being built
+    /// hold the cache's keys without a reference of their own.
+    retired: Vec<Py<PyString>>,
+}
+
+/// An object key while its dict is gathered: one of the cache's (borrowed: the cache keeps it
+/// until the call ends, so no reference count is taken and given back per key), or one of its
+/// own (escaped, or too long for the cache).
+enum KeyObj<'py> {
+    Cached(std::ptr::NonNull<ffi::PyObject>),
+    Own(Bound<'py, PyString>),
+}
+
+impl KeyObj<'_> {
+    #[inline]
+    fn as_ptr(&self) -> *mut ffi::PyObject {
+        match self {
+            KeyObj::Cached(p) => p.as_ptr(),
+            KeyObj::Own(b) => b.as_ptr(),
+        }
+    }
 }
 
 struct Entry {
@@ -192,6 +219,13 @@ impl KeyWords {
 }
 
 impl Entry {
+    /// The key, borrowed for the call (see [`KeyObj`]).
+    #[inline]
+    fn cached<'py>(&self) -> KeyObj<'py> {
+        // SAFETY (of the non-null): a `Py` is never null.
+        KeyObj::Cached(unsafe { std::ptr::NonNull::new_unchecked(self.key.as_ptr()) })
+    }
+
     #[inline]
     fn is(&self, k: KeyWords, raw: &[u8]) -> bool {
         self.len == k.len
@@ -213,6 +247,7 @@ impl KeyCache {
             index: vec![0; 1 << Self::BITS],
             entries: Vec::new(),
             starts: vec![0; MAX_DEPTH + 1],
+            retired: Vec::new(),
         })
     }
 
@@ -227,11 +262,11 @@ impl KeyCache {
         (start, end): (usize, usize),
         ascii: bool,
         at: Key,
-    ) -> Res<(Bound<'py, PyString>, u16)> {
+    ) -> Res<(KeyObj<'py>, u16)> {
         let raw = &data[start..end];
         let k = KeyWords::of(data, start, end);
         if k.len > Self::MAX_LEN {
-            return Ok((new_str(py, raw, ascii)?, 0));
+            return Ok((KeyObj::Own(new_str(py, raw, ascii)?), 0));
         }
         // The key that came first at this depth, or followed the previous one, last time.
         let hint = match at {
@@ -243,7 +278,7 @@ impl KeyCache {
         if hint != 0 {
             let e = &self.entries[usize::from(hint) - 1];
             if e.is(k, raw) {
-                return Ok((e.key.bind(py).clone(), hint));
+                return Ok((e.cached(), hint));
             }
         }
         let found = self.lookup(py, raw, k, ascii)?;
@@ -263,7 +298,7 @@ impl KeyCache {
         raw: &[u8],
         k: KeyWords,
         ascii: bool,
-    ) -> Res<(Bound<'py, PyString>, u16)> {
+    ) -> Res<(KeyObj<'py>, u16)> {
         const K: u64 = 0x517c_c1b7_2722_0a95;
         let mut h =
             (k.first.wrapping_mul(K) ^ k.last.rotate_left(23) ^ k.len as u64).wrapping_mul(K);
@@ -279,7 +314,7 @@ impl KeyCache {
         if slot != 0 {
             let e = &self.entries[usize::from(slot) - 1];
             if e.hash == h && e.is(k, raw) {
-                return Ok((e.key.bind(py).clone(), slot));
+                return Ok((e.cached(), slot));
             }
         }
         let key = new_str(py, raw, ascii)?;
@@ -293,14 +328,16 @@ impl KeyCache {
             } else {
                 Box::default()
             },
-            key: key.clone().unbind(),
+            key: key.unbind(),
             next: 0,
             child: 0,
         };
+        let key = entry.cached();
         let slot = if slot != 0 {
-            // The bucket's key is replaced in place (its `str` released here, with the GIL
-            // held); hints that named it now fail their comparison and take the hashed way.
-            self.entries[usize::from(slot) - 1] = entry;
+            // The bucket's key is replaced in place (its `str` kept until the call ends);
+            // hints that named it now fail their comparison and take the hashed way.
+            let old = std::mem::replace(&mut self.entries[usize::from(slot) - 1], entry);
+            self.retired.push(old.key);
             slot
         } else {
             self.entries.push(entry);
@@ -345,7 +382,7 @@ struct Parser<'a, 'k, 'py> {
     /// length is known, from the top of this stack.
     stack: Vec<Bound<'py, PyAny>>,
     /// The same for the keys and values of the objects being read.
-    pairs: Vec<(Bound<'py, PyString>, Bound<'py, PyAny>)>,
+    pairs: Vec<(KeyObj<'py>, Bound<'py, PyAny>)>,
 }
 
 /// A scanned string: where its text is, whether it is all ASCII, and whether it was unescaped
@@ -456,7 +493,7 @@ impl<'a, 'k, 'py> Parser<'a, 'k, 'py> {
             let start = self.pos + 1;
             let s = self.string()?;
             let (key, entry) = if s.escaped {
-                (self.make_str(start, &s)?, 0)
+                (KeyObj::Own(self.make_str(start, &s)?), 0)
             } else {
                 self.keys.get(py, self.data, (start, s.end), s.ascii, at)?
             };
@@ -837,7 +874,7 @@ fn new_list<'py>(
 /// `json.loads`), made at its size when CPython says how.
 fn new_dict<'py>(
     py: Python<'py>,
-    pairs: std::vec::Drain<'_, (Bound<'py, PyString>, Bound<'py, PyAny>)>,
+    pairs: std::vec::Drain<'_, (KeyObj<'py>, Bound<'py, PyAny>)>,
 ) -> Res<Bound<'py, PyDict>> {
     let dict = match presized(py) {
         // SAFETY: the GIL is held; `presized` only gives CPython's own constructor, which
@@ -846,8 +883,9 @@ fn new_dict<'py>(
         _ => PyDict::new(py).into_any(),
     };
     for (key, value) in pairs {
-        // SAFETY: the GIL is held; `dict`, `key` and `value` are live owned objects, and
-        // `PyDict_SetItem` takes its own references (it steals none).
+        // SAFETY: the GIL is held; `dict` and `value` are live owned objects, `key` is owned or
+        // the cache's (alive until the call ends), and `PyDict_SetItem` takes its own references
+        // (it steals none).
         if unsafe { ffi::PyDict_SetItem(dict.as_ptr(), key.as_ptr(), value.as_ptr()) } != 0 {
             return Err(Box::new(Fail::Py(PyErr::fetch(py))));
         }
