@@ -140,15 +140,11 @@ enum KeyObj<'py> {
     Own(Bound<'py, PyString>),
 }
 
-impl KeyObj<'_> {
-    #[inline]
-    fn as_ptr(&self) -> *mut ffi::PyObject {
-        match self {
-            KeyObj::Cached(p) => p.as_ptr(),
-            KeyObj::Own(b) => b.as_ptr(),
-        }
-    }
-}
+/// A key in `Parser::pairs`: one pointer, the cache's or `Parser::own_keys`' (a pair of two
+/// words is stored as two words; with the enum's tag it was three, built on the stack and
+/// copied, and a profile put a fifth of the decode on that copy's store-forwarding stall).
+#[derive(Clone, Copy)]
+struct KeyPtr(std::ptr::NonNull<ffi::PyObject>);
 
 struct Entry {
     hash: u64,
@@ -382,7 +378,10 @@ struct Parser<'a, 'k, 'py> {
     /// length is known, from the top of this stack.
     stack: Vec<Bound<'py, PyAny>>,
     /// The same for the keys and values of the objects being read.
-    pairs: Vec<(KeyObj<'py>, Bound<'py, PyAny>)>,
+    pairs: Vec<(KeyPtr, Bound<'py, PyAny>)>,
+    /// The keys of the objects being read that are not the cache's (escaped, or too long for
+    /// it), kept here while `pairs` points at them.
+    own_keys: Vec<Bound<'py, PyString>>,
 }
 
 /// A scanned string: where its text is, whether it is all ASCII, and whether it was unescaped
@@ -405,6 +404,7 @@ impl<'a, 'k, 'py> Parser<'a, 'k, 'py> {
             owner: 0,
             stack: Vec::new(),
             pairs: Vec::new(),
+            own_keys: Vec::new(),
         }
     }
 
@@ -484,6 +484,7 @@ impl<'a, 'k, 'py> Parser<'a, 'k, 'py> {
         // The pairs are gathered first so the dict is made at its size (no resizing as it
         // grows); on an error they stay on the stack, released with the parser.
         let base = self.pairs.len();
+        let own_base = self.own_keys.len();
         // Where the next key stands: its guess is the key that stood there last time.
         let mut at = match std::mem::take(&mut self.owner) {
             0 => Key::First(self.depth),
@@ -504,6 +505,15 @@ impl<'a, 'k, 'py> Parser<'a, 'k, 'py> {
             self.pos += 1;
             self.owner = entry;
             let value = self.value()?;
+            let key = match key {
+                KeyObj::Cached(p) => KeyPtr(p),
+                KeyObj::Own(k) => {
+                    // SAFETY (of the non-null): a `Bound` is never null.
+                    let p = KeyPtr(unsafe { std::ptr::NonNull::new_unchecked(k.as_ptr()) });
+                    self.own_keys.push(k);
+                    p
+                }
+            };
             self.pairs.push((key, value));
             match self.peek() {
                 Some(b',') => {
@@ -515,7 +525,9 @@ impl<'a, 'k, 'py> Parser<'a, 'k, 'py> {
                 Some(b'}') => {
                     self.pos += 1;
                     self.depth -= 1;
-                    return new_dict(py, self.pairs.drain(base..));
+                    let dict = new_dict(py, self.pairs.drain(base..));
+                    self.own_keys.truncate(own_base);
+                    return dict;
                 }
                 _ => return Err(syntax("expected `,` or `}`", self.pos)),
             }
@@ -874,7 +886,7 @@ fn new_list<'py>(
 /// `json.loads`), made at its size when CPython says how.
 fn new_dict<'py>(
     py: Python<'py>,
-    pairs: std::vec::Drain<'_, (KeyObj<'py>, Bound<'py, PyAny>)>,
+    pairs: std::vec::Drain<'_, (KeyPtr, Bound<'py, PyAny>)>,
 ) -> Res<Bound<'py, PyDict>> {
     let dict = match presized(py) {
         // SAFETY: the GIL is held; `presized` only gives CPython's own constructor, which
@@ -886,7 +898,7 @@ fn new_dict<'py>(
         // SAFETY: the GIL is held; `dict` and `value` are live owned objects, `key` is owned or
         // the cache's (alive until the call ends), and `PyDict_SetItem` takes its own references
         // (it steals none).
-        if unsafe { ffi::PyDict_SetItem(dict.as_ptr(), key.as_ptr(), value.as_ptr()) } != 0 {
+        if unsafe { ffi::PyDict_SetItem(dict.as_ptr(), key.0.as_ptr(), value.as_ptr()) } != 0 {
             return Err(Box::new(Fail::Py(PyErr::fetch(py))));
         }
     }
