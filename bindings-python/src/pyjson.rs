@@ -363,6 +363,32 @@ fn specials(w: u64, ascii: bool) -> u64 {
     (quote | backslash | control | high) & HIGH
 }
 
+/// The same as [`specials`] for the 16 bytes at `data[i..]` with SSE2 (part of every x86_64),
+/// one bit per byte and every bit exact; `None` when fewer than 16 bytes are left. Ids, shas and
+/// times make most of a page's text, and this halves the steps over them.
+#[cfg(target_arch = "x86_64")]
+#[inline]
+fn specials16(data: &[u8], i: usize, ascii: bool) -> Option<u32> {
+    use std::arch::x86_64::*;
+    let chunk = data.get(i..i + 16)?;
+    // SAFETY: SSE2 is part of the x86_64 baseline; the load reads the 16 bytes of `chunk`
+    // (unaligned load allowed).
+    unsafe {
+        let v = _mm_loadu_si128(chunk.as_ptr().cast());
+        let quote = _mm_cmpeq_epi8(v, _mm_set1_epi8(b'"' as i8));
+        let backslash = _mm_cmpeq_epi8(v, _mm_set1_epi8(b'\\' as i8));
+        // Signed: below 0x20 is a control character or (negative) a byte of 0x80 and above.
+        let low = _mm_cmplt_epi8(v, _mm_set1_epi8(0x20));
+        let stop = if ascii {
+            low
+        } else {
+            _mm_and_si128(low, _mm_cmpgt_epi8(v, _mm_set1_epi8(-1)))
+        };
+        let m = _mm_or_si128(_mm_or_si128(quote, backslash), stop);
+        Some(_mm_movemask_epi8(m) as u32)
+    }
+}
+
 struct Parser<'a, 'k, 'py> {
     py: Python<'py>,
     data: &'a [u8],
@@ -571,14 +597,24 @@ impl<'a, 'k, 'py> Parser<'a, 'k, 'py> {
         let mut i = start;
         let mut ascii = true;
         loop {
-            while let Some(chunk) = data.get(i..i + 8) {
-                let w = u64::from_le_bytes(chunk.try_into().unwrap_or_default());
-                let m = specials(w, ascii);
-                if m != 0 {
-                    i += (m.trailing_zeros() / 8) as usize;
-                    break;
+            'scan: {
+                #[cfg(target_arch = "x86_64")]
+                while let Some(m) = specials16(data, i, ascii) {
+                    if m != 0 {
+                        i += m.trailing_zeros() as usize;
+                        break 'scan;
+                    }
+                    i += 16;
                 }
-                i += 8;
+                while let Some(chunk) = data.get(i..i + 8) {
+                    let w = u64::from_le_bytes(chunk.try_into().unwrap_or_default());
+                    let m = specials(w, ascii);
+                    if m != 0 {
+                        i += (m.trailing_zeros() / 8) as usize;
+                        break 'scan;
+                    }
+                    i += 8;
+                }
             }
             match data.get(i) {
                 Some(b'"') => {

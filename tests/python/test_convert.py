@@ -94,6 +94,19 @@ def test_long_and_mixed_strings_convert_as_json_loads() -> None:
                 check(f'["{body}", {{"{body}": "{body}"}}]')
 
 
+def test_a_control_character_anywhere_in_a_string_is_refused() -> None:
+    # Every position of the scanner's 16- and 8-byte steps, after ASCII and after non-ASCII text.
+    for prefix in ("", "é"):
+        for n in range(0, 40):
+            for c in ("\x00", "\x1f", "\n"):
+                text = f'["{prefix}{"x" * n}{c}yz"]'.encode()
+                with pytest.raises(ValueError, match="control character"):
+                    _native.loads(text)
+                with pytest.raises(ValueError):
+                    json.loads(text)
+            check(f'["{prefix}{"x" * n}\x7f\u00ff{"y" * n}"]')
+
+
 def test_many_numbers_convert_as_json_loads() -> None:
     values: list[Any] = []
     for e in range(-30, 30):
