@@ -24,6 +24,8 @@ export interface ClientOptions {
   auth?: "jwt" | "bearer" | "basic" | "oidc" | "oauth"
   /** (milliseconds) The time limit of each HTTP attempt (connecting, sending, and receiving the headers and the whole body); a retry gets it again, and the waits between attempts do not count. (default 120000; environment QUALYS_TIMEOUT) */
   timeout?: number
+  /** (milliseconds) The total time of one call: every attempt, the waits between them (backoff, a 429's wait, the queue behind max_concurrency and the rate limiter) and a token request; a list applies it to each page fetch. Past it the call fails with DeadlineExceededError (a timeout error naming the attempts and the time taken); a wait the server asks for that would end past it fails at once with RateLimitError. No deadline when not set, or 0. (environment QUALYS_DEADLINE) */
+  deadline?: number
   /** (milliseconds) The time limit of opening a connection (TCP and TLS). (default 10000; environment QUALYS_CONNECT_TIMEOUT) */
   connectTimeout?: number
   /** Retries after the first attempt, for connection errors, 5xx and (idempotent calls) timeouts; 0 disables retrying. 429s are waited out without using them. (default 3; environment QUALYS_MAX_RETRIES) */

@@ -214,6 +214,10 @@ def docs(spec: dict) -> str:
         node = f"`{camel(o['name'])}`" if in_binding(o, "node") else ""
         default = f"`{json.dumps(o['default'])}`" if "default" in o else ""
         out.append(f"| `{o['name']}` | {node} | {where} | {kind} | {default} | {o['doc']} |")
+    why = [o for o in spec["client"] if o.get("why")]
+    if why:
+        out += ["", "## Why these defaults", ""]
+        out += [f"- `{o['name']}`: {o['why']}" for o in why]
     return "\n".join(out) + "\n"
 
 

@@ -213,6 +213,7 @@ class Images(_Resource):
         sha: str,
         *,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
         extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
@@ -220,7 +221,7 @@ class Images(_Resource):
     ) -> Compliance:
         """GET /csapi/v1.3/images/{imageSha}/compliance [S01]
         """
-        return self._client._call("S01", {"sha": sha}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return self._client._call("S01", {"sha": sha}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
     def list(
         self,
@@ -232,6 +233,7 @@ class Images(_Resource):
         progress: bool | None = None,
         on_page: Callable[[PageInfo], object] | None = None,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
         extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
@@ -252,7 +254,7 @@ class Images(_Resource):
             prefetch: pages fetched ahead while you read (the client's default if not given).
             progress: show a progress bar (tqdm, notebook-aware, when installed) as pages arrive.
             on_page: called with a ``PageInfo`` (number, count, total, running records) per page.
-            timeout, max_retries, extra_headers, extra_query: per-call options, as on every method.
+            timeout, deadline, max_retries, extra_headers, extra_query: per-call options, as on every method (``deadline`` bounds each page fetch).
 
         Paging:
             By page number (``pageNumber``), the next pages fetched ahead once ``count`` is known.
@@ -265,13 +267,14 @@ class Images(_Resource):
                 ...
             df = pager.to_pandas()  # runs the query again: the pager was read to the end
         """
-        return self._client._list("S17", {"filter": filter, "sort": sort, "page_size": page_size}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown}, prefetch, progress, on_page)
+        return self._client._list("S17", {"filter": filter, "sort": sort, "page_size": page_size}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown}, prefetch, progress, on_page)
 
     def get(
         self,
         sha: str,
         *,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
         extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
@@ -279,7 +282,7 @@ class Images(_Resource):
     ) -> ImageDetails:
         """GET /csapi/v1.3/images/{imageSha} [S19]
         """
-        return self._client._call("S19", {"sha": sha}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return self._client._call("S19", {"sha": sha}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
     def delete(
         self,
@@ -287,6 +290,7 @@ class Images(_Resource):
         image_ids: Sequence[str] | str | None = None,
         filter: str | None = None,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
         extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
@@ -294,7 +298,7 @@ class Images(_Resource):
     ) -> JobStarted:
         """DELETE /csapi/v1.3/images [S40]
         """
-        return self._client._call("S40", {"image_ids": image_ids, "filter": filter}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return self._client._call("S40", {"image_ids": image_ids, "filter": filter}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
     def vulnerabilities(
         self,
@@ -305,6 +309,7 @@ class Images(_Resource):
         sort: str | None = None,
         apply_exception: bool | None = None,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
         extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
@@ -312,7 +317,7 @@ class Images(_Resource):
     ) -> ImageVulnerabilities:
         """GET /csapi/v1.3/images/{imageSha}/vuln [S42]
         """
-        return self._client._call("S42", {"sha": sha, "type": type, "filter": filter, "sort": sort, "apply_exception": apply_exception}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return self._client._call("S42", {"sha": sha, "type": type, "filter": filter, "sort": sort, "apply_exception": apply_exception}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
     def bulk_list(
         self,
@@ -323,6 +328,7 @@ class Images(_Resource):
         progress: bool | None = None,
         on_page: Callable[[PageInfo], object] | None = None,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
         extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
@@ -342,7 +348,7 @@ class Images(_Resource):
             prefetch: pages fetched ahead while you read (the client's default if not given).
             progress: show a progress bar (tqdm, notebook-aware, when installed) as pages arrive.
             on_page: called with a ``PageInfo`` (number, count, total, running records) per page.
-            timeout, max_retries, extra_headers, extra_query: per-call options, as on every method.
+            timeout, deadline, max_retries, extra_headers, extra_query: per-call options, as on every method (``deadline`` bounds each page fetch).
 
         Paging:
             By cursor (``paginationQuery`` from the ``link`` header), the next page fetched while you read.
@@ -354,7 +360,7 @@ class Images(_Resource):
                 ...
             df = pager.to_pandas()  # runs the query again: the pager was read to the end
         """
-        return self._client._list("P05", {"filter": filter, "limit": limit}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown}, prefetch, progress, on_page)
+        return self._client._list("P05", {"filter": filter, "limit": limit}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown}, prefetch, progress, on_page)
 
     def associations(
         self,
@@ -363,6 +369,7 @@ class Images(_Resource):
         filter: str | None = None,
         type: Literal['CONTAINER', 'DRIFT', 'HOST', 'ALL'] | None = None,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
         extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
@@ -370,13 +377,14 @@ class Images(_Resource):
     ) -> Associations:
         """GET /csapi/v1.3/images/{imageSha}/association [P06]
         """
-        return self._client._call("P06", {"sha": sha, "filter": filter, "type": type}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return self._client._call("P06", {"sha": sha, "filter": filter, "type": type}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
     def registries(
         self,
         sha: str,
         *,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
         extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
@@ -384,7 +392,7 @@ class Images(_Resource):
     ) -> _List[AssociatedRegistry]:
         """GET /csapi/v1.3/images/{imageSha}/associatedRegistries [P07]
         """
-        return self._client._call("P07", {"sha": sha}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return self._client._call("P07", {"sha": sha}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
     def instrument(
         self,
@@ -392,6 +400,7 @@ class Images(_Resource):
         body: Mapping[str, Any] | None = None,
         *,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
         extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
@@ -399,7 +408,7 @@ class Images(_Resource):
     ) -> Any:
         """POST /csapi/v1.3/images/{imageSha}/instrument [P08]
         """
-        return self._client._call("P08", {"sha": sha, "body": body}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return self._client._call("P08", {"sha": sha, "body": body}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
     def software(
         self,
@@ -408,6 +417,7 @@ class Images(_Resource):
         filter: str | None = None,
         sort: str | None = None,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
         extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
@@ -415,13 +425,14 @@ class Images(_Resource):
     ) -> SoftwareList:
         """GET /csapi/v1.3/images/{imageSha}/software [P09]
         """
-        return self._client._call("P09", {"sha": sha, "filter": filter, "sort": sort}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return self._client._call("P09", {"sha": sha, "filter": filter, "sort": sort}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
     def vulnerability_count(
         self,
         sha: str,
         *,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
         extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
@@ -429,13 +440,14 @@ class Images(_Resource):
     ) -> VulnerabilityCount:
         """GET /csapi/v1.3/images/{imageSha}/vuln/count [P10]
         """
-        return self._client._call("P10", {"sha": sha}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return self._client._call("P10", {"sha": sha}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
     def exceptions(
         self,
         sha: str,
         *,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
         extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
@@ -443,7 +455,7 @@ class Images(_Resource):
     ) -> EntityExceptions:
         """GET /csapi/v1.3/images/{imageSha}/exceptions [P38]
         """
-        return self._client._call("P38", {"sha": sha}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return self._client._call("P38", {"sha": sha}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
     def update_exceptions(
         self,
@@ -451,6 +463,7 @@ class Images(_Resource):
         body: ImagesUpdateExceptionsBody,
         *,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
         extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
@@ -458,7 +471,7 @@ class Images(_Resource):
     ) -> ImageExceptionsUpdated:
         """PUT /csapi/v1.3/images/{imageId}/exceptions [P39]
         """
-        return self._client._call("P39", {"image_uuid": image_uuid, "body": body}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return self._client._call("P39", {"image_uuid": image_uuid, "body": body}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
 
 class Tags(_Resource):
@@ -469,6 +482,7 @@ class Tags(_Resource):
         body: TagsAssignBody,
         *,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
         extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
@@ -476,13 +490,14 @@ class Tags(_Resource):
     ) -> TagAssigned:
         """POST /csapi/v1.3/tag/assign [S02]
         """
-        return self._client._call("S02", {"body": body}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return self._client._call("S02", {"body": body}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
     def update(
         self,
         body: TagsUpdateBody,
         *,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
         extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
@@ -490,13 +505,14 @@ class Tags(_Resource):
     ) -> Tag:
         """PUT /csapi/v1.3/tag/update [S03]
         """
-        return self._client._call("S03", {"body": body}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return self._client._call("S03", {"body": body}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
     def delete(
         self,
         tag_name: str,
         *,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
         extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
@@ -504,13 +520,14 @@ class Tags(_Resource):
     ) -> str:
         """DELETE /csapi/v1.3/tag/delete [S04]
         """
-        return self._client._call("S04", {"tag_name": tag_name}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return self._client._call("S04", {"tag_name": tag_name}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
     def create(
         self,
         body: TagsCreateBody,
         *,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
         extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
@@ -518,13 +535,14 @@ class Tags(_Resource):
     ) -> Tag:
         """POST /csapi/v1.3/tag/create [P25]
         """
-        return self._client._call("P25", {"body": body}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return self._client._call("P25", {"body": body}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
     def evaluate(
         self,
         body: Mapping[str, Any] | None = None,
         *,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
         extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
@@ -532,7 +550,7 @@ class Tags(_Resource):
     ) -> Any:
         """POST /csapi/v1.3/tag/evaluateTags [P26]
         """
-        return self._client._call("P26", {"body": body}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return self._client._call("P26", {"body": body}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
 
 class Policies(_Resource):
@@ -544,6 +562,7 @@ class Policies(_Resource):
         *,
         version: int | None = None,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
         extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
@@ -551,13 +570,14 @@ class Policies(_Resource):
     ) -> Policy:
         """GET /csapi/v1.3/centralizedPolicy/{policyId} [S05]
         """
-        return self._client._call("S05", {"policy_id": policy_id, "version": version}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return self._client._call("S05", {"policy_id": policy_id, "version": version}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
     def create(
         self,
         body: PoliciesCreateBody,
         *,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
         extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
@@ -565,7 +585,7 @@ class Policies(_Resource):
     ) -> PolicyCreated:
         """POST /csapi/v1.3/centralizedPolicy [S06]
         """
-        return self._client._call("S06", {"body": body}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return self._client._call("S06", {"body": body}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
     def update(
         self,
@@ -573,6 +593,7 @@ class Policies(_Resource):
         body: PoliciesUpdateBody,
         *,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
         extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
@@ -580,13 +601,14 @@ class Policies(_Resource):
     ) -> PolicyUpdated:
         """PUT /csapi/v1.3/centralizedPolicy/{policyId} [S07]
         """
-        return self._client._call("S07", {"policy_id": policy_id, "body": body}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return self._client._call("S07", {"policy_id": policy_id, "body": body}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
     def default(
         self,
         policy_type: str,
         *,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
         extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
@@ -594,7 +616,7 @@ class Policies(_Resource):
     ) -> Policy:
         """GET /csapi/v1.3/centralizedPolicy/defaultPolicy/{policyType} [P24]
         """
-        return self._client._call("P24", {"policy_type": policy_type}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return self._client._call("P24", {"policy_type": policy_type}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
     def list(
         self,
@@ -604,6 +626,7 @@ class Policies(_Resource):
         progress: bool | None = None,
         on_page: Callable[[PageInfo], object] | None = None,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
         extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
@@ -624,7 +647,7 @@ class Policies(_Resource):
             prefetch: pages fetched ahead while you read (the client's default if not given).
             progress: show a progress bar (tqdm, notebook-aware, when installed) as pages arrive.
             on_page: called with a ``PageInfo`` (number, count, total, running records) per page.
-            timeout, max_retries, extra_headers, extra_query: per-call options, as on every method.
+            timeout, deadline, max_retries, extra_headers, extra_query: per-call options, as on every method (``deadline`` bounds each page fetch).
 
         Paging:
             By page number (``pageNumber``), the next pages fetched ahead once ``count`` is known.
@@ -636,7 +659,7 @@ class Policies(_Resource):
                 ...
             df = pager.to_pandas()  # runs the query again: the pager was read to the end
         """
-        return self._client._list("P34", {"page_size": page_size}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown}, prefetch, progress, on_page)
+        return self._client._list("P34", {"page_size": page_size}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown}, prefetch, progress, on_page)
 
 
 class Reports(_Resource):
@@ -652,6 +675,7 @@ class Reports(_Resource):
         progress: bool | None = None,
         on_page: Callable[[PageInfo], object] | None = None,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
         extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
@@ -672,7 +696,7 @@ class Reports(_Resource):
             prefetch: pages fetched ahead while you read (the client's default if not given).
             progress: show a progress bar (tqdm, notebook-aware, when installed) as pages arrive.
             on_page: called with a ``PageInfo`` (number, count, total, running records) per page.
-            timeout, max_retries, extra_headers, extra_query: per-call options, as on every method.
+            timeout, deadline, max_retries, extra_headers, extra_query: per-call options, as on every method (``deadline`` bounds each page fetch).
 
         Paging:
             By page number (``pageNumber``), the next pages fetched ahead once ``count`` is known.
@@ -684,13 +708,14 @@ class Reports(_Resource):
                 ...
             df = pager.to_pandas()  # runs the query again: the pager was read to the end
         """
-        return self._client._list("S08", {"filter": filter, "sort": sort, "page_size": page_size}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown}, prefetch, progress, on_page)
+        return self._client._list("S08", {"filter": filter, "sort": sort, "page_size": page_size}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown}, prefetch, progress, on_page)
 
     def create(
         self,
         body: ReportsCreateBody,
         *,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
         extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
@@ -698,13 +723,14 @@ class Reports(_Resource):
     ) -> ReportCreated:
         """POST /csapi/v1.3/reports [S09]
         """
-        return self._client._call("S09", {"body": body}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return self._client._call("S09", {"body": body}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
     def create_schedule(
         self,
         body: ReportsCreateScheduleBody,
         *,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
         extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
@@ -712,7 +738,7 @@ class Reports(_Resource):
     ) -> ScheduleCreated:
         """POST /csapi/v1.3/reports/schedule [S10]
         """
-        return self._client._call("S10", {"body": body}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return self._client._call("S10", {"body": body}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
     def update_schedule(
         self,
@@ -720,6 +746,7 @@ class Reports(_Resource):
         body: ReportsUpdateScheduleBody,
         *,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
         extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
@@ -727,13 +754,14 @@ class Reports(_Resource):
     ) -> Message:
         """PUT /csapi/v1.3/reports/schedule/{reportingScheduleID} [S11]
         """
-        return self._client._call("S11", {"schedule_id": schedule_id, "body": body}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return self._client._call("S11", {"schedule_id": schedule_id, "body": body}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
     def delete(
         self,
         report_uuids: Sequence[str] | str,
         *,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
         extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
@@ -741,7 +769,7 @@ class Reports(_Resource):
     ) -> ReportsDeleted:
         """DELETE /csapi/v1.3/reports [P22]
         """
-        return self._client._call("P22", {"report_uuids": report_uuids}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return self._client._call("P22", {"report_uuids": report_uuids}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
     @overload
     def download(
@@ -750,6 +778,7 @@ class Reports(_Resource):
         *,
         path: None = None,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
         extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
@@ -762,6 +791,7 @@ class Reports(_Resource):
         *,
         path: str | os.PathLike[str],
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
         extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
@@ -773,6 +803,7 @@ class Reports(_Resource):
         *,
         path: str | os.PathLike[str] | None = None,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
         extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
@@ -780,7 +811,7 @@ class Reports(_Resource):
     ) -> bytes | DownloadResult:
         """GET /csapi/v1.3/reports/{reportUuid}/download [P23]
         """
-        return self._client._call("P23", {"report_uuid": report_uuid, "path": _fspath(path)}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return self._client._call("P23", {"report_uuid": report_uuid, "path": _fspath(path)}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
 
 class RegistriesSchedules(_Resource):
@@ -792,6 +823,7 @@ class RegistriesSchedules(_Resource):
         body: RegistriesSchedulesCreateBody | None = None,
         *,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
         extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
@@ -799,7 +831,7 @@ class RegistriesSchedules(_Resource):
     ) -> ScheduleCreated:
         """POST /csapi/v1.3/registry/{registryId}/schedule [S12]
         """
-        return self._client._call("S12", {"registry_id": registry_id, "body": body}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return self._client._call("S12", {"registry_id": registry_id, "body": body}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
     def update(
         self,
@@ -808,6 +840,7 @@ class RegistriesSchedules(_Resource):
         body: RegistriesSchedulesUpdateBody | None = None,
         *,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
         extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
@@ -815,7 +848,7 @@ class RegistriesSchedules(_Resource):
     ) -> Any:
         """PUT /csapi/v1.3/registry/{registryId}/schedule/{scheduleId} [S13]
         """
-        return self._client._call("S13", {"registry_id": registry_id, "schedule_id": schedule_id, "body": body}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return self._client._call("S13", {"registry_id": registry_id, "schedule_id": schedule_id, "body": body}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
     def bulk_cancel(
         self,
@@ -824,6 +857,7 @@ class RegistriesSchedules(_Resource):
         schedule_ids: Sequence[str] | str | None = None,
         filter: str | None = None,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
         extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
@@ -831,7 +865,7 @@ class RegistriesSchedules(_Resource):
     ) -> JobStarted:
         """POST /csapi/v1.3/registry/{registryId}/schedule/cancel [S14]
         """
-        return self._client._call("S14", {"registry_id": registry_id, "schedule_ids": schedule_ids, "filter": filter}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return self._client._call("S14", {"registry_id": registry_id, "schedule_ids": schedule_ids, "filter": filter}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
     def bulk_delete(
         self,
@@ -840,6 +874,7 @@ class RegistriesSchedules(_Resource):
         schedule_ids: Sequence[str] | str | None = None,
         filter: str | None = None,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
         extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
@@ -847,7 +882,7 @@ class RegistriesSchedules(_Resource):
     ) -> JobStarted:
         """DELETE /csapi/v1.3/registry/{registryId}/schedule/bulk [S15]
         """
-        return self._client._call("S15", {"registry_id": registry_id, "schedule_ids": schedule_ids, "filter": filter}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return self._client._call("S15", {"registry_id": registry_id, "schedule_ids": schedule_ids, "filter": filter}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
     def list(
         self,
@@ -860,6 +895,7 @@ class RegistriesSchedules(_Resource):
         progress: bool | None = None,
         on_page: Callable[[PageInfo], object] | None = None,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
         extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
@@ -881,7 +917,7 @@ class RegistriesSchedules(_Resource):
             prefetch: pages fetched ahead while you read (the client's default if not given).
             progress: show a progress bar (tqdm, notebook-aware, when installed) as pages arrive.
             on_page: called with a ``PageInfo`` (number, count, total, running records) per page.
-            timeout, max_retries, extra_headers, extra_query: per-call options, as on every method.
+            timeout, deadline, max_retries, extra_headers, extra_query: per-call options, as on every method (``deadline`` bounds each page fetch).
 
         Paging:
             By page number (``pageNumber``), the next pages fetched ahead once ``count`` is known.
@@ -893,7 +929,7 @@ class RegistriesSchedules(_Resource):
                 ...
             df = pager.to_pandas()  # runs the query again: the pager was read to the end
         """
-        return self._client._list("S32", {"registry_id": registry_id, "filter": filter, "sort": sort, "page_size": page_size}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown}, prefetch, progress, on_page)
+        return self._client._list("S32", {"registry_id": registry_id, "filter": filter, "sort": sort, "page_size": page_size}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown}, prefetch, progress, on_page)
 
     def delete(
         self,
@@ -901,6 +937,7 @@ class RegistriesSchedules(_Resource):
         schedule_id: str,
         *,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
         extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
@@ -908,7 +945,7 @@ class RegistriesSchedules(_Resource):
     ) -> str | None:
         """DELETE /csapi/v1.3/registry/{registryId}/schedule/{scheduleId} [S37]
         """
-        return self._client._call("S37", {"registry_id": registry_id, "schedule_id": schedule_id}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return self._client._call("S37", {"registry_id": registry_id, "schedule_id": schedule_id}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
     def delete_many(
         self,
@@ -916,6 +953,7 @@ class RegistriesSchedules(_Resource):
         schedule_ids: Sequence[str],
         *,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
         extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
@@ -923,7 +961,7 @@ class RegistriesSchedules(_Resource):
     ) -> DeletedSchedules:
         """DELETE /csapi/v1.3/registry/{registryId}/schedule [S38]
         """
-        return self._client._call("S38", {"registry_id": registry_id, "schedule_ids": schedule_ids}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return self._client._call("S38", {"registry_id": registry_id, "schedule_ids": schedule_ids}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
     def cancel(
         self,
@@ -931,6 +969,7 @@ class RegistriesSchedules(_Resource):
         schedule_id: str,
         *,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
         extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
@@ -938,7 +977,7 @@ class RegistriesSchedules(_Resource):
     ) -> Any:
         """POST /csapi/v1.3/registry/{registryId}/schedule/{scheduleId}/cancel [P15]
         """
-        return self._client._call("P15", {"registry_id": registry_id, "schedule_id": schedule_id}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return self._client._call("P15", {"registry_id": registry_id, "schedule_id": schedule_id}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
 
 class Containers(_Resource):
@@ -954,6 +993,7 @@ class Containers(_Resource):
         progress: bool | None = None,
         on_page: Callable[[PageInfo], object] | None = None,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
         extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
@@ -974,7 +1014,7 @@ class Containers(_Resource):
             prefetch: pages fetched ahead while you read (the client's default if not given).
             progress: show a progress bar (tqdm, notebook-aware, when installed) as pages arrive.
             on_page: called with a ``PageInfo`` (number, count, total, running records) per page.
-            timeout, max_retries, extra_headers, extra_query: per-call options, as on every method.
+            timeout, deadline, max_retries, extra_headers, extra_query: per-call options, as on every method (``deadline`` bounds each page fetch).
 
         Paging:
             By page number (``pageNumber``), the next pages fetched ahead once ``count`` is known.
@@ -987,13 +1027,14 @@ class Containers(_Resource):
                 ...
             df = pager.to_pandas()  # runs the query again: the pager was read to the end
         """
-        return self._client._list("S16", {"filter": filter, "sort": sort, "page_size": page_size}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown}, prefetch, progress, on_page)
+        return self._client._list("S16", {"filter": filter, "sort": sort, "page_size": page_size}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown}, prefetch, progress, on_page)
 
     def get(
         self,
         sha: str,
         *,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
         extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
@@ -1001,7 +1042,7 @@ class Containers(_Resource):
     ) -> ContainerDetails:
         """GET /csapi/v1.3/containers/{containerSha} [S18]
         """
-        return self._client._call("S18", {"sha": sha}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return self._client._call("S18", {"sha": sha}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
     def delete(
         self,
@@ -1009,6 +1050,7 @@ class Containers(_Resource):
         container_ids: Sequence[str] | str | None = None,
         filter: str | None = None,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
         extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
@@ -1016,7 +1058,7 @@ class Containers(_Resource):
     ) -> JobStarted:
         """DELETE /csapi/v1.3/containers [S41]
         """
-        return self._client._call("S41", {"container_ids": container_ids, "filter": filter}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return self._client._call("S41", {"container_ids": container_ids, "filter": filter}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
     def vulnerabilities(
         self,
@@ -1026,6 +1068,7 @@ class Containers(_Resource):
         type: Literal['DETAILS', 'SUMMARY', 'ALL'] | None = None,
         is_drift: bool | None = None,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
         extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
@@ -1033,7 +1076,7 @@ class Containers(_Resource):
     ) -> ContainerVulnerabilities:
         """GET /csapi/v1.3/containers/{containerSha}/vuln [S43]
         """
-        return self._client._call("S43", {"sha": sha, "filter": filter, "type": type, "is_drift": is_drift}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return self._client._call("S43", {"sha": sha, "filter": filter, "type": type, "is_drift": is_drift}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
     def bulk_list(
         self,
@@ -1044,6 +1087,7 @@ class Containers(_Resource):
         progress: bool | None = None,
         on_page: Callable[[PageInfo], object] | None = None,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
         extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
@@ -1063,7 +1107,7 @@ class Containers(_Resource):
             prefetch: pages fetched ahead while you read (the client's default if not given).
             progress: show a progress bar (tqdm, notebook-aware, when installed) as pages arrive.
             on_page: called with a ``PageInfo`` (number, count, total, running records) per page.
-            timeout, max_retries, extra_headers, extra_query: per-call options, as on every method.
+            timeout, deadline, max_retries, extra_headers, extra_query: per-call options, as on every method (``deadline`` bounds each page fetch).
 
         Paging:
             By cursor (``paginationQuery`` from the ``link`` header), the next page fetched while you read.
@@ -1075,13 +1119,14 @@ class Containers(_Resource):
                 ...
             df = pager.to_pandas()  # runs the query again: the pager was read to the end
         """
-        return self._client._list("P01", {"filter": filter, "limit": limit}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown}, prefetch, progress, on_page)
+        return self._client._list("P01", {"filter": filter, "limit": limit}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown}, prefetch, progress, on_page)
 
     def compliance(
         self,
         sha: str,
         *,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
         extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
@@ -1089,7 +1134,7 @@ class Containers(_Resource):
     ) -> Compliance:
         """GET /csapi/v1.3/containers/{containerSha}/compliance [P02]
         """
-        return self._client._call("P02", {"sha": sha}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return self._client._call("P02", {"sha": sha}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
     def software(
         self,
@@ -1099,6 +1144,7 @@ class Containers(_Resource):
         sort: str | None = None,
         is_drift: bool | None = None,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
         extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
@@ -1106,13 +1152,14 @@ class Containers(_Resource):
     ) -> SoftwareList:
         """GET /csapi/v1.3/containers/{containerSha}/software [P03]
         """
-        return self._client._call("P03", {"sha": sha, "filter": filter, "sort": sort, "is_drift": is_drift}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return self._client._call("P03", {"sha": sha, "filter": filter, "sort": sort, "is_drift": is_drift}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
     def vulnerability_count(
         self,
         sha: str,
         *,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
         extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
@@ -1120,13 +1167,14 @@ class Containers(_Resource):
     ) -> VulnerabilityCount:
         """GET /csapi/v1.3/containers/{containerSha}/vuln/count [P04]
         """
-        return self._client._call("P04", {"sha": sha}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return self._client._call("P04", {"sha": sha}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
     def exceptions(
         self,
         sha: str,
         *,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
         extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
@@ -1134,7 +1182,7 @@ class Containers(_Resource):
     ) -> EntityExceptions:
         """GET /csapi/v1.3/containers/{containerSha}/exceptions [P40]
         """
-        return self._client._call("P40", {"sha": sha}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return self._client._call("P40", {"sha": sha}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
     def update_exceptions(
         self,
@@ -1142,6 +1190,7 @@ class Containers(_Resource):
         body: ContainersUpdateExceptionsBody,
         *,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
         extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
@@ -1149,7 +1198,7 @@ class Containers(_Resource):
     ) -> ContainerExceptionsUpdated:
         """PUT /csapi/v1.3/containers/{containerId}/exceptions [P41]
         """
-        return self._client._call("P41", {"container_uuid": container_uuid, "body": body}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return self._client._call("P41", {"container_uuid": container_uuid, "body": body}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
 
 class Events(_Resource):
@@ -1163,6 +1212,7 @@ class Events(_Resource):
         progress: bool | None = None,
         on_page: Callable[[PageInfo], object] | None = None,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
         extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
@@ -1181,7 +1231,7 @@ class Events(_Resource):
             prefetch: pages fetched ahead while you read (the client's default if not given).
             progress: show a progress bar (tqdm, notebook-aware, when installed) as pages arrive.
             on_page: called with a ``PageInfo`` (number, count, total, running records) per page.
-            timeout, max_retries, extra_headers, extra_query: per-call options, as on every method.
+            timeout, deadline, max_retries, extra_headers, extra_query: per-call options, as on every method (``deadline`` bounds each page fetch).
 
         Paging:
             By page number (``pageNo``), the next pages fetched ahead once ``count`` is known.
@@ -1193,7 +1243,7 @@ class Events(_Resource):
                 ...
             df = pager.to_pandas()  # runs the query again: the pager was read to the end
         """
-        return self._client._list("S20", {"page_size": page_size}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown}, prefetch, progress, on_page)
+        return self._client._list("S20", {"page_size": page_size}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown}, prefetch, progress, on_page)
 
 
 class Sensors(_Resource):
@@ -1209,6 +1259,7 @@ class Sensors(_Resource):
         progress: bool | None = None,
         on_page: Callable[[PageInfo], object] | None = None,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
         extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
@@ -1229,7 +1280,7 @@ class Sensors(_Resource):
             prefetch: pages fetched ahead while you read (the client's default if not given).
             progress: show a progress bar (tqdm, notebook-aware, when installed) as pages arrive.
             on_page: called with a ``PageInfo`` (number, count, total, running records) per page.
-            timeout, max_retries, extra_headers, extra_query: per-call options, as on every method.
+            timeout, deadline, max_retries, extra_headers, extra_query: per-call options, as on every method (``deadline`` bounds each page fetch).
 
         Paging:
             By page number (``pageNumber``), the next pages fetched ahead once ``count`` is known.
@@ -1241,7 +1292,7 @@ class Sensors(_Resource):
                 ...
             df = pager.to_pandas()  # runs the query again: the pager was read to the end
         """
-        return self._client._list("S21", {"filter": filter, "sort": sort, "page_size": page_size}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown}, prefetch, progress, on_page)
+        return self._client._list("S21", {"filter": filter, "sort": sort, "page_size": page_size}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown}, prefetch, progress, on_page)
 
     def delete(
         self,
@@ -1249,6 +1300,7 @@ class Sensors(_Resource):
         sensor_ids: Sequence[str] | str | None = None,
         filter: str | None = None,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
         extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
@@ -1256,13 +1308,14 @@ class Sensors(_Resource):
     ) -> JobStarted:
         """DELETE /csapi/v1.3/sensors [S39]
         """
-        return self._client._call("S39", {"sensor_ids": sensor_ids, "filter": filter}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return self._client._call("S39", {"sensor_ids": sensor_ids, "filter": filter}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
     def get(
         self,
         sensor_id: str,
         *,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
         extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
@@ -1270,12 +1323,13 @@ class Sensors(_Resource):
     ) -> Sensor:
         """GET /csapi/v1.3/sensors/{sensorId} [P13]
         """
-        return self._client._call("P13", {"sensor_id": sensor_id}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return self._client._call("P13", {"sensor_id": sensor_id}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
     def activation_key(
         self,
         *,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
         extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
@@ -1283,7 +1337,7 @@ class Sensors(_Resource):
     ) -> ActivationKey:
         """GET /csapi/v1.3/activationkey [P14]
         """
-        return self._client._call("P14", {}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return self._client._call("P14", {}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
 
 class Registries(_Resource):
@@ -1311,6 +1365,7 @@ class Registries(_Resource):
         progress: bool | None = None,
         on_page: Callable[[PageInfo], object] | None = None,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
         extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
@@ -1331,7 +1386,7 @@ class Registries(_Resource):
             prefetch: pages fetched ahead while you read (the client's default if not given).
             progress: show a progress bar (tqdm, notebook-aware, when installed) as pages arrive.
             on_page: called with a ``PageInfo`` (number, count, total, running records) per page.
-            timeout, max_retries, extra_headers, extra_query: per-call options, as on every method.
+            timeout, deadline, max_retries, extra_headers, extra_query: per-call options, as on every method (``deadline`` bounds each page fetch).
 
         Paging:
             By page number (``pageNumber``), the next pages fetched ahead once ``count`` is known.
@@ -1343,13 +1398,14 @@ class Registries(_Resource):
                 ...
             df = pager.to_pandas()  # runs the query again: the pager was read to the end
         """
-        return self._client._list("S22", {"filter": filter, "sort": sort, "page_size": page_size}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown}, prefetch, progress, on_page)
+        return self._client._list("S22", {"filter": filter, "sort": sort, "page_size": page_size}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown}, prefetch, progress, on_page)
 
     def get(
         self,
         registry_id: str,
         *,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
         extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
@@ -1357,12 +1413,13 @@ class Registries(_Resource):
     ) -> RegistryDetails:
         """GET /csapi/v1.3/registry/{registryId} [S23]
         """
-        return self._client._call("S23", {"registry_id": registry_id}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return self._client._call("S23", {"registry_id": registry_id}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
     def aws_base(
         self,
         *,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
         extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
@@ -1370,13 +1427,14 @@ class Registries(_Resource):
     ) -> AwsBase:
         """GET /csapi/v1.3/registry/aws-base [S24]
         """
-        return self._client._call("S24", {}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return self._client._call("S24", {}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
     def validate(
         self,
         body: RegistriesValidateBody,
         *,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
         extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
@@ -1384,13 +1442,14 @@ class Registries(_Resource):
     ) -> Any:
         """POST /csapi/v1.3/registry/validate [S28]
         """
-        return self._client._call("S28", {"body": body}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return self._client._call("S28", {"body": body}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
     def create(
         self,
         body: RegistriesCreateBody,
         *,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
         extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
@@ -1398,7 +1457,7 @@ class Registries(_Resource):
     ) -> RegistryCreated:
         """POST /csapi/v1.3/registry [S29]
         """
-        return self._client._call("S29", {"body": body}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return self._client._call("S29", {"body": body}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
     def update(
         self,
@@ -1406,6 +1465,7 @@ class Registries(_Resource):
         body: RegistriesUpdateBody,
         *,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
         extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
@@ -1413,7 +1473,7 @@ class Registries(_Resource):
     ) -> Any:
         """PUT /csapi/v1.3/registry/{registryId} [S30]
         """
-        return self._client._call("S30", {"registry_id": registry_id, "body": body}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return self._client._call("S30", {"registry_id": registry_id, "body": body}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
     def repositories(
         self,
@@ -1426,6 +1486,7 @@ class Registries(_Resource):
         progress: bool | None = None,
         on_page: Callable[[PageInfo], object] | None = None,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
         extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
@@ -1447,7 +1508,7 @@ class Registries(_Resource):
             prefetch: pages fetched ahead while you read (the client's default if not given).
             progress: show a progress bar (tqdm, notebook-aware, when installed) as pages arrive.
             on_page: called with a ``PageInfo`` (number, count, total, running records) per page.
-            timeout, max_retries, extra_headers, extra_query: per-call options, as on every method.
+            timeout, deadline, max_retries, extra_headers, extra_query: per-call options, as on every method (``deadline`` bounds each page fetch).
 
         Paging:
             By page number (``pageNumber``), the next pages fetched ahead once ``count`` is known.
@@ -1459,13 +1520,14 @@ class Registries(_Resource):
                 ...
             df = pager.to_pandas()  # runs the query again: the pager was read to the end
         """
-        return self._client._list("S31", {"registry_id": registry_id, "filter": filter, "sort": sort, "page_size": page_size}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown}, prefetch, progress, on_page)
+        return self._client._list("S31", {"registry_id": registry_id, "filter": filter, "sort": sort, "page_size": page_size}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown}, prefetch, progress, on_page)
 
     def delete(
         self,
         registry_id: str,
         *,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
         extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
@@ -1473,13 +1535,14 @@ class Registries(_Resource):
     ) -> str | None:
         """DELETE /csapi/v1.3/registry/{registryId} [S35]
         """
-        return self._client._call("S35", {"registry_id": registry_id}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return self._client._call("S35", {"registry_id": registry_id}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
     def delete_many(
         self,
         registry_ids: Sequence[str],
         *,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
         extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
@@ -1487,7 +1550,7 @@ class Registries(_Resource):
     ) -> DeletedRegistries:
         """DELETE /csapi/v1.3/registry [S36]
         """
-        return self._client._call("S36", {"registry_ids": registry_ids}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return self._client._call("S36", {"registry_ids": registry_ids}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
 
 class RegistriesAws(_Resource):
@@ -1497,6 +1560,7 @@ class RegistriesAws(_Resource):
         self,
         *,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
         extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
@@ -1504,13 +1568,14 @@ class RegistriesAws(_Resource):
     ) -> _List[AwsConnector]:
         """GET /csapi/v1.3/registry/aws/connectors [S25]
         """
-        return self._client._call("S25", {}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return self._client._call("S25", {}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
     def connector(
         self,
         id: str,
         *,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
         extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
@@ -1518,13 +1583,14 @@ class RegistriesAws(_Resource):
     ) -> _List[AwsConnector]:
         """GET /csapi/v1.3/registry/aws/connectors/{accountId} [S26]
         """
-        return self._client._call("S26", {"id": id}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return self._client._call("S26", {"id": id}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
     def create_connector(
         self,
         body: RegistriesAwsCreateConnectorBody | None = None,
         *,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
         extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
@@ -1532,7 +1598,7 @@ class RegistriesAws(_Resource):
     ) -> Any:
         """POST /csapi/v1.3/registry/aws/connector [S27]
         """
-        return self._client._call("S27", {"body": body}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return self._client._call("S27", {"body": body}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
 
 class Controls(_Resource):
@@ -1548,6 +1614,7 @@ class Controls(_Resource):
         progress: bool | None = None,
         on_page: Callable[[PageInfo], object] | None = None,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
         extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
@@ -1568,7 +1635,7 @@ class Controls(_Resource):
             prefetch: pages fetched ahead while you read (the client's default if not given).
             progress: show a progress bar (tqdm, notebook-aware, when installed) as pages arrive.
             on_page: called with a ``PageInfo`` (number, count, total, running records) per page.
-            timeout, max_retries, extra_headers, extra_query: per-call options, as on every method.
+            timeout, deadline, max_retries, extra_headers, extra_query: per-call options, as on every method (``deadline`` bounds each page fetch).
 
         Paging:
             By page number (``pageNumber``), the next pages fetched ahead once ``count`` is known.
@@ -1580,13 +1647,14 @@ class Controls(_Resource):
                 ...
             df = pager.to_pandas()  # runs the query again: the pager was read to the end
         """
-        return self._client._list("P11", {"filter": filter, "sort": sort, "page_size": page_size}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown}, prefetch, progress, on_page)
+        return self._client._list("P11", {"filter": filter, "sort": sort, "page_size": page_size}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown}, prefetch, progress, on_page)
 
     def get(
         self,
         control_id: str | int,
         *,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
         extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
@@ -1594,7 +1662,7 @@ class Controls(_Resource):
     ) -> Control:
         """GET /csapi/v1.3/controls/{controlId} [P12]
         """
-        return self._client._call("P12", {"control_id": control_id}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return self._client._call("P12", {"control_id": control_id}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
 
 class RegistriesAcr(_Resource):
@@ -1605,6 +1673,7 @@ class RegistriesAcr(_Resource):
         body: Mapping[str, Any] | None = None,
         *,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
         extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
@@ -1612,12 +1681,13 @@ class RegistriesAcr(_Resource):
     ) -> Any:
         """POST /csapi/v1.3/registry/acr/connector [P16]
         """
-        return self._client._call("P16", {"body": body}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return self._client._call("P16", {"body": body}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
     def connectors(
         self,
         *,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
         extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
@@ -1625,13 +1695,14 @@ class RegistriesAcr(_Resource):
     ) -> _List[AcrConnector]:
         """GET /csapi/v1.3/registry/acr/connectors [P17]
         """
-        return self._client._call("P17", {}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return self._client._call("P17", {}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
     def connector(
         self,
         id: str,
         *,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
         extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
@@ -1639,7 +1710,7 @@ class RegistriesAcr(_Resource):
     ) -> AcrConnector:
         """GET /csapi/v1.3/registry/acr/connector/{connectorId} [P18]
         """
-        return self._client._call("P18", {"id": id}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return self._client._call("P18", {"id": id}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
 
 class RegistriesGcp(_Resource):
@@ -1653,6 +1724,7 @@ class RegistriesGcp(_Resource):
         description: str | None = None,
         connector_id: str | None = None,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
         extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
@@ -1660,12 +1732,13 @@ class RegistriesGcp(_Resource):
     ) -> Any:
         """POST /csapi/v1.3/registry/gcp/connector [P19]
         """
-        return self._client._call("P19", {"name": name, "service_account_json": service_account_json, "description": description, "connector_id": connector_id}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return self._client._call("P19", {"name": name, "service_account_json": service_account_json, "description": description, "connector_id": connector_id}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
     def connectors(
         self,
         *,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
         extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
@@ -1673,13 +1746,14 @@ class RegistriesGcp(_Resource):
     ) -> _List[GcpConnector]:
         """GET /csapi/v1.3/registry/gcp/connectors [P20]
         """
-        return self._client._call("P20", {}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return self._client._call("P20", {}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
     def connector(
         self,
         id: str,
         *,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
         extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
@@ -1687,7 +1761,7 @@ class RegistriesGcp(_Resource):
     ) -> GcpConnector:
         """GET /csapi/v1.3/registry/gcp/connector/{connectorId} [P21]
         """
-        return self._client._call("P21", {"id": id}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return self._client._call("P21", {"id": id}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
 
 class K8sPostures(_Resource):
@@ -1704,6 +1778,7 @@ class K8sPostures(_Resource):
         progress: bool | None = None,
         on_page: Callable[[PageInfo], object] | None = None,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
         extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
@@ -1725,7 +1800,7 @@ class K8sPostures(_Resource):
             prefetch: pages fetched ahead while you read (the client's default if not given).
             progress: show a progress bar (tqdm, notebook-aware, when installed) as pages arrive.
             on_page: called with a ``PageInfo`` (number, count, total, running records) per page.
-            timeout, max_retries, extra_headers, extra_query: per-call options, as on every method.
+            timeout, deadline, max_retries, extra_headers, extra_query: per-call options, as on every method (``deadline`` bounds each page fetch).
 
         Paging:
             By page number (``pageNumber``), the next pages fetched ahead once ``count`` is known.
@@ -1737,12 +1812,13 @@ class K8sPostures(_Resource):
                 ...
             df = pager.to_pandas()  # runs the query again: the pager was read to the end
         """
-        return self._client._list("P27", {"filter": filter, "sort": sort, "page_size": page_size, "limit": limit}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown}, prefetch, progress, on_page)
+        return self._client._list("P27", {"filter": filter, "sort": sort, "page_size": page_size, "limit": limit}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown}, prefetch, progress, on_page)
 
     def count(
         self,
         *,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
         extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
@@ -1750,13 +1826,14 @@ class K8sPostures(_Resource):
     ) -> Any:
         """GET /csapi/v1.3/k8s_postures/count [P28]
         """
-        return self._client._call("P28", {}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return self._client._call("P28", {}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
     def control(
         self,
         control_id: str | int,
         *,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
         extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
@@ -1764,13 +1841,14 @@ class K8sPostures(_Resource):
     ) -> Any:
         """GET /csapi/v1.3/k8s_postures/control/{controlId} [P29]
         """
-        return self._client._call("P29", {"control_id": control_id}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return self._client._call("P29", {"control_id": control_id}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
     def evidence(
         self,
         control_id: str | int,
         *,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
         extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
@@ -1778,7 +1856,7 @@ class K8sPostures(_Resource):
     ) -> Any:
         """GET /csapi/v1.3/k8s_postures/control/{controlId}/evidence [P30]
         """
-        return self._client._call("P30", {"control_id": control_id}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return self._client._call("P30", {"control_id": control_id}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
 
 class K8sClusters(_Resource):
@@ -1793,6 +1871,7 @@ class K8sClusters(_Resource):
         progress: bool | None = None,
         on_page: Callable[[PageInfo], object] | None = None,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
         extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
@@ -1814,7 +1893,7 @@ class K8sClusters(_Resource):
             prefetch: pages fetched ahead while you read (the client's default if not given).
             progress: show a progress bar (tqdm, notebook-aware, when installed) as pages arrive.
             on_page: called with a ``PageInfo`` (number, count, total, running records) per page.
-            timeout, max_retries, extra_headers, extra_query: per-call options, as on every method.
+            timeout, deadline, max_retries, extra_headers, extra_query: per-call options, as on every method (``deadline`` bounds each page fetch).
 
         Paging:
             By page number (``pageNumber``), the next pages fetched ahead once ``count`` is known.
@@ -1826,13 +1905,14 @@ class K8sClusters(_Resource):
                 ...
             df = pager.to_pandas()  # runs the query again: the pager was read to the end
         """
-        return self._client._list("P32", {"filter": filter, "page_size": page_size}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown}, prefetch, progress, on_page)
+        return self._client._list("P32", {"filter": filter, "page_size": page_size}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown}, prefetch, progress, on_page)
 
     def get(
         self,
         cluster_uid: str,
         *,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
         extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
@@ -1840,7 +1920,7 @@ class K8sClusters(_Resource):
     ) -> KubernetesCluster:
         """GET /csapi/v1.3/k8sClusters/{clusterUid} [P33] (observed on tenants; Qualys has not documented it)
         """
-        return self._client._call("P33", {"cluster_uid": cluster_uid}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return self._client._call("P33", {"cluster_uid": cluster_uid}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
 
 class Exceptions(_Resource):
@@ -1851,6 +1931,7 @@ class Exceptions(_Resource):
         body: ExceptionsCreateBody,
         *,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
         extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
@@ -1858,7 +1939,7 @@ class Exceptions(_Resource):
     ) -> ExceptionCreated:
         """POST /csapi/v1.3/exception [P35]
         """
-        return self._client._call("P35", {"body": body}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return self._client._call("P35", {"body": body}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
     def update(
         self,
@@ -1866,6 +1947,7 @@ class Exceptions(_Resource):
         body: ExceptionsUpdateBody,
         *,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
         extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
@@ -1873,7 +1955,7 @@ class Exceptions(_Resource):
     ) -> ExceptionCreated:
         """PUT /csapi/v1.3/exception/{exceptionId} [P36]
         """
-        return self._client._call("P36", {"exception_id": exception_id, "body": body}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return self._client._call("P36", {"exception_id": exception_id, "body": body}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
     def get(
         self,
@@ -1881,6 +1963,7 @@ class Exceptions(_Resource):
         *,
         include_qids: bool | None = None,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
         extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
@@ -1888,7 +1971,7 @@ class Exceptions(_Resource):
     ) -> VulnException:
         """GET /csapi/v1.3/exception/{exceptionId} [P37]
         """
-        return self._client._call("P37", {"exception_id": exception_id, "include_qids": include_qids}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return self._client._call("P37", {"exception_id": exception_id, "include_qids": include_qids}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
 
 class SensorProfiles(_Resource):
@@ -1902,6 +1985,7 @@ class SensorProfiles(_Resource):
         progress: bool | None = None,
         on_page: Callable[[PageInfo], object] | None = None,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
         extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
@@ -1922,7 +2006,7 @@ class SensorProfiles(_Resource):
             prefetch: pages fetched ahead while you read (the client's default if not given).
             progress: show a progress bar (tqdm, notebook-aware, when installed) as pages arrive.
             on_page: called with a ``PageInfo`` (number, count, total, running records) per page.
-            timeout, max_retries, extra_headers, extra_query: per-call options, as on every method.
+            timeout, deadline, max_retries, extra_headers, extra_query: per-call options, as on every method (``deadline`` bounds each page fetch).
 
         Paging:
             By page number (``pageNumber``), the next pages fetched ahead once ``count`` is known.
@@ -1934,13 +2018,14 @@ class SensorProfiles(_Resource):
                 ...
             df = pager.to_pandas()  # runs the query again: the pager was read to the end
         """
-        return self._client._list("P42", {"page_size": page_size}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown}, prefetch, progress, on_page)
+        return self._client._list("P42", {"page_size": page_size}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown}, prefetch, progress, on_page)
 
     def create(
         self,
         body: SensorProfilesCreateBody,
         *,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
         extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
@@ -1948,7 +2033,7 @@ class SensorProfiles(_Resource):
     ) -> Any:
         """POST /csapi/v1.3/sensorProfile [P43]
         """
-        return self._client._call("P43", {"body": body}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return self._client._call("P43", {"body": body}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
     def update(
         self,
@@ -1957,6 +2042,7 @@ class SensorProfiles(_Resource):
         *,
         is_vuln_propagation: bool | None = None,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
         extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
@@ -1964,7 +2050,7 @@ class SensorProfiles(_Resource):
     ) -> Any:
         """PUT /csapi/v1.3/sensorProfile/{sensorProfileId} [P44]
         """
-        return self._client._call("P44", {"profile_id": profile_id, "body": body, "is_vuln_propagation": is_vuln_propagation}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return self._client._call("P44", {"profile_id": profile_id, "body": body, "is_vuln_propagation": is_vuln_propagation}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
 
 class Vulnerabilities(_Resource):
@@ -1979,6 +2065,7 @@ class Vulnerabilities(_Resource):
         progress: bool | None = None,
         on_page: Callable[[PageInfo], object] | None = None,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
         extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
@@ -2000,7 +2087,7 @@ class Vulnerabilities(_Resource):
             prefetch: pages fetched ahead while you read (the client's default if not given).
             progress: show a progress bar (tqdm, notebook-aware, when installed) as pages arrive.
             on_page: called with a ``PageInfo`` (number, count, total, running records) per page.
-            timeout, max_retries, extra_headers, extra_query: per-call options, as on every method.
+            timeout, deadline, max_retries, extra_headers, extra_query: per-call options, as on every method (``deadline`` bounds each page fetch).
 
         Paging:
             By page number (``pageNumber``), the next pages fetched ahead once ``count`` is known.
@@ -2012,13 +2099,14 @@ class Vulnerabilities(_Resource):
                 ...
             df = pager.to_pandas()  # runs the query again: the pager was read to the end
         """
-        return self._client._list("P45", {"group_by": group_by, "page_size": page_size}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown}, prefetch, progress, on_page)
+        return self._client._list("P45", {"group_by": group_by, "page_size": page_size}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown}, prefetch, progress, on_page)
 
     def count(
         self,
         *,
         group_by: str | None = None,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
         extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
@@ -2026,7 +2114,7 @@ class Vulnerabilities(_Resource):
     ) -> VulnViewCount:
         """GET /csapi/v1.3/vuln/count [P46] (observed on tenants; Qualys has not documented it)
         """
-        return self._client._call("P46", {"group_by": group_by}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return self._client._call("P46", {"group_by": group_by}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
     def definitions(
         self,
@@ -2036,6 +2124,7 @@ class Vulnerabilities(_Resource):
         progress: bool | None = None,
         on_page: Callable[[PageInfo], object] | None = None,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
         extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
@@ -2056,7 +2145,7 @@ class Vulnerabilities(_Resource):
             prefetch: pages fetched ahead while you read (the client's default if not given).
             progress: show a progress bar (tqdm, notebook-aware, when installed) as pages arrive.
             on_page: called with a ``PageInfo`` (number, count, total, running records) per page.
-            timeout, max_retries, extra_headers, extra_query: per-call options, as on every method.
+            timeout, deadline, max_retries, extra_headers, extra_query: per-call options, as on every method (``deadline`` bounds each page fetch).
 
         Paging:
             By page number (``pageNumber``), the next pages fetched ahead once ``count`` is known.
@@ -2068,13 +2157,14 @@ class Vulnerabilities(_Resource):
                 ...
             df = pager.to_pandas()  # runs the query again: the pager was read to the end
         """
-        return self._client._list("P47", {"page_size": page_size}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown}, prefetch, progress, on_page)
+        return self._client._list("P47", {"page_size": page_size}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown}, prefetch, progress, on_page)
 
     def get(
         self,
         uuid: str,
         *,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
         extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
@@ -2082,7 +2172,7 @@ class Vulnerabilities(_Resource):
     ) -> VulnerabilityView:
         """GET /csapi/v1.3/vulnerability/{uuid} [P48] (observed on tenants; Qualys has not documented it)
         """
-        return self._client._call("P48", {"uuid": uuid}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return self._client._call("P48", {"uuid": uuid}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
 
 class SyncResources:
@@ -2128,6 +2218,7 @@ class AsyncImages(_Resource):
         sha: str,
         *,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
         extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
@@ -2135,7 +2226,7 @@ class AsyncImages(_Resource):
     ) -> Compliance:
         """GET /csapi/v1.3/images/{imageSha}/compliance [S01]
         """
-        return await self._client._call("S01", {"sha": sha}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return await self._client._call("S01", {"sha": sha}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
     def list(
         self,
@@ -2147,6 +2238,7 @@ class AsyncImages(_Resource):
         progress: bool | None = None,
         on_page: Callable[[PageInfo], object] | None = None,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
         extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
@@ -2167,7 +2259,7 @@ class AsyncImages(_Resource):
             prefetch: pages fetched ahead while you read (the client's default if not given).
             progress: show a progress bar (tqdm, notebook-aware, when installed) as pages arrive.
             on_page: called with a ``PageInfo`` (number, count, total, running records) per page.
-            timeout, max_retries, extra_headers, extra_query: per-call options, as on every method.
+            timeout, deadline, max_retries, extra_headers, extra_query: per-call options, as on every method (``deadline`` bounds each page fetch).
 
         Paging:
             By page number (``pageNumber``), the next pages fetched ahead once ``count`` is known.
@@ -2180,13 +2272,14 @@ class AsyncImages(_Resource):
                 ...
             df = pager.to_pandas()  # runs the query again: the pager was read to the end
         """
-        return self._client._list("S17", {"filter": filter, "sort": sort, "page_size": page_size}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown}, prefetch, progress, on_page)
+        return self._client._list("S17", {"filter": filter, "sort": sort, "page_size": page_size}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown}, prefetch, progress, on_page)
 
     async def get(
         self,
         sha: str,
         *,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
         extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
@@ -2194,7 +2287,7 @@ class AsyncImages(_Resource):
     ) -> ImageDetails:
         """GET /csapi/v1.3/images/{imageSha} [S19]
         """
-        return await self._client._call("S19", {"sha": sha}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return await self._client._call("S19", {"sha": sha}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
     async def delete(
         self,
@@ -2202,6 +2295,7 @@ class AsyncImages(_Resource):
         image_ids: Sequence[str] | str | None = None,
         filter: str | None = None,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
         extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
@@ -2209,7 +2303,7 @@ class AsyncImages(_Resource):
     ) -> JobStarted:
         """DELETE /csapi/v1.3/images [S40]
         """
-        return await self._client._call("S40", {"image_ids": image_ids, "filter": filter}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return await self._client._call("S40", {"image_ids": image_ids, "filter": filter}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
     async def vulnerabilities(
         self,
@@ -2220,6 +2314,7 @@ class AsyncImages(_Resource):
         sort: str | None = None,
         apply_exception: bool | None = None,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
         extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
@@ -2227,7 +2322,7 @@ class AsyncImages(_Resource):
     ) -> ImageVulnerabilities:
         """GET /csapi/v1.3/images/{imageSha}/vuln [S42]
         """
-        return await self._client._call("S42", {"sha": sha, "type": type, "filter": filter, "sort": sort, "apply_exception": apply_exception}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return await self._client._call("S42", {"sha": sha, "type": type, "filter": filter, "sort": sort, "apply_exception": apply_exception}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
     def bulk_list(
         self,
@@ -2238,6 +2333,7 @@ class AsyncImages(_Resource):
         progress: bool | None = None,
         on_page: Callable[[PageInfo], object] | None = None,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
         extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
@@ -2257,7 +2353,7 @@ class AsyncImages(_Resource):
             prefetch: pages fetched ahead while you read (the client's default if not given).
             progress: show a progress bar (tqdm, notebook-aware, when installed) as pages arrive.
             on_page: called with a ``PageInfo`` (number, count, total, running records) per page.
-            timeout, max_retries, extra_headers, extra_query: per-call options, as on every method.
+            timeout, deadline, max_retries, extra_headers, extra_query: per-call options, as on every method (``deadline`` bounds each page fetch).
 
         Paging:
             By cursor (``paginationQuery`` from the ``link`` header), the next page fetched while you read.
@@ -2269,7 +2365,7 @@ class AsyncImages(_Resource):
                 ...
             df = pager.to_pandas()  # runs the query again: the pager was read to the end
         """
-        return self._client._list("P05", {"filter": filter, "limit": limit}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown}, prefetch, progress, on_page)
+        return self._client._list("P05", {"filter": filter, "limit": limit}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown}, prefetch, progress, on_page)
 
     async def associations(
         self,
@@ -2278,6 +2374,7 @@ class AsyncImages(_Resource):
         filter: str | None = None,
         type: Literal['CONTAINER', 'DRIFT', 'HOST', 'ALL'] | None = None,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
         extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
@@ -2285,13 +2382,14 @@ class AsyncImages(_Resource):
     ) -> Associations:
         """GET /csapi/v1.3/images/{imageSha}/association [P06]
         """
-        return await self._client._call("P06", {"sha": sha, "filter": filter, "type": type}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return await self._client._call("P06", {"sha": sha, "filter": filter, "type": type}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
     async def registries(
         self,
         sha: str,
         *,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
         extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
@@ -2299,7 +2397,7 @@ class AsyncImages(_Resource):
     ) -> _List[AssociatedRegistry]:
         """GET /csapi/v1.3/images/{imageSha}/associatedRegistries [P07]
         """
-        return await self._client._call("P07", {"sha": sha}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return await self._client._call("P07", {"sha": sha}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
     async def instrument(
         self,
@@ -2307,6 +2405,7 @@ class AsyncImages(_Resource):
         body: Mapping[str, Any] | None = None,
         *,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
         extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
@@ -2314,7 +2413,7 @@ class AsyncImages(_Resource):
     ) -> Any:
         """POST /csapi/v1.3/images/{imageSha}/instrument [P08]
         """
-        return await self._client._call("P08", {"sha": sha, "body": body}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return await self._client._call("P08", {"sha": sha, "body": body}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
     async def software(
         self,
@@ -2323,6 +2422,7 @@ class AsyncImages(_Resource):
         filter: str | None = None,
         sort: str | None = None,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
         extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
@@ -2330,13 +2430,14 @@ class AsyncImages(_Resource):
     ) -> SoftwareList:
         """GET /csapi/v1.3/images/{imageSha}/software [P09]
         """
-        return await self._client._call("P09", {"sha": sha, "filter": filter, "sort": sort}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return await self._client._call("P09", {"sha": sha, "filter": filter, "sort": sort}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
     async def vulnerability_count(
         self,
         sha: str,
         *,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
         extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
@@ -2344,13 +2445,14 @@ class AsyncImages(_Resource):
     ) -> VulnerabilityCount:
         """GET /csapi/v1.3/images/{imageSha}/vuln/count [P10]
         """
-        return await self._client._call("P10", {"sha": sha}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return await self._client._call("P10", {"sha": sha}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
     async def exceptions(
         self,
         sha: str,
         *,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
         extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
@@ -2358,7 +2460,7 @@ class AsyncImages(_Resource):
     ) -> EntityExceptions:
         """GET /csapi/v1.3/images/{imageSha}/exceptions [P38]
         """
-        return await self._client._call("P38", {"sha": sha}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return await self._client._call("P38", {"sha": sha}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
     async def update_exceptions(
         self,
@@ -2366,6 +2468,7 @@ class AsyncImages(_Resource):
         body: ImagesUpdateExceptionsBody,
         *,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
         extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
@@ -2373,7 +2476,7 @@ class AsyncImages(_Resource):
     ) -> ImageExceptionsUpdated:
         """PUT /csapi/v1.3/images/{imageId}/exceptions [P39]
         """
-        return await self._client._call("P39", {"image_uuid": image_uuid, "body": body}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return await self._client._call("P39", {"image_uuid": image_uuid, "body": body}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
 
 class AsyncTags(_Resource):
@@ -2384,6 +2487,7 @@ class AsyncTags(_Resource):
         body: TagsAssignBody,
         *,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
         extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
@@ -2391,13 +2495,14 @@ class AsyncTags(_Resource):
     ) -> TagAssigned:
         """POST /csapi/v1.3/tag/assign [S02]
         """
-        return await self._client._call("S02", {"body": body}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return await self._client._call("S02", {"body": body}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
     async def update(
         self,
         body: TagsUpdateBody,
         *,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
         extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
@@ -2405,13 +2510,14 @@ class AsyncTags(_Resource):
     ) -> Tag:
         """PUT /csapi/v1.3/tag/update [S03]
         """
-        return await self._client._call("S03", {"body": body}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return await self._client._call("S03", {"body": body}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
     async def delete(
         self,
         tag_name: str,
         *,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
         extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
@@ -2419,13 +2525,14 @@ class AsyncTags(_Resource):
     ) -> str:
         """DELETE /csapi/v1.3/tag/delete [S04]
         """
-        return await self._client._call("S04", {"tag_name": tag_name}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return await self._client._call("S04", {"tag_name": tag_name}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
     async def create(
         self,
         body: TagsCreateBody,
         *,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
         extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
@@ -2433,13 +2540,14 @@ class AsyncTags(_Resource):
     ) -> Tag:
         """POST /csapi/v1.3/tag/create [P25]
         """
-        return await self._client._call("P25", {"body": body}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return await self._client._call("P25", {"body": body}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
     async def evaluate(
         self,
         body: Mapping[str, Any] | None = None,
         *,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
         extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
@@ -2447,7 +2555,7 @@ class AsyncTags(_Resource):
     ) -> Any:
         """POST /csapi/v1.3/tag/evaluateTags [P26]
         """
-        return await self._client._call("P26", {"body": body}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return await self._client._call("P26", {"body": body}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
 
 class AsyncPolicies(_Resource):
@@ -2459,6 +2567,7 @@ class AsyncPolicies(_Resource):
         *,
         version: int | None = None,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
         extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
@@ -2466,13 +2575,14 @@ class AsyncPolicies(_Resource):
     ) -> Policy:
         """GET /csapi/v1.3/centralizedPolicy/{policyId} [S05]
         """
-        return await self._client._call("S05", {"policy_id": policy_id, "version": version}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return await self._client._call("S05", {"policy_id": policy_id, "version": version}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
     async def create(
         self,
         body: PoliciesCreateBody,
         *,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
         extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
@@ -2480,7 +2590,7 @@ class AsyncPolicies(_Resource):
     ) -> PolicyCreated:
         """POST /csapi/v1.3/centralizedPolicy [S06]
         """
-        return await self._client._call("S06", {"body": body}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return await self._client._call("S06", {"body": body}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
     async def update(
         self,
@@ -2488,6 +2598,7 @@ class AsyncPolicies(_Resource):
         body: PoliciesUpdateBody,
         *,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
         extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
@@ -2495,13 +2606,14 @@ class AsyncPolicies(_Resource):
     ) -> PolicyUpdated:
         """PUT /csapi/v1.3/centralizedPolicy/{policyId} [S07]
         """
-        return await self._client._call("S07", {"policy_id": policy_id, "body": body}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return await self._client._call("S07", {"policy_id": policy_id, "body": body}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
     async def default(
         self,
         policy_type: str,
         *,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
         extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
@@ -2509,7 +2621,7 @@ class AsyncPolicies(_Resource):
     ) -> Policy:
         """GET /csapi/v1.3/centralizedPolicy/defaultPolicy/{policyType} [P24]
         """
-        return await self._client._call("P24", {"policy_type": policy_type}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return await self._client._call("P24", {"policy_type": policy_type}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
     def list(
         self,
@@ -2519,6 +2631,7 @@ class AsyncPolicies(_Resource):
         progress: bool | None = None,
         on_page: Callable[[PageInfo], object] | None = None,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
         extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
@@ -2539,7 +2652,7 @@ class AsyncPolicies(_Resource):
             prefetch: pages fetched ahead while you read (the client's default if not given).
             progress: show a progress bar (tqdm, notebook-aware, when installed) as pages arrive.
             on_page: called with a ``PageInfo`` (number, count, total, running records) per page.
-            timeout, max_retries, extra_headers, extra_query: per-call options, as on every method.
+            timeout, deadline, max_retries, extra_headers, extra_query: per-call options, as on every method (``deadline`` bounds each page fetch).
 
         Paging:
             By page number (``pageNumber``), the next pages fetched ahead once ``count`` is known.
@@ -2551,7 +2664,7 @@ class AsyncPolicies(_Resource):
                 ...
             df = pager.to_pandas()  # runs the query again: the pager was read to the end
         """
-        return self._client._list("P34", {"page_size": page_size}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown}, prefetch, progress, on_page)
+        return self._client._list("P34", {"page_size": page_size}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown}, prefetch, progress, on_page)
 
 
 class AsyncReports(_Resource):
@@ -2567,6 +2680,7 @@ class AsyncReports(_Resource):
         progress: bool | None = None,
         on_page: Callable[[PageInfo], object] | None = None,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
         extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
@@ -2587,7 +2701,7 @@ class AsyncReports(_Resource):
             prefetch: pages fetched ahead while you read (the client's default if not given).
             progress: show a progress bar (tqdm, notebook-aware, when installed) as pages arrive.
             on_page: called with a ``PageInfo`` (number, count, total, running records) per page.
-            timeout, max_retries, extra_headers, extra_query: per-call options, as on every method.
+            timeout, deadline, max_retries, extra_headers, extra_query: per-call options, as on every method (``deadline`` bounds each page fetch).
 
         Paging:
             By page number (``pageNumber``), the next pages fetched ahead once ``count`` is known.
@@ -2599,13 +2713,14 @@ class AsyncReports(_Resource):
                 ...
             df = pager.to_pandas()  # runs the query again: the pager was read to the end
         """
-        return self._client._list("S08", {"filter": filter, "sort": sort, "page_size": page_size}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown}, prefetch, progress, on_page)
+        return self._client._list("S08", {"filter": filter, "sort": sort, "page_size": page_size}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown}, prefetch, progress, on_page)
 
     async def create(
         self,
         body: ReportsCreateBody,
         *,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
         extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
@@ -2613,13 +2728,14 @@ class AsyncReports(_Resource):
     ) -> ReportCreated:
         """POST /csapi/v1.3/reports [S09]
         """
-        return await self._client._call("S09", {"body": body}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return await self._client._call("S09", {"body": body}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
     async def create_schedule(
         self,
         body: ReportsCreateScheduleBody,
         *,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
         extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
@@ -2627,7 +2743,7 @@ class AsyncReports(_Resource):
     ) -> ScheduleCreated:
         """POST /csapi/v1.3/reports/schedule [S10]
         """
-        return await self._client._call("S10", {"body": body}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return await self._client._call("S10", {"body": body}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
     async def update_schedule(
         self,
@@ -2635,6 +2751,7 @@ class AsyncReports(_Resource):
         body: ReportsUpdateScheduleBody,
         *,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
         extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
@@ -2642,13 +2759,14 @@ class AsyncReports(_Resource):
     ) -> Message:
         """PUT /csapi/v1.3/reports/schedule/{reportingScheduleID} [S11]
         """
-        return await self._client._call("S11", {"schedule_id": schedule_id, "body": body}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return await self._client._call("S11", {"schedule_id": schedule_id, "body": body}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
     async def delete(
         self,
         report_uuids: Sequence[str] | str,
         *,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
         extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
@@ -2656,7 +2774,7 @@ class AsyncReports(_Resource):
     ) -> ReportsDeleted:
         """DELETE /csapi/v1.3/reports [P22]
         """
-        return await self._client._call("P22", {"report_uuids": report_uuids}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return await self._client._call("P22", {"report_uuids": report_uuids}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
     @overload
     async def download(
@@ -2665,6 +2783,7 @@ class AsyncReports(_Resource):
         *,
         path: None = None,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
         extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
@@ -2677,6 +2796,7 @@ class AsyncReports(_Resource):
         *,
         path: str | os.PathLike[str],
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
         extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
@@ -2688,6 +2808,7 @@ class AsyncReports(_Resource):
         *,
         path: str | os.PathLike[str] | None = None,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
         extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
@@ -2695,7 +2816,7 @@ class AsyncReports(_Resource):
     ) -> bytes | DownloadResult:
         """GET /csapi/v1.3/reports/{reportUuid}/download [P23]
         """
-        return await self._client._call("P23", {"report_uuid": report_uuid, "path": _fspath(path)}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return await self._client._call("P23", {"report_uuid": report_uuid, "path": _fspath(path)}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
 
 class AsyncRegistriesSchedules(_Resource):
@@ -2707,6 +2828,7 @@ class AsyncRegistriesSchedules(_Resource):
         body: RegistriesSchedulesCreateBody | None = None,
         *,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
         extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
@@ -2714,7 +2836,7 @@ class AsyncRegistriesSchedules(_Resource):
     ) -> ScheduleCreated:
         """POST /csapi/v1.3/registry/{registryId}/schedule [S12]
         """
-        return await self._client._call("S12", {"registry_id": registry_id, "body": body}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return await self._client._call("S12", {"registry_id": registry_id, "body": body}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
     async def update(
         self,
@@ -2723,6 +2845,7 @@ class AsyncRegistriesSchedules(_Resource):
         body: RegistriesSchedulesUpdateBody | None = None,
         *,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
         extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
@@ -2730,7 +2853,7 @@ class AsyncRegistriesSchedules(_Resource):
     ) -> Any:
         """PUT /csapi/v1.3/registry/{registryId}/schedule/{scheduleId} [S13]
         """
-        return await self._client._call("S13", {"registry_id": registry_id, "schedule_id": schedule_id, "body": body}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return await self._client._call("S13", {"registry_id": registry_id, "schedule_id": schedule_id, "body": body}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
     async def bulk_cancel(
         self,
@@ -2739,6 +2862,7 @@ class AsyncRegistriesSchedules(_Resource):
         schedule_ids: Sequence[str] | str | None = None,
         filter: str | None = None,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
         extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
@@ -2746,7 +2870,7 @@ class AsyncRegistriesSchedules(_Resource):
     ) -> JobStarted:
         """POST /csapi/v1.3/registry/{registryId}/schedule/cancel [S14]
         """
-        return await self._client._call("S14", {"registry_id": registry_id, "schedule_ids": schedule_ids, "filter": filter}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return await self._client._call("S14", {"registry_id": registry_id, "schedule_ids": schedule_ids, "filter": filter}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
     async def bulk_delete(
         self,
@@ -2755,6 +2879,7 @@ class AsyncRegistriesSchedules(_Resource):
         schedule_ids: Sequence[str] | str | None = None,
         filter: str | None = None,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
         extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
@@ -2762,7 +2887,7 @@ class AsyncRegistriesSchedules(_Resource):
     ) -> JobStarted:
         """DELETE /csapi/v1.3/registry/{registryId}/schedule/bulk [S15]
         """
-        return await self._client._call("S15", {"registry_id": registry_id, "schedule_ids": schedule_ids, "filter": filter}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return await self._client._call("S15", {"registry_id": registry_id, "schedule_ids": schedule_ids, "filter": filter}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
     def list(
         self,
@@ -2775,6 +2900,7 @@ class AsyncRegistriesSchedules(_Resource):
         progress: bool | None = None,
         on_page: Callable[[PageInfo], object] | None = None,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
         extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
@@ -2796,7 +2922,7 @@ class AsyncRegistriesSchedules(_Resource):
             prefetch: pages fetched ahead while you read (the client's default if not given).
             progress: show a progress bar (tqdm, notebook-aware, when installed) as pages arrive.
             on_page: called with a ``PageInfo`` (number, count, total, running records) per page.
-            timeout, max_retries, extra_headers, extra_query: per-call options, as on every method.
+            timeout, deadline, max_retries, extra_headers, extra_query: per-call options, as on every method (``deadline`` bounds each page fetch).
 
         Paging:
             By page number (``pageNumber``), the next pages fetched ahead once ``count`` is known.
@@ -2808,7 +2934,7 @@ class AsyncRegistriesSchedules(_Resource):
                 ...
             df = pager.to_pandas()  # runs the query again: the pager was read to the end
         """
-        return self._client._list("S32", {"registry_id": registry_id, "filter": filter, "sort": sort, "page_size": page_size}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown}, prefetch, progress, on_page)
+        return self._client._list("S32", {"registry_id": registry_id, "filter": filter, "sort": sort, "page_size": page_size}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown}, prefetch, progress, on_page)
 
     async def delete(
         self,
@@ -2816,6 +2942,7 @@ class AsyncRegistriesSchedules(_Resource):
         schedule_id: str,
         *,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
         extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
@@ -2823,7 +2950,7 @@ class AsyncRegistriesSchedules(_Resource):
     ) -> str | None:
         """DELETE /csapi/v1.3/registry/{registryId}/schedule/{scheduleId} [S37]
         """
-        return await self._client._call("S37", {"registry_id": registry_id, "schedule_id": schedule_id}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return await self._client._call("S37", {"registry_id": registry_id, "schedule_id": schedule_id}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
     async def delete_many(
         self,
@@ -2831,6 +2958,7 @@ class AsyncRegistriesSchedules(_Resource):
         schedule_ids: Sequence[str],
         *,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
         extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
@@ -2838,7 +2966,7 @@ class AsyncRegistriesSchedules(_Resource):
     ) -> DeletedSchedules:
         """DELETE /csapi/v1.3/registry/{registryId}/schedule [S38]
         """
-        return await self._client._call("S38", {"registry_id": registry_id, "schedule_ids": schedule_ids}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return await self._client._call("S38", {"registry_id": registry_id, "schedule_ids": schedule_ids}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
     async def cancel(
         self,
@@ -2846,6 +2974,7 @@ class AsyncRegistriesSchedules(_Resource):
         schedule_id: str,
         *,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
         extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
@@ -2853,7 +2982,7 @@ class AsyncRegistriesSchedules(_Resource):
     ) -> Any:
         """POST /csapi/v1.3/registry/{registryId}/schedule/{scheduleId}/cancel [P15]
         """
-        return await self._client._call("P15", {"registry_id": registry_id, "schedule_id": schedule_id}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return await self._client._call("P15", {"registry_id": registry_id, "schedule_id": schedule_id}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
 
 class AsyncContainers(_Resource):
@@ -2869,6 +2998,7 @@ class AsyncContainers(_Resource):
         progress: bool | None = None,
         on_page: Callable[[PageInfo], object] | None = None,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
         extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
@@ -2889,7 +3019,7 @@ class AsyncContainers(_Resource):
             prefetch: pages fetched ahead while you read (the client's default if not given).
             progress: show a progress bar (tqdm, notebook-aware, when installed) as pages arrive.
             on_page: called with a ``PageInfo`` (number, count, total, running records) per page.
-            timeout, max_retries, extra_headers, extra_query: per-call options, as on every method.
+            timeout, deadline, max_retries, extra_headers, extra_query: per-call options, as on every method (``deadline`` bounds each page fetch).
 
         Paging:
             By page number (``pageNumber``), the next pages fetched ahead once ``count`` is known.
@@ -2902,13 +3032,14 @@ class AsyncContainers(_Resource):
                 ...
             df = pager.to_pandas()  # runs the query again: the pager was read to the end
         """
-        return self._client._list("S16", {"filter": filter, "sort": sort, "page_size": page_size}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown}, prefetch, progress, on_page)
+        return self._client._list("S16", {"filter": filter, "sort": sort, "page_size": page_size}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown}, prefetch, progress, on_page)
 
     async def get(
         self,
         sha: str,
         *,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
         extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
@@ -2916,7 +3047,7 @@ class AsyncContainers(_Resource):
     ) -> ContainerDetails:
         """GET /csapi/v1.3/containers/{containerSha} [S18]
         """
-        return await self._client._call("S18", {"sha": sha}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return await self._client._call("S18", {"sha": sha}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
     async def delete(
         self,
@@ -2924,6 +3055,7 @@ class AsyncContainers(_Resource):
         container_ids: Sequence[str] | str | None = None,
         filter: str | None = None,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
         extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
@@ -2931,7 +3063,7 @@ class AsyncContainers(_Resource):
     ) -> JobStarted:
         """DELETE /csapi/v1.3/containers [S41]
         """
-        return await self._client._call("S41", {"container_ids": container_ids, "filter": filter}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return await self._client._call("S41", {"container_ids": container_ids, "filter": filter}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
     async def vulnerabilities(
         self,
@@ -2941,6 +3073,7 @@ class AsyncContainers(_Resource):
         type: Literal['DETAILS', 'SUMMARY', 'ALL'] | None = None,
         is_drift: bool | None = None,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
         extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
@@ -2948,7 +3081,7 @@ class AsyncContainers(_Resource):
     ) -> ContainerVulnerabilities:
         """GET /csapi/v1.3/containers/{containerSha}/vuln [S43]
         """
-        return await self._client._call("S43", {"sha": sha, "filter": filter, "type": type, "is_drift": is_drift}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return await self._client._call("S43", {"sha": sha, "filter": filter, "type": type, "is_drift": is_drift}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
     def bulk_list(
         self,
@@ -2959,6 +3092,7 @@ class AsyncContainers(_Resource):
         progress: bool | None = None,
         on_page: Callable[[PageInfo], object] | None = None,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
         extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
@@ -2978,7 +3112,7 @@ class AsyncContainers(_Resource):
             prefetch: pages fetched ahead while you read (the client's default if not given).
             progress: show a progress bar (tqdm, notebook-aware, when installed) as pages arrive.
             on_page: called with a ``PageInfo`` (number, count, total, running records) per page.
-            timeout, max_retries, extra_headers, extra_query: per-call options, as on every method.
+            timeout, deadline, max_retries, extra_headers, extra_query: per-call options, as on every method (``deadline`` bounds each page fetch).
 
         Paging:
             By cursor (``paginationQuery`` from the ``link`` header), the next page fetched while you read.
@@ -2990,13 +3124,14 @@ class AsyncContainers(_Resource):
                 ...
             df = pager.to_pandas()  # runs the query again: the pager was read to the end
         """
-        return self._client._list("P01", {"filter": filter, "limit": limit}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown}, prefetch, progress, on_page)
+        return self._client._list("P01", {"filter": filter, "limit": limit}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown}, prefetch, progress, on_page)
 
     async def compliance(
         self,
         sha: str,
         *,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
         extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
@@ -3004,7 +3139,7 @@ class AsyncContainers(_Resource):
     ) -> Compliance:
         """GET /csapi/v1.3/containers/{containerSha}/compliance [P02]
         """
-        return await self._client._call("P02", {"sha": sha}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return await self._client._call("P02", {"sha": sha}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
     async def software(
         self,
@@ -3014,6 +3149,7 @@ class AsyncContainers(_Resource):
         sort: str | None = None,
         is_drift: bool | None = None,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
         extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
@@ -3021,13 +3157,14 @@ class AsyncContainers(_Resource):
     ) -> SoftwareList:
         """GET /csapi/v1.3/containers/{containerSha}/software [P03]
         """
-        return await self._client._call("P03", {"sha": sha, "filter": filter, "sort": sort, "is_drift": is_drift}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return await self._client._call("P03", {"sha": sha, "filter": filter, "sort": sort, "is_drift": is_drift}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
     async def vulnerability_count(
         self,
         sha: str,
         *,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
         extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
@@ -3035,13 +3172,14 @@ class AsyncContainers(_Resource):
     ) -> VulnerabilityCount:
         """GET /csapi/v1.3/containers/{containerSha}/vuln/count [P04]
         """
-        return await self._client._call("P04", {"sha": sha}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return await self._client._call("P04", {"sha": sha}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
     async def exceptions(
         self,
         sha: str,
         *,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
         extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
@@ -3049,7 +3187,7 @@ class AsyncContainers(_Resource):
     ) -> EntityExceptions:
         """GET /csapi/v1.3/containers/{containerSha}/exceptions [P40]
         """
-        return await self._client._call("P40", {"sha": sha}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return await self._client._call("P40", {"sha": sha}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
     async def update_exceptions(
         self,
@@ -3057,6 +3195,7 @@ class AsyncContainers(_Resource):
         body: ContainersUpdateExceptionsBody,
         *,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
         extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
@@ -3064,7 +3203,7 @@ class AsyncContainers(_Resource):
     ) -> ContainerExceptionsUpdated:
         """PUT /csapi/v1.3/containers/{containerId}/exceptions [P41]
         """
-        return await self._client._call("P41", {"container_uuid": container_uuid, "body": body}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return await self._client._call("P41", {"container_uuid": container_uuid, "body": body}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
 
 class AsyncEvents(_Resource):
@@ -3078,6 +3217,7 @@ class AsyncEvents(_Resource):
         progress: bool | None = None,
         on_page: Callable[[PageInfo], object] | None = None,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
         extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
@@ -3096,7 +3236,7 @@ class AsyncEvents(_Resource):
             prefetch: pages fetched ahead while you read (the client's default if not given).
             progress: show a progress bar (tqdm, notebook-aware, when installed) as pages arrive.
             on_page: called with a ``PageInfo`` (number, count, total, running records) per page.
-            timeout, max_retries, extra_headers, extra_query: per-call options, as on every method.
+            timeout, deadline, max_retries, extra_headers, extra_query: per-call options, as on every method (``deadline`` bounds each page fetch).
 
         Paging:
             By page number (``pageNo``), the next pages fetched ahead once ``count`` is known.
@@ -3108,7 +3248,7 @@ class AsyncEvents(_Resource):
                 ...
             df = pager.to_pandas()  # runs the query again: the pager was read to the end
         """
-        return self._client._list("S20", {"page_size": page_size}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown}, prefetch, progress, on_page)
+        return self._client._list("S20", {"page_size": page_size}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown}, prefetch, progress, on_page)
 
 
 class AsyncSensors(_Resource):
@@ -3124,6 +3264,7 @@ class AsyncSensors(_Resource):
         progress: bool | None = None,
         on_page: Callable[[PageInfo], object] | None = None,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
         extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
@@ -3144,7 +3285,7 @@ class AsyncSensors(_Resource):
             prefetch: pages fetched ahead while you read (the client's default if not given).
             progress: show a progress bar (tqdm, notebook-aware, when installed) as pages arrive.
             on_page: called with a ``PageInfo`` (number, count, total, running records) per page.
-            timeout, max_retries, extra_headers, extra_query: per-call options, as on every method.
+            timeout, deadline, max_retries, extra_headers, extra_query: per-call options, as on every method (``deadline`` bounds each page fetch).
 
         Paging:
             By page number (``pageNumber``), the next pages fetched ahead once ``count`` is known.
@@ -3156,7 +3297,7 @@ class AsyncSensors(_Resource):
                 ...
             df = pager.to_pandas()  # runs the query again: the pager was read to the end
         """
-        return self._client._list("S21", {"filter": filter, "sort": sort, "page_size": page_size}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown}, prefetch, progress, on_page)
+        return self._client._list("S21", {"filter": filter, "sort": sort, "page_size": page_size}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown}, prefetch, progress, on_page)
 
     async def delete(
         self,
@@ -3164,6 +3305,7 @@ class AsyncSensors(_Resource):
         sensor_ids: Sequence[str] | str | None = None,
         filter: str | None = None,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
         extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
@@ -3171,13 +3313,14 @@ class AsyncSensors(_Resource):
     ) -> JobStarted:
         """DELETE /csapi/v1.3/sensors [S39]
         """
-        return await self._client._call("S39", {"sensor_ids": sensor_ids, "filter": filter}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return await self._client._call("S39", {"sensor_ids": sensor_ids, "filter": filter}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
     async def get(
         self,
         sensor_id: str,
         *,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
         extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
@@ -3185,12 +3328,13 @@ class AsyncSensors(_Resource):
     ) -> Sensor:
         """GET /csapi/v1.3/sensors/{sensorId} [P13]
         """
-        return await self._client._call("P13", {"sensor_id": sensor_id}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return await self._client._call("P13", {"sensor_id": sensor_id}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
     async def activation_key(
         self,
         *,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
         extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
@@ -3198,7 +3342,7 @@ class AsyncSensors(_Resource):
     ) -> ActivationKey:
         """GET /csapi/v1.3/activationkey [P14]
         """
-        return await self._client._call("P14", {}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return await self._client._call("P14", {}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
 
 class AsyncRegistries(_Resource):
@@ -3226,6 +3370,7 @@ class AsyncRegistries(_Resource):
         progress: bool | None = None,
         on_page: Callable[[PageInfo], object] | None = None,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
         extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
@@ -3246,7 +3391,7 @@ class AsyncRegistries(_Resource):
             prefetch: pages fetched ahead while you read (the client's default if not given).
             progress: show a progress bar (tqdm, notebook-aware, when installed) as pages arrive.
             on_page: called with a ``PageInfo`` (number, count, total, running records) per page.
-            timeout, max_retries, extra_headers, extra_query: per-call options, as on every method.
+            timeout, deadline, max_retries, extra_headers, extra_query: per-call options, as on every method (``deadline`` bounds each page fetch).
 
         Paging:
             By page number (``pageNumber``), the next pages fetched ahead once ``count`` is known.
@@ -3258,13 +3403,14 @@ class AsyncRegistries(_Resource):
                 ...
             df = pager.to_pandas()  # runs the query again: the pager was read to the end
         """
-        return self._client._list("S22", {"filter": filter, "sort": sort, "page_size": page_size}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown}, prefetch, progress, on_page)
+        return self._client._list("S22", {"filter": filter, "sort": sort, "page_size": page_size}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown}, prefetch, progress, on_page)
 
     async def get(
         self,
         registry_id: str,
         *,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
         extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
@@ -3272,12 +3418,13 @@ class AsyncRegistries(_Resource):
     ) -> RegistryDetails:
         """GET /csapi/v1.3/registry/{registryId} [S23]
         """
-        return await self._client._call("S23", {"registry_id": registry_id}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return await self._client._call("S23", {"registry_id": registry_id}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
     async def aws_base(
         self,
         *,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
         extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
@@ -3285,13 +3432,14 @@ class AsyncRegistries(_Resource):
     ) -> AwsBase:
         """GET /csapi/v1.3/registry/aws-base [S24]
         """
-        return await self._client._call("S24", {}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return await self._client._call("S24", {}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
     async def validate(
         self,
         body: RegistriesValidateBody,
         *,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
         extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
@@ -3299,13 +3447,14 @@ class AsyncRegistries(_Resource):
     ) -> Any:
         """POST /csapi/v1.3/registry/validate [S28]
         """
-        return await self._client._call("S28", {"body": body}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return await self._client._call("S28", {"body": body}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
     async def create(
         self,
         body: RegistriesCreateBody,
         *,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
         extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
@@ -3313,7 +3462,7 @@ class AsyncRegistries(_Resource):
     ) -> RegistryCreated:
         """POST /csapi/v1.3/registry [S29]
         """
-        return await self._client._call("S29", {"body": body}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return await self._client._call("S29", {"body": body}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
     async def update(
         self,
@@ -3321,6 +3470,7 @@ class AsyncRegistries(_Resource):
         body: RegistriesUpdateBody,
         *,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
         extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
@@ -3328,7 +3478,7 @@ class AsyncRegistries(_Resource):
     ) -> Any:
         """PUT /csapi/v1.3/registry/{registryId} [S30]
         """
-        return await self._client._call("S30", {"registry_id": registry_id, "body": body}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return await self._client._call("S30", {"registry_id": registry_id, "body": body}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
     def repositories(
         self,
@@ -3341,6 +3491,7 @@ class AsyncRegistries(_Resource):
         progress: bool | None = None,
         on_page: Callable[[PageInfo], object] | None = None,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
         extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
@@ -3362,7 +3513,7 @@ class AsyncRegistries(_Resource):
             prefetch: pages fetched ahead while you read (the client's default if not given).
             progress: show a progress bar (tqdm, notebook-aware, when installed) as pages arrive.
             on_page: called with a ``PageInfo`` (number, count, total, running records) per page.
-            timeout, max_retries, extra_headers, extra_query: per-call options, as on every method.
+            timeout, deadline, max_retries, extra_headers, extra_query: per-call options, as on every method (``deadline`` bounds each page fetch).
 
         Paging:
             By page number (``pageNumber``), the next pages fetched ahead once ``count`` is known.
@@ -3374,13 +3525,14 @@ class AsyncRegistries(_Resource):
                 ...
             df = pager.to_pandas()  # runs the query again: the pager was read to the end
         """
-        return self._client._list("S31", {"registry_id": registry_id, "filter": filter, "sort": sort, "page_size": page_size}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown}, prefetch, progress, on_page)
+        return self._client._list("S31", {"registry_id": registry_id, "filter": filter, "sort": sort, "page_size": page_size}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown}, prefetch, progress, on_page)
 
     async def delete(
         self,
         registry_id: str,
         *,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
         extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
@@ -3388,13 +3540,14 @@ class AsyncRegistries(_Resource):
     ) -> str | None:
         """DELETE /csapi/v1.3/registry/{registryId} [S35]
         """
-        return await self._client._call("S35", {"registry_id": registry_id}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return await self._client._call("S35", {"registry_id": registry_id}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
     async def delete_many(
         self,
         registry_ids: Sequence[str],
         *,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
         extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
@@ -3402,7 +3555,7 @@ class AsyncRegistries(_Resource):
     ) -> DeletedRegistries:
         """DELETE /csapi/v1.3/registry [S36]
         """
-        return await self._client._call("S36", {"registry_ids": registry_ids}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return await self._client._call("S36", {"registry_ids": registry_ids}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
 
 class AsyncRegistriesAws(_Resource):
@@ -3412,6 +3565,7 @@ class AsyncRegistriesAws(_Resource):
         self,
         *,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
         extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
@@ -3419,13 +3573,14 @@ class AsyncRegistriesAws(_Resource):
     ) -> _List[AwsConnector]:
         """GET /csapi/v1.3/registry/aws/connectors [S25]
         """
-        return await self._client._call("S25", {}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return await self._client._call("S25", {}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
     async def connector(
         self,
         id: str,
         *,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
         extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
@@ -3433,13 +3588,14 @@ class AsyncRegistriesAws(_Resource):
     ) -> _List[AwsConnector]:
         """GET /csapi/v1.3/registry/aws/connectors/{accountId} [S26]
         """
-        return await self._client._call("S26", {"id": id}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return await self._client._call("S26", {"id": id}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
     async def create_connector(
         self,
         body: RegistriesAwsCreateConnectorBody | None = None,
         *,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
         extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
@@ -3447,7 +3603,7 @@ class AsyncRegistriesAws(_Resource):
     ) -> Any:
         """POST /csapi/v1.3/registry/aws/connector [S27]
         """
-        return await self._client._call("S27", {"body": body}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return await self._client._call("S27", {"body": body}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
 
 class AsyncControls(_Resource):
@@ -3463,6 +3619,7 @@ class AsyncControls(_Resource):
         progress: bool | None = None,
         on_page: Callable[[PageInfo], object] | None = None,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
         extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
@@ -3483,7 +3640,7 @@ class AsyncControls(_Resource):
             prefetch: pages fetched ahead while you read (the client's default if not given).
             progress: show a progress bar (tqdm, notebook-aware, when installed) as pages arrive.
             on_page: called with a ``PageInfo`` (number, count, total, running records) per page.
-            timeout, max_retries, extra_headers, extra_query: per-call options, as on every method.
+            timeout, deadline, max_retries, extra_headers, extra_query: per-call options, as on every method (``deadline`` bounds each page fetch).
 
         Paging:
             By page number (``pageNumber``), the next pages fetched ahead once ``count`` is known.
@@ -3495,13 +3652,14 @@ class AsyncControls(_Resource):
                 ...
             df = pager.to_pandas()  # runs the query again: the pager was read to the end
         """
-        return self._client._list("P11", {"filter": filter, "sort": sort, "page_size": page_size}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown}, prefetch, progress, on_page)
+        return self._client._list("P11", {"filter": filter, "sort": sort, "page_size": page_size}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown}, prefetch, progress, on_page)
 
     async def get(
         self,
         control_id: str | int,
         *,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
         extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
@@ -3509,7 +3667,7 @@ class AsyncControls(_Resource):
     ) -> Control:
         """GET /csapi/v1.3/controls/{controlId} [P12]
         """
-        return await self._client._call("P12", {"control_id": control_id}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return await self._client._call("P12", {"control_id": control_id}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
 
 class AsyncRegistriesAcr(_Resource):
@@ -3520,6 +3678,7 @@ class AsyncRegistriesAcr(_Resource):
         body: Mapping[str, Any] | None = None,
         *,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
         extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
@@ -3527,12 +3686,13 @@ class AsyncRegistriesAcr(_Resource):
     ) -> Any:
         """POST /csapi/v1.3/registry/acr/connector [P16]
         """
-        return await self._client._call("P16", {"body": body}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return await self._client._call("P16", {"body": body}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
     async def connectors(
         self,
         *,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
         extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
@@ -3540,13 +3700,14 @@ class AsyncRegistriesAcr(_Resource):
     ) -> _List[AcrConnector]:
         """GET /csapi/v1.3/registry/acr/connectors [P17]
         """
-        return await self._client._call("P17", {}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return await self._client._call("P17", {}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
     async def connector(
         self,
         id: str,
         *,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
         extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
@@ -3554,7 +3715,7 @@ class AsyncRegistriesAcr(_Resource):
     ) -> AcrConnector:
         """GET /csapi/v1.3/registry/acr/connector/{connectorId} [P18]
         """
-        return await self._client._call("P18", {"id": id}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return await self._client._call("P18", {"id": id}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
 
 class AsyncRegistriesGcp(_Resource):
@@ -3568,6 +3729,7 @@ class AsyncRegistriesGcp(_Resource):
         description: str | None = None,
         connector_id: str | None = None,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
         extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
@@ -3575,12 +3737,13 @@ class AsyncRegistriesGcp(_Resource):
     ) -> Any:
         """POST /csapi/v1.3/registry/gcp/connector [P19]
         """
-        return await self._client._call("P19", {"name": name, "service_account_json": service_account_json, "description": description, "connector_id": connector_id}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return await self._client._call("P19", {"name": name, "service_account_json": service_account_json, "description": description, "connector_id": connector_id}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
     async def connectors(
         self,
         *,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
         extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
@@ -3588,13 +3751,14 @@ class AsyncRegistriesGcp(_Resource):
     ) -> _List[GcpConnector]:
         """GET /csapi/v1.3/registry/gcp/connectors [P20]
         """
-        return await self._client._call("P20", {}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return await self._client._call("P20", {}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
     async def connector(
         self,
         id: str,
         *,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
         extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
@@ -3602,7 +3766,7 @@ class AsyncRegistriesGcp(_Resource):
     ) -> GcpConnector:
         """GET /csapi/v1.3/registry/gcp/connector/{connectorId} [P21]
         """
-        return await self._client._call("P21", {"id": id}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return await self._client._call("P21", {"id": id}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
 
 class AsyncK8sPostures(_Resource):
@@ -3619,6 +3783,7 @@ class AsyncK8sPostures(_Resource):
         progress: bool | None = None,
         on_page: Callable[[PageInfo], object] | None = None,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
         extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
@@ -3640,7 +3805,7 @@ class AsyncK8sPostures(_Resource):
             prefetch: pages fetched ahead while you read (the client's default if not given).
             progress: show a progress bar (tqdm, notebook-aware, when installed) as pages arrive.
             on_page: called with a ``PageInfo`` (number, count, total, running records) per page.
-            timeout, max_retries, extra_headers, extra_query: per-call options, as on every method.
+            timeout, deadline, max_retries, extra_headers, extra_query: per-call options, as on every method (``deadline`` bounds each page fetch).
 
         Paging:
             By page number (``pageNumber``), the next pages fetched ahead once ``count`` is known.
@@ -3652,12 +3817,13 @@ class AsyncK8sPostures(_Resource):
                 ...
             df = pager.to_pandas()  # runs the query again: the pager was read to the end
         """
-        return self._client._list("P27", {"filter": filter, "sort": sort, "page_size": page_size, "limit": limit}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown}, prefetch, progress, on_page)
+        return self._client._list("P27", {"filter": filter, "sort": sort, "page_size": page_size, "limit": limit}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown}, prefetch, progress, on_page)
 
     async def count(
         self,
         *,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
         extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
@@ -3665,13 +3831,14 @@ class AsyncK8sPostures(_Resource):
     ) -> Any:
         """GET /csapi/v1.3/k8s_postures/count [P28]
         """
-        return await self._client._call("P28", {}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return await self._client._call("P28", {}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
     async def control(
         self,
         control_id: str | int,
         *,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
         extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
@@ -3679,13 +3846,14 @@ class AsyncK8sPostures(_Resource):
     ) -> Any:
         """GET /csapi/v1.3/k8s_postures/control/{controlId} [P29]
         """
-        return await self._client._call("P29", {"control_id": control_id}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return await self._client._call("P29", {"control_id": control_id}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
     async def evidence(
         self,
         control_id: str | int,
         *,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
         extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
@@ -3693,7 +3861,7 @@ class AsyncK8sPostures(_Resource):
     ) -> Any:
         """GET /csapi/v1.3/k8s_postures/control/{controlId}/evidence [P30]
         """
-        return await self._client._call("P30", {"control_id": control_id}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return await self._client._call("P30", {"control_id": control_id}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
 
 class AsyncK8sClusters(_Resource):
@@ -3708,6 +3876,7 @@ class AsyncK8sClusters(_Resource):
         progress: bool | None = None,
         on_page: Callable[[PageInfo], object] | None = None,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
         extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
@@ -3729,7 +3898,7 @@ class AsyncK8sClusters(_Resource):
             prefetch: pages fetched ahead while you read (the client's default if not given).
             progress: show a progress bar (tqdm, notebook-aware, when installed) as pages arrive.
             on_page: called with a ``PageInfo`` (number, count, total, running records) per page.
-            timeout, max_retries, extra_headers, extra_query: per-call options, as on every method.
+            timeout, deadline, max_retries, extra_headers, extra_query: per-call options, as on every method (``deadline`` bounds each page fetch).
 
         Paging:
             By page number (``pageNumber``), the next pages fetched ahead once ``count`` is known.
@@ -3741,13 +3910,14 @@ class AsyncK8sClusters(_Resource):
                 ...
             df = pager.to_pandas()  # runs the query again: the pager was read to the end
         """
-        return self._client._list("P32", {"filter": filter, "page_size": page_size}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown}, prefetch, progress, on_page)
+        return self._client._list("P32", {"filter": filter, "page_size": page_size}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown}, prefetch, progress, on_page)
 
     async def get(
         self,
         cluster_uid: str,
         *,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
         extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
@@ -3755,7 +3925,7 @@ class AsyncK8sClusters(_Resource):
     ) -> KubernetesCluster:
         """GET /csapi/v1.3/k8sClusters/{clusterUid} [P33] (observed on tenants; Qualys has not documented it)
         """
-        return await self._client._call("P33", {"cluster_uid": cluster_uid}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return await self._client._call("P33", {"cluster_uid": cluster_uid}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
 
 class AsyncExceptions(_Resource):
@@ -3766,6 +3936,7 @@ class AsyncExceptions(_Resource):
         body: ExceptionsCreateBody,
         *,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
         extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
@@ -3773,7 +3944,7 @@ class AsyncExceptions(_Resource):
     ) -> ExceptionCreated:
         """POST /csapi/v1.3/exception [P35]
         """
-        return await self._client._call("P35", {"body": body}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return await self._client._call("P35", {"body": body}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
     async def update(
         self,
@@ -3781,6 +3952,7 @@ class AsyncExceptions(_Resource):
         body: ExceptionsUpdateBody,
         *,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
         extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
@@ -3788,7 +3960,7 @@ class AsyncExceptions(_Resource):
     ) -> ExceptionCreated:
         """PUT /csapi/v1.3/exception/{exceptionId} [P36]
         """
-        return await self._client._call("P36", {"exception_id": exception_id, "body": body}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return await self._client._call("P36", {"exception_id": exception_id, "body": body}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
     async def get(
         self,
@@ -3796,6 +3968,7 @@ class AsyncExceptions(_Resource):
         *,
         include_qids: bool | None = None,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
         extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
@@ -3803,7 +3976,7 @@ class AsyncExceptions(_Resource):
     ) -> VulnException:
         """GET /csapi/v1.3/exception/{exceptionId} [P37]
         """
-        return await self._client._call("P37", {"exception_id": exception_id, "include_qids": include_qids}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return await self._client._call("P37", {"exception_id": exception_id, "include_qids": include_qids}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
 
 class AsyncSensorProfiles(_Resource):
@@ -3817,6 +3990,7 @@ class AsyncSensorProfiles(_Resource):
         progress: bool | None = None,
         on_page: Callable[[PageInfo], object] | None = None,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
         extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
@@ -3837,7 +4011,7 @@ class AsyncSensorProfiles(_Resource):
             prefetch: pages fetched ahead while you read (the client's default if not given).
             progress: show a progress bar (tqdm, notebook-aware, when installed) as pages arrive.
             on_page: called with a ``PageInfo`` (number, count, total, running records) per page.
-            timeout, max_retries, extra_headers, extra_query: per-call options, as on every method.
+            timeout, deadline, max_retries, extra_headers, extra_query: per-call options, as on every method (``deadline`` bounds each page fetch).
 
         Paging:
             By page number (``pageNumber``), the next pages fetched ahead once ``count`` is known.
@@ -3849,13 +4023,14 @@ class AsyncSensorProfiles(_Resource):
                 ...
             df = pager.to_pandas()  # runs the query again: the pager was read to the end
         """
-        return self._client._list("P42", {"page_size": page_size}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown}, prefetch, progress, on_page)
+        return self._client._list("P42", {"page_size": page_size}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown}, prefetch, progress, on_page)
 
     async def create(
         self,
         body: SensorProfilesCreateBody,
         *,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
         extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
@@ -3863,7 +4038,7 @@ class AsyncSensorProfiles(_Resource):
     ) -> Any:
         """POST /csapi/v1.3/sensorProfile [P43]
         """
-        return await self._client._call("P43", {"body": body}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return await self._client._call("P43", {"body": body}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
     async def update(
         self,
@@ -3872,6 +4047,7 @@ class AsyncSensorProfiles(_Resource):
         *,
         is_vuln_propagation: bool | None = None,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
         extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
@@ -3879,7 +4055,7 @@ class AsyncSensorProfiles(_Resource):
     ) -> Any:
         """PUT /csapi/v1.3/sensorProfile/{sensorProfileId} [P44]
         """
-        return await self._client._call("P44", {"profile_id": profile_id, "body": body, "is_vuln_propagation": is_vuln_propagation}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return await self._client._call("P44", {"profile_id": profile_id, "body": body, "is_vuln_propagation": is_vuln_propagation}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
 
 class AsyncVulnerabilities(_Resource):
@@ -3894,6 +4070,7 @@ class AsyncVulnerabilities(_Resource):
         progress: bool | None = None,
         on_page: Callable[[PageInfo], object] | None = None,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
         extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
@@ -3915,7 +4092,7 @@ class AsyncVulnerabilities(_Resource):
             prefetch: pages fetched ahead while you read (the client's default if not given).
             progress: show a progress bar (tqdm, notebook-aware, when installed) as pages arrive.
             on_page: called with a ``PageInfo`` (number, count, total, running records) per page.
-            timeout, max_retries, extra_headers, extra_query: per-call options, as on every method.
+            timeout, deadline, max_retries, extra_headers, extra_query: per-call options, as on every method (``deadline`` bounds each page fetch).
 
         Paging:
             By page number (``pageNumber``), the next pages fetched ahead once ``count`` is known.
@@ -3927,13 +4104,14 @@ class AsyncVulnerabilities(_Resource):
                 ...
             df = pager.to_pandas()  # runs the query again: the pager was read to the end
         """
-        return self._client._list("P45", {"group_by": group_by, "page_size": page_size}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown}, prefetch, progress, on_page)
+        return self._client._list("P45", {"group_by": group_by, "page_size": page_size}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown}, prefetch, progress, on_page)
 
     async def count(
         self,
         *,
         group_by: str | None = None,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
         extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
@@ -3941,7 +4119,7 @@ class AsyncVulnerabilities(_Resource):
     ) -> VulnViewCount:
         """GET /csapi/v1.3/vuln/count [P46] (observed on tenants; Qualys has not documented it)
         """
-        return await self._client._call("P46", {"group_by": group_by}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return await self._client._call("P46", {"group_by": group_by}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
     def definitions(
         self,
@@ -3951,6 +4129,7 @@ class AsyncVulnerabilities(_Resource):
         progress: bool | None = None,
         on_page: Callable[[PageInfo], object] | None = None,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
         extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
@@ -3971,7 +4150,7 @@ class AsyncVulnerabilities(_Resource):
             prefetch: pages fetched ahead while you read (the client's default if not given).
             progress: show a progress bar (tqdm, notebook-aware, when installed) as pages arrive.
             on_page: called with a ``PageInfo`` (number, count, total, running records) per page.
-            timeout, max_retries, extra_headers, extra_query: per-call options, as on every method.
+            timeout, deadline, max_retries, extra_headers, extra_query: per-call options, as on every method (``deadline`` bounds each page fetch).
 
         Paging:
             By page number (``pageNumber``), the next pages fetched ahead once ``count`` is known.
@@ -3983,13 +4162,14 @@ class AsyncVulnerabilities(_Resource):
                 ...
             df = pager.to_pandas()  # runs the query again: the pager was read to the end
         """
-        return self._client._list("P47", {"page_size": page_size}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown}, prefetch, progress, on_page)
+        return self._client._list("P47", {"page_size": page_size}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown}, prefetch, progress, on_page)
 
     async def get(
         self,
         uuid: str,
         *,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
         extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
@@ -3997,7 +4177,7 @@ class AsyncVulnerabilities(_Resource):
     ) -> VulnerabilityView:
         """GET /csapi/v1.3/vulnerability/{uuid} [P48] (observed on tenants; Qualys has not documented it)
         """
-        return await self._client._call("P48", {"uuid": uuid}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return await self._client._call("P48", {"uuid": uuid}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
 
 class AsyncResources:
@@ -4043,6 +4223,7 @@ class RawImages(_Resource):
         sha: str,
         *,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
         extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
@@ -4050,7 +4231,7 @@ class RawImages(_Resource):
     ) -> RawResponse[Compliance]:
         """GET /csapi/v1.3/images/{imageSha}/compliance [S01]
         """
-        return self._client._call("S01", {"sha": sha}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return self._client._call("S01", {"sha": sha}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
     def list(
         self,
@@ -4062,6 +4243,7 @@ class RawImages(_Resource):
         progress: bool | None = None,
         on_page: Callable[[PageInfo], object] | None = None,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
         extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
@@ -4069,13 +4251,14 @@ class RawImages(_Resource):
     ) -> RawResponse[ListPage]:
         """GET /csapi/v1.3/images [S17]
         """
-        return self._client._list("S17", {"filter": filter, "sort": sort, "page_size": page_size}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown}, prefetch, progress, on_page)
+        return self._client._list("S17", {"filter": filter, "sort": sort, "page_size": page_size}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown}, prefetch, progress, on_page)
 
     def get(
         self,
         sha: str,
         *,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
         extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
@@ -4083,7 +4266,7 @@ class RawImages(_Resource):
     ) -> RawResponse[ImageDetails]:
         """GET /csapi/v1.3/images/{imageSha} [S19]
         """
-        return self._client._call("S19", {"sha": sha}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return self._client._call("S19", {"sha": sha}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
     def delete(
         self,
@@ -4091,6 +4274,7 @@ class RawImages(_Resource):
         image_ids: Sequence[str] | str | None = None,
         filter: str | None = None,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
         extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
@@ -4098,7 +4282,7 @@ class RawImages(_Resource):
     ) -> RawResponse[JobStarted]:
         """DELETE /csapi/v1.3/images [S40]
         """
-        return self._client._call("S40", {"image_ids": image_ids, "filter": filter}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return self._client._call("S40", {"image_ids": image_ids, "filter": filter}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
     def vulnerabilities(
         self,
@@ -4109,6 +4293,7 @@ class RawImages(_Resource):
         sort: str | None = None,
         apply_exception: bool | None = None,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
         extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
@@ -4116,7 +4301,7 @@ class RawImages(_Resource):
     ) -> RawResponse[ImageVulnerabilities]:
         """GET /csapi/v1.3/images/{imageSha}/vuln [S42]
         """
-        return self._client._call("S42", {"sha": sha, "type": type, "filter": filter, "sort": sort, "apply_exception": apply_exception}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return self._client._call("S42", {"sha": sha, "type": type, "filter": filter, "sort": sort, "apply_exception": apply_exception}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
     def bulk_list(
         self,
@@ -4127,6 +4312,7 @@ class RawImages(_Resource):
         progress: bool | None = None,
         on_page: Callable[[PageInfo], object] | None = None,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
         extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
@@ -4134,7 +4320,7 @@ class RawImages(_Resource):
     ) -> RawResponse[ListPage]:
         """GET /csapi/v1.3/images/list [P05]
         """
-        return self._client._list("P05", {"filter": filter, "limit": limit}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown}, prefetch, progress, on_page)
+        return self._client._list("P05", {"filter": filter, "limit": limit}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown}, prefetch, progress, on_page)
 
     def associations(
         self,
@@ -4143,6 +4329,7 @@ class RawImages(_Resource):
         filter: str | None = None,
         type: Literal['CONTAINER', 'DRIFT', 'HOST', 'ALL'] | None = None,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
         extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
@@ -4150,13 +4337,14 @@ class RawImages(_Resource):
     ) -> RawResponse[Associations]:
         """GET /csapi/v1.3/images/{imageSha}/association [P06]
         """
-        return self._client._call("P06", {"sha": sha, "filter": filter, "type": type}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return self._client._call("P06", {"sha": sha, "filter": filter, "type": type}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
     def registries(
         self,
         sha: str,
         *,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
         extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
@@ -4164,7 +4352,7 @@ class RawImages(_Resource):
     ) -> RawResponse[_List[AssociatedRegistry]]:
         """GET /csapi/v1.3/images/{imageSha}/associatedRegistries [P07]
         """
-        return self._client._call("P07", {"sha": sha}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return self._client._call("P07", {"sha": sha}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
     def instrument(
         self,
@@ -4172,6 +4360,7 @@ class RawImages(_Resource):
         body: Mapping[str, Any] | None = None,
         *,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
         extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
@@ -4179,7 +4368,7 @@ class RawImages(_Resource):
     ) -> RawResponse[Any]:
         """POST /csapi/v1.3/images/{imageSha}/instrument [P08]
         """
-        return self._client._call("P08", {"sha": sha, "body": body}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return self._client._call("P08", {"sha": sha, "body": body}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
     def software(
         self,
@@ -4188,6 +4377,7 @@ class RawImages(_Resource):
         filter: str | None = None,
         sort: str | None = None,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
         extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
@@ -4195,13 +4385,14 @@ class RawImages(_Resource):
     ) -> RawResponse[SoftwareList]:
         """GET /csapi/v1.3/images/{imageSha}/software [P09]
         """
-        return self._client._call("P09", {"sha": sha, "filter": filter, "sort": sort}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return self._client._call("P09", {"sha": sha, "filter": filter, "sort": sort}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
     def vulnerability_count(
         self,
         sha: str,
         *,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
         extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
@@ -4209,13 +4400,14 @@ class RawImages(_Resource):
     ) -> RawResponse[VulnerabilityCount]:
         """GET /csapi/v1.3/images/{imageSha}/vuln/count [P10]
         """
-        return self._client._call("P10", {"sha": sha}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return self._client._call("P10", {"sha": sha}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
     def exceptions(
         self,
         sha: str,
         *,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
         extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
@@ -4223,7 +4415,7 @@ class RawImages(_Resource):
     ) -> RawResponse[EntityExceptions]:
         """GET /csapi/v1.3/images/{imageSha}/exceptions [P38]
         """
-        return self._client._call("P38", {"sha": sha}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return self._client._call("P38", {"sha": sha}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
     def update_exceptions(
         self,
@@ -4231,6 +4423,7 @@ class RawImages(_Resource):
         body: ImagesUpdateExceptionsBody,
         *,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
         extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
@@ -4238,7 +4431,7 @@ class RawImages(_Resource):
     ) -> RawResponse[ImageExceptionsUpdated]:
         """PUT /csapi/v1.3/images/{imageId}/exceptions [P39]
         """
-        return self._client._call("P39", {"image_uuid": image_uuid, "body": body}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return self._client._call("P39", {"image_uuid": image_uuid, "body": body}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
 
 class RawTags(_Resource):
@@ -4249,6 +4442,7 @@ class RawTags(_Resource):
         body: TagsAssignBody,
         *,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
         extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
@@ -4256,13 +4450,14 @@ class RawTags(_Resource):
     ) -> RawResponse[TagAssigned]:
         """POST /csapi/v1.3/tag/assign [S02]
         """
-        return self._client._call("S02", {"body": body}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return self._client._call("S02", {"body": body}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
     def update(
         self,
         body: TagsUpdateBody,
         *,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
         extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
@@ -4270,13 +4465,14 @@ class RawTags(_Resource):
     ) -> RawResponse[Tag]:
         """PUT /csapi/v1.3/tag/update [S03]
         """
-        return self._client._call("S03", {"body": body}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return self._client._call("S03", {"body": body}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
     def delete(
         self,
         tag_name: str,
         *,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
         extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
@@ -4284,13 +4480,14 @@ class RawTags(_Resource):
     ) -> RawResponse[str]:
         """DELETE /csapi/v1.3/tag/delete [S04]
         """
-        return self._client._call("S04", {"tag_name": tag_name}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return self._client._call("S04", {"tag_name": tag_name}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
     def create(
         self,
         body: TagsCreateBody,
         *,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
         extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
@@ -4298,13 +4495,14 @@ class RawTags(_Resource):
     ) -> RawResponse[Tag]:
         """POST /csapi/v1.3/tag/create [P25]
         """
-        return self._client._call("P25", {"body": body}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return self._client._call("P25", {"body": body}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
     def evaluate(
         self,
         body: Mapping[str, Any] | None = None,
         *,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
         extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
@@ -4312,7 +4510,7 @@ class RawTags(_Resource):
     ) -> RawResponse[Any]:
         """POST /csapi/v1.3/tag/evaluateTags [P26]
         """
-        return self._client._call("P26", {"body": body}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return self._client._call("P26", {"body": body}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
 
 class RawPolicies(_Resource):
@@ -4324,6 +4522,7 @@ class RawPolicies(_Resource):
         *,
         version: int | None = None,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
         extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
@@ -4331,13 +4530,14 @@ class RawPolicies(_Resource):
     ) -> RawResponse[Policy]:
         """GET /csapi/v1.3/centralizedPolicy/{policyId} [S05]
         """
-        return self._client._call("S05", {"policy_id": policy_id, "version": version}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return self._client._call("S05", {"policy_id": policy_id, "version": version}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
     def create(
         self,
         body: PoliciesCreateBody,
         *,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
         extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
@@ -4345,7 +4545,7 @@ class RawPolicies(_Resource):
     ) -> RawResponse[PolicyCreated]:
         """POST /csapi/v1.3/centralizedPolicy [S06]
         """
-        return self._client._call("S06", {"body": body}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return self._client._call("S06", {"body": body}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
     def update(
         self,
@@ -4353,6 +4553,7 @@ class RawPolicies(_Resource):
         body: PoliciesUpdateBody,
         *,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
         extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
@@ -4360,13 +4561,14 @@ class RawPolicies(_Resource):
     ) -> RawResponse[PolicyUpdated]:
         """PUT /csapi/v1.3/centralizedPolicy/{policyId} [S07]
         """
-        return self._client._call("S07", {"policy_id": policy_id, "body": body}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return self._client._call("S07", {"policy_id": policy_id, "body": body}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
     def default(
         self,
         policy_type: str,
         *,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
         extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
@@ -4374,7 +4576,7 @@ class RawPolicies(_Resource):
     ) -> RawResponse[Policy]:
         """GET /csapi/v1.3/centralizedPolicy/defaultPolicy/{policyType} [P24]
         """
-        return self._client._call("P24", {"policy_type": policy_type}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return self._client._call("P24", {"policy_type": policy_type}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
     def list(
         self,
@@ -4384,6 +4586,7 @@ class RawPolicies(_Resource):
         progress: bool | None = None,
         on_page: Callable[[PageInfo], object] | None = None,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
         extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
@@ -4391,7 +4594,7 @@ class RawPolicies(_Resource):
     ) -> RawResponse[ListPage]:
         """GET /csapi/v1.3/centralizedPolicy [P34] (observed on tenants; Qualys has not documented it)
         """
-        return self._client._list("P34", {"page_size": page_size}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown}, prefetch, progress, on_page)
+        return self._client._list("P34", {"page_size": page_size}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown}, prefetch, progress, on_page)
 
 
 class RawReports(_Resource):
@@ -4407,6 +4610,7 @@ class RawReports(_Resource):
         progress: bool | None = None,
         on_page: Callable[[PageInfo], object] | None = None,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
         extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
@@ -4414,13 +4618,14 @@ class RawReports(_Resource):
     ) -> RawResponse[ListPage]:
         """GET /csapi/v1.3/reports [S08]
         """
-        return self._client._list("S08", {"filter": filter, "sort": sort, "page_size": page_size}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown}, prefetch, progress, on_page)
+        return self._client._list("S08", {"filter": filter, "sort": sort, "page_size": page_size}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown}, prefetch, progress, on_page)
 
     def create(
         self,
         body: ReportsCreateBody,
         *,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
         extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
@@ -4428,13 +4633,14 @@ class RawReports(_Resource):
     ) -> RawResponse[ReportCreated]:
         """POST /csapi/v1.3/reports [S09]
         """
-        return self._client._call("S09", {"body": body}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return self._client._call("S09", {"body": body}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
     def create_schedule(
         self,
         body: ReportsCreateScheduleBody,
         *,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
         extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
@@ -4442,7 +4648,7 @@ class RawReports(_Resource):
     ) -> RawResponse[ScheduleCreated]:
         """POST /csapi/v1.3/reports/schedule [S10]
         """
-        return self._client._call("S10", {"body": body}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return self._client._call("S10", {"body": body}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
     def update_schedule(
         self,
@@ -4450,6 +4656,7 @@ class RawReports(_Resource):
         body: ReportsUpdateScheduleBody,
         *,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
         extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
@@ -4457,13 +4664,14 @@ class RawReports(_Resource):
     ) -> RawResponse[Message]:
         """PUT /csapi/v1.3/reports/schedule/{reportingScheduleID} [S11]
         """
-        return self._client._call("S11", {"schedule_id": schedule_id, "body": body}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return self._client._call("S11", {"schedule_id": schedule_id, "body": body}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
     def delete(
         self,
         report_uuids: Sequence[str] | str,
         *,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
         extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
@@ -4471,7 +4679,7 @@ class RawReports(_Resource):
     ) -> RawResponse[ReportsDeleted]:
         """DELETE /csapi/v1.3/reports [P22]
         """
-        return self._client._call("P22", {"report_uuids": report_uuids}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return self._client._call("P22", {"report_uuids": report_uuids}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
     def download(
         self,
@@ -4479,6 +4687,7 @@ class RawReports(_Resource):
         *,
         path: str | os.PathLike[str] | None = None,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
         extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
@@ -4486,7 +4695,7 @@ class RawReports(_Resource):
     ) -> RawResponse[bytes]:
         """GET /csapi/v1.3/reports/{reportUuid}/download [P23]
         """
-        return self._client._call("P23", {"report_uuid": report_uuid, "path": _fspath(path)}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return self._client._call("P23", {"report_uuid": report_uuid, "path": _fspath(path)}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
 
 class RawRegistriesSchedules(_Resource):
@@ -4498,6 +4707,7 @@ class RawRegistriesSchedules(_Resource):
         body: RegistriesSchedulesCreateBody | None = None,
         *,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
         extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
@@ -4505,7 +4715,7 @@ class RawRegistriesSchedules(_Resource):
     ) -> RawResponse[ScheduleCreated]:
         """POST /csapi/v1.3/registry/{registryId}/schedule [S12]
         """
-        return self._client._call("S12", {"registry_id": registry_id, "body": body}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return self._client._call("S12", {"registry_id": registry_id, "body": body}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
     def update(
         self,
@@ -4514,6 +4724,7 @@ class RawRegistriesSchedules(_Resource):
         body: RegistriesSchedulesUpdateBody | None = None,
         *,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
         extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
@@ -4521,7 +4732,7 @@ class RawRegistriesSchedules(_Resource):
     ) -> RawResponse[Any]:
         """PUT /csapi/v1.3/registry/{registryId}/schedule/{scheduleId} [S13]
         """
-        return self._client._call("S13", {"registry_id": registry_id, "schedule_id": schedule_id, "body": body}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return self._client._call("S13", {"registry_id": registry_id, "schedule_id": schedule_id, "body": body}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
     def bulk_cancel(
         self,
@@ -4530,6 +4741,7 @@ class RawRegistriesSchedules(_Resource):
         schedule_ids: Sequence[str] | str | None = None,
         filter: str | None = None,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
         extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
@@ -4537,7 +4749,7 @@ class RawRegistriesSchedules(_Resource):
     ) -> RawResponse[JobStarted]:
         """POST /csapi/v1.3/registry/{registryId}/schedule/cancel [S14]
         """
-        return self._client._call("S14", {"registry_id": registry_id, "schedule_ids": schedule_ids, "filter": filter}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return self._client._call("S14", {"registry_id": registry_id, "schedule_ids": schedule_ids, "filter": filter}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
     def bulk_delete(
         self,
@@ -4546,6 +4758,7 @@ class RawRegistriesSchedules(_Resource):
         schedule_ids: Sequence[str] | str | None = None,
         filter: str | None = None,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
         extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
@@ -4553,7 +4766,7 @@ class RawRegistriesSchedules(_Resource):
     ) -> RawResponse[JobStarted]:
         """DELETE /csapi/v1.3/registry/{registryId}/schedule/bulk [S15]
         """
-        return self._client._call("S15", {"registry_id": registry_id, "schedule_ids": schedule_ids, "filter": filter}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return self._client._call("S15", {"registry_id": registry_id, "schedule_ids": schedule_ids, "filter": filter}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
     def list(
         self,
@@ -4566,6 +4779,7 @@ class RawRegistriesSchedules(_Resource):
         progress: bool | None = None,
         on_page: Callable[[PageInfo], object] | None = None,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
         extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
@@ -4573,7 +4787,7 @@ class RawRegistriesSchedules(_Resource):
     ) -> RawResponse[ListPage]:
         """GET /csapi/v1.3/registry/{registryId}/schedule [S32]
         """
-        return self._client._list("S32", {"registry_id": registry_id, "filter": filter, "sort": sort, "page_size": page_size}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown}, prefetch, progress, on_page)
+        return self._client._list("S32", {"registry_id": registry_id, "filter": filter, "sort": sort, "page_size": page_size}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown}, prefetch, progress, on_page)
 
     def delete(
         self,
@@ -4581,6 +4795,7 @@ class RawRegistriesSchedules(_Resource):
         schedule_id: str,
         *,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
         extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
@@ -4588,7 +4803,7 @@ class RawRegistriesSchedules(_Resource):
     ) -> RawResponse[str | None]:
         """DELETE /csapi/v1.3/registry/{registryId}/schedule/{scheduleId} [S37]
         """
-        return self._client._call("S37", {"registry_id": registry_id, "schedule_id": schedule_id}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return self._client._call("S37", {"registry_id": registry_id, "schedule_id": schedule_id}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
     def delete_many(
         self,
@@ -4596,6 +4811,7 @@ class RawRegistriesSchedules(_Resource):
         schedule_ids: Sequence[str],
         *,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
         extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
@@ -4603,7 +4819,7 @@ class RawRegistriesSchedules(_Resource):
     ) -> RawResponse[DeletedSchedules]:
         """DELETE /csapi/v1.3/registry/{registryId}/schedule [S38]
         """
-        return self._client._call("S38", {"registry_id": registry_id, "schedule_ids": schedule_ids}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return self._client._call("S38", {"registry_id": registry_id, "schedule_ids": schedule_ids}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
     def cancel(
         self,
@@ -4611,6 +4827,7 @@ class RawRegistriesSchedules(_Resource):
         schedule_id: str,
         *,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
         extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
@@ -4618,7 +4835,7 @@ class RawRegistriesSchedules(_Resource):
     ) -> RawResponse[Any]:
         """POST /csapi/v1.3/registry/{registryId}/schedule/{scheduleId}/cancel [P15]
         """
-        return self._client._call("P15", {"registry_id": registry_id, "schedule_id": schedule_id}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return self._client._call("P15", {"registry_id": registry_id, "schedule_id": schedule_id}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
 
 class RawContainers(_Resource):
@@ -4634,6 +4851,7 @@ class RawContainers(_Resource):
         progress: bool | None = None,
         on_page: Callable[[PageInfo], object] | None = None,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
         extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
@@ -4641,13 +4859,14 @@ class RawContainers(_Resource):
     ) -> RawResponse[ListPage]:
         """GET /csapi/v1.3/containers [S16]
         """
-        return self._client._list("S16", {"filter": filter, "sort": sort, "page_size": page_size}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown}, prefetch, progress, on_page)
+        return self._client._list("S16", {"filter": filter, "sort": sort, "page_size": page_size}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown}, prefetch, progress, on_page)
 
     def get(
         self,
         sha: str,
         *,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
         extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
@@ -4655,7 +4874,7 @@ class RawContainers(_Resource):
     ) -> RawResponse[ContainerDetails]:
         """GET /csapi/v1.3/containers/{containerSha} [S18]
         """
-        return self._client._call("S18", {"sha": sha}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return self._client._call("S18", {"sha": sha}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
     def delete(
         self,
@@ -4663,6 +4882,7 @@ class RawContainers(_Resource):
         container_ids: Sequence[str] | str | None = None,
         filter: str | None = None,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
         extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
@@ -4670,7 +4890,7 @@ class RawContainers(_Resource):
     ) -> RawResponse[JobStarted]:
         """DELETE /csapi/v1.3/containers [S41]
         """
-        return self._client._call("S41", {"container_ids": container_ids, "filter": filter}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return self._client._call("S41", {"container_ids": container_ids, "filter": filter}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
     def vulnerabilities(
         self,
@@ -4680,6 +4900,7 @@ class RawContainers(_Resource):
         type: Literal['DETAILS', 'SUMMARY', 'ALL'] | None = None,
         is_drift: bool | None = None,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
         extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
@@ -4687,7 +4908,7 @@ class RawContainers(_Resource):
     ) -> RawResponse[ContainerVulnerabilities]:
         """GET /csapi/v1.3/containers/{containerSha}/vuln [S43]
         """
-        return self._client._call("S43", {"sha": sha, "filter": filter, "type": type, "is_drift": is_drift}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return self._client._call("S43", {"sha": sha, "filter": filter, "type": type, "is_drift": is_drift}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
     def bulk_list(
         self,
@@ -4698,6 +4919,7 @@ class RawContainers(_Resource):
         progress: bool | None = None,
         on_page: Callable[[PageInfo], object] | None = None,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
         extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
@@ -4705,13 +4927,14 @@ class RawContainers(_Resource):
     ) -> RawResponse[ListPage]:
         """GET /csapi/v1.3/containers/list [P01]
         """
-        return self._client._list("P01", {"filter": filter, "limit": limit}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown}, prefetch, progress, on_page)
+        return self._client._list("P01", {"filter": filter, "limit": limit}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown}, prefetch, progress, on_page)
 
     def compliance(
         self,
         sha: str,
         *,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
         extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
@@ -4719,7 +4942,7 @@ class RawContainers(_Resource):
     ) -> RawResponse[Compliance]:
         """GET /csapi/v1.3/containers/{containerSha}/compliance [P02]
         """
-        return self._client._call("P02", {"sha": sha}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return self._client._call("P02", {"sha": sha}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
     def software(
         self,
@@ -4729,6 +4952,7 @@ class RawContainers(_Resource):
         sort: str | None = None,
         is_drift: bool | None = None,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
         extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
@@ -4736,13 +4960,14 @@ class RawContainers(_Resource):
     ) -> RawResponse[SoftwareList]:
         """GET /csapi/v1.3/containers/{containerSha}/software [P03]
         """
-        return self._client._call("P03", {"sha": sha, "filter": filter, "sort": sort, "is_drift": is_drift}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return self._client._call("P03", {"sha": sha, "filter": filter, "sort": sort, "is_drift": is_drift}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
     def vulnerability_count(
         self,
         sha: str,
         *,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
         extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
@@ -4750,13 +4975,14 @@ class RawContainers(_Resource):
     ) -> RawResponse[VulnerabilityCount]:
         """GET /csapi/v1.3/containers/{containerSha}/vuln/count [P04]
         """
-        return self._client._call("P04", {"sha": sha}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return self._client._call("P04", {"sha": sha}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
     def exceptions(
         self,
         sha: str,
         *,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
         extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
@@ -4764,7 +4990,7 @@ class RawContainers(_Resource):
     ) -> RawResponse[EntityExceptions]:
         """GET /csapi/v1.3/containers/{containerSha}/exceptions [P40]
         """
-        return self._client._call("P40", {"sha": sha}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return self._client._call("P40", {"sha": sha}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
     def update_exceptions(
         self,
@@ -4772,6 +4998,7 @@ class RawContainers(_Resource):
         body: ContainersUpdateExceptionsBody,
         *,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
         extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
@@ -4779,7 +5006,7 @@ class RawContainers(_Resource):
     ) -> RawResponse[ContainerExceptionsUpdated]:
         """PUT /csapi/v1.3/containers/{containerId}/exceptions [P41]
         """
-        return self._client._call("P41", {"container_uuid": container_uuid, "body": body}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return self._client._call("P41", {"container_uuid": container_uuid, "body": body}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
 
 class RawEvents(_Resource):
@@ -4793,6 +5020,7 @@ class RawEvents(_Resource):
         progress: bool | None = None,
         on_page: Callable[[PageInfo], object] | None = None,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
         extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
@@ -4800,7 +5028,7 @@ class RawEvents(_Resource):
     ) -> RawResponse[ListPage]:
         """GET /csapi/v1.1/events [S20]
         """
-        return self._client._list("S20", {"page_size": page_size}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown}, prefetch, progress, on_page)
+        return self._client._list("S20", {"page_size": page_size}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown}, prefetch, progress, on_page)
 
 
 class RawSensors(_Resource):
@@ -4816,6 +5044,7 @@ class RawSensors(_Resource):
         progress: bool | None = None,
         on_page: Callable[[PageInfo], object] | None = None,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
         extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
@@ -4823,7 +5052,7 @@ class RawSensors(_Resource):
     ) -> RawResponse[ListPage]:
         """GET /csapi/v1.3/sensors [S21]
         """
-        return self._client._list("S21", {"filter": filter, "sort": sort, "page_size": page_size}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown}, prefetch, progress, on_page)
+        return self._client._list("S21", {"filter": filter, "sort": sort, "page_size": page_size}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown}, prefetch, progress, on_page)
 
     def delete(
         self,
@@ -4831,6 +5060,7 @@ class RawSensors(_Resource):
         sensor_ids: Sequence[str] | str | None = None,
         filter: str | None = None,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
         extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
@@ -4838,13 +5068,14 @@ class RawSensors(_Resource):
     ) -> RawResponse[JobStarted]:
         """DELETE /csapi/v1.3/sensors [S39]
         """
-        return self._client._call("S39", {"sensor_ids": sensor_ids, "filter": filter}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return self._client._call("S39", {"sensor_ids": sensor_ids, "filter": filter}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
     def get(
         self,
         sensor_id: str,
         *,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
         extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
@@ -4852,12 +5083,13 @@ class RawSensors(_Resource):
     ) -> RawResponse[Sensor]:
         """GET /csapi/v1.3/sensors/{sensorId} [P13]
         """
-        return self._client._call("P13", {"sensor_id": sensor_id}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return self._client._call("P13", {"sensor_id": sensor_id}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
     def activation_key(
         self,
         *,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
         extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
@@ -4865,7 +5097,7 @@ class RawSensors(_Resource):
     ) -> RawResponse[ActivationKey]:
         """GET /csapi/v1.3/activationkey [P14]
         """
-        return self._client._call("P14", {}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return self._client._call("P14", {}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
 
 class RawRegistries(_Resource):
@@ -4893,6 +5125,7 @@ class RawRegistries(_Resource):
         progress: bool | None = None,
         on_page: Callable[[PageInfo], object] | None = None,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
         extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
@@ -4900,13 +5133,14 @@ class RawRegistries(_Resource):
     ) -> RawResponse[ListPage]:
         """GET /csapi/v1.3/registry [S22]
         """
-        return self._client._list("S22", {"filter": filter, "sort": sort, "page_size": page_size}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown}, prefetch, progress, on_page)
+        return self._client._list("S22", {"filter": filter, "sort": sort, "page_size": page_size}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown}, prefetch, progress, on_page)
 
     def get(
         self,
         registry_id: str,
         *,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
         extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
@@ -4914,12 +5148,13 @@ class RawRegistries(_Resource):
     ) -> RawResponse[RegistryDetails]:
         """GET /csapi/v1.3/registry/{registryId} [S23]
         """
-        return self._client._call("S23", {"registry_id": registry_id}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return self._client._call("S23", {"registry_id": registry_id}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
     def aws_base(
         self,
         *,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
         extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
@@ -4927,13 +5162,14 @@ class RawRegistries(_Resource):
     ) -> RawResponse[AwsBase]:
         """GET /csapi/v1.3/registry/aws-base [S24]
         """
-        return self._client._call("S24", {}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return self._client._call("S24", {}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
     def validate(
         self,
         body: RegistriesValidateBody,
         *,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
         extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
@@ -4941,13 +5177,14 @@ class RawRegistries(_Resource):
     ) -> RawResponse[Any]:
         """POST /csapi/v1.3/registry/validate [S28]
         """
-        return self._client._call("S28", {"body": body}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return self._client._call("S28", {"body": body}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
     def create(
         self,
         body: RegistriesCreateBody,
         *,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
         extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
@@ -4955,7 +5192,7 @@ class RawRegistries(_Resource):
     ) -> RawResponse[RegistryCreated]:
         """POST /csapi/v1.3/registry [S29]
         """
-        return self._client._call("S29", {"body": body}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return self._client._call("S29", {"body": body}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
     def update(
         self,
@@ -4963,6 +5200,7 @@ class RawRegistries(_Resource):
         body: RegistriesUpdateBody,
         *,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
         extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
@@ -4970,7 +5208,7 @@ class RawRegistries(_Resource):
     ) -> RawResponse[Any]:
         """PUT /csapi/v1.3/registry/{registryId} [S30]
         """
-        return self._client._call("S30", {"registry_id": registry_id, "body": body}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return self._client._call("S30", {"registry_id": registry_id, "body": body}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
     def repositories(
         self,
@@ -4983,6 +5221,7 @@ class RawRegistries(_Resource):
         progress: bool | None = None,
         on_page: Callable[[PageInfo], object] | None = None,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
         extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
@@ -4990,13 +5229,14 @@ class RawRegistries(_Resource):
     ) -> RawResponse[ListPage]:
         """GET /csapi/v1.3/registry/{registryId}/repository [S31]
         """
-        return self._client._list("S31", {"registry_id": registry_id, "filter": filter, "sort": sort, "page_size": page_size}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown}, prefetch, progress, on_page)
+        return self._client._list("S31", {"registry_id": registry_id, "filter": filter, "sort": sort, "page_size": page_size}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown}, prefetch, progress, on_page)
 
     def delete(
         self,
         registry_id: str,
         *,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
         extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
@@ -5004,13 +5244,14 @@ class RawRegistries(_Resource):
     ) -> RawResponse[str | None]:
         """DELETE /csapi/v1.3/registry/{registryId} [S35]
         """
-        return self._client._call("S35", {"registry_id": registry_id}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return self._client._call("S35", {"registry_id": registry_id}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
     def delete_many(
         self,
         registry_ids: Sequence[str],
         *,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
         extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
@@ -5018,7 +5259,7 @@ class RawRegistries(_Resource):
     ) -> RawResponse[DeletedRegistries]:
         """DELETE /csapi/v1.3/registry [S36]
         """
-        return self._client._call("S36", {"registry_ids": registry_ids}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return self._client._call("S36", {"registry_ids": registry_ids}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
 
 class RawRegistriesAws(_Resource):
@@ -5028,6 +5269,7 @@ class RawRegistriesAws(_Resource):
         self,
         *,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
         extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
@@ -5035,13 +5277,14 @@ class RawRegistriesAws(_Resource):
     ) -> RawResponse[_List[AwsConnector]]:
         """GET /csapi/v1.3/registry/aws/connectors [S25]
         """
-        return self._client._call("S25", {}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return self._client._call("S25", {}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
     def connector(
         self,
         id: str,
         *,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
         extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
@@ -5049,13 +5292,14 @@ class RawRegistriesAws(_Resource):
     ) -> RawResponse[_List[AwsConnector]]:
         """GET /csapi/v1.3/registry/aws/connectors/{accountId} [S26]
         """
-        return self._client._call("S26", {"id": id}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return self._client._call("S26", {"id": id}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
     def create_connector(
         self,
         body: RegistriesAwsCreateConnectorBody | None = None,
         *,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
         extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
@@ -5063,7 +5307,7 @@ class RawRegistriesAws(_Resource):
     ) -> RawResponse[Any]:
         """POST /csapi/v1.3/registry/aws/connector [S27]
         """
-        return self._client._call("S27", {"body": body}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return self._client._call("S27", {"body": body}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
 
 class RawControls(_Resource):
@@ -5079,6 +5323,7 @@ class RawControls(_Resource):
         progress: bool | None = None,
         on_page: Callable[[PageInfo], object] | None = None,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
         extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
@@ -5086,13 +5331,14 @@ class RawControls(_Resource):
     ) -> RawResponse[ListPage]:
         """GET /csapi/v1.3/controls [P11]
         """
-        return self._client._list("P11", {"filter": filter, "sort": sort, "page_size": page_size}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown}, prefetch, progress, on_page)
+        return self._client._list("P11", {"filter": filter, "sort": sort, "page_size": page_size}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown}, prefetch, progress, on_page)
 
     def get(
         self,
         control_id: str | int,
         *,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
         extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
@@ -5100,7 +5346,7 @@ class RawControls(_Resource):
     ) -> RawResponse[Control]:
         """GET /csapi/v1.3/controls/{controlId} [P12]
         """
-        return self._client._call("P12", {"control_id": control_id}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return self._client._call("P12", {"control_id": control_id}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
 
 class RawRegistriesAcr(_Resource):
@@ -5111,6 +5357,7 @@ class RawRegistriesAcr(_Resource):
         body: Mapping[str, Any] | None = None,
         *,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
         extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
@@ -5118,12 +5365,13 @@ class RawRegistriesAcr(_Resource):
     ) -> RawResponse[Any]:
         """POST /csapi/v1.3/registry/acr/connector [P16]
         """
-        return self._client._call("P16", {"body": body}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return self._client._call("P16", {"body": body}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
     def connectors(
         self,
         *,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
         extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
@@ -5131,13 +5379,14 @@ class RawRegistriesAcr(_Resource):
     ) -> RawResponse[_List[AcrConnector]]:
         """GET /csapi/v1.3/registry/acr/connectors [P17]
         """
-        return self._client._call("P17", {}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return self._client._call("P17", {}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
     def connector(
         self,
         id: str,
         *,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
         extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
@@ -5145,7 +5394,7 @@ class RawRegistriesAcr(_Resource):
     ) -> RawResponse[AcrConnector]:
         """GET /csapi/v1.3/registry/acr/connector/{connectorId} [P18]
         """
-        return self._client._call("P18", {"id": id}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return self._client._call("P18", {"id": id}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
 
 class RawRegistriesGcp(_Resource):
@@ -5159,6 +5408,7 @@ class RawRegistriesGcp(_Resource):
         description: str | None = None,
         connector_id: str | None = None,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
         extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
@@ -5166,12 +5416,13 @@ class RawRegistriesGcp(_Resource):
     ) -> RawResponse[Any]:
         """POST /csapi/v1.3/registry/gcp/connector [P19]
         """
-        return self._client._call("P19", {"name": name, "service_account_json": service_account_json, "description": description, "connector_id": connector_id}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return self._client._call("P19", {"name": name, "service_account_json": service_account_json, "description": description, "connector_id": connector_id}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
     def connectors(
         self,
         *,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
         extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
@@ -5179,13 +5430,14 @@ class RawRegistriesGcp(_Resource):
     ) -> RawResponse[_List[GcpConnector]]:
         """GET /csapi/v1.3/registry/gcp/connectors [P20]
         """
-        return self._client._call("P20", {}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return self._client._call("P20", {}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
     def connector(
         self,
         id: str,
         *,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
         extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
@@ -5193,7 +5445,7 @@ class RawRegistriesGcp(_Resource):
     ) -> RawResponse[GcpConnector]:
         """GET /csapi/v1.3/registry/gcp/connector/{connectorId} [P21]
         """
-        return self._client._call("P21", {"id": id}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return self._client._call("P21", {"id": id}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
 
 class RawK8sPostures(_Resource):
@@ -5210,6 +5462,7 @@ class RawK8sPostures(_Resource):
         progress: bool | None = None,
         on_page: Callable[[PageInfo], object] | None = None,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
         extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
@@ -5217,12 +5470,13 @@ class RawK8sPostures(_Resource):
     ) -> RawResponse[ListPage]:
         """GET /csapi/v1.3/k8s_postures/list [P27]
         """
-        return self._client._list("P27", {"filter": filter, "sort": sort, "page_size": page_size, "limit": limit}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown}, prefetch, progress, on_page)
+        return self._client._list("P27", {"filter": filter, "sort": sort, "page_size": page_size, "limit": limit}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown}, prefetch, progress, on_page)
 
     def count(
         self,
         *,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
         extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
@@ -5230,13 +5484,14 @@ class RawK8sPostures(_Resource):
     ) -> RawResponse[Any]:
         """GET /csapi/v1.3/k8s_postures/count [P28]
         """
-        return self._client._call("P28", {}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return self._client._call("P28", {}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
     def control(
         self,
         control_id: str | int,
         *,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
         extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
@@ -5244,13 +5499,14 @@ class RawK8sPostures(_Resource):
     ) -> RawResponse[Any]:
         """GET /csapi/v1.3/k8s_postures/control/{controlId} [P29]
         """
-        return self._client._call("P29", {"control_id": control_id}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return self._client._call("P29", {"control_id": control_id}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
     def evidence(
         self,
         control_id: str | int,
         *,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
         extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
@@ -5258,7 +5514,7 @@ class RawK8sPostures(_Resource):
     ) -> RawResponse[Any]:
         """GET /csapi/v1.3/k8s_postures/control/{controlId}/evidence [P30]
         """
-        return self._client._call("P30", {"control_id": control_id}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return self._client._call("P30", {"control_id": control_id}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
 
 class RawK8sClusters(_Resource):
@@ -5273,6 +5529,7 @@ class RawK8sClusters(_Resource):
         progress: bool | None = None,
         on_page: Callable[[PageInfo], object] | None = None,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
         extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
@@ -5280,13 +5537,14 @@ class RawK8sClusters(_Resource):
     ) -> RawResponse[ListPage]:
         """GET /csapi/v1.3/k8sClusters [P32] (observed on tenants; Qualys has not documented it)
         """
-        return self._client._list("P32", {"filter": filter, "page_size": page_size}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown}, prefetch, progress, on_page)
+        return self._client._list("P32", {"filter": filter, "page_size": page_size}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown}, prefetch, progress, on_page)
 
     def get(
         self,
         cluster_uid: str,
         *,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
         extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
@@ -5294,7 +5552,7 @@ class RawK8sClusters(_Resource):
     ) -> RawResponse[KubernetesCluster]:
         """GET /csapi/v1.3/k8sClusters/{clusterUid} [P33] (observed on tenants; Qualys has not documented it)
         """
-        return self._client._call("P33", {"cluster_uid": cluster_uid}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return self._client._call("P33", {"cluster_uid": cluster_uid}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
 
 class RawExceptions(_Resource):
@@ -5305,6 +5563,7 @@ class RawExceptions(_Resource):
         body: ExceptionsCreateBody,
         *,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
         extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
@@ -5312,7 +5571,7 @@ class RawExceptions(_Resource):
     ) -> RawResponse[ExceptionCreated]:
         """POST /csapi/v1.3/exception [P35]
         """
-        return self._client._call("P35", {"body": body}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return self._client._call("P35", {"body": body}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
     def update(
         self,
@@ -5320,6 +5579,7 @@ class RawExceptions(_Resource):
         body: ExceptionsUpdateBody,
         *,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
         extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
@@ -5327,7 +5587,7 @@ class RawExceptions(_Resource):
     ) -> RawResponse[ExceptionCreated]:
         """PUT /csapi/v1.3/exception/{exceptionId} [P36]
         """
-        return self._client._call("P36", {"exception_id": exception_id, "body": body}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return self._client._call("P36", {"exception_id": exception_id, "body": body}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
     def get(
         self,
@@ -5335,6 +5595,7 @@ class RawExceptions(_Resource):
         *,
         include_qids: bool | None = None,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
         extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
@@ -5342,7 +5603,7 @@ class RawExceptions(_Resource):
     ) -> RawResponse[VulnException]:
         """GET /csapi/v1.3/exception/{exceptionId} [P37]
         """
-        return self._client._call("P37", {"exception_id": exception_id, "include_qids": include_qids}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return self._client._call("P37", {"exception_id": exception_id, "include_qids": include_qids}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
 
 class RawSensorProfiles(_Resource):
@@ -5356,6 +5617,7 @@ class RawSensorProfiles(_Resource):
         progress: bool | None = None,
         on_page: Callable[[PageInfo], object] | None = None,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
         extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
@@ -5363,13 +5625,14 @@ class RawSensorProfiles(_Resource):
     ) -> RawResponse[ListPage]:
         """GET /csapi/v1.3/sensorProfile [P42] (observed on tenants; Qualys has not documented it)
         """
-        return self._client._list("P42", {"page_size": page_size}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown}, prefetch, progress, on_page)
+        return self._client._list("P42", {"page_size": page_size}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown}, prefetch, progress, on_page)
 
     def create(
         self,
         body: SensorProfilesCreateBody,
         *,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
         extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
@@ -5377,7 +5640,7 @@ class RawSensorProfiles(_Resource):
     ) -> RawResponse[Any]:
         """POST /csapi/v1.3/sensorProfile [P43]
         """
-        return self._client._call("P43", {"body": body}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return self._client._call("P43", {"body": body}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
     def update(
         self,
@@ -5386,6 +5649,7 @@ class RawSensorProfiles(_Resource):
         *,
         is_vuln_propagation: bool | None = None,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
         extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
@@ -5393,7 +5657,7 @@ class RawSensorProfiles(_Resource):
     ) -> RawResponse[Any]:
         """PUT /csapi/v1.3/sensorProfile/{sensorProfileId} [P44]
         """
-        return self._client._call("P44", {"profile_id": profile_id, "body": body, "is_vuln_propagation": is_vuln_propagation}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return self._client._call("P44", {"profile_id": profile_id, "body": body, "is_vuln_propagation": is_vuln_propagation}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
 
 class RawVulnerabilities(_Resource):
@@ -5408,6 +5672,7 @@ class RawVulnerabilities(_Resource):
         progress: bool | None = None,
         on_page: Callable[[PageInfo], object] | None = None,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
         extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
@@ -5415,13 +5680,14 @@ class RawVulnerabilities(_Resource):
     ) -> RawResponse[ListPage]:
         """GET /csapi/v1.3/vuln [P45] (observed on tenants; Qualys has not documented it)
         """
-        return self._client._list("P45", {"group_by": group_by, "page_size": page_size}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown}, prefetch, progress, on_page)
+        return self._client._list("P45", {"group_by": group_by, "page_size": page_size}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown}, prefetch, progress, on_page)
 
     def count(
         self,
         *,
         group_by: str | None = None,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
         extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
@@ -5429,7 +5695,7 @@ class RawVulnerabilities(_Resource):
     ) -> RawResponse[VulnViewCount]:
         """GET /csapi/v1.3/vuln/count [P46] (observed on tenants; Qualys has not documented it)
         """
-        return self._client._call("P46", {"group_by": group_by}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return self._client._call("P46", {"group_by": group_by}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
     def definitions(
         self,
@@ -5439,6 +5705,7 @@ class RawVulnerabilities(_Resource):
         progress: bool | None = None,
         on_page: Callable[[PageInfo], object] | None = None,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
         extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
@@ -5446,13 +5713,14 @@ class RawVulnerabilities(_Resource):
     ) -> RawResponse[ListPage]:
         """GET /csapi/v1.3/vulnerability [P47] (observed on tenants; Qualys has not documented it)
         """
-        return self._client._list("P47", {"page_size": page_size}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown}, prefetch, progress, on_page)
+        return self._client._list("P47", {"page_size": page_size}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown}, prefetch, progress, on_page)
 
     def get(
         self,
         uuid: str,
         *,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
         extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
@@ -5460,7 +5728,7 @@ class RawVulnerabilities(_Resource):
     ) -> RawResponse[VulnerabilityView]:
         """GET /csapi/v1.3/vulnerability/{uuid} [P48] (observed on tenants; Qualys has not documented it)
         """
-        return self._client._call("P48", {"uuid": uuid}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return self._client._call("P48", {"uuid": uuid}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
 
 class RawResources:
@@ -5506,6 +5774,7 @@ class AsyncRawImages(_Resource):
         sha: str,
         *,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
         extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
@@ -5513,7 +5782,7 @@ class AsyncRawImages(_Resource):
     ) -> RawResponse[Compliance]:
         """GET /csapi/v1.3/images/{imageSha}/compliance [S01]
         """
-        return await self._client._call("S01", {"sha": sha}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return await self._client._call("S01", {"sha": sha}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
     def list(
         self,
@@ -5525,6 +5794,7 @@ class AsyncRawImages(_Resource):
         progress: bool | None = None,
         on_page: Callable[[PageInfo], object] | None = None,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
         extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
@@ -5532,13 +5802,14 @@ class AsyncRawImages(_Resource):
     ) -> Awaitable[RawResponse[ListPage]]:
         """GET /csapi/v1.3/images [S17]
         """
-        return self._client._list("S17", {"filter": filter, "sort": sort, "page_size": page_size}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown}, prefetch, progress, on_page)
+        return self._client._list("S17", {"filter": filter, "sort": sort, "page_size": page_size}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown}, prefetch, progress, on_page)
 
     async def get(
         self,
         sha: str,
         *,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
         extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
@@ -5546,7 +5817,7 @@ class AsyncRawImages(_Resource):
     ) -> RawResponse[ImageDetails]:
         """GET /csapi/v1.3/images/{imageSha} [S19]
         """
-        return await self._client._call("S19", {"sha": sha}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return await self._client._call("S19", {"sha": sha}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
     async def delete(
         self,
@@ -5554,6 +5825,7 @@ class AsyncRawImages(_Resource):
         image_ids: Sequence[str] | str | None = None,
         filter: str | None = None,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
         extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
@@ -5561,7 +5833,7 @@ class AsyncRawImages(_Resource):
     ) -> RawResponse[JobStarted]:
         """DELETE /csapi/v1.3/images [S40]
         """
-        return await self._client._call("S40", {"image_ids": image_ids, "filter": filter}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return await self._client._call("S40", {"image_ids": image_ids, "filter": filter}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
     async def vulnerabilities(
         self,
@@ -5572,6 +5844,7 @@ class AsyncRawImages(_Resource):
         sort: str | None = None,
         apply_exception: bool | None = None,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
         extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
@@ -5579,7 +5852,7 @@ class AsyncRawImages(_Resource):
     ) -> RawResponse[ImageVulnerabilities]:
         """GET /csapi/v1.3/images/{imageSha}/vuln [S42]
         """
-        return await self._client._call("S42", {"sha": sha, "type": type, "filter": filter, "sort": sort, "apply_exception": apply_exception}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return await self._client._call("S42", {"sha": sha, "type": type, "filter": filter, "sort": sort, "apply_exception": apply_exception}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
     def bulk_list(
         self,
@@ -5590,6 +5863,7 @@ class AsyncRawImages(_Resource):
         progress: bool | None = None,
         on_page: Callable[[PageInfo], object] | None = None,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
         extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
@@ -5597,7 +5871,7 @@ class AsyncRawImages(_Resource):
     ) -> Awaitable[RawResponse[ListPage]]:
         """GET /csapi/v1.3/images/list [P05]
         """
-        return self._client._list("P05", {"filter": filter, "limit": limit}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown}, prefetch, progress, on_page)
+        return self._client._list("P05", {"filter": filter, "limit": limit}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown}, prefetch, progress, on_page)
 
     async def associations(
         self,
@@ -5606,6 +5880,7 @@ class AsyncRawImages(_Resource):
         filter: str | None = None,
         type: Literal['CONTAINER', 'DRIFT', 'HOST', 'ALL'] | None = None,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
         extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
@@ -5613,13 +5888,14 @@ class AsyncRawImages(_Resource):
     ) -> RawResponse[Associations]:
         """GET /csapi/v1.3/images/{imageSha}/association [P06]
         """
-        return await self._client._call("P06", {"sha": sha, "filter": filter, "type": type}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return await self._client._call("P06", {"sha": sha, "filter": filter, "type": type}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
     async def registries(
         self,
         sha: str,
         *,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
         extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
@@ -5627,7 +5903,7 @@ class AsyncRawImages(_Resource):
     ) -> RawResponse[_List[AssociatedRegistry]]:
         """GET /csapi/v1.3/images/{imageSha}/associatedRegistries [P07]
         """
-        return await self._client._call("P07", {"sha": sha}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return await self._client._call("P07", {"sha": sha}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
     async def instrument(
         self,
@@ -5635,6 +5911,7 @@ class AsyncRawImages(_Resource):
         body: Mapping[str, Any] | None = None,
         *,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
         extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
@@ -5642,7 +5919,7 @@ class AsyncRawImages(_Resource):
     ) -> RawResponse[Any]:
         """POST /csapi/v1.3/images/{imageSha}/instrument [P08]
         """
-        return await self._client._call("P08", {"sha": sha, "body": body}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return await self._client._call("P08", {"sha": sha, "body": body}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
     async def software(
         self,
@@ -5651,6 +5928,7 @@ class AsyncRawImages(_Resource):
         filter: str | None = None,
         sort: str | None = None,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
         extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
@@ -5658,13 +5936,14 @@ class AsyncRawImages(_Resource):
     ) -> RawResponse[SoftwareList]:
         """GET /csapi/v1.3/images/{imageSha}/software [P09]
         """
-        return await self._client._call("P09", {"sha": sha, "filter": filter, "sort": sort}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return await self._client._call("P09", {"sha": sha, "filter": filter, "sort": sort}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
     async def vulnerability_count(
         self,
         sha: str,
         *,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
         extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
@@ -5672,13 +5951,14 @@ class AsyncRawImages(_Resource):
     ) -> RawResponse[VulnerabilityCount]:
         """GET /csapi/v1.3/images/{imageSha}/vuln/count [P10]
         """
-        return await self._client._call("P10", {"sha": sha}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return await self._client._call("P10", {"sha": sha}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
     async def exceptions(
         self,
         sha: str,
         *,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
         extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
@@ -5686,7 +5966,7 @@ class AsyncRawImages(_Resource):
     ) -> RawResponse[EntityExceptions]:
         """GET /csapi/v1.3/images/{imageSha}/exceptions [P38]
         """
-        return await self._client._call("P38", {"sha": sha}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return await self._client._call("P38", {"sha": sha}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
     async def update_exceptions(
         self,
@@ -5694,6 +5974,7 @@ class AsyncRawImages(_Resource):
         body: ImagesUpdateExceptionsBody,
         *,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
         extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
@@ -5701,7 +5982,7 @@ class AsyncRawImages(_Resource):
     ) -> RawResponse[ImageExceptionsUpdated]:
         """PUT /csapi/v1.3/images/{imageId}/exceptions [P39]
         """
-        return await self._client._call("P39", {"image_uuid": image_uuid, "body": body}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return await self._client._call("P39", {"image_uuid": image_uuid, "body": body}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
 
 class AsyncRawTags(_Resource):
@@ -5712,6 +5993,7 @@ class AsyncRawTags(_Resource):
         body: TagsAssignBody,
         *,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
         extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
@@ -5719,13 +6001,14 @@ class AsyncRawTags(_Resource):
     ) -> RawResponse[TagAssigned]:
         """POST /csapi/v1.3/tag/assign [S02]
         """
-        return await self._client._call("S02", {"body": body}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return await self._client._call("S02", {"body": body}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
     async def update(
         self,
         body: TagsUpdateBody,
         *,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
         extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
@@ -5733,13 +6016,14 @@ class AsyncRawTags(_Resource):
     ) -> RawResponse[Tag]:
         """PUT /csapi/v1.3/tag/update [S03]
         """
-        return await self._client._call("S03", {"body": body}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return await self._client._call("S03", {"body": body}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
     async def delete(
         self,
         tag_name: str,
         *,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
         extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
@@ -5747,13 +6031,14 @@ class AsyncRawTags(_Resource):
     ) -> RawResponse[str]:
         """DELETE /csapi/v1.3/tag/delete [S04]
         """
-        return await self._client._call("S04", {"tag_name": tag_name}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return await self._client._call("S04", {"tag_name": tag_name}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
     async def create(
         self,
         body: TagsCreateBody,
         *,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
         extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
@@ -5761,13 +6046,14 @@ class AsyncRawTags(_Resource):
     ) -> RawResponse[Tag]:
         """POST /csapi/v1.3/tag/create [P25]
         """
-        return await self._client._call("P25", {"body": body}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return await self._client._call("P25", {"body": body}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
     async def evaluate(
         self,
         body: Mapping[str, Any] | None = None,
         *,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
         extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
@@ -5775,7 +6061,7 @@ class AsyncRawTags(_Resource):
     ) -> RawResponse[Any]:
         """POST /csapi/v1.3/tag/evaluateTags [P26]
         """
-        return await self._client._call("P26", {"body": body}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return await self._client._call("P26", {"body": body}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
 
 class AsyncRawPolicies(_Resource):
@@ -5787,6 +6073,7 @@ class AsyncRawPolicies(_Resource):
         *,
         version: int | None = None,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
         extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
@@ -5794,13 +6081,14 @@ class AsyncRawPolicies(_Resource):
     ) -> RawResponse[Policy]:
         """GET /csapi/v1.3/centralizedPolicy/{policyId} [S05]
         """
-        return await self._client._call("S05", {"policy_id": policy_id, "version": version}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return await self._client._call("S05", {"policy_id": policy_id, "version": version}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
     async def create(
         self,
         body: PoliciesCreateBody,
         *,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
         extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
@@ -5808,7 +6096,7 @@ class AsyncRawPolicies(_Resource):
     ) -> RawResponse[PolicyCreated]:
         """POST /csapi/v1.3/centralizedPolicy [S06]
         """
-        return await self._client._call("S06", {"body": body}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return await self._client._call("S06", {"body": body}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
     async def update(
         self,
@@ -5816,6 +6104,7 @@ class AsyncRawPolicies(_Resource):
         body: PoliciesUpdateBody,
         *,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
         extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
@@ -5823,13 +6112,14 @@ class AsyncRawPolicies(_Resource):
     ) -> RawResponse[PolicyUpdated]:
         """PUT /csapi/v1.3/centralizedPolicy/{policyId} [S07]
         """
-        return await self._client._call("S07", {"policy_id": policy_id, "body": body}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return await self._client._call("S07", {"policy_id": policy_id, "body": body}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
     async def default(
         self,
         policy_type: str,
         *,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
         extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
@@ -5837,7 +6127,7 @@ class AsyncRawPolicies(_Resource):
     ) -> RawResponse[Policy]:
         """GET /csapi/v1.3/centralizedPolicy/defaultPolicy/{policyType} [P24]
         """
-        return await self._client._call("P24", {"policy_type": policy_type}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return await self._client._call("P24", {"policy_type": policy_type}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
     def list(
         self,
@@ -5847,6 +6137,7 @@ class AsyncRawPolicies(_Resource):
         progress: bool | None = None,
         on_page: Callable[[PageInfo], object] | None = None,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
         extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
@@ -5854,7 +6145,7 @@ class AsyncRawPolicies(_Resource):
     ) -> Awaitable[RawResponse[ListPage]]:
         """GET /csapi/v1.3/centralizedPolicy [P34] (observed on tenants; Qualys has not documented it)
         """
-        return self._client._list("P34", {"page_size": page_size}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown}, prefetch, progress, on_page)
+        return self._client._list("P34", {"page_size": page_size}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown}, prefetch, progress, on_page)
 
 
 class AsyncRawReports(_Resource):
@@ -5870,6 +6161,7 @@ class AsyncRawReports(_Resource):
         progress: bool | None = None,
         on_page: Callable[[PageInfo], object] | None = None,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
         extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
@@ -5877,13 +6169,14 @@ class AsyncRawReports(_Resource):
     ) -> Awaitable[RawResponse[ListPage]]:
         """GET /csapi/v1.3/reports [S08]
         """
-        return self._client._list("S08", {"filter": filter, "sort": sort, "page_size": page_size}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown}, prefetch, progress, on_page)
+        return self._client._list("S08", {"filter": filter, "sort": sort, "page_size": page_size}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown}, prefetch, progress, on_page)
 
     async def create(
         self,
         body: ReportsCreateBody,
         *,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
         extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
@@ -5891,13 +6184,14 @@ class AsyncRawReports(_Resource):
     ) -> RawResponse[ReportCreated]:
         """POST /csapi/v1.3/reports [S09]
         """
-        return await self._client._call("S09", {"body": body}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return await self._client._call("S09", {"body": body}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
     async def create_schedule(
         self,
         body: ReportsCreateScheduleBody,
         *,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
         extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
@@ -5905,7 +6199,7 @@ class AsyncRawReports(_Resource):
     ) -> RawResponse[ScheduleCreated]:
         """POST /csapi/v1.3/reports/schedule [S10]
         """
-        return await self._client._call("S10", {"body": body}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return await self._client._call("S10", {"body": body}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
     async def update_schedule(
         self,
@@ -5913,6 +6207,7 @@ class AsyncRawReports(_Resource):
         body: ReportsUpdateScheduleBody,
         *,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
         extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
@@ -5920,13 +6215,14 @@ class AsyncRawReports(_Resource):
     ) -> RawResponse[Message]:
         """PUT /csapi/v1.3/reports/schedule/{reportingScheduleID} [S11]
         """
-        return await self._client._call("S11", {"schedule_id": schedule_id, "body": body}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return await self._client._call("S11", {"schedule_id": schedule_id, "body": body}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
     async def delete(
         self,
         report_uuids: Sequence[str] | str,
         *,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
         extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
@@ -5934,7 +6230,7 @@ class AsyncRawReports(_Resource):
     ) -> RawResponse[ReportsDeleted]:
         """DELETE /csapi/v1.3/reports [P22]
         """
-        return await self._client._call("P22", {"report_uuids": report_uuids}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return await self._client._call("P22", {"report_uuids": report_uuids}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
     async def download(
         self,
@@ -5942,6 +6238,7 @@ class AsyncRawReports(_Resource):
         *,
         path: str | os.PathLike[str] | None = None,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
         extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
@@ -5949,7 +6246,7 @@ class AsyncRawReports(_Resource):
     ) -> RawResponse[bytes]:
         """GET /csapi/v1.3/reports/{reportUuid}/download [P23]
         """
-        return await self._client._call("P23", {"report_uuid": report_uuid, "path": _fspath(path)}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return await self._client._call("P23", {"report_uuid": report_uuid, "path": _fspath(path)}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
 
 class AsyncRawRegistriesSchedules(_Resource):
@@ -5961,6 +6258,7 @@ class AsyncRawRegistriesSchedules(_Resource):
         body: RegistriesSchedulesCreateBody | None = None,
         *,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
         extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
@@ -5968,7 +6266,7 @@ class AsyncRawRegistriesSchedules(_Resource):
     ) -> RawResponse[ScheduleCreated]:
         """POST /csapi/v1.3/registry/{registryId}/schedule [S12]
         """
-        return await self._client._call("S12", {"registry_id": registry_id, "body": body}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return await self._client._call("S12", {"registry_id": registry_id, "body": body}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
     async def update(
         self,
@@ -5977,6 +6275,7 @@ class AsyncRawRegistriesSchedules(_Resource):
         body: RegistriesSchedulesUpdateBody | None = None,
         *,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
         extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
@@ -5984,7 +6283,7 @@ class AsyncRawRegistriesSchedules(_Resource):
     ) -> RawResponse[Any]:
         """PUT /csapi/v1.3/registry/{registryId}/schedule/{scheduleId} [S13]
         """
-        return await self._client._call("S13", {"registry_id": registry_id, "schedule_id": schedule_id, "body": body}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return await self._client._call("S13", {"registry_id": registry_id, "schedule_id": schedule_id, "body": body}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
     async def bulk_cancel(
         self,
@@ -5993,6 +6292,7 @@ class AsyncRawRegistriesSchedules(_Resource):
         schedule_ids: Sequence[str] | str | None = None,
         filter: str | None = None,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
         extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
@@ -6000,7 +6300,7 @@ class AsyncRawRegistriesSchedules(_Resource):
     ) -> RawResponse[JobStarted]:
         """POST /csapi/v1.3/registry/{registryId}/schedule/cancel [S14]
         """
-        return await self._client._call("S14", {"registry_id": registry_id, "schedule_ids": schedule_ids, "filter": filter}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return await self._client._call("S14", {"registry_id": registry_id, "schedule_ids": schedule_ids, "filter": filter}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
     async def bulk_delete(
         self,
@@ -6009,6 +6309,7 @@ class AsyncRawRegistriesSchedules(_Resource):
         schedule_ids: Sequence[str] | str | None = None,
         filter: str | None = None,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
         extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
@@ -6016,7 +6317,7 @@ class AsyncRawRegistriesSchedules(_Resource):
     ) -> RawResponse[JobStarted]:
         """DELETE /csapi/v1.3/registry/{registryId}/schedule/bulk [S15]
         """
-        return await self._client._call("S15", {"registry_id": registry_id, "schedule_ids": schedule_ids, "filter": filter}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return await self._client._call("S15", {"registry_id": registry_id, "schedule_ids": schedule_ids, "filter": filter}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
     def list(
         self,
@@ -6029,6 +6330,7 @@ class AsyncRawRegistriesSchedules(_Resource):
         progress: bool | None = None,
         on_page: Callable[[PageInfo], object] | None = None,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
         extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
@@ -6036,7 +6338,7 @@ class AsyncRawRegistriesSchedules(_Resource):
     ) -> Awaitable[RawResponse[ListPage]]:
         """GET /csapi/v1.3/registry/{registryId}/schedule [S32]
         """
-        return self._client._list("S32", {"registry_id": registry_id, "filter": filter, "sort": sort, "page_size": page_size}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown}, prefetch, progress, on_page)
+        return self._client._list("S32", {"registry_id": registry_id, "filter": filter, "sort": sort, "page_size": page_size}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown}, prefetch, progress, on_page)
 
     async def delete(
         self,
@@ -6044,6 +6346,7 @@ class AsyncRawRegistriesSchedules(_Resource):
         schedule_id: str,
         *,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
         extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
@@ -6051,7 +6354,7 @@ class AsyncRawRegistriesSchedules(_Resource):
     ) -> RawResponse[str | None]:
         """DELETE /csapi/v1.3/registry/{registryId}/schedule/{scheduleId} [S37]
         """
-        return await self._client._call("S37", {"registry_id": registry_id, "schedule_id": schedule_id}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return await self._client._call("S37", {"registry_id": registry_id, "schedule_id": schedule_id}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
     async def delete_many(
         self,
@@ -6059,6 +6362,7 @@ class AsyncRawRegistriesSchedules(_Resource):
         schedule_ids: Sequence[str],
         *,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
         extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
@@ -6066,7 +6370,7 @@ class AsyncRawRegistriesSchedules(_Resource):
     ) -> RawResponse[DeletedSchedules]:
         """DELETE /csapi/v1.3/registry/{registryId}/schedule [S38]
         """
-        return await self._client._call("S38", {"registry_id": registry_id, "schedule_ids": schedule_ids}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return await self._client._call("S38", {"registry_id": registry_id, "schedule_ids": schedule_ids}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
     async def cancel(
         self,
@@ -6074,6 +6378,7 @@ class AsyncRawRegistriesSchedules(_Resource):
         schedule_id: str,
         *,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
         extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
@@ -6081,7 +6386,7 @@ class AsyncRawRegistriesSchedules(_Resource):
     ) -> RawResponse[Any]:
         """POST /csapi/v1.3/registry/{registryId}/schedule/{scheduleId}/cancel [P15]
         """
-        return await self._client._call("P15", {"registry_id": registry_id, "schedule_id": schedule_id}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return await self._client._call("P15", {"registry_id": registry_id, "schedule_id": schedule_id}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
 
 class AsyncRawContainers(_Resource):
@@ -6097,6 +6402,7 @@ class AsyncRawContainers(_Resource):
         progress: bool | None = None,
         on_page: Callable[[PageInfo], object] | None = None,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
         extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
@@ -6104,13 +6410,14 @@ class AsyncRawContainers(_Resource):
     ) -> Awaitable[RawResponse[ListPage]]:
         """GET /csapi/v1.3/containers [S16]
         """
-        return self._client._list("S16", {"filter": filter, "sort": sort, "page_size": page_size}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown}, prefetch, progress, on_page)
+        return self._client._list("S16", {"filter": filter, "sort": sort, "page_size": page_size}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown}, prefetch, progress, on_page)
 
     async def get(
         self,
         sha: str,
         *,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
         extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
@@ -6118,7 +6425,7 @@ class AsyncRawContainers(_Resource):
     ) -> RawResponse[ContainerDetails]:
         """GET /csapi/v1.3/containers/{containerSha} [S18]
         """
-        return await self._client._call("S18", {"sha": sha}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return await self._client._call("S18", {"sha": sha}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
     async def delete(
         self,
@@ -6126,6 +6433,7 @@ class AsyncRawContainers(_Resource):
         container_ids: Sequence[str] | str | None = None,
         filter: str | None = None,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
         extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
@@ -6133,7 +6441,7 @@ class AsyncRawContainers(_Resource):
     ) -> RawResponse[JobStarted]:
         """DELETE /csapi/v1.3/containers [S41]
         """
-        return await self._client._call("S41", {"container_ids": container_ids, "filter": filter}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return await self._client._call("S41", {"container_ids": container_ids, "filter": filter}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
     async def vulnerabilities(
         self,
@@ -6143,6 +6451,7 @@ class AsyncRawContainers(_Resource):
         type: Literal['DETAILS', 'SUMMARY', 'ALL'] | None = None,
         is_drift: bool | None = None,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
         extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
@@ -6150,7 +6459,7 @@ class AsyncRawContainers(_Resource):
     ) -> RawResponse[ContainerVulnerabilities]:
         """GET /csapi/v1.3/containers/{containerSha}/vuln [S43]
         """
-        return await self._client._call("S43", {"sha": sha, "filter": filter, "type": type, "is_drift": is_drift}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return await self._client._call("S43", {"sha": sha, "filter": filter, "type": type, "is_drift": is_drift}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
     def bulk_list(
         self,
@@ -6161,6 +6470,7 @@ class AsyncRawContainers(_Resource):
         progress: bool | None = None,
         on_page: Callable[[PageInfo], object] | None = None,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
         extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
@@ -6168,13 +6478,14 @@ class AsyncRawContainers(_Resource):
     ) -> Awaitable[RawResponse[ListPage]]:
         """GET /csapi/v1.3/containers/list [P01]
         """
-        return self._client._list("P01", {"filter": filter, "limit": limit}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown}, prefetch, progress, on_page)
+        return self._client._list("P01", {"filter": filter, "limit": limit}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown}, prefetch, progress, on_page)
 
     async def compliance(
         self,
         sha: str,
         *,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
         extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
@@ -6182,7 +6493,7 @@ class AsyncRawContainers(_Resource):
     ) -> RawResponse[Compliance]:
         """GET /csapi/v1.3/containers/{containerSha}/compliance [P02]
         """
-        return await self._client._call("P02", {"sha": sha}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return await self._client._call("P02", {"sha": sha}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
     async def software(
         self,
@@ -6192,6 +6503,7 @@ class AsyncRawContainers(_Resource):
         sort: str | None = None,
         is_drift: bool | None = None,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
         extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
@@ -6199,13 +6511,14 @@ class AsyncRawContainers(_Resource):
     ) -> RawResponse[SoftwareList]:
         """GET /csapi/v1.3/containers/{containerSha}/software [P03]
         """
-        return await self._client._call("P03", {"sha": sha, "filter": filter, "sort": sort, "is_drift": is_drift}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return await self._client._call("P03", {"sha": sha, "filter": filter, "sort": sort, "is_drift": is_drift}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
     async def vulnerability_count(
         self,
         sha: str,
         *,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
         extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
@@ -6213,13 +6526,14 @@ class AsyncRawContainers(_Resource):
     ) -> RawResponse[VulnerabilityCount]:
         """GET /csapi/v1.3/containers/{containerSha}/vuln/count [P04]
         """
-        return await self._client._call("P04", {"sha": sha}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return await self._client._call("P04", {"sha": sha}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
     async def exceptions(
         self,
         sha: str,
         *,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
         extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
@@ -6227,7 +6541,7 @@ class AsyncRawContainers(_Resource):
     ) -> RawResponse[EntityExceptions]:
         """GET /csapi/v1.3/containers/{containerSha}/exceptions [P40]
         """
-        return await self._client._call("P40", {"sha": sha}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return await self._client._call("P40", {"sha": sha}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
     async def update_exceptions(
         self,
@@ -6235,6 +6549,7 @@ class AsyncRawContainers(_Resource):
         body: ContainersUpdateExceptionsBody,
         *,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
         extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
@@ -6242,7 +6557,7 @@ class AsyncRawContainers(_Resource):
     ) -> RawResponse[ContainerExceptionsUpdated]:
         """PUT /csapi/v1.3/containers/{containerId}/exceptions [P41]
         """
-        return await self._client._call("P41", {"container_uuid": container_uuid, "body": body}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return await self._client._call("P41", {"container_uuid": container_uuid, "body": body}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
 
 class AsyncRawEvents(_Resource):
@@ -6256,6 +6571,7 @@ class AsyncRawEvents(_Resource):
         progress: bool | None = None,
         on_page: Callable[[PageInfo], object] | None = None,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
         extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
@@ -6263,7 +6579,7 @@ class AsyncRawEvents(_Resource):
     ) -> Awaitable[RawResponse[ListPage]]:
         """GET /csapi/v1.1/events [S20]
         """
-        return self._client._list("S20", {"page_size": page_size}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown}, prefetch, progress, on_page)
+        return self._client._list("S20", {"page_size": page_size}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown}, prefetch, progress, on_page)
 
 
 class AsyncRawSensors(_Resource):
@@ -6279,6 +6595,7 @@ class AsyncRawSensors(_Resource):
         progress: bool | None = None,
         on_page: Callable[[PageInfo], object] | None = None,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
         extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
@@ -6286,7 +6603,7 @@ class AsyncRawSensors(_Resource):
     ) -> Awaitable[RawResponse[ListPage]]:
         """GET /csapi/v1.3/sensors [S21]
         """
-        return self._client._list("S21", {"filter": filter, "sort": sort, "page_size": page_size}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown}, prefetch, progress, on_page)
+        return self._client._list("S21", {"filter": filter, "sort": sort, "page_size": page_size}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown}, prefetch, progress, on_page)
 
     async def delete(
         self,
@@ -6294,6 +6611,7 @@ class AsyncRawSensors(_Resource):
         sensor_ids: Sequence[str] | str | None = None,
         filter: str | None = None,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
         extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
@@ -6301,13 +6619,14 @@ class AsyncRawSensors(_Resource):
     ) -> RawResponse[JobStarted]:
         """DELETE /csapi/v1.3/sensors [S39]
         """
-        return await self._client._call("S39", {"sensor_ids": sensor_ids, "filter": filter}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return await self._client._call("S39", {"sensor_ids": sensor_ids, "filter": filter}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
     async def get(
         self,
         sensor_id: str,
         *,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
         extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
@@ -6315,12 +6634,13 @@ class AsyncRawSensors(_Resource):
     ) -> RawResponse[Sensor]:
         """GET /csapi/v1.3/sensors/{sensorId} [P13]
         """
-        return await self._client._call("P13", {"sensor_id": sensor_id}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return await self._client._call("P13", {"sensor_id": sensor_id}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
     async def activation_key(
         self,
         *,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
         extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
@@ -6328,7 +6648,7 @@ class AsyncRawSensors(_Resource):
     ) -> RawResponse[ActivationKey]:
         """GET /csapi/v1.3/activationkey [P14]
         """
-        return await self._client._call("P14", {}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return await self._client._call("P14", {}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
 
 class AsyncRawRegistries(_Resource):
@@ -6356,6 +6676,7 @@ class AsyncRawRegistries(_Resource):
         progress: bool | None = None,
         on_page: Callable[[PageInfo], object] | None = None,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
         extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
@@ -6363,13 +6684,14 @@ class AsyncRawRegistries(_Resource):
     ) -> Awaitable[RawResponse[ListPage]]:
         """GET /csapi/v1.3/registry [S22]
         """
-        return self._client._list("S22", {"filter": filter, "sort": sort, "page_size": page_size}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown}, prefetch, progress, on_page)
+        return self._client._list("S22", {"filter": filter, "sort": sort, "page_size": page_size}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown}, prefetch, progress, on_page)
 
     async def get(
         self,
         registry_id: str,
         *,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
         extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
@@ -6377,12 +6699,13 @@ class AsyncRawRegistries(_Resource):
     ) -> RawResponse[RegistryDetails]:
         """GET /csapi/v1.3/registry/{registryId} [S23]
         """
-        return await self._client._call("S23", {"registry_id": registry_id}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return await self._client._call("S23", {"registry_id": registry_id}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
     async def aws_base(
         self,
         *,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
         extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
@@ -6390,13 +6713,14 @@ class AsyncRawRegistries(_Resource):
     ) -> RawResponse[AwsBase]:
         """GET /csapi/v1.3/registry/aws-base [S24]
         """
-        return await self._client._call("S24", {}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return await self._client._call("S24", {}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
     async def validate(
         self,
         body: RegistriesValidateBody,
         *,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
         extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
@@ -6404,13 +6728,14 @@ class AsyncRawRegistries(_Resource):
     ) -> RawResponse[Any]:
         """POST /csapi/v1.3/registry/validate [S28]
         """
-        return await self._client._call("S28", {"body": body}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return await self._client._call("S28", {"body": body}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
     async def create(
         self,
         body: RegistriesCreateBody,
         *,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
         extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
@@ -6418,7 +6743,7 @@ class AsyncRawRegistries(_Resource):
     ) -> RawResponse[RegistryCreated]:
         """POST /csapi/v1.3/registry [S29]
         """
-        return await self._client._call("S29", {"body": body}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return await self._client._call("S29", {"body": body}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
     async def update(
         self,
@@ -6426,6 +6751,7 @@ class AsyncRawRegistries(_Resource):
         body: RegistriesUpdateBody,
         *,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
         extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
@@ -6433,7 +6759,7 @@ class AsyncRawRegistries(_Resource):
     ) -> RawResponse[Any]:
         """PUT /csapi/v1.3/registry/{registryId} [S30]
         """
-        return await self._client._call("S30", {"registry_id": registry_id, "body": body}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return await self._client._call("S30", {"registry_id": registry_id, "body": body}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
     def repositories(
         self,
@@ -6446,6 +6772,7 @@ class AsyncRawRegistries(_Resource):
         progress: bool | None = None,
         on_page: Callable[[PageInfo], object] | None = None,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
         extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
@@ -6453,13 +6780,14 @@ class AsyncRawRegistries(_Resource):
     ) -> Awaitable[RawResponse[ListPage]]:
         """GET /csapi/v1.3/registry/{registryId}/repository [S31]
         """
-        return self._client._list("S31", {"registry_id": registry_id, "filter": filter, "sort": sort, "page_size": page_size}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown}, prefetch, progress, on_page)
+        return self._client._list("S31", {"registry_id": registry_id, "filter": filter, "sort": sort, "page_size": page_size}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown}, prefetch, progress, on_page)
 
     async def delete(
         self,
         registry_id: str,
         *,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
         extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
@@ -6467,13 +6795,14 @@ class AsyncRawRegistries(_Resource):
     ) -> RawResponse[str | None]:
         """DELETE /csapi/v1.3/registry/{registryId} [S35]
         """
-        return await self._client._call("S35", {"registry_id": registry_id}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return await self._client._call("S35", {"registry_id": registry_id}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
     async def delete_many(
         self,
         registry_ids: Sequence[str],
         *,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
         extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
@@ -6481,7 +6810,7 @@ class AsyncRawRegistries(_Resource):
     ) -> RawResponse[DeletedRegistries]:
         """DELETE /csapi/v1.3/registry [S36]
         """
-        return await self._client._call("S36", {"registry_ids": registry_ids}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return await self._client._call("S36", {"registry_ids": registry_ids}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
 
 class AsyncRawRegistriesAws(_Resource):
@@ -6491,6 +6820,7 @@ class AsyncRawRegistriesAws(_Resource):
         self,
         *,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
         extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
@@ -6498,13 +6828,14 @@ class AsyncRawRegistriesAws(_Resource):
     ) -> RawResponse[_List[AwsConnector]]:
         """GET /csapi/v1.3/registry/aws/connectors [S25]
         """
-        return await self._client._call("S25", {}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return await self._client._call("S25", {}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
     async def connector(
         self,
         id: str,
         *,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
         extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
@@ -6512,13 +6843,14 @@ class AsyncRawRegistriesAws(_Resource):
     ) -> RawResponse[_List[AwsConnector]]:
         """GET /csapi/v1.3/registry/aws/connectors/{accountId} [S26]
         """
-        return await self._client._call("S26", {"id": id}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return await self._client._call("S26", {"id": id}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
     async def create_connector(
         self,
         body: RegistriesAwsCreateConnectorBody | None = None,
         *,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
         extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
@@ -6526,7 +6858,7 @@ class AsyncRawRegistriesAws(_Resource):
     ) -> RawResponse[Any]:
         """POST /csapi/v1.3/registry/aws/connector [S27]
         """
-        return await self._client._call("S27", {"body": body}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return await self._client._call("S27", {"body": body}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
 
 class AsyncRawControls(_Resource):
@@ -6542,6 +6874,7 @@ class AsyncRawControls(_Resource):
         progress: bool | None = None,
         on_page: Callable[[PageInfo], object] | None = None,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
         extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
@@ -6549,13 +6882,14 @@ class AsyncRawControls(_Resource):
     ) -> Awaitable[RawResponse[ListPage]]:
         """GET /csapi/v1.3/controls [P11]
         """
-        return self._client._list("P11", {"filter": filter, "sort": sort, "page_size": page_size}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown}, prefetch, progress, on_page)
+        return self._client._list("P11", {"filter": filter, "sort": sort, "page_size": page_size}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown}, prefetch, progress, on_page)
 
     async def get(
         self,
         control_id: str | int,
         *,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
         extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
@@ -6563,7 +6897,7 @@ class AsyncRawControls(_Resource):
     ) -> RawResponse[Control]:
         """GET /csapi/v1.3/controls/{controlId} [P12]
         """
-        return await self._client._call("P12", {"control_id": control_id}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return await self._client._call("P12", {"control_id": control_id}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
 
 class AsyncRawRegistriesAcr(_Resource):
@@ -6574,6 +6908,7 @@ class AsyncRawRegistriesAcr(_Resource):
         body: Mapping[str, Any] | None = None,
         *,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
         extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
@@ -6581,12 +6916,13 @@ class AsyncRawRegistriesAcr(_Resource):
     ) -> RawResponse[Any]:
         """POST /csapi/v1.3/registry/acr/connector [P16]
         """
-        return await self._client._call("P16", {"body": body}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return await self._client._call("P16", {"body": body}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
     async def connectors(
         self,
         *,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
         extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
@@ -6594,13 +6930,14 @@ class AsyncRawRegistriesAcr(_Resource):
     ) -> RawResponse[_List[AcrConnector]]:
         """GET /csapi/v1.3/registry/acr/connectors [P17]
         """
-        return await self._client._call("P17", {}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return await self._client._call("P17", {}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
     async def connector(
         self,
         id: str,
         *,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
         extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
@@ -6608,7 +6945,7 @@ class AsyncRawRegistriesAcr(_Resource):
     ) -> RawResponse[AcrConnector]:
         """GET /csapi/v1.3/registry/acr/connector/{connectorId} [P18]
         """
-        return await self._client._call("P18", {"id": id}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return await self._client._call("P18", {"id": id}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
 
 class AsyncRawRegistriesGcp(_Resource):
@@ -6622,6 +6959,7 @@ class AsyncRawRegistriesGcp(_Resource):
         description: str | None = None,
         connector_id: str | None = None,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
         extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
@@ -6629,12 +6967,13 @@ class AsyncRawRegistriesGcp(_Resource):
     ) -> RawResponse[Any]:
         """POST /csapi/v1.3/registry/gcp/connector [P19]
         """
-        return await self._client._call("P19", {"name": name, "service_account_json": service_account_json, "description": description, "connector_id": connector_id}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return await self._client._call("P19", {"name": name, "service_account_json": service_account_json, "description": description, "connector_id": connector_id}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
     async def connectors(
         self,
         *,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
         extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
@@ -6642,13 +6981,14 @@ class AsyncRawRegistriesGcp(_Resource):
     ) -> RawResponse[_List[GcpConnector]]:
         """GET /csapi/v1.3/registry/gcp/connectors [P20]
         """
-        return await self._client._call("P20", {}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return await self._client._call("P20", {}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
     async def connector(
         self,
         id: str,
         *,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
         extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
@@ -6656,7 +6996,7 @@ class AsyncRawRegistriesGcp(_Resource):
     ) -> RawResponse[GcpConnector]:
         """GET /csapi/v1.3/registry/gcp/connector/{connectorId} [P21]
         """
-        return await self._client._call("P21", {"id": id}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return await self._client._call("P21", {"id": id}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
 
 class AsyncRawK8sPostures(_Resource):
@@ -6673,6 +7013,7 @@ class AsyncRawK8sPostures(_Resource):
         progress: bool | None = None,
         on_page: Callable[[PageInfo], object] | None = None,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
         extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
@@ -6680,12 +7021,13 @@ class AsyncRawK8sPostures(_Resource):
     ) -> Awaitable[RawResponse[ListPage]]:
         """GET /csapi/v1.3/k8s_postures/list [P27]
         """
-        return self._client._list("P27", {"filter": filter, "sort": sort, "page_size": page_size, "limit": limit}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown}, prefetch, progress, on_page)
+        return self._client._list("P27", {"filter": filter, "sort": sort, "page_size": page_size, "limit": limit}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown}, prefetch, progress, on_page)
 
     async def count(
         self,
         *,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
         extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
@@ -6693,13 +7035,14 @@ class AsyncRawK8sPostures(_Resource):
     ) -> RawResponse[Any]:
         """GET /csapi/v1.3/k8s_postures/count [P28]
         """
-        return await self._client._call("P28", {}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return await self._client._call("P28", {}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
     async def control(
         self,
         control_id: str | int,
         *,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
         extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
@@ -6707,13 +7050,14 @@ class AsyncRawK8sPostures(_Resource):
     ) -> RawResponse[Any]:
         """GET /csapi/v1.3/k8s_postures/control/{controlId} [P29]
         """
-        return await self._client._call("P29", {"control_id": control_id}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return await self._client._call("P29", {"control_id": control_id}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
     async def evidence(
         self,
         control_id: str | int,
         *,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
         extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
@@ -6721,7 +7065,7 @@ class AsyncRawK8sPostures(_Resource):
     ) -> RawResponse[Any]:
         """GET /csapi/v1.3/k8s_postures/control/{controlId}/evidence [P30]
         """
-        return await self._client._call("P30", {"control_id": control_id}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return await self._client._call("P30", {"control_id": control_id}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
 
 class AsyncRawK8sClusters(_Resource):
@@ -6736,6 +7080,7 @@ class AsyncRawK8sClusters(_Resource):
         progress: bool | None = None,
         on_page: Callable[[PageInfo], object] | None = None,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
         extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
@@ -6743,13 +7088,14 @@ class AsyncRawK8sClusters(_Resource):
     ) -> Awaitable[RawResponse[ListPage]]:
         """GET /csapi/v1.3/k8sClusters [P32] (observed on tenants; Qualys has not documented it)
         """
-        return self._client._list("P32", {"filter": filter, "page_size": page_size}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown}, prefetch, progress, on_page)
+        return self._client._list("P32", {"filter": filter, "page_size": page_size}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown}, prefetch, progress, on_page)
 
     async def get(
         self,
         cluster_uid: str,
         *,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
         extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
@@ -6757,7 +7103,7 @@ class AsyncRawK8sClusters(_Resource):
     ) -> RawResponse[KubernetesCluster]:
         """GET /csapi/v1.3/k8sClusters/{clusterUid} [P33] (observed on tenants; Qualys has not documented it)
         """
-        return await self._client._call("P33", {"cluster_uid": cluster_uid}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return await self._client._call("P33", {"cluster_uid": cluster_uid}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
 
 class AsyncRawExceptions(_Resource):
@@ -6768,6 +7114,7 @@ class AsyncRawExceptions(_Resource):
         body: ExceptionsCreateBody,
         *,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
         extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
@@ -6775,7 +7122,7 @@ class AsyncRawExceptions(_Resource):
     ) -> RawResponse[ExceptionCreated]:
         """POST /csapi/v1.3/exception [P35]
         """
-        return await self._client._call("P35", {"body": body}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return await self._client._call("P35", {"body": body}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
     async def update(
         self,
@@ -6783,6 +7130,7 @@ class AsyncRawExceptions(_Resource):
         body: ExceptionsUpdateBody,
         *,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
         extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
@@ -6790,7 +7138,7 @@ class AsyncRawExceptions(_Resource):
     ) -> RawResponse[ExceptionCreated]:
         """PUT /csapi/v1.3/exception/{exceptionId} [P36]
         """
-        return await self._client._call("P36", {"exception_id": exception_id, "body": body}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return await self._client._call("P36", {"exception_id": exception_id, "body": body}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
     async def get(
         self,
@@ -6798,6 +7146,7 @@ class AsyncRawExceptions(_Resource):
         *,
         include_qids: bool | None = None,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
         extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
@@ -6805,7 +7154,7 @@ class AsyncRawExceptions(_Resource):
     ) -> RawResponse[VulnException]:
         """GET /csapi/v1.3/exception/{exceptionId} [P37]
         """
-        return await self._client._call("P37", {"exception_id": exception_id, "include_qids": include_qids}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return await self._client._call("P37", {"exception_id": exception_id, "include_qids": include_qids}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
 
 class AsyncRawSensorProfiles(_Resource):
@@ -6819,6 +7168,7 @@ class AsyncRawSensorProfiles(_Resource):
         progress: bool | None = None,
         on_page: Callable[[PageInfo], object] | None = None,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
         extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
@@ -6826,13 +7176,14 @@ class AsyncRawSensorProfiles(_Resource):
     ) -> Awaitable[RawResponse[ListPage]]:
         """GET /csapi/v1.3/sensorProfile [P42] (observed on tenants; Qualys has not documented it)
         """
-        return self._client._list("P42", {"page_size": page_size}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown}, prefetch, progress, on_page)
+        return self._client._list("P42", {"page_size": page_size}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown}, prefetch, progress, on_page)
 
     async def create(
         self,
         body: SensorProfilesCreateBody,
         *,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
         extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
@@ -6840,7 +7191,7 @@ class AsyncRawSensorProfiles(_Resource):
     ) -> RawResponse[Any]:
         """POST /csapi/v1.3/sensorProfile [P43]
         """
-        return await self._client._call("P43", {"body": body}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return await self._client._call("P43", {"body": body}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
     async def update(
         self,
@@ -6849,6 +7200,7 @@ class AsyncRawSensorProfiles(_Resource):
         *,
         is_vuln_propagation: bool | None = None,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
         extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
@@ -6856,7 +7208,7 @@ class AsyncRawSensorProfiles(_Resource):
     ) -> RawResponse[Any]:
         """PUT /csapi/v1.3/sensorProfile/{sensorProfileId} [P44]
         """
-        return await self._client._call("P44", {"profile_id": profile_id, "body": body, "is_vuln_propagation": is_vuln_propagation}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return await self._client._call("P44", {"profile_id": profile_id, "body": body, "is_vuln_propagation": is_vuln_propagation}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
 
 class AsyncRawVulnerabilities(_Resource):
@@ -6871,6 +7223,7 @@ class AsyncRawVulnerabilities(_Resource):
         progress: bool | None = None,
         on_page: Callable[[PageInfo], object] | None = None,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
         extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
@@ -6878,13 +7231,14 @@ class AsyncRawVulnerabilities(_Resource):
     ) -> Awaitable[RawResponse[ListPage]]:
         """GET /csapi/v1.3/vuln [P45] (observed on tenants; Qualys has not documented it)
         """
-        return self._client._list("P45", {"group_by": group_by, "page_size": page_size}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown}, prefetch, progress, on_page)
+        return self._client._list("P45", {"group_by": group_by, "page_size": page_size}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown}, prefetch, progress, on_page)
 
     async def count(
         self,
         *,
         group_by: str | None = None,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
         extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
@@ -6892,7 +7246,7 @@ class AsyncRawVulnerabilities(_Resource):
     ) -> RawResponse[VulnViewCount]:
         """GET /csapi/v1.3/vuln/count [P46] (observed on tenants; Qualys has not documented it)
         """
-        return await self._client._call("P46", {"group_by": group_by}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return await self._client._call("P46", {"group_by": group_by}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
     def definitions(
         self,
@@ -6902,6 +7256,7 @@ class AsyncRawVulnerabilities(_Resource):
         progress: bool | None = None,
         on_page: Callable[[PageInfo], object] | None = None,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
         extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
@@ -6909,13 +7264,14 @@ class AsyncRawVulnerabilities(_Resource):
     ) -> Awaitable[RawResponse[ListPage]]:
         """GET /csapi/v1.3/vulnerability [P47] (observed on tenants; Qualys has not documented it)
         """
-        return self._client._list("P47", {"page_size": page_size}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown}, prefetch, progress, on_page)
+        return self._client._list("P47", {"page_size": page_size}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown}, prefetch, progress, on_page)
 
     async def get(
         self,
         uuid: str,
         *,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
         extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
@@ -6923,7 +7279,7 @@ class AsyncRawVulnerabilities(_Resource):
     ) -> RawResponse[VulnerabilityView]:
         """GET /csapi/v1.3/vulnerability/{uuid} [P48] (observed on tenants; Qualys has not documented it)
         """
-        return await self._client._call("P48", {"uuid": uuid}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return await self._client._call("P48", {"uuid": uuid}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
 
 class AsyncRawResources:

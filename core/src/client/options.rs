@@ -15,6 +15,10 @@ pub struct RequestOptions {
     /// whole body. A retry gets the full time again, and the waits between attempts (backoff, a
     /// 429's wait, the rate limiter's queue) are not counted. Default: the client's `timeout`.
     pub timeout: Option<Duration>,
+    /// The total time of the call: every attempt, the waits between them (backoff, a 429's wait,
+    /// the rate limiter's queue) and a token request; `Duration::ZERO` lifts the client's. For a
+    /// list, each page fetch has it. Default: the client's `deadline` (none unless set).
+    pub deadline: Option<Duration>,
     /// Retries after the first attempt (0 disables retrying).
     pub max_retries: Option<u32>,
     /// Extra headers (never logged).
@@ -29,6 +33,9 @@ impl RequestOptions {
         let mut out = self.clone();
         if other.timeout.is_some() {
             out.timeout = other.timeout;
+        }
+        if other.deadline.is_some() {
+            out.deadline = other.deadline;
         }
         if other.max_retries.is_some() {
             out.max_retries = other.max_retries;
@@ -91,6 +98,14 @@ pub const OPTIONS: &[OptionSpec] = &[
               again, waits between attempts are not counted",
     },
     OptionSpec {
+        name: "deadline",
+        camel: "deadline",
+        kind: OptionKind::Duration,
+        doc: "total time of the call: every attempt, the waits between them and a token request \
+              (for a list, of each page fetch); past it the call fails with DeadlineExceededError; \
+              0 lifts the client's",
+    },
+    OptionSpec {
         name: "max_retries",
         camel: "maxRetries",
         kind: OptionKind::Count,
@@ -132,6 +147,7 @@ impl RequestOptions {
             any = true;
             match spec.name {
                 "timeout" => o.timeout = Some(duration(key, value, dialect)?),
+                "deadline" => o.deadline = Some(duration(key, value, dialect)?),
                 "max_retries" => {
                     o.max_retries = Some(bounded_count(key, value, MAX_RETRIES)? as u32)
                 }
