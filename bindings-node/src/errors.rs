@@ -43,8 +43,29 @@ pub(crate) fn to_napi(e: Error) -> napi::Error {
             p.insert("field".into(), field.clone().into());
             p.insert("rule".into(), rule.clone().into());
         }
-        Error::Timeout { timeout, .. } => {
+        Error::Timeout {
+            timeout,
+            attempts,
+            elapsed,
+            ..
+        } => {
             p.insert("timeoutMs".into(), (timeout.as_millis() as u64).into());
+            p.insert("attempts".into(), (*attempts).into());
+            p.insert("elapsedMs".into(), (elapsed.as_millis() as u64).into());
+        }
+        Error::DeadlineExceeded {
+            deadline,
+            timeout,
+            attempts,
+            token_requests,
+            elapsed,
+            ..
+        } => {
+            p.insert("deadlineMs".into(), (deadline.as_millis() as u64).into());
+            p.insert("timeoutMs".into(), (timeout.as_millis() as u64).into());
+            p.insert("attempts".into(), (*attempts).into());
+            p.insert("tokenRequests".into(), (*token_requests).into());
+            p.insert("elapsedMs".into(), (elapsed.as_millis() as u64).into());
         }
         Error::RecordCap {
             cap,

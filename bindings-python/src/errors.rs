@@ -58,8 +58,29 @@ fn build(py: Python<'_>, e: &Error) -> PyResult<PyErr> {
             attrs.set_item("alternative", alternative)?;
             attrs.set_item("path", path)?;
         }
-        Error::Timeout { timeout, .. } => {
+        Error::Timeout {
+            timeout,
+            attempts,
+            elapsed,
+            ..
+        } => {
             attrs.set_item("timeout", timeout.as_secs_f64())?;
+            attrs.set_item("attempts", attempts)?;
+            attrs.set_item("elapsed", elapsed.as_secs_f64())?;
+        }
+        Error::DeadlineExceeded {
+            deadline,
+            timeout,
+            attempts,
+            token_requests,
+            elapsed,
+            ..
+        } => {
+            attrs.set_item("deadline", deadline.as_secs_f64())?;
+            attrs.set_item("timeout", timeout.as_secs_f64())?;
+            attrs.set_item("attempts", attempts)?;
+            attrs.set_item("token_requests", token_requests)?;
+            attrs.set_item("elapsed", elapsed.as_secs_f64())?;
         }
         Error::Io { path, .. } => {
             attrs.set_item("path", path)?;

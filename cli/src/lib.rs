@@ -55,7 +55,7 @@ pub fn exit_code(e: &Error) -> i32 {
         ErrorKind::NotFound => exit::NOT_FOUND,
         ErrorKind::RateLimited => exit::RATE_LIMITED,
         ErrorKind::Server => exit::SERVER,
-        ErrorKind::Timeout | ErrorKind::Connection => exit::NO_ANSWER,
+        ErrorKind::Timeout | ErrorKind::DeadlineExceeded | ErrorKind::Connection => exit::NO_ANSWER,
         ErrorKind::Io => exit::IO,
         _ => exit::API,
     }

@@ -57,10 +57,10 @@ pub enum Error {
     /// The request did not complete within its timeout (`timeout`, the limit of each attempt), on
     /// its last attempt: `attempts` requests were sent, over `elapsed` from the start of the call.
     #[error(
-        "{method} {path} timed out after {} ({} in {})",
+        "{method} {path} timed out after {} ({} in {:.1} s)",
         secs(*.timeout),
         plural(*.attempts, "attempt"),
-        secs(*.elapsed)
+        .elapsed.as_secs_f64()
     )]
     Timeout {
         method: String,
@@ -73,10 +73,10 @@ pub enum Error {
     /// request) passed before it had an answer; it was given up there, or at once when the next
     /// wait could not end before it. `last` is the last failure's message, when there was one.
     #[error(
-        "{method} {path}: gave up after {}{} in {} (deadline {}; timeout {} each){}",
+        "{method} {path}: gave up after {}{} in {:.1} s (deadline {}; timeout {} each){}",
         plural(*.attempts, "attempt"),
         tokens(*.token_requests),
-        secs(*.elapsed),
+        .elapsed.as_secs_f64(),
         secs(*.deadline),
         secs(*.timeout),
         last_error(.last)

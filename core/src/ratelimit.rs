@@ -665,6 +665,61 @@ mod hostile_tests {
 }
 
 #[cfg(test)]
+mod budget_tests {
+    use super::*;
+
+    #[tokio::test(start_paused = true)]
+    async fn a_call_that_cannot_wait_the_asked_wait_is_refused_at_once() {
+        // The same on both paths: a 429, and a 200 that says nothing remains.
+        for status in [200, 429] {
+            let rl = RateLimiter::new(Duration::from_secs(120));
+            let info = RateLimitInfo {
+                limit: Some(10),
+                window_secs: Some(60),
+                remaining: Some(0),
+                to_wait_secs: Some(MAX_WAIT_SECS),
+                ..Default::default()
+            };
+            rl.acquire("images").await.observe(Some(&info), status);
+            let start = Instant::now();
+            let refused = rl.acquire_within("images", Duration::from_secs(120)).await;
+            assert_eq!(
+                refused.err(),
+                Some(Duration::from_secs(MAX_WAIT_SECS)),
+                "{status}"
+            );
+            assert_eq!(start.elapsed(), Duration::ZERO, "at once");
+            // The family is held at most max_wait for a call that may wait without end.
+            let _slot = rl.acquire_within("images", Duration::MAX).await.unwrap();
+            assert!(start.elapsed() <= Duration::from_secs(120));
+            // Once the hold is over, calls go to the server again.
+            assert!(rl.acquire_within("images", Duration::ZERO).await.is_ok());
+        }
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_wait_that_fits_the_budget_is_waited() {
+        let rl = RateLimiter::new(Duration::from_secs(120));
+        let info = RateLimitInfo {
+            remaining: Some(0),
+            to_wait_secs: Some(5),
+            ..Default::default()
+        };
+        rl.acquire("images").await.observe(Some(&info), 200);
+        let start = Instant::now();
+        assert!(
+            rl.acquire_within("images", Duration::from_secs(4))
+                .await
+                .is_err()
+        );
+        rl.acquire_within("images", Duration::from_secs(5))
+            .await
+            .unwrap();
+        assert_eq!(start.elapsed(), Duration::from_secs(5));
+    }
+}
+
+#[cfg(test)]
 mod probe_tests {
     use super::*;
     use std::sync::Arc;

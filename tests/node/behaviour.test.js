@@ -281,7 +281,7 @@ test('per-call options are the core\'s: extraHeaders, extraQuery (headers, query
   await client.request('GET', '/csapi/v1.3/images', { query: { pageSize: 2 }, extraQuery: [['pageNumber', 1]] })
   assert.equal(server.apiRequests().at(-1).query.get('pageNumber'), '1')
   // Every option the core reads is taken as a call option, never sent as an endpoint argument.
-  const sample = { timeout: 5000, maxRetries: 0, extraHeaders: { 'x-a': '1' }, extraQuery: { a: '1' } }
+  const sample = { timeout: 5000, deadline: 10_000, maxRetries: 0, extraHeaders: { 'x-a': '1' }, extraQuery: { a: '1' } }
   const names = require('../../bindings-node/native.js').requestOptionNames()
   assert.deepEqual(names.sort(), Object.keys(sample).sort())
   for (const name of names) await client.images.get('abc', { [name]: sample[name] })
