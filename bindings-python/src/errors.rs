@@ -68,19 +68,12 @@ fn build(py: Python<'_>, e: &Error) -> PyResult<PyErr> {
             attrs.set_item("attempts", attempts)?;
             attrs.set_item("elapsed", elapsed.as_secs_f64())?;
         }
-        Error::DeadlineExceeded {
-            deadline,
-            timeout,
-            attempts,
-            token_requests,
-            elapsed,
-            ..
-        } => {
-            attrs.set_item("deadline", deadline.as_secs_f64())?;
-            attrs.set_item("timeout", timeout.as_secs_f64())?;
-            attrs.set_item("attempts", attempts)?;
-            attrs.set_item("token_requests", token_requests)?;
-            attrs.set_item("elapsed", elapsed.as_secs_f64())?;
+        Error::DeadlineExceeded(d) => {
+            attrs.set_item("deadline", d.deadline.as_secs_f64())?;
+            attrs.set_item("timeout", d.timeout.as_secs_f64())?;
+            attrs.set_item("attempts", d.attempts)?;
+            attrs.set_item("token_requests", d.token_requests)?;
+            attrs.set_item("elapsed", d.elapsed.as_secs_f64())?;
         }
         Error::Io { path, .. } => {
             attrs.set_item("path", path)?;

@@ -47,6 +47,44 @@ impl fmt::Display for ApiError {
     }
 }
 
+/// What a call whose deadline passed had done (see [`Error::DeadlineExceeded`]).
+#[derive(Debug, Clone)]
+pub struct DeadlineError {
+    pub method: String,
+    pub path: String,
+    pub deadline: Duration,
+    /// The limit of each attempt.
+    pub timeout: Duration,
+    /// Requests sent to the API by the call (token requests not included).
+    pub attempts: u32,
+    /// Token requests (`POST /auth...`) the call made.
+    pub token_requests: u32,
+    /// From the start of the call to the error.
+    pub elapsed: Duration,
+    /// The last failure's message, when there was one.
+    pub last: Option<String>,
+}
+
+impl fmt::Display for DeadlineError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{} {}: gave up after {}{} in {:.1} s (deadline {}; timeout {} each)",
+            self.method,
+            self.path,
+            plural(self.attempts, "attempt"),
+            tokens(self.token_requests),
+            self.elapsed.as_secs_f64(),
+            secs(self.deadline),
+            secs(self.timeout),
+        )?;
+        if let Some(last) = &self.last {
+            write!(f, "; last error: {last}")?;
+        }
+        Ok(())
+    }
+}
+
 /// Every way a call can fail.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
@@ -71,28 +109,9 @@ pub enum Error {
     },
     /// The call's `deadline` (its total time: every attempt, the waits between them, a token
     /// request) passed before it had an answer; it was given up there, or at once when the next
-    /// wait could not end before it. `last` is the last failure's message, when there was one.
-    #[error(
-        "{method} {path}: gave up after {}{} in {:.1} s (deadline {}; timeout {} each){}",
-        plural(*.attempts, "attempt"),
-        tokens(*.token_requests),
-        .elapsed.as_secs_f64(),
-        secs(*.deadline),
-        secs(*.timeout),
-        last_error(.last)
-    )]
-    DeadlineExceeded {
-        method: String,
-        path: String,
-        deadline: Duration,
-        timeout: Duration,
-        /// Requests sent to the API by the call (token requests not included).
-        attempts: u32,
-        /// Token requests (`POST /auth...`) the call made.
-        token_requests: u32,
-        elapsed: Duration,
-        last: Option<String>,
-    },
+    /// wait could not end before it.
+    #[error("{0}")]
+    DeadlineExceeded(Box<DeadlineError>),
     /// The connection could not be made or broke before a full response arrived.
     #[error("{method} {path}: connection failed: {message}")]
     Connection {
@@ -253,7 +272,7 @@ impl Error {
                 _ => ErrorKind::Api,
             },
             Error::Timeout { .. } => ErrorKind::Timeout,
-            Error::DeadlineExceeded { .. } => ErrorKind::DeadlineExceeded,
+            Error::DeadlineExceeded(_) => ErrorKind::DeadlineExceeded,
             Error::Connection { .. } => ErrorKind::Connection,
             Error::Decode { .. } => ErrorKind::Decode,
             Error::ResponseTooLarge { .. } => ErrorKind::ResponseTooLarge,
@@ -280,10 +299,8 @@ impl Error {
         match self {
             Error::Timeout {
                 attempts, elapsed, ..
-            }
-            | Error::DeadlineExceeded {
-                attempts, elapsed, ..
             } => Some((*attempts, *elapsed)),
+            Error::DeadlineExceeded(d) => Some((d.attempts, d.elapsed)),
             _ => None,
         }
     }
@@ -297,8 +314,8 @@ impl Error {
     pub fn request(&self) -> Option<(&str, &str)> {
         match self {
             Error::Api(e) => Some((&e.method, &e.path)),
+            Error::DeadlineExceeded(d) => Some((&d.method, &d.path)),
             Error::Timeout { method, path, .. }
-            | Error::DeadlineExceeded { method, path, .. }
             | Error::Connection { method, path, .. }
             | Error::Decode { method, path, .. }
             | Error::ResponseTooLarge { method, path, .. } => Some((method, path)),
@@ -348,11 +365,6 @@ fn tokens(n: u32) -> String {
     }
 }
 
-fn last_error(last: &Option<String>) -> String {
-    last.as_ref()
-        .map_or_else(String::new, |l| format!("; last error: {l}"))
-}
-
 /// A short, printable start of a body for error messages.
 pub(crate) fn excerpt(body: &[u8]) -> String {
     const MAX: usize = 200;
@@ -381,7 +393,7 @@ mod tests {
 
     #[test]
     fn a_deadline_error_says_what_happened() {
-        let e = Error::DeadlineExceeded {
+        let e = Error::DeadlineExceeded(Box::new(DeadlineError {
             method: "GET".into(),
             path: "/csapi/v1.3/images/x".into(),
             deadline: Duration::from_secs(10),
@@ -390,7 +402,7 @@ mod tests {
             token_requests: 0,
             elapsed: Duration::from_millis(10_700),
             last: None,
-        };
+        }));
         assert_eq!(
             e.to_string(),
             "GET /csapi/v1.3/images/x: gave up after 4 attempts in 10.7 s (deadline 10 s; \

@@ -4,7 +4,7 @@
 //! cannot take a call past the limits its caller set.
 
 use super::retry::Throttled;
-use crate::error::Error;
+use crate::error::{DeadlineError, Error};
 use std::time::{Duration, Instant};
 
 pub(crate) struct Call {
@@ -112,7 +112,7 @@ impl Call {
         path: &str,
         last: Option<&Error>,
     ) -> Error {
-        Error::DeadlineExceeded {
+        Error::DeadlineExceeded(Box::new(DeadlineError {
             method: method.to_owned(),
             path: path.to_owned(),
             deadline: self.deadline.unwrap_or_default(),
@@ -121,6 +121,6 @@ impl Call {
             token_requests: self.token_requests,
             elapsed: self.elapsed(),
             last: last.map(Error::to_string).or_else(|| self.last.clone()),
-        }
+        }))
     }
 }

@@ -331,7 +331,8 @@ impl Client {
             )
         };
         let left = call.left();
-        let wait = wait.filter(|_| !server_wait.zip(left).is_some_and(|(w, l)| w > l));
+        // The server's own wait must end before the deadline, or its 429 is the answer now.
+        let wait = wait.filter(|_| server_wait.zip(left).is_none_or(|(w, l)| w <= l));
         let Some(wait) = wait else {
             tracing::warn!(
                 target: "qualys_cs",
