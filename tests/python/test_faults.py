@@ -182,7 +182,7 @@ def check(shape: str, expect: dict[str, Any], out: Outcome, stats: dict[str, int
         total = expect.get("fanout_requests")
         for i in range(FANOUT):
             n = stats.get(f"get:{sha(i)}", 0)
-            assert (n <= attempts if total is not None else tries(n)), stats
+            assert n <= attempts if total is not None else tries(n), stats
         if total is not None:
             assert sum(stats.get(f"get:{sha(i)}", 0) for i in range(FANOUT)) == total, stats
     if shape != "fanout" and "auth" in expect:

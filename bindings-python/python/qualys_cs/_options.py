@@ -68,8 +68,10 @@ class ClientOptions(TypedDict, total=False):
     #: Shorthand for (backoff_base, backoff_max).
     backoff: tuple[float, float]
     #: (seconds) The total time one call may spend waiting out 429s (what the server asks for in
-    #: X-RateLimit-ToWait-Sec or Retry-After); a wait that does not fit fails at once with
-    #: RateLimitError. (default 120; environment QUALYS_MAX_RETRY_WAIT)
+    #: X-RateLimit-ToWait-Sec or Retry-After, with a 429 or with a 200 saying
+    #: X-RateLimit-Remaining: 0); a wait that does not fit, in it or in what is left of the
+    #: deadline, fails at once with RateLimitError. (default 120; environment
+    #: QUALYS_MAX_RETRY_WAIT)
     max_retry_wait: float
     #: An HTTP(S) proxy URL for every request. (environment QUALYS_PROXY)
     proxy: str

@@ -201,7 +201,7 @@ pub const CLIENT_OPTIONS: &[ClientOption] = &[
         only: &[],
         group: None,
         flag: None,
-        doc: "The total time one call may spend waiting out 429s (what the server asks for in X-RateLimit-ToWait-Sec or Retry-After); a wait that does not fit fails at once with RateLimitError.",
+        doc: "The total time one call may spend waiting out 429s (what the server asks for in X-RateLimit-ToWait-Sec or Retry-After, with a 429 or with a 200 saying X-RateLimit-Remaining: 0); a wait that does not fit, in it or in what is left of the deadline, fails at once with RateLimitError.",
     },
     ClientOption {
         name: "proxy",
