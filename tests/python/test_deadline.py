@@ -12,7 +12,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+from typing import Any, Literal
 
 import pytest
 
@@ -271,7 +271,9 @@ async def test_async_arguments_are_checked_before_sending(serve: Callable[[Reply
 
 
 @pytest.mark.parametrize(("mode", "status"), [("oauth", 401), ("oidc", 403)])
-def test_a_refused_api_client_token_names_the_flow(serve: Callable[[Reply], Server], mode: str, status: int) -> None:
+def test_a_refused_api_client_token_names_the_flow(
+    serve: Callable[[Reply], Server], mode: Literal["oauth", "oidc"], status: int
+) -> None:
     def reply(h: BaseHTTPRequestHandler, n: int) -> None:
         if h.path.startswith("/auth/"):
             data = b"eyJ.token.value"
