@@ -1,9 +1,8 @@
 //! One attempt of a request: build it, send it through the transport, read the answer and say
-//! what it means ([`Attempt`]). The loop in [`execute`](super::execute) decides what comes next.
+//! what it means ([`Attempt`]). The request loop (`execute`) decides what comes next.
 
 use super::download::{self, DownloadError};
 use super::errors::{Secrets, api_error, transport_error};
-use super::execute::Outgoing;
 use super::retry::{self, Verdict};
 use super::transport::TransportError;
 use super::{Client, RequestOptions};
@@ -12,8 +11,29 @@ use crate::ratelimit::{RateLimitInfo, Slot};
 use crate::request::Body;
 use crate::response::{Redact, Response, ResponseMeta};
 use bytes::Bytes;
+use reqwest::Method;
 use reqwest::header::{ACCEPT, AUTHORIZATION, CONTENT_TYPE, HeaderMap, HeaderName, HeaderValue};
 use std::time::{Duration, Instant};
+
+/// A request at the transport level.
+pub(crate) struct Outgoing<'a> {
+    pub method: Method,
+    pub path: &'a str,
+    pub query: &'a [(String, String)],
+    pub body: Option<&'a Body>,
+    pub idempotent: bool,
+    /// Stream a success body into this file instead of memory (report downloads).
+    pub download_to: Option<&'a str>,
+    /// The rate-limit family, as the endpoint table gives it; `None`: not limited.
+    pub family: Option<&'static str>,
+    /// The `Accept` header, as the endpoint table gives it (a download is not JSON).
+    pub accept: &'static str,
+    /// What the log shows for the path: the table's template (`/csapi/v1.3/images/{imageSha}`),
+    /// never the filled-in path or the query, whose values may be a customer's data.
+    pub template: &'a str,
+    /// The table's endpoint id, or `raw` for a path the table does not know.
+    pub endpoint: &'static str,
+}
 
 /// Why a body could not be read.
 pub(crate) enum BodyError {

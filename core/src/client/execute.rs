@@ -5,36 +5,14 @@
 //! one budget of 429 waits and one deadline for every request the call makes, its token
 //! requests included.
 
-use super::attempt::Attempt;
+use super::attempt::{Attempt, Outgoing};
 use super::budget::Call;
 use super::retry::{self, Verdict};
 use super::{Client, RequestOptions};
 use crate::error::{ApiError, Error, Result};
-use crate::request::Body;
 use crate::response::Response;
-use reqwest::Method;
 use std::time::Duration;
 use tracing::Instrument;
-
-/// A request at the transport level.
-pub(crate) struct Outgoing<'a> {
-    pub method: Method,
-    pub path: &'a str,
-    pub query: &'a [(String, String)],
-    pub body: Option<&'a Body>,
-    pub idempotent: bool,
-    /// Stream a success body into this file instead of memory (report downloads).
-    pub download_to: Option<&'a str>,
-    /// The rate-limit family, as the endpoint table gives it; `None`: not limited.
-    pub family: Option<&'static str>,
-    /// The `Accept` header, as the endpoint table gives it (a download is not JSON).
-    pub accept: &'static str,
-    /// What the log shows for the path: the table's template (`/csapi/v1.3/images/{imageSha}`),
-    /// never the filled-in path or the query, whose values may be a customer's data.
-    pub template: &'a str,
-    /// The table's endpoint id, or `raw` for a path the table does not know.
-    pub endpoint: &'static str,
-}
 
 /// Headers a caller may not set: the client's own credentials (a second `Authorization` would be
 /// sent beside the client's) and the framing and hop-by-hop headers the HTTP layer owns (a

@@ -22,8 +22,8 @@ mod tests;
 mod token;
 mod transport;
 
+pub(crate) use attempt::Outgoing;
 pub use builder::{AuthMode, ClientBuilder, DEFAULT_MAX_RESPONSE_BYTES};
-pub(crate) use execute::Outgoing;
 pub use options::{
     Dialect, MAX_CONCURRENCY, MAX_PREFETCH, MAX_RETRIES, OPTIONS, OptionKind, OptionSpec,
     RequestOptions, bounded_count,
