@@ -48,9 +48,10 @@ const exhausted = (wait) => (req, res) => answer(res, 200, {
 
 const client = (s, opts = {}) => new q.Client({ baseUrl: s.url, token: 't0ken-value', backoffBase: 200, backoffMax: 2000, ...opts })
 
-/** The rejection of `p` and how long it took, bounded at 30 s. */
-async function failure(p) {
+/** The rejection of the call `f` makes and how long it took, bounded at 30 s. */
+async function failure(f) {
   const started = Date.now()
+  const p = f()
   let timer
   const bound = new Promise((resolve, reject) => { timer = setTimeout(() => reject(new Error('no outcome within 30 s')), 30_000) })
   try {
@@ -78,7 +79,7 @@ function assertDeadline(err, deadlineMs, tookMs) {
 
 test('a 429 storm ends at the client deadline', async () => {
   const s = await serve(tooMany)
-  const [err, took] = await failure(client(s, { deadline: 2000 }).images.get('abc'))
+  const [err, took] = await failure(() => client(s, { deadline: 2000 }).images.get('abc'))
   assertDeadline(err, 2000, took)
   assert.ok(err.message.includes('HTTP 429'), err.message)
   assert.ok(s.images() >= 2)
@@ -88,13 +89,13 @@ test('a silent server ends at a per-call deadline, beside signal', async () => {
   const s = await serve(silent)
   const c = client(s, { timeout: 120_000 })
   const signal = new AbortController().signal
-  const [err, took] = await failure(c.images.get('abc', { deadline: 1500, signal }))
+  const [err, took] = await failure(() => c.images.get('abc', { deadline: 1500, signal }))
   assertDeadline(err, 1500, took)
   assert.equal(err.attempts, 1)
-  const [viaDefaults, took2] = await failure(c.withOptions({ deadline: 1000 }).request('GET', '/csapi/v1.3/images/abc'))
+  const [viaDefaults, took2] = await failure(() => c.withOptions({ deadline: 1000 }).request('GET', '/csapi/v1.3/images/abc'))
   assertDeadline(viaDefaults, 1000, took2)
   // 0 lifts the default: the attempt's own timeout ends it, a timeout naming attempts and time.
-  const [timeout] = await failure(c.withOptions({ deadline: 1000 }).images.get('abc', { deadline: 0, timeout: 1500, maxRetries: 0 }))
+  const [timeout] = await failure(() => c.withOptions({ deadline: 1000 }).images.get('abc', { deadline: 0, timeout: 1500, maxRetries: 0 }))
   assert.ok(timeout instanceof q.APITimeoutError && !(timeout instanceof q.DeadlineExceededError), String(timeout))
   assert.equal(timeout.attempts, 1)
   assert.ok(timeout.elapsedMs >= 1500, String(timeout.elapsedMs))
@@ -105,12 +106,12 @@ for (const path of ['429', 'remaining-0']) {
     const s = await serve((req, res, n) => (path === '429' ? answer(res, 429, { 'X-RateLimit-ToWait-Sec': HUGE }) : exhausted(HUGE)(req, res)))
     const c = client(s)
     if (path === '429') {
-      const [err, took] = await failure(c.images.get('abc'))
+      const [err, took] = await failure(() => c.images.get('abc'))
       assert.ok(err instanceof q.RateLimitError && took < 500, `${err} ${took}`)
     } else {
       assert.equal((await c.images.get('abc')).sha, 'abc')
     }
-    const [err, took] = await failure(c.images.get('abc'))
+    const [err, took] = await failure(() => c.images.get('abc'))
     assert.ok(err instanceof q.RateLimitError, String(err))
     assert.ok(err.retryAfter > 3600, String(err.retryAfter))
     assert.ok(took < 500, `${took}`)
@@ -138,7 +139,7 @@ for (const [mode, status] of [['oauth', 401], ['oidc', 403]]) {
       } else answer(res, status)
     })
     const c = new q.Client({ baseUrl: s.url, clientId: 'my-client', clientSecret: 'client-s3cret', auth: mode, maxRetries: 0 })
-    const [err] = await failure(c.images.get('abc'))
+    const [err] = await failure(() => c.images.get('abc'))
     assert.ok(err instanceof (status === 401 ? q.AuthenticationError : q.PermissionDeniedError), String(err))
     assert.ok(err.message.includes(`the API-client token (${mode}, POST /auth/${mode}) was refused by csapi: no`), err.message)
     assert.ok(!err.message.includes('client-s3cret'))

@@ -151,8 +151,8 @@ impl RequestOptions {
                 "max_retries" => {
                     o.max_retries = Some(bounded_count(key, value, MAX_RETRIES)? as u32)
                 }
-                "extra_headers" => o.extra_headers = pairs(key, value)?,
-                "extra_query" => o.extra_query = pairs(key, value)?,
+                "extra_headers" => o.extra_headers = pairs(key, value, true)?,
+                "extra_query" => o.extra_query = pairs(key, value, false)?,
                 other => unreachable!("option {other} has no reader"),
             }
         }
@@ -243,12 +243,12 @@ fn text(key: &str, v: &Value) -> Result<String> {
     }
 }
 
-fn pairs(key: &str, v: &Value) -> Result<Vec<(String, String)>> {
+/// Name/value pairs of `key` (as the caller spells it); `headers`: the values are header values.
+fn pairs(key: &str, v: &Value, headers: bool) -> Result<Vec<(String, String)>> {
     let mut out = Vec::new();
     // A header's value is text on the wire, and every binding's types say so: a number or boolean
-    // there is refused (as Node's types refuse it), while query values, which the API reads as
-    // numbers and flags, may still be given as such.
-    let headers = key == "extra_headers";
+    // there is refused (in every spelling: Python's `extra_headers`, Node's `extraHeaders`), while
+    // query values, which the API reads as numbers and flags, may still be given as such.
     let mut push = |name: &str, value: &Value| -> Result<()> {
         let one = |x: &Value| -> Result<String> {
             if headers && !x.is_string() {
@@ -332,6 +332,9 @@ mod tests {
                 "{err}"
             );
             assert_eq!(field_of(Err(err)), ("extra_headers".into(), "type".into()));
+            // Node's spelling is held to the same rule.
+            let err = read(json!({"extraHeaders": bad}), Dialect::Node).unwrap_err();
+            assert_eq!(field_of(Err(err)), ("extraHeaders".into(), "type".into()));
         }
         // Query values keep numbers and flags, sent as their text.
         let o = read(json!({"extra_query": {"a": 1, "b": true}}), Dialect::Python)
