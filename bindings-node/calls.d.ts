@@ -23,6 +23,9 @@ export type Pairs =
   | Record<string, string | number | boolean | Array<string | number | boolean>>
   | Array<[string, string | number | boolean]>
 
+/** Header name/value pairs, as `Pairs`; a header's value is text (a number is refused). */
+export type HeaderPairs = Record<string, string | string[]> | Array<[string, string]>
+
 /**
  * Options every method takes (in its options object, next to the endpoint's own options). The
  * same options, with the same meaning, as the Python client's `timeout`, `deadline`, `max_retries`,
@@ -47,12 +50,12 @@ export interface CallOptions {
   deadline?: number
   /** Retries after the first attempt (0 disables retrying). Default: the client's `maxRetries`. */
   maxRetries?: number
-  /** Extra request headers (never logged). */
-  extraHeaders?: Pairs
+  /** Extra request headers (never logged); their values are strings. */
+  extraHeaders?: HeaderPairs
   /** Extra query parameters, sent after the endpoint's own. */
   extraQuery?: Pairs | URLSearchParams
   /** @deprecated The old spelling of `extraHeaders` (used when `extraHeaders` is not given). */
-  headers?: Pairs
+  headers?: HeaderPairs
   /** @deprecated The old spelling of `extraQuery` (used when `extraQuery` is not given). */
   query?: Pairs | URLSearchParams
   /** Aborting cancels the request in flight and rejects with `AbortError`. */

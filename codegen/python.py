@@ -41,8 +41,9 @@ OPTIONS = [
     ("deadline", "float | None"),
     ("max_retries", "int | None"),
     # What the core reads (RequestOptions::from_map): a mapping, where a list value repeats the
-    # name, or (name, value) pairs; numbers and booleans are sent as text.
-    ("extra_headers", "Mapping[str, Any] | Sequence[tuple[str, Any]] | None"),
+    # name, or (name, value) pairs; query values may be numbers and booleans (sent as text), a
+    # header's value is text.
+    ("extra_headers", "Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None"),
     ("extra_query", "Mapping[str, Any] | Sequence[tuple[str, Any]] | None"),
 ]
 

@@ -260,10 +260,14 @@ test('per-call headers and query; withOptions defaults', async () => {
 })
 
 test('per-call options are the core\'s: extraHeaders, extraQuery (headers, query deprecated)', async () => {
-  await client.images.get('abc', { extraHeaders: { 'x-trace': 't2', 'x-n': 7 }, extraQuery: { extra: ['c', 'd'] } })
+  await client.images.get('abc', { extraHeaders: { 'x-trace': 't2', 'x-n': '7' }, extraQuery: { extra: ['c', 'd'] } })
   let r = server.apiRequests().at(-1)
   assert.equal(r.headers['x-trace'], 't2')
   assert.equal(r.headers['x-n'], '7')
+  // A header's value is text: a number is refused before sending, naming the option.
+  const sent = server.apiRequests().length
+  await assert.rejects(client.images.get('abc', { extraHeaders: { 'x-n': 7 } }), (e) => e instanceof q.ValidationError && e.field === 'extraHeaders')
+  assert.equal(server.apiRequests().length, sent)
   assert.deepEqual(r.query.getAll('extra'), ['c', 'd'])
   await client.images.get('abc', { extraQuery: new URLSearchParams([['u', '1'], ['u', '2']]) })
   assert.deepEqual(server.apiRequests().at(-1).query.getAll('u'), ['1', '2'])

@@ -247,13 +247,13 @@ def test_arguments_are_checked_before_sending(serve: Callable[[Reply], Server]) 
         c.images.list(filter=123)  # type: ignore[arg-type]
     assert info.value.field == "filter" and "must be a string" in str(info.value)
     with pytest.raises(ValidationError) as info:
-        c.images.get("abc", extra_headers={"X-A": 1})
+        c.images.get("abc", extra_headers={"X-A": 1})  # type: ignore[dict-item]
     assert info.value.field == "extra_headers" and "X-A" in str(info.value)
     with pytest.raises(ValidationError) as info:
-        c.with_options(extra_headers={"X-A": True})
+        c.with_options(extra_headers={"X-A": True})  # type: ignore[dict-item]
     assert info.value.field == "extra_headers"
     with pytest.raises(ValidationError) as info:
-        c.request("GET", "/csapi/v1.3/images", extra_headers=[("X-A", 2)])
+        c.request("GET", "/csapi/v1.3/images", extra_headers=[("X-A", 2)])  # type: ignore[list-item]
     assert info.value.field == "extra_headers"
     assert s.seen == [], "nothing was sent"
 
@@ -265,7 +265,7 @@ async def test_async_arguments_are_checked_before_sending(serve: Callable[[Reply
             c.images.list(filter=123)  # type: ignore[arg-type]
         assert info.value.field == "filter"
         with pytest.raises(ValidationError) as info:
-            await c.images.get("abc", extra_headers={"X-A": 1})
+            await c.images.get("abc", extra_headers={"X-A": 1})  # type: ignore[dict-item]
         assert info.value.field == "extra_headers"
     assert s.seen == []
 

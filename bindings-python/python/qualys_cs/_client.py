@@ -29,9 +29,11 @@ logger = logging.getLogger("qualys_cs")
 
 _Self = TypeVar("_Self", bound="_BaseClient")
 
-#: Name/value pairs of ``extra_headers`` / ``extra_query``: a mapping (a list value repeats the
-#: name) or ``(name, value)`` pairs; values are str, int or bool, sent as text.
+#: Name/value pairs of ``extra_query``: a mapping (a list value repeats the name) or ``(name, value)``
+#: pairs; values are str, int or bool, sent as text.
 _Pairs = Mapping[str, Any] | Sequence[tuple[str, Any]]
+#: ``extra_headers``, as ``_Pairs`` with text values (a header's value is text; a number is refused).
+_Headers = Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]]
 
 
 def _options(opts: Mapping[str, Any]) -> dict[str, Any] | None:
@@ -166,7 +168,7 @@ class _BaseClient:
         timeout: float | None = None,
         deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: _Pairs | None = None,
+        extra_headers: _Headers | None = None,
         extra_query: _Pairs | None = None,
     ) -> _Self:
         """A client sharing this one's connections, token and rate limiter whose calls default to
@@ -270,7 +272,7 @@ class _SyncCalls(_BaseClient):
         timeout: float | None = None,
         deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: _Pairs | None = None,
+        extra_headers: _Headers | None = None,
         extra_query: _Pairs | None = None,
     ) -> Any:
         """Any method and path under the base URL (e.g. ``"/csapi/v1.3/images"``), with the same
@@ -328,7 +330,7 @@ class _AsyncCalls(_BaseClient):
         timeout: float | None = None,
         deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: _Pairs | None = None,
+        extra_headers: _Headers | None = None,
         extra_query: _Pairs | None = None,
     ) -> Any:
         """The async :meth:`Client.request`."""

@@ -215,7 +215,7 @@ class Images(_Resource):
         timeout: float | None = None,
         deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> Compliance:
@@ -235,7 +235,7 @@ class Images(_Resource):
         timeout: float | None = None,
         deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> SyncPager[Image]:
@@ -276,7 +276,7 @@ class Images(_Resource):
         timeout: float | None = None,
         deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> ImageDetails:
@@ -292,7 +292,7 @@ class Images(_Resource):
         timeout: float | None = None,
         deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> JobStarted:
@@ -311,7 +311,7 @@ class Images(_Resource):
         timeout: float | None = None,
         deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> ImageVulnerabilities:
@@ -330,7 +330,7 @@ class Images(_Resource):
         timeout: float | None = None,
         deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> SyncPager[BulkImage]:
@@ -371,7 +371,7 @@ class Images(_Resource):
         timeout: float | None = None,
         deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> Associations:
@@ -386,7 +386,7 @@ class Images(_Resource):
         timeout: float | None = None,
         deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> _List[AssociatedRegistry]:
@@ -402,7 +402,7 @@ class Images(_Resource):
         timeout: float | None = None,
         deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> Any:
@@ -419,7 +419,7 @@ class Images(_Resource):
         timeout: float | None = None,
         deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> SoftwareList:
@@ -434,7 +434,7 @@ class Images(_Resource):
         timeout: float | None = None,
         deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> VulnerabilityCount:
@@ -449,7 +449,7 @@ class Images(_Resource):
         timeout: float | None = None,
         deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> EntityExceptions:
@@ -465,7 +465,7 @@ class Images(_Resource):
         timeout: float | None = None,
         deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> ImageExceptionsUpdated:
@@ -484,7 +484,7 @@ class Tags(_Resource):
         timeout: float | None = None,
         deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> TagAssigned:
@@ -499,7 +499,7 @@ class Tags(_Resource):
         timeout: float | None = None,
         deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> Tag:
@@ -514,7 +514,7 @@ class Tags(_Resource):
         timeout: float | None = None,
         deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> str:
@@ -529,7 +529,7 @@ class Tags(_Resource):
         timeout: float | None = None,
         deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> Tag:
@@ -544,7 +544,7 @@ class Tags(_Resource):
         timeout: float | None = None,
         deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> Any:
@@ -564,7 +564,7 @@ class Policies(_Resource):
         timeout: float | None = None,
         deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> Policy:
@@ -579,7 +579,7 @@ class Policies(_Resource):
         timeout: float | None = None,
         deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> PolicyCreated:
@@ -595,7 +595,7 @@ class Policies(_Resource):
         timeout: float | None = None,
         deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> PolicyUpdated:
@@ -610,7 +610,7 @@ class Policies(_Resource):
         timeout: float | None = None,
         deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> Policy:
@@ -628,7 +628,7 @@ class Policies(_Resource):
         timeout: float | None = None,
         deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> SyncPager[Policy]:
@@ -677,7 +677,7 @@ class Reports(_Resource):
         timeout: float | None = None,
         deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> SyncPager[Report]:
@@ -717,7 +717,7 @@ class Reports(_Resource):
         timeout: float | None = None,
         deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> ReportCreated:
@@ -732,7 +732,7 @@ class Reports(_Resource):
         timeout: float | None = None,
         deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> ScheduleCreated:
@@ -748,7 +748,7 @@ class Reports(_Resource):
         timeout: float | None = None,
         deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> Message:
@@ -763,7 +763,7 @@ class Reports(_Resource):
         timeout: float | None = None,
         deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> ReportsDeleted:
@@ -780,7 +780,7 @@ class Reports(_Resource):
         timeout: float | None = None,
         deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> bytes: ...
@@ -793,7 +793,7 @@ class Reports(_Resource):
         timeout: float | None = None,
         deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> DownloadResult: ...
@@ -805,7 +805,7 @@ class Reports(_Resource):
         timeout: float | None = None,
         deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> bytes | DownloadResult:
@@ -825,7 +825,7 @@ class RegistriesSchedules(_Resource):
         timeout: float | None = None,
         deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> ScheduleCreated:
@@ -842,7 +842,7 @@ class RegistriesSchedules(_Resource):
         timeout: float | None = None,
         deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> Any:
@@ -859,7 +859,7 @@ class RegistriesSchedules(_Resource):
         timeout: float | None = None,
         deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> JobStarted:
@@ -876,7 +876,7 @@ class RegistriesSchedules(_Resource):
         timeout: float | None = None,
         deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> JobStarted:
@@ -897,7 +897,7 @@ class RegistriesSchedules(_Resource):
         timeout: float | None = None,
         deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> SyncPager[Schedule]:
@@ -939,7 +939,7 @@ class RegistriesSchedules(_Resource):
         timeout: float | None = None,
         deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> str | None:
@@ -955,7 +955,7 @@ class RegistriesSchedules(_Resource):
         timeout: float | None = None,
         deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> DeletedSchedules:
@@ -971,7 +971,7 @@ class RegistriesSchedules(_Resource):
         timeout: float | None = None,
         deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> Any:
@@ -995,7 +995,7 @@ class Containers(_Resource):
         timeout: float | None = None,
         deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> SyncPager[Container]:
@@ -1036,7 +1036,7 @@ class Containers(_Resource):
         timeout: float | None = None,
         deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> ContainerDetails:
@@ -1052,7 +1052,7 @@ class Containers(_Resource):
         timeout: float | None = None,
         deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> JobStarted:
@@ -1070,7 +1070,7 @@ class Containers(_Resource):
         timeout: float | None = None,
         deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> ContainerVulnerabilities:
@@ -1089,7 +1089,7 @@ class Containers(_Resource):
         timeout: float | None = None,
         deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> SyncPager[BulkContainer]:
@@ -1128,7 +1128,7 @@ class Containers(_Resource):
         timeout: float | None = None,
         deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> Compliance:
@@ -1146,7 +1146,7 @@ class Containers(_Resource):
         timeout: float | None = None,
         deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> SoftwareList:
@@ -1161,7 +1161,7 @@ class Containers(_Resource):
         timeout: float | None = None,
         deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> VulnerabilityCount:
@@ -1176,7 +1176,7 @@ class Containers(_Resource):
         timeout: float | None = None,
         deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> EntityExceptions:
@@ -1192,7 +1192,7 @@ class Containers(_Resource):
         timeout: float | None = None,
         deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> ContainerExceptionsUpdated:
@@ -1214,7 +1214,7 @@ class Events(_Resource):
         timeout: float | None = None,
         deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> SyncPager[Event]:
@@ -1261,7 +1261,7 @@ class Sensors(_Resource):
         timeout: float | None = None,
         deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> SyncPager[Sensor]:
@@ -1302,7 +1302,7 @@ class Sensors(_Resource):
         timeout: float | None = None,
         deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> JobStarted:
@@ -1317,7 +1317,7 @@ class Sensors(_Resource):
         timeout: float | None = None,
         deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> Sensor:
@@ -1331,7 +1331,7 @@ class Sensors(_Resource):
         timeout: float | None = None,
         deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> ActivationKey:
@@ -1367,7 +1367,7 @@ class Registries(_Resource):
         timeout: float | None = None,
         deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> SyncPager[Registry]:
@@ -1407,7 +1407,7 @@ class Registries(_Resource):
         timeout: float | None = None,
         deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> RegistryDetails:
@@ -1421,7 +1421,7 @@ class Registries(_Resource):
         timeout: float | None = None,
         deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> AwsBase:
@@ -1436,7 +1436,7 @@ class Registries(_Resource):
         timeout: float | None = None,
         deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> Any:
@@ -1451,7 +1451,7 @@ class Registries(_Resource):
         timeout: float | None = None,
         deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> RegistryCreated:
@@ -1467,7 +1467,7 @@ class Registries(_Resource):
         timeout: float | None = None,
         deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> Any:
@@ -1488,7 +1488,7 @@ class Registries(_Resource):
         timeout: float | None = None,
         deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> SyncPager[Repository]:
@@ -1529,7 +1529,7 @@ class Registries(_Resource):
         timeout: float | None = None,
         deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> str | None:
@@ -1544,7 +1544,7 @@ class Registries(_Resource):
         timeout: float | None = None,
         deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> DeletedRegistries:
@@ -1562,7 +1562,7 @@ class RegistriesAws(_Resource):
         timeout: float | None = None,
         deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> _List[AwsConnector]:
@@ -1577,7 +1577,7 @@ class RegistriesAws(_Resource):
         timeout: float | None = None,
         deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> _List[AwsConnector]:
@@ -1592,7 +1592,7 @@ class RegistriesAws(_Resource):
         timeout: float | None = None,
         deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> Any:
@@ -1616,7 +1616,7 @@ class Controls(_Resource):
         timeout: float | None = None,
         deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> SyncPager[Control]:
@@ -1656,7 +1656,7 @@ class Controls(_Resource):
         timeout: float | None = None,
         deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> Control:
@@ -1675,7 +1675,7 @@ class RegistriesAcr(_Resource):
         timeout: float | None = None,
         deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> Any:
@@ -1689,7 +1689,7 @@ class RegistriesAcr(_Resource):
         timeout: float | None = None,
         deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> _List[AcrConnector]:
@@ -1704,7 +1704,7 @@ class RegistriesAcr(_Resource):
         timeout: float | None = None,
         deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> AcrConnector:
@@ -1726,7 +1726,7 @@ class RegistriesGcp(_Resource):
         timeout: float | None = None,
         deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> Any:
@@ -1740,7 +1740,7 @@ class RegistriesGcp(_Resource):
         timeout: float | None = None,
         deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> _List[GcpConnector]:
@@ -1755,7 +1755,7 @@ class RegistriesGcp(_Resource):
         timeout: float | None = None,
         deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> GcpConnector:
@@ -1780,7 +1780,7 @@ class K8sPostures(_Resource):
         timeout: float | None = None,
         deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> SyncPager[K8sPosture]:
@@ -1820,7 +1820,7 @@ class K8sPostures(_Resource):
         timeout: float | None = None,
         deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> Any:
@@ -1835,7 +1835,7 @@ class K8sPostures(_Resource):
         timeout: float | None = None,
         deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> Any:
@@ -1850,7 +1850,7 @@ class K8sPostures(_Resource):
         timeout: float | None = None,
         deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> Any:
@@ -1873,7 +1873,7 @@ class K8sClusters(_Resource):
         timeout: float | None = None,
         deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> SyncPager[KubernetesCluster]:
@@ -1914,7 +1914,7 @@ class K8sClusters(_Resource):
         timeout: float | None = None,
         deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> KubernetesCluster:
@@ -1933,7 +1933,7 @@ class Exceptions(_Resource):
         timeout: float | None = None,
         deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> ExceptionCreated:
@@ -1949,7 +1949,7 @@ class Exceptions(_Resource):
         timeout: float | None = None,
         deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> ExceptionCreated:
@@ -1965,7 +1965,7 @@ class Exceptions(_Resource):
         timeout: float | None = None,
         deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> VulnException:
@@ -1987,7 +1987,7 @@ class SensorProfiles(_Resource):
         timeout: float | None = None,
         deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> SyncPager[SensorProfile]:
@@ -2027,7 +2027,7 @@ class SensorProfiles(_Resource):
         timeout: float | None = None,
         deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> Any:
@@ -2044,7 +2044,7 @@ class SensorProfiles(_Resource):
         timeout: float | None = None,
         deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> Any:
@@ -2067,7 +2067,7 @@ class Vulnerabilities(_Resource):
         timeout: float | None = None,
         deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> SyncPager[VulnFinding]:
@@ -2108,7 +2108,7 @@ class Vulnerabilities(_Resource):
         timeout: float | None = None,
         deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> VulnViewCount:
@@ -2126,7 +2126,7 @@ class Vulnerabilities(_Resource):
         timeout: float | None = None,
         deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> SyncPager[VulnDefinition]:
@@ -2166,7 +2166,7 @@ class Vulnerabilities(_Resource):
         timeout: float | None = None,
         deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> VulnerabilityView:
@@ -2220,7 +2220,7 @@ class AsyncImages(_Resource):
         timeout: float | None = None,
         deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> Compliance:
@@ -2240,7 +2240,7 @@ class AsyncImages(_Resource):
         timeout: float | None = None,
         deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> AsyncPager[Image]:
@@ -2281,7 +2281,7 @@ class AsyncImages(_Resource):
         timeout: float | None = None,
         deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> ImageDetails:
@@ -2297,7 +2297,7 @@ class AsyncImages(_Resource):
         timeout: float | None = None,
         deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> JobStarted:
@@ -2316,7 +2316,7 @@ class AsyncImages(_Resource):
         timeout: float | None = None,
         deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> ImageVulnerabilities:
@@ -2335,7 +2335,7 @@ class AsyncImages(_Resource):
         timeout: float | None = None,
         deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> AsyncPager[BulkImage]:
@@ -2376,7 +2376,7 @@ class AsyncImages(_Resource):
         timeout: float | None = None,
         deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> Associations:
@@ -2391,7 +2391,7 @@ class AsyncImages(_Resource):
         timeout: float | None = None,
         deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> _List[AssociatedRegistry]:
@@ -2407,7 +2407,7 @@ class AsyncImages(_Resource):
         timeout: float | None = None,
         deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> Any:
@@ -2424,7 +2424,7 @@ class AsyncImages(_Resource):
         timeout: float | None = None,
         deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> SoftwareList:
@@ -2439,7 +2439,7 @@ class AsyncImages(_Resource):
         timeout: float | None = None,
         deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> VulnerabilityCount:
@@ -2454,7 +2454,7 @@ class AsyncImages(_Resource):
         timeout: float | None = None,
         deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> EntityExceptions:
@@ -2470,7 +2470,7 @@ class AsyncImages(_Resource):
         timeout: float | None = None,
         deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> ImageExceptionsUpdated:
@@ -2489,7 +2489,7 @@ class AsyncTags(_Resource):
         timeout: float | None = None,
         deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> TagAssigned:
@@ -2504,7 +2504,7 @@ class AsyncTags(_Resource):
         timeout: float | None = None,
         deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> Tag:
@@ -2519,7 +2519,7 @@ class AsyncTags(_Resource):
         timeout: float | None = None,
         deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> str:
@@ -2534,7 +2534,7 @@ class AsyncTags(_Resource):
         timeout: float | None = None,
         deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> Tag:
@@ -2549,7 +2549,7 @@ class AsyncTags(_Resource):
         timeout: float | None = None,
         deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> Any:
@@ -2569,7 +2569,7 @@ class AsyncPolicies(_Resource):
         timeout: float | None = None,
         deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> Policy:
@@ -2584,7 +2584,7 @@ class AsyncPolicies(_Resource):
         timeout: float | None = None,
         deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> PolicyCreated:
@@ -2600,7 +2600,7 @@ class AsyncPolicies(_Resource):
         timeout: float | None = None,
         deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> PolicyUpdated:
@@ -2615,7 +2615,7 @@ class AsyncPolicies(_Resource):
         timeout: float | None = None,
         deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> Policy:
@@ -2633,7 +2633,7 @@ class AsyncPolicies(_Resource):
         timeout: float | None = None,
         deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> AsyncPager[Policy]:
@@ -2682,7 +2682,7 @@ class AsyncReports(_Resource):
         timeout: float | None = None,
         deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> AsyncPager[Report]:
@@ -2722,7 +2722,7 @@ class AsyncReports(_Resource):
         timeout: float | None = None,
         deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> ReportCreated:
@@ -2737,7 +2737,7 @@ class AsyncReports(_Resource):
         timeout: float | None = None,
         deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> ScheduleCreated:
@@ -2753,7 +2753,7 @@ class AsyncReports(_Resource):
         timeout: float | None = None,
         deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> Message:
@@ -2768,7 +2768,7 @@ class AsyncReports(_Resource):
         timeout: float | None = None,
         deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> ReportsDeleted:
@@ -2785,7 +2785,7 @@ class AsyncReports(_Resource):
         timeout: float | None = None,
         deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> bytes: ...
@@ -2798,7 +2798,7 @@ class AsyncReports(_Resource):
         timeout: float | None = None,
         deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> DownloadResult: ...
@@ -2810,7 +2810,7 @@ class AsyncReports(_Resource):
         timeout: float | None = None,
         deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> bytes | DownloadResult:
@@ -2830,7 +2830,7 @@ class AsyncRegistriesSchedules(_Resource):
         timeout: float | None = None,
         deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> ScheduleCreated:
@@ -2847,7 +2847,7 @@ class AsyncRegistriesSchedules(_Resource):
         timeout: float | None = None,
         deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> Any:
@@ -2864,7 +2864,7 @@ class AsyncRegistriesSchedules(_Resource):
         timeout: float | None = None,
         deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> JobStarted:
@@ -2881,7 +2881,7 @@ class AsyncRegistriesSchedules(_Resource):
         timeout: float | None = None,
         deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> JobStarted:
@@ -2902,7 +2902,7 @@ class AsyncRegistriesSchedules(_Resource):
         timeout: float | None = None,
         deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> AsyncPager[Schedule]:
@@ -2944,7 +2944,7 @@ class AsyncRegistriesSchedules(_Resource):
         timeout: float | None = None,
         deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> str | None:
@@ -2960,7 +2960,7 @@ class AsyncRegistriesSchedules(_Resource):
         timeout: float | None = None,
         deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> DeletedSchedules:
@@ -2976,7 +2976,7 @@ class AsyncRegistriesSchedules(_Resource):
         timeout: float | None = None,
         deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> Any:
@@ -3000,7 +3000,7 @@ class AsyncContainers(_Resource):
         timeout: float | None = None,
         deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> AsyncPager[Container]:
@@ -3041,7 +3041,7 @@ class AsyncContainers(_Resource):
         timeout: float | None = None,
         deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> ContainerDetails:
@@ -3057,7 +3057,7 @@ class AsyncContainers(_Resource):
         timeout: float | None = None,
         deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> JobStarted:
@@ -3075,7 +3075,7 @@ class AsyncContainers(_Resource):
         timeout: float | None = None,
         deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> ContainerVulnerabilities:
@@ -3094,7 +3094,7 @@ class AsyncContainers(_Resource):
         timeout: float | None = None,
         deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> AsyncPager[BulkContainer]:
@@ -3133,7 +3133,7 @@ class AsyncContainers(_Resource):
         timeout: float | None = None,
         deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> Compliance:
@@ -3151,7 +3151,7 @@ class AsyncContainers(_Resource):
         timeout: float | None = None,
         deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> SoftwareList:
@@ -3166,7 +3166,7 @@ class AsyncContainers(_Resource):
         timeout: float | None = None,
         deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> VulnerabilityCount:
@@ -3181,7 +3181,7 @@ class AsyncContainers(_Resource):
         timeout: float | None = None,
         deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> EntityExceptions:
@@ -3197,7 +3197,7 @@ class AsyncContainers(_Resource):
         timeout: float | None = None,
         deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> ContainerExceptionsUpdated:
@@ -3219,7 +3219,7 @@ class AsyncEvents(_Resource):
         timeout: float | None = None,
         deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> AsyncPager[Event]:
@@ -3266,7 +3266,7 @@ class AsyncSensors(_Resource):
         timeout: float | None = None,
         deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> AsyncPager[Sensor]:
@@ -3307,7 +3307,7 @@ class AsyncSensors(_Resource):
         timeout: float | None = None,
         deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> JobStarted:
@@ -3322,7 +3322,7 @@ class AsyncSensors(_Resource):
         timeout: float | None = None,
         deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> Sensor:
@@ -3336,7 +3336,7 @@ class AsyncSensors(_Resource):
         timeout: float | None = None,
         deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> ActivationKey:
@@ -3372,7 +3372,7 @@ class AsyncRegistries(_Resource):
         timeout: float | None = None,
         deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> AsyncPager[Registry]:
@@ -3412,7 +3412,7 @@ class AsyncRegistries(_Resource):
         timeout: float | None = None,
         deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> RegistryDetails:
@@ -3426,7 +3426,7 @@ class AsyncRegistries(_Resource):
         timeout: float | None = None,
         deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> AwsBase:
@@ -3441,7 +3441,7 @@ class AsyncRegistries(_Resource):
         timeout: float | None = None,
         deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> Any:
@@ -3456,7 +3456,7 @@ class AsyncRegistries(_Resource):
         timeout: float | None = None,
         deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> RegistryCreated:
@@ -3472,7 +3472,7 @@ class AsyncRegistries(_Resource):
         timeout: float | None = None,
         deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> Any:
@@ -3493,7 +3493,7 @@ class AsyncRegistries(_Resource):
         timeout: float | None = None,
         deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> AsyncPager[Repository]:
@@ -3534,7 +3534,7 @@ class AsyncRegistries(_Resource):
         timeout: float | None = None,
         deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> str | None:
@@ -3549,7 +3549,7 @@ class AsyncRegistries(_Resource):
         timeout: float | None = None,
         deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> DeletedRegistries:
@@ -3567,7 +3567,7 @@ class AsyncRegistriesAws(_Resource):
         timeout: float | None = None,
         deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> _List[AwsConnector]:
@@ -3582,7 +3582,7 @@ class AsyncRegistriesAws(_Resource):
         timeout: float | None = None,
         deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> _List[AwsConnector]:
@@ -3597,7 +3597,7 @@ class AsyncRegistriesAws(_Resource):
         timeout: float | None = None,
         deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> Any:
@@ -3621,7 +3621,7 @@ class AsyncControls(_Resource):
         timeout: float | None = None,
         deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> AsyncPager[Control]:
@@ -3661,7 +3661,7 @@ class AsyncControls(_Resource):
         timeout: float | None = None,
         deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> Control:
@@ -3680,7 +3680,7 @@ class AsyncRegistriesAcr(_Resource):
         timeout: float | None = None,
         deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> Any:
@@ -3694,7 +3694,7 @@ class AsyncRegistriesAcr(_Resource):
         timeout: float | None = None,
         deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> _List[AcrConnector]:
@@ -3709,7 +3709,7 @@ class AsyncRegistriesAcr(_Resource):
         timeout: float | None = None,
         deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> AcrConnector:
@@ -3731,7 +3731,7 @@ class AsyncRegistriesGcp(_Resource):
         timeout: float | None = None,
         deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> Any:
@@ -3745,7 +3745,7 @@ class AsyncRegistriesGcp(_Resource):
         timeout: float | None = None,
         deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> _List[GcpConnector]:
@@ -3760,7 +3760,7 @@ class AsyncRegistriesGcp(_Resource):
         timeout: float | None = None,
         deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> GcpConnector:
@@ -3785,7 +3785,7 @@ class AsyncK8sPostures(_Resource):
         timeout: float | None = None,
         deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> AsyncPager[K8sPosture]:
@@ -3825,7 +3825,7 @@ class AsyncK8sPostures(_Resource):
         timeout: float | None = None,
         deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> Any:
@@ -3840,7 +3840,7 @@ class AsyncK8sPostures(_Resource):
         timeout: float | None = None,
         deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> Any:
@@ -3855,7 +3855,7 @@ class AsyncK8sPostures(_Resource):
         timeout: float | None = None,
         deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> Any:
@@ -3878,7 +3878,7 @@ class AsyncK8sClusters(_Resource):
         timeout: float | None = None,
         deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> AsyncPager[KubernetesCluster]:
@@ -3919,7 +3919,7 @@ class AsyncK8sClusters(_Resource):
         timeout: float | None = None,
         deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> KubernetesCluster:
@@ -3938,7 +3938,7 @@ class AsyncExceptions(_Resource):
         timeout: float | None = None,
         deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> ExceptionCreated:
@@ -3954,7 +3954,7 @@ class AsyncExceptions(_Resource):
         timeout: float | None = None,
         deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> ExceptionCreated:
@@ -3970,7 +3970,7 @@ class AsyncExceptions(_Resource):
         timeout: float | None = None,
         deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> VulnException:
@@ -3992,7 +3992,7 @@ class AsyncSensorProfiles(_Resource):
         timeout: float | None = None,
         deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> AsyncPager[SensorProfile]:
@@ -4032,7 +4032,7 @@ class AsyncSensorProfiles(_Resource):
         timeout: float | None = None,
         deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> Any:
@@ -4049,7 +4049,7 @@ class AsyncSensorProfiles(_Resource):
         timeout: float | None = None,
         deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> Any:
@@ -4072,7 +4072,7 @@ class AsyncVulnerabilities(_Resource):
         timeout: float | None = None,
         deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> AsyncPager[VulnFinding]:
@@ -4113,7 +4113,7 @@ class AsyncVulnerabilities(_Resource):
         timeout: float | None = None,
         deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> VulnViewCount:
@@ -4131,7 +4131,7 @@ class AsyncVulnerabilities(_Resource):
         timeout: float | None = None,
         deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> AsyncPager[VulnDefinition]:
@@ -4171,7 +4171,7 @@ class AsyncVulnerabilities(_Resource):
         timeout: float | None = None,
         deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> VulnerabilityView:
@@ -4225,7 +4225,7 @@ class RawImages(_Resource):
         timeout: float | None = None,
         deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> RawResponse[Compliance]:
@@ -4245,7 +4245,7 @@ class RawImages(_Resource):
         timeout: float | None = None,
         deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> RawResponse[ListPage]:
@@ -4260,7 +4260,7 @@ class RawImages(_Resource):
         timeout: float | None = None,
         deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> RawResponse[ImageDetails]:
@@ -4276,7 +4276,7 @@ class RawImages(_Resource):
         timeout: float | None = None,
         deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> RawResponse[JobStarted]:
@@ -4295,7 +4295,7 @@ class RawImages(_Resource):
         timeout: float | None = None,
         deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> RawResponse[ImageVulnerabilities]:
@@ -4314,7 +4314,7 @@ class RawImages(_Resource):
         timeout: float | None = None,
         deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> RawResponse[ListPage]:
@@ -4331,7 +4331,7 @@ class RawImages(_Resource):
         timeout: float | None = None,
         deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> RawResponse[Associations]:
@@ -4346,7 +4346,7 @@ class RawImages(_Resource):
         timeout: float | None = None,
         deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> RawResponse[_List[AssociatedRegistry]]:
@@ -4362,7 +4362,7 @@ class RawImages(_Resource):
         timeout: float | None = None,
         deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> RawResponse[Any]:
@@ -4379,7 +4379,7 @@ class RawImages(_Resource):
         timeout: float | None = None,
         deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> RawResponse[SoftwareList]:
@@ -4394,7 +4394,7 @@ class RawImages(_Resource):
         timeout: float | None = None,
         deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> RawResponse[VulnerabilityCount]:
@@ -4409,7 +4409,7 @@ class RawImages(_Resource):
         timeout: float | None = None,
         deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> RawResponse[EntityExceptions]:
@@ -4425,7 +4425,7 @@ class RawImages(_Resource):
         timeout: float | None = None,
         deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> RawResponse[ImageExceptionsUpdated]:
@@ -4444,7 +4444,7 @@ class RawTags(_Resource):
         timeout: float | None = None,
         deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> RawResponse[TagAssigned]:
@@ -4459,7 +4459,7 @@ class RawTags(_Resource):
         timeout: float | None = None,
         deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> RawResponse[Tag]:
@@ -4474,7 +4474,7 @@ class RawTags(_Resource):
         timeout: float | None = None,
         deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> RawResponse[str]:
@@ -4489,7 +4489,7 @@ class RawTags(_Resource):
         timeout: float | None = None,
         deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> RawResponse[Tag]:
@@ -4504,7 +4504,7 @@ class RawTags(_Resource):
         timeout: float | None = None,
         deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> RawResponse[Any]:
@@ -4524,7 +4524,7 @@ class RawPolicies(_Resource):
         timeout: float | None = None,
         deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> RawResponse[Policy]:
@@ -4539,7 +4539,7 @@ class RawPolicies(_Resource):
         timeout: float | None = None,
         deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> RawResponse[PolicyCreated]:
@@ -4555,7 +4555,7 @@ class RawPolicies(_Resource):
         timeout: float | None = None,
         deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> RawResponse[PolicyUpdated]:
@@ -4570,7 +4570,7 @@ class RawPolicies(_Resource):
         timeout: float | None = None,
         deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> RawResponse[Policy]:
@@ -4588,7 +4588,7 @@ class RawPolicies(_Resource):
         timeout: float | None = None,
         deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> RawResponse[ListPage]:
@@ -4612,7 +4612,7 @@ class RawReports(_Resource):
         timeout: float | None = None,
         deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> RawResponse[ListPage]:
@@ -4627,7 +4627,7 @@ class RawReports(_Resource):
         timeout: float | None = None,
         deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> RawResponse[ReportCreated]:
@@ -4642,7 +4642,7 @@ class RawReports(_Resource):
         timeout: float | None = None,
         deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> RawResponse[ScheduleCreated]:
@@ -4658,7 +4658,7 @@ class RawReports(_Resource):
         timeout: float | None = None,
         deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> RawResponse[Message]:
@@ -4673,7 +4673,7 @@ class RawReports(_Resource):
         timeout: float | None = None,
         deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> RawResponse[ReportsDeleted]:
@@ -4689,7 +4689,7 @@ class RawReports(_Resource):
         timeout: float | None = None,
         deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> RawResponse[bytes]:
@@ -4709,7 +4709,7 @@ class RawRegistriesSchedules(_Resource):
         timeout: float | None = None,
         deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> RawResponse[ScheduleCreated]:
@@ -4726,7 +4726,7 @@ class RawRegistriesSchedules(_Resource):
         timeout: float | None = None,
         deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> RawResponse[Any]:
@@ -4743,7 +4743,7 @@ class RawRegistriesSchedules(_Resource):
         timeout: float | None = None,
         deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> RawResponse[JobStarted]:
@@ -4760,7 +4760,7 @@ class RawRegistriesSchedules(_Resource):
         timeout: float | None = None,
         deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> RawResponse[JobStarted]:
@@ -4781,7 +4781,7 @@ class RawRegistriesSchedules(_Resource):
         timeout: float | None = None,
         deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> RawResponse[ListPage]:
@@ -4797,7 +4797,7 @@ class RawRegistriesSchedules(_Resource):
         timeout: float | None = None,
         deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> RawResponse[str | None]:
@@ -4813,7 +4813,7 @@ class RawRegistriesSchedules(_Resource):
         timeout: float | None = None,
         deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> RawResponse[DeletedSchedules]:
@@ -4829,7 +4829,7 @@ class RawRegistriesSchedules(_Resource):
         timeout: float | None = None,
         deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> RawResponse[Any]:
@@ -4853,7 +4853,7 @@ class RawContainers(_Resource):
         timeout: float | None = None,
         deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> RawResponse[ListPage]:
@@ -4868,7 +4868,7 @@ class RawContainers(_Resource):
         timeout: float | None = None,
         deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> RawResponse[ContainerDetails]:
@@ -4884,7 +4884,7 @@ class RawContainers(_Resource):
         timeout: float | None = None,
         deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> RawResponse[JobStarted]:
@@ -4902,7 +4902,7 @@ class RawContainers(_Resource):
         timeout: float | None = None,
         deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> RawResponse[ContainerVulnerabilities]:
@@ -4921,7 +4921,7 @@ class RawContainers(_Resource):
         timeout: float | None = None,
         deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> RawResponse[ListPage]:
@@ -4936,7 +4936,7 @@ class RawContainers(_Resource):
         timeout: float | None = None,
         deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> RawResponse[Compliance]:
@@ -4954,7 +4954,7 @@ class RawContainers(_Resource):
         timeout: float | None = None,
         deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> RawResponse[SoftwareList]:
@@ -4969,7 +4969,7 @@ class RawContainers(_Resource):
         timeout: float | None = None,
         deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> RawResponse[VulnerabilityCount]:
@@ -4984,7 +4984,7 @@ class RawContainers(_Resource):
         timeout: float | None = None,
         deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> RawResponse[EntityExceptions]:
@@ -5000,7 +5000,7 @@ class RawContainers(_Resource):
         timeout: float | None = None,
         deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> RawResponse[ContainerExceptionsUpdated]:
@@ -5022,7 +5022,7 @@ class RawEvents(_Resource):
         timeout: float | None = None,
         deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> RawResponse[ListPage]:
@@ -5046,7 +5046,7 @@ class RawSensors(_Resource):
         timeout: float | None = None,
         deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> RawResponse[ListPage]:
@@ -5062,7 +5062,7 @@ class RawSensors(_Resource):
         timeout: float | None = None,
         deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> RawResponse[JobStarted]:
@@ -5077,7 +5077,7 @@ class RawSensors(_Resource):
         timeout: float | None = None,
         deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> RawResponse[Sensor]:
@@ -5091,7 +5091,7 @@ class RawSensors(_Resource):
         timeout: float | None = None,
         deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> RawResponse[ActivationKey]:
@@ -5127,7 +5127,7 @@ class RawRegistries(_Resource):
         timeout: float | None = None,
         deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> RawResponse[ListPage]:
@@ -5142,7 +5142,7 @@ class RawRegistries(_Resource):
         timeout: float | None = None,
         deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> RawResponse[RegistryDetails]:
@@ -5156,7 +5156,7 @@ class RawRegistries(_Resource):
         timeout: float | None = None,
         deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> RawResponse[AwsBase]:
@@ -5171,7 +5171,7 @@ class RawRegistries(_Resource):
         timeout: float | None = None,
         deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> RawResponse[Any]:
@@ -5186,7 +5186,7 @@ class RawRegistries(_Resource):
         timeout: float | None = None,
         deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> RawResponse[RegistryCreated]:
@@ -5202,7 +5202,7 @@ class RawRegistries(_Resource):
         timeout: float | None = None,
         deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> RawResponse[Any]:
@@ -5223,7 +5223,7 @@ class RawRegistries(_Resource):
         timeout: float | None = None,
         deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> RawResponse[ListPage]:
@@ -5238,7 +5238,7 @@ class RawRegistries(_Resource):
         timeout: float | None = None,
         deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> RawResponse[str | None]:
@@ -5253,7 +5253,7 @@ class RawRegistries(_Resource):
         timeout: float | None = None,
         deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> RawResponse[DeletedRegistries]:
@@ -5271,7 +5271,7 @@ class RawRegistriesAws(_Resource):
         timeout: float | None = None,
         deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> RawResponse[_List[AwsConnector]]:
@@ -5286,7 +5286,7 @@ class RawRegistriesAws(_Resource):
         timeout: float | None = None,
         deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> RawResponse[_List[AwsConnector]]:
@@ -5301,7 +5301,7 @@ class RawRegistriesAws(_Resource):
         timeout: float | None = None,
         deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> RawResponse[Any]:
@@ -5325,7 +5325,7 @@ class RawControls(_Resource):
         timeout: float | None = None,
         deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> RawResponse[ListPage]:
@@ -5340,7 +5340,7 @@ class RawControls(_Resource):
         timeout: float | None = None,
         deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> RawResponse[Control]:
@@ -5359,7 +5359,7 @@ class RawRegistriesAcr(_Resource):
         timeout: float | None = None,
         deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> RawResponse[Any]:
@@ -5373,7 +5373,7 @@ class RawRegistriesAcr(_Resource):
         timeout: float | None = None,
         deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> RawResponse[_List[AcrConnector]]:
@@ -5388,7 +5388,7 @@ class RawRegistriesAcr(_Resource):
         timeout: float | None = None,
         deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> RawResponse[AcrConnector]:
@@ -5410,7 +5410,7 @@ class RawRegistriesGcp(_Resource):
         timeout: float | None = None,
         deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> RawResponse[Any]:
@@ -5424,7 +5424,7 @@ class RawRegistriesGcp(_Resource):
         timeout: float | None = None,
         deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> RawResponse[_List[GcpConnector]]:
@@ -5439,7 +5439,7 @@ class RawRegistriesGcp(_Resource):
         timeout: float | None = None,
         deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> RawResponse[GcpConnector]:
@@ -5464,7 +5464,7 @@ class RawK8sPostures(_Resource):
         timeout: float | None = None,
         deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> RawResponse[ListPage]:
@@ -5478,7 +5478,7 @@ class RawK8sPostures(_Resource):
         timeout: float | None = None,
         deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> RawResponse[Any]:
@@ -5493,7 +5493,7 @@ class RawK8sPostures(_Resource):
         timeout: float | None = None,
         deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> RawResponse[Any]:
@@ -5508,7 +5508,7 @@ class RawK8sPostures(_Resource):
         timeout: float | None = None,
         deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> RawResponse[Any]:
@@ -5531,7 +5531,7 @@ class RawK8sClusters(_Resource):
         timeout: float | None = None,
         deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> RawResponse[ListPage]:
@@ -5546,7 +5546,7 @@ class RawK8sClusters(_Resource):
         timeout: float | None = None,
         deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> RawResponse[KubernetesCluster]:
@@ -5565,7 +5565,7 @@ class RawExceptions(_Resource):
         timeout: float | None = None,
         deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> RawResponse[ExceptionCreated]:
@@ -5581,7 +5581,7 @@ class RawExceptions(_Resource):
         timeout: float | None = None,
         deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> RawResponse[ExceptionCreated]:
@@ -5597,7 +5597,7 @@ class RawExceptions(_Resource):
         timeout: float | None = None,
         deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> RawResponse[VulnException]:
@@ -5619,7 +5619,7 @@ class RawSensorProfiles(_Resource):
         timeout: float | None = None,
         deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> RawResponse[ListPage]:
@@ -5634,7 +5634,7 @@ class RawSensorProfiles(_Resource):
         timeout: float | None = None,
         deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> RawResponse[Any]:
@@ -5651,7 +5651,7 @@ class RawSensorProfiles(_Resource):
         timeout: float | None = None,
         deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> RawResponse[Any]:
@@ -5674,7 +5674,7 @@ class RawVulnerabilities(_Resource):
         timeout: float | None = None,
         deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> RawResponse[ListPage]:
@@ -5689,7 +5689,7 @@ class RawVulnerabilities(_Resource):
         timeout: float | None = None,
         deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> RawResponse[VulnViewCount]:
@@ -5707,7 +5707,7 @@ class RawVulnerabilities(_Resource):
         timeout: float | None = None,
         deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> RawResponse[ListPage]:
@@ -5722,7 +5722,7 @@ class RawVulnerabilities(_Resource):
         timeout: float | None = None,
         deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> RawResponse[VulnerabilityView]:
@@ -5776,7 +5776,7 @@ class AsyncRawImages(_Resource):
         timeout: float | None = None,
         deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> RawResponse[Compliance]:
@@ -5796,7 +5796,7 @@ class AsyncRawImages(_Resource):
         timeout: float | None = None,
         deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> Awaitable[RawResponse[ListPage]]:
@@ -5811,7 +5811,7 @@ class AsyncRawImages(_Resource):
         timeout: float | None = None,
         deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> RawResponse[ImageDetails]:
@@ -5827,7 +5827,7 @@ class AsyncRawImages(_Resource):
         timeout: float | None = None,
         deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> RawResponse[JobStarted]:
@@ -5846,7 +5846,7 @@ class AsyncRawImages(_Resource):
         timeout: float | None = None,
         deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> RawResponse[ImageVulnerabilities]:
@@ -5865,7 +5865,7 @@ class AsyncRawImages(_Resource):
         timeout: float | None = None,
         deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> Awaitable[RawResponse[ListPage]]:
@@ -5882,7 +5882,7 @@ class AsyncRawImages(_Resource):
         timeout: float | None = None,
         deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> RawResponse[Associations]:
@@ -5897,7 +5897,7 @@ class AsyncRawImages(_Resource):
         timeout: float | None = None,
         deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> RawResponse[_List[AssociatedRegistry]]:
@@ -5913,7 +5913,7 @@ class AsyncRawImages(_Resource):
         timeout: float | None = None,
         deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> RawResponse[Any]:
@@ -5930,7 +5930,7 @@ class AsyncRawImages(_Resource):
         timeout: float | None = None,
         deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> RawResponse[SoftwareList]:
@@ -5945,7 +5945,7 @@ class AsyncRawImages(_Resource):
         timeout: float | None = None,
         deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> RawResponse[VulnerabilityCount]:
@@ -5960,7 +5960,7 @@ class AsyncRawImages(_Resource):
         timeout: float | None = None,
         deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> RawResponse[EntityExceptions]:
@@ -5976,7 +5976,7 @@ class AsyncRawImages(_Resource):
         timeout: float | None = None,
         deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> RawResponse[ImageExceptionsUpdated]:
@@ -5995,7 +5995,7 @@ class AsyncRawTags(_Resource):
         timeout: float | None = None,
         deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> RawResponse[TagAssigned]:
@@ -6010,7 +6010,7 @@ class AsyncRawTags(_Resource):
         timeout: float | None = None,
         deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> RawResponse[Tag]:
@@ -6025,7 +6025,7 @@ class AsyncRawTags(_Resource):
         timeout: float | None = None,
         deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> RawResponse[str]:
@@ -6040,7 +6040,7 @@ class AsyncRawTags(_Resource):
         timeout: float | None = None,
         deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> RawResponse[Tag]:
@@ -6055,7 +6055,7 @@ class AsyncRawTags(_Resource):
         timeout: float | None = None,
         deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> RawResponse[Any]:
@@ -6075,7 +6075,7 @@ class AsyncRawPolicies(_Resource):
         timeout: float | None = None,
         deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> RawResponse[Policy]:
@@ -6090,7 +6090,7 @@ class AsyncRawPolicies(_Resource):
         timeout: float | None = None,
         deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> RawResponse[PolicyCreated]:
@@ -6106,7 +6106,7 @@ class AsyncRawPolicies(_Resource):
         timeout: float | None = None,
         deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> RawResponse[PolicyUpdated]:
@@ -6121,7 +6121,7 @@ class AsyncRawPolicies(_Resource):
         timeout: float | None = None,
         deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> RawResponse[Policy]:
@@ -6139,7 +6139,7 @@ class AsyncRawPolicies(_Resource):
         timeout: float | None = None,
         deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> Awaitable[RawResponse[ListPage]]:
@@ -6163,7 +6163,7 @@ class AsyncRawReports(_Resource):
         timeout: float | None = None,
         deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> Awaitable[RawResponse[ListPage]]:
@@ -6178,7 +6178,7 @@ class AsyncRawReports(_Resource):
         timeout: float | None = None,
         deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> RawResponse[ReportCreated]:
@@ -6193,7 +6193,7 @@ class AsyncRawReports(_Resource):
         timeout: float | None = None,
         deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> RawResponse[ScheduleCreated]:
@@ -6209,7 +6209,7 @@ class AsyncRawReports(_Resource):
         timeout: float | None = None,
         deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> RawResponse[Message]:
@@ -6224,7 +6224,7 @@ class AsyncRawReports(_Resource):
         timeout: float | None = None,
         deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> RawResponse[ReportsDeleted]:
@@ -6240,7 +6240,7 @@ class AsyncRawReports(_Resource):
         timeout: float | None = None,
         deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> RawResponse[bytes]:
@@ -6260,7 +6260,7 @@ class AsyncRawRegistriesSchedules(_Resource):
         timeout: float | None = None,
         deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> RawResponse[ScheduleCreated]:
@@ -6277,7 +6277,7 @@ class AsyncRawRegistriesSchedules(_Resource):
         timeout: float | None = None,
         deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> RawResponse[Any]:
@@ -6294,7 +6294,7 @@ class AsyncRawRegistriesSchedules(_Resource):
         timeout: float | None = None,
         deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> RawResponse[JobStarted]:
@@ -6311,7 +6311,7 @@ class AsyncRawRegistriesSchedules(_Resource):
         timeout: float | None = None,
         deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> RawResponse[JobStarted]:
@@ -6332,7 +6332,7 @@ class AsyncRawRegistriesSchedules(_Resource):
         timeout: float | None = None,
         deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> Awaitable[RawResponse[ListPage]]:
@@ -6348,7 +6348,7 @@ class AsyncRawRegistriesSchedules(_Resource):
         timeout: float | None = None,
         deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> RawResponse[str | None]:
@@ -6364,7 +6364,7 @@ class AsyncRawRegistriesSchedules(_Resource):
         timeout: float | None = None,
         deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> RawResponse[DeletedSchedules]:
@@ -6380,7 +6380,7 @@ class AsyncRawRegistriesSchedules(_Resource):
         timeout: float | None = None,
         deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> RawResponse[Any]:
@@ -6404,7 +6404,7 @@ class AsyncRawContainers(_Resource):
         timeout: float | None = None,
         deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> Awaitable[RawResponse[ListPage]]:
@@ -6419,7 +6419,7 @@ class AsyncRawContainers(_Resource):
         timeout: float | None = None,
         deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> RawResponse[ContainerDetails]:
@@ -6435,7 +6435,7 @@ class AsyncRawContainers(_Resource):
         timeout: float | None = None,
         deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> RawResponse[JobStarted]:
@@ -6453,7 +6453,7 @@ class AsyncRawContainers(_Resource):
         timeout: float | None = None,
         deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> RawResponse[ContainerVulnerabilities]:
@@ -6472,7 +6472,7 @@ class AsyncRawContainers(_Resource):
         timeout: float | None = None,
         deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> Awaitable[RawResponse[ListPage]]:
@@ -6487,7 +6487,7 @@ class AsyncRawContainers(_Resource):
         timeout: float | None = None,
         deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> RawResponse[Compliance]:
@@ -6505,7 +6505,7 @@ class AsyncRawContainers(_Resource):
         timeout: float | None = None,
         deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> RawResponse[SoftwareList]:
@@ -6520,7 +6520,7 @@ class AsyncRawContainers(_Resource):
         timeout: float | None = None,
         deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> RawResponse[VulnerabilityCount]:
@@ -6535,7 +6535,7 @@ class AsyncRawContainers(_Resource):
         timeout: float | None = None,
         deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> RawResponse[EntityExceptions]:
@@ -6551,7 +6551,7 @@ class AsyncRawContainers(_Resource):
         timeout: float | None = None,
         deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> RawResponse[ContainerExceptionsUpdated]:
@@ -6573,7 +6573,7 @@ class AsyncRawEvents(_Resource):
         timeout: float | None = None,
         deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> Awaitable[RawResponse[ListPage]]:
@@ -6597,7 +6597,7 @@ class AsyncRawSensors(_Resource):
         timeout: float | None = None,
         deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> Awaitable[RawResponse[ListPage]]:
@@ -6613,7 +6613,7 @@ class AsyncRawSensors(_Resource):
         timeout: float | None = None,
         deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> RawResponse[JobStarted]:
@@ -6628,7 +6628,7 @@ class AsyncRawSensors(_Resource):
         timeout: float | None = None,
         deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> RawResponse[Sensor]:
@@ -6642,7 +6642,7 @@ class AsyncRawSensors(_Resource):
         timeout: float | None = None,
         deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> RawResponse[ActivationKey]:
@@ -6678,7 +6678,7 @@ class AsyncRawRegistries(_Resource):
         timeout: float | None = None,
         deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> Awaitable[RawResponse[ListPage]]:
@@ -6693,7 +6693,7 @@ class AsyncRawRegistries(_Resource):
         timeout: float | None = None,
         deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> RawResponse[RegistryDetails]:
@@ -6707,7 +6707,7 @@ class AsyncRawRegistries(_Resource):
         timeout: float | None = None,
         deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> RawResponse[AwsBase]:
@@ -6722,7 +6722,7 @@ class AsyncRawRegistries(_Resource):
         timeout: float | None = None,
         deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> RawResponse[Any]:
@@ -6737,7 +6737,7 @@ class AsyncRawRegistries(_Resource):
         timeout: float | None = None,
         deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> RawResponse[RegistryCreated]:
@@ -6753,7 +6753,7 @@ class AsyncRawRegistries(_Resource):
         timeout: float | None = None,
         deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> RawResponse[Any]:
@@ -6774,7 +6774,7 @@ class AsyncRawRegistries(_Resource):
         timeout: float | None = None,
         deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> Awaitable[RawResponse[ListPage]]:
@@ -6789,7 +6789,7 @@ class AsyncRawRegistries(_Resource):
         timeout: float | None = None,
         deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> RawResponse[str | None]:
@@ -6804,7 +6804,7 @@ class AsyncRawRegistries(_Resource):
         timeout: float | None = None,
         deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> RawResponse[DeletedRegistries]:
@@ -6822,7 +6822,7 @@ class AsyncRawRegistriesAws(_Resource):
         timeout: float | None = None,
         deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> RawResponse[_List[AwsConnector]]:
@@ -6837,7 +6837,7 @@ class AsyncRawRegistriesAws(_Resource):
         timeout: float | None = None,
         deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> RawResponse[_List[AwsConnector]]:
@@ -6852,7 +6852,7 @@ class AsyncRawRegistriesAws(_Resource):
         timeout: float | None = None,
         deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> RawResponse[Any]:
@@ -6876,7 +6876,7 @@ class AsyncRawControls(_Resource):
         timeout: float | None = None,
         deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> Awaitable[RawResponse[ListPage]]:
@@ -6891,7 +6891,7 @@ class AsyncRawControls(_Resource):
         timeout: float | None = None,
         deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> RawResponse[Control]:
@@ -6910,7 +6910,7 @@ class AsyncRawRegistriesAcr(_Resource):
         timeout: float | None = None,
         deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> RawResponse[Any]:
@@ -6924,7 +6924,7 @@ class AsyncRawRegistriesAcr(_Resource):
         timeout: float | None = None,
         deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> RawResponse[_List[AcrConnector]]:
@@ -6939,7 +6939,7 @@ class AsyncRawRegistriesAcr(_Resource):
         timeout: float | None = None,
         deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> RawResponse[AcrConnector]:
@@ -6961,7 +6961,7 @@ class AsyncRawRegistriesGcp(_Resource):
         timeout: float | None = None,
         deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> RawResponse[Any]:
@@ -6975,7 +6975,7 @@ class AsyncRawRegistriesGcp(_Resource):
         timeout: float | None = None,
         deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> RawResponse[_List[GcpConnector]]:
@@ -6990,7 +6990,7 @@ class AsyncRawRegistriesGcp(_Resource):
         timeout: float | None = None,
         deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> RawResponse[GcpConnector]:
@@ -7015,7 +7015,7 @@ class AsyncRawK8sPostures(_Resource):
         timeout: float | None = None,
         deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> Awaitable[RawResponse[ListPage]]:
@@ -7029,7 +7029,7 @@ class AsyncRawK8sPostures(_Resource):
         timeout: float | None = None,
         deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> RawResponse[Any]:
@@ -7044,7 +7044,7 @@ class AsyncRawK8sPostures(_Resource):
         timeout: float | None = None,
         deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> RawResponse[Any]:
@@ -7059,7 +7059,7 @@ class AsyncRawK8sPostures(_Resource):
         timeout: float | None = None,
         deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> RawResponse[Any]:
@@ -7082,7 +7082,7 @@ class AsyncRawK8sClusters(_Resource):
         timeout: float | None = None,
         deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> Awaitable[RawResponse[ListPage]]:
@@ -7097,7 +7097,7 @@ class AsyncRawK8sClusters(_Resource):
         timeout: float | None = None,
         deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> RawResponse[KubernetesCluster]:
@@ -7116,7 +7116,7 @@ class AsyncRawExceptions(_Resource):
         timeout: float | None = None,
         deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> RawResponse[ExceptionCreated]:
@@ -7132,7 +7132,7 @@ class AsyncRawExceptions(_Resource):
         timeout: float | None = None,
         deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> RawResponse[ExceptionCreated]:
@@ -7148,7 +7148,7 @@ class AsyncRawExceptions(_Resource):
         timeout: float | None = None,
         deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> RawResponse[VulnException]:
@@ -7170,7 +7170,7 @@ class AsyncRawSensorProfiles(_Resource):
         timeout: float | None = None,
         deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> Awaitable[RawResponse[ListPage]]:
@@ -7185,7 +7185,7 @@ class AsyncRawSensorProfiles(_Resource):
         timeout: float | None = None,
         deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> RawResponse[Any]:
@@ -7202,7 +7202,7 @@ class AsyncRawSensorProfiles(_Resource):
         timeout: float | None = None,
         deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> RawResponse[Any]:
@@ -7225,7 +7225,7 @@ class AsyncRawVulnerabilities(_Resource):
         timeout: float | None = None,
         deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> Awaitable[RawResponse[ListPage]]:
@@ -7240,7 +7240,7 @@ class AsyncRawVulnerabilities(_Resource):
         timeout: float | None = None,
         deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> RawResponse[VulnViewCount]:
@@ -7258,7 +7258,7 @@ class AsyncRawVulnerabilities(_Resource):
         timeout: float | None = None,
         deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> Awaitable[RawResponse[ListPage]]:
@@ -7273,7 +7273,7 @@ class AsyncRawVulnerabilities(_Resource):
         timeout: float | None = None,
         deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> RawResponse[VulnerabilityView]:
