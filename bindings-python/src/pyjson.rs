@@ -75,6 +75,7 @@ pub fn parse_items<'py>(
                 .get(start..end)
                 .ok_or_else(|| syntax("item outside the page", start))?;
             p.pos = 0;
+            p.owner = 0;
             items.push(p.value().map_err(|e| e.shifted(start))?);
             p.end().map_err(|e| e.shifted(start))?;
         }
@@ -97,21 +98,55 @@ static KEYS: Mutex<Option<Box<KeyCache>>> = Mutex::new(None);
 
 fn with_keys<T>(f: impl FnOnce(&mut KeyCache) -> T) -> T {
     match KEYS.try_lock() {
-        Ok(mut guard) => f(guard.get_or_insert_with(KeyCache::new)),
+        Ok(mut guard) => {
+            let keys = guard.get_or_insert_with(KeyCache::new);
+            let out = f(keys);
+            // The call's objects hold their own references now: the replaced keys can go.
+            keys.retired.clear();
+            out
+        }
         // Poisoned cannot happen (nothing here panics while holding it), taken can on a
         // free-threaded build: either way a private cache gives the same objects' values.
         Err(_) => f(&mut KeyCache::new()),
     }
 }
 
-/// Object keys by their bytes in the text: direct-mapped, a colliding key replaces the entry.
-/// A key is known by its length and its first and last eight bytes (all of a key of up to 16
-/// bytes; longer ones are also compared whole), read straight from the text as two words.
+/// Object keys by their bytes in the text. A key is known by its length and its first and last
+/// eight bytes (all of a key of up to 16 bytes; longer ones are also compared whole), read
+/// straight from the text as two words.
+///
+/// Two ways in. Records of one list repeat their keys in one order, so each entry remembers the
+/// key that followed it last time, and the next key is first compared with that one: no hash,
+/// and an entry close to the last in memory (entries are dense, in the order first seen). Else a
+/// direct-mapped index by hash (a colliding key replaces the entry in place, so the entries
+/// never outnumber the index's slots). A profile of a 50-record page put a fifth of the decode
+/// on the hashed slot's load when the entries were spread over the index itself.
 struct KeyCache {
-    slots: Vec<Option<Slot>>,
+    /// Per hash bucket: the entry's position + 1, or 0 for none.
+    index: Vec<u16>,
+    entries: Vec<Entry>,
+    /// Per nesting depth: the entry of the first key of the last object there, + 1 (0: none).
+    starts: Vec<u16>,
+    /// Keys replaced in their bucket during a call, kept until it ends: the objects being built
+    /// hold the cache's keys without a reference of their own.
+    retired: Vec<Py<PyString>>,
 }
 
-struct Slot {
+/// An object key while its dict is gathered: one of the cache's (borrowed: the cache keeps it
+/// until the call ends, so no reference count is taken and given back per key), or one of its
+/// own (escaped, or too long for the cache).
+enum KeyObj<'py> {
+    Cached(std::ptr::NonNull<ffi::PyObject>),
+    Own(Bound<'py, PyString>),
+}
+
+/// A key in `Parser::pairs`: one pointer, the cache's or `Parser::own_keys`' (a pair of two
+/// words is stored as two words; with the enum's tag it was three, built on the stack and
+/// copied, and a profile put a fifth of the decode on that copy's store-forwarding stall).
+#[derive(Clone, Copy)]
+struct KeyPtr(std::ptr::NonNull<ffi::PyObject>);
+
+struct Entry {
     hash: u64,
     len: usize,
     first: u64,
@@ -119,6 +154,30 @@ struct Slot {
     /// The whole key when longer than 16 bytes, else empty.
     bytes: Box<[u8]>,
     key: Py<PyString>,
+    /// The entry of the key that followed this one in an object last time, + 1 (0: none).
+    next: u16,
+    /// The entry of the first key of this key's object value (or of its list's objects) last
+    /// time, + 1 (0: none).
+    child: u16,
+}
+
+/// Where a key stands in its object, for the guess of which key it is.
+#[derive(Clone, Copy)]
+enum Key {
+    /// The object's first key, at this nesting depth.
+    First(usize),
+    /// The first key of an object that is the value (or in the list) of this entry's key + 1.
+    FirstOf(u16),
+    /// After the key of this entry + 1 (0: one not kept).
+    After(u16),
+}
+
+/// A key's identity as read from the text: its length and first and last words.
+#[derive(Clone, Copy)]
+struct KeyWords {
+    len: usize,
+    first: u64,
+    last: u64,
 }
 
 /// The word at `data[i..i + 8]` (little-endian), if there are eight bytes there.
@@ -127,36 +186,17 @@ fn word(data: &[u8], i: usize) -> Option<u64> {
     Some(u64::from_le_bytes(data.get(i..i + 8)?.try_into().ok()?))
 }
 
-impl KeyCache {
-    /// Longer keys are made each time (orjson's bound: real keys are shorter).
-    const MAX_LEN: usize = 64;
-    /// A power of two, well above the distinct keys of the whole API (a few hundred).
-    const BITS: u32 = 11;
-
-    fn new() -> Box<KeyCache> {
-        Box::new(KeyCache {
-            slots: (0..1usize << Self::BITS).map(|_| None).collect(),
-        })
-    }
-
-    /// The `str` for the key `data[start..end]` (no escapes).
+impl KeyWords {
+    /// The words of the key `data[start..end]`. A short key is followed in the text by at least
+    /// its closing quote; the word read past it is masked to the key's bytes.
     #[inline]
-    fn get<'py>(
-        &mut self,
-        py: Python<'py>,
-        data: &[u8],
-        start: usize,
-        end: usize,
-        ascii: bool,
-    ) -> Res<Bound<'py, PyString>> {
-        let raw = &data[start..end];
-        let len = raw.len();
-        // The key's first and last words. A short key is followed in the text by at least its
-        // closing quote; the word read past it is masked to the key's bytes.
+    fn of(data: &[u8], start: usize, end: usize) -> KeyWords {
+        let len = end - start;
         let (first, last) = if len >= 8 {
             match (word(data, start), word(data, end - 8)) {
                 (Some(f), Some(l)) => (f, l),
-                _ => return new_str(py, raw, ascii),
+                // Cannot happen (8 bytes from start and to end are there); a key nothing matches.
+                _ => (u64::MAX, u64::MAX),
             }
         } else {
             let mask = (1u64 << (8 * len)) - 1;
@@ -164,45 +204,145 @@ impl KeyCache {
                 Some(w) => (w & mask, w & mask),
                 None => {
                     let mut w = [0u8; 8];
-                    w[..len].copy_from_slice(raw);
+                    w[..len].copy_from_slice(&data[start..end]);
                     let w = u64::from_le_bytes(w);
                     (w, w)
                 }
             }
         };
-        if len > Self::MAX_LEN {
-            return new_str(py, raw, ascii);
+        KeyWords { len, first, last }
+    }
+}
+
+impl Entry {
+    /// The key, borrowed for the call (see [`KeyObj`]).
+    #[inline]
+    fn cached<'py>(&self) -> KeyObj<'py> {
+        // SAFETY (of the non-null): a `Py` is never null.
+        KeyObj::Cached(unsafe { std::ptr::NonNull::new_unchecked(self.key.as_ptr()) })
+    }
+
+    #[inline]
+    fn is(&self, k: KeyWords, raw: &[u8]) -> bool {
+        self.len == k.len
+            && self.first == k.first
+            && self.last == k.last
+            && (k.len <= 16 || *self.bytes == *raw)
+    }
+}
+
+impl KeyCache {
+    /// Longer keys are made each time (orjson's bound: real keys are shorter).
+    const MAX_LEN: usize = 64;
+    /// A power of two, well above the distinct keys of the whole API (a few hundred), and below
+    /// `u16::MAX` so an entry's position + 1 fits the index.
+    const BITS: u32 = 11;
+
+    fn new() -> Box<KeyCache> {
+        Box::new(KeyCache {
+            index: vec![0; 1 << Self::BITS],
+            entries: Vec::new(),
+            starts: vec![0; MAX_DEPTH + 1],
+            retired: Vec::new(),
+        })
+    }
+
+    /// The `str` for the key `data[start..end]` (no escapes), and its entry + 1 (0: not kept),
+    /// which the caller passes back as `prev` for the object's next key. `Key::First(depth)` for
+    /// an object's first key, `Key::After(prev)` for the others.
+    #[inline]
+    fn get<'py>(
+        &mut self,
+        py: Python<'py>,
+        data: &[u8],
+        (start, end): (usize, usize),
+        ascii: bool,
+        at: Key,
+    ) -> Res<(KeyObj<'py>, u16)> {
+        let raw = &data[start..end];
+        let k = KeyWords::of(data, start, end);
+        if k.len > Self::MAX_LEN {
+            return Ok((KeyObj::Own(new_str(py, raw, ascii)?), 0));
         }
+        // The key that came first at this depth, or followed the previous one, last time.
+        let hint = match at {
+            Key::First(depth) => self.starts[depth],
+            Key::FirstOf(o) => self.entries[usize::from(o) - 1].child,
+            Key::After(0) => 0,
+            Key::After(p) => self.entries[usize::from(p) - 1].next,
+        };
+        if hint != 0 {
+            let e = &self.entries[usize::from(hint) - 1];
+            if e.is(k, raw) {
+                return Ok((e.cached(), hint));
+            }
+        }
+        let found = self.lookup(py, raw, k, ascii)?;
+        match at {
+            Key::First(depth) => self.starts[depth] = found.1,
+            Key::FirstOf(o) => self.entries[usize::from(o) - 1].child = found.1,
+            Key::After(0) => {}
+            Key::After(p) => self.entries[usize::from(p) - 1].next = found.1,
+        }
+        Ok(found)
+    }
+
+    /// The hashed way: the entry in the key's bucket, or a new one there.
+    fn lookup<'py>(
+        &mut self,
+        py: Python<'py>,
+        raw: &[u8],
+        k: KeyWords,
+        ascii: bool,
+    ) -> Res<(KeyObj<'py>, u16)> {
         const K: u64 = 0x517c_c1b7_2722_0a95;
-        let mut h = (first.wrapping_mul(K) ^ last.rotate_left(23) ^ len as u64).wrapping_mul(K);
-        if len > 16 {
-            for c in raw[8..len - 8].chunks(8) {
+        let mut h =
+            (k.first.wrapping_mul(K) ^ k.last.rotate_left(23) ^ k.len as u64).wrapping_mul(K);
+        if k.len > 16 {
+            for c in raw[8..k.len - 8].chunks(8) {
                 let mut w = [0u8; 8];
                 w[..c.len()].copy_from_slice(c);
                 h = (h.rotate_left(5) ^ u64::from_le_bytes(w)).wrapping_mul(K);
             }
         }
-        let slot = &mut self.slots[(h >> (64 - Self::BITS)) as usize];
-        if let Some(s) = slot
-            && s.hash == h
-            && s.len == len
-            && s.first == first
-            && s.last == last
-            && (len <= 16 || *s.bytes == *raw)
-        {
-            return Ok(s.key.bind(py).clone());
+        let bucket = (h >> (64 - Self::BITS)) as usize;
+        let slot = self.index[bucket];
+        if slot != 0 {
+            let e = &self.entries[usize::from(slot) - 1];
+            if e.hash == h && e.is(k, raw) {
+                return Ok((e.cached(), slot));
+            }
         }
         let key = new_str(py, raw, ascii)?;
-        // The replaced entry's `str` is released here, with the GIL held.
-        *slot = Some(Slot {
+        let entry = Entry {
             hash: h,
-            len,
-            first,
-            last,
-            bytes: if len > 16 { raw.into() } else { Box::default() },
-            key: key.clone().unbind(),
-        });
-        Ok(key)
+            len: k.len,
+            first: k.first,
+            last: k.last,
+            bytes: if k.len > 16 {
+                raw.into()
+            } else {
+                Box::default()
+            },
+            key: key.unbind(),
+            next: 0,
+            child: 0,
+        };
+        let key = entry.cached();
+        let slot = if slot != 0 {
+            // The bucket's key is replaced in place (its `str` kept until the call ends);
+            // hints that named it now fail their comparison and take the hashed way.
+            let old = std::mem::replace(&mut self.entries[usize::from(slot) - 1], entry);
+            self.retired.push(old.key);
+            slot
+        } else {
+            self.entries.push(entry);
+            // At most one entry per bucket, so at most 2^BITS entries: the position fits.
+            let slot = self.entries.len() as u16;
+            self.index[bucket] = slot;
+            slot
+        };
+        Ok((key, slot))
     }
 }
 
@@ -223,6 +363,32 @@ fn specials(w: u64, ascii: bool) -> u64 {
     (quote | backslash | control | high) & HIGH
 }
 
+/// The same as [`specials`] for the 16 bytes at `data[i..]` with SSE2 (part of every x86_64),
+/// one bit per byte and every bit exact; `None` when fewer than 16 bytes are left. Ids, shas and
+/// times make most of a page's text, and this halves the steps over them.
+#[cfg(target_arch = "x86_64")]
+#[inline]
+fn specials16(data: &[u8], i: usize, ascii: bool) -> Option<u32> {
+    use std::arch::x86_64::*;
+    let chunk = data.get(i..i + 16)?;
+    // SAFETY: SSE2 is part of the x86_64 baseline; the load reads the 16 bytes of `chunk`
+    // (unaligned load allowed).
+    unsafe {
+        let v = _mm_loadu_si128(chunk.as_ptr().cast());
+        let quote = _mm_cmpeq_epi8(v, _mm_set1_epi8(b'"' as i8));
+        let backslash = _mm_cmpeq_epi8(v, _mm_set1_epi8(b'\\' as i8));
+        // Signed: below 0x20 is a control character or (negative) a byte of 0x80 and above.
+        let low = _mm_cmplt_epi8(v, _mm_set1_epi8(0x20));
+        let stop = if ascii {
+            low
+        } else {
+            _mm_and_si128(low, _mm_cmpgt_epi8(v, _mm_set1_epi8(-1)))
+        };
+        let m = _mm_or_si128(_mm_or_si128(quote, backslash), stop);
+        Some(_mm_movemask_epi8(m) as u32)
+    }
+}
+
 struct Parser<'a, 'k, 'py> {
     py: Python<'py>,
     data: &'a [u8],
@@ -231,11 +397,17 @@ struct Parser<'a, 'k, 'py> {
     keys: &'k mut KeyCache,
     /// Unescaped string text, reused.
     scratch: Vec<u8>,
+    /// The key entry + 1 whose value is being read (0: none): an object there guesses its first
+    /// key from it, since the objects under one key have one shape.
+    owner: u16,
     /// The items of the lists being read, innermost last, reused: a list is made once its
     /// length is known, from the top of this stack.
     stack: Vec<Bound<'py, PyAny>>,
     /// The same for the keys and values of the objects being read.
-    pairs: Vec<(Bound<'py, PyString>, Bound<'py, PyAny>)>,
+    pairs: Vec<(KeyPtr, Bound<'py, PyAny>)>,
+    /// The keys of the objects being read that are not the cache's (escaped, or too long for
+    /// it), kept here while `pairs` points at them.
+    own_keys: Vec<Bound<'py, PyString>>,
 }
 
 /// A scanned string: where its text is, whether it is all ASCII, and whether it was unescaped
@@ -255,8 +427,10 @@ impl<'a, 'k, 'py> Parser<'a, 'k, 'py> {
             depth: 0,
             keys,
             scratch: Vec::new(),
+            owner: 0,
             stack: Vec::new(),
             pairs: Vec::new(),
+            own_keys: Vec::new(),
         }
     }
 
@@ -336,19 +510,36 @@ impl<'a, 'k, 'py> Parser<'a, 'k, 'py> {
         // The pairs are gathered first so the dict is made at its size (no resizing as it
         // grows); on an error they stay on the stack, released with the parser.
         let base = self.pairs.len();
+        let own_base = self.own_keys.len();
+        // Where the next key stands: its guess is the key that stood there last time.
+        let mut at = match std::mem::take(&mut self.owner) {
+            0 => Key::First(self.depth),
+            o => Key::FirstOf(o),
+        };
         loop {
             let start = self.pos + 1;
             let s = self.string()?;
-            let key = if s.escaped {
-                self.make_str(start, &s)?
+            let (key, entry) = if s.escaped {
+                (KeyObj::Own(self.make_str(start, &s)?), 0)
             } else {
-                self.keys.get(py, self.data, start, s.end, s.ascii)?
+                self.keys.get(py, self.data, (start, s.end), s.ascii, at)?
             };
+            at = Key::After(entry);
             if self.peek() != Some(b':') {
                 return Err(syntax("expected `:`", self.pos));
             }
             self.pos += 1;
+            self.owner = entry;
             let value = self.value()?;
+            let key = match key {
+                KeyObj::Cached(p) => KeyPtr(p),
+                KeyObj::Own(k) => {
+                    // SAFETY (of the non-null): a `Bound` is never null.
+                    let p = KeyPtr(unsafe { std::ptr::NonNull::new_unchecked(k.as_ptr()) });
+                    self.own_keys.push(k);
+                    p
+                }
+            };
             self.pairs.push((key, value));
             match self.peek() {
                 Some(b',') => {
@@ -360,7 +551,9 @@ impl<'a, 'k, 'py> Parser<'a, 'k, 'py> {
                 Some(b'}') => {
                     self.pos += 1;
                     self.depth -= 1;
-                    return new_dict(py, self.pairs.drain(base..));
+                    let dict = new_dict(py, self.pairs.drain(base..));
+                    self.own_keys.truncate(own_base);
+                    return dict;
                 }
                 _ => return Err(syntax("expected `,` or `}`", self.pos)),
             }
@@ -377,7 +570,10 @@ impl<'a, 'k, 'py> Parser<'a, 'k, 'py> {
         }
         // On an error the items pushed so far stay on the stack, released with the parser.
         let base = self.stack.len();
+        // The list's objects are all under the key that holds the list.
+        let owner = std::mem::take(&mut self.owner);
         loop {
+            self.owner = owner;
             let item = self.value()?;
             self.stack.push(item);
             match self.peek() {
@@ -401,14 +597,24 @@ impl<'a, 'k, 'py> Parser<'a, 'k, 'py> {
         let mut i = start;
         let mut ascii = true;
         loop {
-            while let Some(chunk) = data.get(i..i + 8) {
-                let w = u64::from_le_bytes(chunk.try_into().unwrap_or_default());
-                let m = specials(w, ascii);
-                if m != 0 {
-                    i += (m.trailing_zeros() / 8) as usize;
-                    break;
+            'scan: {
+                #[cfg(target_arch = "x86_64")]
+                while let Some(m) = specials16(data, i, ascii) {
+                    if m != 0 {
+                        i += m.trailing_zeros() as usize;
+                        break 'scan;
+                    }
+                    i += 16;
                 }
-                i += 8;
+                while let Some(chunk) = data.get(i..i + 8) {
+                    let w = u64::from_le_bytes(chunk.try_into().unwrap_or_default());
+                    let m = specials(w, ascii);
+                    if m != 0 {
+                        i += (m.trailing_zeros() / 8) as usize;
+                        break 'scan;
+                    }
+                    i += 8;
+                }
             }
             match data.get(i) {
                 Some(b'"') => {
@@ -655,9 +861,29 @@ fn new_str<'py>(py: Python<'py>, text: &[u8], ascii: bool) -> Res<Bound<'py, PyS
     let len = text.len() as ffi::Py_ssize_t;
     let ptr = text.as_ptr().cast();
     let obj = if ascii {
-        // SAFETY: the GIL is held; `ptr` points at `len` readable bytes, copied by the call;
-        // a new reference or null (with an exception) comes back, which `owned` checks.
-        unsafe { ffi::PyUnicode_FromStringAndSize(ptr, len) }
+        match ascii_str(py) {
+            Some(a) => {
+                // SAFETY: the GIL is held; `PyUnicode_New(len, 127)` returns a new compact ASCII
+                // string of `len` unwritten characters (or null with an exception, which `owned`
+                // checks), its characters `a.offset` bytes into the object, where `len` bytes are
+                // copied from `ptr` (readable, not overlapping a new object). Nothing else holds
+                // the string yet and its hash is not computed, as in CPython's own constructors.
+                unsafe {
+                    let obj = (a.new)(len, 127);
+                    if !obj.is_null() {
+                        std::ptr::copy_nonoverlapping(
+                            text.as_ptr(),
+                            obj.cast::<u8>().add(a.offset),
+                            text.len(),
+                        );
+                    }
+                    obj
+                }
+            }
+            // SAFETY: the GIL is held; `ptr` points at `len` readable bytes, copied by the call;
+            // a new reference or null (with an exception) comes back, which `owned` checks.
+            None => unsafe { ffi::PyUnicode_FromStringAndSize(ptr, len) },
+        }
     } else {
         // SAFETY: as above; the error handler's name is a NUL-terminated static string.
         unsafe { ffi::PyUnicode_DecodeUTF8(ptr, len, c"surrogatepass".as_ptr()) }
@@ -696,7 +922,7 @@ fn new_list<'py>(
 /// `json.loads`), made at its size when CPython says how.
 fn new_dict<'py>(
     py: Python<'py>,
-    pairs: std::vec::Drain<'_, (Bound<'py, PyString>, Bound<'py, PyAny>)>,
+    pairs: std::vec::Drain<'_, (KeyPtr, Bound<'py, PyAny>)>,
 ) -> Res<Bound<'py, PyDict>> {
     let dict = match presized(py) {
         // SAFETY: the GIL is held; `presized` only gives CPython's own constructor, which
@@ -705,14 +931,73 @@ fn new_dict<'py>(
         _ => PyDict::new(py).into_any(),
     };
     for (key, value) in pairs {
-        // SAFETY: the GIL is held; `dict`, `key` and `value` are live owned objects, and
-        // `PyDict_SetItem` takes its own references (it steals none).
-        if unsafe { ffi::PyDict_SetItem(dict.as_ptr(), key.as_ptr(), value.as_ptr()) } != 0 {
+        // SAFETY: the GIL is held; `dict` and `value` are live owned objects, `key` is owned or
+        // the cache's (alive until the call ends), and `PyDict_SetItem` takes its own references
+        // (it steals none).
+        if unsafe { ffi::PyDict_SetItem(dict.as_ptr(), key.0.as_ptr(), value.as_ptr()) } != 0 {
             return Err(Box::new(Fail::Py(PyErr::fetch(py))));
         }
     }
     // SAFETY (the cast): both constructors make a dict.
     Ok(unsafe { dict.cast_into_unchecked() })
+}
+
+/// CPython's `PyUnicode_New` and where a compact ASCII string's characters start in its object.
+struct AsciiStr {
+    new: unsafe extern "C" fn(ffi::Py_ssize_t, ffi::Py_UCS4) -> *mut ffi::PyObject,
+    offset: usize,
+}
+
+/// An ASCII `str` made as CPython's own constructors make one: allocated at its size and its
+/// characters copied in. The stable ABI only has the UTF-8 decoder, which checks the bytes again
+/// and goes through three calls first; a page of container records is mostly ids and times, and
+/// a profile put a tenth of its decode in that path. The offset is read from the interpreter (a
+/// compact ASCII string's UTF-8 form is its characters), not assumed, since the header's size
+/// changed in 3.12; on versions not checked here, or without the symbol, the decoder it is.
+fn ascii_str(py: Python<'_>) -> Option<&'static AsciiStr> {
+    static FOUND: std::sync::OnceLock<Option<AsciiStr>> = std::sync::OnceLock::new();
+    FOUND
+        .get_or_init(|| {
+            let v = py.version_info();
+            if v.major != 3 || !(10..15).contains(&v.minor) {
+                return None;
+            }
+            let addr = lookup(c"PyUnicode_New");
+            if addr == 0 {
+                return None;
+            }
+            // SAFETY: `addr` is CPython's `PyUnicode_New`, whose C signature is
+            // `PyObject *(Py_ssize_t, Py_UCS4)` on the versions checked above.
+            let new = unsafe {
+                std::mem::transmute::<
+                    usize,
+                    unsafe extern "C" fn(ffi::Py_ssize_t, ffi::Py_UCS4) -> *mut ffi::PyObject,
+                >(addr)
+            };
+            // A probe: "ab" made by the decoder, its characters found by the UTF-8 accessor.
+            // SAFETY: the GIL is held; both calls take and return what their C signatures say,
+            // the probe is released at the end of the block, and a null is handled.
+            unsafe {
+                let probe = ffi::PyUnicode_FromStringAndSize(c"ab".as_ptr(), 2);
+                if probe.is_null() {
+                    ffi::PyErr_Clear();
+                    return None;
+                }
+                let mut n: ffi::Py_ssize_t = 0;
+                let chars = ffi::PyUnicode_AsUTF8AndSize(probe, &mut n);
+                let offset = (chars as usize).wrapping_sub(probe as usize);
+                let ok = !chars.is_null()
+                    && n == 2
+                    && (std::mem::size_of::<ffi::PyObject>()..=128).contains(&offset);
+                ffi::Py_DecRef(probe);
+                if !ok {
+                    ffi::PyErr_Clear();
+                    return None;
+                }
+                Some(AsciiStr { new, offset })
+            }
+        })
+        .as_ref()
 }
 
 type NewPresized = unsafe extern "C" fn(ffi::Py_ssize_t) -> *mut ffi::PyObject;

@@ -6,7 +6,7 @@
 - `auditwheel show` puts each wheel of this machine's libc under the policy of its tag
   (manylinux_2_17 here; musllinux_1_2 when run on Alpine, as the release workflow does).
 - Size budgets: a wheel at most 6.5 MB (the core, the Arrow reader, the simulator and the command
-  line with its MCP server, in one extension); the installed npm package (main + one platform) at most 15 MB.
+  line with its MCP server, in one extension); the installed npm package (main + one platform) at most 16.5 MB.
 - The npm main tarball holds no build output (`target/`, `.node`).
 - The READMEs users read on PyPI and npm: every relative link names a file shipped in the package
   (PyPI ships none beside the text, so its README has absolute links only), every `#anchor` a heading.
@@ -30,7 +30,13 @@ from pathlib import Path
 # 6.5 MB: the MCP server (rmcp's protocol types) added about 1.2 MB to the 4.6 MB wheel; the server
 # ships in the same binary as the command line everywhere (pip, npm), so it is not split out.
 WHEEL_BUDGET = 6_500_000
-NPM_BUDGET = 15_000_000
+# 16.5 MB installed (main + one platform package): the addon is about 14 MB stripped (text 10 MB:
+# the client core, the simulator behind `qualys-cs sim` and the tests' helpers, the command line
+# and its MCP server, about 0.8 MB of it rmcp's protocol code even at opt-level "z"), the main
+# package 1.9 MB (the JS layer, types, and the Rust sources for `build-from-source`). The MCP
+# server took it from 14.3 to 15.9 MB; the budget leaves room for a release's growth, not another
+# subsystem.
+NPM_BUDGET = 16_500_000
 # ELF e_machine values.
 MACHINES = {"x86_64": 62, "aarch64": 183}
 failures: list[str] = []

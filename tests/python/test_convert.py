@@ -94,6 +94,19 @@ def test_long_and_mixed_strings_convert_as_json_loads() -> None:
                 check(f'["{body}", {{"{body}": "{body}"}}]')
 
 
+def test_a_control_character_anywhere_in_a_string_is_refused() -> None:
+    # Every position of the scanner's 16- and 8-byte steps, after ASCII and after non-ASCII text.
+    for prefix in ("", "é"):
+        for n in range(0, 40):
+            for c in ("\x00", "\x1f", "\n"):
+                text = f'["{prefix}{"x" * n}{c}yz"]'.encode()
+                with pytest.raises(ValueError, match="control character"):
+                    _native.loads(text)
+                with pytest.raises(ValueError):
+                    json.loads(text)
+            check(f'["{prefix}{"x" * n}\x7f\u00ff{"y" * n}"]')
+
+
 def test_many_numbers_convert_as_json_loads() -> None:
     values: list[Any] = []
     for e in range(-30, 30):
@@ -168,6 +181,34 @@ def test_a_failed_conversion_leaves_the_next_one_whole() -> None:
         with pytest.raises(ValueError):
             _native.loads(good[:-7])
         same(_native.loads(good), json.loads(good))
+
+
+def test_keys_guessed_from_the_last_record_are_checked() -> None:
+    # The converter guesses each key from the one that stood there in the last record (after the
+    # same key, first under the same key, first at the same depth). Records that change order,
+    # drop keys, share a prefix with the guess, or hold different shapes under one key must still
+    # give each key its own text, on this call and on the next (the guesses outlive the call).
+    records: list[Any] = [
+        {"id": 1, "name": "a", "host": {"ip": "1", "name": "h"}, "tags": [{"k": "x"}, {"v": 1}]},
+        {"name": "b", "id": 2, "host": {"name": "h", "ip": "2"}, "tags": [{"v": 2}, {"k": "y"}]},
+        {"id": 3, "host": [{"ip": "3"}], "nam": "c", "tags": {"k": "z"}},
+        {"id": 4, "namE": "d", "host": {"ipAddress": "4"}, "name": "e", "tags": []},
+        {"identifier": 5, "id": 6, "host": None, "tags": [{"k": {"k": {"k": "deep"}}}]},
+        {"i": 7, "id": 8, "nameLongerThanSixteenBytes": 1, "nameLongerThanSixteenBytez": 2},
+    ]
+    for _ in range(3):
+        check(json.dumps(records))
+        check(json.dumps(records[::-1]))
+        # An escaped key is the same key: its last value in its first place, as json.loads.
+        check(r'[{"id": 1, "n": 0, "\u0069d": 2}, {"id": 3, "n": 0, "\u0069d": 4}]')
+
+
+def test_more_distinct_keys_than_the_cache_holds_convert_as_json_loads() -> None:
+    # Far more distinct keys than the cache's slots: colliding keys replace each other while the
+    # objects being built still hold the replaced ones.
+    rows = [{f"k{i}_{j}": j for j in range(40)} | {"shared": i} for i in range(200)]
+    check(json.dumps(rows))
+    check(json.dumps(rows))
 
 
 def raw(sim: Simulator, path: str) -> bytes:

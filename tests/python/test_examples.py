@@ -50,7 +50,7 @@ def test_demo_short(tmp_path: pathlib.Path) -> None:
     assert "top repositories by critical images" in r.stdout and "top severity-5 QIDs" in r.stdout
     assert "plain sequential loop: 600 images" in r.stdout
     report = (tmp_path / "report.html").read_text()
-    assert "<svg" in report and "Top severity-5 QIDs" in report
+    assert 'class="stack"' in report and "Top severity-5 QIDs" in report
 
 
 def test_triage_notebook(monkeypatch: pytest.MonkeyPatch) -> None:

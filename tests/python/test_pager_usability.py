@@ -101,7 +101,7 @@ def test_on_page_on_a_cursor_list(client: Client) -> None:
 def test_progress_without_tqdm_writes_one_line(
     client: Client, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setitem(sys.modules, "tqdm.auto", None)  # as if tqdm were not installed
+    monkeypatch.setitem(sys.modules, "tqdm.std", None)  # as if tqdm were not installed
     client.images.list(page_size=100).to_list(progress=True)
     err = capsys.readouterr().err
     assert "images.list(page_size=100): 250/250 records" in err
