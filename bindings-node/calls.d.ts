@@ -23,9 +23,12 @@ export type Pairs =
   | Record<string, string | number | boolean | Array<string | number | boolean>>
   | Array<[string, string | number | boolean]>
 
+/** Header name/value pairs, as `Pairs`; a header's value is text (a number is refused). */
+export type HeaderPairs = Record<string, string | string[]> | Array<[string, string]>
+
 /**
  * Options every method takes (in its options object, next to the endpoint's own options). The
- * same options, with the same meaning, as the Python client's `timeout`, `max_retries`,
+ * same options, with the same meaning, as the Python client's `timeout`, `deadline`, `max_retries`,
  * `extra_headers` and `extra_query` (Python takes seconds where Node takes milliseconds).
  */
 export interface CallOptions {
@@ -36,14 +39,23 @@ export interface CallOptions {
    * `APITimeoutError`. Default: the client's `timeout`.
    */
   timeout?: number
+  /**
+   * The total time of the call in milliseconds: every attempt, the waits between them (backoff, a
+   * 429's wait, the queue behind `maxConcurrency` and the rate limiter) and a token request; for a
+   * list, of each page fetch. Past it the call rejects with `DeadlineExceededError` (an
+   * `APITimeoutError` with `code` `E_DEADLINE_EXCEEDED`, `attempts` and `elapsedMs`); a wait the
+   * server asks for that would end past it rejects at once with `RateLimitError`. `0` lifts the
+   * client's. Default: the client's `deadline` (none unless set). `signal` still aborts at any time.
+   */
+  deadline?: number
   /** Retries after the first attempt (0 disables retrying). Default: the client's `maxRetries`. */
   maxRetries?: number
-  /** Extra request headers (never logged). */
-  extraHeaders?: Pairs
+  /** Extra request headers (never logged); their values are strings. */
+  extraHeaders?: HeaderPairs
   /** Extra query parameters, sent after the endpoint's own. */
   extraQuery?: Pairs | URLSearchParams
   /** @deprecated The old spelling of `extraHeaders` (used when `extraHeaders` is not given). */
-  headers?: Pairs
+  headers?: HeaderPairs
   /** @deprecated The old spelling of `extraQuery` (used when `extraQuery` is not given). */
   query?: Pairs | URLSearchParams
   /** Aborting cancels the request in flight and rejects with `AbortError`. */

@@ -67,7 +67,22 @@ class APIConnectionError extends QualysError {}
 class APITimeoutError extends APIConnectionError {
   constructor(message, fields = {}, options) {
     super(message, fields, options)
+    /** The limit of each attempt, in milliseconds. */
     this.timeoutMs = fields.timeoutMs ?? undefined
+    /** Requests the call sent (token requests not included). */
+    this.attempts = fields.attempts ?? undefined
+    /** Milliseconds from the start of the call to the error. */
+    this.elapsedMs = fields.elapsedMs ?? undefined
+  }
+}
+/** The call's `deadline` passed (`code` `E_DEADLINE_EXCEEDED`); an `APITimeoutError`. */
+class DeadlineExceededError extends APITimeoutError {
+  constructor(message, fields = {}, options) {
+    super(message, fields, options)
+    /** The call's deadline, in milliseconds. */
+    this.deadlineMs = fields.deadlineMs ?? undefined
+    /** Token requests (`POST /auth...`) the call made. */
+    this.tokenRequests = fields.tokenRequests ?? undefined
   }
 }
 /**
@@ -107,7 +122,8 @@ class AbortError extends QualysError {
 
 const CLASSES = {
   QualysError, APIError, BadRequestError, AuthenticationError, PermissionDeniedError, NotFoundError,
-  ConflictError, RateLimitError, ServerError, APIConnectionError, APITimeoutError, DecodeError,
+  ConflictError, RateLimitError, ServerError, APIConnectionError, APITimeoutError,
+  DeadlineExceededError, DecodeError,
   ValidationError, RecordCapError, ConfigError, AbortError,
 }
 

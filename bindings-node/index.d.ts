@@ -78,7 +78,19 @@ export declare class RateLimitError extends APIError {
 export declare class ServerError extends APIError {}
 export declare class APIConnectionError extends QualysError {}
 export declare class APITimeoutError extends APIConnectionError {
+  /** The limit of each attempt, in milliseconds. */
   timeoutMs: number | undefined
+  /** Requests the call sent (token requests not included). */
+  attempts: number | undefined
+  /** Milliseconds from the start of the call to the error. */
+  elapsedMs: number | undefined
+}
+/** The call's `deadline` passed (`code` `E_DEADLINE_EXCEEDED`). */
+export declare class DeadlineExceededError extends APITimeoutError {
+  /** The call's deadline, in milliseconds. */
+  deadlineMs: number | undefined
+  /** Token requests (`POST /auth...`) the call made. */
+  tokenRequests: number | undefined
 }
 export declare class DecodeError extends QualysError {}
 /** A bad argument, refused before any request. */

@@ -17,7 +17,7 @@ const { loadNative: native } = require('./load')
 // options in their Node spelling (the core reads and checks them; tests check this list against
 // the addon's `requestOptionNames()`), the deprecated spellings of two of them, and the wrapper's
 // own (`signal`, `raw`, `prefetch`, `onPage`).
-const CORE_KEYS = ['timeout', 'maxRetries', 'extraHeaders', 'extraQuery']
+const CORE_KEYS = ['timeout', 'deadline', 'maxRetries', 'extraHeaders', 'extraQuery']
 const DEPRECATED = { headers: 'extraHeaders', query: 'extraQuery' }
 const CALL_KEYS = new Set([...CORE_KEYS, ...Object.keys(DEPRECATED), 'signal', 'raw', 'prefetch', 'onPage'])
 
@@ -464,7 +464,7 @@ class Client {
   }
 
   /**
-   * A client with default per-call options (`timeout`, `maxRetries`, `extraHeaders`,
+   * A client with default per-call options (`timeout`, `deadline`, `maxRetries`, `extraHeaders`,
    * `extraQuery`), sharing this one's connections, auth and rate limiter.
    */
   withOptions(options = {}) {
@@ -475,7 +475,7 @@ class Client {
     const h = this._holder
     const parent = h.value === undefined ? h.shown : { ...h.shown, baseUrl: h.value.baseUrl, auth: h.value.authMode, username: h.value.username ?? undefined }
     const defaults = { ...parent.defaults }
-    for (const k of ['timeout', 'maxRetries']) if (nativeOpts[k] !== undefined) defaults[k] = nativeOpts[k]
+    for (const k of ['timeout', 'deadline', 'maxRetries']) if (nativeOpts[k] !== undefined) defaults[k] = nativeOpts[k]
     const shownNow = { ...parent, defaults: Object.keys(defaults).length ? defaults : undefined }
     return new Client({ [NATIVE]: lazy(() => this._native.withOptions(nativeOpts), shownNow), raw: this._raw })
   }

@@ -4,6 +4,6 @@ import cjs from './index.js'
 export const {
   Client, PagedList, endpoints, QualysError, APIError, BadRequestError, AuthenticationError,
   PermissionDeniedError, NotFoundError, ConflictError, RateLimitError, ServerError, APIConnectionError,
-  APITimeoutError, DecodeError, ValidationError, RecordCapError, ConfigError, AbortError,
+  APITimeoutError, DeadlineExceededError, DecodeError, ValidationError, RecordCapError, ConfigError, AbortError,
 } = cjs
 export default cjs

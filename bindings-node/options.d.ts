@@ -2,7 +2,17 @@
 
 import type { Logger } from './calls'
 
-/** Options of `new Client(...)` and `Client.fromEnv(...)`; durations in milliseconds. */
+/**
+ * Options of `new Client(...)` and `Client.fromEnv(...)`; durations in milliseconds.
+ *
+ * How long a call may take, side by side (the first three are per-call options too):
+ * - `timeout` (default 120000 milliseconds): The time limit of each HTTP attempt (connecting, sending, and receiving the headers and the whole body).
+ * - `deadline` (no default): The total time of one call: every attempt, the waits between them (backoff, a 429's wait, the queue behind max_concurrency and the rate limiter) and a token request.
+ * - `maxRetries` (default 3): Retries after the first attempt, for connection errors, 5xx and (idempotent calls) timeouts.
+ * - `maxRetryWait` (default 120000 milliseconds): The total time one call may spend waiting out 429s (what the server asks for in X-RateLimit-ToWait-Sec or Retry-After, with a 429 or with a 200 saying X-RateLimit-Remaining: 0).
+ * - `backoffBase` (default 500 milliseconds): The first wait between retries.
+ * - `backoffMax` (default 8000 milliseconds): The longest wait between retries.
+ */
 export interface ClientOptions {
   /** The Qualys platform your subscription is on; picks the API server or gateway URL by the auth mode. (environment QUALYS_PLATFORM) */
   platform?: "US1" | "US2" | "US3" | "US4" | "EU1" | "EU2" | "EU3" | "IN1" | "CA1" | "AE1" | "UK1" | "AU1" | "KSA1"
@@ -24,6 +34,8 @@ export interface ClientOptions {
   auth?: "jwt" | "bearer" | "basic" | "oidc" | "oauth"
   /** (milliseconds) The time limit of each HTTP attempt (connecting, sending, and receiving the headers and the whole body); a retry gets it again, and the waits between attempts do not count. (default 120000; environment QUALYS_TIMEOUT) */
   timeout?: number
+  /** (milliseconds) The total time of one call: every attempt, the waits between them (backoff, a 429's wait, the queue behind max_concurrency and the rate limiter) and a token request; a list applies it to each page fetch. Past it the call fails with DeadlineExceededError (a timeout error naming the attempts and the time taken); a wait the server asks for that would end past it fails at once with RateLimitError. No deadline when not set, or 0. (environment QUALYS_DEADLINE) */
+  deadline?: number
   /** (milliseconds) The time limit of opening a connection (TCP and TLS). (default 10000; environment QUALYS_CONNECT_TIMEOUT) */
   connectTimeout?: number
   /** Retries after the first attempt, for connection errors, 5xx and (idempotent calls) timeouts; 0 disables retrying. 429s are waited out without using them. (default 3; environment QUALYS_MAX_RETRIES) */
@@ -32,7 +44,7 @@ export interface ClientOptions {
   backoffBase?: number
   /** (milliseconds) The longest wait between retries. (default 8000; environment QUALYS_BACKOFF_MAX) */
   backoffMax?: number
-  /** (milliseconds) The total time one call may spend waiting out 429s (what the server asks for in X-RateLimit-ToWait-Sec or Retry-After); a wait that does not fit fails at once with RateLimitError. (default 120000; environment QUALYS_MAX_RETRY_WAIT) */
+  /** (milliseconds) The total time one call may spend waiting out 429s (what the server asks for in X-RateLimit-ToWait-Sec or Retry-After, with a 429 or with a 200 saying X-RateLimit-Remaining: 0); a wait that does not fit, in it or in what is left of the deadline, fails at once with RateLimitError. (default 120000; environment QUALYS_MAX_RETRY_WAIT) */
   maxRetryWait?: number
   /** An HTTP(S) proxy URL for every request. (environment QUALYS_PROXY) */
   proxy?: string

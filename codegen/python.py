@@ -38,10 +38,12 @@ QUERY_TYPES = {
 BODY_TYPES = {"json_object": "Mapping[str, Any]", "json_array": "Sequence[str]", "multipart": "str | Mapping[str, Any]"}
 OPTIONS = [
     ("timeout", "float | None"),
+    ("deadline", "float | None"),
     ("max_retries", "int | None"),
     # What the core reads (RequestOptions::from_map): a mapping, where a list value repeats the
-    # name, or (name, value) pairs; numbers and booleans are sent as text.
-    ("extra_headers", "Mapping[str, Any] | Sequence[tuple[str, Any]] | None"),
+    # name, or (name, value) pairs; query values may be numbers and booleans (sent as text), a
+    # header's value is text.
+    ("extra_headers", "Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None"),
     ("extra_query", "Mapping[str, Any] | Sequence[tuple[str, Any]] | None"),
 ]
 
@@ -129,7 +131,10 @@ def list_docstring(e: dict) -> list[str]:
     lines.append("    prefetch: pages fetched ahead while you read (the client's default if not given).")
     lines.append("    progress: show a progress bar (tqdm, notebook-aware, when installed) as pages arrive.")
     lines.append("    on_page: called with a ``PageInfo`` (number, count, total, running records) per page.")
-    lines.append("    timeout, max_retries, extra_headers, extra_query: per-call options, as on every method.")
+    lines.append(
+        "    timeout, deadline, max_retries, extra_headers, extra_query: per-call options, as on every method"
+        " (``deadline`` bounds each page fetch)."
+    )
     lines += ["", "Paging:"]
     if p["style"] == "cursor":
         cursor = p["cursor_param"]

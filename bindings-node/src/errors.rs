@@ -43,8 +43,22 @@ pub(crate) fn to_napi(e: Error) -> napi::Error {
             p.insert("field".into(), field.clone().into());
             p.insert("rule".into(), rule.clone().into());
         }
-        Error::Timeout { timeout, .. } => {
+        Error::Timeout {
+            timeout,
+            attempts,
+            elapsed,
+            ..
+        } => {
             p.insert("timeoutMs".into(), (timeout.as_millis() as u64).into());
+            p.insert("attempts".into(), (*attempts).into());
+            p.insert("elapsedMs".into(), (elapsed.as_millis() as u64).into());
+        }
+        Error::DeadlineExceeded(d) => {
+            p.insert("deadlineMs".into(), (d.deadline.as_millis() as u64).into());
+            p.insert("timeoutMs".into(), (d.timeout.as_millis() as u64).into());
+            p.insert("attempts".into(), d.attempts.into());
+            p.insert("tokenRequests".into(), d.token_requests.into());
+            p.insert("elapsedMs".into(), (d.elapsed.as_millis() as u64).into());
         }
         Error::RecordCap {
             cap,

@@ -58,8 +58,22 @@ fn build(py: Python<'_>, e: &Error) -> PyResult<PyErr> {
             attrs.set_item("alternative", alternative)?;
             attrs.set_item("path", path)?;
         }
-        Error::Timeout { timeout, .. } => {
+        Error::Timeout {
+            timeout,
+            attempts,
+            elapsed,
+            ..
+        } => {
             attrs.set_item("timeout", timeout.as_secs_f64())?;
+            attrs.set_item("attempts", attempts)?;
+            attrs.set_item("elapsed", elapsed.as_secs_f64())?;
+        }
+        Error::DeadlineExceeded(d) => {
+            attrs.set_item("deadline", d.deadline.as_secs_f64())?;
+            attrs.set_item("timeout", d.timeout.as_secs_f64())?;
+            attrs.set_item("attempts", d.attempts)?;
+            attrs.set_item("token_requests", d.token_requests)?;
+            attrs.set_item("elapsed", d.elapsed.as_secs_f64())?;
         }
         Error::Io { path, .. } => {
             attrs.set_item("path", path)?;

@@ -21,7 +21,7 @@ const EXIT_CODES: &str = "\
 Exit codes:
   0  success                         6  rate limited (429 after the retries)
   1  a gate failed                   7  server error (5xx after the retries)
-  2  usage or validation error       8  no answer (connection failure or timeout)
+  2  usage or validation error       8  no answer (connection failure, timeout or deadline)
   3  configuration or credentials    9  other API error (4xx, undecodable response)
   4  authentication refused (401/403) 10 local I/O error (body or report file)
   5  not found (404)                 130 interrupted (Ctrl-C)";

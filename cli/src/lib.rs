@@ -9,7 +9,7 @@
 //! Exit codes ([`exit`]): 0 success, 1 a gate failed, 2 usage or validation error, 3
 //! configuration or credentials missing, 4 authentication or permission refused (401/403), 5 not
 //! found (404), 6 rate limited (429 after the retries), 7 server error (5xx after the retries),
-//! 8 no answer (connection or timeout), 9 any other API error (4xx, a response that does not
+//! 8 no answer (connection, timeout or deadline), 9 any other API error (4xx, a response that does not
 //! decode), 10 a local I/O error (a body or report file), 130 interrupted (Ctrl-C).
 
 mod commands;
@@ -55,7 +55,7 @@ pub fn exit_code(e: &Error) -> i32 {
         ErrorKind::NotFound => exit::NOT_FOUND,
         ErrorKind::RateLimited => exit::RATE_LIMITED,
         ErrorKind::Server => exit::SERVER,
-        ErrorKind::Timeout | ErrorKind::Connection => exit::NO_ANSWER,
+        ErrorKind::Timeout | ErrorKind::DeadlineExceeded | ErrorKind::Connection => exit::NO_ANSWER,
         ErrorKind::Io => exit::IO,
         _ => exit::API,
     }

@@ -47,6 +47,44 @@ impl fmt::Display for ApiError {
     }
 }
 
+/// What a call whose deadline passed had done (see [`Error::DeadlineExceeded`]).
+#[derive(Debug, Clone)]
+pub struct DeadlineError {
+    pub method: String,
+    pub path: String,
+    pub deadline: Duration,
+    /// The limit of each attempt.
+    pub timeout: Duration,
+    /// Requests sent to the API by the call (token requests not included).
+    pub attempts: u32,
+    /// Token requests (`POST /auth...`) the call made.
+    pub token_requests: u32,
+    /// From the start of the call to the error.
+    pub elapsed: Duration,
+    /// The last failure's message, when there was one.
+    pub last: Option<String>,
+}
+
+impl fmt::Display for DeadlineError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{} {}: gave up after {}{} in {:.1} s (deadline {}; timeout {} each)",
+            self.method,
+            self.path,
+            plural(self.attempts, "attempt"),
+            tokens(self.token_requests),
+            self.elapsed.as_secs_f64(),
+            secs(self.deadline),
+            secs(self.timeout),
+        )?;
+        if let Some(last) = &self.last {
+            write!(f, "; last error: {last}")?;
+        }
+        Ok(())
+    }
+}
+
 /// Every way a call can fail.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
@@ -54,13 +92,26 @@ pub enum Error {
     /// The server answered with a non-success status.
     #[error("{0}")]
     Api(Box<ApiError>),
-    /// The request did not complete within its timeout.
-    #[error("{method} {path} timed out after {:.1}s", timeout.as_secs_f64())]
+    /// The request did not complete within its timeout (`timeout`, the limit of each attempt), on
+    /// its last attempt: `attempts` requests were sent, over `elapsed` from the start of the call.
+    #[error(
+        "{method} {path} timed out after {} ({} in {:.1} s)",
+        secs(*.timeout),
+        plural(*.attempts, "attempt"),
+        .elapsed.as_secs_f64()
+    )]
     Timeout {
         method: String,
         path: String,
         timeout: Duration,
+        attempts: u32,
+        elapsed: Duration,
     },
+    /// The call's `deadline` (its total time: every attempt, the waits between them, a token
+    /// request) passed before it had an answer; it was given up there, or at once when the next
+    /// wait could not end before it.
+    #[error("{0}")]
+    DeadlineExceeded(Box<DeadlineError>),
     /// The connection could not be made or broke before a full response arrived.
     #[error("{method} {path}: connection failed: {message}")]
     Connection {
@@ -140,6 +191,7 @@ pub enum ErrorKind {
     Server,
     Api,
     Timeout,
+    DeadlineExceeded,
     Connection,
     Decode,
     ResponseTooLarge,
@@ -164,6 +216,7 @@ impl ErrorKind {
             ErrorKind::Server => "E_SERVER",
             ErrorKind::Api => "E_API",
             ErrorKind::Timeout => "E_TIMEOUT",
+            ErrorKind::DeadlineExceeded => "E_DEADLINE_EXCEEDED",
             ErrorKind::Connection => "E_CONNECTION",
             ErrorKind::Decode => "E_DECODE",
             ErrorKind::ResponseTooLarge => "E_RESPONSE_TOO_LARGE",
@@ -188,6 +241,8 @@ impl ErrorKind {
             ErrorKind::Server => "ServerError",
             ErrorKind::Api => "APIError",
             ErrorKind::Timeout => "APITimeoutError",
+            // A subclass of APITimeoutError in both bindings: code that catches timeouts catches it.
+            ErrorKind::DeadlineExceeded => "DeadlineExceededError",
             ErrorKind::Connection => "APIConnectionError",
             // The response could not be used as it came: the decode error family, told apart by
             // `code`.
@@ -217,6 +272,7 @@ impl Error {
                 _ => ErrorKind::Api,
             },
             Error::Timeout { .. } => ErrorKind::Timeout,
+            Error::DeadlineExceeded(_) => ErrorKind::DeadlineExceeded,
             Error::Connection { .. } => ErrorKind::Connection,
             Error::Decode { .. } => ErrorKind::Decode,
             Error::ResponseTooLarge { .. } => ErrorKind::ResponseTooLarge,
@@ -237,6 +293,18 @@ impl Error {
         }
     }
 
+    /// `(attempts, elapsed)` of a time error ([`Error::Timeout`], [`Error::DeadlineExceeded`]):
+    /// the requests the call sent and the time from its start to the error.
+    pub fn timing(&self) -> Option<(u32, Duration)> {
+        match self {
+            Error::Timeout {
+                attempts, elapsed, ..
+            } => Some((*attempts, *elapsed)),
+            Error::DeadlineExceeded(d) => Some((d.attempts, d.elapsed)),
+            _ => None,
+        }
+    }
+
     /// HTTP status, for API errors.
     pub fn status(&self) -> Option<u16> {
         self.api().map(|e| e.status)
@@ -246,6 +314,7 @@ impl Error {
     pub fn request(&self) -> Option<(&str, &str)> {
         match self {
             Error::Api(e) => Some((&e.method, &e.path)),
+            Error::DeadlineExceeded(d) => Some((&d.method, &d.path)),
             Error::Timeout { method, path, .. }
             | Error::Connection { method, path, .. }
             | Error::Decode { method, path, .. }
@@ -267,6 +336,35 @@ impl Error {
     }
 }
 
+/// A duration for a message: `10 s`, `2.5 s`, `0.25 s`.
+pub(crate) fn secs(d: Duration) -> String {
+    let s = d.as_secs_f64();
+    let text = if s >= 10.0 || s.fract() == 0.0 {
+        format!("{s:.1}")
+    } else {
+        format!("{s:.2}")
+    };
+    // Only the fraction's zeros go: `10.0` is `10`, `0.0` is `0`.
+    let text = text.trim_end_matches('0').trim_end_matches('.');
+    format!("{} s", if text.is_empty() { "0" } else { text })
+}
+
+fn plural(n: u32, what: &str) -> String {
+    if n == 1 {
+        format!("1 {what}")
+    } else {
+        format!("{n} {what}s")
+    }
+}
+
+fn tokens(n: u32) -> String {
+    if n == 0 {
+        String::new()
+    } else {
+        format!(" and {}", plural(n, "token request"))
+    }
+}
+
 /// A short, printable start of a body for error messages.
 pub(crate) fn excerpt(body: &[u8]) -> String {
     const MAX: usize = 200;
@@ -275,5 +373,42 @@ pub(crate) fn excerpt(body: &[u8]) -> String {
         format!("{s}…")
     } else {
         s
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations_read_as_people_write_them() {
+        let ms = Duration::from_millis;
+        assert_eq!(secs(ms(10_000)), "10 s");
+        assert_eq!(secs(ms(10_700)), "10.7 s");
+        assert_eq!(secs(ms(2_500)), "2.5 s");
+        assert_eq!(secs(ms(250)), "0.25 s");
+        assert_eq!(secs(ms(0)), "0 s");
+        assert_eq!(secs(ms(120_000)), "120 s");
+    }
+
+    #[test]
+    fn a_deadline_error_says_what_happened() {
+        let e = Error::DeadlineExceeded(Box::new(DeadlineError {
+            method: "GET".into(),
+            path: "/csapi/v1.3/images/x".into(),
+            deadline: Duration::from_secs(10),
+            timeout: Duration::from_secs(2),
+            attempts: 4,
+            token_requests: 0,
+            elapsed: Duration::from_millis(10_700),
+            last: None,
+        }));
+        assert_eq!(
+            e.to_string(),
+            "GET /csapi/v1.3/images/x: gave up after 4 attempts in 10.7 s (deadline 10 s; \
+             timeout 2 s each)"
+        );
+        assert_eq!(e.kind(), ErrorKind::DeadlineExceeded);
+        assert_eq!(e.timing(), Some((4, Duration::from_millis(10_700))));
     }
 }

@@ -20,7 +20,7 @@ mod validate;
 
 pub use auth::{ClientFlow, Credentials, Secret, TokenProvider};
 pub use client::{AuthMode, Client, ClientBuilder, DryRun, RequestOptions};
-pub use error::{ApiError, Error, ErrorKind, Result};
+pub use error::{ApiError, DeadlineError, Error, ErrorKind, Result};
 pub use paginate::{Page, Pager};
 pub use platform::Platform;
 pub use ratelimit::RateLimitInfo;

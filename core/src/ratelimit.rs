@@ -4,7 +4,9 @@
 //! 5,000 / 60 s, ...). Rather than hard-coding those numbers, the limiter learns them from the headers of
 //! the first response of each family and from then on keeps every window under the limit, so prefetch and
 //! fan-out queue briefly instead of turning into 429 storms. A 429 or `Remaining: 0` blocks the family for
-//! the time the server asks.
+//! the time the server asks (held at most `max_retry_wait`); a call that finds its family blocked for
+//! longer than it may wait (what is left of its deadline or of its `max_retry_wait`) fails at once,
+//! whichever of the two answers said so, instead of sleeping.
 
 use reqwest::header::HeaderMap;
 use std::collections::{HashMap, VecDeque};
@@ -89,6 +91,9 @@ struct FamilyState {
     /// Calls sent (or about to be) and not answered yet.
     in_flight: usize,
     blocked_until: Option<Instant>,
+    /// Until when the server asked this family to wait, as it said it (at most
+    /// [`MAX_WAIT_SECS`]); `blocked_until` holds at most `max_wait` of it.
+    asked_until: Option<Instant>,
     /// A response of this family was seen: the limit (or its absence) is known.
     known: bool,
     /// When the first call of the family (the probe) was sent, while its answer is awaited.
@@ -172,9 +177,20 @@ impl FamilyState {
             if let Some(wait) = wait {
                 // Checked: a header may ask for any wait, and `Instant + Duration` panics on overflow.
                 st.blocked_until = now.checked_add(wait.min(max_wait));
+                st.asked_until = now.checked_add(wait).or(st.blocked_until);
             }
         }
     }
+}
+
+/// What a call asking for a slot does next.
+enum Step {
+    /// Take the slot (`probe`: as the family's first call).
+    Go { probe: bool },
+    /// Wait this long, or until woken (`None`: until a call ends).
+    Wait(Option<Duration>),
+    /// The server asked the family to wait this long, more than the call may: fail now.
+    Refused(Duration),
 }
 
 /// How long other calls wait for a probe's answer before going ahead anyway.
@@ -254,11 +270,28 @@ impl RateLimiter {
         f(map.get_mut(family).expect("inserted above"))
     }
 
+    /// [`acquire_within`](Self::acquire_within) with no bound on the wait.
+    #[cfg(test)]
+    pub(crate) async fn acquire<'a>(&'a self, family: &'a str) -> Slot<'a> {
+        match self.acquire_within(family, Duration::MAX).await {
+            Ok(slot) => slot,
+            Err(wait) => unreachable!("an unbounded wait was refused ({wait:?})"),
+        }
+    }
+
     /// Wait until a call in `family` keeps every window under the known limit, then take a slot.
     ///
     /// The first call of a family goes alone (a probe): a burst of calls made before any answer
     /// (a fan-out) waits for the probe's rate-limit headers instead of running into 429s.
-    pub(crate) async fn acquire<'a>(&'a self, family: &'a str) -> Slot<'a> {
+    ///
+    /// While the server has the family waiting (a 429, or `X-RateLimit-Remaining: 0` with a wait),
+    /// a call that may wait at most `budget` and was asked to wait longer is refused at once with
+    /// the wait left (`Err`): sleeping through part of it would only end in the same refusal.
+    pub(crate) async fn acquire_within<'a>(
+        &'a self,
+        family: &'a str,
+        budget: Duration,
+    ) -> Result<Slot<'a>, Duration> {
         let wake = self.state(family, |st| st.wake.clone());
         loop {
             // Registered before the check: a place freed between the check and the wait still
@@ -266,51 +299,61 @@ impl RateLimiter {
             let notified = wake.notified();
             tokio::pin!(notified);
             notified.as_mut().enable();
-            let wait = self.state(family, |st| {
+            let step = self.state(family, |st| {
                 let now = Instant::now();
                 if !st.known {
                     return match st.probe_since {
                         // Wait for the probe's answer (woken by it), at most PROBE_WAIT.
                         Some(since) if now.duration_since(since) < PROBE_WAIT => {
-                            Err(Some(PROBE_WAIT - now.duration_since(since)))
+                            Step::Wait(Some(PROBE_WAIT - now.duration_since(since)))
                         }
                         _ => {
                             st.probe_since = Some(now);
                             st.in_flight += 1;
-                            Ok(true)
+                            Step::Go { probe: true }
                         }
                     };
                 }
                 if let Some(until) = st.blocked_until {
                     if until > now {
-                        return Err(Some(until - now));
+                        let asked = st
+                            .asked_until
+                            .map_or(until, |a| a.max(until))
+                            .duration_since(now);
+                        if asked > budget {
+                            return Step::Refused(asked);
+                        }
+                        return Step::Wait(Some(until - now));
                     }
                     st.blocked_until = None;
+                    st.asked_until = None;
                 }
                 if let Some(limit) = st.limit {
                     st.expire(now);
                     if st.used() >= (limit as usize).max(1) {
                         // Full: wait for the oldest answered call to age out, or, while only
                         // unanswered calls fill the window, for one of them to end (it wakes us).
-                        return Err(st
-                            .done
-                            .front()
-                            .map(|(t, _)| st.window.saturating_sub(now.duration_since(*t))));
+                        return Step::Wait(
+                            st.done
+                                .front()
+                                .map(|(t, _)| st.window.saturating_sub(now.duration_since(*t))),
+                        );
                     }
                 }
                 st.in_flight += 1;
-                Ok(false)
+                Step::Go { probe: false }
             });
-            match wait {
-                Ok(probe) => {
-                    return Slot {
+            match step {
+                Step::Go { probe } => {
+                    return Ok(Slot {
                         limiter: self,
                         family,
                         open: true,
                         probe,
-                    };
+                    });
                 }
-                Err(Some(d)) => {
+                Step::Refused(asked) => return Err(asked),
+                Step::Wait(Some(d)) => {
                     tracing::info!(
                         target: "qualys_cs",
                         family,
@@ -322,7 +365,7 @@ impl RateLimiter {
                         _ = notified => {}
                     }
                 }
-                Err(None) => {
+                Step::Wait(None) => {
                     tracing::debug!(
                         target: "qualys_cs",
                         family,
@@ -370,6 +413,7 @@ impl RateLimiter {
                 return;
             };
             st.blocked_until = Some(st.blocked_until.map_or(until, |u| u.max(until)));
+            st.asked_until = Some(st.asked_until.map_or(until, |u| u.max(until)));
         })
     }
 }
@@ -617,6 +661,61 @@ mod hostile_tests {
             "{:?}",
             start.elapsed()
         );
+    }
+}
+
+#[cfg(test)]
+mod budget_tests {
+    use super::*;
+
+    #[tokio::test(start_paused = true)]
+    async fn a_call_that_cannot_wait_the_asked_wait_is_refused_at_once() {
+        // The same on both paths: a 429, and a 200 that says nothing remains.
+        for status in [200, 429] {
+            let rl = RateLimiter::new(Duration::from_secs(120));
+            let info = RateLimitInfo {
+                limit: Some(10),
+                window_secs: Some(60),
+                remaining: Some(0),
+                to_wait_secs: Some(MAX_WAIT_SECS),
+                ..Default::default()
+            };
+            rl.acquire("images").await.observe(Some(&info), status);
+            let start = Instant::now();
+            let refused = rl.acquire_within("images", Duration::from_secs(120)).await;
+            assert_eq!(
+                refused.err(),
+                Some(Duration::from_secs(MAX_WAIT_SECS)),
+                "{status}"
+            );
+            assert_eq!(start.elapsed(), Duration::ZERO, "at once");
+            // The family is held at most max_wait for a call that may wait without end.
+            let _slot = rl.acquire_within("images", Duration::MAX).await.unwrap();
+            assert!(start.elapsed() <= Duration::from_secs(120));
+            // Once the hold is over, calls go to the server again.
+            assert!(rl.acquire_within("images", Duration::ZERO).await.is_ok());
+        }
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_wait_that_fits_the_budget_is_waited() {
+        let rl = RateLimiter::new(Duration::from_secs(120));
+        let info = RateLimitInfo {
+            remaining: Some(0),
+            to_wait_secs: Some(5),
+            ..Default::default()
+        };
+        rl.acquire("images").await.observe(Some(&info), 200);
+        let start = Instant::now();
+        assert!(
+            rl.acquire_within("images", Duration::from_secs(4))
+                .await
+                .is_err()
+        );
+        rl.acquire_within("images", Duration::from_secs(5))
+            .await
+            .unwrap();
+        assert_eq!(start.elapsed(), Duration::from_secs(5));
     }
 }
 

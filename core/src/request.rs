@@ -1,7 +1,7 @@
 //! Turning a table endpoint and the caller's arguments into a request, validated before sending.
 
 use crate::error::{Error, Result};
-use crate::table::{BodyKind, Endpoint, FileField, QueryType};
+use crate::table::{BodyKind, BodySpec, Endpoint, FileField, QueryParam, QueryType};
 use crate::validate;
 use percent_encoding::{AsciiSet, CONTROLS, utf8_percent_encode};
 use serde_json::{Map, Value};
@@ -298,7 +298,31 @@ fn prepare_normalized(
         let seg = path_segment(&p.arg, args.get(&p.arg), p.numeric)?;
         path = path.replace(&format!("{{{}}}", p.name), &seg);
     }
+    let query = query_of(ep, &args, check)?;
+    let body = match &ep.body {
+        None => None,
+        Some(spec) => Some(body_of(ep, spec, &mut args, check)?),
+    };
+    let local = ep
+        .local_args
+        .iter()
+        .filter_map(|l| args.get(&l.arg).map(|v| (l.arg.clone(), v.clone())))
+        .collect();
+    Ok(Prepared {
+        path,
+        query,
+        body,
+        local,
+    })
+}
 
+/// The query of a call: each of the endpoint's query arguments checked by its type (and, with
+/// `check`, by the documented rules), in the table's order.
+fn query_of(
+    ep: &Endpoint,
+    args: &Map<String, Value>,
+    check: bool,
+) -> Result<Vec<(String, String)>> {
     let mut query = Vec::new();
     let mut wire = Map::new();
     for q in &ep.query {
@@ -309,93 +333,12 @@ fn prepare_normalized(
             continue;
         };
         let field = q.arg.as_str();
-        match q.ty {
-            QueryType::String => {
-                // A number where text is declared (`filter=123`) is a mistake in the caller's code,
-                // not a value to send as text: the server would answer 400 for a QQL `123`.
-                if !v.is_string() {
-                    return Err(Error::validation(
-                        field,
-                        "type",
-                        format!("must be a string, got {v}"),
-                    ));
-                }
-                let s = query_string(field, v)?;
-                if let Some(allowed) = q.allowed.as_ref().filter(|_| check)
-                    && !allowed.iter().any(|a| a.as_str() == Some(s.as_str()))
-                {
-                    let list: Vec<String> = allowed
-                        .iter()
-                        .filter_map(|a| a.as_str().map(str::to_owned))
-                        .collect();
-                    return Err(Error::validation(
-                        field,
-                        "enum",
-                        format!("must be one of {}, got {s:?}", list.join(", ")),
-                    ));
-                }
-                if q.required && s.trim().is_empty() {
-                    return Err(Error::validation(field, "non_empty", "must not be empty"));
-                }
-                wire.insert(q.name.clone(), Value::String(s.clone()));
-                query.push((q.name.clone(), s));
-            }
-            QueryType::Integer => {
-                let n = match v {
-                    Value::Number(n) if n.is_i64() || n.is_u64() => n.as_i64().unwrap_or(i64::MAX),
-                    Value::String(s) if s.trim().parse::<i64>().is_ok() => {
-                        s.trim().parse().unwrap_or_default()
-                    }
-                    other => {
-                        return Err(Error::validation(
-                            field,
-                            "type",
-                            format!("must be an integer, got {other}"),
-                        ));
-                    }
-                };
-                if check && (q.min.is_some_and(|m| n < m) || q.max.is_some_and(|m| n > m)) {
-                    let lo = q.min.map_or("-∞".into(), |m| m.to_string());
-                    let hi = q.max.map_or("∞".into(), |m| m.to_string());
-                    return Err(Error::validation(
-                        field,
-                        "range",
-                        format!("must be from {lo} to {hi}, got {n}"),
-                    ));
-                }
-                wire.insert(q.name.clone(), Value::from(n));
-                query.push((q.name.clone(), n.to_string()));
-            }
-            QueryType::Boolean => {
-                let b = match v {
-                    Value::Bool(b) => *b,
-                    Value::String(s) if s == "true" || s == "false" => s == "true",
-                    other => {
-                        return Err(Error::validation(
-                            field,
-                            "type",
-                            format!("must be a boolean, got {other}"),
-                        ));
-                    }
-                };
-                wire.insert(q.name.clone(), Value::Bool(b));
-                query.push((q.name.clone(), b.to_string()));
-            }
+        let value = match q.ty {
+            QueryType::String => Value::String(string_arg(q, v, check)?),
+            QueryType::Integer => Value::from(integer_arg(q, v, check)?),
+            QueryType::Boolean => Value::Bool(boolean_arg(field, v)?),
             QueryType::StringArray => {
-                let items: Vec<String> = match v {
-                    Value::Array(a) => a
-                        .iter()
-                        .map(|x| query_string(field, x))
-                        .collect::<Result<_>>()?,
-                    other => vec![query_string(field, other)?],
-                };
-                if items.iter().any(|s| s.trim().is_empty()) {
-                    return Err(Error::validation(
-                        field,
-                        "non_empty",
-                        "must not contain empty ids",
-                    ));
-                }
+                let items = string_array_arg(field, v)?;
                 // An empty list is the same as not giving the argument.
                 if items.is_empty() {
                     if q.required {
@@ -407,133 +350,228 @@ fn prepare_normalized(
                     }
                     continue;
                 }
-                wire.insert(q.name.clone(), Value::from(items.clone()));
                 // Repeated `name=a&name=b` (S004 scheduleIds; P-swagger explode: true).
-                query.extend(items.into_iter().map(|s| (q.name.clone(), s)));
+                query.extend(items.iter().map(|s| (q.name.clone(), s.clone())));
+                wire.insert(q.name.clone(), Value::from(items));
+                continue;
             }
-        }
+        };
+        query.push((
+            q.name.clone(),
+            match &value {
+                Value::String(s) => s.clone(),
+                other => other.to_string(),
+            },
+        ));
+        wire.insert(q.name.clone(), value);
     }
     if check {
         validate::check(&Value::Object(wire), &ep.query_validation, "query")?;
     }
+    Ok(query)
+}
 
-    let body = match &ep.body {
-        None => None,
-        Some(spec) => {
-            let arg = spec.arg.as_deref().unwrap_or("body");
-            let given = args.remove(arg);
-            match spec.kind {
-                BodyKind::JsonObject => {
-                    let v = match given {
-                        Some(v @ Value::Object(_)) => v,
-                        Some(other) => {
-                            return Err(Error::validation(
-                                arg,
-                                "type",
-                                format!("must be an object (dict), got {other}"),
-                            ));
-                        }
-                        None if spec.required_fields.is_empty() => Value::Object(Map::new()),
-                        None => return Err(Error::validation(arg, "required", "is required")),
-                    };
-                    check_depth(arg, &v)?;
-                    let obj = v.as_object().expect("checked above");
-                    if let Some(missing) = spec
-                        .required_fields
-                        .iter()
-                        .filter(|_| check)
-                        .find(|f| obj.get(f.as_str()).is_none_or(Value::is_null))
-                    {
-                        return Err(Error::validation(
-                            missing.clone(),
-                            "required",
-                            format!("is required in the body of {}", ep.qualified_name()),
-                        ));
-                    }
-                    if check {
-                        validate::check(&v, &spec.validation, arg)?;
-                    }
-                    Some(Body::Json(
-                        serde_json::to_vec(&v).expect("a Value always serializes"),
-                    ))
-                }
-                BodyKind::JsonArray => {
-                    let v = match given {
-                        Some(Value::Array(a)) => {
-                            for x in &a {
-                                if x.as_str().is_none_or(|s| s.trim().is_empty()) {
-                                    return Err(Error::validation(
-                                        arg,
-                                        "type",
-                                        format!("must be a list of non-empty id strings, got {x}"),
-                                    ));
-                                }
-                            }
-                            Value::Array(a)
-                        }
-                        Some(Value::String(s)) => Value::Array(vec![Value::String(s)]),
-                        Some(other) => {
-                            return Err(Error::validation(
-                                arg,
-                                "type",
-                                format!("must be a list of ids, got {other}"),
-                            ));
-                        }
-                        None => return Err(Error::validation(arg, "required", "is required")),
-                    };
-                    if check {
-                        validate::check(&v, &spec.validation, arg)?;
-                    }
-                    Some(Body::Json(
-                        serde_json::to_vec(&v).expect("a Value always serializes"),
-                    ))
-                }
-                BodyKind::Multipart => {
-                    let content = match given {
-                        Some(Value::String(s)) => s.into_bytes(),
-                        Some(v @ Value::Object(_)) => {
-                            check_depth(arg, &v)?;
-                            serde_json::to_vec(&v).expect("a Value always serializes")
-                        }
-                        Some(other) => {
-                            return Err(Error::validation(
-                                arg,
-                                "type",
-                                format!("must be the JSON text or object of the file, got {other}"),
-                            ));
-                        }
-                        None => return Err(Error::validation(arg, "required", "is required")),
-                    };
-                    let file = spec.file.as_ref().ok_or_else(|| {
-                        Error::Config(format!(
-                            "{}: the table gives a multipart body no file part",
-                            ep.qualified_name()
-                        ))
-                    })?;
-                    Some(Body::Multipart {
-                        file: file.clone(),
-                        content,
-                    })
-                }
-                BodyKind::Form => {
-                    return Err(Error::Config(format!(
-                        "{} is called by the client itself",
-                        ep.qualified_name()
-                    )));
-                }
-            }
+fn string_arg(q: &QueryParam, v: &Value, check: bool) -> Result<String> {
+    let field = q.arg.as_str();
+    // A number where text is declared (`filter=123`) is a mistake in the caller's code, not a
+    // value to send as text: the server would answer 400 for a QQL `123`.
+    if !v.is_string() {
+        return Err(Error::validation(
+            field,
+            "type",
+            format!("must be a string, got {v}"),
+        ));
+    }
+    let s = query_string(field, v)?;
+    if let Some(allowed) = q.allowed.as_ref().filter(|_| check)
+        && !allowed.iter().any(|a| a.as_str() == Some(s.as_str()))
+    {
+        let list: Vec<String> = allowed
+            .iter()
+            .filter_map(|a| a.as_str().map(str::to_owned))
+            .collect();
+        return Err(Error::validation(
+            field,
+            "enum",
+            format!("must be one of {}, got {s:?}", list.join(", ")),
+        ));
+    }
+    if q.required && s.trim().is_empty() {
+        return Err(Error::validation(field, "non_empty", "must not be empty"));
+    }
+    Ok(s)
+}
+
+fn integer_arg(q: &QueryParam, v: &Value, check: bool) -> Result<i64> {
+    let field = q.arg.as_str();
+    let n = match v {
+        Value::Number(n) if n.is_i64() || n.is_u64() => n.as_i64().unwrap_or(i64::MAX),
+        Value::String(s) if s.trim().parse::<i64>().is_ok() => s.trim().parse().unwrap_or_default(),
+        other => {
+            return Err(Error::validation(
+                field,
+                "type",
+                format!("must be an integer, got {other}"),
+            ));
         }
     };
+    if check && (q.min.is_some_and(|m| n < m) || q.max.is_some_and(|m| n > m)) {
+        let lo = q.min.map_or("-∞".into(), |m| m.to_string());
+        let hi = q.max.map_or("∞".into(), |m| m.to_string());
+        return Err(Error::validation(
+            field,
+            "range",
+            format!("must be from {lo} to {hi}, got {n}"),
+        ));
+    }
+    Ok(n)
+}
 
-    let local = ep
-        .local_args
+fn boolean_arg(field: &str, v: &Value) -> Result<bool> {
+    match v {
+        Value::Bool(b) => Ok(*b),
+        Value::String(s) if s == "true" || s == "false" => Ok(s == "true"),
+        other => Err(Error::validation(
+            field,
+            "type",
+            format!("must be a boolean, got {other}"),
+        )),
+    }
+}
+
+fn string_array_arg(field: &str, v: &Value) -> Result<Vec<String>> {
+    let items: Vec<String> = match v {
+        Value::Array(a) => a
+            .iter()
+            .map(|x| query_string(field, x))
+            .collect::<Result<_>>()?,
+        other => vec![query_string(field, other)?],
+    };
+    if items.iter().any(|s| s.trim().is_empty()) {
+        return Err(Error::validation(
+            field,
+            "non_empty",
+            "must not contain empty ids",
+        ));
+    }
+    Ok(items)
+}
+
+/// The body of a call, from its argument (`body`, or the one the table names), by the body's kind.
+fn body_of(
+    ep: &Endpoint,
+    spec: &BodySpec,
+    args: &mut Map<String, Value>,
+    check: bool,
+) -> Result<Body> {
+    let arg = spec.arg.as_deref().unwrap_or("body");
+    let given = args.remove(arg);
+    match spec.kind {
+        BodyKind::JsonObject => json_object_body(ep, spec, arg, given, check),
+        BodyKind::JsonArray => {
+            let v = match given {
+                Some(Value::Array(a)) => {
+                    for x in &a {
+                        if x.as_str().is_none_or(|s| s.trim().is_empty()) {
+                            return Err(Error::validation(
+                                arg,
+                                "type",
+                                format!("must be a list of non-empty id strings, got {x}"),
+                            ));
+                        }
+                    }
+                    Value::Array(a)
+                }
+                Some(Value::String(s)) => Value::Array(vec![Value::String(s)]),
+                Some(other) => {
+                    return Err(Error::validation(
+                        arg,
+                        "type",
+                        format!("must be a list of ids, got {other}"),
+                    ));
+                }
+                None => return Err(Error::validation(arg, "required", "is required")),
+            };
+            if check {
+                validate::check(&v, &spec.validation, arg)?;
+            }
+            Ok(Body::Json(
+                serde_json::to_vec(&v).expect("a Value always serializes"),
+            ))
+        }
+        BodyKind::Multipart => multipart_body(ep, spec, arg, given),
+        BodyKind::Form => Err(Error::Config(format!(
+            "{} is called by the client itself",
+            ep.qualified_name()
+        ))),
+    }
+}
+
+fn json_object_body(
+    ep: &Endpoint,
+    spec: &BodySpec,
+    arg: &str,
+    given: Option<Value>,
+    check: bool,
+) -> Result<Body> {
+    let v = match given {
+        Some(v @ Value::Object(_)) => v,
+        Some(other) => {
+            return Err(Error::validation(
+                arg,
+                "type",
+                format!("must be an object (dict), got {other}"),
+            ));
+        }
+        None if spec.required_fields.is_empty() => Value::Object(Map::new()),
+        None => return Err(Error::validation(arg, "required", "is required")),
+    };
+    check_depth(arg, &v)?;
+    let obj = v.as_object().expect("checked above");
+    if let Some(missing) = spec
+        .required_fields
         .iter()
-        .filter_map(|l| args.get(&l.arg).map(|v| (l.arg.clone(), v.clone())))
-        .collect();
-    Ok(Prepared {
-        path,
-        query,
-        body,
-        local,
+        .filter(|_| check)
+        .find(|f| obj.get(f.as_str()).is_none_or(Value::is_null))
+    {
+        return Err(Error::validation(
+            missing.clone(),
+            "required",
+            format!("is required in the body of {}", ep.qualified_name()),
+        ));
+    }
+    if check {
+        validate::check(&v, &spec.validation, arg)?;
+    }
+    Ok(Body::Json(
+        serde_json::to_vec(&v).expect("a Value always serializes"),
+    ))
+}
+
+fn multipart_body(ep: &Endpoint, spec: &BodySpec, arg: &str, given: Option<Value>) -> Result<Body> {
+    let content = match given {
+        Some(Value::String(s)) => s.into_bytes(),
+        Some(v @ Value::Object(_)) => {
+            check_depth(arg, &v)?;
+            serde_json::to_vec(&v).expect("a Value always serializes")
+        }
+        Some(other) => {
+            return Err(Error::validation(
+                arg,
+                "type",
+                format!("must be the JSON text or object of the file, got {other}"),
+            ));
+        }
+        None => return Err(Error::validation(arg, "required", "is required")),
+    };
+    let file = spec.file.as_ref().ok_or_else(|| {
+        Error::Config(format!(
+            "{}: the table gives a multipart body no file part",
+            ep.qualified_name()
+        ))
+    })?;
+    Ok(Body::Multipart {
+        file: file.clone(),
+        content,
     })
 }

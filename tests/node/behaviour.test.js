@@ -260,10 +260,14 @@ test('per-call headers and query; withOptions defaults', async () => {
 })
 
 test('per-call options are the core\'s: extraHeaders, extraQuery (headers, query deprecated)', async () => {
-  await client.images.get('abc', { extraHeaders: { 'x-trace': 't2', 'x-n': 7 }, extraQuery: { extra: ['c', 'd'] } })
+  await client.images.get('abc', { extraHeaders: { 'x-trace': 't2', 'x-n': '7' }, extraQuery: { extra: ['c', 'd'] } })
   let r = server.apiRequests().at(-1)
   assert.equal(r.headers['x-trace'], 't2')
   assert.equal(r.headers['x-n'], '7')
+  // A header's value is text: a number is refused before sending, naming the option.
+  const sent = server.apiRequests().length
+  await assert.rejects(client.images.get('abc', { extraHeaders: { 'x-n': 7 } }), (e) => e instanceof q.ValidationError && e.field === 'extraHeaders')
+  assert.equal(server.apiRequests().length, sent)
   assert.deepEqual(r.query.getAll('extra'), ['c', 'd'])
   await client.images.get('abc', { extraQuery: new URLSearchParams([['u', '1'], ['u', '2']]) })
   assert.deepEqual(server.apiRequests().at(-1).query.getAll('u'), ['1', '2'])
@@ -281,7 +285,7 @@ test('per-call options are the core\'s: extraHeaders, extraQuery (headers, query
   await client.request('GET', '/csapi/v1.3/images', { query: { pageSize: 2 }, extraQuery: [['pageNumber', 1]] })
   assert.equal(server.apiRequests().at(-1).query.get('pageNumber'), '1')
   // Every option the core reads is taken as a call option, never sent as an endpoint argument.
-  const sample = { timeout: 5000, maxRetries: 0, extraHeaders: { 'x-a': '1' }, extraQuery: { a: '1' } }
+  const sample = { timeout: 5000, deadline: 10_000, maxRetries: 0, extraHeaders: { 'x-a': '1' }, extraQuery: { a: '1' } }
   const names = require('../../bindings-node/native.js').requestOptionNames()
   assert.deepEqual(names.sort(), Object.keys(sample).sort())
   for (const name of names) await client.images.get('abc', { [name]: sample[name] })

@@ -1,13 +1,14 @@
 // Type-checked by `tsc --noEmit -p tests/node/tsconfig.json` (never run): the public types in use.
 import {
   Client, QualysError, NotFoundError, RateLimitError, ValidationError, AbortError, APITimeoutError,
+  DeadlineExceededError,
   type Image, type BulkImage, type ImageDetails, type Page, type RawResponse, type Compliance, type Schedule, type PagedList,
 } from 'qualys-cs'
 import { startSimulator, type SimulatorHandle } from 'qualys-cs/testing'
 
 async function main(): Promise<void> {
   const sim: SimulatorHandle = await startSimulator({ images: 50 })
-  const client = new Client({ baseUrl: sim.url, username: sim.username, password: sim.password, auth: 'basic', timeout: 5000 })
+  const client = new Client({ baseUrl: sim.url, username: sim.username, password: sim.password, auth: 'basic', timeout: 5000, deadline: 30_000 })
   const env = Client.fromEnv({ maxRetries: 1, largeIntegers: 'bigint' })
   void env
 
@@ -26,7 +27,7 @@ async function main(): Promise<void> {
   console.log(total, all.length)
 
   const compliance: Compliance = await client.images.compliance('sha256')
-  await client.images.get('sha256', { timeout: 5000, maxRetries: 1, extraHeaders: { 'x-trace': 't' }, extraQuery: [['a', 1]] })
+  await client.images.get('sha256', { timeout: 5000, deadline: 20_000, maxRetries: 1, extraHeaders: { 'x-trace': 't' }, extraQuery: [['a', 1]] })
   const bearer = new Client({ baseUrl: sim.url, username: sim.username, password: sim.password, auth: 'bearer' })
   await bearer.withOptions({ extraQuery: new URLSearchParams({ a: '1' }) }).request('GET', '/csapi/v1.3/images', { query: { pageSize: 1 } })
   console.log(compliance.controls?.[0]?.posture)
@@ -57,7 +58,9 @@ async function main(): Promise<void> {
     if (e instanceof ValidationError) console.log(e.field, e.rule, e.code)
     else if (e instanceof RateLimitError) console.log(e.retryAfter, e.status)
     else if (e instanceof NotFoundError) console.log(e.status, e.errorCode, e.method, e.path)
-    else if (e instanceof APITimeoutError || e instanceof AbortError) console.log(e.name)
+    else if (e instanceof DeadlineExceededError) console.log(e.attempts, e.elapsedMs, e.deadlineMs, e.tokenRequests)
+    else if (e instanceof APITimeoutError) console.log(e.attempts, e.elapsedMs, e.timeoutMs)
+    else if (e instanceof AbortError) console.log(e.name)
     else if (e instanceof QualysError) console.log(e.code)
   }
   sim.injectFault({ kind: 'status', status: 503, times: 1, pathContains: '/images' })

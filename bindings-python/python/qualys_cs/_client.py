@@ -29,9 +29,11 @@ logger = logging.getLogger("qualys_cs")
 
 _Self = TypeVar("_Self", bound="_BaseClient")
 
-#: Name/value pairs of ``extra_headers`` / ``extra_query``: a mapping (a list value repeats the
-#: name) or ``(name, value)`` pairs; values are str, int or bool, sent as text.
+#: Name/value pairs of ``extra_query``: a mapping (a list value repeats the name) or ``(name, value)``
+#: pairs; values are str, int or bool, sent as text.
 _Pairs = Mapping[str, Any] | Sequence[tuple[str, Any]]
+#: ``extra_headers``, as ``_Pairs`` with text values (a header's value is text; a number is refused).
+_Headers = Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]]
 
 
 def _options(opts: Mapping[str, Any]) -> dict[str, Any] | None:
@@ -68,10 +70,33 @@ class _BaseClient:
         """Build a client. Every option is declared once (``qualys_cs.ClientOptions``, generated from
         spec/options.json; the table in docs/options.md): ``platform`` ("US1".."KSA1") or
         ``base_url``; ``username`` and ``password`` (``auth="jwt"``, the default, or ``"basic"``), or
-        ``token`` / ``token_provider``; durations in seconds (``timeout`` is the limit of each HTTP
-        attempt; ``max_retry_wait`` the total a call may wait out 429s); ``max_retries``; ``proxy``;
+        ``token`` / ``token_provider``; durations in seconds; ``max_retries``; ``proxy``;
         ``max_concurrency``; ``prefetch``; ``max_response_bytes``; ``allow_insecure_http``.
         Nothing is sent until the first call.
+
+        How long a call may take, side by side (seconds; the per-call keywords of every method
+        override the first three for that call):
+
+        ==================  =======  =====================================================
+        option              default  what it bounds
+        ==================  =======  =====================================================
+        ``timeout``         120      each HTTP attempt (connect, headers, whole body);
+                                     a retry gets it again
+        ``deadline``        none     the whole call: every attempt, backoff, 429 waits, the
+                                     queue, a token request; a list: each page fetch.
+                                     Raises ``DeadlineExceededError``. 0: none
+        ``max_retries``     3        retries after connection errors, 5xx and timeouts
+                                     (429s do not use them up)
+        ``max_retry_wait``  120      the total a call waits out 429s; a server wait that
+                                     does not fit (or passes the deadline) raises
+                                     ``RateLimitError`` at once
+        ``backoff``         0.5, 8   the first and the longest wait between retries
+                                     (doubling, with jitter)
+        ==================  =======  =====================================================
+
+        No ``deadline`` by default: it also counts a call's time queued behind
+        ``max_concurrency`` and the rate limiter. In a Lambda or a CI step, set it a little under
+        the time the job has.
 
         The ``QUALYS_*`` environment variables (``QUALYS_USERNAME``, ``QUALYS_TIMEOUT``, ...) fill
         in what the arguments leave out; the credentials come as a group from one place, so a
@@ -141,17 +166,20 @@ class _BaseClient:
         self: _Self,
         *,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: _Pairs | None = None,
+        extra_headers: _Headers | None = None,
         extra_query: _Pairs | None = None,
     ) -> _Self:
         """A client sharing this one's connections, token and rate limiter whose calls default to
         these options (per-call options still win). The per-call options are the core's, as in
         every method and in the Node client (``timeout`` in seconds, the limit of each HTTP attempt;
-        ``max_retries``; ``extra_headers`` and ``extra_query`` as a mapping or ``(name, value)``
-        pairs, a list value repeating the name)."""
+        ``deadline`` in seconds, the total time of a call, 0 for none; ``max_retries``;
+        ``extra_headers`` and ``extra_query`` as a mapping or ``(name, value)`` pairs, a list value
+        repeating the name)."""
         opts = {
             "timeout": timeout,
+            "deadline": deadline,
             "max_retries": max_retries,
             "extra_headers": extra_headers,
             "extra_query": extra_query,
@@ -242,8 +270,9 @@ class _SyncCalls(_BaseClient):
         query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         body: Any = None,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: _Pairs | None = None,
+        extra_headers: _Headers | None = None,
         extra_query: _Pairs | None = None,
     ) -> Any:
         """Any method and path under the base URL (e.g. ``"/csapi/v1.3/images"``), with the same
@@ -251,7 +280,13 @@ class _SyncCalls(_BaseClient):
         as repeated parameters. Returns JSON as dicts/lists, text as ``str``, empty as ``None``."""
         _sync_log_level()
         opts = _options(
-            {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query}
+            {
+                "timeout": timeout,
+                "deadline": deadline,
+                "max_retries": max_retries,
+                "extra_headers": extra_headers,
+                "extra_query": extra_query,
+            }
         )
         out = self._native.request(method, path, query, body, opts, self._raw)
         return RawResponse(*out) if self._raw else out
@@ -293,14 +328,21 @@ class _AsyncCalls(_BaseClient):
         query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         body: Any = None,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: _Pairs | None = None,
+        extra_headers: _Headers | None = None,
         extra_query: _Pairs | None = None,
     ) -> Any:
         """The async :meth:`Client.request`."""
         _sync_log_level()
         opts = _options(
-            {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query}
+            {
+                "timeout": timeout,
+                "deadline": deadline,
+                "max_retries": max_retries,
+                "extra_headers": extra_headers,
+                "extra_query": extra_query,
+            }
         )
         fut: Awaitable[Any] = self._native.request_async(method, path, query, body, opts, self._raw)
         out = await fut

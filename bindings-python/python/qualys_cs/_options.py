@@ -46,6 +46,13 @@ class ClientOptions(TypedDict, total=False):
     #: headers and the whole body); a retry gets it again, and the waits between attempts do not
     #: count. (default 120; environment QUALYS_TIMEOUT)
     timeout: float
+    #: (seconds) The total time of one call: every attempt, the waits between them (backoff, a
+    #: 429's wait, the queue behind max_concurrency and the rate limiter) and a token request; a
+    #: list applies it to each page fetch. Past it the call fails with DeadlineExceededError (a
+    #: timeout error naming the attempts and the time taken); a wait the server asks for that would
+    #: end past it fails at once with RateLimitError. No deadline when not set, or 0. (environment
+    #: QUALYS_DEADLINE)
+    deadline: float
     #: (seconds) The time limit of opening a connection (TCP and TLS). (default 10; environment
     #: QUALYS_CONNECT_TIMEOUT)
     connect_timeout: float
@@ -61,8 +68,10 @@ class ClientOptions(TypedDict, total=False):
     #: Shorthand for (backoff_base, backoff_max).
     backoff: tuple[float, float]
     #: (seconds) The total time one call may spend waiting out 429s (what the server asks for in
-    #: X-RateLimit-ToWait-Sec or Retry-After); a wait that does not fit fails at once with
-    #: RateLimitError. (default 120; environment QUALYS_MAX_RETRY_WAIT)
+    #: X-RateLimit-ToWait-Sec or Retry-After, with a 429 or with a 200 saying
+    #: X-RateLimit-Remaining: 0); a wait that does not fit, in it or in what is left of the
+    #: deadline, fails at once with RateLimitError. (default 120; environment
+    #: QUALYS_MAX_RETRY_WAIT)
     max_retry_wait: float
     #: An HTTP(S) proxy URL for every request. (environment QUALYS_PROXY)
     proxy: str
@@ -102,6 +111,7 @@ CLIENT_OPTIONS: tuple[str, ...] = (
     "client_secret",
     "auth",
     "timeout",
+    "deadline",
     "connect_timeout",
     "max_retries",
     "backoff_base",

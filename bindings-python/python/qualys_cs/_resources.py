@@ -213,14 +213,15 @@ class Images(_Resource):
         sha: str,
         *,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> Compliance:
         """GET /csapi/v1.3/images/{imageSha}/compliance [S01]
         """
-        return self._client._call("S01", {"sha": sha}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return self._client._call("S01", {"sha": sha}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
     def list(
         self,
@@ -232,8 +233,9 @@ class Images(_Resource):
         progress: bool | None = None,
         on_page: Callable[[PageInfo], object] | None = None,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> SyncPager[Image]:
@@ -252,7 +254,7 @@ class Images(_Resource):
             prefetch: pages fetched ahead while you read (the client's default if not given).
             progress: show a progress bar (tqdm, notebook-aware, when installed) as pages arrive.
             on_page: called with a ``PageInfo`` (number, count, total, running records) per page.
-            timeout, max_retries, extra_headers, extra_query: per-call options, as on every method.
+            timeout, deadline, max_retries, extra_headers, extra_query: per-call options, as on every method (``deadline`` bounds each page fetch).
 
         Paging:
             By page number (``pageNumber``), the next pages fetched ahead once ``count`` is known.
@@ -265,21 +267,22 @@ class Images(_Resource):
                 ...
             df = pager.to_pandas()  # runs the query again: the pager was read to the end
         """
-        return self._client._list("S17", {"filter": filter, "sort": sort, "page_size": page_size}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown}, prefetch, progress, on_page)
+        return self._client._list("S17", {"filter": filter, "sort": sort, "page_size": page_size}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown}, prefetch, progress, on_page)
 
     def get(
         self,
         sha: str,
         *,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> ImageDetails:
         """GET /csapi/v1.3/images/{imageSha} [S19]
         """
-        return self._client._call("S19", {"sha": sha}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return self._client._call("S19", {"sha": sha}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
     def delete(
         self,
@@ -287,14 +290,15 @@ class Images(_Resource):
         image_ids: Sequence[str] | str | None = None,
         filter: str | None = None,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> JobStarted:
         """DELETE /csapi/v1.3/images [S40]
         """
-        return self._client._call("S40", {"image_ids": image_ids, "filter": filter}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return self._client._call("S40", {"image_ids": image_ids, "filter": filter}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
     def vulnerabilities(
         self,
@@ -305,14 +309,15 @@ class Images(_Resource):
         sort: str | None = None,
         apply_exception: bool | None = None,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> ImageVulnerabilities:
         """GET /csapi/v1.3/images/{imageSha}/vuln [S42]
         """
-        return self._client._call("S42", {"sha": sha, "type": type, "filter": filter, "sort": sort, "apply_exception": apply_exception}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return self._client._call("S42", {"sha": sha, "type": type, "filter": filter, "sort": sort, "apply_exception": apply_exception}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
     def bulk_list(
         self,
@@ -323,8 +328,9 @@ class Images(_Resource):
         progress: bool | None = None,
         on_page: Callable[[PageInfo], object] | None = None,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> SyncPager[BulkImage]:
@@ -342,7 +348,7 @@ class Images(_Resource):
             prefetch: pages fetched ahead while you read (the client's default if not given).
             progress: show a progress bar (tqdm, notebook-aware, when installed) as pages arrive.
             on_page: called with a ``PageInfo`` (number, count, total, running records) per page.
-            timeout, max_retries, extra_headers, extra_query: per-call options, as on every method.
+            timeout, deadline, max_retries, extra_headers, extra_query: per-call options, as on every method (``deadline`` bounds each page fetch).
 
         Paging:
             By cursor (``paginationQuery`` from the ``link`` header), the next page fetched while you read.
@@ -354,7 +360,7 @@ class Images(_Resource):
                 ...
             df = pager.to_pandas()  # runs the query again: the pager was read to the end
         """
-        return self._client._list("P05", {"filter": filter, "limit": limit}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown}, prefetch, progress, on_page)
+        return self._client._list("P05", {"filter": filter, "limit": limit}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown}, prefetch, progress, on_page)
 
     def associations(
         self,
@@ -363,28 +369,30 @@ class Images(_Resource):
         filter: str | None = None,
         type: Literal['CONTAINER', 'DRIFT', 'HOST', 'ALL'] | None = None,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> Associations:
         """GET /csapi/v1.3/images/{imageSha}/association [P06]
         """
-        return self._client._call("P06", {"sha": sha, "filter": filter, "type": type}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return self._client._call("P06", {"sha": sha, "filter": filter, "type": type}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
     def registries(
         self,
         sha: str,
         *,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> _List[AssociatedRegistry]:
         """GET /csapi/v1.3/images/{imageSha}/associatedRegistries [P07]
         """
-        return self._client._call("P07", {"sha": sha}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return self._client._call("P07", {"sha": sha}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
     def instrument(
         self,
@@ -392,14 +400,15 @@ class Images(_Resource):
         body: Mapping[str, Any] | None = None,
         *,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> Any:
         """POST /csapi/v1.3/images/{imageSha}/instrument [P08]
         """
-        return self._client._call("P08", {"sha": sha, "body": body}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return self._client._call("P08", {"sha": sha, "body": body}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
     def software(
         self,
@@ -408,42 +417,45 @@ class Images(_Resource):
         filter: str | None = None,
         sort: str | None = None,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> SoftwareList:
         """GET /csapi/v1.3/images/{imageSha}/software [P09]
         """
-        return self._client._call("P09", {"sha": sha, "filter": filter, "sort": sort}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return self._client._call("P09", {"sha": sha, "filter": filter, "sort": sort}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
     def vulnerability_count(
         self,
         sha: str,
         *,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> VulnerabilityCount:
         """GET /csapi/v1.3/images/{imageSha}/vuln/count [P10]
         """
-        return self._client._call("P10", {"sha": sha}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return self._client._call("P10", {"sha": sha}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
     def exceptions(
         self,
         sha: str,
         *,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> EntityExceptions:
         """GET /csapi/v1.3/images/{imageSha}/exceptions [P38]
         """
-        return self._client._call("P38", {"sha": sha}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return self._client._call("P38", {"sha": sha}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
     def update_exceptions(
         self,
@@ -451,14 +463,15 @@ class Images(_Resource):
         body: ImagesUpdateExceptionsBody,
         *,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> ImageExceptionsUpdated:
         """PUT /csapi/v1.3/images/{imageId}/exceptions [P39]
         """
-        return self._client._call("P39", {"image_uuid": image_uuid, "body": body}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return self._client._call("P39", {"image_uuid": image_uuid, "body": body}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
 
 class Tags(_Resource):
@@ -469,70 +482,75 @@ class Tags(_Resource):
         body: TagsAssignBody,
         *,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> TagAssigned:
         """POST /csapi/v1.3/tag/assign [S02]
         """
-        return self._client._call("S02", {"body": body}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return self._client._call("S02", {"body": body}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
     def update(
         self,
         body: TagsUpdateBody,
         *,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> Tag:
         """PUT /csapi/v1.3/tag/update [S03]
         """
-        return self._client._call("S03", {"body": body}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return self._client._call("S03", {"body": body}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
     def delete(
         self,
         tag_name: str,
         *,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> str:
         """DELETE /csapi/v1.3/tag/delete [S04]
         """
-        return self._client._call("S04", {"tag_name": tag_name}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return self._client._call("S04", {"tag_name": tag_name}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
     def create(
         self,
         body: TagsCreateBody,
         *,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> Tag:
         """POST /csapi/v1.3/tag/create [P25]
         """
-        return self._client._call("P25", {"body": body}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return self._client._call("P25", {"body": body}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
     def evaluate(
         self,
         body: Mapping[str, Any] | None = None,
         *,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> Any:
         """POST /csapi/v1.3/tag/evaluateTags [P26]
         """
-        return self._client._call("P26", {"body": body}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return self._client._call("P26", {"body": body}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
 
 class Policies(_Resource):
@@ -544,28 +562,30 @@ class Policies(_Resource):
         *,
         version: int | None = None,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> Policy:
         """GET /csapi/v1.3/centralizedPolicy/{policyId} [S05]
         """
-        return self._client._call("S05", {"policy_id": policy_id, "version": version}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return self._client._call("S05", {"policy_id": policy_id, "version": version}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
     def create(
         self,
         body: PoliciesCreateBody,
         *,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> PolicyCreated:
         """POST /csapi/v1.3/centralizedPolicy [S06]
         """
-        return self._client._call("S06", {"body": body}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return self._client._call("S06", {"body": body}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
     def update(
         self,
@@ -573,28 +593,30 @@ class Policies(_Resource):
         body: PoliciesUpdateBody,
         *,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> PolicyUpdated:
         """PUT /csapi/v1.3/centralizedPolicy/{policyId} [S07]
         """
-        return self._client._call("S07", {"policy_id": policy_id, "body": body}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return self._client._call("S07", {"policy_id": policy_id, "body": body}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
     def default(
         self,
         policy_type: str,
         *,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> Policy:
         """GET /csapi/v1.3/centralizedPolicy/defaultPolicy/{policyType} [P24]
         """
-        return self._client._call("P24", {"policy_type": policy_type}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return self._client._call("P24", {"policy_type": policy_type}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
     def list(
         self,
@@ -604,8 +626,9 @@ class Policies(_Resource):
         progress: bool | None = None,
         on_page: Callable[[PageInfo], object] | None = None,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> SyncPager[Policy]:
@@ -624,7 +647,7 @@ class Policies(_Resource):
             prefetch: pages fetched ahead while you read (the client's default if not given).
             progress: show a progress bar (tqdm, notebook-aware, when installed) as pages arrive.
             on_page: called with a ``PageInfo`` (number, count, total, running records) per page.
-            timeout, max_retries, extra_headers, extra_query: per-call options, as on every method.
+            timeout, deadline, max_retries, extra_headers, extra_query: per-call options, as on every method (``deadline`` bounds each page fetch).
 
         Paging:
             By page number (``pageNumber``), the next pages fetched ahead once ``count`` is known.
@@ -636,7 +659,7 @@ class Policies(_Resource):
                 ...
             df = pager.to_pandas()  # runs the query again: the pager was read to the end
         """
-        return self._client._list("P34", {"page_size": page_size}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown}, prefetch, progress, on_page)
+        return self._client._list("P34", {"page_size": page_size}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown}, prefetch, progress, on_page)
 
 
 class Reports(_Resource):
@@ -652,8 +675,9 @@ class Reports(_Resource):
         progress: bool | None = None,
         on_page: Callable[[PageInfo], object] | None = None,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> SyncPager[Report]:
@@ -672,7 +696,7 @@ class Reports(_Resource):
             prefetch: pages fetched ahead while you read (the client's default if not given).
             progress: show a progress bar (tqdm, notebook-aware, when installed) as pages arrive.
             on_page: called with a ``PageInfo`` (number, count, total, running records) per page.
-            timeout, max_retries, extra_headers, extra_query: per-call options, as on every method.
+            timeout, deadline, max_retries, extra_headers, extra_query: per-call options, as on every method (``deadline`` bounds each page fetch).
 
         Paging:
             By page number (``pageNumber``), the next pages fetched ahead once ``count`` is known.
@@ -684,35 +708,37 @@ class Reports(_Resource):
                 ...
             df = pager.to_pandas()  # runs the query again: the pager was read to the end
         """
-        return self._client._list("S08", {"filter": filter, "sort": sort, "page_size": page_size}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown}, prefetch, progress, on_page)
+        return self._client._list("S08", {"filter": filter, "sort": sort, "page_size": page_size}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown}, prefetch, progress, on_page)
 
     def create(
         self,
         body: ReportsCreateBody,
         *,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> ReportCreated:
         """POST /csapi/v1.3/reports [S09]
         """
-        return self._client._call("S09", {"body": body}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return self._client._call("S09", {"body": body}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
     def create_schedule(
         self,
         body: ReportsCreateScheduleBody,
         *,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> ScheduleCreated:
         """POST /csapi/v1.3/reports/schedule [S10]
         """
-        return self._client._call("S10", {"body": body}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return self._client._call("S10", {"body": body}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
     def update_schedule(
         self,
@@ -720,28 +746,30 @@ class Reports(_Resource):
         body: ReportsUpdateScheduleBody,
         *,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> Message:
         """PUT /csapi/v1.3/reports/schedule/{reportingScheduleID} [S11]
         """
-        return self._client._call("S11", {"schedule_id": schedule_id, "body": body}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return self._client._call("S11", {"schedule_id": schedule_id, "body": body}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
     def delete(
         self,
         report_uuids: Sequence[str] | str,
         *,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> ReportsDeleted:
         """DELETE /csapi/v1.3/reports [P22]
         """
-        return self._client._call("P22", {"report_uuids": report_uuids}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return self._client._call("P22", {"report_uuids": report_uuids}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
     @overload
     def download(
@@ -750,8 +778,9 @@ class Reports(_Resource):
         *,
         path: None = None,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> bytes: ...
@@ -762,8 +791,9 @@ class Reports(_Resource):
         *,
         path: str | os.PathLike[str],
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> DownloadResult: ...
@@ -773,14 +803,15 @@ class Reports(_Resource):
         *,
         path: str | os.PathLike[str] | None = None,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> bytes | DownloadResult:
         """GET /csapi/v1.3/reports/{reportUuid}/download [P23]
         """
-        return self._client._call("P23", {"report_uuid": report_uuid, "path": _fspath(path)}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return self._client._call("P23", {"report_uuid": report_uuid, "path": _fspath(path)}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
 
 class RegistriesSchedules(_Resource):
@@ -792,14 +823,15 @@ class RegistriesSchedules(_Resource):
         body: RegistriesSchedulesCreateBody | None = None,
         *,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> ScheduleCreated:
         """POST /csapi/v1.3/registry/{registryId}/schedule [S12]
         """
-        return self._client._call("S12", {"registry_id": registry_id, "body": body}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return self._client._call("S12", {"registry_id": registry_id, "body": body}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
     def update(
         self,
@@ -808,14 +840,15 @@ class RegistriesSchedules(_Resource):
         body: RegistriesSchedulesUpdateBody | None = None,
         *,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> Any:
         """PUT /csapi/v1.3/registry/{registryId}/schedule/{scheduleId} [S13]
         """
-        return self._client._call("S13", {"registry_id": registry_id, "schedule_id": schedule_id, "body": body}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return self._client._call("S13", {"registry_id": registry_id, "schedule_id": schedule_id, "body": body}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
     def bulk_cancel(
         self,
@@ -824,14 +857,15 @@ class RegistriesSchedules(_Resource):
         schedule_ids: Sequence[str] | str | None = None,
         filter: str | None = None,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> JobStarted:
         """POST /csapi/v1.3/registry/{registryId}/schedule/cancel [S14]
         """
-        return self._client._call("S14", {"registry_id": registry_id, "schedule_ids": schedule_ids, "filter": filter}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return self._client._call("S14", {"registry_id": registry_id, "schedule_ids": schedule_ids, "filter": filter}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
     def bulk_delete(
         self,
@@ -840,14 +874,15 @@ class RegistriesSchedules(_Resource):
         schedule_ids: Sequence[str] | str | None = None,
         filter: str | None = None,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> JobStarted:
         """DELETE /csapi/v1.3/registry/{registryId}/schedule/bulk [S15]
         """
-        return self._client._call("S15", {"registry_id": registry_id, "schedule_ids": schedule_ids, "filter": filter}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return self._client._call("S15", {"registry_id": registry_id, "schedule_ids": schedule_ids, "filter": filter}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
     def list(
         self,
@@ -860,8 +895,9 @@ class RegistriesSchedules(_Resource):
         progress: bool | None = None,
         on_page: Callable[[PageInfo], object] | None = None,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> SyncPager[Schedule]:
@@ -881,7 +917,7 @@ class RegistriesSchedules(_Resource):
             prefetch: pages fetched ahead while you read (the client's default if not given).
             progress: show a progress bar (tqdm, notebook-aware, when installed) as pages arrive.
             on_page: called with a ``PageInfo`` (number, count, total, running records) per page.
-            timeout, max_retries, extra_headers, extra_query: per-call options, as on every method.
+            timeout, deadline, max_retries, extra_headers, extra_query: per-call options, as on every method (``deadline`` bounds each page fetch).
 
         Paging:
             By page number (``pageNumber``), the next pages fetched ahead once ``count`` is known.
@@ -893,7 +929,7 @@ class RegistriesSchedules(_Resource):
                 ...
             df = pager.to_pandas()  # runs the query again: the pager was read to the end
         """
-        return self._client._list("S32", {"registry_id": registry_id, "filter": filter, "sort": sort, "page_size": page_size}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown}, prefetch, progress, on_page)
+        return self._client._list("S32", {"registry_id": registry_id, "filter": filter, "sort": sort, "page_size": page_size}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown}, prefetch, progress, on_page)
 
     def delete(
         self,
@@ -901,14 +937,15 @@ class RegistriesSchedules(_Resource):
         schedule_id: str,
         *,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> str | None:
         """DELETE /csapi/v1.3/registry/{registryId}/schedule/{scheduleId} [S37]
         """
-        return self._client._call("S37", {"registry_id": registry_id, "schedule_id": schedule_id}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return self._client._call("S37", {"registry_id": registry_id, "schedule_id": schedule_id}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
     def delete_many(
         self,
@@ -916,14 +953,15 @@ class RegistriesSchedules(_Resource):
         schedule_ids: Sequence[str],
         *,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> DeletedSchedules:
         """DELETE /csapi/v1.3/registry/{registryId}/schedule [S38]
         """
-        return self._client._call("S38", {"registry_id": registry_id, "schedule_ids": schedule_ids}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return self._client._call("S38", {"registry_id": registry_id, "schedule_ids": schedule_ids}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
     def cancel(
         self,
@@ -931,14 +969,15 @@ class RegistriesSchedules(_Resource):
         schedule_id: str,
         *,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> Any:
         """POST /csapi/v1.3/registry/{registryId}/schedule/{scheduleId}/cancel [P15]
         """
-        return self._client._call("P15", {"registry_id": registry_id, "schedule_id": schedule_id}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return self._client._call("P15", {"registry_id": registry_id, "schedule_id": schedule_id}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
 
 class Containers(_Resource):
@@ -954,8 +993,9 @@ class Containers(_Resource):
         progress: bool | None = None,
         on_page: Callable[[PageInfo], object] | None = None,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> SyncPager[Container]:
@@ -974,7 +1014,7 @@ class Containers(_Resource):
             prefetch: pages fetched ahead while you read (the client's default if not given).
             progress: show a progress bar (tqdm, notebook-aware, when installed) as pages arrive.
             on_page: called with a ``PageInfo`` (number, count, total, running records) per page.
-            timeout, max_retries, extra_headers, extra_query: per-call options, as on every method.
+            timeout, deadline, max_retries, extra_headers, extra_query: per-call options, as on every method (``deadline`` bounds each page fetch).
 
         Paging:
             By page number (``pageNumber``), the next pages fetched ahead once ``count`` is known.
@@ -987,21 +1027,22 @@ class Containers(_Resource):
                 ...
             df = pager.to_pandas()  # runs the query again: the pager was read to the end
         """
-        return self._client._list("S16", {"filter": filter, "sort": sort, "page_size": page_size}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown}, prefetch, progress, on_page)
+        return self._client._list("S16", {"filter": filter, "sort": sort, "page_size": page_size}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown}, prefetch, progress, on_page)
 
     def get(
         self,
         sha: str,
         *,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> ContainerDetails:
         """GET /csapi/v1.3/containers/{containerSha} [S18]
         """
-        return self._client._call("S18", {"sha": sha}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return self._client._call("S18", {"sha": sha}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
     def delete(
         self,
@@ -1009,14 +1050,15 @@ class Containers(_Resource):
         container_ids: Sequence[str] | str | None = None,
         filter: str | None = None,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> JobStarted:
         """DELETE /csapi/v1.3/containers [S41]
         """
-        return self._client._call("S41", {"container_ids": container_ids, "filter": filter}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return self._client._call("S41", {"container_ids": container_ids, "filter": filter}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
     def vulnerabilities(
         self,
@@ -1026,14 +1068,15 @@ class Containers(_Resource):
         type: Literal['DETAILS', 'SUMMARY', 'ALL'] | None = None,
         is_drift: bool | None = None,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> ContainerVulnerabilities:
         """GET /csapi/v1.3/containers/{containerSha}/vuln [S43]
         """
-        return self._client._call("S43", {"sha": sha, "filter": filter, "type": type, "is_drift": is_drift}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return self._client._call("S43", {"sha": sha, "filter": filter, "type": type, "is_drift": is_drift}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
     def bulk_list(
         self,
@@ -1044,8 +1087,9 @@ class Containers(_Resource):
         progress: bool | None = None,
         on_page: Callable[[PageInfo], object] | None = None,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> SyncPager[BulkContainer]:
@@ -1063,7 +1107,7 @@ class Containers(_Resource):
             prefetch: pages fetched ahead while you read (the client's default if not given).
             progress: show a progress bar (tqdm, notebook-aware, when installed) as pages arrive.
             on_page: called with a ``PageInfo`` (number, count, total, running records) per page.
-            timeout, max_retries, extra_headers, extra_query: per-call options, as on every method.
+            timeout, deadline, max_retries, extra_headers, extra_query: per-call options, as on every method (``deadline`` bounds each page fetch).
 
         Paging:
             By cursor (``paginationQuery`` from the ``link`` header), the next page fetched while you read.
@@ -1075,21 +1119,22 @@ class Containers(_Resource):
                 ...
             df = pager.to_pandas()  # runs the query again: the pager was read to the end
         """
-        return self._client._list("P01", {"filter": filter, "limit": limit}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown}, prefetch, progress, on_page)
+        return self._client._list("P01", {"filter": filter, "limit": limit}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown}, prefetch, progress, on_page)
 
     def compliance(
         self,
         sha: str,
         *,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> Compliance:
         """GET /csapi/v1.3/containers/{containerSha}/compliance [P02]
         """
-        return self._client._call("P02", {"sha": sha}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return self._client._call("P02", {"sha": sha}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
     def software(
         self,
@@ -1099,42 +1144,45 @@ class Containers(_Resource):
         sort: str | None = None,
         is_drift: bool | None = None,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> SoftwareList:
         """GET /csapi/v1.3/containers/{containerSha}/software [P03]
         """
-        return self._client._call("P03", {"sha": sha, "filter": filter, "sort": sort, "is_drift": is_drift}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return self._client._call("P03", {"sha": sha, "filter": filter, "sort": sort, "is_drift": is_drift}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
     def vulnerability_count(
         self,
         sha: str,
         *,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> VulnerabilityCount:
         """GET /csapi/v1.3/containers/{containerSha}/vuln/count [P04]
         """
-        return self._client._call("P04", {"sha": sha}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return self._client._call("P04", {"sha": sha}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
     def exceptions(
         self,
         sha: str,
         *,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> EntityExceptions:
         """GET /csapi/v1.3/containers/{containerSha}/exceptions [P40]
         """
-        return self._client._call("P40", {"sha": sha}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return self._client._call("P40", {"sha": sha}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
     def update_exceptions(
         self,
@@ -1142,14 +1190,15 @@ class Containers(_Resource):
         body: ContainersUpdateExceptionsBody,
         *,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> ContainerExceptionsUpdated:
         """PUT /csapi/v1.3/containers/{containerId}/exceptions [P41]
         """
-        return self._client._call("P41", {"container_uuid": container_uuid, "body": body}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return self._client._call("P41", {"container_uuid": container_uuid, "body": body}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
 
 class Events(_Resource):
@@ -1163,8 +1212,9 @@ class Events(_Resource):
         progress: bool | None = None,
         on_page: Callable[[PageInfo], object] | None = None,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> SyncPager[Event]:
@@ -1181,7 +1231,7 @@ class Events(_Resource):
             prefetch: pages fetched ahead while you read (the client's default if not given).
             progress: show a progress bar (tqdm, notebook-aware, when installed) as pages arrive.
             on_page: called with a ``PageInfo`` (number, count, total, running records) per page.
-            timeout, max_retries, extra_headers, extra_query: per-call options, as on every method.
+            timeout, deadline, max_retries, extra_headers, extra_query: per-call options, as on every method (``deadline`` bounds each page fetch).
 
         Paging:
             By page number (``pageNo``), the next pages fetched ahead once ``count`` is known.
@@ -1193,7 +1243,7 @@ class Events(_Resource):
                 ...
             df = pager.to_pandas()  # runs the query again: the pager was read to the end
         """
-        return self._client._list("S20", {"page_size": page_size}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown}, prefetch, progress, on_page)
+        return self._client._list("S20", {"page_size": page_size}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown}, prefetch, progress, on_page)
 
 
 class Sensors(_Resource):
@@ -1209,8 +1259,9 @@ class Sensors(_Resource):
         progress: bool | None = None,
         on_page: Callable[[PageInfo], object] | None = None,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> SyncPager[Sensor]:
@@ -1229,7 +1280,7 @@ class Sensors(_Resource):
             prefetch: pages fetched ahead while you read (the client's default if not given).
             progress: show a progress bar (tqdm, notebook-aware, when installed) as pages arrive.
             on_page: called with a ``PageInfo`` (number, count, total, running records) per page.
-            timeout, max_retries, extra_headers, extra_query: per-call options, as on every method.
+            timeout, deadline, max_retries, extra_headers, extra_query: per-call options, as on every method (``deadline`` bounds each page fetch).
 
         Paging:
             By page number (``pageNumber``), the next pages fetched ahead once ``count`` is known.
@@ -1241,7 +1292,7 @@ class Sensors(_Resource):
                 ...
             df = pager.to_pandas()  # runs the query again: the pager was read to the end
         """
-        return self._client._list("S21", {"filter": filter, "sort": sort, "page_size": page_size}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown}, prefetch, progress, on_page)
+        return self._client._list("S21", {"filter": filter, "sort": sort, "page_size": page_size}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown}, prefetch, progress, on_page)
 
     def delete(
         self,
@@ -1249,41 +1300,44 @@ class Sensors(_Resource):
         sensor_ids: Sequence[str] | str | None = None,
         filter: str | None = None,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> JobStarted:
         """DELETE /csapi/v1.3/sensors [S39]
         """
-        return self._client._call("S39", {"sensor_ids": sensor_ids, "filter": filter}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return self._client._call("S39", {"sensor_ids": sensor_ids, "filter": filter}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
     def get(
         self,
         sensor_id: str,
         *,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> Sensor:
         """GET /csapi/v1.3/sensors/{sensorId} [P13]
         """
-        return self._client._call("P13", {"sensor_id": sensor_id}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return self._client._call("P13", {"sensor_id": sensor_id}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
     def activation_key(
         self,
         *,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> ActivationKey:
         """GET /csapi/v1.3/activationkey [P14]
         """
-        return self._client._call("P14", {}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return self._client._call("P14", {}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
 
 class Registries(_Resource):
@@ -1311,8 +1365,9 @@ class Registries(_Resource):
         progress: bool | None = None,
         on_page: Callable[[PageInfo], object] | None = None,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> SyncPager[Registry]:
@@ -1331,7 +1386,7 @@ class Registries(_Resource):
             prefetch: pages fetched ahead while you read (the client's default if not given).
             progress: show a progress bar (tqdm, notebook-aware, when installed) as pages arrive.
             on_page: called with a ``PageInfo`` (number, count, total, running records) per page.
-            timeout, max_retries, extra_headers, extra_query: per-call options, as on every method.
+            timeout, deadline, max_retries, extra_headers, extra_query: per-call options, as on every method (``deadline`` bounds each page fetch).
 
         Paging:
             By page number (``pageNumber``), the next pages fetched ahead once ``count`` is known.
@@ -1343,62 +1398,66 @@ class Registries(_Resource):
                 ...
             df = pager.to_pandas()  # runs the query again: the pager was read to the end
         """
-        return self._client._list("S22", {"filter": filter, "sort": sort, "page_size": page_size}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown}, prefetch, progress, on_page)
+        return self._client._list("S22", {"filter": filter, "sort": sort, "page_size": page_size}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown}, prefetch, progress, on_page)
 
     def get(
         self,
         registry_id: str,
         *,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> RegistryDetails:
         """GET /csapi/v1.3/registry/{registryId} [S23]
         """
-        return self._client._call("S23", {"registry_id": registry_id}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return self._client._call("S23", {"registry_id": registry_id}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
     def aws_base(
         self,
         *,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> AwsBase:
         """GET /csapi/v1.3/registry/aws-base [S24]
         """
-        return self._client._call("S24", {}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return self._client._call("S24", {}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
     def validate(
         self,
         body: RegistriesValidateBody,
         *,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> Any:
         """POST /csapi/v1.3/registry/validate [S28]
         """
-        return self._client._call("S28", {"body": body}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return self._client._call("S28", {"body": body}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
     def create(
         self,
         body: RegistriesCreateBody,
         *,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> RegistryCreated:
         """POST /csapi/v1.3/registry [S29]
         """
-        return self._client._call("S29", {"body": body}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return self._client._call("S29", {"body": body}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
     def update(
         self,
@@ -1406,14 +1465,15 @@ class Registries(_Resource):
         body: RegistriesUpdateBody,
         *,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> Any:
         """PUT /csapi/v1.3/registry/{registryId} [S30]
         """
-        return self._client._call("S30", {"registry_id": registry_id, "body": body}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return self._client._call("S30", {"registry_id": registry_id, "body": body}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
     def repositories(
         self,
@@ -1426,8 +1486,9 @@ class Registries(_Resource):
         progress: bool | None = None,
         on_page: Callable[[PageInfo], object] | None = None,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> SyncPager[Repository]:
@@ -1447,7 +1508,7 @@ class Registries(_Resource):
             prefetch: pages fetched ahead while you read (the client's default if not given).
             progress: show a progress bar (tqdm, notebook-aware, when installed) as pages arrive.
             on_page: called with a ``PageInfo`` (number, count, total, running records) per page.
-            timeout, max_retries, extra_headers, extra_query: per-call options, as on every method.
+            timeout, deadline, max_retries, extra_headers, extra_query: per-call options, as on every method (``deadline`` bounds each page fetch).
 
         Paging:
             By page number (``pageNumber``), the next pages fetched ahead once ``count`` is known.
@@ -1459,35 +1520,37 @@ class Registries(_Resource):
                 ...
             df = pager.to_pandas()  # runs the query again: the pager was read to the end
         """
-        return self._client._list("S31", {"registry_id": registry_id, "filter": filter, "sort": sort, "page_size": page_size}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown}, prefetch, progress, on_page)
+        return self._client._list("S31", {"registry_id": registry_id, "filter": filter, "sort": sort, "page_size": page_size}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown}, prefetch, progress, on_page)
 
     def delete(
         self,
         registry_id: str,
         *,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> str | None:
         """DELETE /csapi/v1.3/registry/{registryId} [S35]
         """
-        return self._client._call("S35", {"registry_id": registry_id}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return self._client._call("S35", {"registry_id": registry_id}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
     def delete_many(
         self,
         registry_ids: Sequence[str],
         *,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> DeletedRegistries:
         """DELETE /csapi/v1.3/registry [S36]
         """
-        return self._client._call("S36", {"registry_ids": registry_ids}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return self._client._call("S36", {"registry_ids": registry_ids}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
 
 class RegistriesAws(_Resource):
@@ -1497,42 +1560,45 @@ class RegistriesAws(_Resource):
         self,
         *,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> _List[AwsConnector]:
         """GET /csapi/v1.3/registry/aws/connectors [S25]
         """
-        return self._client._call("S25", {}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return self._client._call("S25", {}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
     def connector(
         self,
         id: str,
         *,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> _List[AwsConnector]:
         """GET /csapi/v1.3/registry/aws/connectors/{accountId} [S26]
         """
-        return self._client._call("S26", {"id": id}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return self._client._call("S26", {"id": id}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
     def create_connector(
         self,
         body: RegistriesAwsCreateConnectorBody | None = None,
         *,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> Any:
         """POST /csapi/v1.3/registry/aws/connector [S27]
         """
-        return self._client._call("S27", {"body": body}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return self._client._call("S27", {"body": body}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
 
 class Controls(_Resource):
@@ -1548,8 +1614,9 @@ class Controls(_Resource):
         progress: bool | None = None,
         on_page: Callable[[PageInfo], object] | None = None,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> SyncPager[Control]:
@@ -1568,7 +1635,7 @@ class Controls(_Resource):
             prefetch: pages fetched ahead while you read (the client's default if not given).
             progress: show a progress bar (tqdm, notebook-aware, when installed) as pages arrive.
             on_page: called with a ``PageInfo`` (number, count, total, running records) per page.
-            timeout, max_retries, extra_headers, extra_query: per-call options, as on every method.
+            timeout, deadline, max_retries, extra_headers, extra_query: per-call options, as on every method (``deadline`` bounds each page fetch).
 
         Paging:
             By page number (``pageNumber``), the next pages fetched ahead once ``count`` is known.
@@ -1580,21 +1647,22 @@ class Controls(_Resource):
                 ...
             df = pager.to_pandas()  # runs the query again: the pager was read to the end
         """
-        return self._client._list("P11", {"filter": filter, "sort": sort, "page_size": page_size}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown}, prefetch, progress, on_page)
+        return self._client._list("P11", {"filter": filter, "sort": sort, "page_size": page_size}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown}, prefetch, progress, on_page)
 
     def get(
         self,
         control_id: str | int,
         *,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> Control:
         """GET /csapi/v1.3/controls/{controlId} [P12]
         """
-        return self._client._call("P12", {"control_id": control_id}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return self._client._call("P12", {"control_id": control_id}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
 
 class RegistriesAcr(_Resource):
@@ -1605,41 +1673,44 @@ class RegistriesAcr(_Resource):
         body: Mapping[str, Any] | None = None,
         *,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> Any:
         """POST /csapi/v1.3/registry/acr/connector [P16]
         """
-        return self._client._call("P16", {"body": body}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return self._client._call("P16", {"body": body}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
     def connectors(
         self,
         *,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> _List[AcrConnector]:
         """GET /csapi/v1.3/registry/acr/connectors [P17]
         """
-        return self._client._call("P17", {}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return self._client._call("P17", {}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
     def connector(
         self,
         id: str,
         *,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> AcrConnector:
         """GET /csapi/v1.3/registry/acr/connector/{connectorId} [P18]
         """
-        return self._client._call("P18", {"id": id}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return self._client._call("P18", {"id": id}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
 
 class RegistriesGcp(_Resource):
@@ -1653,41 +1724,44 @@ class RegistriesGcp(_Resource):
         description: str | None = None,
         connector_id: str | None = None,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> Any:
         """POST /csapi/v1.3/registry/gcp/connector [P19]
         """
-        return self._client._call("P19", {"name": name, "service_account_json": service_account_json, "description": description, "connector_id": connector_id}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return self._client._call("P19", {"name": name, "service_account_json": service_account_json, "description": description, "connector_id": connector_id}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
     def connectors(
         self,
         *,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> _List[GcpConnector]:
         """GET /csapi/v1.3/registry/gcp/connectors [P20]
         """
-        return self._client._call("P20", {}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return self._client._call("P20", {}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
     def connector(
         self,
         id: str,
         *,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> GcpConnector:
         """GET /csapi/v1.3/registry/gcp/connector/{connectorId} [P21]
         """
-        return self._client._call("P21", {"id": id}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return self._client._call("P21", {"id": id}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
 
 class K8sPostures(_Resource):
@@ -1704,8 +1778,9 @@ class K8sPostures(_Resource):
         progress: bool | None = None,
         on_page: Callable[[PageInfo], object] | None = None,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> SyncPager[K8sPosture]:
@@ -1725,7 +1800,7 @@ class K8sPostures(_Resource):
             prefetch: pages fetched ahead while you read (the client's default if not given).
             progress: show a progress bar (tqdm, notebook-aware, when installed) as pages arrive.
             on_page: called with a ``PageInfo`` (number, count, total, running records) per page.
-            timeout, max_retries, extra_headers, extra_query: per-call options, as on every method.
+            timeout, deadline, max_retries, extra_headers, extra_query: per-call options, as on every method (``deadline`` bounds each page fetch).
 
         Paging:
             By page number (``pageNumber``), the next pages fetched ahead once ``count`` is known.
@@ -1737,48 +1812,51 @@ class K8sPostures(_Resource):
                 ...
             df = pager.to_pandas()  # runs the query again: the pager was read to the end
         """
-        return self._client._list("P27", {"filter": filter, "sort": sort, "page_size": page_size, "limit": limit}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown}, prefetch, progress, on_page)
+        return self._client._list("P27", {"filter": filter, "sort": sort, "page_size": page_size, "limit": limit}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown}, prefetch, progress, on_page)
 
     def count(
         self,
         *,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> Any:
         """GET /csapi/v1.3/k8s_postures/count [P28]
         """
-        return self._client._call("P28", {}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return self._client._call("P28", {}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
     def control(
         self,
         control_id: str | int,
         *,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> Any:
         """GET /csapi/v1.3/k8s_postures/control/{controlId} [P29]
         """
-        return self._client._call("P29", {"control_id": control_id}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return self._client._call("P29", {"control_id": control_id}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
     def evidence(
         self,
         control_id: str | int,
         *,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> Any:
         """GET /csapi/v1.3/k8s_postures/control/{controlId}/evidence [P30]
         """
-        return self._client._call("P30", {"control_id": control_id}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return self._client._call("P30", {"control_id": control_id}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
 
 class K8sClusters(_Resource):
@@ -1793,8 +1871,9 @@ class K8sClusters(_Resource):
         progress: bool | None = None,
         on_page: Callable[[PageInfo], object] | None = None,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> SyncPager[KubernetesCluster]:
@@ -1814,7 +1893,7 @@ class K8sClusters(_Resource):
             prefetch: pages fetched ahead while you read (the client's default if not given).
             progress: show a progress bar (tqdm, notebook-aware, when installed) as pages arrive.
             on_page: called with a ``PageInfo`` (number, count, total, running records) per page.
-            timeout, max_retries, extra_headers, extra_query: per-call options, as on every method.
+            timeout, deadline, max_retries, extra_headers, extra_query: per-call options, as on every method (``deadline`` bounds each page fetch).
 
         Paging:
             By page number (``pageNumber``), the next pages fetched ahead once ``count`` is known.
@@ -1826,21 +1905,22 @@ class K8sClusters(_Resource):
                 ...
             df = pager.to_pandas()  # runs the query again: the pager was read to the end
         """
-        return self._client._list("P32", {"filter": filter, "page_size": page_size}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown}, prefetch, progress, on_page)
+        return self._client._list("P32", {"filter": filter, "page_size": page_size}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown}, prefetch, progress, on_page)
 
     def get(
         self,
         cluster_uid: str,
         *,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> KubernetesCluster:
         """GET /csapi/v1.3/k8sClusters/{clusterUid} [P33] (observed on tenants; Qualys has not documented it)
         """
-        return self._client._call("P33", {"cluster_uid": cluster_uid}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return self._client._call("P33", {"cluster_uid": cluster_uid}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
 
 class Exceptions(_Resource):
@@ -1851,14 +1931,15 @@ class Exceptions(_Resource):
         body: ExceptionsCreateBody,
         *,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> ExceptionCreated:
         """POST /csapi/v1.3/exception [P35]
         """
-        return self._client._call("P35", {"body": body}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return self._client._call("P35", {"body": body}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
     def update(
         self,
@@ -1866,14 +1947,15 @@ class Exceptions(_Resource):
         body: ExceptionsUpdateBody,
         *,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> ExceptionCreated:
         """PUT /csapi/v1.3/exception/{exceptionId} [P36]
         """
-        return self._client._call("P36", {"exception_id": exception_id, "body": body}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return self._client._call("P36", {"exception_id": exception_id, "body": body}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
     def get(
         self,
@@ -1881,14 +1963,15 @@ class Exceptions(_Resource):
         *,
         include_qids: bool | None = None,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> VulnException:
         """GET /csapi/v1.3/exception/{exceptionId} [P37]
         """
-        return self._client._call("P37", {"exception_id": exception_id, "include_qids": include_qids}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return self._client._call("P37", {"exception_id": exception_id, "include_qids": include_qids}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
 
 class SensorProfiles(_Resource):
@@ -1902,8 +1985,9 @@ class SensorProfiles(_Resource):
         progress: bool | None = None,
         on_page: Callable[[PageInfo], object] | None = None,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> SyncPager[SensorProfile]:
@@ -1922,7 +2006,7 @@ class SensorProfiles(_Resource):
             prefetch: pages fetched ahead while you read (the client's default if not given).
             progress: show a progress bar (tqdm, notebook-aware, when installed) as pages arrive.
             on_page: called with a ``PageInfo`` (number, count, total, running records) per page.
-            timeout, max_retries, extra_headers, extra_query: per-call options, as on every method.
+            timeout, deadline, max_retries, extra_headers, extra_query: per-call options, as on every method (``deadline`` bounds each page fetch).
 
         Paging:
             By page number (``pageNumber``), the next pages fetched ahead once ``count`` is known.
@@ -1934,21 +2018,22 @@ class SensorProfiles(_Resource):
                 ...
             df = pager.to_pandas()  # runs the query again: the pager was read to the end
         """
-        return self._client._list("P42", {"page_size": page_size}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown}, prefetch, progress, on_page)
+        return self._client._list("P42", {"page_size": page_size}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown}, prefetch, progress, on_page)
 
     def create(
         self,
         body: SensorProfilesCreateBody,
         *,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> Any:
         """POST /csapi/v1.3/sensorProfile [P43]
         """
-        return self._client._call("P43", {"body": body}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return self._client._call("P43", {"body": body}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
     def update(
         self,
@@ -1957,14 +2042,15 @@ class SensorProfiles(_Resource):
         *,
         is_vuln_propagation: bool | None = None,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> Any:
         """PUT /csapi/v1.3/sensorProfile/{sensorProfileId} [P44]
         """
-        return self._client._call("P44", {"profile_id": profile_id, "body": body, "is_vuln_propagation": is_vuln_propagation}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return self._client._call("P44", {"profile_id": profile_id, "body": body, "is_vuln_propagation": is_vuln_propagation}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
 
 class Vulnerabilities(_Resource):
@@ -1979,8 +2065,9 @@ class Vulnerabilities(_Resource):
         progress: bool | None = None,
         on_page: Callable[[PageInfo], object] | None = None,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> SyncPager[VulnFinding]:
@@ -2000,7 +2087,7 @@ class Vulnerabilities(_Resource):
             prefetch: pages fetched ahead while you read (the client's default if not given).
             progress: show a progress bar (tqdm, notebook-aware, when installed) as pages arrive.
             on_page: called with a ``PageInfo`` (number, count, total, running records) per page.
-            timeout, max_retries, extra_headers, extra_query: per-call options, as on every method.
+            timeout, deadline, max_retries, extra_headers, extra_query: per-call options, as on every method (``deadline`` bounds each page fetch).
 
         Paging:
             By page number (``pageNumber``), the next pages fetched ahead once ``count`` is known.
@@ -2012,21 +2099,22 @@ class Vulnerabilities(_Resource):
                 ...
             df = pager.to_pandas()  # runs the query again: the pager was read to the end
         """
-        return self._client._list("P45", {"group_by": group_by, "page_size": page_size}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown}, prefetch, progress, on_page)
+        return self._client._list("P45", {"group_by": group_by, "page_size": page_size}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown}, prefetch, progress, on_page)
 
     def count(
         self,
         *,
         group_by: str | None = None,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> VulnViewCount:
         """GET /csapi/v1.3/vuln/count [P46] (observed on tenants; Qualys has not documented it)
         """
-        return self._client._call("P46", {"group_by": group_by}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return self._client._call("P46", {"group_by": group_by}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
     def definitions(
         self,
@@ -2036,8 +2124,9 @@ class Vulnerabilities(_Resource):
         progress: bool | None = None,
         on_page: Callable[[PageInfo], object] | None = None,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> SyncPager[VulnDefinition]:
@@ -2056,7 +2145,7 @@ class Vulnerabilities(_Resource):
             prefetch: pages fetched ahead while you read (the client's default if not given).
             progress: show a progress bar (tqdm, notebook-aware, when installed) as pages arrive.
             on_page: called with a ``PageInfo`` (number, count, total, running records) per page.
-            timeout, max_retries, extra_headers, extra_query: per-call options, as on every method.
+            timeout, deadline, max_retries, extra_headers, extra_query: per-call options, as on every method (``deadline`` bounds each page fetch).
 
         Paging:
             By page number (``pageNumber``), the next pages fetched ahead once ``count`` is known.
@@ -2068,21 +2157,22 @@ class Vulnerabilities(_Resource):
                 ...
             df = pager.to_pandas()  # runs the query again: the pager was read to the end
         """
-        return self._client._list("P47", {"page_size": page_size}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown}, prefetch, progress, on_page)
+        return self._client._list("P47", {"page_size": page_size}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown}, prefetch, progress, on_page)
 
     def get(
         self,
         uuid: str,
         *,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> VulnerabilityView:
         """GET /csapi/v1.3/vulnerability/{uuid} [P48] (observed on tenants; Qualys has not documented it)
         """
-        return self._client._call("P48", {"uuid": uuid}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return self._client._call("P48", {"uuid": uuid}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
 
 class SyncResources:
@@ -2128,14 +2218,15 @@ class AsyncImages(_Resource):
         sha: str,
         *,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> Compliance:
         """GET /csapi/v1.3/images/{imageSha}/compliance [S01]
         """
-        return await self._client._call("S01", {"sha": sha}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return await self._client._call("S01", {"sha": sha}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
     def list(
         self,
@@ -2147,8 +2238,9 @@ class AsyncImages(_Resource):
         progress: bool | None = None,
         on_page: Callable[[PageInfo], object] | None = None,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> AsyncPager[Image]:
@@ -2167,7 +2259,7 @@ class AsyncImages(_Resource):
             prefetch: pages fetched ahead while you read (the client's default if not given).
             progress: show a progress bar (tqdm, notebook-aware, when installed) as pages arrive.
             on_page: called with a ``PageInfo`` (number, count, total, running records) per page.
-            timeout, max_retries, extra_headers, extra_query: per-call options, as on every method.
+            timeout, deadline, max_retries, extra_headers, extra_query: per-call options, as on every method (``deadline`` bounds each page fetch).
 
         Paging:
             By page number (``pageNumber``), the next pages fetched ahead once ``count`` is known.
@@ -2180,21 +2272,22 @@ class AsyncImages(_Resource):
                 ...
             df = pager.to_pandas()  # runs the query again: the pager was read to the end
         """
-        return self._client._list("S17", {"filter": filter, "sort": sort, "page_size": page_size}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown}, prefetch, progress, on_page)
+        return self._client._list("S17", {"filter": filter, "sort": sort, "page_size": page_size}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown}, prefetch, progress, on_page)
 
     async def get(
         self,
         sha: str,
         *,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> ImageDetails:
         """GET /csapi/v1.3/images/{imageSha} [S19]
         """
-        return await self._client._call("S19", {"sha": sha}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return await self._client._call("S19", {"sha": sha}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
     async def delete(
         self,
@@ -2202,14 +2295,15 @@ class AsyncImages(_Resource):
         image_ids: Sequence[str] | str | None = None,
         filter: str | None = None,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> JobStarted:
         """DELETE /csapi/v1.3/images [S40]
         """
-        return await self._client._call("S40", {"image_ids": image_ids, "filter": filter}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return await self._client._call("S40", {"image_ids": image_ids, "filter": filter}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
     async def vulnerabilities(
         self,
@@ -2220,14 +2314,15 @@ class AsyncImages(_Resource):
         sort: str | None = None,
         apply_exception: bool | None = None,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> ImageVulnerabilities:
         """GET /csapi/v1.3/images/{imageSha}/vuln [S42]
         """
-        return await self._client._call("S42", {"sha": sha, "type": type, "filter": filter, "sort": sort, "apply_exception": apply_exception}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return await self._client._call("S42", {"sha": sha, "type": type, "filter": filter, "sort": sort, "apply_exception": apply_exception}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
     def bulk_list(
         self,
@@ -2238,8 +2333,9 @@ class AsyncImages(_Resource):
         progress: bool | None = None,
         on_page: Callable[[PageInfo], object] | None = None,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> AsyncPager[BulkImage]:
@@ -2257,7 +2353,7 @@ class AsyncImages(_Resource):
             prefetch: pages fetched ahead while you read (the client's default if not given).
             progress: show a progress bar (tqdm, notebook-aware, when installed) as pages arrive.
             on_page: called with a ``PageInfo`` (number, count, total, running records) per page.
-            timeout, max_retries, extra_headers, extra_query: per-call options, as on every method.
+            timeout, deadline, max_retries, extra_headers, extra_query: per-call options, as on every method (``deadline`` bounds each page fetch).
 
         Paging:
             By cursor (``paginationQuery`` from the ``link`` header), the next page fetched while you read.
@@ -2269,7 +2365,7 @@ class AsyncImages(_Resource):
                 ...
             df = pager.to_pandas()  # runs the query again: the pager was read to the end
         """
-        return self._client._list("P05", {"filter": filter, "limit": limit}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown}, prefetch, progress, on_page)
+        return self._client._list("P05", {"filter": filter, "limit": limit}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown}, prefetch, progress, on_page)
 
     async def associations(
         self,
@@ -2278,28 +2374,30 @@ class AsyncImages(_Resource):
         filter: str | None = None,
         type: Literal['CONTAINER', 'DRIFT', 'HOST', 'ALL'] | None = None,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> Associations:
         """GET /csapi/v1.3/images/{imageSha}/association [P06]
         """
-        return await self._client._call("P06", {"sha": sha, "filter": filter, "type": type}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return await self._client._call("P06", {"sha": sha, "filter": filter, "type": type}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
     async def registries(
         self,
         sha: str,
         *,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> _List[AssociatedRegistry]:
         """GET /csapi/v1.3/images/{imageSha}/associatedRegistries [P07]
         """
-        return await self._client._call("P07", {"sha": sha}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return await self._client._call("P07", {"sha": sha}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
     async def instrument(
         self,
@@ -2307,14 +2405,15 @@ class AsyncImages(_Resource):
         body: Mapping[str, Any] | None = None,
         *,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> Any:
         """POST /csapi/v1.3/images/{imageSha}/instrument [P08]
         """
-        return await self._client._call("P08", {"sha": sha, "body": body}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return await self._client._call("P08", {"sha": sha, "body": body}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
     async def software(
         self,
@@ -2323,42 +2422,45 @@ class AsyncImages(_Resource):
         filter: str | None = None,
         sort: str | None = None,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> SoftwareList:
         """GET /csapi/v1.3/images/{imageSha}/software [P09]
         """
-        return await self._client._call("P09", {"sha": sha, "filter": filter, "sort": sort}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return await self._client._call("P09", {"sha": sha, "filter": filter, "sort": sort}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
     async def vulnerability_count(
         self,
         sha: str,
         *,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> VulnerabilityCount:
         """GET /csapi/v1.3/images/{imageSha}/vuln/count [P10]
         """
-        return await self._client._call("P10", {"sha": sha}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return await self._client._call("P10", {"sha": sha}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
     async def exceptions(
         self,
         sha: str,
         *,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> EntityExceptions:
         """GET /csapi/v1.3/images/{imageSha}/exceptions [P38]
         """
-        return await self._client._call("P38", {"sha": sha}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return await self._client._call("P38", {"sha": sha}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
     async def update_exceptions(
         self,
@@ -2366,14 +2468,15 @@ class AsyncImages(_Resource):
         body: ImagesUpdateExceptionsBody,
         *,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> ImageExceptionsUpdated:
         """PUT /csapi/v1.3/images/{imageId}/exceptions [P39]
         """
-        return await self._client._call("P39", {"image_uuid": image_uuid, "body": body}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return await self._client._call("P39", {"image_uuid": image_uuid, "body": body}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
 
 class AsyncTags(_Resource):
@@ -2384,70 +2487,75 @@ class AsyncTags(_Resource):
         body: TagsAssignBody,
         *,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> TagAssigned:
         """POST /csapi/v1.3/tag/assign [S02]
         """
-        return await self._client._call("S02", {"body": body}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return await self._client._call("S02", {"body": body}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
     async def update(
         self,
         body: TagsUpdateBody,
         *,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> Tag:
         """PUT /csapi/v1.3/tag/update [S03]
         """
-        return await self._client._call("S03", {"body": body}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return await self._client._call("S03", {"body": body}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
     async def delete(
         self,
         tag_name: str,
         *,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> str:
         """DELETE /csapi/v1.3/tag/delete [S04]
         """
-        return await self._client._call("S04", {"tag_name": tag_name}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return await self._client._call("S04", {"tag_name": tag_name}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
     async def create(
         self,
         body: TagsCreateBody,
         *,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> Tag:
         """POST /csapi/v1.3/tag/create [P25]
         """
-        return await self._client._call("P25", {"body": body}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return await self._client._call("P25", {"body": body}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
     async def evaluate(
         self,
         body: Mapping[str, Any] | None = None,
         *,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> Any:
         """POST /csapi/v1.3/tag/evaluateTags [P26]
         """
-        return await self._client._call("P26", {"body": body}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return await self._client._call("P26", {"body": body}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
 
 class AsyncPolicies(_Resource):
@@ -2459,28 +2567,30 @@ class AsyncPolicies(_Resource):
         *,
         version: int | None = None,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> Policy:
         """GET /csapi/v1.3/centralizedPolicy/{policyId} [S05]
         """
-        return await self._client._call("S05", {"policy_id": policy_id, "version": version}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return await self._client._call("S05", {"policy_id": policy_id, "version": version}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
     async def create(
         self,
         body: PoliciesCreateBody,
         *,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> PolicyCreated:
         """POST /csapi/v1.3/centralizedPolicy [S06]
         """
-        return await self._client._call("S06", {"body": body}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return await self._client._call("S06", {"body": body}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
     async def update(
         self,
@@ -2488,28 +2598,30 @@ class AsyncPolicies(_Resource):
         body: PoliciesUpdateBody,
         *,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> PolicyUpdated:
         """PUT /csapi/v1.3/centralizedPolicy/{policyId} [S07]
         """
-        return await self._client._call("S07", {"policy_id": policy_id, "body": body}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return await self._client._call("S07", {"policy_id": policy_id, "body": body}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
     async def default(
         self,
         policy_type: str,
         *,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> Policy:
         """GET /csapi/v1.3/centralizedPolicy/defaultPolicy/{policyType} [P24]
         """
-        return await self._client._call("P24", {"policy_type": policy_type}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return await self._client._call("P24", {"policy_type": policy_type}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
     def list(
         self,
@@ -2519,8 +2631,9 @@ class AsyncPolicies(_Resource):
         progress: bool | None = None,
         on_page: Callable[[PageInfo], object] | None = None,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> AsyncPager[Policy]:
@@ -2539,7 +2652,7 @@ class AsyncPolicies(_Resource):
             prefetch: pages fetched ahead while you read (the client's default if not given).
             progress: show a progress bar (tqdm, notebook-aware, when installed) as pages arrive.
             on_page: called with a ``PageInfo`` (number, count, total, running records) per page.
-            timeout, max_retries, extra_headers, extra_query: per-call options, as on every method.
+            timeout, deadline, max_retries, extra_headers, extra_query: per-call options, as on every method (``deadline`` bounds each page fetch).
 
         Paging:
             By page number (``pageNumber``), the next pages fetched ahead once ``count`` is known.
@@ -2551,7 +2664,7 @@ class AsyncPolicies(_Resource):
                 ...
             df = pager.to_pandas()  # runs the query again: the pager was read to the end
         """
-        return self._client._list("P34", {"page_size": page_size}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown}, prefetch, progress, on_page)
+        return self._client._list("P34", {"page_size": page_size}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown}, prefetch, progress, on_page)
 
 
 class AsyncReports(_Resource):
@@ -2567,8 +2680,9 @@ class AsyncReports(_Resource):
         progress: bool | None = None,
         on_page: Callable[[PageInfo], object] | None = None,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> AsyncPager[Report]:
@@ -2587,7 +2701,7 @@ class AsyncReports(_Resource):
             prefetch: pages fetched ahead while you read (the client's default if not given).
             progress: show a progress bar (tqdm, notebook-aware, when installed) as pages arrive.
             on_page: called with a ``PageInfo`` (number, count, total, running records) per page.
-            timeout, max_retries, extra_headers, extra_query: per-call options, as on every method.
+            timeout, deadline, max_retries, extra_headers, extra_query: per-call options, as on every method (``deadline`` bounds each page fetch).
 
         Paging:
             By page number (``pageNumber``), the next pages fetched ahead once ``count`` is known.
@@ -2599,35 +2713,37 @@ class AsyncReports(_Resource):
                 ...
             df = pager.to_pandas()  # runs the query again: the pager was read to the end
         """
-        return self._client._list("S08", {"filter": filter, "sort": sort, "page_size": page_size}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown}, prefetch, progress, on_page)
+        return self._client._list("S08", {"filter": filter, "sort": sort, "page_size": page_size}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown}, prefetch, progress, on_page)
 
     async def create(
         self,
         body: ReportsCreateBody,
         *,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> ReportCreated:
         """POST /csapi/v1.3/reports [S09]
         """
-        return await self._client._call("S09", {"body": body}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return await self._client._call("S09", {"body": body}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
     async def create_schedule(
         self,
         body: ReportsCreateScheduleBody,
         *,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> ScheduleCreated:
         """POST /csapi/v1.3/reports/schedule [S10]
         """
-        return await self._client._call("S10", {"body": body}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return await self._client._call("S10", {"body": body}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
     async def update_schedule(
         self,
@@ -2635,28 +2751,30 @@ class AsyncReports(_Resource):
         body: ReportsUpdateScheduleBody,
         *,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> Message:
         """PUT /csapi/v1.3/reports/schedule/{reportingScheduleID} [S11]
         """
-        return await self._client._call("S11", {"schedule_id": schedule_id, "body": body}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return await self._client._call("S11", {"schedule_id": schedule_id, "body": body}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
     async def delete(
         self,
         report_uuids: Sequence[str] | str,
         *,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> ReportsDeleted:
         """DELETE /csapi/v1.3/reports [P22]
         """
-        return await self._client._call("P22", {"report_uuids": report_uuids}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return await self._client._call("P22", {"report_uuids": report_uuids}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
     @overload
     async def download(
@@ -2665,8 +2783,9 @@ class AsyncReports(_Resource):
         *,
         path: None = None,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> bytes: ...
@@ -2677,8 +2796,9 @@ class AsyncReports(_Resource):
         *,
         path: str | os.PathLike[str],
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> DownloadResult: ...
@@ -2688,14 +2808,15 @@ class AsyncReports(_Resource):
         *,
         path: str | os.PathLike[str] | None = None,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> bytes | DownloadResult:
         """GET /csapi/v1.3/reports/{reportUuid}/download [P23]
         """
-        return await self._client._call("P23", {"report_uuid": report_uuid, "path": _fspath(path)}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return await self._client._call("P23", {"report_uuid": report_uuid, "path": _fspath(path)}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
 
 class AsyncRegistriesSchedules(_Resource):
@@ -2707,14 +2828,15 @@ class AsyncRegistriesSchedules(_Resource):
         body: RegistriesSchedulesCreateBody | None = None,
         *,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> ScheduleCreated:
         """POST /csapi/v1.3/registry/{registryId}/schedule [S12]
         """
-        return await self._client._call("S12", {"registry_id": registry_id, "body": body}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return await self._client._call("S12", {"registry_id": registry_id, "body": body}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
     async def update(
         self,
@@ -2723,14 +2845,15 @@ class AsyncRegistriesSchedules(_Resource):
         body: RegistriesSchedulesUpdateBody | None = None,
         *,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> Any:
         """PUT /csapi/v1.3/registry/{registryId}/schedule/{scheduleId} [S13]
         """
-        return await self._client._call("S13", {"registry_id": registry_id, "schedule_id": schedule_id, "body": body}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return await self._client._call("S13", {"registry_id": registry_id, "schedule_id": schedule_id, "body": body}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
     async def bulk_cancel(
         self,
@@ -2739,14 +2862,15 @@ class AsyncRegistriesSchedules(_Resource):
         schedule_ids: Sequence[str] | str | None = None,
         filter: str | None = None,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> JobStarted:
         """POST /csapi/v1.3/registry/{registryId}/schedule/cancel [S14]
         """
-        return await self._client._call("S14", {"registry_id": registry_id, "schedule_ids": schedule_ids, "filter": filter}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return await self._client._call("S14", {"registry_id": registry_id, "schedule_ids": schedule_ids, "filter": filter}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
     async def bulk_delete(
         self,
@@ -2755,14 +2879,15 @@ class AsyncRegistriesSchedules(_Resource):
         schedule_ids: Sequence[str] | str | None = None,
         filter: str | None = None,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> JobStarted:
         """DELETE /csapi/v1.3/registry/{registryId}/schedule/bulk [S15]
         """
-        return await self._client._call("S15", {"registry_id": registry_id, "schedule_ids": schedule_ids, "filter": filter}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return await self._client._call("S15", {"registry_id": registry_id, "schedule_ids": schedule_ids, "filter": filter}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
     def list(
         self,
@@ -2775,8 +2900,9 @@ class AsyncRegistriesSchedules(_Resource):
         progress: bool | None = None,
         on_page: Callable[[PageInfo], object] | None = None,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> AsyncPager[Schedule]:
@@ -2796,7 +2922,7 @@ class AsyncRegistriesSchedules(_Resource):
             prefetch: pages fetched ahead while you read (the client's default if not given).
             progress: show a progress bar (tqdm, notebook-aware, when installed) as pages arrive.
             on_page: called with a ``PageInfo`` (number, count, total, running records) per page.
-            timeout, max_retries, extra_headers, extra_query: per-call options, as on every method.
+            timeout, deadline, max_retries, extra_headers, extra_query: per-call options, as on every method (``deadline`` bounds each page fetch).
 
         Paging:
             By page number (``pageNumber``), the next pages fetched ahead once ``count`` is known.
@@ -2808,7 +2934,7 @@ class AsyncRegistriesSchedules(_Resource):
                 ...
             df = pager.to_pandas()  # runs the query again: the pager was read to the end
         """
-        return self._client._list("S32", {"registry_id": registry_id, "filter": filter, "sort": sort, "page_size": page_size}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown}, prefetch, progress, on_page)
+        return self._client._list("S32", {"registry_id": registry_id, "filter": filter, "sort": sort, "page_size": page_size}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown}, prefetch, progress, on_page)
 
     async def delete(
         self,
@@ -2816,14 +2942,15 @@ class AsyncRegistriesSchedules(_Resource):
         schedule_id: str,
         *,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> str | None:
         """DELETE /csapi/v1.3/registry/{registryId}/schedule/{scheduleId} [S37]
         """
-        return await self._client._call("S37", {"registry_id": registry_id, "schedule_id": schedule_id}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return await self._client._call("S37", {"registry_id": registry_id, "schedule_id": schedule_id}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
     async def delete_many(
         self,
@@ -2831,14 +2958,15 @@ class AsyncRegistriesSchedules(_Resource):
         schedule_ids: Sequence[str],
         *,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> DeletedSchedules:
         """DELETE /csapi/v1.3/registry/{registryId}/schedule [S38]
         """
-        return await self._client._call("S38", {"registry_id": registry_id, "schedule_ids": schedule_ids}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return await self._client._call("S38", {"registry_id": registry_id, "schedule_ids": schedule_ids}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
     async def cancel(
         self,
@@ -2846,14 +2974,15 @@ class AsyncRegistriesSchedules(_Resource):
         schedule_id: str,
         *,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> Any:
         """POST /csapi/v1.3/registry/{registryId}/schedule/{scheduleId}/cancel [P15]
         """
-        return await self._client._call("P15", {"registry_id": registry_id, "schedule_id": schedule_id}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return await self._client._call("P15", {"registry_id": registry_id, "schedule_id": schedule_id}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
 
 class AsyncContainers(_Resource):
@@ -2869,8 +2998,9 @@ class AsyncContainers(_Resource):
         progress: bool | None = None,
         on_page: Callable[[PageInfo], object] | None = None,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> AsyncPager[Container]:
@@ -2889,7 +3019,7 @@ class AsyncContainers(_Resource):
             prefetch: pages fetched ahead while you read (the client's default if not given).
             progress: show a progress bar (tqdm, notebook-aware, when installed) as pages arrive.
             on_page: called with a ``PageInfo`` (number, count, total, running records) per page.
-            timeout, max_retries, extra_headers, extra_query: per-call options, as on every method.
+            timeout, deadline, max_retries, extra_headers, extra_query: per-call options, as on every method (``deadline`` bounds each page fetch).
 
         Paging:
             By page number (``pageNumber``), the next pages fetched ahead once ``count`` is known.
@@ -2902,21 +3032,22 @@ class AsyncContainers(_Resource):
                 ...
             df = pager.to_pandas()  # runs the query again: the pager was read to the end
         """
-        return self._client._list("S16", {"filter": filter, "sort": sort, "page_size": page_size}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown}, prefetch, progress, on_page)
+        return self._client._list("S16", {"filter": filter, "sort": sort, "page_size": page_size}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown}, prefetch, progress, on_page)
 
     async def get(
         self,
         sha: str,
         *,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> ContainerDetails:
         """GET /csapi/v1.3/containers/{containerSha} [S18]
         """
-        return await self._client._call("S18", {"sha": sha}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return await self._client._call("S18", {"sha": sha}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
     async def delete(
         self,
@@ -2924,14 +3055,15 @@ class AsyncContainers(_Resource):
         container_ids: Sequence[str] | str | None = None,
         filter: str | None = None,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> JobStarted:
         """DELETE /csapi/v1.3/containers [S41]
         """
-        return await self._client._call("S41", {"container_ids": container_ids, "filter": filter}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return await self._client._call("S41", {"container_ids": container_ids, "filter": filter}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
     async def vulnerabilities(
         self,
@@ -2941,14 +3073,15 @@ class AsyncContainers(_Resource):
         type: Literal['DETAILS', 'SUMMARY', 'ALL'] | None = None,
         is_drift: bool | None = None,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> ContainerVulnerabilities:
         """GET /csapi/v1.3/containers/{containerSha}/vuln [S43]
         """
-        return await self._client._call("S43", {"sha": sha, "filter": filter, "type": type, "is_drift": is_drift}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return await self._client._call("S43", {"sha": sha, "filter": filter, "type": type, "is_drift": is_drift}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
     def bulk_list(
         self,
@@ -2959,8 +3092,9 @@ class AsyncContainers(_Resource):
         progress: bool | None = None,
         on_page: Callable[[PageInfo], object] | None = None,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> AsyncPager[BulkContainer]:
@@ -2978,7 +3112,7 @@ class AsyncContainers(_Resource):
             prefetch: pages fetched ahead while you read (the client's default if not given).
             progress: show a progress bar (tqdm, notebook-aware, when installed) as pages arrive.
             on_page: called with a ``PageInfo`` (number, count, total, running records) per page.
-            timeout, max_retries, extra_headers, extra_query: per-call options, as on every method.
+            timeout, deadline, max_retries, extra_headers, extra_query: per-call options, as on every method (``deadline`` bounds each page fetch).
 
         Paging:
             By cursor (``paginationQuery`` from the ``link`` header), the next page fetched while you read.
@@ -2990,21 +3124,22 @@ class AsyncContainers(_Resource):
                 ...
             df = pager.to_pandas()  # runs the query again: the pager was read to the end
         """
-        return self._client._list("P01", {"filter": filter, "limit": limit}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown}, prefetch, progress, on_page)
+        return self._client._list("P01", {"filter": filter, "limit": limit}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown}, prefetch, progress, on_page)
 
     async def compliance(
         self,
         sha: str,
         *,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> Compliance:
         """GET /csapi/v1.3/containers/{containerSha}/compliance [P02]
         """
-        return await self._client._call("P02", {"sha": sha}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return await self._client._call("P02", {"sha": sha}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
     async def software(
         self,
@@ -3014,42 +3149,45 @@ class AsyncContainers(_Resource):
         sort: str | None = None,
         is_drift: bool | None = None,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> SoftwareList:
         """GET /csapi/v1.3/containers/{containerSha}/software [P03]
         """
-        return await self._client._call("P03", {"sha": sha, "filter": filter, "sort": sort, "is_drift": is_drift}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return await self._client._call("P03", {"sha": sha, "filter": filter, "sort": sort, "is_drift": is_drift}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
     async def vulnerability_count(
         self,
         sha: str,
         *,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> VulnerabilityCount:
         """GET /csapi/v1.3/containers/{containerSha}/vuln/count [P04]
         """
-        return await self._client._call("P04", {"sha": sha}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return await self._client._call("P04", {"sha": sha}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
     async def exceptions(
         self,
         sha: str,
         *,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> EntityExceptions:
         """GET /csapi/v1.3/containers/{containerSha}/exceptions [P40]
         """
-        return await self._client._call("P40", {"sha": sha}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return await self._client._call("P40", {"sha": sha}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
     async def update_exceptions(
         self,
@@ -3057,14 +3195,15 @@ class AsyncContainers(_Resource):
         body: ContainersUpdateExceptionsBody,
         *,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> ContainerExceptionsUpdated:
         """PUT /csapi/v1.3/containers/{containerId}/exceptions [P41]
         """
-        return await self._client._call("P41", {"container_uuid": container_uuid, "body": body}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return await self._client._call("P41", {"container_uuid": container_uuid, "body": body}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
 
 class AsyncEvents(_Resource):
@@ -3078,8 +3217,9 @@ class AsyncEvents(_Resource):
         progress: bool | None = None,
         on_page: Callable[[PageInfo], object] | None = None,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> AsyncPager[Event]:
@@ -3096,7 +3236,7 @@ class AsyncEvents(_Resource):
             prefetch: pages fetched ahead while you read (the client's default if not given).
             progress: show a progress bar (tqdm, notebook-aware, when installed) as pages arrive.
             on_page: called with a ``PageInfo`` (number, count, total, running records) per page.
-            timeout, max_retries, extra_headers, extra_query: per-call options, as on every method.
+            timeout, deadline, max_retries, extra_headers, extra_query: per-call options, as on every method (``deadline`` bounds each page fetch).
 
         Paging:
             By page number (``pageNo``), the next pages fetched ahead once ``count`` is known.
@@ -3108,7 +3248,7 @@ class AsyncEvents(_Resource):
                 ...
             df = pager.to_pandas()  # runs the query again: the pager was read to the end
         """
-        return self._client._list("S20", {"page_size": page_size}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown}, prefetch, progress, on_page)
+        return self._client._list("S20", {"page_size": page_size}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown}, prefetch, progress, on_page)
 
 
 class AsyncSensors(_Resource):
@@ -3124,8 +3264,9 @@ class AsyncSensors(_Resource):
         progress: bool | None = None,
         on_page: Callable[[PageInfo], object] | None = None,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> AsyncPager[Sensor]:
@@ -3144,7 +3285,7 @@ class AsyncSensors(_Resource):
             prefetch: pages fetched ahead while you read (the client's default if not given).
             progress: show a progress bar (tqdm, notebook-aware, when installed) as pages arrive.
             on_page: called with a ``PageInfo`` (number, count, total, running records) per page.
-            timeout, max_retries, extra_headers, extra_query: per-call options, as on every method.
+            timeout, deadline, max_retries, extra_headers, extra_query: per-call options, as on every method (``deadline`` bounds each page fetch).
 
         Paging:
             By page number (``pageNumber``), the next pages fetched ahead once ``count`` is known.
@@ -3156,7 +3297,7 @@ class AsyncSensors(_Resource):
                 ...
             df = pager.to_pandas()  # runs the query again: the pager was read to the end
         """
-        return self._client._list("S21", {"filter": filter, "sort": sort, "page_size": page_size}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown}, prefetch, progress, on_page)
+        return self._client._list("S21", {"filter": filter, "sort": sort, "page_size": page_size}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown}, prefetch, progress, on_page)
 
     async def delete(
         self,
@@ -3164,41 +3305,44 @@ class AsyncSensors(_Resource):
         sensor_ids: Sequence[str] | str | None = None,
         filter: str | None = None,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> JobStarted:
         """DELETE /csapi/v1.3/sensors [S39]
         """
-        return await self._client._call("S39", {"sensor_ids": sensor_ids, "filter": filter}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return await self._client._call("S39", {"sensor_ids": sensor_ids, "filter": filter}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
     async def get(
         self,
         sensor_id: str,
         *,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> Sensor:
         """GET /csapi/v1.3/sensors/{sensorId} [P13]
         """
-        return await self._client._call("P13", {"sensor_id": sensor_id}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return await self._client._call("P13", {"sensor_id": sensor_id}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
     async def activation_key(
         self,
         *,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> ActivationKey:
         """GET /csapi/v1.3/activationkey [P14]
         """
-        return await self._client._call("P14", {}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return await self._client._call("P14", {}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
 
 class AsyncRegistries(_Resource):
@@ -3226,8 +3370,9 @@ class AsyncRegistries(_Resource):
         progress: bool | None = None,
         on_page: Callable[[PageInfo], object] | None = None,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> AsyncPager[Registry]:
@@ -3246,7 +3391,7 @@ class AsyncRegistries(_Resource):
             prefetch: pages fetched ahead while you read (the client's default if not given).
             progress: show a progress bar (tqdm, notebook-aware, when installed) as pages arrive.
             on_page: called with a ``PageInfo`` (number, count, total, running records) per page.
-            timeout, max_retries, extra_headers, extra_query: per-call options, as on every method.
+            timeout, deadline, max_retries, extra_headers, extra_query: per-call options, as on every method (``deadline`` bounds each page fetch).
 
         Paging:
             By page number (``pageNumber``), the next pages fetched ahead once ``count`` is known.
@@ -3258,62 +3403,66 @@ class AsyncRegistries(_Resource):
                 ...
             df = pager.to_pandas()  # runs the query again: the pager was read to the end
         """
-        return self._client._list("S22", {"filter": filter, "sort": sort, "page_size": page_size}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown}, prefetch, progress, on_page)
+        return self._client._list("S22", {"filter": filter, "sort": sort, "page_size": page_size}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown}, prefetch, progress, on_page)
 
     async def get(
         self,
         registry_id: str,
         *,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> RegistryDetails:
         """GET /csapi/v1.3/registry/{registryId} [S23]
         """
-        return await self._client._call("S23", {"registry_id": registry_id}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return await self._client._call("S23", {"registry_id": registry_id}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
     async def aws_base(
         self,
         *,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> AwsBase:
         """GET /csapi/v1.3/registry/aws-base [S24]
         """
-        return await self._client._call("S24", {}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return await self._client._call("S24", {}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
     async def validate(
         self,
         body: RegistriesValidateBody,
         *,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> Any:
         """POST /csapi/v1.3/registry/validate [S28]
         """
-        return await self._client._call("S28", {"body": body}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return await self._client._call("S28", {"body": body}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
     async def create(
         self,
         body: RegistriesCreateBody,
         *,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> RegistryCreated:
         """POST /csapi/v1.3/registry [S29]
         """
-        return await self._client._call("S29", {"body": body}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return await self._client._call("S29", {"body": body}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
     async def update(
         self,
@@ -3321,14 +3470,15 @@ class AsyncRegistries(_Resource):
         body: RegistriesUpdateBody,
         *,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> Any:
         """PUT /csapi/v1.3/registry/{registryId} [S30]
         """
-        return await self._client._call("S30", {"registry_id": registry_id, "body": body}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return await self._client._call("S30", {"registry_id": registry_id, "body": body}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
     def repositories(
         self,
@@ -3341,8 +3491,9 @@ class AsyncRegistries(_Resource):
         progress: bool | None = None,
         on_page: Callable[[PageInfo], object] | None = None,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> AsyncPager[Repository]:
@@ -3362,7 +3513,7 @@ class AsyncRegistries(_Resource):
             prefetch: pages fetched ahead while you read (the client's default if not given).
             progress: show a progress bar (tqdm, notebook-aware, when installed) as pages arrive.
             on_page: called with a ``PageInfo`` (number, count, total, running records) per page.
-            timeout, max_retries, extra_headers, extra_query: per-call options, as on every method.
+            timeout, deadline, max_retries, extra_headers, extra_query: per-call options, as on every method (``deadline`` bounds each page fetch).
 
         Paging:
             By page number (``pageNumber``), the next pages fetched ahead once ``count`` is known.
@@ -3374,35 +3525,37 @@ class AsyncRegistries(_Resource):
                 ...
             df = pager.to_pandas()  # runs the query again: the pager was read to the end
         """
-        return self._client._list("S31", {"registry_id": registry_id, "filter": filter, "sort": sort, "page_size": page_size}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown}, prefetch, progress, on_page)
+        return self._client._list("S31", {"registry_id": registry_id, "filter": filter, "sort": sort, "page_size": page_size}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown}, prefetch, progress, on_page)
 
     async def delete(
         self,
         registry_id: str,
         *,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> str | None:
         """DELETE /csapi/v1.3/registry/{registryId} [S35]
         """
-        return await self._client._call("S35", {"registry_id": registry_id}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return await self._client._call("S35", {"registry_id": registry_id}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
     async def delete_many(
         self,
         registry_ids: Sequence[str],
         *,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> DeletedRegistries:
         """DELETE /csapi/v1.3/registry [S36]
         """
-        return await self._client._call("S36", {"registry_ids": registry_ids}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return await self._client._call("S36", {"registry_ids": registry_ids}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
 
 class AsyncRegistriesAws(_Resource):
@@ -3412,42 +3565,45 @@ class AsyncRegistriesAws(_Resource):
         self,
         *,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> _List[AwsConnector]:
         """GET /csapi/v1.3/registry/aws/connectors [S25]
         """
-        return await self._client._call("S25", {}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return await self._client._call("S25", {}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
     async def connector(
         self,
         id: str,
         *,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> _List[AwsConnector]:
         """GET /csapi/v1.3/registry/aws/connectors/{accountId} [S26]
         """
-        return await self._client._call("S26", {"id": id}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return await self._client._call("S26", {"id": id}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
     async def create_connector(
         self,
         body: RegistriesAwsCreateConnectorBody | None = None,
         *,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> Any:
         """POST /csapi/v1.3/registry/aws/connector [S27]
         """
-        return await self._client._call("S27", {"body": body}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return await self._client._call("S27", {"body": body}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
 
 class AsyncControls(_Resource):
@@ -3463,8 +3619,9 @@ class AsyncControls(_Resource):
         progress: bool | None = None,
         on_page: Callable[[PageInfo], object] | None = None,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> AsyncPager[Control]:
@@ -3483,7 +3640,7 @@ class AsyncControls(_Resource):
             prefetch: pages fetched ahead while you read (the client's default if not given).
             progress: show a progress bar (tqdm, notebook-aware, when installed) as pages arrive.
             on_page: called with a ``PageInfo`` (number, count, total, running records) per page.
-            timeout, max_retries, extra_headers, extra_query: per-call options, as on every method.
+            timeout, deadline, max_retries, extra_headers, extra_query: per-call options, as on every method (``deadline`` bounds each page fetch).
 
         Paging:
             By page number (``pageNumber``), the next pages fetched ahead once ``count`` is known.
@@ -3495,21 +3652,22 @@ class AsyncControls(_Resource):
                 ...
             df = pager.to_pandas()  # runs the query again: the pager was read to the end
         """
-        return self._client._list("P11", {"filter": filter, "sort": sort, "page_size": page_size}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown}, prefetch, progress, on_page)
+        return self._client._list("P11", {"filter": filter, "sort": sort, "page_size": page_size}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown}, prefetch, progress, on_page)
 
     async def get(
         self,
         control_id: str | int,
         *,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> Control:
         """GET /csapi/v1.3/controls/{controlId} [P12]
         """
-        return await self._client._call("P12", {"control_id": control_id}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return await self._client._call("P12", {"control_id": control_id}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
 
 class AsyncRegistriesAcr(_Resource):
@@ -3520,41 +3678,44 @@ class AsyncRegistriesAcr(_Resource):
         body: Mapping[str, Any] | None = None,
         *,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> Any:
         """POST /csapi/v1.3/registry/acr/connector [P16]
         """
-        return await self._client._call("P16", {"body": body}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return await self._client._call("P16", {"body": body}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
     async def connectors(
         self,
         *,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> _List[AcrConnector]:
         """GET /csapi/v1.3/registry/acr/connectors [P17]
         """
-        return await self._client._call("P17", {}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return await self._client._call("P17", {}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
     async def connector(
         self,
         id: str,
         *,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> AcrConnector:
         """GET /csapi/v1.3/registry/acr/connector/{connectorId} [P18]
         """
-        return await self._client._call("P18", {"id": id}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return await self._client._call("P18", {"id": id}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
 
 class AsyncRegistriesGcp(_Resource):
@@ -3568,41 +3729,44 @@ class AsyncRegistriesGcp(_Resource):
         description: str | None = None,
         connector_id: str | None = None,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> Any:
         """POST /csapi/v1.3/registry/gcp/connector [P19]
         """
-        return await self._client._call("P19", {"name": name, "service_account_json": service_account_json, "description": description, "connector_id": connector_id}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return await self._client._call("P19", {"name": name, "service_account_json": service_account_json, "description": description, "connector_id": connector_id}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
     async def connectors(
         self,
         *,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> _List[GcpConnector]:
         """GET /csapi/v1.3/registry/gcp/connectors [P20]
         """
-        return await self._client._call("P20", {}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return await self._client._call("P20", {}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
     async def connector(
         self,
         id: str,
         *,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> GcpConnector:
         """GET /csapi/v1.3/registry/gcp/connector/{connectorId} [P21]
         """
-        return await self._client._call("P21", {"id": id}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return await self._client._call("P21", {"id": id}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
 
 class AsyncK8sPostures(_Resource):
@@ -3619,8 +3783,9 @@ class AsyncK8sPostures(_Resource):
         progress: bool | None = None,
         on_page: Callable[[PageInfo], object] | None = None,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> AsyncPager[K8sPosture]:
@@ -3640,7 +3805,7 @@ class AsyncK8sPostures(_Resource):
             prefetch: pages fetched ahead while you read (the client's default if not given).
             progress: show a progress bar (tqdm, notebook-aware, when installed) as pages arrive.
             on_page: called with a ``PageInfo`` (number, count, total, running records) per page.
-            timeout, max_retries, extra_headers, extra_query: per-call options, as on every method.
+            timeout, deadline, max_retries, extra_headers, extra_query: per-call options, as on every method (``deadline`` bounds each page fetch).
 
         Paging:
             By page number (``pageNumber``), the next pages fetched ahead once ``count`` is known.
@@ -3652,48 +3817,51 @@ class AsyncK8sPostures(_Resource):
                 ...
             df = pager.to_pandas()  # runs the query again: the pager was read to the end
         """
-        return self._client._list("P27", {"filter": filter, "sort": sort, "page_size": page_size, "limit": limit}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown}, prefetch, progress, on_page)
+        return self._client._list("P27", {"filter": filter, "sort": sort, "page_size": page_size, "limit": limit}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown}, prefetch, progress, on_page)
 
     async def count(
         self,
         *,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> Any:
         """GET /csapi/v1.3/k8s_postures/count [P28]
         """
-        return await self._client._call("P28", {}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return await self._client._call("P28", {}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
     async def control(
         self,
         control_id: str | int,
         *,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> Any:
         """GET /csapi/v1.3/k8s_postures/control/{controlId} [P29]
         """
-        return await self._client._call("P29", {"control_id": control_id}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return await self._client._call("P29", {"control_id": control_id}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
     async def evidence(
         self,
         control_id: str | int,
         *,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> Any:
         """GET /csapi/v1.3/k8s_postures/control/{controlId}/evidence [P30]
         """
-        return await self._client._call("P30", {"control_id": control_id}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return await self._client._call("P30", {"control_id": control_id}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
 
 class AsyncK8sClusters(_Resource):
@@ -3708,8 +3876,9 @@ class AsyncK8sClusters(_Resource):
         progress: bool | None = None,
         on_page: Callable[[PageInfo], object] | None = None,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> AsyncPager[KubernetesCluster]:
@@ -3729,7 +3898,7 @@ class AsyncK8sClusters(_Resource):
             prefetch: pages fetched ahead while you read (the client's default if not given).
             progress: show a progress bar (tqdm, notebook-aware, when installed) as pages arrive.
             on_page: called with a ``PageInfo`` (number, count, total, running records) per page.
-            timeout, max_retries, extra_headers, extra_query: per-call options, as on every method.
+            timeout, deadline, max_retries, extra_headers, extra_query: per-call options, as on every method (``deadline`` bounds each page fetch).
 
         Paging:
             By page number (``pageNumber``), the next pages fetched ahead once ``count`` is known.
@@ -3741,21 +3910,22 @@ class AsyncK8sClusters(_Resource):
                 ...
             df = pager.to_pandas()  # runs the query again: the pager was read to the end
         """
-        return self._client._list("P32", {"filter": filter, "page_size": page_size}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown}, prefetch, progress, on_page)
+        return self._client._list("P32", {"filter": filter, "page_size": page_size}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown}, prefetch, progress, on_page)
 
     async def get(
         self,
         cluster_uid: str,
         *,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> KubernetesCluster:
         """GET /csapi/v1.3/k8sClusters/{clusterUid} [P33] (observed on tenants; Qualys has not documented it)
         """
-        return await self._client._call("P33", {"cluster_uid": cluster_uid}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return await self._client._call("P33", {"cluster_uid": cluster_uid}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
 
 class AsyncExceptions(_Resource):
@@ -3766,14 +3936,15 @@ class AsyncExceptions(_Resource):
         body: ExceptionsCreateBody,
         *,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> ExceptionCreated:
         """POST /csapi/v1.3/exception [P35]
         """
-        return await self._client._call("P35", {"body": body}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return await self._client._call("P35", {"body": body}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
     async def update(
         self,
@@ -3781,14 +3952,15 @@ class AsyncExceptions(_Resource):
         body: ExceptionsUpdateBody,
         *,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> ExceptionCreated:
         """PUT /csapi/v1.3/exception/{exceptionId} [P36]
         """
-        return await self._client._call("P36", {"exception_id": exception_id, "body": body}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return await self._client._call("P36", {"exception_id": exception_id, "body": body}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
     async def get(
         self,
@@ -3796,14 +3968,15 @@ class AsyncExceptions(_Resource):
         *,
         include_qids: bool | None = None,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> VulnException:
         """GET /csapi/v1.3/exception/{exceptionId} [P37]
         """
-        return await self._client._call("P37", {"exception_id": exception_id, "include_qids": include_qids}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return await self._client._call("P37", {"exception_id": exception_id, "include_qids": include_qids}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
 
 class AsyncSensorProfiles(_Resource):
@@ -3817,8 +3990,9 @@ class AsyncSensorProfiles(_Resource):
         progress: bool | None = None,
         on_page: Callable[[PageInfo], object] | None = None,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> AsyncPager[SensorProfile]:
@@ -3837,7 +4011,7 @@ class AsyncSensorProfiles(_Resource):
             prefetch: pages fetched ahead while you read (the client's default if not given).
             progress: show a progress bar (tqdm, notebook-aware, when installed) as pages arrive.
             on_page: called with a ``PageInfo`` (number, count, total, running records) per page.
-            timeout, max_retries, extra_headers, extra_query: per-call options, as on every method.
+            timeout, deadline, max_retries, extra_headers, extra_query: per-call options, as on every method (``deadline`` bounds each page fetch).
 
         Paging:
             By page number (``pageNumber``), the next pages fetched ahead once ``count`` is known.
@@ -3849,21 +4023,22 @@ class AsyncSensorProfiles(_Resource):
                 ...
             df = pager.to_pandas()  # runs the query again: the pager was read to the end
         """
-        return self._client._list("P42", {"page_size": page_size}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown}, prefetch, progress, on_page)
+        return self._client._list("P42", {"page_size": page_size}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown}, prefetch, progress, on_page)
 
     async def create(
         self,
         body: SensorProfilesCreateBody,
         *,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> Any:
         """POST /csapi/v1.3/sensorProfile [P43]
         """
-        return await self._client._call("P43", {"body": body}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return await self._client._call("P43", {"body": body}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
     async def update(
         self,
@@ -3872,14 +4047,15 @@ class AsyncSensorProfiles(_Resource):
         *,
         is_vuln_propagation: bool | None = None,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> Any:
         """PUT /csapi/v1.3/sensorProfile/{sensorProfileId} [P44]
         """
-        return await self._client._call("P44", {"profile_id": profile_id, "body": body, "is_vuln_propagation": is_vuln_propagation}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return await self._client._call("P44", {"profile_id": profile_id, "body": body, "is_vuln_propagation": is_vuln_propagation}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
 
 class AsyncVulnerabilities(_Resource):
@@ -3894,8 +4070,9 @@ class AsyncVulnerabilities(_Resource):
         progress: bool | None = None,
         on_page: Callable[[PageInfo], object] | None = None,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> AsyncPager[VulnFinding]:
@@ -3915,7 +4092,7 @@ class AsyncVulnerabilities(_Resource):
             prefetch: pages fetched ahead while you read (the client's default if not given).
             progress: show a progress bar (tqdm, notebook-aware, when installed) as pages arrive.
             on_page: called with a ``PageInfo`` (number, count, total, running records) per page.
-            timeout, max_retries, extra_headers, extra_query: per-call options, as on every method.
+            timeout, deadline, max_retries, extra_headers, extra_query: per-call options, as on every method (``deadline`` bounds each page fetch).
 
         Paging:
             By page number (``pageNumber``), the next pages fetched ahead once ``count`` is known.
@@ -3927,21 +4104,22 @@ class AsyncVulnerabilities(_Resource):
                 ...
             df = pager.to_pandas()  # runs the query again: the pager was read to the end
         """
-        return self._client._list("P45", {"group_by": group_by, "page_size": page_size}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown}, prefetch, progress, on_page)
+        return self._client._list("P45", {"group_by": group_by, "page_size": page_size}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown}, prefetch, progress, on_page)
 
     async def count(
         self,
         *,
         group_by: str | None = None,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> VulnViewCount:
         """GET /csapi/v1.3/vuln/count [P46] (observed on tenants; Qualys has not documented it)
         """
-        return await self._client._call("P46", {"group_by": group_by}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return await self._client._call("P46", {"group_by": group_by}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
     def definitions(
         self,
@@ -3951,8 +4129,9 @@ class AsyncVulnerabilities(_Resource):
         progress: bool | None = None,
         on_page: Callable[[PageInfo], object] | None = None,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> AsyncPager[VulnDefinition]:
@@ -3971,7 +4150,7 @@ class AsyncVulnerabilities(_Resource):
             prefetch: pages fetched ahead while you read (the client's default if not given).
             progress: show a progress bar (tqdm, notebook-aware, when installed) as pages arrive.
             on_page: called with a ``PageInfo`` (number, count, total, running records) per page.
-            timeout, max_retries, extra_headers, extra_query: per-call options, as on every method.
+            timeout, deadline, max_retries, extra_headers, extra_query: per-call options, as on every method (``deadline`` bounds each page fetch).
 
         Paging:
             By page number (``pageNumber``), the next pages fetched ahead once ``count`` is known.
@@ -3983,21 +4162,22 @@ class AsyncVulnerabilities(_Resource):
                 ...
             df = pager.to_pandas()  # runs the query again: the pager was read to the end
         """
-        return self._client._list("P47", {"page_size": page_size}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown}, prefetch, progress, on_page)
+        return self._client._list("P47", {"page_size": page_size}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown}, prefetch, progress, on_page)
 
     async def get(
         self,
         uuid: str,
         *,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> VulnerabilityView:
         """GET /csapi/v1.3/vulnerability/{uuid} [P48] (observed on tenants; Qualys has not documented it)
         """
-        return await self._client._call("P48", {"uuid": uuid}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return await self._client._call("P48", {"uuid": uuid}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
 
 class AsyncResources:
@@ -4043,14 +4223,15 @@ class RawImages(_Resource):
         sha: str,
         *,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> RawResponse[Compliance]:
         """GET /csapi/v1.3/images/{imageSha}/compliance [S01]
         """
-        return self._client._call("S01", {"sha": sha}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return self._client._call("S01", {"sha": sha}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
     def list(
         self,
@@ -4062,28 +4243,30 @@ class RawImages(_Resource):
         progress: bool | None = None,
         on_page: Callable[[PageInfo], object] | None = None,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> RawResponse[ListPage]:
         """GET /csapi/v1.3/images [S17]
         """
-        return self._client._list("S17", {"filter": filter, "sort": sort, "page_size": page_size}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown}, prefetch, progress, on_page)
+        return self._client._list("S17", {"filter": filter, "sort": sort, "page_size": page_size}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown}, prefetch, progress, on_page)
 
     def get(
         self,
         sha: str,
         *,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> RawResponse[ImageDetails]:
         """GET /csapi/v1.3/images/{imageSha} [S19]
         """
-        return self._client._call("S19", {"sha": sha}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return self._client._call("S19", {"sha": sha}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
     def delete(
         self,
@@ -4091,14 +4274,15 @@ class RawImages(_Resource):
         image_ids: Sequence[str] | str | None = None,
         filter: str | None = None,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> RawResponse[JobStarted]:
         """DELETE /csapi/v1.3/images [S40]
         """
-        return self._client._call("S40", {"image_ids": image_ids, "filter": filter}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return self._client._call("S40", {"image_ids": image_ids, "filter": filter}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
     def vulnerabilities(
         self,
@@ -4109,14 +4293,15 @@ class RawImages(_Resource):
         sort: str | None = None,
         apply_exception: bool | None = None,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> RawResponse[ImageVulnerabilities]:
         """GET /csapi/v1.3/images/{imageSha}/vuln [S42]
         """
-        return self._client._call("S42", {"sha": sha, "type": type, "filter": filter, "sort": sort, "apply_exception": apply_exception}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return self._client._call("S42", {"sha": sha, "type": type, "filter": filter, "sort": sort, "apply_exception": apply_exception}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
     def bulk_list(
         self,
@@ -4127,14 +4312,15 @@ class RawImages(_Resource):
         progress: bool | None = None,
         on_page: Callable[[PageInfo], object] | None = None,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> RawResponse[ListPage]:
         """GET /csapi/v1.3/images/list [P05]
         """
-        return self._client._list("P05", {"filter": filter, "limit": limit}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown}, prefetch, progress, on_page)
+        return self._client._list("P05", {"filter": filter, "limit": limit}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown}, prefetch, progress, on_page)
 
     def associations(
         self,
@@ -4143,28 +4329,30 @@ class RawImages(_Resource):
         filter: str | None = None,
         type: Literal['CONTAINER', 'DRIFT', 'HOST', 'ALL'] | None = None,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> RawResponse[Associations]:
         """GET /csapi/v1.3/images/{imageSha}/association [P06]
         """
-        return self._client._call("P06", {"sha": sha, "filter": filter, "type": type}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return self._client._call("P06", {"sha": sha, "filter": filter, "type": type}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
     def registries(
         self,
         sha: str,
         *,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> RawResponse[_List[AssociatedRegistry]]:
         """GET /csapi/v1.3/images/{imageSha}/associatedRegistries [P07]
         """
-        return self._client._call("P07", {"sha": sha}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return self._client._call("P07", {"sha": sha}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
     def instrument(
         self,
@@ -4172,14 +4360,15 @@ class RawImages(_Resource):
         body: Mapping[str, Any] | None = None,
         *,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> RawResponse[Any]:
         """POST /csapi/v1.3/images/{imageSha}/instrument [P08]
         """
-        return self._client._call("P08", {"sha": sha, "body": body}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return self._client._call("P08", {"sha": sha, "body": body}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
     def software(
         self,
@@ -4188,42 +4377,45 @@ class RawImages(_Resource):
         filter: str | None = None,
         sort: str | None = None,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> RawResponse[SoftwareList]:
         """GET /csapi/v1.3/images/{imageSha}/software [P09]
         """
-        return self._client._call("P09", {"sha": sha, "filter": filter, "sort": sort}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return self._client._call("P09", {"sha": sha, "filter": filter, "sort": sort}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
     def vulnerability_count(
         self,
         sha: str,
         *,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> RawResponse[VulnerabilityCount]:
         """GET /csapi/v1.3/images/{imageSha}/vuln/count [P10]
         """
-        return self._client._call("P10", {"sha": sha}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return self._client._call("P10", {"sha": sha}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
     def exceptions(
         self,
         sha: str,
         *,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> RawResponse[EntityExceptions]:
         """GET /csapi/v1.3/images/{imageSha}/exceptions [P38]
         """
-        return self._client._call("P38", {"sha": sha}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return self._client._call("P38", {"sha": sha}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
     def update_exceptions(
         self,
@@ -4231,14 +4423,15 @@ class RawImages(_Resource):
         body: ImagesUpdateExceptionsBody,
         *,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> RawResponse[ImageExceptionsUpdated]:
         """PUT /csapi/v1.3/images/{imageId}/exceptions [P39]
         """
-        return self._client._call("P39", {"image_uuid": image_uuid, "body": body}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return self._client._call("P39", {"image_uuid": image_uuid, "body": body}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
 
 class RawTags(_Resource):
@@ -4249,70 +4442,75 @@ class RawTags(_Resource):
         body: TagsAssignBody,
         *,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> RawResponse[TagAssigned]:
         """POST /csapi/v1.3/tag/assign [S02]
         """
-        return self._client._call("S02", {"body": body}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return self._client._call("S02", {"body": body}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
     def update(
         self,
         body: TagsUpdateBody,
         *,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> RawResponse[Tag]:
         """PUT /csapi/v1.3/tag/update [S03]
         """
-        return self._client._call("S03", {"body": body}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return self._client._call("S03", {"body": body}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
     def delete(
         self,
         tag_name: str,
         *,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> RawResponse[str]:
         """DELETE /csapi/v1.3/tag/delete [S04]
         """
-        return self._client._call("S04", {"tag_name": tag_name}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return self._client._call("S04", {"tag_name": tag_name}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
     def create(
         self,
         body: TagsCreateBody,
         *,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> RawResponse[Tag]:
         """POST /csapi/v1.3/tag/create [P25]
         """
-        return self._client._call("P25", {"body": body}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return self._client._call("P25", {"body": body}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
     def evaluate(
         self,
         body: Mapping[str, Any] | None = None,
         *,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> RawResponse[Any]:
         """POST /csapi/v1.3/tag/evaluateTags [P26]
         """
-        return self._client._call("P26", {"body": body}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return self._client._call("P26", {"body": body}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
 
 class RawPolicies(_Resource):
@@ -4324,28 +4522,30 @@ class RawPolicies(_Resource):
         *,
         version: int | None = None,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> RawResponse[Policy]:
         """GET /csapi/v1.3/centralizedPolicy/{policyId} [S05]
         """
-        return self._client._call("S05", {"policy_id": policy_id, "version": version}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return self._client._call("S05", {"policy_id": policy_id, "version": version}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
     def create(
         self,
         body: PoliciesCreateBody,
         *,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> RawResponse[PolicyCreated]:
         """POST /csapi/v1.3/centralizedPolicy [S06]
         """
-        return self._client._call("S06", {"body": body}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return self._client._call("S06", {"body": body}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
     def update(
         self,
@@ -4353,28 +4553,30 @@ class RawPolicies(_Resource):
         body: PoliciesUpdateBody,
         *,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> RawResponse[PolicyUpdated]:
         """PUT /csapi/v1.3/centralizedPolicy/{policyId} [S07]
         """
-        return self._client._call("S07", {"policy_id": policy_id, "body": body}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return self._client._call("S07", {"policy_id": policy_id, "body": body}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
     def default(
         self,
         policy_type: str,
         *,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> RawResponse[Policy]:
         """GET /csapi/v1.3/centralizedPolicy/defaultPolicy/{policyType} [P24]
         """
-        return self._client._call("P24", {"policy_type": policy_type}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return self._client._call("P24", {"policy_type": policy_type}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
     def list(
         self,
@@ -4384,14 +4586,15 @@ class RawPolicies(_Resource):
         progress: bool | None = None,
         on_page: Callable[[PageInfo], object] | None = None,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> RawResponse[ListPage]:
         """GET /csapi/v1.3/centralizedPolicy [P34] (observed on tenants; Qualys has not documented it)
         """
-        return self._client._list("P34", {"page_size": page_size}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown}, prefetch, progress, on_page)
+        return self._client._list("P34", {"page_size": page_size}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown}, prefetch, progress, on_page)
 
 
 class RawReports(_Resource):
@@ -4407,42 +4610,45 @@ class RawReports(_Resource):
         progress: bool | None = None,
         on_page: Callable[[PageInfo], object] | None = None,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> RawResponse[ListPage]:
         """GET /csapi/v1.3/reports [S08]
         """
-        return self._client._list("S08", {"filter": filter, "sort": sort, "page_size": page_size}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown}, prefetch, progress, on_page)
+        return self._client._list("S08", {"filter": filter, "sort": sort, "page_size": page_size}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown}, prefetch, progress, on_page)
 
     def create(
         self,
         body: ReportsCreateBody,
         *,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> RawResponse[ReportCreated]:
         """POST /csapi/v1.3/reports [S09]
         """
-        return self._client._call("S09", {"body": body}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return self._client._call("S09", {"body": body}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
     def create_schedule(
         self,
         body: ReportsCreateScheduleBody,
         *,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> RawResponse[ScheduleCreated]:
         """POST /csapi/v1.3/reports/schedule [S10]
         """
-        return self._client._call("S10", {"body": body}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return self._client._call("S10", {"body": body}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
     def update_schedule(
         self,
@@ -4450,28 +4656,30 @@ class RawReports(_Resource):
         body: ReportsUpdateScheduleBody,
         *,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> RawResponse[Message]:
         """PUT /csapi/v1.3/reports/schedule/{reportingScheduleID} [S11]
         """
-        return self._client._call("S11", {"schedule_id": schedule_id, "body": body}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return self._client._call("S11", {"schedule_id": schedule_id, "body": body}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
     def delete(
         self,
         report_uuids: Sequence[str] | str,
         *,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> RawResponse[ReportsDeleted]:
         """DELETE /csapi/v1.3/reports [P22]
         """
-        return self._client._call("P22", {"report_uuids": report_uuids}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return self._client._call("P22", {"report_uuids": report_uuids}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
     def download(
         self,
@@ -4479,14 +4687,15 @@ class RawReports(_Resource):
         *,
         path: str | os.PathLike[str] | None = None,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> RawResponse[bytes]:
         """GET /csapi/v1.3/reports/{reportUuid}/download [P23]
         """
-        return self._client._call("P23", {"report_uuid": report_uuid, "path": _fspath(path)}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return self._client._call("P23", {"report_uuid": report_uuid, "path": _fspath(path)}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
 
 class RawRegistriesSchedules(_Resource):
@@ -4498,14 +4707,15 @@ class RawRegistriesSchedules(_Resource):
         body: RegistriesSchedulesCreateBody | None = None,
         *,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> RawResponse[ScheduleCreated]:
         """POST /csapi/v1.3/registry/{registryId}/schedule [S12]
         """
-        return self._client._call("S12", {"registry_id": registry_id, "body": body}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return self._client._call("S12", {"registry_id": registry_id, "body": body}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
     def update(
         self,
@@ -4514,14 +4724,15 @@ class RawRegistriesSchedules(_Resource):
         body: RegistriesSchedulesUpdateBody | None = None,
         *,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> RawResponse[Any]:
         """PUT /csapi/v1.3/registry/{registryId}/schedule/{scheduleId} [S13]
         """
-        return self._client._call("S13", {"registry_id": registry_id, "schedule_id": schedule_id, "body": body}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return self._client._call("S13", {"registry_id": registry_id, "schedule_id": schedule_id, "body": body}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
     def bulk_cancel(
         self,
@@ -4530,14 +4741,15 @@ class RawRegistriesSchedules(_Resource):
         schedule_ids: Sequence[str] | str | None = None,
         filter: str | None = None,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> RawResponse[JobStarted]:
         """POST /csapi/v1.3/registry/{registryId}/schedule/cancel [S14]
         """
-        return self._client._call("S14", {"registry_id": registry_id, "schedule_ids": schedule_ids, "filter": filter}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return self._client._call("S14", {"registry_id": registry_id, "schedule_ids": schedule_ids, "filter": filter}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
     def bulk_delete(
         self,
@@ -4546,14 +4758,15 @@ class RawRegistriesSchedules(_Resource):
         schedule_ids: Sequence[str] | str | None = None,
         filter: str | None = None,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> RawResponse[JobStarted]:
         """DELETE /csapi/v1.3/registry/{registryId}/schedule/bulk [S15]
         """
-        return self._client._call("S15", {"registry_id": registry_id, "schedule_ids": schedule_ids, "filter": filter}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return self._client._call("S15", {"registry_id": registry_id, "schedule_ids": schedule_ids, "filter": filter}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
     def list(
         self,
@@ -4566,14 +4779,15 @@ class RawRegistriesSchedules(_Resource):
         progress: bool | None = None,
         on_page: Callable[[PageInfo], object] | None = None,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> RawResponse[ListPage]:
         """GET /csapi/v1.3/registry/{registryId}/schedule [S32]
         """
-        return self._client._list("S32", {"registry_id": registry_id, "filter": filter, "sort": sort, "page_size": page_size}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown}, prefetch, progress, on_page)
+        return self._client._list("S32", {"registry_id": registry_id, "filter": filter, "sort": sort, "page_size": page_size}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown}, prefetch, progress, on_page)
 
     def delete(
         self,
@@ -4581,14 +4795,15 @@ class RawRegistriesSchedules(_Resource):
         schedule_id: str,
         *,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> RawResponse[str | None]:
         """DELETE /csapi/v1.3/registry/{registryId}/schedule/{scheduleId} [S37]
         """
-        return self._client._call("S37", {"registry_id": registry_id, "schedule_id": schedule_id}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return self._client._call("S37", {"registry_id": registry_id, "schedule_id": schedule_id}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
     def delete_many(
         self,
@@ -4596,14 +4811,15 @@ class RawRegistriesSchedules(_Resource):
         schedule_ids: Sequence[str],
         *,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> RawResponse[DeletedSchedules]:
         """DELETE /csapi/v1.3/registry/{registryId}/schedule [S38]
         """
-        return self._client._call("S38", {"registry_id": registry_id, "schedule_ids": schedule_ids}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return self._client._call("S38", {"registry_id": registry_id, "schedule_ids": schedule_ids}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
     def cancel(
         self,
@@ -4611,14 +4827,15 @@ class RawRegistriesSchedules(_Resource):
         schedule_id: str,
         *,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> RawResponse[Any]:
         """POST /csapi/v1.3/registry/{registryId}/schedule/{scheduleId}/cancel [P15]
         """
-        return self._client._call("P15", {"registry_id": registry_id, "schedule_id": schedule_id}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return self._client._call("P15", {"registry_id": registry_id, "schedule_id": schedule_id}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
 
 class RawContainers(_Resource):
@@ -4634,28 +4851,30 @@ class RawContainers(_Resource):
         progress: bool | None = None,
         on_page: Callable[[PageInfo], object] | None = None,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> RawResponse[ListPage]:
         """GET /csapi/v1.3/containers [S16]
         """
-        return self._client._list("S16", {"filter": filter, "sort": sort, "page_size": page_size}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown}, prefetch, progress, on_page)
+        return self._client._list("S16", {"filter": filter, "sort": sort, "page_size": page_size}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown}, prefetch, progress, on_page)
 
     def get(
         self,
         sha: str,
         *,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> RawResponse[ContainerDetails]:
         """GET /csapi/v1.3/containers/{containerSha} [S18]
         """
-        return self._client._call("S18", {"sha": sha}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return self._client._call("S18", {"sha": sha}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
     def delete(
         self,
@@ -4663,14 +4882,15 @@ class RawContainers(_Resource):
         container_ids: Sequence[str] | str | None = None,
         filter: str | None = None,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> RawResponse[JobStarted]:
         """DELETE /csapi/v1.3/containers [S41]
         """
-        return self._client._call("S41", {"container_ids": container_ids, "filter": filter}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return self._client._call("S41", {"container_ids": container_ids, "filter": filter}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
     def vulnerabilities(
         self,
@@ -4680,14 +4900,15 @@ class RawContainers(_Resource):
         type: Literal['DETAILS', 'SUMMARY', 'ALL'] | None = None,
         is_drift: bool | None = None,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> RawResponse[ContainerVulnerabilities]:
         """GET /csapi/v1.3/containers/{containerSha}/vuln [S43]
         """
-        return self._client._call("S43", {"sha": sha, "filter": filter, "type": type, "is_drift": is_drift}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return self._client._call("S43", {"sha": sha, "filter": filter, "type": type, "is_drift": is_drift}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
     def bulk_list(
         self,
@@ -4698,28 +4919,30 @@ class RawContainers(_Resource):
         progress: bool | None = None,
         on_page: Callable[[PageInfo], object] | None = None,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> RawResponse[ListPage]:
         """GET /csapi/v1.3/containers/list [P01]
         """
-        return self._client._list("P01", {"filter": filter, "limit": limit}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown}, prefetch, progress, on_page)
+        return self._client._list("P01", {"filter": filter, "limit": limit}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown}, prefetch, progress, on_page)
 
     def compliance(
         self,
         sha: str,
         *,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> RawResponse[Compliance]:
         """GET /csapi/v1.3/containers/{containerSha}/compliance [P02]
         """
-        return self._client._call("P02", {"sha": sha}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return self._client._call("P02", {"sha": sha}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
     def software(
         self,
@@ -4729,42 +4952,45 @@ class RawContainers(_Resource):
         sort: str | None = None,
         is_drift: bool | None = None,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> RawResponse[SoftwareList]:
         """GET /csapi/v1.3/containers/{containerSha}/software [P03]
         """
-        return self._client._call("P03", {"sha": sha, "filter": filter, "sort": sort, "is_drift": is_drift}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return self._client._call("P03", {"sha": sha, "filter": filter, "sort": sort, "is_drift": is_drift}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
     def vulnerability_count(
         self,
         sha: str,
         *,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> RawResponse[VulnerabilityCount]:
         """GET /csapi/v1.3/containers/{containerSha}/vuln/count [P04]
         """
-        return self._client._call("P04", {"sha": sha}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return self._client._call("P04", {"sha": sha}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
     def exceptions(
         self,
         sha: str,
         *,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> RawResponse[EntityExceptions]:
         """GET /csapi/v1.3/containers/{containerSha}/exceptions [P40]
         """
-        return self._client._call("P40", {"sha": sha}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return self._client._call("P40", {"sha": sha}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
     def update_exceptions(
         self,
@@ -4772,14 +4998,15 @@ class RawContainers(_Resource):
         body: ContainersUpdateExceptionsBody,
         *,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> RawResponse[ContainerExceptionsUpdated]:
         """PUT /csapi/v1.3/containers/{containerId}/exceptions [P41]
         """
-        return self._client._call("P41", {"container_uuid": container_uuid, "body": body}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return self._client._call("P41", {"container_uuid": container_uuid, "body": body}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
 
 class RawEvents(_Resource):
@@ -4793,14 +5020,15 @@ class RawEvents(_Resource):
         progress: bool | None = None,
         on_page: Callable[[PageInfo], object] | None = None,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> RawResponse[ListPage]:
         """GET /csapi/v1.1/events [S20]
         """
-        return self._client._list("S20", {"page_size": page_size}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown}, prefetch, progress, on_page)
+        return self._client._list("S20", {"page_size": page_size}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown}, prefetch, progress, on_page)
 
 
 class RawSensors(_Resource):
@@ -4816,14 +5044,15 @@ class RawSensors(_Resource):
         progress: bool | None = None,
         on_page: Callable[[PageInfo], object] | None = None,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> RawResponse[ListPage]:
         """GET /csapi/v1.3/sensors [S21]
         """
-        return self._client._list("S21", {"filter": filter, "sort": sort, "page_size": page_size}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown}, prefetch, progress, on_page)
+        return self._client._list("S21", {"filter": filter, "sort": sort, "page_size": page_size}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown}, prefetch, progress, on_page)
 
     def delete(
         self,
@@ -4831,41 +5060,44 @@ class RawSensors(_Resource):
         sensor_ids: Sequence[str] | str | None = None,
         filter: str | None = None,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> RawResponse[JobStarted]:
         """DELETE /csapi/v1.3/sensors [S39]
         """
-        return self._client._call("S39", {"sensor_ids": sensor_ids, "filter": filter}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return self._client._call("S39", {"sensor_ids": sensor_ids, "filter": filter}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
     def get(
         self,
         sensor_id: str,
         *,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> RawResponse[Sensor]:
         """GET /csapi/v1.3/sensors/{sensorId} [P13]
         """
-        return self._client._call("P13", {"sensor_id": sensor_id}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return self._client._call("P13", {"sensor_id": sensor_id}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
     def activation_key(
         self,
         *,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> RawResponse[ActivationKey]:
         """GET /csapi/v1.3/activationkey [P14]
         """
-        return self._client._call("P14", {}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return self._client._call("P14", {}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
 
 class RawRegistries(_Resource):
@@ -4893,69 +5125,74 @@ class RawRegistries(_Resource):
         progress: bool | None = None,
         on_page: Callable[[PageInfo], object] | None = None,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> RawResponse[ListPage]:
         """GET /csapi/v1.3/registry [S22]
         """
-        return self._client._list("S22", {"filter": filter, "sort": sort, "page_size": page_size}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown}, prefetch, progress, on_page)
+        return self._client._list("S22", {"filter": filter, "sort": sort, "page_size": page_size}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown}, prefetch, progress, on_page)
 
     def get(
         self,
         registry_id: str,
         *,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> RawResponse[RegistryDetails]:
         """GET /csapi/v1.3/registry/{registryId} [S23]
         """
-        return self._client._call("S23", {"registry_id": registry_id}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return self._client._call("S23", {"registry_id": registry_id}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
     def aws_base(
         self,
         *,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> RawResponse[AwsBase]:
         """GET /csapi/v1.3/registry/aws-base [S24]
         """
-        return self._client._call("S24", {}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return self._client._call("S24", {}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
     def validate(
         self,
         body: RegistriesValidateBody,
         *,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> RawResponse[Any]:
         """POST /csapi/v1.3/registry/validate [S28]
         """
-        return self._client._call("S28", {"body": body}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return self._client._call("S28", {"body": body}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
     def create(
         self,
         body: RegistriesCreateBody,
         *,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> RawResponse[RegistryCreated]:
         """POST /csapi/v1.3/registry [S29]
         """
-        return self._client._call("S29", {"body": body}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return self._client._call("S29", {"body": body}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
     def update(
         self,
@@ -4963,14 +5200,15 @@ class RawRegistries(_Resource):
         body: RegistriesUpdateBody,
         *,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> RawResponse[Any]:
         """PUT /csapi/v1.3/registry/{registryId} [S30]
         """
-        return self._client._call("S30", {"registry_id": registry_id, "body": body}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return self._client._call("S30", {"registry_id": registry_id, "body": body}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
     def repositories(
         self,
@@ -4983,42 +5221,45 @@ class RawRegistries(_Resource):
         progress: bool | None = None,
         on_page: Callable[[PageInfo], object] | None = None,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> RawResponse[ListPage]:
         """GET /csapi/v1.3/registry/{registryId}/repository [S31]
         """
-        return self._client._list("S31", {"registry_id": registry_id, "filter": filter, "sort": sort, "page_size": page_size}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown}, prefetch, progress, on_page)
+        return self._client._list("S31", {"registry_id": registry_id, "filter": filter, "sort": sort, "page_size": page_size}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown}, prefetch, progress, on_page)
 
     def delete(
         self,
         registry_id: str,
         *,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> RawResponse[str | None]:
         """DELETE /csapi/v1.3/registry/{registryId} [S35]
         """
-        return self._client._call("S35", {"registry_id": registry_id}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return self._client._call("S35", {"registry_id": registry_id}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
     def delete_many(
         self,
         registry_ids: Sequence[str],
         *,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> RawResponse[DeletedRegistries]:
         """DELETE /csapi/v1.3/registry [S36]
         """
-        return self._client._call("S36", {"registry_ids": registry_ids}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return self._client._call("S36", {"registry_ids": registry_ids}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
 
 class RawRegistriesAws(_Resource):
@@ -5028,42 +5269,45 @@ class RawRegistriesAws(_Resource):
         self,
         *,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> RawResponse[_List[AwsConnector]]:
         """GET /csapi/v1.3/registry/aws/connectors [S25]
         """
-        return self._client._call("S25", {}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return self._client._call("S25", {}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
     def connector(
         self,
         id: str,
         *,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> RawResponse[_List[AwsConnector]]:
         """GET /csapi/v1.3/registry/aws/connectors/{accountId} [S26]
         """
-        return self._client._call("S26", {"id": id}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return self._client._call("S26", {"id": id}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
     def create_connector(
         self,
         body: RegistriesAwsCreateConnectorBody | None = None,
         *,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> RawResponse[Any]:
         """POST /csapi/v1.3/registry/aws/connector [S27]
         """
-        return self._client._call("S27", {"body": body}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return self._client._call("S27", {"body": body}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
 
 class RawControls(_Resource):
@@ -5079,28 +5323,30 @@ class RawControls(_Resource):
         progress: bool | None = None,
         on_page: Callable[[PageInfo], object] | None = None,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> RawResponse[ListPage]:
         """GET /csapi/v1.3/controls [P11]
         """
-        return self._client._list("P11", {"filter": filter, "sort": sort, "page_size": page_size}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown}, prefetch, progress, on_page)
+        return self._client._list("P11", {"filter": filter, "sort": sort, "page_size": page_size}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown}, prefetch, progress, on_page)
 
     def get(
         self,
         control_id: str | int,
         *,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> RawResponse[Control]:
         """GET /csapi/v1.3/controls/{controlId} [P12]
         """
-        return self._client._call("P12", {"control_id": control_id}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return self._client._call("P12", {"control_id": control_id}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
 
 class RawRegistriesAcr(_Resource):
@@ -5111,41 +5357,44 @@ class RawRegistriesAcr(_Resource):
         body: Mapping[str, Any] | None = None,
         *,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> RawResponse[Any]:
         """POST /csapi/v1.3/registry/acr/connector [P16]
         """
-        return self._client._call("P16", {"body": body}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return self._client._call("P16", {"body": body}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
     def connectors(
         self,
         *,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> RawResponse[_List[AcrConnector]]:
         """GET /csapi/v1.3/registry/acr/connectors [P17]
         """
-        return self._client._call("P17", {}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return self._client._call("P17", {}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
     def connector(
         self,
         id: str,
         *,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> RawResponse[AcrConnector]:
         """GET /csapi/v1.3/registry/acr/connector/{connectorId} [P18]
         """
-        return self._client._call("P18", {"id": id}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return self._client._call("P18", {"id": id}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
 
 class RawRegistriesGcp(_Resource):
@@ -5159,41 +5408,44 @@ class RawRegistriesGcp(_Resource):
         description: str | None = None,
         connector_id: str | None = None,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> RawResponse[Any]:
         """POST /csapi/v1.3/registry/gcp/connector [P19]
         """
-        return self._client._call("P19", {"name": name, "service_account_json": service_account_json, "description": description, "connector_id": connector_id}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return self._client._call("P19", {"name": name, "service_account_json": service_account_json, "description": description, "connector_id": connector_id}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
     def connectors(
         self,
         *,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> RawResponse[_List[GcpConnector]]:
         """GET /csapi/v1.3/registry/gcp/connectors [P20]
         """
-        return self._client._call("P20", {}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return self._client._call("P20", {}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
     def connector(
         self,
         id: str,
         *,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> RawResponse[GcpConnector]:
         """GET /csapi/v1.3/registry/gcp/connector/{connectorId} [P21]
         """
-        return self._client._call("P21", {"id": id}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return self._client._call("P21", {"id": id}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
 
 class RawK8sPostures(_Resource):
@@ -5210,55 +5462,59 @@ class RawK8sPostures(_Resource):
         progress: bool | None = None,
         on_page: Callable[[PageInfo], object] | None = None,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> RawResponse[ListPage]:
         """GET /csapi/v1.3/k8s_postures/list [P27]
         """
-        return self._client._list("P27", {"filter": filter, "sort": sort, "page_size": page_size, "limit": limit}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown}, prefetch, progress, on_page)
+        return self._client._list("P27", {"filter": filter, "sort": sort, "page_size": page_size, "limit": limit}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown}, prefetch, progress, on_page)
 
     def count(
         self,
         *,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> RawResponse[Any]:
         """GET /csapi/v1.3/k8s_postures/count [P28]
         """
-        return self._client._call("P28", {}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return self._client._call("P28", {}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
     def control(
         self,
         control_id: str | int,
         *,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> RawResponse[Any]:
         """GET /csapi/v1.3/k8s_postures/control/{controlId} [P29]
         """
-        return self._client._call("P29", {"control_id": control_id}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return self._client._call("P29", {"control_id": control_id}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
     def evidence(
         self,
         control_id: str | int,
         *,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> RawResponse[Any]:
         """GET /csapi/v1.3/k8s_postures/control/{controlId}/evidence [P30]
         """
-        return self._client._call("P30", {"control_id": control_id}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return self._client._call("P30", {"control_id": control_id}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
 
 class RawK8sClusters(_Resource):
@@ -5273,28 +5529,30 @@ class RawK8sClusters(_Resource):
         progress: bool | None = None,
         on_page: Callable[[PageInfo], object] | None = None,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> RawResponse[ListPage]:
         """GET /csapi/v1.3/k8sClusters [P32] (observed on tenants; Qualys has not documented it)
         """
-        return self._client._list("P32", {"filter": filter, "page_size": page_size}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown}, prefetch, progress, on_page)
+        return self._client._list("P32", {"filter": filter, "page_size": page_size}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown}, prefetch, progress, on_page)
 
     def get(
         self,
         cluster_uid: str,
         *,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> RawResponse[KubernetesCluster]:
         """GET /csapi/v1.3/k8sClusters/{clusterUid} [P33] (observed on tenants; Qualys has not documented it)
         """
-        return self._client._call("P33", {"cluster_uid": cluster_uid}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return self._client._call("P33", {"cluster_uid": cluster_uid}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
 
 class RawExceptions(_Resource):
@@ -5305,14 +5563,15 @@ class RawExceptions(_Resource):
         body: ExceptionsCreateBody,
         *,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> RawResponse[ExceptionCreated]:
         """POST /csapi/v1.3/exception [P35]
         """
-        return self._client._call("P35", {"body": body}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return self._client._call("P35", {"body": body}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
     def update(
         self,
@@ -5320,14 +5579,15 @@ class RawExceptions(_Resource):
         body: ExceptionsUpdateBody,
         *,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> RawResponse[ExceptionCreated]:
         """PUT /csapi/v1.3/exception/{exceptionId} [P36]
         """
-        return self._client._call("P36", {"exception_id": exception_id, "body": body}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return self._client._call("P36", {"exception_id": exception_id, "body": body}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
     def get(
         self,
@@ -5335,14 +5595,15 @@ class RawExceptions(_Resource):
         *,
         include_qids: bool | None = None,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> RawResponse[VulnException]:
         """GET /csapi/v1.3/exception/{exceptionId} [P37]
         """
-        return self._client._call("P37", {"exception_id": exception_id, "include_qids": include_qids}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return self._client._call("P37", {"exception_id": exception_id, "include_qids": include_qids}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
 
 class RawSensorProfiles(_Resource):
@@ -5356,28 +5617,30 @@ class RawSensorProfiles(_Resource):
         progress: bool | None = None,
         on_page: Callable[[PageInfo], object] | None = None,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> RawResponse[ListPage]:
         """GET /csapi/v1.3/sensorProfile [P42] (observed on tenants; Qualys has not documented it)
         """
-        return self._client._list("P42", {"page_size": page_size}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown}, prefetch, progress, on_page)
+        return self._client._list("P42", {"page_size": page_size}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown}, prefetch, progress, on_page)
 
     def create(
         self,
         body: SensorProfilesCreateBody,
         *,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> RawResponse[Any]:
         """POST /csapi/v1.3/sensorProfile [P43]
         """
-        return self._client._call("P43", {"body": body}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return self._client._call("P43", {"body": body}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
     def update(
         self,
@@ -5386,14 +5649,15 @@ class RawSensorProfiles(_Resource):
         *,
         is_vuln_propagation: bool | None = None,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> RawResponse[Any]:
         """PUT /csapi/v1.3/sensorProfile/{sensorProfileId} [P44]
         """
-        return self._client._call("P44", {"profile_id": profile_id, "body": body, "is_vuln_propagation": is_vuln_propagation}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return self._client._call("P44", {"profile_id": profile_id, "body": body, "is_vuln_propagation": is_vuln_propagation}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
 
 class RawVulnerabilities(_Resource):
@@ -5408,28 +5672,30 @@ class RawVulnerabilities(_Resource):
         progress: bool | None = None,
         on_page: Callable[[PageInfo], object] | None = None,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> RawResponse[ListPage]:
         """GET /csapi/v1.3/vuln [P45] (observed on tenants; Qualys has not documented it)
         """
-        return self._client._list("P45", {"group_by": group_by, "page_size": page_size}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown}, prefetch, progress, on_page)
+        return self._client._list("P45", {"group_by": group_by, "page_size": page_size}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown}, prefetch, progress, on_page)
 
     def count(
         self,
         *,
         group_by: str | None = None,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> RawResponse[VulnViewCount]:
         """GET /csapi/v1.3/vuln/count [P46] (observed on tenants; Qualys has not documented it)
         """
-        return self._client._call("P46", {"group_by": group_by}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return self._client._call("P46", {"group_by": group_by}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
     def definitions(
         self,
@@ -5439,28 +5705,30 @@ class RawVulnerabilities(_Resource):
         progress: bool | None = None,
         on_page: Callable[[PageInfo], object] | None = None,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> RawResponse[ListPage]:
         """GET /csapi/v1.3/vulnerability [P47] (observed on tenants; Qualys has not documented it)
         """
-        return self._client._list("P47", {"page_size": page_size}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown}, prefetch, progress, on_page)
+        return self._client._list("P47", {"page_size": page_size}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown}, prefetch, progress, on_page)
 
     def get(
         self,
         uuid: str,
         *,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> RawResponse[VulnerabilityView]:
         """GET /csapi/v1.3/vulnerability/{uuid} [P48] (observed on tenants; Qualys has not documented it)
         """
-        return self._client._call("P48", {"uuid": uuid}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return self._client._call("P48", {"uuid": uuid}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
 
 class RawResources:
@@ -5506,14 +5774,15 @@ class AsyncRawImages(_Resource):
         sha: str,
         *,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> RawResponse[Compliance]:
         """GET /csapi/v1.3/images/{imageSha}/compliance [S01]
         """
-        return await self._client._call("S01", {"sha": sha}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return await self._client._call("S01", {"sha": sha}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
     def list(
         self,
@@ -5525,28 +5794,30 @@ class AsyncRawImages(_Resource):
         progress: bool | None = None,
         on_page: Callable[[PageInfo], object] | None = None,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> Awaitable[RawResponse[ListPage]]:
         """GET /csapi/v1.3/images [S17]
         """
-        return self._client._list("S17", {"filter": filter, "sort": sort, "page_size": page_size}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown}, prefetch, progress, on_page)
+        return self._client._list("S17", {"filter": filter, "sort": sort, "page_size": page_size}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown}, prefetch, progress, on_page)
 
     async def get(
         self,
         sha: str,
         *,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> RawResponse[ImageDetails]:
         """GET /csapi/v1.3/images/{imageSha} [S19]
         """
-        return await self._client._call("S19", {"sha": sha}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return await self._client._call("S19", {"sha": sha}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
     async def delete(
         self,
@@ -5554,14 +5825,15 @@ class AsyncRawImages(_Resource):
         image_ids: Sequence[str] | str | None = None,
         filter: str | None = None,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> RawResponse[JobStarted]:
         """DELETE /csapi/v1.3/images [S40]
         """
-        return await self._client._call("S40", {"image_ids": image_ids, "filter": filter}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return await self._client._call("S40", {"image_ids": image_ids, "filter": filter}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
     async def vulnerabilities(
         self,
@@ -5572,14 +5844,15 @@ class AsyncRawImages(_Resource):
         sort: str | None = None,
         apply_exception: bool | None = None,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> RawResponse[ImageVulnerabilities]:
         """GET /csapi/v1.3/images/{imageSha}/vuln [S42]
         """
-        return await self._client._call("S42", {"sha": sha, "type": type, "filter": filter, "sort": sort, "apply_exception": apply_exception}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return await self._client._call("S42", {"sha": sha, "type": type, "filter": filter, "sort": sort, "apply_exception": apply_exception}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
     def bulk_list(
         self,
@@ -5590,14 +5863,15 @@ class AsyncRawImages(_Resource):
         progress: bool | None = None,
         on_page: Callable[[PageInfo], object] | None = None,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> Awaitable[RawResponse[ListPage]]:
         """GET /csapi/v1.3/images/list [P05]
         """
-        return self._client._list("P05", {"filter": filter, "limit": limit}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown}, prefetch, progress, on_page)
+        return self._client._list("P05", {"filter": filter, "limit": limit}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown}, prefetch, progress, on_page)
 
     async def associations(
         self,
@@ -5606,28 +5880,30 @@ class AsyncRawImages(_Resource):
         filter: str | None = None,
         type: Literal['CONTAINER', 'DRIFT', 'HOST', 'ALL'] | None = None,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> RawResponse[Associations]:
         """GET /csapi/v1.3/images/{imageSha}/association [P06]
         """
-        return await self._client._call("P06", {"sha": sha, "filter": filter, "type": type}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return await self._client._call("P06", {"sha": sha, "filter": filter, "type": type}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
     async def registries(
         self,
         sha: str,
         *,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> RawResponse[_List[AssociatedRegistry]]:
         """GET /csapi/v1.3/images/{imageSha}/associatedRegistries [P07]
         """
-        return await self._client._call("P07", {"sha": sha}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return await self._client._call("P07", {"sha": sha}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
     async def instrument(
         self,
@@ -5635,14 +5911,15 @@ class AsyncRawImages(_Resource):
         body: Mapping[str, Any] | None = None,
         *,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> RawResponse[Any]:
         """POST /csapi/v1.3/images/{imageSha}/instrument [P08]
         """
-        return await self._client._call("P08", {"sha": sha, "body": body}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return await self._client._call("P08", {"sha": sha, "body": body}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
     async def software(
         self,
@@ -5651,42 +5928,45 @@ class AsyncRawImages(_Resource):
         filter: str | None = None,
         sort: str | None = None,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> RawResponse[SoftwareList]:
         """GET /csapi/v1.3/images/{imageSha}/software [P09]
         """
-        return await self._client._call("P09", {"sha": sha, "filter": filter, "sort": sort}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return await self._client._call("P09", {"sha": sha, "filter": filter, "sort": sort}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
     async def vulnerability_count(
         self,
         sha: str,
         *,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> RawResponse[VulnerabilityCount]:
         """GET /csapi/v1.3/images/{imageSha}/vuln/count [P10]
         """
-        return await self._client._call("P10", {"sha": sha}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return await self._client._call("P10", {"sha": sha}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
     async def exceptions(
         self,
         sha: str,
         *,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> RawResponse[EntityExceptions]:
         """GET /csapi/v1.3/images/{imageSha}/exceptions [P38]
         """
-        return await self._client._call("P38", {"sha": sha}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return await self._client._call("P38", {"sha": sha}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
     async def update_exceptions(
         self,
@@ -5694,14 +5974,15 @@ class AsyncRawImages(_Resource):
         body: ImagesUpdateExceptionsBody,
         *,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> RawResponse[ImageExceptionsUpdated]:
         """PUT /csapi/v1.3/images/{imageId}/exceptions [P39]
         """
-        return await self._client._call("P39", {"image_uuid": image_uuid, "body": body}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return await self._client._call("P39", {"image_uuid": image_uuid, "body": body}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
 
 class AsyncRawTags(_Resource):
@@ -5712,70 +5993,75 @@ class AsyncRawTags(_Resource):
         body: TagsAssignBody,
         *,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> RawResponse[TagAssigned]:
         """POST /csapi/v1.3/tag/assign [S02]
         """
-        return await self._client._call("S02", {"body": body}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return await self._client._call("S02", {"body": body}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
     async def update(
         self,
         body: TagsUpdateBody,
         *,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> RawResponse[Tag]:
         """PUT /csapi/v1.3/tag/update [S03]
         """
-        return await self._client._call("S03", {"body": body}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return await self._client._call("S03", {"body": body}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
     async def delete(
         self,
         tag_name: str,
         *,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> RawResponse[str]:
         """DELETE /csapi/v1.3/tag/delete [S04]
         """
-        return await self._client._call("S04", {"tag_name": tag_name}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return await self._client._call("S04", {"tag_name": tag_name}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
     async def create(
         self,
         body: TagsCreateBody,
         *,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> RawResponse[Tag]:
         """POST /csapi/v1.3/tag/create [P25]
         """
-        return await self._client._call("P25", {"body": body}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return await self._client._call("P25", {"body": body}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
     async def evaluate(
         self,
         body: Mapping[str, Any] | None = None,
         *,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> RawResponse[Any]:
         """POST /csapi/v1.3/tag/evaluateTags [P26]
         """
-        return await self._client._call("P26", {"body": body}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return await self._client._call("P26", {"body": body}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
 
 class AsyncRawPolicies(_Resource):
@@ -5787,28 +6073,30 @@ class AsyncRawPolicies(_Resource):
         *,
         version: int | None = None,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> RawResponse[Policy]:
         """GET /csapi/v1.3/centralizedPolicy/{policyId} [S05]
         """
-        return await self._client._call("S05", {"policy_id": policy_id, "version": version}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return await self._client._call("S05", {"policy_id": policy_id, "version": version}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
     async def create(
         self,
         body: PoliciesCreateBody,
         *,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> RawResponse[PolicyCreated]:
         """POST /csapi/v1.3/centralizedPolicy [S06]
         """
-        return await self._client._call("S06", {"body": body}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return await self._client._call("S06", {"body": body}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
     async def update(
         self,
@@ -5816,28 +6104,30 @@ class AsyncRawPolicies(_Resource):
         body: PoliciesUpdateBody,
         *,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> RawResponse[PolicyUpdated]:
         """PUT /csapi/v1.3/centralizedPolicy/{policyId} [S07]
         """
-        return await self._client._call("S07", {"policy_id": policy_id, "body": body}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return await self._client._call("S07", {"policy_id": policy_id, "body": body}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
     async def default(
         self,
         policy_type: str,
         *,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> RawResponse[Policy]:
         """GET /csapi/v1.3/centralizedPolicy/defaultPolicy/{policyType} [P24]
         """
-        return await self._client._call("P24", {"policy_type": policy_type}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return await self._client._call("P24", {"policy_type": policy_type}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
     def list(
         self,
@@ -5847,14 +6137,15 @@ class AsyncRawPolicies(_Resource):
         progress: bool | None = None,
         on_page: Callable[[PageInfo], object] | None = None,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> Awaitable[RawResponse[ListPage]]:
         """GET /csapi/v1.3/centralizedPolicy [P34] (observed on tenants; Qualys has not documented it)
         """
-        return self._client._list("P34", {"page_size": page_size}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown}, prefetch, progress, on_page)
+        return self._client._list("P34", {"page_size": page_size}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown}, prefetch, progress, on_page)
 
 
 class AsyncRawReports(_Resource):
@@ -5870,42 +6161,45 @@ class AsyncRawReports(_Resource):
         progress: bool | None = None,
         on_page: Callable[[PageInfo], object] | None = None,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> Awaitable[RawResponse[ListPage]]:
         """GET /csapi/v1.3/reports [S08]
         """
-        return self._client._list("S08", {"filter": filter, "sort": sort, "page_size": page_size}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown}, prefetch, progress, on_page)
+        return self._client._list("S08", {"filter": filter, "sort": sort, "page_size": page_size}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown}, prefetch, progress, on_page)
 
     async def create(
         self,
         body: ReportsCreateBody,
         *,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> RawResponse[ReportCreated]:
         """POST /csapi/v1.3/reports [S09]
         """
-        return await self._client._call("S09", {"body": body}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return await self._client._call("S09", {"body": body}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
     async def create_schedule(
         self,
         body: ReportsCreateScheduleBody,
         *,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> RawResponse[ScheduleCreated]:
         """POST /csapi/v1.3/reports/schedule [S10]
         """
-        return await self._client._call("S10", {"body": body}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return await self._client._call("S10", {"body": body}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
     async def update_schedule(
         self,
@@ -5913,28 +6207,30 @@ class AsyncRawReports(_Resource):
         body: ReportsUpdateScheduleBody,
         *,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> RawResponse[Message]:
         """PUT /csapi/v1.3/reports/schedule/{reportingScheduleID} [S11]
         """
-        return await self._client._call("S11", {"schedule_id": schedule_id, "body": body}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return await self._client._call("S11", {"schedule_id": schedule_id, "body": body}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
     async def delete(
         self,
         report_uuids: Sequence[str] | str,
         *,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> RawResponse[ReportsDeleted]:
         """DELETE /csapi/v1.3/reports [P22]
         """
-        return await self._client._call("P22", {"report_uuids": report_uuids}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return await self._client._call("P22", {"report_uuids": report_uuids}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
     async def download(
         self,
@@ -5942,14 +6238,15 @@ class AsyncRawReports(_Resource):
         *,
         path: str | os.PathLike[str] | None = None,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> RawResponse[bytes]:
         """GET /csapi/v1.3/reports/{reportUuid}/download [P23]
         """
-        return await self._client._call("P23", {"report_uuid": report_uuid, "path": _fspath(path)}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return await self._client._call("P23", {"report_uuid": report_uuid, "path": _fspath(path)}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
 
 class AsyncRawRegistriesSchedules(_Resource):
@@ -5961,14 +6258,15 @@ class AsyncRawRegistriesSchedules(_Resource):
         body: RegistriesSchedulesCreateBody | None = None,
         *,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> RawResponse[ScheduleCreated]:
         """POST /csapi/v1.3/registry/{registryId}/schedule [S12]
         """
-        return await self._client._call("S12", {"registry_id": registry_id, "body": body}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return await self._client._call("S12", {"registry_id": registry_id, "body": body}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
     async def update(
         self,
@@ -5977,14 +6275,15 @@ class AsyncRawRegistriesSchedules(_Resource):
         body: RegistriesSchedulesUpdateBody | None = None,
         *,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> RawResponse[Any]:
         """PUT /csapi/v1.3/registry/{registryId}/schedule/{scheduleId} [S13]
         """
-        return await self._client._call("S13", {"registry_id": registry_id, "schedule_id": schedule_id, "body": body}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return await self._client._call("S13", {"registry_id": registry_id, "schedule_id": schedule_id, "body": body}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
     async def bulk_cancel(
         self,
@@ -5993,14 +6292,15 @@ class AsyncRawRegistriesSchedules(_Resource):
         schedule_ids: Sequence[str] | str | None = None,
         filter: str | None = None,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> RawResponse[JobStarted]:
         """POST /csapi/v1.3/registry/{registryId}/schedule/cancel [S14]
         """
-        return await self._client._call("S14", {"registry_id": registry_id, "schedule_ids": schedule_ids, "filter": filter}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return await self._client._call("S14", {"registry_id": registry_id, "schedule_ids": schedule_ids, "filter": filter}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
     async def bulk_delete(
         self,
@@ -6009,14 +6309,15 @@ class AsyncRawRegistriesSchedules(_Resource):
         schedule_ids: Sequence[str] | str | None = None,
         filter: str | None = None,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> RawResponse[JobStarted]:
         """DELETE /csapi/v1.3/registry/{registryId}/schedule/bulk [S15]
         """
-        return await self._client._call("S15", {"registry_id": registry_id, "schedule_ids": schedule_ids, "filter": filter}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return await self._client._call("S15", {"registry_id": registry_id, "schedule_ids": schedule_ids, "filter": filter}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
     def list(
         self,
@@ -6029,14 +6330,15 @@ class AsyncRawRegistriesSchedules(_Resource):
         progress: bool | None = None,
         on_page: Callable[[PageInfo], object] | None = None,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> Awaitable[RawResponse[ListPage]]:
         """GET /csapi/v1.3/registry/{registryId}/schedule [S32]
         """
-        return self._client._list("S32", {"registry_id": registry_id, "filter": filter, "sort": sort, "page_size": page_size}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown}, prefetch, progress, on_page)
+        return self._client._list("S32", {"registry_id": registry_id, "filter": filter, "sort": sort, "page_size": page_size}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown}, prefetch, progress, on_page)
 
     async def delete(
         self,
@@ -6044,14 +6346,15 @@ class AsyncRawRegistriesSchedules(_Resource):
         schedule_id: str,
         *,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> RawResponse[str | None]:
         """DELETE /csapi/v1.3/registry/{registryId}/schedule/{scheduleId} [S37]
         """
-        return await self._client._call("S37", {"registry_id": registry_id, "schedule_id": schedule_id}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return await self._client._call("S37", {"registry_id": registry_id, "schedule_id": schedule_id}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
     async def delete_many(
         self,
@@ -6059,14 +6362,15 @@ class AsyncRawRegistriesSchedules(_Resource):
         schedule_ids: Sequence[str],
         *,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> RawResponse[DeletedSchedules]:
         """DELETE /csapi/v1.3/registry/{registryId}/schedule [S38]
         """
-        return await self._client._call("S38", {"registry_id": registry_id, "schedule_ids": schedule_ids}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return await self._client._call("S38", {"registry_id": registry_id, "schedule_ids": schedule_ids}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
     async def cancel(
         self,
@@ -6074,14 +6378,15 @@ class AsyncRawRegistriesSchedules(_Resource):
         schedule_id: str,
         *,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> RawResponse[Any]:
         """POST /csapi/v1.3/registry/{registryId}/schedule/{scheduleId}/cancel [P15]
         """
-        return await self._client._call("P15", {"registry_id": registry_id, "schedule_id": schedule_id}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return await self._client._call("P15", {"registry_id": registry_id, "schedule_id": schedule_id}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
 
 class AsyncRawContainers(_Resource):
@@ -6097,28 +6402,30 @@ class AsyncRawContainers(_Resource):
         progress: bool | None = None,
         on_page: Callable[[PageInfo], object] | None = None,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> Awaitable[RawResponse[ListPage]]:
         """GET /csapi/v1.3/containers [S16]
         """
-        return self._client._list("S16", {"filter": filter, "sort": sort, "page_size": page_size}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown}, prefetch, progress, on_page)
+        return self._client._list("S16", {"filter": filter, "sort": sort, "page_size": page_size}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown}, prefetch, progress, on_page)
 
     async def get(
         self,
         sha: str,
         *,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> RawResponse[ContainerDetails]:
         """GET /csapi/v1.3/containers/{containerSha} [S18]
         """
-        return await self._client._call("S18", {"sha": sha}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return await self._client._call("S18", {"sha": sha}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
     async def delete(
         self,
@@ -6126,14 +6433,15 @@ class AsyncRawContainers(_Resource):
         container_ids: Sequence[str] | str | None = None,
         filter: str | None = None,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> RawResponse[JobStarted]:
         """DELETE /csapi/v1.3/containers [S41]
         """
-        return await self._client._call("S41", {"container_ids": container_ids, "filter": filter}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return await self._client._call("S41", {"container_ids": container_ids, "filter": filter}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
     async def vulnerabilities(
         self,
@@ -6143,14 +6451,15 @@ class AsyncRawContainers(_Resource):
         type: Literal['DETAILS', 'SUMMARY', 'ALL'] | None = None,
         is_drift: bool | None = None,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> RawResponse[ContainerVulnerabilities]:
         """GET /csapi/v1.3/containers/{containerSha}/vuln [S43]
         """
-        return await self._client._call("S43", {"sha": sha, "filter": filter, "type": type, "is_drift": is_drift}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return await self._client._call("S43", {"sha": sha, "filter": filter, "type": type, "is_drift": is_drift}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
     def bulk_list(
         self,
@@ -6161,28 +6470,30 @@ class AsyncRawContainers(_Resource):
         progress: bool | None = None,
         on_page: Callable[[PageInfo], object] | None = None,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> Awaitable[RawResponse[ListPage]]:
         """GET /csapi/v1.3/containers/list [P01]
         """
-        return self._client._list("P01", {"filter": filter, "limit": limit}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown}, prefetch, progress, on_page)
+        return self._client._list("P01", {"filter": filter, "limit": limit}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown}, prefetch, progress, on_page)
 
     async def compliance(
         self,
         sha: str,
         *,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> RawResponse[Compliance]:
         """GET /csapi/v1.3/containers/{containerSha}/compliance [P02]
         """
-        return await self._client._call("P02", {"sha": sha}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return await self._client._call("P02", {"sha": sha}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
     async def software(
         self,
@@ -6192,42 +6503,45 @@ class AsyncRawContainers(_Resource):
         sort: str | None = None,
         is_drift: bool | None = None,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> RawResponse[SoftwareList]:
         """GET /csapi/v1.3/containers/{containerSha}/software [P03]
         """
-        return await self._client._call("P03", {"sha": sha, "filter": filter, "sort": sort, "is_drift": is_drift}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return await self._client._call("P03", {"sha": sha, "filter": filter, "sort": sort, "is_drift": is_drift}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
     async def vulnerability_count(
         self,
         sha: str,
         *,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> RawResponse[VulnerabilityCount]:
         """GET /csapi/v1.3/containers/{containerSha}/vuln/count [P04]
         """
-        return await self._client._call("P04", {"sha": sha}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return await self._client._call("P04", {"sha": sha}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
     async def exceptions(
         self,
         sha: str,
         *,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> RawResponse[EntityExceptions]:
         """GET /csapi/v1.3/containers/{containerSha}/exceptions [P40]
         """
-        return await self._client._call("P40", {"sha": sha}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return await self._client._call("P40", {"sha": sha}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
     async def update_exceptions(
         self,
@@ -6235,14 +6549,15 @@ class AsyncRawContainers(_Resource):
         body: ContainersUpdateExceptionsBody,
         *,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> RawResponse[ContainerExceptionsUpdated]:
         """PUT /csapi/v1.3/containers/{containerId}/exceptions [P41]
         """
-        return await self._client._call("P41", {"container_uuid": container_uuid, "body": body}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return await self._client._call("P41", {"container_uuid": container_uuid, "body": body}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
 
 class AsyncRawEvents(_Resource):
@@ -6256,14 +6571,15 @@ class AsyncRawEvents(_Resource):
         progress: bool | None = None,
         on_page: Callable[[PageInfo], object] | None = None,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> Awaitable[RawResponse[ListPage]]:
         """GET /csapi/v1.1/events [S20]
         """
-        return self._client._list("S20", {"page_size": page_size}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown}, prefetch, progress, on_page)
+        return self._client._list("S20", {"page_size": page_size}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown}, prefetch, progress, on_page)
 
 
 class AsyncRawSensors(_Resource):
@@ -6279,14 +6595,15 @@ class AsyncRawSensors(_Resource):
         progress: bool | None = None,
         on_page: Callable[[PageInfo], object] | None = None,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> Awaitable[RawResponse[ListPage]]:
         """GET /csapi/v1.3/sensors [S21]
         """
-        return self._client._list("S21", {"filter": filter, "sort": sort, "page_size": page_size}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown}, prefetch, progress, on_page)
+        return self._client._list("S21", {"filter": filter, "sort": sort, "page_size": page_size}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown}, prefetch, progress, on_page)
 
     async def delete(
         self,
@@ -6294,41 +6611,44 @@ class AsyncRawSensors(_Resource):
         sensor_ids: Sequence[str] | str | None = None,
         filter: str | None = None,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> RawResponse[JobStarted]:
         """DELETE /csapi/v1.3/sensors [S39]
         """
-        return await self._client._call("S39", {"sensor_ids": sensor_ids, "filter": filter}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return await self._client._call("S39", {"sensor_ids": sensor_ids, "filter": filter}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
     async def get(
         self,
         sensor_id: str,
         *,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> RawResponse[Sensor]:
         """GET /csapi/v1.3/sensors/{sensorId} [P13]
         """
-        return await self._client._call("P13", {"sensor_id": sensor_id}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return await self._client._call("P13", {"sensor_id": sensor_id}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
     async def activation_key(
         self,
         *,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> RawResponse[ActivationKey]:
         """GET /csapi/v1.3/activationkey [P14]
         """
-        return await self._client._call("P14", {}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return await self._client._call("P14", {}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
 
 class AsyncRawRegistries(_Resource):
@@ -6356,69 +6676,74 @@ class AsyncRawRegistries(_Resource):
         progress: bool | None = None,
         on_page: Callable[[PageInfo], object] | None = None,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> Awaitable[RawResponse[ListPage]]:
         """GET /csapi/v1.3/registry [S22]
         """
-        return self._client._list("S22", {"filter": filter, "sort": sort, "page_size": page_size}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown}, prefetch, progress, on_page)
+        return self._client._list("S22", {"filter": filter, "sort": sort, "page_size": page_size}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown}, prefetch, progress, on_page)
 
     async def get(
         self,
         registry_id: str,
         *,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> RawResponse[RegistryDetails]:
         """GET /csapi/v1.3/registry/{registryId} [S23]
         """
-        return await self._client._call("S23", {"registry_id": registry_id}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return await self._client._call("S23", {"registry_id": registry_id}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
     async def aws_base(
         self,
         *,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> RawResponse[AwsBase]:
         """GET /csapi/v1.3/registry/aws-base [S24]
         """
-        return await self._client._call("S24", {}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return await self._client._call("S24", {}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
     async def validate(
         self,
         body: RegistriesValidateBody,
         *,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> RawResponse[Any]:
         """POST /csapi/v1.3/registry/validate [S28]
         """
-        return await self._client._call("S28", {"body": body}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return await self._client._call("S28", {"body": body}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
     async def create(
         self,
         body: RegistriesCreateBody,
         *,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> RawResponse[RegistryCreated]:
         """POST /csapi/v1.3/registry [S29]
         """
-        return await self._client._call("S29", {"body": body}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return await self._client._call("S29", {"body": body}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
     async def update(
         self,
@@ -6426,14 +6751,15 @@ class AsyncRawRegistries(_Resource):
         body: RegistriesUpdateBody,
         *,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> RawResponse[Any]:
         """PUT /csapi/v1.3/registry/{registryId} [S30]
         """
-        return await self._client._call("S30", {"registry_id": registry_id, "body": body}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return await self._client._call("S30", {"registry_id": registry_id, "body": body}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
     def repositories(
         self,
@@ -6446,42 +6772,45 @@ class AsyncRawRegistries(_Resource):
         progress: bool | None = None,
         on_page: Callable[[PageInfo], object] | None = None,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> Awaitable[RawResponse[ListPage]]:
         """GET /csapi/v1.3/registry/{registryId}/repository [S31]
         """
-        return self._client._list("S31", {"registry_id": registry_id, "filter": filter, "sort": sort, "page_size": page_size}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown}, prefetch, progress, on_page)
+        return self._client._list("S31", {"registry_id": registry_id, "filter": filter, "sort": sort, "page_size": page_size}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown}, prefetch, progress, on_page)
 
     async def delete(
         self,
         registry_id: str,
         *,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> RawResponse[str | None]:
         """DELETE /csapi/v1.3/registry/{registryId} [S35]
         """
-        return await self._client._call("S35", {"registry_id": registry_id}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return await self._client._call("S35", {"registry_id": registry_id}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
     async def delete_many(
         self,
         registry_ids: Sequence[str],
         *,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> RawResponse[DeletedRegistries]:
         """DELETE /csapi/v1.3/registry [S36]
         """
-        return await self._client._call("S36", {"registry_ids": registry_ids}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return await self._client._call("S36", {"registry_ids": registry_ids}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
 
 class AsyncRawRegistriesAws(_Resource):
@@ -6491,42 +6820,45 @@ class AsyncRawRegistriesAws(_Resource):
         self,
         *,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> RawResponse[_List[AwsConnector]]:
         """GET /csapi/v1.3/registry/aws/connectors [S25]
         """
-        return await self._client._call("S25", {}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return await self._client._call("S25", {}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
     async def connector(
         self,
         id: str,
         *,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> RawResponse[_List[AwsConnector]]:
         """GET /csapi/v1.3/registry/aws/connectors/{accountId} [S26]
         """
-        return await self._client._call("S26", {"id": id}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return await self._client._call("S26", {"id": id}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
     async def create_connector(
         self,
         body: RegistriesAwsCreateConnectorBody | None = None,
         *,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> RawResponse[Any]:
         """POST /csapi/v1.3/registry/aws/connector [S27]
         """
-        return await self._client._call("S27", {"body": body}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return await self._client._call("S27", {"body": body}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
 
 class AsyncRawControls(_Resource):
@@ -6542,28 +6874,30 @@ class AsyncRawControls(_Resource):
         progress: bool | None = None,
         on_page: Callable[[PageInfo], object] | None = None,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> Awaitable[RawResponse[ListPage]]:
         """GET /csapi/v1.3/controls [P11]
         """
-        return self._client._list("P11", {"filter": filter, "sort": sort, "page_size": page_size}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown}, prefetch, progress, on_page)
+        return self._client._list("P11", {"filter": filter, "sort": sort, "page_size": page_size}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown}, prefetch, progress, on_page)
 
     async def get(
         self,
         control_id: str | int,
         *,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> RawResponse[Control]:
         """GET /csapi/v1.3/controls/{controlId} [P12]
         """
-        return await self._client._call("P12", {"control_id": control_id}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return await self._client._call("P12", {"control_id": control_id}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
 
 class AsyncRawRegistriesAcr(_Resource):
@@ -6574,41 +6908,44 @@ class AsyncRawRegistriesAcr(_Resource):
         body: Mapping[str, Any] | None = None,
         *,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> RawResponse[Any]:
         """POST /csapi/v1.3/registry/acr/connector [P16]
         """
-        return await self._client._call("P16", {"body": body}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return await self._client._call("P16", {"body": body}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
     async def connectors(
         self,
         *,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> RawResponse[_List[AcrConnector]]:
         """GET /csapi/v1.3/registry/acr/connectors [P17]
         """
-        return await self._client._call("P17", {}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return await self._client._call("P17", {}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
     async def connector(
         self,
         id: str,
         *,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> RawResponse[AcrConnector]:
         """GET /csapi/v1.3/registry/acr/connector/{connectorId} [P18]
         """
-        return await self._client._call("P18", {"id": id}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return await self._client._call("P18", {"id": id}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
 
 class AsyncRawRegistriesGcp(_Resource):
@@ -6622,41 +6959,44 @@ class AsyncRawRegistriesGcp(_Resource):
         description: str | None = None,
         connector_id: str | None = None,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> RawResponse[Any]:
         """POST /csapi/v1.3/registry/gcp/connector [P19]
         """
-        return await self._client._call("P19", {"name": name, "service_account_json": service_account_json, "description": description, "connector_id": connector_id}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return await self._client._call("P19", {"name": name, "service_account_json": service_account_json, "description": description, "connector_id": connector_id}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
     async def connectors(
         self,
         *,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> RawResponse[_List[GcpConnector]]:
         """GET /csapi/v1.3/registry/gcp/connectors [P20]
         """
-        return await self._client._call("P20", {}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return await self._client._call("P20", {}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
     async def connector(
         self,
         id: str,
         *,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> RawResponse[GcpConnector]:
         """GET /csapi/v1.3/registry/gcp/connector/{connectorId} [P21]
         """
-        return await self._client._call("P21", {"id": id}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return await self._client._call("P21", {"id": id}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
 
 class AsyncRawK8sPostures(_Resource):
@@ -6673,55 +7013,59 @@ class AsyncRawK8sPostures(_Resource):
         progress: bool | None = None,
         on_page: Callable[[PageInfo], object] | None = None,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> Awaitable[RawResponse[ListPage]]:
         """GET /csapi/v1.3/k8s_postures/list [P27]
         """
-        return self._client._list("P27", {"filter": filter, "sort": sort, "page_size": page_size, "limit": limit}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown}, prefetch, progress, on_page)
+        return self._client._list("P27", {"filter": filter, "sort": sort, "page_size": page_size, "limit": limit}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown}, prefetch, progress, on_page)
 
     async def count(
         self,
         *,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> RawResponse[Any]:
         """GET /csapi/v1.3/k8s_postures/count [P28]
         """
-        return await self._client._call("P28", {}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return await self._client._call("P28", {}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
     async def control(
         self,
         control_id: str | int,
         *,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> RawResponse[Any]:
         """GET /csapi/v1.3/k8s_postures/control/{controlId} [P29]
         """
-        return await self._client._call("P29", {"control_id": control_id}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return await self._client._call("P29", {"control_id": control_id}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
     async def evidence(
         self,
         control_id: str | int,
         *,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> RawResponse[Any]:
         """GET /csapi/v1.3/k8s_postures/control/{controlId}/evidence [P30]
         """
-        return await self._client._call("P30", {"control_id": control_id}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return await self._client._call("P30", {"control_id": control_id}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
 
 class AsyncRawK8sClusters(_Resource):
@@ -6736,28 +7080,30 @@ class AsyncRawK8sClusters(_Resource):
         progress: bool | None = None,
         on_page: Callable[[PageInfo], object] | None = None,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> Awaitable[RawResponse[ListPage]]:
         """GET /csapi/v1.3/k8sClusters [P32] (observed on tenants; Qualys has not documented it)
         """
-        return self._client._list("P32", {"filter": filter, "page_size": page_size}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown}, prefetch, progress, on_page)
+        return self._client._list("P32", {"filter": filter, "page_size": page_size}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown}, prefetch, progress, on_page)
 
     async def get(
         self,
         cluster_uid: str,
         *,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> RawResponse[KubernetesCluster]:
         """GET /csapi/v1.3/k8sClusters/{clusterUid} [P33] (observed on tenants; Qualys has not documented it)
         """
-        return await self._client._call("P33", {"cluster_uid": cluster_uid}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return await self._client._call("P33", {"cluster_uid": cluster_uid}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
 
 class AsyncRawExceptions(_Resource):
@@ -6768,14 +7114,15 @@ class AsyncRawExceptions(_Resource):
         body: ExceptionsCreateBody,
         *,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> RawResponse[ExceptionCreated]:
         """POST /csapi/v1.3/exception [P35]
         """
-        return await self._client._call("P35", {"body": body}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return await self._client._call("P35", {"body": body}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
     async def update(
         self,
@@ -6783,14 +7130,15 @@ class AsyncRawExceptions(_Resource):
         body: ExceptionsUpdateBody,
         *,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> RawResponse[ExceptionCreated]:
         """PUT /csapi/v1.3/exception/{exceptionId} [P36]
         """
-        return await self._client._call("P36", {"exception_id": exception_id, "body": body}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return await self._client._call("P36", {"exception_id": exception_id, "body": body}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
     async def get(
         self,
@@ -6798,14 +7146,15 @@ class AsyncRawExceptions(_Resource):
         *,
         include_qids: bool | None = None,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> RawResponse[VulnException]:
         """GET /csapi/v1.3/exception/{exceptionId} [P37]
         """
-        return await self._client._call("P37", {"exception_id": exception_id, "include_qids": include_qids}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return await self._client._call("P37", {"exception_id": exception_id, "include_qids": include_qids}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
 
 class AsyncRawSensorProfiles(_Resource):
@@ -6819,28 +7168,30 @@ class AsyncRawSensorProfiles(_Resource):
         progress: bool | None = None,
         on_page: Callable[[PageInfo], object] | None = None,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> Awaitable[RawResponse[ListPage]]:
         """GET /csapi/v1.3/sensorProfile [P42] (observed on tenants; Qualys has not documented it)
         """
-        return self._client._list("P42", {"page_size": page_size}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown}, prefetch, progress, on_page)
+        return self._client._list("P42", {"page_size": page_size}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown}, prefetch, progress, on_page)
 
     async def create(
         self,
         body: SensorProfilesCreateBody,
         *,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> RawResponse[Any]:
         """POST /csapi/v1.3/sensorProfile [P43]
         """
-        return await self._client._call("P43", {"body": body}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return await self._client._call("P43", {"body": body}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
     async def update(
         self,
@@ -6849,14 +7200,15 @@ class AsyncRawSensorProfiles(_Resource):
         *,
         is_vuln_propagation: bool | None = None,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> RawResponse[Any]:
         """PUT /csapi/v1.3/sensorProfile/{sensorProfileId} [P44]
         """
-        return await self._client._call("P44", {"profile_id": profile_id, "body": body, "is_vuln_propagation": is_vuln_propagation}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return await self._client._call("P44", {"profile_id": profile_id, "body": body, "is_vuln_propagation": is_vuln_propagation}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
 
 class AsyncRawVulnerabilities(_Resource):
@@ -6871,28 +7223,30 @@ class AsyncRawVulnerabilities(_Resource):
         progress: bool | None = None,
         on_page: Callable[[PageInfo], object] | None = None,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> Awaitable[RawResponse[ListPage]]:
         """GET /csapi/v1.3/vuln [P45] (observed on tenants; Qualys has not documented it)
         """
-        return self._client._list("P45", {"group_by": group_by, "page_size": page_size}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown}, prefetch, progress, on_page)
+        return self._client._list("P45", {"group_by": group_by, "page_size": page_size}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown}, prefetch, progress, on_page)
 
     async def count(
         self,
         *,
         group_by: str | None = None,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> RawResponse[VulnViewCount]:
         """GET /csapi/v1.3/vuln/count [P46] (observed on tenants; Qualys has not documented it)
         """
-        return await self._client._call("P46", {"group_by": group_by}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return await self._client._call("P46", {"group_by": group_by}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
     def definitions(
         self,
@@ -6902,28 +7256,30 @@ class AsyncRawVulnerabilities(_Resource):
         progress: bool | None = None,
         on_page: Callable[[PageInfo], object] | None = None,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> Awaitable[RawResponse[ListPage]]:
         """GET /csapi/v1.3/vulnerability [P47] (observed on tenants; Qualys has not documented it)
         """
-        return self._client._list("P47", {"page_size": page_size}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown}, prefetch, progress, on_page)
+        return self._client._list("P47", {"page_size": page_size}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown}, prefetch, progress, on_page)
 
     async def get(
         self,
         uuid: str,
         *,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
-        extra_headers: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        extra_headers: Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None = None,
         extra_query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         **unknown: NoReturn,
     ) -> RawResponse[VulnerabilityView]:
         """GET /csapi/v1.3/vulnerability/{uuid} [P48] (observed on tenants; Qualys has not documented it)
         """
-        return await self._client._call("P48", {"uuid": uuid}, {"timeout": timeout, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
+        return await self._client._call("P48", {"uuid": uuid}, {"timeout": timeout, "deadline": deadline, "max_retries": max_retries, "extra_headers": extra_headers, "extra_query": extra_query, **unknown})
 
 
 class AsyncRawResources:

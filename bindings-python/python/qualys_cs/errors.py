@@ -24,6 +24,7 @@ __all__ = [
     "ServerError",
     "APIConnectionError",
     "APITimeoutError",
+    "DeadlineExceededError",
     "DecodeError",
     "ValidationError",
     "RecordCapError",
@@ -139,10 +140,26 @@ class APIConnectionError(QualysError):
 
 
 class APITimeoutError(APIConnectionError, TimeoutError):
-    """The request did not finish within its timeout (also a builtin ``TimeoutError``)."""
+    """The request did not finish within its timeout (also a builtin ``TimeoutError``): ``timeout``
+    is the limit of each attempt in seconds, ``attempts`` the requests the call sent, ``elapsed``
+    the seconds from the start of the call to the error."""
 
     code = "E_TIMEOUT"
     timeout: float | None = None
+    attempts: int | None = None
+    elapsed: float | None = None
+
+
+class DeadlineExceededError(APITimeoutError):
+    """The call's ``deadline`` (seconds: every attempt, the waits between them, a token request)
+    passed before it had an answer. An :class:`APITimeoutError`, so a builtin ``TimeoutError`` too;
+    the message says how many attempts it made in how long, e.g. "gave up after 4 attempts in 10.7 s
+    (deadline 10 s; timeout 2 s each)"."""
+
+    code = "E_DEADLINE_EXCEEDED"
+    deadline: float | None = None
+    #: Token requests (``POST /auth...``) the call made (not counted in ``attempts``).
+    token_requests: int | None = None
 
 
 class DecodeError(QualysError):

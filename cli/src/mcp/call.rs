@@ -161,6 +161,11 @@ impl ToolError {
             ErrorKind::Timeout | ErrorKind::Connection => {
                 "no answer from Qualys (after retries): try again later".into()
             }
+            ErrorKind::DeadlineExceeded => {
+                "no answer from Qualys within the call's deadline (the server's `deadline`): try \
+                 again later"
+                    .into()
+            }
             ErrorKind::RecordCap => match qualys_cs::table::by_name(&ep.resource, "bulk_list") {
                 Some(b) => format!(
                     "use the `{}` tool (no record cap), or narrow `filter`",

@@ -65,6 +65,7 @@ pub struct ClientBuilder {
     credentials: Option<Credentials>,
     auth_mode: AuthMode,
     timeout: Duration,
+    deadline: Option<Duration>,
     connect_timeout: Duration,
     max_retries: u32,
     backoff_base: Duration,
@@ -104,6 +105,10 @@ impl Default for ClientBuilder {
             credentials: None,
             auth_mode: AuthMode::default(),
             timeout: Duration::from_secs(120),
+            // No deadline by default: one would also count the time a call queues behind
+            // max_concurrency and the rate limiter, failing the tail of a large fan-out although
+            // nothing is wrong (spec/options.json says more).
+            deadline: None,
             connect_timeout: Duration::from_secs(10),
             max_retries: 3,
             backoff_base: Duration::from_millis(500),
@@ -170,6 +175,15 @@ impl ClientBuilder {
     /// see [`RequestOptions::timeout`]. Also bounds each `POST /auth`.
     pub fn timeout(mut self, d: Duration) -> Self {
         self.timeout = d;
+        self
+    }
+    /// The total time of one call, default none: every attempt, the waits between them (backoff,
+    /// a 429's wait, the rate limiter's queue), a token request. When it passes the call fails
+    /// with [`Error::DeadlineExceeded`]; a wait the server asks for that would end past it fails
+    /// at once with the rate-limit error. A list applies it to each page fetch. `Duration::ZERO`:
+    /// no deadline. See [`RequestOptions::deadline`].
+    pub fn deadline(mut self, d: Duration) -> Self {
+        self.deadline = (!d.is_zero()).then_some(d);
         self
     }
     pub fn connect_timeout(mut self, d: Duration) -> Self {
@@ -392,6 +406,7 @@ impl ClientBuilder {
             auth: Authenticator::new(creds, self.token_refresh_skew),
             max_response_bytes: self.max_response_bytes,
             timeout: self.timeout,
+            deadline: self.deadline,
             max_retries: self.max_retries,
             backoff: super::retry::Backoff {
                 base: self.backoff_base,

@@ -17,10 +17,13 @@ pub(crate) fn transport_error(
     timeout: Duration,
 ) -> Error {
     if e.is_timeout() {
+        // The loop fills in the attempts and the time taken when it gives up (`Call::finish`).
         return Error::Timeout {
             method: method.to_owned(),
             path: path.to_owned(),
             timeout,
+            attempts: 0,
+            elapsed: Duration::ZERO,
         };
     }
     let source = e.into_source();

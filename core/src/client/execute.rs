@@ -1,94 +1,18 @@
-//! The per-call loop: rate-limit slot, token, concurrency permit, one attempt through the
-//! transport, then the verdict of [`retry`](super::retry) (done, retry after a wait, refresh the
-//! token after a 401, or fail).
+//! The one request loop of a call: for a request to the API, a rate-limit slot, a token, a
+//! concurrency permit and one [`attempt`](super::attempt); for a token request, one token
+//! attempt. Then the verdict of [`retry`](super::retry) (done, retry after a wait, refresh the
+//! token after a 401, or fail), under the call's [`budget`](super::budget): one count of retries,
+//! one budget of 429 waits and one deadline for every request the call makes, its token
+//! requests included.
 
-use super::download::{self, DownloadError};
-use super::errors::{Secrets, api_error, transport_error};
+use super::attempt::{Attempt, Outgoing};
+use super::budget::Call;
 use super::retry::{self, Verdict};
-use super::transport::TransportError;
 use super::{Client, RequestOptions};
-use crate::error::{Error, Result};
-use crate::ratelimit::{RateLimitInfo, Slot};
-use crate::request::Body;
-use crate::response::{Redact, Response, ResponseMeta};
-use bytes::Bytes;
-use futures::FutureExt;
-use reqwest::Method;
-use reqwest::header::{ACCEPT, AUTHORIZATION, CONTENT_TYPE, HeaderName, HeaderValue};
-use std::time::Instant;
+use crate::error::{ApiError, Error, Result};
+use crate::response::Response;
+use std::time::Duration;
 use tracing::Instrument;
-
-/// A request at the transport level.
-pub(crate) struct Outgoing<'a> {
-    pub method: Method,
-    pub path: &'a str,
-    pub query: &'a [(String, String)],
-    pub body: Option<&'a Body>,
-    pub idempotent: bool,
-    /// Stream a success body into this file instead of memory (report downloads).
-    pub download_to: Option<&'a str>,
-    /// The rate-limit family, as the endpoint table gives it; `None`: not limited.
-    pub family: Option<&'static str>,
-    /// The `Accept` header, as the endpoint table gives it (a download is not JSON).
-    pub accept: &'static str,
-    /// What the log shows for the path: the table's template (`/csapi/v1.3/images/{imageSha}`),
-    /// never the filled-in path or the query, whose values may be a customer's data.
-    pub template: &'a str,
-    /// The table's endpoint id, or `raw` for a path the table does not know.
-    pub endpoint: &'static str,
-}
-
-/// Why a body could not be read.
-enum BodyError {
-    /// Past `max_response_bytes`: final.
-    TooLarge,
-    /// The body broke off.
-    Transport(TransportError),
-}
-
-/// Read a whole body into memory, at most `max` bytes: a larger `Content-Length` is refused
-/// before reading, and reading stops as soon as the bytes received pass `max` (a server that
-/// streams without end, or sends more than it declared).
-async fn read_body(mut resp: reqwest::Response, max: u64) -> std::result::Result<Bytes, BodyError> {
-    if resp.content_length().is_some_and(|n| n > max) {
-        return Err(BodyError::TooLarge);
-    }
-    let mut buf = bytes::BytesMut::new();
-    loop {
-        match resp.chunk().await {
-            Ok(Some(chunk)) => {
-                if (buf.len() + chunk.len()) as u64 > max {
-                    return Err(BodyError::TooLarge);
-                }
-                buf.extend_from_slice(&chunk);
-            }
-            Ok(None) => return Ok(buf.freeze()),
-            Err(e) => return Err(BodyError::Transport(e.into())),
-        }
-    }
-}
-
-/// How one attempt ended.
-enum Attempt {
-    Done(Response),
-    Retry {
-        err: Error,
-    },
-    /// Sent on a connection the server had closed (see [`retry::resend_on_closed`]).
-    Closed {
-        err: Error,
-    },
-    Fail(Error),
-}
-
-impl Attempt {
-    fn from_verdict(v: Verdict, err: Error) -> Attempt {
-        match v {
-            Verdict::Retry => Attempt::Retry { err },
-            _ => Attempt::Fail(err),
-        }
-    }
-}
 
 /// Headers a caller may not set: the client's own credentials (a second `Authorization` would be
 /// sent beside the client's) and the framing and hop-by-hop headers the HTTP layer owns (a
@@ -122,6 +46,61 @@ fn check_extra_headers(headers: &[(String, String)]) -> Result<()> {
     Ok(())
 }
 
+/// A token request: the gateway path and how its request is built (form fields or headers).
+pub(crate) struct TokenRequest<'a> {
+    pub path: &'static str,
+    pub build: &'a (dyn Fn(reqwest::RequestBuilder) -> reqwest::RequestBuilder + Send + Sync),
+}
+
+/// What the request loop sends.
+pub(crate) enum Target<'a> {
+    /// A request to the API, with the call's options.
+    Api {
+        out: &'a Outgoing<'a>,
+        opts: &'a RequestOptions,
+    },
+    /// A token request made on the call's behalf.
+    Token(&'a TokenRequest<'a>),
+}
+
+impl Target<'_> {
+    fn is_token(&self) -> bool {
+        matches!(self, Target::Token(_))
+    }
+
+    /// `(method, path template)`, as the log shows them.
+    fn logged(&self) -> (&str, &str) {
+        match self {
+            Target::Api { out, .. } => (out.method.as_str(), out.template),
+            Target::Token(t) => ("POST", t.path),
+        }
+    }
+
+    /// `(method, path)`, as errors name the request.
+    fn named(&self) -> (&str, &str) {
+        match self {
+            Target::Api { out, .. } => (out.method.as_str(), out.path),
+            Target::Token(t) => ("POST", t.path),
+        }
+    }
+
+    /// A token request only asks for a token: sending it twice does no harm.
+    fn idempotent(&self) -> bool {
+        match self {
+            Target::Api { out, .. } => out.idempotent,
+            Target::Token(_) => true,
+        }
+    }
+
+    /// The rate-limit family the client limits, if any.
+    fn family(&self, client: &Client) -> Option<&'static str> {
+        match self {
+            Target::Api { out, .. } => out.family.filter(|_| client.inner.rate_limit),
+            Target::Token(_) => None,
+        }
+    }
+}
+
 impl Client {
     /// Send with auth, rate limiting, concurrency bound and retries; reads the whole body.
     ///
@@ -143,6 +122,9 @@ impl Client {
         self.execute_in_span(out, opts).instrument(span).await
     }
 
+    /// The call under its deadline: whatever it is doing when the deadline passes (an attempt, a
+    /// wait, a token request, a queue) is dropped there, and the call fails with
+    /// [`Error::DeadlineExceeded`].
     async fn execute_in_span(
         &self,
         out: &Outgoing<'_>,
@@ -157,472 +139,252 @@ impl Client {
             None => &*self.opts,
         };
         check_extra_headers(&opts.extra_headers)?;
-        let max_retries = opts.max_retries.unwrap_or(self.inner.max_retries);
-        let family = out.family.filter(|_| self.inner.rate_limit);
-        let mut attempt: u32 = 0;
-        let mut refreshed = false;
-        let mut throttled = retry::Throttled::default();
-        // Attempts that do not use up max_retries: a resend after a closed connection.
-        let mut resent: u32 = 0;
-        loop {
-            attempt += 1;
-            // The rate-limit slot comes first: the token read after a long wait is still fresh.
-            let slot = match &family {
-                Some(f) => Some(self.inner.local().limiter.acquire(f).await),
-                None => None,
-            };
-            let (auth, generation) = match self.auth_header().await {
-                Ok(a) => a,
-                Err(e) => {
-                    if let Some(slot) = slot {
-                        slot.unsent();
-                    }
-                    return Err(e);
-                }
-            };
-            let result = {
-                let _permit = self
-                    .inner
-                    .local()
-                    .permits
-                    .acquire()
-                    .await
-                    .expect("the semaphore is never closed");
-                self.attempt(out, opts, auth, slot, attempt).await
-            };
-            let err = match result {
-                Attempt::Done(resp) => return Ok(resp),
-                Attempt::Fail(e) => {
-                    if retry::refresh_on_401(e.status(), refreshed, self.inner.auth.can_refresh()) {
-                        // An expired or revoked token: fetch a new one once, without counting a retry.
-                        tracing::debug!(
-                            target: "qualys_cs",
-                            method = %out.method,
-                            path = out.template,
-                            "401: refreshing the token"
-                        );
-                        refreshed = true;
-                        self.inner.auth.invalidate(generation);
-                        attempt -= 1;
-                        continue;
-                    }
-                    return Err(e);
-                }
-                Attempt::Retry { err } => err,
-                Attempt::Closed { err } => {
-                    if retry::resend_on_closed(out.idempotent, resent) {
-                        // A stale pooled connection: the next attempt opens a new one at once.
-                        tracing::debug!(
-                            target: "qualys_cs",
-                            method = %out.method,
-                            path = out.template,
-                            "connection closed by the server: sending again"
-                        );
-                        resent += 1;
-                        continue;
-                    }
-                    match retry::classify_transport(false, out.idempotent) {
-                        Verdict::Retry => err,
-                        _ => return Err(err),
-                    }
-                }
-            };
-            // Only a 429's wait is the server's word on when to come back; other retries back off.
-            let server_wait = match err.api() {
-                Some(e) if e.status == 429 => e.retry_after,
-                _ => None,
-            };
-            let wait = if err.status() == Some(429) {
-                // Other processes of the subscription may be using its budget: a 429 is waited
-                // out as the server asks without using up the retries, up to max_retry_wait in all.
-                retry::throttled_wait(
-                    max_retries,
-                    server_wait,
-                    &mut throttled,
-                    self.inner.max_retry_wait,
-                    &self.inner.backoff,
-                )
-            } else {
-                retry::next_wait(
-                    attempt - throttled.count - resent,
-                    max_retries,
-                    server_wait,
-                    self.inner.max_retry_wait,
-                    &self.inner.backoff,
-                )
-            };
-            let Some(wait) = wait else {
+        let mut call = Call::new(
+            // 0 is "no deadline": a call can lift the client's.
+            opts.deadline
+                .or(self.inner.deadline)
+                .filter(|d| !d.is_zero()),
+            opts.timeout.unwrap_or(self.inner.timeout),
+            opts.max_retries.unwrap_or(self.inner.max_retries),
+            self.inner.max_retry_wait,
+        );
+        let target = Target::Api { out, opts };
+        let Some(deadline) = call.deadline else {
+            return self.send_with_retries(&target, &mut call).await;
+        };
+        match tokio::time::timeout(deadline, self.send_with_retries(&target, &mut call)).await {
+            Ok(result) => result,
+            Err(_) => {
+                let err = call.deadline_exceeded(out.method.as_str(), out.path, None);
                 tracing::warn!(
                     target: "qualys_cs",
                     method = %out.method,
                     path = out.template,
-                    attempts = attempt,
-                    status = err.status(),
-                    error = ?err.kind(),
-                    server_wait_ms = server_wait.map(|w| w.as_millis() as u64),
-                    "giving up"
+                    attempts = call.sent,
+                    deadline_ms = deadline.as_millis() as u64,
+                    "giving up: deadline"
                 );
-                return Err(err);
-            };
-            // The error's kind and status only: its message is the server's text.
-            tracing::info!(
-                target: "qualys_cs",
-                method = %out.method,
-                path = out.template,
-                attempt,
-                status = err.status(),
-                error = ?err.kind(),
-                wait_ms = wait.as_millis() as u64,
-                "retrying"
-            );
-            match (&family, err.status()) {
-                // Hold the whole family, so concurrent calls wait too instead of piling on.
-                (Some(f), Some(429)) => self.inner.local().limiter.block(f, wait),
-                _ => tokio::time::sleep(wait).await,
+                Err(err)
             }
         }
     }
 
-    /// The client's own secrets (a password, a static token), for scrubbing server text.
-    fn secrets(&self) -> Secrets {
-        let mut s = Secrets::default();
-        match self.inner.auth.credentials() {
-            crate::auth::Credentials::Basic { password, .. }
-            | crate::auth::Credentials::Jwt { password, .. } => s.add(password.expose()),
-            crate::auth::Credentials::ApiClient { client_secret, .. } => {
-                s.add(client_secret.expose())
-            }
-            crate::auth::Credentials::Token(t) => s.add(t.expose()),
-            crate::auth::Credentials::Provider(_) => {}
-        }
-        s
-    }
-
-    fn too_large(&self, method: &str, path: &str) -> Error {
-        Error::ResponseTooLarge {
-            method: method.to_owned(),
-            path: path.to_owned(),
-            limit: self.inner.max_response_bytes,
-        }
-    }
-
-    async fn auth_header(&self) -> Result<(HeaderValue, u64)> {
-        self.inner
-            .auth
-            .header(|creds| self.fetch_token(creds).boxed())
-            .await
-    }
-
-    /// A token from the gateway: `POST {gateway}/auth` (API.md §1.3: form fields, 201 and the JWT
-    /// as plain text), or an API client's `POST {gateway}/auth/oidc` or `/auth/oauth` (the client's
-    /// id and secret as headers, an empty form body; the JWT as text, or JSON carrying it).
-    async fn fetch_token(&self, creds: &crate::auth::Credentials) -> Result<String> {
-        use crate::auth::Credentials;
-        match creds {
-            Credentials::Jwt { username, password } => {
-                let form = [
-                    ("username", username.as_str()),
-                    ("password", password.expose()),
-                    ("token", "true"),
-                    ("permissions", "true"),
-                ];
-                self.post_auth("/auth", |rb| rb.form(&form)).await
-            }
-            Credentials::ApiClient {
-                flow,
-                client_id,
-                client_secret,
-            } => {
-                let id = HeaderValue::from_str(client_id).map_err(|_| {
-                    Error::validation("client_id", "header", "not a valid header value")
-                })?;
-                let mut secret = HeaderValue::from_str(client_secret.expose()).map_err(|_| {
-                    Error::validation("client_secret", "header", "not a valid header value")
-                })?;
-                secret.set_sensitive(true);
-                let text = self
-                    .post_auth(flow.path(), |rb| {
-                        rb.header("clientId", id.clone())
-                            .header("clientSecret", secret.clone())
-                            .header(CONTENT_TYPE, "application/x-www-form-urlencoded")
-                            .body("")
-                    })
-                    .await?;
-                Ok(token_of(&text))
-            }
-            _ => unreachable!("only the gateway credentials fetch a token"),
-        }
-    }
-
-    /// One gateway token request, retried as the other calls are; the answer's text.
-    async fn post_auth(
+    /// The one request loop, for a request to the API and for a token request alike.
+    pub(crate) async fn send_with_retries(
         &self,
-        path: &'static str,
-        build: impl Fn(reqwest::RequestBuilder) -> reqwest::RequestBuilder,
-    ) -> Result<String> {
-        let url = format!("{}{path}", self.inner.auth_url);
-        let timeout = self.inner.timeout;
-        let secrets = self.secrets();
-        let mut attempt = 0;
+        target: &Target<'_>,
+        call: &mut Call,
+    ) -> Result<Response> {
         loop {
-            attempt += 1;
-            let started = Instant::now();
-            let local = self.inner.local();
-            let request = build(
-                local
-                    .http
-                    .post(&url)
-                    .header(ACCEPT, "text/plain, application/json"),
-            )
-            .timeout(timeout)
-            .build();
-            let sent = match request {
-                Ok(r) => local.transport.send(r).await,
-                Err(e) => Err(e.into()),
+            let outcome = match target {
+                Target::Api { out, opts } => self.api_attempt(out, opts, call).await,
+                Target::Token(t) => {
+                    call.token_requests += 1;
+                    self.token_attempt(t.path, t.build, call.token_requests)
+                        .await
+                }
             };
-            let err = match sent {
-                Ok(r) => {
-                    let status = r.status().as_u16();
-                    let headers = r.headers().clone();
-                    match read_body(r, self.inner.max_response_bytes).await {
-                        Ok(body) => match retry::classify_auth_status(status) {
-                            Verdict::Done => {
-                                tracing::debug!(
-                                    target: "qualys_cs",
-                                    status,
-                                    elapsed_ms = started.elapsed().as_millis() as u64,
-                                    "POST {path}"
-                                );
-                                return Ok(String::from_utf8_lossy(&body).trim().to_owned());
-                            }
-                            Verdict::Fail => {
-                                return Err(api_error(
-                                    "POST", path, status, &headers, &body, &secrets,
-                                ));
-                            }
-                            Verdict::Retry => {
-                                api_error("POST", path, status, &headers, &body, &secrets)
-                            }
-                        },
-                        Err(BodyError::TooLarge) => {
-                            return Err(self.too_large("POST", path));
-                        }
-                        Err(BodyError::Transport(e)) => transport_error("POST", path, e, timeout),
+            let err = match outcome {
+                Attempt::Done(resp) => return Ok(resp),
+                Attempt::Again => continue,
+                Attempt::Fail(e) => return Err(call.finish(e, target.is_token())),
+                Attempt::Retry { err } => err,
+                Attempt::Closed { err } => {
+                    if retry::resend_on_closed(target.idempotent(), call.resent) {
+                        // A stale pooled connection: the next attempt opens a new one at once.
+                        let (method, path) = target.logged();
+                        tracing::debug!(
+                            target: "qualys_cs",
+                            method,
+                            path,
+                            "connection closed by the server: sending again"
+                        );
+                        call.resent += 1;
+                        continue;
+                    }
+                    match retry::classify_transport(false, target.idempotent()) {
+                        Verdict::Retry => err,
+                        _ => return Err(call.finish(err, target.is_token())),
                     }
                 }
-                Err(e) => transport_error("POST", path, e, timeout),
             };
-            if attempt > self.inner.max_retries {
-                return Err(err);
-            }
-            tokio::time::sleep(self.inner.backoff.delay(attempt)).await;
+            self.pause(target, call, err).await?;
         }
     }
 
-    async fn attempt(
+    /// One attempt of a request to the API: its rate-limit slot first (the token read after a long
+    /// wait is still fresh), then the token, a concurrency permit and the attempt itself. A 401
+    /// the token may cure is answered by a new token and [`Attempt::Again`], once a call.
+    async fn api_attempt(
         &self,
         out: &Outgoing<'_>,
         opts: &RequestOptions,
-        auth: HeaderValue,
-        slot: Option<Slot<'_>>,
-        attempt: u32,
+        call: &mut Call,
     ) -> Attempt {
-        let method = out.method.as_str();
-        let timeout = opts.timeout.unwrap_or(self.inner.timeout);
-        let url = format!("{}{}", self.inner.base_url, out.path);
-        let mut secrets = self.secrets();
-        if let Ok(a) = auth.to_str() {
-            secrets.add_authorization(a);
-        }
-        for (_, v) in &opts.extra_headers {
-            secrets.add(v);
-        }
+        call.attempt += 1;
         let local = self.inner.local();
-        let mut rb = local
-            .http
-            .request(out.method.clone(), &url)
-            .timeout(timeout)
-            .header(AUTHORIZATION, auth);
-        rb = rb.header(ACCEPT, out.accept);
-        if !out.query.is_empty() || !opts.extra_query.is_empty() {
-            rb = rb.query(out.query).query(&opts.extra_query);
-        }
-        match out.body {
-            Some(Body::Json(bytes)) => {
-                rb = rb
-                    .header(CONTENT_TYPE, "application/json")
-                    .body(bytes.clone());
-            }
-            Some(Body::Multipart { file, content }) => {
-                let part = match reqwest::multipart::Part::bytes(content.clone())
-                    .file_name(file.file_name.clone())
-                    .mime_str(&file.content_type)
-                {
-                    Ok(p) => p,
-                    Err(e) => {
-                        if let Some(slot) = slot {
-                            slot.unsent();
-                        }
-                        return Attempt::Fail(Error::Config(format!(
-                            "the table's multipart content type {:?}: {e}",
-                            file.content_type
-                        )));
-                    }
-                };
-                rb = rb.multipart(reqwest::multipart::Form::new().part(file.field.clone(), part));
-            }
-            None => {}
-        }
-        for (k, v) in &opts.extra_headers {
-            match (
-                HeaderName::from_bytes(k.as_bytes()),
-                HeaderValue::from_str(v),
-            ) {
-                (Ok(k), Ok(mut v)) => {
-                    v.set_sensitive(true);
-                    rb = rb.header(k, v);
-                }
-                _ => {
-                    if let Some(slot) = slot {
-                        slot.unsent();
-                    }
-                    return Attempt::Fail(Error::validation(
-                        "extra_headers",
-                        "header",
-                        format!("{k:?} is not a valid header"),
-                    ));
-                }
-            }
-        }
-        let started = Instant::now();
-        let result = match rb.build() {
-            Ok(request) => local.transport.send(request).await,
-            Err(e) => Err(e.into()),
+        let slot = match (Target::Api { out, opts }).family(self) {
+            Some(f) => match local.limiter.acquire_within(f, call.wait_budget()).await {
+                Ok(slot) => Some(slot),
+                Err(asked) => return Attempt::Fail(unsent_rate_limited(out, asked, call)),
+            },
+            None => None,
         };
-        let resp = match result {
-            Ok(r) => r,
+        call.granted = Duration::ZERO;
+        let (auth, generation) = match self.auth_header(call).await {
+            Ok(a) => a,
             Err(e) => {
+                if let Some(slot) = slot {
+                    slot.unsent();
+                }
+                return Attempt::Fail(e);
+            }
+        };
+        let result = {
+            let _permit = local
+                .permits
+                .acquire()
+                .await
+                .expect("the semaphore is never closed");
+            call.sent += 1;
+            self.attempt(out, opts, auth, slot, call.attempt).await
+        };
+        match result {
+            Attempt::Fail(e)
+                if retry::refresh_on_401(
+                    e.status(),
+                    call.refreshed,
+                    self.inner.auth.can_refresh(),
+                ) =>
+            {
+                // An expired or revoked token: fetch a new one once, without counting a retry.
                 tracing::debug!(
                     target: "qualys_cs",
-                    method,
+                    method = %out.method,
                     path = out.template,
-                    attempt,
-                    elapsed_ms = started.elapsed().as_millis() as u64,
-                    error = ?e.kind(),
-                    "no answer"
+                    "401: refreshing the token"
                 );
-                if e.is_closed() {
-                    return Attempt::Closed {
-                        err: transport_error(method, out.path, e, timeout),
-                    };
-                }
-                let verdict = retry::classify_transport(e.is_connect(), out.idempotent);
-                return Attempt::from_verdict(
-                    verdict,
-                    transport_error(method, out.path, e, timeout),
-                );
+                call.refreshed = true;
+                self.inner.auth.invalidate(generation);
+                call.attempt -= 1;
+                Attempt::Again
             }
-        };
-        let status = resp.status().as_u16();
-        let headers = resp.headers().clone();
-        let rate_limit = RateLimitInfo::from_headers(&headers);
-        if let Some(slot) = slot {
-            slot.observe(rate_limit.as_ref(), status);
+            Attempt::Fail(e) => Attempt::Fail(self.refused_token(e)),
+            other => other,
         }
-        let verdict = retry::classify_status(status, out.idempotent);
-        if let (Verdict::Done, Some(target)) = (verdict, out.download_to) {
-            let meta = ResponseMeta {
-                status,
-                method: method.to_owned(),
-                path: out.path.to_owned(),
-                headers,
-                rate_limit,
-                attempts: attempt,
-                // Nothing of a download is read into an error message.
-                redact: Redact::default(),
-            };
-            return match download::stream_to_file(resp, target).await {
-                Ok(()) => Attempt::Done(Response {
-                    meta,
-                    body: Bytes::new(),
-                }),
-                Err(DownloadError::Disk(io)) => Attempt::Fail(io),
-                Err(DownloadError::Transport(e)) => {
-                    // The answer had begun: a broken body is only sent again when idempotent.
-                    let verdict = retry::classify_transport(false, out.idempotent);
-                    Attempt::from_verdict(verdict, transport_error(method, out.path, e, timeout))
-                }
-            };
-        }
-        let body = match read_body(resp, self.inner.max_response_bytes).await {
-            Ok(b) => b,
-            Err(BodyError::TooLarge) => return Attempt::Fail(self.too_large(method, out.path)),
-            Err(BodyError::Transport(e)) => {
-                let verdict = retry::classify_transport(false, out.idempotent);
-                return Attempt::from_verdict(
-                    verdict,
-                    transport_error(method, out.path, e, timeout),
-                );
-            }
+    }
+
+    /// After a failure the loop may retry: wait as the verdict says, or give up with the error
+    /// (`Err`). A 429 is waited out as the server asks without using up the retries, up to
+    /// `max_retry_wait` in all; other failures back off and use up `max_retries`. A wait the
+    /// server asks for that would end past the deadline gives its 429 back at once; a backoff
+    /// that would, a [`Error::DeadlineExceeded`].
+    async fn pause(&self, target: &Target<'_>, call: &mut Call, err: Error) -> Result<()> {
+        let (method, path) = target.logged();
+        // Only a 429's wait is the server's word on when to come back; other retries back off.
+        let server_wait = match err.api() {
+            Some(e) if e.status == 429 => e.retry_after,
+            _ => None,
         };
-        tracing::debug!(
+        let backoff = &self.inner.backoff;
+        let wait = if err.status() == Some(429) {
+            // Other processes of the subscription may be using its budget: a 429 does not use up
+            // the retries (which would fail calls merely because others were busy).
+            let budget = self.inner.max_retry_wait;
+            retry::throttled_wait(
+                call.max_retries,
+                server_wait,
+                &mut call.throttled,
+                budget,
+                backoff,
+            )
+        } else {
+            call.failures += 1;
+            retry::next_wait(
+                call.failures,
+                call.max_retries,
+                server_wait,
+                self.inner.max_retry_wait,
+                backoff,
+            )
+        };
+        let left = call.left();
+        // The server's own wait must end before the deadline, or its 429 is the answer now.
+        let wait = wait.filter(|_| server_wait.zip(left).is_none_or(|(w, l)| w <= l));
+        let Some(wait) = wait else {
+            tracing::warn!(
+                target: "qualys_cs",
+                method,
+                path,
+                attempts = call.sent,
+                status = err.status(),
+                error = ?err.kind(),
+                server_wait_ms = server_wait.map(|w| w.as_millis() as u64),
+                "giving up"
+            );
+            return Err(call.finish(err, target.is_token()));
+        };
+        if left.is_some_and(|l| wait >= l) {
+            tracing::warn!(
+                target: "qualys_cs",
+                method,
+                path,
+                attempts = call.sent,
+                wait_ms = wait.as_millis() as u64,
+                "giving up: the next attempt would start after the deadline"
+            );
+            let (method, path) = target.named();
+            return Err(call.deadline_exceeded(method, path, Some(&err)));
+        }
+        // The error's kind and status only: its message is the server's text.
+        tracing::info!(
             target: "qualys_cs",
             method,
-            path = out.template,
-            status,
-            attempt,
-            elapsed_ms = started.elapsed().as_millis() as u64,
-            bytes = body.len(),
-            "request"
+            path,
+            attempt = call.attempt,
+            status = err.status(),
+            error = ?err.kind(),
+            wait_ms = wait.as_millis() as u64,
+            "retrying"
         );
-        if verdict == Verdict::Done {
-            // A body that does not decode is quoted in the error: scrubbed as the server's text of
-            // an error answer is (a 200 page may echo the request's credentials too).
-            let redact = std::sync::Arc::new(secrets);
-            let meta = ResponseMeta {
-                status,
-                method: method.to_owned(),
-                path: out.path.to_owned(),
-                headers,
-                rate_limit,
-                attempts: attempt,
-                redact: Redact::new(move |t| redact.scrub(t)),
-            };
-            return Attempt::Done(Response { meta, body });
+        call.note(&err);
+        match (target.family(self), err.status()) {
+            // Hold the whole family, so concurrent calls wait too instead of piling on.
+            (Some(f), Some(429)) => {
+                self.inner.local().limiter.block(f, wait);
+                call.granted = wait;
+            }
+            _ => tokio::time::sleep(wait).await,
         }
-        Attempt::from_verdict(
-            verdict,
-            api_error(method, out.path, status, &headers, &body, &secrets),
-        )
+        Ok(())
     }
 }
 
-/// The token of an API client's answer: the JWT as text, or a JSON object carrying it under
-/// `access_token` or `token` (what OAuth servers commonly send), or a JSON string.
-fn token_of(text: &str) -> String {
-    match serde_json::from_str::<serde_json::Value>(text) {
-        Ok(serde_json::Value::Object(o)) => ["access_token", "token"]
-            .iter()
-            .find_map(|k| o.get(*k).and_then(|v| v.as_str()))
-            .unwrap_or(text)
-            .to_owned(),
-        Ok(serde_json::Value::String(s)) => s,
-        _ => text.to_owned(),
-    }
-}
-
-#[cfg(test)]
-mod token_tests {
-    use super::token_of;
-
-    #[test]
-    fn an_api_clients_token_is_taken_from_text_or_json() {
-        assert_eq!(token_of("eyJ.a.b"), "eyJ.a.b");
-        assert_eq!(
-            token_of(r#"{"access_token": "eyJ.c.d", "expires_in": 14400}"#),
-            "eyJ.c.d"
-        );
-        assert_eq!(token_of(r#"{"token": "eyJ.e.f"}"#), "eyJ.e.f");
-        assert_eq!(token_of(r#""eyJ.g.h""#), "eyJ.g.h");
-    }
+/// A call refused before sending: its family's rate limit is spent and the server asked for a
+/// wait (`asked`, still to run) longer than the call may wait. The rate-limit error a 429 with
+/// that wait would have given, so the `Remaining: 0` path and the 429 path fail alike.
+fn unsent_rate_limited(out: &Outgoing<'_>, asked: Duration, call: &Call) -> Error {
+    let of = match call.left() {
+        Some(left) if left < call.wait_budget() + Duration::from_millis(1) => {
+            format!("the {} left of the deadline", crate::error::secs(left))
+        }
+        _ => format!(
+            "the {} left of max_retry_wait",
+            crate::error::secs(call.wait_budget())
+        ),
+    };
+    Error::Api(Box::new(ApiError {
+        status: 429,
+        method: out.method.as_str().to_owned(),
+        path: out.path.to_owned(),
+        error_code: None,
+        message: format!(
+            "not sent: the server asked this endpoint's rate-limit family to wait {} more, longer \
+             than {of}",
+            crate::error::secs(asked)
+        ),
+        timestamp: None,
+        retry_after: Some(asked),
+        rate_limit: None,
+    }))
 }

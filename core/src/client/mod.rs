@@ -3,9 +3,13 @@
 //!
 //! The parts, each on its own: `builder` ([`ClientBuilder`], [`AuthMode`]), `options` (the
 //! per-call [`RequestOptions`], described once for every binding), `transport` (the
-//! [`Transport`] seam a request leaves through), `execute` (the per-call loop), `retry` (what an
-//! outcome means and how long to wait), `errors` (wire → [`Error`]) and `download` (report files).
+//! [`Transport`] seam a request leaves through), `execute` (the one request loop of a call),
+//! `attempt` (one attempt: build, send, read), `token` (token requests, through the loop),
+//! `budget` (a call's retries, 429 waits and deadline), `retry` (what an outcome means and how
+//! long to wait), `errors` (wire → [`Error`]) and `download` (report files).
 
+mod attempt;
+mod budget;
 mod builder;
 mod download;
 mod errors;
@@ -15,10 +19,11 @@ mod retry;
 pub mod settings;
 #[cfg(test)]
 mod tests;
+mod token;
 mod transport;
 
+pub(crate) use attempt::Outgoing;
 pub use builder::{AuthMode, ClientBuilder, DEFAULT_MAX_RESPONSE_BYTES};
-pub(crate) use execute::Outgoing;
 pub use options::{
     Dialect, MAX_CONCURRENCY, MAX_PREFETCH, MAX_RETRIES, OPTIONS, OptionKind, OptionSpec,
     RequestOptions, bounded_count,
@@ -51,6 +56,8 @@ pub(crate) struct Inner {
     auth_url: String,
     auth: Authenticator,
     timeout: Duration,
+    /// The default total time of a call; `None`: no deadline.
+    deadline: Option<Duration>,
     max_retries: u32,
     backoff: retry::Backoff,
     max_retry_wait: Duration,

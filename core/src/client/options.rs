@@ -15,6 +15,10 @@ pub struct RequestOptions {
     /// whole body. A retry gets the full time again, and the waits between attempts (backoff, a
     /// 429's wait, the rate limiter's queue) are not counted. Default: the client's `timeout`.
     pub timeout: Option<Duration>,
+    /// The total time of the call: every attempt, the waits between them (backoff, a 429's wait,
+    /// the rate limiter's queue) and a token request; `Duration::ZERO` lifts the client's. For a
+    /// list, each page fetch has it. Default: the client's `deadline` (none unless set).
+    pub deadline: Option<Duration>,
     /// Retries after the first attempt (0 disables retrying).
     pub max_retries: Option<u32>,
     /// Extra headers (never logged).
@@ -29,6 +33,9 @@ impl RequestOptions {
         let mut out = self.clone();
         if other.timeout.is_some() {
             out.timeout = other.timeout;
+        }
+        if other.deadline.is_some() {
+            out.deadline = other.deadline;
         }
         if other.max_retries.is_some() {
             out.max_retries = other.max_retries;
@@ -91,6 +98,14 @@ pub const OPTIONS: &[OptionSpec] = &[
               again, waits between attempts are not counted",
     },
     OptionSpec {
+        name: "deadline",
+        camel: "deadline",
+        kind: OptionKind::Duration,
+        doc: "total time of the call: every attempt, the waits between them and a token request \
+              (for a list, of each page fetch); past it the call fails with DeadlineExceededError; \
+              0 lifts the client's",
+    },
+    OptionSpec {
         name: "max_retries",
         camel: "maxRetries",
         kind: OptionKind::Count,
@@ -132,11 +147,12 @@ impl RequestOptions {
             any = true;
             match spec.name {
                 "timeout" => o.timeout = Some(duration(key, value, dialect)?),
+                "deadline" => o.deadline = Some(duration(key, value, dialect)?),
                 "max_retries" => {
                     o.max_retries = Some(bounded_count(key, value, MAX_RETRIES)? as u32)
                 }
-                "extra_headers" => o.extra_headers = pairs(key, value)?,
-                "extra_query" => o.extra_query = pairs(key, value)?,
+                "extra_headers" => o.extra_headers = pairs(key, value, true)?,
+                "extra_query" => o.extra_query = pairs(key, value, false)?,
                 other => unreachable!("option {other} has no reader"),
             }
         }
@@ -227,12 +243,12 @@ fn text(key: &str, v: &Value) -> Result<String> {
     }
 }
 
-fn pairs(key: &str, v: &Value) -> Result<Vec<(String, String)>> {
+/// Name/value pairs of `key` (as the caller spells it); `headers`: the values are header values.
+fn pairs(key: &str, v: &Value, headers: bool) -> Result<Vec<(String, String)>> {
     let mut out = Vec::new();
     // A header's value is text on the wire, and every binding's types say so: a number or boolean
-    // there is refused (as Node's types refuse it), while query values, which the API reads as
-    // numbers and flags, may still be given as such.
-    let headers = key == "extra_headers";
+    // there is refused (in every spelling: Python's `extra_headers`, Node's `extraHeaders`), while
+    // query values, which the API reads as numbers and flags, may still be given as such.
     let mut push = |name: &str, value: &Value| -> Result<()> {
         let one = |x: &Value| -> Result<String> {
             if headers && !x.is_string() {
@@ -316,6 +332,9 @@ mod tests {
                 "{err}"
             );
             assert_eq!(field_of(Err(err)), ("extra_headers".into(), "type".into()));
+            // Node's spelling is held to the same rule.
+            let err = read(json!({"extraHeaders": bad}), Dialect::Node).unwrap_err();
+            assert_eq!(field_of(Err(err)), ("extraHeaders".into(), "type".into()));
         }
         // Query values keep numbers and flags, sent as their text.
         let o = read(json!({"extra_query": {"a": 1, "b": true}}), Dialect::Python)

@@ -44,12 +44,13 @@ pub(crate) fn resend_on_closed(idempotent: bool, resent: u32) -> bool {
     idempotent && resent == 0
 }
 
-/// `POST /auth` has rules of its own: a 5xx or a transport failure is retried (the form only
-/// asks for a token, sending it twice does no harm), any other refusal is final.
+/// A token request (`POST /auth...`) has rules of its own: a 5xx or a transport failure is
+/// retried (it only asks for a token, sending it twice does no harm), a 429 is waited out as any
+/// call's is, any other refusal is final.
 pub(crate) fn classify_auth_status(status: u16) -> Verdict {
     match status {
         200..=299 => Verdict::Done,
-        500.. => Verdict::Retry,
+        429 | 500.. => Verdict::Retry,
         _ => Verdict::Fail,
     }
 }
@@ -228,7 +229,8 @@ mod tests {
         assert_eq!(classify_auth_status(201), Verdict::Done);
         assert_eq!(classify_auth_status(503), Verdict::Retry);
         assert_eq!(classify_auth_status(401), Verdict::Fail);
-        assert_eq!(classify_auth_status(429), Verdict::Fail);
+        assert_eq!(classify_auth_status(429), Verdict::Retry);
+        assert_eq!(classify_auth_status(403), Verdict::Fail);
     }
 
     #[test]

@@ -190,6 +190,8 @@ fn check(
             }
         }
         "fanout" => {
+            // The requests of the whole fan-out, where calls behind the first may fail unsent.
+            let total = expect.get("fanout_requests").and_then(Value::as_u64);
             for (i, r) in out.each.iter().enumerate() {
                 let want = match want_error {
                     Some(e) => Err(e.to_owned()),
@@ -199,9 +201,19 @@ fn check(
                     bad.push(format!("call {i}: {r:?}, want {want:?}"));
                 }
                 let n = count(&format!("get:{}", sha(i)));
-                if !tries(n) {
+                if !(if total.is_some() {
+                    n <= attempts
+                } else {
+                    tries(n)
+                }) {
                     bad.push(format!("call {i}: {n} requests, want {attempts}"));
                 }
+            }
+            let sent: u64 = (0..fanout).map(|i| count(&format!("get:{}", sha(i)))).sum();
+            if let Some(t) = total
+                && sent != t
+            {
+                bad.push(format!("{sent} requests in all, want {t}"));
             }
             if out.each.len() != fanout {
                 bad.push(format!("{} results", out.each.len()));

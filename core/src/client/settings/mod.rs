@@ -326,6 +326,9 @@ impl OptionLayer {
         if let Some(d) = duration("timeout") {
             b = b.timeout(d);
         }
+        if let Some(d) = duration("deadline") {
+            b = b.deadline(d);
+        }
         if let Some(d) = duration("connect_timeout") {
             b = b.connect_timeout(d);
         }

@@ -127,6 +127,17 @@ pub const CLIENT_OPTIONS: &[ClientOption] = &[
         doc: "The time limit of each HTTP attempt (connecting, sending, and receiving the headers and the whole body); a retry gets it again, and the waits between attempts do not count.",
     },
     ClientOption {
+        name: "deadline",
+        camel: "deadline",
+        kind: Kind::Duration,
+        max: 0,
+        default: None,
+        only: &[],
+        group: None,
+        flag: None,
+        doc: "The total time of one call: every attempt, the waits between them (backoff, a 429's wait, the queue behind max_concurrency and the rate limiter) and a token request; a list applies it to each page fetch. Past it the call fails with DeadlineExceededError (a timeout error naming the attempts and the time taken); a wait the server asks for that would end past it fails at once with RateLimitError. No deadline when not set, or 0.",
+    },
+    ClientOption {
         name: "connect_timeout",
         camel: "connectTimeout",
         kind: Kind::Duration,
@@ -190,7 +201,7 @@ pub const CLIENT_OPTIONS: &[ClientOption] = &[
         only: &[],
         group: None,
         flag: None,
-        doc: "The total time one call may spend waiting out 429s (what the server asks for in X-RateLimit-ToWait-Sec or Retry-After); a wait that does not fit fails at once with RateLimitError.",
+        doc: "The total time one call may spend waiting out 429s (what the server asks for in X-RateLimit-ToWait-Sec or Retry-After, with a 429 or with a 200 saying X-RateLimit-Remaining: 0); a wait that does not fit, in it or in what is left of the deadline, fails at once with RateLimitError.",
     },
     ClientOption {
         name: "proxy",
