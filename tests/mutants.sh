@@ -10,7 +10,7 @@
 #   bash tests/mutants.sh ratelimit paginate
 #
 # MUTANTS_OUT (default target/mutants) holds each module's mutants.out; MUTANTS_JOBS (default 1)
-# the parallel builds.
+# the parallel builds; CARGO the cargo to run.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 OUT=${MUTANTS_OUT:-target/mutants}
@@ -46,7 +46,7 @@ run_module() {
     # As cargo arguments (not only test arguments), so that only these test targets are built.
     for t in $tests; do args+=(-C "$t"); done
     echo "mutants: $name"
-    cargo "${args[@]}"
+    "${CARGO:-cargo}" "${args[@]}"
     # 0: all caught; 2: some missed; 3: some timed out. Anything else: the run itself failed.
     case $? in 0 | 2 | 3) ;; *) echo "mutants: $name: the run failed" >&2 && return 1 ;; esac
 }
