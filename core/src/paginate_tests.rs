@@ -223,3 +223,25 @@ fn only_a_paginated_list_has_a_pager() {
     assert_eq!(e.kind(), ErrorKind::Validation);
     assert!(e.to_string().contains("not a paginated list"), "{e}");
 }
+
+#[test]
+fn a_list_without_a_largest_size_pages_at_the_tables_default() {
+    // The table's defaults are all 50 today, the fallback's value too: an entry with another
+    // default tells them apart.
+    let mut table: Value = serde_json::from_str(crate::table::ENDPOINTS_JSON).unwrap();
+    let entry = table["endpoints"]
+        .as_array_mut()
+        .unwrap()
+        .iter_mut()
+        .find(|e| e["id"] == "S08")
+        .unwrap();
+    for q in entry["query"].as_array_mut().unwrap() {
+        if q["name"] == "pageSize" {
+            q["default"] = serde_json::json!(25);
+        }
+    }
+    let ep: Endpoint = serde_json::from_value(entry.clone()).unwrap();
+    assert_eq!(default_size(&ep, ep.pagination.as_ref().unwrap()), Some(25));
+    let s20 = crate::table::lookup("S20").unwrap();
+    assert_eq!(default_size(s20, s20.pagination.as_ref().unwrap()), None);
+}
