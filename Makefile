@@ -61,8 +61,9 @@ test-faults:
 	node --test tests/node/faults.test.js
 
 ## Every fuzz target for FUZZ_SECONDS (default 10) each: the link-header parser, list-page and
-## single-answer decoding (what the bindings' converters read), path and query building. Installs
-## cargo-fuzz when missing; longer runs: tests/README.md.
+## single-answer decoding (what the bindings' converters read), path and query building, the client
+## options' reader, the filter and argument checks, the command line's parsing. Installs cargo-fuzz
+## when missing; longer runs: tests/README.md.
 test-fuzz:
 	bash fuzz/run.sh
 
