@@ -36,6 +36,9 @@ seeds() {
             done
             printf '\x00%s' '{"data": {"sha": "one object"}, "count": 1}' >"$dir/seed-one"
             printf '\x01%s' '{"limit": 5, "data": null}' >"$dir/seed-null"
+            # Numbers beyond f64, in one object and in a list (found by a 10-minute run).
+            printf '\x00%s' '{"data": {"sha":11e1111}}' >"$dir/seed-beyond-f64-one"
+            printf '\x01%s' '{"data": [{"n": -1e400}, {"n": 2}], "limit": 5}' >"$dir/seed-beyond-f64-list"
             ;;
         request_build)
             printf 'sha256:abc\xffvulnerabilities.severity:5 and name:"a b"' >"$dir/seed-1"

@@ -817,6 +817,21 @@ mod tests {
     }
 
     #[test]
+    fn a_number_beyond_f64_is_located_as_a_span_but_is_no_value() {
+        // The bindings' parsers read it as infinity (Python's float, a JS number), which no
+        // `Value` holds: the spans locate its item, the values refuse the page.
+        let page = spans(r#"{"data": [{"n": 1e400}, {"n": 2}]}"#);
+        assert_eq!(page.items.len(), 2);
+        let first = page.items[0];
+        assert_eq!(&page.body[first.start..first.end], br#"{"n": 1e400}"#);
+        assert_eq!(spans(r#"{"data": {"sha": 11e1111}}"#).items.len(), 1);
+        let e = envelope::<Value>(r#"{"data": [{"n": 1e400}]}"#)
+            .err()
+            .unwrap();
+        assert!(e.to_string().contains("number out of range"), "{e}");
+    }
+
+    #[test]
     fn item_spans_locate_items_in_every_form_of_data() {
         let many = spans(r#"{"count": "2", "data": [ {"a": [1, "]"]} , {"b": {}} ], "z": 0}"#);
         let texts: Vec<&[u8]> = many
