@@ -46,6 +46,7 @@ run_module() {
     # As cargo arguments (not only test arguments), so that only these test targets are built.
     for t in $tests; do args+=(-C "$t"); done
     echo "mutants: $name"
+    mkdir -p "$OUT/$name"
     "${CARGO:-cargo}" "${args[@]}"
     # 0: all caught; 2: some missed; 3: some timed out. Anything else: the run itself failed.
     case $? in 0 | 2 | 3) ;; *) echo "mutants: $name: the run failed" >&2 && return 1 ;; esac
