@@ -61,8 +61,9 @@ test-faults:
 	node --test tests/node/faults.test.js
 
 ## Every fuzz target for FUZZ_SECONDS (default 10) each: the link-header parser, list-page and
-## single-answer decoding (what the bindings' converters read), path and query building. Installs
-## cargo-fuzz when missing; longer runs: tests/README.md.
+## single-answer decoding (what the bindings' converters read), path and query building, the client
+## options' reader, the filter and argument checks, the command line's parsing. Installs cargo-fuzz
+## when missing; longer runs: tests/README.md.
 test-fuzz:
 	bash fuzz/run.sh
 
@@ -91,13 +92,17 @@ generate:
 clean:
 	$(CARGO) clean
 
-## Mutation testing (not part of `make test`; minutes): cargo-mutants over the CLI's gate module,
-## each mutant against the crate's unit tests and the gate tests. Kept survivors: tests/MUTANTS.md.
+## Mutation testing (not part of `make test`; about an hour): cargo-mutants over the
+## security-relevant modules (the CI gates, secret redaction, the redirect and origin policy, the
+## rate limiter, the paginator's stop rules, input validation, retry classification), each mutant
+## against the tests that exercise its module, one at a time (tests/mutants.sh). Prints caught /
+## viable per module and fails on a survivor that tests/mutants-kept.txt does not list (why each
+## is kept: tests/MUTANTS.md). `make mutants MUTANTS="ratelimit validate"` runs some modules only.
 ## Installs cargo-mutants when missing.
-MUTANTS_FILES = --file cli/src/gate.rs
+MUTANTS ?=
 mutants:
 	command -v cargo-mutants >/dev/null || $(CARGO) install --locked cargo-mutants@27.1.0
-	$(CARGO) mutants -p qualys-cs-cli $(MUTANTS_FILES) -j 1 -- --lib --test gate
+	CARGO=$(CARGO) bash tests/mutants.sh $(MUTANTS)
 
 ## Benchmarks (not part of `make test`): the full side-by-side run rewrites benches/README.md.
 bench:

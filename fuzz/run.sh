@@ -36,10 +36,42 @@ seeds() {
             done
             printf '\x00%s' '{"data": {"sha": "one object"}, "count": 1}' >"$dir/seed-one"
             printf '\x01%s' '{"limit": 5, "data": null}' >"$dir/seed-null"
+            # Numbers beyond f64, in one object and in a list (found by a 10-minute run).
+            printf '\x00%s' '{"data": {"sha":11e1111}}' >"$dir/seed-beyond-f64-one"
+            printf '\x01%s' '{"data": [{"n": -1e400}, {"n": 2}], "limit": 5}' >"$dir/seed-beyond-f64-list"
             ;;
         request_build)
             printf 'sha256:abc\xffvulnerabilities.severity:5 and name:"a b"' >"$dir/seed-1"
             printf '..\xff%%2e%%2e/\\?#' >"$dir/seed-2"
+            ;;
+        options_read)
+            printf '\x00%s' '{"username": "me", "password": "pw-123456", "timeout": 30, "platform": "US2", "max_retries": 3, "rate_limit": false}' >"$dir/seed-python"
+            printf '\x01%s' '{"baseUrl": "https://h.example", "token": "t", "timeout": 30000, "maxConcurrency": 8, "validate": true}' >"$dir/seed-node"
+            printf '\x02%s' '{"--timeout": "30", "--validate": "no", "--auth": "basic", "--base-url": "http://localhost:8080", "--username": "u"}' >"$dir/seed-flag"
+            printf '\x03%s' '{"platform": "eu1", "timeout": "2.5", "prefetch": 4, "proxy": "http://proxy:3128"}' >"$dir/seed-config"
+            printf '\x04%s' '{"QUALYS_TOKEN": "t", "QUALYS_MAX_RETRIES": "x", "QUALYS_ALLOW_INSECURE_HTTP": "on"}' >"$dir/seed-env"
+            printf '\x00%s' '[[0, "a"], [1, 2], [2, true], [3, null], [4, 1.5], [5, "x"], [6, "1e400"], [7, -1]]' >"$dir/seed-pairs"
+            ;;
+        filter_check)
+            printf '\x00\x00%s' 'vulnerabilities.severity:5 and repo.tag:latest' >"$dir/seed-filter"
+            printf '\x00\x05%s' 'name:"café" or not uuid: [65eff01b, "x"]' >"$dir/seed-filter-2"
+            printf '\x00\x09 ' >"$dir/seed-blank"
+            local f n=0
+            for f in ../tests/fixtures/*/*.request.json; do
+                n=$((n + 1))
+                # Arguments mode, a few endpoints apart for each recorded request body.
+                { printf "\\x01\\x$(printf %02x $((n * 7 % 256)))"; printf '{"body": '; cat "$f"; printf '}'; } >"$dir/seed-body-$n"
+            done
+            ;;
+        cli_args)
+            argv() { printf '%s\0' "$@" | head -c -1; }
+            argv images list --filter 'vulnerabilities.severity:5' --all -o table --dry-run --base-url https://h.example >"$dir/seed-list"
+            argv gate vulns sha256:abc --max-severity 4 --report out.sarif >"$dir/seed-gate"
+            argv --profile prod --timeout 2.5 --validate false images get sha256:abc >"$dir/seed-profile"
+            argv --token tok-12345678 --base-url http://example.com registries list >"$dir/seed-http"
+            argv mcp --http 127.0.0.1:0 --allow-writes --max-wait 30 --platform US2 --username u >"$dir/seed-mcp"
+            argv completion zsh >"$dir/seed-completion"
+            argv registries schedules create --registry-id r1 --body '{"onDemand": true}' --dry-run --platform EU1 >"$dir/seed-body"
             ;;
     esac
 }

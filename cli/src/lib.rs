@@ -145,6 +145,37 @@ where
     run_in(args, Process::Host, block_on)
 }
 
+/// What [`run`] makes of a command line before it does anything: clap's parse, then, for a
+/// command that calls the API, the client settings (flags over the chosen profile over the
+/// environment) and the client they describe. Nothing is sent, asked or written. `Err` holds the
+/// exit code a run would end with and its message; `--help`, `--version` and the commands that
+/// need no client (`configure`, `sim`, `completion`) are `Ok` once parsed.
+pub fn check_command_line<I, T>(args: I) -> Result<(), (i32, String)>
+where
+    I: IntoIterator<Item = T>,
+    T: Into<OsString> + Clone,
+{
+    let matches = match commands::command().try_get_matches_from(args) {
+        Ok(m) => m,
+        Err(e) => {
+            return match e.kind() {
+                clap::error::ErrorKind::DisplayHelp | clap::error::ErrorKind::DisplayVersion => {
+                    Ok(())
+                }
+                _ => Err((exit::USAGE, e.to_string())),
+            };
+        }
+    };
+    match matches.subcommand() {
+        None => Err((exit::USAGE, "no command".to_owned())),
+        Some(("configure" | "sim" | "completion", _)) => Ok(()),
+        Some(_) => config::Settings::from_matches(&matches)
+            .and_then(|s| s.client())
+            .map(drop)
+            .map_err(|f| (f.code, f.message)),
+    }
+}
+
 /// Whose process a command runs in, which decides who handles its signals.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Process {

@@ -134,3 +134,49 @@ fn a_misspelt_profile_key_names_the_closest_option() {
         r.stderr
     );
 }
+
+/// `check_command_line` is what a run makes of its arguments before anything happens: the exit
+/// code and message it would end with. (In process: only flags decide these cases, whatever the
+/// environment holds; the config file named does not exist.)
+#[test]
+fn a_command_line_is_checked_without_running_it() {
+    use qualys_cs_cli::{check_command_line, exit};
+    let check = |args: &[&str]| {
+        let mut all = vec!["qualys-cs", "--config", "/nonexistent/qualys-cs.toml"];
+        all.extend_from_slice(args);
+        check_command_line(all)
+    };
+    assert_eq!(check(&["--help"]), Ok(()));
+    assert_eq!(check(&["completion", "bash"]), Ok(()));
+    let (code, message) = check(&["images", "lisst"]).unwrap_err();
+    assert_eq!(code, exit::USAGE);
+    assert!(message.contains("lisst"), "{message}");
+    let (code, message) = check(&["images", "list", "--timeout", "-1"]).unwrap_err();
+    assert_eq!(code, exit::USAGE);
+    assert!(message.contains("--timeout"), "{message}");
+    assert_eq!(check(&[]).unwrap_err().0, exit::USAGE);
+    let (code, _) = check(&["--profile", "prod", "images", "list"]).unwrap_err();
+    assert_eq!(code, exit::CONFIG, "a profile asked for, no config file");
+    assert_eq!(
+        check(&[
+            "images",
+            "list",
+            "--base-url",
+            "https://h.example",
+            "--token",
+            "tok-12345678"
+        ]),
+        Ok(())
+    );
+    let (code, message) = check(&[
+        "images",
+        "list",
+        "--base-url",
+        "http://h.example",
+        "--token",
+        "tok-12345678",
+    ])
+    .unwrap_err();
+    assert_eq!(code, exit::USAGE);
+    assert!(message.contains("https"), "{message}");
+}

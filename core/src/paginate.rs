@@ -401,6 +401,52 @@ impl LoopGuard {
         }
         Ok(())
     }
+
+    /// Where a cursor list goes after the page fetched with `cur`, whose link named `next`.
+    fn after(&mut self, path: &str, cur: Option<&str>, next: Option<String>) -> Next {
+        match next {
+            // No link, or the same cursor again: the list is at its end (the documented last page
+            // links to itself or to `null`).
+            None => Next::End,
+            Some(n) if Some(n.as_str()) == cur => Next::End,
+            // A cursor seen before, further back: the walk would cycle forever.
+            Some(n) => match self.cursor(path, &n) {
+                Ok(()) => Next::Follow(n),
+                Err(e) => Next::Cycle(e),
+            },
+        }
+    }
+}
+
+/// What follows a page of a cursor list.
+#[derive(Debug)]
+enum Next {
+    /// Fetch the page of this cursor.
+    Follow(String),
+    /// This page was the last.
+    End,
+    /// This page is delivered, then the list ends with the error.
+    Cycle(Error),
+}
+
+/// A page with fewer items than the page size is the last of a page-numbered list.
+fn last_page(items: usize, size: u64) -> bool {
+    (items as u64) < size
+}
+
+/// How many pages a page-numbered list of `total` records has at `size` a page: at least one (the
+/// first, already fetched), and no page past the server's record `cap`, which it refuses
+/// (`pageNumber * pageSize` beyond it, API.md §2.1, open question 10).
+fn page_count(total: u64, size: u64, cap: Option<u64>) -> u64 {
+    let reachable = cap.map_or(total, |c| total.min(c));
+    let pages = reachable.div_ceil(size).max(1);
+    cap.map_or(pages, |c| pages.min((c / size).max(1)))
+}
+
+/// The server's record `cap`, when a list that ran to its `pages` pages (the last of them full)
+/// left records behind it: `total` is more than the pages could hold.
+fn cut_by_cap(total: u64, pages: u64, size: u64, cap: Option<u64>) -> Option<u64> {
+    cap.filter(|_| total > pages.saturating_mul(size))
 }
 
 async fn fetch(ctx: &Ctx, extra: Vec<(String, String)>) -> Result<Response> {
@@ -462,20 +508,15 @@ fn numbered<T: PageItem>(ctx: Arc<Ctx>) -> BoxStream<'static, Result<Page<T>>> {
         let mut guard = LoopGuard::default();
         guard.page(path, &first.body)?;
         let total = first.total;
-        let first_len = first.items.len() as u64;
+        let first_last = last_page(first.items.len(), size);
         yield first;
-        if first_len < size {
+        if first_last {
             return;
         }
         match total {
             Some(total) => {
                 let cap = ctx.pg.max_records;
-                let reachable = cap.map_or(total, |c| total.min(c));
-                let mut pages = reachable.div_ceil(size).max(1);
-                // The server refuses pageNumber * pageSize beyond the cap (API.md §2.1, open question 10).
-                if let Some(c) = cap {
-                    pages = pages.min((c / size).max(1));
-                }
+                let pages = page_count(total, size, cap);
                 let c2 = ctx.clone();
                 let rest = stream::iter(base + 1..base + pages)
                     .map(move |n| Task::spawn(path, fetch_page::<T>(c2.clone(), n)))
@@ -485,18 +526,17 @@ fn numbered<T: PageItem>(ctx: Arc<Ctx>) -> BoxStream<'static, Result<Page<T>>> {
                 while let Some(page) = rest.next().await {
                     let page = page?;
                     guard.page(path, &page.body)?;
-                    short = (page.items.len() as u64) < size;
+                    short = last_page(page.items.len(), size);
                     yield page;
                     if short {
                         break;
                     }
                 }
-                if let Some(cap) = cap
-                    && !short && total > pages * size {
-                        let alternative = crate::table::by_name(&ctx.ep.resource, "bulk_list")
-                            .map_or("a narrower filter".to_owned(), |b| format!("{}.bulk_list ({})", b.resource, b.path));
-                        Err(Error::RecordCap { path: ctx.ep.path.clone(), cap, total, alternative })?;
-                    }
+                if !short && let Some(cap) = cut_by_cap(total, pages, size, cap) {
+                    let alternative = crate::table::by_name(&ctx.ep.resource, "bulk_list")
+                        .map_or("a narrower filter".to_owned(), |b| format!("{}.bulk_list ({})", b.resource, b.path));
+                    Err(Error::RecordCap { path: ctx.ep.path.clone(), cap, total, alternative })?;
+                }
             }
             None => {
                 // No count: walk pages one by one until a short or empty page.
@@ -504,11 +544,12 @@ fn numbered<T: PageItem>(ctx: Arc<Ctx>) -> BoxStream<'static, Result<Page<T>>> {
                 loop {
                     let page: Page<T> = Task::spawn(path, fetch_page(ctx.clone(), n)).await?;
                     guard.page(path, &page.body)?;
-                    let len = page.items.len() as u64;
-                    if len > 0 {
+                    let empty = page.items.is_empty();
+                    let last = last_page(page.items.len(), size);
+                    if !empty {
                         yield page;
                     }
-                    if len < size {
+                    if last {
                         break;
                     }
                     n += 1;
@@ -543,25 +584,19 @@ fn cursor<T: PageItem>(ctx: Arc<Ctx>) -> BoxStream<'static, Result<Page<T>>> {
                     let _ = tx.send(Task::spawn(path, async move { Err(e) })).await;
                     return Ok(());
                 }
-                // A cursor seen before (not the immediate repeat, which ends the list): this page
-                // is new and is delivered, then the list ends with the error.
-                let cycle = match &next {
-                    Some(n) if Some(n) != cur.as_ref() => guard.cursor(path, n).err(),
-                    _ => None,
-                };
+                let step = guard.after(path, cur.as_deref(), next);
                 let this = cur.clone();
                 let pg = pctx.pg;
                 if tx.send(Task::spawn(path, async move { decode(pg, resp, None, this) })).await.is_err() {
                     return Ok(()); // the consumer went away
                 }
-                if let Some(e) = cycle {
-                    let _ = tx.send(Task::spawn(path, async move { Err(e) })).await;
-                    return Ok(());
-                }
-                match next {
-                    // A cursor that repeats would loop forever: treat it as the end.
-                    Some(n) if Some(&n) != cur.as_ref() => cur = Some(n),
-                    _ => return Ok(()),
+                match step {
+                    Next::Follow(n) => cur = Some(n),
+                    Next::End => return Ok(()),
+                    Next::Cycle(e) => {
+                        let _ = tx.send(Task::spawn(path, async move { Err(e) })).await;
+                        return Ok(());
+                    }
                 }
             }
         });
@@ -582,11 +617,9 @@ fn cursor<T: PageItem>(ctx: Arc<Ctx>) -> BoxStream<'static, Result<Page<T>>> {
 pub fn next_cursor(headers: &reqwest::header::HeaderMap, param: &str) -> Option<String> {
     for value in headers.get_all(reqwest::header::LINK) {
         let Ok(text) = value.to_str() else { continue };
+        // An empty value, or the `null` of the last page, holds no `<url>`: nothing is taken below.
         let text = text.trim();
-        if text.is_empty() || text.eq_ignore_ascii_case("null") {
-            continue;
-        }
-        for part in text.split(">,").flat_map(|p| p.split("<,")) {
+        for part in link_values(text) {
             let lower = part.to_ascii_lowercase();
             if lower.contains("rel=") && !lower.contains("next") {
                 continue;
@@ -608,6 +641,26 @@ pub fn next_cursor(headers: &reqwest::header::HeaderMap, param: &str) -> Option<
         }
     }
     None
+}
+
+/// The link-values of one `link` header value (`<a>; rel="prev", <b>; rel="next"`, or the quirk
+/// `<a<,<b<`): a comma ends one where a URL was closed (by `>`, `<` or `;`) before it and the next
+/// `<` follows it. A comma inside a URL, or after one left open, is part of the URL.
+fn link_values(text: &str) -> Vec<&str> {
+    let mut out = Vec::new();
+    let mut start = 0;
+    for (i, _) in text.match_indices(',') {
+        let part = &text[start..i];
+        let closed = part
+            .find('<')
+            .is_some_and(|s| part[s + 1..].contains(['>', '<', ';']));
+        if closed && text[i + 1..].trim_start().starts_with('<') {
+            out.push(part);
+            start = i + 1;
+        }
+    }
+    out.push(&text[start..]);
+    out
 }
 
 /// The decoded page object: its items, its total, its other keys.
@@ -764,6 +817,21 @@ mod tests {
     }
 
     #[test]
+    fn a_number_beyond_f64_is_located_as_a_span_but_is_no_value() {
+        // The bindings' parsers read it as infinity (Python's float, a JS number), which no
+        // `Value` holds: the spans locate its item, the values refuse the page.
+        let page = spans(r#"{"data": [{"n": 1e400}, {"n": 2}]}"#);
+        assert_eq!(page.items.len(), 2);
+        let first = page.items[0];
+        assert_eq!(&page.body[first.start..first.end], br#"{"n": 1e400}"#);
+        assert_eq!(spans(r#"{"data": {"sha": 11e1111}}"#).items.len(), 1);
+        let e = envelope::<Value>(r#"{"data": [{"n": 1e400}]}"#)
+            .err()
+            .unwrap();
+        assert!(e.to_string().contains("number out of range"), "{e}");
+    }
+
+    #[test]
     fn item_spans_locate_items_in_every_form_of_data() {
         let many = spans(r#"{"count": "2", "data": [ {"a": [1, "]"]} , {"b": {}} ], "z": 0}"#);
         let texts: Vec<&[u8]> = many
@@ -791,3 +859,7 @@ mod tests {
         assert!(envelope::<ItemSpan>(r#"{"data": 3}"#).is_err());
     }
 }
+
+#[cfg(test)]
+#[path = "paginate_tests.rs"]
+mod stop_tests;

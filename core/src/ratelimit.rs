@@ -804,3 +804,7 @@ mod probe_tests {
         assert_eq!(rl.state("images", |st| st.in_flight), 1);
     }
 }
+
+#[cfg(test)]
+#[path = "ratelimit_tests.rs"]
+mod blocking_tests;

@@ -207,4 +207,30 @@ mod tests {
         let truncated = response(b"{\"a\": [1, 2");
         assert!(truncated.raw_output(ResponseKind::Page).is_err());
     }
+
+    #[test]
+    fn a_decode_error_quotes_the_body_through_the_redaction() {
+        let mut r = response(b"{\"echo\": \"Bearer tok-123456\"");
+        r.meta.redact = Redact::new(|t| t.replace("tok-123456", "[REDACTED]"));
+        match r.json::<Value>().unwrap_err() {
+            Error::Decode { excerpt, path, .. } => {
+                assert_eq!(excerpt, "{\"echo\": \"Bearer [REDACTED]\"");
+                assert_eq!(path, "/csapi/v1.3/images");
+            }
+            other => panic!("{other:?}"),
+        }
+        // Without secrets the excerpt is the body as sent.
+        let plain = response(b"[1,");
+        assert!(
+            matches!(plain.json::<Value>(), Err(Error::Decode { excerpt, .. }) if excerpt == "[1,")
+        );
+    }
+
+    #[test]
+    fn the_redaction_shows_nothing_of_itself() {
+        let r = Redact::new(|_| "secret-in-closure".into());
+        assert_eq!(format!("{r:?}"), "Redact");
+        let meta = format!("{:?}", response(b"").meta);
+        assert!(meta.contains("redact: Redact"), "{meta}");
+    }
 }

@@ -143,13 +143,19 @@ fn check_format(format: &str, s: &str) -> bool {
     }
 }
 
+/// A value for a message: its JSON text, cut after 60 bytes (at a character boundary: the value
+/// is the caller's, in any script).
 fn show(v: &Value) -> String {
+    const MAX: usize = 60;
     let s = v.to_string();
-    if s.len() > 60 {
-        format!("{}…", &s[..60])
-    } else {
-        s
+    if s.len() <= MAX {
+        return s;
     }
+    let mut end = MAX;
+    while !s.is_char_boundary(end) {
+        end -= 1;
+    }
+    format!("{}…", &s[..end])
 }
 
 fn rule_name(kind: RuleKind) -> &'static str {
@@ -370,3 +376,7 @@ mod tests {
         assert!(!check_format("base64", "not base64!"));
     }
 }
+
+#[cfg(test)]
+#[path = "validate_tests.rs"]
+mod rule_tests;

@@ -240,3 +240,16 @@ async fn a_text_query_argument_must_be_text() {
     let (f, r, _) = err("S17", json!({"sort": 5})).await;
     assert_eq!((f.as_str(), r.as_str()), ("sort", "type"));
 }
+
+#[tokio::test]
+async fn a_long_value_in_any_script_is_quoted_cut_in_the_message() {
+    // The message quotes the value cut after 60 bytes: inside a two-byte character it panicked.
+    let long = "é".repeat(40);
+    let (f, r, m) = err(
+        "S02",
+        json!({"body": {"entitySha": "x", "entityType": long, "tagsToAdd": [{"tagName": "a"}]}}),
+    )
+    .await;
+    assert_eq!((f.as_str(), r.as_str()), ("entityType", "enum"));
+    assert!(m.ends_with(&format!("got \"{}…", "é".repeat(29))), "{m}");
+}

@@ -1,7 +1,8 @@
 //! List pages as the bindings read them: the items located as spans in the body (`ItemSpan`,
 //! joined by `Page::items_json` into the one JSON text Python and Node parse) must agree with the
 //! items decoded as JSON values, for any body: same items, same total, same other keys, or both
-//! an error of the same kind. Spans stay inside the body, in order.
+//! an error of the same kind (but for a number beyond f64, which only the values refuse). Spans
+//! stay inside the body, in order.
 #![no_main]
 use libfuzzer_sys::fuzz_target;
 use qualys_cs::Args;
@@ -49,6 +50,10 @@ fuzz_target!(|data: &[u8]| {
             v.items.iter().for_each(assert_roundtrip);
         }
         (Some(Err(a)), Some(Err(b))) => assert_eq!(a.kind(), b.kind(), "{a} / {b}"),
+        // A number beyond f64 (`1e400`) is no `Value` (serde_json refuses it), while the bindings'
+        // parsers read it as infinity (tests/python/test_convert.py, tests/node/simulator.test.js):
+        // the spans locate its item all the same.
+        (Some(Ok(_)), Some(Err(e))) if e.to_string().contains("number out of range") => {}
         (a, b) => panic!(
             "spans and values disagree: {:?} / {:?}",
             a.map(|r| r.map(|p| p.items.len())),

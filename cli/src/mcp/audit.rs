@@ -164,6 +164,105 @@ mod tests {
     }
 
     #[test]
+    fn secrets_of_eight_characters_and_more_are_looked_for_longest_first() {
+        let mut s = Secrets::default();
+        s.add(Some(" 1234567 "));
+        assert_eq!(s.scrub("1234567"), "1234567", "seven: too short");
+        s.add(Some("abcdefgh"));
+        assert_eq!(s.scrub("(abcdefgh)"), "([REDACTED])");
+        s.add(Some("abcdefgh-longer"));
+        s.add(Some("abcdefgh"));
+        assert_eq!(s.0.len(), 2, "each text once");
+        assert_eq!(s.scrub("abcdefgh-longer"), "[REDACTED]");
+        // Added in any order, the longest is still replaced first.
+        let mut s = Secrets::default();
+        s.add(Some("a\\b-secret"));
+        s.add(Some("a\\b-secret-and-more"));
+        assert_eq!(s.scrub("a\\b-secret-and-more"), "[REDACTED]");
+        assert_eq!(
+            s.scrub(&json!("a\\b-secret-and-more").to_string()),
+            "\"[REDACTED]\""
+        );
+    }
+
+    #[test]
+    fn an_audit_line_is_written_scrubbed_to_an_owner_only_file() {
+        let dir = std::env::temp_dir().join(format!("qualys-cs-audit-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("audit.jsonl");
+        let _ = std::fs::remove_file(&path);
+        let mut secrets = Secrets::default();
+        secrets.add(Some("hunter2-hunter2"));
+        let audit = Audit::open(&path).unwrap();
+        audit.record(
+            &json!({"tool": "images_list", "echo": "hunter2-hunter2"}),
+            &secrets,
+        );
+        audit.record(&json!({"tool": "images_get"}), &secrets);
+        let text = std::fs::read_to_string(&path).unwrap();
+        let lines: Vec<Value> = text
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect();
+        assert_eq!(
+            lines,
+            [
+                json!({"tool": "images_list", "echo": "[REDACTED]"}),
+                json!({"tool": "images_get"})
+            ]
+        );
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(&path).unwrap().permissions().mode();
+            assert_eq!(mode & 0o777, 0o600);
+        }
+        // Appended to, never truncated.
+        drop(audit);
+        Audit::open(&path)
+            .unwrap()
+            .record(&json!({"n": 3}), &secrets);
+        assert_eq!(std::fs::read_to_string(&path).unwrap().lines().count(), 3);
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    /// The civil date of every day from 1970 to 2400, counted one day at a time.
+    #[test]
+    fn every_day_has_its_civil_date() {
+        let month_days = |y: i64, m: i64| match m {
+            2 if (y % 4 == 0 && y % 100 != 0) || y % 400 == 0 => 29,
+            2 => 28,
+            4 | 6 | 9 | 11 => 30,
+            _ => 31,
+        };
+        let (mut y, mut m, mut d) = (1970_i64, 1_i64, 1_i64);
+        for day in 0..(431 * 365_i64) {
+            // A different time of day each day, to pin the time too.
+            let secs = day * 86_400 + (day * 7_919) % 86_400;
+            let t = UNIX_EPOCH + Duration::from_millis(secs as u64 * 1000 + (day % 1000) as u64);
+            let rem = secs % 86_400;
+            let want = format!(
+                "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}.{:03}Z",
+                rem / 3600,
+                rem % 3600 / 60,
+                rem % 60,
+                day % 1000
+            );
+            assert_eq!(rfc3339(t), want, "day {day}");
+            d += 1;
+            if d > month_days(y, m) {
+                d = 1;
+                m += 1;
+                if m > 12 {
+                    m = 1;
+                    y += 1;
+                }
+            }
+        }
+        assert_eq!(y, 2400);
+    }
+
+    #[test]
     fn timestamps_are_rfc3339_utc() {
         let t = UNIX_EPOCH + Duration::from_millis(1_706_702_400_250);
         assert_eq!(rfc3339(t), "2024-01-31T12:00:00.250Z");

@@ -541,6 +541,75 @@ mod tests {
     use super::*;
 
     #[test]
+    fn a_base_url_is_an_http_url_with_a_host_and_nothing_else() {
+        let ok = |u: &str| check_base_url("base_url", u, false);
+        let rule = |u: &str, insecure: bool| match check_base_url("base_url", u, insecure) {
+            Err(Error::Validation { field, rule, .. }) => {
+                assert_eq!(field, "base_url");
+                rule
+            }
+            other => panic!("{u}: {other:?}"),
+        };
+        assert_eq!(
+            ok("https://qualysapi.qualys.com/").unwrap(),
+            "https://qualysapi.qualys.com"
+        );
+        assert_eq!(
+            ok("https://h.example:8443/base").unwrap(),
+            "https://h.example:8443/base"
+        );
+        for other_scheme in ["ftp://h.example", "file:///etc/passwd", "ws://h.example"] {
+            assert_eq!(rule(other_scheme, true), "url", "{other_scheme}");
+        }
+        assert_eq!(rule("not a url", true), "url");
+        // Credentials or a query in the URL would travel with every request (and into logs).
+        for carrying in [
+            "https://h.example/?token=abc",
+            "https://me@h.example",
+            "https://:pw@h.example",
+            "https://me:pw@h.example",
+        ] {
+            assert_eq!(rule(carrying, true), "url", "{carrying}");
+        }
+    }
+
+    #[test]
+    fn plain_http_is_for_loopback_hosts_unless_allowed() {
+        for local in [
+            "http://localhost:8080",
+            "http://LOCALHOST",
+            "http://127.0.0.2",
+            "http://[::1]:3000",
+        ] {
+            assert!(check_base_url("base_url", local, false).is_ok(), "{local}");
+        }
+        for remote in [
+            "http://h.example",
+            "http://10.0.0.1",
+            "http://[2001:db8::1]",
+            "http://localhost.example",
+        ] {
+            assert!(
+                matches!(check_base_url("base_url", remote, false), Err(Error::Validation { rule, .. }) if rule == "https"),
+                "{remote}"
+            );
+            assert!(check_base_url("base_url", remote, true).is_ok(), "{remote}");
+        }
+        let loopback = |u: &str| is_loopback(&url::Url::parse(u).unwrap());
+        assert!(
+            loopback("http://localhost")
+                && loopback("http://127.0.0.1")
+                && loopback("http://[::1]")
+        );
+        assert!(
+            !loopback("http://h.example")
+                && !loopback("http://192.168.1.1")
+                && !loopback("http://[fe80::1]")
+        );
+        assert!(!loopback("mailto:me@h.example"), "no host");
+    }
+
+    #[test]
     fn auth_modes_parse_in_one_place() {
         assert_eq!("jwt".parse::<AuthMode>().unwrap(), AuthMode::Jwt);
         assert_eq!("Bearer".parse::<AuthMode>().unwrap(), AuthMode::Jwt);

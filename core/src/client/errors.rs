@@ -196,3 +196,208 @@ fn redirect_target(location: &str) -> String {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use base64::Engine;
+    use reqwest::header::HeaderValue;
+
+    fn secrets(list: &[&str]) -> Secrets {
+        let mut s = Secrets::default();
+        for x in list {
+            s.add(x);
+        }
+        s
+    }
+
+    fn api(status: u16, headers: &[(&'static str, &str)], body: &str, s: &Secrets) -> ApiError {
+        let mut h = HeaderMap::new();
+        for (k, v) in headers {
+            h.insert(*k, HeaderValue::from_str(v).unwrap());
+        }
+        let body = Bytes::from(body.to_owned());
+        match api_error("GET", "/csapi/v1.3/images", status, &h, &body, s) {
+            Error::Api(a) => *a,
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn secrets_shorter_than_four_characters_are_not_looked_for() {
+        let s = secrets(&["abc", " p ", ""]);
+        assert_eq!(s.scrub("abc and p"), "abc and p");
+        let s = secrets(&["abcd"]);
+        assert_eq!(s.scrub("x abcd y"), "x [REDACTED] y");
+        // Surrounding blanks are not part of the secret.
+        let s = secrets(&["  wxyz\n"]);
+        assert_eq!(s.scrub("(wxyz)"), "([REDACTED])");
+    }
+
+    #[test]
+    fn a_secret_is_found_as_sent_form_encoded_and_json_escaped() {
+        let secret = r#"p@ss "w"/x"#;
+        let s = secrets(&[secret]);
+        for echo in [
+            secret.to_owned(),
+            "p%40ss+%22w%22%2Fx".to_owned(),
+            serde_json::to_string(secret).unwrap(),
+        ] {
+            let out = s.scrub(&format!("you sent {echo}."));
+            assert!(!out.contains("ss"), "{echo} -> {out}");
+            assert!(out.contains("[REDACTED]"), "{echo} -> {out}");
+        }
+        // Added twice, still one entry per form.
+        let mut twice = secrets(&[secret]);
+        twice.add(secret);
+        assert_eq!(twice.0.len(), 3);
+    }
+
+    #[test]
+    fn the_longest_secret_is_replaced_first() {
+        let s = secrets(&["abcd", "abcdefgh"]);
+        assert_eq!(s.scrub("<abcdefgh>"), "<[REDACTED]>");
+        assert_eq!(s.scrub("<abcd>"), "<[REDACTED]>");
+    }
+
+    #[test]
+    fn a_basic_header_yields_its_credentials_and_password() {
+        let b64 = base64::engine::general_purpose::STANDARD.encode("user:pa55word");
+        for scheme in ["Basic", "basic"] {
+            let mut s = Secrets::default();
+            s.add_authorization(&format!("{scheme} {b64}"));
+            for echo in [
+                format!("{scheme} {b64}"),
+                b64.clone(),
+                "user:pa55word".into(),
+                "pa55word".into(),
+            ] {
+                assert_eq!(s.scrub(&echo), "[REDACTED]", "{scheme}: {echo}");
+            }
+            assert_eq!(s.scrub("user"), "user", "the user name alone is no secret");
+        }
+    }
+
+    #[test]
+    fn a_bearer_token_is_not_decoded() {
+        let token = base64::engine::general_purpose::STANDARD.encode("someone:password");
+        let mut s = Secrets::default();
+        s.add_authorization(&format!("Bearer {token}"));
+        assert_eq!(s.scrub(&format!("got {token}")), "got [REDACTED]");
+        // Only a Basic value is base64 of `user:password`: a token's decoding means nothing.
+        assert_eq!(s.scrub("password someone"), "password someone");
+        // A value without a scheme is a secret whole.
+        let mut s = Secrets::default();
+        s.add_authorization("opaque-value-1");
+        assert_eq!(s.scrub("[opaque-value-1]"), "[[REDACTED]]");
+    }
+
+    #[test]
+    fn a_qualys_error_body_is_read_into_its_fields() {
+        let none = Secrets::default();
+        let a = api(
+            404,
+            &[],
+            r#"{"errorCode": 1504, "message": "not found", "timestamp": 1700000000000}"#,
+            &none,
+        );
+        assert_eq!(a.status, 404);
+        assert_eq!(a.error_code.as_deref(), Some("1504"));
+        assert_eq!(a.message, "not found");
+        assert_eq!(a.timestamp, Some(1_700_000_000_000));
+        let a = api(
+            400,
+            &[],
+            r#"{"errorCode": "CMS-1", "message": "x", "timestamp": "1700000000001"}"#,
+            &none,
+        );
+        assert_eq!(a.error_code.as_deref(), Some("CMS-1"));
+        assert_eq!(a.timestamp, Some(1_700_000_000_001));
+        let a = api(400, &[], r#"{"timestamp": true}"#, &none);
+        assert_eq!(a.timestamp, None);
+    }
+
+    #[test]
+    fn without_a_message_the_body_or_the_status_reason_is_the_message() {
+        let none = Secrets::default();
+        let a = api(400, &[], r#"{"errorCode": "E", "message": ""}"#, &none);
+        assert_eq!(a.message, r#"{"errorCode": "E", "message": ""}"#);
+        let a = api(502, &[], "  <html>bad gateway</html>\n", &none);
+        assert_eq!(a.message, "<html>bad gateway</html>");
+        let a = api(503, &[], "", &none);
+        assert_eq!(a.message, "Service Unavailable");
+        let a = api(599, &[], " ", &none);
+        assert_eq!(a.message, "");
+    }
+
+    #[test]
+    fn echoed_secrets_leave_the_message_and_the_error_code() {
+        let s = secrets(&["hunter22"]);
+        let a = api(
+            401,
+            &[],
+            r#"{"errorCode": "bad hunter22", "message": "password hunter22 refused"}"#,
+            &s,
+        );
+        assert_eq!(a.error_code.as_deref(), Some("bad [REDACTED]"));
+        assert_eq!(a.message, "password [REDACTED] refused");
+    }
+
+    #[test]
+    fn a_redirect_not_followed_names_its_target_without_query_or_credentials() {
+        let none = Secrets::default();
+        let a = api(
+            302,
+            &[(
+                "location",
+                "https://me:pw1234@other.example:8443/a/b?token=abc#frag",
+            )],
+            "",
+            &none,
+        );
+        assert!(
+            a.message
+                .starts_with("redirect to https://other.example:8443/a/b not followed"),
+            "{}",
+            a.message
+        );
+        assert!(!a.message.contains("token") && !a.message.contains("pw1234"));
+        // A relative target loses its query and fragment too.
+        let a = api(307, &[("location", "/moved?token=abc#x")], "", &none);
+        assert!(
+            a.message.starts_with("redirect to /moved not followed"),
+            "{}",
+            a.message
+        );
+        let a = api(301, &[("location", "https://other.example/")], "", &none);
+        assert!(
+            a.message
+                .starts_with("redirect to https://other.example/ not")
+        );
+        // A Location on an answer that is no redirect is not one.
+        for status in [201, 299, 400, 404] {
+            let a = api(
+                status,
+                &[("location", "https://other.example/")],
+                r#"{"message": "m"}"#,
+                &none,
+            );
+            assert_eq!(a.message, "m", "{status}");
+        }
+    }
+
+    #[test]
+    fn a_refusal_carries_the_wait_it_asked_for() {
+        let a = api(
+            429,
+            &[
+                ("x-ratelimit-towait-sec", "7"),
+                ("x-ratelimit-remaining", "0"),
+            ],
+            "{}",
+            &Secrets::default(),
+        );
+        assert_eq!(a.retry_after, Some(Duration::from_secs(7)));
+        assert_eq!(a.rate_limit.and_then(|r| r.remaining), Some(0));
+    }
+}

@@ -12,6 +12,8 @@ mod attempt;
 mod budget;
 mod builder;
 mod download;
+#[cfg(test)]
+mod dry_run_tests;
 mod errors;
 mod execute;
 mod options;
@@ -482,17 +484,17 @@ fn redact(v: &mut Value) {
     match v {
         Value::Object(m) => {
             for (k, x) in m.iter_mut() {
-                if is_secret_key(k) && !x.is_object() && !x.is_array() {
-                    *x = Value::String("***".into());
-                } else if is_secret_key(k) && x.is_object() {
-                    // `credential: {username, password}`: every value of it is hidden.
-                    if let Value::Object(inner) = x {
-                        for y in inner.values_mut() {
-                            *y = Value::String("***".into());
-                        }
-                    }
-                } else {
+                if !is_secret_key(k) {
                     redact(x);
+                    continue;
+                }
+                let hidden = || Value::String("***".into());
+                match x {
+                    // `credential: {username, password}`: every value of it is hidden.
+                    Value::Object(inner) => inner.values_mut().for_each(|y| *y = hidden()),
+                    // A list under a secret key (`tokens: [...]`): every item of it.
+                    Value::Array(items) => items.iter_mut().for_each(|y| *y = hidden()),
+                    other => *other = hidden(),
                 }
             }
         }
