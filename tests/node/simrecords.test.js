@@ -141,7 +141,20 @@ test('rateLimits: the published limits, a scale factor, or per family, as the Py
   } finally {
     await sim.stop()
   }
-  await assert.rejects(startSimulator({ rateLimits: { images: [0, 1] } }), /rateLimits\.images: must be \[calls, windowSeconds\]/)
-  await assert.rejects(startSimulator({ rateLimits: 'fast' }), /rateLimits: unknown preset 'fast'/)
-  await assert.rejects(startSimulator({ rate_limits: true }), /unknown option 'rate_limits'; did you mean rateLimits/)
+  await assert.rejects(startSimulator({ rateLimits: { images: [0, 1] } }), /`rateLimits`: images: must be \[calls, windowSeconds\]/)
+  await assert.rejects(startSimulator({ rateLimits: 'fast' }), /`rateLimits`: unknown preset 'fast'/)
+  // Misspelt names, of an option or of a family, are refused by name, with the closest one.
+  await assert.rejects(startSimulator({ rateLimt: true }),
+    (e) => e.name === 'ValidationError' && e.field === 'rateLimt' && /did you mean `rateLimits`\?/.test(e.message))
+  await assert.rejects(startSimulator({ rateLimits: { 'images/lst': [2, 60] } }),
+    /unknown rate-limit family `images\/lst` \(did you mean `images\/list`\?\)/)
+  await assert.rejects(startSimulator({ faults: { errorRte: 0.5 } }), /did you mean `errorRate`\?/)
+  // The Python spelling is the same option.
+  const snake = await startSimulator({ images: 3, rate_limits: { 'images/list': [1, 60] } })
+  try {
+    assert.equal((await listStatus(snake)).status, 200)
+    assert.equal((await listStatus(snake)).status, 429)
+  } finally {
+    await snake.stop()
+  }
 })
