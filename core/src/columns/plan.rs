@@ -1,6 +1,6 @@
 //! A schema compiled for reading: every value a record can feed (a column, a list's items, a
 //! struct's field) is a numbered node, and the record's top-level keys are matched to the nodes
-//! they feed. The reader ([`super::read`]) walks it; the sinks (CSV, Arrow) keep one builder per
+//! they feed. The reader walks it; the sinks (CSV, Arrow) keep one builder per
 //! node, so both get the same values from the same rules.
 
 use super::{ColumnType, Schema, Source};
