@@ -496,22 +496,19 @@ impl Writer {
             Format::Table => {
                 self.fix_layout(items)?;
                 let mut text = String::new();
-                match &self.layout {
-                    Some(Layout::Table(cols)) => {
-                        for it in items {
-                            let line = cols
-                                .iter()
-                                .map(|c| {
-                                    let v = tables::format(lookup(it, &c.path), c.format, self.now);
-                                    cut(&v, c.width)
-                                })
-                                .collect::<Vec<_>>()
-                                .join("  ");
-                            text.push_str(line.trim_end());
-                            text.push('\n');
-                        }
+                if let Some(Layout::Table(cols)) = &self.layout {
+                    for it in items {
+                        let line = cols
+                            .iter()
+                            .map(|c| {
+                                let v = tables::format(lookup(it, &c.path), c.format, self.now);
+                                cut(&v, c.width)
+                            })
+                            .collect::<Vec<_>>()
+                            .join("  ");
+                        text.push_str(line.trim_end());
+                        text.push('\n');
                     }
-                    _ => {}
                 }
                 self.count += items.len() as u64;
                 self.out.write_all(text.as_bytes()).map_err(io)?;

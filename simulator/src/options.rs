@@ -26,7 +26,9 @@ impl std::fmt::Display for OptionError {
 
 impl std::error::Error for OptionError {}
 
-type Setter = fn(&mut SimConfig, &Value) -> Result<(), String>;
+/// Sets one option of `T` from its value; the message says what was wrong with it.
+type Set<T> = fn(&mut T, &Value) -> Result<(), String>;
+type Setter = Set<SimConfig>;
 
 /// The top-level options, in the order they are applied: `generated` first, so that counts given
 /// with it win.
@@ -103,7 +105,7 @@ const OPTIONS: &[(&str, Setter)] = &[
 ];
 
 /// The keys of `counts`.
-const COUNTS: &[(&str, fn(&mut Counts, &Value) -> Result<(), String>)] = &[
+const COUNTS: &[(&str, Set<Counts>)] = &[
     ("images", |c, v| count(v).map(|n| c.images = n)),
     ("containers", |c, v| count(v).map(|n| c.containers = n)),
     ("sensors", |c, v| count(v).map(|n| c.sensors = n)),
@@ -123,7 +125,7 @@ const COUNTS: &[(&str, fn(&mut Counts, &Value) -> Result<(), String>)] = &[
 ];
 
 /// The keys of `faults`: shares of requests between 0 and 1, and the pause between body chunks.
-const FAULTS: &[(&str, fn(&mut FaultRates, &Value) -> Result<(), String>)] = &[
+const FAULTS: &[(&str, Set<FaultRates>)] = &[
     ("error_rate", |f, v| share(v).map(|r| f.error_rate = r)),
     ("drop_rate", |f, v| share(v).map(|r| f.drop_rate = r)),
     ("malformed_rate", |f, v| {
@@ -250,11 +252,7 @@ fn named<'m, T>(
 }
 
 /// An object of a sub-table's keys (`counts`, `faults`) applied to `target`.
-fn group<T>(
-    v: &Value,
-    table: &[(&str, fn(&mut T, &Value) -> Result<(), String>)],
-    target: &mut T,
-) -> Result<(), String> {
+fn group<T>(v: &Value, table: &[(&str, Set<T>)], target: &mut T) -> Result<(), String> {
     let Value::Object(m) = v else {
         return Err("must be an object".into());
     };
