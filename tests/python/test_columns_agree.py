@@ -21,8 +21,8 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from qualys_cs.testing import Simulator
 from qualys_cs._native import NativeSimulator
+from qualys_cs.testing import Simulator
 
 SHA = "ab" * 32
 
@@ -102,7 +102,7 @@ def test_csv_arrow_parquet_and_cli_agree(tmp_path: pathlib.Path) -> None:
     assert header == table.column_names == list(frame.columns)
     assert len(body) == n == table.num_rows == len(frame) == 41
     assert pq.read_table(tmp_path / "images.parquet").equals(table)
-    for name, ty in zip(table.column_names, table.schema.types):
+    for name, ty in zip(table.column_names, table.schema.types, strict=True):
         column = table.column(name).to_pylist()
         for i, row in enumerate(body):
             assert csv_cell(row[header.index(name)], ty) == arrow_cell(column[i]), (name, i)
@@ -130,7 +130,9 @@ def test_a_misspelt_simulator_option_is_refused_by_name() -> None:
 
 def list_status(sim: Simulator) -> int:
     auth = base64.b64encode(f"{sim.username}:{sim.password}".encode()).decode()
-    req = urllib.request.Request(f"{sim.url}/csapi/v1.3/images/list?limit=1", headers={"Authorization": f"Basic {auth}"})
+    req = urllib.request.Request(
+        f"{sim.url}/csapi/v1.3/images/list?limit=1", headers={"Authorization": f"Basic {auth}"}
+    )
     try:
         with urllib.request.urlopen(req, timeout=30) as r:
             r.read()
