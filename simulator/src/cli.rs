@@ -121,12 +121,18 @@ pub struct SimArgs {
 /// [`SimConfig::from_json`], the one reader of the simulator's options.
 pub fn config(a: SimArgs) -> Result<SimConfig, String> {
     let cfg = SimConfig::from_json(&options(&a)?).map_err(|e| {
-        // The flag's spelling of the option.
-        let flag = match e.option.as_str() {
+        // The flag's spelling of the option: a key of `faults` or `counts` is a flag of its own.
+        let (option, message) = match (e.option.as_str(), e.message.split_once(": ")) {
+            ("faults" | "counts", Some((key, rest))) => (key, rest),
+            (o, _) => (o, e.message.as_str()),
+        };
+        let flag = match option {
             "rate_limits" => "rate-limit".to_string(),
+            "repositories_per_registry" => "repositories".to_string(),
+            "schedules_per_registry" => "schedules".to_string(),
             o => o.replace('_', "-"),
         };
-        format!("--{flag}: {}", e.message)
+        format!("--{flag}: {message}")
     })?;
     Ok(cfg)
 }
