@@ -74,8 +74,9 @@ export declare class NativePager {
 export declare class NativeSimulator {
   /**
    * `options_json`: `startSimulator`'s options as JSON text, read by the simulator crate's one
-   * reader (`SimConfig::from_json`, as the command line's flags and Python's keywords are):
-   * camelCase names, an unknown one or a bad value refused naming it.
+   * reader (`SimConfig::from_json`, as the command line's flags and Python's keywords are) in
+   * Node's spelling: camelCase, durations in the unit their names say (`latencyMs`,
+   * `tokenTtl` in seconds). An unknown name or a bad value is refused, naming it.
    */
   static start(optionsJson?: string | undefined | null): NativeSimulator
   get url(): string

@@ -4,7 +4,7 @@
 
 use crate::errors::invalid;
 use napi_derive::napi;
-use qualys_cs_sim::{Fault, Resource, SimConfig, SimHandle, Simulator};
+use qualys_cs_sim::{Fault, Resource, SimConfig, SimHandle, Simulator, Spelling};
 use std::sync::Mutex;
 
 #[napi]
@@ -18,8 +18,9 @@ pub struct NativeSimulator {
 #[napi]
 impl NativeSimulator {
     /// `options_json`: `startSimulator`'s options as JSON text, read by the simulator crate's one
-    /// reader (`SimConfig::from_json`, as the command line's flags and Python's keywords are):
-    /// camelCase names, an unknown one or a bad value refused naming it.
+    /// reader (`SimConfig::from_json`, as the command line's flags and Python's keywords are) in
+    /// Node's spelling: camelCase, durations in the unit their names say (`latencyMs`,
+    /// `tokenTtl` in seconds). An unknown name or a bad value is refused, naming it.
     #[napi(factory, catch_unwind)]
     pub fn start(options_json: Option<String>) -> napi::Result<NativeSimulator> {
         let options: serde_json::Value = match options_json {
@@ -28,8 +29,8 @@ impl NativeSimulator {
             }
             None => serde_json::Value::Object(Default::default()),
         };
-        let cfg =
-            SimConfig::from_json(&options).map_err(|e| invalid(&e.option, "option", e.message))?;
+        let cfg = SimConfig::from_json(&options, Spelling::Camel)
+            .map_err(|e| invalid(&e.option, "option", e.message))?;
         let (username, password) = (cfg.username.clone(), cfg.password.clone());
         let handle = Simulator::spawn(cfg).map_err(|e| {
             if e.kind() == std::io::ErrorKind::InvalidInput {

@@ -5,7 +5,7 @@ use crate::convert::{from_py, to_py};
 use pyo3::exceptions::{PyRuntimeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList};
-use qualys_cs_sim::{Fault, Resource, SimConfig, SimHandle, Simulator};
+use qualys_cs_sim::{Fault, Resource, SimConfig, SimHandle, Simulator, Spelling};
 use std::sync::Mutex;
 use std::time::Duration;
 
@@ -31,8 +31,9 @@ impl NativeSimulator {
 #[pymethods]
 impl NativeSimulator {
     /// The keywords are the simulator's options, read by the simulator crate's one reader
-    /// (`SimConfig::from_json`, as the command line's flags and Node's options are): an unknown
-    /// name or a bad value is a `ValueError` naming it. `None` leaves an option at its default.
+    /// (`SimConfig::from_json`, as the command line's flags and Node's options are) in Python's
+    /// spelling: snake_case, `latency` and `faults["slow_body"]` in seconds. An unknown name or a
+    /// bad value is a `ValueError` naming it. `None` leaves an option at its default.
     #[new]
     #[pyo3(signature = (**options))]
     fn new(py: Python<'_>, options: Option<&Bound<'_, PyDict>>) -> PyResult<Self> {
@@ -40,8 +41,8 @@ impl NativeSimulator {
             Some(d) => from_py(d.as_any(), "options").map_err(PyValueError::new_err)?,
             None => serde_json::Value::Object(Default::default()),
         };
-        let cfg =
-            SimConfig::from_json(&options).map_err(|e| PyValueError::new_err(e.to_string()))?;
+        let cfg = SimConfig::from_json(&options, Spelling::Snake)
+            .map_err(|e| PyValueError::new_err(e.to_string()))?;
         let (username, password) = (cfg.username.clone(), cfg.password.clone());
         let handle = py.detach(|| Simulator::spawn(cfg)).map_err(|e| {
             if e.kind() == std::io::ErrorKind::InvalidInput {

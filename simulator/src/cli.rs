@@ -3,7 +3,7 @@
 //! ([`SimArgs`], a clap parser either binary mounts), the configuration they give ([`config`]) and
 //! serving until told to stop ([`serve`]).
 
-use crate::{Counts, LinkCase, LinkEnd, RateLimits, SimConfig, Simulator, Subscription};
+use crate::{Counts, LinkCase, LinkEnd, RateLimits, SimConfig, Simulator, Spelling, Subscription};
 use clap::Parser;
 use serde_json::{Map, Value, json};
 use std::io::Write;
@@ -120,21 +120,27 @@ pub struct SimArgs {
 /// The simulator's configuration from its command line: the flags as the options of
 /// [`SimConfig::from_json`], the one reader of the simulator's options.
 pub fn config(a: SimArgs) -> Result<SimConfig, String> {
-    let cfg = SimConfig::from_json(&options(&a)?).map_err(|e| {
-        // The flag's spelling of the option: a key of `faults` or `counts` is a flag of its own.
-        let (option, message) = match (e.option.as_str(), e.message.split_once(": ")) {
-            ("faults" | "counts", Some((key, rest))) => (key, rest),
-            (o, _) => (o, e.message.as_str()),
-        };
-        let flag = match option {
-            "rate_limits" => "rate-limit".to_string(),
-            "repositories_per_registry" => "repositories".to_string(),
-            "schedules_per_registry" => "schedules".to_string(),
-            o => o.replace('_', "-"),
-        };
-        format!("--{flag}: {message}")
-    })?;
-    Ok(cfg)
+    SimConfig::from_json(&options(&a)?, Spelling::Snake)
+        .map_err(|e| format!("--{}: {}", flag(&e.option), e.message))
+}
+
+/// The flag of an option of [`options`]: a key of `faults` or `counts` is a flag of its own, and
+/// every rate limit comes from `--rate-limit` but the scale.
+fn flag(option: &str) -> String {
+    let key = option
+        .strip_prefix("faults.")
+        .or_else(|| option.strip_prefix("counts."))
+        .unwrap_or(option);
+    match key {
+        "rate_limits.scale" => "rate-limit-scale".into(),
+        k if k == "rate_limits" || k.starts_with("rate_limits.") => "rate-limit".into(),
+        "repositories_per_registry" => "repositories".into(),
+        "schedules_per_registry" => "schedules".into(),
+        "token_ttl" => "token-ttl-secs".into(),
+        "request_log" => "no-request-log".into(),
+        "generated" => "no-generated".into(),
+        k => k.replace('_', "-"),
+    }
 }
 
 /// The flags as an object of simulator options.

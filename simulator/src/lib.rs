@@ -38,7 +38,7 @@ pub use config::{
     Counts, DEFAULT_API_CLIENT, FAMILIES, Fault, FaultKind, FaultRates, Limit, LinkCase, LinkEnd,
     LoggedRequest, RateLimits, SimConfig, Subscription,
 };
-pub use options::OptionError;
+pub use options::{OptionError, Spelling};
 
 use state::Sim;
 use std::net::SocketAddr;

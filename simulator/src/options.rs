@@ -3,15 +3,21 @@
 //! Python `Simulator` keywords, Node's `startSimulator` options). A name it does not know is
 //! refused by name, with the closest known one, and so is a value of the wrong kind or range.
 //!
-//! Names are snake_case (`rate_limits`); camelCase (`rateLimits`) is the same name, so Node's
-//! options need no table of their own. Durations say their unit: `latency` (seconds) or
-//! `latency_ms`.
+//! Each binding keeps the spelling it documents ([`Spelling`]): snake_case for Python and the
+//! command line (`rate_limits`), camelCase for Node (`rateLimits`); a name in the other spelling
+//! is refused, suggesting this one's. A duration is declared with its unit, and its names keep
+//! the units the bindings document: Python's `latency` and `faults.slow_body` are seconds, Node's
+//! `latencyMs` and `faults.slowBodyMs` milliseconds (the command line's `latency_ms` and
+//! `slow_body_ms` are snake_case names too), `token_ttl`/`tokenTtl` is seconds in both. The
+//! names that say no unit are Python's only: Node's `latency` would be seconds, so a Node
+//! `latency: 50` meant as milliseconds (as Node has always spelt durations) is refused, pointing
+//! at `latencyMs`, rather than read as 50 s.
 
-use crate::{Counts, FaultRates, Fixtures, RateLimits, SimConfig};
+use crate::{RateLimits, SimConfig};
 use serde_json::{Map, Value};
 use std::time::Duration;
 
-/// An option refused: its name as given (`faults.error_rate`) and why.
+/// An option refused: its name as given (`faults.errorRate`) and why.
 #[derive(Debug, Clone, PartialEq)]
 pub struct OptionError {
     pub option: String,
@@ -26,71 +32,158 @@ impl std::fmt::Display for OptionError {
 
 impl std::error::Error for OptionError {}
 
-/// Sets one option of `T` from its value; the message says what was wrong with it.
-type Set<T> = fn(&mut T, &Value) -> Result<(), String>;
-type Setter = Set<SimConfig>;
+/// How a caller spells the options' names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Spelling {
+    /// Python's keywords and the command line: `rate_limits`, `latency` (seconds).
+    Snake,
+    /// Node's options: `rateLimits`, `latencyMs`.
+    Camel,
+}
+
+impl Spelling {
+    /// A declared (snake_case) name in this spelling.
+    fn of(self, name: &str) -> String {
+        match self {
+            Spelling::Snake => name.to_string(),
+            Spelling::Camel => camel(name),
+        }
+    }
+}
+
+/// Sets one option from its value; the message says what was wrong with it.
+type Setter = fn(&mut SimConfig, &Value) -> Result<(), String>;
+
+/// A duration's unit: what the number given is counted in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Unit {
+    Seconds,
+    Millis,
+}
+
+impl Unit {
+    fn name(self) -> &'static str {
+        match self {
+            Unit::Seconds => "seconds",
+            Unit::Millis => "milliseconds",
+        }
+    }
+}
+
+#[derive(Clone, Copy)]
+enum Decl {
+    /// A value set as it is.
+    Value(Setter),
+    /// A non-negative number of `Unit`s.
+    Duration(Unit, fn(&mut SimConfig, Duration)),
+    /// An object of options of its own (`faults`, `counts`).
+    Group(&'static [Opt]),
+}
+
+/// One option: its name (snake_case; camelCase is derived), what it holds, and the one spelling
+/// that has it when the other has not.
+#[derive(Clone, Copy)]
+struct Opt {
+    name: &'static str,
+    only: Option<Spelling>,
+    decl: Decl,
+}
+
+const fn value(name: &'static str, set: Setter) -> Opt {
+    Opt {
+        name,
+        only: None,
+        decl: Decl::Value(set),
+    }
+}
+
+const fn duration(name: &'static str, unit: Unit, set: fn(&mut SimConfig, Duration)) -> Opt {
+    Opt {
+        name,
+        only: None,
+        decl: Decl::Duration(unit, set),
+    }
+}
+
+/// A duration whose name says no unit, in seconds: Python's spelling only (see the module's
+/// documentation).
+const fn python_seconds(name: &'static str, set: fn(&mut SimConfig, Duration)) -> Opt {
+    Opt {
+        name,
+        only: Some(Spelling::Snake),
+        decl: Decl::Duration(Unit::Seconds, set),
+    }
+}
+
+const fn group(name: &'static str, table: &'static [Opt]) -> Opt {
+    Opt {
+        name,
+        only: None,
+        decl: Decl::Group(table),
+    }
+}
 
 /// The top-level options, in the order they are applied: `generated` first, so that counts given
 /// with it win.
-const OPTIONS: &[(&str, Setter)] = &[
-    ("generated", |c, v| {
+const OPTIONS: &[Opt] = &[
+    value("generated", |c, v| {
         *c = std::mem::take(c).generated(boolean(v)?);
         Ok(())
     }),
-    ("username", |c, v| text(v).map(|s| c.username = s)),
-    ("password", |c, v| text(v).map(|s| c.password = s)),
-    ("seed", |c, v| count(v).map(|n| c.seed = n)),
-    ("port", |c, v| {
+    value("username", |c, v| text(v).map(|s| c.username = s)),
+    value("password", |c, v| text(v).map(|s| c.password = s)),
+    value("seed", |c, v| count(v).map(|n| c.seed = n)),
+    value("port", |c, v| {
         let n = count(v)?;
         c.port = u16::try_from(n).map_err(|_| "must be a port number (0 to 65535)".to_string())?;
         Ok(())
     }),
     // Every count is an option of its own too (`images=`), as well as a key of `counts`.
-    ("counts", |c, v| group(v, COUNTS, &mut c.counts)),
-    ("images", |c, v| count(v).map(|n| c.counts.images = n)),
-    ("containers", |c, v| {
+    group("counts", COUNTS),
+    value("images", |c, v| count(v).map(|n| c.counts.images = n)),
+    value("containers", |c, v| {
         count(v).map(|n| c.counts.containers = n)
     }),
-    ("sensors", |c, v| count(v).map(|n| c.counts.sensors = n)),
-    ("registries", |c, v| {
+    value("sensors", |c, v| count(v).map(|n| c.counts.sensors = n)),
+    value("registries", |c, v| {
         count(v).map(|n| c.counts.registries = n)
     }),
-    ("latency", |c, v| seconds(v).map(|d| c.latency = d)),
-    ("latency_ms", |c, v| millis(v).map(|d| c.latency = d)),
-    ("faults", |c, v| group(v, FAULTS, &mut c.faults)),
-    ("rate_limits", |c, v| {
-        c.rate_limits = RateLimits::from_json("rate_limits", v).map_err(strip("rate_limits"))?;
+    python_seconds("latency", |c, d| c.latency = d),
+    duration("latency_ms", Unit::Millis, |c, d| c.latency = d),
+    group("faults", FAULTS),
+    value("rate_limits", |c, v| {
+        c.rate_limits = RateLimits::from_json("rate_limits", v)?;
         Ok(())
     }),
-    ("retry_after", |c, v| {
+    value("retry_after", |c, v| {
         boolean(v).map(|b| c.rate_limits.retry_after = b)
     }),
-    ("subscription", |c, v| {
+    value("subscription", |c, v| {
         c.subscription = text(v)?.parse()?;
         Ok(())
     }),
-    ("token_ttl", |c, v| seconds(v).map(|d| c.token_ttl = d)),
-    ("link_host", |c, v| text(v).map(|s| c.link_host = s)),
-    ("link_case", |c, v| {
+    duration("token_ttl", Unit::Seconds, |c, d| c.token_ttl = d),
+    value("link_host", |c, v| text(v).map(|s| c.link_host = s)),
+    value("link_case", |c, v| {
         c.link_case = text(v)?.parse()?;
         Ok(())
     }),
-    ("link_end", |c, v| {
+    value("link_end", |c, v| {
         c.link_end = text(v)?.parse()?;
         Ok(())
     }),
-    ("strict_accept", |c, v| {
+    value("strict_accept", |c, v| {
         boolean(v).map(|b| c.strict_accept = b)
     }),
-    ("request_log", |c, v| {
+    value("request_log", |c, v| {
         let n = count(v)?;
         c.request_log_capacity = usize::try_from(n).map_err(|_| "too large".to_string())?;
         Ok(())
     }),
-    ("fixtures", |c, v| {
+    value("fixtures", |c, v| {
         c.fixtures = match v {
-            Value::String(dir) => Fixtures::from_dir(dir),
-            Value::Object(_) => Fixtures::from_value(v),
+            Value::String(dir) => crate::Fixtures::from_dir(dir),
+            Value::Object(_) => crate::Fixtures::from_value(v),
             _ => {
                 return Err(
                     "must be a directory path or an object of records by resource \
@@ -105,87 +198,148 @@ const OPTIONS: &[(&str, Setter)] = &[
 ];
 
 /// The keys of `counts`.
-const COUNTS: &[(&str, Set<Counts>)] = &[
-    ("images", |c, v| count(v).map(|n| c.images = n)),
-    ("containers", |c, v| count(v).map(|n| c.containers = n)),
-    ("sensors", |c, v| count(v).map(|n| c.sensors = n)),
-    ("registries", |c, v| count(v).map(|n| c.registries = n)),
-    ("repositories_per_registry", |c, v| {
-        count(v).map(|n| c.repositories_per_registry = n)
+const COUNTS: &[Opt] = &[
+    value("images", |c, v| count(v).map(|n| c.counts.images = n)),
+    value("containers", |c, v| {
+        count(v).map(|n| c.counts.containers = n)
     }),
-    ("schedules_per_registry", |c, v| {
-        count(v).map(|n| c.schedules_per_registry = n)
+    value("sensors", |c, v| count(v).map(|n| c.counts.sensors = n)),
+    value("registries", |c, v| {
+        count(v).map(|n| c.counts.registries = n)
     }),
-    ("controls", |c, v| count(v).map(|n| c.controls = n)),
-    ("events", |c, v| count(v).map(|n| c.events = n)),
-    ("reports", |c, v| count(v).map(|n| c.reports = n)),
-    ("k8s_postures", |c, v| count(v).map(|n| c.k8s_postures = n)),
-    ("policies", |c, v| count(v).map(|n| c.policies = n)),
-    ("tags", |c, v| count(v).map(|n| c.tags = n)),
+    value("repositories_per_registry", |c, v| {
+        count(v).map(|n| c.counts.repositories_per_registry = n)
+    }),
+    value("schedules_per_registry", |c, v| {
+        count(v).map(|n| c.counts.schedules_per_registry = n)
+    }),
+    value("controls", |c, v| count(v).map(|n| c.counts.controls = n)),
+    value("events", |c, v| count(v).map(|n| c.counts.events = n)),
+    value("reports", |c, v| count(v).map(|n| c.counts.reports = n)),
+    value("k8s_postures", |c, v| {
+        count(v).map(|n| c.counts.k8s_postures = n)
+    }),
+    value("policies", |c, v| count(v).map(|n| c.counts.policies = n)),
+    value("tags", |c, v| count(v).map(|n| c.counts.tags = n)),
 ];
 
 /// The keys of `faults`: shares of requests between 0 and 1, and the pause between body chunks.
-const FAULTS: &[(&str, Set<FaultRates>)] = &[
-    ("error_rate", |f, v| share(v).map(|r| f.error_rate = r)),
-    ("drop_rate", |f, v| share(v).map(|r| f.drop_rate = r)),
-    ("malformed_rate", |f, v| {
-        share(v).map(|r| f.malformed_rate = r)
+const FAULTS: &[Opt] = &[
+    value("error_rate", |c, v| {
+        share(v).map(|r| c.faults.error_rate = r)
     }),
-    ("truncate_rate", |f, v| {
-        share(v).map(|r| f.truncate_rate = r)
+    value("drop_rate", |c, v| share(v).map(|r| c.faults.drop_rate = r)),
+    value("malformed_rate", |c, v| {
+        share(v).map(|r| c.faults.malformed_rate = r)
     }),
-    ("slow_body", |f, v| {
-        seconds(v).map(|d| f.slow_body = (!d.is_zero()).then_some(d))
+    value("truncate_rate", |c, v| {
+        share(v).map(|r| c.faults.truncate_rate = r)
     }),
-    ("slow_body_ms", |f, v| {
-        millis(v).map(|d| f.slow_body = (!d.is_zero()).then_some(d))
+    python_seconds("slow_body", |c, d| {
+        c.faults.slow_body = (!d.is_zero()).then_some(d)
+    }),
+    duration("slow_body_ms", Unit::Millis, |c, d| {
+        c.faults.slow_body = (!d.is_zero()).then_some(d)
     }),
 ];
 
-/// The top-level option names (snake_case), for documentation and the bindings' tests.
-pub fn option_names() -> impl Iterator<Item = &'static str> {
-    OPTIONS.iter().map(|(n, _)| *n)
+/// The top-level option names in a spelling, for documentation and the bindings' tests.
+pub fn option_names(spelling: Spelling) -> Vec<String> {
+    OPTIONS
+        .iter()
+        .filter(|o| has(o, spelling))
+        .map(|o| spelling.of(o.name))
+        .collect()
 }
 
 impl SimConfig {
-    /// The configuration of a JSON object of options (see the module's documentation); `null`
-    /// values are left at their defaults. Errors name the option as it was spelt.
-    pub fn from_json(options: &Value) -> Result<SimConfig, OptionError> {
+    /// The configuration of a JSON object of options spelt as `spelling` says (see the module's
+    /// documentation); `null` values are left at their defaults. Errors name the option as it was
+    /// spelt.
+    pub fn from_json(options: &Value, spelling: Spelling) -> Result<SimConfig, OptionError> {
         let Value::Object(m) = options else {
             return Err(OptionError {
                 option: "options".into(),
                 message: "must be an object of option names to values".into(),
             });
         };
-        let given = named(m, OPTIONS, "")?;
+        let given = named(m, OPTIONS, spelling, "")?;
         let mut cfg = SimConfig::default();
-        for (i, (_, set)) in OPTIONS.iter().enumerate() {
+        for (i, opt) in OPTIONS.iter().enumerate() {
             for (_, key, v) in given.iter().filter(|(at, _, _)| *at == i) {
-                set(&mut cfg, v).map_err(|message| OptionError {
-                    option: (*key).to_string(),
-                    message,
-                })?;
+                apply(&mut cfg, opt, key, v, spelling)?;
             }
         }
         Ok(cfg)
     }
 }
 
-/// `name` in snake_case (`rateLimits` -> `rate_limits`, `k8sPostures` -> `k8s_postures`).
-fn snake(name: &str) -> String {
-    let mut s = String::with_capacity(name.len() + 4);
-    for c in name.chars() {
-        if c.is_ascii_uppercase() {
-            s.push('_');
-            s.push(c.to_ascii_lowercase());
-        } else {
-            s.push(c);
+/// Sets `opt` from `v`, given as `key`; a group's keys are named under it (`faults.errorRate`).
+fn apply(
+    cfg: &mut SimConfig,
+    opt: &Opt,
+    key: &str,
+    v: &Value,
+    spelling: Spelling,
+) -> Result<(), OptionError> {
+    let no = |message: String| refused(opt.name, key, message);
+    match opt.decl {
+        Decl::Value(set) => set(cfg, v).map_err(no),
+        Decl::Duration(unit, set) => {
+            let n = number(v).map_err(no)?;
+            let secs = match unit {
+                Unit::Seconds => n,
+                Unit::Millis => n / 1000.0,
+            };
+            set(
+                cfg,
+                Duration::try_from_secs_f64(secs).map_err(|e| no(e.to_string()))?,
+            );
+            Ok(())
+        }
+        Decl::Group(table) => {
+            let Value::Object(m) = v else {
+                return Err(no("must be an object".into()));
+            };
+            let prefix = format!("{key}.");
+            for (i, sub, v) in named(m, table, spelling, &prefix)? {
+                apply(cfg, &table[i], &format!("{prefix}{sub}"), v, spelling)?;
+            }
+            Ok(())
         }
     }
-    s
 }
 
-/// `name` in camelCase, for a suggestion to whoever spells names so.
+/// A setter's refusal, named as the option was given. A message that starts with the option's
+/// declared name names a path under it (`RateLimits::from_json`'s `rate_limits.images: ...`):
+/// that path, as given (`rateLimits.images`), is the option refused.
+fn refused(declared: &str, given: &str, message: String) -> OptionError {
+    if let Some(rest) = message.strip_prefix(declared) {
+        if let Some(m) = rest.strip_prefix(": ") {
+            return OptionError {
+                option: given.to_string(),
+                message: m.to_string(),
+            };
+        }
+        if let Some((path, m)) = rest.strip_prefix('.').and_then(|r| r.split_once(": ")) {
+            return OptionError {
+                option: format!("{given}.{path}"),
+                message: m.to_string(),
+            };
+        }
+    }
+    OptionError {
+        option: given.to_string(),
+        message,
+    }
+}
+
+/// Whether `spelling` has `opt`.
+fn has(opt: &Opt, spelling: Spelling) -> bool {
+    opt.only.is_none_or(|s| s == spelling)
+}
+
+/// `name` in camelCase (`rate_limits` -> `rateLimits`, `k8s_postures` -> `k8sPostures`).
 fn camel(name: &str) -> String {
     let mut s = String::with_capacity(name.len());
     let mut up = false;
@@ -214,33 +368,39 @@ pub(crate) fn closest<'a>(unknown: &str, known: impl Iterator<Item = &'a str>) -
         .map(|(_, k)| k)
 }
 
-/// The entries of `m` (nulls left out) matched to the table's names: (index, key as given,
-/// value); an unknown name is refused, with the closest known one.
-fn named<'m, T>(
+/// The entries of `m` (nulls left out) matched to the names `spelling` has in `table`: (index,
+/// key as given, value). An unknown name, or one in the other spelling, is refused, with the
+/// closest known one (and its unit, for a duration).
+fn named<'m>(
     m: &'m Map<String, Value>,
-    table: &[(&str, T)],
+    table: &[Opt],
+    spelling: Spelling,
     prefix: &str,
 ) -> Result<Vec<(usize, &'m str, &'m Value)>, OptionError> {
+    let known: Vec<(usize, String)> = table
+        .iter()
+        .enumerate()
+        .filter(|(_, o)| has(o, spelling))
+        .map(|(i, o)| (i, spelling.of(o.name)))
+        .collect();
     let mut out = Vec::with_capacity(m.len());
     for (k, v) in m {
-        let canonical = snake(k);
-        let Some(i) = table.iter().position(|(n, _)| *n == canonical) else {
-            let camel_case = k.chars().any(|c| c.is_ascii_uppercase());
-            let hint = closest(&canonical, table.iter().map(|(n, _)| *n))
-                .map(|n| {
-                    let n = if camel_case { camel(n) } else { n.to_string() };
-                    format!(" (did you mean `{prefix}{n}`?)")
+        let Some(&(i, _)) = known.iter().find(|(_, n)| n == k) else {
+            let hint = closest(k, known.iter().map(|(_, n)| n.as_str()))
+                .and_then(|n| known.iter().find(|(_, x)| x == n))
+                .map(|(i, n)| match table[*i].decl {
+                    Decl::Duration(unit, _) => {
+                        format!(" (did you mean `{prefix}{n}`, in {}?)", unit.name())
+                    }
+                    _ => format!(" (did you mean `{prefix}{n}`?)"),
                 })
                 .unwrap_or_default();
-            let known: Vec<String> = table
-                .iter()
-                .map(|(n, _)| if camel_case { camel(n) } else { n.to_string() })
-                .collect();
+            let names: Vec<&str> = known.iter().map(|(_, n)| n.as_str()).collect();
             return Err(OptionError {
                 option: format!("{prefix}{k}"),
                 message: format!(
                     "unknown simulator option{hint}; known: {}",
-                    known.join(", ")
+                    names.join(", ")
                 ),
             });
         };
@@ -249,27 +409,6 @@ fn named<'m, T>(
         }
     }
     Ok(out)
-}
-
-/// An object of a sub-table's keys (`counts`, `faults`) applied to `target`.
-fn group<T>(v: &Value, table: &[(&str, Set<T>)], target: &mut T) -> Result<(), String> {
-    let Value::Object(m) = v else {
-        return Err("must be an object".into());
-    };
-    for (i, key, v) in named(m, table, "").map_err(|e| e.to_string())? {
-        table[i].1(target, v).map_err(|e| format!("{key}: {e}"))?;
-    }
-    Ok(())
-}
-
-/// A `RateLimits::from_json` message without its leading field name (the caller adds the name
-/// as spelt).
-fn strip(field: &'static str) -> impl Fn(String) -> String {
-    move |e| {
-        e.strip_prefix(field)
-            .map(|r| r.trim_start_matches([':', ' ', '.']).to_string())
-            .unwrap_or(e)
-    }
 }
 
 fn text(v: &Value) -> Result<String, String> {
@@ -294,14 +433,6 @@ fn number(v: &Value) -> Result<f64, String> {
         .ok_or_else(|| "must be a non-negative number".to_string())
 }
 
-fn seconds(v: &Value) -> Result<Duration, String> {
-    Duration::try_from_secs_f64(number(v)?).map_err(|e| e.to_string())
-}
-
-fn millis(v: &Value) -> Result<Duration, String> {
-    Duration::try_from_secs_f64(number(v)? / 1000.0).map_err(|e| e.to_string())
-}
-
 fn share(v: &Value) -> Result<f64, String> {
     v.as_f64()
         .filter(|x| (0.0..=1.0).contains(x))
@@ -313,32 +444,102 @@ mod tests {
     use super::*;
     use serde_json::json;
 
+    fn python(v: Value) -> Result<SimConfig, OptionError> {
+        SimConfig::from_json(&v, Spelling::Snake)
+    }
+
+    fn node(v: Value) -> Result<SimConfig, OptionError> {
+        SimConfig::from_json(&v, Spelling::Camel)
+    }
+
     #[test]
     fn a_misspelt_option_is_refused_by_name_with_the_closest_one() {
-        let e = SimConfig::from_json(&json!({"rate_limt": true})).unwrap_err();
+        let e = python(json!({"rate_limt": true})).unwrap_err();
         assert_eq!(e.option, "rate_limt");
         assert!(e.message.contains("did you mean `rate_limits`?"), "{e}");
-        // In camelCase, the suggestion is camelCase too.
-        let e = SimConfig::from_json(&json!({"latencyMss": 5})).unwrap_err();
-        assert!(e.message.contains("`latencyMs`"), "{e}");
-        let e = SimConfig::from_json(&json!({"faults": {"eror_rate": 0.1}})).unwrap_err();
-        assert_eq!(e.option, "faults");
-        assert!(e.message.contains("`error_rate`"), "{e}");
-        let e = SimConfig::from_json(&json!({"rate_limits": {"images/lst": [5, 1]}})).unwrap_err();
+        let e = node(json!({"latencyMss": 5})).unwrap_err();
+        assert!(e.message.contains("`latencyMs`, in milliseconds"), "{e}");
+        // A key of a group is named under it, as given.
+        let e = python(json!({"faults": {"eror_rate": 0.1}})).unwrap_err();
+        assert_eq!(e.option, "faults.eror_rate");
+        assert!(e.message.contains("`faults.error_rate`"), "{e}");
+        let e = node(json!({"faults": {"errorRate": 2}})).unwrap_err();
+        assert_eq!(e.option, "faults.errorRate");
+        assert!(e.message.contains("between 0 and 1"), "{e}");
+        let e = python(json!({"rate_limits": {"images/lst": [5, 1]}})).unwrap_err();
         assert_eq!(e.option, "rate_limits");
         assert!(e.message.contains("`images/list`"), "{e}");
-        let e = SimConfig::from_json(&json!({"faults": {"error_rate": 2}})).unwrap_err();
-        assert!(e.to_string().contains("between 0 and 1"), "{e}");
-        let e = SimConfig::from_json(&json!({"port": 70000})).unwrap_err();
+        // A rate limit's family is named under the option, as the caller spells the option.
+        let e = node(json!({"rateLimits": {"images": [0, 1]}})).unwrap_err();
+        assert_eq!(e.option, "rateLimits.images");
+        assert!(
+            e.message.starts_with("must be [calls, windowSeconds]"),
+            "{e}"
+        );
+        let e = python(json!({"port": 70000})).unwrap_err();
         assert_eq!(e.option, "port");
     }
 
     #[test]
-    fn valid_options_take_effect_in_either_spelling() {
-        let c = SimConfig::from_json(&json!({
+    fn each_spelling_keeps_its_own_names_and_suggests_them() {
+        let e = node(json!({"token_ttl": 5})).unwrap_err();
+        assert_eq!(e.option, "token_ttl");
+        assert!(
+            e.message.contains("did you mean `tokenTtl`, in seconds?"),
+            "{e}"
+        );
+        let e = node(json!({"faults": {"error_rate": 0.5}})).unwrap_err();
+        assert!(e.message.contains("`faults.errorRate`"), "{e}");
+        let e = python(json!({"rateLimits": true})).unwrap_err();
+        assert!(e.message.contains("did you mean `rate_limits`?"), "{e}");
+        let (snake, camel) = (option_names(Spelling::Snake), option_names(Spelling::Camel));
+        assert!(snake.iter().any(|n| n == "latency") && !camel.iter().any(|n| n == "latency"));
+        assert!(camel.iter().any(|n| n == "latencyMs") && camel.iter().any(|n| n == "rateLimits"));
+    }
+
+    #[test]
+    fn a_duration_keeps_the_unit_its_name_has_always_had() {
+        // Node's durations say their unit; its `latency`, which would be seconds, is refused, so
+        // that `latency: 50` meant as milliseconds is not 50 seconds.
+        let e = node(json!({"latency": 50})).unwrap_err();
+        assert_eq!(e.option, "latency");
+        assert!(
+            e.message
+                .contains("did you mean `latencyMs`, in milliseconds?"),
+            "{e}"
+        );
+        let e = node(json!({"faults": {"slowBody": 5}})).unwrap_err();
+        assert!(
+            e.message.contains("`faults.slowBodyMs`, in milliseconds"),
+            "{e}"
+        );
+        let c =
+            node(json!({"latencyMs": 50, "faults": {"slowBodyMs": 20}, "tokenTtl": 60})).unwrap();
+        assert_eq!(c.latency, Duration::from_millis(50));
+        assert_eq!(c.faults.slow_body, Some(Duration::from_millis(20)));
+        assert_eq!(c.token_ttl, Duration::from_secs(60));
+        // Python's are seconds, as documented; the command line's `_ms` names are milliseconds.
+        let c = python(json!({"latency": 0.05, "faults": {"slow_body": 0.02}, "token_ttl": 60}))
+            .unwrap();
+        assert_eq!(c.latency, Duration::from_millis(50));
+        assert_eq!(c.faults.slow_body, Some(Duration::from_millis(20)));
+        assert_eq!(c.token_ttl, Duration::from_secs(60));
+        let c = python(json!({"latency_ms": 50, "faults": {"slow_body_ms": 20}})).unwrap();
+        assert_eq!(c.latency, Duration::from_millis(50));
+        assert_eq!(c.faults.slow_body, Some(Duration::from_millis(20)));
+        let e = python(json!({"latency": -1})).unwrap_err();
+        assert_eq!(
+            (e.option.as_str(), e.message.as_str()),
+            ("latency", "must be a non-negative number")
+        );
+    }
+
+    #[test]
+    fn valid_options_take_effect() {
+        let c = node(json!({
             "rateLimits": {"images/list": [3, 2]}, "latencyMs": 250, "images": 7,
-            "counts": {"k8s_postures": 2}, "faults": {"errorRate": 0.5, "slow_body_ms": 10},
-            "subscription": "free", "token_ttl": 60, "retry_after": true, "seed": null
+            "counts": {"k8sPostures": 2}, "faults": {"errorRate": 0.5, "slowBodyMs": 10},
+            "subscription": "free", "tokenTtl": 60, "retryAfter": true, "seed": null
         }))
         .unwrap();
         assert!(c.rate_limits.enabled && c.rate_limits.retry_after);
@@ -351,7 +552,7 @@ mod tests {
         assert_eq!(c.token_ttl, Duration::from_secs(60));
         assert_eq!(c.seed, SimConfig::default().seed);
         // `generated: false` first, whatever the order given: explicit counts win.
-        let c = SimConfig::from_json(&json!({"images": 3, "generated": false})).unwrap();
+        let c = python(json!({"images": 3, "generated": false})).unwrap();
         assert_eq!((c.counts.images, c.counts.containers), (3, 0));
     }
 }

@@ -122,8 +122,11 @@ def test_a_misspelt_simulator_option_is_refused_by_name() -> None:
         NativeSimulator(rate_limt=True)
     with pytest.raises(ValueError, match=r"unknown rate-limit family `images/lst` \(did you mean `images/list`\?\)"):
         Simulator(rate_limits={"images/lst": (1, 60)})
-    with pytest.raises(ValueError, match=r"eror_rate.*did you mean `error_rate`\?"):
+    with pytest.raises(ValueError, match=r"faults\.eror_rate: .*did you mean `faults\.error_rate`\?"):
         Simulator(faults={"eror_rate": 0.5})
+    # Python's names are snake_case, its durations seconds: Node's spelling is refused, not guessed.
+    with pytest.raises(ValueError, match=r"latencyMs: .*did you mean `latency_ms`, in milliseconds\?"):
+        NativeSimulator(latencyMs=50)
     with pytest.raises(ValueError, match=r"between 0 and 1"):
         Simulator(faults={"error_rate": 2})
 

@@ -141,8 +141,8 @@ def test_reports_controls_and_clusters_take_records_too() -> None:
     [
         (-1, "rate_limits: a scale factor must be a positive number"),
         ("fast", "rate_limits: unknown preset 'fast'"),
-        ({"images": (0, 1.0)}, r"rate_limits: images: must be \[calls, windowSeconds\]"),
-        ({"images": (5,)}, r"rate_limits: images: must be \[calls, windowSeconds\]"),
+        ({"images": (0, 1.0)}, r"rate_limits\.images: must be \[calls, windowSeconds\]"),
+        ({"images": (5,)}, r"rate_limits\.images: must be \[calls, windowSeconds\]"),
     ],
 )
 def test_rate_limits_follow_the_simulators_one_rule(value: object, message: str) -> None:
