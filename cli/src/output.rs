@@ -9,7 +9,6 @@ use crate::Failure;
 use crate::tables::{self, CellFormat};
 use qualys_cs::columns::Schema;
 use qualys_cs::columns::csv::{self, CsvSink};
-use qualys_cs::columns::plan::Plan;
 use qualys_cs::columns::read::Reader;
 use qualys_cs::logging::{EventFields, TARGET};
 use qualys_cs::models::FieldType;
@@ -94,7 +93,7 @@ pub fn unknown_fields(model: Option<&str>, fields: &[String], format: Format) ->
         .iter()
         .filter(|f| {
             tables::declared_type(model, f).is_none()
-                && !(format == Format::Csv && schema.columns.iter().any(|c| c.name == **f))
+                && !(format == Format::Csv && schema.columns().iter().any(|c| c.name == **f))
         })
         .cloned()
         .collect()
@@ -136,7 +135,7 @@ enum Pick {
 /// `--fields` picks among them or adds key paths.
 struct Csv {
     /// Core's schema of the model's list, compiled for its reader, when the model is declared.
-    schema: Option<(Schema, Plan)>,
+    schema: Option<Schema>,
     /// The header's names.
     names: Vec<String>,
     picks: Vec<Pick>,
@@ -146,13 +145,13 @@ impl Csv {
     fn new(model: Option<&str>, fields: Option<&[String]>, first: &[Value]) -> Csv {
         let schema = model.and_then(Schema::for_model);
         let picks: Vec<Pick> = match (&schema, fields) {
-            (Some(s), None) => (0..s.columns.len()).map(Pick::Column).collect(),
+            (Some(s), None) => (0..s.columns().len()).map(Pick::Column).collect(),
             (_, Some(fs)) => fs
                 .iter()
                 .map(|f| {
                     let col = schema
                         .as_ref()
-                        .and_then(|s| s.columns.iter().position(|c| c.name == *f));
+                        .and_then(|s| s.columns().iter().position(|c| c.name == *f));
                     col.map_or_else(|| Pick::Path(f.clone()), Pick::Column)
                 })
                 .collect(),
@@ -161,16 +160,13 @@ impl Csv {
         let names = picks
             .iter()
             .map(|p| match (p, &schema) {
-                (Pick::Column(i), Some(s)) => s.columns[*i].name.clone(),
+                (Pick::Column(i), Some(s)) => s.columns()[*i].name.clone(),
                 (Pick::Path(p), _) => p.clone(),
                 (Pick::Column(_), None) => unreachable!("columns come from a schema"),
             })
             .collect();
         Csv {
-            schema: schema.map(|s| {
-                let plan = Plan::new(&s);
-                (s, plan)
-            }),
+            schema,
             names,
             picks,
         }
@@ -189,7 +185,7 @@ impl Csv {
         let columns = self.picks.iter().any(|p| matches!(p, Pick::Column(_)));
         let paths = self.picks.iter().any(|p| matches!(p, Pick::Path(_)));
         let mut read = match &self.schema {
-            Some((s, plan)) if columns => Some((s, Reader::new(plan), CsvSink::new(plan))),
+            Some(s) if columns => Some((s, Reader::new(s.plan()), CsvSink::new(s.plan()))),
             _ => None,
         };
         let mut cells: Vec<String> = Vec::with_capacity(self.picks.len());
@@ -199,7 +195,7 @@ impl Csv {
                 reader.record(bytes, sink).map_err(|e| {
                     Failure::new(
                         crate::exit::API,
-                        format!("a {} record: {}", s.model, e.describe()),
+                        format!("a {} record: {}", s.model(), e.describe()),
                     )
                 })?;
             }

@@ -208,13 +208,13 @@ impl Sink for ArrowSink<'_> {
 
 /// Builds the record batches of one list's schema.
 pub struct Batcher {
-    plan: Plan,
+    plan: Arc<Plan>,
     arrow: SchemaRef,
 }
 
 impl Batcher {
     pub fn new(schema: &Schema) -> Batcher {
-        let plan = Plan::new(schema);
+        let plan = schema.plan().clone();
         // Every column nullable (any field may be absent or null).
         let fields: Vec<Field> = schema
             .columns

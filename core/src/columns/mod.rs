@@ -31,6 +31,7 @@ pub mod read;
 use crate::models::{FieldShape, FieldType, fields_of};
 use crate::paginate::{ItemSpan, Page};
 use serde_json::Value;
+use std::sync::{Arc, OnceLock};
 
 /// The type of a column (or of a nested field).
 #[derive(Debug, Clone, PartialEq)]
@@ -91,11 +92,15 @@ pub struct Column {
     pub source: Source,
 }
 
-/// The columns of one model's list.
+/// The columns of one model's list. Built whole by [`Schema::for_model`], [`Schema::opaque`] or
+/// [`Schema::of_list`] and read-only after, so that its compiled plan, made on first use and kept,
+/// always matches its columns.
 #[derive(Debug, Clone)]
 pub struct Schema {
-    pub model: String,
-    pub columns: Vec<Column>,
+    model: String,
+    columns: Vec<Column>,
+    /// The columns compiled for the reader ([`Schema::plan`]): once per schema, not per page.
+    plan: OnceLock<Arc<plan::Plan>>,
 }
 
 /// A value that does not fit its column: `field` is the path (`repo[0].tag`).
@@ -202,22 +207,43 @@ impl Schema {
             ty: ColumnType::Json,
             source: Source::Extra,
         });
-        Some(Schema {
+        Some(Schema::new(model, columns))
+    }
+
+    fn new(model: &str, columns: Vec<Column>) -> Schema {
+        Schema {
             model: model.to_string(),
             columns,
-        })
+            plan: OnceLock::new(),
+        }
+    }
+
+    /// The item model's name (`Image`), empty for a list that names none.
+    pub fn model(&self) -> &str {
+        &self.model
+    }
+
+    /// The columns, in their order.
+    pub fn columns(&self) -> &[Column] {
+        &self.columns
+    }
+
+    /// The columns compiled for the reader and its sinks, made on first use and kept (a schema
+    /// serves every page of a list: compiling it per page was a cost of every page).
+    pub fn plan(&self) -> &Arc<plan::Plan> {
+        self.plan.get_or_init(|| Arc::new(plan::Plan::new(self)))
     }
 
     /// The schema of a list whose model the crate does not declare: each record whole, as JSON.
     pub fn opaque(model: &str) -> Schema {
-        Schema {
-            model: model.to_string(),
-            columns: vec![Column {
+        Schema::new(
+            model,
+            vec![Column {
                 name: "extra".into(),
                 ty: ColumnType::Json,
                 source: Source::Extra,
             }],
-        }
+        )
     }
 
     /// The schema of a list by its item model (`response.model`): declared, else opaque.
@@ -229,9 +255,9 @@ impl Schema {
     /// A page's records as CSV lines, appended to `out`; a record that is not JSON or a value
     /// that does not fit is a decode error of that response, naming the record and field.
     pub fn csv_page(&self, page: &Page<ItemSpan>, out: &mut String) -> crate::Result<()> {
-        let plan = plan::Plan::new(self);
-        let mut reader = read::Reader::new(&plan);
-        let mut sink = csv::CsvSink::new(&plan);
+        let plan = self.plan();
+        let mut reader = read::Reader::new(plan);
+        let mut sink = csv::CsvSink::new(plan);
         for (i, span) in page.items.iter().enumerate() {
             let bytes = &page.body[span.start..span.end];
             sink.clear();
@@ -247,9 +273,9 @@ impl Schema {
     /// One record's JSON text as its columns' CSV cells (empty for null), by the same reader
     /// as [`Schema::csv_page`]; a value that does not fit is an error naming the field.
     pub fn csv_cells(&self, record: &[u8]) -> Result<Vec<String>, FitError> {
-        let plan = plan::Plan::new(self);
-        let mut sink = csv::CsvSink::new(&plan);
-        read::Reader::new(&plan)
+        let plan = self.plan();
+        let mut sink = csv::CsvSink::new(plan);
+        read::Reader::new(plan)
             .record(record, &mut sink)
             .map_err(|e| e.to_fit_error())?;
         Ok(sink.cells().to_vec())
@@ -502,6 +528,43 @@ mod tests {
             "a"
         );
         assert_eq!(row.last().unwrap(), r#"{"sha":"b"}"#);
+    }
+
+    #[test]
+    fn a_schema_compiles_its_plan_once_for_all_its_pages() {
+        let body: &'static [u8] = br#"{"data":[{"sha":"a"},{"sha":"b","size":"12"}]}"#;
+        let page = Page {
+            items: vec![
+                ItemSpan { start: 9, end: 20 },
+                ItemSpan { start: 21, end: 44 },
+            ],
+            number: None,
+            total: None,
+            cursor: None,
+            extra: Default::default(),
+            meta: crate::response::ResponseMeta {
+                status: 200,
+                method: "GET".into(),
+                path: "/csapi/v1.3/images/list".into(),
+                headers: reqwest::header::HeaderMap::new(),
+                rate_limit: None,
+                attempts: 1,
+                redact: crate::response::Redact::default(),
+            },
+            body: bytes::Bytes::from_static(body),
+        };
+        let s = Schema::for_model("Image").unwrap();
+        assert!(s.plan.get().is_none());
+        let (mut one, mut two) = (String::new(), String::new());
+        s.csv_page(&page, &mut one).unwrap();
+        // The first page compiled the plan and kept it; the next pages and clones use that one.
+        let plan = Arc::clone(s.plan.get().expect("kept by the first page"));
+        s.csv_page(&page, &mut two).unwrap();
+        assert!(Arc::ptr_eq(&plan, s.plan()) && Arc::ptr_eq(&plan, s.clone().plan()));
+        assert_eq!(one, two);
+        assert_eq!(one.lines().count(), 2);
+        let size = s.columns().iter().position(|c| c.name == "size").unwrap();
+        assert_eq!(one.lines().nth(1).unwrap().split(',').nth(size), Some("12"));
     }
 
     #[test]
