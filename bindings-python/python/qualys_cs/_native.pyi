@@ -1,6 +1,5 @@
 # The compiled module (bindings-python/src). Small and generic on purpose: the public API is the
 # pure-Python layer (_client.py, _resources.py), which hands endpoint ids and argument dicts here.
-import os
 from collections.abc import Awaitable, Mapping, Sequence
 from typing import Any, final
 
