@@ -72,7 +72,13 @@ export declare class NativePager {
 }
 
 export declare class NativeSimulator {
-  static start(options?: SimulatorOptions | undefined | null): NativeSimulator
+  /**
+   * `options_json`: `startSimulator`'s options as JSON text, read by the simulator crate's one
+   * reader (`SimConfig::from_json`, as the command line's flags and Python's keywords are) in
+   * Node's spelling: camelCase, durations in the unit their names say (`latencyMs`,
+   * `tokenTtl` in seconds). An unknown name or a bad value is refused, naming it.
+   */
+  static start(optionsJson?: string | undefined | null): NativeSimulator
   get url(): string
   get username(): string
   get password(): string
@@ -122,54 +128,6 @@ export declare function parseJson(data: Buffer): unknown
  * reserved option keys is checked against it).
  */
 export declare function requestOptionNames(): Array<string>
-
-/** Random fault rates of `startSimulator({faults})`: shares between 0 and 1. */
-export interface SimulatorFaults {
-  errorRate?: number
-  dropRate?: number
-  malformedRate?: number
-  truncateRate?: number
-  /** Every body streamed in chunks with this pause between them, milliseconds. */
-  slowBodyMs?: number
-}
-
-/** Options of `startSimulator`. */
-export interface SimulatorOptions {
-  username?: string
-  password?: string
-  /** Seed of the generated inventory (same seed, same data). */
-  seed?: number
-  images?: number
-  containers?: number
-  sensors?: number
-  registries?: number
-  /** Added to every `/csapi` request, milliseconds. */
-  latencyMs?: number
-  /** Port to listen on (0, the default: any free port). */
-  port?: number
-  /** Lifetime of the JWTs `/auth` issues, seconds (4 h by default, as Qualys documents). */
-  tokenTtl?: number
-  /** Random faults drawn per `/csapi` request. */
-  faults?: SimulatorFaults
-  /** `full` (default), `trial` or `free` (reports answer 409). */
-  subscription?: string
-  /** Keep at most this many requests in the log; 0 turns it off. */
-  requestLog?: number
-  /** Answer 406 when a success's content type is not one the request's `Accept` allows. */
-  strictAccept?: boolean
-  /** The bulk lists' `link` header name: `lower` (`link`, default) or `title` (`Link`). */
-  linkCase?: string
-  /** What their last page sends: `null` (default), `absent` or `empty`. */
-  linkEnd?: string
-  /** `false`: no generated images, containers, sensors, registries or tags (only loaded records). */
-  generated?: boolean
-  /** Records to load from a directory (`images.json`, `containers.json`, ...). */
-  fixturesDir?: string
-  /** Records to load, as JSON text: `{images: [...], registries: {data: [...]}, ...}`. */
-  fixturesJson?: string
-  /** Rate limits as JSON text: `true`, `"published"`, a scale factor or `{family: [calls, secs]}`. */
-  rateLimitsJson?: string
-}
 
 /** One page as export text (`nextText`): the lines, and what progress callbacks need. */
 export interface TextPage {

@@ -4,84 +4,8 @@
 
 use crate::errors::invalid;
 use napi_derive::napi;
-use qualys_cs_sim::{
-    Fault, FaultRates, Fixtures, RateLimits, Resource, SimConfig, SimHandle, Simulator,
-    Subscription,
-};
+use qualys_cs_sim::{Fault, Resource, SimConfig, SimHandle, Simulator, Spelling};
 use std::sync::Mutex;
-use std::time::Duration;
-
-/// Options of `startSimulator`.
-#[napi(object)]
-#[derive(Default)]
-pub struct SimulatorOptions {
-    pub username: Option<String>,
-    pub password: Option<String>,
-    /// Seed of the generated inventory (same seed, same data).
-    pub seed: Option<i64>,
-    pub images: Option<i64>,
-    pub containers: Option<i64>,
-    pub sensors: Option<i64>,
-    pub registries: Option<i64>,
-    /// Added to every `/csapi` request, milliseconds.
-    pub latency_ms: Option<f64>,
-    /// Port to listen on (0, the default: any free port).
-    pub port: Option<u32>,
-    /// Lifetime of the JWTs `/auth` issues, seconds (4 h by default, as Qualys documents).
-    pub token_ttl: Option<f64>,
-    /// Random faults drawn per `/csapi` request.
-    pub faults: Option<SimulatorFaults>,
-    /// `full` (default), `trial` or `free` (reports answer 409).
-    pub subscription: Option<String>,
-    /// Keep at most this many requests in the log; 0 turns it off.
-    pub request_log: Option<u32>,
-    /// Answer 406 when a success's content type is not one the request's `Accept` allows.
-    pub strict_accept: Option<bool>,
-    /// The bulk lists' `link` header name: `lower` (`link`, default) or `title` (`Link`).
-    pub link_case: Option<String>,
-    /// What their last page sends: `null` (default), `absent` or `empty`.
-    pub link_end: Option<String>,
-    /// `false`: no generated images, containers, sensors, registries or tags (only loaded records).
-    pub generated: Option<bool>,
-    /// Records to load from a directory (`images.json`, `containers.json`, ...).
-    pub fixtures_dir: Option<String>,
-    /// Records to load, as JSON text: `{images: [...], registries: {data: [...]}, ...}`.
-    pub fixtures_json: Option<String>,
-    /// Rate limits as JSON text: `true`, `"published"`, a scale factor or `{family: [calls, secs]}`.
-    pub rate_limits_json: Option<String>,
-}
-
-/// Random fault rates of `startSimulator({faults})`: shares between 0 and 1.
-#[napi(object)]
-#[derive(Default)]
-pub struct SimulatorFaults {
-    pub error_rate: Option<f64>,
-    pub drop_rate: Option<f64>,
-    pub malformed_rate: Option<f64>,
-    pub truncate_rate: Option<f64>,
-    /// Every body streamed in chunks with this pause between them, milliseconds.
-    pub slow_body_ms: Option<f64>,
-}
-
-fn rate(field: &str, v: Option<f64>) -> napi::Result<f64> {
-    match v {
-        None => Ok(0.0),
-        Some(r) if (0.0..=1.0).contains(&r) => Ok(r),
-        Some(_) => Err(invalid(field, "range", "must be between 0 and 1")),
-    }
-}
-
-fn millis(field: &str, ms: f64) -> napi::Result<Duration> {
-    if !ms.is_finite() || ms < 0.0 {
-        return Err(invalid(field, "range", "must be a non-negative number"));
-    }
-    Ok(Duration::from_secs_f64(ms / 1000.0))
-}
-
-fn count(field: &str, v: Option<i64>) -> napi::Result<Option<u64>> {
-    v.map(|n| u64::try_from(n).map_err(|_| invalid(field, "range", "must not be negative")))
-        .transpose()
-}
 
 #[napi]
 pub struct NativeSimulator {
@@ -93,94 +17,20 @@ pub struct NativeSimulator {
 
 #[napi]
 impl NativeSimulator {
+    /// `options_json`: `startSimulator`'s options as JSON text, read by the simulator crate's one
+    /// reader (`SimConfig::from_json`, as the command line's flags and Python's keywords are) in
+    /// Node's spelling: camelCase, durations in the unit their names say (`latencyMs`,
+    /// `tokenTtl` in seconds). An unknown name or a bad value is refused, naming it.
     #[napi(factory, catch_unwind)]
-    pub fn start(options: Option<SimulatorOptions>) -> napi::Result<NativeSimulator> {
-        let o = options.unwrap_or_default();
-        let mut cfg = SimConfig::default();
-        // Before the counts, so explicit counts win over `generated: false`.
-        if let Some(on) = o.generated {
-            cfg = cfg.generated(on);
-        }
-        let fixture_err =
-            |e: qualys_cs_sim::FixtureError| invalid("fixtures", "fixture", e.to_string());
-        if let Some(dir) = &o.fixtures_dir {
-            cfg.fixtures = Fixtures::from_dir(dir).map_err(fixture_err)?;
-        }
-        if let Some(j) = &o.fixtures_json {
-            let v: serde_json::Value =
-                serde_json::from_str(j).map_err(|e| invalid("fixtures", "json", e.to_string()))?;
-            cfg.fixtures = Fixtures::from_value(&v).map_err(fixture_err)?;
-        }
-        if let Some(j) = &o.rate_limits_json {
-            let v: serde_json::Value = serde_json::from_str(j)
-                .map_err(|e| invalid("rateLimits", "json", e.to_string()))?;
-            cfg.rate_limits = RateLimits::from_json("rateLimits", &v)
-                .map_err(|e| invalid("rateLimits", "type", e))?;
-        }
-        if let (Some(u), Some(p)) = (&o.username, &o.password) {
-            cfg = cfg.credentials(u.clone(), p.clone());
-        }
-        if let Some(s) = o.seed {
-            cfg.seed = s as u64;
-        }
-        if let Some(n) = count("images", o.images)? {
-            cfg.counts.images = n;
-        }
-        if let Some(n) = count("containers", o.containers)? {
-            cfg.counts.containers = n;
-        }
-        if let Some(n) = count("sensors", o.sensors)? {
-            cfg.counts.sensors = n;
-        }
-        if let Some(n) = count("registries", o.registries)? {
-            cfg.counts.registries = n;
-        }
-        if let Some(ms) = o.latency_ms {
-            if !ms.is_finite() || ms < 0.0 {
-                return Err(invalid(
-                    "latencyMs",
-                    "range",
-                    "must be a non-negative number",
-                ));
+    pub fn start(options_json: Option<String>) -> napi::Result<NativeSimulator> {
+        let options: serde_json::Value = match options_json {
+            Some(j) => {
+                serde_json::from_str(&j).map_err(|e| invalid("options", "json", e.to_string()))?
             }
-            cfg.latency = Duration::from_secs_f64(ms / 1000.0);
-        }
-        if let Some(t) = o.token_ttl {
-            cfg.token_ttl = millis("tokenTtl", t * 1000.0)?;
-        }
-        if let Some(f) = o.faults {
-            cfg.faults = FaultRates {
-                error_rate: rate("faults.errorRate", f.error_rate)?,
-                drop_rate: rate("faults.dropRate", f.drop_rate)?,
-                malformed_rate: rate("faults.malformedRate", f.malformed_rate)?,
-                truncate_rate: rate("faults.truncateRate", f.truncate_rate)?,
-                slow_body: f
-                    .slow_body_ms
-                    .map(|ms| millis("faults.slowBodyMs", ms))
-                    .transpose()?,
-            };
-        }
-        if let Some(s) = &o.subscription {
-            cfg.subscription = s
-                .parse::<Subscription>()
-                .map_err(|e| invalid("subscription", "enum", e))?;
-        }
-        if let Some(n) = o.request_log {
-            cfg.request_log_capacity = n as usize;
-        }
-        if let Some(on) = o.strict_accept {
-            cfg.strict_accept = on;
-        }
-        if let Some(c) = &o.link_case {
-            cfg.link_case = c.parse().map_err(|e| invalid("linkCase", "enum", e))?;
-        }
-        if let Some(e) = &o.link_end {
-            cfg.link_end = e.parse().map_err(|e| invalid("linkEnd", "enum", e))?;
-        }
-        if let Some(p) = o.port {
-            cfg.port =
-                u16::try_from(p).map_err(|_| invalid("port", "range", "must be a port number"))?;
-        }
+            None => serde_json::Value::Object(Default::default()),
+        };
+        let cfg = SimConfig::from_json(&options, Spelling::Camel)
+            .map_err(|e| invalid(&e.option, "option", e.message))?;
         let (username, password) = (cfg.username.clone(), cfg.password.clone());
         let handle = Simulator::spawn(cfg).map_err(|e| {
             if e.kind() == std::io::ErrorKind::InvalidInput {

@@ -3,7 +3,6 @@
 //! any Arrow consumer through the Arrow PyCapsule interface; and the page-by-page exports
 //! (JSON Lines, CSV, Parquet).
 
-use crate::batch::Batcher;
 use crate::errors::{panic_err, to_py_err, validation};
 use crate::pages::NativeRawPage;
 use crate::runtime::runtime;
@@ -15,6 +14,7 @@ use pyo3::exceptions::{PyOSError, PyRuntimeError};
 use pyo3::prelude::*;
 use pyo3::types::PyCapsule;
 use qualys_cs::columns::Schema;
+use qualys_cs::columns::arrow::Batcher;
 use qualys_cs::paginate::ItemSpan;
 use std::collections::VecDeque;
 use std::fs::File;
@@ -29,9 +29,9 @@ pub fn schema_for(model: &str) -> Schema {
 }
 
 struct Columns {
-    /// The core's schema (CSV rows are its normalized records).
+    /// The core's schema (its CSV lines are the core's CSV sink of the same reader).
     schema: Schema,
-    /// The same schema's one-pass Arrow decoder.
+    /// The same schema's record batches (the core's Arrow sink).
     batcher: Batcher,
 }
 

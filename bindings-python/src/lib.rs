@@ -3,7 +3,6 @@
 //! classes, the exceptions and the iterators are Python, generated from the endpoint table.
 
 mod arrow;
-mod batch;
 mod cli;
 mod client;
 mod convert;

@@ -5,10 +5,7 @@ use crate::convert::{from_py, to_py};
 use pyo3::exceptions::{PyRuntimeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList};
-use qualys_cs_sim::{
-    Fault, FaultRates, Fixtures, RateLimits, Resource, SimConfig, SimHandle, Simulator,
-    Subscription,
-};
+use qualys_cs_sim::{Fault, Resource, SimConfig, SimHandle, Simulator, Spelling};
 use std::sync::Mutex;
 use std::time::Duration;
 
@@ -19,87 +16,6 @@ pub struct NativeSimulator {
     url: String,
     username: String,
     password: String,
-}
-
-fn secs(field: &str, s: f64) -> PyResult<Duration> {
-    Duration::try_from_secs_f64(s).map_err(|_| {
-        PyValueError::new_err(format!("{field} must be a non-negative number of seconds"))
-    })
-}
-
-/// `rate_limits=`: the simulator crate's one parser of the option (Node's `rateLimits` too), on
-/// the value as JSON (a tuple is a list).
-fn rate_limits(v: &Bound<'_, PyAny>) -> PyResult<RateLimits> {
-    let v = crate::convert::from_py(v, "rate_limits").map_err(PyValueError::new_err)?;
-    RateLimits::from_json("rate_limits", &v).map_err(PyValueError::new_err)
-}
-
-fn fault_rates(d: &Bound<'_, PyDict>) -> PyResult<FaultRates> {
-    let mut f = FaultRates::default();
-    for (k, v) in d.iter() {
-        let key: String = k.extract()?;
-        match key.as_str() {
-            "error_rate" => f.error_rate = v.extract()?,
-            "drop_rate" => f.drop_rate = v.extract()?,
-            "malformed_rate" => f.malformed_rate = v.extract()?,
-            "truncate_rate" => f.truncate_rate = v.extract()?,
-            "slow_body" => {
-                f.slow_body = v
-                    .extract::<Option<f64>>()?
-                    .map(|s| secs("slow_body", s))
-                    .transpose()?
-            }
-            other => {
-                return Err(PyValueError::new_err(format!(
-                    "faults: unknown key {other:?}"
-                )));
-            }
-        }
-    }
-    Ok(f)
-}
-
-fn counts(cfg: &mut SimConfig, d: &Bound<'_, PyDict>) -> PyResult<()> {
-    let c = &mut cfg.counts;
-    for (k, v) in d.iter() {
-        let key: String = k.extract()?;
-        let n: u64 = v.extract()?;
-        match key.as_str() {
-            "images" => c.images = n,
-            "containers" => c.containers = n,
-            "sensors" => c.sensors = n,
-            "registries" => c.registries = n,
-            "repositories_per_registry" => c.repositories_per_registry = n,
-            "schedules_per_registry" => c.schedules_per_registry = n,
-            "controls" => c.controls = n,
-            "events" => c.events = n,
-            "reports" => c.reports = n,
-            "k8s_postures" => c.k8s_postures = n,
-            "policies" => c.policies = n,
-            "tags" => c.tags = n,
-            other => {
-                return Err(PyValueError::new_err(format!(
-                    "counts: unknown kind {other:?}"
-                )));
-            }
-        }
-    }
-    Ok(())
-}
-
-/// `fixtures=`: a directory path (`DIR/images.json`, ...) or a mapping of resource name to records.
-fn fixtures(v: &Bound<'_, PyAny>) -> PyResult<Fixtures> {
-    let r = if let Ok(dir) = v.extract::<std::path::PathBuf>() {
-        Fixtures::from_dir(dir)
-    } else if v.cast::<PyDict>().is_ok() {
-        let m = from_py(v, "fixtures").map_err(PyValueError::new_err)?;
-        Fixtures::from_value(&m)
-    } else {
-        return Err(PyValueError::new_err(
-            "fixtures must be a directory path or a mapping of resource name (images, containers, registries, ...) to records",
-        ));
-    };
-    r.map_err(|e| PyValueError::new_err(format!("fixtures: {e}")))
 }
 
 impl NativeSimulator {
@@ -114,82 +30,19 @@ impl NativeSimulator {
 
 #[pymethods]
 impl NativeSimulator {
+    /// The keywords are the simulator's options, read by the simulator crate's one reader
+    /// (`SimConfig::from_json`, as the command line's flags and Node's options are) in Python's
+    /// spelling: snake_case, `latency` and `faults["slow_body"]` in seconds. An unknown name or a
+    /// bad value is a `ValueError` naming it. `None` leaves an option at its default.
     #[new]
-    #[pyo3(signature = (
-        *, username=None, password=None, seed=None, counts=None, latency=None, faults=None,
-        rate_limits=None, subscription=None, token_ttl=None, port=None, request_log=None,
-        strict_accept=None, link_case=None, link_end=None, fixtures=None, generated=None
-    ))]
-    #[allow(clippy::too_many_arguments)]
-    fn new(
-        py: Python<'_>,
-        username: Option<String>,
-        password: Option<String>,
-        seed: Option<u64>,
-        counts: Option<&Bound<'_, PyDict>>,
-        latency: Option<f64>,
-        faults: Option<&Bound<'_, PyDict>>,
-        rate_limits: Option<&Bound<'_, PyAny>>,
-        subscription: Option<&str>,
-        token_ttl: Option<f64>,
-        port: Option<u16>,
-        request_log: Option<usize>,
-        strict_accept: Option<bool>,
-        link_case: Option<&str>,
-        link_end: Option<&str>,
-        fixtures: Option<&Bound<'_, PyAny>>,
-        generated: Option<bool>,
-    ) -> PyResult<Self> {
-        let mut cfg = SimConfig::default();
-        // Before `counts`, so explicit counts win over `generated=False`.
-        if let Some(on) = generated {
-            cfg = cfg.generated(on);
-        }
-        if let Some(f) = fixtures.filter(|f| !f.is_none()) {
-            cfg.fixtures = self::fixtures(f)?;
-        }
-        if let Some(u) = username {
-            cfg.username = u;
-        }
-        if let Some(p) = password {
-            cfg.password = p;
-        }
-        if let Some(s) = seed {
-            cfg.seed = s;
-        }
-        if let Some(d) = counts {
-            self::counts(&mut cfg, d)?;
-        }
-        if let Some(l) = latency {
-            cfg.latency = secs("latency", l)?;
-        }
-        if let Some(f) = faults {
-            cfg.faults = fault_rates(f)?;
-        }
-        if let Some(r) = rate_limits.filter(|r| !r.is_none()) {
-            cfg.rate_limits = self::rate_limits(r)?;
-        }
-        if let Some(s) = subscription {
-            cfg.subscription = s.parse::<Subscription>().map_err(PyValueError::new_err)?;
-        }
-        if let Some(t) = token_ttl {
-            cfg.token_ttl = secs("token_ttl", t)?;
-        }
-        if let Some(p) = port {
-            cfg.port = p;
-        }
-        if let Some(n) = request_log {
-            cfg.request_log_capacity = n;
-        }
-        if let Some(on) = strict_accept {
-            cfg.strict_accept = on;
-        }
-        if let Some(c) = link_case {
-            cfg.link_case = c.parse().map_err(PyValueError::new_err)?;
-        }
-        if let Some(e) = link_end {
-            cfg.link_end = e.parse().map_err(PyValueError::new_err)?;
-        }
+    #[pyo3(signature = (**options))]
+    fn new(py: Python<'_>, options: Option<&Bound<'_, PyDict>>) -> PyResult<Self> {
+        let options = match options {
+            Some(d) => from_py(d.as_any(), "options").map_err(PyValueError::new_err)?,
+            None => serde_json::Value::Object(Default::default()),
+        };
+        let cfg = SimConfig::from_json(&options, Spelling::Snake)
+            .map_err(|e| PyValueError::new_err(e.to_string()))?;
         let (username, password) = (cfg.username.clone(), cfg.password.clone());
         let handle = py.detach(|| Simulator::spawn(cfg)).map_err(|e| {
             if e.kind() == std::io::ErrorKind::InvalidInput {
@@ -264,7 +117,10 @@ impl NativeSimulator {
 
     /// Latency added to every `/csapi` request from now on, in seconds.
     fn set_latency(&self, seconds: f64) -> PyResult<()> {
-        self.handle()?.set_latency(secs("latency", seconds)?);
+        let d = Duration::try_from_secs_f64(seconds).map_err(|_| {
+            PyValueError::new_err("latency must be a non-negative number of seconds")
+        })?;
+        self.handle()?.set_latency(d);
         Ok(())
     }
 

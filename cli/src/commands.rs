@@ -358,12 +358,13 @@ pub(crate) async fn run_endpoint(s: &Settings, m: &ArgMatches) -> Result<i32, Fa
     let mut out = output::Writer::new(format, model, fields);
     if let Some(pg) = &ep.pagination {
         let all = am.get_flag("all");
-        let pager = client.paginate_with::<Value>(ep, args, None, None)?;
+        // The records as bytes: `-o csv` reads them with core's column reader, as `to_csv` does.
+        let pager = client.paginate_with::<qualys_cs::paginate::ItemSpan>(ep, args, None, None)?;
         let size = pager.page_size();
         let mut pages = pager.pages();
         while let Some(page) = pages.next().await {
             let page = page?;
-            out.items(&page.items)?;
+            out.page(&page)?;
             if !all {
                 let shown = page.items.len() as u64;
                 // A count, or a cursor to the next page, says whether there are more; a full

@@ -7,9 +7,12 @@
 
 use crate::Failure;
 use crate::tables::{self, CellFormat};
-use qualys_cs::columns::{Column, ColumnType, Schema, Source};
+use qualys_cs::columns::Schema;
+use qualys_cs::columns::csv::{self, CsvSink};
+use qualys_cs::columns::read::Reader;
 use qualys_cs::logging::{EventFields, TARGET};
 use qualys_cs::models::FieldType;
+use qualys_cs::paginate::{ItemSpan, Page};
 use serde_json::{Map, Value};
 use std::io::{IsTerminal, Write};
 use tracing::Level;
@@ -90,7 +93,7 @@ pub fn unknown_fields(model: Option<&str>, fields: &[String], format: Format) ->
         .iter()
         .filter(|f| {
             tables::declared_type(model, f).is_none()
-                && !(format == Format::Csv && schema.columns.iter().any(|c| c.name == **f))
+                && !(format == Format::Csv && schema.columns().iter().any(|c| c.name == **f))
         })
         .cloned()
         .collect()
@@ -127,74 +130,103 @@ enum Pick {
     Path(String),
 }
 
-/// The CSV of a list: core's columns (what the bindings' `to_csv` writes) for a declared model,
-/// else the first page's top-level keys; `--fields` picks among them or adds key paths.
+/// The CSV of a list: core's columns, read by core's reader from each record's bytes (what the
+/// bindings' `to_csv` writes) for a declared model, else the first page's top-level keys;
+/// `--fields` picks among them or adds key paths.
 struct Csv {
-    /// Core's schema of the model's list, when the model is declared.
+    /// Core's schema of the model's list, compiled for its reader, when the model is declared.
     schema: Option<Schema>,
-    /// The columns printed, for the header and core's row writer.
-    out: Schema,
+    /// The header's names.
+    names: Vec<String>,
     picks: Vec<Pick>,
 }
 
 impl Csv {
     fn new(model: Option<&str>, fields: Option<&[String]>, first: &[Value]) -> Csv {
         let schema = model.and_then(Schema::for_model);
-        let path_column = |p: &str| Column {
-            name: p.to_owned(),
-            ty: ColumnType::Utf8,
-            source: Source::Field(p.to_owned()),
-        };
         let picks: Vec<Pick> = match (&schema, fields) {
-            (Some(s), None) => (0..s.columns.len()).map(Pick::Column).collect(),
+            (Some(s), None) => (0..s.columns().len()).map(Pick::Column).collect(),
             (_, Some(fs)) => fs
                 .iter()
                 .map(|f| {
                     let col = schema
                         .as_ref()
-                        .and_then(|s| s.columns.iter().position(|c| c.name == *f));
+                        .and_then(|s| s.columns().iter().position(|c| c.name == *f));
                     col.map_or_else(|| Pick::Path(f.clone()), Pick::Column)
                 })
                 .collect(),
             (None, None) => top_keys(first).into_iter().map(Pick::Path).collect(),
         };
-        let columns = picks
+        let names = picks
             .iter()
             .map(|p| match (p, &schema) {
-                (Pick::Column(i), Some(s)) => s.columns[*i].clone(),
-                (Pick::Path(p), _) => path_column(p),
+                (Pick::Column(i), Some(s)) => s.columns()[*i].name.clone(),
+                (Pick::Path(p), _) => p.clone(),
                 (Pick::Column(_), None) => unreachable!("columns come from a schema"),
             })
             .collect();
         Csv {
-            out: Schema {
-                model: model.unwrap_or("").to_owned(),
-                columns,
-            },
             schema,
+            names,
             picks,
         }
     }
 
-    fn row(&self, item: &Value, out: &mut String) -> Result<(), Failure> {
-        let normalized = match &self.schema {
-            Some(s) if self.picks.iter().any(|p| matches!(p, Pick::Column(_))) => {
-                s.normalize(item).map_err(|e| {
-                    Failure::new(crate::exit::API, format!("a {} record: {e}", s.model))
-                })?
-            }
-            _ => Vec::new(),
+    fn header(&self) -> String {
+        let mut s = String::new();
+        if !self.names.is_empty() {
+            csv::csv_line(&self.names, &mut s);
+        }
+        s
+    }
+
+    /// The records (each one's JSON text) as CSV lines.
+    fn rows(&self, records: &[&[u8]], out: &mut String) -> Result<(), Failure> {
+        let columns = self.picks.iter().any(|p| matches!(p, Pick::Column(_)));
+        let paths = self.picks.iter().any(|p| matches!(p, Pick::Path(_)));
+        let mut read = match &self.schema {
+            Some(s) if columns => Some((s, Reader::new(s.plan()), CsvSink::new(s.plan()))),
+            _ => None,
         };
-        let values: Vec<Value> = self
-            .picks
-            .iter()
-            .map(|p| match p {
-                Pick::Column(i) => normalized[*i].clone(),
-                Pick::Path(p) => lookup(item, p).cloned().unwrap_or(Value::Null),
-            })
-            .collect();
-        self.out.csv_row(&values, out);
+        let mut cells: Vec<String> = Vec::with_capacity(self.picks.len());
+        for bytes in records {
+            if let Some((s, reader, sink)) = &mut read {
+                sink.clear();
+                reader.record(bytes, sink).map_err(|e| {
+                    Failure::new(
+                        crate::exit::API,
+                        format!("a {} record: {}", s.model(), e.describe()),
+                    )
+                })?;
+            }
+            let item: Value = if paths {
+                serde_json::from_slice(bytes).map_err(|e| {
+                    Failure::new(crate::exit::API, format!("a record that is not JSON: {e}"))
+                })?
+            } else {
+                Value::Null
+            };
+            cells.clear();
+            for p in &self.picks {
+                cells.push(match (p, &read) {
+                    (Pick::Column(i), Some((_, _, sink))) => sink.cells()[*i].clone(),
+                    (Pick::Column(_), None) => String::new(),
+                    (Pick::Path(p), _) => path_cell(lookup(&item, p)),
+                });
+            }
+            csv::csv_line(&cells, out);
+        }
         Ok(())
+    }
+}
+
+/// A key path's value as a CSV cell: a string as is, a scalar as its JSON text, a list or object
+/// as its JSON text, empty for null or absent.
+fn path_cell(v: Option<&Value>) -> String {
+    match v {
+        None | Some(Value::Null) => String::new(),
+        Some(Value::String(s)) => s.clone(),
+        Some(v) => v.to_string(),
     }
 }
 
@@ -361,11 +393,7 @@ impl Writer {
         let (layout, header) = match self.format {
             Format::Csv => {
                 let csv = Csv::new(model, fields, items);
-                let header = if csv.out.columns.is_empty() {
-                    String::new()
-                } else {
-                    csv.out.csv_header()
-                };
+                let header = csv.header();
                 (Layout::Csv(csv), header)
             }
             Format::Table => {
@@ -386,6 +414,45 @@ impl Writer {
         };
         self.layout = Some(layout);
         self.out.write_all(header.as_bytes()).map_err(io)
+    }
+
+    /// A page of a list: CSV is read from the records' bytes by core's reader (the bindings'
+    /// `to_csv`); the other formats print the parsed items.
+    pub fn page(&mut self, page: &Page<ItemSpan>) -> Result<(), Failure> {
+        let parse = |bytes: &[u8]| {
+            serde_json::from_slice::<Vec<Value>>(bytes).map_err(|e| {
+                Failure::new(crate::exit::API, format!("a page that is not JSON: {e}"))
+            })
+        };
+        if self.format != Format::Csv {
+            return self.items(&parse(&page.items_json())?);
+        }
+        if self.layout.is_none() {
+            // An undeclared model's columns are the first page's keys.
+            let first = if self.model.as_deref().and_then(Schema::for_model).is_none() {
+                parse(&page.items_json())?
+            } else {
+                Vec::new()
+            };
+            self.fix_layout(&first)?;
+        }
+        let records: Vec<&[u8]> = page
+            .items
+            .iter()
+            .map(|s| &page.body[s.start..s.end])
+            .collect();
+        self.csv_rows(&records)
+    }
+
+    fn csv_rows(&mut self, records: &[&[u8]]) -> Result<(), Failure> {
+        let mut text = String::new();
+        if let Some(Layout::Csv(csv)) = &self.layout {
+            csv.rows(records, &mut text)?;
+        }
+        self.count += records.len() as u64;
+        self.out.write_all(text.as_bytes()).map_err(io)?;
+        // Streamed: each page reaches the reader (a pipe, `head`) as it arrives.
+        self.out.flush().map_err(io)
     }
 
     /// A page of list items.
@@ -412,30 +479,32 @@ impl Writer {
                     self.count += 1;
                 }
             }
-            Format::Csv | Format::Table => {
+            Format::Csv => {
+                // A result that is not a page: its items' JSON text through the same reader.
+                self.fix_layout(items)?;
+                let texts: Vec<Vec<u8>> = items
+                    .iter()
+                    .map(|it| serde_json::to_vec(it).expect("a Value serializes"))
+                    .collect();
+                let records: Vec<&[u8]> = texts.iter().map(Vec::as_slice).collect();
+                return self.csv_rows(&records);
+            }
+            Format::Table => {
                 self.fix_layout(items)?;
                 let mut text = String::new();
-                match &self.layout {
-                    Some(Layout::Csv(csv)) => {
-                        for it in items {
-                            csv.row(it, &mut text)?;
-                        }
+                if let Some(Layout::Table(cols)) = &self.layout {
+                    for it in items {
+                        let line = cols
+                            .iter()
+                            .map(|c| {
+                                let v = tables::format(lookup(it, &c.path), c.format, self.now);
+                                cut(&v, c.width)
+                            })
+                            .collect::<Vec<_>>()
+                            .join("  ");
+                        text.push_str(line.trim_end());
+                        text.push('\n');
                     }
-                    Some(Layout::Table(cols)) => {
-                        for it in items {
-                            let line = cols
-                                .iter()
-                                .map(|c| {
-                                    let v = tables::format(lookup(it, &c.path), c.format, self.now);
-                                    cut(&v, c.width)
-                                })
-                                .collect::<Vec<_>>()
-                                .join("  ");
-                            text.push_str(line.trim_end());
-                            text.push('\n');
-                        }
-                    }
-                    None => {}
                 }
                 self.count += items.len() as u64;
                 self.out.write_all(text.as_bytes()).map_err(io)?;

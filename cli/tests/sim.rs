@@ -135,3 +135,17 @@ fn sim_takes_the_simulators_options() {
     let unknown = run(&["sim", "--no-such-option"], &[], &home);
     assert_eq!(unknown.code, 2, "{}", unknown.stderr);
 }
+
+#[test]
+fn a_misspelt_rate_limit_family_is_refused_by_name() {
+    let home = scratch("sim-family");
+    let bad = run(&["sim", "--rate-limit", "images/lst=5/1"], &[], &home);
+    assert_eq!(bad.code, 2, "{}", bad.stderr);
+    assert!(
+        bad.stderr.contains("--rate-limit")
+            && bad.stderr.contains("`images/lst`")
+            && bad.stderr.contains("did you mean `images/list`?"),
+        "{}",
+        bad.stderr
+    );
+}

@@ -3,12 +3,10 @@
 //! ([`SimArgs`], a clap parser either binary mounts), the configuration they give ([`config`]) and
 //! serving until told to stop ([`serve`]).
 
-use crate::{
-    Counts, FaultRates, Fixtures, LinkCase, LinkEnd, RateLimits, SimConfig, Simulator, Subscription,
-};
+use crate::{Counts, LinkCase, LinkEnd, RateLimits, SimConfig, Simulator, Spelling, Subscription};
 use clap::Parser;
+use serde_json::{Map, Value, json};
 use std::io::Write;
-use std::time::Duration;
 
 /// The options of the simulator's command line.
 #[derive(Parser, Debug)]
@@ -119,82 +117,114 @@ pub struct SimArgs {
     no_generated: bool,
 }
 
-/// The simulator's configuration from its command line.
+/// The simulator's configuration from its command line: the flags as the options of
+/// [`SimConfig::from_json`], the one reader of the simulator's options.
 pub fn config(a: SimArgs) -> Result<SimConfig, String> {
-    let mut rl = match a.rate_limit_scale {
-        Some(f) if f > 0.0 => RateLimits::scaled(f),
-        Some(_) => return Err("--rate-limit-scale must be positive".into()),
-        None if a.rate_limits || !a.rate_limit.is_empty() => RateLimits::published(),
-        None => RateLimits::default(),
+    SimConfig::from_json(&options(&a)?, Spelling::Snake)
+        .map_err(|e| format!("--{}: {}", flag(&e.option), e.message))
+}
+
+/// The flag of an option of [`options`]: a key of `faults` or `counts` is a flag of its own, and
+/// every rate limit comes from `--rate-limit` but the scale.
+fn flag(option: &str) -> String {
+    let key = option
+        .strip_prefix("faults.")
+        .or_else(|| option.strip_prefix("counts."))
+        .unwrap_or(option);
+    match key {
+        "rate_limits.scale" => "rate-limit-scale".into(),
+        k if k == "rate_limits" || k.starts_with("rate_limits.") => "rate-limit".into(),
+        "repositories_per_registry" => "repositories".into(),
+        "schedules_per_registry" => "schedules".into(),
+        "token_ttl" => "token-ttl-secs".into(),
+        "request_log" => "no-request-log".into(),
+        "generated" => "no-generated".into(),
+        k => k.replace('_', "-"),
+    }
+}
+
+/// The flags as an object of simulator options.
+fn options(a: &SimArgs) -> Result<Value, String> {
+    let mut o = Map::new();
+    let mut set = |k: &str, v: Value| {
+        o.insert(k.to_string(), v);
     };
+    set("username", json!(a.username));
+    set("password", json!(a.password));
+    set("seed", json!(a.seed));
+    set("port", json!(a.port));
+    // A count left at its default is not given: `--no-generated` then empties it.
+    let d = Counts::default();
+    let mut counts = Map::new();
+    for (k, v, default) in [
+        ("images", a.images, d.images),
+        ("containers", a.containers, d.containers),
+        ("sensors", a.sensors, d.sensors),
+        ("registries", a.registries, d.registries),
+        (
+            "repositories_per_registry",
+            a.repositories,
+            d.repositories_per_registry,
+        ),
+        (
+            "schedules_per_registry",
+            a.schedules,
+            d.schedules_per_registry,
+        ),
+        ("controls", a.controls, d.controls),
+        ("events", a.events, d.events),
+        ("reports", a.reports, d.reports),
+        ("k8s_postures", a.k8s_postures, d.k8s_postures),
+        ("policies", a.policies, d.policies),
+        ("tags", a.tags, d.tags),
+    ] {
+        if v != default {
+            counts.insert(k.to_string(), json!(v));
+        }
+    }
+    set("counts", Value::Object(counts));
+    set("generated", json!(!a.no_generated));
+    set("latency_ms", json!(a.latency_ms));
+    set(
+        "faults",
+        json!({
+            "error_rate": a.error_rate,
+            "drop_rate": a.drop_rate,
+            "malformed_rate": a.malformed_rate,
+            "truncate_rate": a.truncate_rate,
+            "slow_body_ms": a.slow_body_ms,
+        }),
+    );
+    // `--rate-limit-scale`, `--rate-limit FAMILY=CALLS/SECS` (on top of the published or scaled
+    // limits), `--rate-limits`: the one `rate_limits` option.
+    let mut families = Map::new();
+    if let Some(f) = a.rate_limit_scale {
+        families.insert("scale".into(), json!(f));
+    }
     for e in &a.rate_limit {
         let (fam, lim) = RateLimits::parse_entry(e)?;
-        if fam == "list" {
-            rl.families.insert("images/list".into(), lim);
-            rl.families.insert("containers/list".into(), lim);
-        } else {
-            rl.families.insert(fam, lim);
-        }
+        families.insert(fam, json!([lim.calls, lim.window.as_secs_f64()]));
     }
-    rl.retry_after = a.retry_after;
-    for (n, v) in [
-        ("error", a.error_rate),
-        ("drop", a.drop_rate),
-        ("malformed", a.malformed_rate),
-        ("truncate", a.truncate_rate),
-    ] {
-        if !(0.0..=1.0).contains(&v) {
-            return Err(format!("--{n}-rate must be between 0 and 1"));
-        }
+    if !families.is_empty() {
+        set("rate_limits", Value::Object(families));
+    } else if a.rate_limits {
+        set("rate_limits", json!(true));
     }
-    let fixtures = match &a.fixtures {
-        Some(dir) => Fixtures::from_dir(dir).map_err(|e| e.to_string())?,
-        None => Fixtures::default(),
-    };
-    let cfg = SimConfig {
-        username: a.username,
-        password: a.password,
-        seed: a.seed,
-        counts: Counts {
-            images: a.images,
-            containers: a.containers,
-            sensors: a.sensors,
-            registries: a.registries,
-            repositories_per_registry: a.repositories,
-            schedules_per_registry: a.schedules,
-            controls: a.controls,
-            events: a.events,
-            reports: a.reports,
-            k8s_postures: a.k8s_postures,
-            policies: a.policies,
-            tags: a.tags,
-        },
-        latency: Duration::from_millis(a.latency_ms),
-        faults: FaultRates {
-            error_rate: a.error_rate,
-            drop_rate: a.drop_rate,
-            malformed_rate: a.malformed_rate,
-            truncate_rate: a.truncate_rate,
-            slow_body: (a.slow_body_ms > 0).then(|| Duration::from_millis(a.slow_body_ms)),
-        },
-        rate_limits: rl,
-        subscription: a.subscription,
-        token_ttl: Duration::from_secs(a.token_ttl_secs),
-        link_host: a.link_host,
-        link_case: a.link_case,
-        link_end: a.link_end,
-        strict_accept: a.strict_accept,
-        port: a.port,
-        request_log_capacity: if a.no_request_log { 0 } else { 100_000 },
-        fixtures,
-        // The default API client; the command line takes no others yet.
-        api_clients: SimConfig::default().api_clients,
-    };
-    Ok(if a.no_generated {
-        cfg.generated(false)
-    } else {
-        cfg
-    })
+    set("retry_after", json!(a.retry_after));
+    set("subscription", json!(format!("{:?}", a.subscription)));
+    set("token_ttl", json!(a.token_ttl_secs));
+    set("link_host", json!(a.link_host));
+    set("link_case", json!(format!("{:?}", a.link_case)));
+    set("link_end", json!(format!("{:?}", a.link_end)));
+    set("strict_accept", json!(a.strict_accept));
+    set(
+        "request_log",
+        json!(if a.no_request_log { 0 } else { 100_000 }),
+    );
+    if let Some(dir) = &a.fixtures {
+        set("fixtures", json!(dir.to_string_lossy()));
+    }
+    Ok(Value::Object(o))
 }
 
 /// What stops [`serve`].

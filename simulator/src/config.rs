@@ -74,6 +74,16 @@ pub struct Limit {
     pub window: Duration,
 }
 
+/// The endpoint families rate limits apply to (API.md §5.3).
+pub const FAMILIES: &[&str] = &[
+    "images/list",
+    "containers/list",
+    "images",
+    "containers",
+    "registry",
+    "sensors",
+];
+
 /// Rate limiting per endpoint family (API.md §5.3). Off by default.
 #[derive(Debug, Clone)]
 pub struct RateLimits {
@@ -158,7 +168,8 @@ impl RateLimits {
 impl RateLimits {
     /// The bindings' option form: `true`/`false` (the published limits on or off),
     /// `"published"`, a scale factor (`0.1`: windows ten times longer, see [`RateLimits::scaled`]),
-    /// or `{family: [calls, window_secs]}` (named families changed, the others published).
+    /// or `{family: [calls, window_secs]}` (named families changed, the others published; `list`
+    /// names both bulk lists, and a `scale` key starts from the scaled limits instead).
     /// Errors name `field` and the rule.
     pub fn from_json(field: &str, v: &Value) -> Result<RateLimits, String> {
         let on = |r: RateLimits| RateLimits { enabled: true, ..r };
@@ -174,13 +185,29 @@ impl RateLimits {
                 _ => Err(format!("{field}: a scale factor must be a positive number")),
             },
             Value::Object(m) => {
-                let mut r = on(RateLimits::published());
-                for (fam, lim) in m {
+                // `scale` first: the named families are changed on top of the scaled ones.
+                let mut r = match m.get("scale") {
+                    None => on(RateLimits::published()),
+                    Some(f) => match f.as_f64() {
+                        Some(f) if f.is_finite() && f > 0.0 => on(RateLimits::scaled(f)),
+                        _ => return Err(format!("{field}.scale: must be a positive number")),
+                    },
+                };
+                for (fam, lim) in m.iter().filter(|(k, _)| *k != "scale") {
                     let bad = || {
                         format!(
                             "{field}.{fam}: must be [calls, windowSeconds] with calls >= 1 and windowSeconds > 0"
                         )
                     };
+                    if fam != "list" && !FAMILIES.contains(&fam.as_str()) {
+                        let hint = crate::options::closest(fam, FAMILIES.iter().copied())
+                            .map(|f| format!(" (did you mean `{f}`?)"))
+                            .unwrap_or_default();
+                        return Err(format!(
+                            "{field}: unknown rate-limit family `{fam}`{hint}; known: {}, list (both lists), scale",
+                            FAMILIES.join(", ")
+                        ));
+                    }
                     let a = lim.as_array().filter(|a| a.len() == 2).ok_or_else(bad)?;
                     let calls = a[0]
                         .as_u64()
@@ -190,13 +217,19 @@ impl RateLimits {
                         .as_f64()
                         .filter(|s| s.is_finite() && *s > 0.0)
                         .ok_or_else(bad)?;
-                    r.families.insert(
-                        fam.clone(),
-                        Limit {
-                            calls: calls as u32,
-                            window: Duration::from_secs_f64(secs),
-                        },
-                    );
+                    let limit = Limit {
+                        calls: calls as u32,
+                        window: Duration::from_secs_f64(secs),
+                    };
+                    // `list`: both bulk lists at once.
+                    let names: &[&str] = if fam == "list" {
+                        &["images/list", "containers/list"]
+                    } else {
+                        &[fam.as_str()]
+                    };
+                    for n in names {
+                        r.families.insert((*n).to_string(), limit);
+                    }
                 }
                 Ok(r)
             }

@@ -23,6 +23,7 @@ mod fast;
 mod filter;
 mod fixtures;
 mod handlers;
+pub mod options;
 mod qql;
 mod records;
 mod respond;
@@ -34,9 +35,10 @@ mod txt;
 pub use fixtures::{FixtureError, Fixtures, Resource};
 
 pub use config::{
-    Counts, DEFAULT_API_CLIENT, Fault, FaultKind, FaultRates, Limit, LinkCase, LinkEnd,
+    Counts, DEFAULT_API_CLIENT, FAMILIES, Fault, FaultKind, FaultRates, Limit, LinkCase, LinkEnd,
     LoggedRequest, RateLimits, SimConfig, Subscription,
 };
+pub use options::{OptionError, Spelling};
 
 use state::Sim;
 use std::net::SocketAddr;

@@ -11,10 +11,14 @@ const q = require('qualys-cs')
 const available = typeof native.NativeSimulator === 'function'
 
 test('startSimulator rejects unknown options, naming them', { skip: !available }, async () => {
-  await assert.rejects(startSimulator({ latency: 50 }), /unknown option 'latency'; did you mean latencyMs/)
-  await assert.rejects(startSimulator({ token_ttl: 5 }), /unknown option 'token_ttl'/)
-  await assert.rejects(startSimulator({ faults: { error_rate: 0.5 } }), /options.faults: unknown option 'error_rate'/)
-  await assert.rejects(startSimulator({ faults: { errorRate: 2 } }), /faults.errorRate/)
+  // `latency` would be seconds, as in Python: Node's durations say their unit, and a `latency: 50`
+  // meant as milliseconds is refused rather than read as 50 s.
+  await assert.rejects(startSimulator({ latency: 50 }),
+    (e) => e.field === 'latency' && /did you mean `latencyMs`, in milliseconds\?/.test(e.message))
+  await assert.rejects(startSimulator({ faults: { slowBody: 50 } }), /did you mean `faults\.slowBodyMs`, in milliseconds\?/)
+  await assert.rejects(startSimulator({ token_ttl: 5 }), /`token_ttl`: unknown simulator option \(did you mean `tokenTtl`, in seconds\?\)/)
+  await assert.rejects(startSimulator({ faults: { error_rate: 0.5 } }), /`faults\.error_rate`: unknown simulator option/)
+  await assert.rejects(startSimulator({ faults: { errorRate: 2 } }), /faults\.errorRate/)
   await assert.rejects(startSimulator({ linkEnd: 'nothing' }), /linkEnd/)
   await assert.rejects(startSimulator({ subscription: 'gold' }), /subscription/)
 })

@@ -90,7 +90,8 @@ test('a fixtures directory instead of generated data, and records added while it
   }
   await assert.rejects(startSimulator({ fixtures: { pods: [] } }), /unknown resource 'pods'/)
   await assert.rejects(startSimulator({ fixtures: { tags: [{ tagId: 3 }] } }), /tags: record 0: name is required/)
-  await assert.rejects(startSimulator({ fixtures: 42 }), /fixtures must be a directory path or an object/)
+  await assert.rejects(startSimulator({ fixtures: 42 }),
+    (e) => e.field === 'fixtures' && /`fixtures`: must be a directory path or an object/.test(e.message))
 })
 
 test('a tag assigned to an image shows on it until the tag is deleted', { skip: !available }, async () => {
@@ -141,7 +142,16 @@ test('rateLimits: the published limits, a scale factor, or per family, as the Py
   } finally {
     await sim.stop()
   }
-  await assert.rejects(startSimulator({ rateLimits: { images: [0, 1] } }), /rateLimits\.images: must be \[calls, windowSeconds\]/)
-  await assert.rejects(startSimulator({ rateLimits: 'fast' }), /rateLimits: unknown preset 'fast'/)
-  await assert.rejects(startSimulator({ rate_limits: true }), /unknown option 'rate_limits'; did you mean rateLimits/)
+  await assert.rejects(startSimulator({ rateLimits: { images: [0, 1] } }),
+    (e) => e.field === 'rateLimits.images' && /`rateLimits\.images`: must be \[calls, windowSeconds\]/.test(e.message))
+  await assert.rejects(startSimulator({ rateLimits: 'fast' }), /`rateLimits`: unknown preset 'fast'/)
+  // Misspelt names, of an option or of a family, are refused by name, with the closest one.
+  await assert.rejects(startSimulator({ rateLimt: true }),
+    (e) => e.name === 'ValidationError' && e.field === 'rateLimt' && /did you mean `rateLimits`\?/.test(e.message))
+  await assert.rejects(startSimulator({ rateLimits: { 'images/lst': [2, 60] } }),
+    /unknown rate-limit family `images\/lst` \(did you mean `images\/list`\?\)/)
+  await assert.rejects(startSimulator({ faults: { errorRte: 0.5 } }), /did you mean `faults\.errorRate`\?/)
+  // Python's spelling is Python's: Node's names are camelCase, as documented.
+  await assert.rejects(startSimulator({ images: 3, rate_limits: { 'images/list': [1, 60] } }),
+    (e) => e.field === 'rate_limits' && /did you mean `rateLimits`\?/.test(e.message))
 })

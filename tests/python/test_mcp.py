@@ -363,7 +363,7 @@ def test_the_readme_agent_example_runs_against_the_simulator(tmp_path: pathlib.P
 async def test_an_assistant_session_of_fifty_calls_stays_within_scaled_down_limits() -> None:
     # Qualys' limits scaled down to a few calls a second per family: the session below would draw
     # 429s from a client that did not pace itself. Every one of its 50 calls must succeed.
-    limits = {"images": (8, 1.0), "containers": (8, 1.0), "sensors": (8, 1.0), "registries": (8, 1.0)}
+    limits = {"images": (8, 1.0), "containers": (8, 1.0), "sensors": (8, 1.0), "registry": (8, 1.0)}
     with Simulator(images=120, containers=60, rate_limits=limits) as sim:
         # The default budget (64 KB), as an assistant would run it.
         async with over_stdio(sim) as c:

@@ -1,6 +1,5 @@
 # The compiled module (bindings-python/src). Small and generic on purpose: the public API is the
 # pure-Python layer (_client.py, _resources.py), which hands endpoint ids and argument dicts here.
-import os
 from collections.abc import Awaitable, Mapping, Sequence
 from typing import Any, final
 
@@ -117,26 +116,9 @@ def schema_json(schema: str) -> str:
 
 @final
 class NativeSimulator:
-    def __new__(
-        cls,
-        *,
-        username: str | None = None,
-        password: str | None = None,
-        seed: int | None = None,
-        counts: Mapping[str, int] | None = None,
-        latency: float | None = None,
-        faults: Mapping[str, float] | None = None,
-        rate_limits: bool | float | str | Mapping[str, tuple[int, float]] | None = None,
-        subscription: str | None = None,
-        token_ttl: float | None = None,
-        port: int | None = None,
-        request_log: int | None = None,
-        strict_accept: bool | None = None,
-        link_case: str | None = None,
-        link_end: str | None = None,
-        fixtures: str | os.PathLike[str] | Mapping[str, Any] | None = None,
-        generated: bool | None = None,
-    ) -> NativeSimulator: ...
+    # The simulator's options (`qualys_cs.testing.Simulator`'s keywords), read by the simulator
+    # crate's one reader: an unknown name or a bad value raises ValueError naming it.
+    def __new__(cls, **options: Any) -> NativeSimulator: ...
     @property
     def url(self) -> str: ...
     @property

@@ -16,11 +16,22 @@
 //! - `extra` is the JSON object text of every key the schema does not name, at the top or inside a
 //!   nested object (that whole field is copied there), so nothing the server sent is lost;
 //! - a value of another type than its column's is an error naming the field, never a wrong column.
+//!
+//! The rules are applied in one place, the reader ([`read`]: one pass of a pull parser over a
+//! record's bytes, with the schema compiled by [`plan`]); what it reads goes to a sink: CSV text
+//! ([`csv`], for the bindings' `to_csv` and the command line's `-o csv`) or Arrow builders
+//! ([`arrow`], feature `arrow`, for the Python binding's tables). Both get the same values.
+
+#[cfg(feature = "arrow")]
+pub mod arrow;
+pub mod csv;
+pub mod plan;
+pub mod read;
 
 use crate::models::{FieldShape, FieldType, fields_of};
 use crate::paginate::{ItemSpan, Page};
-use serde_json::{Map, Value};
-use std::fmt::Write as _;
+use serde_json::Value;
+use std::sync::{Arc, OnceLock};
 
 /// The type of a column (or of a nested field).
 #[derive(Debug, Clone, PartialEq)]
@@ -81,11 +92,15 @@ pub struct Column {
     pub source: Source,
 }
 
-/// The columns of one model's list.
+/// The columns of one model's list. Built whole by [`Schema::for_model`], [`Schema::opaque`] or
+/// [`Schema::of_list`] and read-only after, so that its compiled plan, made on first use and kept,
+/// always matches its columns.
 #[derive(Debug, Clone)]
 pub struct Schema {
-    pub model: String,
-    pub columns: Vec<Column>,
+    model: String,
+    columns: Vec<Column>,
+    /// The columns compiled for the reader ([`Schema::plan`]): once per schema, not per page.
+    plan: OnceLock<Arc<plan::Plan>>,
 }
 
 /// A value that does not fit its column: `field` is the path (`repo[0].tag`).
@@ -192,22 +207,43 @@ impl Schema {
             ty: ColumnType::Json,
             source: Source::Extra,
         });
-        Some(Schema {
+        Some(Schema::new(model, columns))
+    }
+
+    fn new(model: &str, columns: Vec<Column>) -> Schema {
+        Schema {
             model: model.to_string(),
             columns,
-        })
+            plan: OnceLock::new(),
+        }
+    }
+
+    /// The item model's name (`Image`), empty for a list that names none.
+    pub fn model(&self) -> &str {
+        &self.model
+    }
+
+    /// The columns, in their order.
+    pub fn columns(&self) -> &[Column] {
+        &self.columns
+    }
+
+    /// The columns compiled for the reader and its sinks, made on first use and kept (a schema
+    /// serves every page of a list: compiling it per page was a cost of every page).
+    pub fn plan(&self) -> &Arc<plan::Plan> {
+        self.plan.get_or_init(|| Arc::new(plan::Plan::new(self)))
     }
 
     /// The schema of a list whose model the crate does not declare: each record whole, as JSON.
     pub fn opaque(model: &str) -> Schema {
-        Schema {
-            model: model.to_string(),
-            columns: vec![Column {
+        Schema::new(
+            model,
+            vec![Column {
                 name: "extra".into(),
                 ty: ColumnType::Json,
                 source: Source::Extra,
             }],
-        }
+        )
     }
 
     /// The schema of a list by its item model (`response.model`): declared, else opaque.
@@ -216,30 +252,33 @@ impl Schema {
         Schema::for_model(model).unwrap_or_else(|| Schema::opaque(model))
     }
 
-    /// The records of a page (read from its bytes), normalized; a record that is not JSON or a
-    /// value that does not fit is a decode error of that response, naming the record and field.
-    pub fn page_rows(&self, page: &Page<ItemSpan>) -> crate::Result<Vec<Vec<Value>>> {
-        page.items
-            .iter()
-            .enumerate()
-            .map(|(i, span)| {
-                let bytes = &page.body[span.start..span.end];
-                let item: Value = serde_json::from_slice(bytes).map_err(|e| {
-                    page.meta
-                        .decode_error(&page.body, format!("record {i}: {e}"))
-                })?;
-                self.normalize(&item)
-                    .map_err(|e| page.meta.decode_error(bytes, format!("record {i}: {e}")))
-            })
-            .collect()
-    }
-
-    /// A page's records as CSV lines, appended to `out`.
+    /// A page's records as CSV lines, appended to `out`; a record that is not JSON or a value
+    /// that does not fit is a decode error of that response, naming the record and field.
     pub fn csv_page(&self, page: &Page<ItemSpan>, out: &mut String) -> crate::Result<()> {
-        for r in self.page_rows(page)? {
-            self.csv_row(&r, out);
+        let plan = self.plan();
+        let mut reader = read::Reader::new(plan);
+        let mut sink = csv::CsvSink::new(plan);
+        for (i, span) in page.items.iter().enumerate() {
+            let bytes = &page.body[span.start..span.end];
+            sink.clear();
+            reader.record(bytes, &mut sink).map_err(|e| {
+                page.meta
+                    .decode_error(bytes, format!("record {i}: {}", e.describe()))
+            })?;
+            csv::csv_line(sink.cells(), out);
         }
         Ok(())
+    }
+
+    /// One record's JSON text as its columns' CSV cells (empty for null), by the same reader
+    /// as [`Schema::csv_page`]; a value that does not fit is an error naming the field.
+    pub fn csv_cells(&self, record: &[u8]) -> Result<Vec<String>, FitError> {
+        let plan = self.plan();
+        let mut sink = csv::CsvSink::new(plan);
+        read::Reader::new(plan)
+            .record(record, &mut sink)
+            .map_err(|e| e.to_fit_error())?;
+        Ok(sink.cells().to_vec())
     }
 
     /// The columns as JSON (`[{"name", "type", "from"}]`), for the docs and the tests.
@@ -260,241 +299,13 @@ impl Schema {
         )
     }
 
-    /// One record (the item's JSON object) as its columns' values, in column order: strings,
-    /// integers (timestamps as epoch ms), floats, booleans, JSON text (for `json` columns), lists
-    /// and objects of those, or null.
-    pub fn normalize(&self, item: &Value) -> Result<Vec<Value>, FitError> {
-        let Value::Object(obj) = item else {
-            return Err(FitError {
-                field: "(record)".into(),
-                message: format!("expected an object, got {}", kind(item)),
-            });
-        };
-        let mut extra = Map::new();
-        let mut out = Vec::with_capacity(self.columns.len());
-        let mut named: Vec<&str> = Vec::with_capacity(self.columns.len());
-        for c in &self.columns {
-            let v = match &c.source {
-                Source::Field(k) => {
-                    named.push(k);
-                    match obj.get(k) {
-                        None | Some(Value::Null) => Value::Null,
-                        Some(v) => {
-                            let mut lost = false;
-                            let out = fit(v, &c.ty, k, &mut lost)?;
-                            if lost {
-                                extra.insert(k.clone(), v.clone());
-                            }
-                            out
-                        }
-                    }
-                }
-                Source::Nested(k, sub) => {
-                    named.push(k);
-                    match obj.get(k) {
-                        Some(Value::Object(o)) => match o.get(sub) {
-                            None | Some(Value::Null) => Value::Null,
-                            Some(v) => {
-                                let mut lost = false;
-                                let out = fit(v, &c.ty, &c.name, &mut lost)?;
-                                if lost {
-                                    extra.insert(k.clone(), obj[k].clone());
-                                }
-                                out
-                            }
-                        },
-                        None | Some(Value::Null) => Value::Null,
-                        Some(other) => {
-                            return Err(FitError {
-                                field: k.clone(),
-                                message: format!("expected an object, got {}", kind(other)),
-                            });
-                        }
-                    }
-                }
-                Source::First(k, sub) => match obj.get(k) {
-                    Some(Value::Array(a)) => match a.first() {
-                        Some(Value::Object(o)) => match o.get(sub) {
-                            None | Some(Value::Null) => Value::Null,
-                            Some(v) => fit(v, &c.ty, &format!("{k}[0].{sub}"), &mut false)?,
-                        },
-                        _ => Value::Null,
-                    },
-                    _ => Value::Null,
-                },
-                Source::Extra => Value::Null, // filled below, once every named key is known
-            };
-            out.push(v);
-        }
-        // A flattened object with keys its columns do not name is kept whole, like a struct with
-        // unknown keys (a field with a deeper unknown key was copied above).
-        for c in &self.columns {
-            if let Source::Nested(k, _) = &c.source
-                && !extra.contains_key(k)
-                && let Some(Value::Object(o)) = obj.get(k)
-                && o.keys().any(|key| {
-                    !self
-                        .columns
-                        .iter()
-                        .any(|x| x.source == Source::Nested(k.clone(), key.clone()))
-                })
-            {
-                extra.insert(k.clone(), obj[k].clone());
-            }
-        }
-        for (k, v) in obj {
-            if !named.contains(&k.as_str()) {
-                extra.insert(k.clone(), v.clone());
-            }
-        }
-        if let Some(i) = self.columns.iter().position(|c| c.source == Source::Extra)
-            && !extra.is_empty()
-        {
-            out[i] = Value::String(Value::Object(extra).to_string());
-        }
-        Ok(out)
-    }
-
     /// The CSV header line (RFC 4180, `\r\n`-terminated).
     pub fn csv_header(&self) -> String {
         let mut s = String::new();
-        for (i, c) in self.columns.iter().enumerate() {
-            if i > 0 {
-                s.push(',');
-            }
-            csv_field(&mut s, &c.name);
-        }
-        s.push_str("\r\n");
+        let names: Vec<&str> = self.columns.iter().map(|c| c.name.as_str()).collect();
+        csv::csv_line(&names, &mut s);
         s
     }
-
-    /// One normalized record as a CSV line: timestamps in ISO 8601 (UTC, milliseconds), lists
-    /// and objects as JSON, null as an empty field.
-    pub fn csv_row(&self, row: &[Value], out: &mut String) {
-        for (i, (v, c)) in row.iter().zip(&self.columns).enumerate() {
-            if i > 0 {
-                out.push(',');
-            }
-            match (v, &c.ty) {
-                (Value::Null, _) => {}
-                (Value::Number(n), ColumnType::TimestampMs) => match n.as_i64() {
-                    Some(ms) => out.push_str(&iso_ms(ms)),
-                    None => out.push_str(&n.to_string()),
-                },
-                (Value::String(s), _) => csv_field(out, s),
-                (Value::Number(n), _) => {
-                    let _ = write!(out, "{n}");
-                }
-                (Value::Bool(b), _) => out.push_str(if *b { "true" } else { "false" }),
-                (v, _) => csv_field(out, &v.to_string()),
-            }
-        }
-        out.push_str("\r\n");
-    }
-}
-
-fn csv_field(out: &mut String, s: &str) {
-    if s.contains([',', '"', '\n', '\r']) {
-        out.push('"');
-        out.push_str(&s.replace('"', "\"\""));
-        out.push('"');
-    } else {
-        out.push_str(s);
-    }
-}
-
-fn kind(v: &Value) -> &'static str {
-    match v {
-        Value::Null => "null",
-        Value::Bool(_) => "a boolean",
-        Value::Number(_) => "a number",
-        Value::String(_) => "a string",
-        Value::Array(_) => "a list",
-        Value::Object(_) => "an object",
-    }
-}
-
-fn mismatch(field: &str, want: &str, v: &Value) -> FitError {
-    FitError {
-        field: field.to_string(),
-        message: format!("expected {want}, got {}", kind(v)),
-    }
-}
-
-/// `v` as a value of `ty`; `lost` is set when an object has keys its struct does not name.
-fn fit(v: &Value, ty: &ColumnType, field: &str, lost: &mut bool) -> Result<Value, FitError> {
-    if v.is_null() {
-        return Ok(Value::Null);
-    }
-    Ok(match ty {
-        ColumnType::Utf8 => match v {
-            Value::String(_) => v.clone(),
-            _ => return Err(mismatch(field, "a string", v)),
-        },
-        ColumnType::Int64 => match v {
-            Value::Number(n) if n.is_i64() || n.is_u64() => Value::from(
-                n.as_i64()
-                    .ok_or_else(|| mismatch(field, "a 64-bit integer", v))?,
-            ),
-            Value::String(s) if s.is_empty() => Value::Null,
-            Value::String(s) => Value::from(s.parse::<i64>().map_err(|_| FitError {
-                field: field.to_string(),
-                message: format!("expected an integer, got the string {s:?}"),
-            })?),
-            _ => return Err(mismatch(field, "an integer", v)),
-        },
-        ColumnType::Float64 => match v {
-            Value::Number(n) => Value::from(n.as_f64().unwrap_or(f64::NAN)),
-            _ => return Err(mismatch(field, "a number", v)),
-        },
-        ColumnType::Bool => match v {
-            Value::Bool(_) => v.clone(),
-            _ => return Err(mismatch(field, "a boolean", v)),
-        },
-        ColumnType::TimestampMs => match v {
-            Value::Number(n) if n.is_i64() => v.clone(),
-            Value::String(s) if s.is_empty() => Value::Null,
-            Value::String(s) => match s.parse::<i64>() {
-                Ok(ms) => Value::from(ms),
-                Err(_) => Value::from(parse_iso(s).ok_or_else(|| FitError {
-                    field: field.to_string(),
-                    message: format!("expected epoch milliseconds or an ISO 8601 time, got {s:?}"),
-                })?),
-            },
-            _ => return Err(mismatch(field, "a time (epoch milliseconds)", v)),
-        },
-        ColumnType::Json => Value::String(v.to_string()),
-        ColumnType::List(t) => match v {
-            Value::Array(a) => Value::Array(
-                a.iter()
-                    .enumerate()
-                    .map(|(i, x)| fit(x, t, &format!("{field}[{i}]"), lost))
-                    .collect::<Result<_, _>>()?,
-            ),
-            // One object where a list is declared (the `OneOrMany` fields): a list of one.
-            Value::Object(_) if matches!(t.as_ref(), ColumnType::Struct(_)) => {
-                Value::Array(vec![fit(v, t, &format!("{field}[0]"), lost)?])
-            }
-            _ => return Err(mismatch(field, "a list", v)),
-        },
-        ColumnType::Struct(fs) => match v {
-            Value::Object(o) => {
-                let mut m = Map::new();
-                for (k, t) in fs {
-                    let x = match o.get(k) {
-                        None => Value::Null,
-                        Some(x) => fit(x, t, &format!("{field}.{k}"), lost)?,
-                    };
-                    m.insert(k.clone(), x);
-                }
-                if o.keys().any(|k| !fs.iter().any(|(n, _)| n == k)) {
-                    *lost = true;
-                }
-                Value::Object(m)
-            }
-            _ => return Err(mismatch(field, "an object", v)),
-        },
-    })
 }
 
 /// Days since 1970-01-01 of a civil date (Howard Hinnant's algorithm).
@@ -643,33 +454,117 @@ mod tests {
         assert_eq!(s.columns.last().unwrap().name, "extra");
     }
 
+    /// The CSV cells of one record, by column name.
+    fn cells(s: &Schema, record: Value) -> Result<Vec<(String, String)>, FitError> {
+        let cells = s.csv_cells(record.to_string().as_bytes())?;
+        Ok(s.columns
+            .iter()
+            .map(|c| c.name.clone())
+            .zip(cells)
+            .collect())
+    }
+
+    fn cell<'a>(row: &'a [(String, String)], name: &str) -> &'a str {
+        &row.iter().find(|(n, _)| n == name).unwrap().1
+    }
+
     #[test]
-    fn normalize_keeps_unknown_keys_and_names_bad_fields() {
+    fn records_keep_unknown_keys_and_name_bad_fields() {
         let s = Schema::for_model("Image").unwrap();
-        let row = s
-            .normalize(
-                &json!({"created": "1712049973701", "sha": "a", "newField": 1,
+        let row = cells(
+            &s,
+            json!({"created": "1712049973701", "sha": "a", "newField": 1,
                 "repo": [{"registry": "r", "repository": "x/y", "tag": "1", "digestish": "d"}]}),
-            )
-            .unwrap();
-        let at = |n: &str| &row[s.columns.iter().position(|c| c.name == n).unwrap()];
-        assert_eq!(at("created"), &json!(1712049973701i64));
-        assert_eq!(at("repository"), &json!("x/y"));
-        let extra: Value = serde_json::from_str(at("extra").as_str().unwrap()).unwrap();
+        )
+        .unwrap();
+        assert_eq!(cell(&row, "created"), "2024-04-02T09:26:13.701Z");
+        assert_eq!(cell(&row, "repository"), "x/y");
+        let extra: Value = serde_json::from_str(cell(&row, "extra")).unwrap();
         assert_eq!(extra["newField"], json!(1));
         assert_eq!(extra["repo"][0]["digestish"], json!("d"));
         // An unknown key inside a flattened object keeps that object whole.
-        let row = s
-            .normalize(&json!({"vulnerabilities": {"severity5Count": 2, "severity6Count": 1}}))
-            .unwrap();
-        let at = |n: &str| &row[s.columns.iter().position(|c| c.name == n).unwrap()];
-        assert_eq!(at("vulnerabilities.severity5Count"), &json!(2));
-        let extra: Value = serde_json::from_str(at("extra").as_str().unwrap()).unwrap();
+        let row = cells(
+            &s,
+            json!({"vulnerabilities": {"severity5Count": 2, "severity6Count": 1}}),
+        )
+        .unwrap();
+        assert_eq!(cell(&row, "vulnerabilities.severity5Count"), "2");
+        let extra: Value = serde_json::from_str(cell(&row, "extra")).unwrap();
         assert_eq!(extra["vulnerabilities"]["severity6Count"], json!(1));
-        let err = s.normalize(&json!({"repo": [{"tag": 5}]})).unwrap_err();
+        let err = cells(&s, json!({"repo": [{"tag": 5}]})).unwrap_err();
         assert_eq!(err.field, "repo[0].tag");
-        let err = s.normalize(&json!({"created": "yesterday"})).unwrap_err();
+        let err = cells(&s, json!({"created": "yesterday"})).unwrap_err();
         assert_eq!(err.field, "created");
+        let err = s.csv_cells(b"[1]").unwrap_err();
+        assert_eq!(err.field, "(record)");
+    }
+
+    #[test]
+    fn nested_values_are_json_in_declared_order() {
+        let s = Schema::for_model("Image").unwrap();
+        // One object where a list is declared is a list of one; its first item gives the
+        // `repo[0]` columns; the struct's keys in declaration order, absent ones null.
+        let row = cells(&s, json!({"repo": {"tag": "t", "registry": "r"}})).unwrap();
+        let repo: Value = serde_json::from_str(cell(&row, "repo")).unwrap();
+        assert_eq!(
+            repo,
+            json!([{"registry": "r", "tag": "t", "repository": null}])
+        );
+        assert!(cell(&row, "repo").starts_with(r#"[{"registry":"r","tag":"t""#));
+        assert_eq!(cell(&row, "registry"), "r");
+        // The first item null: no `repo[0]` values, as in the Arrow table.
+        let row = cells(&s, json!({"repo": [null, {"tag": "t"}]})).unwrap();
+        assert_eq!(
+            cell(&row, "repo"),
+            r#"[null,{"registry":null,"tag":"t","repository":null}]"#
+        );
+        assert_eq!(cell(&row, "tag"), "");
+        let row = cells(&s, json!({"repo": [], "created": ""})).unwrap();
+        assert_eq!((cell(&row, "repo"), cell(&row, "created")), ("[]", ""));
+        // A repeated key: the first value is the column's, the next one goes to `extra`.
+        let row = s.csv_cells(br#"{"sha": "a", "sha": "b"}"#).unwrap();
+        assert_eq!(
+            row[s.columns.iter().position(|c| c.name == "sha").unwrap()],
+            "a"
+        );
+        assert_eq!(row.last().unwrap(), r#"{"sha":"b"}"#);
+    }
+
+    #[test]
+    fn a_schema_compiles_its_plan_once_for_all_its_pages() {
+        let body: &'static [u8] = br#"{"data":[{"sha":"a"},{"sha":"b","size":"12"}]}"#;
+        let page = Page {
+            items: vec![
+                ItemSpan { start: 9, end: 20 },
+                ItemSpan { start: 21, end: 44 },
+            ],
+            number: None,
+            total: None,
+            cursor: None,
+            extra: Default::default(),
+            meta: crate::response::ResponseMeta {
+                status: 200,
+                method: "GET".into(),
+                path: "/csapi/v1.3/images/list".into(),
+                headers: reqwest::header::HeaderMap::new(),
+                rate_limit: None,
+                attempts: 1,
+                redact: crate::response::Redact::default(),
+            },
+            body: bytes::Bytes::from_static(body),
+        };
+        let s = Schema::for_model("Image").unwrap();
+        assert!(s.plan.get().is_none());
+        let (mut one, mut two) = (String::new(), String::new());
+        s.csv_page(&page, &mut one).unwrap();
+        // The first page compiled the plan and kept it; the next pages and clones use that one.
+        let plan = Arc::clone(s.plan.get().expect("kept by the first page"));
+        s.csv_page(&page, &mut two).unwrap();
+        assert!(Arc::ptr_eq(&plan, s.plan()) && Arc::ptr_eq(&plan, s.clone().plan()));
+        assert_eq!(one, two);
+        assert_eq!(one.lines().count(), 2);
+        let size = s.columns().iter().position(|c| c.name == "size").unwrap();
+        assert_eq!(one.lines().nth(1).unwrap().split(',').nth(size), Some("12"));
     }
 
     #[test]
@@ -696,10 +591,14 @@ mod tests {
     fn csv_quotes_and_formats() {
         let s = Schema::for_model("ImageRepo").unwrap();
         let row = s
-            .normalize(&json!({"registry": "a,b", "tag": "say \"hi\""}))
+            .csv_cells(
+                json!({"registry": "a,b", "tag": "say \"hi\""})
+                    .to_string()
+                    .as_bytes(),
+            )
             .unwrap();
         let mut out = String::new();
-        s.csv_row(&row, &mut out);
+        csv::csv_line(&row, &mut out);
         assert_eq!(s.csv_header(), "registry,tag,repository,extra\r\n");
         assert_eq!(out, "\"a,b\",\"say \"\"hi\"\"\",,\r\n");
     }
