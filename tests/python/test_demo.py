@@ -94,8 +94,10 @@ def test_terminal_progress_is_redrawn_in_place(tmp_path: pathlib.Path) -> None:
     text = b"".join(chunks).decode()
     frames = re.findall(r"\r([^\r\n]*?)\x1b\[K", text)
     inventory = [f for f in frames if f.startswith("inventory ")]
-    # The first frame (0 of 600), at least one page, and the bar before the summary replaced it.
-    assert len(inventory) >= 2, frames
+    # The first frame (0 of 600), then the summary replacing the bar in place. Frames between
+    # them are drawn at most 15 times a second, so a fast build may draw none (the meter's own
+    # pacing is the plain-line test's subject).
+    assert len(inventory) >= 1, frames
     assert re.search(r"inventory \[[█░#-]+\] +0 / 600 images", inventory[0]), inventory
     assert all(len(f) < 100 for f in frames)
     assert "\r\x1b[Kinventory: 600 images in " in text
