@@ -202,7 +202,7 @@ fn options(a: &SimArgs) -> Result<Value, String> {
         families.insert("scale".into(), json!(f));
     }
     for e in &a.rate_limit {
-        let (fam, lim) = RateLimits::parse_entry(e)?;
+        let (fam, lim) = RateLimits::parse_entry(e).map_err(|m| format!("--rate-limit: {m}"))?;
         families.insert(fam, json!([lim.calls, lim.window.as_secs_f64()]));
     }
     if !families.is_empty() {
@@ -329,4 +329,34 @@ fn stdin_is_a_pipe() -> bool {
 #[cfg(not(unix))]
 fn stdin_is_a_pipe() -> bool {
     false
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Why the simulator refuses these flags.
+    fn refused(flags: &[&str]) -> String {
+        let args = std::iter::once("qualys-cs-sim").chain(flags.iter().copied());
+        match config(SimArgs::try_parse_from(args).unwrap()) {
+            Ok(_) => panic!("{flags:?} accepted"),
+            Err(e) => e,
+        }
+    }
+
+    #[test]
+    fn a_refused_value_names_its_own_flag() {
+        // A key of `faults` is a flag of its own; every rate limit comes from `--rate-limit` but
+        // the scale.
+        for (flags, flag) in [
+            (&["--error-rate", "2"][..], "--error-rate: "),
+            (&["--rate-limit-scale", "0"], "--rate-limit-scale: "),
+            (&["--rate-limit", "images/lst=5/1"], "--rate-limit: "),
+            (&["--rate-limit", "images=0/1"], "--rate-limit: "),
+            (&["--rate-limit", "images"], "--rate-limit: "),
+        ] {
+            let e = refused(flags);
+            assert!(e.starts_with(flag), "{flags:?}: {e}");
+        }
+    }
 }
