@@ -14,6 +14,10 @@ const here = path.dirname(fileURLToPath(import.meta.url))
 const REPO = path.resolve(here, '..')
 const IMAGES = '/csapi/v1.3/images'
 const BULK = '/csapi/v1.3/images/list'
+const BULK_CONTAINERS = '/csapi/v1.3/containers/list'
+// Scenarios that walk a bulk (cursor) list: every image, or every container.
+const CURSOR = ['cursor', 'containers-cursor', 'scale']
+const bulkPath = (sc) => (sc === 'containers-cursor' ? BULK_CONTAINERS : BULK)
 
 function parseArgs(argv) {
   const a = { client: argv[0], scenario: argv[1], user: 'qualys', password: 'qualys', n: 0, pageSize: 100,
@@ -105,13 +109,13 @@ async function fetchSeq(sc, conc) {
       if (body.data.length < a.pageSize || page * a.pageSize >= body.count) return n
     }
   }
-  if (sc === 'cursor' || sc === 'scale') {
+  if (CURSOR.includes(sc)) {
     let n = 0
     let pq = null
     for (;;) {
       const params = { limit: a.limit }
       if (pq) params.paginationQuery = pq
-      const { body, headers } = await get(BULK, params)
+      const { body, headers } = await get(bulkPath(sc), params)
       for (const _ of body.data) n++
       pq = nextQuery(headers.get('link'))
       if (!pq) return n
@@ -161,8 +165,13 @@ async function ours(sc) {
     for await (const _ of c.images.list({ pageSize: a.pageSize })) n++
     return n
   }
-  if (sc === 'cursor' || sc === 'scale') {
-    for await (const _ of c.images.bulkList({ limit: a.limit })) n++
+  if (sc === 'containers-pn') {
+    for await (const _ of c.containers.list({ pageSize: a.pageSize })) n++
+    return n
+  }
+  if (CURSOR.includes(sc)) {
+    const resource = sc.startsWith('containers') ? c.containers : c.images
+    for await (const _ of resource.bulkList({ limit: a.limit })) n++
     return n
   }
   if (sc === 'fanout' || sc === 'ratelimit') {

@@ -28,6 +28,20 @@ from urllib.parse import parse_qs, urlsplit
 
 IMAGES = "/csapi/v1.3/images"
 BULK = "/csapi/v1.3/images/list"
+CONTAINERS = "/csapi/v1.3/containers"
+BULK_CONTAINERS = "/csapi/v1.3/containers/list"
+# Scenarios that walk a bulk (cursor) list: every image, or every container (`containers-cursor`,
+# the listing that is sequential by nature: each page's cursor comes with the page before it).
+CURSOR = ("cursor", "containers-cursor", "scale", "mem")
+
+
+def bulk_path(sc):
+    return BULK_CONTAINERS if sc == "containers-cursor" else BULK
+
+
+def resource(c, sc):
+    """The images or containers resource of one of our clients, by scenario."""
+    return c.containers if sc.startswith("containers") else c.images
 
 
 def rss_kb(field="VmRSS"):
@@ -99,8 +113,10 @@ def ours_sync(a, sc, st):
     c = ours_client(a)
     if sc == "pn":
         return count(c.images.list(page_size=a.page_size))
-    if sc in ("cursor", "scale", "mem"):
-        return count(c.images.bulk_list(limit=a.limit), st)
+    if sc == "containers-pn":
+        return count(c.containers.list(page_size=a.page_size))
+    if sc in CURSOR:
+        return count(resource(c, sc).bulk_list(limit=a.limit), st)
     if sc in ("fanout", "ratelimit"):
 
         def one(sha):
@@ -170,8 +186,10 @@ def ours_async(a, sc, st):
         try:
             if sc == "pn":
                 return await acount(c.images.list(page_size=a.page_size))
-            if sc in ("cursor", "scale", "mem"):
-                return await acount(c.images.bulk_list(limit=a.limit))
+            if sc == "containers-pn":
+                return await acount(c.containers.list(page_size=a.page_size))
+            if sc in CURSOR:
+                return await acount(resource(c, sc).bulk_list(limit=a.limit))
             if sc in ("fanout", "ratelimit"):
 
                 async def one(sha):
@@ -224,13 +242,13 @@ def requests_seq(a, sc, st):
             if len(body["data"]) < a.page_size or page * a.page_size >= body["count"]:
                 return n
             page += 1
-    if sc in ("cursor", "scale", "mem"):
+    if sc in CURSOR:
         n, pq = 0, None
         while True:
             params = {"limit": a.limit}
             if pq:
                 params["paginationQuery"] = pq
-            r = get(BULK, params)
+            r = get(bulk_path(sc), params)
             for _ in r.json()["data"]:
                 n += 1
             pq = next_query(r.headers.get("link"))
@@ -302,13 +320,13 @@ def httpx_async(a, sc, st):
                 for r in rest:
                     n += len(r.json()["data"])
                 return n
-            if sc in ("cursor", "scale", "mem"):
+            if sc in CURSOR:
                 n, pq = 0, None
                 while True:
                     params = {"limit": a.limit}
                     if pq:
                         params["paginationQuery"] = pq
-                    r = await get(BULK, params)
+                    r = await get(bulk_path(sc), params)
                     n += len(r.json()["data"])
                     pq = next_query(r.headers.get("link"))
                     if not pq:
@@ -363,12 +381,12 @@ def qualysdk_style(a, sc, st):
                     continue
             return resp
 
-    if sc in ("pn", "cursor", "scale", "mem"):
-        # qualysdk lists only through the cursor endpoint (list_containers' loop, here on images/list).
+    if sc == "pn" or sc in CURSOR:
+        # qualysdk lists only through the cursor endpoint (list_containers' loop; for images, on images/list).
         kwargs = {"limit": a.limit}
         n = 0
         while True:
-            response = call_api(BULK, params=dict(kwargs))
+            response = call_api(bulk_path(sc), params=dict(kwargs))
             if response.status_code != 200:
                 raise SystemExit(f"QualysAPIError {response.status_code}")
             data = response.json()
@@ -441,7 +459,21 @@ CLIENTS = {
 def main():
     p = argparse.ArgumentParser()
     p.add_argument("client", choices=sorted(CLIENTS))
-    p.add_argument("scenario", choices=["pn", "cursor", "fanout", "ratelimit", "gil", "mem", "scale", "page"])
+    p.add_argument(
+        "scenario",
+        choices=[
+            "pn",
+            "cursor",
+            "containers-cursor",
+            "containers-pn",
+            "fanout",
+            "ratelimit",
+            "gil",
+            "mem",
+            "scale",
+            "page",
+        ],
+    )
     p.add_argument("--base-url", required=True)
     p.add_argument("--user", default="qualys")
     p.add_argument("--password", default="qualys")

@@ -8,8 +8,9 @@ from typing import Protocol
 
 from harness import BENCHES
 
-# Decode "no slower than": within 3%, the run-to-run spread of one decoder against itself here (the
-# Node converter *is* JSON.parse, and measured 0.97-1.03x of it across runs).
+# Node's decode "no slower than JSON.parse": within 3%, the run-to-run spread of one decoder against
+# itself here (the Node converter *is* JSON.parse, and measured 0.97-1.03x of it across runs).
+# Python's converter is judged against orjson with no tolerance: at most 1.00x.
 DECODE_TOLERANCE = 1.03
 
 
@@ -239,33 +240,70 @@ def report(b: Measured, info, vers, started, smoke) -> tuple[str, list]:
         ],
     )
 
+    # 1f every container: the cursor list against the page-numbered list of the same containers
+    def containers_t(k, v, rows, meta):
+        floor = meta["calls"] * meta["latency_ms"] / 1000
+        eff = meta["calls"] * (meta["latency_ms"] + meta.get("serve_ms", 0)) / 1000
+        v["vs_floor"] = f"{(v['wall_s'] / floor - 1) * 100:+.0f}%"
+        v["vs_effective"] = f"{(v['wall_s'] / eff - 1) * 100:+.0f}%"
+        return ""
+
+    m = R.get("containers", {}).get("_meta", {})
+    calls, lat, serve = m.get("calls") or 0, m.get("latency_ms") or 0, m.get("serve_ms", 0)
+    table(
+        "containers",
+        f"1f. Every container: bulk (cursor) list against the page-numbered list, {m.get('containers')} "
+        f"containers, {m.get('limit')} a page, {lat} ms latency ({calls} pages; calls × latency = "
+        f"{fmt_s(calls * lat / 1000)}; the simulator takes {serve:.1f} ms per bulk page at 0 ms latency)",
+        containers_t,
+        extra_cols=[
+            ("vs calls × latency", lambda v: v.get("vs_floor", "—")),
+            ("vs calls × (latency + serve)", lambda v: v.get("vs_effective", "—")),
+        ],
+    )
+    if m:
+        lines.append(
+            "A bulk list is sequential by nature: each page's cursor arrives with the page before it, so "
+            "no client can fetch its pages side by side, and its floor is pages × latency. The "
+            "page-numbered list knows every page from the first one's `count` and fetches them "
+            "concurrently; it is the faster way to every container when the inventory fits under its "
+            "10,000-record cap. Not judged: the cursor target is 1b's."
+        )
+        lines.append("")
+
     # 2 decode
     d = R.get("decode", {})
     if d:
-        lines.append("### 2. Decode + convert one page (same bytes, median per page)")
+        lines.append(
+            "### 2. Decode + convert one page (same bytes; median per page of interleaved rounds, "
+            "CPU time, wall time beside it)"
+        )
         lines.append("")
-        lines.append("| page | bytes | decoder | time | vs json.loads / JSON.parse | target |")
-        lines.append("|---|---|---|---|---|---|")
-        for lang, basekey in (("python", "json.loads"), ("node", "JSON.parse")):
+        lines.append(
+            "| page | bytes | decoder | CPU time | wall time | time ÷ the judge's | time ÷ json.loads' | target |"
+        )
+        lines.append("|---|---|---|---|---|---|---|---|")
+        # Python's converter is judged against orjson (the fastest dict builder there is), Node's
+        # against JSON.parse (which it calls) within the run-to-run spread.
+        for lang, judge, limit in (("python", "orjson.loads", 1.0), ("node", "JSON.parse", DECODE_TOLERANCE)):
             for page in d.get(lang, {}).get("pages", []):
-                base = page["us"][basekey]
+                label = page.get("page") or f"{page['items']} items"
+                ref = page["us"].get(judge)
+                plain = page["us"].get("json.loads")
                 for dn, us in page["us"].items():
                     tgt = ""
-                    if dn.startswith("qualys"):
-                        ok = us <= base * DECODE_TOLERANCE
+                    if dn.startswith("qualys") and ref:
+                        ok = us <= ref * limit
                         tgt = verdict(ok)
-                        goal = page["us"].get("orjson.loads")
-                        summary.append(
-                            (
-                                f"decode {page['items']} items: {dn}",
-                                f"{base / us:.2f}× {basekey}" + (f", {goal / us:.2f}× orjson" if goal else ""),
-                                f"no slower than {basekey} (within 3%)",
-                                ok,
-                            )
-                        )
+                        want = f"≤ {limit:.2f}× {judge}"
+                        summary.append((f"decode {label}: {dn}", f"{us / ref:.2f}× {judge}", want, ok))
+                    wall = page.get("wall_us", {}).get(dn)
                     lines.append(
-                        f"| {page['items']} items | {page['bytes']:,} | {dn} "
-                        f"| {us:,.0f} µs | {base / us:.2f}× | {tgt} |"
+                        f"| {label} | {page['bytes']:,} | {dn} | {us:,.0f} µs | "
+                        + (f"{wall:,.0f} µs" if wall is not None else "—")
+                        + (f" | {us / ref:.2f}× {judge} | " if ref else " | — | ")
+                        + (f"{us / plain:.2f}×" if plain else "—")
+                        + f" | {tgt} |"
                     )
         lines.append("")
 

@@ -20,6 +20,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from decode_bench import SIM_PAGES
 from harness import BENCHES, REPO, Simulator, SimulatorError, machine_info, median, run_worker, target_dir
 from report import report, update_readme
 
@@ -35,6 +36,9 @@ FULL = dict(
     latency=50,
     cursor_images=100_000,
     cursor_limit=250,
+    # Every container through the bulk (cursor) list, 250 a page: sequential by nature, so its time
+    # is pages times latency, beside the page-numbered list of the same containers fetched concurrently.
+    containers=8_000,
     fanout=1_000,
     fanout_seq=200,  # sequential peers run 200 calls and are scaled to 1,000 (linear by construction)
     rl_calls=50,
@@ -64,6 +68,7 @@ SMOKE = dict(
     latency=5,
     cursor_images=1_100,
     cursor_limit=250,
+    containers=600,
     fanout=24,
     fanout_seq=12,
     rl_calls=10,
@@ -203,9 +208,14 @@ class Bench:
                 "numbers are not comparable."
             )
 
-    def sim(self, images, latency, rate_limits=(), request_log=False):
+    def sim(self, images, latency, rate_limits=(), request_log=False, extra=()):
         return Simulator(
-            sim_cmd(self.args), images=images, latency_ms=latency, rate_limits=rate_limits, request_log=request_log
+            sim_cmd(self.args),
+            images=images,
+            latency_ms=latency,
+            rate_limits=rate_limits,
+            request_log=request_log,
+            extra=extra,
         )
 
     def clients(self, py_peers=PY_PEERS, node_peers=NODE_PEERS):
@@ -330,6 +340,35 @@ class Bench:
             "serve_ms": serve * 1000,
         }
         self.finish("cursor")
+
+    def containers(self):
+        c = self.cfg
+        n, lim, lat = c["containers"], c["cursor_limit"], c["latency"]
+        log(f"[containers] every container: bulk list {n}, limit {lim}, and the page-numbered list, {lat} ms")
+        world = ["--containers", str(n)]
+        with self.sim(2000, 0, extra=world) as s:
+            serve = serve_time(s.url, lim, pages=min(12, math.ceil(n / lim)), path=BULK_CONTAINERS)
+        with self.sim(2000, lat, extra=world) as s:
+            for rep in range(c["reps"]):
+                for kind, cl in self.clients(py_peers=["requests-seq", "qualysdk-style"], node_peers=["fetch-seq"]):
+                    ours = self.is_ours(kind, cl)
+                    if not ours and rep >= c["reps_slow_peers"]:
+                        continue
+                    r = self.worker(kind, cl, "containers-cursor", s.url, ["--limit", str(lim)])
+                    self.record("containers", self.label(kind, cl), r, expect=n)
+                    if ours:
+                        # The same containers through the page-numbered list, same page size: its pages
+                        # are known from the first one's count, so they are fetched concurrently.
+                        r = self.worker(kind, cl, "containers-pn", s.url, ["--page-size", str(lim)])
+                        self.record("containers", f"(page-numbered list) {self.label(kind, cl)}", r, expect=n)
+        self.results["containers"]["_meta"] = {
+            "containers": n,
+            "limit": lim,
+            "latency_ms": lat,
+            "calls": math.ceil(n / lim),
+            "serve_ms": serve * 1000,
+        }
+        self.finish("containers")
 
     def fanout(self):
         c = self.cfg
@@ -514,19 +553,19 @@ class Bench:
         import base64
         import urllib.request
 
-        log("[decode] one page, 50 and 1000 items")
+        log("[decode] one page of each kind: images and containers at 50 and 1000 items, bulk pages")
         files = []
-        with self.sim(2000, 0) as s:
-            for n in (50, 1000):
+        with self.sim(2000, 0, extra=["--containers", "2000"]) as s:
+            for label, path in SIM_PAGES:
                 req = urllib.request.Request(
-                    f"{s.url}/csapi/v1.3/images?pageNumber=1&pageSize={n}",
+                    s.url + path,
                     headers={
                         "Authorization": "Basic " + base64.b64encode(b"qualys:qualys").decode(),
                         "Accept": "application/json",
                     },
                 )
                 body = urllib.request.urlopen(req, timeout=60).read()
-                f = BENCHES / "results" / f"page{n}.json"
+                f = BENCHES / "results" / f"{label.replace(' ', '-')}.json"
                 f.parent.mkdir(exist_ok=True)
                 f.write_bytes(body)
                 files.append(str(f))
@@ -631,7 +670,11 @@ class Bench:
         self.results["startup"] = res
 
 
-def serve_time(url, limit, pages=12):
+BULK_IMAGES = "/csapi/v1.3/images/list"
+BULK_CONTAINERS = "/csapi/v1.3/containers/list"
+
+
+def serve_time(url, limit, pages=12, path=BULK_IMAGES):
     """Median time the simulator itself takes to answer one bulk page (0 ms latency, bytes only, no decode)."""
     import base64
     import http.client
@@ -642,9 +685,9 @@ def serve_time(url, limit, pages=12):
     auth = "Basic " + base64.b64encode(b"qualys:qualys").decode()
     ts, pq = [], None
     for _ in range(pages):
-        path = f"/csapi/v1.3/images/list?limit={limit}" + (f"&paginationQuery={quote(pq, safe='')}" if pq else "")
+        target = f"{path}?limit={limit}" + (f"&paginationQuery={quote(pq, safe='')}" if pq else "")
         t0 = time.perf_counter()
-        conn.request("GET", path, headers={"Authorization": auth})
+        conn.request("GET", target, headers={"Authorization": auth})
         r = conn.getresponse()
         r.read()
         ts.append(time.perf_counter() - t0)
@@ -676,7 +719,19 @@ def fetch_shas(url, n):
     return shas[:n]
 
 
-SCENARIOS = ["startup", "decode", "gil", "pn", "fanout", "ratelimit", "multiproc", "cursor", "scale", "dataframe"]
+SCENARIOS = [
+    "startup",
+    "decode",
+    "gil",
+    "pn",
+    "fanout",
+    "ratelimit",
+    "multiproc",
+    "cursor",
+    "containers",
+    "scale",
+    "dataframe",
+]
 
 
 def main():
