@@ -79,6 +79,11 @@ export declare class NativeSimulator {
    * `tokenTtl` in seconds). An unknown name or a bad value is refused, naming it.
    */
   static start(optionsJson?: string | undefined | null): NativeSimulator
+  /**
+   * The option names the simulator reads in Node's spelling (the keys of `SimulatorOptions` in
+   * testing.d.ts, checked against it by a test).
+   */
+  static optionNames(): Array<string>
   get url(): string
   get username(): string
   get password(): string

@@ -9,6 +9,8 @@ export interface SimulatorOptions {
   containers?: number
   sensors?: number
   registries?: number
+  /** Every count by name (a count also given as its own option wins). */
+  counts?: SimulatorCounts
   /** Added to every `/csapi` request, in milliseconds. */
   latencyMs?: number
   /** Port to listen on (default 0: any free port). */
@@ -34,6 +36,10 @@ export interface SimulatorOptions {
    * `registry`, `sensors`; the others keep the published limits).
    */
   rateLimits?: boolean | 'published' | number | Record<string, [number, number]>
+  /** Also send `Retry-After` beside `X-RateLimit-ToWait-Sec` on a 429 (no Qualys source mentions it; off by default). */
+  retryAfter?: boolean
+  /** The host the bulk lists' `link` header names (Qualys' samples name another host than the one asked). */
+  linkHost?: string
   /**
    * Your own records, served like generated ones (filters, sort, paging, get, delete): a directory
    * of `images.json`, `containers.json`, `registries.json`, `tags.json`, `sensors.json`,
@@ -45,6 +51,22 @@ export interface SimulatorOptions {
   fixtures?: string | URL | SimulatorFixtures
   /** `false`: no generated images, containers, sensors, registries or tags (only your records). */
   generated?: boolean
+}
+
+/** How many of each the simulator generates. */
+export interface SimulatorCounts {
+  images?: number
+  containers?: number
+  sensors?: number
+  registries?: number
+  repositoriesPerRegistry?: number
+  schedulesPerRegistry?: number
+  controls?: number
+  events?: number
+  reports?: number
+  k8sPostures?: number
+  policies?: number
+  tags?: number
 }
 
 /** A resource records can be loaded for. */

@@ -48,6 +48,13 @@ impl NativeSimulator {
         })
     }
 
+    /// The option names the simulator reads in Node's spelling (the keys of `SimulatorOptions` in
+    /// testing.d.ts, checked against it by a test).
+    #[napi(catch_unwind)]
+    pub fn option_names() -> Vec<String> {
+        qualys_cs_sim::options::option_names(Spelling::Camel)
+    }
+
     #[napi(getter, catch_unwind)]
     pub fn url(&self) -> String {
         self.url.clone()

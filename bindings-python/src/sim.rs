@@ -59,6 +59,13 @@ impl NativeSimulator {
         })
     }
 
+    /// The option names the simulator reads in Python's spelling (the keywords of
+    /// `qualys_cs.testing.Simulator`, checked against it by a test).
+    #[staticmethod]
+    fn option_names() -> Vec<String> {
+        qualys_cs_sim::options::option_names(Spelling::Snake)
+    }
+
     #[getter]
     fn url(&self) -> &str {
         &self.url

@@ -92,3 +92,22 @@ test('what only the converter can refuse is a DecodeError, and a throwing JSON.p
     await sim.stop()
   }
 })
+
+// The options are read by the simulator crate's one reader; the declaration users' editors check
+// against must name exactly what that reader takes, and counts by every name it takes there.
+test('SimulatorOptions in testing.d.ts names every option the simulator reads, and only those', { skip: !available }, () => {
+  const fs = require('node:fs')
+  const path = require('node:path')
+  const dts = fs.readFileSync(path.join(__dirname, '../../bindings-node/testing.d.ts'), 'utf8')
+  const keys = (name) => {
+    const body = dts.match(new RegExp(`export interface ${name} \\{([\\s\\S]*?)\\n\\}`))
+    assert.ok(body, `interface ${name} in testing.d.ts`)
+    // Top-level members only: two spaces of indent, then `name?:`.
+    return [...body[1].matchAll(/^ {2}(\w+)\??:/gm)].map((m) => m[1]).sort()
+  }
+  assert.deepEqual(keys('SimulatorOptions'), [...native.NativeSimulator.optionNames()].sort())
+  // Every count the declaration names is one the reader takes (a misspelt count is refused).
+  for (const k of keys('SimulatorCounts')) {
+    assert.doesNotThrow(() => native.NativeSimulator.start(JSON.stringify({ counts: { [k]: 1 } })).stop(), k)
+  }
+})

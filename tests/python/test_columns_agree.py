@@ -131,6 +131,34 @@ def test_a_misspelt_simulator_option_is_refused_by_name() -> None:
         Simulator(faults={"error_rate": 2})
 
 
+def test_simulator_keywords_are_the_options_the_simulator_reads() -> None:
+    # The wrapper's signature is what editors and type checkers offer: it names exactly the options
+    # of the simulator's one reader, and hands each one on (a value reaches the simulator).
+    import inspect
+
+    params = set(inspect.signature(Simulator.__init__).parameters) - {"self"}
+    assert params == set(NativeSimulator.option_names())
+    with Simulator(
+        sensors=3,
+        registries=2,
+        link_host="http://elsewhere.example",
+        rate_limits={"images/list": (1, 60)},
+        retry_after=True,
+    ) as sim:
+        client = sim.client(auth="basic")
+        assert sum(1 for _ in client.sensors.list()) == 3
+        assert sum(1 for _ in client.registries.list()) == 2
+        auth = base64.b64encode(f"{sim.username}:{sim.password}".encode()).decode()
+        req = urllib.request.Request(
+            f"{sim.url}/csapi/v1.3/images/list?limit=1", headers={"Authorization": f"Basic {auth}"}
+        )
+        with urllib.request.urlopen(req, timeout=30) as r:
+            assert r.headers["link"].startswith("<http://elsewhere.example/")
+        with pytest.raises(urllib.error.HTTPError) as e:
+            urllib.request.urlopen(req, timeout=30)
+        assert e.value.code == 429 and e.value.headers["Retry-After"]
+
+
 def list_status(sim: Simulator) -> int:
     auth = base64.b64encode(f"{sim.username}:{sim.password}".encode()).decode()
     req = urllib.request.Request(

@@ -50,20 +50,26 @@ class Simulator:
     JWT auth, every endpoint's pagination, QQL filters, Qualys error bodies, rate-limit headers and
     injected faults. It starts on construction and stops on :meth:`close` (or leaving ``with``).
 
-    :param images, containers: how many of each (generated on demand: millions cost no memory).
-    :param counts: other counts: sensors, registries, repositories_per_registry,
-        schedules_per_registry, controls, events, reports, k8s_postures, policies, tags.
-    :param latency: seconds added to every request.
+    :param images, containers, sensors, registries: how many of each (generated on demand:
+        millions cost no memory).
+    :param counts: every count by name: images, containers, sensors, registries,
+        repositories_per_registry, schedules_per_registry, controls, events, reports, k8s_postures,
+        policies, tags (a count also given by its own keyword wins).
+    :param latency: seconds added to every request (``latency_ms``: the same in milliseconds).
     :param faults: random fault rates: error_rate, drop_rate, malformed_rate, truncate_rate (0..1),
         slow_body (seconds between body chunks).
     :param rate_limits: ``True``/``"published"`` (Qualys' limits), a scale factor (``0.1`` = a
         tenth of them), or ``{family: (calls, window_seconds)}``, e.g. ``{"images": (10, 1.0)}``.
+    :param retry_after: also send ``Retry-After`` beside ``X-RateLimit-ToWait-Sec`` on a 429 (no
+        Qualys source mentions it; off by default).
     :param subscription: ``"full"`` (default), ``"trial"`` or ``"free"`` (reports answer 409).
     :param strict_accept: answer 406 when a success's content type is not one the request's
         ``Accept`` allows, as a strict gateway does.
     :param link_case, link_end: the bulk lists' ``link`` header: its name ``"lower"`` (``link``, the
         default) or ``"title"`` (``Link``); what the last page sends, ``"null"`` (the default),
         ``"absent"`` or ``"empty"``.
+    :param link_host: the host that header's URL names (Qualys' samples name another host than
+        the one asked; clients take only its cursor).
     :param fixtures: your own records, served like generated ones (filters, sort, paging, get,
         delete): a directory of ``images.json``, ``containers.json``, ``registries.json``,
         ``tags.json``, ``sensors.json``, ``reports.json``, ``policies.json``, ``controls.json``,
@@ -80,10 +86,14 @@ class Simulator:
         *,
         images: int | None = None,
         containers: int | None = None,
+        sensors: int | None = None,
+        registries: int | None = None,
         counts: Mapping[str, int] | None = None,
         latency: float | None = None,
+        latency_ms: float | None = None,
         faults: Mapping[str, float] | None = None,
         rate_limits: bool | float | str | Mapping[str, tuple[int, float]] | None = None,
+        retry_after: bool | None = None,
         subscription: Literal["full", "trial", "free"] | None = None,
         username: str | None = None,
         password: str | None = None,
@@ -92,29 +102,34 @@ class Simulator:
         port: int | None = None,
         request_log: int | None = None,
         strict_accept: bool | None = None,
+        link_host: str | None = None,
         link_case: Literal["lower", "title"] | None = None,
         link_end: Literal["null", "absent", "empty"] | None = None,
         fixtures: Fixtures | None = None,
         generated: bool | None = None,
     ) -> None:
-        all_counts = dict(counts or {})
-        if images is not None:
-            all_counts["images"] = images
-        if containers is not None:
-            all_counts["containers"] = containers
+        # Every keyword goes to the simulator's one option reader as it is (it applies `counts`
+        # before the single counts, and refuses a bad value naming the keyword).
         self._native = NativeSimulator(
             username=username,
             password=password,
             seed=seed,
-            counts=all_counts or None,
+            counts=dict(counts) if counts else None,
+            images=images,
+            containers=containers,
+            sensors=sensors,
+            registries=registries,
             latency=latency,
+            latency_ms=latency_ms,
             faults=dict(faults) if faults else None,
             rate_limits=dict(rate_limits) if isinstance(rate_limits, Mapping) else rate_limits,
+            retry_after=retry_after,
             subscription=subscription,
             token_ttl=token_ttl,
             port=port,
             request_log=request_log,
             strict_accept=strict_accept,
+            link_host=link_host,
             link_case=link_case,
             link_end=link_end,
             fixtures=_fixtures(fixtures),
