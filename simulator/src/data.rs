@@ -237,13 +237,18 @@ pub(crate) fn vulns(
             let (qid, title, cat, cve) = pool[((x + k) % pool.len() as u64) as usize];
             let severity = si as u64 + 1;
             let published = 1_141_200_000_000 + (qid * 7919 % 500) * 86_400_000 * 9;
-            let soft = if severity >= 3 {
-                let (n, v, f) = sw[(x % sw.len().max(1) as u64) as usize % sw.len().max(1)];
-                json!([{"name": n, "version": v, "fixVersion": if f.is_empty() { Value::Null } else { Value::String(f.into()) }}])
-            } else {
-                Value::Null
+            let affected = (severity >= 3)
+                .then(|| sw[(x % sw.len().max(1) as u64) as usize % sw.len().max(1)]);
+            let soft = match affected {
+                Some((n, v, f)) => {
+                    json!([{"name": n, "version": v, "fixVersion": if f.is_empty() { Value::Null } else { Value::String(f.into()) }}])
+                }
+                None => Value::Null,
             };
-            let patch = severity >= 3 && !x.is_multiple_of(3);
+            // A patch is available exactly when the affected package has a fixed version: the
+            // finding's fields agree with each other (a report shows the patch and the upgrade
+            // side by side).
+            let patch = affected.is_some_and(|(_, _, f)| !f.is_empty());
             out.push(json!({
                 "vulnerability": null,
                 "result": format!("Detected on {}\\n", pick(synth::OSES, x)),

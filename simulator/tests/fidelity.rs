@@ -95,6 +95,34 @@ async fn patch_availability_has_the_descriptions_keys() {
     }
 }
 
+/// A finding's patch fields agree with its software: `patchAvailable` exactly when the affected
+/// package has a `fixVersion`, and `threatIntel.noPatch` the opposite.
+#[tokio::test]
+async fn a_patch_is_available_exactly_when_the_software_has_a_fixed_version() {
+    let t = T::new(SimConfig::default().images(40)).await;
+    let img = t.get_json("/csapi/v1.3/images?pageSize=40").await;
+    let (mut with_fix, mut without) = (0, 0);
+    for i in img["data"].as_array().unwrap() {
+        let sha = i["sha"].as_str().unwrap();
+        let v = t.get_json(&format!("/csapi/v1.3/images/{sha}/vuln")).await;
+        for d in v["details"].as_array().unwrap() {
+            let fixed = d["software"]
+                .as_array()
+                .is_some_and(|s| s.iter().any(|p| p["fixVersion"].is_string()));
+            assert_eq!(d["patchAvailable"], fixed, "{sha} {}", d["qid"]);
+            assert_eq!(d["threatIntel"]["noPatch"], !fixed, "{sha} {}", d["qid"]);
+            if d["software"].is_array() {
+                if fixed { with_fix += 1 } else { without += 1 }
+            }
+        }
+    }
+    // Both kinds occur, so the rule is exercised both ways.
+    assert!(
+        with_fix > 0 && without > 0,
+        "{with_fix} with a fix, {without} without"
+    );
+}
+
 /// The `link` header as written on the wire (reqwest folds names to lower case, so this reads
 /// the raw answer): the name's case and the last page's marker follow the config.
 #[tokio::test]
