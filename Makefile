@@ -93,12 +93,13 @@ clean:
 	$(CARGO) clean
 
 ## Mutation testing (not part of `make test`; about an hour): cargo-mutants over the
-## security-relevant modules (the CI gates, secret redaction, the redirect and origin policy, the
-## rate limiter, the paginator's stop rules, input validation, retry classification), each mutant
-## against the tests that exercise its module, one at a time (tests/mutants.sh). Prints caught /
-## viable per module and fails on a survivor that tests/mutants-kept.txt does not list (why each
-## is kept: tests/MUTANTS.md). `make mutants MUTANTS="ratelimit validate"` runs some modules only.
-## Installs cargo-mutants when missing.
+## security-relevant modules (the CI gates, the MCP audit log, secret redaction, the redirect and
+## origin policy, the rate limiter, retry classification and backoff, a call's deadline, the
+## paginator's stop rules, input validation), each mutant against the tests that exercise its
+## module, one at a time (tests/mutants.sh). Prints caught / viable per module and fails on a
+## survivor that tests/mutants-kept.txt does not list (why each is kept: tests/MUTANTS.md).
+## `make mutants MUTANTS="ratelimit validate"` runs some modules only. Installs cargo-mutants when
+## missing.
 MUTANTS ?=
 mutants:
 	command -v cargo-mutants >/dev/null || $(CARGO) install --locked cargo-mutants@27.1.0

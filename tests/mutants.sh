@@ -27,6 +27,7 @@ MODULES=(
     "paginate|qualys-cs|core/src/paginate.rs|LoopGuard|hash_of|next_cursor|link_values|paginate_with|default_size|numbered|cursor|last_page|page_count|cut_by_cap|Pager<T>::(endpoint|page_size|pages)|--lib --test client --test hostile"
     "validate|qualys-cs|core/src/validate.rs||--lib --test validation"
     "retry|qualys-cs|core/src/client/retry.rs||--lib"
+    "deadline|qualys-cs|core/src/client/budget.rs core/src/client/execute.rs|Call::|execute_in_span|pause|unsent_rate_limited|--lib --test deadline"
 )
 
 run_module() {

@@ -473,3 +473,116 @@ async fn every_attempt_of_a_call_counts_toward_its_deadline_once() {
     }
     assert_eq!(hits.load(Ordering::SeqCst), 3);
 }
+
+#[tokio::test]
+async fn a_deadline_passing_during_an_attempt_names_the_failure_retried_before() {
+    // A 503, retried; the retry is never answered and the deadline passes while it waits.
+    let server = Server::start(|_, n| if n == 1 { status(503, vec![]) } else { None }).await;
+    let deadline = Duration::from_millis(1500);
+    let c = client(&server).deadline(deadline).build().unwrap();
+    let (r, took) = bounded(get(&c, None)).await;
+    let err = r.unwrap_err();
+    assert_deadline(&err, deadline, took);
+    assert_eq!(server.count(IMAGE), 2);
+    let text = err.to_string();
+    assert!(
+        text.contains("last error: ") && text.contains("HTTP 503"),
+        "{text}"
+    );
+}
+
+#[tokio::test]
+async fn a_5xx_asking_for_a_wait_is_backed_off_not_waited() {
+    // Only a 429's wait is the server's word: a 503 saying "come back in 30 s" is retried after
+    // the client's own backoff, even when its wait passes max_retry_wait and the deadline.
+    let server = Server::start(|_, n| {
+        if n == 1 {
+            status(503, vec![("Retry-After", "30".into())])
+        } else {
+            ok()
+        }
+    })
+    .await;
+    let c = client(&server)
+        .max_retry_wait(Duration::from_secs(1))
+        .deadline(Duration::from_secs(10))
+        .build()
+        .unwrap();
+    let (r, took) = bounded(get(&c, None)).await;
+    r.unwrap();
+    assert_eq!(server.count(IMAGE), 2);
+    assert!(
+        took < Duration::from_secs(5),
+        "backed off, not 30 s: {took:?}"
+    );
+}
+
+#[tokio::test]
+async fn a_429_holds_its_family_for_the_wait_so_other_calls_wait_too() {
+    // The server says "0 s"; the client raises it to its backoff (0.5 to 1 s) and holds the
+    // family that long: a call started during the wait is not sent before it ends.
+    let times = Arc::new(Mutex::new(Vec::new()));
+    let seen = times.clone();
+    let server = Server::start(move |_, n| {
+        seen.lock().unwrap().push(Instant::now());
+        if n == 1 {
+            status(429, vec![("X-RateLimit-ToWait-Sec", "0".into())])
+        } else {
+            ok()
+        }
+    })
+    .await;
+    let c = client(&server)
+        .backoff(Duration::from_secs(1), Duration::from_secs(1))
+        .build()
+        .unwrap();
+    let later = async {
+        while server.count(IMAGE) == 0 {
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        get(&c, None).await
+    };
+    let ((first, second), _) = bounded(async { tokio::join!(get(&c, None), later) }).await;
+    first.unwrap();
+    second.unwrap();
+    let times = times.lock().unwrap();
+    assert_eq!(times.len(), 3);
+    for t in &times[1..] {
+        let after = t.duration_since(times[0]);
+        assert!(
+            after >= Duration::from_millis(450),
+            "sent {after:?} after the 429"
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_wait_past_max_retry_wait_names_it_under_a_longer_deadline() {
+    let server = Server::start(|_, _| {
+        let mut a = ok().unwrap();
+        a.1.extend([
+            ("X-RateLimit-Limit", "100".into()),
+            ("X-RateLimit-Window-Sec", "60".into()),
+            ("X-RateLimit-Remaining", "0".into()),
+            ("X-RateLimit-ToWait-Sec", "30".into()),
+        ]);
+        Some(a)
+    })
+    .await;
+    let c = client(&server)
+        .max_retry_wait(Duration::from_secs(2))
+        .deadline(Duration::from_secs(60))
+        .build()
+        .unwrap();
+    bounded(get(&c, None)).await.0.unwrap();
+    let (r, took) = bounded(get(&c, None)).await;
+    let err = r.unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::RateLimited, "{err}");
+    assert!(took < Duration::from_millis(500), "{took:?}");
+    let text = err.to_string();
+    assert!(
+        text.contains("longer than the 2 s left of max_retry_wait"),
+        "{text}"
+    );
+}

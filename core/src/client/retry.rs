@@ -263,6 +263,31 @@ mod tests {
             next_wait(1, 3, Some(Duration::from_secs(121)), max_wait, &B),
             None
         );
+        assert_eq!(
+            next_wait(1, 3, Some(max_wait), max_wait, &B),
+            Some(max_wait),
+            "a wait of exactly max_retry_wait is waited out"
+        );
+    }
+
+    #[test]
+    fn a_429_wait_may_use_up_max_retry_wait_exactly() {
+        let max_wait = Duration::from_secs(9);
+        let mut so_far = Throttled::default();
+        let asked = Some(Duration::from_secs(3));
+        for n in 1..=3 {
+            assert_eq!(
+                throttled_wait(1, asked, &mut so_far, max_wait, &B),
+                Some(Duration::from_secs(3)),
+                "429 number {n}"
+            );
+        }
+        assert_eq!(so_far.waited, max_wait);
+        assert_eq!(
+            throttled_wait(1, Some(Duration::ZERO), &mut so_far, max_wait, &B),
+            None,
+            "nothing is left of max_retry_wait for the backoff"
+        );
     }
 
     #[test]
