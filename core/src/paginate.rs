@@ -790,15 +790,7 @@ mod tests {
             total: e.count,
             cursor: None,
             extra: e.extra,
-            meta: ResponseMeta {
-                status: 200,
-                method: "GET".into(),
-                path: "/csapi/v1.3/images/list".into(),
-                headers: reqwest::header::HeaderMap::new(),
-                rate_limit: None,
-                attempts: 1,
-                redact: crate::response::Redact::default(),
-            },
+            meta: ResponseMeta::ok_for_test("/csapi/v1.3/images/list"),
             body: bytes::Bytes::from_static(body.as_bytes()),
         }
     }

@@ -22,6 +22,22 @@ pub struct ResponseMeta {
     pub(crate) redact: Redact,
 }
 
+#[cfg(test)]
+impl ResponseMeta {
+    /// The meta of a `200` to a `GET` of `path` in one attempt, for unit tests.
+    pub(crate) fn ok_for_test(path: &str) -> Self {
+        ResponseMeta {
+            status: 200,
+            method: "GET".into(),
+            path: path.into(),
+            headers: HeaderMap::new(),
+            rate_limit: None,
+            attempts: 1,
+            redact: Redact::default(),
+        }
+    }
+}
+
 /// Replaces the request's credentials in server text (a body echoing the `Authorization` header
 /// or the password) by `[REDACTED]`; the default replaces nothing.
 #[derive(Clone, Default)]
@@ -163,15 +179,7 @@ mod tests {
 
     fn response(body: &'static [u8]) -> Response {
         Response {
-            meta: ResponseMeta {
-                status: 200,
-                method: "GET".into(),
-                path: "/csapi/v1.3/images".into(),
-                headers: HeaderMap::new(),
-                rate_limit: None,
-                attempts: 1,
-                redact: Redact::default(),
-            },
+            meta: ResponseMeta::ok_for_test("/csapi/v1.3/images"),
             body: Bytes::from_static(body),
         }
     }

@@ -131,6 +131,17 @@ fn status(code: u16, headers: Vec<(&'static str, String)>) -> Answer {
     ))
 }
 
+/// The headers of an answer that used up its family's window: `Remaining: 0`, and the server's
+/// wait for the next call.
+fn exhausted(window_secs: &str, to_wait: &str) -> [(&'static str, String); 4] {
+    [
+        ("X-RateLimit-Limit", "100".into()),
+        ("X-RateLimit-Window-Sec", window_secs.into()),
+        ("X-RateLimit-Remaining", "0".into()),
+        ("X-RateLimit-ToWait-Sec", to_wait.into()),
+    ]
+}
+
 fn client(server: &Server) -> ClientBuilder {
     Client::builder()
         .base_url(&server.url)
@@ -270,12 +281,7 @@ async fn a_servers_wait_past_the_deadline_fails_at_once_with_the_rate_limit_erro
 /// The two ways a server asks for a wait, with a wait no call may sleep through.
 async fn huge_wait_on(first: u16) {
     let server = Server::start(move |_, n| {
-        let h = vec![
-            ("X-RateLimit-Limit", "100".into()),
-            ("X-RateLimit-Window-Sec", "60".into()),
-            ("X-RateLimit-Remaining", "0".into()),
-            ("X-RateLimit-ToWait-Sec", HUGE.into()),
-        ];
+        let h = exhausted("60", HUGE);
         if n == 1 {
             let mut a = if first == 429 {
                 status(429, vec![])
@@ -326,12 +332,7 @@ async fn a_wait_that_fits_is_waited_on_the_remaining_0_path() {
         let mut a = ok().unwrap();
         if n == 1 {
             // A window of a second, so that the window frees when the wait ends.
-            a.1.extend([
-                ("X-RateLimit-Limit", "100".into()),
-                ("X-RateLimit-Window-Sec", "1".into()),
-                ("X-RateLimit-Remaining", "0".into()),
-                ("X-RateLimit-ToWait-Sec", "1".into()),
-            ]);
+            a.1.extend(exhausted("1", "1"));
         }
         Some(a)
     })
@@ -344,12 +345,7 @@ async fn a_wait_that_fits_is_waited_on_the_remaining_0_path() {
     // With a deadline shorter than the wait, the next call fails at once instead.
     let server = Server::start(|_, _| {
         let mut a = ok().unwrap();
-        a.1.extend([
-            ("X-RateLimit-Limit", "100".into()),
-            ("X-RateLimit-Window-Sec", "60".into()),
-            ("X-RateLimit-Remaining", "0".into()),
-            ("X-RateLimit-ToWait-Sec", "5".into()),
-        ]);
+        a.1.extend(exhausted("60", "5"));
         Some(a)
     })
     .await;
@@ -561,12 +557,7 @@ async fn a_429_holds_its_family_for_the_wait_so_other_calls_wait_too() {
 async fn a_wait_past_max_retry_wait_names_it_under_a_longer_deadline() {
     let server = Server::start(|_, _| {
         let mut a = ok().unwrap();
-        a.1.extend([
-            ("X-RateLimit-Limit", "100".into()),
-            ("X-RateLimit-Window-Sec", "60".into()),
-            ("X-RateLimit-Remaining", "0".into()),
-            ("X-RateLimit-ToWait-Sec", "30".into()),
-        ]);
+        a.1.extend(exhausted("60", "30"));
         Some(a)
     })
     .await;

@@ -542,15 +542,7 @@ mod tests {
             total: None,
             cursor: None,
             extra: Default::default(),
-            meta: crate::response::ResponseMeta {
-                status: 200,
-                method: "GET".into(),
-                path: "/csapi/v1.3/images/list".into(),
-                headers: reqwest::header::HeaderMap::new(),
-                rate_limit: None,
-                attempts: 1,
-                redact: crate::response::Redact::default(),
-            },
+            meta: crate::response::ResponseMeta::ok_for_test("/csapi/v1.3/images/list"),
             body: bytes::Bytes::from_static(body),
         };
         let s = Schema::for_model("Image").unwrap();
